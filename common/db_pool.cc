@@ -1,0 +1,243 @@
+#include "common/db_pool.h"
+
+#include <cppconn/driver.h>
+#include <fmt/format.h>
+#include <mysql_driver.h>
+
+#include <chrono>
+#include <exception>
+#include <stdexcept>
+
+namespace mq {
+namespace {
+
+sql::Driver* driver() {
+  // get_driver_instance() is not thread-safe on first call; a function-local static is.
+  static sql::Driver* instance = sql::mysql::get_mysql_driver_instance();
+  return instance;
+}
+
+}  // namespace
+
+std::string DbTarget::describe() const {
+  return fmt::format("mysql://{}@{}:{}/{}", user, host, port, database);
+}
+
+DbTarget DbTarget::parseUrl(const std::string& url) {
+  const std::string scheme = "mysql://";
+  if (url.rfind(scheme, 0) != 0) {
+    throw std::invalid_argument("database URL must start with mysql:// (got `" + url + "`)");
+  }
+  std::string rest = url.substr(scheme.size());
+  DbTarget target;
+  auto at = rest.rfind('@');
+  if (at == std::string::npos) {
+    throw std::invalid_argument("database URL needs user@host (mysql://user:pass@host:port/db)");
+  }
+  std::string credentials = rest.substr(0, at);
+  rest = rest.substr(at + 1);
+  auto colon = credentials.find(':');
+  target.user = credentials.substr(0, colon);
+  if (colon != std::string::npos) target.password = credentials.substr(colon + 1);
+  auto slash = rest.find('/');
+  if (slash == std::string::npos || slash + 1 == rest.size()) {
+    throw std::invalid_argument("database URL needs a database name after the host (/name)");
+  }
+  target.database = rest.substr(slash + 1);
+  std::string hostport = rest.substr(0, slash);
+  auto port_colon = hostport.rfind(':');
+  if (port_colon != std::string::npos) {
+    target.host = hostport.substr(0, port_colon);
+    const std::string port = hostport.substr(port_colon + 1);
+    try {
+      size_t used = 0;
+      target.port = std::stoi(port, &used);
+      if (used != port.size() || target.port <= 0 || target.port > 65535) throw 0;
+    } catch (...) {
+      throw std::invalid_argument("database URL has an invalid port `" + port + "`");
+    }
+  } else {
+    target.host = hostport;
+  }
+  if (target.user.empty() || target.host.empty()) {
+    throw std::invalid_argument("database URL needs a user and a host");
+  }
+  return target;
+}
+
+DbConnection::DbConnection(std::unique_ptr<sql::Connection> connection)
+    : connection_(std::move(connection)), statement_(connection_->createStatement()) {}
+
+sql::PreparedStatement& DbConnection::prepare(const std::string& sql) {
+  auto it = prepared_.find(sql);
+  if (it != prepared_.end()) return *it->second;
+  // Bounded: callers use a fixed set of statements per table; this only guards against
+  // unbounded growth with many tables.
+  if (prepared_.size() >= 512) prepared_.clear();
+  auto statement = std::unique_ptr<sql::PreparedStatement>(connection_->prepareStatement(sql));
+  return *prepared_.emplace(sql, std::move(statement)).first->second;
+}
+
+void DbConnection::execute(const std::string& sql) { statement_->execute(sql); }
+
+std::unique_ptr<sql::ResultSet> DbConnection::query(const std::string& sql) {
+  return std::unique_ptr<sql::ResultSet>(statement_->executeQuery(sql));
+}
+
+DbPool::Lease::Lease(DbPool* pool, std::unique_ptr<DbConnection> connection)
+    : pool_(pool),
+      connection_(std::move(connection)),
+      exceptions_at_start_(std::uncaught_exceptions()) {}
+
+DbPool::Lease::Lease(Lease&& other) noexcept
+    : pool_(other.pool_),
+      connection_(std::move(other.connection_)),
+      exceptions_at_start_(other.exceptions_at_start_),
+      discard_(other.discard_) {}
+
+DbPool::Lease::~Lease() {
+  if (!connection_) return;
+  bool failing = std::uncaught_exceptions() > exceptions_at_start_;
+  pool_->release(std::move(connection_), !(failing || discard_));
+}
+
+DbPool::DbPool(DbTarget target, DbPoolOptions options)
+    : target_(std::move(target)), options_(options) {}
+
+DbPool::~DbPool() = default;
+
+std::unique_ptr<DbConnection> DbPool::connect() {
+  sql::ConnectOptionsMap properties;
+  properties["hostName"] = sql::SQLString(fmt::format("tcp://{}:{}", target_.host, target_.port));
+  properties["userName"] = sql::SQLString(target_.user);
+  properties["password"] = sql::SQLString(target_.password);
+  properties["OPT_CONNECT_TIMEOUT"] = options_.connect_timeout_s;
+  properties["OPT_READ_TIMEOUT"] = options_.io_timeout_s;
+  properties["OPT_WRITE_TIMEOUT"] = options_.io_timeout_s;
+  properties["OPT_RECONNECT"] = false;  // a silent reconnect would lose session state
+  properties["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
+  std::unique_ptr<sql::Connection> connection(driver()->connect(properties));
+  std::unique_ptr<sql::Statement> statement(connection->createStatement());
+  if (options_.create_database) {
+    statement->execute(fmt::format("CREATE DATABASE IF NOT EXISTS `{}`", target_.database));
+  }
+  connection->setSchema(sql::SQLString(target_.database));
+  // READ COMMITTED: every statement sees the latest committed rows (a fetch must see what
+  // was appended a moment ago) and InnoDB takes no gap locks on our range scans.
+  statement->execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+  return std::make_unique<DbConnection>(std::move(connection));
+}
+
+DbPool::Lease DbPool::acquire() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::milliseconds(options_.acquire_timeout_ms);
+  while (idle_.empty() && open_ >= options_.max_connections) {
+    if (freed_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
+        open_ >= options_.max_connections) {
+      throw std::runtime_error(fmt::format("all {} connections to {} are busy",
+                                           options_.max_connections, target_.describe()));
+    }
+  }
+  if (!idle_.empty()) {
+    auto connection = std::move(idle_.back());
+    idle_.pop_back();
+    ++in_use_;
+    return Lease(this, std::move(connection));
+  }
+  ++open_;
+  ++in_use_;
+  lock.unlock();
+  try {
+    return Lease(this, connect());
+  } catch (...) {
+    lock.lock();
+    --open_;
+    --in_use_;
+    freed_.notify_one();
+    throw;
+  }
+}
+
+void DbPool::release(std::unique_ptr<DbConnection> connection, bool reuse) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  --in_use_;
+  if (reuse) {
+    idle_.push_back(std::move(connection));
+  } else {
+    --open_;
+  }
+  freed_.notify_one();
+}
+
+int DbPool::inUse() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return in_use_;
+}
+
+int DbPool::open() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return open_;
+}
+
+DbTransaction::DbTransaction(DbPool::Lease& lease) : lease_(lease) {
+  lease_->raw().setAutoCommit(false);
+}
+
+DbTransaction::~DbTransaction() {
+  if (done_) return;
+  try {
+    lease_->raw().rollback();
+    lease_->raw().setAutoCommit(true);
+  } catch (...) {
+    lease_.discard();
+  }
+}
+
+void DbTransaction::commit() {
+  done_ = true;
+  try {
+    lease_->raw().commit();
+    lease_->raw().setAutoCommit(true);
+  } catch (...) {
+    lease_.discard();
+    throw;
+  }
+}
+
+bool isTransientDbError(const sql::SQLException& e) {
+  switch (e.getErrorCode()) {
+    case 2002:  // CR_CONNECTION_ERROR
+    case 2003:  // CR_CONN_HOST_ERROR
+    case 2005:  // CR_UNKNOWN_HOST
+    case 2006:  // CR_SERVER_GONE_ERROR
+    case 2013:  // CR_SERVER_LOST
+    case 2055:  // CR_SERVER_LOST_EXTENDED
+    case 1040:  // ER_CON_COUNT_ERROR
+    case 1053:  // ER_SERVER_SHUTDOWN
+    case 1205:  // ER_LOCK_WAIT_TIMEOUT (server busy; worth retrying)
+    case 1213:  // ER_LOCK_DEADLOCK
+    case 1927:  // ER_CONNECTION_KILLED
+      return true;
+    default:
+      return e.getErrorCode() == 0;  // the connector's own failures carry no server code
+  }
+}
+
+void appendSqlBinaryLiteral(std::string& out, std::string_view value) {
+  out += "_binary'";
+  for (char c : value) {
+    switch (c) {
+      case '\0': out += "\\0"; break;
+      case '\'': out += "\\'"; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\x1a': out += "\\Z"; break;
+      default: out.push_back(c);
+    }
+  }
+  out.push_back('\'');
+}
+
+}  // namespace mq

@@ -1,0 +1,136 @@
+// Connections to one MySQL/MariaDB database: a bounded pool that reuses connections and
+// their prepared statements, and throws away a connection after any failure while it was
+// in use (its session state is then unknown), so the next caller reconnects.
+#pragma once
+
+#include <cppconn/connection.h>
+#include <cppconn/exception.h>
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+#include <cppconn/statement.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace mq {
+
+// Where a database is. `describe()` never includes the password.
+struct DbTarget {
+  std::string host = "127.0.0.1";
+  int port = 3306;
+  std::string database;
+  std::string user;
+  std::string password;
+
+  std::string describe() const;
+  // Parses mysql://user:password@host:port/database (password and port optional).
+  // Throws std::invalid_argument naming what is wrong.
+  static DbTarget parseUrl(const std::string& url);
+};
+
+// One open connection plus its statement cache. Not thread-safe: owned by one lease at a time.
+class DbConnection {
+ public:
+  explicit DbConnection(std::unique_ptr<sql::Connection> connection);
+
+  // A prepared statement for `sql`, prepared once per connection and then reused.
+  sql::PreparedStatement& prepare(const std::string& sql);
+  // Runs a statement that returns no rows.
+  void execute(const std::string& sql);
+  // Runs a query; the caller owns the result.
+  std::unique_ptr<sql::ResultSet> query(const std::string& sql);
+  sql::Connection& raw() { return *connection_; }
+
+ private:
+  std::unique_ptr<sql::Connection> connection_;
+  std::unique_ptr<sql::Statement> statement_;
+  std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>> prepared_;
+};
+
+struct DbPoolOptions {
+  int max_connections = 16;
+  int connect_timeout_s = 3;
+  // Bounds a query on a dead server (read/write timeouts of the client library).
+  int io_timeout_s = 30;
+  // How long acquire() waits for a free connection when all are in use.
+  int acquire_timeout_ms = 10000;
+  // Create the database when it does not exist (needs the privilege).
+  bool create_database = false;
+};
+
+class DbPool {
+ public:
+  // RAII handle on a pooled connection. If the handle is destroyed while an exception is
+  // propagating, the connection is discarded rather than reused.
+  class Lease {
+   public:
+    Lease(DbPool* pool, std::unique_ptr<DbConnection> connection);
+    Lease(Lease&& other) noexcept;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease();
+    DbConnection* operator->() { return connection_.get(); }
+    DbConnection& operator*() { return *connection_; }
+    // Drop the connection instead of returning it (e.g. after a failed COMMIT).
+    void discard() { discard_ = true; }
+
+   private:
+    DbPool* pool_;
+    std::unique_ptr<DbConnection> connection_;
+    int exceptions_at_start_;
+    bool discard_ = false;
+  };
+
+  DbPool(DbTarget target, DbPoolOptions options);
+  ~DbPool();
+  DbPool(const DbPool&) = delete;
+  DbPool& operator=(const DbPool&) = delete;
+
+  // A connection: an idle one, or a new one if under the limit, else waits.
+  // Throws sql::SQLException when the database cannot be reached, std::runtime_error when
+  // no connection became free within acquire_timeout_ms.
+  Lease acquire();
+
+  const DbTarget& target() const { return target_; }
+  int inUse() const;
+  int open() const;
+
+ private:
+  std::unique_ptr<DbConnection> connect();
+  void release(std::unique_ptr<DbConnection> connection, bool reuse);
+
+  const DbTarget target_;
+  const DbPoolOptions options_;
+  mutable std::mutex mutex_;
+  std::condition_variable freed_;
+  std::vector<std::unique_ptr<DbConnection>> idle_;
+  int open_ = 0;    // idle + in use
+  int in_use_ = 0;
+};
+
+// A transaction on a leased connection: begins on construction, rolls back on destruction
+// unless commit() was called. After a failed commit the connection is discarded.
+class DbTransaction {
+ public:
+  explicit DbTransaction(DbPool::Lease& lease);
+  ~DbTransaction();
+  void commit();
+
+ private:
+  DbPool::Lease& lease_;
+  bool done_ = false;
+};
+
+// True for errors that trying again can cure: the server is unreachable, the connection
+// broke, or a lock wait timed out (as opposed to an error in the statement itself).
+bool isTransientDbError(const sql::SQLException& e);
+
+// Quotes `value` as a binary-safe SQL string literal for the text protocol
+// (_binary'...' with \, ', NUL, CR, LF and ^Z escaped).
+void appendSqlBinaryLiteral(std::string& out, std::string_view value);
+
+}  // namespace mq

@@ -1,0 +1,146 @@
+#include "common/log.h"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+
+namespace mq {
+namespace {
+
+std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};
+std::mutex g_mutex;
+std::string g_component = "mq";  // guarded by g_mutex
+
+const char* levelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug: return "debug";
+    case LogLevel::kInfo: return "info";
+    case LogLevel::kWarn: return "warn";
+    case LogLevel::kError: return "error";
+  }
+  return "info";
+}
+
+std::string isoTimestamp() {
+  auto now = std::chrono::system_clock::now();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+  return fmt::format("{}.{:03d}Z", buf, static_cast<int>(ms.count()));
+}
+
+}  // namespace
+
+void setLogComponent(std::string component) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  g_component = std::move(component);
+}
+
+void setLogLevel(LogLevel level) { g_level = static_cast<int>(level); }
+
+bool parseLogLevel(std::string_view text, LogLevel* level) {
+  static constexpr LogLevel kAll[] = {LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarn,
+                                      LogLevel::kError};
+  for (LogLevel candidate : kAll) {
+    if (text == levelName(candidate)) {
+      *level = candidate;
+      return true;
+    }
+  }
+  return false;
+}
+
+void appendJsonString(std::string& out, std::string_view text) {
+  out.push_back('"');
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += fmt::format("\\u{:04x}", c);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+LogLine::LogLine(LogLevel level, std::string_view message)
+    : enabled_(static_cast<int>(level) >= g_level.load()) {
+  if (!enabled_) return;
+  buffer_.reserve(256);
+  buffer_ += "{\"ts\":\"";
+  buffer_ += isoTimestamp();
+  buffer_ += "\",\"level\":\"";
+  buffer_ += levelName(level);
+  buffer_ += "\",\"component\":";
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    appendJsonString(buffer_, g_component);
+  }
+  buffer_ += ",\"msg\":";
+  appendJsonString(buffer_, message);
+}
+
+LogLine::~LogLine() {
+  if (!enabled_) return;
+  buffer_ += "}\n";
+  std::lock_guard<std::mutex> lock(g_mutex);
+  std::fwrite(buffer_.data(), 1, buffer_.size(), stderr);
+  std::fflush(stderr);
+}
+
+LogLine& LogLine::kv(std::string_view key, std::string_view value) {
+  if (!enabled_) return *this;
+  buffer_.push_back(',');
+  appendJsonString(buffer_, key);
+  buffer_.push_back(':');
+  appendJsonString(buffer_, value);
+  return *this;
+}
+
+LogLine& LogLine::kv(std::string_view key, int64_t value) {
+  if (!enabled_) return *this;
+  buffer_.push_back(',');
+  appendJsonString(buffer_, key);
+  buffer_ += fmt::format(":{}", value);
+  return *this;
+}
+
+LogLine& LogLine::kv(std::string_view key, uint64_t value) {
+  if (!enabled_) return *this;
+  buffer_.push_back(',');
+  appendJsonString(buffer_, key);
+  buffer_ += fmt::format(":{}", value);
+  return *this;
+}
+
+LogLine& LogLine::kv(std::string_view key, double value) {
+  if (!enabled_) return *this;
+  buffer_.push_back(',');
+  appendJsonString(buffer_, key);
+  buffer_ += fmt::format(":{}", value);
+  return *this;
+}
+
+LogLine& LogLine::kv(std::string_view key, bool value) {
+  if (!enabled_) return *this;
+  buffer_.push_back(',');
+  appendJsonString(buffer_, key);
+  buffer_ += value ? ":true" : ":false";
+  return *this;
+}
+
+}  // namespace mq

@@ -1,0 +1,296 @@
+#include "common/meta_store.h"
+
+#include <fmt/format.h>
+
+#include "common/clock.h"
+#include "common/errors.h"
+
+namespace mq {
+namespace {
+
+constexpr int kDuplicateKey = 1062;  // ER_DUP_ENTRY
+
+std::unique_ptr<sql::ResultSet> run(sql::PreparedStatement& statement) {
+  return std::unique_ptr<sql::ResultSet>(statement.executeQuery());
+}
+
+}  // namespace
+
+std::string partitionTableName(int64_t topic_id, int partition) {
+  return fmt::format("mq_t{}_p{}", topic_id, partition);
+}
+
+int64_t MetaStore::topologyVersion() {
+  auto db = pool_.acquire();
+  auto rows = run(db->prepare("SELECT version FROM topology_version WHERE id = 1"));
+  return rows->next() ? rows->getInt64(1) : 0;
+}
+
+void MetaStore::bumpTopologyVersion(DbConnection& db) {
+  db.prepare("UPDATE topology_version SET version = version + 1 WHERE id = 1").execute();
+}
+
+Topology MetaStore::loadTopology() {
+  auto db = pool_.acquire();
+  Topology topology;
+  // One consistent snapshot of the three tables.
+  DbTransaction transaction(db);
+  {
+    auto rows = run(db->prepare("SELECT version FROM topology_version WHERE id = 1"));
+    if (rows->next()) topology.version = rows->getInt64(1);
+  }
+  {
+    auto rows = run(db->prepare(
+        "SELECT id, name, host, port, database_name, user, password, created_ms FROM datanodes"));
+    while (rows->next()) {
+      DatanodeRecord node;
+      node.id = rows->getInt(1);
+      node.name = rows->getString(2);
+      node.target.host = rows->getString(3);
+      node.target.port = rows->getInt(4);
+      node.target.database = rows->getString(5);
+      node.target.user = rows->getString(6);
+      node.target.password = rows->getString(7);
+      node.created_ms = rows->getInt64(8);
+      topology.datanodes[node.id] = node;
+    }
+  }
+  std::map<int64_t, std::string> names_by_id;
+  {
+    auto rows = run(db->prepare(
+        "SELECT id, name, retention_ms, owner_team, description, created_ms FROM topics"));
+    while (rows->next()) {
+      TopicRecord topic;
+      topic.id = rows->getInt64(1);
+      topic.name = rows->getString(2);
+      topic.retention_ms = rows->getInt64(3);
+      topic.owner_team = rows->getString(4);
+      topic.description = rows->getString(5);
+      topic.created_ms = rows->getInt64(6);
+      names_by_id[topic.id] = topic.name;
+      topology.topics[topic.name] = std::move(topic);
+    }
+  }
+  {
+    auto rows = run(db->prepare(
+        "SELECT topic_id, partition_no, datanode_id, table_name, writable, created_ms "
+        "FROM partitions ORDER BY topic_id, partition_no"));
+    while (rows->next()) {
+      PartitionRecord partition;
+      partition.topic_id = rows->getInt64(1);
+      partition.partition = rows->getInt(2);
+      partition.datanode_id = rows->getInt(3);
+      partition.table_name = rows->getString(4);
+      partition.writable = rows->getBoolean(5);
+      partition.created_ms = rows->getInt64(6);
+      auto name = names_by_id.find(partition.topic_id);
+      if (name == names_by_id.end()) continue;  // topic deleted between reads
+      topology.topics[name->second].partitions.push_back(partition);
+    }
+  }
+  transaction.commit();
+  return topology;
+}
+
+std::optional<TopicRecord> MetaStore::findTopic(const std::string& name) {
+  auto topology = loadTopology();
+  auto it = topology.topics.find(name);
+  if (it == topology.topics.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<DatanodeRecord> MetaStore::listDatanodes() {
+  auto topology = loadTopology();
+  std::vector<DatanodeRecord> nodes;
+  for (auto& [id, node] : topology.datanodes) nodes.push_back(node);
+  return nodes;
+}
+
+DatanodeRecord MetaStore::insertDatanode(const std::string& name, const DbTarget& target) {
+  auto db = pool_.acquire();
+  DbTransaction transaction(db);
+  auto& insert = db->prepare(
+      "INSERT INTO datanodes (name, host, port, database_name, user, password, created_ms) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)");
+  DatanodeRecord node;
+  node.name = name;
+  node.target = target;
+  node.created_ms = nowMs();
+  insert.setString(1, name);
+  insert.setString(2, target.host);
+  insert.setInt(3, target.port);
+  insert.setString(4, target.database);
+  insert.setString(5, target.user);
+  insert.setString(6, target.password);
+  insert.setInt64(7, node.created_ms);
+  try {
+    insert.execute();
+  } catch (const sql::SQLException& e) {
+    if (e.getErrorCode() != kDuplicateKey) throw;
+    throwError(rpc::ErrorCode::DATANODE_ALREADY_EXISTS,
+               fmt::format("a datanode named `{}` or at {}:{}/{} already exists", name,
+                           target.host, target.port, target.database));
+  }
+  auto id = run(db->prepare("SELECT LAST_INSERT_ID()"));
+  id->next();
+  node.id = id->getInt(1);
+  bumpTopologyVersion(*db);
+  transaction.commit();
+  return node;
+}
+
+TopicRecord MetaStore::insertTopic(TopicRecord topic, const CreateTables& create_tables) {
+  auto db = pool_.acquire();
+  DbTransaction transaction(db);
+  auto& insert = db->prepare(
+      "INSERT INTO topics (name, retention_ms, owner_team, description, created_ms) "
+      "VALUES (?, ?, ?, ?, ?)");
+  insert.setString(1, topic.name);
+  insert.setInt64(2, topic.retention_ms);
+  insert.setString(3, topic.owner_team);
+  insert.setString(4, topic.description);
+  insert.setInt64(5, topic.created_ms);
+  try {
+    insert.execute();
+  } catch (const sql::SQLException& e) {
+    if (e.getErrorCode() != kDuplicateKey) throw;
+    throwError(rpc::ErrorCode::TOPIC_ALREADY_EXISTS,
+               fmt::format("topic `{}` already exists", topic.name));
+  }
+  auto id = run(db->prepare("SELECT LAST_INSERT_ID()"));
+  id->next();
+  topic.id = id->getInt64(1);
+  for (auto& partition : topic.partitions) {
+    partition.topic_id = topic.id;
+    partition.table_name = partitionTableName(topic.id, partition.partition);
+  }
+  insertPartitionRows(*db, topic.partitions);
+  create_tables(topic.partitions);
+  bumpTopologyVersion(*db);
+  transaction.commit();
+  return topic;
+}
+
+void MetaStore::insertPartitions(std::vector<PartitionRecord> partitions,
+                                 const CreateTables& create_tables) {
+  auto db = pool_.acquire();
+  DbTransaction transaction(db);
+  for (auto& partition : partitions) {
+    partition.table_name = partitionTableName(partition.topic_id, partition.partition);
+  }
+  try {
+    insertPartitionRows(*db, partitions);
+  } catch (const sql::SQLException& e) {
+    if (e.getErrorCode() != kDuplicateKey) throw;
+    throwError(rpc::ErrorCode::INVALID_REQUEST,
+               "the topic's partition count changed meanwhile; try again");
+  }
+  create_tables(partitions);
+  bumpTopologyVersion(*db);
+  transaction.commit();
+}
+
+void MetaStore::insertPartitionRows(DbConnection& db,
+                                    const std::vector<PartitionRecord>& partitions) {
+  auto& insert = db.prepare(
+      "INSERT INTO partitions (topic_id, partition_no, datanode_id, table_name, writable, "
+      "created_ms) VALUES (?, ?, ?, ?, ?, ?)");
+  for (const auto& partition : partitions) {
+    insert.setInt64(1, partition.topic_id);
+    insert.setInt(2, partition.partition);
+    insert.setInt(3, partition.datanode_id);
+    insert.setString(4, partition.table_name);
+    insert.setBoolean(5, partition.writable);
+    insert.setInt64(6, partition.created_ms);
+    insert.execute();
+  }
+}
+
+void MetaStore::deleteTopic(int64_t topic_id) {
+  auto db = pool_.acquire();
+  DbTransaction transaction(db);
+  auto& partitions = db->prepare("DELETE FROM partitions WHERE topic_id = ?");
+  partitions.setInt64(1, topic_id);
+  partitions.execute();
+  auto& topic = db->prepare("DELETE FROM topics WHERE id = ?");
+  topic.setInt64(1, topic_id);
+  topic.execute();
+  bumpTopologyVersion(*db);
+  transaction.commit();
+}
+
+std::map<int, int> MetaStore::partitionCountsByDatanode() {
+  auto db = pool_.acquire();
+  std::map<int, int> counts;
+  auto rows = run(db->prepare(
+      "SELECT d.id, COUNT(p.topic_id) FROM datanodes d "
+      "LEFT JOIN partitions p ON p.datanode_id = d.id GROUP BY d.id"));
+  while (rows->next()) counts[rows->getInt(1)] = rows->getInt(2);
+  return counts;
+}
+
+void MetaStore::upsertBroker(const BrokerRecord& broker) {
+  auto db = pool_.acquire();
+  auto& upsert = db->prepare(
+      "INSERT INTO brokers (id, host, port, started_ms, last_heartbeat_ms) VALUES (?,?,?,?,?) "
+      "ON DUPLICATE KEY UPDATE host = VALUES(host), port = VALUES(port), "
+      "started_ms = VALUES(started_ms), last_heartbeat_ms = VALUES(last_heartbeat_ms)");
+  upsert.setString(1, broker.id);
+  upsert.setString(2, broker.host);
+  upsert.setInt(3, broker.port);
+  upsert.setInt64(4, broker.started_ms);
+  upsert.setInt64(5, broker.last_heartbeat_ms);
+  upsert.execute();
+}
+
+void MetaStore::deleteBroker(const std::string& id) {
+  auto db = pool_.acquire();
+  auto& remove = db->prepare("DELETE FROM brokers WHERE id = ?");
+  remove.setString(1, id);
+  remove.execute();
+}
+
+std::vector<BrokerRecord> MetaStore::liveBrokers(int64_t timeout_ms) {
+  auto db = pool_.acquire();
+  auto& select = db->prepare(
+      "SELECT id, host, port, started_ms, last_heartbeat_ms FROM brokers "
+      "WHERE last_heartbeat_ms > ? ORDER BY id");
+  select.setInt64(1, nowMs() - timeout_ms);
+  auto rows = run(select);
+  std::vector<BrokerRecord> brokers;
+  while (rows->next()) {
+    BrokerRecord broker;
+    broker.id = rows->getString(1);
+    broker.host = rows->getString(2);
+    broker.port = rows->getInt(3);
+    broker.started_ms = rows->getInt64(4);
+    broker.last_heartbeat_ms = rows->getInt64(5);
+    brokers.push_back(std::move(broker));
+  }
+  return brokers;
+}
+
+int MetaStore::reapBrokers(int64_t timeout_ms) {
+  auto db = pool_.acquire();
+  auto& remove = db->prepare("DELETE FROM brokers WHERE last_heartbeat_ms <= ?");
+  remove.setInt64(1, nowMs() - timeout_ms);
+  return remove.executeUpdate();
+}
+
+void MetaStore::audit(const std::string& actor, const std::string& action,
+                      const std::string& object, const std::string& before_json,
+                      const std::string& after_json) {
+  auto db = pool_.acquire();
+  auto& insert = db->prepare(
+      "INSERT INTO audit_log (at_ms, actor, action, object, before_json, after_json) "
+      "VALUES (?, ?, ?, ?, ?, ?)");
+  insert.setInt64(1, nowMs());
+  insert.setString(2, actor);
+  insert.setString(3, action);
+  insert.setString(4, object);
+  insert.setString(5, before_json);
+  insert.setString(6, after_json);
+  insert.execute();
+}
+
+}  // namespace mq

@@ -1,0 +1,26 @@
+#include "common/topic_name.h"
+
+#include <fmt/format.h>
+
+namespace mq {
+
+std::optional<std::string> topicNameProblem(const std::string& name) {
+  if (name.empty()) return "topic name is empty";
+  if (name.size() > kMaxTopicNameLength) {
+    return fmt::format("topic name is {} characters long; the limit is {}", name.size(),
+                       kMaxTopicNameLength);
+  }
+  if (name == "." || name == "..") return fmt::format("topic name `{}` is reserved", name);
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-';
+    if (!ok) {
+      return fmt::format(
+          "topic name `{}` contains `{}`; allowed are letters, digits, '.', '_' and '-'", name,
+          c);
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace mq

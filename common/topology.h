@@ -1,0 +1,59 @@
+// The cluster's topology as the metadata database records it: datanodes, topics and
+// their partitions, live brokers. Plain values, copied into caches.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/db_pool.h"
+
+namespace mq {
+
+struct DatanodeRecord {
+  int id = 0;
+  std::string name;
+  DbTarget target;  // includes the password: never log or return it
+  int64_t created_ms = 0;
+};
+
+struct PartitionRecord {
+  int64_t topic_id = 0;
+  int partition = 0;
+  int datanode_id = 0;
+  std::string table_name;
+  bool writable = true;
+  int64_t created_ms = 0;
+};
+
+struct TopicRecord {
+  int64_t id = 0;
+  std::string name;
+  int64_t retention_ms = 0;
+  std::string owner_team;
+  std::string description;
+  int64_t created_ms = 0;
+  std::vector<PartitionRecord> partitions;  // ordered by partition number
+};
+
+struct BrokerRecord {
+  std::string id;
+  std::string host;
+  int port = 0;
+  int64_t started_ms = 0;
+  int64_t last_heartbeat_ms = 0;
+};
+
+struct Topology {
+  int64_t version = 0;
+  std::map<int, DatanodeRecord> datanodes;    // by id
+  std::map<std::string, TopicRecord> topics;  // by name
+};
+
+// Name of a partition's table on its datanode.
+std::string partitionTableName(int64_t topic_id, int partition);
+
+inline constexpr int64_t kDefaultRetentionMs = 7LL * 24 * 3600 * 1000;
+
+}  // namespace mq

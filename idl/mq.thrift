@@ -1,0 +1,262 @@
+// The wire contract of the queue: every type, error code and RPC that a client, a broker
+// and the metaserver exchange. Thrift framed binary protocol on every port.
+//
+// Conventions:
+// - Every request starts with a RequestHeader (client id, optional auth token).
+// - Whole-request failures (malformed request, auth) are thrown as MqError.
+// - Per-partition failures come back inside the per-partition result, so that one datanode
+//   being down fails only its partitions.
+// - Times are milliseconds since the Unix epoch (UTC); sizes are bytes.
+
+namespace cpp mq.rpc
+
+// One list of error codes shared by server and client. `retriable` in MqError tells a client
+// whether trying again (possibly on another broker) can succeed.
+enum ErrorCode {
+  NONE = 0,
+  UNKNOWN = 1,                    // unexpected server error; retriable
+  INVALID_REQUEST = 2,            // malformed or out-of-range field; not retriable
+  UNKNOWN_TOPIC = 3,
+  UNKNOWN_PARTITION = 4,
+  MESSAGE_TOO_LARGE = 5,
+  BATCH_TOO_LARGE = 6,
+  OFFSET_OUT_OF_RANGE = 7,
+  PARTITION_READ_ONLY = 8,
+  DATANODE_UNAVAILABLE = 9,       // the partition's database is unreachable; retriable
+  INVALID_TOPIC_NAME = 10,
+  TOPIC_ALREADY_EXISTS = 11,
+  NOT_AUTHORIZED = 12,
+  TIMEOUT = 13,                   // retriable
+  METADATA_UNAVAILABLE = 14,      // metadata database unreachable and nothing cached; retriable
+  INVALID_CONFIG = 15,
+  DATANODE_ALREADY_EXISTS = 16,
+  UNKNOWN_DATANODE = 17,
+  SHUTTING_DOWN = 18,             // broker is draining; retriable elsewhere
+  // Consumer groups (Kafka classic protocol semantics).
+  UNKNOWN_MEMBER_ID = 20,
+  ILLEGAL_GENERATION = 21,
+  REBALANCE_IN_PROGRESS = 22,
+  MEMBER_ID_REQUIRED = 23,
+  FENCED_INSTANCE_ID = 24,
+  COORDINATOR_NOT_AVAILABLE = 25,
+  INCONSISTENT_GROUP_PROTOCOL = 26,
+  GROUP_NOT_EMPTY = 27,
+  UNKNOWN_GROUP = 28,
+  // Idempotent producer.
+  OUT_OF_ORDER_SEQUENCE = 30,
+  PRODUCER_FENCED = 31,
+  UNKNOWN_PRODUCER_ID = 32,
+}
+
+exception MqError {
+  1: ErrorCode code,
+  2: string message,
+  3: bool retriable,
+}
+
+struct RequestHeader {
+  1: string client_id,
+  2: optional string auth_token,
+}
+
+// ---------------------------------------------------------------------------------------
+// Data plane (brokers)
+
+struct Message {
+  1: optional binary key,
+  2: binary value,
+  3: map<string, string> headers,
+  4: i64 timestamp_ms,            // producer's timestamp; 0 = use the append time
+}
+
+// Messages for one partition. They are appended atomically: all or none.
+struct PartitionBatch {
+  1: string topic,
+  2: i32 partition,
+  3: list<Message> messages,
+  // Idempotent producer fields (unset = not idempotent).
+  4: optional i64 producer_id,
+  5: optional i16 producer_epoch,
+  6: optional i32 base_sequence,
+}
+
+struct ProduceRequest {
+  1: RequestHeader header,
+  2: list<PartitionBatch> batches,
+}
+
+struct PartitionProduceResult {
+  1: string topic,
+  2: i32 partition,
+  3: ErrorCode error,
+  4: string error_message,
+  5: i64 base_offset,             // offset of the batch's first message; -1 on error
+  6: i64 append_time_ms,
+  7: bool retriable,
+}
+
+struct ProduceResponse {
+  1: list<PartitionProduceResult> results,
+}
+
+struct FetchPartition {
+  1: string topic,
+  2: i32 partition,
+  3: i64 offset,                  // first offset wanted
+  4: i32 max_messages,
+  5: i32 max_bytes,               // payload+key bytes; at least one message is returned
+}
+
+struct FetchRequest {
+  1: RequestHeader header,
+  2: list<FetchPartition> partitions,
+  3: i32 max_wait_ms,             // long-poll: return as soon as any partition has data
+}
+
+struct StoredMessage {
+  1: i64 offset,
+  2: optional binary key,
+  3: binary value,
+  4: map<string, string> headers,
+  5: i64 timestamp_ms,
+  6: i64 append_time_ms,
+}
+
+struct PartitionFetchResult {
+  1: string topic,
+  2: i32 partition,
+  3: ErrorCode error,
+  4: string error_message,
+  5: list<StoredMessage> messages,
+  6: i64 start_offset,            // earliest offset still stored
+  7: i64 end_offset,              // next offset to be written (log end)
+  8: bool retriable,
+}
+
+struct FetchResponse {
+  1: list<PartitionFetchResult> results,
+}
+
+enum OffsetSpec {
+  EARLIEST = 0,
+  LATEST = 1,                     // the next offset to be written
+  TIMESTAMP = 2,                  // first offset whose append time >= timestamp_ms
+}
+
+struct ListOffsetsPartition {
+  1: string topic,
+  2: i32 partition,
+  3: OffsetSpec spec,
+  4: i64 timestamp_ms,
+}
+
+struct ListOffsetsRequest {
+  1: RequestHeader header,
+  2: list<ListOffsetsPartition> partitions,
+}
+
+struct PartitionOffsetResult {
+  1: string topic,
+  2: i32 partition,
+  3: ErrorCode error,
+  4: string error_message,
+  5: i64 offset,
+  6: i64 start_offset,
+  7: i64 end_offset,
+  8: bool retriable,
+}
+
+struct ListOffsetsResponse {
+  1: list<PartitionOffsetResult> results,
+}
+
+// ---------------------------------------------------------------------------------------
+// Topology (served by brokers from their cache and by the metaserver)
+
+struct PartitionInfo {
+  1: i32 partition,
+  2: i32 datanode_id,
+  3: bool writable,
+  4: string table_name,
+}
+
+struct TopicInfo {
+  1: string name,
+  2: i64 id,
+  3: list<PartitionInfo> partitions,
+  4: i64 retention_ms,
+  5: string owner_team,
+  6: string description,
+  7: i64 created_ms,
+}
+
+struct BrokerInfo {
+  1: string id,
+  2: string host,
+  3: i32 port,
+  4: i64 last_heartbeat_ms,
+  5: i64 started_ms,
+}
+
+struct MetadataRequest {
+  1: RequestHeader header,
+  2: list<string> topics,         // empty = all topics
+}
+
+struct MetadataResponse {
+  1: list<TopicInfo> topics,
+  2: list<BrokerInfo> brokers,
+}
+
+service Broker {
+  ProduceResponse produce(1: ProduceRequest request) throws (1: MqError error),
+  FetchResponse fetch(1: FetchRequest request) throws (1: MqError error),
+  ListOffsetsResponse listOffsets(1: ListOffsetsRequest request) throws (1: MqError error),
+  MetadataResponse metadata(1: MetadataRequest request) throws (1: MqError error),
+}
+
+// ---------------------------------------------------------------------------------------
+// Control plane (metaserver)
+
+struct CreateTopicRequest {
+  1: RequestHeader header,
+  2: string name,
+  3: i32 partitions,
+  4: i64 retention_ms,            // 0 = default (7 days)
+  5: string owner_team,
+  6: string description,
+}
+
+struct DatanodeInfo {
+  1: i32 id,
+  2: string name,
+  3: string host,
+  4: i32 port,
+  5: string database_name,
+  6: string user,
+  7: i32 partition_count,
+  8: bool healthy,
+  9: string status_message,
+}
+
+struct AddDatanodeRequest {
+  1: RequestHeader header,
+  2: string name,
+  3: string host,
+  4: i32 port,
+  5: string database_name,
+  6: string user,
+  7: string password,             // stored for brokers; never returned, printed or logged
+}
+
+service MetaService {
+  TopicInfo createTopic(1: CreateTopicRequest request) throws (1: MqError error),
+  list<TopicInfo> listTopics(1: RequestHeader header) throws (1: MqError error),
+  TopicInfo describeTopic(1: RequestHeader header, 2: string name) throws (1: MqError error),
+  void deleteTopic(1: RequestHeader header, 2: string name) throws (1: MqError error),
+  TopicInfo addPartitions(1: RequestHeader header, 2: string name, 3: i32 count)
+      throws (1: MqError error),
+  DatanodeInfo addDatanode(1: AddDatanodeRequest request) throws (1: MqError error),
+  list<DatanodeInfo> listDatanodes(1: RequestHeader header) throws (1: MqError error),
+  list<BrokerInfo> listBrokers(1: RequestHeader header) throws (1: MqError error),
+}
