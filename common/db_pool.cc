@@ -225,7 +225,12 @@ bool isTransientDbError(const sql::SQLException& e) {
 }
 
 void appendSqlBinaryLiteral(std::string& out, std::string_view value) {
-  out += "_binary'";
+  out += "_binary";
+  appendSqlStringLiteral(out, value);
+}
+
+void appendSqlStringLiteral(std::string& out, std::string_view value) {
+  out += "'";
   for (char c : value) {
     switch (c) {
       case '\0': out += "\\0"; break;

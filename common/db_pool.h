@@ -132,5 +132,8 @@ bool isTransientDbError(const sql::SQLException& e);
 // Quotes `value` as a binary-safe SQL string literal for the text protocol
 // (_binary'...' with \, ', NUL, CR, LF and ^Z escaped).
 void appendSqlBinaryLiteral(std::string& out, std::string_view value);
+// The same escaping without the _binary introducer: a string in the connection's character
+// set (utf8mb4), comparable with VARCHAR columns without defeating their index.
+void appendSqlStringLiteral(std::string& out, std::string_view value);
 
 }  // namespace mq

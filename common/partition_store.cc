@@ -110,6 +110,24 @@ PartitionBounds PartitionStore::bounds(DbConnection& db, const std::string& tabl
   return PartitionBounds{rows->getInt64(1), rows->getInt64(2)};
 }
 
+std::map<std::string, PartitionBounds> PartitionStore::bounds(
+    DbConnection& db, const std::vector<std::string>& tables) {
+  std::map<std::string, PartitionBounds> result;
+  if (tables.empty()) return result;
+  std::string sql =
+      "SELECT table_name, start_offset, next_offset FROM mq_partition_state WHERE table_name IN (";
+  for (size_t i = 0; i < tables.size(); ++i) {
+    if (i > 0) sql += ',';
+    appendSqlStringLiteral(sql, tables[i]);
+  }
+  sql += ')';
+  auto rows = db.query(sql);
+  while (rows->next()) {
+    result[columnString(*rows, 1)] = PartitionBounds{rows->getInt64(2), rows->getInt64(3)};
+  }
+  return result;
+}
+
 std::vector<rpc::StoredMessage> PartitionStore::read(DbConnection& db, const std::string& table,
                                                      int64_t from_offset, int max_messages,
                                                      int64_t max_bytes) {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,10 @@ class PartitionStore {
                         const std::vector<const rpc::Message*>& messages, int64_t append_ms);
 
   static PartitionBounds bounds(DbConnection& db, const std::string& table);
+  // Bounds of many partitions of one datanode in one query (state rows by primary key).
+  // Tables without a state row are absent from the result.
+  static std::map<std::string, PartitionBounds> bounds(DbConnection& db,
+                                                       const std::vector<std::string>& tables);
 
   // Up to max_messages messages from `from_offset` on, cut once max_bytes of key+value is
   // reached (at least one message is returned when any exists).

@@ -1,0 +1,86 @@
+#include "broker/broker_config.h"
+
+#include <stdexcept>
+
+namespace mq {
+namespace {
+
+int64_t durationOption(const po::variables_map& values, const std::string& name,
+                       int64_t fallback) {
+  if (!values.count(name)) return fallback;
+  int64_t ms = 0;
+  if (!parseDurationMs(values[name].as<std::string>(), &ms) || ms <= 0) {
+    throw std::invalid_argument("--" + name + " must be a positive duration like 500ms or 2s");
+  }
+  return ms;
+}
+
+void checkRange(const std::string& name, int64_t value, int64_t low, int64_t high) {
+  if (value < low || value > high) {
+    throw std::invalid_argument("--" + name + " must be between " + std::to_string(low) +
+                                " and " + std::to_string(high) + " (got " +
+                                std::to_string(value) + ")");
+  }
+}
+
+}  // namespace
+
+void BrokerConfig::addOptions(po::options_description& options) {
+  BrokerConfig d;
+  options.add_options()
+      ("host", po::value<std::string>()->default_value(d.host), "address to listen on")
+      ("port", po::value<int>()->default_value(d.port), "Thrift port")
+      ("metrics-port", po::value<int>()->default_value(d.metrics_port), "HTTP port of /metrics")
+      ("advertised-host", po::value<std::string>(), "host clients should use (default: --host)")
+      ("broker-id", po::value<std::string>(), "registry id (default: advertised-host:port)")
+      ("meta-db", po::value<std::string>(),
+       "metadata database, mysql://user:password@host:port/database (required)")
+      ("heartbeat-interval", po::value<std::string>()->default_value("2s"),
+       "broker registry heartbeat period")
+      ("metadata-refresh", po::value<std::string>()->default_value("1s"),
+       "how often the cached topology is checked for changes")
+      ("max-message-bytes", po::value<int64_t>()->default_value(d.max_message_bytes),
+       "largest message (key + value + headers) accepted")
+      ("max-batch-bytes", po::value<int64_t>()->default_value(d.max_batch_bytes),
+       "largest produce request (all messages) accepted")
+      ("max-batch-messages", po::value<int>()->default_value(d.max_batch_messages),
+       "most messages in one partition batch")
+      ("max-fetch-wait", po::value<std::string>()->default_value("30s"),
+       "upper bound of a fetch's long-poll wait")
+      ("datanode-pool-size", po::value<int>()->default_value(d.datanode_pool_size),
+       "database connections per datanode")
+      ("log-level", po::value<std::string>()->default_value(d.log_level),
+       "debug, info, warn or error");
+}
+
+BrokerConfig BrokerConfig::fromValues(const po::variables_map& values) {
+  BrokerConfig c;
+  c.host = values["host"].as<std::string>();
+  c.port = values["port"].as<int>();
+  c.metrics_port = values["metrics-port"].as<int>();
+  checkRange("port", c.port, 1, 65535);
+  checkRange("metrics-port", c.metrics_port, 1, 65535);
+  c.advertised_host =
+      values.count("advertised-host") ? values["advertised-host"].as<std::string>() : c.host;
+  if (c.advertised_host == "0.0.0.0") c.advertised_host = "127.0.0.1";
+  c.broker_id = values.count("broker-id") ? values["broker-id"].as<std::string>()
+                                          : c.advertised_host + ":" + std::to_string(c.port);
+  if (!values.count("meta-db")) throw std::invalid_argument("--meta-db is required");
+  c.meta_db = values["meta-db"].as<std::string>();
+  c.heartbeat_interval_ms = durationOption(values, "heartbeat-interval", c.heartbeat_interval_ms);
+  c.metadata_refresh_ms = durationOption(values, "metadata-refresh", c.metadata_refresh_ms);
+  c.max_message_bytes = values["max-message-bytes"].as<int64_t>();
+  c.max_batch_bytes = values["max-batch-bytes"].as<int64_t>();
+  c.max_batch_messages = values["max-batch-messages"].as<int>();
+  checkRange("max-message-bytes", c.max_message_bytes, 1, 16 << 20);
+  checkRange("max-batch-bytes", c.max_batch_bytes, c.max_message_bytes, 15 << 20);
+  checkRange("max-batch-messages", c.max_batch_messages, 1, 100000);
+  c.max_fetch_wait_ms =
+      static_cast<int>(durationOption(values, "max-fetch-wait", c.max_fetch_wait_ms));
+  c.datanode_pool_size = values["datanode-pool-size"].as<int>();
+  checkRange("datanode-pool-size", c.datanode_pool_size, 1, 1000);
+  c.log_level = values["log-level"].as<std::string>();
+  return c;
+}
+
+}  // namespace mq

@@ -1,0 +1,43 @@
+// What every RPC handler of the broker works with: configuration, the cached topology, the
+// datanode pools, the partition writers, the long-poll notifier and the metrics.
+#pragma once
+
+#include <atomic>
+#include <exception>
+#include <string>
+
+#include "broker/append_notifier.h"
+#include "broker/broker_config.h"
+#include "broker/broker_metrics.h"
+#include "broker/datanode_pools.h"
+#include "broker/partition_writer.h"
+#include "broker/topology_cache.h"
+#include "common/errors.h"
+
+namespace mq {
+
+struct BrokerContext {
+  const BrokerConfig& config;
+  TopologyCache& topology;
+  DatanodePools& pools;
+  PartitionWriters& writers;
+  AppendNotifier& notifier;
+  BrokerMetrics& metrics;
+  std::atomic<bool>& shutting_down;
+};
+
+// A per-partition failure: the code and message that go into a partition result.
+struct PartitionFailure {
+  ErrorCode code;
+  std::string message;
+};
+
+// Classifies an exception raised while serving one partition: MqError as is; database
+// errors as DATANODE_UNAVAILABLE (retriable) when the datanode is unreachable or busy,
+// UNKNOWN_TOPIC when the partition's table is gone, UNKNOWN otherwise. Counts datanode
+// errors in the metrics.
+PartitionFailure classifyPartitionFailure(BrokerContext& context, std::exception_ptr error,
+                                          const std::string& topic, int partition,
+                                          int datanode_id);
+
+}  // namespace mq

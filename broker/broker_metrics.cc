@@ -1,0 +1,73 @@
+#include "broker/broker_metrics.h"
+
+namespace mq {
+
+using prometheus::BuildCounter;
+using prometheus::BuildGauge;
+using prometheus::BuildHistogram;
+
+BrokerMetrics::BrokerMetrics(prometheus::Registry& registry)
+    : requests_(BuildCounter()
+                    .Name("mq_broker_rpc_requests_total")
+                    .Help("Broker RPCs served, by method and error code (NONE = success).")
+                    .Register(registry)),
+      latency_(BuildHistogram()
+                   .Name("mq_broker_rpc_duration_seconds")
+                   .Help("Broker RPC latency, by method (fetch includes long-poll waiting).")
+                   .Register(registry)),
+      produced_messages_(BuildCounter()
+                             .Name("mq_broker_produced_messages_total")
+                             .Help("Messages appended, by topic.")
+                             .Register(registry)),
+      produced_bytes_(BuildCounter()
+                          .Name("mq_broker_produced_bytes_total")
+                          .Help("Key and value bytes appended, by topic.")
+                          .Register(registry)),
+      fetched_messages_(BuildCounter()
+                            .Name("mq_broker_fetched_messages_total")
+                            .Help("Messages returned by fetch, by topic.")
+                            .Register(registry)),
+      fetched_bytes_(BuildCounter()
+                         .Name("mq_broker_fetched_bytes_total")
+                         .Help("Key and value bytes returned by fetch, by topic.")
+                         .Register(registry)),
+      datanode_errors_(BuildCounter()
+                           .Name("mq_broker_datanode_errors_total")
+                           .Help("Database errors talking to a datanode.")
+                           .Register(registry)),
+      datanode_in_use_(BuildGauge()
+                           .Name("mq_broker_datanode_connections_in_use")
+                           .Help("Datanode connections currently leased.")
+                           .Register(registry)),
+      datanode_open_(BuildGauge()
+                         .Name("mq_broker_datanode_connections_open")
+                         .Help("Datanode connections open (idle + in use).")
+                         .Register(registry)) {}
+
+void BrokerMetrics::recordRpc(const std::string& method, ErrorCode code, double seconds) {
+  requests_.Add({{"method", method}, {"code", errorName(code)}}).Increment();
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+  latency_.Add({{"method", method}}, kBuckets).Observe(seconds);
+}
+
+void BrokerMetrics::recordProduced(const std::string& topic, int64_t messages, int64_t bytes) {
+  produced_messages_.Add({{"topic", topic}}).Increment(static_cast<double>(messages));
+  produced_bytes_.Add({{"topic", topic}}).Increment(static_cast<double>(bytes));
+}
+
+void BrokerMetrics::recordFetched(const std::string& topic, int64_t messages, int64_t bytes) {
+  fetched_messages_.Add({{"topic", topic}}).Increment(static_cast<double>(messages));
+  fetched_bytes_.Add({{"topic", topic}}).Increment(static_cast<double>(bytes));
+}
+
+void BrokerMetrics::recordDatanodeError(int datanode_id) {
+  datanode_errors_.Add({{"datanode", std::to_string(datanode_id)}}).Increment();
+}
+
+void BrokerMetrics::setDatanodeConnections(int datanode_id, int in_use, int open) {
+  datanode_in_use_.Add({{"datanode", std::to_string(datanode_id)}}).Set(in_use);
+  datanode_open_.Add({{"datanode", std::to_string(datanode_id)}}).Set(open);
+}
+
+}  // namespace mq

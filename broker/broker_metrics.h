@@ -1,0 +1,39 @@
+// The broker's Prometheus metrics (listed with their meaning in docs/metrics.md).
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <string>
+
+#include "common/errors.h"
+
+namespace mq {
+
+class BrokerMetrics {
+ public:
+  explicit BrokerMetrics(prometheus::Registry& registry);
+
+  // One finished RPC: counts it by method and error code and records its latency.
+  void recordRpc(const std::string& method, ErrorCode code, double seconds);
+  void recordProduced(const std::string& topic, int64_t messages, int64_t bytes);
+  void recordFetched(const std::string& topic, int64_t messages, int64_t bytes);
+  void recordDatanodeError(int datanode_id);
+  void setDatanodeConnections(int datanode_id, int in_use, int open);
+
+ private:
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Histogram>& latency_;
+  prometheus::Family<prometheus::Counter>& produced_messages_;
+  prometheus::Family<prometheus::Counter>& produced_bytes_;
+  prometheus::Family<prometheus::Counter>& fetched_messages_;
+  prometheus::Family<prometheus::Counter>& fetched_bytes_;
+  prometheus::Family<prometheus::Counter>& datanode_errors_;
+  prometheus::Family<prometheus::Gauge>& datanode_in_use_;
+  prometheus::Family<prometheus::Gauge>& datanode_open_;
+};
+
+}  // namespace mq

@@ -1,0 +1,70 @@
+#include "broker/broker_service.h"
+
+#include "broker/handlers/fetch_handler.h"
+#include "broker/handlers/list_offsets_handler.h"
+#include "broker/handlers/metadata_handler.h"
+#include "broker/handlers/produce_handler.h"
+#include "common/clock.h"
+#include "common/log.h"
+
+namespace mq {
+
+template <typename Response, typename Handler>
+void BrokerService::serve(const char* method, Response& response, Handler&& handler) {
+  const auto start = SteadyClock::now();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++in_flight_;
+  }
+  struct Done {
+    BrokerService* self;
+    ~Done() {
+      std::lock_guard<std::mutex> lock(self->mutex_);
+      if (--self->in_flight_ == 0) self->idle_.notify_all();
+    }
+  } done{this};
+  ErrorCode code = rpc::ErrorCode::NONE;
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(SteadyClock::now() - start).count();
+  };
+  try {
+    if (context_.shutting_down) {
+      throwError(rpc::ErrorCode::SHUTTING_DOWN, "broker is shutting down; use another broker");
+    }
+    response = handler();
+  } catch (const rpc::MqError& e) {
+    context_.metrics.recordRpc(method, e.code, elapsed());
+    throw;
+  } catch (const std::exception& e) {
+    logError("unexpected error serving request").kv("method", method).kv("error", e.what());
+    code = rpc::ErrorCode::UNKNOWN;
+    context_.metrics.recordRpc(method, code, elapsed());
+    throw makeError(code, std::string("internal error: ") + e.what());
+  }
+  context_.metrics.recordRpc(method, code, elapsed());
+}
+
+bool BrokerService::waitIdle(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  return idle_.wait_for(lock, timeout, [this] { return in_flight_ == 0; });
+}
+
+void BrokerService::produce(rpc::ProduceResponse& response, const rpc::ProduceRequest& request) {
+  serve("produce", response, [&] { return handleProduce(context_, request); });
+}
+
+void BrokerService::fetch(rpc::FetchResponse& response, const rpc::FetchRequest& request) {
+  serve("fetch", response, [&] { return handleFetch(context_, request); });
+}
+
+void BrokerService::listOffsets(rpc::ListOffsetsResponse& response,
+                                const rpc::ListOffsetsRequest& request) {
+  serve("listOffsets", response, [&] { return handleListOffsets(context_, request); });
+}
+
+void BrokerService::metadata(rpc::MetadataResponse& response,
+                             const rpc::MetadataRequest& request) {
+  serve("metadata", response, [&] { return handleMetadata(context_, request); });
+}
+
+}  // namespace mq

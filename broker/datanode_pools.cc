@@ -1,0 +1,42 @@
+#include "broker/datanode_pools.h"
+
+#include <fmt/format.h>
+
+#include "common/errors.h"
+
+namespace mq {
+
+DatanodePools::DatanodePools(TopologyCache& topology, int pool_size)
+    : topology_(topology), pool_size_(pool_size) {}
+
+std::shared_ptr<DbPool> DatanodePools::pool(int datanode_id) {
+  auto snapshot = topology_.topology();
+  auto node = snapshot->datanodes.find(datanode_id);
+  if (node == snapshot->datanodes.end()) {
+    throwError(rpc::ErrorCode::DATANODE_UNAVAILABLE,
+               fmt::format("datanode {} is not in the topology", datanode_id));
+  }
+  const DbTarget& target = node->second.target;
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto& slot = pools_[datanode_id];
+  if (!slot || slot->target().describe() != target.describe() ||
+      slot->target().password != target.password) {
+    DbPoolOptions options;
+    options.max_connections = pool_size_;
+    // A dead datanode must fail fast so producers can route around it.
+    options.connect_timeout_s = 2;
+    options.io_timeout_s = 15;
+    options.acquire_timeout_ms = 5000;
+    slot = std::make_shared<DbPool>(target, options);
+  }
+  return slot;
+}
+
+std::vector<DatanodePools::Usage> DatanodePools::usage() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<Usage> result;
+  for (const auto& [id, pool] : pools_) result.push_back({id, pool->inUse(), pool->open()});
+  return result;
+}
+
+}  // namespace mq

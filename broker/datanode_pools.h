@@ -1,0 +1,37 @@
+// One connection pool per datanode, created on first use from the cached topology. A
+// datanode whose address changes gets a fresh pool; a datanode that is down fails only the
+// requests for its partitions.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "broker/topology_cache.h"
+#include "common/db_pool.h"
+
+namespace mq {
+
+class DatanodePools {
+ public:
+  DatanodePools(TopologyCache& topology, int pool_size);
+
+  // The pool of datanode `id`. Throws MqError DATANODE_UNAVAILABLE if the id is unknown.
+  std::shared_ptr<DbPool> pool(int datanode_id);
+
+  // (datanode id, connections in use, connections open) for metrics.
+  struct Usage {
+    int datanode_id;
+    int in_use;
+    int open;
+  };
+  std::vector<Usage> usage() const;
+
+ private:
+  TopologyCache& topology_;
+  const int pool_size_;
+  mutable std::mutex mutex_;
+  std::map<int, std::shared_ptr<DbPool>> pools_;
+};
+
+}  // namespace mq

@@ -1,0 +1,150 @@
+#include "broker/handlers/fetch_handler.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "common/clock.h"
+#include "common/partition_store.h"
+
+namespace mq {
+namespace {
+
+// One requested partition while the fetch is being served.
+struct FetchSlot {
+  const rpc::FetchPartition* request;
+  PartitionRoute route;
+  int max_messages;
+  int max_bytes;
+  bool failed = false;
+  rpc::PartitionFetchResult result;
+};
+
+void fail(BrokerContext& context, FetchSlot& slot, std::exception_ptr error) {
+  auto failure = classifyPartitionFailure(context, error, slot.request->topic,
+                                          slot.request->partition, slot.route.datanode_id);
+  slot.failed = true;
+  slot.result.error = failure.code;
+  slot.result.error_message = failure.message;
+  slot.result.retriable = isRetriable(failure.code);
+}
+
+// Reads the log ends of all live slots (one query per datanode) and then the messages of
+// those that have data. Returns true when any slot has messages or failed.
+bool readOnce(BrokerContext& context, std::vector<FetchSlot>& slots) {
+  std::map<int, std::vector<FetchSlot*>> by_datanode;
+  for (auto& slot : slots) {
+    if (!slot.failed) by_datanode[slot.route.datanode_id].push_back(&slot);
+  }
+  bool any = false;
+  for (auto& [datanode_id, group] : by_datanode) {
+    try {
+      auto pool = context.pools.pool(datanode_id);
+      auto db = pool->acquire();
+      std::vector<std::string> tables;
+      for (auto* slot : group) tables.push_back(slot->route.table);
+      auto bounds = PartitionStore::bounds(*db, tables);
+      for (auto* slot : group) {
+        try {
+          auto found = bounds.find(slot->route.table);
+          if (found == bounds.end()) {
+            throwError(rpc::ErrorCode::UNKNOWN_TOPIC,
+                       fmt::format("partition {} of `{}` has no state row (topic being deleted?)",
+                                   slot->request->partition, slot->request->topic));
+          }
+          const auto& b = found->second;
+          slot->result.start_offset = b.start_offset;
+          slot->result.end_offset = b.end_offset;
+          const int64_t offset = slot->request->offset;
+          if (offset < b.start_offset || offset > b.end_offset) {
+            throwError(rpc::ErrorCode::OFFSET_OUT_OF_RANGE,
+                       fmt::format("offset {} out of range {}..{} for partition {} of `{}`",
+                                   offset, b.start_offset, b.end_offset,
+                                   slot->request->partition, slot->request->topic));
+          }
+          if (offset == b.end_offset) continue;
+          slot->result.messages = PartitionStore::read(*db, slot->route.table, offset,
+                                                       slot->max_messages, slot->max_bytes);
+          if (!slot->result.messages.empty()) any = true;
+        } catch (const rpc::MqError&) {
+          fail(context, *slot, std::current_exception());
+          any = true;
+        }
+      }
+    } catch (...) {
+      for (auto* slot : group) fail(context, *slot, std::current_exception());
+      any = true;
+    }
+  }
+  return any;
+}
+
+}  // namespace
+
+rpc::FetchResponse handleFetch(BrokerContext& context, const rpc::FetchRequest& request) {
+  if (request.partitions.empty()) throwError(rpc::ErrorCode::INVALID_REQUEST, "no partitions");
+  if (request.max_wait_ms < 0) {
+    throwError(rpc::ErrorCode::INVALID_REQUEST, "max_wait_ms must not be negative");
+  }
+  std::vector<FetchSlot> slots;
+  slots.reserve(request.partitions.size());
+  for (const auto& partition : request.partitions) {
+    if (partition.max_messages < 0 || partition.max_messages > kMaxFetchMessages) {
+      throwError(rpc::ErrorCode::INVALID_REQUEST,
+                 fmt::format("max_messages {} out of range 0..{} (0 = default {})",
+                             partition.max_messages, kMaxFetchMessages, kDefaultFetchMessages));
+    }
+    if (partition.max_bytes < 0 || partition.max_bytes > kMaxFetchBytes) {
+      throwError(rpc::ErrorCode::INVALID_REQUEST,
+                 fmt::format("max_bytes {} out of range 0..{} (0 = default {})",
+                             partition.max_bytes, kMaxFetchBytes, kDefaultFetchBytes));
+    }
+    FetchSlot slot;
+    slot.request = &partition;
+    slot.max_messages = partition.max_messages ? partition.max_messages : kDefaultFetchMessages;
+    slot.max_bytes = partition.max_bytes ? partition.max_bytes : kDefaultFetchBytes;
+    slot.result.topic = partition.topic;
+    slot.result.partition = partition.partition;
+    slot.result.error = rpc::ErrorCode::NONE;
+    try {
+      slot.route = context.topology.route(partition.topic, partition.partition);
+      if (partition.offset < 0) {
+        throwError(rpc::ErrorCode::OFFSET_OUT_OF_RANGE,
+                   fmt::format("offset {} is negative", partition.offset));
+      }
+    } catch (...) {
+      fail(context, slot, std::current_exception());
+    }
+    slots.push_back(std::move(slot));
+  }
+
+  const int wait_ms = std::min(request.max_wait_ms, context.config.max_fetch_wait_ms);
+  const auto deadline = SteadyClock::now() + std::chrono::milliseconds(wait_ms);
+  // Appends through other brokers are only seen by re-reading; back off from 2 ms to 50 ms.
+  auto poll_interval = std::chrono::milliseconds(2);
+  uint64_t seen = context.notifier.sequence();
+  while (!readOnce(context, slots) && !context.shutting_down) {
+    auto now = SteadyClock::now();
+    if (now >= deadline) break;
+    auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+    uint64_t next = context.notifier.waitFor(seen, std::min(remaining, poll_interval));
+    if (next == seen) poll_interval = std::min(poll_interval * 2, std::chrono::milliseconds(50));
+    seen = next;
+  }
+
+  rpc::FetchResponse response;
+  response.results.reserve(slots.size());
+  for (auto& slot : slots) {
+    int64_t bytes = 0;
+    for (const auto& m : slot.result.messages) bytes += m.value.size() + m.key.size();
+    if (!slot.result.messages.empty()) {
+      context.metrics.recordFetched(slot.result.topic,
+                                    static_cast<int64_t>(slot.result.messages.size()), bytes);
+    }
+    response.results.push_back(std::move(slot.result));
+  }
+  return response;
+}
+
+}  // namespace mq

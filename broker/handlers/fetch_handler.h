@@ -1,0 +1,20 @@
+// Broker.fetch: reads each requested partition from an offset. When nothing is available
+// it long-polls up to max_wait_ms, returning as soon as any partition has data: woken at
+// once by appends through this broker, and by re-reading the log ends (one query per
+// datanode) on a short backoff for appends through other brokers.
+#pragma once
+
+#include "broker/broker_context.h"
+#include "mq_types.h"
+
+namespace mq {
+
+inline constexpr int kDefaultFetchMessages = 500;
+inline constexpr int kMaxFetchMessages = 10000;
+inline constexpr int kDefaultFetchBytes = 4 << 20;
+inline constexpr int kMaxFetchBytes = 64 << 20;
+
+// Throws MqError INVALID_REQUEST for malformed requests.
+rpc::FetchResponse handleFetch(BrokerContext& context, const rpc::FetchRequest& request);
+
+}  // namespace mq

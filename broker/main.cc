@@ -1,0 +1,131 @@
+// mq-broker: a stateless Thrift server that appends to and reads from partition tables on
+// the datanodes. Any broker can serve any partition.
+#include <iostream>
+
+#include "broker/broker_config.h"
+#include "broker/broker_registration.h"
+#include "broker/broker_service.h"
+#include "common/embedded_sql.h"
+#include "common/log.h"
+#include "common/metrics.h"
+#include "common/migrations.h"
+#include "common/rpc_server.h"
+#include "common/shutdown_signal.h"
+
+namespace {
+
+constexpr int64_t kMaxGroupCommitBytes = 4 << 20;
+constexpr int64_t kBrokerListTimeoutMs = 10000;
+
+int run(int argc, char** argv) {
+  mq::ShutdownSignal shutdown;  // first: blocks SIGTERM/SIGINT in every later thread
+  mq::po::options_description options("Broker");
+  mq::BrokerConfig::addOptions(options);
+  mq::po::variables_map values;
+  int exit_code = 0;
+  if (!mq::parseOptions(argc, argv,
+                        "mq-broker: serves produce and fetch for every partition.\n"
+                        "Usage: mq-broker [--config FILE] [options]",
+                        options, values, &exit_code)) {
+    return exit_code;
+  }
+  mq::BrokerConfig config;
+  mq::DbTarget meta_target;
+  try {
+    config = mq::BrokerConfig::fromValues(values);
+    meta_target = mq::DbTarget::parseUrl(config.meta_db);
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << " (see --help)\n";
+    return 2;
+  }
+  mq::setLogComponent("broker");
+  mq::LogLevel level;
+  if (!mq::parseLogLevel(config.log_level, &level)) {
+    std::cerr << "error: --log-level must be debug, info, warn or error\n";
+    return 2;
+  }
+  mq::setLogLevel(level);
+
+  mq::DbPoolOptions meta_options;
+  meta_options.max_connections = 8;
+  meta_options.create_database = true;
+  mq::DbPool meta_pool(meta_target, meta_options);
+  mq::MetaStore meta_store(meta_pool);
+  mq::TopologyCache topology(meta_store, config.metadata_refresh_ms, kBrokerListTimeoutMs);
+  try {
+    mq::applyMigrations(meta_pool, mq::metaMigrations());
+    topology.loadInitial();
+  } catch (const std::exception& e) {
+    std::cerr << "error: cannot use metadata database " << meta_target.describe() << ": "
+              << e.what() << "\n";
+    return 1;
+  }
+
+  std::unique_ptr<mq::MetricsEndpoint> metrics_endpoint;
+  try {
+    metrics_endpoint = std::make_unique<mq::MetricsEndpoint>(config.host, config.metrics_port);
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  mq::BrokerMetrics metrics(metrics_endpoint->registry());
+  mq::DatanodePools pools(topology, config.datanode_pool_size);
+  mq::PartitionWriters writers(kMaxGroupCommitBytes);
+  mq::AppendNotifier notifier;
+  std::atomic<bool> shutting_down{false};
+  mq::BrokerContext context{config, topology, pools, writers, notifier, metrics, shutting_down};
+
+  auto service = std::make_shared<mq::BrokerService>(context);
+  mq::RpcServer server(std::make_shared<mq::rpc::BrokerProcessor>(service), config.host,
+                       config.port);
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  topology.start();
+
+  mq::BrokerRecord self;
+  self.id = config.broker_id;
+  self.host = config.advertised_host;
+  self.port = config.port;
+  mq::BrokerRegistration registration(meta_store, self, config.heartbeat_interval_ms);
+  registration.setTickHook([&] {
+    for (const auto& usage : pools.usage()) {
+      metrics.setDatanodeConnections(usage.datanode_id, usage.in_use, usage.open);
+    }
+  });
+  try {
+    registration.start();
+  } catch (const std::exception& e) {
+    std::cerr << "error: cannot register in " << meta_target.describe() << ": " << e.what()
+              << "\n";
+    return 1;
+  }
+  mq::logInfo("broker listening")
+      .kv("id", config.broker_id)
+      .kv("host", config.host)
+      .kv("port", config.port)
+      .kv("metrics_port", config.metrics_port)
+      .kv("meta_db", meta_target.describe());
+
+  int signal = shutdown.wait();
+  mq::logInfo("broker shutting down").kv("signal", signal);
+  // Leave the registry first so clients stop picking this broker, refuse new calls with a
+  // retriable SHUTTING_DOWN, let in-flight calls finish, then close connections.
+  registration.stop();
+  shutting_down = true;
+  notifier.notify();  // long-polls return now
+  if (!service->waitIdle(std::chrono::seconds(10))) {
+    mq::logWarn("in-flight requests still running after 10 s; closing anyway");
+  }
+  server.stop();
+  topology.stop();
+  mq::logInfo("broker stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return run(argc, argv); }

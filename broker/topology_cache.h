@@ -1,0 +1,65 @@
+// The broker's cached view of the cluster topology (topics, partitions, datanodes, live
+// brokers). A background thread re-reads the metadata database when its topology version
+// changes; while that database is unreachable the last good copy keeps produce and fetch
+// working (PMQ's rule, kept).
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/meta_store.h"
+#include "common/topology.h"
+
+namespace mq {
+
+// Where one partition lives.
+struct PartitionRoute {
+  std::string topic;
+  int partition = 0;
+  int datanode_id = 0;
+  std::string table;
+  bool writable = true;
+};
+
+class TopologyCache {
+ public:
+  TopologyCache(MetaStore& store, int64_t refresh_ms, int64_t broker_timeout_ms);
+  ~TopologyCache();
+
+  // Loads the topology once; throws when the metadata database cannot be read.
+  void loadInitial();
+  // Starts the refresh thread.
+  void start();
+  void stop();
+
+  std::shared_ptr<const Topology> topology() const;
+  std::vector<BrokerRecord> liveBrokers() const;
+
+  // The partition's route. Throws MqError UNKNOWN_TOPIC / UNKNOWN_PARTITION naming the
+  // problem. An unknown topic triggers one synchronous refresh first (a topic created a
+  // moment ago is found), at most once per refresh period.
+  PartitionRoute route(const std::string& topic, int partition);
+
+ private:
+  void refreshLoop();
+  // Re-reads everything when the version changed (or `force`). Returns false on DB errors.
+  bool refresh(bool force);
+
+  MetaStore& store_;
+  const int64_t refresh_ms_;
+  const int64_t broker_timeout_ms_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const Topology> topology_;
+  std::vector<BrokerRecord> brokers_;
+  int64_t last_forced_refresh_ms_ = 0;
+  std::mutex refresh_mutex_;  // one refresh at a time
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace mq
