@@ -69,6 +69,11 @@ void TopologyCache::refreshLoop() {
 
 bool TopologyCache::refresh(bool force) {
   std::lock_guard<std::mutex> one_at_a_time(refresh_mutex_);
+  return refreshLocked(force);
+}
+
+bool TopologyCache::refreshLocked(bool force) {
+  const auto started = SteadyClock::now();
   try {
     auto brokers = store_.liveBrokers(broker_timeout_ms_);
     int64_t version = store_.topologyVersion();
@@ -86,6 +91,7 @@ bool TopologyCache::refresh(bool force) {
       }
       topology_ = std::move(fresh);
     }
+    last_refresh_done_ = started;
     return true;
   } catch (const std::exception& e) {
     logDebug("topology refresh failed").kv("error", e.what());
@@ -94,22 +100,18 @@ bool TopologyCache::refresh(bool force) {
 }
 
 PartitionRoute TopologyCache::route(const std::string& topic, int partition) {
+  const auto asked_at = SteadyClock::now();
   auto snapshot = topology();
   auto it = snapshot->topics.find(topic);
   if (it == snapshot->topics.end()) {
-    bool may_refresh = false;
+    // Maybe created a moment ago: re-read, unless a refresh finished after we asked
+    // (concurrent requests share one refresh instead of each reading the database).
     {
-      std::lock_guard<std::mutex> lock(mutex_);
-      int64_t now = nowMs();
-      if (now - last_forced_refresh_ms_ >= refresh_ms_) {
-        last_forced_refresh_ms_ = now;
-        may_refresh = true;
-      }
+      std::lock_guard<std::mutex> one_at_a_time(refresh_mutex_);
+      if (last_refresh_done_ < asked_at) refreshLocked(false);
     }
-    if (may_refresh && refresh(false)) {
-      snapshot = topology();
-      it = snapshot->topics.find(topic);
-    }
+    snapshot = topology();
+    it = snapshot->topics.find(topic);
     if (it == snapshot->topics.end()) {
       throwError(rpc::ErrorCode::UNKNOWN_TOPIC, fmt::format("unknown topic `{}`", topic));
     }

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/meta_store.h"
 #include "common/topology.h"
 
@@ -48,6 +49,7 @@ class TopologyCache {
   void refreshLoop();
   // Re-reads everything when the version changed (or `force`). Returns false on DB errors.
   bool refresh(bool force);
+  bool refreshLocked(bool force);  // REQUIRES: refresh_mutex_ held
 
   MetaStore& store_;
   const int64_t refresh_ms_;
@@ -55,8 +57,9 @@ class TopologyCache {
   mutable std::mutex mutex_;
   std::shared_ptr<const Topology> topology_;
   std::vector<BrokerRecord> brokers_;
-  int64_t last_forced_refresh_ms_ = 0;
   std::mutex refresh_mutex_;  // one refresh at a time
+  // Start time of the last successful refresh. Guarded by refresh_mutex_.
+  SteadyClock::time_point last_refresh_done_;
   std::condition_variable stop_cv_;
   bool stopping_ = false;
   std::thread thread_;

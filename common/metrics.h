@@ -10,6 +10,7 @@
 
 namespace mq {
 
+// Meant to live as long as the process (see the destructor).
 class MetricsEndpoint {
  public:
   // Listens on host:port. Throws std::runtime_error with the address when it cannot bind.

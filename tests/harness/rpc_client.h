@@ -1,0 +1,41 @@
+// A raw Thrift client (framed, binary) for tests that speak the wire protocol directly:
+// bad input, protocol edge cases, and checks that do not go through the client library.
+#pragma once
+
+#include <thrift/protocol/TBinaryProtocol.h>
+#include <thrift/transport/TBufferTransports.h>
+#include <thrift/transport/TSocket.h>
+
+#include <memory>
+#include <string>
+
+namespace mq::test {
+
+template <typename Client>
+class RpcClient {
+ public:
+  RpcClient(const std::string& host, int port, int timeout_ms = 30000)
+      : socket_(std::make_shared<apache::thrift::transport::TSocket>(host, port)) {
+    socket_->setConnTimeout(3000);
+    socket_->setRecvTimeout(timeout_ms);
+    socket_->setSendTimeout(timeout_ms);
+    transport_ = std::make_shared<apache::thrift::transport::TFramedTransport>(socket_);
+    client_ = std::make_unique<Client>(
+        std::make_shared<apache::thrift::protocol::TBinaryProtocol>(transport_));
+    transport_->open();
+  }
+  ~RpcClient() {
+    try {
+      transport_->close();
+    } catch (...) {
+    }
+  }
+  Client* operator->() { return client_.get(); }
+
+ private:
+  std::shared_ptr<apache::thrift::transport::TSocket> socket_;
+  std::shared_ptr<apache::thrift::transport::TTransport> transport_;
+  std::unique_ptr<Client> client_;
+};
+
+}  // namespace mq::test

@@ -1,0 +1,80 @@
+// A real cluster for integration tests: a metaserver and brokers as separate processes on
+// free ports, with their own metadata and datanode databases in the suite's MariaDB (the
+// ctest fixture) or, on request, in a private MariaDB the test may restart.
+// Everything is stopped and dropped when the cluster goes away.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "Broker.h"
+#include "MetaService.h"
+#include "common/db_pool.h"
+#include "tests/harness/child_process.h"
+#include "tests/harness/rpc_client.h"
+
+namespace mq::test {
+
+struct ClusterOptions {
+  int brokers = 1;
+  int datanodes = 1;
+  // A MariaDB of the test's own (slower to start), for tests that restart the database.
+  bool private_mariadb = false;
+  std::vector<std::string> broker_args;  // extra flags for every broker
+};
+
+class TestCluster {
+ public:
+  explicit TestCluster(ClusterOptions options = {});
+  ~TestCluster();
+
+  std::string metaserverAddress() const;  // "127.0.0.1:port"
+  std::vector<std::string> brokerAddresses() const;
+  int brokerPort(int i) const { return broker_ports_.at(i); }
+  int brokerMetricsPort(int i) const { return broker_metrics_ports_.at(i); }
+  int metaserverPort() const { return meta_port_; }
+  int metaserverHttpPort() const { return meta_http_port_; }
+  int brokerCount() const { return static_cast<int>(brokers_.size()); }
+  ChildProcess& broker(int i) { return *brokers_.at(i); }
+
+  // Starts broker i again (after a kill), waits until it accepts connections.
+  void restartBroker(int i);
+  void stopMariadb();   // private MariaDB only
+  void startMariadb();  // private MariaDB only
+
+  std::unique_ptr<RpcClient<rpc::BrokerClient>> brokerClient(int i = 0, int timeout_ms = 30000);
+  std::unique_ptr<RpcClient<rpc::MetaServiceClient>> metaClient();
+  rpc::TopicInfo createTopic(const std::string& name, int partitions);
+
+  // Runs build/bin/mqctl against this cluster; returns the exit code.
+  int mqctl(const std::vector<std::string>& args, std::string* output,
+            std::string* error = nullptr, const std::string& input = "");
+
+  DbTarget metaDb() const;
+  DbTarget datanodeDb(int i) const;
+  const std::string& logDir() const { return log_dir_; }
+
+ private:
+  void startMetaserver();
+  void startBroker(int i);
+  void addDatanodes();
+  [[noreturn]] void failStart(const std::string& what, const ChildProcess& process);
+
+  ClusterOptions options_;
+  std::string prefix_;  // unique per cluster: names its databases and log folder
+  std::string log_dir_;
+  std::string private_db_dir_;
+  int db_port_ = 0;
+  int meta_port_ = 0;
+  int meta_http_port_ = 0;
+  std::unique_ptr<ChildProcess> metaserver_;
+  std::vector<std::unique_ptr<ChildProcess>> brokers_;
+  std::vector<int> broker_ports_;
+  std::vector<int> broker_metrics_ports_;
+};
+
+// Directory of the built binaries (build/bin).
+std::string binDir();
+
+}  // namespace mq::test

@@ -1,0 +1,330 @@
+// Produce and fetch through real brokers (separate processes) on a real MariaDB, over
+// Thrift on loopback, with raw wire requests.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "common/clock.h"
+#include "tests/harness/test_cluster.h"
+
+namespace mq::test {
+namespace {
+
+rpc::Message textMessage(const std::string& value) {
+  rpc::Message m;
+  m.value = value;
+  return m;
+}
+
+rpc::ProduceResponse produce(RpcClient<rpc::BrokerClient>& client, const std::string& topic,
+                             int partition, const std::vector<rpc::Message>& messages) {
+  rpc::ProduceRequest request;
+  request.header.client_id = "test";
+  rpc::PartitionBatch batch;
+  batch.topic = topic;
+  batch.partition = partition;
+  batch.messages = messages;
+  request.batches.push_back(batch);
+  rpc::ProduceResponse response;
+  client->produce(response, request);
+  return response;
+}
+
+rpc::PartitionFetchResult fetch(RpcClient<rpc::BrokerClient>& client, const std::string& topic,
+                                int partition, int64_t offset, int max_wait_ms = 0,
+                                int max_messages = 0) {
+  rpc::FetchRequest request;
+  request.header.client_id = "test";
+  request.max_wait_ms = max_wait_ms;
+  rpc::FetchPartition p;
+  p.topic = topic;
+  p.partition = partition;
+  p.offset = offset;
+  p.max_messages = max_messages;
+  request.partitions.push_back(p);
+  rpc::FetchResponse response;
+  client->fetch(response, request);
+  return response.results.at(0);
+}
+
+TEST(BrokerProduceFetch, FetchReturnsProducedMessagesWithDenseOffsets) {
+  TestCluster cluster;
+  cluster.createTopic("orders", 2);
+  auto broker = cluster.brokerClient();
+  auto first = produce(*broker, "orders", 1, {textMessage("a"), textMessage("b")});
+  auto second = produce(*broker, "orders", 1, {textMessage("c")});
+  ASSERT_EQ(first.results.at(0).error, rpc::ErrorCode::NONE) << first.results[0].error_message;
+  EXPECT_EQ(first.results[0].base_offset, 0);
+  EXPECT_EQ(second.results.at(0).base_offset, 2);
+
+  auto result = fetch(*broker, "orders", 1, 0);
+  ASSERT_EQ(result.error, rpc::ErrorCode::NONE) << result.error_message;
+  ASSERT_EQ(result.messages.size(), 3u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(result.messages[i].offset, i);
+  EXPECT_EQ(result.messages[0].value, "a");
+  EXPECT_EQ(result.messages[2].value, "c");
+  EXPECT_EQ(result.start_offset, 0);
+  EXPECT_EQ(result.end_offset, 3);
+  EXPECT_TRUE(fetch(*broker, "orders", 0, 0).messages.empty());  // the other partition
+}
+
+TEST(BrokerProduceFetch, KeysHeadersTimestampsAndBinaryPayloadsRoundTrip) {
+  TestCluster cluster;
+  cluster.createTopic("binary", 1);
+  auto broker = cluster.brokerClient();
+  rpc::Message m;
+  std::string payload;
+  for (int i = 0; i < 256; ++i) payload.push_back(static_cast<char>(i));
+  m.value = payload + "'; DROP TABLE x; --\\";
+  m.__set_key(std::string("k\0\xff'", 4));
+  m.headers = {{"trace", "t-1"}, {"bin", std::string("\0\x01", 2)}};
+  m.timestamp_ms = 1234567;
+  rpc::Message keyless = textMessage("");
+  ASSERT_EQ(produce(*broker, "binary", 0, {m, keyless}).results[0].error, rpc::ErrorCode::NONE);
+
+  auto result = fetch(*broker, "binary", 0, 0);
+  ASSERT_EQ(result.messages.size(), 2u);
+  const auto& got = result.messages[0];
+  EXPECT_EQ(got.value, m.value);
+  EXPECT_TRUE(got.__isset.key);
+  EXPECT_EQ(got.key, m.key);
+  EXPECT_EQ(got.headers, m.headers);
+  EXPECT_EQ(got.timestamp_ms, 1234567);
+  EXPECT_GE(got.append_time_ms, nowMs() - 60000);
+  EXPECT_FALSE(result.messages[1].__isset.key);
+  EXPECT_EQ(result.messages[1].value, "");
+  EXPECT_EQ(result.messages[1].timestamp_ms, result.messages[1].append_time_ms);
+}
+
+TEST(BrokerProduceFetch, FetchHonoursMaxMessagesAndMaxBytes) {
+  TestCluster cluster;
+  cluster.createTopic("limits", 1);
+  auto broker = cluster.brokerClient();
+  std::vector<rpc::Message> batch;
+  for (int i = 0; i < 10; ++i) batch.push_back(textMessage(std::string(100, 'x')));
+  produce(*broker, "limits", 0, batch);
+  EXPECT_EQ(fetch(*broker, "limits", 0, 0, 0, 4).messages.size(), 4u);
+
+  rpc::FetchRequest request;
+  request.header.client_id = "test";
+  rpc::FetchPartition p;
+  p.topic = "limits";
+  p.partition = 0;
+  p.offset = 3;
+  p.max_bytes = 250;
+  request.partitions.push_back(p);
+  rpc::FetchResponse response;
+  (*broker)->fetch(response, request);
+  ASSERT_EQ(response.results[0].messages.size(), 2u);
+  EXPECT_EQ(response.results[0].messages[0].offset, 3);
+  p.max_bytes = 1;  // smaller than one message: still one, so a consumer never stalls
+  request.partitions = {p};
+  (*broker)->fetch(response, request);
+  EXPECT_EQ(response.results[0].messages.size(), 1u);
+}
+
+TEST(BrokerProduceFetch, ListOffsetsGivesEarliestLatestAndFirstOffsetAtTime) {
+  TestCluster cluster;
+  cluster.createTopic("times", 1);
+  auto broker = cluster.brokerClient();
+  produce(*broker, "times", 0, {textMessage("old1"), textMessage("old2")});
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  int64_t boundary = nowMs();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  produce(*broker, "times", 0, {textMessage("new")});
+
+  auto list = [&](rpc::OffsetSpec::type spec, int64_t ts) {
+    rpc::ListOffsetsRequest request;
+    request.header.client_id = "test";
+    rpc::ListOffsetsPartition p;
+    p.topic = "times";
+    p.partition = 0;
+    p.spec = spec;
+    p.timestamp_ms = ts;
+    request.partitions.push_back(p);
+    rpc::ListOffsetsResponse response;
+    (*broker)->listOffsets(response, request);
+    return response.results.at(0);
+  };
+  EXPECT_EQ(list(rpc::OffsetSpec::EARLIEST, 0).offset, 0);
+  EXPECT_EQ(list(rpc::OffsetSpec::LATEST, 0).offset, 3);
+  EXPECT_EQ(list(rpc::OffsetSpec::TIMESTAMP, boundary).offset, 2);
+  EXPECT_EQ(list(rpc::OffsetSpec::TIMESTAMP, 0).offset, 0);
+  EXPECT_EQ(list(rpc::OffsetSpec::TIMESTAMP, nowMs() + 100000).offset, 3);
+}
+
+TEST(BrokerProduceFetch, LongPollReturnsWhenAnotherBrokerAppends) {
+  ClusterOptions options;
+  options.brokers = 2;
+  TestCluster cluster(options);
+  cluster.createTopic("poll", 1);
+  auto reader = cluster.brokerClient(0);
+  auto writer = cluster.brokerClient(1);
+  std::atomic<int64_t> appended_at{0};
+  std::thread producer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    appended_at = nowMs();
+    produce(*writer, "poll", 0, {textMessage("wake up")});
+  });
+  auto result = fetch(*reader, "poll", 0, 0, /*max_wait_ms=*/20000);
+  int64_t returned_at = nowMs();
+  producer.join();
+  ASSERT_EQ(result.messages.size(), 1u);
+  EXPECT_EQ(result.messages[0].value, "wake up");
+  // It returned because of the data, long before the 20 s wait was over.
+  EXPECT_LT(returned_at - appended_at.load(), 5000);
+}
+
+TEST(BrokerProduceFetch, LongPollTimesOutEmptyWhenNothingArrives) {
+  TestCluster cluster;
+  cluster.createTopic("quiet", 1);
+  auto broker = cluster.brokerClient();
+  auto start = SteadyClock::now();
+  auto result = fetch(*broker, "quiet", 0, 0, 300);
+  auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start);
+  EXPECT_EQ(result.error, rpc::ErrorCode::NONE);
+  EXPECT_TRUE(result.messages.empty());
+  EXPECT_GE(waited.count(), 250);
+}
+
+TEST(BrokerProduceFetch, ConcurrentProducersOnTwoBrokersNeverSkipAnOffset) {
+  ClusterOptions options;
+  options.brokers = 2;
+  TestCluster cluster(options);
+  cluster.createTopic("race", 1);
+  constexpr int kProducers = 8;
+  constexpr int kBatchesEach = 40;
+  std::atomic<bool> done{false};
+  std::mutex acked_mutex;
+  std::map<std::string, int64_t> acked;  // value -> offset the broker acknowledged
+
+  // The consumer tails the partition while producers write, as a real consumer would.
+  std::vector<rpc::StoredMessage> seen;
+  std::thread consumer([&] {
+    auto client = cluster.brokerClient(0);
+    int64_t next = 0;
+    while (true) {
+      bool finished = done.load();
+      auto result = fetch(*client, "race", 0, next, 100);
+      ASSERT_EQ(result.error, rpc::ErrorCode::NONE) << result.error_message;
+      for (auto& m : result.messages) {
+        ASSERT_EQ(m.offset, next) << "offset skipped or repeated";
+        ++next;
+        seen.push_back(m);
+      }
+      if (finished && result.messages.empty()) break;
+    }
+  });
+  std::vector<std::thread> producers;
+  for (int p = 0; p < kProducers; ++p) {
+    producers.emplace_back([&, p] {
+      auto client = cluster.brokerClient(p % 2);
+      for (int b = 0; b < kBatchesEach; ++b) {
+        std::vector<rpc::Message> batch;
+        for (int i = 0; i < 3; ++i) {
+          batch.push_back(textMessage(std::to_string(p) + "-" + std::to_string(b) + "-" +
+                                      std::to_string(i)));
+        }
+        auto response = produce(*client, "race", 0, batch);
+        ASSERT_EQ(response.results[0].error, rpc::ErrorCode::NONE);
+        std::lock_guard<std::mutex> lock(acked_mutex);
+        for (int i = 0; i < 3; ++i) acked[batch[i].value] = response.results[0].base_offset + i;
+      }
+    });
+  }
+  for (auto& t : producers) t.join();
+  done = true;
+  consumer.join();
+
+  ASSERT_EQ(acked.size(), static_cast<size_t>(kProducers * kBatchesEach * 3));
+  ASSERT_EQ(seen.size(), acked.size());
+  std::set<std::string> values;
+  for (const auto& m : seen) {
+    EXPECT_TRUE(values.insert(m.value).second) << "duplicate " << m.value;
+    ASSERT_TRUE(acked.count(m.value)) << "unacknowledged message " << m.value;
+    EXPECT_EQ(acked[m.value], m.offset) << "acknowledged offset differs for " << m.value;
+  }
+}
+
+TEST(BrokerProduceFetch, BadRequestsGetClearErrorsAndStoreNothing) {
+  std::vector<std::string> args = {"--max-message-bytes", "1000"};
+  ClusterOptions options;
+  options.broker_args = args;
+  TestCluster cluster(options);
+  cluster.createTopic("strict", 4);
+  auto broker = cluster.brokerClient();
+
+  auto unknown = produce(*broker, "nope", 0, {textMessage("x")});
+  EXPECT_EQ(unknown.results[0].error, rpc::ErrorCode::UNKNOWN_TOPIC);
+  EXPECT_NE(unknown.results[0].error_message.find("unknown topic `nope`"), std::string::npos);
+
+  auto range = produce(*broker, "strict", 9, {textMessage("x")});
+  EXPECT_EQ(range.results[0].error, rpc::ErrorCode::UNKNOWN_PARTITION);
+  EXPECT_NE(range.results[0].error_message.find("partition 9 out of range 0..3"),
+            std::string::npos);
+
+  auto big = produce(*broker, "strict", 0, {textMessage("ok"), textMessage(std::string(2000, 'x'))});
+  EXPECT_EQ(big.results[0].error, rpc::ErrorCode::MESSAGE_TOO_LARGE);
+  EXPECT_NE(big.results[0].error_message.find("2000 bytes exceeds max 1000"), std::string::npos);
+  EXPECT_FALSE(big.results[0].retriable);
+
+  auto empty = produce(*broker, "strict", 0, {});
+  EXPECT_EQ(empty.results[0].error, rpc::ErrorCode::INVALID_REQUEST);
+
+  rpc::ProduceRequest twice;
+  rpc::PartitionBatch batch;
+  batch.topic = "strict";
+  batch.partition = 1;
+  batch.messages = {textMessage("x")};
+  twice.batches = {batch, batch};
+  rpc::ProduceResponse ignored;
+  try {
+    (*broker)->produce(ignored, twice);
+    ADD_FAILURE() << "duplicate partition accepted";
+  } catch (const rpc::MqError& e) {
+    EXPECT_EQ(e.code, rpc::ErrorCode::INVALID_REQUEST);
+  }
+
+  EXPECT_EQ(fetch(*broker, "strict", 0, -1).error, rpc::ErrorCode::OFFSET_OUT_OF_RANGE);
+  auto future = fetch(*broker, "strict", 0, 5);
+  EXPECT_EQ(future.error, rpc::ErrorCode::OFFSET_OUT_OF_RANGE);
+  EXPECT_NE(future.error_message.find("offset 5 out of range 0..0"), std::string::npos);
+
+  // Nothing was stored by any refused request.
+  for (int p = 0; p < 4; ++p) EXPECT_EQ(fetch(*broker, "strict", p, 0).end_offset, 0) << p;
+}
+
+TEST(BrokerProduceFetch, GarbageOnThePortLeavesTheBrokerServing) {
+  TestCluster cluster;
+  cluster.createTopic("sturdy", 1);
+  const std::vector<std::string> garbage = {
+      std::string("GET / HTTP/1.1\r\n\r\n"),
+      std::string("\x7f\xff\xff\xff", 4) + "huge frame length",
+      std::string("\x00\x00\x00\x10", 4) + "short",
+      std::string(5000, '\xab'),
+  };
+  for (const auto& bytes : garbage) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(cluster.brokerPort(0)));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    ASSERT_GT(send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL), 0);
+    close(fd);
+  }
+  auto broker = cluster.brokerClient();
+  auto response = produce(*broker, "sturdy", 0, {textMessage("still here")});
+  EXPECT_EQ(response.results[0].error, rpc::ErrorCode::NONE);
+  EXPECT_TRUE(cluster.broker(0).running());
+}
+
+}  // namespace
+}  // namespace mq::test

@@ -1,0 +1,46 @@
+#include <gtest/gtest.h>
+
+#include "common/db_pool.h"
+#include "common/migrations.h"
+
+namespace mq {
+namespace {
+
+TEST(DbTarget, ParsesFullUrl) {
+  auto t = DbTarget::parseUrl("mysql://mq:s3cr:et@db.example:3307/mq_meta");
+  EXPECT_EQ(t.user, "mq");
+  EXPECT_EQ(t.password, "s3cr:et");
+  EXPECT_EQ(t.host, "db.example");
+  EXPECT_EQ(t.port, 3307);
+  EXPECT_EQ(t.database, "mq_meta");
+}
+
+TEST(DbTarget, DescribeNeverShowsThePassword) {
+  auto t = DbTarget::parseUrl("mysql://mq:hunter2@127.0.0.1:3306/db");
+  EXPECT_EQ(t.describe().find("hunter2"), std::string::npos);
+}
+
+TEST(DbTarget, RejectsMalformedUrlsWithReason) {
+  EXPECT_THROW(DbTarget::parseUrl("postgres://a@b/c"), std::invalid_argument);
+  EXPECT_THROW(DbTarget::parseUrl("mysql://host:3306/db"), std::invalid_argument);
+  EXPECT_THROW(DbTarget::parseUrl("mysql://u@host:3306"), std::invalid_argument);
+  EXPECT_THROW(DbTarget::parseUrl("mysql://u@host:99999/db"), std::invalid_argument);
+  EXPECT_THROW(DbTarget::parseUrl("mysql://u@host:12ab/db"), std::invalid_argument);
+}
+
+TEST(SqlLiteral, EscapesEverySpecialByte) {
+  std::string out;
+  appendSqlBinaryLiteral(out, std::string("a'b\\c\0d\ne\rf\x1ag", 13));
+  EXPECT_EQ(out, "_binary'a\\'b\\\\c\\0d\\ne\\rf\\Zg'");
+}
+
+TEST(SqlStatements, SplitsOnTrailingSemicolonsAndDropsComments) {
+  auto statements = splitSqlStatements(
+      "-- comment\nCREATE TABLE a (\n  x INT -- inline stays\n);\n\nINSERT INTO a VALUES (1);\n");
+  ASSERT_EQ(statements.size(), 2u);
+  EXPECT_EQ(statements[0], "CREATE TABLE a (\n  x INT -- inline stays\n)");
+  EXPECT_EQ(statements[1], "INSERT INTO a VALUES (1)");
+}
+
+}  // namespace
+}  // namespace mq
