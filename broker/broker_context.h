@@ -1,15 +1,17 @@
 // What every RPC handler of the broker works with: configuration, the cached topology, the
-// datanode pools, the partition writers, the long-poll notifier and the metrics.
+// datanode pools, the partition writers, the long-poll notifier, the metrics and the
+// consumer-group coordinator.
 #pragma once
 
 #include <atomic>
 #include <exception>
 #include <string>
 
-#include "broker/append_notifier.h"
+#include "broker/change_notifier.h"
 #include "broker/broker_config.h"
 #include "broker/broker_metrics.h"
 #include "broker/datanode_pools.h"
+#include "broker/group/group_coordinator.h"
 #include "broker/partition_writer.h"
 #include "broker/topology_cache.h"
 #include "common/errors.h"
@@ -21,8 +23,9 @@ struct BrokerContext {
   TopologyCache& topology;
   DatanodePools& pools;
   PartitionWriters& writers;
-  AppendNotifier& notifier;
+  ChangeNotifier& notifier;
   BrokerMetrics& metrics;
+  GroupCoordinator& groups;
   std::atomic<bool>& shutting_down;
 };
 

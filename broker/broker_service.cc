@@ -68,3 +68,58 @@ void BrokerService::metadata(rpc::MetadataResponse& response,
 }
 
 }  // namespace mq
+
+namespace mq {
+
+// Consumer groups: the coordinator validates, transitions and waits; errors the protocol
+// expects come back inside the responses, so only their latency is recorded here.
+
+void BrokerService::joinGroup(rpc::JoinGroupResponse& response,
+                              const rpc::JoinGroupRequest& request) {
+  serve("joinGroup", response, [&] { return context_.groups.join(request); });
+}
+
+void BrokerService::syncGroup(rpc::SyncGroupResponse& response,
+                              const rpc::SyncGroupRequest& request) {
+  serve("syncGroup", response, [&] { return context_.groups.sync(request); });
+}
+
+void BrokerService::heartbeat(rpc::HeartbeatResponse& response,
+                              const rpc::HeartbeatRequest& request) {
+  serve("heartbeat", response, [&] { return context_.groups.heartbeat(request); });
+}
+
+void BrokerService::leaveGroup(rpc::LeaveGroupResponse& response,
+                               const rpc::LeaveGroupRequest& request) {
+  serve("leaveGroup", response, [&] { return context_.groups.leave(request); });
+}
+
+void BrokerService::commitOffsets(rpc::CommitOffsetsResponse& response,
+                                  const rpc::CommitOffsetsRequest& request) {
+  serve("commitOffsets", response, [&] { return context_.groups.commit(request); });
+}
+
+void BrokerService::fetchOffsets(rpc::FetchOffsetsResponse& response,
+                                 const rpc::FetchOffsetsRequest& request) {
+  serve("fetchOffsets", response, [&] { return context_.groups.fetchOffsets(request); });
+}
+
+void BrokerService::listGroups(std::vector<rpc::GroupSummary>& response,
+                               const rpc::RequestHeader&) {
+  serve("listGroups", response, [&] { return context_.groups.list(); });
+}
+
+void BrokerService::describeGroup(rpc::DescribeGroupResponse& response,
+                                  const rpc::RequestHeader&, const std::string& group_id) {
+  serve("describeGroup", response, [&] { return context_.groups.describe(group_id); });
+}
+
+void BrokerService::deleteGroup(const rpc::RequestHeader&, const std::string& group_id) {
+  int unused = 0;
+  serve("deleteGroup", unused, [&] {
+    context_.groups.remove(group_id);
+    return 0;
+  });
+}
+
+}  // namespace mq

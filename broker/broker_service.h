@@ -22,6 +22,20 @@ class BrokerService : public rpc::BrokerIf {
   void listOffsets(rpc::ListOffsetsResponse& response,
                    const rpc::ListOffsetsRequest& request) override;
   void metadata(rpc::MetadataResponse& response, const rpc::MetadataRequest& request) override;
+  void joinGroup(rpc::JoinGroupResponse& response, const rpc::JoinGroupRequest& request) override;
+  void syncGroup(rpc::SyncGroupResponse& response, const rpc::SyncGroupRequest& request) override;
+  void heartbeat(rpc::HeartbeatResponse& response, const rpc::HeartbeatRequest& request) override;
+  void leaveGroup(rpc::LeaveGroupResponse& response,
+                  const rpc::LeaveGroupRequest& request) override;
+  void commitOffsets(rpc::CommitOffsetsResponse& response,
+                     const rpc::CommitOffsetsRequest& request) override;
+  void fetchOffsets(rpc::FetchOffsetsResponse& response,
+                    const rpc::FetchOffsetsRequest& request) override;
+  void listGroups(std::vector<rpc::GroupSummary>& response,
+                  const rpc::RequestHeader& header) override;
+  void describeGroup(rpc::DescribeGroupResponse& response, const rpc::RequestHeader& header,
+                     const std::string& group_id) override;
+  void deleteGroup(const rpc::RequestHeader& header, const std::string& group_id) override;
 
   // Waits until no call is in progress, or the timeout; returns false on timeout.
   bool waitIdle(std::chrono::milliseconds timeout);

@@ -47,7 +47,8 @@ int run(int argc, char** argv) {
   mq::setLogLevel(level);
 
   mq::DbPoolOptions meta_options;
-  meta_options.max_connections = 8;
+  // Group coordination runs short transactions on the metadata database.
+  meta_options.max_connections = 32;
   meta_options.create_database = true;
   mq::DbPool meta_pool(meta_target, meta_options);
   mq::MetaStore meta_store(meta_pool);
@@ -71,9 +72,12 @@ int run(int argc, char** argv) {
   mq::BrokerMetrics metrics(metrics_endpoint->registry());
   mq::DatanodePools pools(topology, config.datanode_pool_size);
   mq::PartitionWriters writers(kMaxGroupCommitBytes);
-  mq::AppendNotifier notifier;
+  mq::ChangeNotifier notifier;
   std::atomic<bool> shutting_down{false};
-  mq::BrokerContext context{config, topology, pools, writers, notifier, metrics, shutting_down};
+  mq::GroupStore group_store(meta_pool);
+  mq::GroupCoordinator groups(group_store, topology, shutting_down);
+  mq::BrokerContext context{config,   topology, pools,         writers,
+                            notifier, metrics,  groups, shutting_down};
 
   auto service = std::make_shared<mq::BrokerService>(context);
   mq::RpcServer server(std::make_shared<mq::rpc::BrokerProcessor>(service), config.host,

@@ -26,7 +26,8 @@ std::string DbTarget::describe() const {
 DbTarget DbTarget::parseUrl(const std::string& url) {
   const std::string scheme = "mysql://";
   if (url.rfind(scheme, 0) != 0) {
-    throw std::invalid_argument("database URL must start with mysql:// (got `" + url + "`)");
+    // Never echo the URL: it may hold a password.
+    throw std::invalid_argument("database URL must start with mysql://");
   }
   std::string rest = url.substr(scheme.size());
   DbTarget target;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <limits>
+
 #include "common/clock.h"
 #include "common/errors.h"
 
@@ -270,11 +272,21 @@ std::vector<BrokerRecord> MetaStore::liveBrokers(int64_t timeout_ms) {
   return brokers;
 }
 
-int MetaStore::reapBrokers(int64_t timeout_ms) {
+std::vector<BrokerRecord> MetaStore::reapBrokers(int64_t timeout_ms) {
+  const int64_t cutoff = nowMs() - timeout_ms;
+  std::vector<BrokerRecord> silent;
+  for (auto& broker : liveBrokers(std::numeric_limits<int64_t>::max() / 4)) {
+    if (broker.last_heartbeat_ms <= cutoff) silent.push_back(std::move(broker));
+  }
   auto db = pool_.acquire();
-  auto& remove = db->prepare("DELETE FROM brokers WHERE last_heartbeat_ms <= ?");
-  remove.setInt64(1, nowMs() - timeout_ms);
-  return remove.executeUpdate();
+  // The heartbeat condition again: a broker that came back meanwhile stays.
+  auto& remove = db->prepare("DELETE FROM brokers WHERE id = ? AND last_heartbeat_ms <= ?");
+  for (const auto& broker : silent) {
+    remove.setString(1, broker.id);
+    remove.setInt64(2, cutoff);
+    remove.execute();
+  }
+  return silent;
 }
 
 void MetaStore::audit(const std::string& actor, const std::string& action,
@@ -288,8 +300,17 @@ void MetaStore::audit(const std::string& actor, const std::string& action,
   insert.setString(2, actor);
   insert.setString(3, action);
   insert.setString(4, object);
-  insert.setString(5, before_json);
-  insert.setString(6, after_json);
+  // An empty side (nothing before a create, nothing after a delete) is stored as NULL.
+  if (before_json.empty()) {
+    insert.setNull(5, sql::DataType::VARCHAR);
+  } else {
+    insert.setString(5, before_json);
+  }
+  if (after_json.empty()) {
+    insert.setNull(6, sql::DataType::VARCHAR);
+  } else {
+    insert.setString(6, after_json);
+  }
   insert.execute();
 }
 

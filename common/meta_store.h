@@ -46,8 +46,8 @@ class MetaStore {
   void deleteBroker(const std::string& id);
   // Brokers whose last heartbeat is newer than now - timeout_ms.
   std::vector<BrokerRecord> liveBrokers(int64_t timeout_ms);
-  // Removes brokers silent for longer than timeout_ms; returns how many.
-  int reapBrokers(int64_t timeout_ms);
+  // Removes brokers silent for longer than timeout_ms; returns them.
+  std::vector<BrokerRecord> reapBrokers(int64_t timeout_ms);
 
   // --- Audit ---
   void audit(const std::string& actor, const std::string& action, const std::string& object,

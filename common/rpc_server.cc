@@ -1,6 +1,7 @@
 #include "common/rpc_server.h"
 
 #include <fmt/format.h>
+#include <thrift/Thrift.h>
 #include <thrift/protocol/TBinaryProtocol.h>
 #include <thrift/transport/TBufferTransports.h>
 #include <thrift/transport/TServerSocket.h>
@@ -17,9 +18,19 @@ using apache::thrift::server::TThreadedServer;
 using apache::thrift::transport::TFramedTransportFactory;
 using apache::thrift::transport::TServerSocket;
 
+namespace {
+
+// Thrift's own diagnostics (a client that sent garbage or disconnected) would be raw lines
+// among the JSON ones: keep them, at debug level.
+void logThriftOutput(const char* message) { logDebug("thrift").kv("detail", message); }
+
+}  // namespace
+
 RpcServer::RpcServer(std::shared_ptr<apache::thrift::TProcessor> processor, std::string host,
                      int port)
-    : processor_(std::move(processor)), host_(std::move(host)), port_(port) {}
+    : processor_(std::move(processor)), host_(std::move(host)), port_(port) {
+  apache::thrift::GlobalOutput.setOutputFunction(logThriftOutput);
+}
 
 RpcServer::~RpcServer() { stop(); }
 

@@ -208,11 +208,202 @@ struct MetadataResponse {
   2: list<BrokerInfo> brokers,
 }
 
+
+// ---------------------------------------------------------------------------------------
+// Consumer groups (coordinated by any broker; state in the metadata database). Semantics
+// follow Kafka's classic protocol: JoinGroup (barrier) -> SyncGroup -> Heartbeat, fenced by
+// generation. Expected refusals come back as `error` in the response, not as MqError.
+
+struct TopicPartitions {
+  1: string topic,
+  2: list<i32> partitions,
+}
+
+// What a member tells the group leader when it joins, per assignor it supports.
+struct ConsumerSubscription {
+  1: list<string> topics,
+  2: list<TopicPartitions> owned_partitions,   // for sticky and cooperative assignors
+  3: binary user_data,
+}
+
+struct GroupProtocol {
+  1: string name,                               // assignor: range, roundrobin, sticky, cooperative-sticky
+  2: ConsumerSubscription subscription,
+}
+
+struct JoinGroupRequest {
+  1: RequestHeader header,
+  2: string group_id,
+  3: string member_id,                          // empty on the first join
+  4: optional string group_instance_id,         // static membership
+  5: i32 session_timeout_ms,
+  6: i32 rebalance_timeout_ms,
+  7: list<GroupProtocol> protocols,             // in order of preference
+  8: string client_host,
+}
+
+struct JoinGroupMember {
+  1: string member_id,
+  2: optional string group_instance_id,
+  3: ConsumerSubscription subscription,
+}
+
+struct JoinGroupResponse {
+  1: ErrorCode error,
+  2: string error_message,
+  3: i32 generation_id,
+  4: string protocol_name,
+  5: string leader_id,
+  6: string member_id,
+  7: list<JoinGroupMember> members,             // only for the leader
+}
+
+struct MemberAssignment {
+  1: string member_id,
+  2: list<TopicPartitions> partitions,
+}
+
+struct SyncGroupRequest {
+  1: RequestHeader header,
+  2: string group_id,
+  3: i32 generation_id,
+  4: string member_id,
+  5: optional string group_instance_id,
+  6: list<MemberAssignment> assignments,        // only from the leader
+}
+
+struct SyncGroupResponse {
+  1: ErrorCode error,
+  2: string error_message,
+  3: list<TopicPartitions> assignment,
+}
+
+struct HeartbeatRequest {
+  1: RequestHeader header,
+  2: string group_id,
+  3: i32 generation_id,
+  4: string member_id,
+  5: optional string group_instance_id,
+}
+
+struct HeartbeatResponse {
+  1: ErrorCode error,
+  2: string error_message,
+}
+
+struct LeaveGroupRequest {
+  1: RequestHeader header,
+  2: string group_id,
+  3: string member_id,
+  4: optional string group_instance_id,
+}
+
+struct LeaveGroupResponse {
+  1: ErrorCode error,
+  2: string error_message,
+}
+
+struct OffsetCommitPartition {
+  1: string topic,
+  2: i32 partition,
+  3: i64 offset,                                // the next offset to consume
+  4: string metadata,
+}
+
+struct CommitOffsetsRequest {
+  1: RequestHeader header,
+  2: string group_id,
+  3: i32 generation_id,                         // -1: admin commit, only while the group is Empty
+  4: string member_id,
+  5: optional string group_instance_id,
+  6: list<OffsetCommitPartition> offsets,       // committed atomically: all or none
+}
+
+struct CommitOffsetsResponse {
+  1: ErrorCode error,
+  2: string error_message,
+}
+
+struct CommittedOffset {
+  1: string topic,
+  2: i32 partition,
+  3: i64 offset,                                // -1: nothing committed
+  4: string metadata,
+  5: i64 committed_ms,
+}
+
+struct FetchOffsetsRequest {
+  1: RequestHeader header,
+  2: string group_id,
+  3: list<TopicPartitions> partitions,          // empty: every committed offset of the group
+}
+
+struct FetchOffsetsResponse {
+  1: ErrorCode error,
+  2: string error_message,
+  3: list<CommittedOffset> offsets,
+}
+
+struct GroupMemberDescription {
+  1: string member_id,
+  2: optional string group_instance_id,
+  3: string client_id,
+  4: string client_host,
+  5: list<TopicPartitions> assignment,
+  6: i64 last_heartbeat_ms,
+  7: list<string> topics,
+}
+
+struct GroupDescription {
+  1: string group_id,
+  2: string state,                              // Empty, PreparingRebalance, CompletingRebalance, Stable, Dead
+  3: i32 generation_id,
+  4: string protocol_name,
+  5: string leader_id,
+  6: list<GroupMemberDescription> members,
+  7: list<CommittedOffset> offsets,
+}
+
+struct DescribeGroupResponse {
+  1: ErrorCode error,
+  2: string error_message,
+  3: GroupDescription group,
+}
+
+// Storage forms of group member columns (Thrift binary in MEDIUMBLOBs); not sent on the wire.
+struct StoredProtocols {
+  1: list<GroupProtocol> protocols,
+}
+
+struct StoredAssignment {
+  1: list<TopicPartitions> partitions,
+}
+
+struct GroupSummary {
+  1: string group_id,
+  2: string state,
+  3: i32 generation_id,
+  4: i32 members,
+  5: string protocol_name,
+}
+
 service Broker {
   ProduceResponse produce(1: ProduceRequest request) throws (1: MqError error),
   FetchResponse fetch(1: FetchRequest request) throws (1: MqError error),
   ListOffsetsResponse listOffsets(1: ListOffsetsRequest request) throws (1: MqError error),
   MetadataResponse metadata(1: MetadataRequest request) throws (1: MqError error),
+
+  JoinGroupResponse joinGroup(1: JoinGroupRequest request) throws (1: MqError error),
+  SyncGroupResponse syncGroup(1: SyncGroupRequest request) throws (1: MqError error),
+  HeartbeatResponse heartbeat(1: HeartbeatRequest request) throws (1: MqError error),
+  LeaveGroupResponse leaveGroup(1: LeaveGroupRequest request) throws (1: MqError error),
+  CommitOffsetsResponse commitOffsets(1: CommitOffsetsRequest request) throws (1: MqError error),
+  FetchOffsetsResponse fetchOffsets(1: FetchOffsetsRequest request) throws (1: MqError error),
+  list<GroupSummary> listGroups(1: RequestHeader header) throws (1: MqError error),
+  DescribeGroupResponse describeGroup(1: RequestHeader header, 2: string group_id)
+      throws (1: MqError error),
+  // Deletes an Empty group and its committed offsets (GROUP_NOT_EMPTY otherwise).
+  void deleteGroup(1: RequestHeader header, 2: string group_id) throws (1: MqError error),
 }
 
 // ---------------------------------------------------------------------------------------

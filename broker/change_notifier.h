@@ -1,6 +1,6 @@
-// Wakes long-polling fetches when this broker appends to a partition. Appends made through
-// other brokers are not seen here; waiting fetches also re-read the log end on a short
-// timer for those (see FetchHandler).
+// Wakes requests that wait for something this broker changed: long-polling fetches wait
+// for appends, group members for group state changes. Changes made through other brokers
+// are not seen here; waiters also re-read the database on a short backoff for those.
 #pragma once
 
 #include <chrono>
@@ -10,14 +10,14 @@
 
 namespace mq {
 
-class AppendNotifier {
+class ChangeNotifier {
  public:
   // The current sequence; pass it to waitFor to wait for appends after this moment.
   uint64_t sequence() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return sequence_;
   }
-  // Called after every committed append.
+  // Called after every committed change.
   void notify() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -25,7 +25,7 @@ class AppendNotifier {
     }
     cv_.notify_all();
   }
-  // Waits until an append after `seen` or the timeout; returns the new sequence.
+  // Waits until a change after `seen` or the timeout; returns the new sequence.
   uint64_t waitFor(uint64_t seen, std::chrono::milliseconds timeout) {
     std::unique_lock<std::mutex> lock(mutex_);
     cv_.wait_for(lock, timeout, [&] { return sequence_ != seen; });

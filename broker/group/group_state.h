@@ -1,0 +1,128 @@
+// A consumer group's state machine: the states, every transition as a named function, and
+// every refusal as an explicit error code. Pure logic over an in-memory GroupState: the
+// coordinator loads the state under the group's row lock, applies one transition, and
+// saves it. Semantics follow Kafka's classic group protocol (see docs/consumer-groups.md).
+//
+//            join                 all joined / deadline          leader's sync
+//   Empty ----------> Preparing ------------------> Completing ---------------> Stable
+//     ^               Rebalance <------------------  Rebalance <---------------  |
+//     |                  |        join/leave/expiry             join/leave/expiry |
+//     +------------------+  (no members left)                                     |
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/errors.h"
+#include "mq_types.h"
+
+namespace mq {
+
+enum class GroupStateName { kEmpty, kPreparingRebalance, kCompletingRebalance, kStable };
+
+const char* groupStateName(GroupStateName state);
+// Parses a name written by groupStateName; unknown names read as Empty.
+GroupStateName parseGroupState(const std::string& name);
+
+struct GroupMember {
+  std::string member_id;
+  std::optional<std::string> instance_id;
+  std::string client_id;
+  std::string client_host;
+  int session_timeout_ms = 45000;
+  int rebalance_timeout_ms = 300000;
+  bool pending = false;  // was issued an id (MEMBER_ID_REQUIRED), has not joined yet
+  bool joined = false;   // has joined the rebalance in progress
+  std::vector<rpc::GroupProtocol> protocols;
+  std::vector<rpc::TopicPartitions> assignment;
+  int64_t last_heartbeat_ms = 0;
+  bool dirty = false;  // needs saving
+};
+
+struct GroupState {
+  std::string group_id;
+  bool exists = false;  // has a row in the database
+  GroupStateName state = GroupStateName::kEmpty;
+  int generation = 0;
+  std::string protocol;
+  std::string leader_id;
+  int64_t rebalance_deadline_ms = 0;
+  std::map<std::string, GroupMember> members;  // by member id
+  std::set<std::string> removed;               // member ids to delete when saving
+  bool dirty = false;                          // group row needs saving
+};
+
+// Limits a join request must respect.
+inline constexpr int kMinSessionTimeoutMs = 1000;
+inline constexpr int kMaxSessionTimeoutMs = 300000;
+inline constexpr int kMaxRebalanceTimeoutMs = 600000;
+
+struct GroupError {
+  ErrorCode code = rpc::ErrorCode::NONE;
+  std::string message;
+  explicit operator bool() const { return code != rpc::ErrorCode::NONE; }
+};
+
+// Outcome of a join step: an error, a newly issued member id to join again with, a
+// response, or "wait" (the barrier is not complete; call completeJoin later).
+struct JoinStep {
+  GroupError error;
+  std::string member_id;             // the member's id (new or existing)
+  bool member_id_required = false;   // dynamic member's first join: rejoin with member_id
+  std::optional<rpc::JoinGroupResponse> response;
+  int joined_generation = 0;         // generation when the member joined (wait for newer)
+};
+
+class GroupStateMachine {
+ public:
+  GroupStateMachine(GroupState& group, int64_t now_ms) : g_(group), now_(now_ms) {}
+
+  // Removes members whose session expired (and pending ones never seen again); starts a
+  // rebalance when members were lost. Returns the ids removed.
+  std::vector<std::string> expireMembers();
+
+  // A JoinGroup request. `new_member_id` is the id to issue if one is needed.
+  JoinStep join(const rpc::JoinGroupRequest& request, const std::string& new_member_id);
+  // Completes the join barrier when every known member has joined or the deadline passed:
+  // drops members that did not join, bumps the generation, picks leader and protocol.
+  // Returns true if the group moved on.
+  bool completeJoin();
+  // The JoinGroup response for a member waiting since `joined_generation`, once the barrier
+  // has completed for it; nullopt while it must keep waiting; an error if it was removed.
+  std::optional<rpc::JoinGroupResponse> joinResult(const std::string& member_id,
+                                                   int joined_generation);
+
+  // SyncGroup: the leader's assignment makes the group Stable. A follower gets its
+  // assignment once the group is Stable (nullopt: keep waiting).
+  std::optional<rpc::SyncGroupResponse> sync(const rpc::SyncGroupRequest& request);
+
+  rpc::HeartbeatResponse heartbeat(const rpc::HeartbeatRequest& request);
+  rpc::LeaveGroupResponse leave(const rpc::LeaveGroupRequest& request);
+
+  // May this commit be applied? Kafka's order of checks: fenced static member, admin
+  // commit (generation < 0) only while Empty, unknown member, generation, rebalance phase.
+  GroupError checkCommit(const rpc::CommitOffsetsRequest& request);
+
+  // Starts a rebalance: every member must join again before the deadline.
+  void prepareRebalance();
+
+ private:
+  GroupError checkMember(const std::string& member_id,
+                         const std::optional<std::string>& instance_id);
+  // True when some offered assignor is supported by every other active member.
+  bool protocolsCompatible(const std::vector<rpc::GroupProtocol>& offered,
+                           const std::string& joining_id) const;
+  std::vector<rpc::JoinGroupMember> activeMembers() const;
+  std::string chooseProtocol() const;
+  void removeMember(std::string member_id);  // by value: callers pass map keys
+  void becomeEmptyIfNoMembers();
+
+  GroupState& g_;
+  const int64_t now_;
+};
+
+}  // namespace mq

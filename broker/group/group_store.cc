@@ -1,0 +1,239 @@
+#include "broker/group/group_store.h"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <sstream>
+
+#include "common/clock.h"
+#include "common/thrift_codec.h"
+
+namespace mq {
+namespace {
+
+std::unique_ptr<sql::ResultSet> run(sql::PreparedStatement& statement) {
+  return std::unique_ptr<sql::ResultSet>(statement.executeQuery());
+}
+
+std::string str(sql::ResultSet& rows, int column) { return std::string(rows.getString(column)); }
+
+}  // namespace
+
+GroupState GroupStore::loadWith(DbConnection& db, const std::string& group_id, bool for_update) {
+  GroupState group;
+  group.group_id = group_id;
+  auto& select = db.prepare(std::string(
+      "SELECT state, generation, protocol, leader_id, rebalance_deadline_ms "
+      "FROM consumer_groups WHERE group_id = ?") + (for_update ? " FOR UPDATE" : ""));
+  select.setString(1, group_id);
+  auto rows = run(select);
+  if (!rows->next()) return group;
+  group.exists = true;
+  group.state = parseGroupState(str(*rows, 1));
+  group.generation = rows->getInt(2);
+  group.protocol = str(*rows, 3);
+  group.leader_id = str(*rows, 4);
+  group.rebalance_deadline_ms = rows->getInt64(5);
+
+  auto& members = db.prepare(
+      "SELECT member_id, instance_id, client_id, client_host, session_timeout_ms, "
+      "rebalance_timeout_ms, pending, joined, protocols, assignment, last_heartbeat_ms "
+      "FROM group_members WHERE group_id = ?");
+  members.setString(1, group_id);
+  auto m = run(members);
+  while (m->next()) {
+    GroupMember member;
+    member.member_id = str(*m, 1);
+    if (!m->isNull(2)) member.instance_id = str(*m, 2);
+    member.client_id = str(*m, 3);
+    member.client_host = str(*m, 4);
+    member.session_timeout_ms = m->getInt(5);
+    member.rebalance_timeout_ms = m->getInt(6);
+    member.pending = m->getBoolean(7);
+    member.joined = m->getBoolean(8);
+    member.protocols = deserializeThrift<rpc::StoredProtocols>(str(*m, 9)).protocols;
+    if (!m->isNull(10)) {
+      member.assignment = deserializeThrift<rpc::StoredAssignment>(str(*m, 10)).partitions;
+    }
+    member.last_heartbeat_ms = m->getInt64(11);
+    group.members[member.member_id] = std::move(member);
+  }
+  return group;
+}
+
+void GroupStore::save(DbConnection& db, GroupState& group, int64_t now_ms) {
+  if (group.dirty) {
+    auto& update = db.prepare(
+        "UPDATE consumer_groups SET state = ?, generation = ?, protocol = ?, leader_id = ?, "
+        "rebalance_deadline_ms = ?, updated_ms = ? WHERE group_id = ?");
+    update.setString(1, groupStateName(group.state));
+    update.setInt(2, group.generation);
+    update.setString(3, group.protocol);
+    update.setString(4, group.leader_id);
+    update.setInt64(5, group.rebalance_deadline_ms);
+    update.setInt64(6, now_ms);
+    update.setString(7, group.group_id);
+    update.execute();
+  }
+  // Deletes first: a static member's new id reuses its instance id (unique key).
+  for (const auto& member_id : group.removed) {
+    auto& remove = db.prepare("DELETE FROM group_members WHERE group_id = ? AND member_id = ?");
+    remove.setString(1, group.group_id);
+    remove.setString(2, member_id);
+    remove.execute();
+  }
+  for (auto& [id, member] : group.members) {
+    if (!member.dirty) continue;
+    auto& upsert = db.prepare(
+        "INSERT INTO group_members (group_id, member_id, instance_id, client_id, client_host, "
+        "session_timeout_ms, rebalance_timeout_ms, pending, joined, protocols, assignment, "
+        "last_heartbeat_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON DUPLICATE KEY UPDATE "
+        "instance_id = VALUES(instance_id), client_id = VALUES(client_id), "
+        "client_host = VALUES(client_host), session_timeout_ms = VALUES(session_timeout_ms), "
+        "rebalance_timeout_ms = VALUES(rebalance_timeout_ms), pending = VALUES(pending), "
+        "joined = VALUES(joined), protocols = VALUES(protocols), "
+        "assignment = VALUES(assignment), last_heartbeat_ms = VALUES(last_heartbeat_ms)");
+    rpc::StoredProtocols protocols;
+    protocols.protocols = member.protocols;
+    rpc::StoredAssignment assignment;
+    assignment.partitions = member.assignment;
+    upsert.setString(1, group.group_id);
+    upsert.setString(2, id);
+    if (member.instance_id) {
+      upsert.setString(3, *member.instance_id);
+    } else {
+      upsert.setNull(3, sql::DataType::VARCHAR);
+    }
+    upsert.setString(4, member.client_id);
+    upsert.setString(5, member.client_host);
+    upsert.setInt(6, member.session_timeout_ms);
+    upsert.setInt(7, member.rebalance_timeout_ms);
+    upsert.setBoolean(8, member.pending);
+    upsert.setBoolean(9, member.joined);
+    std::string protocols_blob = serializeThrift(protocols);
+    std::string assignment_blob = serializeThrift(assignment);
+    std::istringstream protocols_stream(protocols_blob);
+    std::istringstream assignment_stream(assignment_blob);
+    upsert.setBlob(10, &protocols_stream);
+    upsert.setBlob(11, &assignment_stream);
+    upsert.setInt64(12, member.last_heartbeat_ms);
+    upsert.execute();
+    member.dirty = false;
+  }
+  group.removed.clear();
+  group.dirty = false;
+}
+
+void GroupStore::mutate(const std::string& group_id, bool create_if_missing, const Step& step) {
+  auto db = pool_.acquire();
+  DbTransaction transaction(db);
+  const int64_t now = nowMs();
+  if (create_if_missing) {
+    auto& create = db->prepare(
+        "INSERT IGNORE INTO consumer_groups (group_id, state, created_ms, updated_ms) "
+        "VALUES (?, 'Empty', ?, ?)");
+    create.setString(1, group_id);
+    create.setInt64(2, now);
+    create.setInt64(3, now);
+    create.execute();
+  }
+  GroupState group = loadWith(*db, group_id, /*for_update=*/true);
+  step(group, *db);
+  if (group.exists) save(*db, group, now);
+  transaction.commit();
+}
+
+GroupState GroupStore::load(const std::string& group_id) {
+  auto db = pool_.acquire();
+  return loadWith(*db, group_id, /*for_update=*/false);
+}
+
+void GroupStore::writeOffsets(DbConnection& db, const std::string& group_id,
+                              const std::vector<rpc::OffsetCommitPartition>& offsets,
+                              int64_t now_ms) {
+  auto& upsert = db.prepare(
+      "INSERT INTO committed_offsets (group_id, topic, partition_no, committed_offset, "
+      "metadata, committed_ms) VALUES (?,?,?,?,?,?) ON DUPLICATE KEY UPDATE "
+      "committed_offset = VALUES(committed_offset), metadata = VALUES(metadata), "
+      "committed_ms = VALUES(committed_ms)");
+  for (const auto& offset : offsets) {
+    upsert.setString(1, group_id);
+    upsert.setString(2, offset.topic);
+    upsert.setInt(3, offset.partition);
+    upsert.setInt64(4, offset.offset);
+    upsert.setString(5, offset.metadata);
+    upsert.setInt64(6, now_ms);
+    upsert.execute();
+  }
+}
+
+std::vector<rpc::CommittedOffset> GroupStore::fetchOffsets(
+    const std::string& group_id, const std::vector<rpc::TopicPartitions>& partitions) {
+  auto db = pool_.acquire();
+  auto& select = db->prepare(
+      "SELECT topic, partition_no, committed_offset, metadata, committed_ms "
+      "FROM committed_offsets WHERE group_id = ? ORDER BY topic, partition_no");
+  select.setString(1, group_id);
+  auto rows = run(select);
+  std::map<std::pair<std::string, int>, rpc::CommittedOffset> found;
+  while (rows->next()) {
+    rpc::CommittedOffset offset;
+    offset.topic = str(*rows, 1);
+    offset.partition = rows->getInt(2);
+    offset.offset = rows->getInt64(3);
+    offset.metadata = str(*rows, 4);
+    offset.committed_ms = rows->getInt64(5);
+    found[{offset.topic, offset.partition}] = offset;
+  }
+  std::vector<rpc::CommittedOffset> result;
+  if (partitions.empty()) {
+    for (auto& [key, offset] : found) result.push_back(offset);
+    return result;
+  }
+  for (const auto& tp : partitions) {
+    for (int partition : tp.partitions) {
+      auto it = found.find({tp.topic, partition});
+      if (it != found.end()) {
+        result.push_back(it->second);
+      } else {
+        rpc::CommittedOffset none;
+        none.topic = tp.topic;
+        none.partition = partition;
+        none.offset = -1;
+        result.push_back(none);
+      }
+    }
+  }
+  return result;
+}
+
+std::vector<rpc::GroupSummary> GroupStore::listGroups() {
+  auto db = pool_.acquire();
+  auto rows = run(db->prepare(
+      "SELECT g.group_id, g.state, g.generation, g.protocol, "
+      "(SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.group_id AND m.pending = 0) "
+      "FROM consumer_groups g ORDER BY g.group_id"));
+  std::vector<rpc::GroupSummary> groups;
+  while (rows->next()) {
+    rpc::GroupSummary summary;
+    summary.group_id = str(*rows, 1);
+    summary.state = str(*rows, 2);
+    summary.generation_id = rows->getInt(3);
+    summary.protocol_name = str(*rows, 4);
+    summary.members = rows->getInt(5);
+    groups.push_back(summary);
+  }
+  return groups;
+}
+
+void GroupStore::deleteGroup(DbConnection& db, const std::string& group_id) {
+  for (const char* sql : {"DELETE FROM committed_offsets WHERE group_id = ?",
+                          "DELETE FROM group_members WHERE group_id = ?",
+                          "DELETE FROM consumer_groups WHERE group_id = ?"}) {
+    auto& remove = db.prepare(sql);
+    remove.setString(1, group_id);
+    remove.execute();
+  }
+}
+
+}  // namespace mq

@@ -1,0 +1,154 @@
+#include "metaserver/meta_service_handler.h"
+
+#include <fmt/format.h>
+
+#include <exception>
+
+#include "common/clock.h"
+#include "common/errors.h"
+#include "common/log.h"
+#include "common/topology_wire.h"
+
+namespace mq {
+namespace {
+
+rpc::DatanodeInfo toDatanodeInfo(const DatanodeStatus& status) {
+  rpc::DatanodeInfo info;  // the password is deliberately not part of DatanodeInfo
+  info.id = status.record.id;
+  info.name = status.record.name;
+  info.host = status.record.target.host;
+  info.port = status.record.target.port;
+  info.database_name = status.record.target.database;
+  info.user = status.record.target.user;
+  info.partition_count = status.partition_count;
+  info.healthy = status.healthy;
+  info.status_message = status.status_message;
+  return info;
+}
+
+// The MqError for the exception being handled. Datanode failures were already turned into
+// MqError by DatanodeRegistry, so a raw database error here is the metadata database's.
+rpc::MqError currentError() {
+  try {
+    throw;
+  } catch (const rpc::MqError& e) {
+    return e;
+  } catch (const sql::SQLException& e) {
+    auto error = makeError(rpc::ErrorCode::METADATA_UNAVAILABLE,
+                           fmt::format("metadata database error: {}", e.what()));
+    error.retriable = isTransientDbError(e);
+    return error;
+  } catch (const std::runtime_error& e) {
+    // From the metadata pool: all connections busy.
+    return makeError(rpc::ErrorCode::METADATA_UNAVAILABLE,
+                     fmt::format("metadata database unavailable: {}", e.what()));
+  } catch (const std::exception& e) {
+    return makeError(rpc::ErrorCode::UNKNOWN, fmt::format("internal error: {}", e.what()));
+  } catch (...) {
+    return makeError(rpc::ErrorCode::UNKNOWN, "internal error");
+  }
+}
+
+}  // namespace
+
+MetaServiceHandler::MetaServiceHandler(MetaStore& meta, TopicService& topics,
+                                       DatanodeRegistry& datanodes, int64_t broker_timeout_ms,
+                                       MetaMetrics* metrics)
+    : meta_(meta),
+      topics_(topics),
+      datanodes_(datanodes),
+      broker_timeout_ms_(broker_timeout_ms),
+      metrics_(metrics) {}
+
+void MetaServiceHandler::serve(const char* method, const rpc::RequestHeader& header,
+                               const std::function<void()>& body) {
+  const auto start = SteadyClock::now();
+  auto seconds = [&] { return std::chrono::duration<double>(SteadyClock::now() - start).count(); };
+  try {
+    body();
+  } catch (...) {
+    rpc::MqError error = currentError();
+    if (metrics_) metrics_->observeRpc(method, error.code, seconds());
+    const bool refusal = !error.retriable && error.code != rpc::ErrorCode::UNKNOWN;
+    LogLine(refusal ? LogLevel::kInfo : LogLevel::kWarn, "request failed")
+        .kv("method", method)
+        .kv("client", header.client_id)
+        .kv("code", errorName(error.code))
+        .kv("error", error.message);
+    throw error;
+  }
+  if (metrics_) metrics_->observeRpc(method, rpc::ErrorCode::NONE, seconds());
+}
+
+void MetaServiceHandler::createTopic(rpc::TopicInfo& result,
+                                     const rpc::CreateTopicRequest& request) {
+  serve("createTopic", request.header, [&] {
+    NewTopic topic;
+    topic.name = request.name;
+    topic.partitions = request.partitions;
+    topic.retention_ms = request.retention_ms;
+    topic.owner_team = request.owner_team;
+    topic.description = request.description;
+    result = toTopicInfo(topics_.create(request.header.client_id, topic));
+  });
+}
+
+void MetaServiceHandler::listTopics(std::vector<rpc::TopicInfo>& result,
+                                    const rpc::RequestHeader& header) {
+  serve("listTopics", header, [&] {
+    result.clear();
+    for (const auto& topic : topics_.list()) result.push_back(toTopicInfo(topic));
+  });
+}
+
+void MetaServiceHandler::describeTopic(rpc::TopicInfo& result, const rpc::RequestHeader& header,
+                                       const std::string& name) {
+  serve("describeTopic", header, [&] { result = toTopicInfo(topics_.describe(name)); });
+}
+
+void MetaServiceHandler::deleteTopic(const rpc::RequestHeader& header, const std::string& name) {
+  serve("deleteTopic", header, [&] { topics_.remove(header.client_id, name); });
+}
+
+void MetaServiceHandler::addPartitions(rpc::TopicInfo& result, const rpc::RequestHeader& header,
+                                       const std::string& name, int32_t count) {
+  serve("addPartitions", header,
+        [&] { result = toTopicInfo(topics_.addPartitions(header.client_id, name, count)); });
+}
+
+void MetaServiceHandler::addDatanode(rpc::DatanodeInfo& result,
+                                     const rpc::AddDatanodeRequest& request) {
+  serve("addDatanode", request.header, [&] {
+    DbTarget target;
+    target.host = request.host;
+    target.port = request.port;
+    target.database = request.database_name;
+    target.user = request.user;
+    target.password = request.password;
+    DatanodeStatus status;
+    status.record = datanodes_.add(request.header.client_id, request.name, target);
+    status.healthy = true;  // just connected and migrated
+    status.status_message = "ok";
+    result = toDatanodeInfo(status);
+  });
+}
+
+void MetaServiceHandler::listDatanodes(std::vector<rpc::DatanodeInfo>& result,
+                                       const rpc::RequestHeader& header) {
+  serve("listDatanodes", header, [&] {
+    result.clear();
+    for (const auto& status : datanodes_.statuses()) result.push_back(toDatanodeInfo(status));
+  });
+}
+
+void MetaServiceHandler::listBrokers(std::vector<rpc::BrokerInfo>& result,
+                                     const rpc::RequestHeader& header) {
+  serve("listBrokers", header, [&] {
+    result.clear();
+    for (const auto& broker : meta_.liveBrokers(broker_timeout_ms_)) {
+      result.push_back(toBrokerInfo(broker));
+    }
+  });
+}
+
+}  // namespace mq

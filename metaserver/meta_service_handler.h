@@ -1,0 +1,55 @@
+// MetaService (idl/mq.thrift): the control plane's RPCs. Each method delegates to
+// TopicService, DatanodeRegistry or MetaStore, converts records to the wire types, and
+// turns every failure into an MqError:
+//   - refusals keep their own code (INVALID_REQUEST, UNKNOWN_TOPIC, ...) and change nothing;
+//   - metadata database errors become METADATA_UNAVAILABLE, datanode errors
+//     DATANODE_UNAVAILABLE, retriable when trying again can help;
+//   - anything unexpected becomes UNKNOWN.
+// Every call is counted and timed in MetaMetrics. Passwords are never returned or logged.
+// Thread-safe (one instance serves every connection).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "MetaService.h"
+#include "common/meta_store.h"
+#include "metaserver/datanode_registry.h"
+#include "metaserver/meta_metrics.h"
+#include "metaserver/topic_service.h"
+
+namespace mq {
+
+class MetaServiceHandler : public rpc::MetaServiceIf {
+ public:
+  // `metrics` may be null (tests).
+  MetaServiceHandler(MetaStore& meta, TopicService& topics, DatanodeRegistry& datanodes,
+                     int64_t broker_timeout_ms, MetaMetrics* metrics);
+
+  void createTopic(rpc::TopicInfo& result, const rpc::CreateTopicRequest& request) override;
+  void listTopics(std::vector<rpc::TopicInfo>& result, const rpc::RequestHeader& header) override;
+  void describeTopic(rpc::TopicInfo& result, const rpc::RequestHeader& header,
+                     const std::string& name) override;
+  void deleteTopic(const rpc::RequestHeader& header, const std::string& name) override;
+  void addPartitions(rpc::TopicInfo& result, const rpc::RequestHeader& header,
+                     const std::string& name, int32_t count) override;
+  void addDatanode(rpc::DatanodeInfo& result, const rpc::AddDatanodeRequest& request) override;
+  void listDatanodes(std::vector<rpc::DatanodeInfo>& result,
+                     const rpc::RequestHeader& header) override;
+  void listBrokers(std::vector<rpc::BrokerInfo>& result, const rpc::RequestHeader& header) override;
+
+ private:
+  // Runs `body`, records the outcome in the metrics and rethrows any failure as MqError.
+  void serve(const char* method, const rpc::RequestHeader& header,
+             const std::function<void()>& body);
+
+  MetaStore& meta_;
+  TopicService& topics_;
+  DatanodeRegistry& datanodes_;
+  const int64_t broker_timeout_ms_;
+  MetaMetrics* metrics_;
+};
+
+}  // namespace mq

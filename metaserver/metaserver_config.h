@@ -1,0 +1,44 @@
+// The metaserver's configuration: one struct, every field with its default and meaning, and
+// the options that fill it. The same names work on the command line (--port 9100) and in
+// the config file given with --config (`port = 9100`); docs/metaserver.md lists them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/options.h"
+
+namespace mq {
+
+struct MetaserverConfig {
+  // Address the Thrift and HTTP ports bind to.
+  std::string host = "127.0.0.1";
+  // Thrift port of MetaService (framed binary protocol).
+  int port = 9100;
+  // HTTP port: /metrics now, the portal's JSON API later.
+  int http_port = 9180;
+  // Metadata database, mysql://user:pass@host:port/db. Required.
+  std::string meta_db;
+  // A broker silent for longer than this is not listed and is reaped (option: a duration
+  // such as "10s").
+  int64_t broker_timeout_ms = 10000;
+  // debug, info, warn or error.
+  std::string log_level = "info";
+};
+
+// Registers every option on `options`. Options that map 1:1 to a field write into `config`
+// directly; broker-timeout is read as text and converted by readMetaserverConfig.
+// REQUIRES: `config` outlives the parse.
+void addMetaserverOptions(po::options_description& options, MetaserverConfig& config);
+
+// Converts and validates what addMetaserverOptions parsed. Returns false with `*problem`
+// naming the option and what is wrong (never echoing a password).
+bool readMetaserverConfig(const po::variables_map& values, MetaserverConfig& config,
+                          std::string* problem);
+
+// Parses argv and --config into `config`. Returns true when the program should go on;
+// otherwise `*exit_code` is 0 after --help, 2 after a bad option or value (a message naming
+// it is on stderr).
+bool parseMetaserverConfig(int argc, char** argv, MetaserverConfig& config, int* exit_code);
+
+}  // namespace mq
