@@ -89,7 +89,8 @@ std::vector<std::string> GroupStateMachine::expireMembers() {
 }
 
 GroupError GroupStateMachine::checkMember(const std::string& member_id,
-                                          const std::optional<std::string>& instance_id) {
+                                          const std::optional<std::string>& instance_id,
+                                          bool allow_pending) {
   if (instance_id) {
     for (const auto& [id, m] : g_.members) {
       if (m.instance_id == instance_id && id != member_id) {
@@ -101,7 +102,7 @@ GroupError GroupStateMachine::checkMember(const std::string& member_id,
     }
   }
   auto it = g_.members.find(member_id);
-  if (it == g_.members.end() || it->second.pending) {
+  if (it == g_.members.end() || (it->second.pending && !allow_pending)) {
     return error(rpc::ErrorCode::UNKNOWN_MEMBER_ID,
                  fmt::format("member `{}` is not in group `{}` (session expired or left); "
                              "join again",
@@ -242,9 +243,12 @@ JoinStep GroupStateMachine::join(const rpc::JoinGroupRequest& request,
       return step;
     }
   } else {
-    step.error = checkMember(member_id, request.__isset.group_instance_id
-                                            ? std::optional<std::string>(request.group_instance_id)
-                                            : std::nullopt);
+    // A pending member is joining with the id it was just issued.
+    step.error = checkMember(member_id,
+                             request.__isset.group_instance_id
+                                 ? std::optional<std::string>(request.group_instance_id)
+                                 : std::nullopt,
+                             /*allow_pending=*/true);
     if (step.error) return step;
     fill(g_.members[member_id]);
   }

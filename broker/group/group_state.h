@@ -112,7 +112,8 @@ class GroupStateMachine {
 
  private:
   GroupError checkMember(const std::string& member_id,
-                         const std::optional<std::string>& instance_id);
+                         const std::optional<std::string>& instance_id,
+                         bool allow_pending = false);
   // True when some offered assignor is supported by every other active member.
   bool protocolsCompatible(const std::vector<rpc::GroupProtocol>& offered,
                            const std::string& joining_id) const;
