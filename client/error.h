@@ -1,0 +1,42 @@
+// How failures become mq::Error inside the client: the server's MqError, transport
+// failures (which also tell the caller to move to another broker), and sizes in messages.
+#pragma once
+
+#include <exception>
+#include <string>
+
+#include "mq/client.h"
+
+namespace mq {
+
+// A failure to talk to a server at all: connect refused or timed out, connection broken,
+// reply timed out, or a garbled reply. Always retriable. `request_sent` is false when the
+// request surely never reached the server (connecting failed), so even a non-idempotent
+// call may be tried again.
+class TransportError : public Error {
+ public:
+  TransportError(ErrorCode code, const std::string& message, bool request_sent)
+      : Error(code, message, true), request_sent_(request_sent) {}
+  bool requestSent() const { return request_sent_; }
+
+ private:
+  bool request_sent_;
+};
+
+// The server's whole-request refusal as an Error (keeps the server's retriable flag).
+Error errorFromWire(const rpc::MqError& error);
+
+// A per-partition result's error as an Error naming the partition:
+// "orders-3: DATANODE_UNAVAILABLE: <server message>". Retriable if the server says so or
+// the code usually is.
+Error partitionError(const std::string& topic, int partition, ErrorCode code,
+                     const std::string& message, bool retriable);
+
+// True for errors that mean "this broker should not be used for a while": transport
+// failures and SHUTTING_DOWN.
+bool isBrokerFailure(const Error& error);
+
+// "2 MiB", "1.5 MiB", "300 KiB", "17 bytes": sizes in error messages.
+std::string formatBytes(int64_t bytes);
+
+}  // namespace mq

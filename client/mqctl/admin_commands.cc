@@ -1,0 +1,261 @@
+// mqctl topic|datanode|broker: administration through the metaserver.
+#include <fmt/format.h>
+
+#include <string>
+
+#include "client/mqctl/commands.h"
+#include "client/mqctl/json_writer.h"
+#include "common/options.h"
+
+namespace mq::mqctl {
+
+namespace {
+
+JsonObject topicJson(const rpc::TopicInfo& topic, bool with_partitions) {
+  JsonObject json;
+  json.text("name", topic.name)
+      .number("id", topic.id)
+      .number("partition_count", static_cast<int64_t>(topic.partitions.size()))
+      .number("retention_ms", topic.retention_ms)
+      .text("owner", topic.owner_team)
+      .text("description", topic.description)
+      .number("created_ms", topic.created_ms);
+  if (with_partitions) {
+    std::vector<JsonObject> partitions;
+    for (const auto& p : topic.partitions) {
+      JsonObject partition;
+      partition.number("partition", p.partition)
+          .number("datanode_id", p.datanode_id)
+          .boolean("writable", p.writable)
+          .text("table", p.table_name);
+      partitions.push_back(partition);
+    }
+    json.array("partitions", partitions);
+  }
+  return json;
+}
+
+// Never includes a password: DatanodeInfo has none, and nothing here adds one.
+JsonObject datanodeJson(const rpc::DatanodeInfo& datanode) {
+  JsonObject json;
+  json.number("id", datanode.id)
+      .text("name", datanode.name)
+      .text("host", datanode.host)
+      .number("port", datanode.port)
+      .text("database", datanode.database_name)
+      .text("user", datanode.user)
+      .number("partition_count", datanode.partition_count)
+      .boolean("healthy", datanode.healthy)
+      .text("status", datanode.status_message);
+  return json;
+}
+
+void printLine(const Context& context, const JsonObject& json) {
+  *context.out << json.str() << "\n";
+}
+
+int topicCreate(const Context& context, const ParsedArgs& args) {
+  NewTopic topic;
+  topic.name = args.positionals[0];
+  auto partitions = args.value("partitions");
+  if (!partitions) throw UsageError("--partitions is required");
+  topic.partitions = static_cast<int>(parseInteger(*partitions, "--partitions", 1, 100000));
+  if (auto retention = args.value("retention")) {
+    if (!parseDurationMs(*retention, &topic.retention_ms) || topic.retention_ms == 0) {
+      throw UsageError(
+          fmt::format("--retention expects a duration like 7d, 12h or 30m, got `{}`", *retention));
+    }
+  }
+  topic.owner_team = args.value("owner").value_or("");
+  topic.description = args.value("description").value_or("");
+  AdminClient admin(context.adminConfig());
+  rpc::TopicInfo created = admin.createTopic(topic);
+  if (context.json) {
+    printLine(context, topicJson(created, true));
+  } else {
+    *context.out << fmt::format("created topic `{}` with {} partitions (retention {})\n",
+                                created.name, created.partitions.size(),
+                                formatDuration(created.retention_ms));
+  }
+  return 0;
+}
+
+int topicList(const Context& context, const ParsedArgs&) {
+  AdminClient admin(context.adminConfig());
+  auto topics = admin.listTopics();
+  if (context.json) {
+    for (const auto& topic : topics) printLine(context, topicJson(topic, false));
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows{
+      {"NAME", "PARTITIONS", "RETENTION", "OWNER", "DESCRIPTION"}};
+  for (const auto& topic : topics) {
+    rows.push_back({topic.name, std::to_string(topic.partitions.size()),
+                    formatDuration(topic.retention_ms), topic.owner_team, topic.description});
+  }
+  *context.out << formatTable(rows);
+  return 0;
+}
+
+int topicDescribe(const Context& context, const ParsedArgs& args) {
+  AdminClient admin(context.adminConfig());
+  rpc::TopicInfo topic = admin.describeTopic(args.positionals[0]);
+  if (context.json) {
+    printLine(context, topicJson(topic, true));
+    return 0;
+  }
+  *context.out << fmt::format(
+      "topic:       {}\nid:          {}\npartitions:  {}\nretention:   {}\nowner:       {}\n"
+      "description: {}\ncreated:     {}\n\n",
+      topic.name, topic.id, topic.partitions.size(), formatDuration(topic.retention_ms),
+      topic.owner_team, topic.description, formatTime(topic.created_ms));
+  std::vector<std::vector<std::string>> rows{{"PARTITION", "DATANODE", "WRITABLE", "TABLE"}};
+  for (const auto& p : topic.partitions) {
+    rows.push_back({std::to_string(p.partition), std::to_string(p.datanode_id),
+                    p.writable ? "yes" : "no", p.table_name});
+  }
+  *context.out << formatTable(rows);
+  return 0;
+}
+
+int topicDelete(const Context& context, const ParsedArgs& args) {
+  AdminClient admin(context.adminConfig());
+  admin.deleteTopic(args.positionals[0]);
+  if (context.json) {
+    printLine(context, JsonObject().text("name", args.positionals[0]).boolean("deleted", true));
+  } else {
+    *context.out << fmt::format("deleted topic `{}`\n", args.positionals[0]);
+  }
+  return 0;
+}
+
+int topicAddPartitions(const Context& context, const ParsedArgs& args) {
+  auto count = args.value("count");
+  if (!count) throw UsageError("--count is required");
+  AdminClient admin(context.adminConfig());
+  rpc::TopicInfo topic = admin.addPartitions(
+      args.positionals[0], static_cast<int>(parseInteger(*count, "--count", 1, 100000)));
+  if (context.json) {
+    printLine(context, topicJson(topic, true));
+  } else {
+    *context.out << fmt::format("topic `{}` now has {} partitions\n", topic.name,
+                                topic.partitions.size());
+  }
+  return 0;
+}
+
+int datanodeAdd(const Context& context, const ParsedArgs& args) {
+  NewDatanode datanode;
+  datanode.name = args.positionals[0];
+  auto required = [&](const char* flag) {
+    auto value = args.value(flag);
+    if (!value) throw UsageError(fmt::format("--{} is required", flag));
+    return *value;
+  };
+  datanode.host = required("host");
+  datanode.port =
+      static_cast<int>(parseInteger(args.value("port").value_or("3306"), "--port", 1, 65535));
+  datanode.database_name = required("database");
+  datanode.user = required("user");
+  datanode.password = args.value("password").value_or("");
+  if (datanode.password == "-") {
+    // Keeps the password out of the process list and shell history.
+    if (!std::getline(*context.in, datanode.password)) {
+      throw UsageError("--password - expects the password on stdin");
+    }
+  }
+  AdminClient admin(context.adminConfig());
+  rpc::DatanodeInfo added = admin.addDatanode(datanode);
+  if (context.json) {
+    printLine(context, datanodeJson(added));
+  } else {
+    *context.out << fmt::format("added datanode `{}` (id {}): {}@{}:{}/{}\n", added.name, added.id,
+                                added.user, added.host, added.port, added.database_name);
+  }
+  return 0;
+}
+
+int datanodeList(const Context& context, const ParsedArgs&) {
+  AdminClient admin(context.adminConfig());
+  auto datanodes = admin.listDatanodes();
+  if (context.json) {
+    for (const auto& datanode : datanodes) printLine(context, datanodeJson(datanode));
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows{
+      {"ID", "NAME", "ADDRESS", "DATABASE", "USER", "PARTITIONS", "HEALTHY", "STATUS"}};
+  for (const auto& d : datanodes) {
+    rows.push_back({std::to_string(d.id), d.name, fmt::format("{}:{}", d.host, d.port),
+                    d.database_name, d.user, std::to_string(d.partition_count),
+                    d.healthy ? "yes" : "no", d.status_message});
+  }
+  *context.out << formatTable(rows);
+  return 0;
+}
+
+int brokerList(const Context& context, const ParsedArgs&) {
+  AdminClient admin(context.adminConfig());
+  auto brokers = admin.listBrokers();
+  if (context.json) {
+    for (const auto& b : brokers) {
+      printLine(context, JsonObject()
+                             .text("id", b.id)
+                             .text("host", b.host)
+                             .number("port", b.port)
+                             .number("started_ms", b.started_ms)
+                             .number("last_heartbeat_ms", b.last_heartbeat_ms));
+    }
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows{{"ID", "ADDRESS", "STARTED", "LAST_HEARTBEAT"}};
+  for (const auto& b : brokers) {
+    rows.push_back({b.id, fmt::format("{}:{}", b.host, b.port), formatTime(b.started_ms),
+                    formatTime(b.last_heartbeat_ms)});
+  }
+  *context.out << formatTable(rows);
+  return 0;
+}
+
+}  // namespace
+
+std::vector<Command> adminCommands() {
+  return {
+      {"topic create",
+       "NAME",
+       "create a topic",
+       "Partitions are placed on the registered datanodes (see `datanode add`).",
+       {{"partitions", "N", "number of partitions (required)"},
+        {"retention", "DURATION", "how long messages are kept: 7d, 12h, 30m (default: 7d)"},
+        {"owner", "TEAM", "owning team"},
+        {"description", "TEXT", "what the topic carries"}},
+       1,
+       topicCreate},
+      {"topic list", "", "list topics", "", {}, 0, topicList},
+      {"topic describe", "NAME", "show a topic and its partitions", "", {}, 1, topicDescribe},
+      {"topic delete", "NAME", "delete a topic and its messages", "", {}, 1, topicDelete},
+      {"topic add-partitions",
+       "NAME",
+       "add partitions to a topic",
+       "Keys hash over the partition count, so adding partitions moves keys to other "
+       "partitions.",
+       {{"count", "N", "number of partitions to add (required)"}},
+       1,
+       topicAddPartitions},
+      {"datanode add",
+       "NAME",
+       "register a MySQL/MariaDB database that stores partitions",
+       "The password is stored by the metaserver for the brokers and never shown again.\n"
+       "Use `--password -` to read it from the first line of stdin.",
+       {{"host", "HOST", "database host (required)"},
+        {"port", "PORT", "database port (default 3306)"},
+        {"database", "NAME", "database name (required)"},
+        {"user", "USER", "database user (required)"},
+        {"password", "PASSWORD", "database password, or - to read it from stdin"}},
+       1,
+       datanodeAdd},
+      {"datanode list", "", "list datanodes and their health", "", {}, 0, datanodeList},
+      {"broker list", "", "list live brokers", "", {}, 0, brokerList},
+  };
+}
+
+}  // namespace mq::mqctl

@@ -1,0 +1,62 @@
+// mqctl's commands: each takes the global settings and its own arguments, writes its
+// result to `out` (text, or one JSON object per line with --json) and returns the exit
+// status. They throw UsageError for bad arguments and mq::Error for failures; main() turns
+// those into a message on stderr and exit status 2 or 1.
+#pragma once
+
+#include <cstdint>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "client/mqctl/args.h"
+#include "mq/client.h"
+
+namespace mq::mqctl {
+
+// Global flags, shared by every command.
+struct Context {
+  std::string metaserver = "127.0.0.1:9100";
+  std::vector<std::string> brokers;  // empty: discover from the metaserver
+  bool json = false;
+  int64_t timeout_ms = 30000;
+  std::istream* in = &std::cin;
+  std::ostream* out = &std::cout;
+  std::ostream* err = &std::cerr;
+
+  // For metaserver calls: the metaserver (and --brokers as the broker fallback).
+  ClientConfig adminConfig() const;
+  // For broker calls: --brokers exactly when given, else brokers discovered from the
+  // metaserver.
+  ClientConfig dataConfig() const;
+};
+
+// One runnable command: its words ("topic create"), positional arguments, flags, help.
+struct Command {
+  std::string name;         // "topic create"
+  std::string arguments;    // "NAME"
+  std::string summary;      // one line
+  std::string description;  // more lines for `--help`, may be empty
+  std::vector<FlagSpec> flags;
+  size_t positionals = 0;  // exact number of positional arguments
+  int (*run)(const Context& context, const ParsedArgs& args) = nullptr;
+};
+
+// Every command, in help order.
+const std::vector<Command>& allCommands();
+
+// Registered by the files that implement them.
+std::vector<Command> adminCommands();    // topic, datanode, broker
+std::vector<Command> produceCommands();  // produce
+std::vector<Command> consumeCommands();  // consume
+std::vector<Command> offsetsCommands();  // offsets
+
+// Helpers shared by the commands.
+// "7d", "12h", "90m", "30s", "250ms".
+std::string formatDuration(int64_t ms);
+// "2024-05-01T12:00:00.000Z"; "-" for 0.
+std::string formatTime(int64_t ms_since_epoch);
+// Columns padded to the widest cell; the first row is the header.
+std::string formatTable(const std::vector<std::vector<std::string>>& rows);
+
+}  // namespace mq::mqctl

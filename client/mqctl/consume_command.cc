@@ -1,0 +1,160 @@
+// mqctl consume: reads a topic's partitions from a starting point until --max messages or
+// --timeout-ms without a message.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "client/mqctl/commands.h"
+#include "client/mqctl/json_writer.h"
+#include "common/clock.h"
+
+namespace mq::mqctl {
+
+namespace {
+
+int partitionCount(const Context& context, const std::string& topic) {
+  AdminClient admin(context.dataConfig());
+  rpc::MetadataResponse metadata;
+  try {
+    metadata = admin.metadata({topic});
+  } catch (const Error& e) {
+    if (e.code() == rpc::ErrorCode::UNKNOWN_TOPIC) {
+      throw Error(e.code(), fmt::format("unknown topic `{}`", topic), false);
+    }
+    throw;
+  }
+  for (const auto& info : metadata.topics) {
+    if (info.name == topic && !info.partitions.empty()) {
+      int count = 0;
+      for (const auto& p : info.partitions) count = std::max(count, p.partition + 1);
+      return count;
+    }
+  }
+  throw Error(rpc::ErrorCode::UNKNOWN_TOPIC, fmt::format("unknown topic `{}`", topic), false);
+}
+
+void print(const Context& context, const ConsumedMessage& m) {
+  if (context.json) {
+    JsonObject json;
+    json.text("topic", m.topic).number("partition", m.partition).number("offset", m.offset);
+    if (m.key) {
+      json.bytes("key", *m.key);
+    } else {
+      json.null("key");
+    }
+    json.bytes("value", m.value)
+        .headers("headers", m.headers)
+        .number("timestamp", m.timestamp_ms)
+        .number("append_time", m.append_time_ms);
+    *context.out << json.str() << "\n";
+  } else {
+    *context.out << m.partition << ' ' << m.offset << ' ' << (m.key ? *m.key : "-") << ' '
+                 << m.value << '\n';
+  }
+}
+
+int consume(const Context& context, const ParsedArgs& args) {
+  const std::string topic = args.positionals[0];
+  const std::string from = args.value("from").value_or("earliest");
+  std::optional<int64_t> from_offset;
+  if (from != "earliest" && from != "latest") {
+    from_offset = parseInteger(from, "--from (earliest, latest or an offset)", 0, INT64_MAX / 2);
+  }
+  std::optional<int> only_partition;
+  if (auto text = args.value("partition")) {
+    only_partition = static_cast<int>(parseInteger(*text, "--partition", 0, 1 << 30));
+  }
+  int64_t max = INT64_MAX;
+  if (auto text = args.value("max")) max = parseInteger(*text, "--max", 1, INT64_MAX / 2);
+  int64_t idle_ms = 5000;
+  if (auto text = args.value("timeout-ms"))
+    idle_ms = parseInteger(*text, "--timeout-ms", 0, 1LL << 40);
+
+  const int partitions = partitionCount(context, topic);
+  std::vector<TopicPartition> assignment;
+  if (only_partition) {
+    if (*only_partition >= partitions) {
+      throw Error(rpc::ErrorCode::UNKNOWN_PARTITION,
+                  fmt::format("partition {} out of range 0..{} (topic `{}`)", *only_partition,
+                              partitions - 1, topic),
+                  false);
+    }
+    assignment.push_back(TopicPartition{topic, *only_partition});
+  } else {
+    for (int p = 0; p < partitions; ++p) assignment.push_back(TopicPartition{topic, p});
+  }
+
+  ConsumerConfig config;
+  static_cast<ClientConfig&>(config) = context.dataConfig();
+  // An explicit offset outside the stored range is an error, not a silent jump.
+  config.auto_offset_reset = from_offset        ? OffsetReset::kNone
+                             : from == "latest" ? OffsetReset::kLatest
+                                                : OffsetReset::kEarliest;
+  Consumer consumer(config);
+  consumer.assign(assignment);
+  if (from_offset) {
+    for (const auto& tp : assignment) consumer.seek(tp, *from_offset);
+  } else if (from == "latest") {
+    consumer.seekToEnd();
+  } else {
+    consumer.seekToBeginning();
+  }
+
+  int64_t count = 0;
+  auto last_activity = SteadyClock::now();
+  // A retriable failure (a broker going away) is retried until the idle timeout; it is
+  // reported only if no poll succeeded since the last message.
+  std::optional<Error> failure;
+  bool polled_since_activity = false;
+  while (count < max) {
+    auto idle =
+        std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - last_activity);
+    auto left = std::chrono::milliseconds(idle_ms) - idle;
+    if (left.count() <= 0) break;
+    std::vector<ConsumedMessage> messages;
+    try {
+      messages = consumer.poll(std::min(left, std::chrono::milliseconds(1000)));
+      polled_since_activity = true;
+      failure.reset();
+    } catch (const Error& e) {
+      if (!e.retriable()) throw;
+      if (!polled_since_activity) failure = e;
+    }
+    if (!messages.empty()) {
+      last_activity = SteadyClock::now();
+      polled_since_activity = false;
+    }
+    for (const auto& message : messages) {
+      if (count >= max) break;
+      print(context, message);
+      ++count;
+    }
+    context.out->flush();
+  }
+  consumer.close();
+  if (failure) throw *failure;
+  return 0;
+}
+
+}  // namespace
+
+std::vector<Command> consumeCommands() {
+  return {
+      {"consume",
+       "TOPIC",
+       "print messages of a topic",
+       "Text output: one `PARTITION OFFSET KEY VALUE` line per message (KEY is - when the\n"
+       "message has none; values are printed as they are). With --json, one object per\n"
+       "message: topic, partition, offset, key, value, headers, timestamp, append_time;\n"
+       "keys, values and headers that are not valid UTF-8 come base64-encoded as key_b64,\n"
+       "value_b64 and headers_b64 instead.",
+       {{"from", "WHERE", "earliest (default), latest, or an offset for every partition"},
+        {"partition", "N", "read only partition N (default: all)"},
+        {"max", "N", "stop after N messages"},
+        {"timeout-ms", "MS", "stop after this long without a message (default 5000)"}},
+       1,
+       consume},
+  };
+}
+
+}  // namespace mq::mqctl

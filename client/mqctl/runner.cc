@@ -1,0 +1,207 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "client/mqctl/json_writer.h"
+#include "client/mqctl/main.h"
+#include "common/log.h"
+
+namespace mq::mqctl {
+
+namespace {
+
+const std::vector<FlagSpec>& globalFlags() {
+  static const std::vector<FlagSpec> flags{
+      {"metaserver", "HOST:PORT", "metaserver address (default 127.0.0.1:9100)"},
+      {"brokers", "HOST:PORT,...", "use these brokers (default: discover from the metaserver)"},
+      {"json", "", "print one JSON object per line"},
+      {"timeout-ms", "MS", "timeout of each request to a server (default 30000)"},
+      {"verbose", "", "log the client's retries and warnings to stderr"},
+      {"help", "", "show help"},
+  };
+  return flags;
+}
+
+std::string globalHelp() {
+  std::string text =
+      "usage: mqctl [GLOBAL FLAGS] COMMAND [ARGS] [FLAGS]\n\n"
+      "Administers and uses an mq cluster. `mqctl COMMAND --help` explains a command.\n\n"
+      "Commands:\n";
+  size_t width = 0;
+  for (const auto& command : allCommands()) {
+    width = std::max(width, command.name.size() + 1 + command.arguments.size());
+  }
+  for (const auto& command : allCommands()) {
+    std::string left =
+        command.arguments.empty() ? command.name : command.name + " " + command.arguments;
+    text += fmt::format("  {:<{}}  {}\n", left, width, command.summary);
+  }
+  text += "\nGlobal flags (before or after the command):\n" + describeFlags(globalFlags());
+  text +=
+      "\nExit status: 0 on success, 1 when the command failed, 2 for usage errors.\n"
+      "With --json, values that are not valid UTF-8 are printed base64-encoded under a\n"
+      "`_b64` name (value_b64, key_b64, headers_b64).\n";
+  return text;
+}
+
+std::string commandHelp(const Command& command) {
+  std::string text =
+      fmt::format("usage: mqctl {}{}{} [FLAGS]\n\n{}.\n", command.name,
+                  command.arguments.empty() ? "" : " ", command.arguments, command.summary);
+  if (!command.description.empty()) text += "\n" + command.description + "\n";
+  if (!command.flags.empty()) text += "\nFlags:\n" + describeFlags(command.flags);
+  std::vector<FlagSpec> global;
+  for (const auto& flag : globalFlags()) {
+    bool shadowed = std::any_of(command.flags.begin(), command.flags.end(),
+                                [&](const FlagSpec& f) { return f.name == flag.name; });
+    if (!shadowed) global.push_back(flag);
+  }
+  text += "\nGlobal flags:\n" + describeFlags(global);
+  return text;
+}
+
+// The commands whose name starts with `prefix` words ("topic" -> topic create, ...).
+std::vector<const Command*> commandsUnder(const std::string& prefix) {
+  std::vector<const Command*> found;
+  for (const auto& command : allCommands()) {
+    if (command.name == prefix || command.name.rfind(prefix + " ", 0) == 0) {
+      found.push_back(&command);
+    }
+  }
+  return found;
+}
+
+void applyGlobalFlags(const ParsedArgs& parsed, Context* context) {
+  if (auto metaserver = parsed.value("metaserver")) context->metaserver = *metaserver;
+  if (auto brokers = parsed.value("brokers")) {
+    context->brokers.clear();
+    size_t start = 0;
+    while (start <= brokers->size()) {
+      size_t comma = brokers->find(',', start);
+      if (comma == std::string::npos) comma = brokers->size();
+      std::string broker = brokers->substr(start, comma - start);
+      if (!broker.empty()) context->brokers.push_back(broker);
+      start = comma + 1;
+    }
+    if (context->brokers.empty()) throw UsageError("--brokers needs at least one host:port");
+  }
+  if (parsed.has("json")) context->json = true;
+  if (auto timeout = parsed.value("timeout-ms")) {
+    context->timeout_ms = parseInteger(*timeout, "--timeout-ms", 1, 1LL << 31);
+  }
+  if (parsed.has("verbose")) setLogLevel(LogLevel::kDebug);
+}
+
+int run(const std::vector<std::string>& args, Context& context, std::string* help_hint) {
+  // Global flags come first; the first other word starts the command.
+  size_t i = 0;
+  std::vector<std::string> leading;
+  while (i < args.size() && args[i].rfind("--", 0) == 0) {
+    leading.push_back(args[i]);
+    auto spec = std::find_if(globalFlags().begin(), globalFlags().end(),
+                             [&](const FlagSpec& f) { return args[i] == "--" + f.name; });
+    ++i;
+    if (spec != globalFlags().end() && !spec->value_name.empty() && i < args.size()) {
+      leading.push_back(args[i++]);
+    }
+  }
+  ParsedArgs global = parseArgs(leading, globalFlags());
+  applyGlobalFlags(global, &context);
+  if (i == args.size()) {
+    if (global.has("help")) {
+      *context.out << globalHelp();
+      return 0;
+    }
+    throw UsageError("no command given");
+  }
+
+  // The longest command name matching the next words.
+  const Command* command = nullptr;
+  size_t words = 0;
+  std::string prefix;
+  for (size_t n = 1; i + n <= args.size() && n <= 2; ++n) {
+    prefix += (n > 1 ? " " : "") + args[i + n - 1];
+    for (const auto& candidate : allCommands()) {
+      if (candidate.name == prefix) {
+        command = &candidate;
+        words = n;
+      }
+    }
+  }
+  if (!command) {
+    auto group = commandsUnder(args[i]);
+    bool wants_help =
+        global.has("help") || std::find(args.begin() + i, args.end(), "--help") != args.end();
+    if (!group.empty()) {
+      std::string text = fmt::format("usage: mqctl {} SUBCOMMAND ...\n\nSubcommands:\n", args[i]);
+      for (const auto* c : group) {
+        text += fmt::format("  {} {}  {}\n", c->name, c->arguments, c->summary);
+      }
+      if (wants_help) {
+        *context.out << text;
+        return 0;
+      }
+      *help_hint = "mqctl " + args[i] + " --help";
+      if (i + 1 < args.size()) {
+        throw UsageError(fmt::format("unknown command `{} {}`", args[i], args[i + 1]));
+      }
+      throw UsageError(fmt::format("`{}` needs a subcommand", args[i]));
+    }
+    throw UsageError(fmt::format("unknown command `{}`", args[i]));
+  }
+  *help_hint = "mqctl " + command->name + " --help";
+
+  // The command's own flags win over global flags of the same name (consume --timeout-ms).
+  std::vector<FlagSpec> flags = command->flags;
+  for (const auto& flag : globalFlags()) {
+    bool shadowed = std::any_of(flags.begin(), flags.end(),
+                                [&](const FlagSpec& f) { return f.name == flag.name; });
+    if (!shadowed) flags.push_back(flag);
+  }
+  ParsedArgs parsed =
+      parseArgs(std::vector<std::string>(args.begin() + i + words, args.end()), flags);
+  if (parsed.has("help") || global.has("help")) {
+    *context.out << commandHelp(*command);
+    return 0;
+  }
+  ParsedArgs trailing_global;
+  for (const auto& flag : globalFlags()) {
+    bool shadowed = std::any_of(command->flags.begin(), command->flags.end(),
+                                [&](const FlagSpec& f) { return f.name == flag.name; });
+    if (shadowed) continue;
+    for (const auto& value : parsed.values(flag.name)) trailing_global.add(flag.name, value);
+  }
+  applyGlobalFlags(trailing_global, &context);
+
+  if (parsed.positionals.size() != command->positionals) {
+    if (parsed.positionals.size() < command->positionals) {
+      throw UsageError(fmt::format("missing {}", command->arguments));
+    }
+    throw UsageError(
+        fmt::format("unexpected argument `{}`", parsed.positionals[command->positionals]));
+  }
+  return command->run(context, parsed);
+}
+
+}  // namespace
+
+int runMqctl(const std::vector<std::string>& args, Context context) {
+  // The library logs retries and warnings; a command-line user sees the errors instead.
+  setLogComponent("mqctl");
+  setLogLevel(LogLevel::kError);
+  std::string help_hint = "mqctl --help";
+  try {
+    return run(args, context, &help_hint);
+  } catch (const UsageError& e) {
+    *context.err << fmt::format("error: {} (see {})\n", e.what(), help_hint);
+    return 2;
+  } catch (const Error& e) {
+    *context.err << fmt::format("error: {}\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    *context.err << fmt::format("error: {}\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace mq::mqctl

@@ -1,0 +1,212 @@
+// mq::Producer: checks and places each message (topic, size, partition), then hands it to
+// the RecordAccumulator; the Sender threads do the rest.
+#include <fmt/format.h>
+
+#include <atomic>
+#include <mutex>
+
+#include "client/cluster.h"
+#include "client/error.h"
+#include "client/record_accumulator.h"
+#include "client/sender.h"
+#include "common/clock.h"
+#include "common/topic_name.h"
+#include "mq/client.h"
+#include "mq/partitioner.h"
+
+namespace mq {
+
+namespace {
+
+void validateProducerConfig(const ProducerConfig& config) {
+  validateClientConfig(config);
+  auto require = [](bool ok, const std::string& message) {
+    if (!ok) throw Error(rpc::ErrorCode::INVALID_CONFIG, message, false);
+  };
+  require(config.linger_ms >= 0, "linger_ms must be >= 0");
+  require(config.batch_size >= 1, "batch_size must be >= 1");
+  require(config.batch_bytes >= 1 && config.batch_bytes <= static_cast<int64_t>(kMaxRequestBytes),
+          fmt::format("batch_bytes must be 1..{}", kMaxRequestBytes));
+  require(config.max_message_bytes >= 1 &&
+              config.max_message_bytes <= static_cast<int64_t>(kMaxRequestBytes),
+          fmt::format("max_message_bytes must be 1..{}", kMaxRequestBytes));
+  require(config.buffer_messages >= 1, "buffer_messages must be >= 1");
+  require(config.buffer_bytes >= 1, "buffer_bytes must be >= 1");
+  require(config.max_block_ms >= 0, "max_block_ms must be >= 0");
+  require(config.delivery_timeout_ms > 0, "delivery_timeout_ms must be > 0");
+  require(config.max_in_flight_requests >= 1 && config.max_in_flight_requests <= 64,
+          "max_in_flight_requests must be 1..64");
+}
+
+AccumulatorLimits limitsOf(const ProducerConfig& config) {
+  AccumulatorLimits limits;
+  limits.buffer_messages = static_cast<size_t>(config.buffer_messages);
+  limits.buffer_bytes = static_cast<size_t>(config.buffer_bytes);
+  limits.batch_messages = static_cast<size_t>(config.batch_size);
+  limits.batch_bytes = static_cast<size_t>(config.batch_bytes);
+  limits.linger = std::chrono::milliseconds(config.linger_ms);
+  return limits;
+}
+
+size_t messageBytes(const ProducerRecord& record) {
+  size_t bytes = record.value.size() + (record.key ? record.key->size() : 0);
+  for (const auto& [name, value] : record.headers) bytes += name.size() + value.size();
+  return bytes;
+}
+
+}  // namespace
+
+class Producer::Impl {
+ public:
+  explicit Impl(ProducerConfig config)
+      : config_((validateProducerConfig(config), std::move(config))),
+        cluster_(config_),
+        accumulator_(limitsOf(config_)),
+        sender_(config_, cluster_, accumulator_, partitioner_) {
+    sender_.start();
+  }
+
+  ~Impl() { close(); }
+
+  // Checks and places the record and buffers it; returns its sequence number.
+  uint64_t enqueue(ProducerRecord record, Callback callback);
+
+  SendResult sendAndWait(ProducerRecord record) {
+    if (onSenderThread()) {
+      throw Error(rpc::ErrorCode::INVALID_REQUEST,
+                  "send() cannot wait inside a delivery callback; use sendAsync()", false);
+    }
+    auto promise = std::make_shared<std::promise<SendResult>>();
+    auto future = promise->get_future();
+    uint64_t sequence = enqueue(std::move(record), completer(promise));
+    accumulator_.expedite(sequence);  // nobody else is waiting for this batch to fill
+    return future.get();
+  }
+
+  std::future<SendResult> sendWithFuture(ProducerRecord record) {
+    auto promise = std::make_shared<std::promise<SendResult>>();
+    auto future = promise->get_future();
+    enqueue(std::move(record), completer(promise));
+    return future;
+  }
+
+  void flush() {
+    if (onSenderThread()) {
+      throw Error(rpc::ErrorCode::INVALID_REQUEST,
+                  "flush() cannot be called inside a delivery callback", false);
+    }
+    accumulator_.flush();
+  }
+
+  void close() {
+    std::lock_guard<std::mutex> lock(close_mutex_);
+    if (closed_) return;
+    closing_ = true;
+    accumulator_.close();
+    sender_.join();
+    cluster_.close();
+    closed_ = true;
+  }
+
+ private:
+  static Callback completer(std::shared_ptr<std::promise<SendResult>> promise) {
+    return [promise](const SendResult* result, const Error* error) {
+      if (result) {
+        promise->set_value(*result);
+      } else {
+        promise->set_exception(std::make_exception_ptr(*error));
+      }
+    };
+  }
+
+  const ProducerConfig config_;
+  Cluster cluster_;
+  RecordAccumulator accumulator_;
+  Partitioner partitioner_;
+  Sender sender_;
+  std::atomic<bool> closing_{false};
+  std::mutex close_mutex_;
+  bool closed_ = false;
+};
+
+uint64_t Producer::Impl::enqueue(ProducerRecord record, Callback callback) {
+  if (closing_) {
+    throw Error(rpc::ErrorCode::SHUTTING_DOWN, "the producer is closed; the message was not sent",
+                false);
+  }
+  const auto deadline = SteadyClock::now() + std::chrono::milliseconds(config_.max_block_ms);
+  if (auto problem = topicNameProblem(record.topic)) {
+    throw Error(rpc::ErrorCode::INVALID_TOPIC_NAME, *problem, false);
+  }
+  const size_t bytes = messageBytes(record);
+  if (bytes > static_cast<size_t>(config_.max_message_bytes)) {
+    throw Error(rpc::ErrorCode::MESSAGE_TOO_LARGE,
+                fmt::format("message of {} exceeds max {}", formatBytes(bytes),
+                            formatBytes(config_.max_message_bytes)),
+                false);
+  }
+
+  TopicMetadata topic = cluster_.topic(record.topic, false, deadline);
+  if (record.partition && (*record.partition < 0 || *record.partition >= topic.partition_count)) {
+    // Partitions may have been added since the cache was filled.
+    topic = cluster_.topic(record.topic, true, deadline);
+    if (*record.partition < 0 || *record.partition >= topic.partition_count) {
+      throw Error(rpc::ErrorCode::UNKNOWN_PARTITION,
+                  fmt::format("partition {} out of range 0..{} (topic `{}`)", *record.partition,
+                              topic.partition_count - 1, record.topic),
+                  false);
+    }
+  }
+  if (!record.partition && !record.key && topic.writable.empty()) {
+    throw Error(rpc::ErrorCode::PARTITION_READ_ONLY,
+                fmt::format("topic `{}` has no writable partition", record.topic), false);
+  }
+  TopicPartition tp{record.topic, partitioner_.choose(record.topic, record.key, record.partition,
+                                                      topic.partition_count, topic.writable)};
+
+  PendingRecord pending;
+  if (record.key) pending.message.__set_key(std::move(*record.key));
+  pending.message.value = std::move(record.value);
+  pending.message.headers = std::move(record.headers);
+  pending.message.timestamp_ms = record.timestamp_ms != 0 ? record.timestamp_ms : nowMs();
+  pending.bytes = bytes;
+  pending.created = SteadyClock::now();
+  pending.callback = std::move(callback);
+  auto remaining = std::chrono::ceil<std::chrono::milliseconds>(
+      std::max(deadline - SteadyClock::now(), SteadyClock::duration::zero()));
+  return accumulator_.append(tp, std::move(pending), remaining, !onSenderThread());
+}
+
+Producer::Producer(ProducerConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+
+Producer::~Producer() = default;
+
+SendResult Producer::send(const std::string& topic, std::string value,
+                          std::optional<std::string> key, Headers headers,
+                          std::optional<int> partition) {
+  return impl_->sendAndWait(
+      ProducerRecord{topic, std::move(value), std::move(key), std::move(headers), partition, 0});
+}
+
+SendResult Producer::send(ProducerRecord record) { return impl_->sendAndWait(std::move(record)); }
+
+std::future<SendResult> Producer::sendAsync(const std::string& topic, std::string value,
+                                            std::optional<std::string> key, Headers headers,
+                                            std::optional<int> partition) {
+  return impl_->sendWithFuture(
+      ProducerRecord{topic, std::move(value), std::move(key), std::move(headers), partition, 0});
+}
+
+std::future<SendResult> Producer::sendAsync(ProducerRecord record) {
+  return impl_->sendWithFuture(std::move(record));
+}
+
+void Producer::sendAsync(ProducerRecord record, Callback callback) {
+  impl_->enqueue(std::move(record), std::move(callback));
+}
+
+void Producer::flush() { impl_->flush(); }
+
+void Producer::close() { impl_->close(); }
+
+}  // namespace mq

@@ -1,0 +1,137 @@
+// The producer's bounded buffer: messages accepted by send/sendAsync wait here, grouped
+// per partition, until a sender thread takes them as a batch; they keep their buffer space
+// until they are acknowledged or failed for good, so the bound covers in-flight messages.
+//
+// Back-pressure, never loss: append() blocks while the buffer is full and, after
+// max_block, throws without having added anything. Nothing in here ever discards a record.
+//
+// Ordering: at most one batch per partition is out at a time; a batch handed back for a
+// retry goes to the head of its partition and is taken before anything appended later.
+//
+// Pure logic (no I/O, no threads of its own); thread-safe.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+#include <vector>
+
+#include "common/clock.h"
+#include "mq/client.h"
+#include "mq_types.h"
+
+namespace mq {
+
+// One accepted message and what the sender needs to deliver and report it.
+struct PendingRecord {
+  rpc::Message message;
+  size_t bytes = 0;                 // key + value + header bytes
+  SteadyClock::time_point created;  // when it was accepted (linger, delivery timeout)
+  uint64_t sequence = 0;            // acceptance order, set by append()
+  int failures = 0;                 // failed attempts so far
+  bool metadata_refreshed = false;  // an UNKNOWN_TOPIC/PARTITION answer already refreshed
+  Producer::Callback callback;
+};
+
+// Records of one partition taken together; sent as one PartitionBatch.
+struct ProducerBatch {
+  TopicPartition partition;
+  std::vector<PendingRecord> records;
+  size_t bytes = 0;
+};
+
+struct AccumulatorLimits {
+  size_t buffer_messages = 100000;
+  size_t buffer_bytes = 64 << 20;
+  size_t batch_messages = 500;
+  size_t batch_bytes = 1 << 20;
+  std::chrono::milliseconds linger{5};
+};
+
+class RecordAccumulator {
+ public:
+  explicit RecordAccumulator(AccumulatorLimits limits);
+
+  // Adds `record` to `partition`'s queue and returns its sequence number. While the buffer
+  // is full (buffer_messages records, or buffer_bytes bytes with at least one record
+  // buffered) it waits up to max_block for space; with may_block false it does not wait.
+  // Throws Error(TIMEOUT, retriable) when there is still no space, Error(SHUTTING_DOWN)
+  // after close(); in both cases nothing was added.
+  uint64_t append(const TopicPartition& partition, PendingRecord record,
+                  std::chrono::milliseconds max_block, bool may_block = true);
+
+  // Waits until a batch is ready, `wake_by` passes, or the accumulator is finished(), then
+  // takes ready batches (see drainReady). Concurrent callers share the ready batches: each
+  // takes about (ready partitions / waiting callers), so several requests can be built in
+  // parallel. An empty result means nothing was ready in time.
+  std::vector<ProducerBatch> awaitReady(SteadyClock::time_point wake_by, size_t max_bytes);
+
+  // Takes up to `max_batches` batches that are ready at `now`, of at most max_bytes in total
+  // (at least one batch). A partition is ready when it has no batch out, is not backing off,
+  // and its records fill a batch (batch_messages or batch_bytes), or its oldest record has
+  // waited `linger`, or it is expedited (flush/expedite), or the accumulator is closed.
+  // A batch holds up to batch_messages records and batch_bytes bytes (at least one record).
+  // Partitions whose batch is taken are out until finish() or requeue().
+  std::vector<ProducerBatch> drainReady(SteadyClock::time_point now, size_t max_bytes,
+                                        size_t max_batches = SIZE_MAX);
+
+  // The batch is done (acknowledged or failed for good): frees its buffer space so blocked
+  // appends can go on. Call before running the records' callbacks.
+  void releaseSpace(const ProducerBatch& batch);
+  // After the callbacks ran: the partition may send its next batch, and flush() sees these
+  // records as complete.
+  void finish(const ProducerBatch& batch);
+  // The batch will be tried again: its records go back to the head of their partition,
+  // which stays quiet until `retry_at`. The records keep their buffer space.
+  void requeue(ProducerBatch batch, SteadyClock::time_point retry_at);
+
+  // Records with sequence <= `sequence` are ready without waiting for linger.
+  void expedite(uint64_t sequence);
+  // Expedites everything appended so far and waits until each of those records finished.
+  void flush();
+  // Refuses further appends; everything left is ready at once.
+  void close();
+  // Closed and no record left (queued or out).
+  bool finished();
+
+  size_t bufferedRecords();
+  size_t bufferedBytes();
+
+ private:
+  struct PartitionQueue {
+    std::deque<PendingRecord> records;
+    size_t bytes = 0;
+    bool out = false;                    // a batch of this partition is being sent
+    SteadyClock::time_point retry_at{};  // quiet until then (retry backoff)
+  };
+
+  bool isFull(size_t bytes) const;
+  bool isReady(const PartitionQueue& queue, SteadyClock::time_point now) const;
+  // When the earliest partition that is not ready now becomes ready (time_point::max()
+  // if none will by waiting alone).
+  SteadyClock::time_point nextReadyTime(SteadyClock::time_point now) const;
+  size_t countReady(SteadyClock::time_point now) const;
+  std::vector<ProducerBatch> takeReady(SteadyClock::time_point now, size_t max_bytes,
+                                       size_t max_batches);
+
+  const AccumulatorLimits limits_;
+  std::mutex mutex_;
+  std::condition_variable space_cv_;  // appenders waiting for space
+  std::condition_variable ready_cv_;  // senders waiting for a ready batch
+  std::condition_variable done_cv_;   // flush() waiting for records to finish
+  std::map<TopicPartition, PartitionQueue> queues_;
+  TopicPartition cursor_;  // the partition drained last: the next drain starts after it
+  size_t buffered_records_ = 0;
+  size_t buffered_bytes_ = 0;
+  uint64_t last_sequence_ = 0;
+  uint64_t expedite_through_ = 0;
+  std::set<uint64_t> unfinished_;  // sequences appended but not finished
+  size_t waiting_senders_ = 0;
+  bool closed_ = false;
+};
+
+}  // namespace mq

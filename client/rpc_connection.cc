@@ -1,0 +1,153 @@
+#include "client/rpc_connection.h"
+
+#include <fmt/format.h>
+#include <thrift/TApplicationException.h>
+#include <thrift/TConfiguration.h>
+#include <thrift/TOutput.h>
+#include <thrift/protocol/TBinaryProtocol.h>
+#include <thrift/protocol/TProtocolException.h>
+#include <thrift/transport/TBufferTransports.h>
+#include <thrift/transport/TSocket.h>
+#include <thrift/transport/TTransportException.h>
+
+#include <mutex>
+
+#include "client/error.h"
+#include "common/log.h"
+
+namespace mq {
+
+using apache::thrift::TApplicationException;
+using apache::thrift::TConfiguration;
+using apache::thrift::TException;
+using apache::thrift::protocol::TBinaryProtocol;
+using apache::thrift::protocol::TProtocolException;
+using apache::thrift::transport::TFramedTransport;
+using apache::thrift::transport::TSocket;
+using apache::thrift::transport::TTransportException;
+
+namespace {
+
+// Replies can be large (a fetch returns up to fetch_max_bytes per partition), so the client
+// accepts frames far beyond Thrift's 16 MB default. Requests stay well below the servers'
+// default limit (see kMaxRequestBytes in sender.h).
+constexpr int kMaxFrameBytes = 512 << 20;
+constexpr int kMaxMessageBytes = 1024 << 20;
+
+int clampMs(int64_t ms) { return static_cast<int>(std::min<int64_t>(ms, 1 << 30)); }
+
+// Thrift prints transport trouble straight to stderr ("TSocket::open() error ..."). The
+// client reports every failure as an Error instead, so that text goes to the debug log.
+void thriftOutput(const char* message) { logDebug("thrift").kv("message", message); }
+
+void routeThriftOutput() {
+  static std::once_flag once;
+  std::call_once(once, [] { apache::thrift::GlobalOutput.setOutputFunction(thriftOutput); });
+}
+
+}  // namespace
+
+RpcChannel::RpcChannel(HostPort address, ConnectionTimeouts timeouts)
+    : address_(std::move(address)), timeouts_(timeouts) {
+  routeThriftOutput();
+}
+
+RpcChannel::~RpcChannel() { close(); }
+
+std::shared_ptr<apache::thrift::protocol::TProtocol> RpcChannel::prepare(int64_t extra_wait_ms,
+                                                                         bool* reopened) {
+  *reopened = false;
+  if (!transport_ || !transport_->isOpen()) {
+    close();
+    auto config = std::make_shared<TConfiguration>(kMaxMessageBytes, kMaxFrameBytes);
+    auto socket = std::make_shared<TSocket>(address_.host, address_.port, config);
+    socket->setConnTimeout(clampMs(timeouts_.connect_ms));
+    socket->setSendTimeout(clampMs(timeouts_.request_ms));
+    socket->setNoDelay(true);
+    auto transport = std::make_shared<TFramedTransport>(socket, config);
+    try {
+      transport->open();
+    } catch (const TException& e) {
+      throw TransportError(rpc::ErrorCode::UNKNOWN,
+                           fmt::format("cannot connect to {}: {}", address_.toString(), e.what()),
+                           /*request_sent=*/false);
+    }
+    socket_ = socket;
+    transport_ = transport;
+    protocol_ = std::make_shared<TBinaryProtocol>(transport_);
+    reply_timeout_ms_ = -1;
+    *reopened = true;
+  }
+  int64_t reply_timeout = timeouts_.request_ms + std::max<int64_t>(0, extra_wait_ms);
+  if (reply_timeout != reply_timeout_ms_) {
+    socket_->setRecvTimeout(clampMs(reply_timeout));
+    reply_timeout_ms_ = reply_timeout;
+  }
+  return protocol_;
+}
+
+void RpcChannel::fail(std::exception_ptr failure) {
+  const std::string where = address_.toString();
+  try {
+    std::rethrow_exception(failure);
+  } catch (const rpc::MqError& e) {
+    throw errorFromWire(e);
+  } catch (const Error&) {
+    throw;
+  } catch (const TTransportException& e) {
+    close();
+    if (e.getType() == TTransportException::TIMED_OUT) {
+      throw TransportError(rpc::ErrorCode::TIMEOUT,
+                           fmt::format("no reply from {} within {} ms", where, reply_timeout_ms_),
+                           true);
+    }
+    throw TransportError(rpc::ErrorCode::UNKNOWN,
+                         fmt::format("connection to {} failed: {}", where, e.what()), true);
+  } catch (const TProtocolException& e) {
+    close();
+    if (e.getType() == TProtocolException::SIZE_LIMIT) {
+      throw Error(rpc::ErrorCode::UNKNOWN,
+                  fmt::format("reply from {} exceeds the size limit: {}", where, e.what()), false);
+    }
+    throw TransportError(rpc::ErrorCode::UNKNOWN,
+                         fmt::format("garbled reply from {}: {}", where, e.what()), true);
+  } catch (const TApplicationException& e) {
+    switch (e.getType()) {
+      case TApplicationException::UNKNOWN_METHOD:
+      case TApplicationException::INVALID_MESSAGE_TYPE:
+      case TApplicationException::WRONG_METHOD_NAME:
+      case TApplicationException::PROTOCOL_ERROR:
+      case TApplicationException::UNSUPPORTED_CLIENT_TYPE:
+        close();
+        throw Error(rpc::ErrorCode::UNKNOWN,
+                    fmt::format("{} does not understand the request: {}", where, e.what()), false);
+      case TApplicationException::BAD_SEQUENCE_ID:
+        close();
+        throw TransportError(rpc::ErrorCode::UNKNOWN,
+                             fmt::format("out-of-order reply from {}: {}", where, e.what()), true);
+      default:
+        // The handler failed with an undeclared exception: a server bug or a transient
+        // problem; another broker may succeed.
+        throw Error(rpc::ErrorCode::UNKNOWN, fmt::format("{} failed: {}", where, e.what()), true);
+    }
+  } catch (const TException& e) {
+    close();
+    throw TransportError(rpc::ErrorCode::UNKNOWN,
+                         fmt::format("connection to {} failed: {}", where, e.what()), true);
+  }
+}
+
+void RpcChannel::close() {
+  if (transport_) {
+    try {
+      transport_->close();
+    } catch (const TException&) {
+      // Closing a broken socket can fail; it is gone either way.
+    }
+  }
+  protocol_.reset();
+  transport_.reset();
+  socket_.reset();
+}
+
+}  // namespace mq

@@ -1,0 +1,238 @@
+#include "client/sender.h"
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "client/error.h"
+#include "common/errors.h"
+#include "common/log.h"
+
+namespace mq {
+
+namespace {
+
+thread_local bool t_on_sender_thread = false;
+
+// How often an idle sender thread wakes to check whether the producer is closing.
+constexpr std::chrono::milliseconds kIdleWake{200};
+
+void invoke(const PendingRecord& record, const SendResult* result, const Error* error) {
+  if (!record.callback) return;
+  try {
+    record.callback(result, error);
+  } catch (const std::exception& e) {
+    logError("producer callback threw; ignored").kv("error", e.what());
+  } catch (...) {
+    logError("producer callback threw; ignored");
+  }
+}
+
+std::string rangeProblem(const TopicPartition& tp, int partition_count) {
+  return fmt::format("partition {} out of range 0..{} (topic `{}`)", tp.partition,
+                     partition_count - 1, tp.topic);
+}
+
+}  // namespace
+
+bool onSenderThread() { return t_on_sender_thread; }
+
+Sender::Sender(const ProducerConfig& config, Cluster& cluster, RecordAccumulator& accumulator,
+               Partitioner& partitioner)
+    : config_(config), cluster_(cluster), accumulator_(accumulator), partitioner_(partitioner) {}
+
+Sender::~Sender() { join(); }
+
+void Sender::start() {
+  for (int i = 0; i < config_.max_in_flight_requests; ++i) {
+    threads_.emplace_back([this] { run(); });
+  }
+}
+
+void Sender::join() {
+  for (auto& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
+  threads_.clear();
+}
+
+void Sender::run() {
+  t_on_sender_thread = true;
+  while (true) {
+    auto batches = accumulator_.awaitReady(SteadyClock::now() + kIdleWake, kMaxRequestBytes);
+    if (batches.empty()) {
+      if (accumulator_.finished()) return;
+      continue;
+    }
+    for (const auto& batch : batches) {
+      partitioner_.onBatchClosed(batch.partition.topic, batch.partition.partition);
+    }
+    send(std::move(batches));
+  }
+}
+
+void Sender::send(std::vector<ProducerBatch> batches) {
+  rpc::ProduceRequest request;
+  request.header = cluster_.requestHeader();
+  request.batches.resize(batches.size());
+  for (size_t i = 0; i < batches.size(); ++i) {
+    rpc::PartitionBatch& out = request.batches[i];
+    out.topic = batches[i].partition.topic;
+    out.partition = batches[i].partition.partition;
+    out.messages.reserve(batches[i].records.size());
+    // Moved into the request and back afterwards: no copy of the payloads.
+    for (auto& record : batches[i].records) out.messages.push_back(std::move(record.message));
+  }
+  auto restore = [&] {
+    for (size_t i = 0; i < batches.size(); ++i) {
+      auto& messages = request.batches[i].messages;
+      for (size_t j = 0; j < batches[i].records.size(); ++j) {
+        batches[i].records[j].message = std::move(messages[j]);
+      }
+    }
+  };
+
+  rpc::ProduceResponse response;
+  std::optional<HostPort> broker;
+  try {
+    broker = cluster_.nextBroker();
+    auto connection = cluster_.connections().lease(*broker);
+    connection->call([&](rpc::BrokerClient& client) { client.produce(response, request); });
+  } catch (const Error& e) {
+    restore();
+    bool broker_failed = broker && isBrokerFailure(e);
+    if (broker_failed) cluster_.reportFailure(*broker);
+    // Another broker can take the batches at once; otherwise they back off.
+    bool switch_now = broker_failed && cluster_.otherBrokerUsable(*broker);
+    for (auto& batch : batches) retryOrFail(std::move(batch), e, switch_now);
+    return;
+  } catch (const std::exception& e) {
+    restore();
+    Error error(rpc::ErrorCode::UNKNOWN, fmt::format("produce failed: {}", e.what()), true);
+    for (auto& batch : batches) retryOrFail(std::move(batch), error);
+    return;
+  }
+  restore();
+  cluster_.reportSuccess(*broker);
+
+  std::map<TopicPartition, const rpc::PartitionProduceResult*> results;
+  for (const auto& result : response.results) {
+    results[TopicPartition{result.topic, result.partition}] = &result;
+  }
+  for (auto& batch : batches) {
+    auto it = results.find(batch.partition);
+    if (it == results.end()) {
+      retryOrFail(std::move(batch),
+                  Error(rpc::ErrorCode::UNKNOWN,
+                        fmt::format("{} returned no result for {}", broker->toString(),
+                                    batch.partition.toString()),
+                        true));
+      continue;
+    }
+    const rpc::PartitionProduceResult& result = *it->second;
+    if (result.error == rpc::ErrorCode::NONE) {
+      acknowledge(batch, result);
+      continue;
+    }
+    Error error = partitionError(result.topic, result.partition, result.error, result.error_message,
+                                 result.retriable);
+    if (result.error == rpc::ErrorCode::UNKNOWN_TOPIC ||
+        result.error == rpc::ErrorCode::UNKNOWN_PARTITION) {
+      handleUnknownPartition(std::move(batch), error);
+    } else {
+      retryOrFail(std::move(batch), error);
+    }
+  }
+}
+
+void Sender::acknowledge(ProducerBatch& batch, const rpc::PartitionProduceResult& result) {
+  accumulator_.releaseSpace(batch);
+  SendResult sent;
+  sent.topic = batch.partition.topic;
+  sent.partition = batch.partition.partition;
+  sent.append_time_ms = result.append_time_ms;
+  for (size_t i = 0; i < batch.records.size(); ++i) {
+    // A batch is appended atomically at consecutive offsets.
+    sent.offset = result.base_offset + static_cast<int64_t>(i);
+    invoke(batch.records[i], &sent, nullptr);
+  }
+  accumulator_.finish(batch);
+}
+
+void Sender::handleUnknownPartition(ProducerBatch batch, const Error& error) {
+  bool refreshed = false;
+  for (const auto& record : batch.records) refreshed = refreshed || record.metadata_refreshed;
+  if (refreshed) {
+    fail(batch, error);
+    return;
+  }
+  const TopicPartition tp = batch.partition;
+  try {
+    auto deadline = SteadyClock::now() + std::chrono::milliseconds(config_.request_timeout_ms);
+    TopicMetadata metadata = cluster_.topic(tp.topic, /*force_refresh=*/true, deadline);
+    if (tp.partition >= metadata.partition_count) {
+      fail(batch, Error(rpc::ErrorCode::UNKNOWN_PARTITION,
+                        rangeProblem(tp, metadata.partition_count), false));
+      return;
+    }
+  } catch (const Error& refresh_error) {
+    if (refresh_error.code() == rpc::ErrorCode::UNKNOWN_TOPIC || !refresh_error.retriable()) {
+      fail(batch, refresh_error);
+    } else {
+      retryOrFail(std::move(batch), refresh_error);  // try the refresh again later
+    }
+    return;
+  }
+  // The metadata says the partition exists (a broker's cache was behind): once more.
+  for (auto& record : batch.records) record.metadata_refreshed = true;
+  retryOrFail(std::move(batch), Error(error.code(), error.what(), true));
+}
+
+void Sender::retryOrFail(ProducerBatch batch, const Error& error, bool without_backoff) {
+  const auto now = SteadyClock::now();
+  int failures = 0;
+  auto oldest = now;
+  for (auto& record : batch.records) {
+    failures = std::max(failures, ++record.failures);
+    oldest = std::min(oldest, record.created);
+  }
+  const RetryPolicy& retry = cluster_.retryPolicy();
+  if (!error.retriable()) {
+    fail(batch, error);
+    return;
+  }
+  if (!retry.mayRetry(failures)) {
+    fail(batch, Error(error.code(),
+                      fmt::format("{} (gave up after {} attempts)", error.what(), failures), true));
+    return;
+  }
+  auto backoff = without_backoff ? std::chrono::milliseconds(0) : retry.backoff(failures - 1);
+  if (now + backoff - oldest >= std::chrono::milliseconds(config_.delivery_timeout_ms)) {
+    fail(batch, Error(rpc::ErrorCode::TIMEOUT,
+                      fmt::format("not acknowledged within delivery_timeout_ms ({} ms); last "
+                                  "error: {}",
+                                  config_.delivery_timeout_ms, error.what()),
+                      true));
+    return;
+  }
+  logDebug("retrying produce")
+      .kv("partition", batch.partition.toString())
+      .kv("messages", static_cast<uint64_t>(batch.records.size()))
+      .kv("attempt", failures)
+      .kv("backoff_ms", static_cast<int64_t>(backoff.count()))
+      .kv("error", error.what());
+  accumulator_.requeue(std::move(batch), now + backoff);
+}
+
+void Sender::fail(ProducerBatch& batch, const Error& error) {
+  logDebug("produce failed")
+      .kv("partition", batch.partition.toString())
+      .kv("messages", static_cast<uint64_t>(batch.records.size()))
+      .kv("code", errorName(error.code()))
+      .kv("error", error.what());
+  accumulator_.releaseSpace(batch);
+  for (const auto& record : batch.records) invoke(record, nullptr, &error);
+  accumulator_.finish(batch);
+}
+
+}  // namespace mq

@@ -1,0 +1,294 @@
+// The Producer against an in-process fake broker: acknowledgements, batching, retries that
+// keep per-partition order, failures that reach the caller, back-pressure.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "client/tests/fake_broker.h"
+#include "mq/client.h"
+
+namespace mq {
+namespace {
+
+using std::chrono::milliseconds;
+using testing::FakeBrokerServer;
+
+ProducerConfig configFor(const std::vector<std::string>& brokers) {
+  ProducerConfig config;
+  config.bootstrap_brokers = brokers;
+  config.linger_ms = 2;
+  config.retry_backoff_ms = 5;
+  config.retry_backoff_max_ms = 20;
+  config.request_timeout_ms = 2000;
+  config.connect_timeout_ms = 500;
+  return config;
+}
+
+std::vector<std::string> numbered(int n) {
+  std::vector<std::string> values;
+  for (int i = 0; i < n; ++i) values.push_back("m" + std::to_string(i));
+  return values;
+}
+
+TEST(Producer, SendReturnsWhereTheMessageWasStored) {
+  FakeBrokerServer server;
+  server.broker().addTopic("orders", 4);
+  Producer producer(configFor({server.address()}));
+  SendResult first = producer.send("orders", "hello", std::nullopt, {}, 2);
+  SendResult second = producer.send("orders", "world", std::nullopt, {}, 2);
+  EXPECT_EQ(first.topic, "orders");
+  EXPECT_EQ(first.partition, 2);
+  EXPECT_EQ(first.offset, 0);
+  EXPECT_EQ(second.offset, 1);
+  EXPECT_GT(first.append_time_ms, 0);
+  EXPECT_EQ(server.broker().values({"orders", 2}), (std::vector<std::string>{"hello", "world"}));
+}
+
+TEST(Producer, KeyedMessagesGoToTheKeysPartition) {
+  FakeBrokerServer server;
+  server.broker().addTopic("orders", 4);
+  Producer producer(configFor({server.address()}));
+  SendResult sent = producer.send("orders", "v", std::string("order-42"));
+  EXPECT_EQ(sent.partition, 3);  // partitionForKey("order-42", 4), pinned in partitioner_test
+}
+
+TEST(Producer, AsyncSendsAreBatchedAndAcknowledgedInOrder) {
+  FakeBrokerServer server;
+  server.broker().addTopic("t", 1);
+  ProducerConfig config = configFor({server.address()});
+  config.linger_ms = 50;
+  Producer producer(config);
+  std::vector<std::future<SendResult>> futures;
+  for (const auto& v : numbered(200)) futures.push_back(producer.sendAsync("t", v));
+  producer.flush();
+  for (size_t i = 0; i < futures.size(); ++i) {
+    ASSERT_EQ(futures[i].wait_for(milliseconds(0)), std::future_status::ready);
+    EXPECT_EQ(futures[i].get().offset, static_cast<int64_t>(i));
+  }
+  EXPECT_EQ(server.broker().values({"t", 0}), numbered(200));
+  EXPECT_LE(server.broker().produceRequests(), 10);  // batches, not one request per message
+}
+
+TEST(Producer, OneRequestCarriesSeveralPartitionBatches) {
+  FakeBrokerServer server;
+  server.broker().addTopic("t", 4);
+  ProducerConfig config = configFor({server.address()});
+  config.linger_ms = 100;
+  config.max_in_flight_requests = 1;
+  Producer producer(config);
+  for (int p = 0; p < 4; ++p) producer.sendAsync("t", "v", std::nullopt, {}, p);
+  producer.flush();
+  EXPECT_EQ(server.broker().maxBatchesPerRequest(), 4u);
+}
+
+TEST(Producer, RetriableErrorsAreRetriedKeepingPartitionOrderWithoutLoss) {
+  FakeBrokerServer server;
+  server.broker().addTopic("t", 2);
+  std::atomic<int> failures_left{5};
+  server.broker().setBatchHook([&](const rpc::PartitionBatch& batch, bool* retriable) {
+    if (batch.partition == 0 && failures_left.fetch_sub(1) > 0) {
+      *retriable = true;
+      return rpc::ErrorCode::DATANODE_UNAVAILABLE;
+    }
+    return rpc::ErrorCode::NONE;
+  });
+  ProducerConfig config = configFor({server.address()});
+  config.batch_size = 7;  // many batches, so later ones queue behind the failing one
+  Producer producer(config);
+  std::vector<std::future<SendResult>> futures;
+  for (const auto& v : numbered(100))
+    futures.push_back(producer.sendAsync("t", v, std::nullopt, {}, 0));
+  producer.flush();
+  for (auto& f : futures) EXPECT_NO_THROW(f.get());
+  EXPECT_EQ(server.broker().values({"t", 0}), numbered(100));
+}
+
+TEST(Producer, NonRetriableErrorFailsTheFutureWithTheCode) {
+  FakeBrokerServer server;
+  server.broker().addTopic("t", 1);
+  server.broker().setBatchHook(
+      [](const rpc::PartitionBatch&, bool*) { return rpc::ErrorCode::NOT_AUTHORIZED; });
+  Producer producer(configFor({server.address()}));
+  auto future = producer.sendAsync("t", "v");
+  try {
+    future.get();
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), rpc::ErrorCode::NOT_AUTHORIZED);
+    EXPECT_FALSE(e.retriable());
+    EXPECT_NE(std::string(e.what()).find("t-0"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(server.broker().produceRequests(), 1);
+}
+
+TEST(Producer, RetriesRunOutIntoAnError) {
+  FakeBrokerServer server;
+  server.broker().addTopic("t", 1);
+  server.broker().setBatchHook([](const rpc::PartitionBatch&, bool* retriable) {
+    *retriable = true;
+    return rpc::ErrorCode::DATANODE_UNAVAILABLE;
+  });
+  ProducerConfig config = configFor({server.address()});
+  config.retries = 3;
+  Producer producer(config);
+  try {
+    producer.send("t", "v");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), rpc::ErrorCode::DATANODE_UNAVAILABLE);
+    EXPECT_TRUE(e.retriable());
+    EXPECT_NE(std::string(e.what()).find("gave up after 4 attempts"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(server.broker().produceRequests(), 4);
+}
+
+TEST(Producer, CallbackIsCalledOnceWithTheResult) {
+  FakeBrokerServer server;
+  server.broker().addTopic("t", 1);
+  Producer producer(configFor({server.address()}));
+  std::atomic<int> calls{0};
+  std::atomic<int64_t> offset{-1};
+  producer.sendAsync(ProducerRecord{"t", "v", std::nullopt, {}, std::nullopt, 0},
+                     [&](const SendResult* result, const Error* error) {
+                       ++calls;
+                       EXPECT_EQ(error, nullptr);
+                       if (result) offset = result->offset;
+                     });
+  producer.flush();
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(offset, 0);
+}
+
+TEST(Producer, UnknownTopicIsRefusedAtSend) {
+  FakeBrokerServer server;
+  Producer producer(configFor({server.address()}));
+  try {
+    producer.sendAsync("nope", "v");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), rpc::ErrorCode::UNKNOWN_TOPIC);
+    EXPECT_STREQ(e.what(), "unknown topic `nope`");
+  }
+}
+
+TEST(Producer, OutOfRangePartitionIsRefusedNamingTheRange) {
+  FakeBrokerServer server;
+  server.broker().addTopic("t", 4);
+  Producer producer(configFor({server.address()}));
+  try {
+    producer.sendAsync("t", "v", std::nullopt, {}, 9);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), rpc::ErrorCode::UNKNOWN_PARTITION);
+    EXPECT_NE(std::string(e.what()).find("partition 9 out of range 0..3"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(Producer, PartitionsAddedLaterAreFoundByARefresh) {
+  FakeBrokerServer server;
+  server.broker().addTopic("t", 2);
+  Producer producer(configFor({server.address()}));
+  producer.send("t", "v", std::nullopt, {}, 1);  // caches 2 partitions
+  server.broker().addTopic("t", 4);
+  EXPECT_EQ(producer.send("t", "v", std::nullopt, {}, 3).partition, 3);
+}
+
+TEST(Producer, OversizedMessageIsRefusedNamingBothSizes) {
+  FakeBrokerServer server;
+  server.broker().addTopic("t", 1);
+  Producer producer(configFor({server.address()}));
+  try {
+    producer.sendAsync("t", std::string(2 << 20, 'x'));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), rpc::ErrorCode::MESSAGE_TOO_LARGE);
+    EXPECT_STREQ(e.what(), "message of 2 MiB exceeds max 1 MiB");
+  }
+}
+
+TEST(Producer, KeylessMessagesAvoidReadOnlyPartitions) {
+  FakeBrokerServer server;
+  server.broker().addTopic("t", 3, {0, 2});
+  Producer producer(configFor({server.address()}));
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(producer.send("t", "v").partition, 1);
+}
+
+TEST(Producer, FullBufferBlocksThenFailsTheCallAndNeverDrops) {
+  FakeBrokerServer server;
+  server.broker().addTopic("t", 1);
+  std::mutex gate;
+  gate.lock();  // the broker hangs until the gate opens
+  server.broker().setBeforeProduce([&] { std::lock_guard<std::mutex> wait(gate); });
+  ProducerConfig config = configFor({server.address()});
+  config.buffer_messages = 5;
+  config.max_block_ms = 200;
+  config.request_timeout_ms = 10000;
+  Producer producer(config);
+  std::vector<std::future<SendResult>> accepted;
+  for (const auto& v : numbered(5)) accepted.push_back(producer.sendAsync("t", v));
+  auto start = SteadyClock::now();
+  try {
+    producer.sendAsync("t", "one too many");
+    FAIL() << "a full buffer must fail the call";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), rpc::ErrorCode::TIMEOUT);
+    EXPECT_TRUE(e.retriable());
+  }
+  EXPECT_GE(SteadyClock::now() - start, milliseconds(200));
+  gate.unlock();
+  producer.flush();
+  for (auto& f : accepted) EXPECT_NO_THROW(f.get());
+  EXPECT_EQ(server.broker().values({"t", 0}), numbered(5));
+}
+
+TEST(Producer, UnreachableBrokerIsSkippedForALiveOne) {
+  FakeBrokerServer server;
+  server.broker().addTopic("t", 1);
+  std::string dead = "127.0.0.1:" + std::to_string(testing::freePort());
+  Producer producer(configFor({dead, server.address()}));
+  std::vector<std::future<SendResult>> futures;
+  for (const auto& v : numbered(50)) futures.push_back(producer.sendAsync("t", v));
+  producer.flush();
+  for (auto& f : futures) EXPECT_NO_THROW(f.get());
+  EXPECT_EQ(server.broker().values({"t", 0}), numbered(50));
+}
+
+TEST(Producer, CloseDeliversEverythingBufferedAndRefusesLaterSends) {
+  FakeBrokerServer server;
+  server.broker().addTopic("t", 1);
+  ProducerConfig config = configFor({server.address()});
+  config.linger_ms = 60000;
+  Producer producer(config);
+  auto future = producer.sendAsync("t", "v");
+  producer.close();
+  EXPECT_EQ(future.wait_for(milliseconds(0)), std::future_status::ready);
+  EXPECT_EQ(future.get().offset, 0);
+  try {
+    producer.sendAsync("t", "late");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), rpc::ErrorCode::SHUTTING_DOWN);
+  }
+}
+
+TEST(Producer, InvalidConfigurationIsRefusedNamingTheProperty) {
+  ProducerConfig config;
+  config.bootstrap_brokers = {"localhost"};
+  try {
+    Producer producer(config);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), rpc::ErrorCode::INVALID_CONFIG);
+    EXPECT_NE(std::string(e.what()).find("bootstrap_brokers"), std::string::npos);
+  }
+  ProducerConfig batch;
+  batch.bootstrap_brokers = {"localhost:1"};
+  batch.batch_size = 0;
+  EXPECT_THROW(Producer{batch}, Error);
+}
+
+}  // namespace
+}  // namespace mq

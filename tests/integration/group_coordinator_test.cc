@@ -1,0 +1,257 @@
+// The consumer-group coordinator through real brokers (separate processes) and the real
+// metadata database, speaking the wire protocol directly.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <future>
+#include <thread>
+
+#include "tests/harness/test_cluster.h"
+
+namespace mq::test {
+namespace {
+
+using BrokerRpc = RpcClient<rpc::BrokerClient>;
+
+rpc::JoinGroupRequest joinRequest(const std::string& group, const std::string& member_id,
+                                  int session_timeout_ms = 10000) {
+  rpc::JoinGroupRequest request;
+  request.header.client_id = "test";
+  request.group_id = group;
+  request.member_id = member_id;
+  request.session_timeout_ms = session_timeout_ms;
+  request.rebalance_timeout_ms = 10000;
+  rpc::GroupProtocol protocol;
+  protocol.name = "range";
+  protocol.subscription.topics = {"t"};
+  request.protocols = {protocol};
+  return request;
+}
+
+// Both steps of a dynamic member's first join; returns the JoinGroup response.
+rpc::JoinGroupResponse join(BrokerRpc& broker, const std::string& group,
+                            std::string member_id = "") {
+  rpc::JoinGroupResponse response;
+  broker->joinGroup(response, joinRequest(group, member_id));
+  if (response.error == rpc::ErrorCode::MEMBER_ID_REQUIRED) {
+    broker->joinGroup(response, joinRequest(group, response.member_id));
+  }
+  return response;
+}
+
+rpc::SyncGroupResponse sync(BrokerRpc& broker, const std::string& group,
+                            const rpc::JoinGroupResponse& joined,
+                            std::vector<rpc::MemberAssignment> assignments = {}) {
+  rpc::SyncGroupRequest request;
+  request.header.client_id = "test";
+  request.group_id = group;
+  request.generation_id = joined.generation_id;
+  request.member_id = joined.member_id;
+  request.assignments = std::move(assignments);
+  rpc::SyncGroupResponse response;
+  broker->syncGroup(response, request);
+  return response;
+}
+
+rpc::CommitOffsetsResponse commit(BrokerRpc& broker, const std::string& group,
+                                  const std::string& member, int generation, int64_t offset) {
+  rpc::CommitOffsetsRequest request;
+  request.header.client_id = "test";
+  request.group_id = group;
+  request.member_id = member;
+  request.generation_id = generation;
+  rpc::OffsetCommitPartition p;
+  p.topic = "t";
+  p.partition = 0;
+  p.offset = offset;
+  request.offsets = {p};
+  rpc::CommitOffsetsResponse response;
+  broker->commitOffsets(response, request);
+  return response;
+}
+
+rpc::MemberAssignment assign(const std::string& member, std::vector<int> partitions) {
+  rpc::MemberAssignment assignment;
+  assignment.member_id = member;
+  rpc::TopicPartitions tp;
+  tp.topic = "t";
+  tp.partitions = std::move(partitions);
+  assignment.partitions = {tp};
+  return assignment;
+}
+
+TEST(GroupCoordinator, MembersOnDifferentBrokersFormOneGeneration) {
+  ClusterOptions options;
+  options.brokers = 2;
+  TestCluster cluster(options);
+  cluster.createTopic("t", 2);
+  auto a_broker = cluster.brokerClient(0);
+  auto b_broker = cluster.brokerClient(1);
+
+  auto a = join(*a_broker, "g");
+  ASSERT_EQ(a.error, rpc::ErrorCode::NONE) << a.error_message;
+  ASSERT_EQ(sync(*a_broker, "g", a, {assign(a.member_id, {0, 1})}).error, rpc::ErrorCode::NONE);
+
+  // B joins through the other broker; A learns of the rebalance by heartbeat and rejoins.
+  auto b_future = std::async(std::launch::async, [&] { return join(*b_broker, "g"); });
+  rpc::HeartbeatResponse beat;
+  for (int i = 0; i < 100 && beat.error != rpc::ErrorCode::REBALANCE_IN_PROGRESS; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    rpc::HeartbeatRequest request;
+    request.group_id = "g";
+    request.member_id = a.member_id;
+    request.generation_id = a.generation_id;
+    (*a_broker)->heartbeat(beat, request);
+  }
+  ASSERT_EQ(beat.error, rpc::ErrorCode::REBALANCE_IN_PROGRESS);
+  auto a2 = join(*a_broker, "g", a.member_id);
+  auto b = b_future.get();
+  ASSERT_EQ(a2.error, rpc::ErrorCode::NONE) << a2.error_message;
+  ASSERT_EQ(b.error, rpc::ErrorCode::NONE) << b.error_message;
+  EXPECT_EQ(a2.generation_id, a.generation_id + 1);
+  EXPECT_EQ(a2.generation_id, b.generation_id);
+  EXPECT_EQ(a2.leader_id, b.leader_id);
+
+  auto& leader = a2.leader_id == a2.member_id ? a2 : b;
+  auto& follower = a2.leader_id == a2.member_id ? b : a2;
+  auto& leader_broker = a2.leader_id == a2.member_id ? *a_broker : *b_broker;
+  auto& follower_broker = a2.leader_id == a2.member_id ? *b_broker : *a_broker;
+  EXPECT_EQ(leader.members.size(), 2u);
+  EXPECT_TRUE(follower.members.empty()) << "only the leader sees the subscriptions";
+  auto follower_sync = std::async(std::launch::async,
+                                  [&] { return sync(follower_broker, "g", follower); });
+  auto leader_sync = sync(leader_broker, "g", leader,
+                          {assign(leader.member_id, {0}), assign(follower.member_id, {1})});
+  ASSERT_EQ(leader_sync.error, rpc::ErrorCode::NONE);
+  auto got = follower_sync.get();
+  ASSERT_EQ(got.error, rpc::ErrorCode::NONE) << got.error_message;
+  ASSERT_EQ(got.assignment.size(), 1u);
+  EXPECT_EQ(got.assignment[0].partitions, std::vector<int>{1});
+
+  rpc::DescribeGroupResponse described;
+  (*a_broker)->describeGroup(described, rpc::RequestHeader(), "g");
+  EXPECT_EQ(described.group.state, "Stable");
+  EXPECT_EQ(described.group.members.size(), 2u);
+}
+
+TEST(GroupCoordinator, ZombieOfAnOldGenerationCannotCommit) {
+  TestCluster cluster;
+  cluster.createTopic("t", 1);
+  auto broker = cluster.brokerClient();
+  auto a = join(*broker, "g");
+  ASSERT_EQ(sync(*broker, "g", a, {assign(a.member_id, {0})}).error, rpc::ErrorCode::NONE);
+  EXPECT_EQ(commit(*broker, "g", a.member_id, a.generation_id, 5).error, rpc::ErrorCode::NONE);
+
+  // A new member forces a new generation; A rejoins. A's old generation is now stale.
+  auto b_broker = cluster.brokerClient();
+  auto b_future = std::async(std::launch::async, [&] { return join(*b_broker, "g"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto a2 = join(*broker, "g", a.member_id);
+  auto b = b_future.get();
+  ASSERT_EQ(a2.error, rpc::ErrorCode::NONE);
+  ASSERT_GT(a2.generation_id, a.generation_id);
+
+  auto zombie = commit(*broker, "g", a.member_id, a.generation_id, 99);
+  EXPECT_EQ(zombie.error, rpc::ErrorCode::ILLEGAL_GENERATION);
+  EXPECT_NE(zombie.error_message.find("generation"), std::string::npos);
+
+  rpc::FetchOffsetsRequest fetch;
+  fetch.group_id = "g";
+  rpc::FetchOffsetsResponse offsets;
+  (*broker)->fetchOffsets(offsets, fetch);
+  ASSERT_EQ(offsets.offsets.size(), 1u);
+  EXPECT_EQ(offsets.offsets[0].offset, 5) << "the zombie's commit changed nothing";
+}
+
+TEST(GroupCoordinator, ResetIsRefusedWhileMembersAreActiveAndAllowedOnceEmpty) {
+  TestCluster cluster;
+  cluster.createTopic("t", 1);
+  auto broker = cluster.brokerClient();
+  auto a = join(*broker, "g");
+  auto refused = commit(*broker, "g", "", -1, 0);
+  EXPECT_EQ(refused.error, rpc::ErrorCode::GROUP_NOT_EMPTY);
+
+  rpc::LeaveGroupRequest leave;
+  leave.group_id = "g";
+  leave.member_id = a.member_id;
+  rpc::LeaveGroupResponse left;
+  (*broker)->leaveGroup(left, leave);
+  ASSERT_EQ(left.error, rpc::ErrorCode::NONE);
+  EXPECT_EQ(commit(*broker, "g", "", -1, 0).error, rpc::ErrorCode::NONE);
+}
+
+TEST(GroupCoordinator, CommitNamesUnknownTopicsAndChangesNothing) {
+  TestCluster cluster;
+  cluster.createTopic("t", 1);
+  auto broker = cluster.brokerClient();
+  rpc::CommitOffsetsRequest request;
+  request.group_id = "g";
+  request.generation_id = -1;
+  rpc::OffsetCommitPartition good, bad;
+  good.topic = "t";
+  good.partition = 0;
+  good.offset = 1;
+  bad.topic = "t";
+  bad.partition = 7;
+  bad.offset = 1;
+  request.offsets = {good, bad};
+  rpc::CommitOffsetsResponse response;
+  try {
+    (*broker)->commitOffsets(response, request);
+    ADD_FAILURE() << "commit to a missing partition accepted";
+  } catch (const rpc::MqError& e) {
+    EXPECT_EQ(e.code, rpc::ErrorCode::UNKNOWN_PARTITION);
+  }
+  rpc::FetchOffsetsRequest fetch;
+  fetch.group_id = "g";
+  rpc::FetchOffsetsResponse offsets;
+  (*broker)->fetchOffsets(offsets, fetch);
+  EXPECT_TRUE(offsets.offsets.empty()) << "all-or-nothing: the valid one was not stored";
+}
+
+TEST(GroupCoordinator, GroupCompletesThroughAnotherBrokerWhenItsBrokerDiesMidRebalance) {
+  ClusterOptions options;
+  options.brokers = 2;
+  TestCluster cluster(options);
+  cluster.createTopic("t", 2);
+  auto survivor = cluster.brokerClient(0);
+  auto a = join(*survivor, "g");
+  ASSERT_EQ(sync(*survivor, "g", a, {assign(a.member_id, {0, 1})}).error, rpc::ErrorCode::NONE);
+
+  // B starts joining through broker 1, which is killed while B waits at the barrier.
+  std::string b_member;
+  {
+    auto doomed = cluster.brokerClient(1, 2000);
+    rpc::JoinGroupResponse first;
+    (*doomed)->joinGroup(first, joinRequest("g", ""));
+    ASSERT_EQ(first.error, rpc::ErrorCode::MEMBER_ID_REQUIRED);
+    b_member = first.member_id;
+    auto waiting = std::async(std::launch::async, [&] {
+      rpc::JoinGroupResponse response;
+      try {
+        (*doomed)->joinGroup(response, joinRequest("g", b_member));
+        return false;
+      } catch (const std::exception&) {
+        return true;  // the connection died with the broker
+      }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    cluster.broker(1).signal(SIGKILL);
+    EXPECT_TRUE(waiting.get());
+  }
+  // B retries through the surviving broker with its member id; A rejoins; the group
+  // completes the rebalance: nothing was lost with the dead broker.
+  auto b_future = std::async(std::launch::async, [&] {
+    auto client = cluster.brokerClient(0);
+    return join(*client, "g", b_member);
+  });
+  auto a2 = join(*survivor, "g", a.member_id);
+  auto b = b_future.get();
+  ASSERT_EQ(a2.error, rpc::ErrorCode::NONE) << a2.error_message;
+  ASSERT_EQ(b.error, rpc::ErrorCode::NONE) << b.error_message;
+  EXPECT_EQ(a2.generation_id, b.generation_id);
+  EXPECT_EQ(a2.generation_id, a.generation_id + 1);
+}
+
+}  // namespace
+}  // namespace mq::test
