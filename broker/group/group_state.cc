@@ -231,15 +231,8 @@ JoinStep GroupStateMachine::join(const rpc::JoinGroupRequest& request,
     g_.dirty = true;
     member_id = new_member_id;
     if (same_subscription && g_.state == GroupStateName::kStable) {
-      rpc::JoinGroupResponse response;
-      response.error = rpc::ErrorCode::NONE;
-      response.generation_id = g_.generation;
-      response.protocol_name = g_.protocol;
-      response.leader_id = g_.leader_id;
-      response.member_id = new_member_id;
-      if (g_.leader_id == new_member_id) response.members = activeMembers();
       step.member_id = new_member_id;
-      step.response = response;
+      step.response = currentGeneration(new_member_id);
       return step;
     }
   } else {
@@ -250,7 +243,18 @@ JoinStep GroupStateMachine::join(const rpc::JoinGroupRequest& request,
                                  : std::nullopt,
                              /*allow_pending=*/true);
     if (step.error) return step;
-    fill(g_.members[member_id]);
+    GroupMember& existing = g_.members[member_id];
+    const bool unchanged = !existing.pending && existing.protocols == request.protocols;
+    fill(existing);
+    // A member that joins again with the same subscription while the group is completing a
+    // rebalance (or is stable and it is not the leader) lost its join response, e.g. its
+    // broker died: give it the current generation instead of starting another rebalance.
+    if (unchanged && (g_.state == GroupStateName::kCompletingRebalance ||
+                      (g_.state == GroupStateName::kStable && member_id != g_.leader_id))) {
+      step.member_id = member_id;
+      step.response = currentGeneration(member_id);
+      return step;
+    }
   }
 
   GroupMember& m = g_.members[member_id];
@@ -261,6 +265,17 @@ JoinStep GroupStateMachine::join(const rpc::JoinGroupRequest& request,
   step.member_id = member_id;
   step.joined_generation = g_.generation;
   return step;
+}
+
+rpc::JoinGroupResponse GroupStateMachine::currentGeneration(const std::string& member_id) const {
+  rpc::JoinGroupResponse response;
+  response.error = rpc::ErrorCode::NONE;
+  response.generation_id = g_.generation;
+  response.protocol_name = g_.protocol;
+  response.leader_id = g_.leader_id;
+  response.member_id = member_id;
+  if (g_.leader_id == member_id) response.members = activeMembers();
+  return response;
 }
 
 std::vector<rpc::JoinGroupMember> GroupStateMachine::activeMembers() const {
@@ -331,12 +346,7 @@ std::optional<rpc::JoinGroupResponse> GroupStateMachine::joinResult(const std::s
     it->second.dirty = true;
     return std::nullopt;
   }
-  response.error = rpc::ErrorCode::NONE;
-  response.generation_id = g_.generation;
-  response.protocol_name = g_.protocol;
-  response.leader_id = g_.leader_id;
-  if (g_.leader_id == member_id) response.members = activeMembers();
-  return response;
+  return currentGeneration(member_id);
 }
 
 std::optional<rpc::SyncGroupResponse> GroupStateMachine::sync(

@@ -118,6 +118,8 @@ class GroupStateMachine {
   bool protocolsCompatible(const std::vector<rpc::GroupProtocol>& offered,
                            const std::string& joining_id) const;
   std::vector<rpc::JoinGroupMember> activeMembers() const;
+  // The JoinGroup response describing the current generation (members for the leader).
+  rpc::JoinGroupResponse currentGeneration(const std::string& member_id) const;
   std::string chooseProtocol() const;
   void removeMember(std::string member_id);  // by value: callers pass map keys
   void becomeEmptyIfNoMembers();
