@@ -26,6 +26,7 @@ struct BrokerContext {
   ChangeNotifier& notifier;
   BrokerMetrics& metrics;
   GroupCoordinator& groups;
+  MetaStore& meta;
   std::atomic<bool>& shutting_down;
 };
 

@@ -1,6 +1,7 @@
 #include "broker/broker_service.h"
 
 #include "broker/handlers/fetch_handler.h"
+#include "broker/handlers/init_producer_handler.h"
 #include "broker/handlers/list_offsets_handler.h"
 #include "broker/handlers/metadata_handler.h"
 #include "broker/handlers/produce_handler.h"
@@ -70,6 +71,11 @@ void BrokerService::metadata(rpc::MetadataResponse& response,
 }  // namespace mq
 
 namespace mq {
+
+void BrokerService::initProducer(rpc::InitProducerResponse& response,
+                                 const rpc::InitProducerRequest& request) {
+  serve("initProducer", response, [&] { return handleInitProducer(context_, request); });
+}
 
 // Consumer groups: the coordinator validates, transitions and waits; errors the protocol
 // expects come back inside the responses, so only their latency is recorded here.

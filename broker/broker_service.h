@@ -22,6 +22,8 @@ class BrokerService : public rpc::BrokerIf {
   void listOffsets(rpc::ListOffsetsResponse& response,
                    const rpc::ListOffsetsRequest& request) override;
   void metadata(rpc::MetadataResponse& response, const rpc::MetadataRequest& request) override;
+  void initProducer(rpc::InitProducerResponse& response,
+                    const rpc::InitProducerRequest& request) override;
   void joinGroup(rpc::JoinGroupResponse& response, const rpc::JoinGroupRequest& request) override;
   void syncGroup(rpc::SyncGroupResponse& response, const rpc::SyncGroupRequest& request) override;
   void heartbeat(rpc::HeartbeatResponse& response, const rpc::HeartbeatRequest& request) override;

@@ -76,8 +76,8 @@ int run(int argc, char** argv) {
   std::atomic<bool> shutting_down{false};
   mq::GroupStore group_store(meta_pool);
   mq::GroupCoordinator groups(group_store, topology, shutting_down);
-  mq::BrokerContext context{config,   topology, pools,         writers,
-                            notifier, metrics,  groups, shutting_down};
+  mq::BrokerContext context{config,  topology, pools,      writers,      notifier,
+                            metrics, groups,   meta_store, shutting_down};
 
   auto service = std::make_shared<mq::BrokerService>(context);
   mq::RpcServer server(std::make_shared<mq::rpc::BrokerProcessor>(service), config.host,

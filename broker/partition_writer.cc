@@ -8,10 +8,9 @@ namespace mq {
 PartitionWriter::PartitionWriter(std::string table, int64_t max_group_bytes)
     : table_(std::move(table)), max_group_bytes_(max_group_bytes) {}
 
-int64_t PartitionWriter::append(DbPool& pool, const std::vector<const rpc::Message*>& messages,
-                                int64_t batch_bytes) {
+void PartitionWriter::append(DbPool& pool, AppendBatch& batch, int64_t batch_bytes) {
   Pending self;
-  self.messages = &messages;
+  self.batch = &batch;
   self.bytes = batch_bytes;
   std::unique_lock<std::mutex> lock(mutex_);
   queue_.push_back(&self);
@@ -32,31 +31,27 @@ int64_t PartitionWriter::append(DbPool& pool, const std::vector<const rpc::Messa
     }
     lock.unlock();
 
-    std::vector<const rpc::Message*> combined;
-    for (const Pending* pending : group) {
-      combined.insert(combined.end(), pending->messages->begin(), pending->messages->end());
-    }
-    int64_t base = -1;
+    std::vector<AppendBatch> batches;
+    batches.reserve(group.size());
+    for (const Pending* pending : group) batches.push_back(*pending->batch);
     std::exception_ptr error;
     try {
       auto db = pool.acquire();
-      base = PartitionStore::append(db, table_, combined, nowMs());
+      PartitionStore::append(db, table_, batches, nowMs());
     } catch (...) {
       error = std::current_exception();
     }
 
     lock.lock();
-    for (Pending* pending : group) {
-      pending->done = true;
-      pending->error = error;
-      pending->base_offset = base;
-      if (!error) base += static_cast<int64_t>(pending->messages->size());
+    for (size_t i = 0; i < group.size(); ++i) {
+      group[i]->done = true;
+      group[i]->error = error;
+      if (!error) *group[i]->batch = batches[i];
     }
     leader_active_ = false;
     cv_.notify_all();
   }
   if (self.error) std::rethrow_exception(self.error);
-  return self.base_offset;
 }
 
 PartitionWriter& PartitionWriters::writer(const std::string& table) {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/db_pool.h"
+#include "common/partition_store.h"
 #include "mq_types.h"
 
 namespace mq {
@@ -29,18 +30,17 @@ class PartitionWriter {
   // `pool` is the datanode's pool; `table` the partition's table.
   PartitionWriter(std::string table, int64_t max_group_bytes);
 
-  // Appends `messages` (in order, contiguously) and returns the first offset once the
-  // transaction is committed. Throws what the database threw; then nothing of this batch
-  // was appended, unless the COMMIT itself failed (outcome unknown: at-least-once).
-  int64_t append(DbPool& pool, const std::vector<const rpc::Message*>& messages,
-                 int64_t batch_bytes);
+  // Appends `batch` (its messages in order, contiguously) in a group commit and fills in
+  // its outcome (see AppendBatch) once the transaction is committed. Throws what the
+  // database threw; then nothing of this batch was appended, unless the COMMIT itself
+  // failed (outcome unknown: at-least-once without an idempotent producer).
+  void append(DbPool& pool, AppendBatch& batch, int64_t batch_bytes);
 
  private:
   struct Pending {
-    const std::vector<const rpc::Message*>* messages = nullptr;
+    AppendBatch* batch = nullptr;
     int64_t bytes = 0;
     bool done = false;
-    int64_t base_offset = -1;
     std::exception_ptr error;
   };
 

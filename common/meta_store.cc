@@ -289,6 +289,45 @@ std::vector<BrokerRecord> MetaStore::reapBrokers(int64_t timeout_ms) {
   return silent;
 }
 
+std::pair<int64_t, int16_t> MetaStore::initProducer(const std::optional<std::string>& name) {
+  auto db = pool_.acquire();
+  DbTransaction transaction(db);
+  const int64_t now = nowMs();
+  auto& insert = db->prepare(
+      "INSERT INTO producers (name, epoch, created_ms, updated_ms) VALUES (?, 0, ?, ?) "
+      "ON DUPLICATE KEY UPDATE epoch = IF(epoch >= 32767, 0, epoch + 1), "
+      "updated_ms = VALUES(updated_ms)");
+  if (name) {
+    insert.setString(1, *name);
+  } else {
+    insert.setNull(1, sql::DataType::VARCHAR);
+  }
+  insert.setInt64(2, now);
+  insert.setInt64(3, now);
+  insert.execute();
+  std::unique_ptr<sql::ResultSet> rows;
+  if (name) {
+    auto& select = db->prepare("SELECT id, epoch FROM producers WHERE name = ?");
+    select.setString(1, *name);
+    rows = run(select);
+  } else {
+    rows = run(db->prepare("SELECT id, epoch FROM producers WHERE id = LAST_INSERT_ID()"));
+  }
+  rows->next();
+  std::pair<int64_t, int16_t> result{rows->getInt64(1), static_cast<int16_t>(rows->getInt(2))};
+  transaction.commit();
+  return result;
+}
+
+std::optional<int16_t> MetaStore::producerEpoch(int64_t producer_id) {
+  auto db = pool_.acquire();
+  auto& select = db->prepare("SELECT epoch FROM producers WHERE id = ?");
+  select.setInt64(1, producer_id);
+  auto rows = run(select);
+  if (!rows->next()) return std::nullopt;
+  return static_cast<int16_t>(rows->getInt(1));
+}
+
 void MetaStore::audit(const std::string& actor, const std::string& action,
                       const std::string& object, const std::string& before_json,
                       const std::string& after_json) {

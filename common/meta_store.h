@@ -49,6 +49,13 @@ class MetaStore {
   // Removes brokers silent for longer than timeout_ms; returns them.
   std::vector<BrokerRecord> reapBrokers(int64_t timeout_ms);
 
+  // --- Idempotent producers ---
+  // A new producer id with epoch 0, or, for a known `name`, its id with the epoch bumped
+  // (fencing older instances). Returns {id, epoch}.
+  std::pair<int64_t, int16_t> initProducer(const std::optional<std::string>& name);
+  // The producer's current epoch, or nullopt for an unknown id.
+  std::optional<int16_t> producerEpoch(int64_t producer_id);
+
   // --- Audit ---
   void audit(const std::string& actor, const std::string& action, const std::string& object,
              const std::string& before_json, const std::string& after_json);

@@ -42,9 +42,89 @@ void PartitionStore::dropPartition(DbConnection& db, const std::string& table) {
   remove.execute();
 }
 
-int64_t PartitionStore::append(DbPool::Lease& db, const std::string& table,
-                               const std::vector<const rpc::Message*>& messages,
-                               int64_t append_ms) {
+namespace {
+
+struct ProducerState {
+  int16_t epoch = 0;
+  int32_t last_sequence = 0;
+  int32_t last_count = 0;
+  int64_t last_base_offset = 0;
+  bool changed = false;
+};
+
+// Decides an idempotent batch against the producer's state on this partition. Returns
+// false when the batch must not be written (duplicate or refused; `batch` says which).
+bool admitIdempotent(AppendBatch& batch, std::optional<ProducerState>& state) {
+  const ProducerTag& tag = *batch.producer;
+  const int32_t count = static_cast<int32_t>(batch.messages->size());
+  auto refuse = [&](rpc::ErrorCode::type code, std::string message) {
+    batch.error = code;
+    batch.error_message = std::move(message);
+    return false;
+  };
+  if (!state) {
+    if (tag.base_sequence != 0) {
+      return refuse(rpc::ErrorCode::OUT_OF_ORDER_SEQUENCE,
+                    fmt::format("producer {} has no batch on this partition; its first "
+                                "sequence must be 0, got {}",
+                                tag.producer_id, tag.base_sequence));
+    }
+    return true;
+  }
+  if (tag.epoch < state->epoch) {
+    return refuse(rpc::ErrorCode::PRODUCER_FENCED,
+                  fmt::format("producer {} epoch {} is fenced by epoch {}", tag.producer_id,
+                              tag.epoch, state->epoch));
+  }
+  if (tag.epoch > state->epoch) {
+    if (tag.base_sequence != 0) {
+      return refuse(rpc::ErrorCode::OUT_OF_ORDER_SEQUENCE,
+                    fmt::format("producer {} started epoch {}; its first sequence must be 0, "
+                                "got {}",
+                                tag.producer_id, tag.epoch, tag.base_sequence));
+    }
+    return true;
+  }
+  if (tag.base_sequence == state->last_sequence && count == state->last_count) {
+    batch.duplicate = true;
+    batch.base_offset = state->last_base_offset;
+    return false;
+  }
+  const int32_t expected = state->last_sequence + state->last_count;
+  if (tag.base_sequence != expected) {
+    return refuse(rpc::ErrorCode::OUT_OF_ORDER_SEQUENCE,
+                  fmt::format("producer {} epoch {}: expected sequence {}, got {}{}",
+                              tag.producer_id, tag.epoch, expected, tag.base_sequence,
+                              tag.base_sequence < expected ? " (an older batch, already written)"
+                                                           : " (a gap: batches were lost)"));
+  }
+  return true;
+}
+
+void appendRow(std::string& insert, int64_t offset, const rpc::Message& message,
+               int64_t append_ms) {
+  insert += fmt::format("({},", offset);
+  if (message.__isset.key) {
+    appendSqlBinaryLiteral(insert, message.key);
+  } else {
+    insert += "NULL";
+  }
+  insert += ',';
+  if (message.headers.empty()) {
+    insert += "NULL";
+  } else {
+    appendSqlBinaryLiteral(insert, encodeHeaders(message.headers));
+  }
+  insert += ',';
+  appendSqlBinaryLiteral(insert, message.value);
+  insert += fmt::format(",{},{})", message.timestamp_ms > 0 ? message.timestamp_ms : append_ms,
+                        append_ms);
+}
+
+}  // namespace
+
+void PartitionStore::append(DbPool::Lease& db, const std::string& table,
+                            std::vector<AppendBatch>& batches, int64_t append_ms) {
   DbTransaction transaction(db);
   auto& lock = db->prepare(
       "SELECT next_offset FROM mq_partition_state WHERE table_name = ? FOR UPDATE");
@@ -57,35 +137,51 @@ int64_t PartitionStore::append(DbPool::Lease& db, const std::string& table,
   const int64_t base = state->getInt64(1);
   state.reset();
 
-  // One multi-row INSERT in the text protocol: a single round trip for the whole batch,
-  // with binary-safe literals (see appendSqlBinaryLiteral).
+  // Producer states of the idempotent batches, read under the partition lock.
+  std::map<int64_t, std::optional<ProducerState>> producers;
+  for (const auto& batch : batches) {
+    if (!batch.producer || producers.count(batch.producer->producer_id)) continue;
+    auto& select = db->prepare(
+        "SELECT epoch, last_sequence, last_count, last_base_offset FROM mq_producer_state "
+        "WHERE table_name = ? AND producer_id = ?");
+    select.setString(1, table);
+    select.setInt64(2, batch.producer->producer_id);
+    std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+    auto& slot = producers[batch.producer->producer_id];
+    if (rows->next()) {
+      slot = ProducerState{static_cast<int16_t>(rows->getInt(1)), rows->getInt(2),
+                           rows->getInt(3), rows->getInt64(4), false};
+    }
+  }
+
+  // One multi-row INSERT in the text protocol: a single round trip for every batch of the
+  // group, with binary-safe literals (see appendSqlBinaryLiteral).
   size_t bytes = 128;
-  for (const auto* message : messages) bytes += message->value.size() + 64;
+  for (const auto& batch : batches) {
+    for (const auto* message : *batch.messages) bytes += message->value.size() + 64;
+  }
   std::string insert;
   insert.reserve(bytes);
   insert += fmt::format(
       "INSERT INTO `{}` (`offset`, msg_key, headers, payload, produce_ms, append_ms) VALUES ",
       table);
   int64_t offset = base;
-  for (const auto* message : messages) {
-    if (offset != base) insert += ',';
-    insert += fmt::format("({},", offset++);
-    if (message->__isset.key) {
-      appendSqlBinaryLiteral(insert, message->key);
-    } else {
-      insert += "NULL";
+  for (auto& batch : batches) {
+    if (batch.producer) {
+      auto& producer = producers[batch.producer->producer_id];
+      if (!admitIdempotent(batch, producer)) continue;
+      producer = ProducerState{batch.producer->epoch, batch.producer->base_sequence,
+                               static_cast<int32_t>(batch.messages->size()), offset, true};
     }
-    insert += ',';
-    if (message->headers.empty()) {
-      insert += "NULL";
-    } else {
-      appendSqlBinaryLiteral(insert, encodeHeaders(message->headers));
+    batch.base_offset = offset;
+    for (const auto* message : *batch.messages) {
+      if (offset != base) insert += ',';
+      appendRow(insert, offset++, *message, append_ms);
     }
-    insert += ',';
-    appendSqlBinaryLiteral(insert, message->value);
-    insert += fmt::format(",{},{})",
-                          message->timestamp_ms > 0 ? message->timestamp_ms : append_ms,
-                          append_ms);
+  }
+  if (offset == base) {  // only duplicates or refusals: nothing to write
+    transaction.commit();
+    return;
   }
   db->execute(insert);
 
@@ -94,8 +190,24 @@ int64_t PartitionStore::append(DbPool::Lease& db, const std::string& table,
   advance.setInt64(1, offset);
   advance.setString(2, table);
   advance.execute();
+  for (const auto& [producer_id, producer] : producers) {
+    if (!producer || !producer->changed) continue;
+    auto& upsert = db->prepare(
+        "INSERT INTO mq_producer_state (table_name, producer_id, epoch, last_sequence, "
+        "last_count, last_base_offset, updated_ms) VALUES (?,?,?,?,?,?,?) "
+        "ON DUPLICATE KEY UPDATE epoch = VALUES(epoch), last_sequence = VALUES(last_sequence), "
+        "last_count = VALUES(last_count), last_base_offset = VALUES(last_base_offset), "
+        "updated_ms = VALUES(updated_ms)");
+    upsert.setString(1, table);
+    upsert.setInt64(2, producer_id);
+    upsert.setInt(3, producer->epoch);
+    upsert.setInt(4, producer->last_sequence);
+    upsert.setInt(5, producer->last_count);
+    upsert.setInt64(6, producer->last_base_offset);
+    upsert.setInt64(7, append_ms);
+    upsert.execute();
+  }
   transaction.commit();
-  return base;
 }
 
 PartitionBounds PartitionStore::bounds(DbConnection& db, const std::string& table) {

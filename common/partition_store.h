@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,18 +25,39 @@ struct PartitionBounds {
   int64_t end_offset = 0;    // next offset to be written
 };
 
+// Identity of an idempotent producer's batch.
+struct ProducerTag {
+  int64_t producer_id = 0;
+  int16_t epoch = 0;
+  int32_t base_sequence = 0;
+};
+
+// One batch to append and, after append(), its outcome.
+struct AppendBatch {
+  const std::vector<const rpc::Message*>* messages = nullptr;
+  std::optional<ProducerTag> producer;
+  // Outcome:
+  int64_t base_offset = -1;
+  bool duplicate = false;  // a retry of the producer's last batch: nothing written
+  rpc::ErrorCode::type error = rpc::ErrorCode::NONE;
+  std::string error_message;
+};
+
 class PartitionStore {
  public:
   // Creates the table and its state row if missing (idempotent).
   static void createPartition(DbConnection& db, const std::string& table);
   static void dropPartition(DbConnection& db, const std::string& table);
 
-  // Appends `messages` atomically and returns the first one's offset. Commits before
-  // returning (durable when the server runs with innodb_flush_log_at_trx_commit=1).
-  // Throws sql::SQLException; on failure nothing was appended unless the COMMIT itself
-  // failed, in which case the outcome is unknown (the lease is discarded).
-  static int64_t append(DbPool::Lease& db, const std::string& table,
-                        const std::vector<const rpc::Message*>& messages, int64_t append_ms);
+  // Appends `batches` in one transaction, in order, each batch's messages contiguous, and
+  // fills in each batch's outcome. Commits before returning (durable when the server runs
+  // with innodb_flush_log_at_trx_commit=1). Idempotent batches are checked against the
+  // producer's last batch on this partition (mq_producer_state) in the same transaction:
+  // a retry of that batch gets its original offsets and writes nothing; a sequence gap or
+  // an older epoch is refused. Throws sql::SQLException; then nothing was appended, unless
+  // the COMMIT itself failed (outcome unknown; the lease is discarded).
+  static void append(DbPool::Lease& db, const std::string& table,
+                     std::vector<AppendBatch>& batches, int64_t append_ms);
 
   static PartitionBounds bounds(DbConnection& db, const std::string& table);
   // Bounds of many partitions of one datanode in one query (state rows by primary key).

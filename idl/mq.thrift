@@ -198,6 +198,19 @@ struct BrokerInfo {
   5: i64 started_ms,
 }
 
+// Idempotent producer: an id and epoch, persisted in the metadata database. With a stable
+// `producer_name` (e.g. an outbox relay's name) the same id comes back with the epoch
+// bumped, which fences every older instance of that producer (PRODUCER_FENCED).
+struct InitProducerRequest {
+  1: RequestHeader header,
+  2: optional string producer_name,
+}
+
+struct InitProducerResponse {
+  1: i64 producer_id,
+  2: i16 producer_epoch,
+}
+
 struct MetadataRequest {
   1: RequestHeader header,
   2: list<string> topics,         // empty = all topics
@@ -392,6 +405,7 @@ service Broker {
   FetchResponse fetch(1: FetchRequest request) throws (1: MqError error),
   ListOffsetsResponse listOffsets(1: ListOffsetsRequest request) throws (1: MqError error),
   MetadataResponse metadata(1: MetadataRequest request) throws (1: MqError error),
+  InitProducerResponse initProducer(1: InitProducerRequest request) throws (1: MqError error),
 
   JoinGroupResponse joinGroup(1: JoinGroupRequest request) throws (1: MqError error),
   SyncGroupResponse syncGroup(1: SyncGroupRequest request) throws (1: MqError error),

@@ -5,6 +5,8 @@
 #include <future>
 #include <set>
 
+#include <cppconn/exception.h>
+
 #include "common/clock.h"
 #include "common/header_codec.h"
 
@@ -20,9 +22,11 @@ int64_t messageBytes(const rpc::Message& message) {
 // Checks one batch against the limits and the topology; returns its route.
 PartitionRoute validateBatch(BrokerContext& context, const rpc::PartitionBatch& batch,
                              int64_t* batch_bytes) {
-  if (batch.__isset.producer_id || batch.__isset.producer_epoch || batch.__isset.base_sequence) {
-    throwError(rpc::ErrorCode::UNKNOWN_PRODUCER_ID,
-               "idempotent produce (producer_id/epoch/sequence) is not supported by this broker");
+  const int idempotent_fields =
+      batch.__isset.producer_id + batch.__isset.producer_epoch + batch.__isset.base_sequence;
+  if (idempotent_fields != 0 && idempotent_fields != 3) {
+    throwError(rpc::ErrorCode::INVALID_REQUEST,
+               "an idempotent batch needs producer_id, producer_epoch and base_sequence");
   }
   PartitionRoute route = context.topology.route(batch.topic, batch.partition);
   if (batch.messages.empty()) {
@@ -56,6 +60,37 @@ PartitionRoute validateBatch(BrokerContext& context, const rpc::PartitionBatch& 
   return route;
 }
 
+// The producer's identity for an idempotent batch, checked against the metadata database:
+// an unknown id is refused, an older epoch is fenced (a zombie cannot write).
+std::optional<ProducerTag> producerTag(BrokerContext& context, const rpc::PartitionBatch& batch) {
+  if (!batch.__isset.producer_id) return std::nullopt;
+  if (batch.base_sequence < 0) {
+    throwError(rpc::ErrorCode::INVALID_REQUEST, "base_sequence must not be negative");
+  }
+  std::optional<int16_t> current;
+  try {
+    current = context.meta.producerEpoch(batch.producer_id);
+  } catch (const sql::SQLException& e) {
+    throwError(rpc::ErrorCode::METADATA_UNAVAILABLE,
+               std::string("cannot check the producer's epoch: ") + e.what());
+  }
+  if (!current) {
+    throwError(rpc::ErrorCode::UNKNOWN_PRODUCER_ID,
+               fmt::format("unknown producer id {}; call initProducer", batch.producer_id));
+  }
+  if (batch.producer_epoch < *current) {
+    throwError(rpc::ErrorCode::PRODUCER_FENCED,
+               fmt::format("producer {} epoch {} is fenced: a newer instance has epoch {}",
+                           batch.producer_id, batch.producer_epoch, *current));
+  }
+  if (batch.producer_epoch > *current) {
+    throwError(rpc::ErrorCode::UNKNOWN_PRODUCER_ID,
+               fmt::format("producer {} epoch {} was never issued (current {})",
+                           batch.producer_id, batch.producer_epoch, *current));
+  }
+  return ProducerTag{batch.producer_id, batch.producer_epoch, batch.base_sequence};
+}
+
 rpc::PartitionProduceResult produceOne(BrokerContext& context, const rpc::PartitionBatch& batch) {
   rpc::PartitionProduceResult result;
   result.topic = batch.topic;
@@ -70,12 +105,18 @@ rpc::PartitionProduceResult produceOne(BrokerContext& context, const rpc::Partit
     std::vector<const rpc::Message*> messages;
     messages.reserve(batch.messages.size());
     for (const auto& message : batch.messages) messages.push_back(&message);
+    AppendBatch append;
+    append.messages = &messages;
+    append.producer = producerTag(context, batch);
     auto pool = context.pools.pool(route.datanode_id);
-    result.base_offset =
-        context.writers.writer(route.table).append(*pool, messages, bytes);
+    context.writers.writer(route.table).append(*pool, append, bytes);
+    if (append.error != rpc::ErrorCode::NONE) throwError(append.error, append.error_message);
+    result.base_offset = append.base_offset;
     result.append_time_ms = nowMs();
-    context.notifier.notify();
-    context.metrics.recordProduced(batch.topic, static_cast<int64_t>(messages.size()), bytes);
+    if (!append.duplicate) {
+      context.notifier.notify();
+      context.metrics.recordProduced(batch.topic, static_cast<int64_t>(messages.size()), bytes);
+    }
   } catch (...) {
     auto failure = classifyPartitionFailure(context, std::current_exception(), batch.topic,
                                             batch.partition, datanode_id);
