@@ -181,15 +181,18 @@ int DbPool::open() const {
   return open_;
 }
 
+// Transactions are driven with SQL statements rather than Connection::commit() and
+// setAutoCommit(): Connector/C++ 1.1 ignores the result of mysql_commit(), so a COMMIT that
+// failed (server crashed, connection lost) looked like a success, and an append that was
+// never committed was acknowledged. A failed statement always throws.
 DbTransaction::DbTransaction(DbPool::Lease& lease) : lease_(lease) {
-  lease_->raw().setAutoCommit(false);
+  lease_->execute("START TRANSACTION");
 }
 
 DbTransaction::~DbTransaction() {
   if (done_) return;
   try {
-    lease_->raw().rollback();
-    lease_->raw().setAutoCommit(true);
+    lease_->execute("ROLLBACK");
   } catch (...) {
     lease_.discard();
   }
@@ -198,8 +201,7 @@ DbTransaction::~DbTransaction() {
 void DbTransaction::commit() {
   done_ = true;
   try {
-    lease_->raw().commit();
-    lease_->raw().setAutoCommit(true);
+    lease_->execute("COMMIT");
   } catch (...) {
     lease_.discard();
     throw;

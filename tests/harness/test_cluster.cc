@@ -1,6 +1,7 @@
 #include "tests/harness/test_cluster.h"
 
 #include <fmt/format.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -8,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <thread>
 
 namespace mq::test {
 namespace {
@@ -91,7 +93,8 @@ TestCluster::~TestCluster() {
     runCommand({"/bin/bash", std::string(MQ_TEST_SOURCE_DIR) + "/scripts/mariadb.sh", "stop",
                 private_db_dir_},
                "", &out, &out);
-    std::filesystem::remove_all(private_db_dir_);
+    // MQ_KEEP_TEST_DB=1 keeps the private database folder (and its error log) to debug.
+    if (!std::getenv("MQ_KEEP_TEST_DB")) std::filesystem::remove_all(private_db_dir_);
   } else {
     dropDatabases(db_port_, prefix_);
   }
@@ -110,6 +113,16 @@ void TestCluster::stopMariadb() {
   runCommand({"/bin/bash", std::string(MQ_TEST_SOURCE_DIR) + "/scripts/mariadb.sh", "stop",
               private_db_dir_},
              "", &out, &out, 120000);
+}
+
+void TestCluster::crashMariadb() {
+  std::ifstream pid_file(private_db_dir_ + "/mysqld.pid");
+  int pid = 0;
+  if (!(pid_file >> pid) || pid <= 0) throw std::runtime_error("private MariaDB has no pid file");
+  ::kill(pid, SIGKILL);
+  for (int i = 0; i < 500 && ::kill(pid, 0) == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
 
 DbTarget TestCluster::metaDb() const {
@@ -145,11 +158,12 @@ void TestCluster::startMetaserver() {
   meta_http_port_ = freePort();
   auto meta = metaDb();
   metaserver_ = std::make_unique<ChildProcess>();
-  metaserver_->start(
-      {binDir() + "/mq-metaserver", "--port", std::to_string(meta_port_), "--http-port",
-       std::to_string(meta_http_port_), "--meta-db",
-       fmt::format("mysql://mq:mq@127.0.0.1:{}/{}", db_port_, meta.database)},
-      log_dir_ + "/metaserver.log");
+  std::vector<std::string> args = {
+      binDir() + "/mq-metaserver", "--port", std::to_string(meta_port_), "--http-port",
+      std::to_string(meta_http_port_), "--meta-db",
+      fmt::format("mysql://mq:mq@127.0.0.1:{}/{}", db_port_, meta.database)};
+  args.insert(args.end(), options_.metaserver_args.begin(), options_.metaserver_args.end());
+  metaserver_->start(args, log_dir_ + "/metaserver.log");
   if (!waitForPort(meta_port_, 30000)) failStart("mq-metaserver", *metaserver_);
 }
 

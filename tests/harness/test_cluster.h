@@ -22,6 +22,7 @@ struct ClusterOptions {
   // A MariaDB of the test's own (slower to start), for tests that restart the database.
   bool private_mariadb = false;
   std::vector<std::string> broker_args;  // extra flags for every broker
+  std::vector<std::string> metaserver_args;  // extra flags for the metaserver
 };
 
 class TestCluster {
@@ -40,7 +41,8 @@ class TestCluster {
 
   // Starts broker i again (after a kill), waits until it accepts connections.
   void restartBroker(int i);
-  void stopMariadb();   // private MariaDB only
+  void stopMariadb();   // private MariaDB only: graceful shutdown
+  void crashMariadb();  // private MariaDB only: kill -9 (acknowledged commits must survive)
   void startMariadb();  // private MariaDB only
 
   std::unique_ptr<RpcClient<rpc::BrokerClient>> brokerClient(int i = 0, int timeout_ms = 30000);
