@@ -5,8 +5,7 @@
 namespace mq {
 namespace {
 
-int64_t durationOption(const po::variables_map& values, const std::string& name,
-                       int64_t fallback) {
+int64_t durationOption(const po::variables_map& values, const std::string& name, int64_t fallback) {
   if (!values.count(name)) return fallback;
   int64_t ms = 0;
   if (!parseDurationMs(values[name].as<std::string>(), &ms) || ms <= 0) {
@@ -17,9 +16,8 @@ int64_t durationOption(const po::variables_map& values, const std::string& name,
 
 void checkRange(const std::string& name, int64_t value, int64_t low, int64_t high) {
   if (value < low || value > high) {
-    throw std::invalid_argument("--" + name + " must be between " + std::to_string(low) +
-                                " and " + std::to_string(high) + " (got " +
-                                std::to_string(value) + ")");
+    throw std::invalid_argument("--" + name + " must be between " + std::to_string(low) + " and " +
+                                std::to_string(high) + " (got " + std::to_string(value) + ")");
   }
 }
 
@@ -27,30 +25,30 @@ void checkRange(const std::string& name, int64_t value, int64_t low, int64_t hig
 
 void BrokerConfig::addOptions(po::options_description& options) {
   BrokerConfig d;
-  options.add_options()
-      ("host", po::value<std::string>()->default_value(d.host), "address to listen on")
-      ("port", po::value<int>()->default_value(d.port), "Thrift port")
-      ("metrics-port", po::value<int>()->default_value(d.metrics_port), "HTTP port of /metrics")
-      ("advertised-host", po::value<std::string>(), "host clients should use (default: --host)")
-      ("broker-id", po::value<std::string>(), "registry id (default: advertised-host:port)")
-      ("meta-db", po::value<std::string>(),
-       "metadata database, mysql://user:password@host:port/database (required)")
-      ("heartbeat-interval", po::value<std::string>()->default_value("2s"),
-       "broker registry heartbeat period")
-      ("metadata-refresh", po::value<std::string>()->default_value("1s"),
-       "how often the cached topology is checked for changes")
-      ("max-message-bytes", po::value<int64_t>()->default_value(d.max_message_bytes),
-       "largest message (key + value + headers) accepted")
-      ("max-batch-bytes", po::value<int64_t>()->default_value(d.max_batch_bytes),
-       "largest produce request (all messages) accepted")
-      ("max-batch-messages", po::value<int>()->default_value(d.max_batch_messages),
-       "most messages in one partition batch")
-      ("max-fetch-wait", po::value<std::string>()->default_value("30s"),
-       "upper bound of a fetch's long-poll wait")
-      ("datanode-pool-size", po::value<int>()->default_value(d.datanode_pool_size),
-       "database connections per datanode")
-      ("log-level", po::value<std::string>()->default_value(d.log_level),
-       "debug, info, warn or error");
+  options.add_options()("host", po::value<std::string>()->default_value(d.host),
+                        "address to listen on")("port", po::value<int>()->default_value(d.port),
+                                                "Thrift port")(
+      "metrics-port", po::value<int>()->default_value(d.metrics_port), "HTTP port of /metrics")(
+      "advertised-host", po::value<std::string>(), "host clients should use (default: --host)")(
+      "broker-id", po::value<std::string>(), "registry id (default: advertised-host:port)")(
+      "meta-db", po::value<std::string>(),
+      "metadata database, mysql://user:password@host:port/database (required)")(
+      "heartbeat-interval", po::value<std::string>()->default_value("2s"),
+      "broker registry heartbeat period")("metadata-refresh",
+                                          po::value<std::string>()->default_value("1s"),
+                                          "how often the cached topology is checked for changes")(
+      "max-message-bytes", po::value<int64_t>()->default_value(d.max_message_bytes),
+      "largest message (key + value + headers) accepted")(
+      "max-batch-bytes", po::value<int64_t>()->default_value(d.max_batch_bytes),
+      "largest produce request (all messages) accepted")(
+      "max-batch-messages", po::value<int>()->default_value(d.max_batch_messages),
+      "most messages in one partition batch")("max-fetch-wait",
+                                              po::value<std::string>()->default_value("30s"),
+                                              "upper bound of a fetch's long-poll wait")(
+      "datanode-pool-size", po::value<int>()->default_value(d.datanode_pool_size),
+      "database connections per datanode")("log-level",
+                                           po::value<std::string>()->default_value(d.log_level),
+                                           "debug, info, warn or error");
 }
 
 BrokerConfig BrokerConfig::fromValues(const po::variables_map& values) {

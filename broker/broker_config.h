@@ -10,20 +10,20 @@
 namespace mq {
 
 struct BrokerConfig {
-  std::string host = "127.0.0.1";       // address to listen on
-  int port = 9200;                      // Thrift port
-  int metrics_port = 9280;              // HTTP port of /metrics
-  std::string advertised_host;          // host clients should use; default: host
-  std::string broker_id;                // registry id; default: advertised_host:port
-  std::string meta_db;                  // mysql://user:pass@host:port/db of the metadata DB
+  std::string host = "127.0.0.1";        // address to listen on
+  int port = 9200;                       // Thrift port
+  int metrics_port = 9280;               // HTTP port of /metrics
+  std::string advertised_host;           // host clients should use; default: host
+  std::string broker_id;                 // registry id; default: advertised_host:port
+  std::string meta_db;                   // mysql://user:pass@host:port/db of the metadata DB
   int64_t heartbeat_interval_ms = 2000;  // registry heartbeat period
-  int64_t metadata_refresh_ms = 1000;   // how often the topology version is checked
-  int64_t max_message_bytes = 1 << 20;  // key + value + headers of one message
-  int64_t max_batch_bytes = 8 << 20;    // all messages of one produce request
-  int max_batch_messages = 10000;       // messages in one partition batch
-  int max_fetch_wait_ms = 30000;        // upper bound of a fetch's long-poll
-  int datanode_pool_size = 32;          // connections per datanode
-  std::string log_level = "info";       // debug | info | warn | error
+  int64_t metadata_refresh_ms = 1000;    // how often the topology version is checked
+  int64_t max_message_bytes = 1 << 20;   // key + value + headers of one message
+  int64_t max_batch_bytes = 8 << 20;     // all messages of one produce request
+  int max_batch_messages = 10000;        // messages in one partition batch
+  int max_fetch_wait_ms = 30000;         // upper bound of a fetch's long-poll
+  int datanode_pool_size = 32;           // connections per datanode
+  std::string log_level = "info";        // debug | info | warn | error
 
   // Registers every option above (names with dashes, e.g. --metrics-port).
   static void addOptions(po::options_description& options);

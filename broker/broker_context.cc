@@ -33,9 +33,8 @@ PartitionFailure classifyPartitionFailure(BrokerContext& context, std::exception
               fmt::format("datanode {} of partition {} of `{}` is unavailable: {}", datanode_id,
                           partition, topic, e.what())};
     }
-    return {rpc::ErrorCode::UNKNOWN,
-            fmt::format("datanode {} failed for partition {} of `{}`: {}", datanode_id,
-                        partition, topic, e.what())};
+    return {rpc::ErrorCode::UNKNOWN, fmt::format("datanode {} failed for partition {} of `{}`: {}",
+                                                 datanode_id, partition, topic, e.what())};
   } catch (const std::exception& e) {
     // Pool exhausted or similar: the datanode is the bottleneck; retrying can succeed.
     context.metrics.recordDatanodeError(datanode_id);

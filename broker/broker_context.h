@@ -7,9 +7,9 @@
 #include <exception>
 #include <string>
 
-#include "broker/change_notifier.h"
 #include "broker/broker_config.h"
 #include "broker/broker_metrics.h"
+#include "broker/change_notifier.h"
 #include "broker/datanode_pools.h"
 #include "broker/group/group_coordinator.h"
 #include "broker/partition_writer.h"
@@ -41,7 +41,6 @@ struct PartitionFailure {
 // UNKNOWN_TOPIC when the partition's table is gone, UNKNOWN otherwise. Counts datanode
 // errors in the metrics.
 PartitionFailure classifyPartitionFailure(BrokerContext& context, std::exception_ptr error,
-                                          const std::string& topic, int partition,
-                                          int datanode_id);
+                                          const std::string& topic, int partition, int datanode_id);
 
 }  // namespace mq

@@ -36,7 +36,8 @@ void BrokerRegistration::stop() {
 
 void BrokerRegistration::loop() {
   std::unique_lock<std::mutex> lock(mutex_);
-  while (!cv_.wait_for(lock, std::chrono::milliseconds(interval_ms_), [this] { return stopping_; })) {
+  while (
+      !cv_.wait_for(lock, std::chrono::milliseconds(interval_ms_), [this] { return stopping_; })) {
     lock.unlock();
     try {
       self_.last_heartbeat_ms = nowMs();

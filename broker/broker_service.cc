@@ -25,9 +25,7 @@ void BrokerService::serve(const char* method, Response& response, Handler&& hand
     }
   } done{this};
   ErrorCode code = rpc::ErrorCode::NONE;
-  auto elapsed = [&] {
-    return std::chrono::duration<double>(SteadyClock::now() - start).count();
-  };
+  auto elapsed = [&] { return std::chrono::duration<double>(SteadyClock::now() - start).count(); };
   try {
     if (context_.shutting_down) {
       throwError(rpc::ErrorCode::SHUTTING_DOWN, "broker is shutting down; use another broker");
@@ -63,8 +61,7 @@ void BrokerService::listOffsets(rpc::ListOffsetsResponse& response,
   serve("listOffsets", response, [&] { return handleListOffsets(context_, request); });
 }
 
-void BrokerService::metadata(rpc::MetadataResponse& response,
-                             const rpc::MetadataRequest& request) {
+void BrokerService::metadata(rpc::MetadataResponse& response, const rpc::MetadataRequest& request) {
   serve("metadata", response, [&] { return handleMetadata(context_, request); });
 }
 
@@ -115,8 +112,8 @@ void BrokerService::listGroups(std::vector<rpc::GroupSummary>& response,
   serve("listGroups", response, [&] { return context_.groups.list(); });
 }
 
-void BrokerService::describeGroup(rpc::DescribeGroupResponse& response,
-                                  const rpc::RequestHeader&, const std::string& group_id) {
+void BrokerService::describeGroup(rpc::DescribeGroupResponse& response, const rpc::RequestHeader&,
+                                  const std::string& group_id) {
   serve("describeGroup", response, [&] { return context_.groups.describe(group_id); });
 }
 

@@ -103,8 +103,7 @@ int run(int argc, char** argv) {
   try {
     registration.start();
   } catch (const std::exception& e) {
-    std::cerr << "error: cannot register in " << meta_target.describe() << ": " << e.what()
-              << "\n";
+    std::cerr << "error: cannot register in " << meta_target.describe() << ": " << e.what() << "\n";
     return 1;
   }
   mq::logInfo("broker listening")

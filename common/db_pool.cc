@@ -131,8 +131,8 @@ std::unique_ptr<DbConnection> DbPool::connect() {
 
 DbPool::Lease DbPool::acquire() {
   std::unique_lock<std::mutex> lock(mutex_);
-  auto deadline = std::chrono::steady_clock::now() +
-                  std::chrono::milliseconds(options_.acquire_timeout_ms);
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.acquire_timeout_ms);
   while (idle_.empty() && open_ >= options_.max_connections) {
     if (freed_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
         open_ >= options_.max_connections) {
@@ -236,13 +236,26 @@ void appendSqlStringLiteral(std::string& out, std::string_view value) {
   out += "'";
   for (char c : value) {
     switch (c) {
-      case '\0': out += "\\0"; break;
-      case '\'': out += "\\'"; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\x1a': out += "\\Z"; break;
-      default: out.push_back(c);
+      case '\0':
+        out += "\\0";
+        break;
+      case '\'':
+        out += "\\'";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\x1a':
+        out += "\\Z";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   out.push_back('\'');

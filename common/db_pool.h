@@ -108,7 +108,7 @@ class DbPool {
   mutable std::mutex mutex_;
   std::condition_variable freed_;
   std::vector<std::unique_ptr<DbConnection>> idle_;
-  int open_ = 0;    // idle + in use
+  int open_ = 0;  // idle + in use
   int in_use_ = 0;
 };
 

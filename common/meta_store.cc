@@ -74,9 +74,9 @@ Topology MetaStore::loadTopology() {
     }
   }
   {
-    auto rows = run(db->prepare(
-        "SELECT topic_id, partition_no, datanode_id, table_name, writable, created_ms "
-        "FROM partitions ORDER BY topic_id, partition_no"));
+    auto rows = run(
+        db->prepare("SELECT topic_id, partition_no, datanode_id, table_name, writable, created_ms "
+                    "FROM partitions ORDER BY topic_id, partition_no"));
     while (rows->next()) {
       PartitionRecord partition;
       partition.topic_id = rows->getInt64(1);
@@ -130,8 +130,8 @@ DatanodeRecord MetaStore::insertDatanode(const std::string& name, const DbTarget
   } catch (const sql::SQLException& e) {
     if (e.getErrorCode() != kDuplicateKey) throw;
     throwError(rpc::ErrorCode::DATANODE_ALREADY_EXISTS,
-               fmt::format("a datanode named `{}` or at {}:{}/{} already exists", name,
-                           target.host, target.port, target.database));
+               fmt::format("a datanode named `{}` or at {}:{}/{} already exists", name, target.host,
+                           target.port, target.database));
   }
   auto id = run(db->prepare("SELECT LAST_INSERT_ID()"));
   id->next();
@@ -224,9 +224,9 @@ void MetaStore::deleteTopic(int64_t topic_id) {
 std::map<int, int> MetaStore::partitionCountsByDatanode() {
   auto db = pool_.acquire();
   std::map<int, int> counts;
-  auto rows = run(db->prepare(
-      "SELECT d.id, COUNT(p.topic_id) FROM datanodes d "
-      "LEFT JOIN partitions p ON p.datanode_id = d.id GROUP BY d.id"));
+  auto rows =
+      run(db->prepare("SELECT d.id, COUNT(p.topic_id) FROM datanodes d "
+                      "LEFT JOIN partitions p ON p.datanode_id = d.id GROUP BY d.id"));
   while (rows->next()) counts[rows->getInt(1)] = rows->getInt(2);
   return counts;
 }

@@ -35,8 +35,7 @@ class MetaStore {
   // names filled in here) in one transaction. Throws MqError TOPIC_ALREADY_EXISTS.
   TopicRecord insertTopic(TopicRecord topic, const CreateTables& create_tables);
   // Adds partitions (topic_id, partition, datanode_id set by the caller) to a topic.
-  void insertPartitions(std::vector<PartitionRecord> partitions,
-                        const CreateTables& create_tables);
+  void insertPartitions(std::vector<PartitionRecord> partitions, const CreateTables& create_tables);
   void deleteTopic(int64_t topic_id);
   // Partition count per datanode id, for placement.
   std::map<int, int> partitionCountsByDatanode();

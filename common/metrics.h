@@ -1,14 +1,25 @@
 // The Prometheus endpoint every daemon serves (GET /metrics), with the standard process
 // metrics (process_resident_memory_bytes, process_cpu_seconds_total, ...) always included.
+// The metaserver serves /metrics from its HttpServer instead (common/http_server.h), with
+// the same ProcessCollector.
 #pragma once
 
+#include <prometheus/collectable.h>
 #include <prometheus/exposer.h>
 #include <prometheus/registry.h>
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace mq {
+
+// The standard process_* metrics, read from /proc/self on every scrape: resident and
+// virtual memory, CPU seconds, threads, open file descriptors, start time.
+class ProcessCollector : public prometheus::Collectable {
+ public:
+  std::vector<prometheus::MetricFamily> Collect() const override;
+};
 
 // Meant to live as long as the process (see the destructor).
 class MetricsEndpoint {

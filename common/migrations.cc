@@ -45,27 +45,27 @@ int applyMigrations(DbPool& pool, const std::vector<Migration>& migrations) {
   // On failure the exception discards the connection, which releases the lock.
   int applied = 0;
   for (const auto& migration : migrations) {
-      auto& check = db->prepare("SELECT 1 FROM mq_schema_version WHERE version = ?");
-      check.setInt(1, migration.version);
-      if (std::unique_ptr<sql::ResultSet>(check.executeQuery())->next()) continue;
-      for (const auto& statement : splitSqlStatements(migration.sql)) {
-        try {
-          db->execute(statement);
-        } catch (const sql::SQLException& e) {
-          throw std::runtime_error(fmt::format("migration {} failed on `{}`: {}", migration.name,
-                                               statement.substr(0, 120), e.what()));
-        }
+    auto& check = db->prepare("SELECT 1 FROM mq_schema_version WHERE version = ?");
+    check.setInt(1, migration.version);
+    if (std::unique_ptr<sql::ResultSet>(check.executeQuery())->next()) continue;
+    for (const auto& statement : splitSqlStatements(migration.sql)) {
+      try {
+        db->execute(statement);
+      } catch (const sql::SQLException& e) {
+        throw std::runtime_error(fmt::format("migration {} failed on `{}`: {}", migration.name,
+                                             statement.substr(0, 120), e.what()));
       }
-      auto& record =
-          db->prepare("INSERT INTO mq_schema_version (version, name, applied_ms) VALUES (?,?,?)");
-      record.setInt(1, migration.version);
-      record.setString(2, migration.name);
-      record.setInt64(3, nowMs());
-      record.execute();
-      logInfo("schema migration applied")
-          .kv("database", pool.target().describe())
-          .kv("migration", migration.name);
-      ++applied;
+    }
+    auto& record =
+        db->prepare("INSERT INTO mq_schema_version (version, name, applied_ms) VALUES (?,?,?)");
+    record.setInt(1, migration.version);
+    record.setString(2, migration.name);
+    record.setInt64(3, nowMs());
+    record.execute();
+    logInfo("schema migration applied")
+        .kv("database", pool.target().describe())
+        .kv("migration", migration.name);
+    ++applied;
   }
   db->execute(fmt::format("DO RELEASE_LOCK('{}')", lock_name));
   return applied;

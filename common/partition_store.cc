@@ -126,8 +126,8 @@ void appendRow(std::string& insert, int64_t offset, const rpc::Message& message,
 void PartitionStore::append(DbPool::Lease& db, const std::string& table,
                             std::vector<AppendBatch>& batches, int64_t append_ms) {
   DbTransaction transaction(db);
-  auto& lock = db->prepare(
-      "SELECT next_offset FROM mq_partition_state WHERE table_name = ? FOR UPDATE");
+  auto& lock =
+      db->prepare("SELECT next_offset FROM mq_partition_state WHERE table_name = ? FOR UPDATE");
   lock.setString(1, table);
   std::unique_ptr<sql::ResultSet> state(lock.executeQuery());
   if (!state->next()) {
@@ -149,8 +149,8 @@ void PartitionStore::append(DbPool::Lease& db, const std::string& table,
     std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
     auto& slot = producers[batch.producer->producer_id];
     if (rows->next()) {
-      slot = ProducerState{static_cast<int16_t>(rows->getInt(1)), rows->getInt(2),
-                           rows->getInt(3), rows->getInt64(4), false};
+      slot = ProducerState{static_cast<int16_t>(rows->getInt(1)), rows->getInt(2), rows->getInt(3),
+                           rows->getInt64(4), false};
     }
   }
 
@@ -185,8 +185,7 @@ void PartitionStore::append(DbPool::Lease& db, const std::string& table,
   }
   db->execute(insert);
 
-  auto& advance =
-      db->prepare("UPDATE mq_partition_state SET next_offset = ? WHERE table_name = ?");
+  auto& advance = db->prepare("UPDATE mq_partition_state SET next_offset = ? WHERE table_name = ?");
   advance.setInt64(1, offset);
   advance.setString(2, table);
   advance.execute();
@@ -211,8 +210,8 @@ void PartitionStore::append(DbPool::Lease& db, const std::string& table,
 }
 
 PartitionBounds PartitionStore::bounds(DbConnection& db, const std::string& table) {
-  auto& select = db.prepare(
-      "SELECT start_offset, next_offset FROM mq_partition_state WHERE table_name = ?");
+  auto& select =
+      db.prepare("SELECT start_offset, next_offset FROM mq_partition_state WHERE table_name = ?");
   select.setString(1, table);
   std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
   if (!rows->next()) {
@@ -240,13 +239,37 @@ std::map<std::string, PartitionBounds> PartitionStore::bounds(
   return result;
 }
 
+std::map<std::string, std::map<int64_t, int64_t>> PartitionStore::appendTimes(
+    DbConnection& db, const std::map<std::string, std::vector<int64_t>>& offsets) {
+  std::map<std::string, std::map<int64_t, int64_t>> result;
+  std::string sql;
+  for (const auto& [table, wanted] : offsets) {
+    if (wanted.empty()) continue;
+    if (!sql.empty()) sql += " UNION ALL ";
+    sql += "SELECT ";
+    appendSqlStringLiteral(sql, table);
+    sql += fmt::format(", `offset`, append_ms FROM `{}` WHERE `offset` IN (", table);
+    for (size_t i = 0; i < wanted.size(); ++i) {
+      if (i > 0) sql += ',';
+      sql += std::to_string(wanted[i]);
+    }
+    sql += ')';
+  }
+  if (sql.empty()) return result;
+  auto rows = db.query(sql);
+  while (rows->next()) {
+    result[columnString(*rows, 1)][rows->getInt64(2)] = rows->getInt64(3);
+  }
+  return result;
+}
+
 std::vector<rpc::StoredMessage> PartitionStore::read(DbConnection& db, const std::string& table,
                                                      int64_t from_offset, int max_messages,
                                                      int64_t max_bytes) {
-  auto rows = db.query(fmt::format(
-      "SELECT `offset`, msg_key, headers, payload, produce_ms, append_ms FROM `{}` "
-      "WHERE `offset` >= {} ORDER BY `offset` LIMIT {}",
-      table, from_offset, max_messages));
+  auto rows = db.query(
+      fmt::format("SELECT `offset`, msg_key, headers, payload, produce_ms, append_ms FROM `{}` "
+                  "WHERE `offset` >= {} ORDER BY `offset` LIMIT {}",
+                  table, from_offset, max_messages));
   std::vector<rpc::StoredMessage> messages;
   messages.reserve(rows->rowsCount());
   int64_t bytes = 0;
@@ -268,8 +291,7 @@ std::vector<rpc::StoredMessage> PartitionStore::read(DbConnection& db, const std
 int64_t PartitionStore::offsetForTime(DbConnection& db, const std::string& table,
                                       int64_t timestamp_ms, const PartitionBounds& bounds) {
   auto& probe = db.prepare(fmt::format(
-      "SELECT `offset`, append_ms FROM `{}` WHERE `offset` >= ? ORDER BY `offset` LIMIT 1",
-      table));
+      "SELECT `offset`, append_ms FROM `{}` WHERE `offset` >= ? ORDER BY `offset` LIMIT 1", table));
   // Invariant: every offset < lo is older than timestamp_ms; the answer is <= hi.
   int64_t lo = bounds.start_offset;
   int64_t hi = bounds.end_offset;

@@ -7,6 +7,8 @@
 //   COMMIT. The row lock orders writers, so offsets are dense and commit in offset order.
 // - read: a primary-key range scan (`offset` >= X ORDER BY `offset` LIMIT n).
 // - bounds: a primary-key lookup of the state row.
+// - appendTimes (lag collector): one statement per call, a UNION ALL of one primary-key
+//   lookup (`offset` IN (...)) per table.
 #pragma once
 
 #include <cstdint>
@@ -56,14 +58,20 @@ class PartitionStore {
   // a retry of that batch gets its original offsets and writes nothing; a sequence gap or
   // an older epoch is refused. Throws sql::SQLException; then nothing was appended, unless
   // the COMMIT itself failed (outcome unknown; the lease is discarded).
-  static void append(DbPool::Lease& db, const std::string& table,
-                     std::vector<AppendBatch>& batches, int64_t append_ms);
+  static void append(DbPool::Lease& db, const std::string& table, std::vector<AppendBatch>& batches,
+                     int64_t append_ms);
 
   static PartitionBounds bounds(DbConnection& db, const std::string& table);
   // Bounds of many partitions of one datanode in one query (state rows by primary key).
   // Tables without a state row are absent from the result.
   static std::map<std::string, PartitionBounds> bounds(DbConnection& db,
                                                        const std::vector<std::string>& tables);
+
+  // Append times of messages of many partitions of one datanode in one statement: a UNION
+  // ALL of `SELECT .. FROM <table> WHERE offset IN (..)`, primary-key lookups only. Returns
+  // table -> offset -> append_ms; offsets with no row (deleted by retention) are absent.
+  static std::map<std::string, std::map<int64_t, int64_t>> appendTimes(
+      DbConnection& db, const std::map<std::string, std::vector<int64_t>>& offsets);
 
   // Up to max_messages messages from `from_offset` on, cut once max_bytes of key+value is
   // reached (at least one message is returned when any exists).

@@ -16,8 +16,7 @@ std::optional<std::string> topicNameProblem(const std::string& name) {
               c == '.' || c == '_' || c == '-';
     if (!ok) {
       return fmt::format(
-          "topic name `{}` contains `{}`; allowed are letters, digits, '.', '_' and '-'", name,
-          c);
+          "topic name `{}` contains `{}`; allowed are letters, digits, '.', '_' and '-'", name, c);
     }
   }
   return std::nullopt;

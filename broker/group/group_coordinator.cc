@@ -71,8 +71,8 @@ rpc::JoinGroupResponse GroupCoordinator::join(const rpc::JoinGroupRequest& reque
   }
   // The barrier: wait until every member joined or the rebalance deadline passed.
   auto deadline = SteadyClock::now() +
-                  std::chrono::milliseconds(std::max(request.rebalance_timeout_ms,
-                                                     request.session_timeout_ms) + 5000);
+                  std::chrono::milliseconds(
+                      std::max(request.rebalance_timeout_ms, request.session_timeout_ms) + 5000);
   auto backoff = std::chrono::milliseconds(5);
   while (!step.response) {
     if (!waitForChange(seen, backoff, deadline)) {
@@ -84,8 +84,8 @@ rpc::JoinGroupResponse GroupCoordinator::join(const rpc::JoinGroupRequest& reque
     store_.mutate(request.group_id, false, [&](GroupState& group, DbConnection&) {
       GroupStateMachine machine(group, nowMs());
       if (!group.exists) {
-        step.response = failure<rpc::JoinGroupResponse>(rpc::ErrorCode::UNKNOWN_MEMBER_ID,
-                                                        "group was deleted");
+        step.response =
+            failure<rpc::JoinGroupResponse>(rpc::ErrorCode::UNKNOWN_MEMBER_ID, "group was deleted");
         return;
       }
       machine.expireMembers();
@@ -192,8 +192,7 @@ rpc::CommitOffsetsResponse GroupCoordinator::commit(const rpc::CommitOffsetsRequ
                   GroupStateMachine machine(group, nowMs());
                   GroupError problem = machine.checkCommit(request);
                   if (problem) {
-                    response = failure<rpc::CommitOffsetsResponse>(problem.code,
-                                                                   problem.message);
+                    response = failure<rpc::CommitOffsetsResponse>(problem.code, problem.message);
                     return;
                   }
                   GroupStore::writeOffsets(db, request.group_id, request.offsets, nowMs());

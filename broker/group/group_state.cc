@@ -14,16 +14,22 @@ std::vector<std::string> protocolNames(const std::vector<rpc::GroupProtocol>& pr
   return names;
 }
 
-GroupError error(ErrorCode code, std::string message) { return GroupError{code, std::move(message)}; }
+GroupError error(ErrorCode code, std::string message) {
+  return GroupError{code, std::move(message)};
+}
 
 }  // namespace
 
 const char* groupStateName(GroupStateName state) {
   switch (state) {
-    case GroupStateName::kEmpty: return "Empty";
-    case GroupStateName::kPreparingRebalance: return "PreparingRebalance";
-    case GroupStateName::kCompletingRebalance: return "CompletingRebalance";
-    case GroupStateName::kStable: return "Stable";
+    case GroupStateName::kEmpty:
+      return "Empty";
+    case GroupStateName::kPreparingRebalance:
+      return "PreparingRebalance";
+    case GroupStateName::kCompletingRebalance:
+      return "CompletingRebalance";
+    case GroupStateName::kStable:
+      return "Stable";
   }
   return "Empty";
 }
@@ -154,10 +160,10 @@ JoinStep GroupStateMachine::join(const rpc::JoinGroupRequest& request,
   JoinStep step;
   if (request.session_timeout_ms < kMinSessionTimeoutMs ||
       request.session_timeout_ms > kMaxSessionTimeoutMs) {
-    step.error = error(rpc::ErrorCode::INVALID_REQUEST,
-                       fmt::format("session_timeout_ms {} out of range {}..{}",
-                                   request.session_timeout_ms, kMinSessionTimeoutMs,
-                                   kMaxSessionTimeoutMs));
+    step.error =
+        error(rpc::ErrorCode::INVALID_REQUEST,
+              fmt::format("session_timeout_ms {} out of range {}..{}", request.session_timeout_ms,
+                          kMinSessionTimeoutMs, kMaxSessionTimeoutMs));
     return step;
   }
   if (request.rebalance_timeout_ms < 0 || request.rebalance_timeout_ms > kMaxRebalanceTimeoutMs) {
@@ -174,8 +180,7 @@ JoinStep GroupStateMachine::join(const rpc::JoinGroupRequest& request,
     step.error = error(rpc::ErrorCode::INCONSISTENT_GROUP_PROTOCOL,
                        fmt::format("none of the assignors [{}] is supported by every member "
                                    "of group `{}`",
-                                   fmt::join(protocolNames(request.protocols), ", "),
-                                   g_.group_id));
+                                   fmt::join(protocolNames(request.protocols), ", "), g_.group_id));
     return step;
   }
 
@@ -352,10 +357,10 @@ std::optional<rpc::JoinGroupResponse> GroupStateMachine::joinResult(const std::s
 std::optional<rpc::SyncGroupResponse> GroupStateMachine::sync(
     const rpc::SyncGroupRequest& request) {
   rpc::SyncGroupResponse response;
-  GroupError problem = checkMember(request.member_id,
-                                   request.__isset.group_instance_id
-                                       ? std::optional<std::string>(request.group_instance_id)
-                                       : std::nullopt);
+  GroupError problem =
+      checkMember(request.member_id, request.__isset.group_instance_id
+                                         ? std::optional<std::string>(request.group_instance_id)
+                                         : std::nullopt);
   if (!problem && request.generation_id != g_.generation) {
     problem = error(rpc::ErrorCode::ILLEGAL_GENERATION,
                     fmt::format("generation {} is not group `{}`'s current generation {}",
@@ -394,10 +399,10 @@ std::optional<rpc::SyncGroupResponse> GroupStateMachine::sync(
 rpc::HeartbeatResponse GroupStateMachine::heartbeat(const rpc::HeartbeatRequest& request) {
   rpc::HeartbeatResponse response;
   response.error = rpc::ErrorCode::NONE;
-  GroupError problem = checkMember(request.member_id,
-                                   request.__isset.group_instance_id
-                                       ? std::optional<std::string>(request.group_instance_id)
-                                       : std::nullopt);
+  GroupError problem =
+      checkMember(request.member_id, request.__isset.group_instance_id
+                                         ? std::optional<std::string>(request.group_instance_id)
+                                         : std::nullopt);
   if (!problem) {
     GroupMember& m = g_.members[request.member_id];
     m.last_heartbeat_ms = now_;
@@ -424,10 +429,10 @@ rpc::LeaveGroupResponse GroupStateMachine::leave(const rpc::LeaveGroupRequest& r
       if (m.instance_id == request.group_instance_id) member_id = id;
     }
   }
-  GroupError problem = checkMember(member_id, request.__isset.group_instance_id
-                                                  ? std::optional<std::string>(
-                                                        request.group_instance_id)
-                                                  : std::nullopt);
+  GroupError problem =
+      checkMember(member_id, request.__isset.group_instance_id
+                                 ? std::optional<std::string>(request.group_instance_id)
+                                 : std::nullopt);
   response.error = problem.code;
   response.error_message = problem.message;
   if (problem) return response;
@@ -463,8 +468,7 @@ GroupError GroupStateMachine::checkCommit(const rpc::CommitOffsetsRequest& reque
   auto it = g_.members.find(request.member_id);
   if (it == g_.members.end() || it->second.pending) {
     return error(rpc::ErrorCode::UNKNOWN_MEMBER_ID,
-                 fmt::format("member `{}` is not in group `{}`", request.member_id,
-                             g_.group_id));
+                 fmt::format("member `{}` is not in group `{}`", request.member_id, g_.group_id));
   }
   if (request.generation_id != g_.generation) {
     return error(rpc::ErrorCode::ILLEGAL_GENERATION,

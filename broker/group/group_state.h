@@ -71,10 +71,10 @@ struct GroupError {
 // response, or "wait" (the barrier is not complete; call completeJoin later).
 struct JoinStep {
   GroupError error;
-  std::string member_id;             // the member's id (new or existing)
-  bool member_id_required = false;   // dynamic member's first join: rejoin with member_id
+  std::string member_id;            // the member's id (new or existing)
+  bool member_id_required = false;  // dynamic member's first join: rejoin with member_id
   std::optional<rpc::JoinGroupResponse> response;
-  int joined_generation = 0;         // generation when the member joined (wait for newer)
+  int joined_generation = 0;  // generation when the member joined (wait for newer)
 };
 
 class GroupStateMachine {
@@ -112,8 +112,7 @@ class GroupStateMachine {
 
  private:
   GroupError checkMember(const std::string& member_id,
-                         const std::optional<std::string>& instance_id,
-                         bool allow_pending = false);
+                         const std::optional<std::string>& instance_id, bool allow_pending = false);
   // True when some offered assignor is supported by every other active member.
   bool protocolsCompatible(const std::vector<rpc::GroupProtocol>& offered,
                            const std::string& joining_id) const;

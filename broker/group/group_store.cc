@@ -22,9 +22,10 @@ std::string str(sql::ResultSet& rows, int column) { return std::string(rows.getS
 GroupState GroupStore::loadWith(DbConnection& db, const std::string& group_id, bool for_update) {
   GroupState group;
   group.group_id = group_id;
-  auto& select = db.prepare(std::string(
-      "SELECT state, generation, protocol, leader_id, rebalance_deadline_ms "
-      "FROM consumer_groups WHERE group_id = ?") + (for_update ? " FOR UPDATE" : ""));
+  auto& select =
+      db.prepare(std::string("SELECT state, generation, protocol, leader_id, rebalance_deadline_ms "
+                             "FROM consumer_groups WHERE group_id = ?") +
+                 (for_update ? " FOR UPDATE" : ""));
   select.setString(1, group_id);
   auto rows = run(select);
   if (!rows->next()) return group;

@@ -28,8 +28,7 @@ class GroupStore {
 
   // Writes offsets (inside mutate's transaction).
   static void writeOffsets(DbConnection& db, const std::string& group_id,
-                           const std::vector<rpc::OffsetCommitPartition>& offsets,
-                           int64_t now_ms);
+                           const std::vector<rpc::OffsetCommitPartition>& offsets, int64_t now_ms);
   // Committed offsets of the group, all or of the given partitions (-1 when none).
   std::vector<rpc::CommittedOffset> fetchOffsets(
       const std::string& group_id, const std::vector<rpc::TopicPartitions>& partitions);

@@ -33,6 +33,9 @@ void fail(BrokerContext& context, FetchSlot& slot, std::exception_ptr error) {
 // Reads the log ends of all live slots (one query per datanode) and then the messages of
 // those that have data. Returns true when any slot has messages or failed.
 bool readOnce(BrokerContext& context, std::vector<FetchSlot>& slots) {
+  // The whole response must fit Thrift's frame limit (16 MB by default): once this many
+  // bytes were read, the remaining partitions answer empty and the client asks again.
+  int64_t budget = kMaxFetchResponseBytes;
   std::map<int, std::vector<FetchSlot*>> by_datanode;
   for (auto& slot : slots) {
     if (!slot.failed) by_datanode[slot.route.datanode_id].push_back(&slot);
@@ -59,13 +62,15 @@ bool readOnce(BrokerContext& context, std::vector<FetchSlot>& slots) {
           const int64_t offset = slot->request->offset;
           if (offset < b.start_offset || offset > b.end_offset) {
             throwError(rpc::ErrorCode::OFFSET_OUT_OF_RANGE,
-                       fmt::format("offset {} out of range {}..{} for partition {} of `{}`",
-                                   offset, b.start_offset, b.end_offset,
-                                   slot->request->partition, slot->request->topic));
+                       fmt::format("offset {} out of range {}..{} for partition {} of `{}`", offset,
+                                   b.start_offset, b.end_offset, slot->request->partition,
+                                   slot->request->topic));
           }
-          if (offset == b.end_offset) continue;
-          slot->result.messages = PartitionStore::read(*db, slot->route.table, offset,
-                                                       slot->max_messages, slot->max_bytes);
+          if (offset == b.end_offset || budget <= 0) continue;
+          slot->result.messages =
+              PartitionStore::read(*db, slot->route.table, offset, slot->max_messages,
+                                   std::min<int64_t>(slot->max_bytes, budget));
+          for (const auto& m : slot->result.messages) budget -= m.value.size() + m.key.size();
           if (!slot->result.messages.empty()) any = true;
         } catch (const rpc::MqError&) {
           fail(context, *slot, std::current_exception());

@@ -12,7 +12,9 @@ namespace mq {
 inline constexpr int kDefaultFetchMessages = 500;
 inline constexpr int kMaxFetchMessages = 10000;
 inline constexpr int kDefaultFetchBytes = 4 << 20;
-inline constexpr int kMaxFetchBytes = 64 << 20;
+inline constexpr int kMaxFetchBytes = 12 << 20;
+// Bound of all messages in one fetch response (below Thrift's 16 MB frame limit).
+inline constexpr int64_t kMaxFetchResponseBytes = 12 << 20;
 
 // Throws MqError INVALID_REQUEST for malformed requests.
 rpc::FetchResponse handleFetch(BrokerContext& context, const rpc::FetchRequest& request);

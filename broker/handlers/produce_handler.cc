@@ -1,11 +1,10 @@
 #include "broker/handlers/produce_handler.h"
 
+#include <cppconn/exception.h>
 #include <fmt/format.h>
 
 #include <future>
 #include <set>
-
-#include <cppconn/exception.h>
 
 #include "common/clock.h"
 #include "common/header_codec.h"
@@ -85,8 +84,8 @@ std::optional<ProducerTag> producerTag(BrokerContext& context, const rpc::Partit
   }
   if (batch.producer_epoch > *current) {
     throwError(rpc::ErrorCode::UNKNOWN_PRODUCER_ID,
-               fmt::format("producer {} epoch {} was never issued (current {})",
-                           batch.producer_id, batch.producer_epoch, *current));
+               fmt::format("producer {} epoch {} was never issued (current {})", batch.producer_id,
+                           batch.producer_epoch, *current));
   }
   return ProducerTag{batch.producer_id, batch.producer_epoch, batch.base_sequence};
 }

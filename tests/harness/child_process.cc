@@ -85,8 +85,8 @@ int ChildProcess::stop(int timeout_ms) {
 
 bool ChildProcess::running() { return pid_ > 0 && wait(0) == -1; }
 
-int runCommand(const std::vector<std::string>& args, const std::string& input,
-               std::string* output, std::string* error, int timeout_ms) {
+int runCommand(const std::vector<std::string>& args, const std::string& input, std::string* output,
+               std::string* error, int timeout_ms) {
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (pipe(in_pipe) || pipe(out_pipe) || pipe(err_pipe)) throw std::runtime_error("pipe failed");
   auto argv = toArgv(args);

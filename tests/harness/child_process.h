@@ -36,8 +36,8 @@ class ChildProcess {
 
 // Runs a command to completion; returns its exit code and captures stdout (and stderr
 // into `error` when given). Feeds `input` to its stdin.
-int runCommand(const std::vector<std::string>& argv, const std::string& input,
-               std::string* output, std::string* error = nullptr, int timeout_ms = 60000);
+int runCommand(const std::vector<std::string>& argv, const std::string& input, std::string* output,
+               std::string* error = nullptr, int timeout_ms = 60000);
 
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int freePort();

@@ -159,8 +159,12 @@ void TestCluster::startMetaserver() {
   auto meta = metaDb();
   metaserver_ = std::make_unique<ChildProcess>();
   std::vector<std::string> args = {
-      binDir() + "/mq-metaserver", "--port", std::to_string(meta_port_), "--http-port",
-      std::to_string(meta_http_port_), "--meta-db",
+      binDir() + "/mq-metaserver",
+      "--port",
+      std::to_string(meta_port_),
+      "--http-port",
+      std::to_string(meta_http_port_),
+      "--meta-db",
       fmt::format("mysql://mq:mq@127.0.0.1:{}/{}", db_port_, meta.database)};
   args.insert(args.end(), options_.metaserver_args.begin(), options_.metaserver_args.end());
   metaserver_->start(args, log_dir_ + "/metaserver.log");

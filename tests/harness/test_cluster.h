@@ -21,7 +21,7 @@ struct ClusterOptions {
   int datanodes = 1;
   // A MariaDB of the test's own (slower to start), for tests that restart the database.
   bool private_mariadb = false;
-  std::vector<std::string> broker_args;  // extra flags for every broker
+  std::vector<std::string> broker_args;      // extra flags for every broker
   std::vector<std::string> metaserver_args;  // extra flags for the metaserver
 };
 
@@ -50,8 +50,8 @@ class TestCluster {
   rpc::TopicInfo createTopic(const std::string& name, int partitions);
 
   // Runs build/bin/mqctl against this cluster; returns the exit code.
-  int mqctl(const std::vector<std::string>& args, std::string* output,
-            std::string* error = nullptr, const std::string& input = "");
+  int mqctl(const std::vector<std::string>& args, std::string* output, std::string* error = nullptr,
+            const std::string& input = "");
 
   DbTarget metaDb() const;
   DbTarget datanodeDb(int i) const;

@@ -1,9 +1,9 @@
 // Produce and fetch through real brokers (separate processes) on a real MariaDB, over
 // Thrift on loopback, with raw wire requests.
-#include <gtest/gtest.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -130,6 +130,37 @@ TEST(BrokerProduceFetch, FetchHonoursMaxMessagesAndMaxBytes) {
   EXPECT_EQ(response.results[0].messages.size(), 1u);
 }
 
+TEST(BrokerProduceFetch, ResponseAcrossManyPartitionsStaysUnderTheFrameLimit) {
+  TestCluster cluster;
+  cluster.createTopic("bulk", 3);
+  auto broker = cluster.brokerClient();
+  const std::string big(1000 * 1000, 'x');
+  for (int p = 0; p < 3; ++p) {
+    for (int i = 0; i < 2; ++i) {
+      std::vector<rpc::Message> batch(3, textMessage(big));  // 3 MB per request
+      ASSERT_EQ(produce(*broker, "bulk", p, batch).results[0].error, rpc::ErrorCode::NONE);
+    }
+  }
+  rpc::FetchRequest request;
+  for (int p = 0; p < 3; ++p) {
+    rpc::FetchPartition fp;
+    fp.topic = "bulk";
+    fp.partition = p;
+    fp.offset = 0;
+    fp.max_bytes = 12 << 20;  // 3 x 12 MB asked: more than one frame may carry
+    request.partitions.push_back(fp);
+  }
+  rpc::FetchResponse response;
+  (*broker)->fetch(response, request);  // would throw if the frame were over the limit
+  int64_t bytes = 0;
+  for (const auto& r : response.results) {
+    EXPECT_EQ(r.error, rpc::ErrorCode::NONE);
+    for (const auto& m : r.messages) bytes += m.value.size();
+  }
+  EXPECT_GT(bytes, 0);
+  EXPECT_LE(bytes, 13 * 1000 * 1000);
+}
+
 TEST(BrokerProduceFetch, ListOffsetsGivesEarliestLatestAndFirstOffsetAtTime) {
   TestCluster cluster;
   cluster.createTopic("times", 1);
@@ -229,8 +260,8 @@ TEST(BrokerProduceFetch, ConcurrentProducersOnTwoBrokersNeverSkipAnOffset) {
       for (int b = 0; b < kBatchesEach; ++b) {
         std::vector<rpc::Message> batch;
         for (int i = 0; i < 3; ++i) {
-          batch.push_back(textMessage(std::to_string(p) + "-" + std::to_string(b) + "-" +
-                                      std::to_string(i)));
+          batch.push_back(
+              textMessage(std::to_string(p) + "-" + std::to_string(b) + "-" + std::to_string(i)));
         }
         auto response = produce(*client, "race", 0, batch);
         ASSERT_EQ(response.results[0].error, rpc::ErrorCode::NONE);
@@ -270,7 +301,8 @@ TEST(BrokerProduceFetch, BadRequestsGetClearErrorsAndStoreNothing) {
   EXPECT_NE(range.results[0].error_message.find("partition 9 out of range 0..3"),
             std::string::npos);
 
-  auto big = produce(*broker, "strict", 0, {textMessage("ok"), textMessage(std::string(2000, 'x'))});
+  auto big =
+      produce(*broker, "strict", 0, {textMessage("ok"), textMessage(std::string(2000, 'x'))});
   EXPECT_EQ(big.results[0].error, rpc::ErrorCode::MESSAGE_TOO_LARGE);
   EXPECT_NE(big.results[0].error_message.find("2000 bytes exceeds max 1000"), std::string::npos);
   EXPECT_FALSE(big.results[0].retriable);

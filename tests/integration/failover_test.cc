@@ -43,7 +43,8 @@ void produceUntil(TestCluster& cluster, const std::string& topic, int threads,
       std::vector<std::pair<std::string, std::future<SendResult>>> pending;
       for (int i = 0; !stop; ++i) {
         std::string value = "t" + std::to_string(t) + "-" + std::to_string(i);
-        pending.emplace_back(value, producer.sendAsync(topic, value, "key-" + std::to_string(i % 7)));
+        pending.emplace_back(value,
+                             producer.sendAsync(topic, value, "key-" + std::to_string(i % 7)));
         ++ledger.sent;
         if (pending.size() >= 200) {
           for (auto& [v, f] : pending) {

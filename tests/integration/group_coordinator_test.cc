@@ -118,8 +118,8 @@ TEST(GroupCoordinator, MembersOnDifferentBrokersFormOneGeneration) {
   auto& follower_broker = a2.leader_id == a2.member_id ? *b_broker : *a_broker;
   EXPECT_EQ(leader.members.size(), 2u);
   EXPECT_TRUE(follower.members.empty()) << "only the leader sees the subscriptions";
-  auto follower_sync = std::async(std::launch::async,
-                                  [&] { return sync(follower_broker, "g", follower); });
+  auto follower_sync =
+      std::async(std::launch::async, [&] { return sync(follower_broker, "g", follower); });
   auto leader_sync = sync(leader_broker, "g", leader,
                           {assign(leader.member_id, {0}), assign(follower.member_id, {1})});
   ASSERT_EQ(leader_sync.error, rpc::ErrorCode::NONE);

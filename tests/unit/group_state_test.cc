@@ -6,7 +6,8 @@
 namespace mq {
 namespace {
 
-rpc::JoinGroupRequest joinRequest(const std::string& member_id, const std::string& assignor = "range") {
+rpc::JoinGroupRequest joinRequest(const std::string& member_id,
+                                  const std::string& assignor = "range") {
   rpc::JoinGroupRequest request;
   request.group_id = "g";
   request.member_id = member_id;
