@@ -54,7 +54,9 @@ TEST(ClientRoundTrip, SameKeyGoesToOnePartitionInSendOrder) {
       ASSERT_TRUE(m.key);
       int value = std::stoi(m.value);
       auto it = last_seen.find(*m.key);
-      if (it != last_seen.end()) EXPECT_LT(it->second, value) << "order broken for " << *m.key;
+      if (it != last_seen.end()) {
+        EXPECT_LT(it->second, value) << "order broken for " << *m.key;
+      }
       last_seen[*m.key] = value;
       EXPECT_EQ(partition_of_key[*m.key], m.partition);
     }
