@@ -23,6 +23,22 @@ struct ProduceLedger {
   std::map<std::string, std::pair<int, int64_t>> where;  // value -> acknowledged position
   std::set<std::string> failed;
   std::atomic<int> sent{0};
+
+  // Waits for every pending send and records its outcome; clears `pending`.
+  void settle(std::vector<std::pair<std::string, std::future<SendResult>>>& pending) {
+    for (auto& [value, future] : pending) {
+      try {
+        auto result = future.get();
+        std::lock_guard<std::mutex> lock(mutex);
+        acked.insert(value);
+        where[value] = {result.partition, result.offset};
+      } catch (const Error&) {
+        std::lock_guard<std::mutex> lock(mutex);
+        failed.insert(value);
+      }
+    }
+    pending.clear();
+  }
 };
 
 // Producer threads send keyed messages until `stop`; the ledger records every outcome.
@@ -46,33 +62,10 @@ void produceUntil(TestCluster& cluster, const std::string& topic, int threads,
         pending.emplace_back(value,
                              producer.sendAsync(topic, value, "key-" + std::to_string(i % 7)));
         ++ledger.sent;
-        if (pending.size() >= 200) {
-          for (auto& [v, f] : pending) {
-            try {
-              auto r = f.get();
-              std::lock_guard<std::mutex> lock(ledger.mutex);
-              ledger.acked.insert(v);
-              ledger.where[v] = {r.partition, r.offset};
-            } catch (const Error&) {
-              std::lock_guard<std::mutex> lock(ledger.mutex);
-              ledger.failed.insert(v);
-            }
-          }
-          pending.clear();
-        }
+        if (pending.size() >= 200) ledger.settle(pending);
       }
       producer.flush();
-      for (auto& [v, f] : pending) {
-        try {
-          auto r = f.get();
-          std::lock_guard<std::mutex> lock(ledger.mutex);
-          ledger.acked.insert(v);
-          ledger.where[v] = {r.partition, r.offset};
-        } catch (const Error&) {
-          std::lock_guard<std::mutex> lock(ledger.mutex);
-          ledger.failed.insert(v);
-        }
-      }
+      ledger.settle(pending);
     });
   }
   for (auto& w : workers) w.join();
