@@ -77,6 +77,8 @@ BrokerConfig BrokerConfig::fromValues(const po::variables_map& values) {
       static_cast<int>(durationOption(values, "max-fetch-wait", c.max_fetch_wait_ms));
   c.datanode_pool_size = values["datanode-pool-size"].as<int>();
   checkRange("datanode-pool-size", c.datanode_pool_size, 1, 1000);
+  c.delay_poll_ms = durationOption(values, "delay-poll", c.delay_poll_ms);
+  c.max_delay_ms = durationOption(values, "max-delay", c.max_delay_ms);
   c.log_level = values["log-level"].as<std::string>();
   return c;
 }

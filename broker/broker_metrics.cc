@@ -42,7 +42,12 @@ BrokerMetrics::BrokerMetrics(prometheus::Registry& registry)
       datanode_open_(BuildGauge()
                          .Name("mq_broker_datanode_connections_open")
                          .Help("Datanode connections open (idle + in use).")
-                         .Register(registry)) {}
+                         .Register(registry)),
+      delayed_moved_(BuildCounter()
+                         .Name("mq_broker_delayed_messages_moved_total")
+                         .Help("Delayed messages moved into their partitions once due.")
+                         .Register(registry)
+                         .Add({})) {}
 
 void BrokerMetrics::recordRpc(const std::string& method, ErrorCode code, double seconds) {
   requests_.Add({{"method", method}, {"code", errorName(code)}}).Increment();
@@ -68,6 +73,14 @@ void BrokerMetrics::recordDatanodeError(int datanode_id) {
 void BrokerMetrics::setDatanodeConnections(int datanode_id, int in_use, int open) {
   datanode_in_use_.Add({{"datanode", std::to_string(datanode_id)}}).Set(in_use);
   datanode_open_.Add({{"datanode", std::to_string(datanode_id)}}).Set(open);
+}
+
+}  // namespace mq
+
+namespace mq {
+
+void BrokerMetrics::recordDelayedMoved(int64_t messages) {
+  delayed_moved_.Increment(static_cast<double>(messages));
 }
 
 }  // namespace mq

@@ -23,6 +23,7 @@ class BrokerMetrics {
   void recordFetched(const std::string& topic, int64_t messages, int64_t bytes);
   void recordDatanodeError(int datanode_id);
   void setDatanodeConnections(int datanode_id, int in_use, int open);
+  void recordDelayedMoved(int64_t messages);
 
  private:
   prometheus::Family<prometheus::Counter>& requests_;
@@ -34,6 +35,7 @@ class BrokerMetrics {
   prometheus::Family<prometheus::Counter>& datanode_errors_;
   prometheus::Family<prometheus::Gauge>& datanode_in_use_;
   prometheus::Family<prometheus::Gauge>& datanode_open_;
+  prometheus::Counter& delayed_moved_;
 };
 
 }  // namespace mq

@@ -5,6 +5,7 @@
 #include "broker/broker_config.h"
 #include "broker/broker_registration.h"
 #include "broker/broker_service.h"
+#include "broker/delay_mover.h"
 #include "common/embedded_sql.h"
 #include "common/log.h"
 #include "common/metrics.h"
@@ -89,6 +90,8 @@ int run(int argc, char** argv) {
     return 1;
   }
   topology.start();
+  mq::DelayMover delay_mover(topology, pools, notifier, metrics, config.delay_poll_ms);
+  delay_mover.start();
 
   mq::BrokerRecord self;
   self.id = config.broker_id;
@@ -124,6 +127,7 @@ int run(int argc, char** argv) {
     mq::logWarn("in-flight requests still running after 10 s; closing anyway");
   }
   server.stop();
+  delay_mover.stop();
   topology.stop();
   mq::logInfo("broker stopped");
   return 0;

@@ -103,7 +103,11 @@ PartitionRoute TopologyCache::route(const std::string& topic, int partition) {
   const auto asked_at = SteadyClock::now();
   auto snapshot = topology();
   auto it = snapshot->topics.find(topic);
-  if (it == snapshot->topics.end()) {
+  // A partition beyond the cached count may have been added (or migrated) a moment ago:
+  // re-read as for an unknown topic.
+  const bool unknown_partition =
+      it != snapshot->topics.end() && partition >= static_cast<int>(it->second.partitions.size());
+  if (it == snapshot->topics.end() || unknown_partition) {
     // Maybe created a moment ago: re-read, unless a refresh finished after we asked
     // (concurrent requests share one refresh instead of each reading the database).
     {
@@ -123,7 +127,8 @@ PartitionRoute TopologyCache::route(const std::string& topic, int partition) {
                            static_cast<int>(partitions.size()) - 1, topic));
   }
   const auto& record = partitions[partition];
-  return PartitionRoute{topic, partition, record.datanode_id, record.table_name, record.writable};
+  return PartitionRoute{topic,           partition,        record.datanode_id,  record.table_name,
+                        record.writable, record.retired(), record.final_offset, record.replaced_by};
 }
 
 }  // namespace mq

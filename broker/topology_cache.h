@@ -24,6 +24,11 @@ struct PartitionRoute {
   int datanode_id = 0;
   std::string table;
   bool writable = true;
+  // Retired (docs/retention-and-lifecycle.md): no more messages, its table is or will be
+  // dropped; it reads as an empty partition ending at final_offset.
+  bool retired = false;
+  int64_t final_offset = -1;
+  int replaced_by = -1;  // partition that took over its writes, -1 = none
 };
 
 class TopologyCache {
@@ -41,8 +46,9 @@ class TopologyCache {
   std::vector<BrokerRecord> liveBrokers() const;
 
   // The partition's route. Throws MqError UNKNOWN_TOPIC / UNKNOWN_PARTITION naming the
-  // problem. An unknown topic triggers one synchronous refresh first (a topic created a
-  // moment ago is found), at most once per refresh period.
+  // problem. An unknown topic or a partition beyond the cached count triggers one
+  // synchronous refresh first (a topic created or a partition added a moment ago is found),
+  // at most once per refresh period.
   PartitionRoute route(const std::string& topic, int partition);
 
  private:

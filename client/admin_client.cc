@@ -208,4 +208,12 @@ rpc::MetadataResponse AdminClient::metadata(const std::vector<std::string>& topi
   return response;
 }
 
+// The alert calls live in admin_alerts.cc and reach the metaserver through these two.
+void AdminClient::metaCall(const std::function<void(rpc::MetaServiceClient&)>& call,
+                           bool idempotent) {
+  impl_->meta(call, idempotent);
+}
+
+rpc::RequestHeader AdminClient::metaHeader() const { return impl_->header(); }
+
 }  // namespace mq

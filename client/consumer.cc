@@ -1,14 +1,23 @@
-// mq::Consumer: manual assignment, positions per partition, one long-poll Fetch per poll()
-// covering every assigned partition, and auto_offset_reset.
+// mq::Consumer: positions per partition, one long-poll Fetch per poll() covering every
+// fetchable partition, and auto_offset_reset. Partitions come from assign() or, as a group
+// member, from the group: GroupMembership runs the protocol in the background, and this
+// file applies its results on the application's thread (listener calls, committed
+// offsets, auto-commit, revocation).
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <thread>
 
+#include "client/assignors/assignor.h"
 #include "client/cluster.h"
 #include "client/error.h"
+#include "client/group_membership.h"
+#include "client/group_rpc.h"
 #include "client/list_offsets.h"
+#include "client/offset_committer.h"
 #include "common/log.h"
 #include "common/topic_name.h"
 #include "mq/client.h"
@@ -19,12 +28,38 @@ namespace {
 
 void validateConsumerConfig(const ConsumerConfig& config) {
   validateClientConfig(config);
-  auto require = [](bool ok, const char* message) {
+  auto require = [](bool ok, const std::string& message) {
     if (!ok) throw Error(rpc::ErrorCode::INVALID_CONFIG, message, false);
   };
   require(config.max_poll_messages >= 1, "max_poll_messages must be >= 1");
   require(config.fetch_max_bytes >= 1 && config.fetch_max_bytes <= (1LL << 30),
           "fetch_max_bytes must be 1..1073741824");
+  require(config.group_id.size() <= 255, "group_id must be at most 255 characters");
+  require(config.group_instance_id.empty() || !config.group_id.empty(),
+          "group_instance_id needs a group_id");
+  require(config.group_instance_id.size() <= 255,
+          "group_instance_id must be at most 255 characters");
+  require(
+      config.session_timeout_ms >= 1000 && config.session_timeout_ms <= 300000,
+      fmt::format("session_timeout_ms must be 1000..300000 (is {})", config.session_timeout_ms));
+  require(
+      config.heartbeat_interval_ms >= 1 && config.heartbeat_interval_ms < config.session_timeout_ms,
+      fmt::format("heartbeat_interval_ms must be 1..session_timeout_ms-1 (is {})",
+                  config.heartbeat_interval_ms));
+  require(
+      config.rebalance_timeout_ms >= 0 && config.rebalance_timeout_ms <= 600000,
+      fmt::format("rebalance_timeout_ms must be 0..600000 (is {})", config.rebalance_timeout_ms));
+  require(config.max_poll_interval_ms >= 1, "max_poll_interval_ms must be >= 1");
+  require(config.auto_commit_interval_ms >= 1, "auto_commit_interval_ms must be >= 1");
+  require(!config.assignors.empty(), "assignors must name at least one assignor");
+  std::set<std::string> seen;
+  for (const auto& name : config.assignors) {
+    require(makeAssignor(name) != nullptr,
+            fmt::format("unknown assignor `{}` in assignors (known: cooperative-sticky, sticky, "
+                        "range, roundrobin)",
+                        name));
+    require(seen.insert(name).second, fmt::format("assignor `{}` is listed twice", name));
+  }
 }
 
 Error invalidRequest(const std::string& message) {
@@ -34,6 +69,18 @@ Error invalidRequest(const std::string& message) {
 int64_t msUntil(SteadyClock::time_point deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
   return std::max<int64_t>(0, left.count());
+}
+
+std::string hostName() {
+  char name[256] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0) return "unknown";
+  return name;
+}
+
+std::string listPartitions(const std::vector<TopicPartition>& partitions) {
+  std::string text;
+  for (const auto& tp : partitions) text += (text.empty() ? "" : ",") + tp.toString();
+  return text;
 }
 
 }  // namespace
@@ -54,9 +101,14 @@ bool parseOffsetReset(const std::string& text, OffsetReset* reset) {
 class Consumer::Impl {
  public:
   explicit Impl(ConsumerConfig config)
-      : config_((validateConsumerConfig(config), std::move(config))), cluster_(config_) {}
+      : config_((validateConsumerConfig(config), std::move(config))),
+        cluster_(config_),
+        group_rpc_(cluster_) {}
+
+  ~Impl() { close(); }
 
   void assign(const std::vector<TopicPartition>& partitions) {
+    if (subscribed_) throw invalidRequest("assign() after subscribe(); unsubscribe() first");
     std::map<TopicPartition, PartitionState> next;
     for (const auto& tp : partitions) {
       if (auto problem = topicNameProblem(tp.topic)) {
@@ -77,12 +129,23 @@ class Consumer::Impl {
     return result;
   }
 
+  void subscribe(const std::vector<std::string>& topics, RebalanceListener* listener);
+  std::vector<std::string> subscription() const { return subscription_; }
+  void unsubscribe();
+  ConsumerGroupMetadata groupMetadata() const;
+
+  void commitSync(const std::optional<OffsetCommitter::Offsets>& offsets,
+                  const std::optional<ConsumerGroupMetadata>& as_of);
+  void commitAsync(const std::optional<OffsetCommitter::Offsets>& offsets, CommitCallback callback);
+  std::map<TopicPartition, int64_t> committed(const std::vector<TopicPartition>& partitions);
+
   void seek(const TopicPartition& tp, int64_t offset) {
     if (offset < 0)
       throw invalidRequest(fmt::format("cannot seek {} to {}", tp.toString(), offset));
     PartitionState& state = stateOf(tp);
     state.position = offset;
     state.pending_reset.reset();
+    state.needs_committed = false;
   }
 
   void seekTo(const std::vector<TopicPartition>& partitions, OffsetSpec spec) {
@@ -92,32 +155,55 @@ class Consumer::Impl {
       PartitionState& state = stateOf(tp);
       state.position.reset();
       state.pending_reset = spec;
+      state.needs_committed = false;
     }
+  }
+
+  void setPaused(const std::vector<TopicPartition>& partitions, bool paused) {
+    for (const auto& tp : partitions) stateOf(tp);
+    for (const auto& tp : partitions) stateOf(tp).paused = paused;
+  }
+
+  std::vector<TopicPartition> paused() const {
+    std::vector<TopicPartition> result;
+    for (const auto& [tp, state] : assigned_) {
+      if (state.paused) result.push_back(tp);
+    }
+    return result;
   }
 
   int64_t position(const TopicPartition& tp) {
     PartitionState& state = stateOf(tp);
-    if (state.pending_reset) {
-      resolveResets(SteadyClock::now() + std::chrono::milliseconds(config_.request_timeout_ms),
-                    /*throw_retriable=*/true);
-    }
+    const auto deadline =
+        SteadyClock::now() + std::chrono::milliseconds(config_.request_timeout_ms);
+    if (state.needs_committed) resolveCommitted(deadline, /*throw_errors=*/true);
+    if (state.pending_reset) resolveResets(deadline, /*throw_retriable=*/true);
     if (!state.position) throw noPosition(tp);
     return *state.position;
   }
 
   std::vector<ConsumedMessage> poll(std::chrono::milliseconds timeout);
 
-  void close() { cluster_.close(); }
+  void close();
 
  private:
   struct PartitionState {
     std::optional<int64_t> position;
     std::optional<OffsetSpec> pending_reset;  // resolve with ListOffsets before fetching
+    bool needs_committed = false;             // read the group's committed offset first
+    bool paused = false;
+    std::optional<int64_t> committed;  // the position last committed by this consumer
   };
+
+  bool hasGroup() const { return !config_.group_id.empty(); }
 
   PartitionState initialState() const {
     PartitionState state;
-    if (auto spec = resetSpec()) state.pending_reset = *spec;
+    if (hasGroup()) {
+      state.needs_committed = true;
+    } else if (auto spec = resetSpec()) {
+      state.pending_reset = *spec;
+    }
     return state;
   }
 
@@ -142,26 +228,414 @@ class Consumer::Impl {
 
   Error noPosition(const TopicPartition& tp) const {
     return Error(rpc::ErrorCode::OFFSET_OUT_OF_RANGE,
-                 fmt::format("no position for {} and auto_offset_reset is none; seek() first",
+                 fmt::format("no position for {} (and no committed offset) and "
+                             "auto_offset_reset is none; seek() first",
                              tp.toString()),
                  false);
+  }
+
+  Error noGroup() const {
+    return Error(rpc::ErrorCode::INVALID_CONFIG,
+                 "set ConsumerConfig.group_id to use consumer groups and committed offsets", false);
   }
 
   // Resolves pending seekToBeginning/End (and initial resets) with one ListOffsets call.
   // Non-retriable partition errors throw; retriable ones stay pending (and throw only with
   // throw_retriable).
   void resolveResets(SteadyClock::time_point deadline, bool throw_retriable);
+  // Reads the group's committed offsets of the partitions that need one; a partition
+  // without one falls back to auto_offset_reset. Failures leave them pending (and throw
+  // with throw_errors).
+  void resolveCommitted(SteadyClock::time_point deadline, bool throw_errors);
 
   // One Fetch; appends messages to *out and advances positions. Returns true when the
   // broker answered without anything to act on (so waiting longer is pointless), false
   // when something needs another round (a reset, a retriable partition error).
   bool fetchOnce(SteadyClock::time_point deadline, std::vector<ConsumedMessage>* out,
                  bool* had_retriable_errors);
+  bool anyFetchable() const;
+
+  // --- group membership (application thread) ---
+  // Applies what the background thread learned: fatal errors, lost partitions, a
+  // completed join; auto-commits; starts a join when one is needed.
+  void driveGroup();
+  void startJoin();
+  void applyJoined(const JoinedGeneration& joined);
+  // Gives partitions up: commit (auto-commit; not when lost), listener, forget.
+  void givePartitionsUp(const std::vector<TopicPartition>& partitions, bool lost);
+  // Commits as this consumer's current identity, once more as the next generation if our
+  // own rejoin overtook the commit; returns the error (unset on success). Throws
+  // REBALANCE_IN_PROGRESS when not in a generation.
+  std::optional<Error> commitAsMember(const OffsetCommitter::Offsets& offsets);
+  bool cooperative(const std::string& protocol) const;
+  void maybeAutoCommit();
+  OffsetCommitter::Offsets currentPositions(const std::vector<TopicPartition>& partitions) const;
+  OffsetCommitter& committer();
+  // Runs the callbacks of finished async commits and reacts to refusals.
+  void deliverCommitOutcomes();
+  void noteCommitted(const OffsetCommitter::Offsets& offsets);
+  void reactToRefusedCommit(const Error& error, int generation);
+  ConsumerGroupMetadata commitIdentity() const;
 
   const ConsumerConfig config_;
   Cluster cluster_;
+  GroupRpc group_rpc_;
   std::map<TopicPartition, PartitionState> assigned_;
+  bool closed_ = false;
+
+  bool subscribed_ = false;
+  std::vector<std::string> subscription_;
+  RebalanceListener* listener_ = nullptr;
+  std::unique_ptr<OffsetCommitter> committer_;
+  std::unique_ptr<GroupMembership> membership_;
+  std::string protocol_;                          // of the generation applied last
+  std::vector<TopicPartition> previously_owned_;  // revoked before the join in flight
+  bool join_wanted_ = false;                      // e.g. after a cooperative revocation
+  SteadyClock::time_point next_auto_commit_;
 };
+
+// --- group membership ---------------------------------------------------------------
+
+void Consumer::Impl::subscribe(const std::vector<std::string>& topics,
+                               RebalanceListener* listener) {
+  if (!hasGroup()) throw noGroup();
+  if (!subscribed_ && !assigned_.empty()) {
+    throw invalidRequest("subscribe() after assign(); assign({}) first");
+  }
+  std::vector<std::string> sorted;
+  for (const auto& topic : topics) {
+    if (auto problem = topicNameProblem(topic)) {
+      throw Error(rpc::ErrorCode::INVALID_TOPIC_NAME, *problem, false);
+    }
+    sorted.push_back(topic);
+  }
+  if (sorted.empty()) throw invalidRequest("subscribe() needs at least one topic");
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  listener_ = listener;
+  if (subscribed_ && sorted == subscription_) return;
+  subscription_ = sorted;
+  if (!membership_) {
+    GroupSettings settings;
+    settings.group_id = config_.group_id;
+    if (!config_.group_instance_id.empty()) settings.instance_id = config_.group_instance_id;
+    settings.session_timeout_ms = config_.session_timeout_ms;
+    settings.heartbeat_interval_ms = config_.heartbeat_interval_ms;
+    settings.rebalance_timeout_ms = config_.rebalance_timeout_ms;
+    settings.max_poll_interval_ms = config_.max_poll_interval_ms;
+    settings.metadata_refresh_ms = config_.metadata_refresh_ms;
+    settings.request_timeout_ms = config_.request_timeout_ms;
+    settings.assignors = config_.assignors;
+    settings.client_host = config_.client_host.empty() ? hostName() : config_.client_host;
+    membership_ = std::make_unique<GroupMembership>(group_rpc_, cluster_, settings);
+    next_auto_commit_ =
+        SteadyClock::now() + std::chrono::milliseconds(config_.auto_commit_interval_ms);
+  }
+  subscribed_ = true;
+  join_wanted_ = true;  // a changed subscription is a changed member: rejoin
+}
+
+void Consumer::Impl::unsubscribe() {
+  if (!subscribed_) return;
+  givePartitionsUp(assignment(), /*lost=*/false);
+  committer().drain();
+  deliverCommitOutcomes();
+  membership_->stop(/*leave=*/true);
+  membership_.reset();
+  subscribed_ = false;
+  subscription_.clear();
+  listener_ = nullptr;
+  protocol_.clear();
+  previously_owned_.clear();
+}
+
+ConsumerGroupMetadata Consumer::Impl::groupMetadata() const {
+  if (membership_) return membership_->identity();
+  ConsumerGroupMetadata identity;
+  identity.group_id = config_.group_id;
+  identity.group_instance_id = config_.group_instance_id;
+  return identity;
+}
+
+ConsumerGroupMetadata Consumer::Impl::commitIdentity() const {
+  ConsumerGroupMetadata identity = groupMetadata();
+  if (subscribed_ && identity.generation_id < 0) {
+    throw Error(rpc::ErrorCode::REBALANCE_IN_PROGRESS,
+                fmt::format("not a member of a generation of group `{}` right now (joining); "
+                            "poll() and commit again",
+                            config_.group_id),
+                true);
+  }
+  return identity;  // assign() mode: generation -1, an admin commit
+}
+
+bool Consumer::Impl::cooperative(const std::string& protocol) const {
+  auto assignor = makeAssignor(protocol);
+  return assignor && assignor->protocol() == RebalanceProtocol::kCooperative;
+}
+
+OffsetCommitter& Consumer::Impl::committer() {
+  if (!committer_) {
+    committer_ = std::make_unique<OffsetCommitter>(group_rpc_, config_.request_timeout_ms);
+  }
+  return *committer_;
+}
+
+OffsetCommitter::Offsets Consumer::Impl::currentPositions(
+    const std::vector<TopicPartition>& partitions) const {
+  OffsetCommitter::Offsets offsets;
+  for (const auto& tp : partitions) {
+    auto it = assigned_.find(tp);
+    if (it != assigned_.end() && it->second.position) offsets[tp] = *it->second.position;
+  }
+  return offsets;
+}
+
+void Consumer::Impl::noteCommitted(const OffsetCommitter::Offsets& offsets) {
+  for (const auto& [tp, offset] : offsets) {
+    auto it = assigned_.find(tp);
+    if (it != assigned_.end()) it->second.committed = offset;
+  }
+}
+
+void Consumer::Impl::reactToRefusedCommit(const Error& error, int generation) {
+  if (membership_) membership_->onCommitRefused(error.code(), generation, error.what());
+}
+
+void Consumer::Impl::commitSync(const std::optional<OffsetCommitter::Offsets>& offsets,
+                                const std::optional<ConsumerGroupMetadata>& as_of) {
+  if (!hasGroup()) throw noGroup();
+  deliverCommitOutcomes();
+  auto to_commit = offsets ? *offsets : currentPositions(assignment());
+  if (to_commit.empty()) return;
+  for (const auto& [tp, offset] : to_commit) {
+    if (offset < 0) {
+      throw invalidRequest(fmt::format("cannot commit offset {} for {}", offset, tp.toString()));
+    }
+  }
+  if (!as_of) {
+    if (auto error = commitAsMember(to_commit)) throw *error;
+    return;
+  }
+  ConsumerGroupMetadata identity = *as_of;
+  identity.group_id = config_.group_id;
+  auto error = committer().commitSync(identity, to_commit);
+  if (error) {
+    reactToRefusedCommit(*error, identity.generation_id);
+    throw *error;
+  }
+  noteCommitted(to_commit);
+}
+
+void Consumer::Impl::commitAsync(const std::optional<OffsetCommitter::Offsets>& offsets,
+                                 CommitCallback callback) {
+  if (!hasGroup()) throw noGroup();
+  auto to_commit = offsets ? *offsets : currentPositions(assignment());
+  OffsetCommitter::Outcome unsent;
+  unsent.offsets = to_commit;
+  unsent.callback = std::move(callback);
+  if (to_commit.empty()) {
+    committer().completeUnsent(std::move(unsent));
+    return;
+  }
+  ConsumerGroupMetadata identity;
+  try {
+    identity = commitIdentity();
+  } catch (const Error& e) {
+    unsent.error = e;
+    committer().completeUnsent(std::move(unsent));
+    return;
+  }
+  callback = std::move(unsent.callback);
+  committer().commitAsync(identity, to_commit, std::move(callback));
+}
+
+void Consumer::Impl::deliverCommitOutcomes() {
+  if (!committer_) return;
+  for (auto& outcome : committer_->takeCompleted()) {
+    if (outcome.error) {
+      reactToRefusedCommit(*outcome.error, outcome.generation);
+    } else {
+      noteCommitted(outcome.offsets);
+    }
+    if (outcome.callback) {
+      outcome.callback(outcome.offsets, outcome.error ? &*outcome.error : nullptr);
+    } else if (outcome.error) {
+      logWarn("asynchronous commit failed")
+          .kv("group", config_.group_id)
+          .kv("error", outcome.error->what());
+    }
+  }
+}
+
+std::map<TopicPartition, int64_t> Consumer::Impl::committed(
+    const std::vector<TopicPartition>& partitions) {
+  if (!hasGroup()) throw noGroup();
+  rpc::FetchOffsetsRequest request;
+  request.header = cluster_.requestHeader();
+  request.group_id = config_.group_id;
+  std::map<std::string, std::vector<int>> by_topic;
+  for (const auto& tp : partitions) by_topic[tp.topic].push_back(tp.partition);
+  for (auto& [topic, numbers] : by_topic) {
+    rpc::TopicPartitions entry;
+    entry.topic = topic;
+    entry.partitions = numbers;
+    request.partitions.push_back(entry);
+  }
+  auto response = group_rpc_.fetchOffsets(request, cluster_.retryDeadline());
+  if (response.error != rpc::ErrorCode::NONE) {
+    throw Error(response.error, response.error_message);
+  }
+  std::map<TopicPartition, int64_t> result;
+  for (const auto& tp : partitions) result[tp] = -1;
+  for (const auto& offset : response.offsets) {
+    TopicPartition tp{offset.topic, offset.partition};
+    if (result.count(tp)) result[tp] = offset.offset;
+  }
+  return result;
+}
+
+void Consumer::Impl::maybeAutoCommit() {
+  if (!config_.enable_auto_commit || !membership_ || SteadyClock::now() < next_auto_commit_) {
+    return;
+  }
+  next_auto_commit_ =
+      SteadyClock::now() + std::chrono::milliseconds(config_.auto_commit_interval_ms);
+  ConsumerGroupMetadata identity = membership_->identity();
+  if (identity.generation_id < 0) return;
+  OffsetCommitter::Offsets changed;
+  for (const auto& [tp, state] : assigned_) {
+    if (state.position && state.committed != state.position) changed[tp] = *state.position;
+  }
+  if (changed.empty()) return;
+  committer().commitAsync(identity, changed, nullptr);
+}
+
+std::optional<Error> Consumer::Impl::commitAsMember(const OffsetCommitter::Offsets& offsets) {
+  ConsumerGroupMetadata identity = commitIdentity();
+  auto error = committer().commitSync(identity, offsets);
+  if (error && subscribed_ &&
+      (error->code() == rpc::ErrorCode::ILLEGAL_GENERATION ||
+       error->code() == rpc::ErrorCode::REBALANCE_IN_PROGRESS)) {
+    // Our own rejoin may have completed (or be completing) while we committed. Then we
+    // still own these partitions in the new generation (a cooperative assignor never gives
+    // an owned partition to another member in the same rebalance; an eager member owns
+    // nothing while it rejoins), so commit as that generation.
+    membership_->waitUntilNotJoining(SteadyClock::now() +
+                                     std::chrono::milliseconds(config_.session_timeout_ms));
+    ConsumerGroupMetadata now = membership_->identity();
+    if (now.generation_id >= 0 && now.generation_id != identity.generation_id) {
+      identity = now;
+      error = committer().commitSync(identity, offsets);
+    }
+  }
+  if (error) {
+    reactToRefusedCommit(*error, identity.generation_id);
+  } else {
+    noteCommitted(offsets);
+  }
+  return error;
+}
+
+void Consumer::Impl::givePartitionsUp(const std::vector<TopicPartition>& partitions, bool lost) {
+  if (partitions.empty()) return;
+  if (!lost && config_.enable_auto_commit && membership_) {
+    // Commit before giving them up, so their next owner starts where we stopped.
+    auto offsets = currentPositions(partitions);
+    std::optional<Error> error;
+    try {
+      if (!offsets.empty()) error = commitAsMember(offsets);
+    } catch (const Error& e) {
+      error = e;
+    }
+    if (error) {
+      logWarn(
+          "commit of revoked partitions failed; their next owner may consume some "
+          "messages again")
+          .kv("group", config_.group_id)
+          .kv("partitions", listPartitions(partitions))
+          .kv("error", error->what());
+    }
+  }
+  logInfo(lost ? "partitions lost" : "partitions revoked")
+      .kv("group", config_.group_id)
+      .kv("partitions", listPartitions(partitions));
+  struct Forget {
+    Impl* self;
+    const std::vector<TopicPartition>& partitions;
+    ~Forget() {
+      for (const auto& tp : partitions) self->assigned_.erase(tp);
+    }
+  } forget{this, partitions};
+  if (listener_) {
+    if (lost) {
+      listener_->onPartitionsLost(partitions);
+    } else {
+      listener_->onPartitionsRevoked(partitions);
+    }
+  }
+}
+
+void Consumer::Impl::startJoin() {
+  JoinSubscription subscription;
+  subscription.topics = subscription_;
+  if (!cooperative(protocol_)) {
+    // Eager (or first join): give up everything before rejoining.
+    auto owned = assignment();
+    givePartitionsUp(owned, /*lost=*/false);
+    if (!owned.empty()) previously_owned_ = owned;
+  } else {
+    // Cooperative: keep consuming, except topics no longer subscribed.
+    std::vector<TopicPartition> dropped;
+    for (const auto& tp : assignment()) {
+      if (!std::binary_search(subscription_.begin(), subscription_.end(), tp.topic)) {
+        dropped.push_back(tp);
+      }
+    }
+    givePartitionsUp(dropped, /*lost=*/false);
+  }
+  subscription.owned = assignment();
+  subscription.previously_owned = previously_owned_;
+  join_wanted_ = false;
+  membership_->startJoin(std::move(subscription));
+}
+
+void Consumer::Impl::applyJoined(const JoinedGeneration& joined) {
+  const std::set<TopicPartition> target(joined.assignment.begin(), joined.assignment.end());
+  std::vector<TopicPartition> revoked;
+  for (const auto& tp : assignment()) {
+    if (!target.count(tp)) revoked.push_back(tp);
+  }
+  std::vector<TopicPartition> added;
+  for (const auto& tp : target) {
+    if (!assigned_.count(tp)) added.push_back(tp);
+  }
+  protocol_ = joined.protocol;
+  previously_owned_.clear();
+  givePartitionsUp(revoked, /*lost=*/false);
+  // Cooperative: the partitions just revoked go to their new owners in a second
+  // rebalance, which this member starts by rejoining without them.
+  if (!revoked.empty() && cooperative(joined.protocol)) join_wanted_ = true;
+  for (const auto& tp : added) assigned_[tp] = initialState();
+  if (listener_) listener_->onPartitionsAssigned(added);
+}
+
+void Consumer::Impl::driveGroup() {
+  if (auto fatal = membership_->fatal()) {
+    givePartitionsUp(assignment(), /*lost=*/true);
+    throw *fatal;
+  }
+  if (membership_->takeLost()) {
+    givePartitionsUp(assignment(), /*lost=*/true);
+    previously_owned_.clear();
+    protocol_.clear();
+  }
+  if (auto joined = membership_->takeJoined()) applyJoined(*joined);
+  maybeAutoCommit();
+  if (!membership_->joining() && (join_wanted_ || membership_->rejoinNeeded())) startJoin();
+}
+
+// --- fetching -----------------------------------------------------------------------
 
 void Consumer::Impl::resolveResets(SteadyClock::time_point deadline, bool throw_retriable) {
   std::vector<OffsetQuery> queries;
@@ -187,11 +661,64 @@ void Consumer::Impl::resolveResets(SteadyClock::time_point deadline, bool throw_
   if (retriable && throw_retriable) throw *retriable;
 }
 
+void Consumer::Impl::resolveCommitted(SteadyClock::time_point deadline, bool throw_errors) {
+  std::vector<TopicPartition> wanted;
+  for (const auto& [tp, state] : assigned_) {
+    if (state.needs_committed) wanted.push_back(tp);
+  }
+  if (wanted.empty()) return;
+  rpc::FetchOffsetsRequest request;
+  request.header = cluster_.requestHeader();
+  request.group_id = config_.group_id;
+  std::map<std::string, std::vector<int>> by_topic;
+  for (const auto& tp : wanted) by_topic[tp.topic].push_back(tp.partition);
+  for (auto& [topic, numbers] : by_topic) {
+    rpc::TopicPartitions entry;
+    entry.topic = topic;
+    entry.partitions = numbers;
+    request.partitions.push_back(entry);
+  }
+  rpc::FetchOffsetsResponse response;
+  try {
+    response = group_rpc_.fetchOffsets(request, deadline);
+    if (response.error != rpc::ErrorCode::NONE) {
+      throw Error(response.error, response.error_message);
+    }
+  } catch (const Error& e) {
+    if (throw_errors || !e.retriable()) throw;
+    logDebug("reading committed offsets failed; will retry").kv("error", e.what());
+    return;
+  }
+  std::map<TopicPartition, int64_t> found;
+  for (const auto& offset : response.offsets) {
+    found[TopicPartition{offset.topic, offset.partition}] = offset.offset;
+  }
+  for (const auto& tp : wanted) {
+    PartitionState& state = assigned_.at(tp);
+    state.needs_committed = false;
+    auto it = found.find(tp);
+    if (it != found.end() && it->second >= 0) {
+      state.position = it->second;
+      state.committed = it->second;
+    } else if (auto spec = resetSpec()) {
+      state.pending_reset = *spec;
+    }
+  }
+}
+
+bool Consumer::Impl::anyFetchable() const {
+  for (const auto& [tp, state] : assigned_) {
+    if (!state.paused && !state.needs_committed) return true;
+  }
+  return false;
+}
+
 bool Consumer::Impl::fetchOnce(SteadyClock::time_point deadline, std::vector<ConsumedMessage>* out,
                                bool* had_retriable_errors) {
   rpc::FetchRequest request;
   request.header = cluster_.requestHeader();
   for (const auto& [tp, state] : assigned_) {
+    if (state.paused || state.needs_committed) continue;
     if (!state.position) {
       if (!state.pending_reset && !resetSpec()) throw noPosition(tp);
       continue;  // its reset failed retriably; tried again next round
@@ -283,14 +810,45 @@ bool Consumer::Impl::fetchOnce(SteadyClock::time_point deadline, std::vector<Con
 }
 
 std::vector<ConsumedMessage> Consumer::Impl::poll(std::chrono::milliseconds timeout) {
-  if (assigned_.empty()) throw invalidRequest("poll() with nothing assigned; call assign() first");
+  if (closed_) throw Error(rpc::ErrorCode::SHUTTING_DOWN, "the consumer is closed", false);
+  if (!subscribed_ && assigned_.empty()) {
+    throw invalidRequest("poll() with nothing assigned; call assign() or subscribe() first");
+  }
   const auto deadline = SteadyClock::now() + std::max(timeout, std::chrono::milliseconds(0));
+  if (membership_) membership_->notePoll();
+  deliverCommitOutcomes();
   std::vector<ConsumedMessage> messages;
   for (int round = 0;; ++round) {
     const auto started = SteadyClock::now();
+    if (subscribed_) driveGroup();
+    resolveCommitted(deadline, /*throw_errors=*/false);
     resolveResets(deadline, /*throw_retriable=*/false);
+    // A group member fetches in slices so that it notices rebalances and applies their
+    // results soon (quickly while a join is in flight: others may wait for this member).
+    auto fetch_deadline = deadline;
+    if (subscribed_) {
+      auto slice = std::chrono::milliseconds(
+          membership_->joining() ? 100 : std::min<int64_t>(config_.heartbeat_interval_ms, 500));
+      fetch_deadline = std::min(deadline, started + slice);
+    }
+    if (!anyFetchable()) {
+      if (SteadyClock::now() >= deadline) return messages;
+      if (subscribed_) {
+        membership_->waitForEvent(fetch_deadline);
+      } else {
+        std::this_thread::sleep_for(std::min<SteadyClock::duration>(
+            std::chrono::milliseconds(config_.retry_backoff_ms), deadline - SteadyClock::now()));
+      }
+      continue;
+    }
     bool had_retriable_errors = false;
-    bool settled = fetchOnce(deadline, &messages, &had_retriable_errors);
+    bool settled = fetchOnce(fetch_deadline, &messages, &had_retriable_errors);
+    if (subscribed_ && membership_->partitionsGone()) {
+      // The member was removed while the fetch ran: these partitions may belong to
+      // others already. Drop the batch; driveGroup() gives them up next round.
+      messages.clear();
+      continue;
+    }
     if (!messages.empty() || SteadyClock::now() >= deadline) return messages;
     // Go round again: after a reset at once; after retriable partition errors with a
     // backoff; when the broker answered at once with nothing (it should have waited) after a
@@ -305,10 +863,65 @@ std::vector<ConsumedMessage> Consumer::Impl::poll(std::chrono::milliseconds time
   }
 }
 
+void Consumer::Impl::close() {
+  if (closed_) return;
+  closed_ = true;
+  if (membership_) {
+    const bool was_joining = membership_->joining();
+    try {
+      // With auto-commit this commits the positions first.
+      givePartitionsUp(assignment(), /*lost=*/membership_->fatal().has_value());
+    } catch (const std::exception& e) {
+      logWarn("giving up partitions at close failed").kv("error", e.what());
+    }
+    // A static member stays in the group so that a restart within the session timeout
+    // takes its place back without a rebalance; but a join in flight is abandoned.
+    membership_->stop(/*leave=*/config_.group_instance_id.empty() || was_joining);
+  }
+  if (committer_) {
+    committer_->drain();
+    try {
+      deliverCommitOutcomes();
+    } catch (const std::exception& e) {
+      logWarn("commit callback failed at close").kv("error", e.what());
+    }
+  }
+  membership_.reset();
+  committer_.reset();
+  cluster_.close();
+}
+
+// --- the public API -------------------------------------------------------------------
+
 Consumer::Consumer(ConsumerConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
 Consumer::~Consumer() = default;
 void Consumer::assign(const std::vector<TopicPartition>& partitions) { impl_->assign(partitions); }
 std::vector<TopicPartition> Consumer::assignment() const { return impl_->assignment(); }
+void Consumer::subscribe(const std::vector<std::string>& topics, RebalanceListener* listener) {
+  impl_->subscribe(topics, listener);
+}
+std::vector<std::string> Consumer::subscription() const { return impl_->subscription(); }
+void Consumer::unsubscribe() { impl_->unsubscribe(); }
+ConsumerGroupMetadata Consumer::groupMetadata() const { return impl_->groupMetadata(); }
+void Consumer::commitSync() { impl_->commitSync(std::nullopt, std::nullopt); }
+void Consumer::commitSync(const std::map<TopicPartition, int64_t>& offsets) {
+  impl_->commitSync(offsets, std::nullopt);
+}
+void Consumer::commitSync(const std::map<TopicPartition, int64_t>& offsets,
+                          const ConsumerGroupMetadata& as_of) {
+  impl_->commitSync(offsets, as_of);
+}
+void Consumer::commitAsync(CommitCallback callback) {
+  impl_->commitAsync(std::nullopt, std::move(callback));
+}
+void Consumer::commitAsync(const std::map<TopicPartition, int64_t>& offsets,
+                           CommitCallback callback) {
+  impl_->commitAsync(offsets, std::move(callback));
+}
+std::map<TopicPartition, int64_t> Consumer::committed(
+    const std::vector<TopicPartition>& partitions) {
+  return impl_->committed(partitions);
+}
 void Consumer::seek(const TopicPartition& tp, int64_t offset) { impl_->seek(tp, offset); }
 void Consumer::seekToBeginning(const std::vector<TopicPartition>& partitions) {
   impl_->seekTo(partitions, OffsetSpec::kEarliest);
@@ -316,6 +929,13 @@ void Consumer::seekToBeginning(const std::vector<TopicPartition>& partitions) {
 void Consumer::seekToEnd(const std::vector<TopicPartition>& partitions) {
   impl_->seekTo(partitions, OffsetSpec::kLatest);
 }
+void Consumer::pause(const std::vector<TopicPartition>& partitions) {
+  impl_->setPaused(partitions, true);
+}
+void Consumer::resume(const std::vector<TopicPartition>& partitions) {
+  impl_->setPaused(partitions, false);
+}
+std::vector<TopicPartition> Consumer::paused() const { return impl_->paused(); }
 std::vector<ConsumedMessage> Consumer::poll(std::chrono::milliseconds timeout) {
   return impl_->poll(timeout);
 }

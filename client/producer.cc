@@ -7,6 +7,7 @@
 
 #include "client/cluster.h"
 #include "client/error.h"
+#include "client/producer_identity.h"
 #include "client/record_accumulator.h"
 #include "client/sender.h"
 #include "common/clock.h"
@@ -36,6 +37,9 @@ void validateProducerConfig(const ProducerConfig& config) {
   require(config.delivery_timeout_ms > 0, "delivery_timeout_ms must be > 0");
   require(config.max_in_flight_requests >= 1 && config.max_in_flight_requests <= 64,
           "max_in_flight_requests must be 1..64");
+  require(config.producer_name.empty() || config.enable_idempotence,
+          "producer_name needs enable_idempotence");
+  require(config.producer_name.size() <= 255, "producer_name must be at most 255 characters");
 }
 
 AccumulatorLimits limitsOf(const ProducerConfig& config) {
@@ -62,7 +66,10 @@ class Producer::Impl {
       : config_((validateProducerConfig(config), std::move(config))),
         cluster_(config_),
         accumulator_(limitsOf(config_)),
-        sender_(config_, cluster_, accumulator_, partitioner_) {
+        idempotence_(config_.enable_idempotence
+                         ? std::make_unique<IdempotenceState>(cluster_, config_.producer_name)
+                         : nullptr),
+        sender_(config_, cluster_, accumulator_, partitioner_, idempotence_.get()) {
     sender_.start();
   }
 
@@ -123,6 +130,7 @@ class Producer::Impl {
   Cluster cluster_;
   RecordAccumulator accumulator_;
   Partitioner partitioner_;
+  std::unique_ptr<IdempotenceState> idempotence_;  // null unless enable_idempotence
   Sender sender_;
   std::atomic<bool> closing_{false};
   std::mutex close_mutex_;
@@ -133,6 +141,12 @@ uint64_t Producer::Impl::enqueue(ProducerRecord record, Callback callback) {
   if (closing_) {
     throw Error(rpc::ErrorCode::SHUTTING_DOWN, "the producer is closed; the message was not sent",
                 false);
+  }
+  if (idempotence_) {
+    if (auto fenced = idempotence_->fencedMessage()) {
+      throw Error(rpc::ErrorCode::PRODUCER_FENCED,
+                  fmt::format("{}; the message was not sent", *fenced), false);
+    }
   }
   const auto deadline = SteadyClock::now() + std::chrono::milliseconds(config_.max_block_ms);
   if (auto problem = topicNameProblem(record.topic)) {

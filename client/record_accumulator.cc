@@ -62,7 +62,9 @@ uint64_t RecordAccumulator::append(const TopicPartition& partition, PendingRecor
 }
 
 bool RecordAccumulator::isReady(const PartitionQueue& queue, SteadyClock::time_point now) const {
-  if (queue.out || queue.records.empty() || queue.retry_at > now) return false;
+  if (queue.out || queue.retry_at > now) return false;
+  if (queue.sealed) return true;
+  if (queue.records.empty()) return false;
   return closed_ || queue.records.size() >= limits_.batch_messages ||
          queue.bytes >= limits_.batch_bytes ||
          queue.records.front().sequence <= expedite_through_ ||
@@ -73,8 +75,10 @@ SteadyClock::time_point RecordAccumulator::nextReadyTime(SteadyClock::time_point
   auto next = SteadyClock::time_point::max();
   for (const auto& entry : queues_) {
     const PartitionQueue& queue = entry.second;
-    if (queue.out || queue.records.empty()) continue;
-    auto at = std::max(queue.retry_at, queue.records.front().created + limits_.linger);
+    if (queue.out || (queue.records.empty() && !queue.sealed)) continue;
+    auto at = queue.sealed
+                  ? queue.retry_at
+                  : std::max(queue.retry_at, queue.records.front().created + limits_.linger);
     if (at > now) next = std::min(next, at);
   }
   return next;
@@ -98,7 +102,15 @@ std::vector<ProducerBatch> RecordAccumulator::takeReady(SteadyClock::time_point 
   auto it = start;
   do {
     PartitionQueue& queue = it->second;
-    if (isReady(queue, now)) {
+    if (isReady(queue, now) && queue.sealed) {
+      if (!batches.empty() && total_bytes + queue.sealed->bytes > max_bytes) break;
+      total_bytes += queue.sealed->bytes;
+      batches.push_back(std::move(*queue.sealed));
+      queue.sealed.reset();
+      queue.out = true;
+      cursor_ = it->first;
+      if (batches.size() >= max_batches) break;
+    } else if (isReady(queue, now)) {
       size_t count = 0;
       size_t bytes = 0;
       for (const auto& record : queue.records) {
@@ -180,10 +192,14 @@ void RecordAccumulator::requeue(ProducerBatch batch, SteadyClock::time_point ret
   {
     std::lock_guard<std::mutex> lock(mutex_);
     PartitionQueue& queue = queues_[batch.partition];
-    for (auto it = batch.records.rbegin(); it != batch.records.rend(); ++it) {
-      queue.records.push_front(std::move(*it));
+    if (batch.stamp) {
+      queue.sealed = std::move(batch);
+    } else {
+      for (auto it = batch.records.rbegin(); it != batch.records.rend(); ++it) {
+        queue.records.push_front(std::move(*it));
+      }
+      queue.bytes += batch.bytes;
     }
-    queue.bytes += batch.bytes;
     queue.out = false;
     queue.retry_at = retry_at;
   }

@@ -7,6 +7,8 @@
 //
 // Ordering: at most one batch per partition is out at a time; a batch handed back for a
 // retry goes to the head of its partition and is taken before anything appended later.
+// A batch sent by an idempotent producer (stamped) comes back exactly as it was: the same
+// records, so the broker recognises the retry by its sequence.
 //
 // Pure logic (no I/O, no threads of its own); thread-safe.
 #pragma once
@@ -17,6 +19,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -37,11 +40,24 @@ struct PendingRecord {
   Producer::Callback callback;
 };
 
+// The idempotent producer's identity and sequence a batch was sent with. Set at the first
+// send and kept for every retry.
+struct BatchStamp {
+  int64_t producer_id = 0;
+  int16_t epoch = 0;
+  int32_t base_sequence = 0;  // sequence of the batch's first record
+  uint64_t generation = 0;    // which identity of the producer (IdempotenceState) issued it
+};
+
 // Records of one partition taken together; sent as one PartitionBatch.
 struct ProducerBatch {
   TopicPartition partition;
   std::vector<PendingRecord> records;
   size_t bytes = 0;
+  std::optional<BatchStamp> stamp;  // idempotent producer only
+  // An attempt may have been stored although no success came back (the reply was lost, or
+  // the broker answered with a retriable error that a failed COMMIT can cause).
+  bool maybe_written = false;
 };
 
 struct AccumulatorLimits {
@@ -86,7 +102,8 @@ class RecordAccumulator {
   // records as complete.
   void finish(const ProducerBatch& batch);
   // The batch will be tried again: its records go back to the head of their partition,
-  // which stays quiet until `retry_at`. The records keep their buffer space.
+  // which stays quiet until `retry_at`. The records keep their buffer space. A stamped
+  // batch is kept whole and is the partition's next batch as it is (nothing joins it).
   void requeue(ProducerBatch batch, SteadyClock::time_point retry_at);
 
   // Records with sequence <= `sequence` are ready without waiting for linger.
@@ -105,8 +122,9 @@ class RecordAccumulator {
   struct PartitionQueue {
     std::deque<PendingRecord> records;
     size_t bytes = 0;
-    bool out = false;                    // a batch of this partition is being sent
-    SteadyClock::time_point retry_at{};  // quiet until then (retry backoff)
+    bool out = false;                     // a batch of this partition is being sent
+    std::optional<ProducerBatch> sealed;  // a stamped batch waiting for its retry
+    SteadyClock::time_point retry_at{};   // quiet until then (retry backoff)
   };
 
   bool isFull(size_t bytes) const;

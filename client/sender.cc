@@ -38,8 +38,12 @@ std::string rangeProblem(const TopicPartition& tp, int partition_count) {
 bool onSenderThread() { return t_on_sender_thread; }
 
 Sender::Sender(const ProducerConfig& config, Cluster& cluster, RecordAccumulator& accumulator,
-               Partitioner& partitioner)
-    : config_(config), cluster_(cluster), accumulator_(accumulator), partitioner_(partitioner) {}
+               Partitioner& partitioner, IdempotenceState* idempotence)
+    : config_(config),
+      cluster_(cluster),
+      accumulator_(accumulator),
+      partitioner_(partitioner),
+      idempotence_(idempotence) {}
 
 Sender::~Sender() { join(); }
 
@@ -71,7 +75,34 @@ void Sender::run() {
   }
 }
 
+std::vector<ProducerBatch> Sender::stampAll(std::vector<ProducerBatch> batches) {
+  std::vector<ProducerBatch> stamped;
+  stamped.reserve(batches.size());
+  for (auto& batch : batches) {
+    if (auto fenced = idempotence_->fencedMessage()) {
+      fail(batch, Error(rpc::ErrorCode::PRODUCER_FENCED, *fenced, false));
+      continue;
+    }
+    try {
+      idempotence_->stamp(batch);
+    } catch (const Error& e) {
+      if (e.code() == rpc::ErrorCode::PRODUCER_FENCED) {
+        fail(batch, e);
+      } else {
+        retryOrFail(std::move(batch), e);  // initProducer failed; the batch is unstamped
+      }
+      continue;
+    }
+    stamped.push_back(std::move(batch));
+  }
+  return stamped;
+}
+
 void Sender::send(std::vector<ProducerBatch> batches) {
+  if (idempotence_) {
+    batches = stampAll(std::move(batches));
+    if (batches.empty()) return;
+  }
   rpc::ProduceRequest request;
   request.header = cluster_.requestHeader();
   request.batches.resize(batches.size());
@@ -79,6 +110,11 @@ void Sender::send(std::vector<ProducerBatch> batches) {
     rpc::PartitionBatch& out = request.batches[i];
     out.topic = batches[i].partition.topic;
     out.partition = batches[i].partition.partition;
+    if (const auto& stamp = batches[i].stamp) {
+      out.__set_producer_id(stamp->producer_id);
+      out.__set_producer_epoch(stamp->epoch);
+      out.__set_base_sequence(stamp->base_sequence);
+    }
     out.messages.reserve(batches[i].records.size());
     // Moved into the request and back afterwards: no copy of the payloads.
     for (auto& record : batches[i].records) out.messages.push_back(std::move(record.message));
@@ -100,6 +136,12 @@ void Sender::send(std::vector<ProducerBatch> batches) {
     connection->call([&](rpc::BrokerClient& client) { client.produce(response, request); });
   } catch (const Error& e) {
     restore();
+    // Only a request that reached the broker can have been stored: a reply that never came
+    // (the broker refuses a whole request before appending anything).
+    auto* transport = dynamic_cast<const TransportError*>(&e);
+    if (transport && transport->requestSent()) {
+      for (auto& batch : batches) batch.maybe_written = true;
+    }
     bool broker_failed = broker && isBrokerFailure(e);
     if (broker_failed) cluster_.reportFailure(*broker);
     // Another broker can take the batches at once; otherwise they back off.
@@ -108,6 +150,7 @@ void Sender::send(std::vector<ProducerBatch> batches) {
     return;
   } catch (const std::exception& e) {
     restore();
+    for (auto& batch : batches) batch.maybe_written = true;
     Error error(rpc::ErrorCode::UNKNOWN, fmt::format("produce failed: {}", e.what()), true);
     for (auto& batch : batches) retryOrFail(std::move(batch), error);
     return;
@@ -136,12 +179,54 @@ void Sender::send(std::vector<ProducerBatch> batches) {
     }
     Error error = partitionError(result.topic, result.partition, result.error, result.error_message,
                                  result.retriable);
+    if (batch.stamp && handleIdempotenceRefusal(batch, result, error)) continue;
     if (result.error == rpc::ErrorCode::UNKNOWN_TOPIC ||
         result.error == rpc::ErrorCode::UNKNOWN_PARTITION) {
       handleUnknownPartition(std::move(batch), error);
     } else {
       retryOrFail(std::move(batch), error);
     }
+  }
+}
+
+bool Sender::handleIdempotenceRefusal(ProducerBatch& batch,
+                                      const rpc::PartitionProduceResult& result,
+                                      const Error& error) {
+  const bool stale = idempotence_->stale(batch);
+  switch (result.error) {
+    case rpc::ErrorCode::PRODUCER_FENCED:
+    case rpc::ErrorCode::UNKNOWN_PRODUCER_ID:
+      if (result.error == rpc::ErrorCode::PRODUCER_FENCED && !stale) {
+        // A newer instance of this named producer exists: this one must stop.
+        idempotence_->fence(error.what());
+        fail(batch, Error(rpc::ErrorCode::PRODUCER_FENCED, error.what(), false));
+        return true;
+      }
+      // Our identity was renewed (or the broker no longer knows it): a fresh stamp is safe
+      // only if no attempt under the old one may have been stored.
+      idempotence_->renewAfter(batch);
+      if (batch.maybe_written) {
+        fail(batch, Error(rpc::ErrorCode::UNKNOWN,
+                          fmt::format("{}; an earlier attempt may have been stored, so the "
+                                      "outcome is unknown",
+                                      error.what()),
+                          true));
+      } else {
+        batch.stamp.reset();
+        retryOrFail(std::move(batch), Error(error.code(), error.what(), true), true);
+      }
+      return true;
+    case rpc::ErrorCode::OUT_OF_ORDER_SEQUENCE:
+      idempotence_->renewAfter(batch);
+      fail(batch,
+           Error(rpc::ErrorCode::OUT_OF_ORDER_SEQUENCE,
+                 fmt::format("{} (the idempotent producer starts a new sequence)", error.what()),
+                 false));
+      return true;
+    default:
+      // A retriable refusal may come from a COMMIT whose outcome the broker did not learn.
+      if (error.retriable()) batch.maybe_written = true;
+      return false;
   }
 }
 
@@ -225,6 +310,13 @@ void Sender::retryOrFail(ProducerBatch batch, const Error& error, bool without_b
 }
 
 void Sender::fail(ProducerBatch& batch, const Error& error) {
+  if (idempotence_ && batch.stamp && error.code() != rpc::ErrorCode::PRODUCER_FENCED) {
+    if (batch.maybe_written) {
+      idempotence_->renewAfter(batch);  // the partition's sequence is unknown now
+    } else {
+      idempotence_->release(batch);  // never stored: the next batch takes its sequences
+    }
+  }
   logDebug("produce failed")
       .kv("partition", batch.partition.toString())
       .kv("messages", static_cast<uint64_t>(batch.records.size()))

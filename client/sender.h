@@ -9,12 +9,25 @@
 // - UNKNOWN_TOPIC / UNKNOWN_PARTITION: topic metadata is refreshed once; the batch is
 //   retried if the partition exists after all, else it fails;
 // - anything else: the records' callbacks get the Error.
+//
+// With idempotence (an IdempotenceState), every batch is stamped with the producer id,
+// epoch and sequence before its first send and keeps that stamp for every retry, so the
+// broker writes it once. Refusals of the idempotent producer:
+// - PRODUCER_FENCED by a newer instance: the batch fails, and so does every later one;
+// - PRODUCER_FENCED / UNKNOWN_PRODUCER_ID for a batch stamped under an identity this
+//   producer has since renewed: sent again with a fresh stamp if no attempt may have been
+//   stored, else failed with an "outcome unknown" error;
+// - OUT_OF_ORDER_SEQUENCE: the batch fails; the identity is renewed.
+// A stamped batch that fails although an attempt may have been stored renews the identity
+// (its partition's sequence is unknown); one that surely was not stored frees its
+// sequences for the partition's next batch.
 #pragma once
 
 #include <thread>
 #include <vector>
 
 #include "client/cluster.h"
+#include "client/producer_identity.h"
 #include "client/record_accumulator.h"
 #include "mq/client.h"
 #include "mq/partitioner.h"
@@ -30,8 +43,9 @@ bool onSenderThread();
 
 class Sender {
  public:
+  // `idempotence` null: not idempotent.
   Sender(const ProducerConfig& config, Cluster& cluster, RecordAccumulator& accumulator,
-         Partitioner& partitioner);
+         Partitioner& partitioner, IdempotenceState* idempotence);
   ~Sender();
   Sender(const Sender&) = delete;
   Sender& operator=(const Sender&) = delete;
@@ -44,6 +58,11 @@ class Sender {
  private:
   void run();
   void send(std::vector<ProducerBatch> batches);
+  // Stamps the batches (idempotence); the ones that cannot be sent are failed or requeued.
+  std::vector<ProducerBatch> stampAll(std::vector<ProducerBatch> batches);
+  // Handles an idempotent producer's refusal of `batch`; false when `error` is none.
+  bool handleIdempotenceRefusal(ProducerBatch& batch, const rpc::PartitionProduceResult& result,
+                                const Error& error);
   void acknowledge(ProducerBatch& batch, const rpc::PartitionProduceResult& result);
   void handleUnknownPartition(ProducerBatch batch, const Error& error);
   // Requeues the batch after a backoff (none with without_backoff), or fails it when the
@@ -55,6 +74,7 @@ class Sender {
   Cluster& cluster_;
   RecordAccumulator& accumulator_;
   Partitioner& partitioner_;
+  IdempotenceState* idempotence_;
   std::vector<std::thread> threads_;
 };
 

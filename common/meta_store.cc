@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <limits>
 
 #include "common/clock.h"
@@ -42,8 +43,9 @@ Topology MetaStore::loadTopology() {
     if (rows->next()) topology.version = rows->getInt64(1);
   }
   {
-    auto rows = run(db->prepare(
-        "SELECT id, name, host, port, database_name, user, password, created_ms FROM datanodes"));
+    auto rows = run(
+        db->prepare("SELECT id, name, host, port, database_name, user, password, created_ms, state "
+                    "FROM datanodes"));
     while (rows->next()) {
       DatanodeRecord node;
       node.id = rows->getInt(1);
@@ -54,13 +56,15 @@ Topology MetaStore::loadTopology() {
       node.target.user = rows->getString(6);
       node.target.password = rows->getString(7);
       node.created_ms = rows->getInt64(8);
+      node.state = rows->getString(9);
       topology.datanodes[node.id] = node;
     }
   }
   std::map<int64_t, std::string> names_by_id;
   {
     auto rows = run(db->prepare(
-        "SELECT id, name, retention_ms, owner_team, description, created_ms FROM topics"));
+        "SELECT id, name, retention_ms, owner_team, description, created_ms, retention_bytes, "
+        "retention_messages FROM topics"));
     while (rows->next()) {
       TopicRecord topic;
       topic.id = rows->getInt64(1);
@@ -69,13 +73,16 @@ Topology MetaStore::loadTopology() {
       topic.owner_team = rows->getString(4);
       topic.description = rows->getString(5);
       topic.created_ms = rows->getInt64(6);
+      topic.retention_bytes = rows->getInt64(7);
+      topic.retention_messages = rows->getInt64(8);
       names_by_id[topic.id] = topic.name;
       topology.topics[topic.name] = std::move(topic);
     }
   }
   {
     auto rows = run(
-        db->prepare("SELECT topic_id, partition_no, datanode_id, table_name, writable, created_ms "
+        db->prepare("SELECT topic_id, partition_no, datanode_id, table_name, writable, created_ms, "
+                    "state, replaced_by, final_offset, state_changed_ms "
                     "FROM partitions ORDER BY topic_id, partition_no"));
     while (rows->next()) {
       PartitionRecord partition;
@@ -85,6 +92,10 @@ Topology MetaStore::loadTopology() {
       partition.table_name = rows->getString(4);
       partition.writable = rows->getBoolean(5);
       partition.created_ms = rows->getInt64(6);
+      partition.state = rows->getString(7);
+      partition.replaced_by = rows->isNull(8) ? -1 : rows->getInt(8);
+      partition.final_offset = rows->isNull(9) ? -1 : rows->getInt64(9);
+      partition.state_changed_ms = rows->getInt64(10);
       auto name = names_by_id.find(partition.topic_id);
       if (name == names_by_id.end()) continue;  // topic deleted between reads
       topology.topics[name->second].partitions.push_back(partition);
@@ -326,6 +337,307 @@ std::optional<int16_t> MetaStore::producerEpoch(int64_t producer_id) {
   auto rows = run(select);
   if (!rows->next()) return std::nullopt;
   return static_cast<int16_t>(rows->getInt(1));
+}
+
+bool MetaStore::updateRetention(int64_t topic_id, std::optional<int64_t> retention_ms,
+                                std::optional<int64_t> retention_bytes,
+                                std::optional<int64_t> retention_messages) {
+  auto db = pool_.acquire();
+  DbTransaction transaction(db);
+  // COALESCE keeps a column when its parameter is NULL (not given).
+  auto& update = db->prepare(
+      "UPDATE topics SET retention_ms = COALESCE(?, retention_ms), "
+      "retention_bytes = COALESCE(?, retention_bytes), "
+      "retention_messages = COALESCE(?, retention_messages) WHERE id = ?");
+  auto bind = [&](int index, const std::optional<int64_t>& value) {
+    if (value) {
+      update.setInt64(index, *value);
+    } else {
+      update.setNull(index, sql::DataType::BIGINT);
+    }
+  };
+  bind(1, retention_ms);
+  bind(2, retention_bytes);
+  bind(3, retention_messages);
+  update.setInt64(4, topic_id);
+  update.executeUpdate();
+  auto& exists = db->prepare("SELECT 1 FROM topics WHERE id = ?");
+  exists.setInt64(1, topic_id);
+  if (!run(exists)->next()) return false;
+  bumpTopologyVersion(*db);
+  transaction.commit();
+  return true;
+}
+
+std::map<int, int> MetaStore::placementCounts() {
+  auto db = pool_.acquire();
+  std::map<int, int> counts;
+  // Retired partitions hold no data once their table is dropped: they do not count.
+  auto rows =
+      run(db->prepare("SELECT d.id, COUNT(p.topic_id) FROM datanodes d "
+                      "LEFT JOIN partitions p ON p.datanode_id = d.id AND p.state <> 'retired' "
+                      "WHERE d.state = 'active' GROUP BY d.id"));
+  while (rows->next()) counts[rows->getInt(1)] = rows->getInt(2);
+  return counts;
+}
+
+bool MetaStore::changePartitionState(int64_t topic_id, int partition,
+                                     const std::vector<std::string>& from, const std::string& to,
+                                     std::optional<int> replaced_by) {
+  auto db = pool_.acquire();
+  DbTransaction transaction(db);
+  auto& select = db->prepare(
+      "SELECT state FROM partitions WHERE topic_id = ? AND partition_no = ? FOR UPDATE");
+  select.setInt64(1, topic_id);
+  select.setInt(2, partition);
+  auto rows = run(select);
+  if (!rows->next()) return false;
+  const std::string state = rows->getString(1);
+  if (std::find(from.begin(), from.end(), state) == from.end()) return false;
+  auto& update = db->prepare(
+      "UPDATE partitions SET state = ?, writable = ?, state_changed_ms = ?, "
+      "replaced_by = COALESCE(?, replaced_by) WHERE topic_id = ? AND partition_no = ?");
+  update.setString(1, to);
+  update.setBoolean(2, to == "active");
+  update.setInt64(3, nowMs());
+  if (replaced_by) {
+    update.setInt(4, *replaced_by);
+  } else {
+    update.setNull(4, sql::DataType::INTEGER);
+  }
+  update.setInt64(5, topic_id);
+  update.setInt(6, partition);
+  update.executeUpdate();
+  bumpTopologyVersion(*db);
+  transaction.commit();
+  return true;
+}
+
+bool MetaStore::retirePartition(const std::string& topic, const PartitionRecord& partition,
+                                int64_t final_offset, int64_t drop_after_ms) {
+  auto db = pool_.acquire();
+  DbTransaction transaction(db);
+  const int64_t now = nowMs();
+  auto& update = db->prepare(
+      "UPDATE partitions SET state = 'retired', writable = 0, final_offset = ?, "
+      "state_changed_ms = ? WHERE topic_id = ? AND partition_no = ? AND state = 'read_only'");
+  update.setInt64(1, final_offset);
+  update.setInt64(2, now);
+  update.setInt64(3, partition.topic_id);
+  update.setInt(4, partition.partition);
+  if (update.executeUpdate() == 0) return false;
+  auto& schedule = db->prepare(
+      "INSERT IGNORE INTO table_drops (datanode_id, table_name, topic, partition_no, reason, "
+      "requested_ms, drop_after_ms) VALUES (?, ?, ?, ?, 'retired', ?, ?)");
+  schedule.setInt(1, partition.datanode_id);
+  schedule.setString(2, partition.table_name);
+  schedule.setString(3, topic);
+  schedule.setInt(4, partition.partition);
+  schedule.setInt64(5, now);
+  schedule.setInt64(6, drop_after_ms);
+  schedule.execute();
+  bumpTopologyVersion(*db);
+  transaction.commit();
+  return true;
+}
+
+std::vector<std::string> MetaStore::deleteTopicDeferred(const TopicRecord& topic,
+                                                        int64_t drop_after_ms) {
+  auto db = pool_.acquire();
+  DbTransaction transaction(db);
+  const int64_t now = nowMs();
+  // Retired partitions already have a drop scheduled (or done): INSERT IGNORE keeps it.
+  auto& schedule = db->prepare(
+      "INSERT IGNORE INTO table_drops (datanode_id, table_name, topic, partition_no, reason, "
+      "requested_ms, drop_after_ms) VALUES (?, ?, ?, ?, 'topic_deleted', ?, ?)");
+  for (const auto& partition : topic.partitions) {
+    schedule.setInt(1, partition.datanode_id);
+    schedule.setString(2, partition.table_name);
+    schedule.setString(3, topic.name);
+    schedule.setInt(4, partition.partition);
+    schedule.setInt64(5, now);
+    schedule.setInt64(6, drop_after_ms);
+    schedule.execute();
+  }
+  std::vector<std::string> groups;
+  auto& select = db->prepare(
+      "SELECT DISTINCT group_id FROM committed_offsets WHERE topic = ? ORDER BY group_id");
+  select.setString(1, topic.name);
+  auto rows = run(select);
+  while (rows->next()) groups.push_back(rows->getString(1));
+  auto& offsets = db->prepare("DELETE FROM committed_offsets WHERE topic = ?");
+  offsets.setString(1, topic.name);
+  offsets.execute();
+  auto& partitions = db->prepare("DELETE FROM partitions WHERE topic_id = ?");
+  partitions.setInt64(1, topic.id);
+  partitions.execute();
+  auto& remove = db->prepare("DELETE FROM topics WHERE id = ?");
+  remove.setInt64(1, topic.id);
+  remove.execute();
+  bumpTopologyVersion(*db);
+  transaction.commit();
+  return groups;
+}
+
+namespace {
+
+constexpr const char* kTableDropColumns =
+    "datanode_id, table_name, topic, partition_no, reason, requested_ms, drop_after_ms, "
+    "dropped_ms";
+
+TableDropRecord readTableDrop(sql::ResultSet& rows) {
+  TableDropRecord drop;
+  drop.datanode_id = rows.getInt(1);
+  drop.table_name = rows.getString(2);
+  drop.topic = rows.getString(3);
+  drop.partition = rows.getInt(4);
+  drop.reason = rows.getString(5);
+  drop.requested_ms = rows.getInt64(6);
+  drop.drop_after_ms = rows.getInt64(7);
+  drop.dropped_ms = rows.isNull(8) ? 0 : rows.getInt64(8);
+  return drop;
+}
+
+}  // namespace
+
+std::vector<TableDropRecord> MetaStore::pendingTableDrops() {
+  auto db = pool_.acquire();
+  auto rows = run(db->prepare(
+      fmt::format("SELECT {} FROM table_drops WHERE dropped_ms IS NULL ORDER BY drop_after_ms",
+                  kTableDropColumns)));
+  std::vector<TableDropRecord> drops;
+  while (rows->next()) drops.push_back(readTableDrop(*rows));
+  return drops;
+}
+
+std::optional<TableDropRecord> MetaStore::tableDrop(int datanode_id, const std::string& table) {
+  auto db = pool_.acquire();
+  auto& select = db->prepare(fmt::format(
+      "SELECT {} FROM table_drops WHERE datanode_id = ? AND table_name = ?", kTableDropColumns));
+  select.setInt(1, datanode_id);
+  select.setString(2, table);
+  auto rows = run(select);
+  if (!rows->next()) return std::nullopt;
+  return readTableDrop(*rows);
+}
+
+void MetaStore::markTableDropped(int datanode_id, const std::string& table) {
+  auto db = pool_.acquire();
+  auto& update =
+      db->prepare("UPDATE table_drops SET dropped_ms = ? WHERE datanode_id = ? AND table_name = ?");
+  update.setInt64(1, nowMs());
+  update.setInt(2, datanode_id);
+  update.setString(3, table);
+  update.execute();
+}
+
+bool MetaStore::setDatanodeState(int datanode_id, const std::string& state) {
+  auto db = pool_.acquire();
+  DbTransaction transaction(db);
+  auto& update = db->prepare("UPDATE datanodes SET state = ? WHERE id = ?");
+  update.setString(1, state);
+  update.setInt(2, datanode_id);
+  update.executeUpdate();
+  auto& exists = db->prepare("SELECT 1 FROM datanodes WHERE id = ?");
+  exists.setInt(1, datanode_id);
+  if (!run(exists)->next()) return false;
+  bumpTopologyVersion(*db);
+  transaction.commit();
+  return true;
+}
+
+std::vector<CommittedOffsetRecord> MetaStore::committedOffsets(const std::string& topic) {
+  auto db = pool_.acquire();
+  auto& select = db->prepare(
+      "SELECT group_id, partition_no, committed_offset, committed_ms FROM committed_offsets "
+      "WHERE topic = ?");
+  select.setString(1, topic);
+  auto rows = run(select);
+  std::vector<CommittedOffsetRecord> offsets;
+  while (rows->next()) {
+    offsets.push_back(CommittedOffsetRecord{rows->getString(1), rows->getInt(2), rows->getInt64(3),
+                                            rows->getInt64(4)});
+  }
+  return offsets;
+}
+
+std::optional<int64_t> MetaStore::resetCommittedOffset(const std::string& group_id,
+                                                       const std::string& topic, int partition,
+                                                       int64_t below, int64_t new_offset,
+                                                       const std::string& policy,
+                                                       const std::string& reason) {
+  auto db = pool_.acquire();
+  DbTransaction transaction(db);
+  auto& select = db->prepare(
+      "SELECT committed_offset FROM committed_offsets "
+      "WHERE group_id = ? AND topic = ? AND partition_no = ? FOR UPDATE");
+  select.setString(1, group_id);
+  select.setString(2, topic);
+  select.setInt(3, partition);
+  auto rows = run(select);
+  if (!rows->next()) return std::nullopt;
+  const int64_t old_offset = rows->getInt64(1);
+  if (old_offset >= below) return std::nullopt;  // the group committed past it meanwhile
+  const int64_t now = nowMs();
+  auto& update = db->prepare(
+      "UPDATE committed_offsets SET committed_offset = ?, metadata = ?, committed_ms = ? "
+      "WHERE group_id = ? AND topic = ? AND partition_no = ?");
+  update.setInt64(1, new_offset);
+  update.setString(2, fmt::format("reset by {} from {} ({})", reason, old_offset, policy));
+  update.setInt64(3, now);
+  update.setString(4, group_id);
+  update.setString(5, topic);
+  update.setInt(6, partition);
+  update.execute();
+  auto& event = db->prepare(
+      "INSERT INTO offset_reset_events (at_ms, group_id, topic, partition_no, old_offset, "
+      "new_offset, policy, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  event.setInt64(1, now);
+  event.setString(2, group_id);
+  event.setString(3, topic);
+  event.setInt(4, partition);
+  event.setInt64(5, old_offset);
+  event.setInt64(6, new_offset);
+  event.setString(7, policy);
+  event.setString(8, reason);
+  event.execute();
+  transaction.commit();
+  return old_offset;
+}
+
+std::vector<OffsetResetEventRecord> MetaStore::offsetResetEvents(const std::string& group_id,
+                                                                 const std::string& topic,
+                                                                 int limit) {
+  auto db = pool_.acquire();
+  // One group's events come from ix_offset_reset_group (group_id, id) newest first; the
+  // others scan the primary key backwards.
+  std::string sql =
+      "SELECT id, at_ms, group_id, topic, partition_no, old_offset, new_offset, policy, reason "
+      "FROM offset_reset_events WHERE 1 = 1";
+  if (!group_id.empty()) sql += " AND group_id = ?";
+  if (!topic.empty()) sql += " AND topic = ?";
+  sql += " ORDER BY id DESC LIMIT ?";
+  auto& select = db->prepare(sql);
+  int index = 1;
+  if (!group_id.empty()) select.setString(index++, group_id);
+  if (!topic.empty()) select.setString(index++, topic);
+  select.setInt(index, limit);
+  auto rows = run(select);
+  std::vector<OffsetResetEventRecord> events;
+  while (rows->next()) {
+    OffsetResetEventRecord event;
+    event.id = rows->getInt64(1);
+    event.at_ms = rows->getInt64(2);
+    event.group_id = rows->getString(3);
+    event.topic = rows->getString(4);
+    event.partition = rows->getInt(5);
+    event.old_offset = rows->getInt64(6);
+    event.new_offset = rows->getInt64(7);
+    event.policy = rows->getString(8);
+    event.reason = rows->getString(9);
+    events.push_back(std::move(event));
+  }
+  return events;
 }
 
 void MetaStore::audit(const std::string& actor, const std::string& action,

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,38 @@
 #include "common/topology.h"
 
 namespace mq {
+
+// A partition table to drop once drop_after_ms has passed (sql/meta/005 table_drops).
+struct TableDropRecord {
+  int datanode_id = 0;
+  std::string table_name;
+  std::string topic;
+  int partition = 0;
+  std::string reason;  // retired, topic_deleted
+  int64_t requested_ms = 0;
+  int64_t drop_after_ms = 0;
+  int64_t dropped_ms = 0;  // 0 = not dropped yet
+};
+
+struct CommittedOffsetRecord {
+  std::string group_id;
+  int partition = 0;
+  int64_t offset = 0;  // the next offset the group will consume
+  int64_t committed_ms = 0;
+};
+
+// A committed offset moved because retention removed the messages it pointed at.
+struct OffsetResetEventRecord {
+  int64_t id = 0;
+  int64_t at_ms = 0;
+  std::string group_id;
+  std::string topic;
+  int partition = 0;
+  int64_t old_offset = 0;
+  int64_t new_offset = 0;
+  std::string policy;  // earliest, latest
+  std::string reason;  // retention
+};
 
 class MetaStore {
  public:
@@ -54,6 +87,47 @@ class MetaStore {
   std::pair<int64_t, int16_t> initProducer(const std::optional<std::string>& name);
   // The producer's current epoch, or nullopt for an unknown id.
   std::optional<int16_t> producerEpoch(int64_t producer_id);
+
+  // --- Retention and partition lifecycle (sql/meta/005; docs/retention-and-lifecycle.md) ---
+  // Sets the limits that are given (nullopt: unchanged) and bumps the topology version.
+  // Returns false when the topic does not exist.
+  bool updateRetention(int64_t topic_id, std::optional<int64_t> retention_ms,
+                       std::optional<int64_t> retention_bytes,
+                       std::optional<int64_t> retention_messages);
+  // Partition count per datanode in state `active`: the candidates for placement.
+  std::map<int, int> placementCounts();
+  // Moves a partition to state `to` (writable exactly when `to` is active) if its state is
+  // one of `from`, sets replaced_by when given, and bumps the topology version. Returns
+  // false, changing nothing, when the partition is in another state or does not exist.
+  bool changePartitionState(int64_t topic_id, int partition, const std::vector<std::string>& from,
+                            const std::string& to, std::optional<int> replaced_by = std::nullopt);
+  // In one transaction: read_only -> retired with its final offset, and its table scheduled
+  // for dropping at drop_after_ms. Returns false when the partition was not read_only.
+  bool retirePartition(const std::string& topic, const PartitionRecord& partition,
+                       int64_t final_offset, int64_t drop_after_ms);
+  // In one transaction: deletes the topic, its partitions and every committed offset on it,
+  // and schedules the drop of each partition table not dropped yet at drop_after_ms.
+  // Returns the groups whose offsets were deleted.
+  std::vector<std::string> deleteTopicDeferred(const TopicRecord& topic, int64_t drop_after_ms);
+  // Scheduled table drops: not dropped yet (due ones first), or every one of a datanode.
+  std::vector<TableDropRecord> pendingTableDrops();
+  // The drop recorded for a table, if any (also a finished one).
+  std::optional<TableDropRecord> tableDrop(int datanode_id, const std::string& table);
+  void markTableDropped(int datanode_id, const std::string& table);
+  // Sets a datanode's state and bumps the topology version. False for an unknown id.
+  bool setDatanodeState(int datanode_id, const std::string& state);
+
+  // Committed offsets of every group on `topic` (index ix_committed_topic).
+  std::vector<CommittedOffsetRecord> committedOffsets(const std::string& topic);
+  // Moves the group's committed offset on the partition to `new_offset` if it is still below
+  // `below` (a commit made meanwhile wins), and records an offset_reset_events row, in one
+  // transaction. Returns the offset it replaced, or nullopt when nothing was below.
+  std::optional<int64_t> resetCommittedOffset(const std::string& group_id, const std::string& topic,
+                                              int partition, int64_t below, int64_t new_offset,
+                                              const std::string& policy, const std::string& reason);
+  // Newest first; empty group or topic = any; limit 1..1000.
+  std::vector<OffsetResetEventRecord> offsetResetEvents(const std::string& group_id,
+                                                        const std::string& topic, int limit);
 
   // --- Audit ---
   void audit(const std::string& actor, const std::string& action, const std::string& object,

@@ -2,6 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+
 #include "common/clock.h"
 #include "common/embedded_sql.h"
 #include "common/header_codec.h"
@@ -22,11 +27,30 @@ std::string columnString(sql::ResultSet& rows, int column) {
   return std::string(rows.getString(column));
 }
 
+// The catch-all last segment. Its comment records the table's segment width, so that the
+// width survives drops and REORGANIZEs (information_schema.PARTITIONS.PARTITION_COMMENT).
+constexpr const char* kWidthComment = "segment_messages=";
+
+std::string pmaxClause(int64_t segment_messages) {
+  return fmt::format("PARTITION pmax VALUES LESS THAN MAXVALUE COMMENT = '{}{}'", kWidthComment,
+                     segment_messages);
+}
+
 }  // namespace
 
-void PartitionStore::createPartition(DbConnection& db, const std::string& table) {
+void PartitionStore::createPartition(DbConnection& db, const std::string& table,
+                                     int64_t segment_messages) {
   // The template is one statement, with comment lines the server ignores.
-  db.execute(replaceTable(partitionTableTemplate(), table));
+  std::string ddl = replaceTable(partitionTableTemplate(), table);
+  const int64_t size = std::max<int64_t>(1, segment_messages);
+  const std::string segments =
+      fmt::format("PARTITION {} VALUES LESS THAN ({}), PARTITION {} VALUES LESS THAN ({}), {}",
+                  segmentName(0), size, segmentName(size), 2 * size, pmaxClause(size));
+  const std::string placeholder = "{segments}";
+  for (auto at = ddl.find(placeholder); at != std::string::npos; at = ddl.find(placeholder)) {
+    ddl.replace(at, placeholder.size(), segments);
+  }
+  db.execute(ddl);
   auto& insert = db.prepare(
       "INSERT IGNORE INTO mq_partition_state (table_name, next_offset, start_offset, "
       "created_ms) VALUES (?, 0, 0, ?)");
@@ -101,9 +125,8 @@ bool admitIdempotent(AppendBatch& batch, std::optional<ProducerState>& state) {
   return true;
 }
 
-void appendRow(std::string& insert, int64_t offset, const rpc::Message& message,
-               int64_t append_ms) {
-  insert += fmt::format("({},", offset);
+// Appends "key,headers,value" as SQL literals (NULL for a missing key or no headers).
+void appendMessageColumns(std::string& insert, const rpc::Message& message) {
   if (message.__isset.key) {
     appendSqlBinaryLiteral(insert, message.key);
   } else {
@@ -117,8 +140,28 @@ void appendRow(std::string& insert, int64_t offset, const rpc::Message& message,
   }
   insert += ',';
   appendSqlBinaryLiteral(insert, message.value);
-  insert += fmt::format(",{},{})", message.timestamp_ms > 0 ? message.timestamp_ms : append_ms,
-                        append_ms);
+}
+
+int64_t produceTime(const rpc::Message& message, int64_t append_ms) {
+  return message.timestamp_ms > 0 ? message.timestamp_ms : append_ms;
+}
+
+// One row of a partition table: (offset, key, headers, payload, produce_ms, append_ms).
+void appendRow(std::string& insert, int64_t offset, const rpc::Message& message,
+               int64_t append_ms) {
+  insert += fmt::format("({},", offset);
+  appendMessageColumns(insert, message);
+  insert += fmt::format(",{},{})", produceTime(message, append_ms), append_ms);
+}
+
+// One row of mq_delayed_messages: (table, deliver_at, key, headers, payload, produce_ms).
+void appendDelayedRow(std::string& insert, const std::string& table, const rpc::Message& message,
+                      int64_t append_ms) {
+  insert += '(';
+  appendSqlStringLiteral(insert, table);
+  insert += fmt::format(",{},", message.deliver_at_ms);
+  appendMessageColumns(insert, message);
+  insert += fmt::format(",{})", produceTime(message, append_ms));
 }
 
 }  // namespace
@@ -126,8 +169,8 @@ void appendRow(std::string& insert, int64_t offset, const rpc::Message& message,
 void PartitionStore::append(DbPool::Lease& db, const std::string& table,
                             std::vector<AppendBatch>& batches, int64_t append_ms) {
   DbTransaction transaction(db);
-  auto& lock =
-      db->prepare("SELECT next_offset FROM mq_partition_state WHERE table_name = ? FOR UPDATE");
+  auto& lock = db->prepare(
+      "SELECT next_offset, sealed FROM mq_partition_state WHERE table_name = ? FOR UPDATE");
   lock.setString(1, table);
   std::unique_ptr<sql::ResultSet> state(lock.executeQuery());
   if (!state->next()) {
@@ -135,7 +178,16 @@ void PartitionStore::append(DbPool::Lease& db, const std::string& table,
                             1146);
   }
   const int64_t base = state->getInt64(1);
+  const bool sealed = state->getBoolean(2);
   state.reset();
+  if (sealed) {  // read-only or retired (see seal()): its end offset is final
+    for (auto& batch : batches) {
+      batch.error = rpc::ErrorCode::PARTITION_READ_ONLY;
+      batch.error_message = fmt::format("partition table {} is sealed (read-only)", table);
+    }
+    transaction.commit();
+    return;
+  }
 
   // Producer states of the idempotent batches, read under the partition lock.
   std::map<int64_t, std::optional<ProducerState>> producers;
@@ -165,6 +217,11 @@ void PartitionStore::append(DbPool::Lease& db, const std::string& table,
   insert += fmt::format(
       "INSERT INTO `{}` (`offset`, msg_key, headers, payload, produce_ms, append_ms) VALUES ",
       table);
+  // Messages due later go to the datanode's delay table in the same transaction.
+  std::string delayed = fmt::format(
+      "INSERT INTO mq_delayed_messages (table_name, deliver_at_ms, msg_key, headers, payload, "
+      "produce_ms) VALUES ");
+  size_t delayed_rows = 0;
   int64_t offset = base;
   for (auto& batch : batches) {
     if (batch.producer) {
@@ -173,17 +230,23 @@ void PartitionStore::append(DbPool::Lease& db, const std::string& table,
       producer = ProducerState{batch.producer->epoch, batch.producer->base_sequence,
                                static_cast<int32_t>(batch.messages->size()), offset, true};
     }
-    batch.base_offset = offset;
     for (const auto* message : *batch.messages) {
+      if (message->deliver_at_ms > append_ms) {
+        if (delayed_rows++ > 0) delayed += ',';
+        appendDelayedRow(delayed, table, *message, append_ms);
+        continue;
+      }
+      if (batch.base_offset < 0) batch.base_offset = offset;
       if (offset != base) insert += ',';
       appendRow(insert, offset++, *message, append_ms);
     }
   }
-  if (offset == base) {  // only duplicates or refusals: nothing to write
+  if (offset == base && delayed_rows == 0) {  // only duplicates or refusals
     transaction.commit();
     return;
   }
-  db->execute(insert);
+  if (offset != base) db->execute(insert);
+  if (delayed_rows > 0) db->execute(delayed);
 
   auto& advance = db->prepare("UPDATE mq_partition_state SET next_offset = ? WHERE table_name = ?");
   advance.setInt64(1, offset);
@@ -207,6 +270,81 @@ void PartitionStore::append(DbPool::Lease& db, const std::string& table,
     upsert.execute();
   }
   transaction.commit();
+}
+
+std::vector<std::string> PartitionStore::partitionsWithDueMessages(DbConnection& db,
+                                                                   int64_t now_ms, int limit) {
+  auto& select = db.prepare(
+      "SELECT DISTINCT table_name FROM (SELECT table_name FROM mq_delayed_messages "
+      "WHERE deliver_at_ms <= ? ORDER BY deliver_at_ms LIMIT ?) due");
+  select.setInt64(1, now_ms);
+  select.setInt(2, limit);
+  std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+  std::vector<std::string> tables;
+  while (rows->next()) tables.push_back(columnString(*rows, 1));
+  return tables;
+}
+
+int PartitionStore::moveDueMessages(DbPool::Lease& db, const std::string& table, int64_t now_ms,
+                                    int limit) {
+  DbTransaction transaction(db);
+  // The partition's lock first, as every append takes it: offsets stay dense and in order.
+  auto& lock = db->prepare(
+      "SELECT next_offset FROM mq_partition_state WHERE table_name = ? FOR UPDATE");
+  lock.setString(1, table);
+  std::unique_ptr<sql::ResultSet> state(lock.executeQuery());
+  if (!state->next()) return 0;  // partition dropped; its delayed rows go with it
+  const int64_t base = state->getInt64(1);
+  state.reset();
+
+  auto& due = db->prepare(
+      "SELECT id, msg_key, headers, payload, produce_ms FROM mq_delayed_messages "
+      "WHERE table_name = ? AND deliver_at_ms <= ? ORDER BY deliver_at_ms, id LIMIT ? "
+      "FOR UPDATE");
+  due.setString(1, table);
+  due.setInt64(2, now_ms);
+  due.setInt(3, limit);
+  std::unique_ptr<sql::ResultSet> rows(due.executeQuery());
+  std::string insert = fmt::format(
+      "INSERT INTO `{}` (`offset`, msg_key, headers, payload, produce_ms, append_ms) VALUES ",
+      table);
+  std::string ids;
+  int64_t offset = base;
+  while (rows->next()) {
+    if (offset != base) {
+      insert += ',';
+      ids += ',';
+    }
+    ids += std::to_string(rows->getInt64(1));
+    insert += fmt::format("({},", offset++);
+    for (int column : {2, 3, 4}) {
+      if (rows->isNull(column)) {
+        insert += "NULL,";
+      } else {
+        appendSqlBinaryLiteral(insert, columnString(*rows, column));
+        insert += ',';
+      }
+    }
+    insert += fmt::format("{},{})", rows->getInt64(5), now_ms);
+  }
+  rows.reset();
+  if (offset == base) return 0;
+  db->execute(insert);
+  db->execute("DELETE FROM mq_delayed_messages WHERE id IN (" + ids + ")");
+  auto& advance =
+      db->prepare("UPDATE mq_partition_state SET next_offset = ? WHERE table_name = ?");
+  advance.setInt64(1, offset);
+  advance.setString(2, table);
+  advance.execute();
+  transaction.commit();
+  return static_cast<int>(offset - base);
+}
+
+int64_t PartitionStore::delayedCount(DbConnection& db, const std::string& table) {
+  auto& count = db.prepare("SELECT COUNT(*) FROM mq_delayed_messages WHERE table_name = ?");
+  count.setString(1, table);
+  std::unique_ptr<sql::ResultSet> rows(count.executeQuery());
+  return rows->next() ? rows->getInt64(1) : 0;
 }
 
 PartitionBounds PartitionStore::bounds(DbConnection& db, const std::string& table) {
@@ -286,6 +424,134 @@ std::vector<rpc::StoredMessage> PartitionStore::read(DbConnection& db, const std
     messages.push_back(std::move(message));
   }
   return messages;
+}
+
+std::string PartitionStore::segmentName(int64_t lower) { return fmt::format("s{}", lower); }
+
+std::map<std::string, TableLayout> PartitionStore::layouts(DbConnection& db,
+                                                           const std::vector<std::string>& tables) {
+  std::map<std::string, TableLayout> result;
+  if (tables.empty()) return result;
+  // PARTITION_NAME is NULL for a table without partitions. PARTITION_DESCRIPTION is the
+  // upper bound ("MAXVALUE" for pmax).
+  std::string sql =
+      "SELECT TABLE_NAME, PARTITION_NAME, PARTITION_DESCRIPTION, DATA_LENGTH, "
+      "PARTITION_COMMENT "
+      "FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (";
+  for (size_t i = 0; i < tables.size(); ++i) {
+    if (i > 0) sql += ',';
+    appendSqlStringLiteral(sql, tables[i]);
+  }
+  sql += ") ORDER BY TABLE_NAME, PARTITION_ORDINAL_POSITION";
+  auto rows = db.query(sql);
+  while (rows->next()) {
+    TableLayout& layout = result[columnString(*rows, 1)];
+    const int64_t bytes = rows->isNull(4) ? 0 : rows->getInt64(4);
+    layout.data_bytes += bytes;
+    if (rows->isNull(2)) continue;  // not segmented
+    layout.segmented = true;
+    TableSegment segment;
+    segment.name = columnString(*rows, 2);
+    const std::string upper = columnString(*rows, 3);
+    segment.upper = upper == "MAXVALUE" ? std::numeric_limits<int64_t>::max() : std::stoll(upper);
+    // s<lower> names its first offset; the first segment left after drops has no
+    // predecessor to take it from.
+    segment.lower = layout.segments.empty() ? 0 : layout.segments.back().upper;
+    if (segment.name.size() > 1 && segment.name[0] == 's' &&
+        segment.name.find_first_not_of("0123456789", 1) == std::string::npos) {
+      segment.lower = std::stoll(segment.name.substr(1));
+    }
+    segment.data_bytes = bytes;
+    const std::string comment = rows->isNull(5) ? "" : columnString(*rows, 5);
+    if (comment.rfind(kWidthComment, 0) == 0) {
+      layout.segment_messages = std::atoll(comment.c_str() + std::strlen(kWidthComment));
+    }
+    layout.segments.push_back(std::move(segment));
+  }
+  return result;
+}
+
+void PartitionStore::advanceStartOffset(DbConnection& db, const std::string& table, int64_t start) {
+  auto& update = db.prepare(
+      "UPDATE mq_partition_state SET start_offset = LEAST(?, next_offset) "
+      "WHERE table_name = ? AND start_offset < ?");
+  update.setInt64(1, start);
+  update.setString(2, table);
+  update.setInt64(3, start);
+  update.execute();
+}
+
+void PartitionStore::emptySegment(DbConnection& db, const std::string& table,
+                                  const std::string& name) {
+  const std::string spare = table + "_rx";
+  db.execute(fmt::format("DROP TABLE IF EXISTS `{}`", spare));
+  // The same columns and keys without partitioning: what EXCHANGE PARTITION requires.
+  db.execute(fmt::format("CREATE TABLE `{}` LIKE `{}`", spare, table));
+  db.execute(fmt::format("ALTER TABLE `{}` REMOVE PARTITIONING", spare));
+  db.execute(
+      fmt::format("ALTER TABLE `{}` EXCHANGE PARTITION {} WITH TABLE `{}`", table, name, spare));
+  db.execute(fmt::format("DROP TABLE `{}`", spare));
+}
+
+void PartitionStore::dropSegments(DbConnection& db, const std::string& table,
+                                  const std::vector<std::string>& names) {
+  if (names.empty()) return;
+  std::string list;
+  for (const auto& name : names) list += (list.empty() ? "" : ", ") + name;
+  db.execute(fmt::format("ALTER TABLE `{}` DROP PARTITION {}", table, list));
+}
+
+void PartitionStore::addSegments(DbConnection& db, const std::string& table, int64_t last_upper,
+                                 const std::vector<int64_t>& uppers, int64_t segment_messages) {
+  if (uppers.empty()) return;
+  std::string parts;
+  int64_t lower = last_upper;
+  for (int64_t upper : uppers) {
+    parts += fmt::format("PARTITION {} VALUES LESS THAN ({}), ", segmentName(lower), upper);
+    lower = upper;
+  }
+  parts += pmaxClause(segment_messages);
+  db.execute(fmt::format("ALTER TABLE `{}` REORGANIZE PARTITION pmax INTO ({})", table, parts));
+}
+
+// The statements below name one table each: they use the text protocol rather than
+// prepare(), whose per-connection cache would keep a server-side statement for every table
+// the metaserver ever cleaned (the server allows max_prepared_stmt_count in total).
+
+int64_t PartitionStore::deleteBelow(DbConnection& db, const std::string& table, int64_t below,
+                                    int limit) {
+  std::unique_ptr<sql::Statement> statement(db.raw().createStatement());
+  return statement->executeUpdate(fmt::format(
+      "DELETE FROM `{}` WHERE `offset` < {} ORDER BY `offset` LIMIT {}", table, below, limit));
+}
+
+bool PartitionStore::hasRowsBelow(DbConnection& db, const std::string& table, int64_t offset) {
+  auto rows =
+      db.query(fmt::format("SELECT 1 FROM `{}` WHERE `offset` < {} LIMIT 1", table, offset));
+  return rows->next();
+}
+
+std::optional<int64_t> PartitionStore::appendTime(DbConnection& db, const std::string& table,
+                                                  int64_t offset) {
+  auto rows =
+      db.query(fmt::format("SELECT append_ms FROM `{}` WHERE `offset` = {}", table, offset));
+  if (!rows->next()) return std::nullopt;
+  return rows->getInt64(1);
+}
+
+PartitionBounds PartitionStore::seal(DbConnection& db, const std::string& table) {
+  // The UPDATE waits for the row lock an append in progress holds; every later append reads
+  // sealed = 1 under that lock. So next_offset read afterwards is final.
+  auto& update = db.prepare("UPDATE mq_partition_state SET sealed = 1 WHERE table_name = ?");
+  update.setString(1, table);
+  update.execute();
+  return bounds(db, table);
+}
+
+void PartitionStore::unseal(DbConnection& db, const std::string& table) {
+  auto& update = db.prepare("UPDATE mq_partition_state SET sealed = 0 WHERE table_name = ?");
+  update.setString(1, table);
+  update.execute();
 }
 
 int64_t PartitionStore::offsetForTime(DbConnection& db, const std::string& table,

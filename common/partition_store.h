@@ -9,6 +9,11 @@
 // - bounds: a primary-key lookup of the state row.
 // - appendTimes (lag collector): one statement per call, a UNION ALL of one primary-key
 //   lookup (`offset` IN (...)) per table.
+// - retention (docs/retention-and-lifecycle.md): whole segments (native RANGE partitions of
+//   the table) are dropped with ALTER TABLE ... DROP PARTITION after start_offset was
+//   advanced past them; tables without segments and the partly expired head of a
+//   low-traffic partition lose rows by primary-key range DELETEs of a bounded size, each
+//   its own short transaction, so producers at the tail never wait on them.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +26,24 @@
 #include "mq_types.h"
 
 namespace mq {
+
+// Offsets per segment of the tables createPartition makes unless told otherwise.
+inline constexpr int64_t kDefaultSegmentMessages = 1000000;
+
+// One native RANGE partition of a partition table: offsets [lower, upper).
+struct TableSegment {
+  std::string name;  // s<lower>, or pmax (upper = INT64_MAX) for everything beyond
+  int64_t lower = 0;
+  int64_t upper = 0;
+  int64_t data_bytes = 0;  // approximate (InnoDB statistics, whole pages)
+};
+
+struct TableLayout {
+  bool segmented = false;              // false: a table made before segments existed
+  std::vector<TableSegment> segments;  // in offset order, pmax last
+  int64_t data_bytes = 0;              // whole table, approximate
+  int64_t segment_messages = 0;        // the table's segment width (pmax's comment); 0 = unknown
+};
 
 struct PartitionBounds {
   int64_t start_offset = 0;  // earliest offset still stored
@@ -47,8 +70,11 @@ struct AppendBatch {
 
 class PartitionStore {
  public:
-  // Creates the table and its state row if missing (idempotent).
-  static void createPartition(DbConnection& db, const std::string& table);
+  // Creates the table and its state row if missing (idempotent). The table gets two
+  // segments of `segment_messages` offsets and pmax; the retention cleaner adds more ahead of
+  // the log end.
+  static void createPartition(DbConnection& db, const std::string& table,
+                              int64_t segment_messages = kDefaultSegmentMessages);
   static void dropPartition(DbConnection& db, const std::string& table);
 
   // Appends `batches` in one transaction, in order, each batch's messages contiguous, and
@@ -60,6 +86,19 @@ class PartitionStore {
   // the COMMIT itself failed (outcome unknown; the lease is discarded).
   static void append(DbPool::Lease& db, const std::string& table, std::vector<AppendBatch>& batches,
                      int64_t append_ms);
+
+  // --- Delayed delivery (mq_delayed_messages) ---
+  // Partitions of this datanode with messages due at now_ms (one indexed scan of at most
+  // `limit` due rows).
+  static std::vector<std::string> partitionsWithDueMessages(DbConnection& db, int64_t now_ms,
+                                                            int limit);
+  // Moves up to `limit` due messages of one partition into it, in due order, in one
+  // transaction that appends them under the partition's lock and deletes them from the
+  // delay table: none is lost or moved twice, even with several movers. Returns how many.
+  static int moveDueMessages(DbPool::Lease& db, const std::string& table, int64_t now_ms,
+                             int limit);
+  // Messages of the partition still waiting for their delivery time.
+  static int64_t delayedCount(DbConnection& db, const std::string& table);
 
   static PartitionBounds bounds(DbConnection& db, const std::string& table);
   // Bounds of many partitions of one datanode in one query (state rows by primary key).
@@ -78,6 +117,46 @@ class PartitionStore {
   static std::vector<rpc::StoredMessage> read(DbConnection& db, const std::string& table,
                                               int64_t from_offset, int max_messages,
                                               int64_t max_bytes);
+
+  // --- Retention and lifecycle (metaserver) ---
+  // Name of the segment whose first offset is `lower`: "s<lower>".
+  static std::string segmentName(int64_t lower);
+  // Segment layout of many tables of one datanode in one information_schema query. Tables
+  // that do not exist are absent.
+  static std::map<std::string, TableLayout> layouts(DbConnection& db,
+                                                    const std::vector<std::string>& tables);
+  // Raises start_offset to `start` (never lowers it, never beyond next_offset). Call it
+  // BEFORE removing the rows below `start`: a fetch below the start offset is answered
+  // OFFSET_OUT_OF_RANGE instead of skipping silently over the missing rows.
+  static void advanceStartOffset(DbConnection& db, const std::string& table, int64_t start);
+  // Moves a segment's rows out of the table without dropping them under its lock: the
+  // segment is swapped (ALTER TABLE ... EXCHANGE PARTITION, a rename of two files that
+  // blocks the table's writers for a few ms) with an empty table `<table>_rx`, which is then
+  // dropped (the slow part: freeing the file) while producers go on. The segment stays, empty,
+  // for dropSegments. A `<table>_rx` left by an interrupted call is dropped first.
+  static void emptySegment(DbConnection& db, const std::string& table, const std::string& name);
+  // ALTER TABLE ... DROP PARTITION of the named segments (one statement). Cheap for segments
+  // emptied by emptySegment; a full one's file is freed while the table is locked.
+  static void dropSegments(DbConnection& db, const std::string& table,
+                           const std::vector<std::string>& names);
+  // Splits pmax into segments ending at each of `uppers` (ascending, all above the last
+  // boundary) plus a new pmax that keeps the table's segment width in its comment. Instant
+  // while pmax is empty; otherwise its rows are copied.
+  static void addSegments(DbConnection& db, const std::string& table, int64_t last_upper,
+                          const std::vector<int64_t>& uppers, int64_t segment_messages);
+  // Deletes up to `limit` rows with offset < `below`, lowest first, in one autocommit
+  // statement (a primary-key range). Returns the rows deleted.
+  static int64_t deleteBelow(DbConnection& db, const std::string& table, int64_t below, int limit);
+  // Whether any row with offset < `offset` is stored (one primary-key probe).
+  static bool hasRowsBelow(DbConnection& db, const std::string& table, int64_t offset);
+  // Append time of the message at `offset`, or nullopt when there is no such row.
+  static std::optional<int64_t> appendTime(DbConnection& db, const std::string& table,
+                                           int64_t offset);
+  // Seals the partition: appends are refused from now on (PARTITION_READ_ONLY), also by a
+  // broker whose topology is stale. Waits for an append in progress. Returns the bounds,
+  // whose end offset is now final. Idempotent.
+  static PartitionBounds seal(DbConnection& db, const std::string& table);
+  static void unseal(DbConnection& db, const std::string& table);
 
   // The first offset whose append time is >= timestamp_ms (binary search over primary-key
   // lookups: append times grow with offsets); `bounds.end_offset` when there is none.

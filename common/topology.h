@@ -16,6 +16,7 @@ struct DatanodeRecord {
   std::string name;
   DbTarget target;  // includes the password: never log or return it
   int64_t created_ms = 0;
+  std::string state = "active";  // active, decommissioning, decommissioned (placement: active)
 };
 
 struct PartitionRecord {
@@ -25,12 +26,20 @@ struct PartitionRecord {
   std::string table_name;
   bool writable = true;
   int64_t created_ms = 0;
+  // Lifecycle (docs/retention-and-lifecycle.md): active, read_only or retired.
+  std::string state = "active";
+  int replaced_by = -1;       // partition that took over its writes (migration); -1 = none
+  int64_t final_offset = -1;  // retired: its end offset, for ever
+  int64_t state_changed_ms = 0;
+  bool retired() const { return state == "retired"; }
 };
 
 struct TopicRecord {
   int64_t id = 0;
   std::string name;
   int64_t retention_ms = 0;
+  int64_t retention_bytes = 0;     // per partition; 0 = no size limit
+  int64_t retention_messages = 0;  // per partition; 0 = no count limit
   std::string owner_team;
   std::string description;
   int64_t created_ms = 0;

@@ -67,6 +67,9 @@ struct Message {
   2: binary value,
   3: map<string, string> headers,
   4: i64 timestamp_ms,            // producer's timestamp; 0 = use the append time
+  // Delayed delivery: no consumer sees the message before this time (0 = now). It is held
+  // on its partition's datanode and appended (gets its offset) once due.
+  5: i64 deliver_at_ms,
 }
 
 // Messages for one partition. They are appended atomically: all or none.
@@ -90,7 +93,10 @@ struct PartitionProduceResult {
   2: i32 partition,
   3: ErrorCode error,
   4: string error_message,
-  5: i64 base_offset,             // offset of the batch's first message; -1 on error
+  // Offset of the batch's first message; the others follow consecutively. Delayed
+  // messages get their offsets when due: they are skipped in this numbering (-1 when the
+  // whole batch is delayed, or on error).
+  5: i64 base_offset,
   6: i64 append_time_ms,
   7: bool retriable,
 }
@@ -454,6 +460,159 @@ struct AddDatanodeRequest {
   7: string password,             // stored for brokers; never returned, printed or logged
 }
 
+// ---------------------------------------------------------------------------------------
+// Consumer lag alerts (metaserver). A rule watches one consumer group (optionally one
+// topic of it); the metaserver's lag collector evaluates every rule each cycle and records
+// a `firing` event when the condition has held for `for_ms`, and a `resolved` event when it
+// stops holding. See docs/lag-and-alerts.md.
+
+struct AlertRule {
+  1: i64 id,
+  2: string name,                 // unique; 1-128 characters from [A-Za-z0-9._-]
+  3: string group_id,
+  4: string topic,                // "" = every topic of the group
+  5: string kind,                 // lag_messages | lag_seconds | status
+  6: i64 threshold,               // lag_messages: messages; lag_seconds: seconds; status: unused
+  7: i64 for_ms,                  // how long the condition must hold before firing
+  8: string webhook_url,          // http://host:port/path POSTed on firing and resolved; "" = none
+  9: i64 created_ms,
+  10: string state,               // ok | pending | firing
+  11: i64 state_since_ms,         // when `state` was entered (0 = never evaluated)
+  12: double value,               // the value at the last evaluation
+  13: i64 evaluated_ms,           // time of the last evaluation (0 = never)
+}
+
+struct CreateAlertRequest {
+  1: RequestHeader header,
+  2: string name,
+  3: string group_id,
+  4: string topic,
+  5: string kind,
+  6: i64 threshold,
+  7: i64 for_ms,
+  8: string webhook_url,
+}
+
+struct AlertEvent {
+  1: i64 id,
+  2: i64 alert_id,
+  3: string alert_name,
+  4: string group_id,
+  5: string topic,
+  6: string kind,
+  7: string event,                // firing | resolved
+  8: i64 at_ms,
+  9: double value,
+  10: i64 threshold,
+  11: string message,
+}
+
+struct ListAlertEventsRequest {
+  1: RequestHeader header,
+  2: string alert_name,           // "" = every alert
+  3: i32 limit,                   // newest first; 0 = 100; at most 1000
+}
+
+// ---------------------------------------------------------------------------------------
+// Retention and partition lifecycle (metaserver; see docs/retention-and-lifecycle.md).
+// Partition states: active (writable) -> read_only (producers skip it; sealed on its
+// datanode so nothing more is appended) -> retired (every group consumed it to its end;
+// its table is dropped after the grace period). A retired partition keeps its number: it
+// answers fetches as an empty partition ending at final_offset.
+
+struct TopicRetention {
+  1: string topic,
+  2: i64 retention_ms,            // messages older than this are removed
+  3: i64 retention_bytes,         // per partition; 0 = no size limit
+  4: i64 retention_messages,      // per partition; 0 = no count limit
+}
+
+// Unset fields stay as they are.
+struct SetRetentionRequest {
+  1: RequestHeader header,
+  2: string topic,
+  3: optional i64 retention_ms,        // > 0
+  4: optional i64 retention_bytes,     // >= 0; 0 = no size limit
+  5: optional i64 retention_messages,  // >= 0; 0 = no count limit
+}
+
+struct PartitionLifecycle {
+  1: string topic,
+  2: i32 partition,
+  3: i32 datanode_id,
+  4: string datanode_name,
+  5: string state,                // active | read_only | retired
+  6: bool writable,
+  7: string table_name,
+  8: i64 start_offset,            // -1 when the datanode could not be read (see error)
+  9: i64 end_offset,              // retired: the final end offset
+  10: i32 replaced_by,            // the partition that took over its writes; -1 = none
+  11: i64 state_changed_ms,
+  12: i64 drop_after_ms,          // retired: when its table is (or was) dropped; 0 = not yet
+  13: bool table_dropped,
+  14: i32 segments,               // native partitions of its table; 0 = unsegmented table
+  15: string error,               // why the offsets are missing, or ""
+}
+
+struct TopicLifecycle {
+  1: TopicRetention retention,
+  2: list<PartitionLifecycle> partitions,
+}
+
+struct MigratePartitionRequest {
+  1: RequestHeader header,
+  2: string topic,
+  3: i32 partition,
+  4: string target_datanode,      // datanode name; "" = placement picks an active one
+}
+
+struct MigratePartitionResponse {
+  1: PartitionLifecycle old_partition,  // now read_only, replaced_by = new_partition
+  2: PartitionLifecycle new_partition,  // appended to the topic, writable
+}
+
+struct DeleteTopicRequest {
+  1: RequestHeader header,
+  2: string name,
+  3: bool force,                  // delete even while groups consume it
+}
+
+struct DeleteTopicResponse {
+  1: string name,
+  2: list<string> tables,         // dropped from their datanodes at drop_after_ms
+  3: i64 drop_after_ms,
+  4: list<string> groups,         // groups whose committed offsets on it were deleted
+}
+
+struct DatanodeLifecycle {
+  1: i32 id,
+  2: string name,
+  3: string state,                // active | decommissioning | decommissioned
+  4: i32 active_partitions,
+  5: i32 read_only_partitions,
+  6: i32 tables_to_drop,          // retired or deleted partitions whose tables still exist
+  7: list<string> migrated,       // "topic/P -> topic/Q" moved off it by this call
+}
+
+struct OffsetResetEvent {
+  1: i64 id,
+  2: i64 at_ms,
+  3: string group_id,
+  4: string topic,
+  5: i32 partition,
+  6: i64 old_offset,              // the committed offset, below the partition's start
+  7: i64 new_offset,
+  8: string policy,               // earliest | latest
+  9: string reason,               // retention
+}
+
+struct ListOffsetResetEventsRequest {
+  1: RequestHeader header,
+  2: string group_id,             // "" = every group
+  3: string topic,                // "" = every topic
+  4: i32 limit,                   // newest first; 0 = 100; at most 1000
+}
+
 service MetaService {
   TopicInfo createTopic(1: CreateTopicRequest request) throws (1: MqError error),
   list<TopicInfo> listTopics(1: RequestHeader header) throws (1: MqError error),
@@ -464,4 +623,32 @@ service MetaService {
   DatanodeInfo addDatanode(1: AddDatanodeRequest request) throws (1: MqError error),
   list<DatanodeInfo> listDatanodes(1: RequestHeader header) throws (1: MqError error),
   list<BrokerInfo> listBrokers(1: RequestHeader header) throws (1: MqError error),
+  // Consumer lag alerts. createAlert refuses a taken name (INVALID_REQUEST); deleteAlert
+  // refuses an unknown name (INVALID_REQUEST). Events come newest first.
+  AlertRule createAlert(1: CreateAlertRequest request) throws (1: MqError error),
+  list<AlertRule> listAlerts(1: RequestHeader header) throws (1: MqError error),
+  void deleteAlert(1: RequestHeader header, 2: string name) throws (1: MqError error),
+  list<AlertEvent> listAlertEvents(1: ListAlertEventsRequest request) throws (1: MqError error),
+  // Retention and partition lifecycle (docs/retention-and-lifecycle.md).
+  TopicRetention setRetention(1: SetRetentionRequest request) throws (1: MqError error),
+  TopicLifecycle describeTopicLifecycle(1: RequestHeader header, 2: string topic)
+      throws (1: MqError error),
+  // read_only = true: active -> read_only (producers skip it); false: back to active.
+  PartitionLifecycle setPartitionReadOnly(1: RequestHeader header, 2: string topic,
+                                          3: i32 partition, 4: bool read_only)
+      throws (1: MqError error),
+  MigratePartitionResponse migratePartition(1: MigratePartitionRequest request)
+      throws (1: MqError error),
+  // deleteTopic is this with force = false. Refuses (GROUP_NOT_EMPTY) while a group with
+  // members subscribes to the topic or a group committed on it recently, unless force.
+  DeleteTopicResponse deleteTopicWithOptions(1: DeleteTopicRequest request)
+      throws (1: MqError error),
+  // Stops placement on the datanode and migrates every active partition off it; it becomes
+  // decommissioned once the old partitions are retired and their tables dropped.
+  DatanodeLifecycle decommissionDatanode(1: RequestHeader header, 2: string name)
+      throws (1: MqError error),
+  list<DatanodeLifecycle> listDatanodeLifecycle(1: RequestHeader header)
+      throws (1: MqError error),
+  list<OffsetResetEvent> listOffsetResetEvents(1: ListOffsetResetEventsRequest request)
+      throws (1: MqError error),
 }

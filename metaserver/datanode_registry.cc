@@ -268,7 +268,7 @@ void DatanodeRegistry::createPartitions(const std::vector<PartitionRecord>& part
       Entry& node = entry(partition.datanode_id);
       const auto& table = partition.table_name;
       run(node, "creating table " + table,
-          [&](DbConnection& db) { PartitionStore::createPartition(db, table); });
+          [&](DbConnection& db) { PartitionStore::createPartition(db, table, segment_messages_); });
       created.emplace_back(&node, table);
     }
   } catch (...) {
@@ -300,6 +300,11 @@ void DatanodeRegistry::dropPartitions(const std::vector<PartitionRecord>& partit
     run(*nodes[partition.datanode_id], "dropping table " + table,
         [&](DbConnection& db) { PartitionStore::dropPartition(db, table); });
   }
+}
+
+void DatanodeRegistry::withDatanode(int datanode_id, const std::string& doing,
+                                    const std::function<void(DbConnection&)>& action) {
+  run(entry(datanode_id), doing, action);
 }
 
 }  // namespace mq

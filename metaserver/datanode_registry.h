@@ -8,6 +8,7 @@
 // Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -17,6 +18,7 @@
 
 #include "common/db_pool.h"
 #include "common/meta_store.h"
+#include "common/partition_store.h"
 #include "common/topology.h"
 #include "metaserver/audit_trail.h"
 
@@ -48,6 +50,9 @@ class DatanodeRegistry {
   // checks run in parallel.
   std::vector<DatanodeStatus> statuses();
 
+  // Offsets per segment of the partition tables created from now on (segment-messages).
+  void setSegmentMessages(int64_t segment_messages) { segment_messages_ = segment_messages; }
+
   // Creates the tables (and state rows) of `partitions` on their datanodes; idempotent.
   // On failure the tables this call created are dropped again, best effort, and the
   // MqError is thrown.
@@ -56,6 +61,13 @@ class DatanodeRegistry {
   // Drops the tables of `partitions`. Checks every datanode involved is reachable before
   // dropping anything, so a datanode that is down fails the call with no table dropped.
   void dropPartitions(const std::vector<PartitionRecord>& partitions);
+
+  // Runs `action` on a connection to datanode `datanode_id` (migrated first), once more on a
+  // new connection when the first had dropped. Failures become MqError DATANODE_UNAVAILABLE
+  // naming the datanode and `doing`; an unknown id is UNKNOWN_DATANODE. REQUIRES: `action`
+  // is idempotent. Used by the lag collector for its reads.
+  void withDatanode(int datanode_id, const std::string& doing,
+                    const std::function<void(DbConnection&)>& action);
 
  private:
   struct Entry;
@@ -77,6 +89,7 @@ class DatanodeRegistry {
   AuditTrail& audit_;
   std::mutex mutex_;
   std::map<int, std::unique_ptr<Entry>> entries_;  // by datanode id; never removed
+  std::atomic<int64_t> segment_messages_{kDefaultSegmentMessages};
 };
 
 }  // namespace mq

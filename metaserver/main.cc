@@ -1,28 +1,43 @@
 // mq-metaserver: the control plane. Applies the metadata and datanode schemas, serves
-// MetaService over Thrift and /metrics over HTTP, reaps silent brokers, and exits 0 on
-// SIGTERM/SIGINT after stopping the RPC server and its background threads. Start-up
-// failures print one `error: ...` line on stderr (never a password) and exit 1; a bad
-// option exits 2.
+// MetaService over Thrift and /metrics plus the JSON API over HTTP, reaps silent brokers,
+// collects consumer lag and evaluates lag alerts (when it holds the collector lease), and
+// exits 0 on SIGTERM/SIGINT after stopping the RPC server and its background threads.
+// Start-up failures print one `error: ...` line on stderr (never a password) and exit 1; a
+// bad option exits 2.
+
+#include <fmt/format.h>
+#include <unistd.h>
 
 #include <iostream>
 #include <memory>
 
+#include "common/alert_store.h"
 #include "common/db_pool.h"
 #include "common/embedded_sql.h"
+#include "common/http_server.h"
 #include "common/log.h"
 #include "common/meta_store.h"
 #include "common/metrics.h"
 #include "common/migrations.h"
 #include "common/rpc_server.h"
 #include "common/shutdown_signal.h"
+#include "metaserver/alert_service.h"
 #include "metaserver/audit_trail.h"
 #include "metaserver/broker_reaper.h"
 #include "metaserver/cluster_gauges.h"
 #include "metaserver/datanode_registry.h"
+#include "metaserver/lag_collector.h"
+#include "metaserver/lag_http_api.h"
+#include "metaserver/lifecycle_metrics.h"
 #include "metaserver/meta_metrics.h"
 #include "metaserver/meta_service_handler.h"
 #include "metaserver/metaserver_config.h"
+#include "metaserver/partition_lifecycle.h"
+#include "metaserver/partition_retirer.h"
+#include "metaserver/portal.h"
+#include "metaserver/retention_cleaner.h"
 #include "metaserver/topic_service.h"
+#include "metaserver/webhook_notifier.h"
 
 namespace {
 
@@ -70,16 +85,61 @@ int main(int argc, char** argv) {
   }
   mq::TopicService topics(meta, datanodes, audit);
 
-  std::unique_ptr<mq::MetricsEndpoint> metrics_endpoint;
+  auto registry = std::make_shared<prometheus::Registry>();
+  mq::MetaMetrics metrics(*registry);
+
+  // Lag collection and alerts: the collector works only while this process holds the lease.
+  mq::WebhookOptions webhook_options;
+  webhook_options.timeout_ms = static_cast<int>(config.lag.webhook_timeout_ms);
+  webhook_options.attempts = config.lag.webhook_attempts;
+  webhook_options.backoff_ms = config.lag.webhook_backoff_ms;
+  mq::WebhookNotifier webhooks(webhook_options, *registry);
+  mq::AlertStore alert_store(meta_pool);
+  mq::AlertService alerts(alert_store, webhooks, audit, *registry);
+  const std::string holder = fmt::format("{}:{}#{}", config.host, config.http_port, getpid());
+  mq::LagCollector collector(config.lag, meta, meta_pool, datanodes, &alerts, holder);
+
+  // Retention and the partition lifecycle (docs/retention-and-lifecycle.md): each background
+  // job runs only while this process holds its lease.
+  datanodes.setSegmentMessages(config.lifecycle.segment_messages);
+  mq::LifecycleMetrics lifecycle_metrics(*registry);
+  mq::PartitionLifecycle lifecycle(config.lifecycle, meta, meta_pool, datanodes, audit);
+  mq::RetentionCleaner retention(config.lifecycle, meta, meta_pool, datanodes, &lifecycle_metrics,
+                                 holder);
+  mq::PartitionRetirer retirer(config.lifecycle, meta, meta_pool, datanodes, lifecycle, audit,
+                               &lifecycle_metrics, holder);
+
+  auto handler = std::make_shared<mq::MetaServiceHandler>(
+      meta, topics, datanodes, config.broker_timeout_ms, &metrics, &alerts);
+  handler->setLifecycle(&lifecycle);
+
+  // The portal (docs/portal.md): pages, sign-in and its JSON API. Declared before the HTTP
+  // server so that it outlives the server's threads.
+  mq::Portal portal(config.portal, {meta_pool, *handler, topics, collector, alerts, audit},
+                    mq::portalBrokerClient(config.host, config.port));
   try {
-    metrics_endpoint = std::make_unique<mq::MetricsEndpoint>(config.host, config.http_port);
+    portal.ensureFirstAdmin();
+  } catch (const std::exception& e) {
+    return fail(std::string("cannot create the first portal admin: ") + e.what());
+  }
+
+  // One HTTP port: /metrics, the JSON API and the portal.
+  mq::HttpServerOptions http_options;
+  http_options.host = config.host;
+  http_options.port = config.http_port;
+  http_options.threads = 4;
+  mq::HttpServer http(http_options);
+  http.route("GET", "/metrics",
+             mq::metricsHandler(
+                 {registry, std::make_shared<mq::ProcessCollector>(), collector.metrics()}));
+  portal.registerRoutes(http);
+  mq::registerLagApi(http, collector, alerts, portal.groupDetailsHandler());
+  try {
+    http.start();
   } catch (const std::exception& e) {
     return fail(e.what());
   }
-  mq::MetaMetrics metrics(metrics_endpoint->registry());
 
-  auto handler = std::make_shared<mq::MetaServiceHandler>(meta, topics, datanodes,
-                                                          config.broker_timeout_ms, &metrics);
   mq::RpcServer rpc(std::make_shared<mq::rpc::MetaServiceProcessor>(handler), config.host,
                     config.port);
   try {
@@ -92,17 +152,27 @@ int main(int argc, char** argv) {
   mq::ClusterGauges gauges(meta, metrics, config.broker_timeout_ms);
   reaper.start();
   gauges.start();
+  webhooks.start();
+  collector.start();
+  retention.start();
+  retirer.start();
 
   mq::logInfo("metaserver listening")
       .kv("host", config.host)
       .kv("port", config.port)
       .kv("http_port", config.http_port)
       .kv("meta_db", meta_target.describe())
-      .kv("broker_timeout_ms", config.broker_timeout_ms);
+      .kv("broker_timeout_ms", config.broker_timeout_ms)
+      .kv("lag_interval_ms", config.lag.interval_ms);
 
   const int signal = shutdown.wait();
   mq::logInfo("metaserver stopping").kv("signal", signal);
   rpc.stop();
+  http.stop();
+  collector.stop();
+  retention.stop();
+  retirer.stop();
+  webhooks.stop();
   gauges.stop();
   reaper.stop();
   mq::logInfo("metaserver stopped");

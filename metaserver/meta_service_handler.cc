@@ -12,6 +12,40 @@
 namespace mq {
 namespace {
 
+rpc::AlertRule toAlertRule(const AlertRuleRecord& record) {
+  rpc::AlertRule rule;
+  rule.id = record.id;
+  rule.name = record.name;
+  rule.group_id = record.group_id;
+  rule.topic = record.topic;
+  rule.kind = record.kind;
+  rule.threshold = record.threshold;
+  rule.for_ms = record.for_ms;
+  rule.webhook_url = record.webhook_url;
+  rule.created_ms = record.created_ms;
+  rule.state = record.state;
+  rule.state_since_ms = record.state_since_ms;
+  rule.value = record.last_value;
+  rule.evaluated_ms = record.evaluated_ms;
+  return rule;
+}
+
+rpc::AlertEvent toAlertEvent(const AlertEventRecord& record) {
+  rpc::AlertEvent event;
+  event.id = record.id;
+  event.alert_id = record.alert_id;
+  event.alert_name = record.alert_name;
+  event.group_id = record.group_id;
+  event.topic = record.topic;
+  event.kind = record.kind;
+  event.event = record.event;
+  event.at_ms = record.at_ms;
+  event.value = record.value;
+  event.threshold = record.threshold;
+  event.message = record.message;
+  return event;
+}
+
 rpc::DatanodeInfo toDatanodeInfo(const DatanodeStatus& status) {
   rpc::DatanodeInfo info;  // the password is deliberately not part of DatanodeInfo
   info.id = status.record.id;
@@ -53,12 +87,13 @@ rpc::MqError currentError() {
 
 MetaServiceHandler::MetaServiceHandler(MetaStore& meta, TopicService& topics,
                                        DatanodeRegistry& datanodes, int64_t broker_timeout_ms,
-                                       MetaMetrics* metrics)
+                                       MetaMetrics* metrics, AlertService* alerts)
     : meta_(meta),
       topics_(topics),
       datanodes_(datanodes),
       broker_timeout_ms_(broker_timeout_ms),
-      metrics_(metrics) {}
+      metrics_(metrics),
+      alerts_(alerts) {}
 
 void MetaServiceHandler::serve(const char* method, const rpc::RequestHeader& header,
                                const std::function<void()>& body) {
@@ -107,7 +142,9 @@ void MetaServiceHandler::describeTopic(rpc::TopicInfo& result, const rpc::Reques
 }
 
 void MetaServiceHandler::deleteTopic(const rpc::RequestHeader& header, const std::string& name) {
-  serve("deleteTopic", header, [&] { topics_.remove(header.client_id, name); });
+  // deleteTopicWithOptions without force (meta_service_lifecycle.cc): refused while in use,
+  // tables dropped after the grace period.
+  serve("deleteTopic", header, [&] { lifecycle().deleteTopic(header.client_id, name, false); });
 }
 
 void MetaServiceHandler::addPartitions(rpc::TopicInfo& result, const rpc::RequestHeader& header,
@@ -147,6 +184,48 @@ void MetaServiceHandler::listBrokers(std::vector<rpc::BrokerInfo>& result,
     result.clear();
     for (const auto& broker : meta_.liveBrokers(broker_timeout_ms_)) {
       result.push_back(toBrokerInfo(broker));
+    }
+  });
+}
+
+AlertService& MetaServiceHandler::alerts() {
+  if (!alerts_) throwError(rpc::ErrorCode::UNKNOWN, "alerts are not configured on this server");
+  return *alerts_;
+}
+
+void MetaServiceHandler::createAlert(rpc::AlertRule& result,
+                                     const rpc::CreateAlertRequest& request) {
+  serve("createAlert", request.header, [&] {
+    AlertRuleRecord rule;
+    rule.name = request.name;
+    rule.group_id = request.group_id;
+    rule.topic = request.topic;
+    rule.kind = request.kind;
+    rule.threshold = request.threshold;
+    rule.for_ms = request.for_ms;
+    rule.webhook_url = request.webhook_url;
+    result = toAlertRule(alerts().create(request.header.client_id, rule));
+  });
+}
+
+void MetaServiceHandler::listAlerts(std::vector<rpc::AlertRule>& result,
+                                    const rpc::RequestHeader& header) {
+  serve("listAlerts", header, [&] {
+    result.clear();
+    for (const auto& rule : alerts().list()) result.push_back(toAlertRule(rule));
+  });
+}
+
+void MetaServiceHandler::deleteAlert(const rpc::RequestHeader& header, const std::string& name) {
+  serve("deleteAlert", header, [&] { alerts().remove(header.client_id, name); });
+}
+
+void MetaServiceHandler::listAlertEvents(std::vector<rpc::AlertEvent>& result,
+                                         const rpc::ListAlertEventsRequest& request) {
+  serve("listAlertEvents", request.header, [&] {
+    result.clear();
+    for (const auto& event : alerts().events(request.alert_name, request.limit)) {
+      result.push_back(toAlertEvent(event));
     }
   });
 }

@@ -1,6 +1,6 @@
 // MetaService (idl/mq.thrift): the control plane's RPCs. Each method delegates to
-// TopicService, DatanodeRegistry or MetaStore, converts records to the wire types, and
-// turns every failure into an MqError:
+// TopicService, DatanodeRegistry, AlertService or MetaStore, converts records to the wire
+// types, and turns every failure into an MqError:
 //   - refusals keep their own code (INVALID_REQUEST, UNKNOWN_TOPIC, ...) and change nothing;
 //   - metadata database errors become METADATA_UNAVAILABLE, datanode errors
 //     DATANODE_UNAVAILABLE, retriable when trying again can help;
@@ -16,17 +16,20 @@
 
 #include "MetaService.h"
 #include "common/meta_store.h"
+#include "metaserver/alert_service.h"
 #include "metaserver/datanode_registry.h"
 #include "metaserver/meta_metrics.h"
+#include "metaserver/partition_lifecycle.h"
 #include "metaserver/topic_service.h"
 
 namespace mq {
 
 class MetaServiceHandler : public rpc::MetaServiceIf {
  public:
-  // `metrics` may be null (tests).
+  // `metrics` may be null (tests); without `alerts` the alert RPCs fail with UNKNOWN.
   MetaServiceHandler(MetaStore& meta, TopicService& topics, DatanodeRegistry& datanodes,
-                     int64_t broker_timeout_ms, MetaMetrics* metrics);
+                     int64_t broker_timeout_ms, MetaMetrics* metrics,
+                     AlertService* alerts = nullptr);
 
   void createTopic(rpc::TopicInfo& result, const rpc::CreateTopicRequest& request) override;
   void listTopics(std::vector<rpc::TopicInfo>& result, const rpc::RequestHeader& header) override;
@@ -39,17 +42,47 @@ class MetaServiceHandler : public rpc::MetaServiceIf {
   void listDatanodes(std::vector<rpc::DatanodeInfo>& result,
                      const rpc::RequestHeader& header) override;
   void listBrokers(std::vector<rpc::BrokerInfo>& result, const rpc::RequestHeader& header) override;
+  void createAlert(rpc::AlertRule& result, const rpc::CreateAlertRequest& request) override;
+  void listAlerts(std::vector<rpc::AlertRule>& result, const rpc::RequestHeader& header) override;
+  void deleteAlert(const rpc::RequestHeader& header, const std::string& name) override;
+  void listAlertEvents(std::vector<rpc::AlertEvent>& result,
+                       const rpc::ListAlertEventsRequest& request) override;
+
+  // --- Retention and partition lifecycle (meta_service_lifecycle.cc) ---
+  // Without setLifecycle() these fail with UNKNOWN.
+  void setLifecycle(PartitionLifecycle* lifecycle) { lifecycle_ = lifecycle; }
+  void setRetention(rpc::TopicRetention& result, const rpc::SetRetentionRequest& request) override;
+  void describeTopicLifecycle(rpc::TopicLifecycle& result, const rpc::RequestHeader& header,
+                              const std::string& topic) override;
+  void setPartitionReadOnly(rpc::PartitionLifecycle& result, const rpc::RequestHeader& header,
+                            const std::string& topic, int32_t partition, bool read_only) override;
+  void migratePartition(rpc::MigratePartitionResponse& result,
+                        const rpc::MigratePartitionRequest& request) override;
+  void deleteTopicWithOptions(rpc::DeleteTopicResponse& result,
+                              const rpc::DeleteTopicRequest& request) override;
+  void decommissionDatanode(rpc::DatanodeLifecycle& result, const rpc::RequestHeader& header,
+                            const std::string& name) override;
+  void listDatanodeLifecycle(std::vector<rpc::DatanodeLifecycle>& result,
+                             const rpc::RequestHeader& header) override;
+  void listOffsetResetEvents(std::vector<rpc::OffsetResetEvent>& result,
+                             const rpc::ListOffsetResetEventsRequest& request) override;
 
  private:
   // Runs `body`, records the outcome in the metrics and rethrows any failure as MqError.
   void serve(const char* method, const rpc::RequestHeader& header,
              const std::function<void()>& body);
+  // Throws MqError UNKNOWN when constructed without an AlertService.
+  AlertService& alerts();
+  // Throws MqError UNKNOWN when setLifecycle() was not called.
+  PartitionLifecycle& lifecycle();
 
   MetaStore& meta_;
   TopicService& topics_;
   DatanodeRegistry& datanodes_;
   const int64_t broker_timeout_ms_;
   MetaMetrics* metrics_;
+  AlertService* alerts_;
+  PartitionLifecycle* lifecycle_ = nullptr;
 };
 
 }  // namespace mq

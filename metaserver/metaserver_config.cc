@@ -23,13 +23,16 @@ void addMetaserverOptions(po::options_description& options, MetaserverConfig& co
       ("port", po::value(&config.port)->default_value(config.port),                    //
        "Thrift port of MetaService")                                                   //
       ("http-port", po::value(&config.http_port)->default_value(config.http_port),     //
-       "HTTP port: /metrics (and later the portal's JSON API)")                        //
+       "HTTP port: /metrics and the JSON API (/api/...)")                              //
       ("meta-db", po::value(&config.meta_db)->required(),                              //
        "metadata database, mysql://user:pass@host:port/db (required)")                 //
       ("broker-timeout", po::value<std::string>()->default_value("10s"),               //
        "a broker silent longer than this is not listed and is reaped (e.g. 10s, 1m)")  //
       ("log-level", po::value(&config.log_level)->default_value(config.log_level),     //
        "debug, info, warn or error");
+  addLagCollectorOptions(options, config.lag);
+  addLifecycleOptions(options, config.lifecycle);
+  addPortalOptions(options, config.portal);
 }
 
 bool readMetaserverConfig(const po::variables_map& values, MetaserverConfig& config,
@@ -52,6 +55,9 @@ bool readMetaserverConfig(const po::variables_map& values, MetaserverConfig& con
         "--broker-timeout must be a positive duration such as 10s or 1m, got `" + timeout + "`";
     return false;
   }
+  if (!readLagCollectorConfig(values, config.lag, problem)) return false;
+  if (!readLifecycleConfig(values, config.lifecycle, problem)) return false;
+  if (!readPortalConfig(values, config.portal, problem)) return false;
   LogLevel level;
   if (!parseLogLevel(config.log_level, &level)) {
     *problem = "--log-level must be debug, info, warn or error, got `" + config.log_level + "`";

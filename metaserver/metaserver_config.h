@@ -7,6 +7,9 @@
 #include <string>
 
 #include "common/options.h"
+#include "metaserver/lag_collector_config.h"
+#include "metaserver/lifecycle_config.h"
+#include "metaserver/portal_config.h"
 
 namespace mq {
 
@@ -15,7 +18,7 @@ struct MetaserverConfig {
   std::string host = "127.0.0.1";
   // Thrift port of MetaService (framed binary protocol).
   int port = 9100;
-  // HTTP port: /metrics now, the portal's JSON API later.
+  // HTTP port: /metrics and the JSON API (/api/...).
   int http_port = 9180;
   // Metadata database, mysql://user:pass@host:port/db. Required.
   std::string meta_db;
@@ -24,6 +27,14 @@ struct MetaserverConfig {
   int64_t broker_timeout_ms = 10000;
   // debug, info, warn or error.
   std::string log_level = "info";
+  // The lag collector and alert webhooks (lag-*, webhook-* options).
+  LagCollectorConfig lag;
+  // Retention and the partition lifecycle (retention-*, segment-messages, lifecycle-*,
+  // partition-drop-grace, topic-delete-idle options).
+  LifecycleConfig lifecycle;
+  // The portal: static files, sign-in, sessions (portal-dir, admin-password-file, http-auth,
+  // session-ttl options; docs/portal.md).
+  PortalConfig portal;
 };
 
 // Registers every option on `options`. Options that map 1:1 to a field write into `config`

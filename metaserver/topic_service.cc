@@ -41,10 +41,11 @@ TopicService::TopicService(MetaStore& meta, DatanodeRegistry& datanodes, AuditTr
     : meta_(meta), datanodes_(datanodes), audit_(audit) {}
 
 std::vector<int> TopicService::place(int n) {
-  auto counts = meta_.partitionCountsByDatanode();
+  // Only active datanodes take new partitions (not decommissioning or decommissioned ones).
+  auto counts = meta_.placementCounts();
   if (counts.empty()) {
     throwError(rpc::ErrorCode::INVALID_CONFIG,
-               "no datanode registered; add one with `mqctl datanode add`");
+               "no active datanode registered; add one with `mqctl datanode add`");
   }
   return placer_.place(std::move(counts), n);
 }

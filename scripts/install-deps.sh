@@ -13,6 +13,9 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   mariadb-server mariadb-client
   clang-format
+  prometheus
+  chromium
+  nodejs
 )
 
 log() { echo "install-deps: $*"; }
@@ -54,4 +57,17 @@ main() {
   log "installed: ${missing[*]}"
 }
 
+# playwright-core (pinned in tests/e2e/package.json) drives Debian's Chromium in the portal's
+# browser test. npm is the one that comes with the machine's Node.js (NodeSource's nodejs
+# package bundles it; with Debian's own nodejs, install its npm package too).
+install_e2e_modules() {
+  local dir
+  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/../tests/e2e" && pwd)"
+  [[ -d "$dir/node_modules/playwright-core" ]] && return 0
+  log "npm install in $dir (playwright-core)"
+  (cd "$dir" && npm install --no-audit --no-fund --loglevel=error) \
+    || die "npm install in $dir failed"
+}
+
 main "$@"
+install_e2e_modules

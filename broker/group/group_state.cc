@@ -18,6 +18,24 @@ GroupError error(ErrorCode code, std::string message) {
   return GroupError{code, std::move(message)};
 }
 
+// Whether a restarted static member subscribes as before: the same assignors in the same
+// order, each with the same topics. Owned partitions and user data are left out: they
+// change with every rebalance, and a restarted process owns nothing yet, so comparing them
+// would turn every restart of a cooperative member into a rebalance.
+bool sameSubscription(const std::vector<rpc::GroupProtocol>& a,
+                      const std::vector<rpc::GroupProtocol>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].name != b[i].name) return false;
+    auto topics_a = a[i].subscription.topics;
+    auto topics_b = b[i].subscription.topics;
+    std::sort(topics_a.begin(), topics_a.end());
+    std::sort(topics_b.begin(), topics_b.end());
+    if (topics_a != topics_b) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 const char* groupStateName(GroupStateName state) {
@@ -223,7 +241,7 @@ JoinStep GroupStateMachine::join(const rpc::JoinGroupRequest& request,
     bool same_subscription = false;
     if (old != g_.members.end()) {
       m = old->second;
-      same_subscription = m.protocols == request.protocols;
+      same_subscription = sameSubscription(m.protocols, request.protocols);
       const std::string old_id = old->first;
       bool was_leader = g_.leader_id == old_id;
       removeMember(old_id);

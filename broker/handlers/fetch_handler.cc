@@ -18,8 +18,30 @@ struct FetchSlot {
   int max_messages;
   int max_bytes;
   bool failed = false;
+  bool retired = false;  // answered from the topology: never has data
   rpc::PartitionFetchResult result;
 };
+
+// A retired partition (docs/retention-and-lifecycle.md) reads as an empty partition that
+// ended at its final offset, so consumers assigned to it stay quiet; any other offset is
+// OFFSET_OUT_OF_RANGE with a message saying why. Its table may already be dropped.
+void answerRetired(FetchSlot& slot) {
+  const auto& route = slot.route;
+  slot.retired = true;
+  slot.result.start_offset = route.final_offset;
+  slot.result.end_offset = route.final_offset;
+  if (slot.request->offset == route.final_offset) return;
+  slot.failed = true;
+  slot.result.error = rpc::ErrorCode::OFFSET_OUT_OF_RANGE;
+  slot.result.error_message = fmt::format(
+      "partition {} of `{}` is retired: it ended at offset {}{} and its messages are gone; "
+      "offset {} is out of range",
+      route.partition, route.topic, route.final_offset,
+      route.replaced_by >= 0 ? fmt::format(" (its writes moved to partition {})", route.replaced_by)
+                             : "",
+      slot.request->offset);
+  slot.result.retriable = false;
+}
 
 void fail(BrokerContext& context, FetchSlot& slot, std::exception_ptr error) {
   auto failure = classifyPartitionFailure(context, error, slot.request->topic,
@@ -38,7 +60,7 @@ bool readOnce(BrokerContext& context, std::vector<FetchSlot>& slots) {
   int64_t budget = kMaxFetchResponseBytes;
   std::map<int, std::vector<FetchSlot*>> by_datanode;
   for (auto& slot : slots) {
-    if (!slot.failed) by_datanode[slot.route.datanode_id].push_back(&slot);
+    if (!slot.failed && !slot.retired) by_datanode[slot.route.datanode_id].push_back(&slot);
   }
   bool any = false;
   for (auto& [datanode_id, group] : by_datanode) {
@@ -70,6 +92,16 @@ bool readOnce(BrokerContext& context, std::vector<FetchSlot>& slots) {
           slot->result.messages =
               PartitionStore::read(*db, slot->route.table, offset, slot->max_messages,
                                    std::min<int64_t>(slot->max_bytes, budget));
+          // Offsets are dense, so the first row is `offset` itself unless retention removed
+          // it after the bounds were read: say so rather than skip silently over the gap.
+          if (!slot->result.messages.empty() && slot->result.messages.front().offset != offset) {
+            slot->result.start_offset = slot->result.messages.front().offset;
+            slot->result.messages.clear();
+            throwError(rpc::ErrorCode::OFFSET_OUT_OF_RANGE,
+                       fmt::format("offset {} of partition {} of `{}` was removed by retention "
+                                   "while it was being read",
+                                   offset, slot->request->partition, slot->request->topic));
+          }
           for (const auto& m : slot->result.messages) budget -= m.value.size() + m.key.size();
           if (!slot->result.messages.empty()) any = true;
         } catch (const rpc::MqError&) {
@@ -118,6 +150,7 @@ rpc::FetchResponse handleFetch(BrokerContext& context, const rpc::FetchRequest& 
         throwError(rpc::ErrorCode::OFFSET_OUT_OF_RANGE,
                    fmt::format("offset {} is negative", partition.offset));
       }
+      if (slot.route.retired) answerRetired(slot);
     } catch (...) {
       fail(context, slot, std::current_exception());
     }

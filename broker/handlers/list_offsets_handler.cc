@@ -20,6 +20,15 @@ rpc::ListOffsetsResponse handleListOffsets(BrokerContext& context,
     try {
       PartitionRoute route = context.topology.route(wanted.topic, wanted.partition);
       datanode_id = route.datanode_id;
+      if (route.retired) {
+        // Retired (docs/retention-and-lifecycle.md): empty for ever at its final offset; its
+        // table may be gone.
+        result.start_offset = route.final_offset;
+        result.end_offset = route.final_offset;
+        result.offset = route.final_offset;
+        response.results.push_back(std::move(result));
+        continue;
+      }
       auto pool = context.pools.pool(route.datanode_id);
       auto db = pool->acquire();
       PartitionBounds bounds = PartitionStore::bounds(*db, route.table);

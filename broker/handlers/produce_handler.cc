@@ -50,6 +50,13 @@ PartitionRoute validateBatch(BrokerContext& context, const rpc::PartitionBatch& 
       throwError(rpc::ErrorCode::INVALID_REQUEST,
                  fmt::format("message {} has a negative timestamp", i));
     }
+    const int64_t deliver_at = batch.messages[i].deliver_at_ms;
+    if (deliver_at < 0 || deliver_at > nowMs() + context.config.max_delay_ms) {
+      throwError(rpc::ErrorCode::INVALID_REQUEST,
+                 fmt::format("message {} has delivery time {}: must be 0 (now) or at most {} "
+                             "ms from now",
+                             i, deliver_at, context.config.max_delay_ms));
+    }
     *batch_bytes += bytes;
   }
   if (!route.writable) {

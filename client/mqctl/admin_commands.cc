@@ -68,8 +68,20 @@ int topicCreate(const Context& context, const ParsedArgs& args) {
   }
   topic.owner_team = args.value("owner").value_or("");
   topic.description = args.value("description").value_or("");
+  // Size and count limits are set right after the create (retention-and-lifecycle.md).
+  std::optional<int64_t> retention_bytes;
+  std::optional<int64_t> retention_messages;
+  if (auto value = args.value("retention-bytes")) {
+    retention_bytes = parseByteSize(*value, "--retention-bytes", 1);
+  }
+  if (auto value = args.value("retention-messages")) {
+    retention_messages = parseInteger(*value, "--retention-messages", 1, 1LL << 62);
+  }
   AdminClient admin(context.adminConfig());
   rpc::TopicInfo created = admin.createTopic(topic);
+  if (retention_bytes || retention_messages) {
+    admin.setRetention(created.name, std::nullopt, retention_bytes, retention_messages);
+  }
   if (context.json) {
     printLine(context, topicJson(created, true));
   } else {
@@ -120,11 +132,17 @@ int topicDescribe(const Context& context, const ParsedArgs& args) {
 
 int topicDelete(const Context& context, const ParsedArgs& args) {
   AdminClient admin(context.adminConfig());
-  admin.deleteTopic(args.positionals[0]);
+  // Refused while groups consume the topic unless --force (retention-and-lifecycle.md).
+  auto deleted = admin.deleteTopic(args.positionals[0], args.has("force"));
   if (context.json) {
-    printLine(context, JsonObject().text("name", args.positionals[0]).boolean("deleted", true));
+    printLine(context, JsonObject()
+                           .text("name", args.positionals[0])
+                           .boolean("deleted", true)
+                           .number("tables_dropped_after_ms", deleted.drop_after_ms));
   } else {
-    *context.out << fmt::format("deleted topic `{}`\n", args.positionals[0]);
+    *context.out << fmt::format("deleted topic `{}`; its {} tables are dropped after {}\n",
+                                args.positionals[0], deleted.tables.size(),
+                                formatTime(deleted.drop_after_ms));
   }
   return 0;
 }
@@ -226,13 +244,22 @@ std::vector<Command> adminCommands() {
        "Partitions are placed on the registered datanodes (see `datanode add`).",
        {{"partitions", "N", "number of partitions (required)"},
         {"retention", "DURATION", "how long messages are kept: 7d, 12h, 30m (default: 7d)"},
+        {"retention-bytes", "BYTES", "also keep at most this much per partition: 512M, 10G"},
+        {"retention-messages", "N", "also keep at most this many messages per partition"},
         {"owner", "TEAM", "owning team"},
         {"description", "TEXT", "what the topic carries"}},
        1,
        topicCreate},
       {"topic list", "", "list topics", "", {}, 0, topicList},
       {"topic describe", "NAME", "show a topic and its partitions", "", {}, 1, topicDescribe},
-      {"topic delete", "NAME", "delete a topic and its messages", "", {}, 1, topicDelete},
+      {"topic delete",
+       "NAME",
+       "delete a topic and its messages",
+       "Refused while a group with members subscribes to it or a group committed on it\n"
+       "recently, unless --force. Its tables are dropped after the metaserver's grace period.",
+       {{"force", "", "delete even while groups consume it"}},
+       1,
+       topicDelete},
       {"topic add-partitions",
        "NAME",
        "add partitions to a topic",

@@ -40,6 +40,7 @@ struct Command {
   std::vector<FlagSpec> flags;
   size_t positionals = 0;  // exact number of positional arguments
   int (*run)(const Context& context, const ParsedArgs& args) = nullptr;
+  size_t optional_positionals = 0;  // how many more positional arguments may follow
 };
 
 // Every command, in help order.
@@ -50,13 +51,24 @@ std::vector<Command> adminCommands();    // topic, datanode, broker
 std::vector<Command> produceCommands();  // produce
 std::vector<Command> consumeCommands();  // consume
 std::vector<Command> offsetsCommands();  // offsets
+std::vector<Command> groupCommands();    // group
+std::vector<Command> alertCommands();    // alert
+std::vector<Command> outboxCommands();   // outbox
+// topic set-retention|lifecycle, partition, datanode decommission|lifecycle, retention:
+std::vector<Command> lifecycleCommands();
 
 // Helpers shared by the commands.
+// "1073741824", "512M", "10G" (binary multiples) as bytes, at least `min`; UsageError
+// naming `what` otherwise (lifecycle_commands.cc).
+int64_t parseByteSize(const std::string& text, const std::string& what, int64_t min);
 // "7d", "12h", "90m", "30s", "250ms".
 std::string formatDuration(int64_t ms);
 // "2024-05-01T12:00:00.000Z"; "-" for 0.
 std::string formatTime(int64_t ms_since_epoch);
 // Columns padded to the widest cell; the first row is the header.
 std::string formatTable(const std::vector<std::vector<std::string>>& rows);
+// ISO 8601: 2024-05-01, 2024-05-01T12:00[:00[.000]], with Z, +HH:MM, -HHMM or no zone
+// (UTC). False when `text` is not one of these.
+bool parseIsoTime(const std::string& text, int64_t* ms_since_epoch);
 
 }  // namespace mq::mqctl

@@ -1,8 +1,10 @@
 // mqctl consume: reads a topic's partitions from a starting point until --max messages or
-// --timeout-ms without a message.
+// --timeout-ms without a message; with --group, as a member of a consumer group that
+// commits what it printed.
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 
 #include "client/mqctl/commands.h"
 #include "client/mqctl/json_writer.h"
@@ -53,7 +55,99 @@ void print(const Context& context, const ConsumedMessage& m) {
   }
 }
 
+// Commits the offsets after the messages printed so far (not merely polled: with --max,
+// polled messages beyond it stay uncommitted), and before partitions are revoked.
+class PrintedOffsets : public RebalanceListener {
+ public:
+  explicit PrintedOffsets(Consumer& consumer) : consumer_(consumer) {}
+  void printed(const ConsumedMessage& m) { next_[{m.topic, m.partition}] = m.offset + 1; }
+  void commit() {
+    if (next_.empty()) return;
+    consumer_.commitSync(next_);
+    next_.clear();
+  }
+  void onPartitionsRevoked(const std::vector<TopicPartition>& partitions) override {
+    std::map<TopicPartition, int64_t> revoked;
+    for (const auto& tp : partitions) {
+      auto it = next_.find(tp);
+      if (it == next_.end()) continue;
+      revoked.insert(*it);
+      next_.erase(it);
+    }
+    if (!revoked.empty()) consumer_.commitSync(revoked);
+  }
+  void onPartitionsAssigned(const std::vector<TopicPartition>&) override {}
+  void onPartitionsLost(const std::vector<TopicPartition>& partitions) override {
+    for (const auto& tp : partitions) next_.erase(tp);
+  }
+
+ private:
+  Consumer& consumer_;
+  std::map<TopicPartition, int64_t> next_;
+};
+
+int consumeAsGroupMember(const Context& context, const ParsedArgs& args) {
+  const std::string topic = args.positionals[0];
+  const std::string from = args.value("from").value_or("earliest");
+  if (from != "earliest" && from != "latest") {
+    throw UsageError(
+        "with --group, --from is earliest or latest (where to start when the group "
+        "has no committed offset); use `group reset-offsets` to move the group");
+  }
+  if (args.has("partition")) throw UsageError("--partition cannot be used with --group");
+  int64_t max = INT64_MAX;
+  if (auto text = args.value("max")) max = parseInteger(*text, "--max", 1, INT64_MAX / 2);
+  int64_t idle_ms = 5000;
+  if (auto text = args.value("timeout-ms"))
+    idle_ms = parseInteger(*text, "--timeout-ms", 0, 1LL << 40);
+
+  ConsumerConfig config;
+  static_cast<ClientConfig&>(config) = context.dataConfig();
+  config.group_id = *args.value("group");
+  config.auto_offset_reset = from == "latest" ? OffsetReset::kLatest : OffsetReset::kEarliest;
+  config.enable_auto_commit = false;  // PrintedOffsets commits exactly what was printed
+  Consumer consumer(config);
+  PrintedOffsets printed(consumer);
+  consumer.subscribe({topic}, &printed);
+
+  int64_t count = 0;
+  auto last_activity = SteadyClock::now();
+  auto next_commit = SteadyClock::now() + std::chrono::seconds(1);
+  std::optional<Error> failure;
+  while (count < max) {
+    auto idle =
+        std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - last_activity);
+    auto left = std::chrono::milliseconds(idle_ms) - idle;
+    if (left.count() <= 0) break;
+    std::vector<ConsumedMessage> messages;
+    try {
+      messages = consumer.poll(std::min(left, std::chrono::milliseconds(1000)));
+      failure.reset();
+    } catch (const Error& e) {
+      if (!e.retriable()) throw;
+      failure = e;
+    }
+    if (!messages.empty()) last_activity = SteadyClock::now();
+    for (const auto& message : messages) {
+      if (count >= max) break;
+      print(context, message);
+      printed.printed(message);
+      ++count;
+    }
+    context.out->flush();
+    if (SteadyClock::now() >= next_commit) {
+      printed.commit();
+      next_commit = SteadyClock::now() + std::chrono::seconds(1);
+    }
+  }
+  printed.commit();
+  consumer.close();  // revokes (nothing left to commit) and leaves the group
+  if (failure) throw *failure;
+  return 0;
+}
+
 int consume(const Context& context, const ParsedArgs& args) {
+  if (args.has("group")) return consumeAsGroupMember(context, args);
   const std::string topic = args.positionals[0];
   const std::string from = args.value("from").value_or("earliest");
   std::optional<int64_t> from_offset;
@@ -147,8 +241,13 @@ std::vector<Command> consumeCommands() {
        "message has none; values are printed as they are). With --json, one object per\n"
        "message: topic, partition, offset, key, value, headers, timestamp, append_time;\n"
        "keys, values and headers that are not valid UTF-8 come base64-encoded as key_b64,\n"
-       "value_b64 and headers_b64 instead.",
-       {{"from", "WHERE", "earliest (default), latest, or an offset for every partition"},
+       "value_b64 and headers_b64 instead.\n\n"
+       "With --group G, consumes as a member of consumer group G: it gets a share of the\n"
+       "topic's partitions (run several to split the work), starts at the group's committed\n"
+       "offsets (--from earliest|latest when there are none), and commits what it printed\n"
+       "every second, before giving partitions up, and at exit.",
+       {{"group", "GROUP", "consume as a member of this consumer group"},
+        {"from", "WHERE", "earliest (default), latest, or an offset for every partition"},
         {"partition", "N", "read only partition N (default: all)"},
         {"max", "N", "stop after N messages"},
         {"timeout-ms", "MS", "stop after this long without a message (default 5000)"}},

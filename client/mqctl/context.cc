@@ -42,7 +42,8 @@ ClientConfig Context::dataConfig() const {
 const std::vector<Command>& allCommands() {
   static const std::vector<Command> commands = [] {
     std::vector<Command> all;
-    for (auto group : {adminCommands(), produceCommands(), consumeCommands(), offsetsCommands()}) {
+    for (auto group : {adminCommands(), produceCommands(), consumeCommands(), offsetsCommands(),
+                       groupCommands(), alertCommands(), lifecycleCommands(), outboxCommands()}) {
       all.insert(all.end(), group.begin(), group.end());
     }
     return all;

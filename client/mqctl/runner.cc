@@ -173,12 +173,12 @@ int run(const std::vector<std::string>& args, Context& context, std::string* hel
   }
   applyGlobalFlags(trailing_global, &context);
 
-  if (parsed.positionals.size() != command->positionals) {
+  const size_t most = command->positionals + command->optional_positionals;
+  if (parsed.positionals.size() < command->positionals || parsed.positionals.size() > most) {
     if (parsed.positionals.size() < command->positionals) {
       throw UsageError(fmt::format("missing {}", command->arguments));
     }
-    throw UsageError(
-        fmt::format("unexpected argument `{}`", parsed.positionals[command->positionals]));
+    throw UsageError(fmt::format("unexpected argument `{}`", parsed.positionals[most]));
   }
   return command->run(context, parsed);
 }

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "client/tests/fake_broker.h"
@@ -142,6 +144,124 @@ TEST(Producer, RetriesRunOutIntoAnError) {
         << e.what();
   }
   EXPECT_EQ(server.broker().produceRequests(), 4);
+}
+
+TEST(Producer, NonIdempotentBatchesCarryNoStamp) {
+  FakeBrokerServer server;
+  server.broker().addTopic("t", 1);
+  std::atomic<bool> stamped{false};
+  server.broker().setBatchHook([&](const rpc::PartitionBatch& batch, bool*) {
+    stamped = stamped || batch.__isset.producer_id || batch.__isset.base_sequence;
+    return rpc::ErrorCode::NONE;
+  });
+  Producer producer(configFor({server.address()}));
+  producer.send("t", "v");
+  EXPECT_FALSE(stamped);
+}
+
+TEST(Producer, IdempotentRetryResendsTheSameMessagesWithTheSameSequence) {
+  FakeBrokerServer server;
+  server.broker().addTopic("t", 1);
+  std::mutex mutex;
+  std::vector<std::pair<int32_t, std::vector<std::string>>> attempts;
+  std::atomic<int> failures_left{3};
+  server.broker().setBatchHook([&](const rpc::PartitionBatch& batch, bool* retriable) {
+    EXPECT_TRUE(batch.__isset.producer_id && batch.__isset.producer_epoch &&
+                batch.__isset.base_sequence);
+    std::vector<std::string> values;
+    for (const auto& m : batch.messages) values.push_back(m.value);
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      attempts.emplace_back(batch.base_sequence, values);
+    }
+    if (failures_left.fetch_sub(1) > 0) {
+      *retriable = true;
+      return rpc::ErrorCode::DATANODE_UNAVAILABLE;  // maybe stored: must be re-sent as is
+    }
+    return rpc::ErrorCode::NONE;
+  });
+  ProducerConfig config = configFor({server.address()});
+  config.enable_idempotence = true;
+  config.batch_size = 7;
+  Producer producer(config);
+  std::vector<std::future<SendResult>> futures;
+  for (const auto& v : numbered(20)) futures.push_back(producer.sendAsync("t", v));
+  producer.flush();
+  for (auto& f : futures) EXPECT_NO_THROW(f.get());
+  EXPECT_EQ(server.broker().values({"t", 0}), numbered(20));
+
+  std::map<int32_t, std::vector<std::string>> by_sequence;
+  int32_t last = -1;
+  for (const auto& [sequence, values] : attempts) {
+    auto [it, fresh] = by_sequence.emplace(sequence, values);
+    EXPECT_EQ(it->second, values) << "a retry of sequence " << sequence << " changed its messages";
+    EXPECT_GE(sequence, last) << "sequences go forward";
+    last = sequence;
+  }
+  int32_t expected = 0;
+  for (const auto& [sequence, values] : by_sequence) {
+    EXPECT_EQ(sequence, expected) << "each batch starts where the previous one ended";
+    expected += static_cast<int32_t>(values.size());
+  }
+  EXPECT_EQ(expected, 20);
+}
+
+TEST(Producer, FencedIdempotentProducerFailsTheBatchAndRefusesLaterSends) {
+  FakeBrokerServer server;
+  server.broker().addTopic("t", 1);
+  server.broker().setBatchHook(
+      [](const rpc::PartitionBatch&, bool*) { return rpc::ErrorCode::PRODUCER_FENCED; });
+  ProducerConfig config = configFor({server.address()});
+  config.enable_idempotence = true;
+  config.producer_name = "app-1";
+  Producer producer(config);
+  try {
+    producer.send("t", "v");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), rpc::ErrorCode::PRODUCER_FENCED);
+    EXPECT_FALSE(e.retriable());
+  }
+  try {
+    producer.sendAsync("t", "later");
+    FAIL() << "a fenced producer must refuse further sends";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), rpc::ErrorCode::PRODUCER_FENCED);
+    EXPECT_NE(std::string(e.what()).find("not sent"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(server.broker().produceRequests(), 1);
+}
+
+TEST(Producer, OutOfOrderSequenceFailsTheBatchAndTheNextStartsAFreshSequence) {
+  FakeBrokerServer server;
+  server.broker().addTopic("t", 1);
+  std::atomic<int> calls{0};
+  std::vector<int32_t> sequences;
+  std::mutex mutex;
+  server.broker().setBatchHook([&](const rpc::PartitionBatch& batch, bool*) {
+    std::lock_guard<std::mutex> lock(mutex);
+    sequences.push_back(batch.base_sequence);
+    return calls++ == 1 ? rpc::ErrorCode::OUT_OF_ORDER_SEQUENCE : rpc::ErrorCode::NONE;
+  });
+  ProducerConfig config = configFor({server.address()});
+  config.enable_idempotence = true;
+  Producer producer(config);
+  producer.send("t", "a");
+  try {
+    producer.send("t", "b");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), rpc::ErrorCode::OUT_OF_ORDER_SEQUENCE);
+    EXPECT_FALSE(e.retriable());
+  }
+  producer.send("t", "c");
+  EXPECT_EQ(sequences, (std::vector<int32_t>{0, 1, 0})) << "a renewed identity starts at 0";
+}
+
+TEST(Producer, ProducerNameRequiresIdempotence) {
+  ProducerConfig config = configFor({"127.0.0.1:1"});
+  config.producer_name = "x";
+  EXPECT_THROW(Producer{config}, Error);
 }
 
 TEST(Producer, CallbackIsCalledOnceWithTheResult) {

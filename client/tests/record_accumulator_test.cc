@@ -173,6 +173,33 @@ TEST(RecordAccumulator, RequeuedBatchWaitsForItsBackoffAndGoesBeforeLaterRecords
   EXPECT_EQ(accumulator.bufferedRecords(), 3u);  // retried records never left the buffer
 }
 
+TEST(RecordAccumulator, StampedBatchComesBackWholeForItsRetry) {
+  // An idempotent batch must be re-sent with exactly its records: the broker recognises the
+  // retry by its sequence and count.
+  RecordAccumulator accumulator(limits(100, 10));
+  accumulator.append(kP0, record("a"), milliseconds(0));
+  accumulator.append(kP0, record("b"), milliseconds(0));
+  auto batches = accumulator.drainReady(SteadyClock::now(), SIZE_MAX);
+  ASSERT_EQ(batches.size(), 1u);
+  batches[0].stamp = BatchStamp{7, 0, 0, 1};
+  accumulator.append(kP0, record("c"), milliseconds(0));
+
+  auto now = SteadyClock::now();
+  accumulator.requeue(std::move(batches[0]), now + milliseconds(100));
+  EXPECT_TRUE(accumulator.drainReady(now + milliseconds(50), SIZE_MAX).empty());
+  auto retried = accumulator.drainReady(now + milliseconds(100), SIZE_MAX);
+  ASSERT_EQ(retried.size(), 1u);
+  EXPECT_EQ(values(retried[0]), (std::vector<std::string>{"a", "b"}));
+  ASSERT_TRUE(retried[0].stamp.has_value());
+  EXPECT_EQ(retried[0].stamp->producer_id, 7);
+  accumulator.releaseSpace(retried[0]);
+  accumulator.finish(retried[0]);
+  auto next = accumulator.drainReady(now + milliseconds(100), SIZE_MAX);
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(values(next[0]), (std::vector<std::string>{"c"}));
+  EXPECT_FALSE(next[0].stamp.has_value());
+}
+
 TEST(RecordAccumulator, FlushExpeditesLingeringRecordsAndWaitsForThem) {
   RecordAccumulator accumulator(limits(100, 10, milliseconds(60000)));
   accumulator.append(kP0, record("a"), milliseconds(0));

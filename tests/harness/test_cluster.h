@@ -38,6 +38,7 @@ class TestCluster {
   int metaserverHttpPort() const { return meta_http_port_; }
   int brokerCount() const { return static_cast<int>(brokers_.size()); }
   ChildProcess& broker(int i) { return *brokers_.at(i); }
+  ChildProcess& metaserver() { return *metaserver_; }
 
   // Starts broker i again (after a kill), waits until it accepts connections.
   void restartBroker(int i);

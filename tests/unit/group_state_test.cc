@@ -181,6 +181,42 @@ TEST(GroupState, StaticMemberRestartKeepsItsAssignmentWithoutRebalance) {
   EXPECT_EQ(machine.heartbeat(zombie).error, rpc::ErrorCode::FENCED_INSTANCE_ID);
 }
 
+// A cooperative member reports the partitions it owns when it joins; the restarted
+// process owns nothing yet. That is the same subscription: no rebalance. Other topics are
+// a new subscription: a rebalance.
+TEST(GroupState, StaticMemberRestartIgnoresOwnedPartitionsButNotTopics) {
+  GroupState group;
+  group.group_id = "g";
+  auto request = joinRequest("", "cooperative-sticky");
+  request.__set_group_instance_id("host-1");
+  rpc::TopicPartitions owned;
+  owned.topic = "orders";
+  owned.partitions = {0, 1};
+  request.protocols[0].subscription.owned_partitions = {owned};
+  request.protocols[0].subscription.user_data = "v1;orders=2";
+  GroupStateMachine machine(group, 1000);
+  ASSERT_FALSE(machine.join(request, "old-id").error);
+  machine.completeJoin();
+  rpc::SyncGroupRequest sync;
+  sync.member_id = "old-id";
+  sync.generation_id = group.generation;
+  machine.sync(sync);
+  const int generation = group.generation;
+
+  auto restarted = request;
+  restarted.protocols[0].subscription.owned_partitions.clear();
+  auto same = machine.join(restarted, "new-id");
+  ASSERT_TRUE(same.response) << "owning nothing yet is not a new subscription";
+  EXPECT_EQ(same.response->generation_id, generation);
+  EXPECT_EQ(group.state, GroupStateName::kStable);
+
+  auto other_topics = restarted;
+  other_topics.protocols[0].subscription.topics = {"orders", "payments"};
+  auto changed = machine.join(other_topics, "newer-id");
+  EXPECT_FALSE(changed.response) << "a changed subscription needs a rebalance";
+  EXPECT_EQ(group.state, GroupStateName::kPreparingRebalance);
+}
+
 TEST(GroupState, IncompatibleAssignorIsRefused) {
   GroupState group;
   group.group_id = "g";

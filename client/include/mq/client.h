@@ -12,7 +12,8 @@
 //
 // Delivery semantics: at-least-once. A produce request whose reply is lost (timeout,
 // broken connection) is sent again; if the first attempt had committed, the message is
-// stored twice. The order of messages within one partition is kept, also across retries.
+// stored twice, unless ProducerConfig.enable_idempotence is set (then it is stored once).
+// The order of messages within one partition is kept, also across retries.
 // See docs/client.md for the full tour and the configuration table.
 #pragma once
 
@@ -30,6 +31,10 @@
 // The wire types generated from idl/mq.thrift (namespace mq::rpc): ErrorCode, and the
 // topology structs the AdminClient returns (TopicInfo, BrokerInfo, DatanodeInfo, ...).
 #include "mq_types.h"
+
+namespace mq::rpc {
+class MetaServiceClient;  // MetaService.h; used only by AdminClient's internals
+}  // namespace mq::rpc
 
 namespace mq {
 
@@ -114,6 +119,15 @@ struct ProducerConfig : ClientConfig {
   int64_t delivery_timeout_ms = 120000;
   // Produce requests in flight at once, each on its own connection and sender thread.
   int max_in_flight_requests = 4;
+  // Idempotent producer: the producer gets an id from a broker (initProducer) and stamps
+  // every partition batch with it and a per-partition sequence, so a batch retried after
+  // a lost reply is written once, not twice. Costs one initProducer call at the first send
+  // and a little work per batch on the broker (see docs/client.md).
+  bool enable_idempotence = false;
+  // With enable_idempotence: a stable name (1..255 characters) keeps the same producer id
+  // across restarts and bumps its epoch at each start, which fences every older instance of
+  // that name: their sends fail with PRODUCER_FENCED. Empty: a new anonymous id.
+  std::string producer_name;
 };
 
 // What a consumer does when it has no position for a partition, or its position is
@@ -133,7 +147,39 @@ struct ConsumerConfig : ClientConfig {
   // Most key+value bytes one poll() fetches per partition (at least one message is
   // returned even if it is larger).
   int64_t fetch_max_bytes = 4 << 20;
+  // Where to start without a position: with a group, for a partition the group has no
+  // committed offset for.
   OffsetReset auto_offset_reset = OffsetReset::kEarliest;
+
+  // --- Consumer groups (subscribe(); see docs/consumer-groups.md) ---
+  // The group to join (1..255 characters). Required by subscribe(); with assign() it only
+  // names where commitSync() stores offsets (allowed while the group has no members).
+  std::string group_id;
+  // Static membership: a stable name for this process (e.g. the pod name). A restart within
+  // session_timeout_ms gets the same partitions back without a rebalance; close() does not
+  // leave the group. Empty: a dynamic member.
+  std::string group_instance_id;
+  // A member whose heartbeats stop for this long is removed and its partitions move
+  // (1000..300000).
+  int64_t session_timeout_ms = 10000;
+  // How often the background thread heartbeats; also how soon a member notices a
+  // rebalance. Must be below session_timeout_ms (a third of it is usual).
+  int64_t heartbeat_interval_ms = 3000;
+  // How long the coordinator waits for every member to rejoin in a rebalance; members
+  // that have not rejoined by then are removed (0..600000).
+  int64_t rebalance_timeout_ms = 60000;
+  // If the application does not call poll() for this long, the member leaves the group
+  // (its partitions move to live members) and rejoins at the next poll().
+  int64_t max_poll_interval_ms = 300000;
+  // Commit the positions every auto_commit_interval_ms (from poll()), before partitions
+  // are revoked, and in close().
+  bool enable_auto_commit = true;
+  int64_t auto_commit_interval_ms = 5000;
+  // Assignors this member supports, most preferred first: "cooperative-sticky", "sticky",
+  // "range", "roundrobin". The coordinator picks the first one every member supports.
+  std::vector<std::string> assignors = {"cooperative-sticky", "range"};
+  // Shown by `mqctl group describe`; empty: this machine's host name.
+  std::string client_host;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -196,6 +242,14 @@ struct ConsumedMessage {
 // with an Error. A message is never dropped: when the buffer is full, sending blocks up to
 // max_block_ms and then throws.
 //
+// With enable_idempotence, a retried batch carries the same producer id, epoch and sequence
+// and is stored once. Its refusals are fatal for the batch's messages: OUT_OF_ORDER_SEQUENCE
+// (the producer then starts a new sequence under a renewed identity), and PRODUCER_FENCED
+// (a newer instance with the same producer_name exists: every later send throws
+// Error(PRODUCER_FENCED) too). A message that fails after an attempt that may have been
+// stored (retries or delivery_timeout_ms exhausted) has an unknown outcome, as without
+// idempotence; the producer then renews its identity so later batches are not mistaken for it.
+//
 // Thread-safe: any number of threads may send concurrently.
 class Producer {
  public:
@@ -230,6 +284,7 @@ class Producer {
   //   MESSAGE_TOO_LARGE   "message of 2 MiB exceeds max 1 MiB";
   //   TIMEOUT             (retriable) the buffer stayed full for max_block_ms;
   //   SHUTTING_DOWN       the producer is closed;
+  //   PRODUCER_FENCED     (idempotent) a newer instance with the same producer_name exists;
   //   or the last retriable error when the topic's metadata could not be fetched (within
   //   max_block_ms and `retries`).
   // A message that was accepted is never dropped: its future or callback always completes.
@@ -261,26 +316,120 @@ class Producer {
 // ---------------------------------------------------------------------------------------
 // Consumer
 
-// Reads assigned partitions (manual assignment; consumer groups come later). Keeps a
-// position per partition: the offset of the next message poll() returns.
+// Told about partitions a group member gets and gives up. Called on the application's
+// thread, from inside poll() (and close()/unsubscribe()), so a callback may use the
+// Consumer (commitSync(), seek(), position()) but must not call poll().
+class RebalanceListener {
+ public:
+  virtual ~RebalanceListener() = default;
+  // Called BEFORE the partitions are given up: the last moment to commit what was
+  // processed (with enable_auto_commit the consumer has just committed their positions).
+  // Eager assignors revoke every partition at the start of each rebalance; cooperative
+  // ones only the partitions that move to another member.
+  virtual void onPartitionsRevoked(const std::vector<TopicPartition>& partitions) = 0;
+  // Called after each completed rebalance with the partitions added to this member
+  // (maybe none), before their positions are read from the committed offsets: seek() here
+  // overrides the committed offset.
+  virtual void onPartitionsAssigned(const std::vector<TopicPartition>& partitions) = 0;
+  // The partitions were already taken away (the session expired, max_poll_interval_ms
+  // passed, or the member was fenced): commits for them would be refused. Defaults to
+  // onPartitionsRevoked.
+  virtual void onPartitionsLost(const std::vector<TopicPartition>& partitions) {
+    onPartitionsRevoked(partitions);
+  }
+};
+
+// A member's identity in its group's current generation, as the consumer last learned it.
+// Commits carry it; the coordinator refuses a commit from a generation that is no longer
+// current (ILLEGAL_GENERATION): that is how a zombie is kept from committing.
+struct ConsumerGroupMetadata {
+  std::string group_id;
+  int generation_id = -1;  // -1: not in a generation
+  std::string member_id;
+  std::string group_instance_id;
+  std::string protocol;  // the assignor of the current generation
+};
+
+// Reads partitions: either assigned by hand (assign()) or as a member of a consumer group
+// (subscribe()). Keeps a position per partition: the offset of the next message poll()
+// returns.
+//
+// As a group member (ConsumerConfig.group_id), the consumer joins the group in poll() and
+// gets a share of the subscribed topics' partitions; a background thread heartbeats. Each
+// partition starts at the group's committed offset (auto_offset_reset when there is none).
+// Positions are committed with commitSync()/commitAsync() or automatically. Delivery is
+// at-least-once: after a crash, a partition's new owner starts at the last committed
+// offset. See docs/consumer-groups.md.
 //
 // Not thread-safe: use one Consumer from one thread at a time.
 class Consumer {
  public:
+  // Called once per commitAsync(), from a later poll(), commitSync() or close() on the
+  // application's thread: `error` is null on success.
+  using CommitCallback =
+      std::function<void(const std::map<TopicPartition, int64_t>& offsets, const Error* error)>;
+
   // Connects lazily. Throws Error(INVALID_CONFIG).
   explicit Consumer(ConsumerConfig config);
+  // close().
   ~Consumer();
   Consumer(const Consumer&) = delete;
   Consumer& operator=(const Consumer&) = delete;
 
+  // --- Manual assignment ---
+
   // Replaces the assignment. Partitions kept from the previous assignment keep their
-  // positions; new ones start at auto_offset_reset unless seek()ed. Duplicates are
-  // ignored. Throws Error(INVALID_TOPIC_NAME) or Error(INVALID_REQUEST) for a negative
-  // partition.
+  // positions; new ones start at the group's committed offset (when group_id is set) or
+  // auto_offset_reset, unless seek()ed. Duplicates are ignored. Throws
+  // Error(INVALID_TOPIC_NAME), Error(INVALID_REQUEST) for a negative partition or after
+  // subscribe().
   void assign(const std::vector<TopicPartition>& partitions);
+  // The assigned partitions (with subscribe(): those this member currently owns).
   std::vector<TopicPartition> assignment() const;
 
-  // Sets the position of an assigned partition. An offset outside the stored range is
+  // --- Group membership ---
+
+  // Subscribes to `topics` as a member of ConsumerConfig.group_id (replacing an earlier
+  // subscription; the next poll() rejoins). Topics that do not exist yet are picked up once
+  // created, and partitions added later are picked up within metadata_refresh_ms.
+  // `listener` (optional) must outlive the consumer. Throws Error(INVALID_CONFIG) without
+  // a group_id, Error(INVALID_TOPIC_NAME), Error(INVALID_REQUEST) after assign().
+  void subscribe(const std::vector<std::string>& topics, RebalanceListener* listener = nullptr);
+  std::vector<std::string> subscription() const;
+  // Gives up every partition (commit with auto-commit, onPartitionsRevoked) and leaves
+  // the group. Afterwards assign() or subscribe() may be called.
+  void unsubscribe();
+  ConsumerGroupMetadata groupMetadata() const;
+
+  // Commits the positions of every owned/assigned partition (what poll() has returned so
+  // far), or the given offsets (the next offset to consume, per partition), and waits for
+  // the answer. A commit that is refused throws Error:
+  //   ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID  the group moved on without this member (the
+  //                        next poll() rejoins; revoked partitions may be consumed again
+  //                        by their new owner);
+  //   REBALANCE_IN_PROGRESS (retriable) the group is rebalancing: poll(), then commit again;
+  //   FENCED_INSTANCE_ID   a newer process took this static member's place;
+  //   GROUP_NOT_EMPTY      assign() mode (generation -1) while the group has members;
+  //   a retriable error    no broker answered in time.
+  // Commits from one consumer apply in call order (sync and async share one queue).
+  void commitSync();
+  void commitSync(const std::map<TopicPartition, int64_t>& offsets);
+  // Commits on behalf of an earlier identity (e.g. groupMetadata() saved when the messages
+  // were polled): refused with ILLEGAL_GENERATION if the group has moved to another
+  // generation since, so work done in an old generation cannot overwrite the progress of
+  // the partitions' new owners.
+  void commitSync(const std::map<TopicPartition, int64_t>& offsets,
+                  const ConsumerGroupMetadata& as_of);
+  // Queues a commit of the current positions (or `offsets`) and returns at once; the
+  // callback (optional) reports the outcome later.
+  void commitAsync(CommitCallback callback = nullptr);
+  void commitAsync(const std::map<TopicPartition, int64_t>& offsets,
+                   CommitCallback callback = nullptr);
+  // The group's committed offsets for `partitions` (-1: none). Throws Error(INVALID_CONFIG)
+  // without a group_id, or the broker call's Error.
+  std::map<TopicPartition, int64_t> committed(const std::vector<TopicPartition>& partitions);
+
+  // Sets the position of an assigned/owned partition. An offset outside the stored range is
   // handled by auto_offset_reset at the next poll(). Throws Error(INVALID_REQUEST) when `tp`
   // is not assigned or offset < 0.
   void seek(const TopicPartition& tp, int64_t offset);
@@ -289,29 +438,78 @@ class Consumer {
   void seekToBeginning(const std::vector<TopicPartition>& partitions = {});
   void seekToEnd(const std::vector<TopicPartition>& partitions = {});
 
+  // poll() returns nothing from paused partitions until they are resumed; membership and
+  // heartbeats go on. A paused partition that is revoked is no longer paused if it comes
+  // back. Throws Error(INVALID_REQUEST) for a partition that is not assigned.
+  void pause(const std::vector<TopicPartition>& partitions);
+  void resume(const std::vector<TopicPartition>& partitions);
+  std::vector<TopicPartition> paused() const;
+
   // Returns the messages available on the assigned partitions, in offset order per
   // partition (at most max_poll_messages and fetch_max_bytes per partition), waiting up to
   // `timeout` for the first one (one long-poll Fetch to a broker covering every assigned
   // partition). Advances each partition's position past what it returns. An empty result
   // means nothing arrived in time.
   //
+  // As a group member, poll() also drives membership: it joins (or rejoins after a
+  // rebalance, a lost session or a metadata change), calls the RebalanceListener, reads
+  // committed offsets for new partitions, auto-commits, and delivers commitAsync
+  // callbacks. With a cooperative assignor, partitions that do not move keep being fetched
+  // while a rebalance runs; with an eager one, nothing is returned until it completes.
+  //
   // Retries unreachable brokers and retriable errors on another broker while time remains.
   // Throws Error:
-  //   INVALID_REQUEST      nothing is assigned;
-  //   OFFSET_OUT_OF_RANGE  a position is outside the stored range and auto_offset_reset is
-  //                        kNone (the position is left unchanged);
+  //   INVALID_REQUEST      nothing is assigned and nothing is subscribed;
+  //   OFFSET_OUT_OF_RANGE  a position is outside the stored range (or the group has no
+  //                        committed offset) and auto_offset_reset is kNone;
+  //   FENCED_INSTANCE_ID, INCONSISTENT_GROUP_PROTOCOL, INVALID_REQUEST (bad group
+  //                        settings): the member cannot stay in the group;
   //   the partition's error (UNKNOWN_TOPIC, UNKNOWN_PARTITION, NOT_AUTHORIZED, ...) naming
   //                        the partition: no position advances, so nothing is skipped;
   //   a retriable error    no broker could be reached before `timeout` ran out.
   std::vector<ConsumedMessage> poll(std::chrono::milliseconds timeout);
 
   // The offset of the next message poll() would return for `tp` (asks a broker when a
-  // seekToBeginning/End or the initial reset is pending). Throws Error(INVALID_REQUEST) if
-  // not assigned, or the broker's error.
+  // seekToBeginning/End, the initial reset or the committed offset is pending). Throws
+  // Error(INVALID_REQUEST) if not assigned, or the broker's error.
   int64_t position(const TopicPartition& tp);
 
-  // Closes connections. The consumer must not be used afterwards. Idempotent.
+  // As a group member: with enable_auto_commit commits the positions, calls
+  // onPartitionsRevoked for every owned partition, and leaves the group (a static member
+  // does not leave: a restart within session_timeout_ms takes its place back). Waits for
+  // queued async commits. Then closes connections. The consumer must not be used
+  // afterwards. Idempotent; errors are logged, not thrown.
   void close();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Consumer-group administration through any broker (the coordinator), for tools such as
+// `mqctl group`. Thread-safe (calls are independent).
+class ConsumerGroupAdmin {
+ public:
+  // Throws Error(INVALID_CONFIG).
+  explicit ConsumerGroupAdmin(ClientConfig config);
+  ~ConsumerGroupAdmin();
+  ConsumerGroupAdmin(const ConsumerGroupAdmin&) = delete;
+  ConsumerGroupAdmin& operator=(const ConsumerGroupAdmin&) = delete;
+
+  // Every group: id, state, generation, active members, assignor.
+  std::vector<rpc::GroupSummary> listGroups();
+  // State, generation, assignor, leader, members (client id, host, assignment) and every
+  // committed offset. An unknown group comes back with state "Dead".
+  rpc::GroupDescription describeGroup(const std::string& group_id);
+  // The committed offsets of `partitions` (-1: none), or every committed offset.
+  std::vector<rpc::CommittedOffset> committedOffsets(
+      const std::string& group_id, const std::vector<TopicPartition>& partitions = {});
+  // Sets committed offsets (an admin commit, generation -1), atomically. Refused with
+  // Error(GROUP_NOT_EMPTY) while the group has active members: stop them first.
+  void resetOffsets(const std::string& group_id, const std::map<TopicPartition, int64_t>& offsets);
+  // Deletes a group without members and its committed offsets. Throws
+  // Error(UNKNOWN_GROUP) or Error(GROUP_NOT_EMPTY).
+  void deleteGroup(const std::string& group_id);
 
  private:
   class Impl;
@@ -336,6 +534,17 @@ struct NewDatanode {
   std::string database_name;
   std::string user;
   std::string password;  // sent to the metaserver only; never logged or returned
+};
+
+// A lag alert rule (see docs/lag-and-alerts.md).
+struct NewAlert {
+  std::string name;  // unique; 1-128 characters from [A-Za-z0-9._-]
+  std::string group_id;
+  std::string topic;        // empty: every topic of the group
+  std::string kind;         // lag_messages, lag_seconds or status
+  int64_t threshold = 0;    // messages (lag_messages) or seconds (lag_seconds)
+  int64_t for_ms = 0;       // how long the condition must hold before the alert fires
+  std::string webhook_url;  // http://... to POST firing and resolved events to; may be empty
 };
 
 enum class OffsetSpec {
@@ -395,7 +604,48 @@ class AdminClient {
   // Topology as a broker caches it (empty `topics` = all topics) and the live brokers.
   rpc::MetadataResponse metadata(const std::vector<std::string>& topics = {});
 
+  // --- Consumer lag alerts (MetaService; docs/lag-and-alerts.md; admin_alerts.cc) ---
+  // Throws Error(INVALID_REQUEST) naming what is wrong (also a name that is taken).
+  rpc::AlertRule createAlert(const NewAlert& alert);
+  std::vector<rpc::AlertRule> listAlerts();
+  // Throws Error(INVALID_REQUEST) when there is no such alert.
+  void deleteAlert(const std::string& name);
+  // Newest first; every alert's when `alert_name` is empty; limit 0 = 100 (at most 1000).
+  std::vector<rpc::AlertEvent> listAlertEvents(const std::string& alert_name = "", int limit = 0);
+
+  // --- Retention and partition lifecycle (MetaService; docs/retention-and-lifecycle.md;
+  //     admin_lifecycle.cc) ---
+  // Sets the limits that are given (nullopt: unchanged). retention_ms > 0; bytes and
+  // messages are per partition, 0 = no limit.
+  rpc::TopicRetention setRetention(const std::string& topic, std::optional<int64_t> retention_ms,
+                                   std::optional<int64_t> retention_bytes = std::nullopt,
+                                   std::optional<int64_t> retention_messages = std::nullopt);
+  // Retention and every partition's state and offsets.
+  rpc::TopicLifecycle describeTopicLifecycle(const std::string& topic);
+  // read_only: producers skip the partition (keyed messages for it fail with
+  // PARTITION_READ_ONLY); false makes it writable again. Throws for a retired partition.
+  rpc::PartitionLifecycle setPartitionReadOnly(const std::string& topic, int partition,
+                                               bool read_only);
+  // Appends a replacement partition on `target_datanode` ("" = placement chooses) and makes
+  // `partition` read-only; it is retired once every group consumed it.
+  rpc::MigratePartitionResponse migratePartition(const std::string& topic, int partition,
+                                                 const std::string& target_datanode = "");
+  // Without force, refused (GROUP_NOT_EMPTY) while groups consume the topic. Its tables are
+  // dropped after the metaserver's grace period.
+  rpc::DeleteTopicResponse deleteTopic(const std::string& name, bool force);
+  // Migrates every partition off the datanode; it is decommissioned once they are retired.
+  rpc::DatanodeLifecycle decommissionDatanode(const std::string& name);
+  std::vector<rpc::DatanodeLifecycle> listDatanodeLifecycle();
+  // Committed offsets moved by retention, newest first; "" = any group / topic; limit 0 = 100.
+  std::vector<rpc::OffsetResetEvent> listOffsetResetEvents(const std::string& group_id = "",
+                                                           const std::string& topic = "",
+                                                           int limit = 0);
+
  private:
+  // One MetaService call with the retry rules above (for admin_alerts.cc).
+  void metaCall(const std::function<void(rpc::MetaServiceClient&)>& call, bool idempotent);
+  rpc::RequestHeader metaHeader() const;
+
   class Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -1,0 +1,73 @@
+#include "broker/delay_mover.h"
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/partition_store.h"
+
+namespace mq {
+namespace {
+
+constexpr int kMoveBatch = 1000;
+
+}  // namespace
+
+DelayMover::DelayMover(TopologyCache& topology, DatanodePools& pools, ChangeNotifier& notifier,
+                       BrokerMetrics& metrics, int64_t poll_ms)
+    : topology_(topology),
+      pools_(pools),
+      notifier_(notifier),
+      metrics_(metrics),
+      poll_ms_(poll_ms) {}
+
+DelayMover::~DelayMover() { stop(); }
+
+void DelayMover::start() {
+  thread_ = std::thread([this] { loop(); });
+}
+
+void DelayMover::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void DelayMover::loop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!cv_.wait_for(lock, std::chrono::milliseconds(poll_ms_), [this] { return stopping_; })) {
+    lock.unlock();
+    moveOnce();
+    lock.lock();
+  }
+}
+
+int64_t DelayMover::moveOnce() {
+  int64_t moved = 0;
+  auto snapshot = topology_.topology();
+  for (const auto& [datanode_id, node] : snapshot->datanodes) {
+    try {
+      auto pool = pools_.pool(datanode_id);
+      auto db = pool->acquire();
+      const int64_t now = nowMs();
+      for (const auto& table : PartitionStore::partitionsWithDueMessages(*db, now, kMoveBatch)) {
+        int count;
+        do {
+          count = PartitionStore::moveDueMessages(db, table, now, kMoveBatch);
+          moved += count;
+        } while (count == kMoveBatch);
+      }
+    } catch (const std::exception& e) {
+      // The datanode is down or busy: its delayed messages wait for the next pass.
+      logDebug("delayed message move failed").kv("datanode", datanode_id).kv("error", e.what());
+    }
+  }
+  if (moved > 0) {
+    metrics_.recordDelayedMoved(moved);
+    notifier_.notify();
+  }
+  return moved;
+}
+
+}  // namespace mq

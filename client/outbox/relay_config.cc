@@ -1,0 +1,136 @@
+#include "client/outbox/relay_config.h"
+
+#include <stdexcept>
+
+namespace mq {
+namespace {
+
+int64_t durationOption(const po::variables_map& values, const std::string& name) {
+  int64_t ms = 0;
+  if (!parseDurationMs(values[name].as<std::string>(), &ms) || ms <= 0) {
+    throw std::invalid_argument("--" + name + " must be a positive duration like 500ms or 2s");
+  }
+  return ms;
+}
+
+void checkRange(const std::string& name, int64_t value, int64_t low, int64_t high) {
+  if (value < low || value > high) {
+    throw std::invalid_argument("--" + name + " must be between " + std::to_string(low) + " and " +
+                                std::to_string(high) + " (got " + std::to_string(value) + ")");
+  }
+}
+
+std::vector<std::string> splitList(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    if (comma > start) out.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+void RelayDaemonConfig::addOptions(po::options_description& options) {
+  RelayDaemonConfig d;
+  const OutboxRelayConfig& r = d.relay;
+  // clang-format off
+  options.add_options()
+    ("name", po::value<std::string>(),
+     "relay name, stable across restarts (required): its producer name and claim owner")
+    ("app-db", po::value<std::string>(),
+     "application database with the outbox, mysql://user:password@host:port/database "
+     "(required)")
+    ("table", po::value<std::string>()->default_value(r.table),
+     "outbox table (also names <table>_history and <table>_relays)")
+    ("metaserver", po::value<std::string>(), "metaserver host:port (discovers the brokers)")
+    ("brokers", po::value<std::string>(),
+     "brokers host:port,... (the only brokers without --metaserver, else the fallback)")
+    ("batch-size", po::value<int>()->default_value(r.batch_size),
+     "most rows one claim takes (1..10000)")
+    ("max-claim-bytes", po::value<int64_t>()->default_value(r.max_claim_bytes),
+     "most key+value+header bytes one claim takes")
+    ("poll-interval", po::value<std::string>()->default_value("100ms"),
+     "how long an idle relay waits before looking for rows again")
+    ("lease", po::value<std::string>()->default_value("10s"),
+     "how long claims stay the relay's without a heartbeat; then another relay finishes them")
+    ("max-attempts", po::value<int>()->default_value(r.max_attempts),
+     "refused publishes of a row before it is marked failed")
+    ("retry-backoff", po::value<std::string>()->default_value("1s"),
+     "backoff after a row's first refused publish (doubling)")
+    ("retry-backoff-max", po::value<std::string>()->default_value("60s"),
+     "upper bound of a row's backoff")
+    ("on-publish", po::value<std::string>()->default_value("delete"),
+     "what happens to a published row: delete, or history (moved to <table>_history)")
+    ("max-message-bytes", po::value<int64_t>()->default_value(r.max_message_bytes),
+     "largest event sent; larger rows are marked failed (match the brokers)")
+    ("pipeline-depth", po::value<int>()->default_value(r.pipeline_depth),
+     "claims in flight between claiming and deleting (1..16)")
+    ("drain-timeout", po::value<std::string>()->default_value("10s"),
+     "on SIGTERM: how long to keep publishing what is claimed")
+    ("request-timeout", po::value<std::string>()->default_value("30s"),
+     "how long one request to a broker may take")
+    ("host", po::value<std::string>()->default_value(d.host), "address of /metrics")
+    ("metrics-port", po::value<int>()->default_value(d.metrics_port), "HTTP port of /metrics")
+    ("log-level", po::value<std::string>()->default_value(d.log_level),
+     "debug, info, warn or error");
+  // clang-format on
+}
+
+RelayDaemonConfig RelayDaemonConfig::fromValues(const po::variables_map& values) {
+  RelayDaemonConfig c;
+  OutboxRelayConfig& r = c.relay;
+  if (!values.count("name")) throw std::invalid_argument("--name is required");
+  if (!values.count("app-db")) throw std::invalid_argument("--app-db is required");
+  r.name = values["name"].as<std::string>();
+  r.app_db = values["app-db"].as<std::string>();
+  r.table = values["table"].as<std::string>();
+  if (values.count("metaserver")) r.client.metaserver = values["metaserver"].as<std::string>();
+  if (values.count("brokers"))
+    r.client.bootstrap_brokers = splitList(values["brokers"].as<std::string>());
+  if (r.client.metaserver.empty() && r.client.bootstrap_brokers.empty()) {
+    throw std::invalid_argument("--metaserver or --brokers is required");
+  }
+  r.client.client_id = "mq-outbox-relay:" + r.name;
+  // A relay is a long-running service: keep trying (each publish round is one attempt of
+  // its own; see docs/outbox.md), back off up to 5 s.
+  r.client.request_timeout_ms = durationOption(values, "request-timeout");
+  r.client.retry_backoff_max_ms = 5000;
+  r.batch_size = values["batch-size"].as<int>();
+  checkRange("batch-size", r.batch_size, 1, 10000);
+  r.max_claim_bytes = values["max-claim-bytes"].as<int64_t>();
+  checkRange("max-claim-bytes", r.max_claim_bytes, 1024, 8 << 20);
+  r.poll_interval_ms = durationOption(values, "poll-interval");
+  r.lease_ms = durationOption(values, "lease");
+  checkRange("lease", r.lease_ms, 100, 3600000);
+  r.max_attempts = values["max-attempts"].as<int>();
+  checkRange("max-attempts", r.max_attempts, 1, 1000000);
+  r.retry_backoff_ms = durationOption(values, "retry-backoff");
+  r.retry_backoff_max_ms = durationOption(values, "retry-backoff-max");
+  if (r.retry_backoff_max_ms < r.retry_backoff_ms) {
+    throw std::invalid_argument("--retry-backoff-max must be >= --retry-backoff");
+  }
+  const std::string on_publish = values["on-publish"].as<std::string>();
+  if (on_publish == "delete") {
+    r.on_publish = OnPublish::kDelete;
+  } else if (on_publish == "history") {
+    r.on_publish = OnPublish::kHistory;
+  } else {
+    throw std::invalid_argument("--on-publish must be delete or history");
+  }
+  r.max_message_bytes = values["max-message-bytes"].as<int64_t>();
+  checkRange("max-message-bytes", r.max_message_bytes, 1, 8 << 20);
+  r.pipeline_depth = values["pipeline-depth"].as<int>();
+  checkRange("pipeline-depth", r.pipeline_depth, 1, 16);
+  r.drain_timeout_ms = durationOption(values, "drain-timeout");
+  c.host = values["host"].as<std::string>();
+  c.metrics_port = values["metrics-port"].as<int>();
+  checkRange("metrics-port", c.metrics_port, 1, 65535);
+  c.log_level = values["log-level"].as<std::string>();
+  return c;
+}
+
+}  // namespace mq

@@ -1,0 +1,131 @@
+#include "common/http_client.h"
+
+#include <fmt/format.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <stdexcept>
+
+namespace mq {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+std::optional<HttpUrl> HttpUrl::parse(const std::string& url, std::string* problem) {
+  const std::string scheme = "http://";
+  if (url.rfind("https://", 0) == 0) {
+    *problem = "https:// is not supported; use http://";
+    return std::nullopt;
+  }
+  if (url.rfind(scheme, 0) != 0) {
+    *problem = "the URL must start with http://";
+    return std::nullopt;
+  }
+  HttpUrl parsed;
+  std::string rest = url.substr(scheme.size());
+  const auto slash = rest.find_first_of("/?");
+  std::string authority = rest.substr(0, slash);
+  if (slash != std::string::npos) {
+    parsed.target = rest.substr(slash);
+    if (parsed.target[0] == '?') parsed.target = "/" + parsed.target;
+  }
+  if (authority.find('@') != std::string::npos) {
+    *problem = "user:password@ in the URL is not supported";
+    return std::nullopt;
+  }
+  const auto colon = authority.rfind(':');
+  if (colon != std::string::npos && authority.find(']') == std::string::npos) {
+    const std::string port = authority.substr(colon + 1);
+    if (port.empty() || port.size() > 5 ||
+        port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) < 1 ||
+        std::stoi(port) > 65535) {
+      *problem = "the URL's port must be 1..65535";
+      return std::nullopt;
+    }
+    parsed.port = std::stoi(port);
+    authority = authority.substr(0, colon);
+  }
+  if (authority.empty()) {
+    *problem = "the URL has no host";
+    return std::nullopt;
+  }
+  for (char c : parsed.target + authority) {
+    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) {
+      *problem = "the URL must not contain spaces or control characters";
+      return std::nullopt;
+    }
+  }
+  parsed.host = authority;
+  return parsed;
+}
+
+std::string HttpUrl::str() const { return fmt::format("http://{}:{}{}", host, port, target); }
+
+HttpClientResponse httpRequest(const std::string& method, const HttpUrl& url,
+                               const std::string& body, const std::string& content_type,
+                               int timeout_ms) {
+  asio::io_context io;
+  tcp::resolver resolver(io);
+  beast::tcp_stream stream(io);
+  beast::flat_buffer buffer;
+  http::request<http::string_body> request(http::string_to_verb(method), url.target, 11);
+  request.set(http::field::host, fmt::format("{}:{}", url.host, url.port));
+  request.set(http::field::user_agent, "mq");
+  request.set(http::field::connection, "close");
+  if (!body.empty() || method == "POST" || method == "PUT") {
+    request.set(http::field::content_type, content_type);
+    request.body() = body;
+  }
+  request.prepare_payload();
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(16 * 1024 * 1024);
+  if (method == "HEAD") parser.skip(true);  // Content-Length without a body
+  beast::error_code failure;
+  const char* step = "resolving";
+  auto fail = [&](const char* what, beast::error_code ec) {
+    if (!failure) {
+      failure = ec;
+      step = what;
+    }
+  };
+
+  stream.expires_after(std::chrono::milliseconds(timeout_ms));
+  resolver.async_resolve(
+      url.host, std::to_string(url.port),
+      [&](beast::error_code ec, tcp::resolver::results_type results) {
+        if (ec) return fail("resolving", ec);
+        stream.async_connect(results, [&](beast::error_code ec, const tcp::endpoint&) {
+          if (ec) return fail("connecting", ec);
+          http::async_write(stream, request, [&](beast::error_code ec, std::size_t) {
+            if (ec) return fail("sending", ec);
+            http::async_read(stream, buffer, parser, [&](beast::error_code ec, std::size_t) {
+              if (ec) return fail("reading the response", ec);
+              beast::error_code ignored;
+              stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+            });
+          });
+        });
+      });
+  io.run();
+  if (failure) {
+    throw std::runtime_error(fmt::format(
+        "{} {} failed while {}: {}", method, url.str(), step,
+        failure == beast::error::timeout ? std::string("timed out") : failure.message()));
+  }
+  HttpClientResponse response;
+  auto message = parser.release();
+  response.status = static_cast<int>(message.result_int());
+  response.body = std::move(message.body());
+  for (const auto& field : message) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    response.headers[name] = std::string(field.value());
+  }
+  return response;
+}
+
+}  // namespace mq

@@ -1,0 +1,99 @@
+// The portal's way to the data plane: the client library (client/include/mq/client.h)
+// through any live broker, which it finds through this metaserver's own MetaService. Reads a
+// partition's messages, sends test messages, describes consumer groups, reads and resets
+// their committed offsets, and resolves offsets (earliest, latest, by time).
+//
+// The client library stays behind this header (its mq::NewTopic would clash with the
+// metaserver's), so the values here are plain copies of its ones. Every call throws
+// mq::Error from the client library (the broker's refusal, or a retriable error when no
+// broker answered); portal_http.h turns it into a JSON error. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "mq_types.h"
+
+namespace mq {
+
+struct BrokerGatewayOptions {
+  std::string metaserver;  // "host:port" of MetaService, to find live brokers
+  std::string client_id = "mq-portal";
+  int64_t request_timeout_ms = 10000;
+  int retries = 2;
+  int64_t retry_backoff_max_ms = 1000;
+};
+
+struct BrowsedMessage {
+  int64_t offset = 0;
+  std::optional<std::string> key;
+  std::string value;
+  std::map<std::string, std::string> headers;
+  int64_t timestamp_ms = 0;
+  int64_t append_time_ms = 0;
+};
+
+struct TestMessage {
+  std::string topic;
+  std::optional<int> partition;  // unset: the key's partition, or round-robin
+  std::optional<std::string> key;
+  std::string value;
+  std::map<std::string, std::string> headers;
+};
+
+struct SentMessage {
+  std::string topic;
+  int partition = 0;
+  int64_t offset = 0;
+  int64_t append_time_ms = 0;
+};
+
+using PartitionKey = std::pair<std::string, int>;  // topic, partition
+
+struct OffsetLookup {
+  enum class Spec { kEarliest, kLatest, kTimestamp };
+  PartitionKey partition;
+  Spec spec = Spec::kLatest;
+  int64_t timestamp_ms = 0;  // for kTimestamp
+};
+
+struct FoundOffset {
+  int64_t offset = 0;  // the answer to the lookup's spec
+  int64_t start_offset = 0;
+  int64_t end_offset = 0;
+};
+
+class BrokerGateway {
+ public:
+  explicit BrokerGateway(BrokerGatewayOptions options);
+  ~BrokerGateway();
+  BrokerGateway(const BrokerGateway&) = delete;
+  BrokerGateway& operator=(const BrokerGateway&) = delete;
+
+  // Up to `limit` messages of the partition from `offset` (in offset order), stopping at
+  // `end_offset` (the log end the caller knows) or after `wait_ms` without data.
+  std::vector<BrowsedMessage> read(const std::string& topic, int partition, int64_t offset,
+                                   int limit, int64_t end_offset, int wait_ms = 2000);
+  // Sends one message and waits for its acknowledgement.
+  SentMessage send(const TestMessage& message);
+
+  // An unknown group comes back with state "Dead".
+  rpc::GroupDescription describeGroup(const std::string& group_id);
+  std::vector<rpc::CommittedOffset> committedOffsets(const std::string& group_id);
+  // Admin commit (generation -1), atomically: refused with GROUP_NOT_EMPTY while the group
+  // has members.
+  void resetOffsets(const std::string& group_id, const std::map<PartitionKey, int64_t>& offsets);
+  // One answer per lookup, in order.
+  std::vector<FoundOffset> listOffsets(const std::vector<OffsetLookup>& lookups);
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mq

@@ -1,0 +1,101 @@
+#include "metaserver/lifecycle_config.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace mq {
+namespace {
+
+bool readDuration(const po::variables_map& values, const char* name, int64_t min_ms, int64_t max_ms,
+                  int64_t* ms, std::string* problem) {
+  const auto& text = values[name].as<std::string>();
+  int64_t parsed = 0;
+  if (!parseDurationMs(text, &parsed) || parsed < min_ms || parsed > max_ms) {
+    *problem =
+        fmt::format("--{} must be a duration from {} ms to {} ms such as 10s or 1h, got `{}`", name,
+                    min_ms, max_ms, text);
+    return false;
+  }
+  *ms = parsed;
+  return true;
+}
+
+std::string durationText(int64_t ms) {
+  if (ms % 3600000 == 0) return fmt::format("{}h", ms / 3600000);
+  if (ms % 60000 == 0) return fmt::format("{}m", ms / 60000);
+  return ms % 1000 == 0 ? fmt::format("{}s", ms / 1000) : fmt::format("{}ms", ms);
+}
+
+}  // namespace
+
+void addLifecycleOptions(po::options_description& options, LifecycleConfig& config) {
+  auto duration = [](int64_t ms) {
+    return po::value<std::string>()->default_value(durationText(ms));
+  };
+  options.add_options()                                               //
+      ("retention-interval", duration(config.retention_interval_ms),  //
+       "time between retention cleaner runs")                         //
+      ("retention-lease", duration(config.lease_ms),                  //
+       "lease of the retention cleaner and the lifecycle task; a standby metaserver "
+       "takes over this long after the active one died")  //
+      ("segment-messages",
+       po::value(&config.segment_messages)->default_value(config.segment_messages),    //
+       "offsets per segment of new partition tables; retention drops whole segments")  //
+      ("retention-delete-chunk",
+       po::value(&config.retention_delete_chunk)->default_value(config.retention_delete_chunk),
+       "rows per DELETE where rows are deleted one by one (tables without segments)")  //
+      ("retention-delete-pause", duration(config.retention_delete_pause_ms),           //
+       "pause between two retention DELETEs")                                          //
+      ("retention-offset-reset",
+       po::value(&config.offset_reset)->default_value(config.offset_reset),  //
+       "where a committed offset left below the start offset by retention is moved: "
+       "earliest or latest")                                                              //
+      ("lifecycle-interval", duration(config.lifecycle_interval_ms),                      //
+       "time between partition lifecycle runs (retire drained partitions, drop tables)")  //
+      ("partition-drop-grace", duration(config.drop_grace_ms),                            //
+       "how long tables of retired partitions and deleted topics stay before the drop")   //
+      ("topic-delete-idle", duration(config.topic_delete_idle_ms),                        //
+       "a topic with a group commit newer than this needs --force to be deleted");
+}
+
+bool readLifecycleConfig(const po::variables_map& values, LifecycleConfig& config,
+                         std::string* problem) {
+  constexpr int64_t kHour = 3600 * 1000;
+  constexpr int64_t kDay = 24 * kHour;
+  if (!readDuration(values, "retention-interval", 100, kDay, &config.retention_interval_ms,
+                    problem) ||
+      !readDuration(values, "retention-lease", 500, 7 * kDay, &config.lease_ms, problem) ||
+      !readDuration(values, "retention-delete-pause", 0, 60000, &config.retention_delete_pause_ms,
+                    problem) ||
+      !readDuration(values, "lifecycle-interval", 100, kDay, &config.lifecycle_interval_ms,
+                    problem) ||
+      !readDuration(values, "partition-drop-grace", 0, 30 * kDay, &config.drop_grace_ms, problem) ||
+      !readDuration(values, "topic-delete-idle", 0, 30 * kDay, &config.topic_delete_idle_ms,
+                    problem)) {
+    return false;
+  }
+  if (config.segment_messages < 10 || config.segment_messages > (1LL << 40)) {
+    *problem = fmt::format("--segment-messages must be 10..2^40, got {}", config.segment_messages);
+    return false;
+  }
+  if (config.retention_delete_chunk < 1 || config.retention_delete_chunk > 1000000) {
+    *problem = fmt::format("--retention-delete-chunk must be 1..1000000, got {}",
+                           config.retention_delete_chunk);
+    return false;
+  }
+  if (config.offset_reset != "earliest" && config.offset_reset != "latest") {
+    *problem = fmt::format("--retention-offset-reset must be earliest or latest, got `{}`",
+                           config.offset_reset);
+    return false;
+  }
+  if (config.lease_ms < 2 * std::max(config.retention_interval_ms, config.lifecycle_interval_ms)) {
+    *problem =
+        "--retention-lease must be at least twice the longer of --retention-interval and "
+        "--lifecycle-interval";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace mq

@@ -1,0 +1,136 @@
+#include "metaserver/password_hash.h"
+
+#include <fmt/format.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include <stdexcept>
+#include <vector>
+
+namespace mq {
+namespace {
+
+constexpr size_t kSaltBytes = 16;
+constexpr size_t kKeyBytes = 32;
+constexpr const char* kScheme = "pbkdf2-sha256";
+
+std::string randomBytes(size_t count) {
+  std::string bytes(count, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(count)) != 1) {
+    throw std::runtime_error("RAND_bytes failed: no secure randomness available");
+  }
+  return bytes;
+}
+
+std::string pbkdf2(std::string_view password, std::string_view salt, int iterations) {
+  std::string key(kKeyBytes, '\0');
+  if (PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()),
+                        reinterpret_cast<const unsigned char*>(salt.data()),
+                        static_cast<int>(salt.size()), iterations, EVP_sha256(),
+                        static_cast<int>(key.size()),
+                        reinterpret_cast<unsigned char*>(key.data())) != 1) {
+    throw std::runtime_error("PKCS5_PBKDF2_HMAC failed");
+  }
+  return key;
+}
+
+// Decodes standard base64; false on anything malformed.
+bool base64Decode(std::string_view text, std::string* out) {
+  if (text.size() % 4 != 0) return false;
+  std::vector<unsigned char> buffer(text.size() / 4 * 3 + 1);
+  const int n = EVP_DecodeBlock(buffer.data(), reinterpret_cast<const unsigned char*>(text.data()),
+                                static_cast<int>(text.size()));
+  if (n < 0) return false;
+  size_t length = static_cast<size_t>(n);
+  // EVP_DecodeBlock counts the padding as zero bytes.
+  for (size_t i = text.size(); i > 0 && text[i - 1] == '=' && length > 0; --i) --length;
+  out->assign(reinterpret_cast<const char*>(buffer.data()), length);
+  return true;
+}
+
+std::vector<std::string_view> split(std::string_view text, char separator) {
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  for (;;) {
+    const size_t at = text.find(separator, start);
+    parts.push_back(text.substr(start, at == std::string_view::npos ? at : at - start));
+    if (at == std::string_view::npos) return parts;
+    start = at + 1;
+  }
+}
+
+}  // namespace
+
+std::string base64Encode(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+std::string hashPassword(std::string_view password, int iterations) {
+  const std::string salt = randomBytes(kSaltBytes);
+  return fmt::format("{}${}${}${}", kScheme, iterations, base64Encode(salt),
+                     base64Encode(pbkdf2(password, salt, iterations)));
+}
+
+bool verifyPassword(std::string_view password, std::string_view stored) {
+  const auto parts = split(stored, '$');
+  if (parts.size() != 4 || parts[0] != kScheme) return false;
+  int iterations = 0;
+  for (char c : parts[1]) {
+    if (c < '0' || c > '9' || iterations > 100000000) return false;
+    iterations = iterations * 10 + (c - '0');
+  }
+  std::string salt, expected;
+  if (iterations < 1 || !base64Decode(parts[2], &salt) || !base64Decode(parts[3], &expected) ||
+      expected.size() != kKeyBytes) {
+    return false;
+  }
+  const std::string actual = pbkdf2(password, salt, iterations);
+  return CRYPTO_memcmp(actual.data(), expected.data(), kKeyBytes) == 0;
+}
+
+std::string randomHex(size_t bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  const std::string random = randomBytes(bytes);
+  std::string hex;
+  hex.reserve(2 * bytes);
+  for (unsigned char c : random) {
+    hex += kDigits[c >> 4];
+    hex += kDigits[c & 15];
+  }
+  return hex;
+}
+
+std::string generatePassword(size_t length) {
+  // Rejection sampling keeps every symbol equally likely.
+  static constexpr std::string_view kAlphabet =
+      "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+  const unsigned limit = 256 - 256 % kAlphabet.size();
+  std::string password;
+  while (password.size() < length) {
+    for (unsigned char c : randomBytes(length)) {
+      if (c < limit && password.size() < length) password += kAlphabet[c % kAlphabet.size()];
+    }
+  }
+  return password;
+}
+
+std::string sha256Hex(std::string_view text) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char c : digest) {
+    hex += kDigits[c >> 4];
+    hex += kDigits[c & 15];
+  }
+  return hex;
+}
+
+}  // namespace mq

@@ -1,0 +1,309 @@
+// property_tree (the body parser) includes boost/bind.hpp, which asks for this.
+#define BOOST_BIND_GLOBAL_PLACEHOLDERS
+#include "metaserver/portal_json.h"
+
+#include <fmt/format.h>
+
+#include <boost/property_tree/json_parser.hpp>
+#include <boost/property_tree/ptree.hpp>
+#include <cmath>
+#include <sstream>
+
+#include "metaserver/portal_http.h"
+
+namespace mq {
+namespace {
+
+// Length of the valid UTF-8 sequence at text[i], or 0 when there is none.
+size_t utf8Length(std::string_view text, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char c = byte(i);
+  if (c < 0x80) return 1;
+  size_t length;
+  uint32_t code;
+  if (c >= 0xC2 && c <= 0xDF) {
+    length = 2;
+    code = c & 0x1F;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    length = 3;
+    code = c & 0x0F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    length = 4;
+    code = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + length > text.size()) return 0;
+  for (size_t k = 1; k < length; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    code = (code << 6) | (byte(i + k) & 0x3F);
+  }
+  // Overlong forms, surrogates and values past U+10FFFF are not valid UTF-8.
+  if ((length == 3 && code < 0x800) || (length == 4 && (code < 0x10000 || code > 0x10FFFF)) ||
+      (code >= 0xD800 && code <= 0xDFFF)) {
+    return 0;
+  }
+  return length;
+}
+
+[[noreturn]] void fieldError(const char* name, const std::string& message) {
+  throw ApiError(400, "invalid_request", message, name);
+}
+
+}  // namespace
+
+void appendSafeJsonString(std::string& out, std::string_view text) {
+  out.push_back('"');
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    const size_t length = utf8Length(text, i);
+    if (length == 0) {
+      out += "\\ufffd";  // not UTF-8: the replacement character
+      ++i;
+      continue;
+    }
+    if (length > 1) {
+      // U+2028 and U+2029 end lines in older JavaScript parsers.
+      if (length == 3 && c == 0xE2 && static_cast<unsigned char>(text[i + 1]) == 0x80 &&
+          (static_cast<unsigned char>(text[i + 2]) & 0xFE) == 0xA8) {
+        out += static_cast<unsigned char>(text[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
+      } else {
+        out.append(text.substr(i, length));
+      }
+      i += length;
+      continue;
+    }
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '<':
+      case '>':
+      case '&':
+      case '\'':
+        out += fmt::format("\\u{:04x}", c);
+        break;
+      default:
+        if (c < 0x20 || c == 0x7F) {
+          out += fmt::format("\\u{:04x}", c);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+    ++i;
+  }
+  out.push_back('"');
+}
+
+bool isPrintableUtf8(std::string_view bytes) {
+  for (size_t i = 0; i < bytes.size();) {
+    const size_t length = utf8Length(bytes, i);
+    if (length == 0) return false;
+    const unsigned char c = static_cast<unsigned char>(bytes[i]);
+    if (length == 1 && (c == 0x7F || (c < 0x20 && c != '\t' && c != '\n' && c != '\r'))) {
+      return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
+// --- JsonWriter --------------------------------------------------------------------------
+
+void JsonWriter::beforeValue() {
+  if (after_key_) {
+    after_key_ = false;
+    return;
+  }
+  if (!open_.empty()) {
+    if (open_.back().has_items) out_ += ',';
+    open_.back().has_items = true;
+  }
+}
+
+JsonWriter& JsonWriter::beginObject() {
+  beforeValue();
+  out_ += '{';
+  open_.push_back({'}', false});
+  return *this;
+}
+
+JsonWriter& JsonWriter::beginArray() {
+  beforeValue();
+  out_ += '[';
+  open_.push_back({']', false});
+  return *this;
+}
+
+JsonWriter& JsonWriter::end() {
+  out_ += open_.back().closer;
+  open_.pop_back();
+  return *this;
+}
+
+JsonWriter& JsonWriter::key(std::string_view name) {
+  beforeValue();
+  appendSafeJsonString(out_, name);
+  out_ += ':';
+  after_key_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::value(std::string_view text) {
+  beforeValue();
+  appendSafeJsonString(out_, text);
+  return *this;
+}
+
+JsonWriter& JsonWriter::value(int64_t number) {
+  beforeValue();
+  out_ += std::to_string(number);
+  return *this;
+}
+
+JsonWriter& JsonWriter::value(bool flag) {
+  beforeValue();
+  out_ += flag ? "true" : "false";
+  return *this;
+}
+
+JsonWriter& JsonWriter::value(double number) {
+  beforeValue();
+  if (!std::isfinite(number)) {
+    out_ += '0';
+    return *this;
+  }
+  const double rounded = std::round(number * 1000.0) / 1000.0;
+  if (rounded == std::floor(rounded) && std::fabs(rounded) < 9e15) {
+    out_ += std::to_string(static_cast<int64_t>(rounded));
+  } else {
+    out_ += fmt::format("{}", rounded);
+  }
+  return *this;
+}
+
+JsonWriter& JsonWriter::null() {
+  beforeValue();
+  out_ += "null";
+  return *this;
+}
+
+JsonWriter& JsonWriter::raw(std::string_view json) {
+  beforeValue();
+  out_ += json;
+  return *this;
+}
+
+// --- JsonBody ----------------------------------------------------------------------------
+
+JsonBody JsonBody::parse(const std::string& text) {
+  namespace pt = boost::property_tree;
+  JsonBody body;
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) return body;
+  if (text[text.find_first_not_of(" \t\r\n")] != '{') {
+    throw ApiError(400, "invalid_json", "the request body must be a JSON object");
+  }
+  pt::ptree tree;
+  try {
+    std::istringstream in(text);
+    pt::read_json(in, tree);
+  } catch (const pt::json_parser_error& e) {
+    throw ApiError(
+        400, "invalid_json",
+        fmt::format("the request body is not valid JSON: {} (line {})", e.message(), e.line()));
+  }
+  for (const auto& [name, node] : tree) {
+    Field field;
+    field.scalar = node.data();
+    if (!node.empty()) {
+      field.container = true;
+      field.array = true;
+      for (const auto& [child_name, child] : node) {
+        if (!child.empty()) {
+          throw ApiError(400, "invalid_request",
+                         fmt::format("`{}` nests too deep: expected scalars inside", name), name);
+        }
+        if (!child_name.empty()) field.array = false;
+        field.children.emplace_back(child_name, child.data());
+      }
+    }
+    body.fields_[name] = std::move(field);
+  }
+  return body;
+}
+
+std::optional<std::string> JsonBody::text(const char* name) const {
+  auto it = fields_.find(name);
+  if (it == fields_.end()) return std::nullopt;
+  if (it->second.container) fieldError(name, fmt::format("`{}` must be a string", name));
+  return it->second.scalar;
+}
+
+std::optional<int64_t> JsonBody::integer(const char* name, int64_t min, int64_t max) const {
+  auto value = text(name);
+  if (!value) return std::nullopt;
+  const std::string& s = *value;
+  const size_t digits_from = !s.empty() && s[0] == '-' ? 1 : 0;
+  bool ok = s.size() > digits_from && s.size() <= 19 + digits_from &&
+            s.find_first_not_of("0123456789", digits_from) == std::string::npos;
+  int64_t number = 0;
+  if (ok) {
+    try {
+      number = std::stoll(s);
+    } catch (const std::exception&) {
+      ok = false;
+    }
+  }
+  if (!ok || number < min || number > max) {
+    fieldError(name, fmt::format("`{}` must be a whole number from {} to {}", name, min, max));
+  }
+  return number;
+}
+
+std::optional<bool> JsonBody::boolean(const char* name) const {
+  auto value = text(name);
+  if (!value) return std::nullopt;
+  if (*value == "true") return true;
+  if (*value == "false") return false;
+  fieldError(name, fmt::format("`{}` must be true or false", name));
+}
+
+std::vector<std::string> JsonBody::texts(const char* name) const {
+  auto it = fields_.find(name);
+  if (it == fields_.end()) return {};
+  const Field& field = it->second;
+  if (!field.container && field.scalar.empty()) return {};  // []
+  if (!field.container || !field.array) {
+    fieldError(name, fmt::format("`{}` must be an array", name));
+  }
+  std::vector<std::string> values;
+  for (const auto& [key, value] : field.children) values.push_back(value);
+  return values;
+}
+
+std::map<std::string, std::string> JsonBody::textMap(const char* name) const {
+  auto it = fields_.find(name);
+  if (it == fields_.end()) return {};
+  const Field& field = it->second;
+  if (!field.container && field.scalar.empty()) return {};  // {}
+  if (!field.container || field.array) {
+    fieldError(name, fmt::format("`{}` must be an object of strings", name));
+  }
+  std::map<std::string, std::string> values;
+  for (const auto& [key, value] : field.children) values[key] = value;
+  return values;
+}
+
+}  // namespace mq

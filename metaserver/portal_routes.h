@@ -1,0 +1,79 @@
+// The portal's JSON API, one file per resource family, all sharing one PortalContext:
+//   portal_session_routes.cc  POST /api/login, POST /api/logout, GET /api/me,
+//                             POST /api/me/password
+//   portal_topic_routes.cc    /api/topics... (topics, partitions, messages)
+//   portal_group_routes.cc    GET /api/groups/{g}, POST /api/groups/{g}/reset-offsets,
+//                             POST /api/groups/{g}/owner
+//   portal_admin_routes.cc    /api/users, /api/teams, /api/audit, GET /api/cluster
+// (The lag API, lag_http_api.h, serves the rest of /api/groups and /api/alerts.) Every
+// handler validates, checks who may do it (Principal), delegates to the metaserver's
+// services, and audits the change with the caller as actor. docs/portal.md has the table.
+#pragma once
+
+#include "common/audit_store.h"
+#include "common/group_owner_store.h"
+#include "common/http_server.h"
+#include "common/session_store.h"
+#include "common/user_store.h"
+#include "metaserver/alert_service.h"
+#include "metaserver/audit_trail.h"
+#include "metaserver/broker_gateway.h"
+#include "metaserver/lag_collector.h"
+#include "metaserver/meta_service_handler.h"
+#include "metaserver/portal_auth.h"
+#include "metaserver/portal_config.h"
+#include "metaserver/topic_service.h"
+
+namespace mq {
+
+// What the portal's routes use of the metaserver. Everything outlives the portal.
+struct PortalServices {
+  DbPool& meta_pool;
+  // Topic and datanode changes go through MetaService's handler, so they are validated,
+  // counted, error-mapped and audited exactly as over Thrift (actor: the caller).
+  MetaServiceHandler& meta_service;
+  TopicService& topics;  // reads: every field of a topic
+  LagCollector& collector;
+  AlertService& alerts;
+  AuditTrail& audit;
+};
+
+struct PortalContext {
+  PortalContext(PortalConfig portal_config, PortalServices portal_services,
+                BrokerGatewayOptions broker_client)
+      : config(std::move(portal_config)),
+        services(portal_services),
+        users(services.meta_pool),
+        sessions(services.meta_pool),
+        owners(services.meta_pool),
+        audit_log(services.meta_pool),
+        auth(config, users, sessions, services.audit),
+        brokers(std::move(broker_client)) {}
+
+  const PortalConfig config;
+  PortalServices services;
+  UserStore users;
+  SessionStore sessions;
+  GroupOwnerStore owners;
+  AuditStore audit_log;
+  PortalAuth auth;
+  BrokerGateway brokers;
+};
+
+// Names of users and teams: 1..64 characters from [A-Za-z0-9._-]. Throws ApiError 400
+// about `field`.
+void checkPrincipalName(const std::string& name, const std::string& field, const char* what);
+// The team owning `group_id` ("" = none).
+std::string groupOwner(PortalContext& portal, const std::string& group_id);
+
+void registerSessionRoutes(HttpServer& server, PortalContext& portal);
+void registerTopicRoutes(HttpServer& server, PortalContext& portal);
+void registerGroupRoutes(HttpServer& server, PortalContext& portal);
+// GET /api/groups/{group}: membership from a broker, owner team; for registerLagApi.
+HttpResponse groupDetails(PortalContext& portal, const HttpRequest& request);
+void registerAdminRoutes(HttpServer& server, PortalContext& portal);
+// Changes through the lag API (POST /api/alerts, DELETE /api/alerts/{name}) are allowed to
+// admins and the owners of the alert's group. Throws ApiError 403.
+void authorizeAlertChange(PortalContext& portal, const HttpRequest& request);
+
+}  // namespace mq

@@ -1,0 +1,364 @@
+// mq-retention-bench: producer latency while retention removes expired rows, against the
+// same load without cleanup, in one run (docs/retention-and-lifecycle.md, "Numbers").
+//
+// For each removal method it
+//   1. creates `tables` partition tables on the datanode database and fills their heads with
+//      `rows` expired 1 KiB messages in total (through PartitionStore::append, as a broker);
+//   2. before: `producers` threads append batches to the tails of those same tables at a
+//      fixed rate for baseline-s seconds, and the latency of every append is recorded from
+//      its scheduled start (open loop: a stalled append delays the ones queued behind it,
+//      and they count);
+//   3. cleanup: the same load while the expired rows are removed, until all are gone (and
+//      at least min-cleanup-s seconds), by one of:
+//        segments  what the retention cleaner does on segmented tables (PARTITION BY RANGE,
+//                  `segment` offsets per segment): advance start_offset, empty each expired
+//                  segment (EXCHANGE PARTITION with an empty table, which is then dropped
+//                  outside the table's lock), one ALTER TABLE ... DROP PARTITION of the
+//                  emptied segments, then add segments ahead (REORGANIZE of the empty pmax);
+//        drop      the same without the exchange: DROP PARTITION of the full segments;
+//        delete    what the cleaner does on tables without segments: advance start_offset,
+//                  then DELETE ... LIMIT `delete-chunk` with `delete-pause` between them.
+//   4. after: the load alone again for baseline-s seconds.
+// It prints p50/p99/p99.9/max per phase and, per method, the cleanup p99 over the mean of
+// the before and after p99s.
+//
+//   mq-retention-bench --db mysql://mq:mq@127.0.0.1:23406/bench_dn
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <iostream>
+#include <limits>
+#include <mutex>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/db_pool.h"
+#include "common/embedded_sql.h"
+#include "common/migrations.h"
+#include "common/options.h"
+#include "common/partition_store.h"
+
+namespace {
+
+struct BenchConfig {
+  std::string db;
+  int64_t rows = 1000000;
+  int tables = 4;
+  int64_t segment = 50000;
+  int producers = 4;
+  int rate = 100;  // appends per second per producer
+  int batch = 10;  // messages per append
+  int payload = 1024;
+  int baseline_s = 15;
+  int min_cleanup_s = 15;
+  std::string modes = "segments,drop,delete";
+  int delete_chunk = 5000;
+  int delete_pause_ms = 20;
+};
+
+struct Stats {
+  size_t count = 0;
+  double p50 = 0, p99 = 0, p999 = 0, max = 0;  // milliseconds
+};
+
+Stats summarize(std::vector<double> samples) {
+  Stats stats;
+  if (samples.empty()) return stats;
+  std::sort(samples.begin(), samples.end());
+  auto at = [&](double q) {
+    size_t i = static_cast<size_t>(q * (samples.size() - 1));
+    return samples[i];
+  };
+  stats.count = samples.size();
+  stats.p50 = at(0.50);
+  stats.p99 = at(0.99);
+  stats.p999 = at(0.999);
+  stats.max = samples.back();
+  return stats;
+}
+
+std::string tableName(const std::string& mode, int i) {
+  return fmt::format("bench_{}_{}", mode, i);
+}
+
+// Appends `count` messages of `payload` bytes to `table` with append time `append_ms`.
+void append(mq::DbPool& pool, const std::string& table, int count, int payload, int64_t append_ms) {
+  std::vector<mq::rpc::Message> messages(count);
+  for (auto& m : messages) m.value.assign(payload, 'x');
+  std::vector<const mq::rpc::Message*> pointers;
+  for (auto& m : messages) pointers.push_back(&m);
+  std::vector<mq::AppendBatch> batches(1);
+  batches[0].messages = &pointers;
+  auto lease = pool.acquire();
+  mq::PartitionStore::append(lease, table, batches, append_ms);
+}
+
+void prepare(mq::DbPool& pool, const BenchConfig& config, const std::string& mode) {
+  const int64_t per_table = config.rows / config.tables;
+  {
+    auto db = pool.acquire();
+    for (int i = 0; i < config.tables; ++i) {
+      const auto table = tableName(mode, i);
+      mq::PartitionStore::dropPartition(*db, table);
+      if (mode != "delete") {
+        mq::PartitionStore::createPartition(*db, table, config.segment);
+        // Segments up to well beyond what the run writes, as the cleaner keeps ahead.
+        std::vector<int64_t> uppers;
+        for (int64_t upper = 3 * config.segment;
+             upper <= per_table + 2 * config.segment +
+                          (config.baseline_s + 600) * config.rate * config.batch;
+             upper += config.segment) {
+          uppers.push_back(upper);
+        }
+        mq::PartitionStore::addSegments(*db, table, 2 * config.segment, uppers, config.segment);
+      } else {
+        // A table without segments: the template without its PARTITION clause, as tables
+        // made before segments existed.
+        mq::PartitionStore::createPartition(*db, table, config.segment);
+        db->execute(fmt::format("ALTER TABLE `{}` REMOVE PARTITIONING", table));
+      }
+    }
+  }
+  std::cerr << fmt::format("{}: filling {} tables with {} expired rows...\n", mode, config.tables,
+                           config.rows);
+  const int64_t old_ms = mq::nowMs() - 30LL * 24 * 3600 * 1000;
+  const auto fill_started = std::chrono::steady_clock::now();
+  std::vector<std::thread> fillers;
+  for (int i = 0; i < config.tables; ++i) {
+    fillers.emplace_back([&, i] {
+      for (int64_t done = 0; done < per_table;) {
+        const int n = static_cast<int>(std::min<int64_t>(500, per_table - done));
+        append(pool, tableName(mode, i), n, config.payload, old_ms);
+        done += n;
+      }
+    });
+  }
+  for (auto& t : fillers) t.join();
+  const double fill_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - fill_started).count();
+  // The fill is the append path at full speed: segmented tables against plain ones.
+  std::cout << fmt::format("{:<7} fill: {} rows in {:.1f} s = {:.0f} rows/s ({} tables)\n", mode,
+                           config.rows, fill_s, config.rows / fill_s,
+                           mode == "delete" ? "unsegmented" : "segmented");
+  // Fresh statistics, as a table that has lived for a while has; the result set is read so
+  // the connection goes back to the pool clean.
+  std::string list;
+  for (int i = 0; i < config.tables; ++i) list += (i ? "," : "") + tableName(mode, i);
+  auto db = pool.acquire();
+  auto analyzed = db->query("ANALYZE TABLE " + list);
+  while (analyzed->next()) {
+  }
+  // Let InnoDB write out the fill's dirty pages first, so that the baseline does not pay
+  // for them (at most a minute).
+  for (int waited = 0; waited < 60; ++waited) {
+    auto status = db->query("SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_dirty'");
+    if (!status->next() || std::stoll(std::string(status->getString(2))) < 200) break;
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+}
+
+// Producers appending at a fixed rate until `stop`; every latency in ms goes to `samples`.
+class Load {
+ public:
+  Load(mq::DbPool& pool, const BenchConfig& config, const std::string& mode)
+      : pool_(pool), config_(config), mode_(mode) {}
+
+  void start() {
+    stop_ = false;
+    samples_.clear();
+    for (int i = 0; i < config_.producers; ++i) {
+      threads_.emplace_back([this, i] { run(i); });
+    }
+  }
+  std::vector<double> stop() {
+    stop_ = true;
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+    std::lock_guard<std::mutex> lock(mutex_);
+    return std::move(samples_);
+  }
+  int64_t errors() const { return errors_; }
+
+ private:
+  void run(int i) {
+    const auto table = tableName(mode_, i % config_.tables);
+    const auto interval = std::chrono::microseconds(1000000 / config_.rate);
+    auto next = std::chrono::steady_clock::now();
+    std::vector<double> local;
+    while (!stop_) {
+      std::this_thread::sleep_until(next);
+      try {
+        append(pool_, table, config_.batch, config_.payload, mq::nowMs());
+      } catch (const std::exception& e) {
+        if (errors_++ < 5) std::cerr << "append failed: " << e.what() << "\n";
+      }
+      const auto done = std::chrono::steady_clock::now();
+      local.push_back(std::chrono::duration<double, std::milli>(done - next).count());
+      next += interval;
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    samples_.insert(samples_.end(), local.begin(), local.end());
+  }
+
+  mq::DbPool& pool_;
+  const BenchConfig& config_;
+  const std::string mode_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int64_t> errors_{0};
+  std::vector<std::thread> threads_;
+  std::mutex mutex_;
+  std::vector<double> samples_;
+};
+
+// Removes every expired row of the mode's tables the way the retention cleaner does.
+// Returns the rows removed.
+int64_t cleanup(mq::DbPool& pool, const BenchConfig& config, const std::string& mode) {
+  const int64_t per_table = config.rows / config.tables;
+  int64_t removed = 0;
+  auto db = pool.acquire();
+  for (int i = 0; i < config.tables; ++i) {
+    const auto table = tableName(mode, i);
+    mq::PartitionStore::advanceStartOffset(*db, table, per_table);
+    auto step = std::chrono::steady_clock::now();
+    auto lap = [&](const char* what) {
+      auto now = std::chrono::steady_clock::now();
+      std::cerr << fmt::format("  {} {}: {:.1f} ms\n", table, what,
+                               std::chrono::duration<double, std::milli>(now - step).count());
+      step = now;
+    };
+    lap("advance start");
+    if (mode == "segments" || mode == "drop") {
+      auto layouts = mq::PartitionStore::layouts(*db, {table});
+      lap("layout");
+      std::vector<std::string> expired;
+      int64_t last_upper = 0;
+      for (const auto& segment : layouts[table].segments) {
+        if (segment.upper <= per_table) expired.push_back(segment.name);
+        if (segment.upper != std::numeric_limits<int64_t>::max()) last_upper = segment.upper;
+      }
+      if (mode == "segments") {
+        for (const auto& name : expired) {
+          mq::PartitionStore::emptySegment(*db, table, name);
+          lap("empty segment (exchange + drop spare)");
+        }
+      }
+      mq::PartitionStore::dropSegments(*db, table, expired);
+      lap(mode == "segments" ? "drop emptied segments" : "drop full segments");
+      mq::PartitionStore::addSegments(
+          *db, table, last_upper, {last_upper + config.segment, last_upper + 2 * config.segment},
+          config.segment);
+      lap("add segments");
+      removed += static_cast<int64_t>(expired.size()) * config.segment;
+    } else {
+      for (;;) {
+        const int64_t n =
+            mq::PartitionStore::deleteBelow(*db, table, per_table, config.delete_chunk);
+        removed += n;
+        if (n < config.delete_chunk) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(config.delete_pause_ms));
+      }
+    }
+  }
+  return removed;
+}
+
+void printRow(const std::string& mode, const std::string& phase, const Stats& s, double seconds,
+              int64_t removed) {
+  std::cout << fmt::format("{:<7} {:<9} {:>8} {:>8.2f} {:>8.2f} {:>9.2f} {:>8.1f} {:>9.1f} {:>9}\n",
+                           mode, phase, s.count, s.p50, s.p99, s.p999, s.max, seconds, removed);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  BenchConfig config;
+  mq::po::options_description options("Options");
+  options.add_options()                                                           //
+      ("db", mq::po::value(&config.db)->required(),                               //
+       "datanode database, mysql://user:pass@host:port/db (created if missing)")  //
+      ("rows", mq::po::value(&config.rows)->default_value(config.rows),
+       "expired rows to remove")  //
+      ("tables", mq::po::value(&config.tables)->default_value(config.tables),
+       "partition tables")  //
+      ("segment", mq::po::value(&config.segment)->default_value(config.segment),
+       "offsets per segment (drop mode)")  //
+      ("producers", mq::po::value(&config.producers)->default_value(config.producers),
+       "producer threads (one connection each)")  //
+      ("rate", mq::po::value(&config.rate)->default_value(config.rate),
+       "appends per second per producer")  //
+      ("batch", mq::po::value(&config.batch)->default_value(config.batch),
+       "messages per append")  //
+      ("payload", mq::po::value(&config.payload)->default_value(config.payload),
+       "message bytes")  //
+      ("baseline-s", mq::po::value(&config.baseline_s)->default_value(config.baseline_s),
+       "seconds of load without cleanup, before and after the cleanup phase")  //
+      ("min-cleanup-s", mq::po::value(&config.min_cleanup_s)->default_value(config.min_cleanup_s),
+       "the cleanup phase lasts at least this long")  //
+      ("modes", mq::po::value(&config.modes)->default_value(config.modes),
+       "drop, delete or both")  //
+      ("delete-chunk", mq::po::value(&config.delete_chunk)->default_value(config.delete_chunk),
+       "rows per DELETE (delete mode)")  //
+      ("delete-pause-ms",
+       mq::po::value(&config.delete_pause_ms)->default_value(config.delete_pause_ms),
+       "pause between DELETEs (delete mode)");
+  mq::po::variables_map values;
+  int exit_code = 0;
+  if (!mq::parseOptions(argc, argv, "mq-retention-bench --db URL [options]", options, values,
+                        &exit_code)) {
+    return exit_code;
+  }
+  mq::DbPoolOptions pool_options;
+  pool_options.create_database = true;
+  pool_options.max_connections = config.producers + config.tables + 4;
+  mq::DbPool pool(mq::DbTarget::parseUrl(config.db), pool_options);
+  mq::applyMigrations(pool, mq::datanodeMigrations());
+
+  std::vector<std::string> modes;
+  std::stringstream list(config.modes);
+  for (std::string mode; std::getline(list, mode, ',');) modes.push_back(mode);
+
+  std::cout << fmt::format(
+      "{} producers x {} appends/s x {} messages of {} B; {} expired rows in {} tables\n",
+      config.producers, config.rate, config.batch, config.payload, config.rows, config.tables);
+  std::cout << fmt::format("{:<7} {:<9} {:>8} {:>8} {:>8} {:>9} {:>8} {:>9} {:>9}\n", "method",
+                           "phase", "appends", "p50_ms", "p99_ms", "p99.9_ms", "max_ms", "seconds",
+                           "removed");
+  std::vector<std::string> ratios;
+  for (const auto& mode : modes) {
+    prepare(pool, config, mode);
+    Load load(pool, config, mode);
+    load.start();
+    std::this_thread::sleep_for(std::chrono::seconds(config.baseline_s));
+    const Stats before = summarize(load.stop());
+    printRow(mode, "before", before, config.baseline_s, 0);
+
+    load.start();
+    const auto started = std::chrono::steady_clock::now();
+    const int64_t removed = cleanup(pool, config, mode);
+    const double cleanup_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::this_thread::sleep_until(started + std::chrono::seconds(config.min_cleanup_s));
+    const Stats during = summarize(load.stop());
+    printRow(mode, "cleanup", during, cleanup_s, removed);
+    // The same load again without cleanup: the baseline is the mean of before and after,
+    // which evens out drift from whatever else the machine does meanwhile.
+    load.start();
+    std::this_thread::sleep_for(std::chrono::seconds(config.baseline_s));
+    const Stats after = summarize(load.stop());
+    printRow(mode, "after", after, config.baseline_s, 0);
+    const double baseline = (before.p99 + after.p99) / 2;
+    ratios.push_back(fmt::format("{} {:.2f}x", mode, baseline > 0 ? during.p99 / baseline : 0));
+    if (load.errors() > 0) std::cout << fmt::format("{} append errors\n", load.errors());
+    auto db = pool.acquire();
+    for (int i = 0; i < config.tables; ++i)
+      mq::PartitionStore::dropPartition(*db, tableName(mode, i));
+  }
+  std::cout << "p99 during cleanup / mean p99 before and after: ";
+  for (size_t i = 0; i < ratios.size(); ++i) std::cout << (i ? ", " : "") << ratios[i];
+  std::cout << "\n";
+  return 0;
+}

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Smoke test of mq-perf (for ./mq test): on the test suite's MariaDB ($MQ_TEST_DB_DIR/port,
+# user mq/mq) it starts its own metaserver and broker on free ports (perf/stack.sh), then
+#   produce --count 3000, consume --count 3000, a short e2e run and --idempotent,
+# and checks that each run prints exactly one well-formed JSON summary line whose counts
+# match. Stops what it started and drops its databases, also on failure.
+#
+#   MQ_TEST_DB_DIR=build/tdb perf/perf_smoke_test.sh   # STACK_BIN=DIR: binaries (build/bin)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/stack.sh"
+
+[[ -n "${MQ_TEST_DB_DIR:-}" ]] || stack_die "MQ_TEST_DB_DIR is not set (run through ctest)"
+[[ -r "$MQ_TEST_DB_DIR/port" ]] || stack_die "no $MQ_TEST_DB_DIR/port: the test MariaDB is not running"
+
+WORK=$(dirname "$STACK_BIN")/test-work/perf-smoke-$$
+mkdir -p "$WORK"
+trap stack_stop EXIT
+stack_use_mariadb "$(cat "$MQ_TEST_DB_DIR/port")"
+stack_start_cluster "mqperf_$$" "$WORK"
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+# perf NAME ARGS...: runs mq-perf (at most 2 minutes), keeps stdout in $WORK/NAME.json and
+# stderr in NAME.err, and sets RC to its exit status.
+perf() {
+  local name=$1
+  shift
+  RC=0
+  timeout 120 "$STACK_BIN/mq-perf" "$@" --metaserver "$STACK_METASERVER" --brokers "$STACK_BROKERS" \
+    >"$WORK/$name.json" 2>"$WORK/$name.err" || RC=$?
+}
+
+# check_summary NAME MODE: exactly one line of stdout, a JSON object with the standard fields.
+check_summary() {
+  local name=$1 mode=$2 file=$WORK/$1.json field value
+  [[ $(wc -l <"$file") -eq 1 ]] || fail "$name: expected one summary line, got: $(cat "$file")"
+  stack_json_valid <"$file" || fail "$name: summary is not a JSON object: $(cat "$file")"
+  [[ $(stack_json mode <"$file") == "$mode" ]] || fail "$name: mode is not $mode"
+  for field in messages errors seconds messages_per_sec mb_per_sec p50_ms p99_ms p999_ms; do
+    value=$(stack_json "$field" <"$file")
+    [[ "$value" =~ ^[0-9]+(\.[0-9]+)?$ ]] || fail "$name: $field is not a number: $value"
+  done
+  [[ $(stack_json settings <"$file") == \{* ]] || fail "$name: no settings object"
+}
+
+expect() { # expect NAME FIELD VALUE
+  local got
+  got=$(stack_json "$2" <"$WORK/$1.json")
+  [[ "$got" == "$3" ]] || fail "$1: $2 is $got, expected $3 (stderr: $(tail -n 5 "$WORK/$1.err"))"
+}
+
+perf produce produce --topic smoke --partitions 4 --count 3000 --producers 2 --batch 100 \
+  --json-only
+((RC == 0)) || fail "produce exited $RC: $(cat "$WORK/produce.err")"
+check_summary produce produce
+expect produce messages 3000
+expect produce errors 0
+
+perf consume consume --topic smoke --count 3000 --consumers 2 --batch 500 \
+  --idle-timeout-ms 20000 --json-only
+((RC == 0)) || fail "consume exited $RC: $(cat "$WORK/consume.err")"
+check_summary consume consume
+expect consume messages 3000
+expect consume errors 0
+expect consume gaps 0
+expect consume duplicates 0
+
+perf e2e e2e --topic smoke-e2e --partitions 2 --rate 1000 --count 300 --consumers 2 --json-only
+((RC == 0)) || fail "e2e exited $RC: $(cat "$WORK/e2e.err")"
+check_summary e2e e2e
+expect e2e messages 300
+expect e2e missing 0
+expect e2e errors 0
+
+# --idempotent: works when the client library has an idempotent producer, else is refused
+# with exit status 2 and an explanation.
+perf idempotent produce --topic smoke-idem --partitions 2 --count 500 --idempotent --json-only
+if ((RC == 2)); then
+  grep -q "not supported yet" "$WORK/idempotent.err" || fail "--idempotent: exit 2 unexplained"
+else
+  ((RC == 0)) || fail "idempotent produce exited $RC: $(cat "$WORK/idempotent.err")"
+  check_summary idempotent produce
+  expect idempotent messages 500
+  expect idempotent errors 0
+fi
+
+echo "perf smoke test passed: produce, consume and e2e summaries well formed, counts match"
+rm -rf "$WORK"

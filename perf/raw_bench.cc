@@ -1,0 +1,401 @@
+#include "perf/raw_bench.h"
+
+#include <cppconn/driver.h>
+#include <fmt/format.h>
+#include <mysql_driver.h>
+
+#include <atomic>
+#include <iostream>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/db_pool.h"
+#include "common/migrations.h"
+#include "common/partition_store.h"
+#include "perf/produce_bench.h"
+#include "perf/run_counters.h"
+#include "perf/summary.h"
+#include "perf/topic_setup.h"
+
+namespace mq::perf {
+namespace {
+
+// A connection that fails this often in a row is not coming back; stop that thread.
+constexpr int kMaxConsecutiveErrors = 10;
+
+std::string tableName(int index) { return fmt::format("mq_raw_p{}", index); }
+
+// The scratch database: created on construction, dropped on destruction.
+class ScratchDatabase {
+ public:
+  explicit ScratchDatabase(const DbTarget& target) : name_(target.database) {
+    DbTarget admin = target;
+    admin.database = "information_schema";
+    admin_ = std::make_unique<DbPool>(admin, DbPoolOptions{});
+    auto db = admin_->acquire();
+    std::string like;
+    appendSqlStringLiteral(like, name_);
+    if (db->query("SHOW DATABASES LIKE " + like)->next()) {
+      throw std::invalid_argument(fmt::format(
+          "database `{}` already exists; raw creates and drops its own scratch database, so "
+          "name one that does not exist",
+          name_));
+    }
+    db->execute(fmt::format("CREATE DATABASE `{}`", name_));
+  }
+  ~ScratchDatabase() {
+    try {
+      auto db = admin_->acquire();
+      db->execute(fmt::format("DROP DATABASE IF EXISTS `{}`", name_));
+    } catch (const std::exception& e) {
+      std::cerr << fmt::format("mq-perf: could not drop scratch database `{}`: {}\n", name_,
+                               e.what());
+    }
+  }
+  ScratchDatabase(const ScratchDatabase&) = delete;
+  ScratchDatabase& operator=(const ScratchDatabase&) = delete;
+
+ private:
+  std::string name_;
+  std::unique_ptr<DbPool> admin_;
+};
+
+std::string serverVariable(DbConnection& db, const std::string& query) {
+  auto rows = db.query(query);
+  return rows->next() ? std::string(rows->getString(rows->getMetaData()->getColumnCount())) : "";
+}
+
+// The VALUES rows of the broker's multi-row INSERT (PartitionStore::append) for keyless,
+// header-less messages; offsets are `offset_prefix` + base + i (the prefix lets the one-trip
+// variant compute them on the server).
+std::string insertStatement(const std::string& table, const std::string& offset_prefix,
+                            int64_t base, const std::vector<rpc::Message>& messages,
+                            int64_t append_ms) {
+  std::string insert;
+  insert.reserve(messages.size() * (messages.front().value.size() + 64) + 128);
+  insert += fmt::format(
+      "INSERT INTO `{}` (`offset`, msg_key, headers, payload, produce_ms, append_ms) VALUES ",
+      table);
+  for (size_t i = 0; i < messages.size(); ++i) {
+    if (i > 0) insert += ',';
+    insert += fmt::format("({}{},NULL,NULL,", offset_prefix, base + static_cast<int64_t>(i));
+    appendSqlBinaryLiteral(insert, messages[i].value);
+    insert += fmt::format(",{},{})", messages[i].timestamp_ms, append_ms);
+  }
+  return insert;
+}
+
+// The tables connection `index` writes: tables_per_txn of them, disjoint per connection.
+std::vector<std::string> tablesOf(const PerfConfig& config, int index) {
+  std::vector<std::string> tables;
+  for (int j = 0; j < config.tables_per_txn; ++j) {
+    tables.push_back(tableName(index * config.tables_per_txn + j));
+  }
+  return tables;
+}
+
+// Appends one batch of rows to each of its tables per transaction over one connection, the
+// way --append says. Throws on failure; reconnect() then gives it a fresh connection.
+class Appender {
+ public:
+  Appender(DbPool& pool, const DbTarget& target, std::vector<std::string> tables,
+           std::string variant)
+      : pool_(pool),
+        target_(target),
+        tables_(std::move(tables)),
+        variant_(std::move(variant)),
+        next_offsets_(tables_.size(), 0) {
+    reconnect();
+  }
+
+  void append(const std::vector<rpc::Message>& messages) {
+    if (variant_ == "plain") {
+      (*lease_)->execute(insertStatement(tables_[0], "", next_offsets_[0], messages, nowMs()));
+    } else if (variant_ == "one-trip") {
+      appendInOneTrip(messages);
+    } else if (tables_.size() == 1) {
+      appendLikeBroker(messages);
+    } else {
+      appendToManyLikeBroker(messages);
+    }
+    for (auto& offset : next_offsets_) offset += static_cast<int64_t>(messages.size());
+  }
+
+  void reconnect() {
+    if (lease_) lease_->discard();
+    lease_.reset();
+    multi_statement_.reset();
+    if (variant_ == "one-trip") {
+      multi_statement_ = connectMultiStatements();
+    } else {
+      lease_.emplace(pool_.acquire());
+    }
+  }
+
+ private:
+  // PartitionStore::append: what the broker runs for one group commit of one partition.
+  void appendLikeBroker(const std::vector<rpc::Message>& messages) {
+    std::vector<const rpc::Message*> pointers;
+    for (const auto& message : messages) pointers.push_back(&message);
+    std::vector<AppendBatch> batches(1);
+    batches[0].messages = &pointers;
+    PartitionStore::append(*lease_, tables_[0], batches, nowMs());
+    if (batches[0].error != rpc::ErrorCode::NONE) {
+      throw std::runtime_error("append refused: " + batches[0].error_message);
+    }
+  }
+
+  // The broker's statements for several partitions in ONE transaction (what a per-datanode
+  // group commit would run): per table lock the state row, INSERT, advance it; one COMMIT.
+  void appendToManyLikeBroker(const std::vector<rpc::Message>& messages) {
+    DbTransaction transaction(*lease_);
+    for (const auto& table : tables_) {
+      auto& lock = (*lease_)->prepare(
+          "SELECT next_offset FROM mq_partition_state WHERE table_name = ? FOR UPDATE");
+      lock.setString(1, table);
+      std::unique_ptr<sql::ResultSet> state(lock.executeQuery());
+      if (!state->next()) throw std::runtime_error("state row missing for " + table);
+      const int64_t base = state->getInt64(1);
+      state.reset();
+      (*lease_)->execute(insertStatement(table, "", base, messages, nowMs()));
+      auto& advance =
+          (*lease_)->prepare("UPDATE mq_partition_state SET next_offset = ? WHERE table_name = ?");
+      advance.setInt64(1, base + static_cast<int64_t>(messages.size()));
+      advance.setString(2, table);
+      advance.execute();
+    }
+    transaction.commit();
+  }
+
+  // The same transaction (per table: lock and advance the state row, INSERT; then COMMIT)
+  // sent as one multi-statement round trip: a state row's old next_offset goes into
+  // @mq_base, the INSERT computes its offsets from it (NULL, and so a failed INSERT, if the
+  // row is missing).
+  void appendInOneTrip(const std::vector<rpc::Message>& messages) {
+    std::string sql = "START TRANSACTION";
+    for (const auto& table : tables_) {
+      std::string table_literal;
+      appendSqlStringLiteral(table_literal, table);
+      sql += fmt::format(
+          "; SET @mq_base = NULL; "
+          "UPDATE mq_partition_state SET next_offset = (@mq_base := next_offset) + {} "
+          "WHERE table_name = {}; ",
+          messages.size(), table_literal);
+      sql += insertStatement(table, "@mq_base + ", 0, messages, nowMs());
+    }
+    sql += "; COMMIT; SELECT @mq_base";
+    sql::Statement& statement = *multi_statement_->statement;
+    bool result_set = statement.execute(sql);
+    const size_t statements = 3 + 3 * tables_.size();
+    for (size_t results = 1; !result_set; ++results) {
+      if (results > statements) throw std::runtime_error("one-trip append: no SELECT result");
+      result_set = statement.getMoreResults();
+    }
+    std::unique_ptr<sql::ResultSet> rows(statement.getResultSet());
+    if (!rows->next() || rows->isNull(1)) {
+      throw std::runtime_error("one-trip append: state row missing");
+    }
+    while (statement.getMoreResults()) {
+    }
+  }
+
+  struct MultiStatementConnection {
+    std::unique_ptr<sql::Connection> connection;
+    std::unique_ptr<sql::Statement> statement;
+  };
+
+  std::unique_ptr<MultiStatementConnection> connectMultiStatements() {
+    sql::ConnectOptionsMap properties;
+    properties["hostName"] = sql::SQLString(fmt::format("tcp://{}:{}", target_.host, target_.port));
+    properties["userName"] = sql::SQLString(target_.user);
+    properties["password"] = sql::SQLString(target_.password);
+    properties["schema"] = sql::SQLString(target_.database);
+    properties["CLIENT_MULTI_STATEMENTS"] = true;
+    properties["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
+    auto result = std::make_unique<MultiStatementConnection>();
+    result->connection.reset(sql::mysql::get_mysql_driver_instance()->connect(properties));
+    result->statement.reset(result->connection->createStatement());
+    result->statement->execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+    return result;
+  }
+
+  DbPool& pool_;
+  const DbTarget target_;
+  const std::vector<std::string> tables_;
+  const std::string variant_;
+  std::vector<int64_t> next_offsets_;
+  std::optional<DbPool::Lease> lease_;
+  std::unique_ptr<MultiStatementConnection> multi_statement_;
+};
+
+void insertLoop(DbPool& pool, const DbTarget& target, const PerfConfig& config, int index,
+                SteadyClock::time_point deadline, RunCounters& counters) {
+  const auto tables = tablesOf(config, index);
+  const int64_t rows_per_txn = static_cast<int64_t>(config.batch) * config.tables_per_txn;
+  const std::string payload = makePayload(config.message_size, 100 + index);
+  const int64_t share = config.byCount() ? shareOf(config.count, config.producers, index) : 0;
+  int64_t written = 0;
+  int consecutive_errors = 0;
+  Appender appender(pool, target, tables, config.raw_append);
+  while (config.byCount() ? written < share : SteadyClock::now() < deadline) {
+    // By count: the last transaction is smaller (rounded up to whole rows per table).
+    int64_t rows = config.batch;
+    if (config.byCount() && share - written < rows_per_txn) {
+      rows = (share - written + config.tables_per_txn - 1) / config.tables_per_txn;
+    }
+    std::vector<rpc::Message> messages(static_cast<size_t>(rows));
+    const int64_t now = nowMs();
+    for (auto& message : messages) {
+      message.value = payload;
+      message.timestamp_ms = now;
+    }
+    const int64_t total = rows * config.tables_per_txn;
+    const auto started = SteadyClock::now();
+    try {
+      appender.append(messages);
+      counters.recordLatencyUs(microsBetween(started, SteadyClock::now()));
+      counters.addMessages(total, total * config.message_size);
+      written += total;
+      consecutive_errors = 0;
+    } catch (const std::exception& e) {
+      counters.addError(fmt::format("insert into {}: {}", tables[0], e.what()), total);
+      if (++consecutive_errors >= kMaxConsecutiveErrors) break;
+      try {
+        appender.reconnect();
+      } catch (const std::exception&) {
+        break;
+      }
+    }
+  }
+}
+
+void readLoop(DbPool& pool, const std::vector<std::string>& tables, RunCounters& counters) {
+  auto db = pool.acquire();
+  for (const auto& table : tables) {
+    int64_t offset = 0;
+    while (true) {
+      auto rows = PartitionStore::read(*db, table, offset, kRawReadRows, int64_t{1} << 30);
+      if (rows.empty()) break;
+      int64_t bytes = 0;
+      for (const auto& row : rows) bytes += static_cast<int64_t>(row.value.size());
+      counters.addMessages(static_cast<int64_t>(rows.size()), bytes);
+      offset = rows.back().offset + 1;
+    }
+  }
+}
+
+}  // namespace
+
+int runRaw(const PerfConfig& config) {
+  DbTarget target;
+  try {
+    target = DbTarget::parseUrl(config.db);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "mq-perf: error: --db: " << e.what() << "\n";
+    return 2;
+  }
+  std::unique_ptr<ScratchDatabase> scratch;
+  try {
+    scratch = std::make_unique<ScratchDatabase>(target);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "mq-perf: error: " << e.what() << "\n";
+    return 2;
+  }
+
+  DbPoolOptions options;
+  options.max_connections = config.producers + 1;
+  DbPool pool(target, options);
+  applyMigrations(pool, datanodeMigrations());
+  std::string version;
+  std::string flush_setting;
+  {
+    auto db = pool.acquire();
+    for (int i = 0; i < config.producers * config.tables_per_txn; ++i) {
+      PartitionStore::createPartition(*db, tableName(i));
+    }
+    version = serverVariable(*db, "SELECT VERSION()");
+    flush_setting = serverVariable(*db, "SELECT @@innodb_flush_log_at_trx_commit");
+  }
+
+  // Insert phase.
+  RunCounters inserted;
+  const auto insert_start = SteadyClock::now();
+  const auto deadline =
+      insert_start + std::chrono::duration_cast<SteadyClock::duration>(
+                         std::chrono::duration<double>(config.durationOrDefault()));
+  double insert_seconds = 0;
+  {
+    ProgressReporter progress("raw insert", inserted, config.json_only);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < config.producers; ++i) {
+      threads.emplace_back([&, i] {
+        try {
+          insertLoop(pool, target, config, i, deadline, inserted);
+        } catch (const std::exception& e) {
+          inserted.addError(fmt::format("connection {}: {}", i, e.what()));
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    insert_seconds = std::chrono::duration<double>(SteadyClock::now() - insert_start).count();
+  }
+
+  // Read phase: every row back, by primary-key range.
+  RunCounters read;
+  double read_seconds = 0;
+  {
+    ProgressReporter progress("raw read", read, config.json_only);
+    const auto read_start = SteadyClock::now();
+    std::vector<std::thread> threads;
+    for (int i = 0; i < config.producers; ++i) {
+      threads.emplace_back([&, i] {
+        try {
+          readLoop(pool, tablesOf(config, i), read);
+        } catch (const std::exception& e) {
+          read.addError(fmt::format("read by connection {}: {}", i, e.what()));
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    read_seconds = std::chrono::duration<double>(SteadyClock::now() - read_start).count();
+  }
+
+  Summary summary;
+  summary.mode = "raw";
+  summary.messages = inserted.messages();
+  summary.errors = inserted.errors() + read.errors();
+  summary.bytes = inserted.bytes();
+  summary.seconds = insert_seconds;
+  summary.latency_us = inserted.latency();
+  summary.latency = config.raw_append == "plain"
+                        ? "insert_batch (one autocommitted multi-row INSERT)"
+                        : "insert_batch (one append transaction: per table lock the state row, "
+                          "INSERT, advance it; COMMIT)";
+  JsonLine json = summaryJson(summary);
+  const double read_rate = read_seconds > 0 ? read.messages() / read_seconds : 0;
+  json.text("variant", config.raw_append)
+      .number("read_messages", read.messages())
+      .real("read_seconds", read_seconds)
+      .real("read_messages_per_sec", read_rate)
+      .real("read_mb_per_sec",
+            read_seconds > 0 ? read.bytes() / double(1 << 20) / read_seconds : 0.0)
+      .number("read_rows_per_query", kRawReadRows)
+      .text("server_version", version)
+      .text("innodb_flush_log_at_trx_commit", flush_setting)
+      .text("first_error", inserted.errors() ? inserted.firstError() : read.firstError())
+      .object("settings", settingsJson(config));
+  printSummaryLine(json);
+
+  const bool complete = !config.byCount() || summary.messages >= config.count;
+  const bool read_all = read.messages() == summary.messages;
+  if (!read_all) {
+    std::cerr << fmt::format("mq-perf: read back {} of {} rows\n", read.messages(),
+                             summary.messages);
+  }
+  return summary.errors == 0 && complete && read_all ? 0 : 1;
+}
+
+}  // namespace mq::perf

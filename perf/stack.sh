@@ -1,0 +1,184 @@
+# perf/stack.sh: start and stop a private mq stack on free ports (sourced, not run).
+#
+# Shared by perf/run (its own MariaDB) and perf/perf_smoke_test.sh (the test suite's
+# MariaDB). Everything started here is stopped by stack_stop, and only that: processes by the
+# pids recorded when they were started, databases by the names created here.
+#
+#   source perf/stack.sh
+#   trap stack_stop EXIT
+#   stack_start_mariadb DIR          # or: stack_use_mariadb PORT
+#   stack_start_cluster PREFIX LOGDIR
+#   ... $STACK_BIN/mq-perf --metaserver "$STACK_METASERVER" --brokers "$STACK_BROKERS" ...
+#
+# Set after stack_start_cluster: STACK_METASERVER, STACK_BROKERS (host:port), STACK_DB_PORT,
+# STACK_BROKER_PID, STACK_METASERVER_PID, STACK_BROKER_METRICS (http://host:port/metrics),
+# STACK_META_DB and STACK_DATANODE_DB (database names).
+
+STACK_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+STACK_BIN=${STACK_BIN:-$STACK_ROOT/build/bin}
+readonly STACK_START_TIMEOUT=30 # seconds for a daemon to listen
+readonly STACK_STOP_TIMEOUT=15  # seconds between SIGTERM and SIGKILL
+
+STACK_DB_DIR=""      # set when this stack started its own MariaDB
+STACK_DB_PORT=""
+STACK_METASERVER_PID=""
+STACK_BROKER_PID=""
+STACK_CREATED_DBS=() # dropped by stack_stop when the MariaDB is shared
+STACK_USED_PORTS=()
+
+stack_log() { echo "stack: $*" >&2; }
+stack_die() {
+  echo "stack: error: $*" >&2
+  exit 1
+}
+
+stack_port_open() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
+
+# Sets variable VAR to a port in 20000..49999 that nothing listens on and this stack has not
+# handed out yet (not a command substitution: the list of handed-out ports must persist).
+stack_free_port() {
+  local port _ used p
+  for _ in $(seq 1 100); do
+    port=$((20000 + RANDOM % 30000))
+    used=0
+    for p in "${STACK_USED_PORTS[@]}"; do [[ $p == "$port" ]] && used=1; done
+    if ((used == 0)) && ! stack_port_open "$port"; then
+      STACK_USED_PORTS+=("$port")
+      printf -v "$1" '%s' "$port"
+      return 0
+    fi
+  done
+  stack_die "no free port found"
+}
+
+# Runs SQL as mq/mq on the stack's MariaDB.
+stack_sql() {
+  mariadb --no-defaults --protocol=tcp -h 127.0.0.1 -P "$STACK_DB_PORT" -u mq -pmq \
+    --batch --skip-column-names -e "$1"
+}
+
+# Starts a private MariaDB in DIR on a free port (scripts/mariadb.sh, user mq/mq).
+stack_start_mariadb() {
+  local dir=$1
+  stack_free_port STACK_DB_PORT
+  STACK_DB_DIR=$dir
+  "$STACK_ROOT/scripts/mariadb.sh" start "$dir" "$STACK_DB_PORT" >&2 \
+    || stack_die "MariaDB did not start in $dir"
+}
+
+# Uses a MariaDB that is already running (and is not stopped by stack_stop).
+stack_use_mariadb() { STACK_DB_PORT=$1; }
+
+# Waits until PORT accepts connections; fails if PID dies first or time runs out.
+stack_wait_port() {
+  local name=$1 pid=$2 port=$3 log=$4 deadline=$((SECONDS + STACK_START_TIMEOUT))
+  until stack_port_open "$port"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      tail -n 20 "$log" >&2 || true
+      stack_die "$name exited during start-up (log: $log)"
+    fi
+    ((SECONDS < deadline)) || {
+      tail -n 20 "$log" >&2 || true
+      stack_die "$name did not listen on port $port within ${STACK_START_TIMEOUT}s"
+    }
+    sleep 0.2
+  done
+}
+
+# Starts a metaserver and a broker on free ports against databases PREFIX_meta and
+# PREFIX_data_1 (created by them), and registers the datanode `dn1`. Logs go to LOGDIR.
+stack_start_cluster() {
+  local prefix=$1 logdir=$2 meta_port meta_http_port broker_port metrics_port meta_url
+  [[ -n "$STACK_DB_PORT" ]] || stack_die "start or choose a MariaDB first"
+  for bin in mq-metaserver mq-broker mqctl mq-perf; do
+    [[ -x "$STACK_BIN/$bin" ]] || stack_die "$STACK_BIN/$bin not found; build it first"
+  done
+  mkdir -p "$logdir"
+  STACK_META_DB=${prefix}_meta
+  STACK_DATANODE_DB=${prefix}_data_1
+  STACK_CREATED_DBS+=("$STACK_META_DB" "$STACK_DATANODE_DB")
+  meta_url="mysql://mq:mq@127.0.0.1:$STACK_DB_PORT/$STACK_META_DB"
+
+  stack_free_port meta_port
+  stack_free_port meta_http_port
+  "$STACK_BIN/mq-metaserver" --port "$meta_port" --http-port "$meta_http_port" \
+    --meta-db "$meta_url" --log-level warn >>"$logdir/metaserver.log" 2>&1 </dev/null &
+  STACK_METASERVER_PID=$!
+  stack_wait_port mq-metaserver "$STACK_METASERVER_PID" "$meta_port" "$logdir/metaserver.log"
+  STACK_METASERVER=127.0.0.1:$meta_port
+
+  "$STACK_BIN/mqctl" --metaserver "$STACK_METASERVER" datanode add dn1 --host 127.0.0.1 \
+    --port "$STACK_DB_PORT" --database "$STACK_DATANODE_DB" --user mq --password mq \
+    >>"$logdir/mqctl.log" 2>&1 || {
+    cat "$logdir/mqctl.log" >&2
+    stack_die "could not register datanode dn1"
+  }
+
+  stack_free_port broker_port
+  stack_free_port metrics_port
+  "$STACK_BIN/mq-broker" --port "$broker_port" --metrics-port "$metrics_port" \
+    --meta-db "$meta_url" --heartbeat-interval 500ms --metadata-refresh 200ms \
+    --log-level warn >>"$logdir/broker.log" 2>&1 </dev/null &
+  STACK_BROKER_PID=$!
+  stack_wait_port mq-broker "$STACK_BROKER_PID" "$broker_port" "$logdir/broker.log"
+  STACK_BROKERS=127.0.0.1:$broker_port
+  STACK_BROKER_METRICS=http://127.0.0.1:$metrics_port/metrics
+  stack_log "metaserver $STACK_METASERVER (pid $STACK_METASERVER_PID), broker $STACK_BROKERS" \
+    "(pid $STACK_BROKER_PID), MariaDB 127.0.0.1:$STACK_DB_PORT"
+}
+
+stack_stop_pid() {
+  local name=$1 pid=$2 deadline
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  deadline=$((SECONDS + STACK_STOP_TIMEOUT))
+  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then
+    stack_log "$name (pid $pid) ignored SIGTERM; sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
+# Stops what this stack started: broker, metaserver, then its own MariaDB, or drops the
+# databases it created on a shared MariaDB. Safe to call twice; never fails (it runs from
+# EXIT traps under `set -e`).
+stack_stop() {
+  local errexit=0
+  [[ $- == *e* ]] && errexit=1
+  set +e
+  stack_stop_pid mq-broker "$STACK_BROKER_PID"
+  STACK_BROKER_PID=""
+  stack_stop_pid mq-metaserver "$STACK_METASERVER_PID"
+  STACK_METASERVER_PID=""
+  if [[ -n "$STACK_DB_DIR" ]]; then
+    "$STACK_ROOT/scripts/mariadb.sh" stop "$STACK_DB_DIR" >&2 || true
+    STACK_DB_DIR=""
+  elif [[ -n "$STACK_DB_PORT" ]]; then
+    for db in "${STACK_CREATED_DBS[@]}"; do
+      stack_sql "DROP DATABASE IF EXISTS \`$db\`" 2>/dev/null || true
+    done
+  fi
+  STACK_CREATED_DBS=()
+  ((errexit)) && set -e
+  return 0
+}
+
+# Prints the value of top-level KEY in the JSON object on stdin (jq, else python3).
+stack_json() {
+  if command -v jq >/dev/null; then
+    jq -r --arg k "$1" '.[$k] | if type == "object" then tojson else . end'
+  else
+    python3 -c 'import json,sys; v=json.load(sys.stdin)[sys.argv[1]]; print(json.dumps(v) if isinstance(v,(dict,list)) else ("true" if v is True else "false" if v is False else v))' "$1"
+  fi
+}
+
+# Exits 0 if stdin is one well-formed JSON object.
+stack_json_valid() {
+  if command -v jq >/dev/null; then
+    jq -e 'type == "object"' >/dev/null 2>&1
+  else
+    python3 -c 'import json,sys; sys.exit(0 if isinstance(json.load(sys.stdin), dict) else 1)' \
+      2>/dev/null
+  fi
+}

@@ -1,0 +1,122 @@
+#include "perf/summary.h"
+
+#include <fmt/format.h>
+#include <sys/resource.h>
+
+#include <cmath>
+#include <iostream>
+
+#include "common/log.h"
+
+namespace mq::perf {
+
+void JsonLine::key(std::string_view name) {
+  if (!body_.empty()) body_ += ',';
+  appendJsonString(body_, name);
+  body_ += ':';
+}
+
+JsonLine& JsonLine::number(std::string_view name, int64_t value) {
+  key(name);
+  body_ += std::to_string(value);
+  return *this;
+}
+
+JsonLine& JsonLine::real(std::string_view name, double value) {
+  key(name);
+  if (!std::isfinite(value)) {
+    body_ += "null";
+    return *this;
+  }
+  std::string text = fmt::format("{:.3f}", value);
+  // 12.500 -> 12.5, 3.000 -> 3: shorter and still a JSON number.
+  while (text.back() == '0') text.pop_back();
+  if (text.back() == '.') text.pop_back();
+  if (text == "-0") text = "0";
+  body_ += text;
+  return *this;
+}
+
+JsonLine& JsonLine::boolean(std::string_view name, bool value) {
+  key(name);
+  body_ += value ? "true" : "false";
+  return *this;
+}
+
+JsonLine& JsonLine::text(std::string_view name, std::string_view value) {
+  key(name);
+  appendJsonString(body_, value);
+  return *this;
+}
+
+JsonLine& JsonLine::object(std::string_view name, const JsonLine& value) {
+  key(name);
+  body_ += value.str();
+  return *this;
+}
+
+namespace {
+
+// User + system CPU time of this process so far.
+double processCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+}  // namespace
+
+JsonLine summaryJson(const Summary& s) {
+  const double seconds = s.seconds > 0 ? s.seconds : 0;
+  const double rate = seconds > 0 ? static_cast<double>(s.messages) / seconds : 0;
+  const double mib = seconds > 0 ? static_cast<double>(s.bytes) / (1 << 20) / seconds : 0;
+  auto ms = [](int64_t us) { return static_cast<double>(us) / 1000.0; };
+  JsonLine json;
+  json.text("mode", s.mode)
+      .number("messages", s.messages)
+      .number("errors", s.errors)
+      .real("seconds", seconds)
+      .real("messages_per_sec", rate)
+      .real("mb_per_sec", mib)
+      .real("p50_ms", ms(s.latency_us.percentile(0.50)))
+      .real("p99_ms", ms(s.latency_us.percentile(0.99)))
+      .real("p999_ms", ms(s.latency_us.percentile(0.999)))
+      .real("max_ms", ms(s.latency_us.max()))
+      .number("latency_samples", static_cast<int64_t>(s.latency_us.count()))
+      .text("latency", s.latency)
+      .real("client_cpu_seconds", processCpuSeconds());
+  return json;
+}
+
+JsonLine settingsJson(const PerfConfig& c) {
+  std::string brokers;
+  for (const auto& broker : c.brokers) brokers += (brokers.empty() ? "" : ",") + broker;
+  JsonLine json;
+  json.text("metaserver", c.metaserver)
+      .text("brokers", brokers)
+      .text("topic", c.topic)
+      .number("partitions", c.partitions)
+      .number("message_size", c.message_size)
+      .number("count", c.count)
+      .real("duration", c.byCount() ? 0.0 : c.durationOrDefault())
+      .number("producers", c.producers)
+      .boolean("shared_producer", c.shared_producer)
+      .number("consumers", c.consumers)
+      .number("batch", c.batch)
+      .number("linger_ms", c.linger_ms)
+      .boolean("sync", c.sync)
+      .boolean("keyed", c.keyed)
+      .boolean("idempotent", c.idempotent)
+      .number("max_in_flight", c.max_in_flight)
+      .number("buffer_messages", c.buffer_messages)
+      .real("rate", c.rate)
+      .number("idle_timeout_ms", c.idle_timeout_ms)
+      .text("append", c.raw_append)
+      .number("tables_per_txn", c.tables_per_txn);
+  return json;
+}
+
+void printSummaryLine(const JsonLine& line) { std::cout << line.str() << std::endl; }
+
+}  // namespace mq::perf

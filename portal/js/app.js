@@ -1,0 +1,153 @@
+// The portal's shell: who is signed in, the navigation, and the router (location.hash:
+// #/topics, #/topics/<name>, ...). Each page is a module exporting render(main, ctx).
+import {get, post, setCsrfToken, setUnauthenticatedHandler} from './api.js';
+import {h, clear, put} from './dom.js';
+import * as login from './pages/login.js';
+import * as overview from './pages/overview.js';
+import * as topics from './pages/topics.js';
+import * as topicDetail from './pages/topic_detail.js';
+import * as messages from './pages/messages.js';
+import * as groups from './pages/groups.js';
+import * as groupDetail from './pages/group_detail.js';
+import * as alerts from './pages/alerts.js';
+import * as audit from './pages/audit.js';
+import * as deadLetters from './pages/dead_letters.js';
+import * as admin from './pages/admin.js';
+import * as account from './pages/account.js';
+
+const state = {me: null};
+let refreshTimer = null;
+let renderSerial = 0;
+
+const NAV = [
+  {href: '#/', label: 'Overview', match: /^$/},
+  {href: '#/topics', label: 'Topics', match: /^topics/},
+  {href: '#/groups', label: 'Consumer groups', match: /^groups/},
+  {href: '#/alerts', label: 'Alerts', match: /^alerts/},
+  {href: '#/audit', label: 'Audit log', match: /^audit/},
+  {href: '#/dead-letters', label: 'Dead letters', match: /^dead-letters/},
+  {href: '#/admin', label: 'Users & teams', match: /^admin/, admin: true},
+];
+
+// "#/topics/a%2Fb/messages?partition=1" -> {parts: ['topics', 'a/b', 'messages'], params}
+function parseHash() {
+  const raw = location.hash.replace(/^#\/?/, '');
+  const [path, queryText = ''] = raw.split('?');
+  const parts = path.split('/').filter(Boolean).map(p => {
+    try { return decodeURIComponent(p); } catch { return p; }
+  });
+  return {parts, params: new URLSearchParams(queryText), path};
+}
+
+function route(parts) {
+  const [first, second, third] = parts;
+  if (!first) return overview;
+  if (first === 'login') return login;
+  if (first === 'topics' && !second) return topics;
+  if (first === 'topics' && second && !third) return topicDetail;
+  if (first === 'topics' && second && third === 'messages') return messages;
+  if (first === 'groups' && !second) return groups;
+  if (first === 'groups' && second) return groupDetail;
+  if (first === 'alerts') return alerts;
+  if (first === 'audit') return audit;
+  if (first === 'dead-letters') return deadLetters;
+  if (first === 'admin') return admin;
+  if (first === 'account') return account;
+  return null;
+}
+
+function renderNav(current) {
+  const nav = document.getElementById('nav');
+  const who = document.getElementById('who');
+  clear(nav);
+  clear(who);
+  if (!state.me) {
+    nav.hidden = true;
+    return;
+  }
+  nav.hidden = false;
+  for (const item of NAV) {
+    if (item.admin && !state.me.admin) continue;
+    put(nav, h('a', {href: item.href, class: item.match.test(current) ? 'active' : undefined},
+                   item.label));
+  }
+  const teams = state.me.teams.length ? state.me.teams.join(', ') : 'no team';
+  put(who, 
+    h('a', {href: '#/account', class: 'who-name', title: 'Account'},
+      state.me.user || 'anonymous'),
+    h('span', {class: 'who-role'}, state.me.admin ? `admin · ${teams}` : teams),
+    state.me.auth ? h('button', {class: 'link', type: 'button', onclick: signOut}, 'Sign out')
+                  : null);
+}
+
+async function signOut() {
+  try {
+    await post('/api/logout');
+  } finally {
+    state.me = null;
+    setCsrfToken('');
+    location.hash = '#/login';
+  }
+}
+
+export async function loadMe() {
+  const me = await get('/api/me');
+  state.me = me;
+  setCsrfToken(me.csrf_token);
+  return me;
+}
+
+// Pages call this to re-render every `ms` while they are shown.
+function autoRefresh(fn, ms) {
+  if (refreshTimer) clearInterval(refreshTimer);
+  refreshTimer = setInterval(() => { if (!document.hidden) fn(); }, ms);
+}
+
+async function render() {
+  const serial = ++renderSerial;
+  if (refreshTimer) {
+    clearInterval(refreshTimer);
+    refreshTimer = null;
+  }
+  const {parts, params, path} = parseHash();
+  const main = document.getElementById('main');
+  if (parts[0] === 'login') state.me = null;  // the login page signs in afresh
+  // Who is signed in, afresh on every page: team changes apply at once.
+  if (parts[0] !== 'login') {
+    try {
+      await loadMe();
+    } catch {
+      state.me = null;
+      location.hash = '#/login';
+      return;
+    }
+    if (serial !== renderSerial) return;
+  }
+  const page = route(parts);
+  renderNav(path);
+  clear(main);
+  if (!page) {
+    put(main, h('h1', {}, 'Not found'), h('p', {}, 'There is no such page. '),
+                h('a', {href: '#/'}, 'Go to the overview'));
+    return;
+  }
+  const ctx = {
+    me: state.me, parts, params, loadMe, autoRefresh,
+    // True while this render is still the page shown (late answers are dropped).
+    current: () => serial === renderSerial,
+    navigate: hash => { location.hash = hash; },
+  };
+  try {
+    await page.render(main, ctx);
+  } catch (e) {
+    if (serial !== renderSerial) return;
+    put(main, h('div', {class: 'notice notice-err', role: 'alert'}, e.message || String(e)));
+  }
+}
+
+setUnauthenticatedHandler(() => {
+  state.me = null;
+  if (!location.hash.startsWith('#/login')) location.hash = '#/login';
+});
+window.addEventListener('hashchange', render);
+render();

@@ -1,0 +1,68 @@
+// Runs the portal's end-to-end test (tests/e2e/portal.spec.mjs) in headless Chromium against
+// a real cluster: a metaserver with sign-in on and its first admin's password in a file, a
+// broker and a datanode in the suite's MariaDB. Screenshots go to build/test-work/screenshots.
+//
+// Fails, saying what to install, when node, Chromium or playwright-core is missing: the test
+// never passes without having driven a browser.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+
+#include "tests/harness/test_cluster.h"
+
+namespace mq::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+// `name` found in PATH, or "".
+std::string findInPath(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path ? path : "/usr/local/bin:/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    const fs::path candidate = fs::path(dir) / name;
+    if (!dir.empty() && ::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+  }
+  return "";
+}
+
+TEST(PortalEndToEnd, SignInCreateProduceBrowseLagAlertResetAndAuditInChromium) {
+  const std::string node = findInPath("node");
+  ASSERT_FALSE(node.empty()) << "node is not installed: run scripts/install-deps.sh";
+  ASSERT_TRUE(fs::exists("/usr/bin/chromium"))
+      << "/usr/bin/chromium is missing: run scripts/install-deps.sh (Debian package chromium)";
+  ASSERT_TRUE(fs::exists(fs::path(MQ_E2E_DIR) / "node_modules/playwright-core"))
+      << "playwright-core is missing in " << MQ_E2E_DIR
+      << "/node_modules: run scripts/install-deps.sh (npm install in tests/e2e)";
+
+  fs::create_directories(MQ_TEST_WORK_DIR);
+  const std::string password_file =
+      fmt::format("{}/portal_e2e-{}.admin-password", MQ_TEST_WORK_DIR, getpid());
+  fs::remove(password_file);
+  ClusterOptions options;
+  options.metaserver_args = {"--http-auth",    "on",   "--admin-password-file", password_file,
+                             "--lag-interval", "500ms"};
+  TestCluster cluster(options);
+
+  const std::string screenshots = std::string(MQ_TEST_WORK_DIR) + "/screenshots";
+  fs::remove_all(screenshots);
+  std::string output, error;
+  const int rc =
+      runCommand({node, std::string(MQ_E2E_DIR) + "/portal.spec.mjs", "--url",
+                  fmt::format("http://127.0.0.1:{}", cluster.metaserverHttpPort()),
+                  "--password-file", password_file, "--mqctl", binDir() + "/mqctl", "--metaserver",
+                  cluster.metaserverAddress(), "--screenshots", screenshots},
+                 "", &output, &error, 400000);
+  fs::remove(password_file);
+  std::cout << output << error;
+  EXPECT_EQ(rc, 0) << "the browser test failed (see its output above, the screenshots in "
+                   << screenshots << " and the cluster's logs in " << cluster.logDir() << ")";
+}
+
+}  // namespace
+}  // namespace mq::test

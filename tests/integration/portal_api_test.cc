@@ -1,0 +1,766 @@
+// The portal's JSON API (docs/portal.md) through a real metaserver with sign-in on, a broker
+// and the suite's MariaDB: every route, and every refusal: no session (401), another team's
+// object (403), no CSRF token (403), bad input (400 naming the field, nothing changed); text
+// that looks like markup comes back escaped; the first admin's password file is private.
+//
+// Users: the first admin (password from --admin-password-file), alice (team payments), bob
+// (team search). Offsets are committed with the broker's admin commit (generation -1).
+// property_tree (JSON parsing) includes boost/bind.hpp, which asks for this.
+#define BOOST_BIND_GLOBAL_PLACEHOLDERS
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <mq/client.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/property_tree/json_parser.hpp>
+#include <boost/property_tree/ptree.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "tests/harness/test_cluster.h"
+
+namespace mq::test {
+namespace {
+
+namespace pt = boost::property_tree;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = boost::asio::ip::tcp;
+
+// --- An HTTP client with a cookie jar of one cookie -------------------------------------
+
+struct Response {
+  int status = 0;
+  std::string body;
+  std::multimap<std::string, std::string> headers;  // lower-case names
+
+  std::string header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? "" : it->second;
+  }
+  pt::ptree json() const {
+    pt::ptree tree;
+    std::istringstream in(body);
+    pt::read_json(in, tree);
+    return tree;
+  }
+  std::string errorCode() const { return json().get<std::string>("error.code", ""); }
+  std::string errorField() const { return json().get<std::string>("error.field", ""); }
+};
+
+Response send(int port, const std::string& method, const std::string& target,
+              const std::string& body, const std::map<std::string, std::string>& headers) {
+  boost::asio::io_context io;
+  tcp::resolver resolver(io);
+  beast::tcp_stream stream(io);
+  stream.expires_after(std::chrono::seconds(30));
+  stream.connect(resolver.resolve("127.0.0.1", std::to_string(port)));
+  http::request<http::string_body> request(http::string_to_verb(method), target, 11);
+  request.set(http::field::host, fmt::format("127.0.0.1:{}", port));
+  for (const auto& [name, value] : headers) request.set(name, value);
+  if (!body.empty()) {
+    if (!headers.count("Content-Type")) request.set(http::field::content_type, "application/json");
+    request.body() = body;
+  }
+  request.prepare_payload();
+  http::write(stream, request);
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(16 * 1024 * 1024);
+  http::read(stream, buffer, parser);
+  auto message = parser.release();
+  Response response;
+  response.status = static_cast<int>(message.result_int());
+  response.body = message.body();
+  for (const auto& field : message) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    response.headers.emplace(name, std::string(field.value()));
+  }
+  return response;
+}
+
+// A browser stand-in: keeps the session cookie and sends the CSRF token on changes.
+class Client {
+ public:
+  explicit Client(int port) : port_(port) {}
+
+  Response login(const std::string& user, const std::string& password) {
+    auto response = call("POST", "/api/login",
+                         fmt::format(R"({{"user":"{}","password":"{}"}})", user, password));
+    const std::string cookie = response.header("set-cookie");
+    if (response.status == 200) {
+      cookie_ = cookie.substr(0, cookie.find(';'));
+      csrf_ = response.json().get<std::string>("csrf_token");
+    }
+    return response;
+  }
+
+  Response call(const std::string& method, const std::string& target, const std::string& body = "",
+                std::map<std::string, std::string> headers = {}) {
+    if (!cookie_.empty()) headers.emplace("Cookie", cookie_);
+    if (method != "GET" && !csrf_.empty()) headers.emplace("X-CSRF-Token", csrf_);
+    return send(port_, method, target, body, headers);
+  }
+  Response get(const std::string& target) { return call("GET", target); }
+  Response post(const std::string& target, const std::string& body) {
+    return call("POST", target, body);
+  }
+
+  void forgetCsrf() { csrf_.clear(); }
+  void setCsrf(const std::string& csrf) { csrf_ = csrf; }
+  const std::string& cookie() const { return cookie_; }
+
+ private:
+  int port_;
+  std::string cookie_;
+  std::string csrf_;
+};
+
+std::string passwordFile() {
+  static const std::string path =
+      fmt::format("{}/portal_api_test-{}.admin-password", MQ_TEST_WORK_DIR, getpid());
+  return path;
+}
+
+ClusterOptions portalCluster() {
+  std::filesystem::create_directories(MQ_TEST_WORK_DIR);
+  std::filesystem::remove(passwordFile());
+  ClusterOptions options;
+  options.metaserver_args = {"--http-auth",    "on",   "--admin-password-file", passwordFile(),
+                             "--lag-interval", "300ms"};
+  return options;
+}
+
+bool eventually(std::chrono::milliseconds timeout, const std::function<bool()>& check) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (check()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return check();
+}
+
+// Every test gets a cluster with the admin signed in, teams payments and search, and the
+// users alice (payments) and bob (search) signed in.
+class PortalApi : public ::testing::Test {
+ protected:
+  PortalApi()
+      : cluster_(portalCluster()),
+        admin_(cluster_.metaserverHttpPort()),
+        alice_(cluster_.metaserverHttpPort()),
+        bob_(cluster_.metaserverHttpPort()),
+        anonymous_(cluster_.metaserverHttpPort()) {}
+
+  void SetUp() override {
+    std::ifstream in(passwordFile());
+    ASSERT_TRUE(std::getline(in, admin_password_)) << "no " << passwordFile();
+    ASSERT_EQ(admin_.login("admin", admin_password_).status, 200);
+    ASSERT_EQ(admin_.post("/api/teams", R"({"name":"payments"})").status, 201);
+    ASSERT_EQ(admin_.post("/api/teams", R"({"name":"search"})").status, 201);
+    ASSERT_EQ(admin_
+                  .post("/api/users",
+                        R"({"name":"alice","password":"alice-password-1","teams":["payments"]})")
+                  .status,
+              201);
+    ASSERT_EQ(
+        admin_
+            .post("/api/users", R"({"name":"bob","password":"bob-password-12","teams":["search"]})")
+            .status,
+        201);
+    ASSERT_EQ(alice_.login("alice", "alice-password-1").status, 200);
+    ASSERT_EQ(bob_.login("bob", "bob-password-12").status, 200);
+  }
+
+  int port() { return cluster_.metaserverHttpPort(); }
+
+  // A topic owned by payments, created by alice.
+  void createPaymentsTopic(const std::string& name, int partitions) {
+    auto created = alice_.post(
+        "/api/topics", fmt::format(R"({{"name":"{}","partitions":{},"owner_team":"payments"}})",
+                                   name, partitions));
+    ASSERT_EQ(created.status, 201) << created.body;
+  }
+
+  void commit(const std::string& group, const std::string& topic, int partition, int64_t offset) {
+    rpc::CommitOffsetsRequest request;
+    request.header.client_id = "test";
+    request.group_id = group;
+    request.generation_id = -1;
+    rpc::OffsetCommitPartition p;
+    p.topic = topic;
+    p.partition = partition;
+    p.offset = offset;
+    request.offsets.push_back(p);
+    rpc::CommitOffsetsResponse response;
+    (*cluster_.brokerClient())->commitOffsets(response, request);
+    ASSERT_EQ(response.error, rpc::ErrorCode::NONE) << response.error_message;
+  }
+
+  int64_t committed(const std::string& group, const std::string& topic, int partition) {
+    ClientConfig config;
+    config.metaserver = cluster_.metaserverAddress();
+    ConsumerGroupAdmin groups(config);
+    for (const auto& o : groups.committedOffsets(group, {{topic, partition}})) return o.offset;
+    return -1;
+  }
+
+  std::vector<std::string> topicNames(Client& client) {
+    std::vector<std::string> names;
+    const auto json = client.get("/api/topics").json();
+    for (const auto& [k, topic] : json.get_child("topics")) {
+      names.push_back(topic.get<std::string>("name"));
+    }
+    return names;
+  }
+
+  TestCluster cluster_;
+  Client admin_, alice_, bob_, anonymous_;
+  std::string admin_password_;
+};
+
+// --- Sign-in ----------------------------------------------------------------------------
+
+TEST_F(PortalApi, EveryApiRouteRefusesAnUnauthenticatedCaller) {
+  for (const char* target :
+       {"/api/me", "/api/topics", "/api/topics/x", "/api/groups", "/api/groups/g",
+        "/api/groups/g/lag", "/api/alerts", "/api/alerts/events", "/api/audit", "/api/cluster",
+        "/api/users", "/api/teams"}) {
+    auto response = anonymous_.get(target);
+    EXPECT_EQ(response.status, 401) << target;
+    EXPECT_EQ(response.errorCode(), "unauthenticated") << target;
+  }
+  for (const auto& [method, target] :
+       std::vector<std::pair<std::string, std::string>>{{"POST", "/api/topics"},
+                                                        {"PATCH", "/api/topics/x"},
+                                                        {"DELETE", "/api/topics/x"},
+                                                        {"POST", "/api/groups/g/reset-offsets"},
+                                                        {"POST", "/api/alerts"},
+                                                        {"POST", "/api/users"},
+                                                        {"POST", "/api/logout"}}) {
+    EXPECT_EQ(anonymous_.call(method, target, "{}").status, 401) << method << " " << target;
+  }
+  // A forged cookie is no session either.
+  auto forged =
+      send(port(), "GET", "/api/me", "", {{"Cookie", "mq_session=" + std::string(64, 'a')}});
+  EXPECT_EQ(forged.status, 401);
+  // The pages and /metrics need no session.
+  EXPECT_EQ(anonymous_.get("/").status, 200);
+  EXPECT_EQ(anonymous_.get("/metrics").status, 200);
+}
+
+TEST_F(PortalApi, SignInSetsAnHttpOnlyStrictCookieAndSignOutEndsTheSession) {
+  Client carol(port());
+  auto wrong = carol.login("alice", "not-the-password");
+  EXPECT_EQ(wrong.status, 401);
+  auto unknown = carol.login("nobody", "not-the-password");
+  EXPECT_EQ(unknown.status, 401);
+  // The same answer for an unknown user and a wrong password.
+  EXPECT_EQ(wrong.body, unknown.body);
+  EXPECT_EQ(wrong.header("set-cookie"), "");
+
+  auto ok = carol.login("alice", "alice-password-1");
+  ASSERT_EQ(ok.status, 200);
+  const std::string cookie = ok.header("set-cookie");
+  EXPECT_NE(cookie.find("mq_session="), std::string::npos);
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
+  EXPECT_NE(cookie.find("Max-Age="), std::string::npos);
+  // 256-bit token: 64 hex digits.
+  EXPECT_EQ(carol.cookie().size(), std::string("mq_session=").size() + 64);
+
+  auto me = carol.get("/api/me");
+  ASSERT_EQ(me.status, 200);
+  EXPECT_EQ(me.json().get<std::string>("user"), "alice");
+  EXPECT_FALSE(me.json().get<bool>("admin"));
+  EXPECT_EQ(me.json().get_child("teams").front().second.data(), "payments");
+  EXPECT_EQ(me.json().get<std::string>("csrf_token").size(), 64u);
+
+  auto out = carol.post("/api/logout", "");
+  EXPECT_EQ(out.status, 200);
+  EXPECT_NE(out.header("set-cookie").find("Max-Age=0"), std::string::npos);
+  EXPECT_EQ(carol.get("/api/me").status, 401);
+}
+
+TEST_F(PortalApi, RepeatedFailedSignInsLockTheNameOut) {
+  Client guesser(port());
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(guesser.login("bob", "guess-" + std::to_string(i)).status, 401);
+  auto locked = guesser.login("bob", "bob-password-12");  // even the right password
+  EXPECT_EQ(locked.status, 429);
+  EXPECT_EQ(locked.errorCode(), "too_many_attempts");
+  // Other names are not affected.
+  EXPECT_EQ(guesser.login("alice", "alice-password-1").status, 200);
+}
+
+TEST_F(PortalApi, FirstAdminPasswordFileIsReadableByTheOwnerOnly) {
+  struct stat info {};
+  ASSERT_EQ(::stat(passwordFile().c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600);
+  EXPECT_GE(admin_password_.size(), 16u);
+  // The password is stored hashed: it appears in no audit row.
+  auto audit = admin_.get("/api/audit?limit=1000");
+  EXPECT_EQ(audit.body.find(admin_password_), std::string::npos);
+}
+
+// --- CSRF -------------------------------------------------------------------------------
+
+TEST_F(PortalApi, ChangesWithoutTheCsrfTokenAreRefusedAndChangeNothing) {
+  const std::string body = R"({"name":"csrf-topic","partitions":1,"owner_team":"payments"})";
+  alice_.forgetCsrf();
+  auto missing = alice_.post("/api/topics", body);
+  EXPECT_EQ(missing.status, 403);
+  EXPECT_EQ(missing.errorCode(), "csrf_token_missing");
+  alice_.setCsrf(std::string(64, '0'));
+  auto wrong = alice_.post("/api/topics", body);
+  EXPECT_EQ(wrong.status, 403);
+  EXPECT_EQ(wrong.errorCode(), "csrf_token_invalid");
+  // Another session's token does not fit this one.
+  alice_.setCsrf(bob_.get("/api/me").json().get<std::string>("csrf_token"));
+  EXPECT_EQ(alice_.post("/api/topics", body).status, 403);
+  EXPECT_EQ(alice_.call("POST", "/api/logout").status, 403);
+  auto names = topicNames(admin_);
+  EXPECT_EQ(std::count(names.begin(), names.end(), "csrf-topic"), 0);
+
+  // A cross-site form: a foreign Origin, or a body that is not JSON.
+  auto cross = admin_.call("POST", "/api/topics", body, {{"Origin", "http://evil.example"}});
+  EXPECT_EQ(cross.status, 403);
+  EXPECT_EQ(cross.errorCode(), "cross_origin");
+  auto form = admin_.call("POST", "/api/topics", body, {{"Content-Type", "text/plain"}});
+  EXPECT_EQ(form.status, 415);
+  names = topicNames(admin_);
+  EXPECT_EQ(std::count(names.begin(), names.end(), "csrf-topic"), 0);
+  // The portal's own origin is fine.
+  auto same = admin_.call("POST", "/api/topics", body,
+                          {{"Origin", fmt::format("http://127.0.0.1:{}", port())}});
+  EXPECT_EQ(same.status, 201) << same.body;
+}
+
+// --- Topics -----------------------------------------------------------------------------
+
+TEST_F(PortalApi, TeamMembersChangeOnlyTheirTeamsTopics) {
+  createPaymentsTopic("payments.events", 2);
+  // bob (search) may read it ...
+  auto read = bob_.get("/api/topics/payments.events");
+  ASSERT_EQ(read.status, 200) << read.body;
+  EXPECT_FALSE(read.json().get<bool>("topic.can_change"));
+  EXPECT_EQ(read.json().get_child("partitions").size(), 2u);
+  // ... but changes nothing.
+  for (const auto& [method, target, body] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"PATCH", "/api/topics/payments.events", R"({"retention_ms":3600000})"},
+           {"DELETE", "/api/topics/payments.events", ""},
+           {"POST", "/api/topics/payments.events/partitions", R"({"count":1})"},
+           {"POST", "/api/topics/payments.events/messages", R"({"value":"x"})"}}) {
+    auto refused = bob_.call(method, target, body);
+    EXPECT_EQ(refused.status, 403) << method << " " << target << ": " << refused.body;
+    EXPECT_NE(refused.json().get<std::string>("error.message").find("payments"), std::string::npos);
+  }
+  // Nor creates topics for another team, nor topics of no team.
+  EXPECT_EQ(
+      bob_.post("/api/topics", R"({"name":"b1","partitions":1,"owner_team":"payments"})").status,
+      403);
+  auto no_team = bob_.post("/api/topics", R"({"name":"b2","partitions":1})");
+  EXPECT_EQ(no_team.status, 400);
+  EXPECT_EQ(no_team.errorField(), "owner_team");
+  auto topic = admin_.get("/api/topics/payments.events").json();
+  EXPECT_EQ(topic.get<int>("topic.partitions"), 2);
+  EXPECT_EQ(topic.get<int64_t>("topic.retention_ms"), 7LL * 24 * 3600 * 1000);
+
+  // The owning team and admins may.
+  auto patched = alice_.call("PATCH", "/api/topics/payments.events",
+                             R"({"retention_ms":3600000,"retention_messages":500})");
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(patched.json().get<int64_t>("retention_ms"), 3600000);
+  EXPECT_EQ(patched.json().get<int64_t>("retention_messages"), 500);
+  auto added = admin_.post("/api/topics/payments.events/partitions", R"({"count":2})");
+  ASSERT_EQ(added.status, 200) << added.body;
+  EXPECT_EQ(added.json().get<int>("partitions"), 4);
+  auto listed = bob_.get("/api/topics?search=payments");
+  ASSERT_EQ(listed.status, 200);
+  EXPECT_EQ(listed.json().get_child("topics").size(), 1u);
+
+  auto deleted = alice_.call("DELETE", "/api/topics/payments.events");
+  ASSERT_EQ(deleted.status, 200) << deleted.body;
+  EXPECT_EQ(alice_.get("/api/topics/payments.events").status, 404);
+
+  // Every change is in the audit log with who made it.
+  auto audit = admin_.get("/api/audit?object=payments.events").json();
+  std::vector<std::string> actions;
+  for (const auto& [k, row] : audit.get_child("entries")) {
+    actions.push_back(row.get<std::string>("action") + " by " + row.get<std::string>("actor"));
+  }
+  EXPECT_NE(std::find(actions.begin(), actions.end(), "topic.create by user:alice"), actions.end());
+  EXPECT_NE(std::find(actions.begin(), actions.end(), "topic.set_retention by user:alice"),
+            actions.end());
+  EXPECT_NE(std::find(actions.begin(), actions.end(), "topic.add_partitions by user:admin"),
+            actions.end());
+  EXPECT_NE(std::find(actions.begin(), actions.end(), "topic.delete by user:alice"), actions.end());
+}
+
+TEST_F(PortalApi, BadInputIsRefusedWith400NamingTheFieldAndChangesNothing) {
+  createPaymentsTopic("kept", 1);
+  const auto before = topicNames(admin_);
+  struct Case {
+    std::string body;
+    std::string field;
+  };
+  for (const auto& c : std::vector<Case>{
+           {R"({"name":"bad name","partitions":1,"owner_team":"payments"})", "name"},
+           {R"({"name":"","partitions":1,"owner_team":"payments"})", "name"},
+           {R"({"name":"ok1","partitions":0,"owner_team":"payments"})", "partitions"},
+           {R"({"name":"ok1","partitions":"many","owner_team":"payments"})", "partitions"},
+           {R"({"name":"ok1","partitions":5000,"owner_team":"payments"})", "partitions"},
+           {R"({"name":"ok1","owner_team":"payments"})", "partitions"},
+           {R"({"name":"ok1","partitions":1,"owner_team":"nosuchteam"})", "owner_team"},
+           {R"({"name":"ok1","partitions":1,"retention_ms":-5,"owner_team":"payments"})",
+            "retention_ms"},
+           {fmt::format(R"({{"name":"ok1","partitions":1,"owner_team":"payments",)"
+                        R"("description":"{}"}})",
+                        std::string(1025, 'd')),
+            "description"},
+       }) {
+    auto refused = alice_.post("/api/topics", c.body);
+    EXPECT_EQ(refused.status, 400) << c.body << " -> " << refused.body;
+    EXPECT_EQ(refused.errorField(), c.field) << refused.body;
+    EXPECT_FALSE(refused.json().get<std::string>("error.message").empty());
+  }
+  auto not_json = alice_.post("/api/topics", "{\"name\":");
+  EXPECT_EQ(not_json.status, 400);
+  EXPECT_EQ(not_json.errorCode(), "invalid_json");
+  EXPECT_EQ(alice_.post("/api/topics", R"({"name":"kept","partitions":1,"owner_team":"payments"})")
+                .status,
+            409);
+  EXPECT_EQ(topicNames(admin_), before);
+
+  // Changes to a topic.
+  auto nothing = alice_.call("PATCH", "/api/topics/kept", "{}");
+  EXPECT_EQ(nothing.status, 400);
+  auto zero = alice_.call("PATCH", "/api/topics/kept", R"({"retention_ms":0})");
+  EXPECT_EQ(zero.status, 400);
+  EXPECT_EQ(zero.errorField(), "retention_ms");
+  auto rename = alice_.call("PATCH", "/api/topics/kept", R"({"name":"other"})");
+  EXPECT_EQ(rename.status, 400);
+  EXPECT_EQ(rename.errorField(), "name");
+  auto count = alice_.post("/api/topics/kept/partitions", R"({"count":0})");
+  EXPECT_EQ(count.status, 400);
+  EXPECT_EQ(count.errorField(), "count");
+  auto partition = alice_.get("/api/topics/kept/messages?partition=7");
+  EXPECT_EQ(partition.status, 400);
+  EXPECT_EQ(partition.errorField(), "partition");
+  auto limit = alice_.get("/api/topics/kept/messages?partition=0&limit=1000");
+  EXPECT_EQ(limit.status, 400);
+  EXPECT_EQ(limit.errorField(), "limit");
+  auto no_value = alice_.post("/api/topics/kept/messages", R"({"key":"k"})");
+  EXPECT_EQ(no_value.status, 400);
+  EXPECT_EQ(no_value.errorField(), "value");
+  EXPECT_EQ(alice_.get("/api/topics/missing").status, 404);
+  auto topic = admin_.get("/api/topics/kept").json();
+  EXPECT_EQ(topic.get<int>("topic.partitions"), 1);
+  EXPECT_EQ(topic.get_child("partitions").front().second.get<int64_t>("end_offset"), 0);
+}
+
+TEST_F(PortalApi, MessagesAreSentAndBrowsedAndMarkupComesBackEscaped) {
+  const std::string xss = "<script>alert(1)</script><img src=x onerror=alert(2)>";
+  auto created = alice_.post(
+      "/api/topics",
+      R"({"name":"xss","partitions":1,"owner_team":"payments","description":")" + xss + "\"}");
+  ASSERT_EQ(created.status, 201) << created.body;
+  // Escaped in the JSON text (no raw angle brackets), the same text once parsed.
+  EXPECT_EQ(created.body.find('<'), std::string::npos) << created.body;
+  EXPECT_NE(created.body.find("\\u003cscript\\u003e"), std::string::npos);
+  EXPECT_EQ(created.json().get<std::string>("description"), xss);
+
+  auto sent = alice_.post("/api/topics/xss/messages", R"({"key":"k<b>","value":")" + xss +
+                                                          R"(","headers":{"h":")" + xss + "\"}}");
+  ASSERT_EQ(sent.status, 201) << sent.body;
+  EXPECT_EQ(sent.json().get<int64_t>("offset"), 0);
+
+  // A binary value (not UTF-8) through the client library.
+  ProducerConfig config;
+  config.metaserver = cluster_.metaserverAddress();
+  Producer producer(config);
+  const std::string binary("\x00\xff\xfe<\x01", 5);
+  producer.send("xss", binary, std::nullopt, {}, 0);
+  producer.close();
+
+  auto page = bob_.get("/api/topics/xss/messages?partition=0&offset=0&limit=10");
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_EQ(page.body.find('<'), std::string::npos) << page.body;
+  auto json = page.json();
+  EXPECT_EQ(json.get<int64_t>("end_offset"), 2);
+  auto messages = json.get_child("messages");
+  ASSERT_EQ(messages.size(), 2u);
+  const auto& first = messages.front().second;
+  EXPECT_EQ(first.get<std::string>("value.text"), xss);
+  EXPECT_EQ(first.get<std::string>("key.text"), "k<b>");
+  bool saw_sender = false;
+  for (const auto& [k, header] : first.get_child("headers")) {
+    if (header.get<std::string>("name") == "mq-sent-by") {
+      saw_sender = true;
+      EXPECT_EQ(header.get<std::string>("value.text"), "user:alice");
+    }
+  }
+  EXPECT_TRUE(saw_sender);
+  const auto& second = std::next(messages.begin())->second;
+  EXPECT_FALSE(second.get_optional<std::string>("value.text"));  // binary: no text
+  EXPECT_EQ(second.get<std::string>("value.base64"), "AP/+PAE=");
+  EXPECT_EQ(second.get<int>("value.size"), 5);
+
+  // The newest page without an offset; a later offset is an empty page.
+  auto newest = bob_.get("/api/topics/xss/messages?partition=0&limit=1").json();
+  EXPECT_EQ(newest.get<int64_t>("offset"), 1);
+  auto empty = bob_.get("/api/topics/xss/messages?partition=0&offset=2").json();
+  EXPECT_EQ(empty.get_child("messages").size(), 0u);
+
+  auto audit = admin_.get("/api/audit?user=alice&action=message.send").json();
+  ASSERT_EQ(audit.get_child("entries").size(), 1u);
+  EXPECT_EQ(audit.get_child("entries").front().second.get<std::string>("object"), "xss");
+}
+
+// --- Groups -----------------------------------------------------------------------------
+
+TEST_F(PortalApi, GroupOffsetsAreResetByTheirTeamAfterADryRun) {
+  createPaymentsTopic("ledger", 2);
+  auto sent = alice_.post("/api/topics/ledger/messages", R"({"value":"a","partition":0})");
+  ASSERT_EQ(sent.status, 201);
+  ASSERT_EQ(alice_.post("/api/topics/ledger/messages", R"({"value":"b","partition":0})").status,
+            201);
+  commit("billing", "ledger", 0, 0);
+
+  // Without an owner only admins change the group.
+  auto unowned = alice_.post("/api/groups/billing/reset-offsets", R"({"to":"latest"})");
+  EXPECT_EQ(unowned.status, 403) << unowned.body;
+  EXPECT_EQ(alice_.post("/api/groups/billing/owner", R"({"team":"payments"})").status, 403);
+  auto bad_team = admin_.post("/api/groups/billing/owner", R"({"team":"nope"})");
+  EXPECT_EQ(bad_team.status, 400);
+  EXPECT_EQ(bad_team.errorField(), "team");
+  ASSERT_EQ(admin_.post("/api/groups/billing/owner", R"({"team":"payments"})").status, 200);
+
+  auto details = bob_.get("/api/groups/billing");
+  ASSERT_EQ(details.status, 200) << details.body;
+  EXPECT_EQ(details.json().get<std::string>("owner_team"), "payments");
+  EXPECT_FALSE(details.json().get<bool>("can_change"));
+  EXPECT_EQ(details.json().get<std::string>("state"), "Empty");
+  EXPECT_EQ(alice_.get("/api/groups/billing").json().get<bool>("can_change"), true);
+
+  // Anyone may preview; nothing changes.
+  auto preview = bob_.post("/api/groups/billing/reset-offsets",
+                           R"({"to":"latest","topic":"ledger","dry_run":true})");
+  ASSERT_EQ(preview.status, 200) << preview.body;
+  const auto plan = preview.json();
+  EXPECT_TRUE(plan.get<bool>("dry_run"));
+  const auto& p0 = plan.get_child("offsets").front().second;
+  EXPECT_EQ(p0.get<int>("partition"), 0);
+  EXPECT_EQ(p0.get<int64_t>("current"), 0);
+  EXPECT_EQ(p0.get<int64_t>("new"), 2);
+  EXPECT_EQ(committed("billing", "ledger", 0), 0);
+  // Only the team applies it.
+  EXPECT_EQ(
+      bob_.post("/api/groups/billing/reset-offsets", R"({"to":"latest","topic":"ledger"})").status,
+      403);
+  EXPECT_EQ(committed("billing", "ledger", 0), 0);
+  // Bad input.
+  auto bad_to = alice_.post("/api/groups/billing/reset-offsets", R"({"to":"yesterday"})");
+  EXPECT_EQ(bad_to.status, 400);
+  EXPECT_EQ(bad_to.errorField(), "to");
+  auto out_of_range = alice_.post("/api/groups/billing/reset-offsets",
+                                  R"({"to":"offset","offset":99,"topic":"ledger"})");
+  EXPECT_EQ(out_of_range.status, 400);
+  EXPECT_EQ(out_of_range.errorField(), "offset");
+  auto no_partition = alice_.post("/api/groups/billing/reset-offsets",
+                                  R"({"to":"earliest","topic":"ledger","partitions":[5]})");
+  EXPECT_EQ(no_partition.status, 400);
+  EXPECT_EQ(no_partition.errorField(), "partitions");
+  EXPECT_EQ(committed("billing", "ledger", 0), 0);
+
+  auto applied = alice_.post("/api/groups/billing/reset-offsets",
+                             R"({"to":"offset","offset":1,"topic":"ledger","partitions":[0]})");
+  ASSERT_EQ(applied.status, 200) << applied.body;
+  EXPECT_FALSE(applied.json().get<bool>("dry_run"));
+  EXPECT_EQ(committed("billing", "ledger", 0), 1);
+  auto audit = admin_.get("/api/audit?object=billing&action=group.reset_offsets").json();
+  ASSERT_EQ(audit.get_child("entries").size(), 1u);
+  const auto& row = audit.get_child("entries").front().second;
+  EXPECT_EQ(row.get<std::string>("actor"), "user:alice");
+  EXPECT_NE(row.get<std::string>("before").find("\"offset\":0"), std::string::npos);
+  EXPECT_NE(row.get<std::string>("after").find("\"offset\":1"), std::string::npos);
+
+  // The lag API sees the group; its details through the portal.
+  ASSERT_TRUE(eventually(std::chrono::seconds(20), [&] {
+    auto lag = bob_.get("/api/groups/billing/lag");
+    return lag.status == 200 && lag.json().get<int64_t>("total_lag") == 1;
+  }));
+}
+
+TEST_F(PortalApi, ResetIsRefusedWhileTheGroupHasActiveMembers) {
+  createPaymentsTopic("live", 1);
+  ASSERT_EQ(admin_.post("/api/groups/workers/owner", R"({"team":"payments"})").status, 200);
+  ConsumerConfig config;
+  config.metaserver = cluster_.metaserverAddress();
+  config.group_id = "workers";
+  config.session_timeout_ms = 30000;
+  Consumer consumer(config);
+  consumer.subscribe({"live"});
+  ASSERT_TRUE(eventually(std::chrono::seconds(30), [&] {
+    consumer.poll(std::chrono::milliseconds(200));
+    return !consumer.assignment().empty();
+  }));
+  auto details = alice_.get("/api/groups/workers").json();
+  EXPECT_EQ(details.get_child("members").size(), 1u);
+  auto preview = alice_.post("/api/groups/workers/reset-offsets",
+                             R"({"to":"earliest","topic":"live","dry_run":true})");
+  ASSERT_EQ(preview.status, 200) << preview.body;
+  EXPECT_EQ(preview.json().get<int>("members"), 1);
+  EXPECT_FALSE(preview.json().get<std::string>("warning", "").empty());
+  auto refused =
+      alice_.post("/api/groups/workers/reset-offsets", R"({"to":"earliest","topic":"live"})");
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_EQ(refused.errorCode(), "group_not_empty");
+  consumer.close();
+}
+
+// --- Alerts -----------------------------------------------------------------------------
+
+TEST_F(PortalApi, AlertChangesNeedTheGroupsTeam) {
+  ASSERT_EQ(admin_.post("/api/groups/g1/owner", R"({"team":"payments"})").status, 200);
+  const std::string rule = R"({"name":"g1-lag","group":"g1","kind":"lag_messages",)"
+                           R"("threshold":10,"for":"1m"})";
+  auto refused = bob_.post("/api/alerts", rule);
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_EQ(bob_.get("/api/alerts").json().get_child("alerts").size(), 0u);
+  auto created = alice_.post("/api/alerts", rule);
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(created.json().get<std::string>("created_by"), "user:alice");
+  EXPECT_EQ(bob_.call("DELETE", "/api/alerts/g1-lag").status, 403);
+  auto bad = alice_.post("/api/alerts", R"({"name":"x","group":"g1","kind":"nope"})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(alice_.call("DELETE", "/api/alerts/g1-lag").status, 200);
+  auto audit = admin_.get("/api/audit?object=g1-lag").json();
+  ASSERT_EQ(audit.get_child("entries").size(), 2u);
+  for (const auto& [k, row] : audit.get_child("entries")) {
+    EXPECT_EQ(row.get<std::string>("actor"), "user:alice");
+  }
+}
+
+// --- Users, teams, audit, cluster -------------------------------------------------------
+
+TEST_F(PortalApi, OnlyAdminsManageUsersAndTeams) {
+  EXPECT_EQ(alice_.get("/api/users").status, 403);
+  EXPECT_EQ(alice_.post("/api/users", R"({"name":"mallory"})").status, 403);
+  EXPECT_EQ(alice_.post("/api/teams", R"({"name":"mine"})").status, 403);
+  EXPECT_EQ(alice_.post("/api/teams/search/members", R"({"user":"alice"})").status, 403);
+  EXPECT_EQ(alice_.get("/api/teams").status, 200);  // everyone may read teams
+
+  auto short_password = admin_.post("/api/users", R"({"name":"dave","password":"short"})");
+  EXPECT_EQ(short_password.status, 400);
+  EXPECT_EQ(short_password.errorField(), "password");
+  auto bad_name = admin_.post("/api/users", R"({"name":"da ve"})");
+  EXPECT_EQ(bad_name.status, 400);
+  EXPECT_EQ(bad_name.errorField(), "name");
+  auto unknown_team = admin_.post("/api/users", R"({"name":"dave","teams":["nope"]})");
+  EXPECT_EQ(unknown_team.status, 400);
+  EXPECT_EQ(unknown_team.errorField(), "teams");
+
+  auto created = admin_.post("/api/users", R"({"name":"dave"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string generated = created.json().get<std::string>("password");
+  EXPECT_GE(generated.size(), 16u);
+  EXPECT_EQ(admin_.post("/api/users", R"({"name":"dave"})").status, 409);
+  Client dave(port());
+  ASSERT_EQ(dave.login("dave", generated).status, 200);
+  EXPECT_EQ(dave.get("/api/me").json().get_child("teams").size(), 0u);
+  ASSERT_EQ(admin_.post("/api/teams/search/members", R"({"user":"dave"})").status, 201);
+  EXPECT_EQ(dave.get("/api/me").json().get_child("teams").front().second.data(), "search");
+  EXPECT_EQ(admin_.call("DELETE", "/api/teams/search/members/dave").status, 200);
+  EXPECT_EQ(admin_.call("DELETE", "/api/teams/search/members/dave").status, 404);
+
+  // The password list never shows hashes.
+  auto users = admin_.get("/api/users");
+  EXPECT_EQ(users.body.find("pbkdf2"), std::string::npos);
+  EXPECT_EQ(users.json().get_child("users").size(), 4u);
+
+  // A deleted user's session ends.
+  EXPECT_EQ(admin_.call("DELETE", "/api/users/admin").status, 409);  // yourself
+  ASSERT_EQ(admin_.call("DELETE", "/api/users/dave").status, 200);
+  EXPECT_EQ(dave.get("/api/me").status, 401);
+
+  // Changing one's password ends one's sessions; the new one works.
+  auto wrong = alice_.post("/api/me/password",
+                           R"({"current_password":"nope","new_password":"a-new-password-2"})");
+  EXPECT_EQ(wrong.status, 400);
+  EXPECT_EQ(wrong.errorField(), "current_password");
+  ASSERT_EQ(
+      alice_
+          .post("/api/me/password",
+                R"({"current_password":"alice-password-1","new_password":"a-new-password-2"})")
+          .status,
+      200);
+  EXPECT_EQ(alice_.get("/api/me").status, 401);
+  EXPECT_EQ(alice_.login("alice", "a-new-password-2").status, 200);
+}
+
+TEST_F(PortalApi, AuditLogFiltersByUserAndObject) {
+  createPaymentsTopic("audited", 1);
+  ASSERT_EQ(admin_.post("/api/teams", R"({"name":"ops"})").status, 201);
+  auto by_alice = admin_.get("/api/audit?user=alice").json();
+  ASSERT_GE(by_alice.get_child("entries").size(), 2u);  // sign-in, topic.create
+  for (const auto& [k, row] : by_alice.get_child("entries")) {
+    EXPECT_EQ(row.get<std::string>("actor"), "user:alice");
+  }
+  auto by_object = bob_.get("/api/audit?object=ops").json();
+  ASSERT_EQ(by_object.get_child("entries").size(), 1u);
+  EXPECT_EQ(by_object.get_child("entries").front().second.get<std::string>("action"),
+            "team.create");
+  // Paging: newest first, before_id continues.
+  auto first = admin_.get("/api/audit?limit=2").json();
+  ASSERT_EQ(first.get_child("entries").size(), 2u);
+  const int64_t next = first.get<int64_t>("next_before_id");
+  auto second = admin_.get(fmt::format("/api/audit?limit=2&before_id={}", next)).json();
+  EXPECT_LT(second.get_child("entries").front().second.get<int64_t>("id"), next);
+  EXPECT_EQ(admin_.get("/api/audit?limit=0").status, 400);
+}
+
+TEST_F(PortalApi, ClusterShowsBrokersAndDatanodesWithHealth) {
+  auto cluster = bob_.get("/api/cluster");
+  ASSERT_EQ(cluster.status, 200) << cluster.body;
+  auto json = cluster.json();
+  EXPECT_EQ(json.get_child("brokers").size(), 1u);
+  ASSERT_EQ(json.get_child("datanodes").size(), 1u);
+  EXPECT_TRUE(json.get_child("datanodes").front().second.get<bool>("healthy"));
+  EXPECT_EQ(cluster.body.find("\"password\""), std::string::npos);
+}
+
+// --- Static files -----------------------------------------------------------------------
+
+TEST_F(PortalApi, StaticFilesAreServedWithAStrictPolicyAndNothingOutsideTheFolder) {
+  auto index = anonymous_.get("/");
+  ASSERT_EQ(index.status, 200);
+  EXPECT_NE(index.body.find("<script type=\"module\" src=\"/js/app.js\">"), std::string::npos);
+  EXPECT_EQ(index.header("content-type"), "text/html; charset=utf-8");
+  EXPECT_NE(index.header("content-security-policy").find("script-src 'self'"), std::string::npos);
+  EXPECT_EQ(index.header("x-content-type-options"), "nosniff");
+  auto script = anonymous_.get("/js/app.js");
+  EXPECT_EQ(script.status, 200);
+  EXPECT_EQ(script.header("content-type"), "text/javascript; charset=utf-8");
+  for (const char* target :
+       {"/../CMakeLists.txt", "/%2e%2e/CMakeLists.txt", "/js/..%2f..%2fCMakeLists.txt",
+        "/.git/config", "/nothing.html", "/js"}) {
+    EXPECT_EQ(anonymous_.get(target).status, 404) << target;
+  }
+  EXPECT_EQ(anonymous_.get("/api/nothing").status, 401);
+  EXPECT_EQ(admin_.get("/api/nothing").status, 404);
+}
+
+}  // namespace
+}  // namespace mq::test
