@@ -281,6 +281,10 @@ void OutboxRelay::Impl::start() {
       leftovers_ = std::move(work);
     }
   } catch (const sql::SQLException& e) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      started_ = false;  // nothing runs: stop() has nothing to do
+    }
     throw Error(rpc::ErrorCode::UNKNOWN,
                 fmt::format("cannot use the outbox `{}` in {}: {} (are the tables there? "
                             "`mqctl outbox init` creates them)",
