@@ -25,7 +25,7 @@ struct BrokerConfig {
   int datanode_pool_size = 32;           // connections per datanode
   int64_t delay_poll_ms = 200;           // how often due delayed messages are moved
   int64_t max_delay_ms = 90LL * 24 * 3600 * 1000;  // latest delivery time accepted, from now
-  std::string log_level = "info";        // debug | info | warn | error
+  std::string log_level = "info";                  // debug | info | warn | error
 
   // Registers every option above (names with dashes, e.g. --metrics-port).
   static void addOptions(po::options_description& options);

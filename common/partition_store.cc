@@ -272,8 +272,8 @@ void PartitionStore::append(DbPool::Lease& db, const std::string& table,
   transaction.commit();
 }
 
-std::vector<std::string> PartitionStore::partitionsWithDueMessages(DbConnection& db,
-                                                                   int64_t now_ms, int limit) {
+std::vector<std::string> PartitionStore::partitionsWithDueMessages(DbConnection& db, int64_t now_ms,
+                                                                   int limit) {
   auto& select = db.prepare(
       "SELECT DISTINCT table_name FROM (SELECT table_name FROM mq_delayed_messages "
       "WHERE deliver_at_ms <= ? ORDER BY deliver_at_ms LIMIT ?) due");
@@ -289,8 +289,8 @@ int PartitionStore::moveDueMessages(DbPool::Lease& db, const std::string& table,
                                     int limit) {
   DbTransaction transaction(db);
   // The partition's lock first, as every append takes it: offsets stay dense and in order.
-  auto& lock = db->prepare(
-      "SELECT next_offset FROM mq_partition_state WHERE table_name = ? FOR UPDATE");
+  auto& lock =
+      db->prepare("SELECT next_offset FROM mq_partition_state WHERE table_name = ? FOR UPDATE");
   lock.setString(1, table);
   std::unique_ptr<sql::ResultSet> state(lock.executeQuery());
   if (!state->next()) return 0;  // partition dropped; its delayed rows go with it
@@ -331,8 +331,7 @@ int PartitionStore::moveDueMessages(DbPool::Lease& db, const std::string& table,
   if (offset == base) return 0;
   db->execute(insert);
   db->execute("DELETE FROM mq_delayed_messages WHERE id IN (" + ids + ")");
-  auto& advance =
-      db->prepare("UPDATE mq_partition_state SET next_offset = ? WHERE table_name = ?");
+  auto& advance = db->prepare("UPDATE mq_partition_state SET next_offset = ? WHERE table_name = ?");
   advance.setInt64(1, offset);
   advance.setString(2, table);
   advance.execute();

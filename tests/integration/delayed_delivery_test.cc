@@ -44,8 +44,7 @@ TEST(DelayedDelivery, NothingIsDeliveredEarlyAndEverythingSoonAfterDue) {
     std::string value = "delayed-" + std::to_string(i);
     due[value] = at;
     auto response = produce(*broker, i % 2, {message(value, at)});
-    ASSERT_EQ(response.results[0].error, rpc::ErrorCode::NONE)
-        << response.results[0].error_message;
+    ASSERT_EQ(response.results[0].error, rpc::ErrorCode::NONE) << response.results[0].error_message;
     EXPECT_EQ(response.results[0].base_offset, -1) << "a delayed message has no offset yet";
   }
 
@@ -84,8 +83,8 @@ TEST(DelayedDelivery, MixedBatchNumbersOnlyImmediateMessages) {
   TestCluster cluster;
   cluster.createTopic("later", 1);
   auto broker = cluster.brokerClient();
-  auto response = produce(*broker, 0,
-                          {message("now-1", 0), message("soon", nowMs() + 300), message("now-2", 0)});
+  auto response = produce(
+      *broker, 0, {message("now-1", 0), message("soon", nowMs() + 300), message("now-2", 0)});
   ASSERT_EQ(response.results[0].error, rpc::ErrorCode::NONE);
   EXPECT_EQ(response.results[0].base_offset, 0);
 
