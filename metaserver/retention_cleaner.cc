@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -173,10 +174,20 @@ RetentionCleaner::Outcome RetentionCleaner::cleanTable(DbConnection& db, const T
   // 2. Whole segments, no row-by-row work: each one's rows leave through EXCHANGE PARTITION
   //    (writers wait a few ms) and their file is freed outside the table's lock; then one
   //    ALTER drops the emptied segments.
+  //    Paced: after each segment the cleaner rests as long as the segment took (at least
+  //    retention-delete-pause, at most a second), so freeing many segments at once (a
+  //    shortened retention, a cleaner that was away) never takes more than half the
+  //    datanode's I/O time.
   for (const auto& segment : plan.drop_segments) {
     if (stopping_) break;
+    const auto started = SteadyClock::now();
     PartitionStore::emptySegment(db, table, segment);
     ++outcome.segments_dropped;
+    const auto took =
+        std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started);
+    std::this_thread::sleep_for(
+        std::clamp(took, std::chrono::milliseconds(config_.retention_delete_pause_ms),
+                   std::chrono::milliseconds(1000)));
   }
   if (!plan.drop_segments.empty() && !stopping_) {
     PartitionStore::dropSegments(db, table, plan.drop_segments);

@@ -242,8 +242,16 @@ int64_t cleanup(mq::DbPool& pool, const BenchConfig& config, const std::string& 
       }
       if (mode == "segments") {
         for (const auto& name : expired) {
+          const auto started = std::chrono::steady_clock::now();
           mq::PartitionStore::emptySegment(*db, table, name);
           lap("empty segment (exchange + drop spare)");
+          // The cleaner's pacing: rest as long as the segment took (20 ms..1 s).
+          const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+              std::chrono::steady_clock::now() - started);
+          std::this_thread::sleep_for(std::clamp(took,
+                                                 std::chrono::milliseconds(config.delete_pause_ms),
+                                                 std::chrono::milliseconds(1000)));
+          step = std::chrono::steady_clock::now();
         }
       }
       mq::PartitionStore::dropSegments(*db, table, expired);
