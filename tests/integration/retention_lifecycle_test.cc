@@ -242,11 +242,21 @@ TEST(RetentionLifecycle, MessageCountLimitRemovesWholeClosedSegmentsOnly) {
   // 200 more: 330..449 now sit in a closed segment that is only partly expired: it stays
   // until all of it is (retention keeps at most one segment more than asked).
   produce(*broker, "counted", 0, numbered("b", 200));
-  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  // The cleaner has seen them once it has put a segment boundary at their end (650).
+  ASSERT_TRUE(eventually(std::chrono::seconds(10), [&] {
+    return scalar(cluster.datanodeDb(0),
+                  "SELECT COUNT(*) FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = "
+                  "DATABASE() AND TABLE_NAME LIKE 'mq\\_t%\\_p0' AND PARTITION_DESCRIPTION = "
+                  "'650'") == 1;
+  }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
   EXPECT_EQ(start(), 330);
-  // 100 more: that segment is wholly beyond the newest 120 now and is dropped.
+  // 100 more: that segment is wholly beyond the newest 120 now and is dropped; the next one
+  // (550..649, closed, partly expired) stays.
   produce(*broker, "counted", 0, numbered("c", 100));
   EXPECT_TRUE(eventually(std::chrono::seconds(10), [&] { return start() == 550; })) << start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  EXPECT_EQ(start(), 550);
 
   ASSERT_EQ(
       cluster.mqctl({"topic", "set-retention", "counted", "--messages", "0", "--retention", "1h"},
