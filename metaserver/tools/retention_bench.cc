@@ -106,11 +106,13 @@ void prepare(mq::DbPool& pool, const BenchConfig& config, const std::string& mod
       mq::PartitionStore::dropPartition(*db, table);
       if (mode != "delete") {
         mq::PartitionStore::createPartition(*db, table, config.segment);
-        // Segments up to well beyond what the run writes, as the cleaner keeps ahead.
+        // Segments for the expired rows and what the run appends (three phases), and one
+        // more: about the room the cleaner keeps ahead of the log end. (More empty segments
+        // would only make each table bigger to copy the layout of in emptySegment.)
+        const int64_t appended = 3 * (config.baseline_s + config.min_cleanup_s) * config.rate *
+                                 config.batch * config.producers / config.tables;
         std::vector<int64_t> uppers;
-        for (int64_t upper = 3 * config.segment;
-             upper <= per_table + 2 * config.segment +
-                          (config.baseline_s + 600) * config.rate * config.batch;
+        for (int64_t upper = 3 * config.segment; upper <= per_table + appended + 2 * config.segment;
              upper += config.segment) {
           uppers.push_back(upper);
         }
