@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "common/text_encoding.h"
+
 namespace mq {
 namespace {
 
@@ -36,20 +38,6 @@ std::string pbkdf2(std::string_view password, std::string_view salt, int iterati
   return key;
 }
 
-// Decodes standard base64; false on anything malformed.
-bool base64Decode(std::string_view text, std::string* out) {
-  if (text.size() % 4 != 0) return false;
-  std::vector<unsigned char> buffer(text.size() / 4 * 3 + 1);
-  const int n = EVP_DecodeBlock(buffer.data(), reinterpret_cast<const unsigned char*>(text.data()),
-                                static_cast<int>(text.size()));
-  if (n < 0) return false;
-  size_t length = static_cast<size_t>(n);
-  // EVP_DecodeBlock counts the padding as zero bytes.
-  for (size_t i = text.size(); i > 0 && text[i - 1] == '=' && length > 0; --i) --length;
-  out->assign(reinterpret_cast<const char*>(buffer.data()), length);
-  return true;
-}
-
 std::vector<std::string_view> split(std::string_view text, char separator) {
   std::vector<std::string_view> parts;
   size_t start = 0;
@@ -62,15 +50,6 @@ std::vector<std::string_view> split(std::string_view text, char separator) {
 }
 
 }  // namespace
-
-std::string base64Encode(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()),
-                                static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
 
 std::string hashPassword(std::string_view password, int iterations) {
   const std::string salt = randomBytes(kSaltBytes);

@@ -29,7 +29,4 @@ std::string generatePassword(size_t length = 20);
 // SHA-256 of `text` as lower-case hex.
 std::string sha256Hex(std::string_view text);
 
-// Standard base64 with padding.
-std::string base64Encode(std::string_view bytes);
-
 }  // namespace mq

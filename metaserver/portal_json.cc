@@ -9,42 +9,11 @@
 #include <cmath>
 #include <sstream>
 
+#include "common/text_encoding.h"
 #include "metaserver/portal_http.h"
 
 namespace mq {
 namespace {
-
-// Length of the valid UTF-8 sequence at text[i], or 0 when there is none.
-size_t utf8Length(std::string_view text, size_t i) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char c = byte(i);
-  if (c < 0x80) return 1;
-  size_t length;
-  uint32_t code;
-  if (c >= 0xC2 && c <= 0xDF) {
-    length = 2;
-    code = c & 0x1F;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    length = 3;
-    code = c & 0x0F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    length = 4;
-    code = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  for (size_t k = 1; k < length; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    code = (code << 6) | (byte(i + k) & 0x3F);
-  }
-  // Overlong forms, surrogates and values past U+10FFFF are not valid UTF-8.
-  if ((length == 3 && code < 0x800) || (length == 4 && (code < 0x10000 || code > 0x10FFFF)) ||
-      (code >= 0xD800 && code <= 0xDFFF)) {
-    return 0;
-  }
-  return length;
-}
 
 [[noreturn]] void fieldError(const char* name, const std::string& message) {
   throw ApiError(400, "invalid_request", message, name);
@@ -56,7 +25,7 @@ void appendSafeJsonString(std::string& out, std::string_view text) {
   out.push_back('"');
   for (size_t i = 0; i < text.size();) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
-    const size_t length = utf8Length(text, i);
+    const size_t length = utf8SequenceLength(text, i);
     if (length == 0) {
       out += "\\ufffd";  // not UTF-8: the replacement character
       ++i;
@@ -109,7 +78,7 @@ void appendSafeJsonString(std::string& out, std::string_view text) {
 
 bool isPrintableUtf8(std::string_view bytes) {
   for (size_t i = 0; i < bytes.size();) {
-    const size_t length = utf8Length(bytes, i);
+    const size_t length = utf8SequenceLength(bytes, i);
     if (length == 0) return false;
     const unsigned char c = static_cast<unsigned char>(bytes[i]);
     if (length == 1 && (c == 0x7F || (c < 0x20 && c != '\t' && c != '\n' && c != '\r'))) {

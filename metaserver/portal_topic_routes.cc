@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
+#include "common/text_encoding.h"
 #include "common/topic_name.h"
-#include "metaserver/password_hash.h"
 #include "metaserver/portal_http.h"
 #include "metaserver/portal_json.h"
 #include "metaserver/portal_routes.h"

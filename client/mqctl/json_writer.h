@@ -15,11 +15,6 @@
 
 namespace mq::mqctl {
 
-bool isValidUtf8(std::string_view text);
-std::string base64Encode(std::string_view bytes);
-// `text` with every invalid UTF-8 sequence replaced by U+FFFD.
-std::string sanitizeUtf8(std::string_view text);
-
 class JsonObject {
  public:
   JsonObject& text(std::string_view key, std::string_view value);

@@ -5,6 +5,7 @@
 #include "client/mqctl/commands.h"
 #include "client/mqctl/json_writer.h"
 #include "common/clock.h"
+#include "common/text_encoding.h"
 #include "mq/outbox.h"
 
 namespace mq::mqctl {

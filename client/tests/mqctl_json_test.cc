@@ -6,27 +6,6 @@
 namespace mq::mqctl {
 namespace {
 
-TEST(Utf8, AcceptsValidAndRejectsInvalidSequences) {
-  EXPECT_TRUE(isValidUtf8(""));
-  EXPECT_TRUE(isValidUtf8("plain ascii"));
-  EXPECT_TRUE(isValidUtf8("\xd0\xba\xd0\xbb\xd1\x8e\xd1\x87"));  // ключ
-  EXPECT_TRUE(isValidUtf8("\xf0\x9f\x98\x80"));                  // emoji
-  EXPECT_FALSE(isValidUtf8("\xff"));
-  EXPECT_FALSE(isValidUtf8("\xc0\xaf"));          // overlong '/'
-  EXPECT_FALSE(isValidUtf8("\xed\xa0\x80"));      // surrogate
-  EXPECT_FALSE(isValidUtf8("\xe2\x82"));          // truncated
-  EXPECT_FALSE(isValidUtf8("\xf4\x90\x80\x80"));  // above U+10FFFF
-}
-
-TEST(Base64, MatchesRfc4648Vectors) {
-  EXPECT_EQ(base64Encode(""), "");
-  EXPECT_EQ(base64Encode("f"), "Zg==");
-  EXPECT_EQ(base64Encode("fo"), "Zm8=");
-  EXPECT_EQ(base64Encode("foo"), "Zm9v");
-  EXPECT_EQ(base64Encode("foobar"), "Zm9vYmFy");
-  EXPECT_EQ(base64Encode(std::string("\x00\xff\xfe", 3)), "AP/+");
-}
-
 TEST(JsonObject, WritesTextBytesNumbersAndNesting) {
   JsonObject json;
   json.text("topic", "t").number("offset", 42).boolean("ok", true).null("key");
