@@ -20,9 +20,39 @@ using apache::thrift::transport::TServerSocket;
 
 namespace {
 
+constexpr int32_t kMaxStringBytes = 16 * 1024 * 1024;
+constexpr int32_t kMaxContainerSize = 100000;
+
 // Thrift's own diagnostics (a client that sent garbage or disconnected) would be raw lines
 // among the JSON ones: keep them, at debug level.
 void logThriftOutput(const char* message) { logDebug("thrift").kv("detail", message); }
+
+// Thrift's connection loop handles its own exceptions only: anything else that escapes
+// while a request is decoded ends the process. A damaged frame can declare a list of two
+// billion elements, and the generated code sizes the vector before it reads them
+// (std::bad_alloc). This ends that one connection instead.
+class GuardedProcessor : public apache::thrift::TProcessor {
+ public:
+  explicit GuardedProcessor(std::shared_ptr<apache::thrift::TProcessor> inner)
+      : inner_(std::move(inner)) {}
+
+  bool process(std::shared_ptr<apache::thrift::protocol::TProtocol> in,
+               std::shared_ptr<apache::thrift::protocol::TProtocol> out,
+               void* connection_context) override {
+    try {
+      return inner_->process(std::move(in), std::move(out), connection_context);
+    } catch (const apache::thrift::TException&) {
+      throw;  // the server's loop reports and closes
+    } catch (const std::exception& e) {
+      logWarn("dropped a request that could not be decoded; closing its connection")
+          .kv("error", e.what());
+      return false;
+    }
+  }
+
+ private:
+  std::shared_ptr<apache::thrift::TProcessor> inner_;
+};
 
 }  // namespace
 
@@ -40,9 +70,18 @@ void RpcServer::start() {
   socket->setInterruptableChildren(true);
   auto listening = std::make_shared<std::promise<void>>();
   socket->setListenCallback([listening](int) { listening->set_value(); });
-  server_ = std::make_shared<TThreadedServer>(processor_, socket,
-                                              std::make_shared<TFramedTransportFactory>(),
-                                              std::make_shared<TBinaryProtocolFactory>());
+  // A frame is at most 16 MB (Thrift's default), so no string can be longer; and no valid
+  // request has a list or map of more than 100,000 elements (a partition batch is at most
+  // max_batch_messages, 10,000 by default). Without these limits a 30-byte frame that claims
+  // a 700 MB string or two billion list elements makes the decoder allocate them before it
+  // finds out they are not there. Strict reads refuse messages without a version word (our
+  // clients always send one) instead of taking their first 4 bytes as a name length.
+  auto protocols =
+      std::make_shared<TBinaryProtocolFactory>(kMaxStringBytes, kMaxContainerSize,
+                                               /*strict_read=*/true, /*strict_write=*/true);
+  server_ =
+      std::make_shared<TThreadedServer>(std::make_shared<GuardedProcessor>(processor_), socket,
+                                        std::make_shared<TFramedTransportFactory>(), protocols);
   auto ready = listening->get_future();
   auto failure = std::make_shared<std::promise<std::string>>();
   auto failed = failure->get_future();

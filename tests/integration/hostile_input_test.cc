@@ -1,0 +1,288 @@
+// Hostile bytes on every port of live servers: valid Thrift calls with bytes flipped, frames
+// cut short (with and without a matching length prefix), absurd lengths, random bytes, and
+// malformed HTTP. Afterwards each server must still be running and answer real requests.
+// The byte streams come from a seeded generator, so a failure can be replayed: the seed and
+// the case number are in the failure message.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <functional>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/http_client.h"
+#include "tests/harness/test_cluster.h"
+
+namespace mq::test {
+namespace {
+
+namespace thrift = apache::thrift;
+
+constexpr uint32_t kSeed = 20261122;
+
+// One Thrift call as the framed bytes a client would send: a 4-byte big-endian length and
+// the binary-protocol message.
+template <typename Client>
+std::string frameOf(const std::function<void(Client&)>& send) {
+  auto memory = std::make_shared<thrift::transport::TMemoryBuffer>();
+  auto framed = std::make_shared<thrift::transport::TFramedTransport>(memory);
+  Client client(std::make_shared<thrift::protocol::TBinaryProtocol>(framed));
+  send(client);
+  return memory->getBufferAsString();
+}
+
+std::string lengthPrefix(size_t length) {
+  const uint32_t n = htonl(static_cast<uint32_t>(length));
+  return std::string(reinterpret_cast<const char*>(&n), 4);
+}
+
+// A hostile variant of a valid frame. Most variants keep a consistent length prefix, so the
+// server decodes the damaged message instead of waiting for bytes that never come.
+std::string mutate(const std::string& frame, std::mt19937& random) {
+  const std::string payload = frame.substr(4);
+  auto pick = [&](size_t bound) { return std::uniform_int_distribution<size_t>(0, bound)(random); };
+  switch (pick(5)) {
+    case 0:
+    case 1: {  // flip a few bytes
+      std::string damaged = payload;
+      for (size_t n = 1 + pick(3); n > 0; --n) damaged[pick(damaged.size() - 1)] ^= 1 + pick(254);
+      return lengthPrefix(damaged.size()) + damaged;
+    }
+    case 2: {  // an absurd length or count somewhere inside
+      std::string damaged = payload;
+      const size_t at = pick(damaged.size() - 4);
+      damaged.replace(
+          at, 4, pick(1) ? std::string("\x7f\xff\xff\xff", 4) : std::string("\xff\xff\xff\xf0", 4));
+      return lengthPrefix(damaged.size()) + damaged;
+    }
+    case 3: {  // cut short, length prefix matching the cut
+      const std::string cut = payload.substr(0, pick(payload.size() - 1));
+      return lengthPrefix(cut.size()) + cut;
+    }
+    case 4: {  // cut short, length prefix promising the rest (the peer then hangs up)
+      return frame.substr(0, 4 + pick(payload.size() - 1));
+    }
+    default: {  // random bytes after a plausible length
+      std::string bytes(pick(300), '\0');
+      for (char& c : bytes) c = static_cast<char>(pick(255));
+      return lengthPrefix(bytes.size()) + bytes;
+    }
+  }
+}
+
+// Sends `bytes` on a new connection, reads whatever comes back for up to 300 ms, hangs up.
+void sendAndHangUp(int port, const std::string& bytes) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  timeval timeout{0, 300 * 1000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0) << port;
+  send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  char reply[4096];
+  recv(fd, reply, sizeof(reply), 0);
+  close(fd);
+}
+
+// `count` hostile variants of `frames`, sent by 4 threads at once.
+void attack(int port, const std::vector<std::string>& frames, int count) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937 random(kSeed + t);
+      for (int i = t; i < count; i += 4) {
+        SCOPED_TRACE("seed " + std::to_string(kSeed + t) + ", case " + std::to_string(i));
+        sendAndHangUp(port, mutate(frames[i % frames.size()], random));
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+}
+
+rpc::RequestHeader header() {
+  rpc::RequestHeader h;
+  h.client_id = "hostile-test";
+  return h;
+}
+
+std::vector<std::string> brokerFrames() {
+  using Client = rpc::BrokerClient;
+  rpc::ProduceRequest produce;
+  produce.header = header();
+  rpc::PartitionBatch batch;
+  batch.topic = "hostile";
+  batch.partition = 1;
+  rpc::Message message;
+  message.__set_key("key");
+  message.value = "value";
+  message.headers = {{"trace", "abc"}};
+  batch.messages = {message, message};
+  produce.batches = {batch};
+
+  rpc::FetchRequest fetch;
+  fetch.header = header();
+  rpc::FetchPartition partition;
+  partition.topic = "hostile";
+  partition.partition = 0;
+  partition.offset = 0;
+  partition.max_messages = 10;
+  partition.max_bytes = 1 << 20;
+  fetch.partitions = {partition};
+  fetch.max_wait_ms = 0;
+
+  rpc::MetadataRequest metadata;
+  metadata.header = header();
+  metadata.topics = {"hostile"};
+
+  rpc::CommitOffsetsRequest commit;
+  commit.header = header();
+  commit.group_id = "hostile-group";
+  commit.generation_id = -1;
+  rpc::OffsetCommitPartition committed;
+  committed.topic = "hostile";
+  committed.partition = 1;
+  committed.offset = 0;
+  commit.offsets = {committed};
+
+  return {
+      frameOf<Client>([&](Client& c) { c.send_produce(produce); }),
+      frameOf<Client>([&](Client& c) { c.send_fetch(fetch); }),
+      frameOf<Client>([&](Client& c) { c.send_metadata(metadata); }),
+      frameOf<Client>([&](Client& c) { c.send_commitOffsets(commit); }),
+  };
+}
+
+std::vector<std::string> metaserverFrames() {
+  using Client = rpc::MetaServiceClient;
+  rpc::CreateTopicRequest create;  // only ever cut short or damaged: see below
+  create.header = header();
+  create.name = "hostile-created";
+  create.partitions = 1;
+  rpc::ListAlertEventsRequest events;
+  events.header = header();
+  return {
+      frameOf<Client>([&](Client& c) { c.send_listTopics(header()); }),
+      frameOf<Client>([&](Client& c) { c.send_describeTopic(header(), "hostile"); }),
+      frameOf<Client>([&](Client& c) { c.send_listAlertEvents(events); }),
+      frameOf<Client>([&](Client& c) { c.send_describeTopicLifecycle(header(), "hostile"); }),
+      frameOf<Client>([&](Client& c) { c.send_createTopic(create); }),
+  };
+}
+
+TEST(HostileInput, DamagedThriftCallsLeaveTheBrokerServing) {
+  TestCluster cluster;
+  cluster.createTopic("hostile", 2);
+  attack(cluster.brokerPort(0), brokerFrames(), 400);
+
+  ASSERT_TRUE(cluster.broker(0).running()) << "the broker died; its log: " << cluster.logDir();
+  auto broker = cluster.brokerClient();
+  rpc::ProduceRequest request;
+  request.header = header();
+  rpc::PartitionBatch batch;
+  batch.topic = "hostile";
+  batch.partition = 0;
+  rpc::Message canary;
+  canary.value = "canary";
+  batch.messages = {canary};
+  request.batches = {batch};
+  rpc::ProduceResponse produced;
+  (*broker)->produce(produced, request);
+  ASSERT_EQ(produced.results.at(0).error, rpc::ErrorCode::NONE)
+      << produced.results[0].error_message;
+
+  rpc::FetchRequest fetch;
+  fetch.header = header();
+  rpc::FetchPartition partition;
+  partition.topic = "hostile";
+  partition.partition = 0;
+  partition.offset = produced.results[0].base_offset;
+  partition.max_messages = 1;
+  partition.max_bytes = 1 << 20;
+  fetch.partitions = {partition};
+  rpc::FetchResponse fetched;
+  (*broker)->fetch(fetched, fetch);
+  ASSERT_EQ(fetched.results.at(0).messages.size(), 1u);
+  EXPECT_EQ(fetched.results[0].messages[0].value, "canary");
+}
+
+TEST(HostileInput, DamagedThriftCallsLeaveTheMetaserverServing) {
+  TestCluster cluster;
+  cluster.createTopic("hostile", 2);
+  attack(cluster.metaserverPort(), metaserverFrames(), 300);
+
+  ASSERT_TRUE(cluster.metaserver().running())
+      << "the metaserver died; its log: " << cluster.logDir();
+  auto meta = cluster.metaClient();
+  rpc::TopicInfo topic;
+  (*meta)->describeTopic(topic, header(), "hostile");
+  EXPECT_EQ(topic.partitions.size(), 2u);
+  // Writes still work too.
+  rpc::CreateTopicRequest create;
+  create.header = header();
+  create.name = "after-the-attack";
+  create.partitions = 3;
+  rpc::TopicInfo created;
+  (*meta)->createTopic(created, create);
+  EXPECT_EQ(created.partitions.size(), 3u);
+  std::vector<rpc::TopicInfo> topics;
+  (*meta)->listTopics(topics, header());
+  EXPECT_GE(topics.size(), 2u);
+}
+
+// Malformed HTTP: cut-off request lines, absurd headers and lengths, binary noise.
+std::vector<std::string> httpGarbage(std::mt19937& random) {
+  std::vector<std::string> requests = {
+      "GET",
+      "GET /metrics HTTP/1.1\r\n",
+      "GET /metrics HTTP/9.9\r\n\r\n",
+      "BREW /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+      "GET /" + std::string(100000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n",
+      "GET /metrics HTTP/1.1\r\nHost: x\r\nX: " + std::string(200000, 'b') + "\r\n\r\n",
+      "GET /metrics HTTP/1.1\r\nno colon here\r\n\r\n",
+      "POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\n{}",
+      "POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
+      "POST /api/topics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+      "GET /%00%ff/../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n",
+      std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11),  // a TLS hello
+  };
+  for (int i = 0; i < 40; ++i) {
+    std::string noise(std::uniform_int_distribution<size_t>(1, 2000)(random), '\0');
+    for (char& c : noise) c = static_cast<char>(random());
+    requests.push_back(noise);
+  }
+  return requests;
+}
+
+void expectMetricsServed(int port, const char* what) {
+  std::string problem;
+  auto url = HttpUrl::parse("http://127.0.0.1:" + std::to_string(port) + "/metrics", &problem);
+  ASSERT_TRUE(url) << problem;
+  const auto response = httpRequest("GET", *url);
+  EXPECT_EQ(response.status, 200) << what;
+  EXPECT_NE(response.body.find("# TYPE"), std::string::npos) << what;
+}
+
+TEST(HostileInput, MalformedHttpLeavesTheHttpPortsServing) {
+  TestCluster cluster;
+  std::mt19937 random(kSeed);
+  for (const auto& request : httpGarbage(random)) {
+    sendAndHangUp(cluster.metaserverHttpPort(), request);
+    sendAndHangUp(cluster.brokerMetricsPort(0), request);
+  }
+  ASSERT_TRUE(cluster.metaserver().running());
+  ASSERT_TRUE(cluster.broker(0).running());
+  expectMetricsServed(cluster.metaserverHttpPort(), "metaserver");
+  expectMetricsServed(cluster.brokerMetricsPort(0), "broker");
+}
+
+}  // namespace
+}  // namespace mq::test
