@@ -8,8 +8,7 @@
 //      fixed rate for baseline-s seconds, and the latency of every append is recorded from
 //      its scheduled start (open loop: a stalled append delays the ones queued behind it,
 //      and they count);
-//   3. cleanup: the same load while the expired rows are removed, until all are gone (and
-//      at least min-cleanup-s seconds), by one of:
+//   3. cleanup: the same load while the expired rows are removed, by one of:
 //        segments  what the retention cleaner does on segmented tables (PARTITION BY RANGE,
 //                  `segment` offsets per segment): advance start_offset, empty each expired
 //                  segment (EXCHANGE PARTITION with an empty table, which is then dropped
@@ -18,9 +17,13 @@
 //        drop      the same without the exchange: DROP PARTITION of the full segments;
 //        delete    what the cleaner does on tables without segments: advance start_offset,
 //                  then DELETE ... LIMIT `delete-chunk` with `delete-pause` between them.
+//      The `cleanup` row counts the appends scheduled while the removal ran, and only those:
+//      a removal of 2 s inside a 15 s phase would otherwise be diluted to a tenth of the
+//      samples. The load goes on until min-cleanup-s seconds have passed (the `cl+tail`
+//      row: the whole phase, so that effects after the removal, such as purge, show too).
 //   4. after: the load alone again for baseline-s seconds.
-// It prints p50/p99/p99.9/max per phase and, per method, the cleanup p99 over the mean of
-// the before and after p99s.
+// It prints p50/p99/p99.9/max per phase with the load average (the machine may be shared)
+// and, per method, the cleanup p99 over the mean of the before and after p99s.
 //
 //   mq-retention-bench --db mysql://mq:mq@127.0.0.1:23406/bench_dn
 #include <fmt/format.h>
@@ -28,6 +31,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <iostream>
 #include <limits>
 #include <mutex>
@@ -58,6 +62,7 @@ struct BenchConfig {
   std::string modes = "segments,drop,delete";
   int delete_chunk = 5000;
   int delete_pause_ms = 20;
+  int segment_rest_ms = -1;  // -1: the cleaner's pacing
 };
 
 struct Stats {
@@ -79,6 +84,30 @@ Stats summarize(std::vector<double> samples) {
   stats.p999 = at(0.999);
   stats.max = samples.back();
   return stats;
+}
+
+// One append: when it was scheduled to start, and how long after that it finished.
+struct Sample {
+  std::chrono::steady_clock::time_point scheduled;
+  double ms = 0;
+};
+
+Stats summarizeWindow(const std::vector<Sample>& samples,
+                      std::chrono::steady_clock::time_point from,
+                      std::chrono::steady_clock::time_point to) {
+  std::vector<double> ms;
+  for (const auto& s : samples) {
+    if (s.scheduled >= from && s.scheduled < to) ms.push_back(s.ms);
+  }
+  return summarize(std::move(ms));
+}
+
+// The 1-minute load average (the machine may be shared with other work).
+std::string loadAverage() {
+  std::ifstream in("/proc/loadavg");
+  std::string one;
+  in >> one;
+  return one.empty() ? "n/a" : one;
 }
 
 std::string tableName(const std::string& mode, int i) {
@@ -176,7 +205,7 @@ class Load {
       threads_.emplace_back([this, i] { run(i); });
     }
   }
-  std::vector<double> stop() {
+  std::vector<Sample> stop() {
     stop_ = true;
     for (auto& t : threads_) t.join();
     threads_.clear();
@@ -190,7 +219,7 @@ class Load {
     const auto table = tableName(mode_, i % config_.tables);
     const auto interval = std::chrono::microseconds(1000000 / config_.rate);
     auto next = std::chrono::steady_clock::now();
-    std::vector<double> local;
+    std::vector<Sample> local;
     while (!stop_) {
       std::this_thread::sleep_until(next);
       try {
@@ -199,7 +228,7 @@ class Load {
         if (errors_++ < 5) std::cerr << "append failed: " << e.what() << "\n";
       }
       const auto done = std::chrono::steady_clock::now();
-      local.push_back(std::chrono::duration<double, std::milli>(done - next).count());
+      local.push_back(Sample{next, std::chrono::duration<double, std::milli>(done - next).count()});
       next += interval;
     }
     std::lock_guard<std::mutex> lock(mutex_);
@@ -213,7 +242,7 @@ class Load {
   std::atomic<int64_t> errors_{0};
   std::vector<std::thread> threads_;
   std::mutex mutex_;
-  std::vector<double> samples_;
+  std::vector<Sample> samples_;
 };
 
 // Removes every expired row of the mode's tables the way the retention cleaner does.
@@ -247,12 +276,15 @@ int64_t cleanup(mq::DbPool& pool, const BenchConfig& config, const std::string& 
           const auto started = std::chrono::steady_clock::now();
           mq::PartitionStore::emptySegment(*db, table, name);
           lap("empty segment (exchange + drop spare)");
-          // The cleaner's pacing: rest as long as the segment took (20 ms..1 s).
+          // The cleaner's pacing: rest as long as the segment took (20 ms..1 s), or
+          // segment-rest-ms when given (to try another pacing).
           const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
               std::chrono::steady_clock::now() - started);
-          std::this_thread::sleep_for(std::clamp(took,
-                                                 std::chrono::milliseconds(config.delete_pause_ms),
-                                                 std::chrono::milliseconds(1000)));
+          std::this_thread::sleep_for(
+              config.segment_rest_ms >= 0
+                  ? std::chrono::milliseconds(config.segment_rest_ms)
+                  : std::clamp(took, std::chrono::milliseconds(config.delete_pause_ms),
+                               std::chrono::milliseconds(1000)));
           step = std::chrono::steady_clock::now();
         }
       }
@@ -278,8 +310,15 @@ int64_t cleanup(mq::DbPool& pool, const BenchConfig& config, const std::string& 
 
 void printRow(const std::string& mode, const std::string& phase, const Stats& s, double seconds,
               int64_t removed) {
-  std::cout << fmt::format("{:<7} {:<9} {:>8} {:>8.2f} {:>8.2f} {:>9.2f} {:>8.1f} {:>9.1f} {:>9}\n",
-                           mode, phase, s.count, s.p50, s.p99, s.p999, s.max, seconds, removed);
+  std::cout << fmt::format(
+      "{:<8} {:<9} {:>8} {:>8.2f} {:>8.2f} {:>9.2f} {:>8.1f} {:>9.1f} {:>9} {:>6}\n", mode, phase,
+      s.count, s.p50, s.p99, s.p999, s.max, seconds, removed, loadAverage());
+  std::cout.flush();
+}
+
+Stats summarizeAll(const std::vector<Sample>& samples) {
+  return summarizeWindow(samples, std::chrono::steady_clock::time_point::min(),
+                         std::chrono::steady_clock::time_point::max());
 }
 
 }  // namespace
@@ -295,7 +334,7 @@ int main(int argc, char** argv) {
       ("tables", mq::po::value(&config.tables)->default_value(config.tables),
        "partition tables")  //
       ("segment", mq::po::value(&config.segment)->default_value(config.segment),
-       "offsets per segment (drop mode)")  //
+       "offsets per segment (segments and drop modes)")  //
       ("producers", mq::po::value(&config.producers)->default_value(config.producers),
        "producer threads (one connection each)")  //
       ("rate", mq::po::value(&config.rate)->default_value(config.rate),
@@ -307,14 +346,18 @@ int main(int argc, char** argv) {
       ("baseline-s", mq::po::value(&config.baseline_s)->default_value(config.baseline_s),
        "seconds of load without cleanup, before and after the cleanup phase")  //
       ("min-cleanup-s", mq::po::value(&config.min_cleanup_s)->default_value(config.min_cleanup_s),
-       "the cleanup phase lasts at least this long")  //
+       "the load of the cleanup phase goes on at least this long")  //
       ("modes", mq::po::value(&config.modes)->default_value(config.modes),
-       "drop, delete or both")  //
+       "segments, drop, delete, comma-separated")  //
       ("delete-chunk", mq::po::value(&config.delete_chunk)->default_value(config.delete_chunk),
        "rows per DELETE (delete mode)")  //
       ("delete-pause-ms",
        mq::po::value(&config.delete_pause_ms)->default_value(config.delete_pause_ms),
-       "pause between DELETEs (delete mode)");
+       "pause between DELETEs (delete mode)")  //
+      ("segment-rest-ms",
+       mq::po::value(&config.segment_rest_ms)->default_value(config.segment_rest_ms),
+       "rest after each emptied segment (segments mode); -1: the cleaner's, as long as the "
+       "segment took, between delete-pause-ms and 1 s");
   mq::po::variables_map values;
   int exit_code = 0;
   if (!mq::parseOptions(argc, argv, "mq-retention-bench --db URL [options]", options, values,
@@ -332,36 +375,62 @@ int main(int argc, char** argv) {
   for (std::string mode; std::getline(list, mode, ',');) modes.push_back(mode);
 
   std::cout << fmt::format(
-      "{} producers x {} appends/s x {} messages of {} B; {} expired rows in {} tables\n",
-      config.producers, config.rate, config.batch, config.payload, config.rows, config.tables);
-  std::cout << fmt::format("{:<7} {:<9} {:>8} {:>8} {:>8} {:>9} {:>8} {:>9} {:>9}\n", "method",
-                           "phase", "appends", "p50_ms", "p99_ms", "p99.9_ms", "max_ms", "seconds",
-                           "removed");
+      "{} producers x {} appends/s x {} messages of {} B; {} expired rows in {} tables, segments "
+      "of {} (rest after each: {}); delete chunk {}, pause {} ms\n",
+      config.producers, config.rate, config.batch, config.payload, config.rows, config.tables,
+      config.segment,
+      config.segment_rest_ms < 0 ? std::string("as long as it took")
+                                 : fmt::format("{} ms", config.segment_rest_ms),
+      config.delete_chunk, config.delete_pause_ms);
+  {
+    auto db = pool.acquire();
+    auto server = db->query(
+        "SELECT VERSION(), @@innodb_flush_log_at_trx_commit, @@innodb_buffer_pool_size, "
+        "@@innodb_log_file_size");
+    if (server->next()) {
+      std::cout << fmt::format(
+          "server {}, innodb_flush_log_at_trx_commit={}, buffer pool {} MiB, redo log {} MiB; "
+          "{} CPUs\n",
+          std::string(server->getString(1)), server->getInt(2), server->getInt64(3) >> 20,
+          server->getInt64(4) >> 20, std::thread::hardware_concurrency());
+    }
+  }
+  std::cout << fmt::format("{:<8} {:<9} {:>8} {:>8} {:>8} {:>9} {:>8} {:>9} {:>9} {:>6}\n",
+                           "method", "phase", "appends", "p50_ms", "p99_ms", "p99.9_ms", "max_ms",
+                           "seconds", "removed", "load1");
   std::vector<std::string> ratios;
   for (const auto& mode : modes) {
     prepare(pool, config, mode);
     Load load(pool, config, mode);
     load.start();
     std::this_thread::sleep_for(std::chrono::seconds(config.baseline_s));
-    const Stats before = summarize(load.stop());
+    const Stats before = summarizeAll(load.stop());
     printRow(mode, "before", before, config.baseline_s, 0);
 
     load.start();
     const auto started = std::chrono::steady_clock::now();
     const int64_t removed = cleanup(pool, config, mode);
-    const double cleanup_s =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const auto finished = std::chrono::steady_clock::now();
+    const double cleanup_s = std::chrono::duration<double>(finished - started).count();
     std::this_thread::sleep_until(started + std::chrono::seconds(config.min_cleanup_s));
-    const Stats during = summarize(load.stop());
+    const auto phase = load.stop();
+    const double phase_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    // The appends scheduled while the removal ran: what the removal did to the producers.
+    const Stats during = summarizeWindow(phase, started, finished);
     printRow(mode, "cleanup", during, cleanup_s, removed);
+    const Stats whole = summarizeAll(phase);
+    printRow(mode, "cl+tail", whole, phase_s, removed);
     // The same load again without cleanup: the baseline is the mean of before and after,
     // which evens out drift from whatever else the machine does meanwhile.
     load.start();
     std::this_thread::sleep_for(std::chrono::seconds(config.baseline_s));
-    const Stats after = summarize(load.stop());
+    const Stats after = summarizeAll(load.stop());
     printRow(mode, "after", after, config.baseline_s, 0);
     const double baseline = (before.p99 + after.p99) / 2;
-    ratios.push_back(fmt::format("{} {:.2f}x", mode, baseline > 0 ? during.p99 / baseline : 0));
+    ratios.push_back(fmt::format("{} {:.2f}x (whole phase {:.2f}x)", mode,
+                                 baseline > 0 ? during.p99 / baseline : 0,
+                                 baseline > 0 ? whole.p99 / baseline : 0));
     if (load.errors() > 0) std::cout << fmt::format("{} append errors\n", load.errors());
     auto db = pool.acquire();
     for (int i = 0; i < config.tables; ++i)
