@@ -67,7 +67,7 @@ std::string HttpUrl::str() const { return fmt::format("http://{}:{}{}", host, po
 
 HttpClientResponse httpRequest(const std::string& method, const HttpUrl& url,
                                const std::string& body, const std::string& content_type,
-                               int timeout_ms) {
+                               int timeout_ms, const std::map<std::string, std::string>& headers) {
   asio::io_context io;
   tcp::resolver resolver(io);
   beast::tcp_stream stream(io);
@@ -76,6 +76,7 @@ HttpClientResponse httpRequest(const std::string& method, const HttpUrl& url,
   request.set(http::field::host, fmt::format("{}:{}", url.host, url.port));
   request.set(http::field::user_agent, "mq");
   request.set(http::field::connection, "close");
+  for (const auto& [name, value] : headers) request.set(name, value);
   if (!body.empty() || method == "POST" || method == "PUT") {
     request.set(http::field::content_type, content_type);
     request.body() = body;

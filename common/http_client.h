@@ -25,11 +25,13 @@ struct HttpClientResponse {
   std::map<std::string, std::string> headers;  // lower-case names
 };
 
-// Sends one request and reads the whole response. Throws std::runtime_error naming the URL
-// and what failed (resolve, connect, timeout, a malformed response).
+// Sends one request (with `headers` besides Host, User-Agent, Connection and Content-Type)
+// and reads the whole response. Throws std::runtime_error naming the URL and what failed
+// (resolve, connect, timeout, a malformed response).
 HttpClientResponse httpRequest(const std::string& method, const HttpUrl& url,
                                const std::string& body = "",
                                const std::string& content_type = "application/json",
-                               int timeout_ms = 5000);
+                               int timeout_ms = 5000,
+                               const std::map<std::string, std::string>& headers = {});
 
 }  // namespace mq

@@ -33,6 +33,15 @@ void MetaStore::bumpTopologyVersion(DbConnection& db) {
   db.prepare("UPDATE topology_version SET version = version + 1 WHERE id = 1").execute();
 }
 
+bool MetaStore::commitTopicUpdate(DbConnection& db, DbTransaction& transaction, int64_t topic_id) {
+  auto& exists = db.prepare("SELECT 1 FROM topics WHERE id = ?");
+  exists.setInt64(1, topic_id);
+  if (!run(exists)->next()) return false;
+  bumpTopologyVersion(db);
+  transaction.commit();
+  return true;
+}
+
 Topology MetaStore::loadTopology() {
   auto db = pool_.acquire();
   Topology topology;
@@ -361,12 +370,29 @@ bool MetaStore::updateRetention(int64_t topic_id, std::optional<int64_t> retenti
   bind(3, retention_messages);
   update.setInt64(4, topic_id);
   update.executeUpdate();
-  auto& exists = db->prepare("SELECT 1 FROM topics WHERE id = ?");
-  exists.setInt64(1, topic_id);
-  if (!run(exists)->next()) return false;
-  bumpTopologyVersion(*db);
-  transaction.commit();
-  return true;
+  return commitTopicUpdate(*db, transaction, topic_id);
+}
+
+bool MetaStore::updateTopicDetails(int64_t topic_id, const std::optional<std::string>& description,
+                                   const std::optional<std::string>& owner_team) {
+  auto db = pool_.acquire();
+  DbTransaction transaction(db);
+  // COALESCE keeps a column when its parameter is NULL (not given).
+  auto& update = db->prepare(
+      "UPDATE topics SET description = COALESCE(?, description), "
+      "owner_team = COALESCE(?, owner_team) WHERE id = ?");
+  auto bind = [&](int index, const std::optional<std::string>& value) {
+    if (value) {
+      update.setString(index, *value);
+    } else {
+      update.setNull(index, sql::DataType::VARCHAR);
+    }
+  };
+  bind(1, description);
+  bind(2, owner_team);
+  update.setInt64(3, topic_id);
+  update.executeUpdate();
+  return commitTopicUpdate(*db, transaction, topic_id);
 }
 
 std::map<int, int> MetaStore::placementCounts() {

@@ -94,6 +94,10 @@ class MetaStore {
   bool updateRetention(int64_t topic_id, std::optional<int64_t> retention_ms,
                        std::optional<int64_t> retention_bytes,
                        std::optional<int64_t> retention_messages);
+  // Sets the topic's description and owner team where given (nullopt: unchanged) and bumps
+  // the topology version. Returns false when the topic does not exist.
+  bool updateTopicDetails(int64_t topic_id, const std::optional<std::string>& description,
+                          const std::optional<std::string>& owner_team);
   // Partition count per datanode in state `active`: the candidates for placement.
   std::map<int, int> placementCounts();
   // Moves a partition to state `to` (writable exactly when `to` is active) if its state is
@@ -135,6 +139,9 @@ class MetaStore {
 
  private:
   void bumpTopologyVersion(DbConnection& db);
+  // After an UPDATE of topic `topic_id` in `transaction`: false (rolled back) when the topic
+  // does not exist, else bumps the topology version, commits and returns true.
+  bool commitTopicUpdate(DbConnection& db, DbTransaction& transaction, int64_t topic_id);
   void insertPartitionRows(DbConnection& db, const std::vector<PartitionRecord>& partitions);
   DbPool& pool_;
 };

@@ -154,6 +154,7 @@ void LagCollector::standBy() {
   if (active_) logWarn("lag collector lease lost; standing by").kv("holder", holder_);
   active_ = false;
   partitions_.clear();
+  history_.clear();
   std::lock_guard<std::mutex> lock(mutex_);
   snapshot_.reset();
   stats_.active = false;
@@ -186,6 +187,7 @@ void LagCollector::runOnce() {
       snapshot_ = snapshot;
       stats_.active = true;
     }
+    history_.add(*snapshot);
     if (alerts_) queries += alerts_->evaluate(*snapshot, now_ms);
   } catch (...) {
     std::lock_guard<std::mutex> lock(mutex_);

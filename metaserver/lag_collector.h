@@ -33,6 +33,7 @@
 #include "metaserver/alert_service.h"
 #include "metaserver/datanode_registry.h"
 #include "metaserver/lag_collector_config.h"
+#include "metaserver/lag_history.h"
 #include "metaserver/lag_snapshot.h"
 #include "metaserver/periodic_task.h"
 
@@ -68,6 +69,8 @@ class LagCollector {
   // The last cycle's result; null while standing by or before the first cycle.
   std::shared_ptr<const LagSnapshot> snapshot() const;
   LagCollectorStats stats() const;
+  // The recent snapshots as series for charts (empty while standing by).
+  const LagHistory& history() const { return history_; }
   const std::string& holder() const { return holder_; }
   // Who holds the lease now (reads the metadata database); nullopt when nobody ever did.
   std::optional<LeaseHolder> leaseHolder();
@@ -118,6 +121,7 @@ class LagCollector {
   std::shared_ptr<const LagSnapshot> snapshot_;
   LagCollectorStats stats_;
   std::shared_ptr<prometheus::Collectable> metrics_;
+  LagHistory history_;
   PeriodicTask task_;
 };
 

@@ -95,6 +95,33 @@ HttpResponse deleteUser(PortalContext& portal, const Principal& who, const std::
   return apiJson(200, json.str());
 }
 
+// An admin sets another user's password (or their own): the given one, or a generated one
+// shown once. Ends every session of that user.
+HttpResponse setUserPassword(PortalContext& portal, const HttpRequest& request,
+                             const Principal& who, const std::string& name) {
+  PortalAuth::requireAdmin(who, "set other users' passwords");
+  auto body = JsonBody::parse(request.body);
+  std::string password = body.text("password").value_or("");
+  if (!portal.users.findUser(name)) {
+    throw ApiError(404, "unknown_user", fmt::format("no user named `{}`", name));
+  }
+  const bool generated = password.empty();
+  if (generated) password = generatePassword();
+  const std::string hash = PortalAuth::hashNewPassword(password, "password");
+  if (!portal.users.setPassword(name, hash, nowMs())) {
+    throw ApiError(404, "unknown_user", fmt::format("no user named `{}`", name));
+  }
+  const int ended = portal.sessions.removeUser(name);
+  JsonWriter after;
+  after.beginObject().field("generated", generated).field("sessions_ended", ended).end();
+  portal.services.audit.record(who.actor, "user.set_password", name, "", after.str());
+  JsonWriter json;
+  json.beginObject().field("user", name).field("sessions_ended", ended);
+  if (generated) json.field("password", password);  // shown once
+  json.end();
+  return apiJson(200, json.str());
+}
+
 HttpResponse userResource(PortalContext& portal, const HttpRequest& request) {
   const Principal who = portal.auth.principal(request);
   const auto& s = request.segments;
@@ -106,6 +133,10 @@ HttpResponse userResource(PortalContext& portal, const HttpRequest& request) {
   if (s.size() == 3) {
     if (request.method == "DELETE") return deleteUser(portal, who, s[2]);
     return methodNotAllowed(request, "DELETE");
+  }
+  if (s.size() == 4 && s[3] == "password") {
+    if (request.method == "POST") return setUserPassword(portal, request, who, s[2]);
+    return methodNotAllowed(request, "POST");
   }
   return apiErrorResponse(404, "not_found", "no such resource: " + request.path);
 }
@@ -319,7 +350,14 @@ void registerAdminRoutes(HttpServer& server, PortalContext& portal) {
     return guardedApi([&] { return listAudit(portal, request); });
   });
   server.route("GET", "/api/cluster", [&portal](const HttpRequest& request) {
-    return guardedApi([&] { return cluster(portal, request); });
+    return guardedApi([&] {
+      const auto& s = request.segments;
+      if (s.size() == 3 && s[2] == "history") return clusterHistory(portal, request);
+      if (s.size() != 2) {
+        return apiErrorResponse(404, "not_found", "no such resource: " + request.path);
+      }
+      return cluster(portal, request);
+    });
   });
 }
 

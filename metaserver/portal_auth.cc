@@ -54,6 +54,10 @@ void writeSecretFile(const std::string& path, const std::string& text) {
   }
 }
 
+bool secureCookieFor(const PortalConfig& config, const HttpRequest& request) {
+  return secureCookie(config, request.remote_address, request.header("x-forwarded-proto"));
+}
+
 }  // namespace
 
 bool Principal::inTeam(const std::string& team) const {
@@ -268,14 +272,16 @@ std::optional<SessionRecord> PortalAuth::session(const HttpRequest& request) {
   return sessions_.findLive(sha256Hex(token), nowMs());
 }
 
-std::string PortalAuth::sessionCookie(const std::string& token) const {
-  // No `Secure`: the metaserver serves plain HTTP (docs/portal.md says to put TLS in front).
-  return fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}", kSessionCookie, token,
-                     config_.session_ttl_ms / 1000);
+std::string PortalAuth::sessionCookie(const std::string& token, const HttpRequest& request) const {
+  const bool secure = secureCookieFor(config_, request);
+  return fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}", kSessionCookie,
+                     token, config_.session_ttl_ms / 1000, secure ? "; Secure" : "");
 }
 
-std::string PortalAuth::expiredCookie() {
-  return fmt::format("{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0", kSessionCookie);
+std::string PortalAuth::expiredCookie(const HttpRequest& request) const {
+  const bool secure = secureCookieFor(config_, request);
+  return fmt::format("{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}", kSessionCookie,
+                     secure ? "; Secure" : "");
 }
 
 std::string PortalAuth::hashNewPassword(const std::string& password, const std::string& field) {

@@ -3,8 +3,9 @@
 // - Passwords are PBKDF2-HMAC-SHA256 hashes (password_hash.h). A wrong user name and a wrong
 //   password get the same answer after the same work; five failures for one name within
 //   five minutes lock that name out for the rest of the five minutes (429).
-// - A session is a random 256-bit token in an HttpOnly, SameSite=Strict cookie (`mq_session`);
-//   the database keeps only its SHA-256. Sessions expire after session-ttl.
+// - A session is a random 256-bit token in an HttpOnly, SameSite=Strict cookie (`mq_session`),
+//   Secure as cookie-secure says; the database keeps only its SHA-256. Sessions expire after
+//   session-ttl.
 // - Every change (POST, PUT, PATCH, DELETE under /api/) needs the session's CSRF token in
 //   the X-CSRF-Token header, a JSON body when it has one, and no foreign Origin.
 // - The first start creates the admin `admin` with a generated password (logged once and
@@ -84,9 +85,10 @@ class PortalAuth {
   // The request's live session, from its cookie.
   std::optional<SessionRecord> session(const HttpRequest& request);
 
-  // Set-Cookie values: the session cookie, and one that deletes it.
-  std::string sessionCookie(const std::string& token) const;
-  static std::string expiredCookie();
+  // Set-Cookie values in answer to `request`: the session cookie, and one that deletes it;
+  // both Secure when cookie-secure says so for this request (secureCookie()).
+  std::string sessionCookie(const std::string& token, const HttpRequest& request) const;
+  std::string expiredCookie(const HttpRequest& request) const;
 
   // Hashes `password` after checking it is acceptable (12..256 characters). Throws ApiError
   // 400 about `field`.

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/options.h"
 
@@ -25,7 +26,21 @@ struct PortalConfig {
   bool http_auth = true;
   // session-ttl: how long a sign-in lasts (1m..30d).
   int64_t session_ttl_ms = 12LL * 3600 * 1000;
+  // cookie-secure: whether the session cookie gets the `Secure` flag (browsers then send it
+  // over HTTPS only). `auto` (default): when the request came through a trusted proxy that
+  // says `X-Forwarded-Proto: https`; `on`: always (the portal is only reached over HTTPS);
+  // `off`: never.
+  enum class CookieSecure { kAuto, kOn, kOff };
+  CookieSecure cookie_secure = CookieSecure::kAuto;
+  // trusted-proxies: addresses (IPv4 or IPv6, exact) whose X-Forwarded-Proto is believed.
+  std::vector<std::string> trusted_proxies = {"127.0.0.1", "::1"};
 };
+
+// Whether a session cookie set in answer to a request from `remote_address` ("ip:port", as
+// HttpRequest has it) with the X-Forwarded-Proto header `forwarded_proto` ("" when absent)
+// is marked Secure (see cookie-secure).
+bool secureCookie(const PortalConfig& config, const std::string& remote_address,
+                  const std::string& forwarded_proto);
 
 // REQUIRES: `config` outlives the parse.
 void addPortalOptions(po::options_description& options, PortalConfig& config);

@@ -233,10 +233,11 @@ std::string groupOwner(PortalContext& portal, const std::string& group_id) {
 HttpResponse groupDetails(PortalContext& portal, const HttpRequest& request) {
   return guardedApi([&] {
     const auto& s = request.segments;
+    if (s.size() == 4 && s[3] == "history") return groupHistory(portal, request, s[2]);
     if (s.size() != 3) {
-      return apiErrorResponse(
-          404, "not_found",
-          "use /api/groups/{group}, /api/groups/{group}/lag or /api/groups/{group}/status");
+      return apiErrorResponse(404, "not_found",
+                              "use /api/groups/{group}, /api/groups/{group}/lag, "
+                              "/api/groups/{group}/status or /api/groups/{group}/history");
     }
     const Principal who = portal.auth.principal(request);
     checkGroupId(s[2]);

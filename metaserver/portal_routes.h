@@ -5,6 +5,7 @@
 //   portal_group_routes.cc    GET /api/groups/{g}, POST /api/groups/{g}/reset-offsets,
 //                             POST /api/groups/{g}/owner
 //   portal_admin_routes.cc    /api/users, /api/teams, /api/audit, GET /api/cluster
+//   portal_history_routes.cc  GET /api/{topics/{name},groups/{g},cluster}/history (charts)
 // (The lag API, lag_http_api.h, serves the rest of /api/groups and /api/alerts.) Every
 // handler validates, checks who may do it (Principal), delegates to the metaserver's
 // services, and audits the change with the caller as actor. docs/portal.md has the table.
@@ -72,6 +73,13 @@ void registerGroupRoutes(HttpServer& server, PortalContext& portal);
 // GET /api/groups/{group}: membership from a broker, owner team; for registerLagApi.
 HttpResponse groupDetails(PortalContext& portal, const HttpRequest& request);
 void registerAdminRoutes(HttpServer& server, PortalContext& portal);
+// The charts' series (lag_history.h); 503 lag_not_collected on a metaserver that does not
+// collect lag. Throw ApiError.
+HttpResponse topicHistory(PortalContext& portal, const HttpRequest& request,
+                          const std::string& topic);
+HttpResponse groupHistory(PortalContext& portal, const HttpRequest& request,
+                          const std::string& group);
+HttpResponse clusterHistory(PortalContext& portal, const HttpRequest& request);
 // Changes through the lag API (POST /api/alerts, DELETE /api/alerts/{name}) are allowed to
 // admins and the owners of the alert's group. Throws ApiError 403.
 void authorizeAlertChange(PortalContext& portal, const HttpRequest& request);

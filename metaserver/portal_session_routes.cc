@@ -34,14 +34,14 @@ HttpResponse login(PortalContext& portal, const HttpRequest& request) {
       .field("expires_ms", signed_in.session.expires_ms)
       .end();
   auto response = apiJson(200, json.str());
-  response.headers.emplace_back("Set-Cookie", portal.auth.sessionCookie(signed_in.token));
+  response.headers.emplace_back("Set-Cookie", portal.auth.sessionCookie(signed_in.token, request));
   return response;
 }
 
 HttpResponse logout(PortalContext& portal, const HttpRequest& request) {
   portal.auth.logout(request);
   auto response = apiJson(200, "{\"signed_out\":true}");
-  response.headers.emplace_back("Set-Cookie", PortalAuth::expiredCookie());
+  response.headers.emplace_back("Set-Cookie", portal.auth.expiredCookie(request));
   return response;
 }
 
@@ -80,7 +80,7 @@ HttpResponse changePassword(PortalContext& portal, const HttpRequest& request) {
   portal.services.audit.record(who.actor, "user.set_password", who.user, "",
                                fmt::format("{{\"sessions_ended\":{}}}", ended));
   auto response = apiJson(200, "{\"password_changed\":true,\"signed_out\":true}");
-  response.headers.emplace_back("Set-Cookie", PortalAuth::expiredCookie());
+  response.headers.emplace_back("Set-Cookie", portal.auth.expiredCookie(request));
   return response;
 }
 

@@ -1,5 +1,5 @@
-// /api/topics: list, create, describe, change retention, delete, add partitions, browse
-// messages and send a test message (portal_routes.h).
+// /api/topics: list, create, describe, change retention, description and owner team, delete,
+// add partitions, browse messages and send a test message (portal_routes.h).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -176,17 +176,45 @@ TopicRecord topicToChange(PortalContext& portal, const Principal& who, const std
   return topic;
 }
 
+// Who may set `owner` as the owner team of `topic` (the caller may change the topic): admins
+// any team or none; members of the owning team only a team they also belong to, so a topic
+// is neither pushed onto a team that did not ask for it nor left to admins only by mistake.
+// Throws ApiError 400 (unknown team) or 403 about owner_team.
+void checkNewOwner(PortalContext& portal, const Principal& who, const TopicRecord& topic,
+                   const std::string& owner) {
+  if (owner == topic.owner_team) return;
+  if (owner.empty()) {
+    if (who.admin) return;
+    throw ApiError(403, "forbidden",
+                   "only admins may leave a topic without an owner team; choose a team",
+                   "owner_team");
+  }
+  if (!portal.users.findTeam(owner)) {
+    throwBadField("owner_team", fmt::format("there is no team `{}`", owner));
+  }
+  if (!who.mayChange(owner)) {
+    throw ApiError(403, "forbidden",
+                   fmt::format("you are not a member of team `{}`: hand the topic to a team of "
+                               "yours, or ask an admin",
+                               owner),
+                   "owner_team");
+  }
+}
+
 HttpResponse patchTopic(PortalContext& portal, const HttpRequest& request,
                         const std::string& name) {
   const Principal who = portal.auth.principal(request);
   auto body = JsonBody::parse(request.body);
-  for (const char* fixed : {"name", "partitions", "owner_team", "description"}) {
+  for (const char* fixed : {"name", "partitions"}) {
     if (body.has(fixed)) {
       throwBadField(fixed, fmt::format("`{}` cannot be changed here (only retention_ms, "
-                                       "retention_bytes and retention_messages)",
+                                       "retention_bytes, retention_messages, description and "
+                                       "owner_team; partitions are added with POST "
+                                       "/api/topics/{{name}}/partitions)",
                                        fixed));
     }
   }
+  // Everything is checked before anything changes.
   rpc::SetRetentionRequest set;
   set.header = headerFor(who);
   set.topic = name;
@@ -196,14 +224,30 @@ HttpResponse patchTopic(PortalContext& portal, const HttpRequest& request,
   if (auto count = body.integer("retention_messages", 0, kMax)) {
     set.__set_retention_messages(*count);
   }
-  if (!set.__isset.retention_ms && !set.__isset.retention_bytes &&
-      !set.__isset.retention_messages) {
-    throwBadField("retention_ms",
-                  "give retention_ms, retention_bytes or retention_messages to change");
+  const bool retention =
+      set.__isset.retention_ms || set.__isset.retention_bytes || set.__isset.retention_messages;
+  auto description = body.text("description");
+  if (description && description->size() > 1024) {
+    throwBadField("description", "the description may have at most 1024 characters");
   }
-  topicToChange(portal, who, name);
-  rpc::TopicRetention retention;
-  portal.services.meta_service.setRetention(retention, set);
+  auto owner = body.text("owner_team");
+  if (!retention && !description && !owner) {
+    throw ApiError(400, "invalid_request",
+                   "give retention_ms, retention_bytes, retention_messages, description or "
+                   "owner_team to change");
+  }
+  const TopicRecord topic = topicToChange(portal, who, name);
+  if (owner) checkNewOwner(portal, who, topic, *owner);
+  if (retention) {
+    rpc::TopicRetention changed;
+    portal.services.meta_service.setRetention(changed, set);
+  }
+  // Only what differs is written (and audited as topic.update).
+  if (description && *description == topic.description) description.reset();
+  if (owner && *owner == topic.owner_team) owner.reset();
+  if (description || owner) {
+    portal.services.topics.updateDetails(who.actor, name, description, owner);
+  }
   JsonWriter json;
   writeTopic(json, portal.services.topics.describe(name), who);
   return apiJson(200, json.str());
@@ -373,6 +417,10 @@ HttpResponse topicResource(PortalContext& portal, const HttpRequest& request) {
   if (s.size() == 4 && s[3] == "partitions") {
     if (method == "POST") return addPartitions(portal, request, s[2]);
     return methodNotAllowed(request, "POST");
+  }
+  if (s.size() == 4 && s[3] == "history") {
+    if (read) return topicHistory(portal, request, s[2]);
+    return methodNotAllowed(request, "GET");
   }
   if (s.size() == 4 && s[3] == "messages") {
     if (read) return browseMessages(portal, request, s[2]);

@@ -19,6 +19,12 @@ namespace {
   throwError(rpc::ErrorCode::UNKNOWN_TOPIC, fmt::format("unknown topic `{}`", name));
 }
 
+// Column widths of sql/meta: refuse here rather than fail in the database.
+void validateDetails(const std::string& description, const std::string& owner_team) {
+  if (owner_team.size() > 64) refuse("owner_team must be at most 64 characters");
+  if (description.size() > 1024) refuse("description must be at most 1024 characters");
+}
+
 void validate(const NewTopic& topic) {
   if (auto problem = topicNameProblem(topic.name)) {
     throwError(rpc::ErrorCode::INVALID_TOPIC_NAME, *problem);
@@ -30,9 +36,7 @@ void validate(const NewTopic& topic) {
     refuse(fmt::format("retention_ms must be >= 0 (0 = default of 7 days), got {}",
                        topic.retention_ms));
   }
-  // Column widths of sql/meta: refuse here rather than fail in the database.
-  if (topic.owner_team.size() > 64) refuse("owner_team must be at most 64 characters");
-  if (topic.description.size() > 1024) refuse("description must be at most 1024 characters");
+  validateDetails(topic.description, topic.owner_team);
 }
 
 }  // namespace
@@ -158,6 +162,23 @@ TopicRecord TopicService::addPartitions(const std::string& actor, const std::str
       .kv("partitions", static_cast<int>(after->partitions.size()))
       .kv("actor", actor);
   audit_.record(actor, "topic.add_partitions", name, topicJson(*before), topicJson(*after));
+  return *after;
+}
+
+TopicRecord TopicService::updateDetails(const std::string& actor, const std::string& name,
+                                        const std::optional<std::string>& description,
+                                        const std::optional<std::string>& owner_team) {
+  auto before = meta_.findTopic(name);
+  if (!before) unknownTopic(name);
+  validateDetails(description.value_or(""), owner_team.value_or(""));
+  if (!meta_.updateTopicDetails(before->id, description, owner_team)) unknownTopic(name);
+  auto after = meta_.findTopic(name);
+  if (!after) unknownTopic(name);  // deleted meanwhile
+  logInfo("topic details changed")
+      .kv("topic", name)
+      .kv("owner_team", after->owner_team)
+      .kv("actor", actor);
+  audit_.record(actor, "topic.update", name, topicJson(*before), topicJson(*after));
   return *after;
 }
 

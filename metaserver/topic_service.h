@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,13 @@ class TopicService {
   // Adds `count` partitions (1..kMaxPartitions, total at most kMaxPartitions), numbered from
   // the current count and placed like new ones.
   TopicRecord addPartitions(const std::string& actor, const std::string& name, int count);
+  // Sets the description (at most 1024 characters) and the owner team (at most 64) where
+  // given; audited as topic.update with the topic before and after. Who may do it is the
+  // caller's business (the portal's team rules). Throws MqError UNKNOWN_TOPIC,
+  // INVALID_REQUEST.
+  TopicRecord updateDetails(const std::string& actor, const std::string& name,
+                            const std::optional<std::string>& description,
+                            const std::optional<std::string>& owner_team);
 
  private:
   // Datanode ids for `n` new partitions. Throws MqError INVALID_CONFIG without datanodes.

@@ -57,17 +57,27 @@ main() {
   log "installed: ${missing[*]}"
 }
 
-# playwright-core (pinned in tests/e2e/package.json) drives Debian's Chromium in the portal's
-# browser test. npm is the one that comes with the machine's Node.js (NodeSource's nodejs
-# package bundles it; with Debian's own nodejs, install its npm package too).
-install_e2e_modules() {
-  local dir
-  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/../tests/e2e" && pwd)"
-  [[ -d "$dir/node_modules/playwright-core" ]] && return 0
-  log "npm install in $dir (playwright-core)"
-  (cd "$dir" && npm install --no-audit --no-fund --loglevel=error) \
-    || die "npm install in $dir failed"
+# npm packages, pinned in package.json and package-lock.json, installed into node_modules
+# next to them (never committed): the portal's chart library uPlot in portal/ (the metaserver
+# serves it from portal/node_modules), and playwright-core in tests/e2e, which drives
+# Debian's Chromium in the portal's browser test. npm is the one that comes with the
+# machine's Node.js (NodeSource's nodejs package bundles it; with Debian's own nodejs,
+# install its npm package too).
+# npm_install DIR MODULE: `npm ci` in DIR unless DIR/node_modules/MODULE is there already
+# and installed from the current package-lock.json (npm keeps a copy in node_modules).
+npm_install() {
+  local dir module=$2
+  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/../$1" && pwd)"
+  if [[ -d "$dir/node_modules/$module" ]] \
+    && ! [[ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]]; then
+    return 0
+  fi
+  command -v npm >/dev/null || die "npm is missing: install it (it comes with Node.js)"
+  log "npm ci in $dir ($module)"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) \
+    || die "npm ci in $dir failed"
 }
 
 main "$@"
-install_e2e_modules
+npm_install portal uplot
+npm_install tests/e2e playwright-core

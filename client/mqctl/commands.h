@@ -54,6 +54,7 @@ std::vector<Command> offsetsCommands();  // offsets
 std::vector<Command> groupCommands();    // group
 std::vector<Command> alertCommands();    // alert
 std::vector<Command> outboxCommands();   // outbox
+std::vector<Command> userCommands();     // user, team (through the portal's HTTP API)
 // topic set-retention|lifecycle, partition, datanode decommission|lifecycle, retention:
 std::vector<Command> lifecycleCommands();
 

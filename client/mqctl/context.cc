@@ -42,8 +42,9 @@ ClientConfig Context::dataConfig() const {
 const std::vector<Command>& allCommands() {
   static const std::vector<Command> commands = [] {
     std::vector<Command> all;
-    for (auto group : {adminCommands(), produceCommands(), consumeCommands(), offsetsCommands(),
-                       groupCommands(), alertCommands(), lifecycleCommands(), outboxCommands()}) {
+    for (auto group :
+         {adminCommands(), produceCommands(), consumeCommands(), offsetsCommands(), groupCommands(),
+          alertCommands(), lifecycleCommands(), outboxCommands(), userCommands()}) {
       all.insert(all.end(), group.begin(), group.end());
     }
     return all;

@@ -6,6 +6,7 @@
 
 #include "metaserver/password_hash.h"
 #include "metaserver/portal_auth.h"
+#include "metaserver/portal_config.h"
 #include "metaserver/portal_http.h"
 #include "metaserver/portal_json.h"
 
@@ -124,6 +125,53 @@ TEST(PortalAuth, CookieValueFindsTheNamedCookieOnly) {
   EXPECT_EQ(cookieValue("mq_session=abc", "mq_session"), "abc");
   EXPECT_EQ(cookieValue("xmq_session=abc", "mq_session"), "");
   EXPECT_EQ(cookieValue("", "mq_session"), "");
+}
+
+TEST(PortalAuth, SessionCookieIsSecureAsCookieSecureSays) {
+  PortalConfig config;  // auto, loopback trusted
+  EXPECT_FALSE(secureCookie(config, "127.0.0.1:5000", ""));
+  EXPECT_FALSE(secureCookie(config, "127.0.0.1:5000", "http"));
+  EXPECT_TRUE(secureCookie(config, "127.0.0.1:5000", "https"));
+  EXPECT_TRUE(secureCookie(config, "127.0.0.1:5000", " HTTPS"));
+  EXPECT_TRUE(secureCookie(config, "::1:5000", "https"));
+  // The first proxy's word counts: what the client used.
+  EXPECT_TRUE(secureCookie(config, "127.0.0.1:5000", "https, http"));
+  EXPECT_FALSE(secureCookie(config, "127.0.0.1:5000", "http, https"));
+  // Anyone else saying https is not believed.
+  EXPECT_FALSE(secureCookie(config, "192.0.2.7:5000", "https"));
+  EXPECT_FALSE(secureCookie(config, "127.0.0.10:5000", "https"));
+  config.trusted_proxies = {"192.0.2.7"};
+  EXPECT_TRUE(secureCookie(config, "192.0.2.7:5000", "https"));
+  EXPECT_FALSE(secureCookie(config, "127.0.0.1:5000", "https"));
+  config.cookie_secure = PortalConfig::CookieSecure::kOn;
+  EXPECT_TRUE(secureCookie(config, "198.51.100.1:5000", ""));
+  config.cookie_secure = PortalConfig::CookieSecure::kOff;
+  EXPECT_FALSE(secureCookie(config, "192.0.2.7:5000", "https"));
+}
+
+TEST(PortalConfig, CookieSecureAndTrustedProxiesAreChecked) {
+  auto parse = [](std::vector<std::string> args, PortalConfig* config, std::string* problem) {
+    po::options_description options;
+    addPortalOptions(options, *config);
+    std::vector<const char*> argv{"test"};
+    for (const auto& a : args) argv.push_back(a.c_str());
+    po::variables_map values;
+    po::store(po::parse_command_line(static_cast<int>(argv.size()), argv.data(), options), values);
+    po::notify(values);
+    return readPortalConfig(values, *config, problem);
+  };
+  PortalConfig config;
+  std::string problem;
+  ASSERT_TRUE(
+      parse({"--cookie-secure", "on", "--trusted-proxies", "10.0.0.1, ::1"}, &config, &problem))
+      << problem;
+  EXPECT_EQ(config.cookie_secure, PortalConfig::CookieSecure::kOn);
+  EXPECT_EQ(config.trusted_proxies, (std::vector<std::string>{"10.0.0.1", "::1"}));
+  PortalConfig bad;
+  EXPECT_FALSE(parse({"--cookie-secure", "yes"}, &bad, &problem));
+  EXPECT_NE(problem.find("--cookie-secure"), std::string::npos) << problem;
+  EXPECT_FALSE(parse({"--trusted-proxies", "proxy.example"}, &bad, &problem));
+  EXPECT_NE(problem.find("--trusted-proxies"), std::string::npos) << problem;
 }
 
 TEST(PortalAuth, MembersChangeWhatTheirTeamOwnsAdminsEverything) {

@@ -2,23 +2,10 @@
 // text node (textContent), attributes are set one by one, and event handlers are functions.
 // No innerHTML anywhere in the portal.
 
-const SVG_NS = 'http://www.w3.org/2000/svg';
-
 // h('tr', {class: 'x', onclick: f}, 'text', child, [more, children])
 export function h(tag, props = {}, ...children) {
   const el = document.createElement(tag);
   setProps(el, props);
-  append(el, children);
-  return el;
-}
-
-// The same for SVG elements (charts).
-export function svg(tag, props = {}, ...children) {
-  const el = document.createElementNS(SVG_NS, tag);
-  for (const [key, value] of Object.entries(props || {})) {
-    if (value === undefined || value === null || value === false) continue;
-    el.setAttribute(key, String(value));
-  }
   append(el, children);
   return el;
 }
@@ -141,26 +128,4 @@ export function hexDump(bytes) {
     lines.push(`${i.toString(16).padStart(8, '0')}  ${hex.padEnd(47)}  ${ascii}`);
   }
   return lines.join('\n');
-}
-
-// Horizontal bars, one per item: [{label, value}]. Pure SVG, sized by attributes.
-export function barChart(items, {title = '', unit = ''} = {}) {
-  if (!items.length || items.every(i => Number(i.value) === 0)) return null;
-  const max = Math.max(1, ...items.map(i => Number(i.value)));
-  const rowHeight = 22, labelWidth = 150, barWidth = 360, width = labelWidth + barWidth + 110;
-  const height = items.length * rowHeight + 8;
-  const chart = svg('svg', {class: 'chart', width, height, viewBox: `0 0 ${width} ${height}`,
-                            role: 'img', 'aria-label': title});
-  items.forEach((item, i) => {
-    const y = 4 + i * rowHeight;
-    const w = Math.max(item.value > 0 ? 2 : 0, Math.round(barWidth * Number(item.value) / max));
-    chart.append(
-      svg('text', {x: labelWidth - 8, y: y + 14, 'text-anchor': 'end', class: 'chart-label'},
-          item.label),
-      svg('rect', {x: labelWidth, y: y + 3, width: w, height: rowHeight - 8, rx: 2,
-                   class: item.kind ? `bar bar-${item.kind}` : 'bar'}),
-      svg('text', {x: labelWidth + w + 6, y: y + 14, class: 'chart-value'},
-          `${formatNumber(item.value)}${unit}`));
-  });
-  return h('figure', {class: 'chart-box'}, title ? h('figcaption', {}, title) : null, chart);
 }

@@ -9,8 +9,10 @@
 // with mqctl and sends a test message in the page, reads both in the message browser, sees a
 // group's lag, fires an alert, resets the group's offsets after a dry run, reads the audit
 // log, and checks that markup in a description, a key and a payload is shown as text and
-// never runs. Any page error, or a Content-Security-Policy violation, fails the run. A
-// screenshot of every page goes to --screenshots. Exits non-zero on the first failure.
+// never runs; edits the topic's description and owner team (refusals next to the field), and
+// sees the charts (uPlot: messages in/out, produce rate, lag over time) drawn. Any page error,
+// or a Content-Security-Policy violation, fails the run. A screenshot of every page, and of
+// each chart, goes to --screenshots. Exits non-zero on the first failure.
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
@@ -91,6 +93,16 @@ async function eventually(what, check, seconds = 60) {
   throw new Error(`timed out waiting for ${what}`);
 }
 const field = (form, name) => page.locator(`${form} .field[data-field="${name}"]`);
+// A chart (charts.js) drawn by uPlot with at least one point, and a screenshot of just it.
+async function chartDrawn(id, name) {
+  const chart = page.locator(`#${id}[data-ready="true"]`);
+  await chart.locator('.uplot canvas').first().waitFor();
+  assert.ok(Number(await chart.getAttribute('data-points')) >= 1, `${id} has points`);
+  await page.waitForTimeout(300);
+  const file = path.join(SHOTS, `${String(++step).padStart(2, '0')}-${name}.png`);
+  await chart.screenshot({path: file});
+  console.log(`screenshot ${file}`);
+}
 
 try {
   // --- Sign in ---------------------------------------------------------------------------
@@ -179,7 +191,6 @@ try {
   await go(`#/groups/${encodeURIComponent(GROUP)}`);
   await eventually('the group\'s lag', async () =>
     (await page.locator('.card', {hasText: 'Lag per partition'}).textContent()).includes('Total 13'));
-  await page.locator('svg.chart rect.bar').first().waitFor();
   await shot('group-with-lag');
   await go('#/groups');
   await page.locator('table.grid a', {hasText: GROUP}).waitFor();
@@ -222,6 +233,48 @@ try {
   await page.locator('table.grid a', {hasText: GROUP}).waitFor();
   await noScriptRan();
   await shot('topic-detail');
+
+  // --- Charts (uPlot): produce rate, lag over time, messages in and out ---------------------
+  await eventually('the produce rate chart', async () =>
+    await page.locator('#chart-produce-rate[data-ready="true"] .uplot canvas').count() > 0);
+  await chartDrawn('chart-produce-rate', 'chart-produce-rate');
+  await go(`#/groups/${encodeURIComponent(GROUP)}`);
+  await eventually('the lag chart', async () =>
+    await page.locator('#chart-group-lag[data-ready="true"] .uplot canvas').count() > 0);
+  assert.ok(await page.locator('#chart-group-lag .u-legend', {hasText: `${TOPIC} / 0`}).count());
+  await chartDrawn('chart-group-lag', 'chart-group-lag');
+  await go('#/');
+  await eventually('the messages chart', async () =>
+    await page.locator('#chart-messages[data-ready="true"] .uplot canvas').count() > 0);
+  await chartDrawn('chart-messages', 'chart-messages');
+
+  // --- Edit the topic's description and owner team ------------------------------------------
+  await go(`#/topics/${encodeURIComponent(TOPIC)}`);
+  await page.click('#edit-topic button[type=submit]');
+  await field('#edit-topic', 'description').locator('.field-error')
+    .filter({hasText: 'Nothing has changed'}).waitFor();
+  // The server's refusal (too long) lands next to the field too; nothing changes.
+  await page.locator('#edit-topic textarea[name=description]')
+    .evaluate(el => el.removeAttribute('maxlength'));
+  await page.fill('#edit-topic textarea[name=description]', 'x'.repeat(1025));
+  await page.click('#edit-topic button[type=submit]');
+  await field('#edit-topic', 'description').locator('.field-error')
+    .filter({hasText: '1024'}).waitFor();
+  await shot('topic-edit-refused');
+  const EDITED = 'Edited <em>orders</em> & refunds';
+  await page.fill('#edit-topic textarea[name=description]', EDITED);
+  await page.selectOption('#edit-topic select[name=owner_team]', '');
+  await page.click('#edit-topic button[type=submit]');
+  await page.locator('#edit-topic').locator('xpath=..').locator('.notice-ok', {hasText: 'Saved'})
+    .waitFor();
+  await page.locator('dd', {hasText: EDITED}).waitFor();
+  await page.locator('dd', {hasText: 'none (admins only)'}).waitFor();
+  assert.equal(await page.locator('.facts em').count(), 0);
+  await noScriptRan();
+  await shot('topic-edited');
+  await go('#/audit?action=topic.update');
+  await page.locator('table.grid code', {hasText: 'topic.update'}).first().waitFor();
+  await shot('audit-topic-update');
   await go('#/audit?user=admin');
   for (const action of ['topic.create', 'message.send', 'group.reset_offsets', 'alert.create',
                         'team.create']) {

@@ -235,7 +235,8 @@ TEST_F(PortalApi, EveryApiRouteRefusesAnUnauthenticatedCaller) {
   for (const char* target :
        {"/api/me", "/api/topics", "/api/topics/x", "/api/groups", "/api/groups/g",
         "/api/groups/g/lag", "/api/alerts", "/api/alerts/events", "/api/audit", "/api/cluster",
-        "/api/users", "/api/teams"}) {
+        "/api/users", "/api/teams", "/api/topics/x/history", "/api/groups/g/history",
+        "/api/cluster/history"}) {
     auto response = anonymous_.get(target);
     EXPECT_EQ(response.status, 401) << target;
     EXPECT_EQ(response.errorCode(), "unauthenticated") << target;
@@ -290,6 +291,58 @@ TEST_F(PortalApi, SignInSetsAnHttpOnlyStrictCookieAndSignOutEndsTheSession) {
   EXPECT_EQ(out.status, 200);
   EXPECT_NE(out.header("set-cookie").find("Max-Age=0"), std::string::npos);
   EXPECT_EQ(carol.get("/api/me").status, 401);
+}
+
+TEST_F(PortalApi, SessionCookieIsSecureWhenATrustedProxySaysHttps) {
+  // cookie-secure is `auto` by default and loopback is a trusted proxy: its
+  // X-Forwarded-Proto decides.
+  const std::string body = R"({"user":"alice","password":"alice-password-1"})";
+  auto plain = send(port(), "POST", "/api/login", body, {});
+  ASSERT_EQ(plain.status, 200);
+  EXPECT_EQ(plain.header("set-cookie").find("Secure"), std::string::npos)
+      << plain.header("set-cookie");
+  auto http = send(port(), "POST", "/api/login", body, {{"X-Forwarded-Proto", "http"}});
+  ASSERT_EQ(http.status, 200);
+  EXPECT_EQ(http.header("set-cookie").find("Secure"), std::string::npos);
+  auto https = send(port(), "POST", "/api/login", body, {{"X-Forwarded-Proto", "https"}});
+  ASSERT_EQ(https.status, 200);
+  const std::string cookie = https.header("set-cookie");
+  EXPECT_NE(cookie.find("; Secure"), std::string::npos) << cookie;
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos) << cookie;
+  EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos) << cookie;
+  // Signing out over the same proxy deletes it with the same flags.
+  const std::string session = cookie.substr(0, cookie.find(';'));
+  auto csrf = https.json().get<std::string>("csrf_token");
+  auto out = send(port(), "POST", "/api/logout", "",
+                  {{"Cookie", session}, {"X-CSRF-Token", csrf}, {"X-Forwarded-Proto", "https"}});
+  ASSERT_EQ(out.status, 200) << out.body;
+  EXPECT_NE(out.header("set-cookie").find("Max-Age=0; Secure"), std::string::npos)
+      << out.header("set-cookie");
+}
+
+// cookie-secure on: Secure on every answer, whatever the request says; and a proxy that is not
+// trusted is not believed (cookie-secure auto with trusted-proxies elsewhere).
+TEST(PortalApiCookies, CookieSecureOnAlwaysAndUntrustedProxiesNever) {
+  for (const auto& [setting, proxies, want_secure] :
+       std::vector<std::tuple<std::string, std::string, bool>>{{"on", "", true},
+                                                               {"auto", "192.0.2.10", false}}) {
+    ClusterOptions options = portalCluster();
+    options.metaserver_args.insert(options.metaserver_args.end(),
+                                   {"--cookie-secure", setting, "--trusted-proxies", proxies});
+    TestCluster cluster(options);
+    std::ifstream in(passwordFile());
+    std::string password;
+    ASSERT_TRUE(std::getline(in, password));
+    for (const char* proto : {"", "https"}) {
+      std::map<std::string, std::string> headers;
+      if (*proto) headers["X-Forwarded-Proto"] = proto;
+      auto login = send(cluster.metaserverHttpPort(), "POST", "/api/login",
+                        fmt::format(R"({{"user":"admin","password":"{}"}})", password), headers);
+      ASSERT_EQ(login.status, 200) << login.body;
+      EXPECT_EQ(login.header("set-cookie").find("; Secure") != std::string::npos, want_secure)
+          << setting << " " << proxies << " proto=" << proto << ": " << login.header("set-cookie");
+    }
+  }
 }
 
 TEST_F(PortalApi, RepeatedFailedSignInsLockTheNameOut) {
@@ -406,6 +459,106 @@ TEST_F(PortalApi, TeamMembersChangeOnlyTheirTeamsTopics) {
   EXPECT_NE(std::find(actions.begin(), actions.end(), "topic.add_partitions by user:admin"),
             actions.end());
   EXPECT_NE(std::find(actions.begin(), actions.end(), "topic.delete by user:alice"), actions.end());
+}
+
+TEST_F(PortalApi, DescriptionAndOwnerTeamAreEditedByTheTeamAndAuditedBeforeAndAfter) {
+  createPaymentsTopic("edited", 1);
+  ASSERT_EQ(admin_.post("/api/teams", R"({"name":"ledger"})").status, 201);
+  auto details = [&] {
+    auto topic = admin_.get("/api/topics/edited").json();
+    return topic.get<std::string>("topic.owner_team") + "|" +
+           topic.get<std::string>("topic.description");
+  };
+  ASSERT_EQ(details(), "payments|");
+
+  // Refusals change nothing: no session, no CSRF token, another team, bad input.
+  EXPECT_EQ(anonymous_.call("PATCH", "/api/topics/edited", R"({"description":"x"})").status, 401);
+  Client no_csrf = alice_;
+  no_csrf.forgetCsrf();
+  auto missing = no_csrf.call("PATCH", "/api/topics/edited", R"({"description":"x"})");
+  EXPECT_EQ(missing.status, 403);
+  EXPECT_EQ(missing.errorCode(), "csrf_token_missing");
+  auto other_team = bob_.call("PATCH", "/api/topics/edited", R"({"description":"x"})");
+  EXPECT_EQ(other_team.status, 403) << other_team.body;
+  EXPECT_EQ(bob_.call("PATCH", "/api/topics/edited", R"({"owner_team":"search"})").status, 403);
+  struct Case {
+    std::string body;
+    int status;
+    std::string field;
+  };
+  for (const auto& c : std::vector<Case>{
+           {fmt::format(R"({{"description":"{}"}})", std::string(1025, 'd')), 400, "description"},
+           {R"({"description":["a"]})", 400, "description"},
+           {R"({"owner_team":"nosuchteam"})", 400, "owner_team"},
+           {R"({"owner_team":7})", 400, "owner_team"},
+           // alice is not in search: she may not push the topic onto it ...
+           {R"({"owner_team":"search"})", 403, "owner_team"},
+           // ... nor leave it to admins only.
+           {R"({"owner_team":""})", 403, "owner_team"},
+           // A bad field next to a good one: nothing of either is applied.
+           {R"({"description":"new","retention_ms":0})", 400, "retention_ms"},
+           {R"({"description":"new","owner_team":"nosuchteam"})", 400, "owner_team"},
+           {R"({"partitions":3})", 400, "partitions"},
+       }) {
+    auto refused = alice_.call("PATCH", "/api/topics/edited", c.body);
+    EXPECT_EQ(refused.status, c.status) << c.body << " -> " << refused.body;
+    EXPECT_EQ(refused.errorField(), c.field) << c.body << " -> " << refused.body;
+    EXPECT_FALSE(refused.json().get<std::string>("error.message").empty());
+  }
+  EXPECT_EQ(details(), "payments|");
+  EXPECT_EQ(admin_.get("/api/topics/edited").json().get<int64_t>("topic.retention_ms"),
+            7LL * 24 * 3600 * 1000);
+  EXPECT_EQ(
+      admin_.get("/api/audit?object=edited&action=topic.update").json().get_child("entries").size(),
+      0u);
+
+  // The team edits the description, markup stays text.
+  const std::string text = "Ledger <b>entries</b> & more";
+  auto described = alice_.call("PATCH", "/api/topics/edited",
+                               R"({"description":"Ledger <b>entries</b> & more"})");
+  ASSERT_EQ(described.status, 200) << described.body;
+  EXPECT_EQ(described.body.find('<'), std::string::npos);
+  EXPECT_EQ(described.json().get<std::string>("description"), text);
+  EXPECT_EQ(details(), "payments|" + text);
+
+  // alice joins ledger: now she may hand the topic over to it (and then changes it no more).
+  ASSERT_EQ(admin_.post("/api/teams/ledger/members", R"({"user":"alice"})").status, 201);
+  auto moved = alice_.call("PATCH", "/api/topics/edited", R"({"owner_team":"ledger"})");
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  EXPECT_EQ(moved.json().get<std::string>("owner_team"), "ledger");
+  EXPECT_EQ(details(), "ledger|" + text);
+  // bob still may not; an admin may give it to any team, and to none.
+  EXPECT_EQ(bob_.call("PATCH", "/api/topics/edited", R"({"description":"mine"})").status, 403);
+  auto to_search = admin_.call("PATCH", "/api/topics/edited", R"({"owner_team":"search"})");
+  ASSERT_EQ(to_search.status, 200) << to_search.body;
+  EXPECT_EQ(bob_.get("/api/topics/edited").json().get<bool>("topic.can_change"), true);
+  EXPECT_EQ(alice_.call("PATCH", "/api/topics/edited", R"({"description":"x"})").status, 403);
+  auto to_none = admin_.call("PATCH", "/api/topics/edited", R"({"owner_team":""})");
+  ASSERT_EQ(to_none.status, 200) << to_none.body;
+  EXPECT_EQ(details(), "|" + text);
+  EXPECT_EQ(bob_.call("PATCH", "/api/topics/edited", R"({"description":"x"})").status, 403);
+
+  // The audit log has each change with who made it, before and after.
+  auto audit = admin_.get("/api/audit?object=edited&action=topic.update").json();
+  std::vector<pt::ptree> rows;
+  for (const auto& [k, row] : audit.get_child("entries")) rows.push_back(row);
+  ASSERT_EQ(rows.size(), 4u);  // newest first
+  auto parse = [](const std::string& text) {
+    pt::ptree tree;
+    std::istringstream in(text);
+    pt::read_json(in, tree);
+    return tree;
+  };
+  const auto& first = rows[3];
+  EXPECT_EQ(first.get<std::string>("actor"), "user:alice");
+  EXPECT_EQ(parse(first.get<std::string>("before")).get<std::string>("description"), "");
+  EXPECT_EQ(parse(first.get<std::string>("after")).get<std::string>("description"), text);
+  const auto& handover = rows[2];
+  EXPECT_EQ(handover.get<std::string>("actor"), "user:alice");
+  EXPECT_EQ(parse(handover.get<std::string>("before")).get<std::string>("owner_team"), "payments");
+  EXPECT_EQ(parse(handover.get<std::string>("after")).get<std::string>("owner_team"), "ledger");
+  EXPECT_EQ(rows[0].get<std::string>("actor"), "user:admin");
+  EXPECT_EQ(parse(rows[0].get<std::string>("after")).get<std::string>("owner_team"), "");
 }
 
 TEST_F(PortalApi, BadInputIsRefusedWith400NamingTheFieldAndChangesNothing) {
@@ -630,6 +783,83 @@ TEST_F(PortalApi, ResetIsRefusedWhileTheGroupHasActiveMembers) {
   consumer.close();
 }
 
+// --- Chart history ----------------------------------------------------------------------
+
+std::vector<double> numbers(const pt::ptree& json, const std::string& path) {
+  std::vector<double> values;
+  for (const auto& [k, v] : json.get_child(path)) {
+    values.push_back(v.data() == "null" || v.data().empty() ? -1 : std::stod(v.data()));
+  }
+  return values;
+}
+
+// The messages a rate series says arrived between its first and last point.
+double integrate(const std::vector<double>& at_ms, const std::vector<double>& per_second) {
+  double total = 0;
+  for (size_t i = 1; i < at_ms.size(); ++i) total += per_second[i] * (at_ms[i] - at_ms[i - 1]);
+  return total / 1000;
+}
+
+TEST_F(PortalApi, HistoryGivesTheChartsProduceRateLagOverTimeAndMessagesInAndOut) {
+  createPaymentsTopic("charted", 1);
+  commit("charts", "charted", 0, 0);
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_EQ(alice_.post("/api/topics/charted/messages", R"({"value":"m"})").status, 201);
+  }
+  // Once a cycle saw the 6 messages: the topic's end offset, the group's lag of 6.
+  pt::ptree topic, group;
+  ASSERT_TRUE(eventually(
+      std::chrono::seconds(30),
+      [&] {
+        auto t = bob_.get("/api/topics/charted/history");
+        auto g = bob_.get("/api/groups/charts/history");
+        if (t.status != 200 || g.status != 200) return false;
+        topic = t.json();
+        group = g.json();
+        auto ends = numbers(topic, "end_offset");
+        return !ends.empty() && ends.back() == 6 && !group.get_child("partitions").empty() &&
+               numbers(group.get_child("partitions").front().second, "lag").back() == 6;
+      }))
+      << "topic " << bob_.get("/api/topics/charted/history").body;
+  const auto at = numbers(topic, "at_ms");
+  const auto rate = numbers(topic, "messages_per_second");
+  const auto ends = numbers(topic, "end_offset");
+  ASSERT_EQ(rate.size(), at.size());
+  ASSERT_EQ(ends.size(), at.size());
+  // The rate accounts for what arrived between the first point and the last.
+  EXPECT_NEAR(integrate(at, rate), ends.back() - ends.front(), 0.05);
+  EXPECT_EQ(group.get<std::string>("group"), "charts");
+  EXPECT_EQ(group.get_child("partitions").front().second.get<std::string>("topic"), "charted");
+
+  // 4 more arrive and the group consumes all 10 (both after a point of the series, so
+  // counted in full): its lag goes to 0, its rate and the cluster's messages out count 10.
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_EQ(alice_.post("/api/topics/charted/messages", R"({"value":"m"})").status, 201);
+  }
+  commit("charts", "charted", 0, 10);
+  ASSERT_TRUE(eventually(std::chrono::seconds(30), [&] {
+    group = bob_.get("/api/groups/charts/history").json();
+    return numbers(group.get_child("partitions").front().second, "lag").back() == 0;
+  }));
+  const auto group_at = numbers(group, "at_ms");
+  EXPECT_NEAR(integrate(group_at, numbers(group, "messages_per_second")), 10, 0.05);
+  auto cluster = bob_.get("/api/cluster/history");
+  ASSERT_EQ(cluster.status, 200) << cluster.body;
+  const auto cluster_at = numbers(cluster.json(), "at_ms");
+  // Messages in: the last 4 for sure, the first 6 unless they came before the first point.
+  const double in = integrate(cluster_at, numbers(cluster.json(), "messages_in"));
+  EXPECT_GE(in, 4 - 0.05);
+  EXPECT_LE(in, 10 + 0.05);
+  EXPECT_NEAR(integrate(cluster_at, numbers(cluster.json(), "messages_out")), 10, 0.05);
+
+  // Refusals: unknown topic, a change, a bad path.
+  EXPECT_EQ(bob_.get("/api/topics/nope/history").status, 404);
+  EXPECT_EQ(alice_.post("/api/topics/charted/history", "{}").status, 405);
+  EXPECT_EQ(bob_.get("/api/cluster/history/more").status, 404);
+  // An unknown group has no points (it may have consumed before the window).
+  EXPECT_EQ(bob_.get("/api/groups/nobody/history").json().get_child("at_ms").size(), 0u);
+}
+
 // --- Alerts -----------------------------------------------------------------------------
 
 TEST_F(PortalApi, AlertChangesNeedTheGroupsTeam) {
@@ -708,6 +938,56 @@ TEST_F(PortalApi, OnlyAdminsManageUsersAndTeams) {
       200);
   EXPECT_EQ(alice_.get("/api/me").status, 401);
   EXPECT_EQ(alice_.login("alice", "a-new-password-2").status, 200);
+}
+
+TEST_F(PortalApi, AdminsSetAUsersPasswordWhichEndsTheirSessions) {
+  // Refusals change nothing: alice's password and session stay.
+  EXPECT_EQ(
+      anonymous_.post("/api/users/alice/password", R"({"password":"x-new-password-1"})").status,
+      401);
+  Client no_csrf = admin_;
+  no_csrf.forgetCsrf();
+  auto missing = no_csrf.post("/api/users/alice/password", R"({"password":"x-new-password-1"})");
+  EXPECT_EQ(missing.status, 403);
+  EXPECT_EQ(missing.errorCode(), "csrf_token_missing");
+  auto not_admin = bob_.post("/api/users/alice/password", R"({"password":"x-new-password-1"})");
+  EXPECT_EQ(not_admin.status, 403);
+  EXPECT_NE(not_admin.json().get<std::string>("error.message").find("only admins"),
+            std::string::npos);
+  auto short_password = admin_.post("/api/users/alice/password", R"({"password":"short"})");
+  EXPECT_EQ(short_password.status, 400);
+  EXPECT_EQ(short_password.errorField(), "password");
+  auto wrong_type = admin_.post("/api/users/alice/password", R"({"password":["a"]})");
+  EXPECT_EQ(wrong_type.status, 400);
+  EXPECT_EQ(wrong_type.errorField(), "password");
+  EXPECT_EQ(admin_.post("/api/users/nobody/password", "{}").status, 404);
+  EXPECT_EQ(admin_.get("/api/users/alice/password").status, 405);
+  EXPECT_EQ(alice_.get("/api/me").status, 200);
+  Client check(port());
+  EXPECT_EQ(check.login("alice", "alice-password-1").status, 200);
+
+  // A chosen password: alice's sessions end, the new one works.
+  auto set = admin_.post("/api/users/alice/password", R"({"password":"alice-password-2"})");
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_EQ(set.json().get<int>("sessions_ended"), 2);
+  EXPECT_FALSE(set.json().get_optional<std::string>("password"));
+  EXPECT_EQ(alice_.get("/api/me").status, 401);
+  EXPECT_EQ(check.login("alice", "alice-password-1").status, 401);
+  EXPECT_EQ(check.login("alice", "alice-password-2").status, 200);
+  // A generated one, shown once.
+  auto generated = admin_.post("/api/users/bob/password", "{}");
+  ASSERT_EQ(generated.status, 200) << generated.body;
+  const std::string password = generated.json().get<std::string>("password");
+  EXPECT_GE(password.size(), 16u);
+  EXPECT_EQ(check.login("bob", password).status, 200);
+
+  // Audited without the password.
+  auto audit = admin_.get("/api/audit?action=user.set_password");
+  ASSERT_EQ(audit.json().get_child("entries").size(), 2u);
+  EXPECT_EQ(audit.json().get_child("entries").front().second.get<std::string>("actor"),
+            "user:admin");
+  EXPECT_EQ(audit.body.find("alice-password-2"), std::string::npos);
+  EXPECT_EQ(audit.body.find(password), std::string::npos);
 }
 
 TEST_F(PortalApi, AuditLogFiltersByUserAndObject) {

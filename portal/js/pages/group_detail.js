@@ -1,8 +1,9 @@
 // One consumer group: status with its reason, lag per partition, members, owner team, and
 // resetting its offsets with a dry-run preview first.
 import {get, post, seg} from '../api.js';
-import {h, clear, table, statusBadge, formatNumber, formatTime, formatAge, barChart, put}
+import {h, clear, table, statusBadge, formatNumber, formatTime, formatAge, put}
   from '../dom.js';
+import {TimeChart} from '../charts.js';
 import {field, form, input, select, fieldError} from '../forms.js';
 
 export async function render(main, ctx) {
@@ -31,9 +32,7 @@ export async function render(main, ctx) {
     lag.error ? h('p', {class: 'muted'}, lag.error.message)
       : [h('p', {class: 'muted'}, `Total ${formatNumber(lag.total_lag)} messages, ` +
           `as of ${formatTime(lag.collected_ms)}`),
-         barChart(lag.partitions.map(p => ({label: `${p.topic} / ${p.partition}`, value: p.lag,
-                                            kind: p.status === 'OK' ? 'ok' : 'warn'})),
-                  {title: 'Lag (messages)'}),
+         lagChart(group),
          table([
            {title: 'Topic', cell: p => h('a', {href: `#/topics/${seg(p.topic)}`}, p.topic)},
            {title: 'Partition', cell: p => String(p.partition), class: 'num'},
@@ -67,6 +66,19 @@ export async function render(main, ctx) {
 
   put(main, resetSection(ctx, group, details, lag));
   if (ctx.me.admin) put(main, await ownerSection(ctx, group, details));
+}
+
+// Lag of each partition over the last half hour (from the lag collector's cycles).
+function lagChart(group) {
+  const chart = new TimeChart({id: 'chart-group-lag', title: 'Lag over time (messages)',
+                               unit: 'messages',
+                               empty: 'No history yet: it needs two lag collector cycles.'});
+  get(`/api/groups/${seg(group)}/history`)
+    .then(history => chart.update(history.at_ms,
+                                  history.partitions.map(p => `${p.topic} / ${p.partition}`),
+                                  history.partitions.map(p => p.lag)))
+    .catch(e => chart.message(e.message));
+  return chart.node;
 }
 
 function resetSection(ctx, group, details, lag) {

@@ -1,20 +1,27 @@
-// Overview: brokers and datanodes with their health, groups that are not OK, alerts firing.
+// Overview: brokers and datanodes with their health, messages in and out per second (chart),
+// groups that are not OK, alerts firing.
 import {get, seg} from '../api.js';
 import {h, clear, table, badge, statusBadge, formatAge, formatNumber, formatDuration, put}
   from '../dom.js';
+import {TimeChart} from '../charts.js';
 
 export async function render(main, ctx) {
+  const cards = h('div');
   const body = h('div');
+  const rates = new TimeChart({id: 'chart-messages', title: 'Messages per second',
+                               unit: 'msg/s', empty: 'No rates yet: they need two lag cycles.'});
   put(main, h('div', {class: 'page-head'}, h('h1', {}, 'Overview'),
-                    h('span', {class: 'muted'}, 'refreshes every 5 s')), body);
+                    h('span', {class: 'muted'}, 'refreshes every 5 s')),
+      cards, h('section', {class: 'card'}, h('h2', {}, 'Messages in and out'), rates.node), body);
   const load = async () => {
-    const [cluster, groups, alerts] = await Promise.all([
+    const [cluster, groups, alerts, history] = await Promise.all([
       get('/api/cluster'),
       get('/api/groups').catch(e => ({error: e})),
       get('/api/alerts').catch(e => ({error: e})),
+      get('/api/cluster/history').catch(e => ({error: e})),
     ]);
     if (!ctx.current()) return;
-    put(clear(body), 
+    put(clear(cards),
       h('div', {class: 'cards'},
         summaryCard('Brokers', cluster.brokers.length, cluster.brokers.length ? 'ok' : 'err',
                     cluster.brokers.length ? 'live' : 'none live'),
@@ -28,7 +35,8 @@ export async function render(main, ctx) {
         alerts.error ? summaryCard('Alerts firing', '?', 'neutral', '')
           : summaryCard('Alerts firing', alerts.alerts.filter(a => a.state === 'firing').length,
                         alerts.alerts.some(a => a.state === 'firing') ? 'err' : 'ok',
-                        `${alerts.alerts.length} rules`)),
+                        `${alerts.alerts.length} rules`)));
+    put(clear(body),
       h('section', {class: 'card'}, h('h2', {}, 'Brokers'),
         table([
           {title: 'Broker', cell: b => b.id},
@@ -62,6 +70,12 @@ export async function render(main, ctx) {
             {title: 'Value', cell: a => formatNumber(a.value), class: 'num'},
             {title: 'Since', cell: a => formatAge(a.state_since_ms)},
           ], alerts.alerts.filter(a => a.state === 'firing'), {empty: 'No alert is firing.'})));
+    if (history.error) {
+      rates.message(history.error.message);
+    } else {
+      await rates.update(history.at_ms, ['in (appended)', 'out (committed by groups)'],
+                         [history.messages_in, history.messages_out]);
+    }
   };
   await load();
   ctx.autoRefresh(() => load().catch(() => {}), 5000);

@@ -1,9 +1,10 @@
 // One topic: its settings, partitions with offsets, the groups reading it with their lag;
-// for its team: edit retention, add partitions, delete.
+// for its team: edit the description and owner team, retention, add partitions, delete.
 import {get, patch, post, del, seg, query} from '../api.js';
-import {h, table, badge, statusBadge, formatTime, formatNumber, formatBytes, barChart, put}
+import {h, table, badge, statusBadge, formatTime, formatNumber, formatBytes, put}
   from '../dom.js';
-import {field, form, input, fieldError} from '../forms.js';
+import {TimeChart} from '../charts.js';
+import {field, form, input, select, textarea, fieldError} from '../forms.js';
 import {retentionInputs, retentionMs, formatRetention} from '../retention.js';
 
 export async function render(main, ctx) {
@@ -39,8 +40,51 @@ export async function render(main, ctx) {
           : h('a', {href: `#/topics/${seg(t.name)}/messages${query({partition: p.partition})}`},
               'browse')},
       ], data.partitions)),
+    rateSection(t),
     groupsSection(data),
+    t.can_change ? await detailsSection(ctx, t) : null,
     t.can_change ? changeSection(ctx, t) : null);
+}
+
+// Description and owner team. Admins may give the topic to any team (or none); members of its
+// team only to another team of theirs (the server checks the same, docs/portal.md).
+async function detailsSection(ctx, t) {
+  const teams = (await get('/api/teams')).teams.map(team => team.name);
+  const choices = ctx.me.admin ? teams
+    : teams.filter(team => ctx.me.teams.includes(team) || team === t.owner_team);
+  const options = [
+    ...(ctx.me.admin || !t.owner_team ? [{value: '', label: '(no team: admins only)'}] : []),
+    ...choices.map(team => ({value: team, label: team, selected: team === t.owner_team})),
+  ];
+  const saved = h('div', {class: 'notice notice-ok', role: 'status',
+                          hidden: !ctx.params.get('updated')}, 'Saved.');
+  const el = form({id: 'edit-topic'}, [
+    field('Description', textarea('description', {rows: 3, maxlength: 1024}),
+          'At most 1024 characters.'),
+    field('Owner team', select('owner_team', options)),
+  ], async v => {
+    const body = {};
+    if (v.description !== t.description) body.description = v.description;
+    if (v.owner_team !== t.owner_team) body.owner_team = v.owner_team;
+    if (!Object.keys(body).length) throw fieldError('description', 'Nothing has changed.');
+    await patch(`/api/topics/${seg(t.name)}`, body);
+    ctx.navigate(`#/topics/${seg(t.name)}?updated=${Date.now()}`);
+  }, 'Save details');
+  // The text goes in as the control's value, never as markup.
+  el.querySelector('textarea[name=description]').value = t.description;
+  return h('section', {class: 'card'}, h('h2', {}, 'Details'), saved, el);
+}
+
+// Messages appended per second over the last half hour (from the lag collector's cycles).
+function rateSection(t) {
+  const chart = new TimeChart({id: 'chart-produce-rate', title: `Produce rate of ${t.name}`,
+                               unit: 'msg/s',
+                               empty: 'No rate yet: it needs two lag collector cycles.'});
+  get(`/api/topics/${seg(t.name)}/history`)
+    .then(history => chart.update(history.at_ms, ['messages appended per second'],
+                                  [history.messages_per_second]))
+    .catch(e => chart.message(e.message));
+  return h('section', {class: 'card'}, h('h2', {}, 'Produce rate'), chart.node);
 }
 
 function fact(label, value) {
@@ -62,10 +106,9 @@ function groupsSection(data) {
         {title: 'Members', cell: g => String(g.members), class: 'num'},
         {title: 'Status', cell: g => statusBadge(g.status)},
         {title: 'Lag (messages)', cell: g => formatNumber(g.lag), class: 'num'},
-      ], groups),
-      ...groups.map(g => barChart(g.partitions.map(p => ({
-        label: `partition ${p.partition}`, value: p.lag,
-        kind: p.status === 'OK' ? 'ok' : 'warn'})), {title: `Lag of ${g.group} per partition`}))];
+        {title: 'Lag per partition', cell: g => g.partitions.map(p =>
+          `${p.partition}: ${formatNumber(p.lag)}`).join(', ')},
+      ], groups)];
   return h('section', {class: 'card'}, h('h2', {}, 'Consumer groups'),
     data.lag_collected_ms ? h('p', {class: 'muted'}, `Lag as of ${formatTime(data.lag_collected_ms)}`)
                           : null,

@@ -1,0 +1,153 @@
+#include "metaserver/lag_history.h"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+#include <utility>
+
+namespace mq {
+namespace {
+
+double perSecond(int64_t count, int64_t from_ms, int64_t to_ms) {
+  return to_ms > from_ms ? static_cast<double>(count) * 1000.0 / (to_ms - from_ms) : 0.0;
+}
+
+}  // namespace
+
+LagHistory::LagHistory(int64_t window_ms, size_t max_samples)
+    : window_ms_(window_ms), max_samples_(std::max<size_t>(2, max_samples)) {}
+
+void LagHistory::add(const LagSnapshot& snapshot) {
+  auto sample = std::make_shared<Sample>();
+  sample->at_ms = snapshot.collected_ms;
+  for (const auto& p : snapshot.partitions) {
+    auto& ends = sample->ends[p.topic];
+    if (static_cast<int>(ends.size()) <= p.partition) ends.resize(p.partition + 1, -1);
+    ends[p.partition] = p.end_offset;
+  }
+  for (const auto& [id, group] : snapshot.groups) {
+    auto& points = sample->groups[id];
+    points.reserve(group.partitions.size());
+    for (const auto& p : group.partitions) {
+      points.push_back({p.topic, p.partition, p.lag, p.committed_offset});
+    }
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!samples_.empty() && samples_.back()->at_ms >= sample->at_ms) return;
+  samples_.push_back(std::move(sample));
+  const int64_t oldest = samples_.back()->at_ms - window_ms_;
+  while (samples_.size() > max_samples_ || samples_.front()->at_ms < oldest) {
+    samples_.pop_front();
+  }
+}
+
+void LagHistory::clear() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  samples_.clear();
+}
+
+size_t LagHistory::size() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return samples_.size();
+}
+
+LagHistory::Samples LagHistory::copy() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return samples_;  // shared, immutable samples: the series are built without the lock
+}
+
+int64_t LagHistory::appended(const Sample& before, const Sample& after, const std::string& topic) {
+  auto was = before.ends.find(topic);
+  auto is = after.ends.find(topic);
+  if (was == before.ends.end() || is == after.ends.end()) return 0;
+  int64_t total = 0;
+  const size_t n = std::min(was->second.size(), is->second.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (was->second[i] >= 0 && is->second[i] >= 0) {
+      total += std::max<int64_t>(0, is->second[i] - was->second[i]);
+    }
+  }
+  return total;
+}
+
+int64_t LagHistory::consumed(const Sample& before, const Sample& after, const std::string& group) {
+  auto was = before.groups.find(group);
+  auto is = after.groups.find(group);
+  if (was == before.groups.end() || is == after.groups.end()) return 0;
+  std::map<std::pair<std::string, int>, int64_t> previous;
+  for (const auto& p : was->second) previous[{p.topic, p.partition}] = p.committed;
+  int64_t total = 0;
+  for (const auto& p : is->second) {
+    auto it = previous.find({p.topic, p.partition});
+    if (it != previous.end() && it->second >= 0 && p.committed >= 0) {
+      total += std::max<int64_t>(0, p.committed - it->second);
+    }
+  }
+  return total;
+}
+
+TopicRateHistory LagHistory::topic(const std::string& topic) const {
+  const Samples samples = copy();
+  TopicRateHistory history;
+  for (size_t i = 1; i < samples.size(); ++i) {
+    const Sample& now = *samples[i];
+    auto ends = now.ends.find(topic);
+    if (ends == now.ends.end()) continue;
+    int64_t end = 0;
+    for (int64_t e : ends->second) end += std::max<int64_t>(0, e);
+    history.at_ms.push_back(now.at_ms);
+    history.end_offset.push_back(end);
+    history.messages_per_second.push_back(
+        perSecond(appended(*samples[i - 1], now, topic), samples[i - 1]->at_ms, now.at_ms));
+  }
+  return history;
+}
+
+GroupLagHistory LagHistory::group(const std::string& group) const {
+  const Samples samples = copy();
+  GroupLagHistory history;
+  std::map<std::pair<std::string, int>, size_t> index;  // partition -> history.partitions
+  for (size_t i = 1; i < samples.size(); ++i) {
+    const Sample& now = *samples[i];
+    auto points = now.groups.find(group);
+    if (points == now.groups.end()) continue;
+    const size_t column = history.at_ms.size();
+    history.at_ms.push_back(now.at_ms);
+    history.messages_per_second.push_back(
+        perSecond(consumed(*samples[i - 1], now, group), samples[i - 1]->at_ms, now.at_ms));
+    for (const auto& p : points->second) {
+      auto [it, added] = index.emplace(std::make_pair(p.topic, p.partition), 0);
+      if (added) {
+        it->second = history.partitions.size();
+        history.partitions.push_back({p.topic, p.partition, {}});
+      }
+      auto& lag = history.partitions[it->second].lag;
+      lag.resize(column);  // nullopt where it was not in a sample
+      lag.push_back(p.lag);
+    }
+  }
+  for (auto& p : history.partitions) p.lag.resize(history.at_ms.size());
+  std::sort(history.partitions.begin(), history.partitions.end(),
+            [](const GroupLagHistory::Partition& a, const GroupLagHistory::Partition& b) {
+              return std::tie(a.topic, a.partition) < std::tie(b.topic, b.partition);
+            });
+  return history;
+}
+
+ClusterRateHistory LagHistory::cluster() const {
+  const Samples samples = copy();
+  ClusterRateHistory history;
+  for (size_t i = 1; i < samples.size(); ++i) {
+    const Sample& before = *samples[i - 1];
+    const Sample& now = *samples[i];
+    int64_t in = 0, out = 0;
+    for (const auto& [topic, ends] : now.ends) in += appended(before, now, topic);
+    for (const auto& [group, points] : now.groups) out += consumed(before, now, group);
+    history.at_ms.push_back(now.at_ms);
+    history.messages_in.push_back(perSecond(in, before.at_ms, now.at_ms));
+    history.messages_out.push_back(perSecond(out, before.at_ms, now.at_ms));
+  }
+  return history;
+}
+
+}  // namespace mq
