@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <boost/property_tree/json_parser.hpp>
+#include <cctype>
 #include <sstream>
 
 namespace mq::mqctl {
