@@ -39,6 +39,11 @@ TEST(PortalEndToEnd, SignInCreateProduceBrowseLagAlertResetAndAuditInChromium) {
   ASSERT_TRUE(fs::exists(fs::path(MQ_E2E_DIR) / "node_modules/playwright-core"))
       << "playwright-core is missing in " << MQ_E2E_DIR
       << "/node_modules: run scripts/install-deps.sh (npm install in tests/e2e)";
+  // The portal's chart library, served by the metaserver from portal/node_modules.
+  const fs::path chart_library =
+      fs::path(MQ_E2E_DIR) / "../../portal/node_modules/uplot/dist/uPlot.esm.js";
+  ASSERT_TRUE(fs::exists(chart_library))
+      << chart_library << " is missing: run scripts/install-deps.sh (npm ci in portal/)";
 
   fs::create_directories(MQ_TEST_WORK_DIR);
   const std::string password_file =
