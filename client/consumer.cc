@@ -14,10 +14,12 @@
 #include "client/assignors/assignor.h"
 #include "client/cluster.h"
 #include "client/error.h"
+#include "client/failure_router.h"
 #include "client/group_membership.h"
 #include "client/group_rpc.h"
 #include "client/list_offsets.h"
 #include "client/offset_committer.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/topic_name.h"
 #include "mq/client.h"
@@ -59,6 +61,22 @@ void validateConsumerConfig(const ConsumerConfig& config) {
                         "range, roundrobin)",
                         name));
     require(seen.insert(name).second, fmt::format("assignor `{}` is listed twice", name));
+  }
+  const FailedMessagePolicy& failed = config.failed_messages;
+  if (failed.enabled) {
+    require(!config.group_id.empty(), "failed_messages needs a group_id");
+    require(!config.metaserver.empty(),
+            "failed_messages needs a metaserver (it creates the retry and dead-letter topics)");
+    require(failed.retry_backoff_ms.size() <= 100,
+            fmt::format("failed_messages.retry_backoff_ms has {} entries; at most 100",
+                        failed.retry_backoff_ms.size()));
+    constexpr int64_t kMaxBackoffMs = 90LL * 24 * 3600 * 1000;
+    for (size_t i = 0; i < failed.retry_backoff_ms.size(); ++i) {
+      const int64_t delay = failed.retry_backoff_ms[i];
+      require(delay >= 0 && delay <= kMaxBackoffMs,
+              fmt::format("failed_messages.retry_backoff_ms[{}] must be 0..{} (90 days), is {}", i,
+                          kMaxBackoffMs, delay));
+    }
   }
 }
 
@@ -193,6 +211,9 @@ class Consumer::Impl {
     bool needs_committed = false;             // read the group's committed offset first
     bool paused = false;
     std::optional<int64_t> committed;  // the position last committed by this consumer
+    // keep_order: a failed message is retried in place; nothing is fetched until then.
+    std::optional<SteadyClock::time_point> held_until;
+    bool held() const { return held_until && SteadyClock::now() < *held_until; }
   };
 
   bool hasGroup() const { return !config_.group_id.empty(); }
@@ -255,6 +276,14 @@ class Consumer::Impl {
                  bool* had_retriable_errors);
   bool anyFetchable() const;
 
+  // --- failed messages (ConsumerConfig.failed_messages) ---
+  FailureRouter& router();
+  // Waits for the republishes of failed messages; a partition whose republish failed goes
+  // back to that message. Called before anything is committed.
+  void settleFailures();
+  // Lowers each offset to the partition's lowest failed-and-not-redelivered message.
+  void clampToFailures(OffsetCommitter::Offsets& offsets) const;
+
   // --- group membership (application thread) ---
   // Applies what the background thread learned: fatal errors, lost partitions, a
   // completed join; auto-commits; starts a join when one is needed.
@@ -292,7 +321,119 @@ class Consumer::Impl {
   std::vector<TopicPartition> previously_owned_;  // revoked before the join in flight
   bool join_wanted_ = false;                      // e.g. after a cooperative revocation
   SteadyClock::time_point next_auto_commit_;
+
+  std::unique_ptr<FailureRouter> router_;  // with failed_messages, from subscribe()
+  // A message whose republish failed, per partition: no commit may pass it until poll()
+  // returns it again.
+  std::map<TopicPartition, int64_t> failure_floor_;
+  // keep_order: the message being retried in place, per partition, and its failures.
+  struct HeldFailure {
+    int64_t offset = 0;
+    FailureHistory history;
+    bool redelivered = false;  // poll() returned it again after the delay
+  };
+  std::map<TopicPartition, HeldFailure> held_failures_;
+
+ public:
+  void nack(const ConsumedMessage& message, const std::string& error);
+  size_t pollAndHandle(std::chrono::milliseconds timeout, const MessageHandler& handler);
 };
+
+// --- failed messages -------------------------------------------------------------------
+
+FailureRouter& Consumer::Impl::router() {
+  if (!config_.failed_messages.enabled) {
+    throw Error(rpc::ErrorCode::INVALID_CONFIG,
+                "failed messages are off: set ConsumerConfig.failed_messages.enabled to use "
+                "nack() and handlers",
+                false);
+  }
+  if (!router_) router_ = std::make_unique<FailureRouter>(config_);
+  return *router_;
+}
+
+void Consumer::Impl::settleFailures() {
+  if (!router_ || !router_->pending()) return;
+  for (const auto& [tp, offset] : router_->settle()) {
+    auto it = assigned_.find(tp);
+    if (it == assigned_.end()) continue;  // not ours any more: never committed past it by us
+    auto floor = failure_floor_.find(tp);
+    if (floor == failure_floor_.end()) {
+      failure_floor_[tp] = offset;
+    } else {
+      floor->second = std::min(floor->second, offset);
+    }
+    if (it->second.position && *it->second.position > offset) it->second.position = offset;
+  }
+}
+
+void Consumer::Impl::clampToFailures(OffsetCommitter::Offsets& offsets) const {
+  for (auto& [tp, offset] : offsets) {
+    auto floor = failure_floor_.find(tp);
+    if (floor != failure_floor_.end()) offset = std::min(offset, floor->second);
+    auto held = held_failures_.find(tp);
+    if (held != held_failures_.end() && !held->second.redelivered) {
+      offset = std::min(offset, held->second.offset);
+    }
+  }
+}
+
+void Consumer::Impl::nack(const ConsumedMessage& message, const std::string& error) {
+  FailureRouter& failures = router();
+  const TopicPartition tp{message.topic, message.partition};
+  PartitionState& state = stateOf(tp);  // INVALID_REQUEST when not owned
+  if (!config_.failed_messages.keep_order) {
+    failures.publish(message, failures.historyOf(message), error);
+    return;
+  }
+  // Strict order: retry in place. The attempt count lives here (in memory).
+  auto held = held_failures_.find(tp);
+  FailureHistory history = held != held_failures_.end() && held->second.offset == message.offset
+                               ? held->second.history
+                               : failures.historyOf(message);
+  const auto& schedule = config_.failed_messages.retry_backoff_ms;
+  if (static_cast<size_t>(history.failures) >= schedule.size()) {
+    failures.publishDeadLetter(message, history, error);
+    held_failures_.erase(tp);
+    state.held_until.reset();
+    return;  // the partition moves on once the dead letter is acknowledged (settle)
+  }
+  const int64_t now = nowMs();
+  const Headers headers =
+      failureHeaders(message, history, config_.group_id, error, now, /*dead=*/false);
+  history.first_failure_ms = std::stoll(headers.at(dead_letter::kFirstFailureMs));
+  history.error_history = headers.at(dead_letter::kErrorHistory);
+  const int64_t delay = schedule[static_cast<size_t>(history.failures)];
+  history.failures += 1;
+  held_failures_[tp] = HeldFailure{message.offset, history, false};
+  state.position = message.offset;
+  state.held_until = SteadyClock::now() + std::chrono::milliseconds(delay);
+}
+
+size_t Consumer::Impl::pollAndHandle(std::chrono::milliseconds timeout,
+                                     const MessageHandler& handler) {
+  router();  // INVALID_CONFIG when failed messages are off
+  auto messages = poll(timeout);
+  std::set<TopicPartition> skipped;  // keep_order: a failure sends the partition back
+  size_t handled = 0;
+  for (const auto& message : messages) {
+    const TopicPartition tp{message.topic, message.partition};
+    if (skipped.count(tp)) continue;
+    std::optional<std::string> failure;
+    try {
+      handler(message);
+    } catch (const std::exception& e) {
+      failure = e.what();
+    } catch (...) {
+      failure = "unknown exception";
+    }
+    ++handled;
+    if (!failure) continue;
+    nack(message, *failure);
+    if (config_.failed_messages.keep_order) skipped.insert(tp);
+  }
+  return handled;
+}
 
 // --- group membership ---------------------------------------------------------------
 
@@ -312,6 +453,15 @@ void Consumer::Impl::subscribe(const std::vector<std::string>& topics,
   if (sorted.empty()) throw invalidRequest("subscribe() needs at least one topic");
   std::sort(sorted.begin(), sorted.end());
   sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  if (config_.failed_messages.enabled) {
+    // The group's retry topics are consumed like the topics themselves (non-blocking).
+    auto retry_topics = router().prepare(sorted);
+    if (!config_.failed_messages.keep_order) {
+      sorted.insert(sorted.end(), retry_topics.begin(), retry_topics.end());
+      std::sort(sorted.begin(), sorted.end());
+      sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+    }
+  }
   listener_ = listener;
   if (subscribed_ && sorted == subscription_) return;
   subscription_ = sorted;
@@ -337,6 +487,7 @@ void Consumer::Impl::subscribe(const std::vector<std::string>& topics,
 
 void Consumer::Impl::unsubscribe() {
   if (!subscribed_) return;
+  settleFailures();
   givePartitionsUp(assignment(), /*lost=*/false);
   committer().drain();
   deliverCommitOutcomes();
@@ -388,6 +539,7 @@ OffsetCommitter::Offsets Consumer::Impl::currentPositions(
     auto it = assigned_.find(tp);
     if (it != assigned_.end() && it->second.position) offsets[tp] = *it->second.position;
   }
+  clampToFailures(offsets);
   return offsets;
 }
 
@@ -406,7 +558,9 @@ void Consumer::Impl::commitSync(const std::optional<OffsetCommitter::Offsets>& o
                                 const std::optional<ConsumerGroupMetadata>& as_of) {
   if (!hasGroup()) throw noGroup();
   deliverCommitOutcomes();
+  settleFailures();
   auto to_commit = offsets ? *offsets : currentPositions(assignment());
+  clampToFailures(to_commit);
   if (to_commit.empty()) return;
   for (const auto& [tp, offset] : to_commit) {
     if (offset < 0) {
@@ -430,7 +584,9 @@ void Consumer::Impl::commitSync(const std::optional<OffsetCommitter::Offsets>& o
 void Consumer::Impl::commitAsync(const std::optional<OffsetCommitter::Offsets>& offsets,
                                  CommitCallback callback) {
   if (!hasGroup()) throw noGroup();
+  settleFailures();
   auto to_commit = offsets ? *offsets : currentPositions(assignment());
+  clampToFailures(to_commit);
   OffsetCommitter::Outcome unsent;
   unsent.offsets = to_commit;
   unsent.callback = std::move(callback);
@@ -507,6 +663,7 @@ void Consumer::Impl::maybeAutoCommit() {
   for (const auto& [tp, state] : assigned_) {
     if (state.position && state.committed != state.position) changed[tp] = *state.position;
   }
+  clampToFailures(changed);
   if (changed.empty()) return;
   committer().commitAsync(identity, changed, nullptr);
 }
@@ -564,7 +721,11 @@ void Consumer::Impl::givePartitionsUp(const std::vector<TopicPartition>& partiti
     Impl* self;
     const std::vector<TopicPartition>& partitions;
     ~Forget() {
-      for (const auto& tp : partitions) self->assigned_.erase(tp);
+      for (const auto& tp : partitions) {
+        self->assigned_.erase(tp);
+        self->failure_floor_.erase(tp);
+        self->held_failures_.erase(tp);
+      }
     }
   } forget{this, partitions};
   if (listener_) {
@@ -708,7 +869,7 @@ void Consumer::Impl::resolveCommitted(SteadyClock::time_point deadline, bool thr
 
 bool Consumer::Impl::anyFetchable() const {
   for (const auto& [tp, state] : assigned_) {
-    if (!state.paused && !state.needs_committed) return true;
+    if (!state.paused && !state.needs_committed && !state.held()) return true;
   }
   return false;
 }
@@ -718,7 +879,7 @@ bool Consumer::Impl::fetchOnce(SteadyClock::time_point deadline, std::vector<Con
   rpc::FetchRequest request;
   request.header = cluster_.requestHeader();
   for (const auto& [tp, state] : assigned_) {
-    if (state.paused || state.needs_committed) continue;
+    if (state.paused || state.needs_committed || state.held()) continue;
     if (!state.position) {
       if (!state.pending_reset && !resetSpec()) throw noPosition(tp);
       continue;  // its reset failed retriably; tried again next round
@@ -803,6 +964,14 @@ bool Consumer::Impl::fetchOnce(SteadyClock::time_point deadline, std::vector<Con
       consumed.timestamp_ms = message.timestamp_ms;
       consumed.append_time_ms = message.append_time_ms;
       state.position = message.offset + 1;
+      auto floor = failure_floor_.find(tp);
+      if (floor != failure_floor_.end() && message.offset >= floor->second) {
+        failure_floor_.erase(floor);  // delivered again: its fate is the application's again
+      }
+      auto held = held_failures_.find(tp);
+      if (held != held_failures_.end() && message.offset == held->second.offset) {
+        held->second.redelivered = true;
+      }
       out->push_back(std::move(consumed));
     }
   }
@@ -817,6 +986,7 @@ std::vector<ConsumedMessage> Consumer::Impl::poll(std::chrono::milliseconds time
   const auto deadline = SteadyClock::now() + std::max(timeout, std::chrono::milliseconds(0));
   if (membership_) membership_->notePoll();
   deliverCommitOutcomes();
+  settleFailures();  // before anything (auto-commit, revocation) can commit past a failure
   std::vector<ConsumedMessage> messages;
   for (int round = 0;; ++round) {
     const auto started = SteadyClock::now();
@@ -866,6 +1036,11 @@ std::vector<ConsumedMessage> Consumer::Impl::poll(std::chrono::milliseconds time
 void Consumer::Impl::close() {
   if (closed_) return;
   closed_ = true;
+  try {
+    settleFailures();
+  } catch (const std::exception& e) {
+    logWarn("settling failed messages at close failed").kv("error", e.what());
+  }
   if (membership_) {
     const bool was_joining = membership_->joining();
     try {
@@ -940,6 +1115,12 @@ std::vector<ConsumedMessage> Consumer::poll(std::chrono::milliseconds timeout) {
   return impl_->poll(timeout);
 }
 int64_t Consumer::position(const TopicPartition& tp) { return impl_->position(tp); }
+void Consumer::nack(const ConsumedMessage& message, const std::string& error) {
+  impl_->nack(message, error);
+}
+size_t Consumer::poll(std::chrono::milliseconds timeout, const MessageHandler& handler) {
+  return impl_->pollAndHandle(timeout, handler);
+}
 void Consumer::close() { impl_->close(); }
 
 }  // namespace mq

@@ -149,6 +149,12 @@ uint64_t Producer::Impl::enqueue(ProducerRecord record, Callback callback) {
     }
   }
   const auto deadline = SteadyClock::now() + std::chrono::milliseconds(config_.max_block_ms);
+  if (record.delay_ms < 0 || record.deliver_at_ms < 0) {
+    throw Error(rpc::ErrorCode::INVALID_REQUEST,
+                fmt::format("a delivery time cannot be negative (delay_ms {}, deliver_at_ms {})",
+                            record.delay_ms, record.deliver_at_ms),
+                false);
+  }
   if (auto problem = topicNameProblem(record.topic)) {
     throw Error(rpc::ErrorCode::INVALID_TOPIC_NAME, *problem, false);
   }
@@ -182,7 +188,13 @@ uint64_t Producer::Impl::enqueue(ProducerRecord record, Callback callback) {
   if (record.key) pending.message.__set_key(std::move(*record.key));
   pending.message.value = std::move(record.value);
   pending.message.headers = std::move(record.headers);
-  pending.message.timestamp_ms = record.timestamp_ms != 0 ? record.timestamp_ms : nowMs();
+  const int64_t now = nowMs();
+  pending.message.timestamp_ms = record.timestamp_ms != 0 ? record.timestamp_ms : now;
+  if (record.deliver_at_ms != 0) {
+    pending.message.deliver_at_ms = record.deliver_at_ms;
+  } else if (record.delay_ms != 0) {
+    pending.message.deliver_at_ms = now + record.delay_ms;
+  }
   pending.bytes = bytes;
   pending.created = SteadyClock::now();
   pending.callback = std::move(callback);

@@ -236,10 +236,14 @@ void Sender::acknowledge(ProducerBatch& batch, const rpc::PartitionProduceResult
   sent.topic = batch.partition.topic;
   sent.partition = batch.partition.partition;
   sent.append_time_ms = result.append_time_ms;
-  for (size_t i = 0; i < batch.records.size(); ++i) {
-    // A batch is appended atomically at consecutive offsets.
-    sent.offset = result.base_offset + static_cast<int64_t>(i);
-    invoke(batch.records[i], &sent, nullptr);
+  int64_t next = result.base_offset;
+  for (auto& record : batch.records) {
+    // A batch is appended atomically at consecutive offsets. Messages still due later at the
+    // broker's append time went to the delay table: they are skipped in that numbering and
+    // get their offsets when due (-1 here).
+    const bool delayed = record.message.deliver_at_ms > result.append_time_ms;
+    sent.offset = delayed || next < 0 ? -1 : next++;
+    invoke(record, &sent, nullptr);
   }
   accumulator_.finish(batch);
 }

@@ -224,6 +224,7 @@ void PartitionStore::append(DbPool::Lease& db, const std::string& table,
   size_t delayed_rows = 0;
   int64_t offset = base;
   for (auto& batch : batches) {
+    batch.append_ms = append_ms;
     if (batch.producer) {
       auto& producer = producers[batch.producer->producer_id];
       if (!admitIdempotent(batch, producer)) continue;

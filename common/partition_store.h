@@ -64,6 +64,9 @@ struct AppendBatch {
   // Outcome:
   int64_t base_offset = -1;
   bool duplicate = false;  // a retry of the producer's last batch: nothing written
+  // The append time stored with the messages; messages with deliver_at_ms > append_ms went
+  // to the delay table (so a client can tell which messages base_offset numbers).
+  int64_t append_ms = 0;
   rpc::ErrorCode::type error = rpc::ErrorCode::NONE;
   std::string error_message;
 };

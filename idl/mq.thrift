@@ -613,6 +613,65 @@ struct ListOffsetResetEventsRequest {
   4: i32 limit,                   // newest first; 0 = 100; at most 1000
 }
 
+// ---------------------------------------------------------------------------------------
+// Failed messages: retry and dead-letter topics per consumer group and topic (metaserver;
+// see docs/dead-letters.md). Both are ordinary topics, created on demand by
+// ensureDeadLetterTopics and recorded in the metadata database, so that every consumer of
+// the group finds the same ones.
+
+struct DeadLetterTopics {
+  1: string group_id,
+  2: string topic,                // the original topic
+  3: string retry_topic,          // failed messages wait here (delayed) for their next attempt
+  4: string dead_letter_topic,    // after the last attempt; one partition
+  5: string owner_team,           // the group's team when it was created ("" = none)
+  6: i64 created_ms,
+  7: i32 retry_partitions,
+}
+
+struct DeadLetterSummary {
+  1: DeadLetterTopics topics,
+  2: i64 messages,                // dead letters stored now (the backlog)
+  3: i64 dead_lettered,           // ever written to the dead-letter topic
+  4: i64 retried,                 // ever written to the retry topic (retries scheduled)
+  5: i64 start_offset,            // of the dead-letter topic's partition
+  6: i64 end_offset,
+  7: string error,                // why the counts are missing (datanode down), or ""
+}
+
+struct ShowDeadLettersRequest {
+  1: RequestHeader header,
+  2: string group_id,
+  3: string topic,
+  4: i64 from_offset,             // -1 = the earliest stored
+  5: i32 max_messages,            // 0 = 20; at most 1000
+}
+
+struct DeadLetterPage {
+  1: DeadLetterSummary summary,
+  2: list<StoredMessage> messages,  // in offset order
+}
+
+struct ReplayDeadLettersRequest {
+  1: RequestHeader header,
+  2: string group_id,
+  3: string topic,
+  4: optional i64 offset,         // one dead letter; unset = every stored one
+  5: string target,               // "original" (the original topic: every group sees it
+                                  // again) or "retry" (the group's retry topic: only this
+                                  // group, attempts counted afresh)
+}
+
+struct ReplayDeadLettersResponse {
+  1: string target_topic,
+  2: list<i64> offsets,           // the dead letters replayed
+}
+
+struct PurgeDeadLettersResponse {
+  1: i64 purged,                  // dead letters removed
+  2: i64 start_offset,            // the dead-letter partition now starts here
+}
+
 service MetaService {
   TopicInfo createTopic(1: CreateTopicRequest request) throws (1: MqError error),
   list<TopicInfo> listTopics(1: RequestHeader header) throws (1: MqError error),
@@ -651,4 +710,18 @@ service MetaService {
       throws (1: MqError error),
   list<OffsetResetEvent> listOffsetResetEvents(1: ListOffsetResetEventsRequest request)
       throws (1: MqError error),
+  // Failed messages (docs/dead-letters.md). ensureDeadLetterTopics creates the group's
+  // retry and dead-letter topics for `topic` when missing (idempotent); the others refuse an
+  // unknown pair with UNKNOWN_TOPIC and bad arguments with INVALID_REQUEST.
+  DeadLetterTopics ensureDeadLetterTopics(1: RequestHeader header, 2: string group_id,
+                                          3: string topic) throws (1: MqError error),
+  // Every (group, topic) pair with dead-letter topics; group_id "" = every group.
+  list<DeadLetterSummary> listDeadLetters(1: RequestHeader header, 2: string group_id)
+      throws (1: MqError error),
+  DeadLetterPage showDeadLetters(1: ShowDeadLettersRequest request) throws (1: MqError error),
+  ReplayDeadLettersResponse replayDeadLetters(1: ReplayDeadLettersRequest request)
+      throws (1: MqError error),
+  // Removes every stored dead letter of the pair (its start offset moves to its end).
+  PurgeDeadLettersResponse purgeDeadLetters(1: RequestHeader header, 2: string group_id,
+                                            3: string topic) throws (1: MqError error),
 }

@@ -87,15 +87,56 @@ std::vector<BrowsedMessage> BrokerGateway::read(const std::string& topic, int pa
   return messages;
 }
 
-SentMessage BrokerGateway::send(const TestMessage& message) {
+namespace {
+
+ProducerRecord recordOf(const TestMessage& message) {
   ProducerRecord record;
   record.topic = message.topic;
   record.partition = message.partition;
   record.key = message.key;
   record.value = message.value;
   record.headers = message.headers;
-  const SendResult result = impl_->producer().send(std::move(record));
+  return record;
+}
+
+SentMessage sentOf(const SendResult& result) {
   return SentMessage{result.topic, result.partition, result.offset, result.append_time_ms};
+}
+
+}  // namespace
+
+SentMessage BrokerGateway::send(const TestMessage& message) {
+  return sentOf(impl_->producer().send(recordOf(message)));
+}
+
+std::vector<SentMessage> BrokerGateway::sendAll(const std::vector<TestMessage>& messages) {
+  std::vector<SentMessage> sent;
+  std::optional<Error> failure;
+  std::vector<std::future<SendResult>> futures;
+  futures.reserve(messages.size());
+  try {
+    for (const auto& message : messages) {
+      futures.push_back(impl_->producer().sendAsync(recordOf(message)));
+    }
+  } catch (const Error& e) {
+    failure = e;  // not accepted; wait for the ones that were
+  }
+  impl_->producer().flush();
+  for (auto& future : futures) {
+    try {
+      sent.push_back(sentOf(future.get()));
+    } catch (const Error& e) {
+      if (!failure) failure = e;
+    }
+  }
+  if (failure) {
+    rpc::MqError error;
+    error.code = failure->code();
+    error.message = failure->what();
+    error.retriable = failure->retriable();
+    throw error;
+  }
+  return sent;
 }
 
 rpc::GroupDescription BrokerGateway::describeGroup(const std::string& group_id) {

@@ -81,6 +81,9 @@ class BrokerGateway {
                                    int limit, int64_t end_offset, int wait_ms = 2000);
   // Sends one message and waits for its acknowledgement.
   SentMessage send(const TestMessage& message);
+  // Sends the messages in batches and waits for every acknowledgement; results in order.
+  // Throws the first failure as rpc::MqError (the other messages may have been stored).
+  std::vector<SentMessage> sendAll(const std::vector<TestMessage>& messages);
 
   // An unknown group comes back with state "Dead".
   rpc::GroupDescription describeGroup(const std::string& group_id);

@@ -26,6 +26,7 @@
 #include "metaserver/broker_reaper.h"
 #include "metaserver/cluster_gauges.h"
 #include "metaserver/datanode_registry.h"
+#include "metaserver/dead_letter_service.h"
 #include "metaserver/lag_collector.h"
 #include "metaserver/lag_http_api.h"
 #include "metaserver/lifecycle_metrics.h"
@@ -112,6 +113,13 @@ int main(int argc, char** argv) {
   auto handler = std::make_shared<mq::MetaServiceHandler>(
       meta, topics, datanodes, config.broker_timeout_ms, &metrics, &alerts);
   handler->setLifecycle(&lifecycle);
+
+  // Retry and dead-letter topics of consumer groups (docs/dead-letters.md); replays go
+  // through a broker, found through this metaserver's own MetaService.
+  mq::BrokerGateway dead_letter_brokers(mq::portalBrokerClient(config.host, config.port));
+  mq::DeadLetterService dead_letters(config.dead_letters, meta_pool, topics, datanodes,
+                                     dead_letter_brokers, audit);
+  handler->setDeadLetters(&dead_letters);
 
   // The portal (docs/portal.md): pages, sign-in and its JSON API. Declared before the HTTP
   // server so that it outlives the server's threads.

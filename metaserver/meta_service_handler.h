@@ -18,6 +18,7 @@
 #include "common/meta_store.h"
 #include "metaserver/alert_service.h"
 #include "metaserver/datanode_registry.h"
+#include "metaserver/dead_letter_service.h"
 #include "metaserver/meta_metrics.h"
 #include "metaserver/partition_lifecycle.h"
 #include "metaserver/topic_service.h"
@@ -67,6 +68,20 @@ class MetaServiceHandler : public rpc::MetaServiceIf {
   void listOffsetResetEvents(std::vector<rpc::OffsetResetEvent>& result,
                              const rpc::ListOffsetResetEventsRequest& request) override;
 
+  // --- Failed messages (meta_service_dead_letters.cc) ---
+  // Without setDeadLetters() these fail with UNKNOWN.
+  void setDeadLetters(DeadLetterService* dead_letters) { dead_letters_ = dead_letters; }
+  void ensureDeadLetterTopics(rpc::DeadLetterTopics& result, const rpc::RequestHeader& header,
+                              const std::string& group_id, const std::string& topic) override;
+  void listDeadLetters(std::vector<rpc::DeadLetterSummary>& result,
+                       const rpc::RequestHeader& header, const std::string& group_id) override;
+  void showDeadLetters(rpc::DeadLetterPage& result,
+                       const rpc::ShowDeadLettersRequest& request) override;
+  void replayDeadLetters(rpc::ReplayDeadLettersResponse& result,
+                         const rpc::ReplayDeadLettersRequest& request) override;
+  void purgeDeadLetters(rpc::PurgeDeadLettersResponse& result, const rpc::RequestHeader& header,
+                        const std::string& group_id, const std::string& topic) override;
+
  private:
   // Runs `body`, records the outcome in the metrics and rethrows any failure as MqError.
   void serve(const char* method, const rpc::RequestHeader& header,
@@ -83,6 +98,9 @@ class MetaServiceHandler : public rpc::MetaServiceIf {
   MetaMetrics* metrics_;
   AlertService* alerts_;
   PartitionLifecycle* lifecycle_ = nullptr;
+  DeadLetterService* dead_letters_ = nullptr;
+  // Throws MqError UNKNOWN when setDeadLetters() was not called.
+  DeadLetterService& deadLetters();
 };
 
 }  // namespace mq

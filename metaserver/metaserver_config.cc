@@ -1,5 +1,7 @@
 #include "metaserver/metaserver_config.h"
 
+#include <fmt/format.h>
+
 #include <iostream>
 
 #include "common/db_pool.h"
@@ -29,7 +31,11 @@ void addMetaserverOptions(po::options_description& options, MetaserverConfig& co
       ("broker-timeout", po::value<std::string>()->default_value("10s"),               //
        "a broker silent longer than this is not listed and is reaped (e.g. 10s, 1m)")  //
       ("log-level", po::value(&config.log_level)->default_value(config.log_level),     //
-       "debug, info, warn or error");
+       "debug, info, warn or error")                                                   //
+      ("retry-retention", po::value<std::string>()->default_value("7d"),               //
+       "retention of new retry topics of consumer groups (docs/dead-letters.md)")      //
+      ("dead-letter-retention", po::value<std::string>()->default_value("14d"),        //
+       "retention of new dead-letter topics of consumer groups");
   addLagCollectorOptions(options, config.lag);
   addLifecycleOptions(options, config.lifecycle);
   addPortalOptions(options, config.portal);
@@ -54,6 +60,16 @@ bool readMetaserverConfig(const po::variables_map& values, MetaserverConfig& con
     *problem =
         "--broker-timeout must be a positive duration such as 10s or 1m, got `" + timeout + "`";
     return false;
+  }
+  for (auto [name, field] :
+       {std::pair{"retry-retention", &config.dead_letters.retry_retention_ms},
+        std::pair{"dead-letter-retention", &config.dead_letters.dead_letter_retention_ms}}) {
+    const auto& text = values[name].as<std::string>();
+    if (!parseDurationMs(text, field) || *field <= 0) {
+      *problem =
+          fmt::format("--{} must be a positive duration such as 7d or 12h, got `{}`", name, text);
+      return false;
+    }
   }
   if (!readLagCollectorConfig(values, config.lag, problem)) return false;
   if (!readLifecycleConfig(values, config.lifecycle, problem)) return false;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/options.h"
+#include "metaserver/dead_letter_config.h"
 #include "metaserver/lag_collector_config.h"
 #include "metaserver/lifecycle_config.h"
 #include "metaserver/portal_config.h"
@@ -35,6 +36,9 @@ struct MetaserverConfig {
   // The portal: static files, sign-in, sessions (portal-dir, admin-password-file, http-auth,
   // session-ttl options; docs/portal.md).
   PortalConfig portal;
+  // Retry and dead-letter topics created for consumer groups (retry-retention,
+  // dead-letter-retention options; docs/dead-letters.md).
+  DeadLetterConfig dead_letters;
 };
 
 // Registers every option on `options`. Options that map 1:1 to a field write into `config`

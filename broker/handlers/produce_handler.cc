@@ -118,7 +118,9 @@ rpc::PartitionProduceResult produceOne(BrokerContext& context, const rpc::Partit
     context.writers.writer(route.table).append(*pool, append, bytes);
     if (append.error != rpc::ErrorCode::NONE) throwError(append.error, append.error_message);
     result.base_offset = append.base_offset;
-    result.append_time_ms = nowMs();
+    // The time the store compared delivery times with: a client numbers the immediate
+    // messages of the batch from base_offset with it.
+    result.append_time_ms = append.append_ms != 0 ? append.append_ms : nowMs();
     if (!append.duplicate) {
       context.notifier.notify();
       context.metrics.recordProduced(batch.topic, static_cast<int64_t>(messages.size()), bytes);

@@ -55,6 +55,7 @@ std::vector<Command> groupCommands();    // group
 std::vector<Command> alertCommands();    // alert
 std::vector<Command> outboxCommands();   // outbox
 std::vector<Command> userCommands();     // user, team (through the portal's HTTP API)
+std::vector<Command> dlqCommands();      // dlq
 // topic set-retention|lifecycle, partition, datanode decommission|lifecycle, retention:
 std::vector<Command> lifecycleCommands();
 

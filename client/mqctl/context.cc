@@ -44,7 +44,7 @@ const std::vector<Command>& allCommands() {
     std::vector<Command> all;
     for (auto group :
          {adminCommands(), produceCommands(), consumeCommands(), offsetsCommands(), groupCommands(),
-          alertCommands(), lifecycleCommands(), outboxCommands(), userCommands()}) {
+          alertCommands(), lifecycleCommands(), outboxCommands(), userCommands(), dlqCommands()}) {
       all.insert(all.end(), group.begin(), group.end());
     }
     return all;

@@ -8,6 +8,7 @@
 
 #include "client/mqctl/commands.h"
 #include "client/mqctl/json_writer.h"
+#include "common/options.h"
 
 namespace mq::mqctl {
 
@@ -26,6 +27,13 @@ int produce(const Context& context, const ParsedArgs& args) {
   std::optional<int> partition;
   if (auto text = args.value("partition")) {
     partition = static_cast<int>(parseInteger(*text, "--partition", 0, 1 << 30));
+  }
+  int64_t delay_ms = 0;
+  if (auto text = args.value("delay")) {
+    if (!parseDurationMs(*text, &delay_ms) || delay_ms < 0) {
+      throw UsageError(fmt::format(
+          "--delay expects a duration such as 250ms, 30s, 5m, 12h or 7d, got `{}`", *text));
+    }
   }
   Headers headers;
   for (const auto& header : args.values("header")) {
@@ -77,6 +85,7 @@ int produce(const Context& context, const ParsedArgs& args) {
     record.topic = topic;
     record.partition = partition;
     record.headers = headers;
+    record.delay_ms = delay_ms;
     if (keyed) {
       auto tab = line.find('\t');
       if (tab == std::string::npos) {
@@ -127,10 +136,12 @@ std::vector<Command> produceCommands() {
        "sent asynchronously; the summary `produced N messages` (or, with --json, one\n"
        "object per message: topic, partition, offset, line) follows in input order.\n"
        "Keyless messages spread over the writable partitions; keyed ones go to\n"
-       "hash(key) % partitions.",
+       "hash(key) % partitions. With --delay no consumer receives the messages before\n"
+       "the delay has passed (their offset is reported as -1: they get one when due).",
        {{"key", "KEY", "key of every message"},
         {"keyed", "", "lines are KEY<TAB>VALUE"},
         {"partition", "N", "send every message to partition N"},
+        {"delay", "DURATION", "deliver no earlier than DURATION from now (250ms, 30s, 5m, 2h, 7d)"},
         {"header", "NAME=VALUE", "add a header to every message (repeatable)", true}},
        1,
        produce},

@@ -31,34 +31,13 @@
 #include <vector>
 
 #include "mq/client.h"
+#include "tests/tools/event_log.h"
 
 namespace {
 
 std::atomic<bool> stop_requested{false};
 
 void onSignal(int) { stop_requested = true; }
-
-int64_t nowMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-class EventLog {
- public:
-  explicit EventLog(const std::string& path)
-      : fd_(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644)) {
-    if (fd_ < 0) throw std::runtime_error("cannot open " + path);
-  }
-  ~EventLog() { ::close(fd_); }
-  void write(const std::string& event) {
-    std::string line = std::to_string(nowMicros()) + " " + event + "\n";
-    if (::write(fd_, line.data(), line.size()) < 0) std::perror("write");
-  }
-
- private:
-  int fd_;
-};
 
 struct Options {
   std::vector<std::string> brokers;
@@ -78,29 +57,17 @@ struct Options {
   int64_t request_timeout_ms = 10000;
 };
 
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    if (comma > start) parts.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return parts;
-}
-
 Options parse(int argc, char** argv) {
   Options o;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     std::string value = argv[i + 1];
     if (flag == "--brokers") {
-      o.brokers = split(value);
+      o.brokers = mq::tools::splitList(value);
     } else if (flag == "--group") {
       o.group = value;
     } else if (flag == "--topics") {
-      o.topics = split(value);
+      o.topics = mq::tools::splitList(value);
     } else if (flag == "--instance-id") {
       o.instance_id = value;
     } else if (flag == "--log") {
@@ -108,7 +75,7 @@ Options parse(int argc, char** argv) {
     } else if (flag == "--client-id") {
       o.client_id = value;
     } else if (flag == "--assignors") {
-      o.assignors = split(value);
+      o.assignors = mq::tools::splitList(value);
     } else if (flag == "--session-ms") {
       o.session_ms = std::stoll(value);
     } else if (flag == "--heartbeat-ms") {
@@ -142,7 +109,7 @@ Options parse(int argc, char** argv) {
 // Commits what this process consumed and logs each committed partition.
 class Committer {
  public:
-  Committer(mq::Consumer& consumer, EventLog& log) : consumer_(consumer), log_(log) {}
+  Committer(mq::Consumer& consumer, mq::tools::EventLog& log) : consumer_(consumer), log_(log) {}
 
   void consumed(const mq::ConsumedMessage& m) {
     next_[mq::TopicPartition{m.topic, m.partition}] = m.offset + 1;
@@ -182,14 +149,14 @@ class Committer {
 
  private:
   mq::Consumer& consumer_;
-  EventLog& log_;
+  mq::tools::EventLog& log_;
   std::map<mq::TopicPartition, int64_t> next_;
   std::map<mq::TopicPartition, int64_t> committed_;
 };
 
 class LoggingListener : public mq::RebalanceListener {
  public:
-  LoggingListener(mq::Consumer& consumer, EventLog& log, Committer& committer)
+  LoggingListener(mq::Consumer& consumer, mq::tools::EventLog& log, Committer& committer)
       : consumer_(consumer), log_(log), committer_(committer) {}
 
   void onPartitionsRevoked(const std::vector<mq::TopicPartition>& partitions) override {
@@ -217,12 +184,12 @@ class LoggingListener : public mq::RebalanceListener {
 
  private:
   mq::Consumer& consumer_;
-  EventLog& log_;
+  mq::tools::EventLog& log_;
   Committer& committer_;
 };
 
 int run(const Options& options) {
-  EventLog log(options.log_path);
+  mq::tools::EventLog log(options.log_path);
   log.write("start " + std::to_string(getpid()));
   mq::ConsumerConfig config;
   config.bootstrap_brokers = options.brokers;

@@ -30,6 +30,7 @@
 
 // The wire types generated from idl/mq.thrift (namespace mq::rpc): ErrorCode, and the
 // topology structs the AdminClient returns (TopicInfo, BrokerInfo, DatanodeInfo, ...).
+#include "mq/dead_letter_headers.h"
 #include "mq_types.h"
 
 namespace mq::rpc {
@@ -141,6 +142,27 @@ enum class OffsetReset {
 // Parses "earliest", "latest" or "none"; returns false otherwise.
 bool parseOffsetReset(const std::string& text, OffsetReset* reset);
 
+// What a group member does with the messages the application marks failed (nack(), or a
+// handler passed to poll() that throws). See docs/dead-letters.md.
+struct FailedMessagePolicy {
+  // Off by default: nack() and poll(timeout, handler) throw Error(INVALID_CONFIG). On, it
+  // needs group_id and metaserver, and subscribe() creates (through the metaserver) the
+  // group's retry and dead-letter topics for each subscribed topic; they must exist.
+  bool enabled = false;
+  // The delay before each retry: a message's n-th failure is retried after
+  // retry_backoff_ms[n-1] (through the broker's delayed delivery); once it has failed
+  // retry_backoff_ms.size() + 1 times it goes to the dead-letter topic. 0..100 entries, each
+  // 0..90 days.
+  std::vector<int64_t> retry_backoff_ms = {1000, 5000, 30000, 120000, 600000};
+  // false (default): non-blocking retries. A failed message is republished to the group's
+  // retry topic (which the member also consumes) and its partition moves on; per-key order
+  // is lost for failed messages. true: strict order. The partition stops at the failed
+  // message and redelivers it in place after each delay (the member keeps the attempt count
+  // in memory; a restart starts it again); everything behind it waits, for the whole
+  // schedule if the message keeps failing.
+  bool keep_order = false;
+};
+
 struct ConsumerConfig : ClientConfig {
   // Most messages one poll() returns per partition.
   int max_poll_messages = 500;
@@ -180,6 +202,9 @@ struct ConsumerConfig : ClientConfig {
   std::vector<std::string> assignors = {"cooperative-sticky", "range"};
   // Shown by `mqctl group describe`; empty: this machine's host name.
   std::string client_host;
+
+  // --- Failed messages: retries with backoff and dead letters (docs/dead-letters.md) ---
+  FailedMessagePolicy failed_messages;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -208,12 +233,20 @@ struct ProducerRecord {
   Headers headers;
   std::optional<int> partition;  // set: goes exactly there (wins over the key)
   int64_t timestamp_ms = 0;      // 0: the time send/sendAsync was called
+  // Delayed delivery (docs/delayed-delivery.md): no consumer receives the message before
+  // this time (ms since the epoch; 0 = now). Wins over delay_ms. At most the broker's
+  // max-delay (90 days by default) ahead, else the send fails with INVALID_REQUEST.
+  int64_t deliver_at_ms = 0;
+  // The same as a delay from the time send/sendAsync is called (0 = none; negative is
+  // refused with INVALID_REQUEST).
+  int64_t delay_ms = 0;
 };
 
 // Where an acknowledged message was stored.
 struct SendResult {
   std::string topic;
   int partition = 0;
+  // -1 for a delayed message: it gets its offset when it becomes due.
   int64_t offset = 0;
   int64_t append_time_ms = 0;  // broker's append time (ms since the epoch)
 };
@@ -469,6 +502,33 @@ class Consumer {
   //   a retriable error    no broker could be reached before `timeout` ran out.
   std::vector<ConsumedMessage> poll(std::chrono::milliseconds timeout);
 
+  // --- Failed messages (ConsumerConfig.failed_messages; docs/dead-letters.md) ---
+
+  // Marks `message` (returned by poll(), of a partition this member still owns) as failed
+  // with the error text `error`. Non-blocking policy: the message is republished
+  // (asynchronously) to the group's retry topic with its next delay, or after its last
+  // attempt to the group's dead-letter topic, with provenance headers
+  // (mq/dead_letter_headers.h); poll() goes on with the partition. keep_order: the
+  // partition goes back to the message and is held for the delay (skip the rest of the
+  // partition's messages in the current batch: they come again).
+  //
+  // No loss: until the republish is acknowledged, no commit of this consumer (automatic or
+  // explicit) moves past the message. If the republish fails, the partition's position is
+  // set back to the message (it is delivered again) and the error is logged. A crash before
+  // the acknowledgement leaves the offset uncommitted, so the message is consumed again
+  // (possibly in addition to a retry that was stored: at-least-once).
+  // Throws Error(INVALID_CONFIG) when failed_messages is off, Error(INVALID_REQUEST) when
+  // the partition is not owned.
+  void nack(const ConsumedMessage& message, const std::string& error);
+
+  // Called for each message by poll(timeout, handler). Throwing marks the message failed.
+  using MessageHandler = std::function<void(const ConsumedMessage& message)>;
+  // poll(timeout), then handler(message) for each message returned, in order; a message
+  // whose handler throws is nack()ed with the exception's what() (with keep_order, the rest
+  // of its partition's batch is skipped: it comes again after the retry). Returns how many
+  // messages were handled (successfully or not). Throws like poll(); needs failed_messages.
+  size_t poll(std::chrono::milliseconds timeout, const MessageHandler& handler);
+
   // The offset of the next message poll() would return for `tp` (asks a broker when a
   // seekToBeginning/End, the initial reset or the committed offset is pending). Throws
   // Error(INVALID_REQUEST) if not assigned, or the broker's error.
@@ -640,6 +700,28 @@ class AdminClient {
   std::vector<rpc::OffsetResetEvent> listOffsetResetEvents(const std::string& group_id = "",
                                                            const std::string& topic = "",
                                                            int limit = 0);
+
+  // --- Failed messages: retry and dead-letter topics (MetaService; docs/dead-letters.md;
+  //     admin_dead_letters.cc) ---
+  // The group's retry and dead-letter topics for `topic`, created when missing.
+  rpc::DeadLetterTopics ensureDeadLetterTopics(const std::string& group_id,
+                                               const std::string& topic);
+  // Every (group, topic) pair with its counts; "" = every group.
+  std::vector<rpc::DeadLetterSummary> listDeadLetters(const std::string& group_id = "");
+  // Up to max_messages (0 = 20, at most 1000) dead letters from from_offset (-1 = earliest).
+  // Throws Error(UNKNOWN_TOPIC) when the pair has no dead-letter topic.
+  rpc::DeadLetterPage showDeadLetters(const std::string& group_id, const std::string& topic,
+                                      int64_t from_offset = -1, int max_messages = 0);
+  // Produces the dead letter at `offset` (nullopt: every stored one) again, to the original
+  // topic (target "original") or the group's retry topic ("retry"). Not retried by the
+  // client (a replay is not idempotent).
+  rpc::ReplayDeadLettersResponse replayDeadLetters(const std::string& group_id,
+                                                   const std::string& topic,
+                                                   std::optional<int64_t> offset,
+                                                   const std::string& target = "original");
+  // Removes every stored dead letter of the pair.
+  rpc::PurgeDeadLettersResponse purgeDeadLetters(const std::string& group_id,
+                                                 const std::string& topic);
 
  private:
   // One MetaService call with the retry rules above (for admin_alerts.cc).
