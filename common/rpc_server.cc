@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "common/log.h"
+#include "common/rpc_limits.h"
 
 namespace mq {
 
@@ -19,9 +20,6 @@ using apache::thrift::transport::TFramedTransportFactory;
 using apache::thrift::transport::TServerSocket;
 
 namespace {
-
-constexpr int32_t kMaxStringBytes = 16 * 1024 * 1024;
-constexpr int32_t kMaxContainerSize = 100000;
 
 // Thrift's own diagnostics (a client that sent garbage or disconnected) would be raw lines
 // among the JSON ones: keep them, at debug level.
@@ -70,14 +68,12 @@ void RpcServer::start() {
   socket->setInterruptableChildren(true);
   auto listening = std::make_shared<std::promise<void>>();
   socket->setListenCallback([listening](int) { listening->set_value(); });
-  // A frame is at most 16 MB (Thrift's default), so no string can be longer; and no valid
-  // request has a list or map of more than 100,000 elements (a partition batch is at most
-  // max_batch_messages, 10,000 by default). Without these limits a 30-byte frame that claims
-  // a 700 MB string or two billion list elements makes the decoder allocate them before it
-  // finds out they are not there. Strict reads refuse messages without a version word (our
-  // clients always send one) instead of taking their first 4 bytes as a name length.
+  // Decoding limits (common/rpc_limits.h): without them a 30-byte frame that claims a 700 MB
+  // string or two billion list elements makes the decoder allocate them before it finds out
+  // they are not there. Strict reads refuse messages without a version word (our clients
+  // always send one) instead of taking their first 4 bytes as a name length.
   auto protocols =
-      std::make_shared<TBinaryProtocolFactory>(kMaxStringBytes, kMaxContainerSize,
+      std::make_shared<TBinaryProtocolFactory>(kRpcMaxStringBytes, kRpcMaxContainerSize,
                                                /*strict_read=*/true, /*strict_write=*/true);
   server_ =
       std::make_shared<TThreadedServer>(std::make_shared<GuardedProcessor>(processor_), socket,

@@ -12,7 +12,7 @@ PACKAGES=(
   libfmt-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev
   mariadb-server mariadb-client
-  clang-format
+  clang-format clang libclang-rt-14-dev
   prometheus
   chromium
   nodejs
