@@ -10,6 +10,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <functional>
 #include <random>
 #include <string>
@@ -86,7 +88,8 @@ void sendAndHangUp(int port, const std::string& bytes) {
   address.sin_family = AF_INET;
   address.sin_port = htons(static_cast<uint16_t>(port));
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0) << port;
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0)
+      << "port " << port << ": " << std::strerror(errno);
   send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
   char reply[4096];
   recv(fd, reply, sizeof(reply), 0);
