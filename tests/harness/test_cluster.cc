@@ -155,8 +155,10 @@ void TestCluster::failStart(const std::string& what, const ChildProcess& process
 }
 
 void TestCluster::startMetaserver() {
-  meta_port_ = freePort();
-  meta_http_port_ = freePort();
+  if (meta_port_ == 0) {
+    meta_port_ = freePort();
+    meta_http_port_ = freePort();
+  }
   auto meta = metaDb();
   metaserver_ = std::make_unique<ChildProcess>();
   std::vector<std::string> args = {
@@ -211,6 +213,8 @@ void TestCluster::startBroker(int i) {
   brokers_[i]->start(args, fmt::format("{}/broker{}.log", log_dir_, i));
   if (!waitForPort(broker_ports_[i], 30000)) failStart(fmt::format("broker {}", i), *brokers_[i]);
 }
+
+void TestCluster::stopMetaserver() { metaserver_->stop(10000); }
 
 void TestCluster::restartBroker(int i) {
   brokers_[i]->stop(1000);

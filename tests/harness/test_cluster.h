@@ -42,6 +42,9 @@ class TestCluster {
 
   // Starts broker i again (after a kill), waits until it accepts connections.
   void restartBroker(int i);
+  // The metaserver goes away (SIGTERM) and comes back on the same ports.
+  void stopMetaserver();
+  void startMetaserver();
   void stopMariadb();   // private MariaDB only: graceful shutdown
   void crashMariadb();  // private MariaDB only: kill -9 (acknowledged commits must survive)
   void startMariadb();  // private MariaDB only
@@ -59,7 +62,6 @@ class TestCluster {
   const std::string& logDir() const { return log_dir_; }
 
  private:
-  void startMetaserver();
   void startBroker(int i);
   void addDatanodes();
   [[noreturn]] void failStart(const std::string& what, const ChildProcess& process);

@@ -21,6 +21,7 @@
 
 #include "common/log.h"
 #include "mq/client.h"
+#include "tests/harness/group_member.h"
 #include "tests/harness/test_cluster.h"
 
 namespace mq::test {
@@ -28,170 +29,14 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr int kSessionMs = 2000;
-constexpr int kHeartbeatMs = 300;
+constexpr int kSessionMs = kMemberSessionMs;
+constexpr int kHeartbeatMs = kMemberHeartbeatMs;
 
 // The in-process consumers log joins and rebalances at info; keep the test output short.
 const bool kQuietLogs = [] {
   setLogLevel(LogLevel::kWarn);
   return true;
 }();
-
-int64_t nowMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-// Waits for `condition` up to `timeout`, checking every 50 ms.
-template <typename Condition>
-bool waitFor(Condition condition, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(50ms);
-  }
-  return true;
-}
-
-std::string joined(const std::vector<std::string>& parts) {
-  std::string text;
-  for (const auto& part : parts) text += (text.empty() ? "" : ",") + part;
-  return text;
-}
-
-// One line of a member's event log.
-struct Event {
-  int64_t us = 0;
-  std::string kind;
-  std::vector<std::string> fields;
-};
-
-std::vector<Event> readEvents(const std::string& path) {
-  std::ifstream in(path);
-  std::string text((std::istreambuf_iterator<char>(in)), {});
-  std::vector<Event> events;
-  size_t start = 0;
-  // Only complete lines: a killed process may leave a partial last line.
-  for (size_t end = text.find('\n'); end != std::string::npos; end = text.find('\n', start)) {
-    std::istringstream line(text.substr(start, end - start));
-    start = end + 1;
-    Event event;
-    line >> event.us >> event.kind;
-    for (std::string field; line >> field;) event.fields.push_back(field);
-    if (!event.kind.empty()) events.push_back(std::move(event));
-  }
-  return events;
-}
-
-// A group member process.
-class Member {
- public:
-  Member(std::string name, const TestCluster& cluster, const std::string& group,
-         const std::string& topic, std::vector<std::string> extra = {})
-      : name_(std::move(name)), log_(fmt::format("{}/{}.events", cluster.logDir(), name_)) {
-    std::vector<std::string> args = {binDir() + "/group_consumer",
-                                     "--brokers",
-                                     joined(cluster.brokerAddresses()),
-                                     "--group",
-                                     group,
-                                     "--topics",
-                                     topic,
-                                     "--log",
-                                     log_,
-                                     "--client-id",
-                                     name_,
-                                     "--session-ms",
-                                     std::to_string(kSessionMs),
-                                     "--heartbeat-ms",
-                                     std::to_string(kHeartbeatMs)};
-    args.insert(args.end(), extra.begin(), extra.end());
-    process_.start(args, fmt::format("{}/{}.log", cluster.logDir(), name_));
-  }
-
-  const std::string& name() const { return name_; }
-  std::vector<Event> events() const { return readEvents(log_); }
-
-  // The partitions it owns now (assigned and not yet revoked or lost).
-  std::set<int> owned() const {
-    std::set<int> owned;
-    for (const auto& e : events()) {
-      if (e.kind == "assigned") owned.insert(std::stoi(e.fields.at(1)));
-      if (e.kind == "revoked" || e.kind == "lost") owned.erase(std::stoi(e.fields.at(1)));
-    }
-    return owned;
-  }
-
-  void kill9() {
-    killed_us_ = nowMicros();
-    process_.signal(SIGKILL);
-    process_.wait(10000);
-  }
-  // SIGTERM: the member closes (commits, revokes, leaves unless static) and exits.
-  int stop() { return process_.stop(15000); }
-  void pause() { process_.signal(SIGSTOP); }
-  void resume() { process_.signal(SIGCONT); }
-  bool running() { return process_.running(); }
-  std::optional<int64_t> killedAt() const { return killed_us_; }
-
- private:
-  std::string name_;
-  std::string log_;
-  ChildProcess process_;
-  std::optional<int64_t> killed_us_;
-};
-
-struct Interval {
-  std::string member;
-  int64_t from = 0;
-  int64_t to = 0;
-};
-
-// Ownership intervals per partition: from onPartitionsAssigned to onPartitionsRevoked /
-// onPartitionsLost, to the kill for a killed member, or to now for a live one.
-std::map<int, std::vector<Interval>> ownership(const std::vector<const Member*>& members) {
-  std::map<int, std::vector<Interval>> intervals;
-  const int64_t now = nowMicros();
-  for (const Member* member : members) {
-    std::map<int, int64_t> open;
-    auto events = member->events();
-    for (const auto& e : events) {
-      if (e.kind == "assigned") open[std::stoi(e.fields.at(1))] = e.us;
-      if (e.kind == "revoked" || e.kind == "lost") {
-        int p = std::stoi(e.fields.at(1));
-        if (open.count(p)) intervals[p].push_back({member->name(), open[p], e.us});
-        open.erase(p);
-      }
-    }
-    for (const auto& [p, from] : open) {
-      intervals[p].push_back({member->name(), from, member->killedAt().value_or(now)});
-    }
-  }
-  return intervals;
-}
-
-void expectNoDoubleOwnership(const std::vector<const Member*>& members) {
-  for (auto& [partition, list] : ownership(members)) {
-    std::sort(list.begin(), list.end(),
-              [](const Interval& a, const Interval& b) { return a.from < b.from; });
-    for (size_t i = 1; i < list.size(); ++i) {
-      EXPECT_LE(list[i - 1].to, list[i].from)
-          << "partition " << partition << " owned by " << list[i - 1].member << " until "
-          << list[i - 1].to << " and by " << list[i].member << " from " << list[i].from;
-    }
-  }
-}
-
-// Consumed (partition, offset) -> how many times, over all members.
-std::map<std::pair<int, int64_t>, int> consumedCounts(const std::vector<const Member*>& members) {
-  std::map<std::pair<int, int64_t>, int> counts;
-  for (const Member* member : members) {
-    for (const auto& e : member->events()) {
-      if (e.kind == "consumed") ++counts[{std::stoi(e.fields.at(1)), std::stoll(e.fields.at(2))}];
-    }
-  }
-  return counts;
-}
 
 // Produces keyless messages round-robin over the partitions until stopped, and remembers
 // where each one was stored.

@@ -1,0 +1,201 @@
+// Chaos under steady load: producers keep sending while a consumer group of three member
+// processes consumes, and one failure after another hits the cluster:
+//   kill -9 a broker and restart it; SIGSTOP a broker for 3 s; crash the database (every
+//   datanode and the metadata) with kill -9 and restart it; stop the metaserver for 4 s;
+//   kill -9 a consumer and start a new one.
+// Afterwards: every send was acknowledged or failed visibly, every acknowledged message is
+// stored, the group consumed every stored message, no partition had two owners at once, and
+// a message was consumed twice only across a change of owner (at-least-once: what a member
+// consumed after its last commit is consumed again by the next owner), never twice by one
+// owner. The report (timeline, counts) is printed.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "common/log.h"
+#include "tests/harness/group_member.h"
+#include "tests/harness/produce_ledger.h"
+#include "tests/harness/test_cluster.h"
+
+namespace mq::test {
+namespace {
+
+constexpr int kPartitions = 6;
+constexpr const char* kTopic = "chaos";
+constexpr const char* kGroup = "chaos-group";
+
+// The producers' client logs every retry at info; the report is what matters here.
+const bool kQuietLogs = [] {
+  setLogLevel(LogLevel::kWarn);
+  return true;
+}();
+
+class Timeline {
+ public:
+  Timeline() : start_(std::chrono::steady_clock::now()) {}
+  void step(const std::string& what, const std::function<void()>& action) {
+    const auto at = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_);
+    action();
+    lines_.push_back(fmt::format("  {:6.1f} s  {}", at.count(), what));
+  }
+  void pause(std::chrono::milliseconds how_long) { std::this_thread::sleep_for(how_long); }
+  std::string str() const {
+    std::string text;
+    for (const auto& line : lines_) text += line + "\n";
+    return text;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_;
+  std::vector<std::string> lines_;
+};
+
+// Offsets below the log ends that no member has consumed yet.
+int64_t unconsumed(const std::map<int, int64_t>& ends,
+                   const std::map<std::pair<int, int64_t>, int>& consumed) {
+  int64_t missing = 0;
+  for (const auto& [partition, end] : ends) {
+    for (int64_t offset = 0; offset < end; ++offset) {
+      if (!consumed.count({partition, offset})) ++missing;
+    }
+  }
+  return missing;
+}
+
+// (partition, offset) consumed more than once by one member within one ownership interval.
+int repeatsWithinOneOwnership(const std::vector<const Member*>& members) {
+  int repeats = 0;
+  for (const Member* member : members) {
+    std::map<std::pair<int, int64_t>, int> seen;  // within the current assignment
+    for (const auto& e : member->events()) {
+      if (e.kind == "revoked" || e.kind == "lost") {
+        const int partition = std::stoi(e.fields.at(1));
+        for (auto it = seen.begin(); it != seen.end();) {
+          it = it->first.first == partition ? seen.erase(it) : std::next(it);
+        }
+      }
+      if (e.kind == "consumed") {
+        auto& count = seen[{std::stoi(e.fields.at(1)), std::stoll(e.fields.at(2))}];
+        if (++count == 2) {
+          ++repeats;
+          std::cout << member->name() << " consumed partition " << e.fields.at(1) << " offset "
+                    << e.fields.at(2) << " twice without losing it in between\n";
+        }
+      }
+    }
+  }
+  return repeats;
+}
+
+TEST(Chaos, EveryFailureAtOnceLosesNothingAcknowledgedAndKeepsOneOwnerPerPartition) {
+  ClusterOptions options;
+  options.brokers = 3;
+  options.private_mariadb = true;
+  TestCluster cluster(options);
+  cluster.createTopic(kTopic, kPartitions);
+
+  ProduceLedger ledger;
+  std::atomic<bool> stop_producing{false};
+  std::thread producers([&] { produceUntil(cluster, kTopic, 2, stop_producing, ledger); });
+  std::vector<std::unique_ptr<Member>> members;
+  for (const char* name : {"member-a", "member-b", "member-c"}) {
+    members.push_back(std::make_unique<Member>(name, cluster, kGroup, kTopic));
+  }
+  auto all = [&] {
+    std::vector<const Member*> list;
+    for (const auto& m : members) list.push_back(m.get());
+    return list;
+  };
+  ASSERT_TRUE(waitFor(
+      [&] {
+        size_t owned = 0;
+        for (const auto& m : members) owned += m->owned().size();
+        return owned == kPartitions;
+      },
+      std::chrono::seconds(30)))
+      << "the group never owned every partition";
+
+  using std::chrono::milliseconds;
+  Timeline chaos;
+  chaos.pause(milliseconds(2000));
+  chaos.step("kill -9 broker 1", [&] { cluster.broker(1).signal(SIGKILL); });
+  chaos.pause(milliseconds(3000));
+  chaos.step("restart broker 1", [&] { cluster.restartBroker(1); });
+  chaos.pause(milliseconds(2000));
+  chaos.step("SIGSTOP broker 2", [&] { cluster.broker(2).signal(SIGSTOP); });
+  chaos.pause(milliseconds(3000));
+  chaos.step("SIGCONT broker 2", [&] { cluster.broker(2).signal(SIGCONT); });
+  chaos.pause(milliseconds(2000));
+  chaos.step("kill -9 the database (datanode and metadata)", [&] { cluster.crashMariadb(); });
+  chaos.pause(milliseconds(2000));
+  chaos.step("restart the database", [&] { cluster.startMariadb(); });
+  chaos.pause(milliseconds(3000));
+  size_t acked_before = 0, acked_after = 0, consumed_before = 0, consumed_after = 0;
+  chaos.step("stop the metaserver", [&] {
+    cluster.stopMetaserver();
+    std::lock_guard<std::mutex> lock(ledger.mutex);
+    acked_before = ledger.acked.size();
+    consumed_before = consumedCounts(all()).size();
+  });
+  chaos.pause(milliseconds(4000));
+  {
+    std::lock_guard<std::mutex> lock(ledger.mutex);
+    acked_after = ledger.acked.size();
+    consumed_after = consumedCounts(all()).size();
+  }
+  chaos.step("start the metaserver", [&] { cluster.startMetaserver(); });
+  chaos.pause(milliseconds(1000));
+  chaos.step("kill -9 member-a", [&] { members[0]->kill9(); });
+  chaos.step("start member-d", [&] {
+    members.push_back(std::make_unique<Member>("member-d", cluster, kGroup, kTopic));
+  });
+  chaos.pause(milliseconds(4000));
+  chaos.step("stop producing", [&] {
+    stop_producing = true;
+    producers.join();
+  });
+
+  // The group catches up with everything stored.
+  const auto ends = logEndOffsets(cluster, kTopic, kPartitions, 0);
+  int64_t stored = 0;
+  for (const auto& [partition, end] : ends) stored += end;
+  const bool caught_up = waitFor([&] { return unconsumed(ends, consumedCounts(all())) == 0; },
+                                 std::chrono::seconds(90));
+  for (auto& m : members) {
+    if (m->running()) m->stop();
+  }
+  const auto consumed = consumedCounts(all());
+
+  int group_duplicates = 0;
+  for (const auto& [position, count] : consumed) group_duplicates += count - 1;
+  std::cout << "chaos timeline:\n"
+            << chaos.str()
+            << fmt::format(
+                   "stored {}, consumed by the group {} distinct offsets, "
+                   "{} consumed again after a change of owner\n",
+                   stored, consumed.size(), group_duplicates);
+  for (const auto& m : members) {
+    int count = 0;
+    for (const auto& e : m->events()) count += e.kind == "consumed";
+    std::cout << "  " << m->name() << " consumed " << count << "\n";
+  }
+
+  EXPECT_TRUE(caught_up) << unconsumed(ends, consumed) << " stored messages never consumed";
+  EXPECT_GT(acked_after, acked_before) << "producing went on while the metaserver was down";
+  EXPECT_GT(consumed_after, consumed_before) << "consuming went on while the metaserver was down";
+  expectNothingAcknowledgedLost(ledger, consumeAll(cluster, kTopic, kPartitions, 0));
+  expectNoDoubleOwnership(all());
+  EXPECT_EQ(repeatsWithinOneOwnership(all()), 0);
+}
+
+}  // namespace
+}  // namespace mq::test

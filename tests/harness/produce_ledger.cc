@@ -1,0 +1,124 @@
+#include "tests/harness/produce_ledger.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+namespace mq::test {
+
+void ProduceLedger::settle(std::vector<std::pair<std::string, std::future<SendResult>>>& pending) {
+  for (auto& [value, future] : pending) {
+    try {
+      auto result = future.get();
+      std::lock_guard<std::mutex> lock(mutex);
+      acked.insert(value);
+      where[value] = {result.partition, result.offset};
+    } catch (const Error&) {
+      std::lock_guard<std::mutex> lock(mutex);
+      failed.insert(value);
+    }
+  }
+  pending.clear();
+}
+
+// Producer threads send keyed messages until `stop`; the ledger records every outcome.
+void produceUntil(TestCluster& cluster, const std::string& topic, int threads,
+                  std::atomic<bool>& stop, ProduceLedger& ledger) {
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      ProducerConfig config;
+      config.bootstrap_brokers = cluster.brokerAddresses();
+      config.client_id = "failover-producer-" + std::to_string(t);
+      config.retries = 50;
+      config.retry_backoff_ms = 50;
+      config.retry_backoff_max_ms = 500;
+      config.request_timeout_ms = 5000;
+      config.linger_ms = 2;
+      Producer producer(config);
+      std::vector<std::pair<std::string, std::future<SendResult>>> pending;
+      for (int i = 0; !stop; ++i) {
+        std::string value = "t" + std::to_string(t) + "-" + std::to_string(i);
+        pending.emplace_back(value,
+                             producer.sendAsync(topic, value, "key-" + std::to_string(i % 7)));
+        ++ledger.sent;
+        if (pending.size() >= 200) ledger.settle(pending);
+      }
+      producer.flush();
+      ledger.settle(pending);
+    });
+  }
+  for (auto& w : workers) w.join();
+}
+
+std::map<int, int64_t> logEndOffsets(TestCluster& cluster, const std::string& topic, int partitions,
+                                     int broker) {
+  auto client = cluster.brokerClient(broker);
+  rpc::ListOffsetsRequest request;
+  for (int p = 0; p < partitions; ++p) {
+    rpc::ListOffsetsPartition partition;
+    partition.topic = topic;
+    partition.partition = p;
+    partition.spec = rpc::OffsetSpec::LATEST;
+    request.partitions.push_back(partition);
+  }
+  rpc::ListOffsetsResponse response;
+  (*client)->listOffsets(response, request);
+  std::map<int, int64_t> ends;
+  for (const auto& r : response.results) ends[r.partition] = r.offset;
+  return ends;
+}
+
+// Reads every partition from the start to its end; returns value -> times seen.
+std::map<std::string, int> consumeAll(TestCluster& cluster, const std::string& topic,
+                                      int partitions, int broker) {
+  ConsumerConfig config;
+  config.bootstrap_brokers = {cluster.brokerAddresses().at(broker)};
+  config.client_id = "failover-consumer";
+  Consumer consumer(config);
+  std::vector<TopicPartition> all;
+  for (int p = 0; p < partitions; ++p) all.push_back(TopicPartition{topic, p});
+  consumer.assign(all);
+  consumer.seekToBeginning(all);
+  // The log ends, to read up to exactly.
+  int64_t stored = 0;
+  for (const auto& [partition, end] : logEndOffsets(cluster, topic, partitions, broker)) {
+    stored += end;
+  }
+
+  std::map<std::string, int> seen;
+  int64_t read = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (read < stored && std::chrono::steady_clock::now() < deadline) {
+    for (const auto& m : consumer.poll(std::chrono::milliseconds(300))) {
+      ++read;
+      ++seen[m.value];
+    }
+  }
+  EXPECT_EQ(read, stored) << "the consumer read every stored message";
+  return seen;
+}
+
+void expectNothingAcknowledgedLost(ProduceLedger& ledger, const std::map<std::string, int>& seen) {
+  EXPECT_EQ(static_cast<size_t>(ledger.sent.load()), ledger.acked.size() + ledger.failed.size())
+      << "every message was either acknowledged or failed visibly";
+  int lost = 0;
+  for (const auto& value : ledger.acked) {
+    if (!seen.count(value)) {
+      if (++lost <= 5) {
+        std::cout << "lost " << value << " acknowledged at partition " << ledger.where[value].first
+                  << " offset " << ledger.where[value].second << "\n";
+      }
+    }
+  }
+  int duplicates = 0;
+  for (const auto& [value, count] : seen) duplicates += count - 1;
+  EXPECT_EQ(lost, 0) << "acknowledged messages missing from the topic";
+  std::cout << "sent " << ledger.sent << ", acknowledged " << ledger.acked.size() << ", failed "
+            << ledger.failed.size() << ", consumed " << seen.size() << " distinct, duplicates "
+            << duplicates << "\n";
+}
+
+}  // namespace mq::test

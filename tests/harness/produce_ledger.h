@@ -1,0 +1,48 @@
+// Producing under failures and proving afterwards that nothing acknowledged was lost: a
+// ledger of every send's outcome, producer threads that fill it, and a full read of the topic
+// to compare against. Shared by the failover and chaos tests.
+#pragma once
+
+#include <atomic>
+#include <future>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "mq/client.h"
+#include "tests/harness/test_cluster.h"
+
+namespace mq::test {
+
+struct ProduceLedger {
+  std::mutex mutex;
+  std::set<std::string> acked;
+  std::map<std::string, std::pair<int, int64_t>> where;  // value -> acknowledged position
+  std::set<std::string> failed;
+  std::atomic<int> sent{0};
+
+  // Waits for every pending send and records its outcome; clears `pending`.
+  void settle(std::vector<std::pair<std::string, std::future<SendResult>>>& pending);
+};
+
+// Producer threads send keyed messages until `stop`; the ledger records every outcome.
+void produceUntil(TestCluster& cluster, const std::string& topic, int threads,
+                  std::atomic<bool>& stop, ProduceLedger& ledger);
+
+// The log end offset of every partition (partition -> offset), through broker `broker`.
+std::map<int, int64_t> logEndOffsets(TestCluster& cluster, const std::string& topic, int partitions,
+                                     int broker);
+
+// Reads every partition from the start to its end through broker `broker`; returns
+// value -> times seen.
+std::map<std::string, int> consumeAll(TestCluster& cluster, const std::string& topic,
+                                      int partitions, int broker);
+
+// Every send acknowledged or failed visibly, and every acknowledged value in `seen`; prints
+// the counts (sent, acknowledged, failed, distinct consumed, duplicates).
+void expectNothingAcknowledgedLost(ProduceLedger& ledger, const std::map<std::string, int>& seen);
+
+}  // namespace mq::test
