@@ -335,7 +335,7 @@ class Consumer::Impl {
   std::map<TopicPartition, HeldFailure> held_failures_;
 
  public:
-  void nack(const ConsumedMessage& message, const std::string& error);
+  bool nack(const ConsumedMessage& message, const std::string& error);
   size_t pollAndHandle(std::chrono::milliseconds timeout, const MessageHandler& handler);
 };
 
@@ -378,13 +378,13 @@ void Consumer::Impl::clampToFailures(OffsetCommitter::Offsets& offsets) const {
   }
 }
 
-void Consumer::Impl::nack(const ConsumedMessage& message, const std::string& error) {
+bool Consumer::Impl::nack(const ConsumedMessage& message, const std::string& error) {
   FailureRouter& failures = router();
   const TopicPartition tp{message.topic, message.partition};
   PartitionState& state = stateOf(tp);  // INVALID_REQUEST when not owned
   if (!config_.failed_messages.keep_order) {
     failures.publish(message, failures.historyOf(message), error);
-    return;
+    return false;
   }
   // Strict order: retry in place. The attempt count lives here (in memory).
   auto held = held_failures_.find(tp);
@@ -396,7 +396,7 @@ void Consumer::Impl::nack(const ConsumedMessage& message, const std::string& err
     failures.publishDeadLetter(message, history, error);
     held_failures_.erase(tp);
     state.held_until.reset();
-    return;  // the partition moves on once the dead letter is acknowledged (settle)
+    return false;  // the partition moves on; commits wait for the dead letter (settle)
   }
   const int64_t now = nowMs();
   const Headers headers =
@@ -408,6 +408,7 @@ void Consumer::Impl::nack(const ConsumedMessage& message, const std::string& err
   held_failures_[tp] = HeldFailure{message.offset, history, false};
   state.position = message.offset;
   state.held_until = SteadyClock::now() + std::chrono::milliseconds(delay);
+  return true;
 }
 
 size_t Consumer::Impl::pollAndHandle(std::chrono::milliseconds timeout,
@@ -429,8 +430,7 @@ size_t Consumer::Impl::pollAndHandle(std::chrono::milliseconds timeout,
     }
     ++handled;
     if (!failure) continue;
-    nack(message, *failure);
-    if (config_.failed_messages.keep_order) skipped.insert(tp);
+    if (nack(message, *failure)) skipped.insert(tp);  // held: the rest comes again
   }
   return handled;
 }
@@ -1115,8 +1115,8 @@ std::vector<ConsumedMessage> Consumer::poll(std::chrono::milliseconds timeout) {
   return impl_->poll(timeout);
 }
 int64_t Consumer::position(const TopicPartition& tp) { return impl_->position(tp); }
-void Consumer::nack(const ConsumedMessage& message, const std::string& error) {
-  impl_->nack(message, error);
+bool Consumer::nack(const ConsumedMessage& message, const std::string& error) {
+  return impl_->nack(message, error);
 }
 size_t Consumer::poll(std::chrono::milliseconds timeout, const MessageHandler& handler) {
   return impl_->pollAndHandle(timeout, handler);

@@ -26,6 +26,7 @@
 #include "metaserver/broker_reaper.h"
 #include "metaserver/cluster_gauges.h"
 #include "metaserver/datanode_registry.h"
+#include "metaserver/dead_letter_metrics.h"
 #include "metaserver/dead_letter_service.h"
 #include "metaserver/lag_collector.h"
 #include "metaserver/lag_http_api.h"
@@ -120,6 +121,7 @@ int main(int argc, char** argv) {
   mq::DeadLetterService dead_letters(config.dead_letters, meta_pool, topics, datanodes,
                                      dead_letter_brokers, audit);
   handler->setDeadLetters(&dead_letters);
+  mq::DeadLetterMetrics dead_letter_metrics(dead_letters, *registry);
 
   // The portal (docs/portal.md): pages, sign-in and its JSON API. Declared before the HTTP
   // server so that it outlives the server's threads.
@@ -164,6 +166,7 @@ int main(int argc, char** argv) {
   collector.start();
   retention.start();
   retirer.start();
+  dead_letter_metrics.start();
 
   mq::logInfo("metaserver listening")
       .kv("host", config.host)
@@ -177,6 +180,7 @@ int main(int argc, char** argv) {
   mq::logInfo("metaserver stopping").kv("signal", signal);
   rpc.stop();
   http.stop();
+  dead_letter_metrics.stop();
   collector.stop();
   retention.stop();
   retirer.stop();

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "common/http_client.h"
 #include "mq/client.h"
 #include "tests/harness/test_cluster.h"
 
@@ -42,6 +43,18 @@ ClientConfig adminConfig(TestCluster& cluster) {
   ClientConfig config;
   config.metaserver = cluster.metaserverAddress();
   return config;
+}
+
+// The value of one sample line of the metaserver's /metrics ("name{labels} value"), or -1.
+double metricValue(TestCluster& cluster, const std::string& sample) {
+  HttpUrl url;
+  url.host = "127.0.0.1";
+  url.port = cluster.metaserverHttpPort();
+  url.target = "/metrics";
+  const std::string page = httpRequest("GET", url, "", "text/plain", 10000).body;
+  const size_t at = page.find("\n" + sample + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(page.substr(at + sample.size() + 2));
 }
 
 std::string headerOf(const Headers& headers, const char* name) {
@@ -149,6 +162,17 @@ TEST(DeadLetters, FailedMessagesAreRetriedOnScheduleThenDeadLetteredWithoutBlock
     EXPECT_FALSE(headerOf(headers, h::kDeadLetteredMs).empty());
   }
   EXPECT_EQ(dead_values, poison);
+
+  // Metrics, sampled by the metaserver every 10 s.
+  const std::string labels = R"({group="billing",topic="orders"})";
+  const int64_t sampling = nowMs();
+  while (metricValue(cluster, "mq_dead_letter_backlog" + labels) != 3 &&
+         nowMs() - sampling < 25000) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  EXPECT_EQ(metricValue(cluster, "mq_dead_letter_backlog" + labels), 3);
+  EXPECT_EQ(metricValue(cluster, "mq_dead_lettered_messages_total" + labels), 3);
+  EXPECT_EQ(metricValue(cluster, "mq_retries_total" + labels), 9);
 }
 
 // Runs `consumer` with a handler that records what it gets until `done` or 30 s.
@@ -335,6 +359,50 @@ TEST(DelayedDelivery, ClientDelayedMessagesAreNeverEarlyAndArriveSoonAfterDue) {
   for (const auto& [value, at] : seen_at) {
     EXPECT_LE(at - due[value], 3000) << value << " delivered long after it was due";
   }
+}
+
+TEST(DeadLetters, KeepOrderRetriesInPlaceAndHoldsThePartition) {
+  TestCluster cluster;
+  cluster.createTopic("ledger", 1);
+  produceNumbered(cluster, "ledger", 10);
+  ConsumerConfig config = memberConfig(cluster, "auditors");
+  config.failed_messages.keep_order = true;
+  config.failed_messages.retry_backoff_ms = {300, 300, 300};
+  Consumer consumer(config);
+  consumer.subscribe({"ledger"});
+  std::vector<std::pair<std::string, int64_t>> handled;  // successes in order
+  std::map<std::string, std::vector<int64_t>> tries;
+  AdminClient admin(adminConfig(cluster));
+  const int64_t start = nowMs();
+  while (handled.size() < 9 && nowMs() - start < 30000) {
+    consumer.poll(std::chrono::milliseconds(200), [&](const ConsumedMessage& m) {
+      tries[m.value].push_back(nowMs());
+      if (m.value == "m7" || (m.value == "m3" && tries[m.value].size() <= 2)) {
+        throw std::runtime_error("not yet: " + m.value);
+      }
+      handled.emplace_back(m.value, nowMs());
+    });
+  }
+  ASSERT_EQ(handled.size(), 9u);
+  std::vector<std::string> order;
+  for (const auto& [value, at] : handled) order.push_back(value);
+  EXPECT_EQ(order, (std::vector<std::string>{"m0", "m1", "m2", "m3", "m4", "m5", "m6", "m8", "m9"}))
+      << "strict order, m7 dead-lettered in its place";
+  ASSERT_EQ(tries["m3"].size(), 3u);
+  for (size_t i = 1; i < 3; ++i) {
+    EXPECT_GE(tries["m3"][i] - tries["m3"][i - 1], 300 - 20) << "m3 retried early";
+  }
+  EXPECT_EQ(tries["m4"].size(), 1u) << "m4 came once, after m3 succeeded";
+  ASSERT_EQ(tries["m7"].size(), 4u) << "the original and three retries";
+  consumer.commitSync();  // waits for the dead letter's acknowledgement first
+  EXPECT_EQ(consumer.committed({{"ledger", 0}}).at({"ledger", 0}), 10);
+  auto page = admin.showDeadLetters("auditors", "ledger");
+  ASSERT_EQ(page.messages.size(), 1u);
+  EXPECT_EQ(page.messages[0].value, "m7");
+  EXPECT_EQ(headerOf(page.messages[0].headers, h::kAttempt), "4");
+  EXPECT_EQ(headerOf(page.messages[0].headers, h::kOriginalOffset), "7");
+  EXPECT_EQ(lineCount(headerOf(page.messages[0].headers, h::kErrorHistory)), 4);
+  EXPECT_EQ(page.summary.retried, 0) << "no retry topic in strict order";
 }
 
 // Lines of a failing_consumer log: "<ms> <event> <topic> <partition> <offset> <attempt> <value>".

@@ -509,8 +509,10 @@ class Consumer {
   // (asynchronously) to the group's retry topic with its next delay, or after its last
   // attempt to the group's dead-letter topic, with provenance headers
   // (mq/dead_letter_headers.h); poll() goes on with the partition. keep_order: the
-  // partition goes back to the message and is held for the delay (skip the rest of the
-  // partition's messages in the current batch: they come again).
+  // partition goes back to the message and is held for the delay, and nack() returns true:
+  // skip the rest of that partition's messages in the current batch (they come again).
+  // Returns false when the partition moves on (non-blocking, or the dead letter after the
+  // last attempt): go on with the batch.
   //
   // No loss: until the republish is acknowledged, no commit of this consumer (automatic or
   // explicit) moves past the message. If the republish fails, the partition's position is
@@ -519,13 +521,14 @@ class Consumer {
   // (possibly in addition to a retry that was stored: at-least-once).
   // Throws Error(INVALID_CONFIG) when failed_messages is off, Error(INVALID_REQUEST) when
   // the partition is not owned.
-  void nack(const ConsumedMessage& message, const std::string& error);
+  bool nack(const ConsumedMessage& message, const std::string& error);
 
   // Called for each message by poll(timeout, handler). Throwing marks the message failed.
   using MessageHandler = std::function<void(const ConsumedMessage& message)>;
   // poll(timeout), then handler(message) for each message returned, in order; a message
   // whose handler throws is nack()ed with the exception's what() (with keep_order, the rest
-  // of its partition's batch is skipped: it comes again after the retry). Returns how many
+  // of its partition's batch is skipped while it is retried in place: it comes again after
+  // the message). Returns how many
   // messages were handled (successfully or not). Throws like poll(); needs failed_messages.
   size_t poll(std::chrono::milliseconds timeout, const MessageHandler& handler);
 
