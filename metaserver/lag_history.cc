@@ -14,8 +14,16 @@ double perSecond(int64_t count, int64_t from_ms, int64_t to_ms) {
 
 }  // namespace
 
-LagHistory::LagHistory(int64_t window_ms, size_t max_samples)
-    : window_ms_(window_ms), max_samples_(std::max<size_t>(2, max_samples)) {}
+LagHistory::LagHistory(int64_t window_ms, size_t max_samples, size_t max_points)
+    : window_ms_(window_ms),
+      max_samples_(std::max<size_t>(2, max_samples)),
+      max_points_(max_points) {}
+
+int32_t LagHistory::topicId(const std::string& topic) {
+  auto [it, added] = topic_ids_.emplace(topic, static_cast<int32_t>(topic_names_.size()));
+  if (added) topic_names_.push_back(topic);
+  return it->second;
+}
 
 void LagHistory::add(const LagSnapshot& snapshot) {
   auto sample = std::make_shared<Sample>();
@@ -25,18 +33,34 @@ void LagHistory::add(const LagSnapshot& snapshot) {
     if (static_cast<int>(ends.size()) <= p.partition) ends.resize(p.partition + 1, -1);
     ends[p.partition] = p.end_offset;
   }
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!samples_.empty() && samples_.back()->at_ms >= sample->at_ms) return;
   for (const auto& [id, group] : snapshot.groups) {
     auto& points = sample->groups[id];
     points.reserve(group.partitions.size());
+    const std::string* last_topic = nullptr;  // a group's partitions come topic by topic
+    int32_t topic = 0;
     for (const auto& p : group.partitions) {
-      points.push_back({p.topic, p.partition, p.lag, p.committed_offset});
+      if (!last_topic || *last_topic != p.topic) {
+        topic = topicId(p.topic);
+        last_topic = &p.topic;
+      }
+      points.push_back({topic, p.partition, p.lag, p.committed_offset});
     }
   }
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (!samples_.empty() && samples_.back()->at_ms >= sample->at_ms) return;
+  sample->points = snapshot.partitions.size();
+  for (const auto& [id, points] : sample->groups) sample->points += points.size();
+  points_ += sample->points;
   samples_.push_back(std::move(sample));
   const int64_t oldest = samples_.back()->at_ms - window_ms_;
-  while (samples_.size() > max_samples_ || samples_.front()->at_ms < oldest) {
+  // Two samples make a rate: they stay whatever their size.
+  while (samples_.size() > 2 && (samples_.size() > max_samples_ || points_ > max_points_ ||
+                                 samples_.front()->at_ms < oldest)) {
+    points_ -= samples_.front()->points;
+    samples_.pop_front();
+  }
+  while (!samples_.empty() && samples_.front()->at_ms < oldest) {
+    points_ -= samples_.front()->points;
     samples_.pop_front();
   }
 }
@@ -44,6 +68,7 @@ void LagHistory::add(const LagSnapshot& snapshot) {
 void LagHistory::clear() {
   std::lock_guard<std::mutex> lock(mutex_);
   samples_.clear();
+  points_ = 0;
 }
 
 size_t LagHistory::size() const {
@@ -51,8 +76,9 @@ size_t LagHistory::size() const {
   return samples_.size();
 }
 
-LagHistory::Samples LagHistory::copy() const {
+LagHistory::Samples LagHistory::copy(std::vector<std::string>* topic_names) const {
   std::lock_guard<std::mutex> lock(mutex_);
+  if (topic_names) *topic_names = topic_names_;
   return samples_;  // shared, immutable samples: the series are built without the lock
 }
 
@@ -74,14 +100,26 @@ int64_t LagHistory::consumed(const Sample& before, const Sample& after, const st
   auto was = before.groups.find(group);
   auto is = after.groups.find(group);
   if (was == before.groups.end() || is == after.groups.end()) return 0;
-  std::map<std::pair<std::string, int>, int64_t> previous;
-  for (const auto& p : was->second) previous[{p.topic, p.partition}] = p.committed;
+  auto committed = [](int64_t from, int64_t to) {
+    return from >= 0 && to >= 0 ? std::max<int64_t>(0, to - from) : int64_t{0};
+  };
+  const auto& then = was->second;
+  const auto& now = is->second;
+  auto same = [](const GroupPoint& a, const GroupPoint& b) {
+    return a.topic == b.topic && a.partition == b.partition;
+  };
   int64_t total = 0;
-  for (const auto& p : is->second) {
+  // Usually the group's partitions are the same in both cycles, in the same order.
+  if (then.size() == now.size() &&
+      std::equal(then.begin(), then.end(), now.begin(), now.end(), same)) {
+    for (size_t i = 0; i < now.size(); ++i) total += committed(then[i].committed, now[i].committed);
+    return total;
+  }
+  std::map<std::pair<int32_t, int32_t>, int64_t> previous;
+  for (const auto& p : then) previous[{p.topic, p.partition}] = p.committed;
+  for (const auto& p : now) {
     auto it = previous.find({p.topic, p.partition});
-    if (it != previous.end() && it->second >= 0 && p.committed >= 0) {
-      total += std::max<int64_t>(0, p.committed - it->second);
-    }
+    if (it != previous.end()) total += committed(it->second, p.committed);
   }
   return total;
 }
@@ -104,9 +142,10 @@ TopicRateHistory LagHistory::topic(const std::string& topic) const {
 }
 
 GroupLagHistory LagHistory::group(const std::string& group) const {
-  const Samples samples = copy();
+  std::vector<std::string> topic_names;
+  const Samples samples = copy(&topic_names);
   GroupLagHistory history;
-  std::map<std::pair<std::string, int>, size_t> index;  // partition -> history.partitions
+  std::map<std::pair<int32_t, int32_t>, size_t> index;  // partition -> history.partitions
   for (size_t i = 1; i < samples.size(); ++i) {
     const Sample& now = *samples[i];
     auto points = now.groups.find(group);
@@ -119,7 +158,7 @@ GroupLagHistory LagHistory::group(const std::string& group) const {
       auto [it, added] = index.emplace(std::make_pair(p.topic, p.partition), 0);
       if (added) {
         it->second = history.partitions.size();
-        history.partitions.push_back({p.topic, p.partition, {}});
+        history.partitions.push_back({topic_names[p.topic], p.partition, {}});
       }
       auto& lag = history.partitions[it->second].lag;
       lag.resize(column);  // nullopt where it was not in a sample

@@ -74,6 +74,19 @@ TEST(LagHistory, KeepsTheWindowAndTheSampleLimitAndIgnoresOldSnapshots) {
   EXPECT_TRUE(windowed.cluster().at_ms.empty());
 }
 
+TEST(LagHistory, ABigClusterKeepsAShorterWindowNotMoreMemory) {
+  // Each sample has 3 points (2 end offsets, 1 group partition): 10 points keep 3 samples.
+  LagHistory history(3600000, 100, 10);
+  for (int i = 0; i < 10; ++i) history.add(snapshot(1000 * (i + 1), i, i, i, 0));
+  EXPECT_EQ(history.size(), 3u);
+  EXPECT_EQ(history.topic("t").at_ms, (std::vector<int64_t>{9000, 10000}));
+  // Two samples stay, however big: a rate needs them.
+  LagHistory tiny(3600000, 100, 1);
+  for (int i = 0; i < 5; ++i) tiny.add(snapshot(1000 * (i + 1), i, i, i, 0));
+  EXPECT_EQ(tiny.size(), 2u);
+  EXPECT_EQ(tiny.cluster().at_ms, (std::vector<int64_t>{5000}));
+}
+
 TEST(LagHistory, GroupPartitionsThatComeAndGoHaveGaps) {
   LagHistory history;
   history.add(snapshot(1000, 0, 0, 0, 1));
