@@ -46,9 +46,11 @@ void BrokerConfig::addOptions(po::options_description& options) {
                                               po::value<std::string>()->default_value("30s"),
                                               "upper bound of a fetch's long-poll wait")(
       "datanode-pool-size", po::value<int>()->default_value(d.datanode_pool_size),
-      "database connections per datanode")("log-level",
-                                           po::value<std::string>()->default_value(d.log_level),
-                                           "debug, info, warn or error");
+      "database connections per datanode")(
+      "append-groups", po::value<int>()->default_value(d.append_groups),
+      "group-commit transactions per datanode running at once")(
+      "log-level", po::value<std::string>()->default_value(d.log_level),
+      "debug, info, warn or error");
 }
 
 BrokerConfig BrokerConfig::fromValues(const po::variables_map& values) {
@@ -77,6 +79,8 @@ BrokerConfig BrokerConfig::fromValues(const po::variables_map& values) {
       static_cast<int>(durationOption(values, "max-fetch-wait", c.max_fetch_wait_ms));
   c.datanode_pool_size = values["datanode-pool-size"].as<int>();
   checkRange("datanode-pool-size", c.datanode_pool_size, 1, 1000);
+  c.append_groups = values["append-groups"].as<int>();
+  checkRange("append-groups", c.append_groups, 1, 64);
   c.delay_poll_ms = durationOption(values, "delay-poll", c.delay_poll_ms);
   c.max_delay_ms = durationOption(values, "max-delay", c.max_delay_ms);
   c.log_level = values["log-level"].as<std::string>();

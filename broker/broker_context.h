@@ -1,5 +1,5 @@
 // What every RPC handler of the broker works with: configuration, the cached topology, the
-// datanode pools, the partition writers, the long-poll notifier, the metrics and the
+// datanode pools, the datanode writers (group commit), the long-poll notifier, the metrics and the
 // consumer-group coordinator.
 #pragma once
 
@@ -12,7 +12,7 @@
 #include "broker/change_notifier.h"
 #include "broker/datanode_pools.h"
 #include "broker/group/group_coordinator.h"
-#include "broker/partition_writer.h"
+#include "broker/datanode_writer.h"
 #include "broker/topology_cache.h"
 #include "common/errors.h"
 
@@ -22,7 +22,7 @@ struct BrokerContext {
   const BrokerConfig& config;
   TopologyCache& topology;
   DatanodePools& pools;
-  PartitionWriters& writers;
+  DatanodeWriters& writers;
   ChangeNotifier& notifier;
   BrokerMetrics& metrics;
   GroupCoordinator& groups;

@@ -27,6 +27,8 @@ std::shared_ptr<DbPool> DatanodePools::pool(int datanode_id) {
     options.connect_timeout_s = 2;
     options.io_timeout_s = 15;
     options.acquire_timeout_ms = 5000;
+    // An append's group commit is two round trips (PartitionStore::append).
+    options.multi_statements = true;
     slot = std::make_shared<DbPool>(target, options);
   }
   return slot;

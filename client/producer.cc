@@ -75,8 +75,9 @@ class Producer::Impl {
 
   ~Impl() { close(); }
 
-  // Checks and places the record and buffers it; returns its sequence number.
-  uint64_t enqueue(ProducerRecord record, Callback callback);
+  // Checks and places the record and buffers it (ready at once with `expedite`); returns
+  // its sequence number.
+  uint64_t enqueue(ProducerRecord record, Callback callback, bool expedite = false);
 
   SendResult sendAndWait(ProducerRecord record) {
     if (onSenderThread()) {
@@ -85,8 +86,8 @@ class Producer::Impl {
     }
     auto promise = std::make_shared<std::promise<SendResult>>();
     auto future = promise->get_future();
-    uint64_t sequence = enqueue(std::move(record), completer(promise));
-    accumulator_.expedite(sequence);  // nobody else is waiting for this batch to fill
+    // Expedited: nobody else is waiting for this batch to fill.
+    enqueue(std::move(record), completer(promise), /*expedite=*/true);
     return future.get();
   }
 
@@ -137,7 +138,7 @@ class Producer::Impl {
   bool closed_ = false;
 };
 
-uint64_t Producer::Impl::enqueue(ProducerRecord record, Callback callback) {
+uint64_t Producer::Impl::enqueue(ProducerRecord record, Callback callback, bool expedite) {
   if (closing_) {
     throw Error(rpc::ErrorCode::SHUTTING_DOWN, "the producer is closed; the message was not sent",
                 false);
@@ -200,7 +201,7 @@ uint64_t Producer::Impl::enqueue(ProducerRecord record, Callback callback) {
   pending.callback = std::move(callback);
   auto remaining = std::chrono::ceil<std::chrono::milliseconds>(
       std::max(deadline - SteadyClock::now(), SteadyClock::duration::zero()));
-  return accumulator_.append(tp, std::move(pending), remaining, !onSenderThread());
+  return accumulator_.append(tp, std::move(pending), remaining, !onSenderThread(), expedite);
 }
 
 Producer::Producer(ProducerConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}

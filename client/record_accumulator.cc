@@ -17,7 +17,8 @@ bool RecordAccumulator::isFull(size_t bytes) const {
 }
 
 uint64_t RecordAccumulator::append(const TopicPartition& partition, PendingRecord record,
-                                   std::chrono::milliseconds max_block, bool may_block) {
+                                   std::chrono::milliseconds max_block, bool may_block,
+                                   bool expedite) {
   std::unique_lock<std::mutex> lock(mutex_);
   auto closedError = [] {
     return Error(rpc::ErrorCode::SHUTTING_DOWN, "the producer is closed; the message was not sent",
@@ -52,9 +53,10 @@ uint64_t RecordAccumulator::append(const TopicPartition& partition, PendingRecor
   const bool was_empty = queue.records.empty();
   queue.bytes += record.bytes;
   queue.records.push_back(std::move(record));
-  // A sender must re-plan when the partition gets its first record (a new linger deadline)
-  // or fills a batch.
-  if (was_empty || queue.records.size() == limits_.batch_messages ||
+  if (expedite) expedite_through_ = std::max(expedite_through_, sequence);
+  // A sender must re-plan when the partition gets its first record (a new linger deadline),
+  // fills a batch or is expedited. One sender is enough: the others' plans did not change.
+  if (was_empty || expedite || queue.records.size() == limits_.batch_messages ||
       queue.bytes >= limits_.batch_bytes) {
     ready_cv_.notify_one();
   }
@@ -179,12 +181,24 @@ void RecordAccumulator::releaseSpace(const ProducerBatch& batch) {
 }
 
 void RecordAccumulator::finish(const ProducerBatch& batch) {
+  bool pending = false;
+  bool all_done = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     for (const auto& record : batch.records) unfinished_.erase(record.sequence);
-    queues_[batch.partition].out = false;
+    PartitionQueue& queue = queues_[batch.partition];
+    queue.out = false;
+    pending = !queue.records.empty() || queue.sealed.has_value();
+    all_done = closed_ && buffered_records_ == 0;
   }
-  ready_cv_.notify_all();  // the partition may be ready again; finished() may now hold
+  // Only this partition's plan changed: one sender re-plans it when it has records waiting.
+  // Every sender must wake when the accumulator is finished (they exit). Waking all of them
+  // after every batch cost a sync producer most of its CPU in futex wake-ups.
+  if (all_done) {
+    ready_cv_.notify_all();
+  } else if (pending) {
+    ready_cv_.notify_one();
+  }
   done_cv_.notify_all();
 }
 

@@ -76,9 +76,11 @@ class RecordAccumulator {
   // is full (buffer_messages records, or buffer_bytes bytes with at least one record
   // buffered) it waits up to max_block for space; with may_block false it does not wait.
   // Throws Error(TIMEOUT, retriable) when there is still no space, Error(SHUTTING_DOWN)
-  // after close(); in both cases nothing was added.
+  // after close(); in both cases nothing was added. With `expedite` the record is ready at
+  // once (as expedite(its sequence), under the same lock: one sender wake-up, not two).
   uint64_t append(const TopicPartition& partition, PendingRecord record,
-                  std::chrono::milliseconds max_block, bool may_block = true);
+                  std::chrono::milliseconds max_block, bool may_block = true,
+                  bool expedite = false);
 
   // Waits until a batch is ready, `wake_by` passes, or the accumulator is finished(), then
   // takes ready batches (see drainReady). Concurrent callers share the ready batches: each

@@ -66,8 +66,10 @@ DbTarget DbTarget::parseUrl(const std::string& url) {
   return target;
 }
 
-DbConnection::DbConnection(std::unique_ptr<sql::Connection> connection)
-    : connection_(std::move(connection)), statement_(connection_->createStatement()) {}
+DbConnection::DbConnection(std::unique_ptr<sql::Connection> connection, bool multi_statements)
+    : connection_(std::move(connection)),
+      statement_(connection_->createStatement()),
+      multi_statements_(multi_statements) {}
 
 sql::PreparedStatement& DbConnection::prepare(const std::string& sql) {
   auto it = prepared_.find(sql);
@@ -83,6 +85,36 @@ void DbConnection::execute(const std::string& sql) { statement_->execute(sql); }
 
 std::unique_ptr<sql::ResultSet> DbConnection::query(const std::string& sql) {
   return std::unique_ptr<sql::ResultSet>(statement_->executeQuery(sql));
+}
+
+std::vector<std::unique_ptr<sql::ResultSet>> DbConnection::executeBatch(
+    const std::vector<std::string>& statements, size_t* completed) {
+  std::vector<std::unique_ptr<sql::ResultSet>> results;
+  if (completed) *completed = 0;
+  if (statements.empty()) return results;
+  if (!multi_statements_) {
+    for (size_t i = 0; i < statements.size(); ++i) {
+      if (statement_->execute(statements[i])) results.emplace_back(statement_->getResultSet());
+      if (completed) *completed = i + 1;
+    }
+    return results;
+  }
+  std::string joined;
+  for (const auto& statement : statements) {
+    if (!joined.empty()) joined += ";\n";
+    joined += statement;
+  }
+  // One result per statement; each getMoreResults() moves to the next one and throws if
+  // that statement failed (the server ran none after it). Result sets are stored (fully
+  // read) by the connector, so they stay valid while the later results are fetched.
+  bool rows = statement_->execute(joined);
+  for (size_t i = 0;;) {
+    if (rows) results.emplace_back(statement_->getResultSet());
+    if (completed) *completed = i + 1;
+    if (++i == statements.size()) break;
+    rows = statement_->getMoreResults();
+  }
+  return results;
 }
 
 DbPool::Lease::Lease(DbPool* pool, std::unique_ptr<DbConnection> connection)
@@ -117,6 +149,7 @@ std::unique_ptr<DbConnection> DbPool::connect() {
   properties["OPT_WRITE_TIMEOUT"] = options_.io_timeout_s;
   properties["OPT_RECONNECT"] = false;  // a silent reconnect would lose session state
   properties["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
+  if (options_.multi_statements) properties["CLIENT_MULTI_STATEMENTS"] = true;
   std::unique_ptr<sql::Connection> connection(driver()->connect(properties));
   std::unique_ptr<sql::Statement> statement(connection->createStatement());
   if (options_.create_database) {
@@ -126,7 +159,7 @@ std::unique_ptr<DbConnection> DbPool::connect() {
   // READ COMMITTED: every statement sees the latest committed rows (a fetch must see what
   // was appended a moment ago) and InnoDB takes no gap locks on our range scans.
   statement->execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
-  return std::make_unique<DbConnection>(std::move(connection));
+  return std::make_unique<DbConnection>(std::move(connection), options_.multi_statements);
 }
 
 DbPool::Lease DbPool::acquire() {
@@ -188,6 +221,8 @@ int DbPool::open() const {
 DbTransaction::DbTransaction(DbPool::Lease& lease) : lease_(lease) {
   lease_->execute("START TRANSACTION");
 }
+
+DbTransaction::DbTransaction(DbPool::Lease& lease, Begun) : lease_(lease) {}
 
 DbTransaction::~DbTransaction() {
   if (done_) return;

@@ -36,7 +36,7 @@ struct DbTarget {
 // One open connection plus its statement cache. Not thread-safe: owned by one lease at a time.
 class DbConnection {
  public:
-  explicit DbConnection(std::unique_ptr<sql::Connection> connection);
+  explicit DbConnection(std::unique_ptr<sql::Connection> connection, bool multi_statements = false);
 
   // A prepared statement for `sql`, prepared once per connection and then reused.
   sql::PreparedStatement& prepare(const std::string& sql);
@@ -44,11 +44,18 @@ class DbConnection {
   void execute(const std::string& sql);
   // Runs a query; the caller owns the result.
   std::unique_ptr<sql::ResultSet> query(const std::string& sql);
+  // Runs `statements` in order (text protocol): in ONE round trip when the connection allows
+  // multi-statements (DbPoolOptions::multi_statements), else one by one. Returns the rows of
+  // the statements that return rows, in order. Throws at the first failing statement; the
+  // later ones did not run, and `*completed` (when given) says how many succeeded.
+  std::vector<std::unique_ptr<sql::ResultSet>> executeBatch(
+      const std::vector<std::string>& statements, size_t* completed = nullptr);
   sql::Connection& raw() { return *connection_; }
 
  private:
   std::unique_ptr<sql::Connection> connection_;
   std::unique_ptr<sql::Statement> statement_;
+  bool multi_statements_;
   std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>> prepared_;
 };
 
@@ -61,6 +68,9 @@ struct DbPoolOptions {
   int acquire_timeout_ms = 10000;
   // Create the database when it does not exist (needs the privilege).
   bool create_database = false;
+  // Let DbConnection::executeBatch send several statements in one round trip
+  // (CLIENT_MULTI_STATEMENTS). Every value in our SQL is an escaped literal or a parameter.
+  bool multi_statements = false;
 };
 
 class DbPool {
@@ -117,8 +127,13 @@ class DbPool {
 class DbTransaction {
  public:
   explicit DbTransaction(DbPool::Lease& lease);
+  // Takes over a transaction the caller began itself (START TRANSACTION sent in a batch);
+  // the caller then ends it with COMMIT in a batch and reports it with committed().
+  struct Begun {};
+  DbTransaction(DbPool::Lease& lease, Begun);
   ~DbTransaction();
   void commit();
+  void committed() { done_ = true; }
 
  private:
   DbPool::Lease& lease_;

@@ -168,109 +168,228 @@ void appendDelayedRow(std::string& insert, const std::string& table, const rpc::
 
 void PartitionStore::append(DbPool::Lease& db, const std::string& table,
                             std::vector<AppendBatch>& batches, int64_t append_ms) {
-  DbTransaction transaction(db);
-  auto& lock = db->prepare(
-      "SELECT next_offset, sealed FROM mq_partition_state WHERE table_name = ? FOR UPDATE");
-  lock.setString(1, table);
-  std::unique_ptr<sql::ResultSet> state(lock.executeQuery());
-  if (!state->next()) {
-    throw sql::SQLException(fmt::format("partition state row for {} is missing", table), "42S02",
-                            1146);
+  std::vector<PartitionAppend> partitions(1);
+  partitions[0].table = table;
+  partitions[0].batches = std::move(batches);
+  try {
+    append(db, partitions, append_ms);
+  } catch (...) {
+    batches = std::move(partitions[0].batches);
+    throw;
   }
-  const int64_t base = state->getInt64(1);
-  const bool sealed = state->getBoolean(2);
-  state.reset();
-  if (sealed) {  // read-only or retired (see seal()): its end offset is final
-    for (auto& batch : batches) {
-      batch.error = rpc::ErrorCode::PARTITION_READ_ONLY;
-      batch.error_message = fmt::format("partition table {} is sealed (read-only)", table);
-    }
-    transaction.commit();
-    return;
-  }
+  batches = std::move(partitions[0].batches);
+}
 
-  // Producer states of the idempotent batches, read under the partition lock.
-  std::map<int64_t, std::optional<ProducerState>> producers;
-  for (const auto& batch : batches) {
-    if (!batch.producer || producers.count(batch.producer->producer_id)) continue;
-    auto& select = db->prepare(
-        "SELECT epoch, last_sequence, last_count, last_base_offset FROM mq_producer_state "
-        "WHERE table_name = ? AND producer_id = ?");
-    select.setString(1, table);
-    select.setInt64(2, batch.producer->producer_id);
-    std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
-    auto& slot = producers[batch.producer->producer_id];
-    if (rows->next()) {
-      slot = ProducerState{static_cast<int16_t>(rows->getInt(1)), rows->getInt(2), rows->getInt(3),
-                           rows->getInt64(4), false};
-    }
-  }
+namespace {
 
-  // One multi-row INSERT in the text protocol: a single round trip for every batch of the
-  // group, with binary-safe literals (see appendSqlBinaryLiteral).
-  size_t bytes = 128;
-  for (const auto& batch : batches) {
-    for (const auto* message : *batch.messages) bytes += message->value.size() + 64;
+// `'a','b',...`: the tables as string literals, for IN lists.
+std::string tableList(const std::vector<PartitionAppend>& partitions) {
+  std::string list;
+  for (const auto& partition : partitions) {
+    if (!list.empty()) list += ',';
+    appendSqlStringLiteral(list, partition.table);
   }
-  std::string insert;
-  insert.reserve(bytes);
-  insert += fmt::format(
-      "INSERT INTO `{}` (`offset`, msg_key, headers, payload, produce_ms, append_ms) VALUES ",
-      table);
-  // Messages due later go to the datanode's delay table in the same transaction.
-  std::string delayed = fmt::format(
-      "INSERT INTO mq_delayed_messages (table_name, deliver_at_ms, msg_key, headers, payload, "
-      "produce_ms) VALUES ");
-  size_t delayed_rows = 0;
-  int64_t offset = base;
-  for (auto& batch : batches) {
-    batch.append_ms = append_ms;
-    if (batch.producer) {
-      auto& producer = producers[batch.producer->producer_id];
-      if (!admitIdempotent(batch, producer)) continue;
-      producer = ProducerState{batch.producer->epoch, batch.producer->base_sequence,
-                               static_cast<int32_t>(batch.messages->size()), offset, true};
-    }
-    for (const auto* message : *batch.messages) {
-      if (message->deliver_at_ms > append_ms) {
-        if (delayed_rows++ > 0) delayed += ',';
-        appendDelayedRow(delayed, table, *message, append_ms);
-        continue;
-      }
-      if (batch.base_offset < 0) batch.base_offset = offset;
-      if (offset != base) insert += ',';
-      appendRow(insert, offset++, *message, append_ms);
-    }
-  }
-  if (offset == base && delayed_rows == 0) {  // only duplicates or refusals
-    transaction.commit();
-    return;
-  }
-  if (offset != base) db->execute(insert);
-  if (delayed_rows > 0) db->execute(delayed);
+  return list;
+}
 
-  auto& advance = db->prepare("UPDATE mq_partition_state SET next_offset = ? WHERE table_name = ?");
-  advance.setInt64(1, offset);
-  advance.setString(2, table);
-  advance.execute();
-  for (const auto& [producer_id, producer] : producers) {
+struct StateRow {
+  int64_t next_offset = 0;
+  bool sealed = false;
+};
+
+// Locks the state rows of every partition of the group: one statement for all. InnoDB locks
+// an IN list on the primary key in key order, whatever the list's order, so two groups
+// never lock the same rows in opposite orders.
+std::string lockStateRowsSql(const std::vector<PartitionAppend>& partitions) {
+  return "SELECT table_name, next_offset, sealed FROM mq_partition_state WHERE table_name IN (" +
+         tableList(partitions) + ") FOR UPDATE";
+}
+
+// The locked state rows in the order of `partitions`. Throws (1146) when one is missing.
+std::vector<StateRow> readStateRows(sql::ResultSet& rows,
+                                    const std::vector<PartitionAppend>& partitions) {
+  std::map<std::string, StateRow> found;
+  while (rows.next()) found[columnString(rows, 1)] = StateRow{rows.getInt64(2), rows.getBoolean(3)};
+  std::vector<StateRow> states;
+  states.reserve(partitions.size());
+  for (const auto& partition : partitions) {
+    auto at = found.find(partition.table);
+    if (at == found.end()) {
+      throw sql::SQLException(fmt::format("partition state row for {} is missing", partition.table),
+                              "42S02", 1146);
+    }
+    states.push_back(at->second);
+  }
+  return states;
+}
+
+using ProducerKey = std::pair<std::string, int64_t>;  // (table, producer id)
+using ProducerStates = std::map<ProducerKey, std::optional<ProducerState>>;
+
+// The query for the stored state of every idempotent producer with a batch in the group (a
+// primary-key lookup per (table, producer)), read under the partitions' locks; empty when
+// no batch is idempotent. Fills `producers` with every key, no state yet.
+std::string producerStatesSql(const std::vector<PartitionAppend>& partitions,
+                              ProducerStates& producers) {
+  std::string where;
+  for (const auto& partition : partitions) {
+    for (const auto& batch : partition.batches) {
+      if (!batch.producer) continue;
+      ProducerKey key{partition.table, batch.producer->producer_id};
+      if (!producers.emplace(key, std::nullopt).second) continue;
+      where += where.empty() ? "(table_name = " : " OR (table_name = ";
+      appendSqlStringLiteral(where, key.first);
+      where += fmt::format(" AND producer_id = {})", key.second);
+    }
+  }
+  if (where.empty()) return "";
+  return "SELECT table_name, producer_id, epoch, last_sequence, last_count, last_base_offset "
+         "FROM mq_producer_state WHERE " +
+         where;
+}
+
+void readProducerStates(sql::ResultSet& rows, ProducerStates& producers) {
+  while (rows.next()) {
+    auto at = producers.find(ProducerKey{columnString(rows, 1), rows.getInt64(2)});
+    if (at == producers.end()) continue;
+    at->second = ProducerState{static_cast<int16_t>(rows.getInt(3)), rows.getInt(4), rows.getInt(5),
+                               rows.getInt64(6), false};
+  }
+}
+
+// Advances the log ends of the partitions at `advanced`: one statement for all.
+std::string advanceSql(const std::vector<PartitionAppend>& partitions,
+                       const std::vector<int64_t>& next_offsets,
+                       const std::vector<size_t>& advanced) {
+  std::string cases;
+  std::string names;
+  for (size_t i : advanced) {
+    cases += " WHEN ";
+    appendSqlStringLiteral(cases, partitions[i].table);
+    cases += fmt::format(" THEN {}", next_offsets[i]);
+    if (!names.empty()) names += ',';
+    appendSqlStringLiteral(names, partitions[i].table);
+  }
+  return "UPDATE mq_partition_state SET next_offset = CASE table_name" + cases +
+         " END WHERE table_name IN (" + names + ")";
+}
+
+// The idempotent producers' new states: one upsert for all; empty when none changed.
+std::string producerUpsertSql(const ProducerStates& producers, int64_t append_ms) {
+  std::string values;
+  for (const auto& [key, producer] : producers) {
     if (!producer || !producer->changed) continue;
-    auto& upsert = db->prepare(
-        "INSERT INTO mq_producer_state (table_name, producer_id, epoch, last_sequence, "
-        "last_count, last_base_offset, updated_ms) VALUES (?,?,?,?,?,?,?) "
-        "ON DUPLICATE KEY UPDATE epoch = VALUES(epoch), last_sequence = VALUES(last_sequence), "
-        "last_count = VALUES(last_count), last_base_offset = VALUES(last_base_offset), "
-        "updated_ms = VALUES(updated_ms)");
-    upsert.setString(1, table);
-    upsert.setInt64(2, producer_id);
-    upsert.setInt(3, producer->epoch);
-    upsert.setInt(4, producer->last_sequence);
-    upsert.setInt(5, producer->last_count);
-    upsert.setInt64(6, producer->last_base_offset);
-    upsert.setInt64(7, append_ms);
-    upsert.execute();
+    if (!values.empty()) values += ',';
+    values += '(';
+    appendSqlStringLiteral(values, key.first);
+    values +=
+        fmt::format(",{},{},{},{},{},{})", key.second, producer->epoch, producer->last_sequence,
+                    producer->last_count, producer->last_base_offset, append_ms);
   }
-  transaction.commit();
+  if (values.empty()) return "";
+  return "INSERT INTO mq_producer_state (table_name, producer_id, epoch, last_sequence, "
+         "last_count, last_base_offset, updated_ms) VALUES " +
+         values +
+         " ON DUPLICATE KEY UPDATE epoch = VALUES(epoch), last_sequence = "
+         "VALUES(last_sequence), last_count = VALUES(last_count), last_base_offset = "
+         "VALUES(last_base_offset), updated_ms = VALUES(updated_ms)";
+}
+
+}  // namespace
+
+// Two batches of statements (one round trip each on a multi-statement connection): BEGIN,
+// lock and read the state rows (and idempotent producers' states); then the INSERTs, the
+// state rows' advance, the producer states and COMMIT.
+void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& partitions,
+                            int64_t append_ms, bool* commit_sent) {
+  if (commit_sent) *commit_sent = false;
+  if (partitions.empty()) return;
+  ProducerStates producers;
+  std::vector<std::string> reads = {"START TRANSACTION", lockStateRowsSql(partitions)};
+  const std::string producer_query = producerStatesSql(partitions, producers);
+  if (!producer_query.empty()) reads.push_back(producer_query);
+  DbTransaction transaction(db, DbTransaction::Begun{});
+  auto results = db->executeBatch(reads);
+  const std::vector<StateRow> states = readStateRows(*results.at(0), partitions);
+  if (!producer_query.empty()) readProducerStates(*results.at(1), producers);
+  results.clear();
+
+  // Messages due later go to the datanode's delay table in the same transaction, all
+  // partitions' in one statement.
+  std::string delayed =
+      "INSERT INTO mq_delayed_messages (table_name, deliver_at_ms, msg_key, headers, payload, "
+      "produce_ms) VALUES ";
+  size_t delayed_rows = 0;
+  std::vector<int64_t> next_offsets(partitions.size());
+  std::vector<std::string> writes;  // one multi-row INSERT per partition with rows, ...
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    const std::string& table = partitions[i].table;
+    auto& batches = partitions[i].batches;
+    next_offsets[i] = states[i].next_offset;
+    if (states[i].sealed) {  // read-only or retired (see seal()): its end offset is final
+      for (auto& batch : batches) {
+        batch.error = rpc::ErrorCode::PARTITION_READ_ONLY;
+        batch.error_message = fmt::format("partition table {} is sealed (read-only)", table);
+      }
+      continue;
+    }
+    // One multi-row INSERT in the text protocol for every batch of the partition, with
+    // binary-safe literals (see appendSqlBinaryLiteral).
+    size_t bytes = 128;
+    for (const auto& batch : batches) {
+      for (const auto* message : *batch.messages) bytes += message->value.size() + 64;
+    }
+    std::string insert;
+    insert.reserve(bytes);
+    insert += fmt::format(
+        "INSERT INTO `{}` (`offset`, msg_key, headers, payload, produce_ms, append_ms) VALUES ",
+        table);
+    const int64_t base = states[i].next_offset;
+    int64_t offset = base;
+    for (auto& batch : batches) {
+      batch.append_ms = append_ms;
+      if (batch.producer) {
+        auto& producer = producers[ProducerKey{table, batch.producer->producer_id}];
+        if (!admitIdempotent(batch, producer)) continue;
+        producer = ProducerState{batch.producer->epoch, batch.producer->base_sequence,
+                                 static_cast<int32_t>(batch.messages->size()), offset, true};
+      }
+      for (const auto* message : *batch.messages) {
+        if (message->deliver_at_ms > append_ms) {
+          if (delayed_rows++ > 0) delayed += ',';
+          appendDelayedRow(delayed, table, *message, append_ms);
+          continue;
+        }
+        if (batch.base_offset < 0) batch.base_offset = offset;
+        if (offset != base) insert += ',';
+        appendRow(insert, offset++, *message, append_ms);
+      }
+    }
+    next_offsets[i] = offset;
+    if (offset != base) writes.push_back(std::move(insert));
+  }
+  if (delayed_rows > 0) writes.push_back(std::move(delayed));
+  std::vector<size_t> advanced;
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    if (next_offsets[i] != states[i].next_offset) advanced.push_back(i);
+  }
+  if (!advanced.empty()) writes.push_back(advanceSql(partitions, next_offsets, advanced));
+  std::string upsert = producerUpsertSql(producers, append_ms);
+  if (!upsert.empty()) writes.push_back(std::move(upsert));
+  // With nothing to write (only duplicates, refusals or sealed partitions) this only ends
+  // the transaction and releases the locks.
+  writes.push_back("COMMIT");
+  size_t completed = 0;
+  try {
+    db->executeBatch(writes, &completed);
+  } catch (...) {
+    if (completed + 1 == writes.size()) {  // the COMMIT failed: outcome unknown
+      if (commit_sent) *commit_sent = true;
+      db.discard();
+    }
+    throw;
+  }
+  transaction.committed();
 }
 
 std::vector<std::string> PartitionStore::partitionsWithDueMessages(DbConnection& db, int64_t now_ms,

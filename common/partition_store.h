@@ -2,9 +2,11 @@
 // The broker appends and reads through it; the metaserver creates and drops tables.
 //
 // Hot paths and their index use:
-// - append: one transaction per batch: lock the partition's state row by primary key
-//   (SELECT ... FOR UPDATE), one multi-row INSERT at next_offset.., advance next_offset,
-//   COMMIT. The row lock orders writers, so offsets are dense and commit in offset order.
+// - append: one transaction for a group of batches of one or many partitions of the
+//   datanode: lock their state rows by primary key (one SELECT ... FOR UPDATE), one
+//   multi-row INSERT per partition at its next_offset.., advance every next_offset (one
+//   UPDATE), COMMIT. The row locks order writers, so offsets are dense and commit in offset
+//   order; one COMMIT (one redo-log flush) acknowledges the whole group.
 // - read: a primary-key range scan (`offset` >= X ORDER BY `offset` LIMIT n).
 // - bounds: a primary-key lookup of the state row.
 // - appendTimes (lag collector): one statement per call, a UNION ALL of one primary-key
@@ -71,6 +73,12 @@ struct AppendBatch {
   std::string error_message;
 };
 
+// One partition's share of a group commit: its batches, in order.
+struct PartitionAppend {
+  std::string table;
+  std::vector<AppendBatch> batches;
+};
+
 class PartitionStore {
  public:
   // Creates the table and its state row if missing (idempotent). The table gets two
@@ -89,6 +97,14 @@ class PartitionStore {
   // the COMMIT itself failed (outcome unknown; the lease is discarded).
   static void append(DbPool::Lease& db, const std::string& table, std::vector<AppendBatch>& batches,
                      int64_t append_ms);
+  // The same for several partitions (distinct tables) of this datanode in ONE transaction:
+  // each partition's batches get dense offsets in order from its own next_offset, and one
+  // COMMIT makes all of them durable, or none of them (any exception: nothing of the group
+  // was appended, unless the COMMIT itself failed). Per-partition refusals (sealed,
+  // idempotence) are reported in the batches and do not fail the others. `commit_sent`,
+  // when given, tells after an exception whether it was the COMMIT that failed.
+  static void append(DbPool::Lease& db, std::vector<PartitionAppend>& partitions, int64_t append_ms,
+                     bool* commit_sent = nullptr);
 
   // --- Delayed delivery (mq_delayed_messages) ---
   // Partitions of this datanode with messages due at now_ms (one indexed scan of at most

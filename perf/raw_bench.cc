@@ -307,6 +307,7 @@ int runRaw(const PerfConfig& config) {
 
   DbPoolOptions options;
   options.max_connections = config.producers + 1;
+  options.multi_statements = true;  // as the broker's datanode pools
   DbPool pool(target, options);
   applyMigrations(pool, datanodeMigrations());
   std::string version;

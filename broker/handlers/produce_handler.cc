@@ -3,7 +3,9 @@
 #include <cppconn/exception.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <future>
+#include <iterator>
 #include <set>
 
 #include "common/clock.h"
@@ -97,43 +99,63 @@ std::optional<ProducerTag> producerTag(BrokerContext& context, const rpc::Partit
   return ProducerTag{batch.producer_id, batch.producer_epoch, batch.base_sequence};
 }
 
-rpc::PartitionProduceResult produceOne(BrokerContext& context, const rpc::PartitionBatch& batch) {
+rpc::PartitionProduceResult emptyResult(const rpc::PartitionBatch& batch) {
   rpc::PartitionProduceResult result;
   result.topic = batch.topic;
   result.partition = batch.partition;
   result.base_offset = -1;
   result.error = rpc::ErrorCode::NONE;
-  int datanode_id = -1;
-  try {
-    int64_t bytes = 0;
-    PartitionRoute route = validateBatch(context, batch, &bytes);
-    datanode_id = route.datanode_id;
-    std::vector<const rpc::Message*> messages;
-    messages.reserve(batch.messages.size());
-    for (const auto& message : batch.messages) messages.push_back(&message);
-    AppendBatch append;
-    append.messages = &messages;
-    append.producer = producerTag(context, batch);
-    auto pool = context.pools.pool(route.datanode_id);
-    context.writers.writer(route.table).append(*pool, append, bytes);
-    if (append.error != rpc::ErrorCode::NONE) throwError(append.error, append.error_message);
-    result.base_offset = append.base_offset;
-    // The time the store compared delivery times with: a client numbers the immediate
-    // messages of the batch from base_offset with it.
-    result.append_time_ms = append.append_ms != 0 ? append.append_ms : nowMs();
-    if (!append.duplicate) {
-      context.notifier.notify();
-      context.metrics.recordProduced(batch.topic, static_cast<int64_t>(messages.size()), bytes);
-    }
-  } catch (...) {
-    auto failure = classifyPartitionFailure(context, std::current_exception(), batch.topic,
-                                            batch.partition, datanode_id);
-    result.error = failure.code;
-    result.error_message = failure.message;
-    result.retriable = isRetriable(failure.code);
-    result.base_offset = -1;
-  }
   return result;
+}
+
+void setFailure(BrokerContext& context, rpc::PartitionProduceResult& result,
+                std::exception_ptr error, int datanode_id) {
+  auto failure =
+      classifyPartitionFailure(context, error, result.topic, result.partition, datanode_id);
+  result.error = failure.code;
+  result.error_message = failure.message;
+  result.retriable = isRetriable(failure.code);
+  result.base_offset = -1;
+}
+
+// The batches of one request that go to one datanode, and where their results go.
+struct DatanodeShare {
+  int datanode_id = -1;
+  std::vector<WriteItem> items;
+  std::vector<size_t> result_index;
+};
+
+// Appends one datanode's share through its writer (group commit) and fills in the results.
+void appendShare(BrokerContext& context, const rpc::ProduceRequest& request, DatanodeShare& share,
+                 std::vector<rpc::PartitionProduceResult>& results) {
+  try {
+    auto pool = context.pools.pool(share.datanode_id);
+    context.writers.writer(share.datanode_id).append(*pool, share.items);
+  } catch (...) {
+    for (auto& item : share.items) item.failure = std::current_exception();
+  }
+  for (size_t i = 0; i < share.items.size(); ++i) {
+    const WriteItem& item = share.items[i];
+    const rpc::PartitionBatch& batch = request.batches[share.result_index[i]];
+    rpc::PartitionProduceResult& result = results[share.result_index[i]];
+    if (item.failure) {
+      setFailure(context, result, item.failure, share.datanode_id);
+    } else if (item.batch.error != rpc::ErrorCode::NONE) {
+      result.error = item.batch.error;
+      result.error_message = item.batch.error_message;
+      result.retriable = isRetriable(item.batch.error);
+    } else {
+      result.base_offset = item.batch.base_offset;
+      // The time the store compared delivery times with: a client numbers the immediate
+      // messages of the batch from base_offset with it.
+      result.append_time_ms = item.batch.append_ms != 0 ? item.batch.append_ms : nowMs();
+      if (!item.batch.duplicate) {
+        context.notifier.notify();
+        context.metrics.recordProduced(batch.topic, static_cast<int64_t>(batch.messages.size()),
+                                       item.bytes);
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -157,20 +179,49 @@ rpc::ProduceResponse handleProduce(BrokerContext& context, const rpc::ProduceReq
                            context.config.max_batch_bytes));
   }
   rpc::ProduceResponse response;
-  if (request.batches.size() == 1) {
-    response.results.push_back(produceOne(context, request.batches.front()));
-    return response;
+  response.results.reserve(request.batches.size());
+  // Message pointers of every batch; the write items point into them.
+  std::vector<std::vector<const rpc::Message*>> messages(request.batches.size());
+  std::vector<DatanodeShare> shares;
+  for (size_t i = 0; i < request.batches.size(); ++i) {
+    const rpc::PartitionBatch& batch = request.batches[i];
+    response.results.push_back(emptyResult(batch));
+    int datanode_id = -1;
+    try {
+      int64_t bytes = 0;
+      PartitionRoute route = validateBatch(context, batch, &bytes);
+      datanode_id = route.datanode_id;
+      WriteItem item;
+      item.table = route.table;
+      item.bytes = bytes;
+      item.batch.producer = producerTag(context, batch);
+      messages[i].reserve(batch.messages.size());
+      for (const auto& message : batch.messages) messages[i].push_back(&message);
+      item.batch.messages = &messages[i];
+      auto share = std::find_if(shares.begin(), shares.end(), [&](const DatanodeShare& s) {
+        return s.datanode_id == route.datanode_id;
+      });
+      if (share == shares.end()) {
+        shares.emplace_back();
+        share = std::prev(shares.end());
+        share->datanode_id = route.datanode_id;
+      }
+      share->items.push_back(std::move(item));
+      share->result_index.push_back(i);
+    } catch (...) {
+      setFailure(context, response.results.back(), std::current_exception(), datanode_id);
+    }
   }
-  // Different partitions commit independently; run them side by side so one request
-  // costs one commit latency, not one per partition.
-  std::vector<std::future<rpc::PartitionProduceResult>> pending;
-  for (size_t i = 1; i < request.batches.size(); ++i) {
-    pending.push_back(std::async(std::launch::async, [&context, &request, i] {
-      return produceOne(context, request.batches[i]);
+  // All of a datanode's batches join its group commit together (one transaction, when they
+  // fit); different datanodes commit independently, side by side.
+  std::vector<std::future<void>> others;
+  for (size_t i = 1; i < shares.size(); ++i) {
+    others.push_back(std::async(std::launch::async, [&, i] {
+      appendShare(context, request, shares[i], response.results);
     }));
   }
-  response.results.push_back(produceOne(context, request.batches.front()));
-  for (auto& future : pending) response.results.push_back(future.get());
+  if (!shares.empty()) appendShare(context, request, shares[0], response.results);
+  for (auto& other : others) other.get();
   return response;
 }
 

@@ -1,6 +1,8 @@
-// Broker.produce: validates every batch, then appends each partition's batch through its
-// PartitionWriter (one transaction per group of batches). Batches for different partitions
-// run in parallel. A partition's failure does not fail the others.
+// Broker.produce: validates every batch, then appends the batches through their datanode's
+// DatanodeWriter (group commit: one transaction for concurrent requests' batches of many
+// partitions). Different datanodes run in parallel. A batch refused on validation, or by its
+// partition (sealed, idempotence), does not fail the others; a failed transaction fails
+// every batch in it (see DatanodeWriter).
 #pragma once
 
 #include "broker/broker_context.h"

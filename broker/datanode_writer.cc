@@ -1,0 +1,148 @@
+#include "broker/datanode_writer.h"
+
+#include <algorithm>
+
+#include "common/clock.h"
+
+namespace mq {
+namespace {
+
+bool allDone(const std::vector<WriteItem>& items) {
+  return std::all_of(items.begin(), items.end(), [](const WriteItem& item) { return item.done; });
+}
+
+// An error that belongs to one statement of the transaction (e.g. a missing table), as
+// opposed to one that would fail any transaction now (the datanode is unreachable or busy)
+// or leaves the outcome unknown (the COMMIT failed).
+bool isStatementError(std::exception_ptr error, bool commit_failed) {
+  if (commit_failed) return false;
+  try {
+    std::rethrow_exception(error);
+  } catch (const sql::SQLException& e) {
+    return !isTransientDbError(e);
+  } catch (...) {
+    return false;
+  }
+}
+
+// Appends `parts` (one entry per table) in one transaction; copies the outcomes into the
+// items. Returns the exception, if any, and whether it came from the COMMIT.
+std::exception_ptr appendParts(DbPool& pool, std::vector<PartitionAppend>& parts,
+                               const std::vector<std::vector<WriteItem*>>& owners,
+                               bool* commit_failed) {
+  *commit_failed = false;
+  try {
+    auto db = pool.acquire();
+    PartitionStore::append(db, parts, nowMs(), commit_failed);
+  } catch (...) {
+    return std::current_exception();
+  }
+  for (size_t i = 0; i < parts.size(); ++i) {
+    for (size_t j = 0; j < owners[i].size(); ++j) owners[i][j]->batch = parts[i].batches[j];
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+DatanodeWriter::DatanodeWriter(int64_t max_group_bytes, int max_groups)
+    : max_group_bytes_(max_group_bytes), max_groups_(std::max(1, max_groups)) {}
+
+void DatanodeWriter::append(DbPool& pool, std::vector<WriteItem>& items) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (auto& item : items) queue_.push_back(&item);
+  Waiter self{&items, {}};
+  waiters_.push_back(&self);
+  while (!allDone(items)) {
+    std::vector<WriteItem*> group;
+    if (running_groups_ < max_groups_) group = takeGroup();
+    if (group.empty()) {
+      self.cv.wait(lock);
+      continue;
+    }
+    ++running_groups_;
+    wakeWaiters(&self);  // batches left behind (byte bound) may start a group of their own
+    lock.unlock();
+    runGroup(pool, group);
+    lock.lock();
+    --running_groups_;
+    for (WriteItem* item : group) {
+      busy_tables_.erase(item->table);
+      item->done = true;
+    }
+    wakeWaiters(&self);
+  }
+  waiters_.remove(&self);
+}
+
+void DatanodeWriter::wakeWaiters(const Waiter* self) {
+  bool leader_woken = queue_.empty() || running_groups_ >= max_groups_ || !allDone(*self->items);
+  for (Waiter* waiter : waiters_) {
+    if (waiter == self) continue;
+    if (allDone(*waiter->items)) {
+      waiter->cv.notify_one();
+    } else if (!leader_woken) {
+      waiter->cv.notify_one();
+      leader_woken = true;
+    }
+  }
+}
+
+std::vector<WriteItem*> DatanodeWriter::takeGroup() {
+  std::vector<WriteItem*> group;
+  std::set<std::string> taken;
+  int64_t bytes = 0;
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    WriteItem* item = *it;
+    if (busy_tables_.count(item->table) && !taken.count(item->table)) {
+      ++it;  // its partition is being written by another group; it waits for the next
+      continue;
+    }
+    if (!group.empty() && bytes + item->bytes > max_group_bytes_) break;
+    bytes += item->bytes;
+    group.push_back(item);
+    taken.insert(item->table);
+    it = queue_.erase(it);
+  }
+  busy_tables_.insert(taken.begin(), taken.end());
+  return group;
+}
+
+void DatanodeWriter::runGroup(DbPool& pool, const std::vector<WriteItem*>& group) {
+  // Per table, in arrival order.
+  std::map<std::string, std::vector<WriteItem*>> by_table;
+  for (WriteItem* item : group) by_table[item->table].push_back(item);
+  std::vector<PartitionAppend> parts;
+  std::vector<std::vector<WriteItem*>> owners;
+  for (auto& [table, members] : by_table) {
+    PartitionAppend part;
+    part.table = table;
+    for (WriteItem* item : members) part.batches.push_back(item->batch);
+    parts.push_back(std::move(part));
+    owners.push_back(members);
+  }
+  bool commit_failed = false;
+  std::exception_ptr error = appendParts(pool, parts, owners, &commit_failed);
+  if (!error) return;
+  if (parts.size() > 1 && isStatementError(error, commit_failed)) {
+    // Nothing of the group was stored. Find the culprit: each partition on its own.
+    for (size_t i = 0; i < parts.size(); ++i) {
+      std::vector<PartitionAppend> one;
+      one.push_back(PartitionAppend{parts[i].table, {}});
+      for (WriteItem* item : owners[i]) one[0].batches.push_back(item->batch);
+      std::exception_ptr alone = appendParts(pool, one, {owners[i]}, &commit_failed);
+      for (WriteItem* item : owners[i]) item->failure = alone;
+    }
+    return;
+  }
+  for (WriteItem* item : group) item->failure = error;
+}
+
+DatanodeWriter& DatanodeWriters::writer(int datanode_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto& slot = writers_[datanode_id];
+  if (!slot) slot = std::make_unique<DatanodeWriter>(max_group_bytes_, max_groups_);
+  return *slot;
+}
+
+}  // namespace mq

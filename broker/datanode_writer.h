@@ -1,0 +1,97 @@
+// Group commit per datanode. Concurrent produce requests for any partitions of one datanode
+// are combined into one database transaction: a caller that finds a free group slot becomes
+// the leader, takes every batch queued so far (in arrival order, up to a byte bound) whose
+// partition is not being written by another group, appends them all with one multi-row
+// INSERT per partition and ONE COMMIT (PartitionStore::append), and hands each caller its
+// outcome. Callers that arrive meanwhile form the next group. One redo-log flush then
+// acknowledges many small requests for many partitions, which is what makes many
+// synchronous producers fast: 16 of them over 8 partitions share a transaction instead of
+// running 8 small ones.
+//
+// Up to `max_groups` groups of one datanode run at once (on their own connections), with
+// disjoint partitions; a partition's batches keep their arrival order and each batch's
+// messages get consecutive offsets.
+//
+// Failures: an exception inside a group's transaction rolls all of it back, so every batch
+// of the group fails with it and none is stored. When the error belongs to one partition
+// (say its table was dropped: not a lost connection, lock timeout or failed COMMIT) and the
+// group spans several, each partition is then appended on its own, so that only the
+// culprit's requests fail.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/db_pool.h"
+#include "common/partition_store.h"
+
+namespace mq {
+
+// One partition batch of a produce request and, once append() returns, its outcome.
+struct WriteItem {
+  std::string table;
+  AppendBatch batch;  // outcome in batch.base_offset / duplicate / error (see AppendBatch)
+  int64_t bytes = 0;
+  std::exception_ptr failure;  // set when the transaction threw (nothing was appended)
+  bool done = false;
+};
+
+class DatanodeWriter {
+ public:
+  DatanodeWriter(int64_t max_group_bytes, int max_groups);
+
+  // Appends every item (distinct tables of this datanode) in group commits and returns when
+  // each has its outcome.
+  void append(DbPool& pool, std::vector<WriteItem>& items);
+
+ private:
+  // Takes the next group from the queue (mutex_ held): queued items in order whose table no
+  // running group holds, up to max_group_bytes_ (at least one item).
+  std::vector<WriteItem*> takeGroup();
+  // Runs one group's transaction and fills in the items' outcomes.
+  static void runGroup(DbPool& pool, const std::vector<WriteItem*>& group);
+
+  // A caller blocked in append(): woken alone when its items are done or when it should
+  // lead the next group (not all callers at once: with many small requests, waking every
+  // waiter after each group cost more CPU than the group itself).
+  struct Waiter {
+    std::vector<WriteItem>* items;
+    std::condition_variable cv;
+  };
+  // Wakes (mutex_ held) the waiters whose items are all done, and one other waiter to lead
+  // the next group when queued batches could start one.
+  void wakeWaiters(const Waiter* self);
+
+  const int64_t max_group_bytes_;
+  const int max_groups_;
+  std::mutex mutex_;
+  std::list<Waiter*> waiters_;
+  std::deque<WriteItem*> queue_;
+  std::set<std::string> busy_tables_;  // tables of the running groups
+  int running_groups_ = 0;
+};
+
+// The writers of every datanode this broker has written to.
+class DatanodeWriters {
+ public:
+  DatanodeWriters(int64_t max_group_bytes, int max_groups_per_datanode)
+      : max_group_bytes_(max_group_bytes), max_groups_(max_groups_per_datanode) {}
+  DatanodeWriter& writer(int datanode_id);
+
+ private:
+  const int64_t max_group_bytes_;
+  const int max_groups_;
+  std::mutex mutex_;
+  std::map<int, std::unique_ptr<DatanodeWriter>> writers_;
+};
+
+}  // namespace mq

@@ -1,0 +1,214 @@
+// Group commit per datanode (broker/datanode_writer.h) through a real broker on a real
+// MariaDB: batches of many partitions, from one request or from concurrent requests, share
+// one transaction; a failure of that transaction fails every batch in it and stores none;
+// a partition's own error fails only that partition.
+//
+// The tests hold a partition's state-row lock from their own connection to stop the
+// broker's transaction at a known point, and find the broker's waiting connection in
+// information_schema.INNODB_TRX.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "tests/harness/test_cluster.h"
+
+namespace mq::test {
+namespace {
+
+using std::chrono::milliseconds;
+
+rpc::PartitionBatch batchOf(const std::string& topic, int partition,
+                            const std::vector<std::string>& values) {
+  rpc::PartitionBatch batch;
+  batch.topic = topic;
+  batch.partition = partition;
+  for (const auto& value : values) {
+    rpc::Message message;
+    message.value = value;
+    batch.messages.push_back(message);
+  }
+  return batch;
+}
+
+rpc::ProduceResponse produce(RpcClient<rpc::BrokerClient>& broker,
+                             std::vector<rpc::PartitionBatch> batches) {
+  rpc::ProduceRequest request;
+  request.header.client_id = "group-commit-test";
+  request.batches = std::move(batches);
+  rpc::ProduceResponse response;
+  broker->produce(response, request);
+  return response;
+}
+
+std::vector<std::string> fetchValues(RpcClient<rpc::BrokerClient>& broker, const std::string& topic,
+                                     int partition) {
+  rpc::FetchRequest request;
+  request.header.client_id = "group-commit-test";
+  rpc::FetchPartition p;
+  p.topic = topic;
+  p.partition = partition;
+  p.offset = 0;
+  request.partitions.push_back(p);
+  rpc::FetchResponse response;
+  broker->fetch(response, request);
+  const auto& result = response.results.at(0);
+  EXPECT_EQ(result.error, rpc::ErrorCode::NONE) << result.error_message;
+  std::vector<std::string> values;
+  for (const auto& message : result.messages) {
+    EXPECT_EQ(message.offset, static_cast<int64_t>(values.size())) << "offsets must be dense";
+    values.push_back(message.value);
+  }
+  return values;
+}
+
+// A transaction of the test's own holding a partition's state-row lock.
+class RowLock {
+ public:
+  RowLock(DbPool& pool, const std::string& table) : lease_(pool.acquire()) {
+    lease_->execute("START TRANSACTION");
+    auto rows = lease_->query(fmt::format(
+        "SELECT next_offset FROM mq_partition_state WHERE table_name = '{}' FOR UPDATE", table));
+    EXPECT_TRUE(rows->next()) << table;
+  }
+  ~RowLock() { release(); }
+  void release() {
+    if (released_) return;
+    released_ = true;
+    lease_->execute("ROLLBACK");
+  }
+
+ private:
+  DbPool::Lease lease_;
+  bool released_ = false;
+};
+
+// The connection id of the broker's transaction blocked in its state-row lock (SELECT ...
+// FOR UPDATE) in `database`, once there is exactly one (up to 8 s; the server's lock wait
+// timeout is 10 s).
+int64_t waitingConnection(DbPool& pool, const std::string& database) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(8);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto rows = pool.acquire()->query(fmt::format(
+        "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = '{}' AND COMMAND = 'Query' "
+        "AND INFO LIKE '%mq_partition_state%FOR UPDATE%' AND ID <> CONNECTION_ID()",
+        database));
+    std::vector<int64_t> ids;
+    while (rows->next()) ids.push_back(rows->getInt64(1));
+    if (ids.size() == 1) return ids[0];
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  ADD_FAILURE() << "no broker transaction is waiting for the test's row lock in " << database;
+  return -1;
+}
+
+TEST(GroupCommit, BatchesForManyPartitionsOfARequestCommitTogether) {
+  TestCluster cluster;
+  const auto topic = cluster.createTopic("together", 2);
+  auto broker = cluster.brokerClient();
+  DbPool datanode(cluster.datanodeDb(0), DbPoolOptions{});
+
+  // Partition 1 is locked: the broker's transaction for (0, 1) stops there, holding
+  // partition 0. Separate transactions would have committed partition 0 by now.
+  RowLock lock(datanode, topic.partitions.at(1).table_name);
+  auto response = std::async(std::launch::async, [&] {
+    return produce(*broker, {batchOf("together", 0, {"a0", "a1"}), batchOf("together", 1, {"b0"})});
+  });
+  ASSERT_GT(waitingConnection(datanode, cluster.datanodeDb(0).database), 0);
+  auto reader = cluster.brokerClient();
+  EXPECT_TRUE(fetchValues(*reader, "together", 0).empty())
+      << "partition 0 was committed before the transaction's end";
+
+  lock.release();
+  auto results = response.get().results;
+  ASSERT_EQ(results.size(), 2u);
+  for (const auto& result : results) {
+    ASSERT_EQ(result.error, rpc::ErrorCode::NONE) << result.error_message;
+    EXPECT_EQ(result.base_offset, 0);
+  }
+  EXPECT_EQ(fetchValues(*reader, "together", 0), (std::vector<std::string>{"a0", "a1"}));
+  EXPECT_EQ(fetchValues(*reader, "together", 1), (std::vector<std::string>{"b0"}));
+}
+
+TEST(GroupCommit, FailedSharedTransactionFailsEveryRequestInItAndStoresNone) {
+  ClusterOptions options;
+  options.broker_args = {"--append-groups", "1"};  // one transaction at a time: groups form
+  TestCluster cluster(options);
+  const auto topic = cluster.createTopic("shared", 3);
+  const std::string database = cluster.datanodeDb(0).database;
+  DbPool datanode(cluster.datanodeDb(0), DbPoolOptions{});
+
+  // Group 1 (partition 2) waits for the test's lock on partition 2; meanwhile two requests
+  // of two clients (partitions 0 and 1) queue behind it and then form group 2 together.
+  RowLock hold_2(datanode, topic.partitions.at(2).table_name);
+  RowLock hold_1(datanode, topic.partitions.at(1).table_name);
+  auto client_a = cluster.brokerClient();
+  auto client_b = cluster.brokerClient();
+  auto client_c = cluster.brokerClient();
+  auto first = std::async(std::launch::async,
+                          [&] { return produce(*client_a, {batchOf("shared", 2, {"c0"})}); });
+  ASSERT_GT(waitingConnection(datanode, database), 0);
+  auto second = std::async(std::launch::async,
+                           [&] { return produce(*client_b, {batchOf("shared", 0, {"a0"})}); });
+  auto third = std::async(std::launch::async, [&] {
+    return produce(*client_c, {batchOf("shared", 1, {"b0", "b1"})});
+  });
+  std::this_thread::sleep_for(milliseconds(500));  // both queued behind group 1
+  hold_2.release();
+  const auto r1 = first.get().results.at(0);
+  ASSERT_EQ(r1.error, rpc::ErrorCode::NONE) << r1.error_message;
+
+  // Group 2 holds partition 0 and waits for partition 1: its connection dies.
+  const int64_t victim = waitingConnection(datanode, database);
+  ASSERT_GT(victim, 0);
+  datanode.acquire()->execute(fmt::format("KILL CONNECTION {}", victim));
+  const auto r2 = second.get().results.at(0);
+  const auto r3 = third.get().results.at(0);
+  hold_1.release();
+  for (const auto& result : {r2, r3}) {
+    EXPECT_EQ(result.error, rpc::ErrorCode::DATANODE_UNAVAILABLE) << result.error_message;
+    EXPECT_TRUE(result.retriable);
+    EXPECT_EQ(result.base_offset, -1);
+  }
+  auto reader = cluster.brokerClient();
+  EXPECT_TRUE(fetchValues(*reader, "shared", 0).empty()) << "a failed request was stored";
+  EXPECT_TRUE(fetchValues(*reader, "shared", 1).empty()) << "a failed request was stored";
+
+  // Retried, both are stored once, at the offsets nothing else took.
+  const auto again =
+      produce(*client_b, {batchOf("shared", 0, {"a0"}), batchOf("shared", 1, {"b0", "b1"})});
+  for (const auto& result : again.results) {
+    ASSERT_EQ(result.error, rpc::ErrorCode::NONE) << result.error_message;
+    EXPECT_EQ(result.base_offset, 0);
+  }
+  EXPECT_EQ(fetchValues(*reader, "shared", 0), (std::vector<std::string>{"a0"}));
+  EXPECT_EQ(fetchValues(*reader, "shared", 1), (std::vector<std::string>{"b0", "b1"}));
+  EXPECT_EQ(fetchValues(*reader, "shared", 2), (std::vector<std::string>{"c0"}));
+}
+
+TEST(GroupCommit, APartitionsOwnErrorFailsOnlyThatPartition) {
+  TestCluster cluster;
+  const auto topic = cluster.createTopic("isolated", 3);
+  DbPool datanode(cluster.datanodeDb(0), DbPoolOptions{});
+  // Partition 1's table disappears behind the metadata's back (its state row stays): its
+  // INSERT fails inside the shared transaction.
+  datanode.acquire()->execute(fmt::format("DROP TABLE `{}`", topic.partitions.at(1).table_name));
+  auto broker = cluster.brokerClient();
+  const auto response =
+      produce(*broker, {batchOf("isolated", 0, {"a0"}), batchOf("isolated", 1, {"b0"}),
+                        batchOf("isolated", 2, {"c0", "c1"})});
+  ASSERT_EQ(response.results.size(), 3u);
+  EXPECT_EQ(response.results[1].error, rpc::ErrorCode::UNKNOWN_TOPIC)
+      << response.results[1].error_message;
+  for (int p : {0, 2}) {
+    ASSERT_EQ(response.results[p].error, rpc::ErrorCode::NONE) << response.results[p].error_message;
+    EXPECT_EQ(response.results[p].base_offset, 0);
+  }
+  EXPECT_EQ(fetchValues(*broker, "isolated", 0), (std::vector<std::string>{"a0"}));
+  EXPECT_EQ(fetchValues(*broker, "isolated", 2), (std::vector<std::string>{"c0", "c1"}));
+}
+
+}  // namespace
+}  // namespace mq::test
