@@ -8,7 +8,8 @@
 //   for); the older rows of the claimed keys are a range of by_key per key hash (index
 //   only); the stamps are one UPDATE by primary key that changes no index entry (fixed-width
 //   columns, updated in place).
-// - finish: one DELETE by primary key (or INSERT ... SELECT into the history, then DELETE).
+// - finish: one DELETE by primary key (or INSERT ... SELECT into the history, then DELETE),
+//   in the text protocol (its id list differs every time: no one-off prepared statement).
 // - a relay's claimed rows (only at its start and at a takeover): the pending range of
 //   by_claim, filtered.
 //
