@@ -471,8 +471,15 @@ TEST(Outbox, ADeadRelaysClaimsAreFinishedByAnotherRelay) {
             0);
   Relay survivor(cluster, app, "relay-alive");
   ASSERT_TRUE(drained(app, 30s)) << survivor.log();
-  EXPECT_NE(survivor.log().find("finished the claims of a dead relay"), std::string::npos)
-      << survivor.log();
+  // The rows are gone as soon as the takeover deleted them; it logs its end only after it
+  // has fenced the dead relay's producer and released its name (a broker call later).
+  const auto logged = [&] {
+    return survivor.log().find("finished the claims of a dead relay") != std::string::npos;
+  };
+  for (auto deadline = SteadyClock::now() + 15s; !logged() && SteadyClock::now() < deadline;) {
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(logged()) << survivor.log();
   EXPECT_EQ(survivor.process().stop(), 0) << survivor.log();
   auto status = OutboxAdmin(app.url()).status();
   EXPECT_EQ(status.claimed, 0);
