@@ -125,7 +125,8 @@ int main(int argc, char** argv) {
 
   // The portal (docs/portal.md): pages, sign-in and its JSON API. Declared before the HTTP
   // server so that it outlives the server's threads.
-  mq::Portal portal(config.portal, {meta_pool, *handler, topics, collector, alerts, audit},
+  mq::Portal portal(config.portal,
+                    {meta_pool, *handler, topics, collector, alerts, audit, dead_letters},
                     mq::portalBrokerClient(config.host, config.port));
   try {
     portal.ensureFirstAdmin();

@@ -53,6 +53,7 @@ void Portal::registerRoutes(HttpServer& server) {
   registerTopicRoutes(server, *portal);
   registerGroupRoutes(server, *portal);
   registerAdminRoutes(server, *portal);
+  registerDeadLetterRoutes(server, *portal);
   logInfo("portal routes registered")
       .kv("portal_dir", portal->config.portal_dir)
       .kv("http_auth", portal->auth.enabled());

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/property_tree/json_parser.hpp>
 #include <boost/property_tree/ptree.hpp>
 #include <cmath>
@@ -273,6 +274,42 @@ std::map<std::string, std::string> JsonBody::textMap(const char* name) const {
   std::map<std::string, std::string> values;
   for (const auto& [key, value] : field.children) values[key] = value;
   return values;
+}
+
+namespace {
+constexpr size_t kShownBytes = 64 * 1024;  // of each key, value and header in the browser
+}  // namespace
+
+void writeBytes(JsonWriter& json, const std::string& bytes) {
+  const bool truncated = bytes.size() > kShownBytes;
+  const std::string_view shown(bytes.data(), std::min(bytes.size(), kShownBytes));
+  json.beginObject().field("size", static_cast<int64_t>(bytes.size()));
+  if (isPrintableUtf8(shown)) json.field("text", shown);
+  json.field("base64", base64Encode(shown)).field("truncated", truncated).end();
+}
+
+void writeMessage(JsonWriter& json, int64_t offset, int64_t timestamp_ms, int64_t append_time_ms,
+                  const std::optional<std::string>& key, const std::string& value,
+                  const std::map<std::string, std::string>& headers) {
+  json.beginObject()
+      .field("offset", offset)
+      .field("timestamp_ms", timestamp_ms)
+      .field("append_time_ms", append_time_ms)
+      .key("key");
+  if (key) {
+    writeBytes(json, *key);
+  } else {
+    json.null();
+  }
+  json.key("value");
+  writeBytes(json, value);
+  json.key("headers").beginArray();
+  for (const auto& [name, bytes] : headers) {
+    json.beginObject().field("name", name).key("value");
+    writeBytes(json, bytes);
+    json.end();
+  }
+  json.end().end();
 }
 
 }  // namespace mq

@@ -57,6 +57,15 @@ void appendSafeJsonString(std::string& out, std::string_view text);
 // text the portal can show as such (otherwise it shows hex or base64).
 bool isPrintableUtf8(std::string_view bytes);
 
+// A message's bytes for the browser: {"size":N,"text":"..." (only when printable UTF-8),
+// "base64":"...","truncated":bool}, showing at most the first 64 KiB.
+void writeBytes(JsonWriter& json, const std::string& bytes);
+// {"offset","timestamp_ms","append_time_ms","key" (writeBytes, or null),"value",
+//  "headers":[{"name","value"}]}: a message as the portal shows it.
+void writeMessage(JsonWriter& json, int64_t offset, int64_t timestamp_ms, int64_t append_time_ms,
+                  const std::optional<std::string>& key, const std::string& value,
+                  const std::map<std::string, std::string>& headers);
+
 class JsonBody {
  public:
   // Parses a request body that must be a JSON object ("" counts as {}). Throws ApiError 400

@@ -5,6 +5,7 @@
 //   portal_group_routes.cc    GET /api/groups/{g}, POST /api/groups/{g}/reset-offsets,
 //                             POST /api/groups/{g}/owner
 //   portal_admin_routes.cc    /api/users, /api/teams, /api/audit, GET /api/cluster
+//   portal_dead_letter_routes.cc  /api/dead-letters... (list, show, replay, purge)
 //   portal_history_routes.cc  GET /api/{topics/{name},groups/{g},cluster}/history (charts)
 // (The lag API, lag_http_api.h, serves the rest of /api/groups and /api/alerts.) Every
 // handler validates, checks who may do it (Principal), delegates to the metaserver's
@@ -19,6 +20,7 @@
 #include "metaserver/alert_service.h"
 #include "metaserver/audit_trail.h"
 #include "metaserver/broker_gateway.h"
+#include "metaserver/dead_letter_service.h"
 #include "metaserver/lag_collector.h"
 #include "metaserver/meta_service_handler.h"
 #include "metaserver/portal_auth.h"
@@ -37,6 +39,7 @@ struct PortalServices {
   LagCollector& collector;
   AlertService& alerts;
   AuditTrail& audit;
+  DeadLetterService& dead_letters;
 };
 
 struct PortalContext {
@@ -73,6 +76,7 @@ void registerGroupRoutes(HttpServer& server, PortalContext& portal);
 // GET /api/groups/{group}: membership from a broker, owner team; for registerLagApi.
 HttpResponse groupDetails(PortalContext& portal, const HttpRequest& request);
 void registerAdminRoutes(HttpServer& server, PortalContext& portal);
+void registerDeadLetterRoutes(HttpServer& server, PortalContext& portal);
 // The charts' series (lag_history.h); 503 lag_not_collected on a metaserver that does not
 // collect lag. Throw ApiError.
 HttpResponse topicHistory(PortalContext& portal, const HttpRequest& request,

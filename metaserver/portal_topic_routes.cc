@@ -13,7 +13,6 @@
 namespace mq {
 namespace {
 
-constexpr size_t kShownBytes = 64 * 1024;  // of each key, value and header in the browser
 constexpr int kDefaultPageSize = 20;
 constexpr int kMaxPageSize = 100;
 
@@ -21,15 +20,6 @@ rpc::RequestHeader headerFor(const Principal& who) {
   rpc::RequestHeader header;
   header.client_id = who.actor;
   return header;
-}
-
-// {"size":N,"text":"..." (only when printable UTF-8),"base64":"...","truncated":bool}
-void writeBytes(JsonWriter& json, const std::string& bytes) {
-  const bool truncated = bytes.size() > kShownBytes;
-  const std::string_view shown(bytes.data(), std::min(bytes.size(), kShownBytes));
-  json.beginObject().field("size", static_cast<int64_t>(bytes.size()));
-  if (isPrintableUtf8(shown)) json.field("text", shown);
-  json.field("base64", base64Encode(shown)).field("truncated", truncated).end();
 }
 
 void writeTopic(JsonWriter& json, const TopicRecord& topic, const Principal& who) {
@@ -339,25 +329,7 @@ HttpResponse browseMessages(PortalContext& portal, const HttpRequest& request,
       .key("messages")
       .beginArray();
   for (const auto& m : messages) {
-    json.beginObject()
-        .field("offset", m.offset)
-        .field("timestamp_ms", m.timestamp_ms)
-        .field("append_time_ms", m.append_time_ms)
-        .key("key");
-    if (m.key) {
-      writeBytes(json, *m.key);
-    } else {
-      json.null();
-    }
-    json.key("value");
-    writeBytes(json, m.value);
-    json.key("headers").beginArray();
-    for (const auto& [header, value] : m.headers) {
-      json.beginObject().field("name", header).key("value");
-      writeBytes(json, value);
-      json.end();
-    }
-    json.end().end();
+    writeMessage(json, m.offset, m.timestamp_ms, m.append_time_ms, m.key, m.value, m.headers);
   }
   json.end().end();
   return apiJson(200, json.str());

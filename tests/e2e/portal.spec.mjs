@@ -14,7 +14,7 @@
 // or a Content-Security-Policy violation, fails the run. A screenshot of every page, and of
 // each chart, goes to --screenshots. Exits non-zero on the first failure.
 import assert from 'node:assert/strict';
-import {execFileSync} from 'node:child_process';
+import {execFileSync, spawn} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -281,9 +281,41 @@ try {
     await page.locator('table.grid code', {hasText: action}).first().waitFor();
   }
   await shot('audit');
-  await go('#/dead-letters');
-  await page.locator('h2', {hasText: 'Not available yet'}).waitFor();
-  await shot('dead-letters');
+  // --- Dead letters: a consumer fails two messages, replay one from the portal -------------
+  {
+    const DLQ_GROUP = 'e2e-failing';
+    const mqctl = (...more) => execFileSync(args.mqctl, ['--metaserver', args.metaserver, ...more],
+                                            {encoding: 'utf8'});
+    // failing_consumer (tests/tools) dead-letters these at their first failure.
+    const consumer = spawn(path.join(path.dirname(args.mqctl), 'failing_consumer'),
+      ['--metaserver', args.metaserver, '--group', DLQ_GROUP, '--topic', TOPIC, '--log',
+       path.join(SHOTS, 'failing-consumer.log'), '--fail', `${PRODUCED[3]},${XSS_VALUE}`,
+       '--backoff-ms', 'none'], {stdio: 'ignore'});
+    try {
+      await eventually('two dead letters', async () => {
+        const pairs = mqctl('--json', 'dlq', 'list', '--group', DLQ_GROUP).trim();
+        return pairs !== '' && JSON.parse(pairs).messages === 2;
+      });
+    } finally {
+      consumer.kill('SIGTERM');
+    }
+    await go('#/dead-letters');
+    await page.locator('table.grid a[data-test=dead-letter-count]', {hasText: '2'}).click();
+    await page.locator('[data-test=stored]', {hasText: '2'}).waitFor();
+    const letter = page.locator('article.dead-letter', {hasText: PRODUCED[3]});
+    await letter.locator('.error-text', {hasText: `cannot process ${PRODUCED[3]}`}).waitFor();
+    await page.locator('article.dead-letter pre.value', {hasText: XSS_VALUE}).waitFor();
+    await noScriptRan();
+    await shot('dead-letters');
+    await letter.locator('[data-test=replay-one]').click();
+    await page.locator('.notice-ok', {hasText: `Replayed 1 message to ${TOPIC}.`}).waitFor();
+    await shot('dead-letter-replayed');
+    const replayed = mqctl('--json', 'consume', TOPIC, '--timeout-ms', '3000').trim().split('\n')
+      .map(line => JSON.parse(line))
+      .filter(m => m.headers && m.headers['mq-replayed-from'] !== undefined);
+    assert.equal(replayed.length, 1, 'one replayed message in the topic');
+    assert.equal(replayed[0].value, PRODUCED[3]);
+  }
   await go('#/account');
   await shot('account');
   await noScriptRan();

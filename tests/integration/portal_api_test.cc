@@ -27,6 +27,7 @@
 #include <sstream>
 #include <thread>
 
+#include "mq/client.h"
 #include "tests/harness/test_cluster.h"
 
 namespace mq::test {
@@ -1040,6 +1041,100 @@ TEST_F(PortalApi, StaticFilesAreServedWithAStrictPolicyAndNothingOutsideTheFolde
   }
   EXPECT_EQ(anonymous_.get("/api/nothing").status, 401);
   EXPECT_EQ(admin_.get("/api/nothing").status, 404);
+}
+
+// --- Dead letters (docs/dead-letters.md) ------------------------------------------------
+
+TEST_F(PortalApi, DeadLettersAreShownToEveryoneAndReplayedOrPurgedOnlyByTheGroupsTeam) {
+  createPaymentsTopic("orders", 1);
+  ASSERT_EQ(admin_.post("/api/groups/billing/owner", R"({"team":"payments"})").status, 200);
+  {
+    ProducerConfig producer_config;
+    producer_config.metaserver = cluster_.metaserverAddress();
+    Producer producer(producer_config);
+    producer.send("orders", "<b>poison</b>");
+    ConsumerConfig config;
+    config.metaserver = cluster_.metaserverAddress();
+    config.group_id = "billing";
+    config.failed_messages.enabled = true;
+    config.failed_messages.retry_backoff_ms = {};  // dead-lettered at the first failure
+    Consumer consumer(config);
+    consumer.subscribe({"orders"});
+    size_t handled = 0;
+    for (int i = 0; i < 100 && handled == 0; ++i) {
+      handled = consumer.poll(std::chrono::milliseconds(200), [](const ConsumedMessage&) {
+        throw std::runtime_error("bad <price>");
+      });
+    }
+    ASSERT_EQ(handled, 1u);
+    consumer.close();  // waits for the dead letter, commits
+  }
+  auto list = bob_.get("/api/dead-letters");
+  ASSERT_EQ(list.status, 200) << list.body;
+  auto pairs = list.json().get_child("dead_letters");
+  ASSERT_EQ(pairs.size(), 1u);
+  const auto& pair = pairs.front().second;
+  EXPECT_EQ(pair.get<std::string>("group"), "billing");
+  EXPECT_EQ(pair.get<int>("messages"), 1);
+  EXPECT_EQ(pair.get<std::string>("owner_team"), "payments");
+  EXPECT_FALSE(pair.get<bool>("can_change")) << "bob is not in payments";
+  EXPECT_TRUE(alice_.get("/api/dead-letters?group=billing")
+                  .json()
+                  .get_child("dead_letters")
+                  .front()
+                  .second.get<bool>("can_change"));
+
+  auto shown = bob_.get("/api/dead-letters/billing/orders");
+  ASSERT_EQ(shown.status, 200) << shown.body;
+  auto letter = shown.json().get_child("messages").front().second;
+  EXPECT_EQ(letter.get<std::string>("value.text"), "<b>poison</b>");
+  std::map<std::string, std::string> headers;
+  for (const auto& [_, header] : letter.get_child("headers")) {
+    headers[header.get<std::string>("name")] = header.get<std::string>("value.text", "");
+  }
+  EXPECT_EQ(headers["mq-attempt"], "1");
+  EXPECT_EQ(headers["mq-last-error"], "bad <price>");
+  EXPECT_NE(shown.body.find("\\u003cb\\u003epoison"), std::string::npos)
+      << "markup is escaped in JSON";
+
+  auto ordersEnd = [&] {
+    ClientConfig config;
+    config.metaserver = cluster_.metaserverAddress();
+    return AdminClient(config).topicOffsets("orders").at(0).end_offset;
+  };
+  const int64_t end_before = ordersEnd();
+  // Not bob's team; bad input; no CSRF token: refused, nothing changes.
+  EXPECT_EQ(bob_.post("/api/dead-letters/billing/orders/replay", R"({"offset":0})").status, 403);
+  EXPECT_EQ(bob_.post("/api/dead-letters/billing/orders/purge", "{}").status, 403);
+  auto neither = alice_.post("/api/dead-letters/billing/orders/replay", "{}");
+  EXPECT_EQ(neither.status, 400);
+  EXPECT_EQ(neither.errorField(), "offset");
+  auto target = alice_.post("/api/dead-letters/billing/orders/replay",
+                            R"({"all":true,"target":"elsewhere"})");
+  EXPECT_EQ(target.status, 400);
+  EXPECT_EQ(target.errorField(), "target");
+  auto missing = alice_.post("/api/dead-letters/billing/orders/replay", R"({"offset":9})");
+  EXPECT_EQ(missing.status, 400) << missing.body;
+  EXPECT_NE(missing.body.find("offset 9 is not a stored dead letter"), std::string::npos);
+  EXPECT_EQ(alice_.get("/api/dead-letters/nobody/orders").status, 404);
+  EXPECT_EQ(alice_.get("/api/dead-letters/billing/orders?limit=0").status, 400);
+  Client no_csrf(port());
+  ASSERT_EQ(no_csrf.login("alice", "alice-password-1").status, 200);
+  no_csrf.forgetCsrf();
+  EXPECT_EQ(no_csrf.post("/api/dead-letters/billing/orders/purge", "{}").status, 403);
+  EXPECT_EQ(ordersEnd(), end_before);
+  EXPECT_EQ(bob_.get("/api/dead-letters/billing/orders").json().get<int>("summary.messages"), 1);
+
+  auto replayed = alice_.post("/api/dead-letters/billing/orders/replay", R"({"offset":0})");
+  ASSERT_EQ(replayed.status, 200) << replayed.body;
+  EXPECT_EQ(replayed.json().get<int>("replayed"), 1);
+  EXPECT_EQ(ordersEnd(), end_before + 1);
+  auto purged = alice_.post("/api/dead-letters/billing/orders/purge", "{}");
+  ASSERT_EQ(purged.status, 200) << purged.body;
+  EXPECT_EQ(purged.json().get<int>("purged"), 1);
+  EXPECT_EQ(bob_.get("/api/dead-letters/billing/orders").json().get<int>("summary.messages"), 0);
+  auto audit = admin_.get("/api/audit?action=dead_letters.replay");
+  EXPECT_NE(audit.body.find("user:alice"), std::string::npos) << audit.body;
 }
 
 }  // namespace

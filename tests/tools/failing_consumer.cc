@@ -41,6 +41,7 @@ struct Options {
   std::string log_path;
   std::set<std::string> fail;
   std::vector<int64_t> backoff_ms;
+  bool backoff_set = false;
   std::string crash_on;
   std::string after_nack;  // "", kill, commit-kill
 };
@@ -60,8 +61,11 @@ Options parse(int argc, char** argv) {
       o.log_path = value;
     } else if (flag == "--fail") {
       for (const auto& v : mq::tools::splitList(value)) o.fail.insert(v);
-    } else if (flag == "--backoff-ms") {
-      for (const auto& v : mq::tools::splitList(value)) o.backoff_ms.push_back(std::stoll(v));
+    } else if (flag == "--backoff-ms") {  // "none": dead-letter at the first failure
+      o.backoff_set = true;
+      if (value != "none") {
+        for (const auto& v : mq::tools::splitList(value)) o.backoff_ms.push_back(std::stoll(v));
+      }
     } else if (flag == "--crash-on") {
       o.crash_on = value;
     } else if (flag == "--after-nack") {
@@ -74,7 +78,7 @@ Options parse(int argc, char** argv) {
       (o.after_nack != "" && o.after_nack != "kill" && o.after_nack != "commit-kill")) {
     throw std::runtime_error(
         "usage: failing_consumer --metaserver H:P --group G --topic T --log FILE "
-        "[--fail V1,V2] [--backoff-ms 200,400] [--crash-on V --after-nack kill|commit-kill]");
+        "[--fail V1,V2] [--backoff-ms 200,400|none] [--crash-on V --after-nack kill|commit-kill]");
   }
   return o;
 }
@@ -108,7 +112,7 @@ int main(int argc, char** argv) {
   config.metadata_refresh_ms = 1000;
   config.auto_commit_interval_ms = 200;
   config.failed_messages.enabled = true;
-  if (!options.backoff_ms.empty()) config.failed_messages.retry_backoff_ms = options.backoff_ms;
+  if (options.backoff_set) config.failed_messages.retry_backoff_ms = options.backoff_ms;
   mq::Consumer consumer(config);
   consumer.subscribe({options.topic});
 

@@ -1,0 +1,153 @@
+// /api/dead-letters: consumer groups' dead letters for the portal (docs/dead-letters.md,
+// docs/portal.md): list the (group, topic) pairs with counts, read one pair's dead letters
+// with their failure history, replay one or all, purge. Reads are open to anyone signed in;
+// replay and purge to admins and the members of the group's owner team. Everything goes
+// through DeadLetterService, which validates, audits (actor: the caller) and refuses bad
+// input with MqError (mapped to 400/404 by guardedApi).
+#include <fmt/format.h>
+
+#include "metaserver/portal_http.h"
+#include "metaserver/portal_json.h"
+#include "metaserver/portal_routes.h"
+
+namespace mq {
+namespace {
+
+constexpr int kDefaultPageSize = 20;
+constexpr int kMaxPageSize = 100;
+
+void writeSummary(JsonWriter& json, const DeadLetterStats& s, bool can_change) {
+  json.beginObject()
+      .field("group", s.record.group_id)
+      .field("topic", s.record.topic)
+      .field("dead_letter_topic", s.record.dead_letter_topic)
+      .field("retry_topic", s.record.retry_topic)
+      .field("owner_team", s.record.owner_team)
+      .field("created_ms", s.record.created_ms)
+      .field("messages", s.backlog())
+      .field("dead_lettered", s.end_offset)
+      .field("retried", s.retried)
+      .field("start_offset", s.start_offset)
+      .field("end_offset", s.end_offset)
+      .field("error", s.error)
+      .field("can_change", can_change)
+      .end();
+}
+
+HttpResponse listPairs(PortalContext& portal, const HttpRequest& request) {
+  const Principal who = portal.auth.principal(request);
+  const std::string group = request.param("group").value_or("");
+  JsonWriter json;
+  json.beginObject().key("dead_letters").beginArray();
+  for (const auto& stats : portal.services.dead_letters.list(group)) {
+    writeSummary(json, stats, who.mayChange(groupOwner(portal, stats.record.group_id)));
+  }
+  json.end().end();
+  return apiJson(200, json.str());
+}
+
+int64_t queryNumber(const HttpRequest& request, const char* name, int64_t min, int64_t max,
+                    int64_t fallback) {
+  auto text = request.param(name);
+  if (!text) return fallback;
+  const bool digits = !text->empty() && text->size() <= 18 &&
+                      text->find_first_not_of("0123456789") == std::string::npos;
+  const int64_t value = digits ? std::stoll(*text) : -1;
+  if (!digits || value < min || value > max) {
+    throwBadField(name, fmt::format("{} must be a whole number from {} to {}", name, min, max));
+  }
+  return value;
+}
+
+HttpResponse showPair(PortalContext& portal, const HttpRequest& request, const std::string& group,
+                      const std::string& topic) {
+  const Principal who = portal.auth.principal(request);
+  const int limit =
+      static_cast<int>(queryNumber(request, "limit", 1, kMaxPageSize, kDefaultPageSize));
+  const int64_t offset = queryNumber(request, "offset", 0, INT64_MAX / 2, -1);
+  const auto stats = portal.services.dead_letters.stats(group, topic);
+  const auto letters = portal.services.dead_letters.read(stats, offset, limit);
+  JsonWriter json;
+  json.beginObject().key("summary");
+  writeSummary(json, stats, who.mayChange(groupOwner(portal, group)));
+  json.field("next_offset",
+             letters.empty() ? std::max(offset, stats.start_offset) : letters.back().offset + 1);
+  json.key("messages").beginArray();
+  for (const auto& m : letters) {
+    std::optional<std::string> key;
+    if (m.__isset.key) key = m.key;
+    writeMessage(json, m.offset, m.timestamp_ms, m.append_time_ms, key, m.value, m.headers);
+  }
+  json.end().end();
+  return apiJson(200, json.str());
+}
+
+HttpResponse replay(PortalContext& portal, const HttpRequest& request, const std::string& group,
+                    const std::string& topic) {
+  const Principal who = portal.auth.principal(request);
+  auto body = JsonBody::parse(request.body);
+  const bool all = body.boolean("all").value_or(false);
+  const auto offset = body.integer("offset", 0, INT64_MAX / 2);
+  if (all == offset.has_value()) {
+    throwBadField("offset", "give either an offset or \"all\": true");
+  }
+  const std::string target = body.text("target").value_or("original");
+  if (target != "original" && target != "retry") {
+    throwBadField("target", "target must be original or retry");
+  }
+  PortalAuth::requireChange(who, groupOwner(portal, group),
+                            fmt::format("the dead letters of group `{}`", group));
+  std::string target_topic;
+  const auto offsets =
+      portal.services.dead_letters.replay(who.actor, group, topic, offset, target, &target_topic);
+  JsonWriter json;
+  json.beginObject()
+      .field("target_topic", target_topic)
+      .field("replayed", static_cast<int64_t>(offsets.size()))
+      .end();
+  return apiJson(200, json.str());
+}
+
+HttpResponse purge(PortalContext& portal, const HttpRequest& request, const std::string& group,
+                   const std::string& topic) {
+  const Principal who = portal.auth.principal(request);
+  PortalAuth::requireChange(who, groupOwner(portal, group),
+                            fmt::format("the dead letters of group `{}`", group));
+  int64_t start_offset = 0;
+  const int64_t purged = portal.services.dead_letters.purge(who.actor, group, topic, &start_offset);
+  JsonWriter json;
+  json.beginObject().field("purged", purged).field("start_offset", start_offset).end();
+  return apiJson(200, json.str());
+}
+
+HttpResponse deadLetterResource(PortalContext& portal, const HttpRequest& request) {
+  // /api/dead-letters, /api/dead-letters/{group}/{topic}, .../{replay|purge}
+  const auto& s = request.segments;
+  const bool read = request.method == "GET" || request.method == "HEAD";
+  if (s.size() == 2) {
+    if (read) return listPairs(portal, request);
+    return methodNotAllowed(request, "GET");
+  }
+  if (s.size() == 4) {
+    if (read) return showPair(portal, request, s[2], s[3]);
+    return methodNotAllowed(request, "GET");
+  }
+  if (s.size() == 5 && (s[4] == "replay" || s[4] == "purge")) {
+    if (request.method != "POST") return methodNotAllowed(request, "POST");
+    return s[4] == "replay" ? replay(portal, request, s[2], s[3])
+                            : purge(portal, request, s[2], s[3]);
+  }
+  return apiErrorResponse(404, "not_found", "no such resource: " + request.path);
+}
+
+}  // namespace
+
+void registerDeadLetterRoutes(HttpServer& server, PortalContext& portal) {
+  for (const char* method : {"GET", "POST"}) {
+    server.route(method, "/api/dead-letters", [&portal](const HttpRequest& request) {
+      return guardedApi([&] { return deadLetterResource(portal, request); });
+    });
+  }
+}
+
+}  // namespace mq
