@@ -46,25 +46,12 @@ HttpResponse listPairs(PortalContext& portal, const HttpRequest& request) {
   return apiJson(200, json.str());
 }
 
-int64_t queryNumber(const HttpRequest& request, const char* name, int64_t min, int64_t max,
-                    int64_t fallback) {
-  auto text = request.param(name);
-  if (!text) return fallback;
-  const bool digits = !text->empty() && text->size() <= 18 &&
-                      text->find_first_not_of("0123456789") == std::string::npos;
-  const int64_t value = digits ? std::stoll(*text) : -1;
-  if (!digits || value < min || value > max) {
-    throwBadField(name, fmt::format("{} must be a whole number from {} to {}", name, min, max));
-  }
-  return value;
-}
-
 HttpResponse showPair(PortalContext& portal, const HttpRequest& request, const std::string& group,
                       const std::string& topic) {
   const Principal who = portal.auth.principal(request);
   const int limit =
-      static_cast<int>(queryNumber(request, "limit", 1, kMaxPageSize, kDefaultPageSize));
-  const int64_t offset = queryNumber(request, "offset", 0, INT64_MAX / 2, -1);
+      static_cast<int>(queryInteger(request, "limit", 1, kMaxPageSize, kDefaultPageSize));
+  const int64_t offset = queryInteger(request, "offset", 0, INT64_MAX / 2, -1);
   const auto stats = portal.services.dead_letters.stats(group, topic);
   const auto letters = portal.services.dead_letters.read(stats, offset, limit);
   JsonWriter json;

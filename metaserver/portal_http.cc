@@ -107,4 +107,17 @@ HttpResponse methodNotAllowed(const HttpRequest& request, const std::string& all
   return response;
 }
 
+int64_t queryInteger(const HttpRequest& request, const char* name, int64_t min, int64_t max,
+                     int64_t fallback) {
+  auto text = request.param(name);
+  if (!text) return fallback;
+  const bool digits = !text->empty() && text->size() <= 18 &&
+                      text->find_first_not_of("0123456789") == std::string::npos;
+  const int64_t value = digits ? std::stoll(*text) : -1;
+  if (!digits || value < min || value > max) {
+    throwBadField(name, fmt::format("{} must be a whole number from {} to {}", name, min, max));
+  }
+  return value;
+}
+
 }  // namespace mq

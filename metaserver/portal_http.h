@@ -50,6 +50,11 @@ HttpResponse apiErrorResponse(int status, const std::string& code, const std::st
 // example); metadata database errors 503. Anything else propagates (the server answers 500).
 HttpResponse guardedApi(const std::function<HttpResponse()>& body);
 
+// The query parameter `name` as a whole number in [min, max], `fallback` when absent.
+// Throws ApiError 400 about the field otherwise.
+int64_t queryInteger(const HttpRequest& request, const char* name, int64_t min, int64_t max,
+                     int64_t fallback);
+
 // 405 with Allow.
 HttpResponse methodNotAllowed(const HttpRequest& request, const std::string& allow);
 
