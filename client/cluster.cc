@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "client/broker_subset.h"
 #include "client/error.h"
 #include "common/log.h"
 
@@ -38,6 +39,10 @@ void validateClientConfig(const ClientConfig& config) {
   if (config.retry_backoff_max_ms < config.retry_backoff_ms) {
     throw invalidConfig("retry_backoff_max_ms must be >= retry_backoff_ms");
   }
+  if (config.broker_subset_size < 0) {
+    throw invalidConfig(
+        fmt::format("broker_subset_size must be >= 0 (is {})", config.broker_subset_size));
+  }
 }
 
 Cluster::Cluster(const ClientConfig& config)
@@ -47,6 +52,23 @@ Cluster::Cluster(const ClientConfig& config)
   validateClientConfig(config);
   bootstrap_ = parseHostPorts(config.bootstrap_brokers, "bootstrap_brokers");
   if (!config.metaserver.empty()) metaserver_ = parseHostPorts({config.metaserver}, "")[0];
+  subset_key_ = config.broker_subset_key.empty() ? defaultSubsetKey(config.client_id)
+                                                 : config.broker_subset_key;
+  if (!metaserver_) {
+    // The bootstrap brokers are all there is: they are subset the same way.
+    useBrokers(bootstrap_);
+    bootstrap_.clear();
+  }
+}
+
+void Cluster::useBrokers(const std::vector<HostPort>& brokers) {
+  discovered_ = brokerSubset(brokers, subset_key_, static_cast<size_t>(config_.broker_subset_size));
+  outside_subset_.clear();
+  for (const auto& broker : brokers) {
+    if (std::find(discovered_.begin(), discovered_.end(), broker) == discovered_.end()) {
+      outside_subset_.push_back(broker);
+    }
+  }
 }
 
 Cluster::~Cluster() = default;
@@ -88,7 +110,7 @@ void Cluster::discoverBrokers() {
   discovery_time_ = SteadyClock::now();
   discovery_problem_ = problem;
   if (!found.empty()) {
-    discovered_ = std::move(found);
+    useBrokers(found);
   } else {
     // Keep the last known list: the metaserver being down must not stop the data plane.
     logDebug("broker discovery failed").kv("problem", problem);
@@ -96,7 +118,8 @@ void Cluster::discoverBrokers() {
   }
 }
 
-void Cluster::candidates(std::vector<HostPort>* discovered, std::vector<HostPort>* bootstrap) {
+void Cluster::candidates(std::vector<HostPort>* discovered, std::vector<HostPort>* outside_subset,
+                         std::vector<HostPort>* bootstrap) {
   if (metaserver_) {
     bool first = false;
     bool due = false;
@@ -124,13 +147,15 @@ void Cluster::candidates(std::vector<HostPort>* discovered, std::vector<HostPort
   }
   std::lock_guard<std::mutex> lock(mutex_);
   *discovered = discovered_;
+  *outside_subset = outside_subset_;
   *bootstrap = bootstrap_;
 }
 
 HostPort Cluster::nextBroker() {
   std::vector<HostPort> discovered;
+  std::vector<HostPort> outside_subset;
   std::vector<HostPort> bootstrap;
-  candidates(&discovered, &bootstrap);
+  candidates(&discovered, &outside_subset, &bootstrap);
 
   std::lock_guard<std::mutex> lock(mutex_);
   if (discovered.empty() && bootstrap.empty()) {
@@ -145,7 +170,7 @@ HostPort Cluster::nextBroker() {
     auto it = penalties_.find(broker);
     return it == penalties_.end() || it->second.until <= now;
   };
-  for (const auto* list : {&discovered, &bootstrap}) {
+  for (const auto* list : {&discovered, &outside_subset, &bootstrap}) {
     if (list->empty()) continue;
     for (size_t i = 0; i < list->size(); ++i) {
       const HostPort& broker = (*list)[(cursor_ + i) % list->size()];
@@ -157,7 +182,7 @@ HostPort Cluster::nextBroker() {
   }
   // Every broker failed recently: the one whose penalty ends first.
   const HostPort* best = nullptr;
-  for (const auto* list : {&discovered, &bootstrap}) {
+  for (const auto* list : {&discovered, &outside_subset, &bootstrap}) {
     for (const auto& broker : *list) {
       if (!best || penalties_[broker].until < penalties_[*best].until) best = &broker;
     }
@@ -185,7 +210,7 @@ void Cluster::reportSuccess(const HostPort& broker) {
 bool Cluster::otherBrokerUsable(const HostPort& broker) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto now = SteadyClock::now();
-  for (const auto* list : {&discovered_, &bootstrap_}) {
+  for (const auto* list : {&discovered_, &outside_subset_, &bootstrap_}) {
     for (const auto& candidate : *list) {
       if (candidate == broker) continue;
       auto it = penalties_.find(candidate);

@@ -1,7 +1,11 @@
 // What a client knows about the cluster and how it picks a broker:
 // - live brokers, discovered from the metaserver (MetaService.listBrokers) and refreshed
 //   every metadata_refresh_ms, with the static bootstrap list as the fallback;
-// - which broker to use next: round-robin, skipping brokers that failed recently;
+// - which broker to use next: round-robin over the client's subset of them
+//   (broker_subset_size, client/broker_subset.h), skipping brokers that failed recently: a
+//   failing broker is avoided for a while (a circuit breaker per broker: open after a
+//   failure, half-open when the penalty ends, closed by a success), and the brokers outside
+//   the subset are used only while every broker of the subset is avoided;
 // - a cache of topic metadata (partition count, writable partitions) from Broker.metadata;
 // - running one idempotent broker call with retries, moving to another broker each time.
 // Thread-safe.
@@ -90,8 +94,11 @@ class Cluster {
   };
 
   // The discovered brokers (maybe refreshing them first) and the bootstrap ones.
-  void candidates(std::vector<HostPort>* discovered, std::vector<HostPort>* bootstrap);
+  void candidates(std::vector<HostPort>* discovered, std::vector<HostPort>* outside_subset,
+                  std::vector<HostPort>* bootstrap);
   void discoverBrokers();  // REQUIRES: discovery_mutex_ held
+  // Sets discovered_ (the subset) and outside_subset_. REQUIRES: mutex_ held (or construction).
+  void useBrokers(const std::vector<HostPort>& brokers);
   TopicMetadata fetchTopic(const std::string& name, SteadyClock::time_point deadline);
 
   const ClientConfig config_;
@@ -103,8 +110,10 @@ class Cluster {
   std::mutex discovery_mutex_;  // one metaserver call at a time
   std::unique_ptr<MetaConnection> meta_;
 
-  std::mutex mutex_;  // guards everything below
-  std::vector<HostPort> discovered_;
+  std::mutex mutex_;                      // guards everything below
+  std::vector<HostPort> discovered_;      // the subset, in preference order
+  std::vector<HostPort> outside_subset_;  // the other discovered brokers
+  std::string subset_key_;
   bool discovery_attempted_ = false;
   bool discovery_stale_ = false;
   SteadyClock::time_point discovery_time_;

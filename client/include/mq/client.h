@@ -96,6 +96,14 @@ struct ClientConfig {
   int64_t retry_backoff_max_ms = 5000;
   // Cached topic metadata and the broker list are refreshed after this long.
   int64_t metadata_refresh_ms = 30000;
+  // Deterministic subsetting: use only this many of the discovered brokers (0 = all), so
+  // that a large fleet of clients does not connect every client to every broker. The
+  // subset is chosen by rendezvous hashing on broker_subset_key: balanced over many
+  // clients, the same after a restart, and changed by one broker only when a broker joins or
+  // leaves. The other brokers are used only while every broker of the subset is failing.
+  int broker_subset_size = 0;
+  // Empty: client_id + "@" + this machine's host name.
+  std::string broker_subset_key;
 };
 
 struct ProducerConfig : ClientConfig {
