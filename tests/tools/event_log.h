@@ -32,8 +32,10 @@ class EventLog {
   EventLog(const EventLog&) = delete;
   EventLog& operator=(const EventLog&) = delete;
 
-  void write(const std::string& event) {
-    std::string line = std::to_string(nowMicros()) + " " + event + "\n";
+  void write(const std::string& event) { writeAt(nowMicros(), event); }
+  // With the time an action started rather than when its line is written.
+  void writeAt(int64_t micros, const std::string& event) {
+    std::string line = std::to_string(micros) + " " + event + "\n";
     if (::write(fd_, line.data(), line.size()) < 0) std::perror("write");
   }
 

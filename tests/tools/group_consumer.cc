@@ -8,7 +8,7 @@
 //   <unix micros> revoked <topic> <partition> <generation>
 //   <unix micros> lost <topic> <partition>
 //   <unix micros> consumed <topic> <partition> <offset> <value>
-//   <unix micros> commit <topic> <partition> <offset>
+//   <unix micros> commit <topic> <partition> <offset>   (micros: when the commit was sent)
 //   <unix micros> commit-failed <error code> <message>
 //   <unix micros> poll-failed <error code>   (a non-retriable one ends the process, status 1)
 //   <unix micros> closed
@@ -122,12 +122,16 @@ class Committer {
       if (it != next_.end() && committed_[tp] != it->second) offsets[tp] = it->second;
     }
     if (offsets.empty()) return;
+    // A commit line carries the time the commit was sent: a process stopped (SIGSTOP) after
+    // the broker accepted it but before the line was written must not look like a commit
+    // made after it was resumed.
+    const int64_t sent_at = mq::tools::nowMicros();
     try {
       consumer_.commitSync(offsets);
       for (const auto& [tp, offset] : offsets) {
         committed_[tp] = offset;
-        log_.write("commit " + tp.topic + " " + std::to_string(tp.partition) + " " +
-                   std::to_string(offset));
+        log_.writeAt(sent_at, "commit " + tp.topic + " " + std::to_string(tp.partition) + " " +
+                                  std::to_string(offset));
       }
     } catch (const mq::Error& e) {
       std::string message = e.what();
