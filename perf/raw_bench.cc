@@ -148,26 +148,22 @@ class Appender {
     }
   }
 
-  // The broker's statements for several partitions in ONE transaction (what a per-datanode
-  // group commit would run): per table lock the state row, INSERT, advance it; one COMMIT.
+  // PartitionStore::append for several partitions in ONE transaction: what the broker's
+  // group commit (DatanodeWriter) runs for concurrent requests for a datanode's partitions.
   void appendToManyLikeBroker(const std::vector<rpc::Message>& messages) {
-    DbTransaction transaction(*lease_);
+    std::vector<const rpc::Message*> pointers;
+    for (const auto& message : messages) pointers.push_back(&message);
+    std::vector<PartitionAppend> partitions;
     for (const auto& table : tables_) {
-      auto& lock = (*lease_)->prepare(
-          "SELECT next_offset FROM mq_partition_state WHERE table_name = ? FOR UPDATE");
-      lock.setString(1, table);
-      std::unique_ptr<sql::ResultSet> state(lock.executeQuery());
-      if (!state->next()) throw std::runtime_error("state row missing for " + table);
-      const int64_t base = state->getInt64(1);
-      state.reset();
-      (*lease_)->execute(insertStatement(table, "", base, messages, nowMs()));
-      auto& advance =
-          (*lease_)->prepare("UPDATE mq_partition_state SET next_offset = ? WHERE table_name = ?");
-      advance.setInt64(1, base + static_cast<int64_t>(messages.size()));
-      advance.setString(2, table);
-      advance.execute();
+      partitions.push_back(PartitionAppend{table, std::vector<AppendBatch>(1)});
+      partitions.back().batches[0].messages = &pointers;
     }
-    transaction.commit();
+    PartitionStore::append(*lease_, partitions, nowMs());
+    for (const auto& partition : partitions) {
+      if (partition.batches[0].error != rpc::ErrorCode::NONE) {
+        throw std::runtime_error("append refused: " + partition.batches[0].error_message);
+      }
+    }
   }
 
   // The same transaction (per table: lock and advance the state row, INSERT; then COMMIT)
