@@ -545,6 +545,32 @@ std::vector<rpc::StoredMessage> PartitionStore::read(DbConnection& db, const std
   return messages;
 }
 
+namespace {
+
+// Runs a partition DDL with the wait for the table's metadata lock bounded to `lock_wait_s`
+// seconds (0: the server's lock_wait_timeout, a day by default). While a DDL waits for that
+// lock (behind a long transaction on the table), every later append of the table waits
+// behind the DDL; bounded, it gives up (ER_LOCK_WAIT_TIMEOUT) and is tried again later.
+void partitionDdl(DbConnection& db, const std::string& sql, int lock_wait_s) {
+  if (lock_wait_s <= 0) {
+    db.execute(sql);
+    return;
+  }
+  db.execute(fmt::format("SET SESSION lock_wait_timeout = {}", lock_wait_s));
+  try {
+    db.execute(sql);
+  } catch (...) {
+    try {
+      db.execute("SET SESSION lock_wait_timeout = DEFAULT");
+    } catch (...) {  // the connection is gone; the pool discards it
+    }
+    throw;
+  }
+  db.execute("SET SESSION lock_wait_timeout = DEFAULT");
+}
+
+}  // namespace
+
 std::string PartitionStore::segmentName(int64_t lower) { return fmt::format("s{}", lower); }
 
 std::map<std::string, TableLayout> PartitionStore::layouts(DbConnection& db,
@@ -600,28 +626,33 @@ void PartitionStore::advanceStartOffset(DbConnection& db, const std::string& tab
   update.execute();
 }
 
-void PartitionStore::emptySegment(DbConnection& db, const std::string& table,
-                                  const std::string& name) {
+std::chrono::milliseconds PartitionStore::emptySegment(DbConnection& db, const std::string& table,
+                                                       const std::string& name, int lock_wait_s) {
   const std::string spare = table + "_rx";
   db.execute(fmt::format("DROP TABLE IF EXISTS `{}`", spare));
   // The same columns and keys without partitioning: what EXCHANGE PARTITION requires.
   db.execute(fmt::format("CREATE TABLE `{}` LIKE `{}`", spare, table));
   db.execute(fmt::format("ALTER TABLE `{}` REMOVE PARTITIONING", spare));
-  db.execute(
-      fmt::format("ALTER TABLE `{}` EXCHANGE PARTITION {} WITH TABLE `{}`", table, name, spare));
+  const auto started = std::chrono::steady_clock::now();
+  partitionDdl(
+      db, fmt::format("ALTER TABLE `{}` EXCHANGE PARTITION {} WITH TABLE `{}`", table, name, spare),
+      lock_wait_s);
+  const auto exchanged = std::chrono::steady_clock::now();
   db.execute(fmt::format("DROP TABLE `{}`", spare));
+  return std::chrono::duration_cast<std::chrono::milliseconds>(exchanged - started);
 }
 
 void PartitionStore::dropSegments(DbConnection& db, const std::string& table,
-                                  const std::vector<std::string>& names) {
+                                  const std::vector<std::string>& names, int lock_wait_s) {
   if (names.empty()) return;
   std::string list;
   for (const auto& name : names) list += (list.empty() ? "" : ", ") + name;
-  db.execute(fmt::format("ALTER TABLE `{}` DROP PARTITION {}", table, list));
+  partitionDdl(db, fmt::format("ALTER TABLE `{}` DROP PARTITION {}", table, list), lock_wait_s);
 }
 
 void PartitionStore::addSegments(DbConnection& db, const std::string& table, int64_t last_upper,
-                                 const std::vector<int64_t>& uppers, int64_t segment_messages) {
+                                 const std::vector<int64_t>& uppers, int64_t segment_messages,
+                                 int lock_wait_s) {
   if (uppers.empty()) return;
   std::string parts;
   int64_t lower = last_upper;
@@ -630,7 +661,9 @@ void PartitionStore::addSegments(DbConnection& db, const std::string& table, int
     lower = upper;
   }
   parts += pmaxClause(segment_messages);
-  db.execute(fmt::format("ALTER TABLE `{}` REORGANIZE PARTITION pmax INTO ({})", table, parts));
+  partitionDdl(db,
+               fmt::format("ALTER TABLE `{}` REORGANIZE PARTITION pmax INTO ({})", table, parts),
+               lock_wait_s);
 }
 
 // The statements below name one table each: they use the text protocol rather than

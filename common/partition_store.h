@@ -18,6 +18,7 @@
 //   its own short transaction, so producers at the tail never wait on them.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -152,17 +153,23 @@ class PartitionStore {
   // segment is swapped (ALTER TABLE ... EXCHANGE PARTITION, a rename of two files that
   // blocks the table's writers for a few ms) with an empty table `<table>_rx`, which is then
   // dropped (the slow part: freeing the file) while producers go on. The segment stays, empty,
-  // for dropSegments. A `<table>_rx` left by an interrupted call is dropped first.
-  static void emptySegment(DbConnection& db, const std::string& table, const std::string& name);
+  // for dropSegments. A `<table>_rx` left by an interrupted call is dropped first. Returns
+  // how long the EXCHANGE took: the longest any writer of the table waited on it.
+  // `lock_wait_s` (here and below): the most seconds a DDL waits for the table's metadata
+  // lock before it fails with ER_LOCK_WAIT_TIMEOUT (0: the server's lock_wait_timeout); the
+  // table's appends queue behind a DDL that waits.
+  static std::chrono::milliseconds emptySegment(DbConnection& db, const std::string& table,
+                                                const std::string& name, int lock_wait_s = 0);
   // ALTER TABLE ... DROP PARTITION of the named segments (one statement). Cheap for segments
   // emptied by emptySegment; a full one's file is freed while the table is locked.
   static void dropSegments(DbConnection& db, const std::string& table,
-                           const std::vector<std::string>& names);
+                           const std::vector<std::string>& names, int lock_wait_s = 0);
   // Splits pmax into segments ending at each of `uppers` (ascending, all above the last
   // boundary) plus a new pmax that keeps the table's segment width in its comment. Instant
   // while pmax is empty; otherwise its rows are copied.
   static void addSegments(DbConnection& db, const std::string& table, int64_t last_upper,
-                          const std::vector<int64_t>& uppers, int64_t segment_messages);
+                          const std::vector<int64_t>& uppers, int64_t segment_messages,
+                          int lock_wait_s = 0);
   // Deletes up to `limit` rows with offset < `below`, lowest first, in one autocommit
   // statement (a primary-key range). Returns the rows deleted.
   static int64_t deleteBelow(DbConnection& db, const std::string& table, int64_t below, int limit);

@@ -47,6 +47,24 @@ void addLifecycleOptions(po::options_description& options, LifecycleConfig& conf
        "rows per DELETE where rows are deleted one by one (tables without segments)")  //
       ("retention-delete-pause", duration(config.retention_delete_pause_ms),           //
        "pause between two retention DELETEs")                                          //
+      ("retention-ddl-gap", duration(config.retention_ddl_gap_ms),                     //
+       "after a partition DDL on a table (each stalls its appends briefly), leave that table "
+       "alone at least this long (the other tables get their turn)")  //
+      ("retention-ddl-rest-factor",
+       po::value(&config.retention_ddl_rest_factor)
+           ->default_value(config.retention_ddl_rest_factor),
+       "... and at least this many times as long as the DDL took (0..10000)")   //
+      ("retention-ddl-lock-wait", duration(config.retention_ddl_lock_wait_ms),  //
+       "how long such a DDL waits for the table's lock before it gives up until the next run "
+       "(whole seconds, 1s..1h; appends queue behind a waiting DDL)")  //
+      ("retention-drop-emptied",
+       po::value(&config.retention_drop_emptied)->default_value(config.retention_drop_emptied),
+       "drop a table's emptied segments (one ALTER) once at least this many have accumulated "
+       "(1..1000)")  //
+      ("retention-segments-ahead",
+       po::value(&config.retention_segments_ahead)->default_value(config.retention_segments_ahead),
+       "when a table needs room ahead of its log end, add at least this many segments at once "
+       "(1..64)")  //
       ("retention-offset-reset",
        po::value(&config.offset_reset)->default_value(config.offset_reset),  //
        "where a committed offset left below the start offset by retention is moved: "
@@ -68,6 +86,10 @@ bool readLifecycleConfig(const po::variables_map& values, LifecycleConfig& confi
       !readDuration(values, "retention-lease", 500, 7 * kDay, &config.lease_ms, problem) ||
       !readDuration(values, "retention-delete-pause", 0, 60000, &config.retention_delete_pause_ms,
                     problem) ||
+      !readDuration(values, "retention-ddl-gap", 0, 600000, &config.retention_ddl_gap_ms,
+                    problem) ||
+      !readDuration(values, "retention-ddl-lock-wait", 1000, 3600000,
+                    &config.retention_ddl_lock_wait_ms, problem) ||
       !readDuration(values, "lifecycle-interval", 100, kDay, &config.lifecycle_interval_ms,
                     problem) ||
       !readDuration(values, "partition-drop-grace", 0, 30 * kDay, &config.drop_grace_ms, problem) ||
@@ -84,6 +106,20 @@ bool readLifecycleConfig(const po::variables_map& values, LifecycleConfig& confi
                            config.retention_delete_chunk);
     return false;
   }
+  if (config.retention_ddl_lock_wait_ms % 1000 != 0) {
+    *problem = "--retention-ddl-lock-wait must be whole seconds (the server counts in seconds)";
+    return false;
+  }
+  auto inRange = [&](const char* name, int value, int min, int max) {
+    if (value >= min && value <= max) return true;
+    *problem = fmt::format("--{} must be {}..{}, got {}", name, min, max, value);
+    return false;
+  };
+  if (!inRange("retention-ddl-rest-factor", config.retention_ddl_rest_factor, 0, 10000) ||
+      !inRange("retention-drop-emptied", config.retention_drop_emptied, 1, 1000) ||
+      !inRange("retention-segments-ahead", config.retention_segments_ahead, 1, 64)) {
+    return false;
+  }
   if (config.offset_reset != "earliest" && config.offset_reset != "latest") {
     *problem = fmt::format("--retention-offset-reset must be earliest or latest, got `{}`",
                            config.offset_reset);
@@ -96,6 +132,19 @@ bool readLifecycleConfig(const po::variables_map& values, LifecycleConfig& confi
     return false;
   }
   return true;
+}
+
+RetentionPacing LifecycleConfig::retentionPacing() const {
+  RetentionPacing pacing;
+  pacing.ddl_gap_ms = retention_ddl_gap_ms;
+  pacing.ddl_rest_factor = retention_ddl_rest_factor;
+  pacing.drop_emptied_min = retention_drop_emptied;
+  pacing.segments_ahead = retention_segments_ahead;
+  pacing.ddl_lock_wait_s = static_cast<int>(retention_ddl_lock_wait_ms / 1000);
+  pacing.delete_chunk = retention_delete_chunk;
+  pacing.delete_pause_ms = retention_delete_pause_ms;
+  pacing.default_segment = segment_messages;
+  return pacing;
 }
 
 }  // namespace mq

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/options.h"
+#include "metaserver/retention_executor.h"
 
 namespace mq {
 
@@ -27,6 +28,24 @@ struct LifecycleConfig {
   int retention_delete_chunk = 5000;
   // retention-delete-pause: pause between two such DELETEs, so producers get the datanode.
   int64_t retention_delete_pause_ms = 20;
+  // retention-ddl-gap: after a partition DDL on a table (emptying a segment, dropping
+  // emptied ones, adding segments ahead: each stalls the table's appends while it runs),
+  // the cleaner leaves that table alone at least this long; the other tables get their
+  // turn meanwhile.
+  int64_t retention_ddl_gap_ms = RetentionPacing{}.ddl_gap_ms;
+  // retention-ddl-rest-factor: ... and at least this many times as long as the DDL took
+  // (a slow DDL means a busy datanode: more rest).
+  int retention_ddl_rest_factor = RetentionPacing{}.ddl_rest_factor;
+  // retention-drop-emptied: emptied segments are dropped (one ALTER) once at least this
+  // many of a table have accumulated; until then they stay, empty.
+  int retention_drop_emptied = RetentionPacing{}.drop_emptied_min;
+  // retention-segments-ahead: when a table needs room ahead of its log end, at least this
+  // many segments are added at once (one REORGANIZE of pmax), so that it happens rarely.
+  int retention_segments_ahead = RetentionPacing{}.segments_ahead;
+  // retention-ddl-lock-wait: how long such a DDL waits for the table's metadata lock
+  // (whole seconds) before it gives up until the next run; appends queue behind a DDL that
+  // waits, so this bounds their stall when a long transaction holds the table.
+  int64_t retention_ddl_lock_wait_ms = RetentionPacing{}.ddl_lock_wait_s * 1000;
   // retention-offset-reset: where a committed offset that retention left below the start
   // offset is moved: earliest (the start offset) or latest (the log end).
   std::string offset_reset = "earliest";
@@ -40,6 +59,9 @@ struct LifecycleConfig {
   // topic-delete-idle: a topic with a group commit newer than this is in use: deleting it
   // needs force.
   int64_t topic_delete_idle_ms = 600000;
+
+  // The retention fields as the executor takes them.
+  RetentionPacing retentionPacing() const;
 };
 
 // Registers the options. Durations are read as text and converted by

@@ -1,11 +1,13 @@
 // The retention cleaner: every retention-interval, in the one metaserver that holds the
 // `retention-cleaner` lease (common/lease_store.h), it applies every topic's retention
-// (time, and optionally size and count) to each partition that is not retired, following
-// retention_plan.h: start_offset is advanced first, then whole expired segments are dropped
-// (ALTER TABLE ... DROP PARTITION), new segments are added ahead of the log end, and rows
-// that must go one by one are deleted in bounded chunks with a pause between them. Then
-// every committed offset left below its partition's new start offset is moved by the reset
-// policy (retention-offset-reset) and recorded in offset_reset_events, never silently.
+// (time, and optionally size and count) to each partition that is not retired, through
+// RetentionExecutor (retention_executor.h, retention_plan.h): first every partition's
+// start_offset is advanced, and every committed offset left below its partition's new start
+// offset is moved by the reset policy (retention-offset-reset) and recorded in
+// offset_reset_events, never silently; then the expired segments are emptied and dropped,
+// segments are added ahead of the log end and rows that must go one by one are deleted, all
+// paced so that each table's writers meet a DDL only now and then (retention-ddl-gap,
+// retention-ddl-rest-factor), the tables in rotation.
 //
 // Cost per partition and run: a few primary-key reads (bounds, the oldest message's append
 // time; a binary search of ~log2(messages) primary-key probes only when something expired),
@@ -28,6 +30,7 @@
 #include "metaserver/lifecycle_config.h"
 #include "metaserver/lifecycle_metrics.h"
 #include "metaserver/periodic_task.h"
+#include "metaserver/retention_executor.h"
 
 namespace mq {
 
@@ -38,7 +41,7 @@ struct RetentionRunSummary {
   int partitions = 0;            // partitions looked at
   int errors = 0;                // partitions that failed (logged, counted)
   int64_t deleted_messages = 0;  // offsets the start offsets moved over
-  int64_t segments_dropped = 0;
+  int64_t segments_dropped = 0;  // segments emptied (their rows removed)
   int64_t rows_deleted = 0;
   int offset_resets = 0;
 };
@@ -61,15 +64,8 @@ class RetentionCleaner {
   RetentionRunSummary runOnce();
 
  private:
-  struct Outcome {
-    PartitionBounds bounds;        // after the run
-    int64_t deleted_messages = 0;  // how far the start offset moved
-    int64_t segments_dropped = 0;
-    int64_t rows_deleted = 0;
-  };
-  Outcome cleanPartition(const TopicRecord& topic, const PartitionRecord& partition);
-  // The work on the partition's datanode connection (see retention_plan.h for the order).
-  Outcome cleanTable(DbConnection& db, const TopicRecord& topic, const PartitionRecord& partition);
+  void partitionFailed(RetentionRunSummary& summary, const PartitionRetention& partition,
+                       const std::string& error);
   // Moves committed offsets below the start offsets; returns how many.
   int resetCommittedOffsets(const TopicRecord& topic, const std::map<int, PartitionBounds>& bounds);
   // Renews the lease when a third of it has passed; false when it was lost.
@@ -85,6 +81,7 @@ class RetentionCleaner {
   bool active_ = false;
   int64_t lease_renewed_ms_ = 0;
   std::map<std::string, int64_t> last_end_;  // log end per table at its last run
+  RetentionExecutor executor_;
   PeriodicTask task_;
 };
 

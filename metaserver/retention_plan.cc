@@ -44,7 +44,8 @@ int64_t bytesCut(int64_t retention_bytes, const PartitionBounds& bounds,
 
 RetentionPlan planRetention(const RetentionLimits& limits, const PartitionBounds& bounds,
                             const TableLayout& layout, int64_t time_cut, bool rows_below_start,
-                            int64_t headroom, int64_t default_segment) {
+                            int64_t headroom, int64_t default_segment, int drop_emptied_min,
+                            int segments_ahead) {
   RetentionPlan plan;
   const int64_t start = bounds.start_offset;
   const int64_t end = bounds.end_offset;
@@ -73,14 +74,20 @@ RetentionPlan planRetention(const RetentionLimits& limits, const PartitionBounds
   }
 
   // Whole segments at or below the cut go (also empty ones left below the start offset).
+  // Those wholly below the old start offset are already empty unless rows are left there.
   const TableSegment* first_kept = nullptr;
+  std::vector<std::string> expired;
   for (const auto& segment : layout.segments) {
     if (segment.upper != kMaxValue && segment.upper <= expire) {
-      plan.drop_segments.push_back(segment.name);
+      expired.push_back(segment.name);
+      if (segment.upper > start || rows_below_start) plan.empty_segments.push_back(segment.name);
       plan.new_start = std::max(plan.new_start, segment.upper);
     } else if (!first_kept) {
       first_kept = &segment;
     }
+  }
+  if (!expired.empty() && expired.size() >= static_cast<size_t>(std::max(1, drop_emptied_min))) {
+    plan.drop_segments = std::move(expired);
   }
   // The rest of the cut is inside first_kept: only the open segment loses rows one by one.
   if (first_kept && first_kept->upper > end &&
@@ -103,9 +110,12 @@ RetentionPlan planRetention(const RetentionLimits& limits, const PartitionBounds
   if (width <= 0) width = std::max<int64_t>(1, default_segment);
   plan.segment_messages = width;
   plan.last_upper = last_upper;
+  // Added when less than `room` is ready, up to `fill` (at least segments_ahead segments).
   const int64_t room = std::max(width, headroom);
+  if (last_upper >= end + room) return plan;
+  const int64_t fill = std::max(room, std::max(1, segments_ahead) * width);
   int64_t next = last_upper;
-  while (next < end + room && plan.add_uppers.size() < kMaxNewSegments) {
+  while (next < end + fill && plan.add_uppers.size() < kMaxNewSegments) {
     // More than a segment already written beyond the last boundary: one larger segment
     // takes it (REORGANIZE copies those rows once) instead of many small ones.
     next = end > next + width ? end + width : next + width;

@@ -138,5 +138,41 @@ TEST(RetentionPlan, WidthComesFromTheTableNotFromAWiderSegment) {
   EXPECT_EQ(plan.add_uppers, (std::vector<int64_t>{1700}));
 }
 
+TEST(RetentionPlan, SegmentsBelowTheStartAreNotEmptiedAgainAndGoOnceEnoughAccumulated) {
+  // s0 was emptied by an earlier run (start 100, no rows below it); s100 expires now.
+  auto layout = segmentedTable(100, 0, 500);
+  auto plan = planRetention(timeOnly(), {100, 450}, layout, 250, false, 0, 100,
+                            /*drop_emptied_min=*/3);
+  EXPECT_EQ(plan.empty_segments, (std::vector<std::string>{"s100"}));
+  EXPECT_TRUE(plan.drop_segments.empty());  // two emptied, fewer than three: they stay
+  EXPECT_EQ(plan.new_start, 200);
+  // A run later s200 expires too: three emptied, all dropped in one ALTER.
+  plan = planRetention(timeOnly(), {200, 450}, layout, 350, false, 0, 100, 3);
+  EXPECT_EQ(plan.empty_segments, (std::vector<std::string>{"s200"}));
+  EXPECT_EQ(plan.drop_segments, (std::vector<std::string>{"s0", "s100", "s200"}));
+  EXPECT_EQ(plan.new_start, 300);
+}
+
+TEST(RetentionPlan, RowsLeftBelowTheStartAreEmptiedAgain) {
+  // An earlier run advanced the start to 200 and stopped before emptying s0 and s100.
+  auto layout = segmentedTable(100, 0, 500);
+  auto plan =
+      planRetention(timeOnly(), {200, 450}, layout, 200, /*rows_below_start=*/true, 0, 100, 4);
+  EXPECT_EQ(plan.empty_segments, (std::vector<std::string>{"s0", "s100"}));
+  EXPECT_TRUE(plan.drop_segments.empty());
+  EXPECT_EQ(plan.delete_below, -1);
+}
+
+TEST(RetentionPlan, SegmentsAheadAreAddedSeveralAtOnceOnlyWhenTheRoomRunsShort) {
+  // 60 offsets ready ahead of the log end, less than a segment: four are added.
+  auto layout = segmentedTable(100, 0, 300);
+  auto plan = planRetention(timeOnly(), {0, 240}, layout, 0, false, 0, 100, 1,
+                            /*segments_ahead=*/4);
+  EXPECT_EQ(plan.add_uppers, (std::vector<int64_t>{400, 500, 600, 700}));
+  // A whole segment is still ready: nothing is added (no REORGANIZE this run).
+  plan = planRetention(timeOnly(), {0, 190}, layout, 0, false, 0, 100, 1, 4);
+  EXPECT_TRUE(plan.add_uppers.empty());
+}
+
 }  // namespace
 }  // namespace mq

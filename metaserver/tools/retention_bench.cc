@@ -1,29 +1,29 @@
 // mq-retention-bench: producer latency while retention removes expired rows, against the
-// same load without cleanup, in one run (docs/retention-and-lifecycle.md, "Numbers").
+// same load without cleanup, in one run (docs/retention-and-lifecycle.md, "The decision,
+// with numbers").
 //
-// For each removal method it
+// For each method it
 //   1. creates `tables` partition tables on the datanode database and fills their heads with
-//      `rows` expired 1 KiB messages in total (through PartitionStore::append, as a broker);
+//      `rows` messages in total, appended 30 days ago (through PartitionStore::append, as a
+//      broker), so that a 7-day retention expires all of them;
 //   2. before: `producers` threads append batches to the tails of those same tables at a
 //      fixed rate for baseline-s seconds, and the latency of every append is recorded from
 //      its scheduled start (open loop: a stalled append delays the ones queued behind it,
 //      and they count);
-//   3. cleanup: the same load while the expired rows are removed, by one of:
-//        segments  what the retention cleaner does on segmented tables (PARTITION BY RANGE,
-//                  `segment` offsets per segment): advance start_offset, empty each expired
-//                  segment (EXCHANGE PARTITION with an empty table, which is then dropped
-//                  outside the table's lock), one ALTER TABLE ... DROP PARTITION of the
-//                  emptied segments, then add segments ahead (REORGANIZE of the empty pmax);
-//        drop      the same without the exchange: DROP PARTITION of the full segments;
-//        delete    what the cleaner does on tables without segments: advance start_offset,
-//                  then DELETE ... LIMIT `delete-chunk` with `delete-pause` between them.
+//   3. cleanup: the same load while the retention cleaner's own code (RetentionExecutor,
+//      metaserver/retention_executor.h: prepare every table, then the paced run, with the
+//      pacing options below, which default to the metaserver's) removes the expired rows:
+//        segments  segmented tables (PARTITION BY RANGE, `segment` offsets per segment),
+//                  laid out as the cleaner keeps them: it has to add room ahead in this run;
+//        delete    tables without segments: the executor deletes the rows in chunks.
 //      The `cleanup` row counts the appends scheduled while the removal ran, and only those:
 //      a removal of 2 s inside a 15 s phase would otherwise be diluted to a tenth of the
 //      samples. The load goes on until min-cleanup-s seconds have passed (the `cl+tail`
 //      row: the whole phase, so that effects after the removal, such as purge, show too).
 //   4. after: the load alone again for baseline-s seconds.
 // It prints p50/p99/p99.9/max per phase with the load average (the machine may be shared)
-// and, per method, the cleanup p99 over the mean of the before and after p99s.
+// and, per method, the cleanup p99 over the mean of the before and after p99s. Each step of
+// the removal is logged on stderr (debug log lines `retention step`, with its duration).
 //
 //   mq-retention-bench --db mysql://mq:mq@127.0.0.1:23406/bench_dn
 #include <fmt/format.h>
@@ -42,9 +42,11 @@
 #include "common/clock.h"
 #include "common/db_pool.h"
 #include "common/embedded_sql.h"
+#include "common/log.h"
 #include "common/migrations.h"
 #include "common/options.h"
 #include "common/partition_store.h"
+#include "metaserver/retention_executor.h"
 
 namespace {
 
@@ -59,11 +61,12 @@ struct BenchConfig {
   int payload = 1024;
   int baseline_s = 15;
   int min_cleanup_s = 15;
-  std::string modes = "segments,drop,delete";
-  int delete_chunk = 5000;
-  int delete_pause_ms = 20;
-  int segment_rest_ms = -1;  // -1: the cleaner's pacing
+  std::string modes = "segments";
+  mq::RetentionPacing pacing;  // the metaserver's defaults
 };
+
+// The topics' retention: the filled rows are 30 days old.
+constexpr int64_t kRetentionMs = 7LL * 24 * 3600 * 1000;
 
 struct Stats {
   size_t count = 0;
@@ -102,6 +105,27 @@ Stats summarizeWindow(const std::vector<Sample>& samples,
   return summarize(std::move(ms));
 }
 
+// The slowest appends of a window on stderr, with their scheduled wall-clock time, to set
+// beside the removal's step log lines.
+void logSlowest(std::vector<Sample> samples, std::chrono::steady_clock::time_point from,
+                std::chrono::steady_clock::time_point to) {
+  samples.erase(
+      std::remove_if(samples.begin(), samples.end(),
+                     [&](const Sample& s) { return s.scheduled < from || s.scheduled >= to; }),
+      samples.end());
+  std::sort(samples.begin(), samples.end(),
+            [](const Sample& a, const Sample& b) { return a.ms > b.ms; });
+  const auto steady_now = std::chrono::steady_clock::now();
+  const int64_t wall_now = mq::nowMs();
+  for (size_t i = 0; i < samples.size() && i < 40; ++i) {
+    const int64_t wall = wall_now - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        steady_now - samples[i].scheduled)
+                                        .count();
+    std::cerr << fmt::format("  slow append scheduled at {}.{:03d} (unix s): {:.1f} ms\n",
+                             wall / 1000, wall % 1000, samples[i].ms);
+  }
+}
+
 // The 1-minute load average (the machine may be shared with other work).
 std::string loadAverage() {
   std::ifstream in("/proc/loadavg");
@@ -135,13 +159,10 @@ void prepare(mq::DbPool& pool, const BenchConfig& config, const std::string& mod
       mq::PartitionStore::dropPartition(*db, table);
       if (mode != "delete") {
         mq::PartitionStore::createPartition(*db, table, config.segment);
-        // Segments for the expired rows and what the run appends (three phases), and one
-        // more: about the room the cleaner keeps ahead of the log end. (More empty segments
-        // would only make each table bigger to copy the layout of in emptySegment.)
-        const int64_t appended = 3 * (config.baseline_s + config.min_cleanup_s) * config.rate *
-                                 config.batch * config.producers / config.tables;
+        // Segments for the expired rows and one more, so that the run has to add room
+        // ahead, as the cleaner does about every (segments-ahead - 1) segments filled.
         std::vector<int64_t> uppers;
-        for (int64_t upper = 3 * config.segment; upper <= per_table + appended + 2 * config.segment;
+        for (int64_t upper = 3 * config.segment; upper <= per_table + config.segment;
              upper += config.segment) {
           uppers.push_back(upper);
         }
@@ -245,65 +266,37 @@ class Load {
   std::vector<Sample> samples_;
 };
 
-// Removes every expired row of the mode's tables the way the retention cleaner does.
-// Returns the rows removed.
+// Removes every expired row of the mode's tables with the retention cleaner's own code:
+// RetentionExecutor::prepare for each table (find the cut by the rows' age, plan, advance
+// start_offset), then RetentionExecutor::run over all of them (paced, in rotation), as one
+// cleaner run does. Returns the rows removed (how far the start offsets moved).
 int64_t cleanup(mq::DbPool& pool, const BenchConfig& config, const std::string& mode) {
-  const int64_t per_table = config.rows / config.tables;
+  mq::RetentionExecutor executor(config.pacing, [] { return true; });
+  std::vector<mq::PartitionRetention> partitions(config.tables);
+  std::vector<mq::PartitionRetention*> pending;
   int64_t removed = 0;
-  auto db = pool.acquire();
   for (int i = 0; i < config.tables; ++i) {
-    const auto table = tableName(mode, i);
-    mq::PartitionStore::advanceStartOffset(*db, table, per_table);
-    auto step = std::chrono::steady_clock::now();
-    auto lap = [&](const char* what) {
-      auto now = std::chrono::steady_clock::now();
-      std::cerr << fmt::format("  {} {}: {:.1f} ms\n", table, what,
-                               std::chrono::duration<double, std::milli>(now - step).count());
-      step = now;
+    auto& p = partitions[i];
+    p.topic = "bench";
+    p.partition = i;
+    p.table = tableName(mode, i);
+    p.limits.retention_ms = kRetentionMs;
+    p.with_db = [&pool](const std::function<void(mq::DbConnection&)>& action) {
+      auto db = pool.acquire();
+      action(*db);
     };
-    lap("advance start");
-    if (mode == "segments" || mode == "drop") {
-      auto layouts = mq::PartitionStore::layouts(*db, {table});
-      lap("layout");
-      std::vector<std::string> expired;
-      int64_t last_upper = 0;
-      for (const auto& segment : layouts[table].segments) {
-        if (segment.upper <= per_table) expired.push_back(segment.name);
-        if (segment.upper != std::numeric_limits<int64_t>::max()) last_upper = segment.upper;
-      }
-      if (mode == "segments") {
-        for (const auto& name : expired) {
-          const auto started = std::chrono::steady_clock::now();
-          mq::PartitionStore::emptySegment(*db, table, name);
-          lap("empty segment (exchange + drop spare)");
-          // The cleaner's pacing: rest as long as the segment took (20 ms..1 s), or
-          // segment-rest-ms when given (to try another pacing).
-          const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
-              std::chrono::steady_clock::now() - started);
-          std::this_thread::sleep_for(
-              config.segment_rest_ms >= 0
-                  ? std::chrono::milliseconds(config.segment_rest_ms)
-                  : std::clamp(took, std::chrono::milliseconds(config.delete_pause_ms),
-                               std::chrono::milliseconds(1000)));
-          step = std::chrono::steady_clock::now();
-        }
-      }
-      mq::PartitionStore::dropSegments(*db, table, expired);
-      lap(mode == "segments" ? "drop emptied segments" : "drop full segments");
-      mq::PartitionStore::addSegments(
-          *db, table, last_upper, {last_upper + config.segment, last_upper + 2 * config.segment},
-          config.segment);
-      lap("add segments");
-      removed += static_cast<int64_t>(expired.size()) * config.segment;
-    } else {
-      for (;;) {
-        const int64_t n =
-            mq::PartitionStore::deleteBelow(*db, table, per_table, config.delete_chunk);
-        removed += n;
-        if (n < config.delete_chunk) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(config.delete_pause_ms));
-      }
-    }
+    executor.prepare(p);
+    removed += p.deletedMessages();
+    pending.push_back(&p);
+  }
+  executor.run(pending);
+  for (const auto& p : partitions) {
+    if (!p.error.empty()) throw std::runtime_error(p.table + ": " + p.error);
+    std::cerr << fmt::format(
+        "  {}: start {} -> {}, {} segments emptied, {} dropped, {} added, {} rows deleted\n",
+        p.table, p.before.start_offset, p.after.start_offset, p.emptied,
+        p.dropped ? p.plan.drop_segments.size() : 0, p.added ? p.plan.add_uppers.size() : 0,
+        p.rows_deleted);
   }
   return removed;
 }
@@ -348,16 +341,29 @@ int main(int argc, char** argv) {
       ("min-cleanup-s", mq::po::value(&config.min_cleanup_s)->default_value(config.min_cleanup_s),
        "the load of the cleanup phase goes on at least this long")  //
       ("modes", mq::po::value(&config.modes)->default_value(config.modes),
-       "segments, drop, delete, comma-separated")  //
-      ("delete-chunk", mq::po::value(&config.delete_chunk)->default_value(config.delete_chunk),
+       "segments, delete, comma-separated")  //
+      ("ddl-gap-ms",
+       mq::po::value(&config.pacing.ddl_gap_ms)->default_value(config.pacing.ddl_gap_ms),
+       "the cleaner's retention-ddl-gap, in ms")  //
+      ("ddl-rest-factor",
+       mq::po::value(&config.pacing.ddl_rest_factor)->default_value(config.pacing.ddl_rest_factor),
+       "the cleaner's retention-ddl-rest-factor")  //
+      ("drop-emptied",
+       mq::po::value(&config.pacing.drop_emptied_min)
+           ->default_value(config.pacing.drop_emptied_min),
+       "the cleaner's retention-drop-emptied")  //
+      ("segments-ahead",
+       mq::po::value(&config.pacing.segments_ahead)->default_value(config.pacing.segments_ahead),
+       "the cleaner's retention-segments-ahead")  //
+      ("ddl-lock-wait-s",
+       mq::po::value(&config.pacing.ddl_lock_wait_s)->default_value(config.pacing.ddl_lock_wait_s),
+       "the cleaner's retention-ddl-lock-wait, in seconds")  //
+      ("delete-chunk",
+       mq::po::value(&config.pacing.delete_chunk)->default_value(config.pacing.delete_chunk),
        "rows per DELETE (delete mode)")  //
       ("delete-pause-ms",
-       mq::po::value(&config.delete_pause_ms)->default_value(config.delete_pause_ms),
-       "pause between DELETEs (delete mode)")  //
-      ("segment-rest-ms",
-       mq::po::value(&config.segment_rest_ms)->default_value(config.segment_rest_ms),
-       "rest after each emptied segment (segments mode); -1: the cleaner's, as long as the "
-       "segment took, between delete-pause-ms and 1 s");
+       mq::po::value(&config.pacing.delete_pause_ms)->default_value(config.pacing.delete_pause_ms),
+       "pause between DELETEs (delete mode)");
   mq::po::variables_map values;
   int exit_code = 0;
   if (!mq::parseOptions(argc, argv, "mq-retention-bench --db URL [options]", options, values,
@@ -374,14 +380,16 @@ int main(int argc, char** argv) {
   std::stringstream list(config.modes);
   for (std::string mode; std::getline(list, mode, ',');) modes.push_back(mode);
 
+  config.pacing.default_segment = config.segment;
+  mq::setLogLevel(mq::LogLevel::kDebug);
   std::cout << fmt::format(
       "{} producers x {} appends/s x {} messages of {} B; {} expired rows in {} tables, segments "
-      "of {} (rest after each: {}); delete chunk {}, pause {} ms\n",
+      "of {}; pacing: DDL gap {} ms, rest factor {}, drop emptied >= {}, segments ahead {}; "
+      "delete chunk {}, pause {} ms\n",
       config.producers, config.rate, config.batch, config.payload, config.rows, config.tables,
-      config.segment,
-      config.segment_rest_ms < 0 ? std::string("as long as it took")
-                                 : fmt::format("{} ms", config.segment_rest_ms),
-      config.delete_chunk, config.delete_pause_ms);
+      config.segment, config.pacing.ddl_gap_ms, config.pacing.ddl_rest_factor,
+      config.pacing.drop_emptied_min, config.pacing.segments_ahead, config.pacing.delete_chunk,
+      config.pacing.delete_pause_ms);
   {
     auto db = pool.acquire();
     auto server = db->query(
@@ -418,6 +426,7 @@ int main(int argc, char** argv) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     // The appends scheduled while the removal ran: what the removal did to the producers.
     const Stats during = summarizeWindow(phase, started, finished);
+    logSlowest(phase, started, finished);
     printRow(mode, "cleanup", during, cleanup_s, removed);
     const Stats whole = summarizeAll(phase);
     printRow(mode, "cl+tail", whole, phase_s, removed);

@@ -28,9 +28,14 @@ using MetaRpc = RpcClient<rpc::MetaServiceClient>;
 ClusterOptions lifecycleOptions(int datanodes = 1) {
   ClusterOptions options;
   options.datanodes = datanodes;
-  options.metaserver_args = {"--retention-interval",   "300ms", "--retention-lease",        "3s",
-                             "--lifecycle-interval",   "300ms", "--segment-messages",       "100",
-                             "--partition-drop-grace", "1s",    "--retention-delete-pause", "0ms"};
+  // Retention is paced as in production, only faster: 100 ms at least between two DDLs on a
+  // table and twice as long as the last one took; emptied segments are dropped two at once.
+  options.metaserver_args = {
+      "--retention-interval",     "300ms", "--retention-lease",           "3s",
+      "--lifecycle-interval",     "300ms", "--segment-messages",          "100",
+      "--partition-drop-grace",   "1s",    "--retention-delete-pause",    "0ms",
+      "--retention-ddl-gap",      "100ms", "--retention-ddl-rest-factor", "2",
+      "--retention-drop-emptied", "2"};
   return options;
 }
 
@@ -265,6 +270,36 @@ TEST(RetentionLifecycle, MessageCountLimitRemovesWholeClosedSegmentsOnly) {
   EXPECT_TRUE(eventually(std::chrono::seconds(10), [&] { return start() == 550; })) << start();
   std::this_thread::sleep_for(std::chrono::milliseconds(700));
   EXPECT_EQ(start(), 550);
+
+  // That segment (s200) was emptied alone: with --retention-drop-emptied 2 it stays, empty,
+  // until a second one is emptied; then both go in one DROP PARTITION.
+  auto meta = cluster.metaClient();
+  const auto table = lifecycle(*meta, "counted").partitions.at(0).table_name;
+  const auto segment_exists = [&](const std::string& name) {
+    return scalar(cluster.datanodeDb(0),
+                  fmt::format("SELECT COUNT(*) FROM information_schema.PARTITIONS WHERE "
+                              "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '{}' AND "
+                              "PARTITION_NAME = '{}'",
+                              table, name)) == 1;
+  };
+  const auto rows_in = [&](int64_t from, int64_t to) {
+    return scalar(cluster.datanodeDb(0),
+                  fmt::format("SELECT COUNT(*) FROM `{}` WHERE `offset` >= {} AND `offset` < {}",
+                              table, from, to));
+  };
+  EXPECT_TRUE(eventually(std::chrono::seconds(10), [&] { return rows_in(0, 550) == 0; }));
+  EXPECT_TRUE(segment_exists("s200"));
+  EXPECT_TRUE(segment_exists("s550"));
+  // 100 more (750..849): 550..649 is wholly beyond the newest 120 now and is emptied; with
+  // s200 that makes two emptied segments, and both are dropped.
+  produce(*broker, "counted", 0, numbered("d", 100));
+  EXPECT_TRUE(eventually(
+      std::chrono::seconds(20),
+      [&] { return start() == 650 && !segment_exists("s200") && !segment_exists("s550"); }))
+      << "start " << start() << ", s200 " << segment_exists("s200") << ", s550 "
+      << segment_exists("s550");
+  EXPECT_EQ(rows_in(0, 650), 0);
+  EXPECT_EQ(rows_in(650, 850), 200);
 
   ASSERT_EQ(
       cluster.mqctl({"topic", "set-retention", "counted", "--messages", "0", "--retention", "1h"},
