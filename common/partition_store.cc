@@ -10,6 +10,7 @@
 #include "common/clock.h"
 #include "common/embedded_sql.h"
 #include "common/header_codec.h"
+#include "common/log.h"
 
 namespace mq {
 namespace {
@@ -547,6 +548,9 @@ std::vector<rpc::StoredMessage> PartitionStore::read(DbConnection& db, const std
 
 namespace {
 
+// ER_TABLES_DIFFERENT_METADATA: EXCHANGE PARTITION with a table of another definition.
+constexpr int kTablesDifferentMetadata = 1736;
+
 // Runs a partition DDL with the wait for the table's metadata lock bounded to `lock_wait_s`
 // seconds (0: the server's lock_wait_timeout, a day by default). While a DDL waits for that
 // lock (behind a long transaction on the table), every later append of the table waits
@@ -628,18 +632,47 @@ void PartitionStore::advanceStartOffset(DbConnection& db, const std::string& tab
 
 std::chrono::milliseconds PartitionStore::emptySegment(DbConnection& db, const std::string& table,
                                                        const std::string& name, int lock_wait_s) {
+  using std::chrono::milliseconds;
   const std::string spare = table + "_rx";
+  auto lap = std::chrono::steady_clock::now();
+  auto took = [&lap] {
+    const auto now = std::chrono::steady_clock::now();
+    const auto ms = std::chrono::duration_cast<milliseconds>(now - lap);
+    lap = now;
+    return ms;
+  };
+  // The spare must have the same columns and keys without partitioning: what EXCHANGE
+  // PARTITION requires. It is made from the partition table's template without its PARTITION
+  // clause: one file, where CREATE TABLE ... LIKE would make one per segment and REMOVE
+  // PARTITIONING rebuild it (file creations and deletions that slow every commit of the
+  // datanode down). A table whose definition is not the template's (EXCHANGE refuses the
+  // spare) gets a copy of its own definition instead.
+  const std::string exchange =
+      fmt::format("ALTER TABLE `{}` EXCHANGE PARTITION {} WITH TABLE `{}`", table, name, spare);
   db.execute(fmt::format("DROP TABLE IF EXISTS `{}`", spare));
-  // The same columns and keys without partitioning: what EXCHANGE PARTITION requires.
-  db.execute(fmt::format("CREATE TABLE `{}` LIKE `{}`", spare, table));
-  db.execute(fmt::format("ALTER TABLE `{}` REMOVE PARTITIONING", spare));
-  const auto started = std::chrono::steady_clock::now();
-  partitionDdl(
-      db, fmt::format("ALTER TABLE `{}` EXCHANGE PARTITION {} WITH TABLE `{}`", table, name, spare),
-      lock_wait_s);
-  const auto exchanged = std::chrono::steady_clock::now();
+  std::string ddl = replaceTable(partitionTableTemplate(), spare);
+  ddl = ddl.substr(0, ddl.find("PARTITION BY"));
+  db.execute(ddl);
+  milliseconds made = took();
+  try {
+    partitionDdl(db, exchange, lock_wait_s);
+  } catch (const sql::SQLException& e) {
+    if (e.getErrorCode() != kTablesDifferentMetadata) throw;
+    db.execute(fmt::format("DROP TABLE `{}`", spare));
+    db.execute(fmt::format("CREATE TABLE `{}` LIKE `{}`", spare, table));
+    db.execute(fmt::format("ALTER TABLE `{}` REMOVE PARTITIONING", spare));
+    made = took();
+    partitionDdl(db, exchange, lock_wait_s);
+  }
+  const milliseconds exchanged = took();
   db.execute(fmt::format("DROP TABLE `{}`", spare));
-  return std::chrono::duration_cast<std::chrono::milliseconds>(exchanged - started);
+  logDebug("segment emptied")
+      .kv("table", table)
+      .kv("segment", name)
+      .kv("spare_made_ms", made.count())
+      .kv("exchange_ms", exchanged.count())
+      .kv("spare_dropped_ms", took().count());
+  return exchanged;
 }
 
 void PartitionStore::dropSegments(DbConnection& db, const std::string& table,

@@ -13,6 +13,9 @@ namespace {
 
 using std::chrono::milliseconds;
 
+// The longest rest after a DDL that ddl_rest_factor asks for (ddl_gap_ms may ask more).
+constexpr milliseconds kMaxRest{60000};
+
 milliseconds since(SteadyClock::time_point started) {
   return std::chrono::duration_cast<milliseconds>(SteadyClock::now() - started);
 }
@@ -87,8 +90,11 @@ void RetentionExecutor::run(const std::vector<PartitionRetention*>& partitions) 
     }
     try {
       const milliseconds locked = step(*next);
+      // One very slow DDL (a datanode stalled for a second) must not park its table for
+      // minutes: the rest in proportion to it is capped at kMaxRest.
       const milliseconds rest = std::max(
-          {milliseconds(pacing_.ddl_gap_ms), locked * pacing_.ddl_rest_factor, since(now)});
+          {milliseconds(pacing_.ddl_gap_ms),
+           std::min<milliseconds>(locked * pacing_.ddl_rest_factor, kMaxRest), since(now)});
       next->not_before = SteadyClock::now() + rest;
     } catch (const rpc::MqError& e) {
       next->error = e.message;

@@ -8,8 +8,8 @@
 //   PARTITION to empty a segment; DROP PARTITION of emptied ones) takes the table's exclusive
 //   metadata lock: the table's appends wait until it commits (tens of ms). After a DDL on a table
 //   the next DDL on that same table waits at least `ddl_gap_ms` and at least
-//   `ddl_rest_factor` times as long as the DDL took, so that only a small share of a
-//   table's appends ever meets one;
+//   `ddl_rest_factor` times as long as the DDL took (that part at most a minute), so that
+//   only a small share of a table's appends ever meets one;
 // - meanwhile the other partitions get their turn: run() always takes the partition whose
 //   rest is over first, one DDL at a time, so the tables are worked on in rotation (one
 //   segment per table per pass) and the whole run takes about (DDLs per table) x gap, not
@@ -37,7 +37,7 @@
 namespace mq {
 
 struct RetentionPacing {
-  int64_t ddl_gap_ms = 5000;     // retention-ddl-gap
+  int64_t ddl_gap_ms = 10000;    // retention-ddl-gap
   int ddl_rest_factor = 100;     // retention-ddl-rest-factor
   int drop_emptied_min = 4;      // retention-drop-emptied
   int segments_ahead = 4;        // retention-segments-ahead

@@ -1,7 +1,7 @@
 // What one retention run does to one partition: pure logic, no I/O (unit-tested in
-// tests/retention_plan_test.cc). The RetentionCleaner reads the inputs, asks for a plan and
-// carries it out in this order: advance start_offset, drop segments, add segments, delete
-// rows.
+// metaserver/tests/retention_plan_test.cc). RetentionExecutor (retention_executor.h) reads
+// the inputs, asks for a plan and carries it out in this order: advance start_offset, add
+// segments ahead, empty the expired segments, drop the emptied ones, delete rows.
 //
 // Rules:
 // - A message is expired when any limit says so: older than retention_ms (the caller finds

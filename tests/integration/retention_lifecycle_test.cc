@@ -16,6 +16,7 @@
 
 #include "common/db_pool.h"
 #include "common/http_client.h"
+#include "common/partition_store.h"
 #include "mq/client.h"
 #include "tests/harness/test_cluster.h"
 
@@ -307,6 +308,39 @@ TEST(RetentionLifecycle, MessageCountLimitRemovesWholeClosedSegmentsOnly) {
       0)
       << err;
   EXPECT_NE(out.find("retention 1h"), std::string::npos) << out;
+}
+
+// Emptying a segment swaps it with a spare table made from the partition table template; a
+// table whose definition has drifted from the template (here: an extra column) makes the
+// EXCHANGE refuse that spare, and the spare is made from the table itself instead. Either
+// way exactly the segment's rows leave and the rest stay.
+TEST(RetentionLifecycle, EmptyingASegmentWorksForTemplateAndDriftedTables) {
+  TestCluster cluster(lifecycleOptions());
+  DbPool pool(cluster.datanodeDb(0), DbPoolOptions{});
+  auto db = pool.acquire();
+  for (const std::string table : {"mq_spare_plain", "mq_spare_drifted"}) {
+    PartitionStore::createPartition(*db, table, 100);
+    if (table == "mq_spare_drifted") {
+      db->execute(fmt::format("ALTER TABLE `{}` ADD COLUMN extra INT NULL", table));
+    }
+    std::string rows;
+    for (int offset = 0; offset < 150; ++offset) {
+      rows += fmt::format("{}({}, 'v', 0, 0)", offset ? "," : "", offset);
+    }
+    db->execute(fmt::format("INSERT INTO `{}` (`offset`, payload, produce_ms, append_ms) VALUES {}",
+                            table, rows));
+    PartitionStore::emptySegment(*db, table, "s0", 2);
+    EXPECT_EQ(scalar(cluster.datanodeDb(0),
+                     fmt::format("SELECT COUNT(*) FROM `{}` WHERE `offset` < 100", table)),
+              0)
+        << table;
+    EXPECT_EQ(scalar(cluster.datanodeDb(0),
+                     fmt::format("SELECT COUNT(*) FROM `{}` WHERE `offset` >= 100", table)),
+              50)
+        << table;
+    EXPECT_FALSE(tableExists(cluster.datanodeDb(0), table + "_rx")) << table;
+    PartitionStore::dropPartition(*db, table);
+  }
 }
 
 // A consumer with manual assignment that re-reads the topic's partitions every 200 ms and
