@@ -11,8 +11,8 @@
 #include "broker/broker_metrics.h"
 #include "broker/change_notifier.h"
 #include "broker/datanode_pools.h"
-#include "broker/group/group_coordinator.h"
 #include "broker/datanode_writer.h"
+#include "broker/group/group_coordinator.h"
 #include "broker/topology_cache.h"
 #include "common/errors.h"
 
