@@ -148,6 +148,12 @@ RelayRecord OutboxStore::registerRelay(const std::string& name, const std::strin
   upsert.setInt64(3, lease_expires_ms);
   upsert.setInt64(4, lease_expires_ms);
   upsert.execute();
+  RelayRecord record = relayByName(db, name);
+  transaction.commit();
+  return record;
+}
+
+RelayRecord OutboxStore::relayByName(DbPool::Lease& db, const std::string& name) {
   auto& select = db->prepare(fmt::format(
       "SELECT id, instance, producer_id, producer_epoch, owner, lease_expires_ms FROM `{}` "
       "WHERE name = ?",
@@ -155,10 +161,7 @@ RelayRecord OutboxStore::registerRelay(const std::string& name, const std::strin
   select.setString(1, name);
   std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
   rows->next();
-  RelayRecord record = readRelay(*rows, 1);
-  rows.reset();
-  transaction.commit();
-  return record;
+  return readRelay(*rows, 1);
 }
 
 std::optional<RelayRecord> OutboxStore::takeOverRelay(const std::string& name,
@@ -178,15 +181,7 @@ std::optional<RelayRecord> OutboxStore::takeOverRelay(const std::string& name,
   update.setInt64(5, seen_instance);
   update.setInt64(6, now_ms);
   if (update.executeUpdate() != 1) return std::nullopt;
-  auto& select = db->prepare(fmt::format(
-      "SELECT id, instance, producer_id, producer_epoch, owner, lease_expires_ms FROM `{}` "
-      "WHERE name = ?",
-      tables_.relays));
-  select.setString(1, name);
-  std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
-  rows->next();
-  RelayRecord record = readRelay(*rows, 1);
-  rows.reset();
+  RelayRecord record = relayByName(db, name);
   transaction.commit();
   return record;
 }

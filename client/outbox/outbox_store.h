@@ -234,6 +234,8 @@ class OutboxStore {
   int64_t oldestPendingCreatedMs();
 
  private:
+  // The relay row `name` (which exists), read in the caller's open transaction.
+  RelayRecord relayByName(DbPool::Lease& db, const std::string& name);
   void checkFence(DbPool::Lease& db, const RelayFence& fence);
   // Sets the session's idle transaction timeout (before START TRANSACTION).
   void limitIdleTransaction(DbPool::Lease& db);
