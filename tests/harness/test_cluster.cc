@@ -106,7 +106,7 @@ void TestCluster::startMariadb() {
   int rc = runCommand({"/bin/bash", std::string(MQ_TEST_SOURCE_DIR) + "/scripts/mariadb.sh",
                        "start", private_db_dir_, std::to_string(db_port_)},
                       "", &out, &err, 120000);
-  if (rc != 0) throw std::runtime_error("private MariaDB did not start: " + out + err);
+  if (rc != 0) throw std::runtime_error("private MariaDB did not start: " + err + out);
 }
 
 void TestCluster::stopMariadb() {
