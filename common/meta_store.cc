@@ -407,6 +407,17 @@ std::map<int, int> MetaStore::placementCounts() {
   return counts;
 }
 
+std::optional<std::string> MetaStore::partitionState(int64_t topic_id, int partition) {
+  auto db = pool_.acquire();
+  auto& select =
+      db->prepare("SELECT state FROM partitions WHERE topic_id = ? AND partition_no = ?");
+  select.setInt64(1, topic_id);
+  select.setInt(2, partition);
+  auto rows = run(select);
+  if (!rows->next()) return std::nullopt;
+  return rows->getString(1);
+}
+
 bool MetaStore::changePartitionState(int64_t topic_id, int partition,
                                      const std::vector<std::string>& from, const std::string& to,
                                      std::optional<int> replaced_by) {

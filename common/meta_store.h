@@ -105,6 +105,8 @@ class MetaStore {
   // false, changing nothing, when the partition is in another state or does not exist.
   bool changePartitionState(int64_t topic_id, int partition, const std::vector<std::string>& from,
                             const std::string& to, std::optional<int> replaced_by = std::nullopt);
+  // The partition's lifecycle state now; nullopt when it does not exist.
+  std::optional<std::string> partitionState(int64_t topic_id, int partition);
   // In one transaction: read_only -> retired with its final offset, and its table scheduled
   // for dropping at drop_after_ms. Returns false when the partition was not read_only.
   bool retirePartition(const std::string& topic, const PartitionRecord& partition,

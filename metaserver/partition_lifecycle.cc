@@ -164,12 +164,24 @@ rpc::TopicLifecycle PartitionLifecycle::describe(const std::string& name) {
   return result;
 }
 
+std::optional<PartitionBounds> PartitionLifecycle::sealReadOnly(const PartitionRecord& partition) {
+  PartitionBounds bounds;
+  datanodes_.withDatanode(
+      partition.datanode_id, "sealing " + partition.table_name,
+      [&](DbConnection& db) { bounds = PartitionStore::seal(db, partition.table_name); });
+  if (meta_.partitionState(partition.topic_id, partition.partition) == "read_only") return bounds;
+  // Made writable (or deleted) since it was read: whoever did that may have unsealed first.
+  datanodes_.withDatanode(
+      partition.datanode_id, "unsealing " + partition.table_name,
+      [&](DbConnection& db) { PartitionStore::unseal(db, partition.table_name); });
+  logInfo("seal taken off: the partition was made writable meanwhile")
+      .kv("table", partition.table_name);
+  return std::nullopt;
+}
+
 bool PartitionLifecycle::trySeal(const PartitionRecord& partition) {
   try {
-    datanodes_.withDatanode(
-        partition.datanode_id, "sealing " + partition.table_name,
-        [&](DbConnection& db) { PartitionStore::seal(db, partition.table_name); });
-    return true;
+    return sealReadOnly(partition).has_value();
   } catch (const rpc::MqError& e) {
     logWarn("partition not sealed yet; the lifecycle task retries")
         .kv("table", partition.table_name)

@@ -24,6 +24,7 @@
 
 #include "common/db_pool.h"
 #include "common/meta_store.h"
+#include "common/partition_store.h"
 #include "metaserver/audit_trail.h"
 #include "metaserver/datanode_registry.h"
 #include "metaserver/lifecycle_config.h"
@@ -69,6 +70,12 @@ class PartitionLifecycle {
   std::vector<rpc::DatanodeLifecycle> datanodeStates();
   std::vector<rpc::OffsetResetEvent> offsetResets(const std::string& group_id,
                                                   const std::string& topic, int limit);
+  // Seals a read_only partition's table on its datanode and returns its bounds, then checks
+  // the metadata again: if the partition was made writable meanwhile (its unseal may have run
+  // before this seal), the seal is taken off again and nullopt returned. So a seal never
+  // outlives the read_only state, whatever the order of the two calls. Throws MqError when
+  // the datanode fails.
+  std::optional<PartitionBounds> sealReadOnly(const PartitionRecord& partition);
 
  private:
   TopicRecord findTopic(const std::string& name);

@@ -76,9 +76,9 @@ void PartitionRetirer::retireDrained(const Topology& topology, LifecycleRunSumma
       if (partition.state != "read_only") continue;
       PartitionBounds bounds;
       try {
-        datanodes_.withDatanode(
-            partition.datanode_id, "sealing " + partition.table_name,
-            [&](DbConnection& db) { bounds = PartitionStore::seal(db, partition.table_name); });
+        auto sealed = lifecycle_.sealReadOnly(partition);
+        if (!sealed) continue;  // made writable since the topology was read
+        bounds = *sealed;
         ++summary.sealed;
       } catch (const rpc::MqError& e) {
         ++summary.errors;

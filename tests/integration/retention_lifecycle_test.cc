@@ -56,8 +56,8 @@ bool eventually(std::chrono::milliseconds timeout, const std::function<bool()>& 
   return check();
 }
 
-void produce(BrokerRpc& broker, const std::string& topic, int partition,
-             const std::vector<std::string>& values) {
+rpc::ProduceResponse sendBatch(BrokerRpc& broker, const std::string& topic, int partition,
+                               const std::vector<std::string>& values) {
   rpc::ProduceRequest request;
   request.header = header();
   rpc::PartitionBatch batch;
@@ -71,6 +71,12 @@ void produce(BrokerRpc& broker, const std::string& topic, int partition,
   request.batches = {batch};
   rpc::ProduceResponse response;
   broker->produce(response, request);
+  return response;
+}
+
+void produce(BrokerRpc& broker, const std::string& topic, int partition,
+             const std::vector<std::string>& values) {
+  rpc::ProduceResponse response = sendBatch(broker, topic, partition, values);
   ASSERT_EQ(response.results.at(0).error, rpc::ErrorCode::NONE)
       << response.results[0].error_message;
 }
@@ -638,6 +644,37 @@ TEST(RetentionLifecycle, ReadOnlyPartitionRefusesProduceAndCanBeMadeWritableAgai
     return response.results.at(0).error == rpc::ErrorCode::NONE;
   })) << response.results.at(0).error_message;
   EXPECT_EQ(response.results.at(0).base_offset, 3);
+}
+
+// The lifecycle task seals read_only partitions from a topology it read a moment earlier; a
+// `writable` landing in between used to be undone by that seal, leaving an active partition
+// that refused every produce. Toggled quickly while the task runs every 300 ms, the partition
+// must take produce after each `writable`.
+TEST(RetentionLifecycle, WritableAgainIsNeverResealedByTheLifecycleTask) {
+  TestCluster cluster(lifecycleOptions());
+  cluster.createTopic("toggle", 1);
+  auto broker = cluster.brokerClient();
+  auto meta = cluster.metaClient();
+  adminCommit(*broker, "g", "toggle", 0, 0);  // keeps it from being retired
+  int64_t next_offset = 0;
+  for (int round = 0; round < 12; ++round) {
+    rpc::PartitionLifecycle state;
+    (*meta)->setPartitionReadOnly(state, header(), "toggle", 0, true);
+    ASSERT_EQ(state.state, "read_only");
+    // Let the lifecycle task read the read_only topology, then race its seal.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50 + 23 * round % 300));
+    (*meta)->setPartitionReadOnly(state, header(), "toggle", 0, false);
+    ASSERT_EQ(state.state, "active");
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));  // > one lifecycle run
+    rpc::ProduceResponse response;
+    ASSERT_TRUE(eventually(std::chrono::seconds(5),
+                           [&] {
+                             response = sendBatch(*broker, "toggle", 0, numbered("m", 1));
+                             return response.results.at(0).error == rpc::ErrorCode::NONE;
+                           }))
+        << "round " << round << ": " << response.results.at(0).error_message;
+    EXPECT_EQ(response.results.at(0).base_offset, next_offset++);
+  }
 }
 
 }  // namespace
