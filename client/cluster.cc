@@ -36,6 +36,10 @@ void validateClientConfig(const ClientConfig& config) {
   positive(config.metadata_refresh_ms, "metadata_refresh_ms");
   if (config.retries < 0) throw invalidConfig("retries must be >= 0");
   if (config.retry_backoff_ms < 0) throw invalidConfig("retry_backoff_ms must be >= 0");
+  if (!(config.retry_budget_ratio >= 0)) throw invalidConfig("retry_budget_ratio must be >= 0");
+  if (!(config.retry_budget_min_per_second >= 0)) {
+    throw invalidConfig("retry_budget_min_per_second must be >= 0");
+  }
   if (config.retry_backoff_max_ms < config.retry_backoff_ms) {
     throw invalidConfig("retry_backoff_max_ms must be >= retry_backoff_ms");
   }
@@ -48,6 +52,7 @@ void validateClientConfig(const ClientConfig& config) {
 Cluster::Cluster(const ClientConfig& config)
     : config_(config),
       retry_(config.retries, config.retry_backoff_ms, config.retry_backoff_max_ms),
+      retry_budget_(config.retry_budget_ratio, config.retry_budget_min_per_second),
       pool_(timeouts()) {
   validateClientConfig(config);
   bootstrap_ = parseHostPorts(config.bootstrap_brokers, "bootstrap_brokers");
@@ -222,6 +227,7 @@ bool Cluster::otherBrokerUsable(const HostPort& broker) {
 
 void Cluster::withBroker(const std::function<void(BrokerConnection&)>& attempt,
                          SteadyClock::time_point deadline) {
+  retry_budget_.recordCalls(1, SteadyClock::now());
   for (int failures = 1;; ++failures) {
     std::optional<HostPort> broker;
     try {
@@ -240,6 +246,7 @@ void Cluster::withBroker(const std::function<void(BrokerConnection&)>& attempt,
       bool switch_now = broker_failed && otherBrokerUsable(*broker);
       auto backoff = switch_now ? std::chrono::milliseconds(0) : retry_.backoff(failures - 1);
       if (!switch_now && SteadyClock::now() + backoff > deadline) throw;
+      if (!retry_budget_.tryRetry(SteadyClock::now())) throw budgetExhausted(e);
       logDebug("retrying broker call")
           .kv("error", e.what())
           .kv("attempt", failures)

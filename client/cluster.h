@@ -23,6 +23,7 @@
 
 #include "client/connection_pool.h"
 #include "client/host_port.h"
+#include "client/retry_budget.h"
 #include "client/retry_policy.h"
 #include "common/clock.h"
 #include "mq/client.h"
@@ -46,6 +47,8 @@ class Cluster {
 
   const ClientConfig& config() const { return config_; }
   const RetryPolicy& retryPolicy() const { return retry_; }
+  // Shared by every call of this client (ClientConfig::retry_budget_ratio).
+  RetryBudget& retryBudget() { return retry_budget_; }
   rpc::RequestHeader requestHeader() const;
   ConnectionTimeouts timeouts() const;
   BrokerConnectionPool& connections() { return pool_; }
@@ -72,8 +75,8 @@ class Cluster {
   // Runs `attempt` on a leased connection to nextBroker(). On a retriable Error it tries
   // the next broker: at once when the failed broker is unreachable and another one is not
   // being avoided (even past `deadline`), otherwise after a backoff (RetryPolicy) that must
-  // end before `deadline`. At most config.retries retries; then, or on a non-retriable
-  // Error, rethrows the last Error.
+  // end before `deadline`. At most config.retries retries, each within the retry budget;
+  // then, or on a non-retriable Error, rethrows the last Error.
   // `attempt` must be safe to repeat (it may have reached the server before failing).
   void withBroker(const std::function<void(BrokerConnection&)>& attempt,
                   SteadyClock::time_point deadline);
@@ -103,6 +106,7 @@ class Cluster {
 
   const ClientConfig config_;
   const RetryPolicy retry_;
+  RetryBudget retry_budget_;
   std::vector<HostPort> bootstrap_;
   std::optional<HostPort> metaserver_;
   BrokerConnectionPool pool_;

@@ -103,6 +103,9 @@ void Sender::send(std::vector<ProducerBatch> batches) {
     batches = stampAll(std::move(batches));
     if (batches.empty()) return;
   }
+  int64_t first_attempts = 0;  // retries were charged to the retry budget already
+  for (const auto& batch : batches) first_attempts += batch.records.front().failures == 0;
+  cluster_.retryBudget().recordCalls(first_attempts, SteadyClock::now());
   rpc::ProduceRequest request;
   request.header = cluster_.requestHeader();
   request.batches.resize(batches.size());
@@ -293,6 +296,10 @@ void Sender::retryOrFail(ProducerBatch batch, const Error& error, bool without_b
   if (!retry.mayRetry(failures)) {
     fail(batch, Error(error.code(),
                       fmt::format("{} (gave up after {} attempts)", error.what(), failures), true));
+    return;
+  }
+  if (!cluster_.retryBudget().tryRetry(now)) {
+    fail(batch, budgetExhausted(error));
     return;
   }
   auto backoff = without_backoff ? std::chrono::milliseconds(0) : retry.backoff(failures - 1);

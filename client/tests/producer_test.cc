@@ -146,6 +146,50 @@ TEST(Producer, RetriesRunOutIntoAnError) {
   EXPECT_EQ(server.broker().produceRequests(), 4);
 }
 
+TEST(Producer, RetriesStopAtTheRetryBudgetAndTheSendFailsVisibly) {
+  FakeBrokerServer server;
+  server.broker().addTopic("t", 1);
+  server.broker().setBatchHook([](const rpc::PartitionBatch&, bool* retriable) {
+    *retriable = true;
+    return rpc::ErrorCode::DATANODE_UNAVAILABLE;
+  });
+  ProducerConfig config = configFor({server.address()});
+  config.retries = 1000;
+  config.retry_budget_ratio = 0;           // retries do not grow with calls here ...
+  config.retry_budget_min_per_second = 2;  // ... so 2 x 10 s = 20 retries in the window
+  Producer producer(config);
+  try {
+    producer.send("t", "v");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), rpc::ErrorCode::DATANODE_UNAVAILABLE);
+    EXPECT_TRUE(e.retriable());
+    EXPECT_NE(std::string(e.what()).find("retry budget is exhausted"), std::string::npos)
+        << e.what();
+  }
+  // The first attempt and at most the 20 budgeted retries reached the broker (fewer when a
+  // retry was spent on a connection that failed before its request was sent), not 1,001.
+  EXPECT_LE(server.broker().produceRequests(), 1 + 20);
+  EXPECT_GE(server.broker().produceRequests(), 2);
+}
+
+TEST(Producer, MetadataCallsToAnUnreachableBrokerStopAtTheRetryBudget) {
+  std::string dead = "127.0.0.1:" + std::to_string(testing::freePort());
+  ProducerConfig config = configFor({dead});
+  config.retries = 1000;
+  config.retry_budget_ratio = 0;
+  config.retry_budget_min_per_second = 1;  // 10 retries in the window
+  Producer producer(config);
+  try {
+    producer.send("t", "v");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_TRUE(e.retriable());
+    EXPECT_NE(std::string(e.what()).find("retry budget is exhausted"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Producer, NonIdempotentBatchesCarryNoStamp) {
   FakeBrokerServer server;
   server.broker().addTopic("t", 1);

@@ -94,6 +94,13 @@ struct ClientConfig {
   // Also how long a broker that could not be reached is avoided (doubling while it keeps
   // failing, at most 60 s); meanwhile requests go to the other brokers at once.
   int64_t retry_backoff_max_ms = 5000;
+  // Retry budget, shared by every call of this client: retries in the last 10 s may add at
+  // most retry_budget_ratio of the calls made in those 10 s, plus
+  // retry_budget_min_per_second. A retry beyond it is not made: the call fails with its last
+  // error (retriable, "retry budget exhausted"), so an outage does not multiply the load on
+  // what is still up. Messages are not dropped: their send fails visibly.
+  double retry_budget_ratio = 0.2;
+  double retry_budget_min_per_second = 10;
   // Cached topic metadata and the broker list are refreshed after this long.
   int64_t metadata_refresh_ms = 30000;
   // Deterministic subsetting: use only this many of the discovered brokers (0 = all), so
