@@ -585,7 +585,7 @@ std::map<std::string, TableLayout> PartitionStore::layouts(DbConnection& db,
   // upper bound ("MAXVALUE" for pmax).
   std::string sql =
       "SELECT TABLE_NAME, PARTITION_NAME, PARTITION_DESCRIPTION, DATA_LENGTH, "
-      "PARTITION_COMMENT "
+      "PARTITION_COMMENT, INDEX_LENGTH "
       "FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (";
   for (size_t i = 0; i < tables.size(); ++i) {
     if (i > 0) sql += ',';
@@ -597,6 +597,7 @@ std::map<std::string, TableLayout> PartitionStore::layouts(DbConnection& db,
     TableLayout& layout = result[columnString(*rows, 1)];
     const int64_t bytes = rows->isNull(4) ? 0 : rows->getInt64(4);
     layout.data_bytes += bytes;
+    layout.index_bytes += rows->isNull(6) ? 0 : rows->getInt64(6);
     if (rows->isNull(2)) continue;  // not segmented
     layout.segmented = true;
     TableSegment segment;

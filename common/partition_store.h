@@ -45,6 +45,7 @@ struct TableLayout {
   bool segmented = false;              // false: a table made before segments existed
   std::vector<TableSegment> segments;  // in offset order, pmax last
   int64_t data_bytes = 0;              // whole table, approximate
+  int64_t index_bytes = 0;             // secondary indexes (none today), approximate
   int64_t segment_messages = 0;        // the table's segment width (pmax's comment); 0 = unknown
 };
 

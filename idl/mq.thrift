@@ -552,6 +552,8 @@ struct PartitionLifecycle {
   13: bool table_dropped,
   14: i32 segments,               // native partitions of its table; 0 = unsegmented table
   15: string error,               // why the offsets are missing, or ""
+  16: i64 size_bytes = -1,        // its table's data + index bytes (InnoDB statistics, whole
+                                  // pages, approximate); -1 when not read (error, dropped)
 }
 
 struct TopicLifecycle {

@@ -131,19 +131,20 @@ rpc::PartitionLifecycle PartitionLifecycle::view(const TopicRecord& topic,
   }
   if (v.table_dropped) return v;
   try {
-    datanodes_.withDatanode(partition.datanode_id, "reading table " + partition.table_name,
-                            [&](DbConnection& db) {
-                              if (!partition.retired()) {
-                                auto bounds = PartitionStore::bounds(db, partition.table_name);
-                                v.start_offset = bounds.start_offset;
-                                v.end_offset = bounds.end_offset;
-                              }
-                              auto layouts = PartitionStore::layouts(db, {partition.table_name});
-                              auto layout = layouts.find(partition.table_name);
-                              if (layout != layouts.end()) {
-                                v.segments = static_cast<int32_t>(layout->second.segments.size());
-                              }
-                            });
+    datanodes_.withDatanode(
+        partition.datanode_id, "reading table " + partition.table_name, [&](DbConnection& db) {
+          if (!partition.retired()) {
+            auto bounds = PartitionStore::bounds(db, partition.table_name);
+            v.start_offset = bounds.start_offset;
+            v.end_offset = bounds.end_offset;
+          }
+          auto layouts = PartitionStore::layouts(db, {partition.table_name});
+          auto layout = layouts.find(partition.table_name);
+          if (layout != layouts.end()) {
+            v.segments = static_cast<int32_t>(layout->second.segments.size());
+            v.size_bytes = layout->second.data_bytes + layout->second.index_bytes;
+          }
+        });
   } catch (const rpc::MqError& e) {
     v.error = e.message;
   }

@@ -1,6 +1,8 @@
 // /api/users, /api/teams, /api/audit and GET /api/cluster (portal_routes.h).
 #include <fmt/format.h>
 
+#include <map>
+
 #include "common/clock.h"
 #include "metaserver/password_hash.h"
 #include "metaserver/portal_http.h"
@@ -293,6 +295,10 @@ HttpResponse cluster(PortalContext& portal, const HttpRequest& request) {
   portal.services.meta_service.listBrokers(brokers, header);
   std::vector<rpc::DatanodeInfo> datanodes;
   portal.services.meta_service.listDatanodes(datanodes, header);
+  std::map<int32_t, std::string> states;  // active, decommissioning, decommissioned
+  std::vector<rpc::DatanodeLifecycle> lifecycles;
+  portal.services.meta_service.listDatanodeLifecycle(lifecycles, header);
+  for (const auto& node : lifecycles) states[node.id] = node.state;
   const int64_t now = nowMs();
   JsonWriter json;
   json.beginObject().field("now_ms", now).key("brokers").beginArray();
@@ -316,6 +322,7 @@ HttpResponse cluster(PortalContext& portal, const HttpRequest& request) {
         .field("partitions", d.partition_count)
         .field("healthy", d.healthy)
         .field("status", d.status_message)
+        .field("state", states.count(d.id) ? states[d.id] : std::string("active"))
         .end();
   }
   json.end();

@@ -1,7 +1,9 @@
 // The portal's JSON API, one file per resource family, all sharing one PortalContext:
 //   portal_session_routes.cc  POST /api/login, POST /api/logout, GET /api/me,
 //                             POST /api/me/password
-//   portal_topic_routes.cc    /api/topics... (topics, partitions, messages)
+//   portal_topic_routes.cc    /api/topics... (topics, adding partitions, messages)
+//   portal_partition_routes.cc  PATCH /api/topics/{t}/partitions/{p} (read-only, writable),
+//                             POST /api/topics/{t}/partitions/{p}/migrate
 //   portal_group_routes.cc    GET /api/groups/{g}, POST /api/groups/{g}/reset-offsets,
 //                             POST /api/groups/{g}/owner
 //   portal_admin_routes.cc    /api/users, /api/teams, /api/audit, GET /api/cluster
@@ -25,6 +27,7 @@
 #include "metaserver/meta_service_handler.h"
 #include "metaserver/portal_auth.h"
 #include "metaserver/portal_config.h"
+#include "metaserver/portal_json.h"
 #include "metaserver/topic_service.h"
 
 namespace mq {
@@ -69,6 +72,16 @@ struct PortalContext {
 void checkPrincipalName(const std::string& name, const std::string& field, const char* what);
 // The team owning `group_id` ("" = none).
 std::string groupOwner(PortalContext& portal, const std::string& group_id);
+
+// A MetaService request header whose client_id is the caller's actor, so MetaService audits
+// the change as theirs.
+rpc::RequestHeader requestHeader(const Principal& who);
+// The topic `name` when `who` may change it. Throws MqError UNKNOWN_TOPIC, ApiError 403.
+TopicRecord topicToChange(PortalContext& portal, const Principal& who, const std::string& name);
+// One partition as GET /api/topics/{name} lists it.
+void writePartition(JsonWriter& json, const rpc::PartitionLifecycle& partition);
+// /api/topics/{t}/partitions/{p}[/migrate] (portal_partition_routes.cc). Throws ApiError.
+HttpResponse partitionResource(PortalContext& portal, const HttpRequest& request);
 
 void registerSessionRoutes(HttpServer& server, PortalContext& portal);
 void registerTopicRoutes(HttpServer& server, PortalContext& portal);

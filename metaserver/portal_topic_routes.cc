@@ -1,5 +1,6 @@
 // /api/topics: list, create, describe, change retention, description and owner team, delete,
-// add partitions, browse messages and send a test message (portal_routes.h).
+// add partitions, browse messages and send a test message (portal_routes.h); a partition's
+// own routes are in portal_partition_routes.cc.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -15,12 +16,6 @@ namespace {
 
 constexpr int kDefaultPageSize = 20;
 constexpr int kMaxPageSize = 100;
-
-rpc::RequestHeader headerFor(const Principal& who) {
-  rpc::RequestHeader header;
-  header.client_id = who.actor;
-  return header;
-}
 
 void writeTopic(JsonWriter& json, const TopicRecord& topic, const Principal& who) {
   json.beginObject()
@@ -60,7 +55,7 @@ HttpResponse createTopic(PortalContext& portal, const HttpRequest& request) {
   const Principal who = portal.auth.principal(request);
   auto body = JsonBody::parse(request.body);
   rpc::CreateTopicRequest create;
-  create.header = headerFor(who);
+  create.header = requestHeader(who);
   create.name = body.text("name").value_or("");
   if (auto problem = topicNameProblem(create.name)) throwBadField("name", *problem);
   if (!body.has("partitions")) throwBadField("partitions", "enter the number of partitions");
@@ -89,19 +84,7 @@ HttpResponse createTopic(PortalContext& portal, const HttpRequest& request) {
 
 void writeLifecycle(JsonWriter& json, const rpc::TopicLifecycle& lifecycle) {
   json.key("partitions").beginArray();
-  for (const auto& p : lifecycle.partitions) {
-    json.beginObject()
-        .field("partition", p.partition)
-        .field("state", p.state)
-        .field("writable", p.writable)
-        .field("datanode", p.datanode_name)
-        .field("start_offset", p.start_offset)
-        .field("end_offset", p.end_offset)
-        .field("messages", p.start_offset >= 0 ? p.end_offset - p.start_offset : int64_t{-1})
-        .field("replaced_by", p.replaced_by)
-        .field("error", p.error)
-        .end();
-  }
+  for (const auto& p : lifecycle.partitions) writePartition(json, p);
   json.end();
 }
 
@@ -150,7 +133,7 @@ HttpResponse describeTopic(PortalContext& portal, const HttpRequest& request,
   const Principal who = portal.auth.principal(request);
   const TopicRecord topic = portal.services.topics.describe(name);
   rpc::TopicLifecycle lifecycle;
-  portal.services.meta_service.describeTopicLifecycle(lifecycle, headerFor(who), name);
+  portal.services.meta_service.describeTopicLifecycle(lifecycle, requestHeader(who), name);
   JsonWriter json;
   json.beginObject().key("topic");
   writeTopic(json, topic, who);
@@ -158,12 +141,6 @@ HttpResponse describeTopic(PortalContext& portal, const HttpRequest& request,
   writeTopicGroups(json, portal, name);
   json.end();
   return apiJson(200, json.str());
-}
-
-TopicRecord topicToChange(PortalContext& portal, const Principal& who, const std::string& name) {
-  TopicRecord topic = portal.services.topics.describe(name);
-  PortalAuth::requireChange(who, topic.owner_team, fmt::format("topic `{}`", name));
-  return topic;
 }
 
 // Who may set `owner` as the owner team of `topic` (the caller may change the topic): admins
@@ -206,7 +183,7 @@ HttpResponse patchTopic(PortalContext& portal, const HttpRequest& request,
   }
   // Everything is checked before anything changes.
   rpc::SetRetentionRequest set;
-  set.header = headerFor(who);
+  set.header = requestHeader(who);
   set.topic = name;
   constexpr int64_t kMax = INT64_MAX / 2;
   if (auto ms = body.integer("retention_ms", 1, kMax)) set.__set_retention_ms(*ms);
@@ -252,7 +229,7 @@ HttpResponse deleteTopic(PortalContext& portal, const HttpRequest& request,
   }
   topicToChange(portal, who, name);
   rpc::DeleteTopicRequest remove;
-  remove.header = headerFor(who);
+  remove.header = requestHeader(who);
   remove.name = name;
   remove.force = force == "true";
   rpc::DeleteTopicResponse deleted;
@@ -280,7 +257,7 @@ HttpResponse addPartitions(PortalContext& portal, const HttpRequest& request,
                                        kMaxPartitions, name, topic.partitions.size()));
   }
   rpc::TopicInfo info;
-  portal.services.meta_service.addPartitions(info, headerFor(who), name,
+  portal.services.meta_service.addPartitions(info, requestHeader(who), name,
                                              static_cast<int32_t>(count));
   JsonWriter json;
   writeTopic(json, portal.services.topics.describe(name), who);
@@ -377,6 +354,7 @@ HttpResponse topicResource(PortalContext& portal, const HttpRequest& request) {
     if (method == "POST") return addPartitions(portal, request, s[2]);
     return methodNotAllowed(request, "POST");
   }
+  if (s.size() >= 5 && s[3] == "partitions") return partitionResource(portal, request);
   if (s.size() == 4 && s[3] == "history") {
     if (read) return topicHistory(portal, request, s[2]);
     return methodNotAllowed(request, "GET");
@@ -390,6 +368,33 @@ HttpResponse topicResource(PortalContext& portal, const HttpRequest& request) {
 }
 
 }  // namespace
+
+rpc::RequestHeader requestHeader(const Principal& who) {
+  rpc::RequestHeader header;
+  header.client_id = who.actor;
+  return header;
+}
+
+TopicRecord topicToChange(PortalContext& portal, const Principal& who, const std::string& name) {
+  TopicRecord topic = portal.services.topics.describe(name);
+  PortalAuth::requireChange(who, topic.owner_team, fmt::format("topic `{}`", name));
+  return topic;
+}
+
+void writePartition(JsonWriter& json, const rpc::PartitionLifecycle& p) {
+  json.beginObject()
+      .field("partition", p.partition)
+      .field("state", p.state)
+      .field("writable", p.writable)
+      .field("datanode", p.datanode_name)
+      .field("start_offset", p.start_offset)
+      .field("end_offset", p.end_offset)
+      .field("messages", p.start_offset >= 0 ? p.end_offset - p.start_offset : int64_t{-1})
+      .field("size_bytes", p.size_bytes)
+      .field("replaced_by", p.replaced_by)
+      .field("error", p.error)
+      .end();
+}
 
 void registerTopicRoutes(HttpServer& server, PortalContext& portal) {
   for (const char* method : {"GET", "POST", "PATCH", "DELETE"}) {

@@ -9,8 +9,9 @@
 // with mqctl and sends a test message in the page, reads both in the message browser, sees a
 // group's lag, fires an alert, resets the group's offsets after a dry run, reads the audit
 // log, and checks that markup in a description, a key and a payload is shown as text and
-// never runs; edits the topic's description and owner team (refusals next to the field), and
-// sees the charts (uPlot: messages in/out, produce rate, lag over time) drawn. Any page error,
+// never runs; edits the topic's description and owner team (refusals next to the field),
+// sees the charts (uPlot: messages in/out, produce rate, lag over time) drawn, and makes a
+// partition read-only (mqctl's produce to it fails) and writable again (it succeeds). Any page error,
 // or a Content-Security-Policy violation, fails the run. A screenshot of every page, and of
 // each chart, goes to --screenshots. Exits non-zero on the first failure.
 import assert from 'node:assert/strict';
@@ -315,6 +316,44 @@ try {
       .filter(m => m.headers && m.headers['mq-replayed-from'] !== undefined);
     assert.equal(replayed.length, 1, 'one replayed message in the topic');
     assert.equal(replayed[0].value, PRODUCED[3]);
+  }
+  // --- Make a partition read-only, then writable again; its size is shown ------------------
+  {
+    const produceOne = value => execFileSync(args.mqctl,
+      ['--metaserver', args.metaserver, 'produce', TOPIC, '--partition', '1'],
+      {input: `${value}\n`, encoding: 'utf8', timeout: 60000, stdio: 'pipe'});
+    await go(`#/topics/${encodeURIComponent(TOPIC)}`);
+    const state = page.locator('[data-test=state-1] .badge');
+    await state.filter({hasText: 'active'}).waitFor();
+    assert.match(await page.locator('#partitions table.grid').textContent(), /\d (B|KiB|MiB)/,
+                 'the partitions\' sizes are shown');
+    await page.click('[data-test=read-only-1]');
+    await page.locator('#partition-notice .notice-ok', {hasText: 'Partition 1 is read-only.'})
+      .waitFor();
+    await state.filter({hasText: 'read_only'}).waitFor();
+    await page.locator('[data-test=writable-1]').waitFor();
+    await shot('partition-read-only');
+    assert.throws(() => produceOne('refused while read-only'), 'produce to a read-only partition');
+    await page.click('[data-test=writable-1]');
+    await page.locator('#partition-notice .notice-ok', {hasText: 'Partition 1 is writable.'})
+      .waitFor();
+    await state.filter({hasText: 'active'}).waitFor();
+    await page.locator('[data-test=read-only-1]').waitFor();
+    await shot('partition-writable');
+    // Accepted again once the brokers' topology has caught up (they refresh every second).
+    for (let i = 0; ; i++) {
+      try {
+        produceOne('accepted after writable');
+        break;
+      } catch (e) {
+        if (i === 10) throw e;
+        await page.waitForTimeout(1000);
+      }
+    }
+    await go('#/audit?user=admin');
+    for (const action of ['partition.read_only', 'partition.writable']) {
+      await page.locator('table.grid code', {hasText: action}).first().waitFor();
+    }
   }
   await go('#/account');
   await shot('account');

@@ -13,25 +13,13 @@
 #include <future>
 #include <thread>
 
+#include "tests/harness/message_batch.h"
 #include "tests/harness/test_cluster.h"
 
 namespace mq::test {
 namespace {
 
 using std::chrono::milliseconds;
-
-rpc::PartitionBatch batchOf(const std::string& topic, int partition,
-                            const std::vector<std::string>& values) {
-  rpc::PartitionBatch batch;
-  batch.topic = topic;
-  batch.partition = partition;
-  for (const auto& value : values) {
-    rpc::Message message;
-    message.value = value;
-    batch.messages.push_back(message);
-  }
-  return batch;
-}
 
 rpc::ProduceResponse produce(RpcClient<rpc::BrokerClient>& broker,
                              std::vector<rpc::PartitionBatch> batches) {

@@ -18,6 +18,7 @@
 #include "common/http_client.h"
 #include "common/partition_store.h"
 #include "mq/client.h"
+#include "tests/harness/message_batch.h"
 #include "tests/harness/test_cluster.h"
 
 namespace mq::test {
@@ -60,15 +61,7 @@ rpc::ProduceResponse sendBatch(BrokerRpc& broker, const std::string& topic, int 
                                const std::vector<std::string>& values) {
   rpc::ProduceRequest request;
   request.header = header();
-  rpc::PartitionBatch batch;
-  batch.topic = topic;
-  batch.partition = partition;
-  for (const auto& value : values) {
-    rpc::Message message;
-    message.value = value;
-    batch.messages.push_back(message);
-  }
-  request.batches = {batch};
+  request.batches = {batchOf(topic, partition, values)};
   rpc::ProduceResponse response;
   broker->produce(response, request);
   return response;

@@ -1,7 +1,8 @@
-// One topic: its settings, partitions with offsets, the groups reading it with their lag;
-// for its team: edit the description and owner team, retention, add partitions, delete.
+// One topic: its settings, partitions with offsets and size, the groups reading it with their
+// lag; for its team: make a partition read-only or writable, edit the description and owner
+// team, retention, add partitions, delete; for admins also: migrate a partition.
 import {get, patch, post, del, seg, query} from '../api.js';
-import {h, table, badge, statusBadge, formatTime, formatNumber, formatBytes, put}
+import {h, clear, table, badge, statusBadge, formatTime, formatNumber, formatBytes, put}
   from '../dom.js';
 import {TimeChart} from '../charts.js';
 import {field, form, input, select, textarea, fieldError} from '../forms.js';
@@ -28,22 +29,102 @@ export async function render(main, ctx) {
         fact('Description', t.description || '—')),
       t.can_change ? null
         : h('p', {class: 'muted'}, 'You can read this topic; its team and admins change it.')),
-    h('section', {class: 'card'}, h('h2', {}, 'Partitions'),
-      table([
-        {title: '#', cell: p => String(p.partition), class: 'num'},
-        {title: 'State', cell: p => badge(p.state, p.state === 'active' ? 'ok' : 'neutral')},
-        {title: 'Datanode', cell: p => p.datanode},
-        {title: 'Start offset', cell: p => offsetCell(p.start_offset), class: 'num'},
-        {title: 'End offset', cell: p => offsetCell(p.end_offset), class: 'num'},
-        {title: 'Messages', cell: p => offsetCell(p.messages), class: 'num'},
-        {title: '', cell: p => p.error ? h('span', {class: 'err-text'}, p.error)
-          : h('a', {href: `#/topics/${seg(t.name)}/messages${query({partition: p.partition})}`},
-              'browse')},
-      ], data.partitions)),
+    await partitionsSection(ctx, t, data.partitions),
     rateSection(t),
     groupsSection(data),
     t.can_change ? await detailsSection(ctx, t) : null,
     t.can_change ? changeSection(ctx, t) : null);
+}
+
+// The partitions with their state, offsets and size. Its team may make one read-only or
+// writable, admins also migrate one to another datanode (docs/portal.md); the table is
+// re-read after each change and the outcome shown above it.
+async function partitionsSection(ctx, t, initial) {
+  const admin = ctx.me.admin;
+  // Where a partition may move: the other datanodes that take new partitions.
+  const datanodes = admin ? (await get('/api/cluster')).datanodes
+    .filter(d => d.state === 'active').map(d => d.name) : [];
+  const notice = h('div', {id: 'partition-notice'});
+  const body = h('div');
+  const say = (text, kind = 'ok') =>
+    put(clear(notice), h('div', {class: `notice notice-${kind}`, role: 'alert'}, text));
+  const act = async (question, action) => {
+    if (!confirm(question)) return;
+    try {
+      say(await action());
+    } catch (e) {
+      say(e.message, 'err');
+    }
+    await load().catch(e => say(e.message, 'err'));
+  };
+  const path = p => `/api/topics/${seg(t.name)}/partitions/${p.partition}`;
+  const setReadOnly = (p, readOnly) => act(readOnly
+    ? `Make partition ${p.partition} read-only? Producers are refused on it. Once every ` +
+      'consumer group has read it to its end, the lifecycle task retires it for good; until ' +
+      'then it can be made writable again.'
+    : `Make partition ${p.partition} writable again?`, async () => {
+    const changed = await patch(path(p), {read_only: readOnly});
+    return `Partition ${changed.partition} is ${changed.state === 'active' ? 'writable'
+                                                                          : 'read-only'}.`;
+  });
+  const migrate = (p, target) => act(
+    `Migrate partition ${p.partition} to datanode ${target}? A new partition on ${target} ` +
+    `takes its writes; partition ${p.partition} becomes read-only, is read to its end and ` +
+    'retired. This cannot be undone.', async () => {
+      const moved = await post(`${path(p)}/migrate`, {datanode: target});
+      return `Partition ${moved.old_partition.partition} is read-only; its writes go to ` +
+        `partition ${moved.new_partition.partition} on ${moved.new_partition.datanode}.`;
+    });
+
+  const actions = p => {
+    if (p.state === 'retired') return h('span', {class: 'muted'}, 'retired');
+    // Migrated: it drains into retirement; its replacement takes the writes.
+    if (p.replaced_by >= 0) return h('span', {class: 'muted'}, `migrated to ${p.replaced_by}`);
+    const toggle = p.state === 'active'
+      ? h('button', {type: 'button', 'data-test': `read-only-${p.partition}`,
+                     onclick: () => setReadOnly(p, true)}, 'Make read-only')
+      : h('button', {type: 'button', 'data-test': `writable-${p.partition}`,
+                     onclick: () => setReadOnly(p, false)}, 'Make writable');
+    const targets = datanodes.filter(name => name !== p.datanode);
+    if (!admin || !targets.length) {
+      return h('div', {class: 'inline'}, toggle);
+    }
+    const choice = h('select', {'aria-label': `datanode for partition ${p.partition}`,
+                                'data-test': `migrate-to-${p.partition}`},
+      targets.map(name => h('option', {value: name}, name)));
+    return h('div', {class: 'inline'}, toggle, choice,
+      h('button', {type: 'button', 'data-test': `migrate-${p.partition}`,
+                   onclick: () => migrate(p, choice.value)}, 'Migrate'));
+  };
+
+  const render = partitions => put(clear(body), table([
+    {title: '#', cell: p => String(p.partition), class: 'num'},
+    {title: 'State', cell: p => h('span', {'data-test': `state-${p.partition}`},
+      badge(p.state, p.state === 'active' ? 'ok' : 'neutral'),
+      p.replaced_by >= 0 ? ` → ${p.replaced_by}` : null)},
+    {title: 'Datanode', cell: p => p.datanode},
+    {title: 'Start offset', cell: p => offsetCell(p.start_offset), class: 'num'},
+    {title: 'End offset', cell: p => offsetCell(p.end_offset), class: 'num'},
+    {title: 'Messages', cell: p => offsetCell(p.messages), class: 'num'},
+    {title: 'Size', class: 'num', cell: p => p.size_bytes < 0 ? '?'
+      : h('span', {title: `${formatNumber(p.size_bytes)} bytes (InnoDB statistics)`},
+          formatBytes(p.size_bytes))},
+    {title: '', cell: p => p.error ? h('span', {class: 'err-text'}, p.error)
+      : h('a', {href: `#/topics/${seg(t.name)}/messages${query({partition: p.partition})}`},
+          'browse')},
+    ...(t.can_change ? [{title: 'Change', cell: actions}] : []),
+  ], partitions));
+  const load = async () => {
+    const fresh = await get(`/api/topics/${seg(t.name)}`);
+    if (ctx.current()) render(fresh.partitions);
+  };
+  render(initial);
+  return h('section', {class: 'card', id: 'partitions'}, h('h2', {}, 'Partitions'),
+    t.can_change ? h('p', {class: 'hint'}, 'A read-only partition refuses produce; ' +
+      'consumers read it to its end. ' + (admin ? 'Migrating moves its writes to a new ' +
+      'partition on another datanode.' : 'Admins can migrate a partition to another datanode.'))
+      : null,
+    notice, body);
 }
 
 // Description and owner team. Admins may give the topic to any team (or none); members of its
