@@ -121,8 +121,10 @@ async function partitionsSection(ctx, t, initial) {
   render(initial);
   return h('section', {class: 'card', id: 'partitions'}, h('h2', {}, 'Partitions'),
     t.can_change ? h('p', {class: 'hint'}, 'A read-only partition refuses produce; ' +
-      'consumers read it to its end. ' + (admin ? 'Migrating moves its writes to a new ' +
-      'partition on another datanode.' : 'Admins can migrate a partition to another datanode.'))
+      'consumers read it to its end. ' + (!admin
+      ? 'Admins can migrate a partition to another datanode.'
+      : datanodes.length > 1 ? 'Migrating moves its writes to a new partition on another ' +
+        'datanode.' : 'Migrating needs another active datanode.'))
       : null,
     notice, body);
 }
