@@ -51,8 +51,8 @@ TEST(PortalEndToEnd, SignInCreateProduceBrowseLagAlertResetAndAuditInChromium) {
   fs::remove(password_file);
   ClusterOptions options;
   // The lifecycle task as good as off: at its runs (every 10 s by default) it would retire the
-  // partition the walk makes read-only once no group is behind on it, and a run racing the
-  // click on "Make writable" could seal it again (a known race, fixed elsewhere).
+  // partition the walk makes read-only once no group is behind on it, and a retired partition
+  // never becomes writable again.
   options.metaserver_args = {"--http-auth",       "on",    "--admin-password-file", password_file,
                              "--lag-interval",    "500ms", "--lifecycle-interval",  "1h",
                              "--retention-lease", "2h"};

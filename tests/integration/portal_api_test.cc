@@ -1027,9 +1027,8 @@ TEST_F(PortalApi, ClusterShowsBrokersAndDatanodesWithHealth) {
 // --- Partitions: read-only, writable, migrate -------------------------------------------
 
 // Two datanodes, and the lifecycle task as good as off (every hour): at its runs it retires
-// a read-only partition that no group is behind, and a run racing a writable call can seal
-// the partition again (a known race, fixed elsewhere). The task is tested in
-// retention_lifecycle_test.cc; these tests are about the routes.
+// a read-only partition that no group is behind on, after which it never becomes writable
+// again. The task is tested in retention_lifecycle_test.cc; these tests are about the routes.
 ClusterOptions partitionCluster() {
   ClusterOptions options = portalCluster();
   options.datanodes = 2;
