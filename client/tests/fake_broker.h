@@ -3,10 +3,6 @@
 // implement (consumer groups) answer with empty defaults (BrokerNull).
 #pragma once
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -22,22 +18,12 @@
 #include "common/errors.h"
 #include "common/rpc_server.h"
 #include "mq/client.h"
+#include "tests/harness/free_port.h"
 
 namespace mq::testing {
 
-// A TCP port nothing listens on right now (bound once, then released).
-inline int freePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
+// A free TCP port, reserved for this test process (tests/harness/free_port.h).
+using mq::test::freePort;
 
 class FakeBroker : public rpc::BrokerNull {
  public:

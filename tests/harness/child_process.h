@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/harness/free_port.h"
+
 namespace mq::test {
 
 class ChildProcess {
@@ -39,9 +41,6 @@ class ChildProcess {
 int runCommand(const std::vector<std::string>& argv, const std::string& input, std::string* output,
                std::string* error = nullptr, int timeout_ms = 60000);
 
-// A TCP port on 127.0.0.1 that is free and reserved for this test process: below the
-// kernel's ephemeral range and locked against parallel tests until the process exits.
-int freePort();
 // Waits until host:port accepts connections; false after timeout_ms.
 bool waitForPort(int port, int timeout_ms);
 
