@@ -161,10 +161,15 @@ void prepare(mq::DbPool& pool, const BenchConfig& config, const std::string& mod
       mq::PartitionStore::dropPartition(*db, table);
       if (mode != "delete") {
         mq::PartitionStore::createPartition(*db, table, config.segment);
-        // Segments for the expired rows and one more, so that the run has to add room
-        // ahead, as the cleaner does about every (segments-ahead - 1) segments filled.
+        // Segments for the expired rows, for what the "before" phase appends and one more,
+        // so that the run has to add room ahead, as the cleaner does about every
+        // (segments-ahead - 1) segments filled, while the log end is still below the last
+        // boundary (pmax empty), as the cleaner keeps a table: a pmax holding rows would
+        // make that REORGANIZE copy them, which the running cleaner never lets happen.
+        const int64_t before_rows = static_cast<int64_t>(config.rate) * config.batch *
+                                    config.baseline_s * config.producers / config.tables;
         std::vector<int64_t> uppers;
-        for (int64_t upper = 3 * config.segment; upper <= per_table + config.segment;
+        for (int64_t upper = 3 * config.segment; upper <= per_table + before_rows + config.segment;
              upper += config.segment) {
           uppers.push_back(upper);
         }
