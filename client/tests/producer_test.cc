@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -25,6 +26,17 @@ ProducerConfig configFor(const std::vector<std::string>& brokers) {
   config.request_timeout_ms = 2000;
   config.connect_timeout_ms = 500;
   return config;
+}
+
+// The Error that `call` throws; a test failure if it throws none.
+Error errorOf(const std::function<void()>& call) {
+  try {
+    call();
+  } catch (const Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "expected an Error, none was thrown";
+  return Error(rpc::ErrorCode::UNKNOWN, "none thrown", false);
 }
 
 std::vector<std::string> numbered(int n) {
@@ -113,14 +125,10 @@ TEST(Producer, NonRetriableErrorFailsTheFutureWithTheCode) {
       [](const rpc::PartitionBatch&, bool*) { return rpc::ErrorCode::NOT_AUTHORIZED; });
   Producer producer(configFor({server.address()}));
   auto future = producer.sendAsync("t", "v");
-  try {
-    future.get();
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), rpc::ErrorCode::NOT_AUTHORIZED);
-    EXPECT_FALSE(e.retriable());
-    EXPECT_NE(std::string(e.what()).find("t-0"), std::string::npos) << e.what();
-  }
+  const Error e = errorOf([&] { future.get(); });
+  EXPECT_EQ(e.code(), rpc::ErrorCode::NOT_AUTHORIZED);
+  EXPECT_FALSE(e.retriable());
+  EXPECT_NE(std::string(e.what()).find("t-0"), std::string::npos) << e.what();
   EXPECT_EQ(server.broker().produceRequests(), 1);
 }
 
@@ -134,15 +142,10 @@ TEST(Producer, RetriesRunOutIntoAnError) {
   ProducerConfig config = configFor({server.address()});
   config.retries = 3;
   Producer producer(config);
-  try {
-    producer.send("t", "v");
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), rpc::ErrorCode::DATANODE_UNAVAILABLE);
-    EXPECT_TRUE(e.retriable());
-    EXPECT_NE(std::string(e.what()).find("gave up after 4 attempts"), std::string::npos)
-        << e.what();
-  }
+  const Error e = errorOf([&] { producer.send("t", "v"); });
+  EXPECT_EQ(e.code(), rpc::ErrorCode::DATANODE_UNAVAILABLE);
+  EXPECT_TRUE(e.retriable());
+  EXPECT_NE(std::string(e.what()).find("gave up after 4 attempts"), std::string::npos) << e.what();
   EXPECT_EQ(server.broker().produceRequests(), 4);
 }
 
@@ -158,15 +161,10 @@ TEST(Producer, RetriesStopAtTheRetryBudgetAndTheSendFailsVisibly) {
   config.retry_budget_ratio = 0;           // retries do not grow with calls here ...
   config.retry_budget_min_per_second = 2;  // ... so 2 x 10 s = 20 retries in the window
   Producer producer(config);
-  try {
-    producer.send("t", "v");
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), rpc::ErrorCode::DATANODE_UNAVAILABLE);
-    EXPECT_TRUE(e.retriable());
-    EXPECT_NE(std::string(e.what()).find("retry budget is exhausted"), std::string::npos)
-        << e.what();
-  }
+  const Error e = errorOf([&] { producer.send("t", "v"); });
+  EXPECT_EQ(e.code(), rpc::ErrorCode::DATANODE_UNAVAILABLE);
+  EXPECT_TRUE(e.retriable());
+  EXPECT_NE(std::string(e.what()).find("retry budget is exhausted"), std::string::npos) << e.what();
   // The first attempt and at most the 20 budgeted retries reached the broker (fewer when a
   // retry was spent on a connection that failed before its request was sent), not 1,001.
   EXPECT_LE(server.broker().produceRequests(), 1 + 20);
@@ -180,14 +178,9 @@ TEST(Producer, MetadataCallsToAnUnreachableBrokerStopAtTheRetryBudget) {
   config.retry_budget_ratio = 0;
   config.retry_budget_min_per_second = 1;  // 10 retries in the window
   Producer producer(config);
-  try {
-    producer.send("t", "v");
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_TRUE(e.retriable());
-    EXPECT_NE(std::string(e.what()).find("retry budget is exhausted"), std::string::npos)
-        << e.what();
-  }
+  const Error e = errorOf([&] { producer.send("t", "v"); });
+  EXPECT_TRUE(e.retriable());
+  EXPECT_NE(std::string(e.what()).find("retry budget is exhausted"), std::string::npos) << e.what();
 }
 
 TEST(Producer, NonIdempotentBatchesCarryNoStamp) {
@@ -259,13 +252,9 @@ TEST(Producer, FencedIdempotentProducerFailsTheBatchAndRefusesLaterSends) {
   config.enable_idempotence = true;
   config.producer_name = "app-1";
   Producer producer(config);
-  try {
-    producer.send("t", "v");
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), rpc::ErrorCode::PRODUCER_FENCED);
-    EXPECT_FALSE(e.retriable());
-  }
+  const Error e = errorOf([&] { producer.send("t", "v"); });
+  EXPECT_EQ(e.code(), rpc::ErrorCode::PRODUCER_FENCED);
+  EXPECT_FALSE(e.retriable());
   try {
     producer.sendAsync("t", "later");
     FAIL() << "a fenced producer must refuse further sends";
@@ -291,13 +280,9 @@ TEST(Producer, OutOfOrderSequenceFailsTheBatchAndTheNextStartsAFreshSequence) {
   config.enable_idempotence = true;
   Producer producer(config);
   producer.send("t", "a");
-  try {
-    producer.send("t", "b");
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), rpc::ErrorCode::OUT_OF_ORDER_SEQUENCE);
-    EXPECT_FALSE(e.retriable());
-  }
+  const Error e = errorOf([&] { producer.send("t", "b"); });
+  EXPECT_EQ(e.code(), rpc::ErrorCode::OUT_OF_ORDER_SEQUENCE);
+  EXPECT_FALSE(e.retriable());
   producer.send("t", "c");
   EXPECT_EQ(sequences, (std::vector<int32_t>{0, 1, 0})) << "a renewed identity starts at 0";
 }
@@ -328,27 +313,19 @@ TEST(Producer, CallbackIsCalledOnceWithTheResult) {
 TEST(Producer, UnknownTopicIsRefusedAtSend) {
   FakeBrokerServer server;
   Producer producer(configFor({server.address()}));
-  try {
-    producer.sendAsync("nope", "v");
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), rpc::ErrorCode::UNKNOWN_TOPIC);
-    EXPECT_STREQ(e.what(), "unknown topic `nope`");
-  }
+  const Error e = errorOf([&] { producer.sendAsync("nope", "v"); });
+  EXPECT_EQ(e.code(), rpc::ErrorCode::UNKNOWN_TOPIC);
+  EXPECT_STREQ(e.what(), "unknown topic `nope`");
 }
 
 TEST(Producer, OutOfRangePartitionIsRefusedNamingTheRange) {
   FakeBrokerServer server;
   server.broker().addTopic("t", 4);
   Producer producer(configFor({server.address()}));
-  try {
-    producer.sendAsync("t", "v", std::nullopt, {}, 9);
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), rpc::ErrorCode::UNKNOWN_PARTITION);
-    EXPECT_NE(std::string(e.what()).find("partition 9 out of range 0..3"), std::string::npos)
-        << e.what();
-  }
+  const Error e = errorOf([&] { producer.sendAsync("t", "v", std::nullopt, {}, 9); });
+  EXPECT_EQ(e.code(), rpc::ErrorCode::UNKNOWN_PARTITION);
+  EXPECT_NE(std::string(e.what()).find("partition 9 out of range 0..3"), std::string::npos)
+      << e.what();
 }
 
 TEST(Producer, PartitionsAddedLaterAreFoundByARefresh) {
@@ -364,13 +341,9 @@ TEST(Producer, OversizedMessageIsRefusedNamingBothSizes) {
   FakeBrokerServer server;
   server.broker().addTopic("t", 1);
   Producer producer(configFor({server.address()}));
-  try {
-    producer.sendAsync("t", std::string(2 << 20, 'x'));
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), rpc::ErrorCode::MESSAGE_TOO_LARGE);
-    EXPECT_STREQ(e.what(), "message of 2 MiB exceeds max 1 MiB");
-  }
+  const Error e = errorOf([&] { producer.sendAsync("t", std::string(2 << 20, 'x')); });
+  EXPECT_EQ(e.code(), rpc::ErrorCode::MESSAGE_TOO_LARGE);
+  EXPECT_STREQ(e.what(), "message of 2 MiB exceeds max 1 MiB");
 }
 
 TEST(Producer, KeylessMessagesAvoidReadOnlyPartitions) {
@@ -430,24 +403,16 @@ TEST(Producer, CloseDeliversEverythingBufferedAndRefusesLaterSends) {
   producer.close();
   EXPECT_EQ(future.wait_for(milliseconds(0)), std::future_status::ready);
   EXPECT_EQ(future.get().offset, 0);
-  try {
-    producer.sendAsync("t", "late");
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), rpc::ErrorCode::SHUTTING_DOWN);
-  }
+  const Error e = errorOf([&] { producer.sendAsync("t", "late"); });
+  EXPECT_EQ(e.code(), rpc::ErrorCode::SHUTTING_DOWN);
 }
 
 TEST(Producer, InvalidConfigurationIsRefusedNamingTheProperty) {
   ProducerConfig config;
   config.bootstrap_brokers = {"localhost"};
-  try {
-    Producer producer(config);
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), rpc::ErrorCode::INVALID_CONFIG);
-    EXPECT_NE(std::string(e.what()).find("bootstrap_brokers"), std::string::npos);
-  }
+  const Error e = errorOf([&] { Producer producer(config); });
+  EXPECT_EQ(e.code(), rpc::ErrorCode::INVALID_CONFIG);
+  EXPECT_NE(std::string(e.what()).find("bootstrap_brokers"), std::string::npos);
   ProducerConfig batch;
   batch.bootstrap_brokers = {"localhost:1"};
   batch.batch_size = 0;
