@@ -41,6 +41,7 @@ void BrokerRegistration::loop() {
     lock.unlock();
     try {
       self_.last_heartbeat_ms = nowMs();
+      if (version_source_) self_.topology_version = version_source_();
       store_.upsertBroker(self_);
     } catch (const std::exception& e) {
       logWarn("broker heartbeat failed").kv("error", e.what());

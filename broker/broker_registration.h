@@ -24,6 +24,9 @@ class BrokerRegistration {
   void stop();
   // Called after each heartbeat attempt (for metrics about datanode pools etc.).
   void setTickHook(std::function<void()> hook) { hook_ = std::move(hook); }
+  // The topology version reported with each heartbeat (DatanodePools::servedVersion).
+  // Set before start().
+  void setVersionSource(std::function<int64_t()> source) { version_source_ = std::move(source); }
 
  private:
   void loop();
@@ -32,6 +35,7 @@ class BrokerRegistration {
   BrokerRecord self_;
   const int64_t interval_ms_;
   std::function<void()> hook_;
+  std::function<int64_t()> version_source_;
   std::mutex mutex_;
   std::condition_variable cv_;
   bool stopping_ = false;

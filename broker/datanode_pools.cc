@@ -16,6 +16,11 @@ std::shared_ptr<DbPool> DatanodePools::pool(int datanode_id) {
     throwError(rpc::ErrorCode::DATANODE_UNAVAILABLE,
                fmt::format("datanode {} is not in the topology", datanode_id));
   }
+  if (node->second.fenced_ms != 0) {
+    throwError(rpc::ErrorCode::DATANODE_UNAVAILABLE,
+               fmt::format("datanode `{}` is failing over to its replica; try again shortly",
+                           node->second.name));
+  }
   const DbTarget& target = node->second.target;
   std::lock_guard<std::mutex> lock(mutex_);
   auto& slot = pools_[datanode_id];
@@ -32,6 +37,20 @@ std::shared_ptr<DbPool> DatanodePools::pool(int datanode_id) {
     slot = std::make_shared<DbPool>(target, options);
   }
   return slot;
+}
+
+int64_t DatanodePools::servedVersion() {
+  auto snapshot = topology_.topology();
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& [id, node] : snapshot->datanodes) {
+    if (node.fenced_ms == 0) continue;
+    auto it = pools_.find(id);
+    if (it == pools_.end()) continue;
+    if (it->second->inUse() > 0) return served_version_;  // requests still on the old primary
+    pools_.erase(it);
+  }
+  served_version_ = snapshot->version;
+  return served_version_;
 }
 
 std::vector<DatanodePools::Usage> DatanodePools::usage() const {

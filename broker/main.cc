@@ -98,6 +98,7 @@ int run(int argc, char** argv) {
   self.host = config.advertised_host;
   self.port = config.port;
   mq::BrokerRegistration registration(meta_store, self, config.heartbeat_interval_ms);
+  registration.setVersionSource([&] { return pools.servedVersion(); });
   registration.setTickHook([&] {
     for (const auto& usage : pools.usage()) {
       metrics.setDatanodeConnections(usage.datanode_id, usage.in_use, usage.open);

@@ -129,6 +129,20 @@ rpc::DatanodeInfo AdminClient::addDatanode(const NewDatanode& datanode) {
   return added;
 }
 
+rpc::FailoverDatanodeResponse AdminClient::failoverDatanode(const std::string& name,
+                                                            const std::string& host, int port,
+                                                            int64_t timeout_ms) {
+  rpc::FailoverDatanodeRequest request;
+  request.header = impl_->header();
+  request.name = name;
+  request.host = host;
+  request.port = port;
+  request.timeout_ms = timeout_ms;
+  rpc::FailoverDatanodeResponse result;
+  impl_->meta([&](rpc::MetaServiceClient& c) { c.failoverDatanode(result, request); }, false);
+  return result;
+}
+
 std::vector<rpc::DatanodeInfo> AdminClient::listDatanodes() {
   std::vector<rpc::DatanodeInfo> datanodes;
   auto header = impl_->header();

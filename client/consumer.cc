@@ -33,6 +33,9 @@ void validateConsumerConfig(const ConsumerConfig& config) {
   auto require = [](bool ok, const std::string& message) {
     if (!ok) throw Error(rpc::ErrorCode::INVALID_CONFIG, message, false);
   };
+  if (!config.lane.empty()) {
+    if (auto problem = laneProblem(config.lane, /*allow_all=*/true)) require(false, *problem);
+  }
   require(config.max_poll_messages >= 1, "max_poll_messages must be >= 1");
   require(config.fetch_max_bytes >= 1 && config.fetch_max_bytes <= (1LL << 30),
           "fetch_max_bytes must be 1..1073741824");
@@ -954,6 +957,10 @@ bool Consumer::Impl::fetchOnce(SteadyClock::time_point deadline, std::vector<Con
     }
     for (auto& message : result.messages) {
       if (message.offset < *state.position) continue;  // already returned
+      if (!laneAccepts(config_.lane, message.headers)) {
+        state.position = message.offset + 1;  // another lane's: consumed without returning
+        continue;
+      }
       ConsumedMessage consumed;
       consumed.topic = tp.topic;
       consumed.partition = tp.partition;

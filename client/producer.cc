@@ -40,6 +40,9 @@ void validateProducerConfig(const ProducerConfig& config) {
   require(config.producer_name.empty() || config.enable_idempotence,
           "producer_name needs enable_idempotence");
   require(config.producer_name.size() <= 255, "producer_name must be at most 255 characters");
+  if (!config.lane.empty()) {
+    if (auto problem = laneProblem(config.lane, /*allow_all=*/false)) require(false, *problem);
+  }
 }
 
 AccumulatorLimits limitsOf(const ProducerConfig& config) {
@@ -159,6 +162,9 @@ uint64_t Producer::Impl::enqueue(ProducerRecord record, Callback callback, bool 
   if (auto problem = topicNameProblem(record.topic)) {
     throw Error(rpc::ErrorCode::INVALID_TOPIC_NAME, *problem, false);
   }
+  if (!config_.lane.empty() && !record.headers.count(kLaneHeader)) {
+    record.headers[kLaneHeader] = config_.lane;
+  }
   const size_t bytes = messageBytes(record);
   if (bytes > static_cast<size_t>(config_.max_message_bytes)) {
     throw Error(rpc::ErrorCode::MESSAGE_TOO_LARGE,
@@ -186,6 +192,7 @@ uint64_t Producer::Impl::enqueue(ProducerRecord record, Callback callback, bool 
                                                       topic.partition_count, topic.writable)};
 
   PendingRecord pending;
+  pending.movable = !record.key && !record.partition;
   if (record.key) pending.message.__set_key(std::move(*record.key));
   pending.message.value = std::move(record.value);
   pending.message.headers = std::move(record.headers);

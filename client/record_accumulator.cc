@@ -220,6 +220,20 @@ void RecordAccumulator::requeue(ProducerBatch batch, SteadyClock::time_point ret
   ready_cv_.notify_one();
 }
 
+void RecordAccumulator::reroute(ProducerBatch batch, const TopicPartition& to,
+                                bool release_origin) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (release_origin) queues_[batch.partition].out = false;
+    PartitionQueue& target = queues_[to];
+    for (auto it = batch.records.rbegin(); it != batch.records.rend(); ++it) {
+      target.records.push_front(std::move(*it));
+    }
+    target.bytes += batch.bytes;
+  }
+  ready_cv_.notify_all();  // the origin and the target may both be ready now
+}
+
 void RecordAccumulator::expedite(uint64_t sequence) {
   {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -37,6 +37,9 @@ struct PendingRecord {
   uint64_t sequence = 0;            // acceptance order, set by append()
   int failures = 0;                 // failed attempts so far
   bool metadata_refreshed = false;  // an UNKNOWN_TOPIC/PARTITION answer already refreshed
+  // Keyless and without an explicit partition: may move to another partition when its
+  // partition's datanode is unavailable.
+  bool movable = false;
   Producer::Callback callback;
 };
 
@@ -107,6 +110,11 @@ class RecordAccumulator {
   // which stays quiet until `retry_at`. The records keep their buffer space. A stamped
   // batch is kept whole and is the partition's next batch as it is (nothing joins it).
   void requeue(ProducerBatch batch, SteadyClock::time_point retry_at);
+  // The records of `batch` (unstamped, taken from batch.partition) move to the head of
+  // partition `to`, keeping their buffer space; they are sent from there without a backoff.
+  // With `release_origin` batch.partition may send its next batch (as after finish());
+  // without, the caller settles it (requeue() or finish() of the batch's other records).
+  void reroute(ProducerBatch batch, const TopicPartition& to, bool release_origin);
 
   // Records with sequence <= `sequence` are ready without waiting for linger.
   void expedite(uint64_t sequence);

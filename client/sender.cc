@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 
 #include "client/error.h"
@@ -186,6 +187,8 @@ void Sender::send(std::vector<ProducerBatch> batches) {
     if (result.error == rpc::ErrorCode::UNKNOWN_TOPIC ||
         result.error == rpc::ErrorCode::UNKNOWN_PARTITION) {
       handleUnknownPartition(std::move(batch), error);
+    } else if (result.error == rpc::ErrorCode::DATANODE_UNAVAILABLE) {
+      handleUnavailablePartition(std::move(batch), error);
     } else {
       retryOrFail(std::move(batch), error);
     }
@@ -280,7 +283,35 @@ void Sender::handleUnknownPartition(ProducerBatch batch, const Error& error) {
   retryOrFail(std::move(batch), Error(error.code(), error.what(), true));
 }
 
-void Sender::retryOrFail(ProducerBatch batch, const Error& error, bool without_backoff) {
+void Sender::handleUnavailablePartition(ProducerBatch batch, const Error& error) {
+  const TopicPartition from = batch.partition;
+  partitioner_.avoid(from.topic, from.partition, SteadyClock::now() + kAvoidUnavailable);
+  const bool all_movable = std::all_of(batch.records.begin(), batch.records.end(),
+                                       [](const PendingRecord& record) { return record.movable; });
+  std::optional<TopicPartition> move_to;
+  if (all_movable && !batch.stamp) {
+    try {
+      auto deadline = SteadyClock::now() + std::chrono::milliseconds(config_.request_timeout_ms);
+      TopicMetadata metadata = cluster_.topic(from.topic, /*force_refresh=*/false, deadline);
+      int to = partitioner_.choose(from.topic, std::nullopt, std::nullopt, metadata.partition_count,
+                                   metadata.writable);
+      if (to != from.partition) move_to = TopicPartition{from.topic, to};
+    } catch (const Error&) {
+      // No metadata now: retried in place.
+    }
+  }
+  if (move_to) {
+    logDebug("moving keyless messages off an unavailable partition")
+        .kv("from", from.toString())
+        .kv("to", move_to->toString())
+        .kv("messages", static_cast<uint64_t>(batch.records.size()));
+  }
+  retryOrFail(std::move(batch), error, false, move_to);
+}
+
+void Sender::retryOrFail(ProducerBatch batch, const Error& error, bool without_backoff,
+                         std::optional<TopicPartition> move_to) {
+  if (move_to) without_backoff = true;
   const auto now = SteadyClock::now();
   int failures = 0;
   auto oldest = now;
@@ -317,7 +348,11 @@ void Sender::retryOrFail(ProducerBatch batch, const Error& error, bool without_b
       .kv("attempt", failures)
       .kv("backoff_ms", static_cast<int64_t>(backoff.count()))
       .kv("error", error.what());
-  accumulator_.requeue(std::move(batch), now + backoff);
+  if (move_to) {
+    accumulator_.reroute(std::move(batch), *move_to, /*release_origin=*/true);
+  } else {
+    accumulator_.requeue(std::move(batch), now + backoff);
+  }
 }
 
 void Sender::fail(ProducerBatch& batch, const Error& error) {

@@ -8,6 +8,10 @@
 //   possibly through another broker, until `retries` or delivery_timeout_ms run out;
 // - UNKNOWN_TOPIC / UNKNOWN_PARTITION: topic metadata is refreshed once; the batch is
 //   retried if the partition exists after all, else it fails;
+// - DATANODE_UNAVAILABLE: keyless messages avoid the partition for kAvoidUnavailable, and a
+//   batch made only of keyless messages moves at once to the next partition (not when
+//   stamped: an idempotent batch whose commit outcome is unknown must be retried where it
+//   was sent, or the broker could not recognise the retry); others are retried in place;
 // - anything else: the records' callbacks get the Error.
 //
 // With idempotence (an IdempotenceState), every batch is stamped with the producer id,
@@ -38,6 +42,10 @@ namespace mq {
 // (Thrift's default), so requests stay well below it.
 inline constexpr size_t kMaxRequestBytes = 8 << 20;
 
+// How long keyless messages leave out a partition whose datanode was unavailable; after
+// that one batch probes it again.
+inline constexpr std::chrono::milliseconds kAvoidUnavailable{2000};
+
 // True on a sender thread (where delivery callbacks run).
 bool onSenderThread();
 
@@ -65,9 +73,12 @@ class Sender {
                                 const Error& error);
   void acknowledge(ProducerBatch& batch, const rpc::PartitionProduceResult& result);
   void handleUnknownPartition(ProducerBatch batch, const Error& error);
+  void handleUnavailablePartition(ProducerBatch batch, const Error& error);
   // Requeues the batch after a backoff (none with without_backoff), or fails it when the
-  // error is not retriable or retries / delivery_timeout_ms are used up.
-  void retryOrFail(ProducerBatch batch, const Error& error, bool without_backoff = false);
+  // error is not retriable or retries / delivery_timeout_ms are used up. With `move_to`
+  // the batch goes to that partition instead, without a backoff.
+  void retryOrFail(ProducerBatch batch, const Error& error, bool without_backoff = false,
+                   std::optional<TopicPartition> move_to = std::nullopt);
   void fail(ProducerBatch& batch, const Error& error);
 
   const ProducerConfig& config_;

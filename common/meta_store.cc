@@ -52,9 +52,9 @@ Topology MetaStore::loadTopology() {
     if (rows->next()) topology.version = rows->getInt64(1);
   }
   {
-    auto rows = run(
-        db->prepare("SELECT id, name, host, port, database_name, user, password, created_ms, state "
-                    "FROM datanodes"));
+    auto rows = run(db->prepare(
+        "SELECT id, name, host, port, database_name, user, password, created_ms, state, "
+        "fenced_ms FROM datanodes"));
     while (rows->next()) {
       DatanodeRecord node;
       node.id = rows->getInt(1);
@@ -66,6 +66,7 @@ Topology MetaStore::loadTopology() {
       node.target.password = rows->getString(7);
       node.created_ms = rows->getInt64(8);
       node.state = rows->getString(9);
+      node.fenced_ms = rows->getInt64(10);
       topology.datanodes[node.id] = node;
     }
   }
@@ -254,14 +255,17 @@ std::map<int, int> MetaStore::partitionCountsByDatanode() {
 void MetaStore::upsertBroker(const BrokerRecord& broker) {
   auto db = pool_.acquire();
   auto& upsert = db->prepare(
-      "INSERT INTO brokers (id, host, port, started_ms, last_heartbeat_ms) VALUES (?,?,?,?,?) "
+      "INSERT INTO brokers (id, host, port, started_ms, last_heartbeat_ms, topology_version) "
+      "VALUES (?,?,?,?,?,?) "
       "ON DUPLICATE KEY UPDATE host = VALUES(host), port = VALUES(port), "
-      "started_ms = VALUES(started_ms), last_heartbeat_ms = VALUES(last_heartbeat_ms)");
+      "started_ms = VALUES(started_ms), last_heartbeat_ms = VALUES(last_heartbeat_ms), "
+      "topology_version = VALUES(topology_version)");
   upsert.setString(1, broker.id);
   upsert.setString(2, broker.host);
   upsert.setInt(3, broker.port);
   upsert.setInt64(4, broker.started_ms);
   upsert.setInt64(5, broker.last_heartbeat_ms);
+  upsert.setInt64(6, broker.topology_version);
   upsert.execute();
 }
 
@@ -275,7 +279,7 @@ void MetaStore::deleteBroker(const std::string& id) {
 std::vector<BrokerRecord> MetaStore::liveBrokers(int64_t timeout_ms) {
   auto db = pool_.acquire();
   auto& select = db->prepare(
-      "SELECT id, host, port, started_ms, last_heartbeat_ms FROM brokers "
+      "SELECT id, host, port, started_ms, last_heartbeat_ms, topology_version FROM brokers "
       "WHERE last_heartbeat_ms > ? ORDER BY id");
   select.setInt64(1, nowMs() - timeout_ms);
   auto rows = run(select);
@@ -287,6 +291,7 @@ std::vector<BrokerRecord> MetaStore::liveBrokers(int64_t timeout_ms) {
     broker.port = rows->getInt(3);
     broker.started_ms = rows->getInt64(4);
     broker.last_heartbeat_ms = rows->getInt64(5);
+    broker.topology_version = rows->getInt64(6);
     brokers.push_back(std::move(broker));
   }
   return brokers;
@@ -581,6 +586,32 @@ bool MetaStore::setDatanodeState(int datanode_id, const std::string& state) {
   bumpTopologyVersion(*db);
   transaction.commit();
   return true;
+}
+
+int64_t MetaStore::setDatanodeFenced(int datanode_id, bool fenced) {
+  auto db = pool_.acquire();
+  DbTransaction transaction(db);
+  auto& update = db->prepare("UPDATE datanodes SET fenced_ms = ? WHERE id = ?");
+  update.setInt64(1, fenced ? nowMs() : 0);
+  update.setInt(2, datanode_id);
+  update.executeUpdate();
+  bumpTopologyVersion(*db);
+  auto version = run(db->prepare("SELECT version FROM topology_version WHERE id = 1"));
+  int64_t result = version->next() ? version->getInt64(1) : 0;
+  transaction.commit();
+  return result;
+}
+
+void MetaStore::repointDatanode(int datanode_id, const std::string& host, int port) {
+  auto db = pool_.acquire();
+  DbTransaction transaction(db);
+  auto& update = db->prepare("UPDATE datanodes SET host = ?, port = ?, fenced_ms = 0 WHERE id = ?");
+  update.setString(1, host);
+  update.setInt(2, port);
+  update.setInt(3, datanode_id);
+  update.executeUpdate();
+  bumpTopologyVersion(*db);
+  transaction.commit();
 }
 
 std::vector<CommittedOffsetRecord> MetaStore::committedOffsets(const std::string& topic) {

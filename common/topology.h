@@ -17,6 +17,8 @@ struct DatanodeRecord {
   DbTarget target;  // includes the password: never log or return it
   int64_t created_ms = 0;
   std::string state = "active";  // active, decommissioning, decommissioned (placement: active)
+  // Set while the datanode fails over to its replica: brokers must not use it (0 = not).
+  int64_t fenced_ms = 0;
 };
 
 struct PartitionRecord {
@@ -52,6 +54,8 @@ struct BrokerRecord {
   int port = 0;
   int64_t started_ms = 0;
   int64_t last_heartbeat_ms = 0;
+  // The topology version the broker serves: it uses no datanode fenced at that version.
+  int64_t topology_version = 0;
 };
 
 struct Topology {

@@ -450,6 +450,30 @@ struct DatanodeInfo {
   9: string status_message,
 }
 
+// Datanode failover to a MariaDB replica (docs/operations.md). The metaserver fences the
+// datanode (brokers stop using it and confirm), fences the old primary when it still answers
+// (read_only, its sessions of the datanode user ended), waits until the replica applied
+// every transaction it received (or the old primary's last one), promotes it (replication
+// stopped and reset, read_only off) and points the datanode at it.
+struct FailoverDatanodeRequest {
+  1: RequestHeader header,
+  2: string name,                 // the datanode
+  3: string host,                 // its replica: the new primary
+  4: i32 port,
+  5: i64 timeout_ms,              // for the brokers' confirmation and the catch-up; 0 = 60 s
+}
+
+struct FailoverDatanodeResponse {
+  1: DatanodeInfo datanode,       // as recorded now (the new address)
+  2: string old_address,          // host:port of the old primary
+  3: bool old_primary_fenced,     // false: it did not answer (it is down)
+  4: string applied_gtid,         // the replica's GTID position when it was promoted
+  5: list<string> brokers,        // the brokers that confirmed the fence
+  6: i64 fence_ms,                // fencing took (brokers confirmed)
+  7: i64 catch_up_ms,             // waiting for the replica to apply what it received
+  8: i64 total_ms,
+}
+
 struct AddDatanodeRequest {
   1: RequestHeader header,
   2: string name,
@@ -726,4 +750,10 @@ service MetaService {
   // Removes every stored dead letter of the pair (its start offset moves to its end).
   PurgeDeadLettersResponse purgeDeadLetters(1: RequestHeader header, 2: string group_id,
                                             3: string topic) throws (1: MqError error),
+  // Fails a datanode over to its replica (see FailoverDatanodeRequest). Refuses, changing
+  // nothing, an unknown datanode (UNKNOWN_DATANODE) and a target that is not a replica or
+  // lacks the datanode's database (INVALID_REQUEST). TIMEOUT when brokers did not confirm
+  // the fence or the replica did not catch up: the datanode stays fenced; call again.
+  FailoverDatanodeResponse failoverDatanode(1: FailoverDatanodeRequest request)
+      throws (1: MqError error),
 }

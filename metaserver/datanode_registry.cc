@@ -135,13 +135,49 @@ DatanodeRegistry::~DatanodeRegistry() = default;
 void DatanodeRegistry::adopt(const std::vector<DatanodeRecord>& records) {
   std::lock_guard<std::mutex> lock(mutex_);
   for (const auto& record : records) {
-    if (entries_.count(record.id) == 0) {
+    auto it = entries_.find(record.id);
+    if (it == entries_.end()) {
       entries_.emplace(record.id, std::make_unique<Entry>(record));
+      continue;
+    }
+    const DbTarget& known = it->second->record.target;
+    if (known.describe() != record.target.describe() || known.password != record.target.password) {
+      logInfo("datanode moved; new connections")
+          .kv("datanode", record.name)
+          .kv("from", known.describe())
+          .kv("to", record.target.describe());
+      replaced_.push_back(std::move(it->second));
+      it->second = std::make_unique<Entry>(record);
     }
   }
 }
 
+void DatanodeRegistry::reload() { adopt(meta_.listDatanodes()); }
+
 DatanodeRegistry::Entry& DatanodeRegistry::entry(int datanode_id) {
+  bool reread = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    if (now - version_checked_ >= std::chrono::seconds(1)) {
+      version_checked_ = now;
+      reread = true;
+    }
+  }
+  if (reread) {
+    try {
+      int64_t version = meta_.topologyVersion();
+      bool moved = false;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        moved = version != seen_version_;
+        seen_version_ = version;
+      }
+      if (moved) reload();
+    } catch (const std::exception& e) {
+      logDebug("datanode records not re-read").kv("error", e.what());
+    }
+  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = entries_.find(datanode_id);

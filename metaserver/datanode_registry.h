@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -69,6 +70,11 @@ class DatanodeRegistry {
   void withDatanode(int datanode_id, const std::string& doing,
                     const std::function<void(DbConnection&)>& action);
 
+  // Re-reads the datanode records now: a datanode whose address changed (failover, possibly
+  // by another metaserver) gets a new connection pool. Also done by every call at most once
+  // per second when the topology version moved.
+  void reload();
+
  private:
   struct Entry;
 
@@ -88,7 +94,11 @@ class DatanodeRegistry {
   MetaStore& meta_;
   AuditTrail& audit_;
   std::mutex mutex_;
-  std::map<int, std::unique_ptr<Entry>> entries_;  // by datanode id; never removed
+  std::map<int, std::unique_ptr<Entry>> entries_;  // by datanode id
+  // Entries replaced after an address change: callers may still hold them; kept.
+  std::vector<std::unique_ptr<Entry>> replaced_;
+  int64_t seen_version_ = 0;                                 // guarded by mutex_
+  std::chrono::steady_clock::time_point version_checked_{};  // guarded by mutex_
   std::atomic<int64_t> segment_messages_{kDefaultSegmentMessages};
 };
 

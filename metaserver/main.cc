@@ -121,6 +121,8 @@ int main(int argc, char** argv) {
   mq::DeadLetterService dead_letters(config.dead_letters, meta_pool, topics, datanodes,
                                      dead_letter_brokers, audit);
   handler->setDeadLetters(&dead_letters);
+  mq::DatanodeFailover failover(meta, datanodes, audit, config.broker_timeout_ms);
+  handler->setFailover(&failover);
   mq::DeadLetterMetrics dead_letter_metrics(dead_letters, *registry);
 
   // The portal (docs/portal.md): pages, sign-in and its JSON API. Declared before the HTTP

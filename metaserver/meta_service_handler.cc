@@ -170,6 +170,27 @@ void MetaServiceHandler::addDatanode(rpc::DatanodeInfo& result,
   });
 }
 
+void MetaServiceHandler::failoverDatanode(rpc::FailoverDatanodeResponse& result,
+                                          const rpc::FailoverDatanodeRequest& request) {
+  serve("failoverDatanode", request.header, [&] {
+    if (!failover_) throwError(rpc::ErrorCode::UNKNOWN, "datanode failover is not set up");
+    auto done = failover_->failover(request.header.client_id, request.name, request.host,
+                                    request.port, request.timeout_ms);
+    DatanodeStatus status;
+    status.record = done.record;
+    status.healthy = true;  // just promoted
+    status.status_message = "ok";
+    result.datanode = toDatanodeInfo(status);
+    result.old_address = done.old_address;
+    result.old_primary_fenced = done.old_primary_fenced;
+    result.applied_gtid = done.applied_gtid;
+    result.brokers = done.brokers;
+    result.fence_ms = done.fence_ms;
+    result.catch_up_ms = done.catch_up_ms;
+    result.total_ms = done.total_ms;
+  });
+}
+
 void MetaServiceHandler::listDatanodes(std::vector<rpc::DatanodeInfo>& result,
                                        const rpc::RequestHeader& header) {
   serve("listDatanodes", header, [&] {

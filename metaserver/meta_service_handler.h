@@ -17,6 +17,7 @@
 #include "MetaService.h"
 #include "common/meta_store.h"
 #include "metaserver/alert_service.h"
+#include "metaserver/datanode_failover.h"
 #include "metaserver/datanode_registry.h"
 #include "metaserver/dead_letter_service.h"
 #include "metaserver/meta_metrics.h"
@@ -71,6 +72,11 @@ class MetaServiceHandler : public rpc::MetaServiceIf {
   // --- Failed messages (meta_service_dead_letters.cc) ---
   // Without setDeadLetters() these fail with UNKNOWN.
   void setDeadLetters(DeadLetterService* dead_letters) { dead_letters_ = dead_letters; }
+
+  // Datanode failover (datanode_failover.h). Without setFailover() it fails with UNKNOWN.
+  void failoverDatanode(rpc::FailoverDatanodeResponse& result,
+                        const rpc::FailoverDatanodeRequest& request) override;
+  void setFailover(DatanodeFailover* failover) { failover_ = failover; }
   void ensureDeadLetterTopics(rpc::DeadLetterTopics& result, const rpc::RequestHeader& header,
                               const std::string& group_id, const std::string& topic) override;
   void listDeadLetters(std::vector<rpc::DeadLetterSummary>& result,
@@ -99,6 +105,7 @@ class MetaServiceHandler : public rpc::MetaServiceIf {
   AlertService* alerts_;
   PartitionLifecycle* lifecycle_ = nullptr;
   DeadLetterService* dead_letters_ = nullptr;
+  DatanodeFailover* failover_ = nullptr;
   // Throws MqError UNKNOWN when setDeadLetters() was not called.
   DeadLetterService& deadLetters();
 };

@@ -1,8 +1,10 @@
 // mqctl topic|datanode|broker: administration through the metaserver.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <string>
 
+#include "client/host_port.h"
 #include "client/mqctl/commands.h"
 #include "client/mqctl/json_writer.h"
 #include "common/options.h"
@@ -193,6 +195,44 @@ int datanodeAdd(const Context& context, const ParsedArgs& args) {
   return 0;
 }
 
+int datanodeFailover(const Context& context, const ParsedArgs& args) {
+  auto to = args.value("to");
+  if (!to) throw UsageError("--to HOST:PORT (the replica to promote) is required");
+  std::string problem;
+  auto replica = parseHostPort(*to, &problem);
+  if (!replica) throw UsageError(fmt::format("--to: {}", problem));
+  int64_t timeout_ms = 60000;
+  if (auto text = args.value("timeout")) {
+    if (!parseDurationMs(*text, &timeout_ms) || timeout_ms <= 0) {
+      throw UsageError(fmt::format("--timeout: `{}` is not a positive duration (e.g. 60s)", *text));
+    }
+  }
+  ClientConfig config = context.adminConfig();
+  config.request_timeout_ms = std::max(config.request_timeout_ms, timeout_ms + 30000);
+  AdminClient admin(config);
+  auto result =
+      admin.failoverDatanode(args.positionals[0], replica->host, replica->port, timeout_ms);
+  if (context.json) {
+    JsonObject json = datanodeJson(result.datanode);
+    json.text("old_address", result.old_address)
+        .boolean("old_primary_fenced", result.old_primary_fenced)
+        .text("applied_gtid", result.applied_gtid)
+        .number("fence_ms", result.fence_ms)
+        .number("catch_up_ms", result.catch_up_ms)
+        .number("total_ms", result.total_ms);
+    printLine(context, json);
+    return 0;
+  }
+  *context.out << fmt::format(
+      "datanode `{}` failed over from {} to {}:{} in {} ms (fence {} ms, {} brokers confirmed; "
+      "catch-up {} ms; GTID {}); old primary {}\n",
+      result.datanode.name, result.old_address, result.datanode.host, result.datanode.port,
+      result.total_ms, result.fence_ms, result.brokers.size(), result.catch_up_ms,
+      result.applied_gtid.empty() ? "-" : result.applied_gtid,
+      result.old_primary_fenced ? "fenced (read-only, sessions ended)" : "did not answer");
+  return 0;
+}
+
 int datanodeList(const Context& context, const ParsedArgs&) {
   AdminClient admin(context.adminConfig());
   auto datanodes = admin.listDatanodes();
@@ -280,6 +320,19 @@ std::vector<Command> adminCommands() {
         {"password", "PASSWORD", "database password, or - to read it from stdin"}},
        1,
        datanodeAdd},
+      {"datanode failover",
+       "NAME",
+       "promote a datanode's MariaDB replica and point the datanode at it",
+       "Fences the datanode (brokers stop using it and confirm), fences the old primary if it\n"
+       "still answers, waits until the replica applied everything it received, promotes it\n"
+       "(replication stopped, read_only off) and repoints the datanode; brokers follow.\n"
+       "With semi-synchronous replication no acknowledged message is lost (docs/operations.md).\n"
+       "After a timeout the datanode stays fenced: run the command again.",
+       {{"to", "HOST:PORT", "the replica to promote (required)"},
+        {"timeout", "DURATION",
+         "wait at most this long for brokers and the replica (default 60s)"}},
+       1,
+       datanodeFailover},
       {"datanode list", "", "list datanodes and their health", "", {}, 0, datanodeList},
       {"broker list", "", "list live brokers", "", {}, 0, brokerList},
   };

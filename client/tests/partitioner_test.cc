@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
 #include <string>
+#include <thread>
 
 namespace mq {
 namespace {
@@ -90,6 +92,39 @@ TEST(Partitioner, KeylessMessagesAvoidReadOnlyPartitions) {
   EXPECT_EQ(seen.size(), 2u);
   EXPECT_EQ(seen[1], 50);
   EXPECT_EQ(seen[3], 50);
+}
+
+TEST(Partitioner, KeylessMessagesAvoidAnUnavailablePartitionUntilItsTimeIsUp) {
+  Partitioner partitioner(0);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+  partitioner.avoid("t", 2, until);
+  std::map<int, int> seen;
+  for (int i = 0; i < 30; ++i) {
+    int p = partitioner.choose("t", std::nullopt, std::nullopt, 3, {});
+    ++seen[p];
+    partitioner.onBatchClosed("t", p);
+  }
+  EXPECT_EQ(seen.count(2), 0u) << "partition 2 is left out while avoided";
+  EXPECT_EQ(seen[0] + seen[1], 30);
+  EXPECT_EQ(partitioner.choose("t", std::string("k"), std::nullopt, 3, {}), partitionForKey("k", 3))
+      << "keys are not moved";
+  std::this_thread::sleep_until(until + std::chrono::milliseconds(1));
+  seen.clear();
+  for (int i = 0; i < 30; ++i) {
+    int p = partitioner.choose("t", std::nullopt, std::nullopt, 3, {});
+    ++seen[p];
+    partitioner.onBatchClosed("t", p);
+  }
+  EXPECT_EQ(seen[2], 10) << "back in the rotation once the time is up";
+}
+
+TEST(Partitioner, WhenEveryPartitionIsAvoidedKeylessMessagesStillGoSomewhere) {
+  Partitioner partitioner(0);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  partitioner.avoid("t", 0, until);
+  partitioner.avoid("t", 1, until);
+  int p = partitioner.choose("t", std::nullopt, std::nullopt, 2, {});
+  EXPECT_TRUE(p == 0 || p == 1);
 }
 
 TEST(Partitioner, TopicsHaveIndependentStickyPartitions) {

@@ -173,6 +173,28 @@ TEST(RecordAccumulator, RequeuedBatchWaitsForItsBackoffAndGoesBeforeLaterRecords
   EXPECT_EQ(accumulator.bufferedRecords(), 3u);  // retried records never left the buffer
 }
 
+TEST(RecordAccumulator, ReroutedBatchGoesAtOnceToTheHeadOfItsNewPartition) {
+  RecordAccumulator accumulator(limits(100, 10));
+  accumulator.append(kP0, record("a"), milliseconds(0));
+  accumulator.append(kP0, record("b"), milliseconds(0));
+  auto batches = accumulator.drainReady(SteadyClock::now(), SIZE_MAX);
+  ASSERT_EQ(batches.size(), 1u);
+  accumulator.append(kP1, record("x"), milliseconds(0));
+  accumulator.append(kP0, record("c"), milliseconds(0));
+
+  accumulator.reroute(std::move(batches[0]), kP1, /*release_origin=*/true);
+  auto next = accumulator.drainReady(SteadyClock::now(), SIZE_MAX);
+  ASSERT_EQ(next.size(), 2u) << "both partitions are ready at once, without a backoff";
+  for (const auto& batch : next) {
+    if (batch.partition == kP1) {
+      EXPECT_EQ(values(batch), (std::vector<std::string>{"a", "b", "x"}));
+    } else {
+      EXPECT_EQ(values(batch), std::vector<std::string>{"c"});
+    }
+  }
+  EXPECT_EQ(accumulator.bufferedRecords(), 4u);  // moved records never left the buffer
+}
+
 TEST(RecordAccumulator, StampedBatchComesBackWholeForItsRetry) {
   // An idempotent batch must be re-sent with exactly its records: the broker recognises the
   // retry by its sequence and count.

@@ -23,9 +23,8 @@ void ProduceLedger::settle(std::vector<std::pair<std::string, std::future<SendRe
   pending.clear();
 }
 
-// Producer threads send keyed messages until `stop`; the ledger records every outcome.
 void produceUntil(TestCluster& cluster, const std::string& topic, int threads,
-                  std::atomic<bool>& stop, ProduceLedger& ledger) {
+                  std::atomic<bool>& stop, ProduceLedger& ledger, bool keyless) {
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
@@ -41,8 +40,9 @@ void produceUntil(TestCluster& cluster, const std::string& topic, int threads,
       std::vector<std::pair<std::string, std::future<SendResult>>> pending;
       for (int i = 0; !stop; ++i) {
         std::string value = "t" + std::to_string(t) + "-" + std::to_string(i);
-        pending.emplace_back(value,
-                             producer.sendAsync(topic, value, "key-" + std::to_string(i % 7)));
+        std::optional<std::string> key;
+        if (!keyless) key = "key-" + std::to_string(i % 7);
+        pending.emplace_back(value, producer.sendAsync(topic, value, key));
         ++ledger.sent;
         if (pending.size() >= 200) ledger.settle(pending);
       }

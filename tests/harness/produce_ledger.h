@@ -28,9 +28,10 @@ struct ProduceLedger {
   void settle(std::vector<std::pair<std::string, std::future<SendResult>>>& pending);
 };
 
-// Producer threads send keyed messages until `stop`; the ledger records every outcome.
+// Producer threads send keyed messages (keyless ones with `keyless`) until `stop`; the
+// ledger records every outcome.
 void produceUntil(TestCluster& cluster, const std::string& topic, int threads,
-                  std::atomic<bool>& stop, ProduceLedger& ledger);
+                  std::atomic<bool>& stop, ProduceLedger& ledger, bool keyless = false);
 
 // The log end offset of every partition (partition -> offset), through broker `broker`.
 std::map<int, int64_t> logEndOffsets(TestCluster& cluster, const std::string& topic, int partitions,

@@ -69,13 +69,14 @@ TestCluster::TestCluster(ClusterOptions options) : options_(std::move(options)) 
   log_dir_ = fmt::format("{}/logs/{}", MQ_TEST_WORK_DIR, prefix_);
   std::filesystem::create_directories(log_dir_);
   if (options_.private_mariadb) {
-    private_db_dir_ = fmt::format("{}/db/{}", MQ_TEST_WORK_DIR, prefix_);
-    std::filesystem::remove_all(private_db_dir_);
-    db_port_ = freePort();
+    private_mariadb_ =
+        std::make_unique<MariadbInstance>(fmt::format("{}/db/{}", MQ_TEST_WORK_DIR, prefix_));
+    db_port_ = private_mariadb_->port();
     startMariadb();
   } else {
     db_port_ = readPort(sharedDbDir());
   }
+  if (options_.mariadb_per_datanode) startDatanodeMariadbs();
   startMetaserver();
   addDatanodes();
   for (int i = 0; i < options_.brokers; ++i) {
@@ -89,42 +90,52 @@ TestCluster::TestCluster(ClusterOptions options) : options_(std::move(options)) 
 TestCluster::~TestCluster() {
   for (auto& broker : brokers_) broker->stop();
   if (metaserver_) metaserver_->stop();
-  if (options_.private_mariadb) {
-    std::string out;
-    runCommand({"/bin/bash", std::string(MQ_TEST_SOURCE_DIR) + "/scripts/mariadb.sh", "stop",
-                private_db_dir_},
-               "", &out, &out);
-    // MQ_KEEP_TEST_DB=1 keeps the private database folder (and its error log) to debug.
-    if (!std::getenv("MQ_KEEP_TEST_DB")) std::filesystem::remove_all(private_db_dir_);
-  } else {
-    dropDatabases(db_port_, prefix_);
+  // Private servers stop and their folders go with their MariadbInstance.
+  if (!options_.private_mariadb) dropDatabases(db_port_, prefix_);
+}
+
+void TestCluster::startDatanodeMariadbs() {
+  std::vector<MariadbInstance*> all;
+  for (int i = 0; i < options_.datanodes; ++i) {
+    MariadbSettings primary = smallMariadb();
+    if (options_.datanode_replicas) primary.extra_config = replicatedPrimaryConfig(10 + i);
+    datanode_mariadbs_.push_back(std::make_unique<MariadbInstance>(
+        fmt::format("{}/db/{}_dn{}", MQ_TEST_WORK_DIR, prefix_, i), primary));
+    all.push_back(datanode_mariadbs_.back().get());
+    if (options_.datanode_replicas) {
+      MariadbSettings replica = smallMariadb();
+      replica.extra_config = replicaConfig(20 + i);
+      datanode_replicas_.push_back(std::make_unique<MariadbInstance>(
+          fmt::format("{}/db/{}_dn{}r", MQ_TEST_WORK_DIR, prefix_, i), replica));
+      all.push_back(datanode_replicas_.back().get());
+    }
+  }
+  // In parallel: a server takes a few seconds to initialise and start.
+  std::vector<std::string> errors(all.size());
+  std::vector<std::thread> starting;
+  for (size_t i = 0; i < all.size(); ++i) {
+    starting.emplace_back([&, i] {
+      try {
+        all[i]->start();
+      } catch (const std::exception& e) {
+        errors[i] = e.what();
+      }
+    });
+  }
+  for (auto& thread : starting) thread.join();
+  for (const auto& error : errors) {
+    if (!error.empty()) throw std::runtime_error(error);
+  }
+  for (size_t i = 0; i < datanode_replicas_.size(); ++i) {
+    startReplication(*datanode_replicas_[i], *datanode_mariadbs_[i]);
   }
 }
 
-void TestCluster::startMariadb() {
-  std::string out, err;
-  int rc = runCommand({"/bin/bash", std::string(MQ_TEST_SOURCE_DIR) + "/scripts/mariadb.sh",
-                       "start", private_db_dir_, std::to_string(db_port_)},
-                      "", &out, &err, 120000);
-  if (rc != 0) throw std::runtime_error("private MariaDB did not start: " + err + out);
-}
+void TestCluster::startMariadb() { private_mariadb_->start(); }
 
-void TestCluster::stopMariadb() {
-  std::string out;
-  runCommand({"/bin/bash", std::string(MQ_TEST_SOURCE_DIR) + "/scripts/mariadb.sh", "stop",
-              private_db_dir_},
-             "", &out, &out, 120000);
-}
+void TestCluster::stopMariadb() { private_mariadb_->stop(); }
 
-void TestCluster::crashMariadb() {
-  std::ifstream pid_file(private_db_dir_ + "/mysqld.pid");
-  int pid = 0;
-  if (!(pid_file >> pid) || pid <= 0) throw std::runtime_error("private MariaDB has no pid file");
-  ::kill(pid, SIGKILL);
-  for (int i = 0; i < 500 && ::kill(pid, 0) == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-}
+void TestCluster::crashMariadb() { private_mariadb_->crash(); }
 
 DbTarget TestCluster::metaDb() const {
   DbTarget target = adminTarget(db_port_);
@@ -133,7 +144,8 @@ DbTarget TestCluster::metaDb() const {
 }
 
 DbTarget TestCluster::datanodeDb(int i) const {
-  DbTarget target = adminTarget(db_port_);
+  DbTarget target =
+      adminTarget(options_.mariadb_per_datanode ? datanode_mariadbs_.at(i)->port() : db_port_);
   target.database = fmt::format("mqt_{}_dn{}", prefix_, i);
   return target;
 }
@@ -154,21 +166,15 @@ void TestCluster::failStart(const std::string& what, const ChildProcess& process
   throw std::runtime_error(fmt::format("{} did not start; its log:\n{}", what, text));
 }
 
-void TestCluster::startMetaserver() {
-  if (meta_port_ == 0) {
-    meta_port_ = freePort();
-    meta_http_port_ = freePort();
-  }
-  auto meta = metaDb();
-  metaserver_ = std::make_unique<ChildProcess>();
+std::vector<std::string> TestCluster::metaserverArgs(int port, int http_port) const {
   std::vector<std::string> args = {
       binDir() + "/mq-metaserver",
       "--port",
-      std::to_string(meta_port_),
+      std::to_string(port),
       "--http-port",
-      std::to_string(meta_http_port_),
+      std::to_string(http_port),
       "--meta-db",
-      fmt::format("mysql://mq:mq@127.0.0.1:{}/{}", db_port_, meta.database)};
+      fmt::format("mysql://mq:mq@127.0.0.1:{}/{}", db_port_, metaDb().database)};
   // The JSON API is open unless a test asks for sign-in (--http-auth on): tests of the lag API
   // call it without a session (docs/portal.md).
   const bool auth_given =
@@ -176,8 +182,28 @@ void TestCluster::startMetaserver() {
                   [](const std::string& arg) { return arg.rfind("--http-auth", 0) == 0; });
   if (!auth_given) args.insert(args.end(), {"--http-auth", "off"});
   args.insert(args.end(), options_.metaserver_args.begin(), options_.metaserver_args.end());
-  metaserver_->start(args, log_dir_ + "/metaserver.log");
+  return args;
+}
+
+void TestCluster::startMetaserver() {
+  if (meta_port_ == 0) {
+    meta_port_ = freePort();
+    meta_http_port_ = freePort();
+  }
+  metaserver_ = std::make_unique<ChildProcess>();
+  metaserver_->start(metaserverArgs(meta_port_, meta_http_port_), log_dir_ + "/metaserver.log");
   if (!waitForPort(meta_port_, 30000)) failStart("mq-metaserver", *metaserver_);
+}
+
+TestCluster::StandbyMetaserver TestCluster::startStandbyMetaserver() {
+  StandbyMetaserver standby;
+  standby.port = freePort();
+  standby.http_port = freePort();
+  standby.process = std::make_unique<ChildProcess>();
+  standby.process->start(metaserverArgs(standby.port, standby.http_port),
+                         log_dir_ + "/metaserver-standby.log");
+  if (!waitForPort(standby.http_port, 30000)) failStart("standby mq-metaserver", *standby.process);
+  return standby;
 }
 
 void TestCluster::addDatanodes() {
@@ -186,9 +212,10 @@ void TestCluster::addDatanodes() {
     rpc::AddDatanodeRequest request;
     request.header.client_id = "test";
     request.name = fmt::format("dn{}", i);
-    request.host = "127.0.0.1";
-    request.port = db_port_;
-    request.database_name = datanodeDb(i).database;
+    const DbTarget target = datanodeDb(i);
+    request.host = target.host;
+    request.port = target.port;
+    request.database_name = target.database;
     request.user = "mq";
     request.password = "mq";
     rpc::DatanodeInfo info;

@@ -1,6 +1,7 @@
 // A real cluster for integration tests: a metaserver and brokers as separate processes on
 // free ports, with their own metadata and datanode databases in the suite's MariaDB (the
-// ctest fixture) or, on request, in a private MariaDB the test may restart.
+// ctest fixture) or, on request, in a private MariaDB the test may restart, or with one
+// MariaDB server per datanode.
 // Everything is stopped and dropped when the cluster goes away.
 #pragma once
 
@@ -12,6 +13,7 @@
 #include "MetaService.h"
 #include "common/db_pool.h"
 #include "tests/harness/child_process.h"
+#include "tests/harness/mariadb_instance.h"
 #include "tests/harness/rpc_client.h"
 
 namespace mq::test {
@@ -21,6 +23,14 @@ struct ClusterOptions {
   int datanodes = 1;
   // A MariaDB of the test's own (slower to start), for tests that restart the database.
   bool private_mariadb = false;
+  // Each datanode on a MariaDB server of its own (small ones, started in parallel), for
+  // tests where one datanode dies and the others go on; the metadata database stays where
+  // private_mariadb puts it.
+  bool mariadb_per_datanode = false;
+  // With mariadb_per_datanode: each datanode's server is a primary (binlog, GTID,
+  // semi-synchronous replication waiting AFTER_SYNC) with a replica of its own, replicating
+  // before the datanode is added (datanodeReplica(i)).
+  bool datanode_replicas = false;
   std::vector<std::string> broker_args;      // extra flags for every broker
   std::vector<std::string> metaserver_args;  // extra flags for the metaserver
 };
@@ -40,6 +50,15 @@ class TestCluster {
   ChildProcess& broker(int i) { return *brokers_.at(i); }
   ChildProcess& metaserver() { return *metaserver_; }
 
+  // A second metaserver on the same metadata database, with the same arguments: a standby
+  // for the leased background jobs. Started and serving when returned.
+  struct StandbyMetaserver {
+    std::unique_ptr<ChildProcess> process;
+    int port = 0;
+    int http_port = 0;
+  };
+  StandbyMetaserver startStandbyMetaserver();
+
   // Starts broker i again (after a kill), waits until it accepts connections.
   void restartBroker(int i);
   // The metaserver goes away (SIGTERM) and comes back on the same ports.
@@ -48,6 +67,10 @@ class TestCluster {
   void stopMariadb();   // private MariaDB only: graceful shutdown
   void crashMariadb();  // private MariaDB only: kill -9 (acknowledged commits must survive)
   void startMariadb();  // private MariaDB only
+  // mariadb_per_datanode only: datanode i's server (crash, stop, start it).
+  MariadbInstance& datanodeMariadb(int i) { return *datanode_mariadbs_.at(i); }
+  // datanode_replicas only: datanode i's replica.
+  MariadbInstance& datanodeReplica(int i) { return *datanode_replicas_.at(i); }
 
   std::unique_ptr<RpcClient<rpc::BrokerClient>> brokerClient(int i = 0, int timeout_ms = 30000);
   std::unique_ptr<RpcClient<rpc::MetaServiceClient>> metaClient();
@@ -63,13 +86,17 @@ class TestCluster {
 
  private:
   void startBroker(int i);
+  std::vector<std::string> metaserverArgs(int port, int http_port) const;
+  void startDatanodeMariadbs();
   void addDatanodes();
   [[noreturn]] void failStart(const std::string& what, const ChildProcess& process);
 
   ClusterOptions options_;
   std::string prefix_;  // unique per cluster: names its databases and log folder
   std::string log_dir_;
-  std::string private_db_dir_;
+  std::unique_ptr<MariadbInstance> private_mariadb_;
+  std::vector<std::unique_ptr<MariadbInstance>> datanode_mariadbs_;
+  std::vector<std::unique_ptr<MariadbInstance>> datanode_replicas_;
   int db_port_ = 0;
   int meta_port_ = 0;
   int meta_http_port_ = 0;

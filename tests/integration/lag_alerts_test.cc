@@ -438,19 +438,9 @@ TEST(LagAlerts, OneMetaserverCollectsAndAStandbyTakesOverWhenItStops) {
   ASSERT_EQ(groupLag(first, "g", nowMs()).at("t/0").get<int64_t>("lag"), 3);
 
   // A second metaserver on the same metadata database stands by and names the holder.
-  const int standby_port = freePort(), standby_http = freePort();
-  ChildProcess standby;
-  std::vector<std::string> args = {binDir() + "/mq-metaserver", "--port",
-                                   std::to_string(standby_port), "--http-port",
-                                   std::to_string(standby_http), "--meta-db",
-                                   fmt::format("mysql://mq:mq@127.0.0.1:{}/{}",
-                                               cluster.metaDb().port, cluster.metaDb().database),
-                                   // The JSON API without sign-in, as in TestCluster.
-                                   "--http-auth", "off"};
-  const auto fast = fastCollector().metaserver_args;
-  args.insert(args.end(), fast.begin(), fast.end());
-  standby.start(args, cluster.logDir() + "/metaserver-standby.log");
-  ASSERT_TRUE(waitForPort(standby_http, 30000));
+  auto standby_process = cluster.startStandbyMetaserver();
+  ChildProcess& standby = *standby_process.process;
+  const int standby_http = standby_process.http_port;
   std::this_thread::sleep_for(std::chrono::seconds(1));
   auto refused = httpGet(standby_http, "/api/groups");
   EXPECT_EQ(refused.status, 503);

@@ -6,10 +6,12 @@
 // without members), so these tests do not depend on group membership.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <iostream>
 #include <map>
 #include <set>
 #include <thread>
@@ -145,25 +147,31 @@ bool tableExists(const DbTarget& datanode, const std::string& table) {
                                       datanode.database, table)) == 1;
 }
 
-std::string metrics(TestCluster& cluster) {
+std::string metricsAt(int http_port) {
   HttpUrl url;
   url.host = "127.0.0.1";
-  url.port = cluster.metaserverHttpPort();
+  url.port = http_port;
   url.target = "/metrics";
   return httpRequest("GET", url, "", "text/plain", 10000).body;
+}
+
+std::string metrics(TestCluster& cluster) { return metricsAt(cluster.metaserverHttpPort()); }
+
+void setRetentionMs(MetaRpc& meta, const std::string& topic, int64_t retention_ms) {
+  rpc::SetRetentionRequest retention;
+  retention.header = header();
+  retention.topic = topic;
+  retention.__set_retention_ms(retention_ms);
+  rpc::TopicRetention set;
+  meta->setRetention(set, retention);
+  ASSERT_EQ(set.retention_ms, retention_ms);
 }
 
 TEST(RetentionLifecycle, ExpiredMessagesGoWholeSegmentsFirstAndAGroupBehindIsResetAndRecorded) {
   TestCluster cluster(lifecycleOptions());
   cluster.createTopic("short", 1);
   auto meta = cluster.metaClient();
-  rpc::SetRetentionRequest retention;
-  retention.header = header();
-  retention.topic = "short";
-  retention.__set_retention_ms(4000);
-  rpc::TopicRetention set;
-  (*meta)->setRetention(set, retention);
-  ASSERT_EQ(set.retention_ms, 4000);
+  setRetentionMs(*meta, "short", 4000);
 
   // 200 old messages fill segments s0 and s100 exactly; the new ones go to s200.
   auto broker = cluster.brokerClient();
@@ -534,6 +542,61 @@ TEST(RetentionLifecycle, AddingAndMigratingPartitionsUnderLiveTrafficLosesAndRep
   EXPECT_NE(before_end.error_message.find("retired"), std::string::npos)
       << before_end.error_message;
   EXPECT_EQ(per_partition[0], retired.end_offset) << "partition 0's messages all consumed";
+}
+
+bool hasLine(const std::string& page, const std::string& line) {
+  return page.find("\n" + line + "\n") != std::string::npos;
+}
+
+TEST(RetentionLifecycle, StandbyMetaserverTakesOverRetentionWhenTheActiveOneIsKilled) {
+  TestCluster cluster(lifecycleOptions());
+  cluster.createTopic("short", 1);
+  setRetentionMs(*cluster.metaClient(), "short", 4000);
+
+  // A second metaserver on the same metadata database stands by.
+  auto standby = cluster.startStandbyMetaserver();
+  const int standby_http = standby.http_port;
+  ASSERT_TRUE(eventually(std::chrono::seconds(10), [&] {
+    return hasLine(metrics(cluster), "mq_retention_active 1");
+  })) << "the first metaserver cleans";
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_TRUE(hasLine(metricsAt(standby_http), "mq_retention_active 0")) << "one cleaner at a time";
+
+  auto broker = cluster.brokerClient();
+  produce(*broker, "short", 0, numbered("old", 200));  // segments s0 and s100
+  const auto produced = std::chrono::steady_clock::now();
+
+  // The active metaserver dies without releasing its lease (retention-lease 3 s).
+  cluster.metaserver().signal(SIGKILL);
+  const auto killed = std::chrono::steady_clock::now();
+  auto since_kill = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 killed)
+        .count();
+  };
+  ASSERT_TRUE(eventually(std::chrono::seconds(15), [&] {
+    return hasLine(metricsAt(standby_http), "mq_retention_active 1");
+  })) << "the standby never took the retention lease";
+  const auto took_over_ms = since_kill();
+  // The old messages expire 4 s after they were produced; a newer one stays (in s200).
+  std::this_thread::sleep_until(produced + std::chrono::milliseconds(4200));
+  produce(*broker, "short", 0, numbered("new", 1));
+  ASSERT_TRUE(eventually(std::chrono::seconds(20), [&] {
+    return fetch(*broker, "short", 0, 200).start_offset == 200;
+  })) << "the standby did not clean up";
+  const auto cleaned_ms = since_kill();
+  EXPECT_TRUE(eventually(std::chrono::seconds(10), [&] {
+    return metricsAt(standby_http)
+               .find("mq_retention_deleted_messages_total{topic=\"short\"} 200") !=
+           std::string::npos;
+  })) << "the standby is the one that removed them";
+  auto kept = fetch(*broker, "short", 0, 200);
+  ASSERT_EQ(kept.messages.size(), 1u);
+  EXPECT_EQ(kept.messages[0].value, "new-0");
+  std::cout << "standby took the retention lease " << took_over_ms
+            << " ms after the kill (lease 3 s); expired messages gone " << cleaned_ms
+            << " ms after the kill (they expired about 4.2 s after being produced)\n";
+  standby.process->stop();
 }
 
 TEST(RetentionLifecycle, DeletingATopicInUseNeedsForceAndItsTablesGoAfterTheGracePeriod) {

@@ -31,6 +31,7 @@
 // The wire types generated from idl/mq.thrift (namespace mq::rpc): ErrorCode, and the
 // topology structs the AdminClient returns (TopicInfo, BrokerInfo, DatanodeInfo, ...).
 #include "mq/dead_letter_headers.h"
+#include "mq/lane.h"
 #include "mq_types.h"
 
 namespace mq::rpc {
@@ -144,6 +145,9 @@ struct ProducerConfig : ClientConfig {
   // across restarts and bumps its epoch at each start, which fences every older instance of
   // that name: their sends fail with PRODUCER_FENCED. Empty: a new anonymous id.
   std::string producer_name;
+  // Lane of every message this producer sends (mq/lane.h): sets the mq-lane header of
+  // messages that do not set it themselves. Empty: the default lane (no header).
+  std::string lane;
 };
 
 // What a consumer does when it has no position for a partition, or its position is
@@ -179,6 +183,10 @@ struct FailedMessagePolicy {
 };
 
 struct ConsumerConfig : ClientConfig {
+  // The lane this consumer reads (mq/lane.h): "" the default lane only (messages without
+  // an mq-lane header), a name such as "shadow" that lane only, "*" every lane. Messages of
+  // other lanes are skipped and its position moves past them (they count as consumed).
+  std::string lane;
   // Most messages one poll() returns per partition.
   int max_poll_messages = 500;
   // Most key+value bytes one poll() fetches per partition (at least one message is
@@ -670,6 +678,12 @@ class AdminClient {
   rpc::TopicInfo addPartitions(const std::string& name, int count);
   rpc::DatanodeInfo addDatanode(const NewDatanode& datanode);
   std::vector<rpc::DatanodeInfo> listDatanodes();
+  // Fails datanode `name` over to its replica at host:port (docs/operations.md): fences it,
+  // waits for the replica to catch up, promotes it and repoints the datanode. timeout_ms
+  // (0 = 60 s) bounds the wait: give this client a request_timeout_ms above it. Not retried
+  // by the client (call it again after a TIMEOUT: it resumes).
+  rpc::FailoverDatanodeResponse failoverDatanode(const std::string& name, const std::string& host,
+                                                 int port, int64_t timeout_ms = 0);
   std::vector<rpc::BrokerInfo> listBrokers();
 
   // --- Broker ---

@@ -14,9 +14,11 @@
 //
 // Keyless messages stick to one writable partition until the batch being built for it is
 // handed to the network, then move to the next writable partition (round-robin), so they
-// spread evenly while batches stay full.
+// spread evenly while batches stay full. A partition whose datanode is unavailable is
+// avoided by keyless messages for a while (avoid()), so they route around a dead datanode.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -56,11 +58,18 @@ class Partitioner {
   // sticky partition, later keyless messages move on to the next candidate.
   void onBatchClosed(const std::string& topic, int partition);
 
+  // Keyless messages of `topic` leave out `partition` until `until` (its datanode failed),
+  // unless every candidate is left out. Keyed and explicit choices are not affected.
+  void avoid(const std::string& topic, int partition, std::chrono::steady_clock::time_point until);
+
  private:
   struct Sticky {
     int partition = -1;  // -1: not chosen yet
     uint64_t next = 0;   // round-robin counter over the candidates
+    std::map<int, std::chrono::steady_clock::time_point> avoided;  // partition -> until
   };
+  // REQUIRES: mutex_ held. Drops expired entries.
+  static bool isAvoided(Sticky& sticky, int partition, std::chrono::steady_clock::time_point now);
   const uint64_t seed_;
   std::mutex mutex_;
   std::map<std::string, Sticky, std::less<>> sticky_;

@@ -1,0 +1,37 @@
+// The SQL of datanode failover on MariaDB replication with GTIDs: a replica's state, waiting
+// until it applied what it received, promoting it, and fencing an old primary that still
+// answers. Used by the metaserver's DatanodeFailover.
+#pragma once
+
+#include <string>
+
+#include "common/db_pool.h"
+
+namespace mq {
+
+struct ReplicaStatus {
+  bool is_replica = false;    // SHOW SLAVE STATUS has a row
+  std::string io_running;     // Slave_IO_Running: Yes, No, Connecting
+  std::string sql_running;    // Slave_SQL_Running
+  std::string received_gtid;  // Gtid_IO_Pos: everything received from the primary
+  std::string applied_gtid;   // @@gtid_slave_pos: everything applied
+  std::string last_error;     // the IO thread's or the SQL thread's last error, or ""
+};
+
+class ReplicationStore {
+ public:
+  static ReplicaStatus replicaStatus(DbConnection& db);
+  // The server's own binary log position (@@gtid_binlog_pos): what a primary has written.
+  static std::string binlogGtid(DbConnection& db);
+  // Waits (MASTER_GTID_WAIT) until the replica applied `gtid`; false after timeout_s.
+  static bool waitApplied(DbConnection& db, const std::string& gtid, int timeout_s);
+  // Stops replication, forgets the primary and makes the server writable.
+  static void promote(DbConnection& db);
+  // Makes the server read-only and ends every other session of `user`: an old primary that
+  // still answers takes no more writes from brokers that missed the fence. (A user with the
+  // READ_ONLY ADMIN privilege could still write: do not grant it to the datanode user.)
+  // Returns the sessions ended.
+  static int fence(DbConnection& db, const std::string& user);
+};
+
+}  // namespace mq

@@ -1,0 +1,58 @@
+// One MariaDB server of a test's own, living in a folder (scripts/mariadb.sh): started,
+// stopped gracefully, crashed with kill -9 and started again on the same port and data.
+// Used for the cluster's private database, for one server per datanode and for the
+// replicas of the replication tests. The folder is removed when the instance goes away
+// (MQ_KEEP_TEST_DB=1 keeps it, with its error log, to debug).
+#pragma once
+
+#include <string>
+
+#include "common/db_pool.h"
+
+namespace mq::test {
+
+struct MariadbSettings {
+  // Sizes for tests that run several servers at once (the script's defaults are 1G/512M).
+  std::string buffer_pool = "1G";
+  std::string log_file_size = "512M";
+  std::string extra_config;  // more [mysqld] lines (replication: server_id, log_bin, ...)
+};
+
+class MariadbInstance {
+ public:
+  // Picks a free port; nothing runs until start().
+  MariadbInstance(std::string dir, MariadbSettings settings = {});
+  ~MariadbInstance();
+  MariadbInstance(const MariadbInstance&) = delete;
+  MariadbInstance& operator=(const MariadbInstance&) = delete;
+
+  void start();  // throws with the server's errors when it does not come up
+  void stop();   // graceful shutdown
+  void crash();  // kill -9: acknowledged commits must survive it
+
+  int port() const { return port_; }
+  const std::string& dir() const { return dir_; }
+  // user mq, database `database` (the mysql schema when empty).
+  DbTarget target(const std::string& database = "") const;
+
+ private:
+  std::string dir_;
+  MariadbSettings settings_;
+  int port_ = 0;
+};
+
+// A MariadbInstance sized for tests that run several at once.
+MariadbSettings smallMariadb();
+
+// [mysqld] lines of a replicated primary: binary log with GTIDs, semi-synchronous
+// replication waiting AFTER_SYNC (a commit is acknowledged once a replica has it) with a
+// timeout long enough never to fall back to asynchronous in a test. Semi-sync itself is
+// switched on by startReplication().
+std::string replicatedPrimaryConfig(int server_id);
+// [mysqld] lines of its replica: read-only, semi-synchronous acknowledgements.
+std::string replicaConfig(int server_id);
+// Turns on semi-sync on `primary`, makes `replica` replicate it (GTID, from the beginning)
+// and waits until the primary counts it as a semi-synchronous replica. Throws after 30 s.
+void startReplication(MariadbInstance& replica, MariadbInstance& primary);
+
+}  // namespace mq::test
