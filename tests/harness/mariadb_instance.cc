@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <thread>
 
@@ -86,13 +87,25 @@ MariadbInstance::~MariadbInstance() {
 }
 
 void MariadbInstance::start() {
-  std::string out, err;
-  int rc = runCommand({"/usr/bin/env", "MQ_MARIADB_BUFFER_POOL=" + settings_.buffer_pool,
-                       "MQ_MARIADB_LOG_FILE_SIZE=" + settings_.log_file_size,
-                       "MQ_MARIADB_EXTRA=" + settings_.extra_config, "/bin/bash", script(), "start",
-                       dir_, std::to_string(port_)},
-                      "", &out, &err, 120000);
-  if (rc != 0) throw std::runtime_error("MariaDB in " + dir_ + " did not start: " + err + out);
+  // A second attempt when the first fails: on a loaded machine mariadb-install-db sometimes
+  // fails (the script removes the half-made data folder, so the retry starts clean).
+  std::string errors;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::string out, err;
+    int rc = runCommand({"/usr/bin/env", "MQ_MARIADB_BUFFER_POOL=" + settings_.buffer_pool,
+                         "MQ_MARIADB_LOG_FILE_SIZE=" + settings_.log_file_size,
+                         "MQ_MARIADB_EXTRA=" + settings_.extra_config, "/bin/bash", script(),
+                         "start", dir_, std::to_string(port_)},
+                        "", &out, &err, 120000);
+    if (rc == 0) return;
+    std::ifstream install_log(dir_ + "/install-db.log");
+    std::string install((std::istreambuf_iterator<char>(install_log)), {});
+    if (install.size() > 2000) install = install.substr(install.size() - 2000);
+    errors += "attempt " + std::to_string(attempt + 1) + ": " + err + out +
+              (install.empty() ? "" : "\ninstall-db.log ends:\n" + install) + "\n";
+    stop();
+  }
+  throw std::runtime_error("MariaDB in " + dir_ + " did not start: " + errors);
 }
 
 void MariadbInstance::stop() {
