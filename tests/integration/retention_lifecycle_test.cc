@@ -711,8 +711,10 @@ TEST(RetentionLifecycle, WritableAgainIsNeverResealedByTheLifecycleTask) {
   cluster.createTopic("toggle", 1);
   auto broker = cluster.brokerClient();
   auto meta = cluster.metaClient();
-  adminCommit(*broker, "g", "toggle", 0, 0);  // keeps it from being retired
-  int64_t next_offset = 0;
+  // A group behind the end keeps the read-only partition from being retired meanwhile.
+  produce(*broker, "toggle", 0, numbered("first", 1));
+  adminCommit(*broker, "g", "toggle", 0, 0);
+  int64_t next_offset = 1;
   for (int round = 0; round < 12; ++round) {
     rpc::PartitionLifecycle state;
     (*meta)->setPartitionReadOnly(state, header(), "toggle", 0, true);
