@@ -51,6 +51,7 @@ void BrokerConfig::addOptions(po::options_description& options) {
       "group-commit transactions per datanode running at once")(
       "log-level", po::value<std::string>()->default_value(d.log_level),
       "debug, info, warn or error");
+  addSecurityOptions(options);
 }
 
 BrokerConfig BrokerConfig::fromValues(const po::variables_map& values) {
@@ -84,6 +85,7 @@ BrokerConfig BrokerConfig::fromValues(const po::variables_map& values) {
   c.delay_poll_ms = durationOption(values, "delay-poll", c.delay_poll_ms);
   c.max_delay_ms = durationOption(values, "max-delay", c.max_delay_ms);
   c.log_level = values["log-level"].as<std::string>();
+  c.security = readSecurityConfig(values);
   return c;
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/options.h"
+#include "common/security_config.h"
 
 namespace mq {
 
@@ -27,6 +28,7 @@ struct BrokerConfig {
   int64_t delay_poll_ms = 200;           // how often due delayed messages are moved
   int64_t max_delay_ms = 90LL * 24 * 3600 * 1000;  // latest delivery time accepted, from now
   std::string log_level = "info";                  // debug | info | warn | error
+  SecurityConfig security;                         // auth, auth-refresh, tls* (docs/security.md)
 
   // Registers every option above (names with dashes, e.g. --metrics-port).
   static void addOptions(po::options_description& options);

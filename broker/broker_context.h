@@ -14,6 +14,7 @@
 #include "broker/datanode_writer.h"
 #include "broker/group/group_coordinator.h"
 #include "broker/topology_cache.h"
+#include "common/access_control.h"
 #include "common/errors.h"
 
 namespace mq {
@@ -28,6 +29,7 @@ struct BrokerContext {
   GroupCoordinator& groups;
   MetaStore& meta;
   std::atomic<bool>& shutting_down;
+  AccessControl& access;
 };
 
 // A per-partition failure: the code and message that go into a partition result.

@@ -1,5 +1,7 @@
 #include "broker/broker_service.h"
 
+#include <algorithm>
+
 #include "broker/handlers/fetch_handler.h"
 #include "broker/handlers/init_producer_handler.h"
 #include "broker/handlers/list_offsets_handler.h"
@@ -11,7 +13,8 @@
 namespace mq {
 
 template <typename Response, typename Handler>
-void BrokerService::serve(const char* method, Response& response, Handler&& handler) {
+void BrokerService::serve(const char* method, const rpc::RequestHeader& header, Response& response,
+                          Handler&& handler) {
   const auto start = SteadyClock::now();
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -30,7 +33,8 @@ void BrokerService::serve(const char* method, Response& response, Handler&& hand
     if (context_.shutting_down) {
       throwError(rpc::ErrorCode::SHUTTING_DOWN, "broker is shutting down; use another broker");
     }
-    response = handler();
+    const Caller caller = context_.access.authenticate(header);
+    response = handler(caller);
   } catch (const rpc::MqError& e) {
     context_.metrics.recordRpc(method, e.code, elapsed());
     throw;
@@ -49,20 +53,24 @@ bool BrokerService::waitIdle(std::chrono::milliseconds timeout) {
 }
 
 void BrokerService::produce(rpc::ProduceResponse& response, const rpc::ProduceRequest& request) {
-  serve("produce", response, [&] { return handleProduce(context_, request); });
+  serve("produce", request.header, response,
+        [&](const Caller& caller) { return handleProduce(context_, request, caller); });
 }
 
 void BrokerService::fetch(rpc::FetchResponse& response, const rpc::FetchRequest& request) {
-  serve("fetch", response, [&] { return handleFetch(context_, request); });
+  serve("fetch", request.header, response,
+        [&](const Caller& caller) { return handleFetch(context_, request, caller); });
 }
 
 void BrokerService::listOffsets(rpc::ListOffsetsResponse& response,
                                 const rpc::ListOffsetsRequest& request) {
-  serve("listOffsets", response, [&] { return handleListOffsets(context_, request); });
+  serve("listOffsets", request.header, response,
+        [&](const Caller& caller) { return handleListOffsets(context_, request, caller); });
 }
 
 void BrokerService::metadata(rpc::MetadataResponse& response, const rpc::MetadataRequest& request) {
-  serve("metadata", response, [&] { return handleMetadata(context_, request); });
+  serve("metadata", request.header, response,
+        [&](const Caller&) { return handleMetadata(context_, request); });
 }
 
 }  // namespace mq
@@ -71,7 +79,8 @@ namespace mq {
 
 void BrokerService::initProducer(rpc::InitProducerResponse& response,
                                  const rpc::InitProducerRequest& request) {
-  serve("initProducer", response, [&] { return handleInitProducer(context_, request); });
+  serve("initProducer", request.header, response,
+        [&](const Caller&) { return handleInitProducer(context_, request); });
 }
 
 // Consumer groups: the coordinator validates, transitions and waits; errors the protocol
@@ -79,47 +88,82 @@ void BrokerService::initProducer(rpc::InitProducerResponse& response,
 
 void BrokerService::joinGroup(rpc::JoinGroupResponse& response,
                               const rpc::JoinGroupRequest& request) {
-  serve("joinGroup", response, [&] { return context_.groups.join(request); });
+  serve("joinGroup", request.header, response, [&](const Caller& caller) {
+    caller.require(ResourceType::kGroup, request.group_id, Permission::kConsume);
+    return context_.groups.join(request);
+  });
 }
 
 void BrokerService::syncGroup(rpc::SyncGroupResponse& response,
                               const rpc::SyncGroupRequest& request) {
-  serve("syncGroup", response, [&] { return context_.groups.sync(request); });
+  serve("syncGroup", request.header, response, [&](const Caller& caller) {
+    caller.require(ResourceType::kGroup, request.group_id, Permission::kConsume);
+    return context_.groups.sync(request);
+  });
 }
 
 void BrokerService::heartbeat(rpc::HeartbeatResponse& response,
                               const rpc::HeartbeatRequest& request) {
-  serve("heartbeat", response, [&] { return context_.groups.heartbeat(request); });
+  serve("heartbeat", request.header, response, [&](const Caller& caller) {
+    caller.require(ResourceType::kGroup, request.group_id, Permission::kConsume);
+    return context_.groups.heartbeat(request);
+  });
 }
 
 void BrokerService::leaveGroup(rpc::LeaveGroupResponse& response,
                                const rpc::LeaveGroupRequest& request) {
-  serve("leaveGroup", response, [&] { return context_.groups.leave(request); });
+  serve("leaveGroup", request.header, response, [&](const Caller& caller) {
+    caller.require(ResourceType::kGroup, request.group_id, Permission::kConsume);
+    return context_.groups.leave(request);
+  });
 }
 
 void BrokerService::commitOffsets(rpc::CommitOffsetsResponse& response,
                                   const rpc::CommitOffsetsRequest& request) {
-  serve("commitOffsets", response, [&] { return context_.groups.commit(request); });
+  serve("commitOffsets", request.header, response, [&](const Caller& caller) {
+    caller.require(ResourceType::kGroup, request.group_id, Permission::kConsume);
+    for (const auto& offset : request.offsets) {
+      caller.require(ResourceType::kTopic, offset.topic, Permission::kConsume);
+    }
+    return context_.groups.commit(request);
+  });
 }
 
 void BrokerService::fetchOffsets(rpc::FetchOffsetsResponse& response,
                                  const rpc::FetchOffsetsRequest& request) {
-  serve("fetchOffsets", response, [&] { return context_.groups.fetchOffsets(request); });
+  serve("fetchOffsets", request.header, response, [&](const Caller& caller) {
+    caller.require(ResourceType::kGroup, request.group_id, Permission::kConsume);
+    return context_.groups.fetchOffsets(request);
+  });
 }
 
 void BrokerService::listGroups(std::vector<rpc::GroupSummary>& response,
-                               const rpc::RequestHeader&) {
-  serve("listGroups", response, [&] { return context_.groups.list(); });
+                               const rpc::RequestHeader& header) {
+  // Only the groups the caller may consume in.
+  serve("listGroups", header, response, [&](const Caller& caller) {
+    auto groups = context_.groups.list();
+    groups.erase(std::remove_if(groups.begin(), groups.end(),
+                                [&](const rpc::GroupSummary& group) {
+                                  return !caller.allows(ResourceType::kGroup, group.group_id,
+                                                        Permission::kConsume);
+                                }),
+                 groups.end());
+    return groups;
+  });
 }
 
-void BrokerService::describeGroup(rpc::DescribeGroupResponse& response, const rpc::RequestHeader&,
-                                  const std::string& group_id) {
-  serve("describeGroup", response, [&] { return context_.groups.describe(group_id); });
+void BrokerService::describeGroup(rpc::DescribeGroupResponse& response,
+                                  const rpc::RequestHeader& header, const std::string& group_id) {
+  serve("describeGroup", header, response, [&](const Caller& caller) {
+    caller.require(ResourceType::kGroup, group_id, Permission::kConsume);
+    return context_.groups.describe(group_id);
+  });
 }
 
-void BrokerService::deleteGroup(const rpc::RequestHeader&, const std::string& group_id) {
+void BrokerService::deleteGroup(const rpc::RequestHeader& header, const std::string& group_id) {
   int unused = 0;
-  serve("deleteGroup", unused, [&] {
+  serve("deleteGroup", header, unused, [&](const Caller& caller) {
+    caller.require(ResourceType::kGroup, group_id, Permission::kAdmin);
     context_.groups.remove(group_id);
     return 0;
   });

@@ -1,7 +1,9 @@
 // The Broker Thrift service: counts and times every call, refuses new calls while the
 // broker drains, and turns unexpected exceptions into MqError UNKNOWN (logged) so that a
-// bug in one request never takes the connection or the process down. The work itself is
-// in handlers/, one file per RPC.
+// bug in one request never takes the connection or the process down. Every call is
+// authenticated first (access control, docs/security.md); group calls are authorized here,
+// partition calls per partition by their handler. The work itself is in handlers/, one
+// file per RPC.
 #pragma once
 
 #include <chrono>
@@ -43,8 +45,10 @@ class BrokerService : public rpc::BrokerIf {
   bool waitIdle(std::chrono::milliseconds timeout);
 
  private:
+  // Authenticates the header (access control), then runs handler(caller).
   template <typename Response, typename Handler>
-  void serve(const char* method, Response& response, Handler&& handler);
+  void serve(const char* method, const rpc::RequestHeader& header, Response& response,
+             Handler&& handler);
 
   BrokerContext& context_;
   std::mutex mutex_;

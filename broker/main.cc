@@ -77,8 +77,20 @@ int run(int argc, char** argv) {
   std::atomic<bool> shutting_down{false};
   mq::GroupStore group_store(meta_pool);
   mq::GroupCoordinator groups(group_store, topology, shutting_down);
-  mq::BrokerContext context{config,  topology, pools,      writers,      notifier,
-                            metrics, groups,   meta_store, shutting_down};
+  // Access control (docs/security.md): with `auth = on` every request is checked against
+  // tokens and grants re-read every auth-refresh.
+  mq::AccessStore access_store(meta_pool);
+  mq::AccessControl access(config.security.accessOptions(), &access_store,
+                           metrics_endpoint->registry(), "mq_broker");
+  try {
+    access.loadInitial();
+  } catch (const std::exception& e) {
+    std::cerr << "error: cannot read access tokens from " << meta_target.describe() << ": "
+              << e.what() << "\n";
+    return 1;
+  }
+  mq::BrokerContext context{config,  topology, pools,      writers,       notifier,
+                            metrics, groups,   meta_store, shutting_down, access};
 
   auto service = std::make_shared<mq::BrokerService>(context);
   mq::RpcServer server(std::make_shared<mq::rpc::BrokerProcessor>(service), config.host,
@@ -90,6 +102,7 @@ int run(int argc, char** argv) {
     return 1;
   }
   topology.start();
+  access.start();
   mq::DelayMover delay_mover(topology, pools, notifier, metrics, config.delay_poll_ms);
   delay_mover.start();
 
@@ -115,6 +128,7 @@ int run(int argc, char** argv) {
       .kv("host", config.host)
       .kv("port", config.port)
       .kv("metrics_port", config.metrics_port)
+      .kv("auth", config.security.auth)
       .kv("meta_db", meta_target.describe());
 
   int signal = shutdown.wait();
@@ -129,6 +143,7 @@ int run(int argc, char** argv) {
   }
   server.stop();
   delay_mover.stop();
+  access.stop();
   topology.stop();
   mq::logInfo("broker stopped");
   return 0;

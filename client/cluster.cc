@@ -81,6 +81,7 @@ Cluster::~Cluster() = default;
 rpc::RequestHeader Cluster::requestHeader() const {
   rpc::RequestHeader header;
   header.client_id = config_.client_id;
+  if (!config_.token.empty()) header.__set_auth_token(config_.token);
   return header;
 }
 

@@ -243,6 +243,17 @@ void DbTransaction::commit() {
   }
 }
 
+bool executeInsertUnlessDuplicate(sql::PreparedStatement& insert) {
+  constexpr int kDuplicateKey = 1062;  // ER_DUP_ENTRY
+  try {
+    insert.executeUpdate();
+  } catch (const sql::SQLException& e) {
+    if (e.getErrorCode() == kDuplicateKey) return false;
+    throw;
+  }
+  return true;
+}
+
 bool isTransientDbError(const sql::SQLException& e) {
   switch (e.getErrorCode()) {
     case 2002:  // CR_CONNECTION_ERROR

@@ -144,6 +144,10 @@ class DbTransaction {
 // broke, or a lock wait timed out (as opposed to an error in the statement itself).
 bool isTransientDbError(const sql::SQLException& e);
 
+// Runs an INSERT; false (nothing inserted) when it hit a unique key (ER_DUP_ENTRY), other
+// errors are thrown.
+bool executeInsertUnlessDuplicate(sql::PreparedStatement& insert);
+
 // Quotes `value` as a binary-safe SQL string literal for the text protocol
 // (_binary'...' with \, ', NUL, CR, LF and ^Z escaped).
 void appendSqlBinaryLiteral(std::string& out, std::string_view value);

@@ -11,6 +11,7 @@ bool isRetriable(ErrorCode code) {
     case rpc::ErrorCode::SHUTTING_DOWN:
     case rpc::ErrorCode::REBALANCE_IN_PROGRESS:
     case rpc::ErrorCode::COORDINATOR_NOT_AVAILABLE:
+    case rpc::ErrorCode::THROTTLED:
       return true;
     default:
       return false;

@@ -21,6 +21,8 @@ using apache::thrift::transport::TServerSocket;
 
 namespace {
 
+thread_local bool serving_remote_call = false;
+
 // Thrift's own diagnostics (a client that sent garbage or disconnected) would be raw lines
 // among the JSON ones: keep them, at debug level.
 void logThriftOutput(const char* message) { logDebug("thrift").kv("detail", message); }
@@ -37,6 +39,10 @@ class GuardedProcessor : public apache::thrift::TProcessor {
   bool process(std::shared_ptr<apache::thrift::protocol::TProtocol> in,
                std::shared_ptr<apache::thrift::protocol::TProtocol> out,
                void* connection_context) override {
+    serving_remote_call = true;
+    struct Reset {
+      ~Reset() { serving_remote_call = false; }
+    } reset;
     try {
       return inner_->process(std::move(in), std::move(out), connection_context);
     } catch (const apache::thrift::TException&) {
@@ -53,6 +59,8 @@ class GuardedProcessor : public apache::thrift::TProcessor {
 };
 
 }  // namespace
+
+bool servingRemoteCall() { return serving_remote_call; }
 
 RpcServer::RpcServer(std::shared_ptr<apache::thrift::TProcessor> processor, std::string host,
                      int port)

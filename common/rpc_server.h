@@ -14,6 +14,10 @@
 
 namespace mq {
 
+// True while this thread serves a request that came in over a Thrift port (as opposed to an
+// in-process call, such as the portal calling MetaService's handler for a signed-in user).
+bool servingRemoteCall();
+
 class RpcServer {
  public:
   RpcServer(std::shared_ptr<apache::thrift::TProcessor> processor, std::string host, int port);

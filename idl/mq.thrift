@@ -46,16 +46,22 @@ enum ErrorCode {
   OUT_OF_ORDER_SEQUENCE = 30,
   PRODUCER_FENCED = 31,
   UNKNOWN_PRODUCER_ID = 32,
+  // Security (docs/security.md).
+  AUTHENTICATION_FAILED = 40,     // no token, or an unknown or revoked one; not retriable
+  THROTTLED = 41,                 // over a rate quota; retriable after MqError.retry_after_ms
 }
 
 exception MqError {
   1: ErrorCode code,
   2: string message,
   3: bool retriable,
+  4: optional i32 retry_after_ms,  // THROTTLED: wait at least this long before trying again
 }
 
 struct RequestHeader {
   1: string client_id,
+  // The secret of an access token (docs/security.md); required when the server runs with
+  // `auth = on`. Sent with every request (no per-connection state on the servers).
   2: optional string auth_token,
 }
 
@@ -698,6 +704,43 @@ struct PurgeDeadLettersResponse {
   2: i64 start_offset,            // the dead-letter partition now starts here
 }
 
+// ---------------------------------------------------------------------------------------
+// Access control (metaserver; see docs/security.md). A token is issued to a team or an
+// application; its secret is returned once by createToken and only its SHA-256 is stored.
+// Grants give produce, consume or admin on a topic, a group or the cluster to one token or
+// to every token of a team.
+
+struct AccessToken {
+  1: string name,
+  2: string team,
+  3: string description,
+  4: i64 created_ms,
+  5: string created_by,
+  6: i64 last_used_ms,            // 0 = never; as precise as the brokers' auth-refresh
+}
+
+struct CreateTokenRequest {
+  1: RequestHeader header,
+  2: string name,                 // unique; 1-64 characters from [A-Za-z0-9._-]
+  3: string team,
+  4: string description,
+}
+
+struct CreateTokenResponse {
+  1: AccessToken token,
+  2: string secret,               // shown once; send it as RequestHeader.auth_token
+}
+
+struct AclEntry {
+  1: string resource_type,        // topic | group | cluster
+  2: string resource_name,        // exact name, prefix ending in '*', or '*'
+  3: string principal_type,       // token | team
+  4: string principal_name,
+  5: string permission,           // produce | consume | admin (admin implies the others)
+  6: i64 created_ms,
+  7: string created_by,
+}
+
 service MetaService {
   TopicInfo createTopic(1: CreateTopicRequest request) throws (1: MqError error),
   list<TopicInfo> listTopics(1: RequestHeader header) throws (1: MqError error),
@@ -756,4 +799,14 @@ service MetaService {
   // the fence or the replica did not catch up: the datanode stays fenced; call again.
   FailoverDatanodeResponse failoverDatanode(1: FailoverDatanodeRequest request)
       throws (1: MqError error),
+
+  // Access control (docs/security.md). With `auth = on` these need `admin` on the
+  // cluster. revokeToken and revokeAcl refuse unknown ones with INVALID_REQUEST.
+  CreateTokenResponse createToken(1: CreateTokenRequest request) throws (1: MqError error),
+  list<AccessToken> listTokens(1: RequestHeader header, 2: string team)
+      throws (1: MqError error),
+  void revokeToken(1: RequestHeader header, 2: string name) throws (1: MqError error),
+  AclEntry grantAcl(1: RequestHeader header, 2: AclEntry entry) throws (1: MqError error),
+  void revokeAcl(1: RequestHeader header, 2: AclEntry entry) throws (1: MqError error),
+  list<AclEntry> listAcls(1: RequestHeader header) throws (1: MqError error),
 }

@@ -24,6 +24,7 @@ namespace mq {
 struct BrokerGatewayOptions {
   std::string metaserver;  // "host:port" of MetaService, to find live brokers
   std::string client_id = "mq-portal";
+  std::string token;  // access token for brokers with `auth = on` ("" = none)
   int64_t request_timeout_ms = 10000;
   int retries = 2;
   int64_t retry_backoff_max_ms = 1000;

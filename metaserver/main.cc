@@ -115,9 +115,35 @@ int main(int argc, char** argv) {
       meta, topics, datanodes, config.broker_timeout_ms, &metrics, &alerts);
   handler->setLifecycle(&lifecycle);
 
+  // Access control (docs/security.md): tokens and grants; with `auth = on` remote calls are
+  // checked against a policy re-read every auth-refresh.
+  mq::AccessStore access_store(meta_pool);
+  mq::AccessControl access(config.security.accessOptions(), &access_store, *registry,
+                           "mq_metaserver");
+  try {
+    access.loadInitial();
+  } catch (const std::exception& e) {
+    return fail("cannot read access tokens from " + meta_target.describe() + ": " + e.what());
+  }
+  mq::AccessAdmin access_admin(access_store, audit);
+  if (!config.security.bootstrap_token_file.empty()) {
+    try {
+      if (access_admin.ensureBootstrapAdmin(config.security.bootstrap_token_file)) {
+        access.loadInitial();
+        mq::logInfo("issued the bootstrap admin token")
+            .kv("token", "bootstrap-admin")
+            .kv("secret_file", config.security.bootstrap_token_file);
+      }
+    } catch (const std::exception& e) {
+      return fail(std::string("cannot issue the bootstrap admin token: ") + e.what());
+    }
+  }
+  handler->setAccess(&access, &access_admin);
+
   // Retry and dead-letter topics of consumer groups (docs/dead-letters.md); replays go
   // through a broker, found through this metaserver's own MetaService.
-  mq::BrokerGateway dead_letter_brokers(mq::portalBrokerClient(config.host, config.port));
+  mq::BrokerGateway dead_letter_brokers(
+      mq::portalBrokerClient(config.host, config.port, config.security.token));
   mq::DeadLetterService dead_letters(config.dead_letters, meta_pool, topics, datanodes,
                                      dead_letter_brokers, audit);
   handler->setDeadLetters(&dead_letters);
@@ -129,7 +155,7 @@ int main(int argc, char** argv) {
   // server so that it outlives the server's threads.
   mq::Portal portal(config.portal,
                     {meta_pool, *handler, topics, collector, alerts, audit, dead_letters},
-                    mq::portalBrokerClient(config.host, config.port));
+                    mq::portalBrokerClient(config.host, config.port, config.security.token));
   try {
     portal.ensureFirstAdmin();
   } catch (const std::exception& e) {
@@ -170,6 +196,7 @@ int main(int argc, char** argv) {
   retention.start();
   retirer.start();
   dead_letter_metrics.start();
+  access.start();
 
   mq::logInfo("metaserver listening")
       .kv("host", config.host)
@@ -177,12 +204,14 @@ int main(int argc, char** argv) {
       .kv("http_port", config.http_port)
       .kv("meta_db", meta_target.describe())
       .kv("broker_timeout_ms", config.broker_timeout_ms)
-      .kv("lag_interval_ms", config.lag.interval_ms);
+      .kv("lag_interval_ms", config.lag.interval_ms)
+      .kv("auth", config.security.auth);
 
   const int signal = shutdown.wait();
   mq::logInfo("metaserver stopping").kv("signal", signal);
   rpc.stop();
   http.stop();
+  access.stop();
   dead_letter_metrics.stop();
   collector.stop();
   retention.stop();

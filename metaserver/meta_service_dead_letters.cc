@@ -25,6 +25,7 @@ void MetaServiceHandler::ensureDeadLetterTopics(rpc::DeadLetterTopics& result,
                                                 const std::string& group_id,
                                                 const std::string& topic) {
   serve("ensureDeadLetterTopics", header, [&] {
+    requireInBody(ResourceType::kGroup, group_id, Permission::kConsume);
     result =
         DeadLetterService::toWire(deadLetters().ensure(header.client_id, group_id, topic)).topics;
   });
@@ -44,6 +45,7 @@ void MetaServiceHandler::listDeadLetters(std::vector<rpc::DeadLetterSummary>& re
 void MetaServiceHandler::showDeadLetters(rpc::DeadLetterPage& result,
                                          const rpc::ShowDeadLettersRequest& request) {
   serve("showDeadLetters", request.header, [&] {
+    requireInBody(ResourceType::kGroup, request.group_id, Permission::kConsume);
     if (request.max_messages < 0 || request.max_messages > kMaxShown) {
       throwError(rpc::ErrorCode::INVALID_REQUEST, fmt::format("max_messages must be 0..{} (got {})",
                                                               kMaxShown, request.max_messages));

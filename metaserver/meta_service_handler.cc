@@ -100,6 +100,7 @@ void MetaServiceHandler::serve(const char* method, const rpc::RequestHeader& hea
   const auto start = SteadyClock::now();
   auto seconds = [&] { return std::chrono::duration<double>(SteadyClock::now() - start).count(); };
   try {
+    authorize(method, header);
     body();
   } catch (...) {
     rpc::MqError error = currentError();
@@ -124,7 +125,8 @@ void MetaServiceHandler::createTopic(rpc::TopicInfo& result,
     topic.retention_ms = request.retention_ms;
     topic.owner_team = request.owner_team;
     topic.description = request.description;
-    result = toTopicInfo(topics_.create(request.header.client_id, topic));
+    requireInBody(ResourceType::kTopic, request.name, Permission::kAdmin);
+    result = toTopicInfo(topics_.create(actor(request.header), topic));
   });
 }
 

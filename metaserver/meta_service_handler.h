@@ -6,6 +6,10 @@
 //     DATANODE_UNAVAILABLE, retriable when trying again can help;
 //   - anything unexpected becomes UNKNOWN.
 // Every call is counted and timed in MetaMetrics. Passwords are never returned or logged.
+// With access control on (setAccess), a call that came over the Thrift port needs a token:
+// reads any valid one, changes `admin` on the cluster, a few named ones a narrower grant
+// (meta_service_access.cc has the table); in-process calls (the portal, which checks its
+// signed-in users itself) are not checked.
 // Thread-safe (one instance serves every connection).
 #pragma once
 
@@ -15,7 +19,9 @@
 #include <vector>
 
 #include "MetaService.h"
+#include "common/access_control.h"
 #include "common/meta_store.h"
+#include "metaserver/access_admin.h"
 #include "metaserver/alert_service.h"
 #include "metaserver/datanode_failover.h"
 #include "metaserver/datanode_registry.h"
@@ -88,7 +94,35 @@ class MetaServiceHandler : public rpc::MetaServiceIf {
   void purgeDeadLetters(rpc::PurgeDeadLettersResponse& result, const rpc::RequestHeader& header,
                         const std::string& group_id, const std::string& topic) override;
 
+  // --- Access control (meta_service_access.cc) ---
+  // Without setAccess() the token RPCs fail with UNKNOWN and nothing is checked.
+  void setAccess(AccessControl* control, AccessAdmin* admin) {
+    access_ = control;
+    access_admin_ = admin;
+  }
+  void createToken(rpc::CreateTokenResponse& result,
+                   const rpc::CreateTokenRequest& request) override;
+  void listTokens(std::vector<rpc::AccessToken>& result, const rpc::RequestHeader& header,
+                  const std::string& team) override;
+  void revokeToken(const rpc::RequestHeader& header, const std::string& name) override;
+  void grantAcl(rpc::AclEntry& result, const rpc::RequestHeader& header,
+                const rpc::AclEntry& entry) override;
+  void revokeAcl(const rpc::RequestHeader& header, const rpc::AclEntry& entry) override;
+  void listAcls(std::vector<rpc::AclEntry>& result, const rpc::RequestHeader& header) override;
+
  private:
+  // With access control on and a remote caller: authenticates the header's token and
+  // checks what `method` needs, or what the method checks itself with requireInBody.
+  void authorize(const char* method, const rpc::RequestHeader& header);
+  // For methods whose grant depends on an argument: checks the caller authorize() found
+  // (nothing when access control is off or the call is in-process).
+  static void requireInBody(ResourceType type, const std::string& name, Permission permission);
+  // Who the audit log names: the token's name when there is one, else the client id.
+  static std::string actor(const rpc::RequestHeader& header);
+  AccessAdmin& accessAdmin();
+  AccessControl* access_ = nullptr;
+  AccessAdmin* access_admin_ = nullptr;
+
   // Runs `body`, records the outcome in the metrics and rethrows any failure as MqError.
   void serve(const char* method, const rpc::RequestHeader& header,
              const std::function<void()>& body);

@@ -39,6 +39,7 @@ void addMetaserverOptions(po::options_description& options, MetaserverConfig& co
   addLagCollectorOptions(options, config.lag);
   addLifecycleOptions(options, config.lifecycle);
   addPortalOptions(options, config.portal);
+  addSecurityOptions(options);
 }
 
 bool readMetaserverConfig(const po::variables_map& values, MetaserverConfig& config,
@@ -74,6 +75,12 @@ bool readMetaserverConfig(const po::variables_map& values, MetaserverConfig& con
   if (!readLagCollectorConfig(values, config.lag, problem)) return false;
   if (!readLifecycleConfig(values, config.lifecycle, problem)) return false;
   if (!readPortalConfig(values, config.portal, problem)) return false;
+  try {
+    config.security = readSecurityConfig(values);
+  } catch (const std::invalid_argument& e) {
+    *problem = e.what();
+    return false;
+  }
   LogLevel level;
   if (!parseLogLevel(config.log_level, &level)) {
     *problem = "--log-level must be debug, info, warn or error, got `" + config.log_level + "`";

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/options.h"
+#include "common/security_config.h"
 #include "metaserver/dead_letter_config.h"
 #include "metaserver/lag_collector_config.h"
 #include "metaserver/lifecycle_config.h"
@@ -39,6 +40,9 @@ struct MetaserverConfig {
   // Retry and dead-letter topics created for consumer groups (retry-retention,
   // dead-letter-retention options; docs/dead-letters.md).
   DeadLetterConfig dead_letters;
+  // Access control, the token of its own calls to brokers, TLS (auth*, token-file, tls*
+  // options; docs/security.md).
+  SecurityConfig security;
 };
 
 // Registers every option on `options`. Options that map 1:1 to a field write into `config`

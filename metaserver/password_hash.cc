@@ -3,12 +3,11 @@
 #include <fmt/format.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include <stdexcept>
 #include <vector>
 
+#include "common/crypto.h"
 #include "common/text_encoding.h"
 
 namespace mq {
@@ -17,14 +16,6 @@ namespace {
 constexpr size_t kSaltBytes = 16;
 constexpr size_t kKeyBytes = 32;
 constexpr const char* kScheme = "pbkdf2-sha256";
-
-std::string randomBytes(size_t count) {
-  std::string bytes(count, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(count)) != 1) {
-    throw std::runtime_error("RAND_bytes failed: no secure randomness available");
-  }
-  return bytes;
-}
 
 std::string pbkdf2(std::string_view password, std::string_view salt, int iterations) {
   std::string key(kKeyBytes, '\0');
@@ -74,18 +65,6 @@ bool verifyPassword(std::string_view password, std::string_view stored) {
   return CRYPTO_memcmp(actual.data(), expected.data(), kKeyBytes) == 0;
 }
 
-std::string randomHex(size_t bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  const std::string random = randomBytes(bytes);
-  std::string hex;
-  hex.reserve(2 * bytes);
-  for (unsigned char c : random) {
-    hex += kDigits[c >> 4];
-    hex += kDigits[c & 15];
-  }
-  return hex;
-}
-
 std::string generatePassword(size_t length) {
   // Rejection sampling keeps every symbol equally likely.
   static constexpr std::string_view kAlphabet =
@@ -98,18 +77,6 @@ std::string generatePassword(size_t length) {
     }
   }
   return password;
-}
-
-std::string sha256Hex(std::string_view text) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned char c : digest) {
-    hex += kDigits[c >> 4];
-    hex += kDigits[c & 15];
-  }
-  return hex;
 }
 
 }  // namespace mq

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/crypto.h"  // randomHex, sha256Hex
+
 namespace mq {
 
 // OWASP's 2023 recommendation for PBKDF2-HMAC-SHA256; about 0.2 s per hash here.
@@ -20,13 +22,7 @@ std::string hashPassword(std::string_view password, int iterations = kPasswordHa
 // False for a malformed `stored`.
 bool verifyPassword(std::string_view password, std::string_view stored);
 
-// `bytes` random bytes as lower-case hex (2 * bytes characters).
-std::string randomHex(size_t bytes);
-
 // A password of `length` characters from letters and digits without look-alikes (0/O, 1/l/I).
 std::string generatePassword(size_t length = 20);
-
-// SHA-256 of `text` as lower-case hex.
-std::string sha256Hex(std::string_view text);
 
 }  // namespace mq

@@ -15,10 +15,12 @@ bool isAlertChange(const HttpRequest& request) {
 
 }  // namespace
 
-BrokerGatewayOptions portalBrokerClient(const std::string& host, int port) {
+BrokerGatewayOptions portalBrokerClient(const std::string& host, int port,
+                                        const std::string& token) {
   BrokerGatewayOptions config;
   config.metaserver = fmt::format("{}:{}", host == "0.0.0.0" ? "127.0.0.1" : host, port);
   config.client_id = "mq-portal";
+  config.token = token;
   config.request_timeout_ms = 10000;
   config.retries = 2;
   config.retry_backoff_max_ms = 1000;

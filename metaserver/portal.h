@@ -31,7 +31,8 @@ class Portal {
 
 // How the portal reaches brokers: through the MetaService of the metaserver at host:port
 // (0.0.0.0 as 127.0.0.1), with timeouts short enough for a page.
-BrokerGatewayOptions portalBrokerClient(const std::string& host, int port);
+BrokerGatewayOptions portalBrokerClient(const std::string& host, int port,
+                                        const std::string& token);
 
 // A GET handler serving the files under `dir`: "/" is index.html; only plain files inside
 // `dir` (no "..", no hidden names, no symlinks out), with a strict Content-Security-Policy.

@@ -13,6 +13,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/security_config.h"
 #include "metaserver/password_hash.h"
 #include "metaserver/portal_http.h"
 #include "metaserver/portal_json.h"
@@ -35,23 +36,6 @@ bool startsWith(const std::string& text, std::string_view prefix) {
 
 bool sameSecret(const std::string& a, const std::string& b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
-void writeSecretFile(const std::string& path, const std::string& text) {
-  // O_NOFOLLOW: never write the secret through a symlink someone planted there.
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    throw std::runtime_error(
-        fmt::format("cannot write the admin password to {}: {}", path, std::strerror(errno)));
-  }
-  const bool ok = ::fchmod(fd, 0600) == 0 &&
-                  ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  const int saved = errno;
-  ::close(fd);
-  if (!ok) {
-    throw std::runtime_error(
-        fmt::format("cannot write the admin password to {}: {}", path, std::strerror(saved)));
-  }
 }
 
 bool secureCookieFor(const PortalConfig& config, const HttpRequest& request) {
@@ -111,7 +95,7 @@ void PortalAuth::ensureFirstAdmin() {
   auto line = logInfo("created the first portal admin");
   line.kv("user", admin.name).kv("password", password);
   if (!config_.admin_password_file.empty()) {
-    writeSecretFile(config_.admin_password_file, password + "\n");
+    writeSecretFile("the admin password", config_.admin_password_file, password + "\n");
     line.kv("password_file", config_.admin_password_file);
   }
 }

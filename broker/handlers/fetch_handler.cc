@@ -119,7 +119,8 @@ bool readOnce(BrokerContext& context, std::vector<FetchSlot>& slots) {
 
 }  // namespace
 
-rpc::FetchResponse handleFetch(BrokerContext& context, const rpc::FetchRequest& request) {
+rpc::FetchResponse handleFetch(BrokerContext& context, const rpc::FetchRequest& request,
+                               const Caller& caller) {
   if (request.partitions.empty()) throwError(rpc::ErrorCode::INVALID_REQUEST, "no partitions");
   if (request.max_wait_ms < 0) {
     throwError(rpc::ErrorCode::INVALID_REQUEST, "max_wait_ms must not be negative");
@@ -145,6 +146,7 @@ rpc::FetchResponse handleFetch(BrokerContext& context, const rpc::FetchRequest& 
     slot.result.partition = partition.partition;
     slot.result.error = rpc::ErrorCode::NONE;
     try {
+      caller.require(ResourceType::kTopic, partition.topic, Permission::kConsume);
       slot.route = context.topology.route(partition.topic, partition.partition);
       if (partition.offset < 0) {
         throwError(rpc::ErrorCode::OFFSET_OUT_OF_RANGE,

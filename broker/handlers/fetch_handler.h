@@ -17,6 +17,8 @@ inline constexpr int kMaxFetchBytes = 12 << 20;
 inline constexpr int64_t kMaxFetchResponseBytes = 12 << 20;
 
 // Throws MqError INVALID_REQUEST for malformed requests.
-rpc::FetchResponse handleFetch(BrokerContext& context, const rpc::FetchRequest& request);
+// A partition the caller may not consume answers NOT_AUTHORIZED.
+rpc::FetchResponse handleFetch(BrokerContext& context, const rpc::FetchRequest& request,
+                               const Caller& caller);
 
 }  // namespace mq

@@ -7,7 +7,8 @@
 namespace mq {
 
 rpc::ListOffsetsResponse handleListOffsets(BrokerContext& context,
-                                           const rpc::ListOffsetsRequest& request) {
+                                           const rpc::ListOffsetsRequest& request,
+                                           const Caller& caller) {
   if (request.partitions.empty()) throwError(rpc::ErrorCode::INVALID_REQUEST, "no partitions");
   rpc::ListOffsetsResponse response;
   for (const auto& wanted : request.partitions) {
@@ -18,6 +19,7 @@ rpc::ListOffsetsResponse handleListOffsets(BrokerContext& context,
     result.offset = -1;
     int datanode_id = -1;
     try {
+      caller.require(ResourceType::kTopic, wanted.topic, Permission::kConsume);
       PartitionRoute route = context.topology.route(wanted.topic, wanted.partition);
       datanode_id = route.datanode_id;
       if (route.retired) {

@@ -7,7 +7,9 @@
 
 namespace mq {
 
+// A partition the caller may not consume answers NOT_AUTHORIZED.
 rpc::ListOffsetsResponse handleListOffsets(BrokerContext& context,
-                                           const rpc::ListOffsetsRequest& request);
+                                           const rpc::ListOffsetsRequest& request,
+                                           const Caller& caller);
 
 }  // namespace mq

@@ -21,8 +21,9 @@ int64_t messageBytes(const rpc::Message& message) {
 }
 
 // Checks one batch against the limits and the topology; returns its route.
-PartitionRoute validateBatch(BrokerContext& context, const rpc::PartitionBatch& batch,
-                             int64_t* batch_bytes) {
+PartitionRoute validateBatch(BrokerContext& context, const Caller& caller,
+                             const rpc::PartitionBatch& batch, int64_t* batch_bytes) {
+  caller.require(ResourceType::kTopic, batch.topic, Permission::kProduce);
   const int idempotent_fields =
       batch.__isset.producer_id + batch.__isset.producer_epoch + batch.__isset.base_sequence;
   if (idempotent_fields != 0 && idempotent_fields != 3) {
@@ -160,7 +161,8 @@ void appendShare(BrokerContext& context, const rpc::ProduceRequest& request, Dat
 
 }  // namespace
 
-rpc::ProduceResponse handleProduce(BrokerContext& context, const rpc::ProduceRequest& request) {
+rpc::ProduceResponse handleProduce(BrokerContext& context, const rpc::ProduceRequest& request,
+                                   const Caller& caller) {
   if (request.batches.empty()) throwError(rpc::ErrorCode::INVALID_REQUEST, "no batches");
   int64_t total = 0;
   std::set<std::pair<std::string, int>> seen;
@@ -189,7 +191,7 @@ rpc::ProduceResponse handleProduce(BrokerContext& context, const rpc::ProduceReq
     int datanode_id = -1;
     try {
       int64_t bytes = 0;
-      PartitionRoute route = validateBatch(context, batch, &bytes);
+      PartitionRoute route = validateBatch(context, caller, batch, &bytes);
       datanode_id = route.datanode_id;
       WriteItem item;
       item.table = route.table;

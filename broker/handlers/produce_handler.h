@@ -11,6 +11,8 @@
 namespace mq {
 
 // Throws MqError for whole-request problems (empty request, request over max-batch-bytes).
-rpc::ProduceResponse handleProduce(BrokerContext& context, const rpc::ProduceRequest& request);
+// A batch for a topic the caller may not produce to answers NOT_AUTHORIZED; the others go on.
+rpc::ProduceResponse handleProduce(BrokerContext& context, const rpc::ProduceRequest& request,
+                                   const Caller& caller);
 
 }  // namespace mq

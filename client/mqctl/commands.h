@@ -20,6 +20,8 @@ struct Context {
   std::vector<std::string> brokers;  // empty: discover from the metaserver
   bool json = false;
   int64_t timeout_ms = 30000;
+  // Access token secret (--token-file, $MQ_TOKEN or $MQ_TOKEN_FILE); "" = none.
+  std::string token;
   std::istream* in = &std::cin;
   std::ostream* out = &std::cout;
   std::ostream* err = &std::cerr;
@@ -58,6 +60,7 @@ std::vector<Command> userCommands();     // user, team (through the portal's HTT
 std::vector<Command> dlqCommands();      // dlq
 // topic set-retention|lifecycle, partition, datanode decommission|lifecycle, retention:
 std::vector<Command> lifecycleCommands();
+std::vector<Command> accessCommands();  // token, acl (docs/security.md)
 
 // Helpers shared by the commands.
 // "1073741824", "512M", "10G" (binary multiples) as bytes, at least `min`; UsageError

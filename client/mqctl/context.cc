@@ -12,6 +12,7 @@ namespace {
 ClientConfig baseConfig(const Context& context) {
   ClientConfig config;
   config.client_id = "mqctl";
+  config.token = context.token;
   config.request_timeout_ms = context.timeout_ms;
   config.connect_timeout_ms = std::min<int64_t>(3000, context.timeout_ms);
   // A person is waiting: give up sooner than a long-running service would.
@@ -42,9 +43,9 @@ ClientConfig Context::dataConfig() const {
 const std::vector<Command>& allCommands() {
   static const std::vector<Command> commands = [] {
     std::vector<Command> all;
-    for (auto group :
-         {adminCommands(), produceCommands(), consumeCommands(), offsetsCommands(), groupCommands(),
-          alertCommands(), lifecycleCommands(), outboxCommands(), userCommands(), dlqCommands()}) {
+    for (auto group : {adminCommands(), produceCommands(), consumeCommands(), offsetsCommands(),
+                       groupCommands(), alertCommands(), lifecycleCommands(), outboxCommands(),
+                       userCommands(), dlqCommands(), accessCommands()}) {
       all.insert(all.end(), group.begin(), group.end());
     }
     return all;

@@ -1,10 +1,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "client/mqctl/json_writer.h"
 #include "client/mqctl/main.h"
 #include "common/log.h"
+#include "common/security_config.h"
 
 namespace mq::mqctl {
 
@@ -16,6 +18,8 @@ const std::vector<FlagSpec>& globalFlags() {
       {"brokers", "HOST:PORT,...", "use these brokers (default: discover from the metaserver)"},
       {"json", "", "print one JSON object per line"},
       {"timeout-ms", "MS", "timeout of each request to a server (default 30000)"},
+      {"token-file", "FILE",
+       "file with the access token to send (default: $MQ_TOKEN, or the file $MQ_TOKEN_FILE)"},
       {"verbose", "", "log the client's retries and warnings to stderr"},
       {"help", "", "show help"},
   };
@@ -90,6 +94,27 @@ void applyGlobalFlags(const ParsedArgs& parsed, Context* context) {
     context->timeout_ms = parseInteger(*timeout, "--timeout-ms", 1, 1LL << 31);
   }
   if (parsed.has("verbose")) setLogLevel(LogLevel::kDebug);
+  if (auto file = parsed.value("token-file")) {
+    try {
+      context->token = readSecretFile("--token-file", *file);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+  }
+}
+
+// $MQ_TOKEN, else the content of the file $MQ_TOKEN_FILE; --token-file wins over both.
+void applyEnvironment(Context* context) {
+  if (!context->token.empty()) return;
+  if (const char* token = std::getenv("MQ_TOKEN"); token != nullptr && *token != '\0') {
+    context->token = token;
+  } else if (const char* file = std::getenv("MQ_TOKEN_FILE"); file != nullptr && *file != '\0') {
+    try {
+      context->token = readSecretFile("$MQ_TOKEN_FILE", file);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+  }
 }
 
 int run(const std::vector<std::string>& args, Context& context, std::string* help_hint) {
@@ -106,6 +131,7 @@ int run(const std::vector<std::string>& args, Context& context, std::string* hel
     }
   }
   ParsedArgs global = parseArgs(leading, globalFlags());
+  applyEnvironment(&context);
   applyGlobalFlags(global, &context);
   if (i == args.size()) {
     if (global.has("help")) {

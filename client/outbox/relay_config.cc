@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "common/security_config.h"
+
 namespace mq {
 namespace {
 
@@ -49,6 +51,8 @@ void RelayDaemonConfig::addOptions(po::options_description& options) {
     ("metaserver", po::value<std::string>(), "metaserver host:port (discovers the brokers)")
     ("brokers", po::value<std::string>(),
      "brokers host:port,... (the only brokers without --metaserver, else the fallback)")
+    ("token-file", po::value<std::string>(),
+     "file with the access token sent to brokers with auth on (docs/security.md)")
     ("batch-size", po::value<int>()->default_value(r.batch_size),
      "most rows one claim takes (1..10000)")
     ("max-claim-bytes", po::value<int64_t>()->default_value(r.max_claim_bytes),
@@ -95,6 +99,9 @@ RelayDaemonConfig RelayDaemonConfig::fromValues(const po::variables_map& values)
     throw std::invalid_argument("--metaserver or --brokers is required");
   }
   r.client.client_id = "mq-outbox-relay:" + r.name;
+  if (values.count("token-file")) {
+    r.client.token = readSecretFile("--token-file", values["token-file"].as<std::string>());
+  }
   // A relay is a long-running service: keep trying (each publish round is one attempt of
   // its own; see docs/outbox.md), back off up to 5 s.
   r.client.request_timeout_ms = durationOption(values, "request-timeout");

@@ -12,6 +12,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "common/security_config.h"
+
 namespace mq::test {
 namespace {
 
@@ -206,11 +208,21 @@ TestCluster::StandbyMetaserver TestCluster::startStandbyMetaserver() {
   return standby;
 }
 
+rpc::RequestHeader TestCluster::header() const {
+  rpc::RequestHeader header;
+  header.client_id = "test";
+  if (!admin_token_.empty()) header.__set_auth_token(admin_token_);
+  return header;
+}
+
 void TestCluster::addDatanodes() {
+  if (!options_.admin_token_file.empty()) {
+    admin_token_ = readSecretFile("admin_token_file", options_.admin_token_file);
+  }
   auto client = metaClient();
   for (int i = 0; i < options_.datanodes; ++i) {
     rpc::AddDatanodeRequest request;
-    request.header.client_id = "test";
+    request.header = header();
     request.name = fmt::format("dn{}", i);
     const DbTarget target = datanodeDb(i);
     request.host = target.host;
@@ -259,7 +271,7 @@ std::unique_ptr<RpcClient<rpc::MetaServiceClient>> TestCluster::metaClient() {
 
 rpc::TopicInfo TestCluster::createTopic(const std::string& name, int partitions) {
   rpc::CreateTopicRequest request;
-  request.header.client_id = "test";
+  request.header = header();
   request.name = name;
   request.partitions = partitions;
   rpc::TopicInfo info;

@@ -33,6 +33,9 @@ struct ClusterOptions {
   bool datanode_replicas = false;
   std::vector<std::string> broker_args;      // extra flags for every broker
   std::vector<std::string> metaserver_args;  // extra flags for the metaserver
+  // With access control on: the file holding the token the harness's own calls send (e.g.
+  // the metaserver's --bootstrap-token-file), read once the metaserver is up.
+  std::string admin_token_file;
 };
 
 class TestCluster {
@@ -80,6 +83,9 @@ class TestCluster {
   int mqctl(const std::vector<std::string>& args, std::string* output, std::string* error = nullptr,
             const std::string& input = "");
 
+  // The header of the harness's own calls (client id "test", the admin token if any).
+  rpc::RequestHeader header() const;
+
   DbTarget metaDb() const;
   DbTarget datanodeDb(int i) const;
   const std::string& logDir() const { return log_dir_; }
@@ -92,6 +98,7 @@ class TestCluster {
   [[noreturn]] void failStart(const std::string& what, const ChildProcess& process);
 
   ClusterOptions options_;
+  std::string admin_token_;
   std::string prefix_;  // unique per cluster: names its databases and log folder
   std::string log_dir_;
   std::unique_ptr<MariadbInstance> private_mariadb_;

@@ -83,6 +83,9 @@ struct ClientConfig {
   std::string metaserver;
   // Sent in every request header; shows up in broker logs.
   std::string client_id = "mq-client";
+  // Access token (docs/security.md): its secret ("mq_..."), sent in every request header.
+  // Required by brokers and metaservers that run with `auth = on`; "" = none.
+  std::string token;
   // How long one request may take before it is abandoned (and retried if allowed).
   int64_t request_timeout_ms = 30000;
   // How long opening a TCP connection may take.
@@ -754,6 +757,20 @@ class AdminClient {
   // Removes every stored dead letter of the pair.
   rpc::PurgeDeadLettersResponse purgeDeadLetters(const std::string& group_id,
                                                  const std::string& topic);
+
+  // --- Access control (MetaService; docs/security.md; admin_access.cc) ---
+  // Issues a token; the response's secret is shown once and never again. Throws
+  // Error(INVALID_REQUEST) for a bad or taken name.
+  rpc::CreateTokenResponse createToken(const std::string& name, const std::string& team,
+                                       const std::string& description = "");
+  // Tokens (never their secrets), by name; team "" = every team.
+  std::vector<rpc::AccessToken> listTokens(const std::string& team = "");
+  // Brokers refuse the token within their auth-refresh. Error(INVALID_REQUEST) if unknown.
+  void revokeToken(const std::string& name);
+  rpc::AclEntry grantAcl(const rpc::AclEntry& entry);
+  // Error(INVALID_REQUEST) when there is no such grant.
+  void revokeAcl(const rpc::AclEntry& entry);
+  std::vector<rpc::AclEntry> listAcls();
 
  private:
   // One MetaService call with the retry rules above (for admin_alerts.cc).

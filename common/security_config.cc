@@ -1,0 +1,83 @@
+#include "common/security_config.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace mq {
+std::string readSecretFile(const std::string& what, const std::string& path) {
+  std::ifstream file(path);
+  if (!file) throw std::invalid_argument(what + ": cannot read `" + path + "`");
+  std::stringstream text;
+  text << file.rdbuf();
+  std::string secret = text.str();
+  while (!secret.empty() &&
+         (secret.back() == '\n' || secret.back() == '\r' || secret.back() == ' ')) {
+    secret.pop_back();
+  }
+  if (secret.empty()) throw std::invalid_argument(what + ": `" + path + "` is empty");
+  return secret;
+}
+
+void writeSecretFile(const std::string& what, const std::string& path, const std::string& text) {
+  // O_NOFOLLOW: never write the secret through a symlink someone planted there.
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    throw std::runtime_error(
+        fmt::format("cannot write {} to {}: {}", what, path, std::strerror(errno)));
+  }
+  const bool ok = ::fchmod(fd, 0600) == 0 &&
+                  ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  const int saved = errno;
+  ::close(fd);
+  if (!ok) {
+    throw std::runtime_error(
+        fmt::format("cannot write {} to {}: {}", what, path, std::strerror(saved)));
+  }
+}
+
+bool parseSwitch(const std::string& option, const std::string& text) {
+  if (text == "on" || text == "true" || text == "1" || text == "yes") return true;
+  if (text == "off" || text == "false" || text == "0" || text == "no") return false;
+  throw std::invalid_argument("--" + option + " must be on or off (got `" + text + "`)");
+}
+
+void addSecurityOptions(po::options_description& options) {
+  options.add_options()                                                               //
+      ("auth", po::value<std::string>()->default_value("off"),                        //
+       "on: every request needs an access token and a grant (docs/security.md)")      //
+      ("auth-refresh", po::value<std::string>()->default_value("2s"),                 //
+       "how often tokens and grants are re-read; a revoke takes effect within this")  //
+      ("token-file", po::value<std::string>(),                                        //
+       "file with the access token this daemon sends on its own calls to brokers")    //
+      ("bootstrap-token-file", po::value<std::string>(),                              //
+       "metaserver: when no token is a cluster admin, issue one and write its secret here");
+}
+
+SecurityConfig readSecurityConfig(const po::variables_map& values) {
+  SecurityConfig c;
+  c.auth = parseSwitch("auth", values["auth"].as<std::string>());
+  const auto& refresh = values["auth-refresh"].as<std::string>();
+  if (!parseDurationMs(refresh, &c.auth_refresh_ms) || c.auth_refresh_ms < 100 ||
+      c.auth_refresh_ms > 60000) {
+    throw std::invalid_argument("--auth-refresh must be a duration from 100ms to 60s (got `" +
+                                refresh + "`)");
+  }
+  if (values.count("token-file")) {
+    c.token_file = values["token-file"].as<std::string>();
+    c.token = readSecretFile("--token-file", c.token_file);
+  }
+  if (values.count("bootstrap-token-file")) {
+    c.bootstrap_token_file = values["bootstrap-token-file"].as<std::string>();
+  }
+  return c;
+}
+
+}  // namespace mq

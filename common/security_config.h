@@ -1,0 +1,45 @@
+// Security settings shared by the broker and the metaserver (docs/security.md): access
+// control (`auth`, `auth-refresh`), the token a metaserver uses for its own calls to
+// brokers (`token-file`), and the first admin token (`bootstrap-token-file`). Same names on the
+// command line and in the config file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/access_control.h"
+#include "common/options.h"
+
+namespace mq {
+
+struct SecurityConfig {
+  // `auth = on`: every request needs a token and a grant. Off by default so that a dev
+  // stack and existing clients keep working; production turns it on (docs/security.md).
+  bool auth = false;
+  // How often tokens and grants are re-read: a revoke takes effect within this.
+  int64_t auth_refresh_ms = 2000;
+  // File holding the token this daemon sends on its own calls (the metaserver's portal and
+  // dead-letter replays through brokers). "" = none.
+  std::string token_file;
+  std::string token;  // read from token_file
+  // Metaserver: when no token has `admin` on the cluster, issue `bootstrap-admin` (team
+  // admin) with that grant and write its secret to this file (0600). "" = never.
+  std::string bootstrap_token_file;
+
+  AccessControlOptions accessOptions() const { return {auth, auth_refresh_ms}; }
+};
+
+void addSecurityOptions(po::options_description& options);
+// Throws std::invalid_argument naming the bad option (never echoing a secret).
+SecurityConfig readSecurityConfig(const po::variables_map& values);
+// The secret in the file at `path`, without trailing white space. Throws
+// std::invalid_argument naming `what` and the path (never the content) when the file cannot
+// be read or is empty.
+std::string readSecretFile(const std::string& what, const std::string& path);
+// Writes `text` to a new file at `path` readable by its owner only (0600), never through a
+// symlink. Throws std::runtime_error naming `what` and the path.
+void writeSecretFile(const std::string& what, const std::string& path, const std::string& text);
+// "on"/"off" (also true/false, 1/0, yes/no); throws std::invalid_argument naming `option`.
+bool parseSwitch(const std::string& option, const std::string& text);
+
+}  // namespace mq
