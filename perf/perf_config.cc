@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/options.h"
+#include "common/security_config.h"
 
 namespace mq::perf {
 namespace {
@@ -60,6 +61,8 @@ bool parsePerfConfig(const std::vector<std::string>& args, PerfConfig* config, i
     ("metaserver", po::value(&c.metaserver)->default_value(c.metaserver),
      "metaserver host:port (broker discovery, topic creation); '' for none")
     ("brokers", po::value(&brokers), "brokers host:port,... (fallback, or instead of a metaserver)")
+    ("token-file", po::value<std::string>(),
+     "file with the access token to send (brokers with auth on; docs/security.md)")
     ("topic", po::value(&c.topic)->default_value(c.topic), "topic to use")
     ("partitions", po::value(&c.partitions)->default_value(0),
      "create the topic with this many partitions if it does not exist")
@@ -105,6 +108,13 @@ bool parsePerfConfig(const std::vector<std::string>& args, PerfConfig* config, i
     return false;
   }
   c.brokers = splitList(brokers);
+  if (values.count("token-file")) {
+    try {
+      c.token = readSecretFile("--token-file", values["token-file"].as<std::string>());
+    } catch (const std::invalid_argument& e) {
+      return usageError(e.what(), exit_code);
+    }
+  }
 
   if (c.metaserver.empty() && c.brokers.empty()) {
     if (c.mode != "raw") return usageError("give --metaserver or --brokers", exit_code);

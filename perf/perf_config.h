@@ -13,6 +13,7 @@ struct PerfConfig {
   std::string mode;                           // produce | consume | e2e | raw
   std::string metaserver = "127.0.0.1:9100";  // discovers brokers; creates topics
   std::vector<std::string> brokers;           // "host:port" list; fallback or alternative
+  std::string token;                          // access token (read from --token-file)
   std::string topic = "mq-perf";
   int partitions = 0;            // > 0: create the topic with this many partitions if missing
   int message_size = 1024;       // value bytes per message

@@ -23,6 +23,7 @@ STACK_DB_DIR=""      # set when this stack started its own MariaDB
 STACK_DB_PORT=""
 STACK_METASERVER_PID=""
 STACK_BROKER_PID=""
+STACK_TOKEN_FILE=""   # STACK_AUTH=on: the bootstrap admin token of the cluster
 STACK_CREATED_DBS=() # dropped by stack_stop when the MariaDB is shared
 STACK_USED_PORTS=()
 
@@ -99,15 +100,27 @@ stack_start_cluster() {
   STACK_CREATED_DBS+=("$STACK_META_DB" "$STACK_DATANODE_DB")
   meta_url="mysql://mq:mq@127.0.0.1:$STACK_DB_PORT/$STACK_META_DB"
 
+  # STACK_AUTH=on: access control on the metaserver and the broker (docs/security.md); the
+  # bootstrap admin token's file is STACK_TOKEN_FILE.
+  local auth_args=() token_args=()
+  STACK_TOKEN_FILE=""
+  if [[ "${STACK_AUTH:-off}" == on ]]; then
+    STACK_TOKEN_FILE=$logdir/admin.token
+    rm -f "$STACK_TOKEN_FILE"
+    auth_args=(--auth on)
+    token_args=(--token-file "$STACK_TOKEN_FILE")
+  fi
   stack_free_port meta_port
   stack_free_port meta_http_port
   "$STACK_BIN/mq-metaserver" --port "$meta_port" --http-port "$meta_http_port" \
-    --meta-db "$meta_url" --log-level warn >>"$logdir/metaserver.log" 2>&1 </dev/null &
+    --meta-db "$meta_url" --log-level warn "${auth_args[@]}" \
+    ${STACK_TOKEN_FILE:+--bootstrap-token-file "$STACK_TOKEN_FILE"} \
+    >>"$logdir/metaserver.log" 2>&1 </dev/null &
   STACK_METASERVER_PID=$!
   stack_wait_port mq-metaserver "$STACK_METASERVER_PID" "$meta_port" "$logdir/metaserver.log"
   STACK_METASERVER=127.0.0.1:$meta_port
 
-  "$STACK_BIN/mqctl" --metaserver "$STACK_METASERVER" datanode add dn1 --host 127.0.0.1 \
+  "$STACK_BIN/mqctl" --metaserver "$STACK_METASERVER" "${token_args[@]}" datanode add dn1 --host 127.0.0.1 \
     --port "$STACK_DB_PORT" --database "$STACK_DATANODE_DB" --user mq --password mq \
     >>"$logdir/mqctl.log" 2>&1 || {
     cat "$logdir/mqctl.log" >&2
@@ -118,7 +131,7 @@ stack_start_cluster() {
   stack_free_port metrics_port
   "$STACK_BIN/mq-broker" --port "$broker_port" --metrics-port "$metrics_port" \
     --meta-db "$meta_url" --heartbeat-interval 500ms --metadata-refresh 200ms \
-    --log-level warn >>"$logdir/broker.log" 2>&1 </dev/null &
+    --log-level warn "${auth_args[@]}" >>"$logdir/broker.log" 2>&1 </dev/null &
   STACK_BROKER_PID=$!
   stack_wait_port mq-broker "$STACK_BROKER_PID" "$broker_port" "$logdir/broker.log"
   STACK_BROKERS=127.0.0.1:$broker_port

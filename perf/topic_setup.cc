@@ -33,6 +33,7 @@ ClientConfig clientConfig(const PerfConfig& config, const std::string& client_id
   client.metaserver = config.metaserver;
   client.bootstrap_brokers = config.brokers;
   client.client_id = client_id;
+  client.token = config.token;
   return client;
 }
 
