@@ -1,8 +1,9 @@
 // Chaos under steady load: producers keep sending while a consumer group of three member
 // processes consumes, and one failure after another hits the cluster:
-//   kill -9 a broker and restart it; SIGSTOP a broker for 3 s; crash the database (every
-//   datanode and the metadata) with kill -9 and restart it; stop the metaserver for 4 s;
-//   kill -9 a consumer and start a new one.
+//   kill -9 a broker and restart it; SIGSTOP a broker for 3 s; crash the database with kill -9
+//   and restart it (one server holding every datanode and the metadata, or, in the second
+//   test, one of three datanode servers and then the metadata server); stop the metaserver
+//   for 4 s; kill -9 a consumer and start a new one.
 // Afterwards: every send was acknowledged or failed visibly, every acknowledged message is
 // stored, the group consumed every stored message, no partition had two owners at once, and
 // a message was consumed twice only across a change of owner (at-least-once: what a member
@@ -18,6 +19,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -96,12 +98,12 @@ int repeatsWithinOneOwnership(const std::vector<const Member*>& members) {
   return repeats;
 }
 
-TEST(Chaos, EveryFailureAtOnceLosesNothingAcknowledgedAndKeepsOneOwnerPerPartition) {
-  ClusterOptions options;
-  options.brokers = 3;
-  options.private_mariadb = true;
+// The failures of the database in a run: they act on the cluster and write the timeline.
+using DatabaseFailures = std::function<void(TestCluster&, const rpc::TopicInfo&, Timeline&)>;
+
+void runChaos(const ClusterOptions& options, const DatabaseFailures& database_failures) {
   TestCluster cluster(options);
-  cluster.createTopic(kTopic, kPartitions);
+  const rpc::TopicInfo topic = cluster.createTopic(kTopic, kPartitions);
 
   ProduceLedger ledger;
   std::atomic<bool> stop_producing{false};
@@ -135,10 +137,7 @@ TEST(Chaos, EveryFailureAtOnceLosesNothingAcknowledgedAndKeepsOneOwnerPerPartiti
   chaos.pause(milliseconds(3000));
   chaos.step("SIGCONT broker 2", [&] { cluster.broker(2).signal(SIGCONT); });
   chaos.pause(milliseconds(2000));
-  chaos.step("kill -9 the database (datanode and metadata)", [&] { cluster.crashMariadb(); });
-  chaos.pause(milliseconds(2000));
-  chaos.step("restart the database", [&] { cluster.startMariadb(); });
-  chaos.pause(milliseconds(3000));
+  database_failures(cluster, topic, chaos);
   size_t acked_before = 0, acked_after = 0, consumed_before = 0, consumed_after = 0;
   chaos.step("stop the metaserver", [&] {
     cluster.stopMetaserver();
@@ -195,6 +194,41 @@ TEST(Chaos, EveryFailureAtOnceLosesNothingAcknowledgedAndKeepsOneOwnerPerPartiti
   expectNothingAcknowledgedLost(ledger, consumeAll(cluster, kTopic, kPartitions, 0));
   expectNoDoubleOwnership(all());
   EXPECT_EQ(repeatsWithinOneOwnership(all()), 0);
+}
+
+TEST(Chaos, EveryFailureAtOnceLosesNothingAcknowledgedAndKeepsOneOwnerPerPartition) {
+  ClusterOptions options;
+  options.brokers = 3;
+  options.private_mariadb = true;
+  runChaos(options, [](TestCluster& cluster, const rpc::TopicInfo&, Timeline& chaos) {
+    chaos.step("kill -9 the database (datanode and metadata)", [&] { cluster.crashMariadb(); });
+    chaos.pause(std::chrono::milliseconds(2000));
+    chaos.step("restart the database", [&] { cluster.startMariadb(); });
+    chaos.pause(std::chrono::milliseconds(3000));
+  });
+}
+
+// The same mix with three datanodes on MariaDB servers of their own: one datanode's server
+// dies (its partitions stop, the others go on) and later the metadata server.
+TEST(Chaos, EveryFailureAtOnceOverThreeDatanodeServersLosesNothingAcknowledged) {
+  ClusterOptions options;
+  options.brokers = 3;
+  options.datanodes = 3;
+  options.private_mariadb = true;
+  options.mariadb_per_datanode = true;
+  runChaos(options, [](TestCluster& cluster, const rpc::TopicInfo& topic, Timeline& chaos) {
+    std::set<int> datanodes;
+    for (const auto& partition : topic.partitions) datanodes.insert(partition.datanode_id);
+    EXPECT_EQ(datanodes.size(), 3u) << "the partitions are spread over every datanode";
+    chaos.step("kill -9 datanode 1's server", [&] { cluster.datanodeMariadb(1).crash(); });
+    chaos.pause(std::chrono::milliseconds(2000));
+    chaos.step("restart datanode 1's server", [&] { cluster.datanodeMariadb(1).start(); });
+    chaos.pause(std::chrono::milliseconds(2000));
+    chaos.step("kill -9 the metadata database", [&] { cluster.crashMariadb(); });
+    chaos.pause(std::chrono::milliseconds(2000));
+    chaos.step("restart the metadata database", [&] { cluster.startMariadb(); });
+    chaos.pause(std::chrono::milliseconds(3000));
+  });
 }
 
 }  // namespace
