@@ -49,6 +49,12 @@ void BrokerConfig::addOptions(po::options_description& options) {
       "database connections per datanode")(
       "append-groups", po::value<int>()->default_value(d.append_groups),
       "group-commit transactions per datanode running at once")(
+      "max-connections", po::value<int>()->default_value(d.max_connections),
+      "open client connections in all; more are closed at once (0 = no limit)")(
+      "max-connections-per-ip", po::value<int>()->default_value(d.max_connections_per_ip),
+      "open client connections from one address; more are closed at once (0 = no limit)")(
+      "quota-max-throttle", po::value<std::string>()->default_value("30s"),
+      "longest a request over a quota is held back; the rest of its debt holds back the next")(
       "log-level", po::value<std::string>()->default_value(d.log_level),
       "debug, info, warn or error");
   addSecurityOptions(options);
@@ -84,6 +90,12 @@ BrokerConfig BrokerConfig::fromValues(const po::variables_map& values) {
   checkRange("append-groups", c.append_groups, 1, 64);
   c.delay_poll_ms = durationOption(values, "delay-poll", c.delay_poll_ms);
   c.max_delay_ms = durationOption(values, "max-delay", c.max_delay_ms);
+  c.max_connections = values["max-connections"].as<int>();
+  c.max_connections_per_ip = values["max-connections-per-ip"].as<int>();
+  checkRange("max-connections", c.max_connections, 0, 1000000);
+  checkRange("max-connections-per-ip", c.max_connections_per_ip, 0, 1000000);
+  c.quota_max_throttle_ms = durationOption(values, "quota-max-throttle", c.quota_max_throttle_ms);
+  checkRange("quota-max-throttle (ms)", c.quota_max_throttle_ms, 1, 300000);
   c.log_level = values["log-level"].as<std::string>();
   c.security = readSecurityConfig(values);
   return c;

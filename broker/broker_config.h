@@ -27,8 +27,11 @@ struct BrokerConfig {
   int append_groups = 2;                 // group-commit transactions per datanode at once
   int64_t delay_poll_ms = 200;           // how often due delayed messages are moved
   int64_t max_delay_ms = 90LL * 24 * 3600 * 1000;  // latest delivery time accepted, from now
-  std::string log_level = "info";                  // debug | info | warn | error
-  SecurityConfig security;                         // auth, auth-refresh, tls* (docs/security.md)
+  int max_connections = 0;                         // open client connections in all; 0 = no limit
+  int max_connections_per_ip = 0;         // open client connections from one address; 0 = no limit
+  int64_t quota_max_throttle_ms = 30000;  // longest throttle of one request (quotas)
+  std::string log_level = "info";         // debug | info | warn | error
+  SecurityConfig security;                // auth, auth-refresh, tls* (docs/security.md)
 
   // Registers every option above (names with dashes, e.g. --metrics-port).
   static void addOptions(po::options_description& options);

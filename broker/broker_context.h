@@ -1,6 +1,6 @@
 // What every RPC handler of the broker works with: configuration, the cached topology, the
-// datanode pools, the datanode writers (group commit), the long-poll notifier, the metrics and the
-// consumer-group coordinator.
+// datanode pools, the datanode writers (group commit), the long-poll notifier, the metrics, the
+// consumer-group coordinator, access control and the quotas.
 #pragma once
 
 #include <atomic>
@@ -13,6 +13,7 @@
 #include "broker/datanode_pools.h"
 #include "broker/datanode_writer.h"
 #include "broker/group/group_coordinator.h"
+#include "broker/quota_enforcer.h"
 #include "broker/topology_cache.h"
 #include "common/access_control.h"
 #include "common/errors.h"
@@ -30,6 +31,7 @@ struct BrokerContext {
   MetaStore& meta;
   std::atomic<bool>& shutting_down;
   AccessControl& access;
+  QuotaEnforcer& quotas;
 };
 
 // A per-partition failure: the code and message that go into a partition result.

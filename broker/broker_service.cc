@@ -9,8 +9,17 @@
 #include "broker/handlers/produce_handler.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/rpc_server.h"
 
 namespace mq {
+namespace {
+
+// Whom the quotas charge: the token with access control on, else the client id.
+std::string quotaClient(const Caller& caller, const rpc::RequestHeader& header) {
+  return caller.principal() != nullptr ? caller.principal()->name : header.client_id;
+}
+
+}  // namespace
 
 template <typename Response, typename Handler>
 void BrokerService::serve(const char* method, const rpc::RequestHeader& header, Response& response,
@@ -52,14 +61,28 @@ bool BrokerService::waitIdle(std::chrono::milliseconds timeout) {
   return idle_.wait_for(lock, timeout, [this] { return in_flight_ == 0; });
 }
 
+template <typename Response>
+void BrokerService::throttle(Response& response, const QuotaUsage& usage) {
+  const int64_t ms = context_.quotas.charge(usage);
+  if (ms <= 0) return;
+  response.__set_throttle_time_ms(static_cast<int32_t>(ms));
+  muteConnectionAfterReply(ms);
+}
+
 void BrokerService::produce(rpc::ProduceResponse& response, const rpc::ProduceRequest& request) {
-  serve("produce", request.header, response,
-        [&](const Caller& caller) { return handleProduce(context_, request, caller); });
+  serve("produce", request.header, response, [&](const Caller& caller) {
+    auto served = handleProduce(context_, request, caller);
+    throttle(served, QuotaEnforcer::produceUsage(quotaClient(caller, request.header), request));
+    return served;
+  });
 }
 
 void BrokerService::fetch(rpc::FetchResponse& response, const rpc::FetchRequest& request) {
-  serve("fetch", request.header, response,
-        [&](const Caller& caller) { return handleFetch(context_, request, caller); });
+  serve("fetch", request.header, response, [&](const Caller& caller) {
+    auto served = handleFetch(context_, request, caller);
+    throttle(served, QuotaEnforcer::fetchUsage(quotaClient(caller, request.header), served));
+    return served;
+  });
 }
 
 void BrokerService::listOffsets(rpc::ListOffsetsResponse& response,

@@ -2,8 +2,9 @@
 // broker drains, and turns unexpected exceptions into MqError UNKNOWN (logged) so that a
 // bug in one request never takes the connection or the process down. Every call is
 // authenticated first (access control, docs/security.md); group calls are authorized here,
-// partition calls per partition by their handler. The work itself is in handlers/, one
-// file per RPC.
+// partition calls per partition by their handler. Served produce and fetch calls are charged
+// to the quotas (QuotaEnforcer); a caller over one gets throttle_time_ms in the response and
+// its connection is held back as long. The work itself is in handlers/, one file per RPC.
 #pragma once
 
 #include <chrono>
@@ -49,6 +50,11 @@ class BrokerService : public rpc::BrokerIf {
   template <typename Response, typename Handler>
   void serve(const char* method, const rpc::RequestHeader& header, Response& response,
              Handler&& handler);
+
+  // Charges a served request to the quotas; sets throttle_time_ms and holds back the
+  // connection when the caller is over one.
+  template <typename Response>
+  void throttle(Response& response, const QuotaUsage& usage);
 
   BrokerContext& context_;
   std::mutex mutex_;

@@ -89,12 +89,25 @@ int run(int argc, char** argv) {
               << e.what() << "\n";
     return 1;
   }
-  mq::BrokerContext context{config,  topology, pools,      writers,       notifier,
-                            metrics, groups,   meta_store, shutting_down, access};
+  // Quotas (docs/security.md#quotas): re-read on the access-control refresh pass, also with
+  // `auth = off`.
+  mq::QuotaStore quota_store(meta_pool);
+  mq::QuotaEnforcer quotas(quota_store, config.quota_max_throttle_ms, metrics_endpoint->registry());
+  try {
+    quotas.load();
+  } catch (const std::exception& e) {
+    std::cerr << "error: cannot read quotas from " << meta_target.describe() << ": " << e.what()
+              << "\n";
+    return 1;
+  }
+  access.addRefreshStep([&quotas] { quotas.refresh(); });
+  mq::BrokerContext context{config, topology,   pools,         writers, notifier, metrics,
+                            groups, meta_store, shutting_down, access,  quotas};
 
   auto service = std::make_shared<mq::BrokerService>(context);
   mq::RpcServer server(std::make_shared<mq::rpc::BrokerProcessor>(service), config.host,
-                       config.port);
+                       config.port, {config.max_connections, config.max_connections_per_ip},
+                       {&metrics_endpoint->registry(), "mq_broker"});
   try {
     server.start();
   } catch (const std::exception& e) {

@@ -213,6 +213,31 @@ void Cluster::reportSuccess(const HostPort& broker) {
   if (!penalties_.empty()) penalties_.erase(broker);
 }
 
+void Cluster::reportThrottle(const HostPort& broker, int64_t throttle_ms) {
+  if (throttle_ms <= 0) return;
+  const auto until = SteadyClock::now() + std::chrono::milliseconds(throttle_ms);
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto& entry = throttled_until_[broker];
+  entry = std::max(entry, until);
+}
+
+bool Cluster::awaitThrottle(const HostPort& broker, SteadyClock::time_point deadline) {
+  SteadyClock::time_point until;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (throttled_until_.empty()) return true;
+    auto it = throttled_until_.find(broker);
+    if (it == throttled_until_.end()) return true;
+    until = it->second;
+    if (until <= SteadyClock::now()) {
+      throttled_until_.erase(it);
+      return true;
+    }
+  }
+  std::this_thread::sleep_until(std::min(until, deadline));
+  return until <= deadline;
+}
+
 bool Cluster::otherBrokerUsable(const HostPort& broker) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto now = SteadyClock::now();
@@ -233,6 +258,13 @@ void Cluster::withBroker(const std::function<void(BrokerConnection&)>& attempt,
     std::optional<HostPort> broker;
     try {
       broker = nextBroker();
+      if (!awaitThrottle(*broker, deadline)) {
+        throw Error(rpc::ErrorCode::THROTTLED,
+                    fmt::format("{} holds this client back beyond the call's deadline (over a "
+                                "quota, docs/security.md#quotas)",
+                                broker->toString()),
+                    true);
+      }
       auto connection = pool_.lease(*broker);
       attempt(*connection);
       reportSuccess(*broker);

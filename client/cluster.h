@@ -68,6 +68,14 @@ class Cluster {
   void reportFailure(const HostPort& broker);
   // A call through `broker` succeeded: it is no longer avoided.
   void reportSuccess(const HostPort& broker);
+  // `broker` answered with throttle_time_ms (the caller is over a quota there): requests to
+  // it wait until that time has passed (the broker would not read them earlier anyway, and
+  // waiting here keeps the wait out of the request timeout).
+  void reportThrottle(const HostPort& broker, int64_t throttle_ms);
+  // Sleeps until `broker`'s last throttle has passed (at once when there is none), or until
+  // `deadline`; false when the throttle lasts beyond the deadline.
+  bool awaitThrottle(const HostPort& broker,
+                     SteadyClock::time_point deadline = SteadyClock::time_point::max());
   // True when some known broker other than `broker` is not being avoided, so a retry can
   // go there at once instead of backing off.
   bool otherBrokerUsable(const HostPort& broker);
@@ -76,7 +84,9 @@ class Cluster {
   // the next broker: at once when the failed broker is unreachable and another one is not
   // being avoided (even past `deadline`), otherwise after a backoff (RetryPolicy) that must
   // end before `deadline`. At most config.retries retries, each within the retry budget;
-  // then, or on a non-retriable Error, rethrows the last Error.
+  // then, or on a non-retriable Error, rethrows the last Error. A broker that throttles this
+  // client (reportThrottle) is called only once the throttle has passed; one throttled
+  // beyond `deadline` fails the call with the retriable Error(THROTTLED).
   // `attempt` must be safe to repeat (it may have reached the server before failing).
   void withBroker(const std::function<void(BrokerConnection&)>& attempt,
                   SteadyClock::time_point deadline);
@@ -127,6 +137,7 @@ class Cluster {
     int failures = 0;  // in a row
   };
   std::map<HostPort, Penalty> penalties_;
+  std::map<HostPort, SteadyClock::time_point> throttled_until_;
   size_t cursor_ = 0;
   std::map<std::string, CachedTopic> topics_;
   std::set<std::string> refreshing_;

@@ -901,13 +901,24 @@ bool Consumer::Impl::fetchOnce(SteadyClock::time_point deadline, std::vector<Con
   }
 
   rpc::FetchResponse response;
-  cluster_.withBroker(
-      [&](BrokerConnection& connection) {
-        request.max_wait_ms = static_cast<int32_t>(std::min<int64_t>(msUntil(deadline), 1 << 30));
-        connection.call([&](rpc::BrokerClient& client) { client.fetch(response, request); },
-                        request.max_wait_ms);
-      },
-      deadline);
+  try {
+    cluster_.withBroker(
+        [&](BrokerConnection& connection) {
+          request.max_wait_ms = static_cast<int32_t>(std::min<int64_t>(msUntil(deadline), 1 << 30));
+          connection.call([&](rpc::BrokerClient& client) { client.fetch(response, request); },
+                          request.max_wait_ms);
+          if (response.__isset.throttle_time_ms) {
+            cluster_.reportThrottle(connection.address(), response.throttle_time_ms);
+          }
+        },
+        deadline);
+  } catch (const Error& e) {
+    // Over a fetch quota: this poll ends empty-handed at its deadline; the next one fetches
+    // once the broker's throttle has passed.
+    if (e.code() != rpc::ErrorCode::THROTTLED) throw;
+    *had_retriable_errors = true;
+    return false;
+  }
 
   // First every refusal, so that a throw leaves all positions as they were (nothing is
   // skipped; the messages of other partitions come again).

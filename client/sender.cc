@@ -136,6 +136,7 @@ void Sender::send(std::vector<ProducerBatch> batches) {
   std::optional<HostPort> broker;
   try {
     broker = cluster_.nextBroker();
+    cluster_.awaitThrottle(*broker);
     auto connection = cluster_.connections().lease(*broker);
     connection->call([&](rpc::BrokerClient& client) { client.produce(response, request); });
   } catch (const Error& e) {
@@ -161,6 +162,9 @@ void Sender::send(std::vector<ProducerBatch> batches) {
   }
   restore();
   cluster_.reportSuccess(*broker);
+  if (response.__isset.throttle_time_ms) {
+    cluster_.reportThrottle(*broker, response.throttle_time_ms);
+  }
 
   std::map<TopicPartition, const rpc::PartitionProduceResult*> results;
   for (const auto& result : response.results) {

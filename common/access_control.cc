@@ -69,6 +69,8 @@ void AccessControl::loadInitial() {
 }
 
 bool AccessControl::refresh() {
+  for (const auto& step : steps_) step();
+  if (!options_.enabled) return true;
   // Last-used times first, from the policy about to be replaced.
   std::unordered_map<int64_t, int64_t> used;
   current()->forEach([&](const AccessPrincipal& principal) {
@@ -86,8 +88,12 @@ bool AccessControl::refresh() {
   }
 }
 
+void AccessControl::addRefreshStep(std::function<void()> step) {
+  steps_.push_back(std::move(step));
+}
+
 void AccessControl::start() {
-  if (!options_.enabled || thread_.joinable()) return;
+  if ((!options_.enabled && steps_.empty()) || thread_.joinable()) return;
   thread_ = std::thread([this] { loop(); });
 }
 

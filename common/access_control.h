@@ -18,10 +18,12 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/access_policy.h"
 #include "common/access_store.h"
@@ -69,7 +71,12 @@ class AccessControl {
   // Reads the policy once (enabled only). Throws the database's error: a daemon with
   // `auth = on` does not start without a policy.
   void loadInitial();
-  // Starts and stops the refresh thread (enabled only).
+  // Another read of the metadata database to run on every refresh pass (a broker's quota
+  // table), so that every periodically re-read policy shares one thread and one period.
+  // With a step, the refresh thread also runs when access control is off. The step handles
+  // its own errors. Call before start().
+  void addRefreshStep(std::function<void()> step);
+  // Starts and stops the refresh thread (enabled, or with a refresh step).
   void start();
   void stop();
 
@@ -77,7 +84,8 @@ class AccessControl {
   // AUTHENTICATION_FAILED (no token, or one that is unknown or revoked), counted.
   Caller authenticate(const rpc::RequestHeader& header) const;
 
-  // Re-reads the policy now and reports last-used times; false when the database failed.
+  // Re-reads the policy now and reports last-used times (enabled only), then runs the
+  // refresh steps; false when the policy could not be read.
   bool refresh();
 
  private:
@@ -99,6 +107,7 @@ class AccessControl {
   std::condition_variable wake_;
   bool stopping_ = false;
   std::thread thread_;
+  std::vector<std::function<void()>> steps_;
 };
 
 }  // namespace mq

@@ -6,9 +6,12 @@
 #include <thrift/transport/TBufferTransports.h>
 #include <thrift/transport/TServerSocket.h>
 
+#include <condition_variable>
 #include <future>
+#include <mutex>
 #include <stdexcept>
 
+#include "common/connection_gate.h"
 #include "common/log.h"
 #include "common/rpc_limits.h"
 
@@ -17,11 +20,30 @@ namespace mq {
 using apache::thrift::protocol::TBinaryProtocolFactory;
 using apache::thrift::server::TThreadedServer;
 using apache::thrift::transport::TFramedTransportFactory;
-using apache::thrift::transport::TServerSocket;
+
+// Wakes connections muted after a throttled reply when the server stops.
+struct MuteGate {
+  std::mutex mutex;
+  std::condition_variable wake;
+  bool stopping = false;
+
+  void wait(int64_t ms) {
+    std::unique_lock<std::mutex> lock(mutex);
+    wake.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stopping; });
+  }
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      stopping = true;
+    }
+    wake.notify_all();
+  }
+};
 
 namespace {
 
 thread_local bool serving_remote_call = false;
+thread_local int64_t mute_after_reply_ms = 0;
 
 // Thrift's own diagnostics (a client that sent garbage or disconnected) would be raw lines
 // among the JSON ones: keep them, at debug level.
@@ -33,18 +55,24 @@ void logThriftOutput(const char* message) { logDebug("thrift").kv("detail", mess
 // (std::bad_alloc). This ends that one connection instead.
 class GuardedProcessor : public apache::thrift::TProcessor {
  public:
-  explicit GuardedProcessor(std::shared_ptr<apache::thrift::TProcessor> inner)
-      : inner_(std::move(inner)) {}
+  GuardedProcessor(std::shared_ptr<apache::thrift::TProcessor> inner,
+                   std::shared_ptr<MuteGate> mute)
+      : inner_(std::move(inner)), mute_(std::move(mute)) {}
 
   bool process(std::shared_ptr<apache::thrift::protocol::TProtocol> in,
                std::shared_ptr<apache::thrift::protocol::TProtocol> out,
                void* connection_context) override {
     serving_remote_call = true;
+    mute_after_reply_ms = 0;
     struct Reset {
       ~Reset() { serving_remote_call = false; }
     } reset;
     try {
-      return inner_->process(std::move(in), std::move(out), connection_context);
+      const bool keep = inner_->process(std::move(in), std::move(out), connection_context);
+      // The reply is flushed: hold back this connection's next request (a throttled
+      // caller; Kafka mutes the channel the same way).
+      if (keep && mute_after_reply_ms > 0) mute_->wait(mute_after_reply_ms);
+      return keep;
     } catch (const apache::thrift::TException&) {
       throw;  // the server's loop reports and closes
     } catch (const std::exception& e) {
@@ -56,22 +84,31 @@ class GuardedProcessor : public apache::thrift::TProcessor {
 
  private:
   std::shared_ptr<apache::thrift::TProcessor> inner_;
+  std::shared_ptr<MuteGate> mute_;
 };
 
 }  // namespace
 
 bool servingRemoteCall() { return serving_remote_call; }
 
+void muteConnectionAfterReply(int64_t ms) {
+  if (serving_remote_call) mute_after_reply_ms = ms;
+}
+
 RpcServer::RpcServer(std::shared_ptr<apache::thrift::TProcessor> processor, std::string host,
-                     int port)
-    : processor_(std::move(processor)), host_(std::move(host)), port_(port) {
+                     int port, ConnectionLimits limits, ConnectionMetrics metrics)
+    : processor_(std::move(processor)),
+      host_(std::move(host)),
+      port_(port),
+      gate_(std::make_shared<ConnectionGate>(limits, metrics)) {
   apache::thrift::GlobalOutput.setOutputFunction(logThriftOutput);
 }
 
 RpcServer::~RpcServer() { stop(); }
 
 void RpcServer::start() {
-  auto socket = std::make_shared<TServerSocket>(host_, port_);
+  auto socket = std::make_shared<LimitedServerSocket>(host_, port_, gate_);
+  mute_ = std::make_shared<MuteGate>();
   // Stop() must be able to interrupt connections blocked in a read.
   socket->setInterruptableChildren(true);
   auto listening = std::make_shared<std::promise<void>>();
@@ -83,9 +120,9 @@ void RpcServer::start() {
   auto protocols =
       std::make_shared<TBinaryProtocolFactory>(kRpcMaxStringBytes, kRpcMaxContainerSize,
                                                /*strict_read=*/true, /*strict_write=*/true);
-  server_ =
-      std::make_shared<TThreadedServer>(std::make_shared<GuardedProcessor>(processor_), socket,
-                                        std::make_shared<TFramedTransportFactory>(), protocols);
+  server_ = std::make_shared<TThreadedServer>(std::make_shared<GuardedProcessor>(processor_, mute_),
+                                              socket, std::make_shared<TFramedTransportFactory>(),
+                                              protocols);
   auto ready = listening->get_future();
   auto failure = std::make_shared<std::promise<std::string>>();
   auto failed = failure->get_future();
@@ -109,6 +146,7 @@ void RpcServer::start() {
 
 void RpcServer::stop() {
   if (!server_) return;
+  mute_->stop();
   server_->stop();
   if (thread_.joinable()) thread_.join();
   server_.reset();

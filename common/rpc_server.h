@@ -3,24 +3,52 @@
 //
 // A thread per connection keeps long-polling fetches simple: a waiting fetch blocks only
 // its own connection. Malformed frames or garbage bytes end that one connection.
+//
+// Connection limits (the broker's max-connections and max-connections-per-ip) are checked
+// where connections are accepted: a connection over a limit is closed at once, before a
+// thread is started for it, with a warn log line and a count in
+// <prefix>_connections_refused_total{reason}.
 #pragma once
 
+#include <prometheus/registry.h>
 #include <thrift/TProcessor.h>
 #include <thrift/server/TThreadedServer.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <thread>
 
 namespace mq {
 
+struct ConnectionLimits {
+  int max_connections = 0;         // open connections in all (0 = no limit)
+  int max_connections_per_ip = 0;  // open connections from one peer address (0 = no limit)
+};
+
+// Where the server counts its connections: <prefix>_connections_open and
+// <prefix>_connections_refused_total. Registry null: not counted.
+struct ConnectionMetrics {
+  prometheus::Registry* registry = nullptr;
+  std::string prefix;  // mq_broker
+};
+
+class ConnectionGate;
+struct MuteGate;
+
 // True while this thread serves a request that came in over a Thrift port (as opposed to an
 // in-process call, such as the portal calling MetaService's handler for a signed-in user).
 bool servingRemoteCall();
 
+// Holds back the connection this thread serves (quota throttling, docs/security.md#quotas):
+// once the current reply is sent, the server reads that connection's next request only
+// after `ms` milliseconds (or when it stops). No effect outside a remote call.
+void muteConnectionAfterReply(int64_t ms);
+
 class RpcServer {
  public:
-  RpcServer(std::shared_ptr<apache::thrift::TProcessor> processor, std::string host, int port);
+  RpcServer(std::shared_ptr<apache::thrift::TProcessor> processor, std::string host, int port,
+            ConnectionLimits limits = {}, ConnectionMetrics metrics = {});
   ~RpcServer();
 
   // Starts serving; returns once the port accepts connections.
@@ -34,6 +62,8 @@ class RpcServer {
   std::shared_ptr<apache::thrift::TProcessor> processor_;
   std::string host_;
   int port_;
+  std::shared_ptr<ConnectionGate> gate_;
+  std::shared_ptr<MuteGate> mute_;
   std::shared_ptr<apache::thrift::server::TThreadedServer> server_;
   std::thread thread_;
 };

@@ -109,6 +109,11 @@ struct PartitionProduceResult {
 
 struct ProduceResponse {
   1: list<PartitionProduceResult> results,
+  // Set when the caller (its client or a topic of the request) is over a rate quota
+  // (docs/security.md#quotas): the request was served in full, and the broker will not read
+  // the next request of this connection before this many milliseconds; clients wait as long
+  // before sending to this broker again.
+  2: optional i32 throttle_time_ms,
 }
 
 struct FetchPartition {
@@ -147,6 +152,7 @@ struct PartitionFetchResult {
 
 struct FetchResponse {
   1: list<PartitionFetchResult> results,
+  2: optional i32 throttle_time_ms,     // as in ProduceResponse
 }
 
 enum OffsetSpec {
@@ -741,6 +747,20 @@ struct AclEntry {
   7: string created_by,
 }
 
+// Rate quotas (docs/security.md#quotas), enforced by every broker with token buckets. A
+// client is a token's name when brokers run with `auth = on`, else the request header's
+// client_id. entity_name "*" is the default for every client (or topic) without its own
+// entry; each one gets its own bucket at that rate. A limit of 0 is no limit.
+struct QuotaEntry {
+  1: string entity_type,          // client | topic
+  2: string entity_name,          // a client, a topic, or "*"
+  3: i64 produce_bytes_per_sec,   // key + value + header bytes appended
+  4: i64 fetch_bytes_per_sec,     // key + value + header bytes returned by fetch
+  5: i64 requests_per_sec,        // produce and fetch requests
+  6: i64 updated_ms,
+  7: string updated_by,
+}
+
 service MetaService {
   TopicInfo createTopic(1: CreateTopicRequest request) throws (1: MqError error),
   list<TopicInfo> listTopics(1: RequestHeader header) throws (1: MqError error),
@@ -809,4 +829,12 @@ service MetaService {
   AclEntry grantAcl(1: RequestHeader header, 2: AclEntry entry) throws (1: MqError error),
   void revokeAcl(1: RequestHeader header, 2: AclEntry entry) throws (1: MqError error),
   list<AclEntry> listAcls(1: RequestHeader header) throws (1: MqError error),
+
+  // Rate quotas (docs/security.md#quotas). With `auth = on` these need `admin` on the
+  // cluster. setQuota creates or replaces the entry of (entity_type, entity_name);
+  // removeQuota refuses an unknown one with INVALID_REQUEST.
+  QuotaEntry setQuota(1: RequestHeader header, 2: QuotaEntry entry) throws (1: MqError error),
+  list<QuotaEntry> listQuotas(1: RequestHeader header) throws (1: MqError error),
+  void removeQuota(1: RequestHeader header, 2: string entity_type, 3: string entity_name)
+      throws (1: MqError error),
 }

@@ -139,6 +139,10 @@ int main(int argc, char** argv) {
     }
   }
   handler->setAccess(&access, &access_admin);
+  // Rate quotas (docs/security.md#quotas): stored here, enforced by the brokers.
+  mq::QuotaStore quota_store(meta_pool);
+  mq::QuotaAdmin quota_admin(quota_store, meta, audit);
+  handler->setQuotas(&quota_admin);
 
   // Retry and dead-letter topics of consumer groups (docs/dead-letters.md); replays go
   // through a broker, found through this metaserver's own MetaService.

@@ -28,6 +28,7 @@
 #include "metaserver/dead_letter_service.h"
 #include "metaserver/meta_metrics.h"
 #include "metaserver/partition_lifecycle.h"
+#include "metaserver/quota_admin.h"
 #include "metaserver/topic_service.h"
 
 namespace mq {
@@ -110,6 +111,15 @@ class MetaServiceHandler : public rpc::MetaServiceIf {
   void revokeAcl(const rpc::RequestHeader& header, const rpc::AclEntry& entry) override;
   void listAcls(std::vector<rpc::AclEntry>& result, const rpc::RequestHeader& header) override;
 
+  // --- Quotas (meta_service_quotas.cc) ---
+  // Without setQuotas() the quota RPCs fail with UNKNOWN.
+  void setQuotas(QuotaAdmin* admin) { quota_admin_ = admin; }
+  void setQuota(rpc::QuotaEntry& result, const rpc::RequestHeader& header,
+                const rpc::QuotaEntry& entry) override;
+  void listQuotas(std::vector<rpc::QuotaEntry>& result, const rpc::RequestHeader& header) override;
+  void removeQuota(const rpc::RequestHeader& header, const std::string& entity_type,
+                   const std::string& entity_name) override;
+
  private:
   // With access control on and a remote caller: authenticates the header's token and
   // checks what `method` needs, or what the method checks itself with requireInBody.
@@ -122,6 +132,8 @@ class MetaServiceHandler : public rpc::MetaServiceIf {
   AccessAdmin& accessAdmin();
   AccessControl* access_ = nullptr;
   AccessAdmin* access_admin_ = nullptr;
+  QuotaAdmin& quotaAdmin();
+  QuotaAdmin* quota_admin_ = nullptr;
 
   // Runs `body`, records the outcome in the metrics and rethrows any failure as MqError.
   void serve(const char* method, const rpc::RequestHeader& header,

@@ -61,6 +61,7 @@ std::vector<Command> dlqCommands();      // dlq
 // topic set-retention|lifecycle, partition, datanode decommission|lifecycle, retention:
 std::vector<Command> lifecycleCommands();
 std::vector<Command> accessCommands();  // token, acl (docs/security.md)
+std::vector<Command> quotaCommands();   // quota (docs/security.md#quotas)
 
 // Helpers shared by the commands.
 // "1073741824", "512M", "10G" (binary multiples) as bytes, at least `min`; UsageError

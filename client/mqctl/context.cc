@@ -45,7 +45,7 @@ const std::vector<Command>& allCommands() {
     std::vector<Command> all;
     for (auto group : {adminCommands(), produceCommands(), consumeCommands(), offsetsCommands(),
                        groupCommands(), alertCommands(), lifecycleCommands(), outboxCommands(),
-                       userCommands(), dlqCommands(), accessCommands()}) {
+                       userCommands(), dlqCommands(), accessCommands(), quotaCommands()}) {
       all.insert(all.end(), group.begin(), group.end());
     }
     return all;

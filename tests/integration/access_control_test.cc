@@ -13,9 +13,9 @@
 #include <regex>
 #include <thread>
 
-#include "common/http_client.h"
 #include "common/security_config.h"
 #include "mq/client.h"
+#include "tests/harness/metrics_scrape.h"
 #include "tests/harness/test_cluster.h"
 
 namespace mq::test {
@@ -39,18 +39,7 @@ ClusterOptions securedCluster() {
 
 // The sum of a counter's samples whose labels contain every `labels` pair, from /metrics.
 int64_t counter(int port, const std::string& name, const std::vector<std::string>& labels) {
-  std::string problem;
-  auto url = HttpUrl::parse(fmt::format("http://127.0.0.1:{}/metrics", port), &problem);
-  const std::string body = httpRequest("GET", *url).body;
-  int64_t total = 0;
-  const std::regex line(name + R"(\{([^}]*)\} ([0-9.e+]+))");
-  for (std::sregex_iterator it(body.begin(), body.end(), line), end; it != end; ++it) {
-    const std::string found = (*it)[1];
-    bool all = true;
-    for (const auto& label : labels) all = all && found.find(label) != std::string::npos;
-    if (all) total += static_cast<int64_t>(std::stod((*it)[2]));
-  }
-  return total;
+  return static_cast<int64_t>(metricSum(port, name, labels));
 }
 
 NewTopic topic(const std::string& name, int partitions) {

@@ -772,6 +772,14 @@ class AdminClient {
   void revokeAcl(const rpc::AclEntry& entry);
   std::vector<rpc::AclEntry> listAcls();
 
+  // --- Rate quotas (MetaService; docs/security.md#quotas; admin_quotas.cc) ---
+  // Creates or replaces the quota of entry's (entity_type, entity_name); brokers apply it
+  // within their auth-refresh. Error(INVALID_REQUEST) naming a bad field.
+  rpc::QuotaEntry setQuota(const rpc::QuotaEntry& entry);
+  std::vector<rpc::QuotaEntry> listQuotas();
+  // Error(INVALID_REQUEST) when there is no such quota.
+  void removeQuota(const std::string& entity_type, const std::string& entity_name);
+
  private:
   // One MetaService call with the retry rules above (for admin_alerts.cc).
   void metaCall(const std::function<void(rpc::MetaServiceClient&)>& call, bool idempotent);

@@ -1,0 +1,129 @@
+#include "common/connection_gate.h"
+
+#include <prometheus/family.h>
+#include <thrift/transport/TSocket.h>
+#include <thrift/transport/TTransportException.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+
+namespace mq {
+
+using apache::thrift::transport::TSocket;
+using apache::thrift::transport::TTransport;
+using apache::thrift::transport::TTransportException;
+
+namespace {
+
+// A socket that tells the gate when its connection ends (the server destroys the socket
+// then). Only admitted sockets are counted.
+class CountedSocket : public TSocket {
+ public:
+  CountedSocket(THRIFT_SOCKET socket, std::shared_ptr<THRIFT_SOCKET> interrupt_listener,
+                std::shared_ptr<ConnectionGate> gate)
+      : TSocket(socket, std::move(interrupt_listener)), gate_(std::move(gate)) {}
+  ~CountedSocket() override {
+    if (counted_) gate_->release(peer_);
+  }
+
+  void counted(std::string peer) {
+    peer_ = std::move(peer);
+    counted_ = true;
+  }
+
+ private:
+  std::shared_ptr<ConnectionGate> gate_;
+  std::string peer_;
+  bool counted_ = false;
+};
+
+}  // namespace
+
+ConnectionGate::ConnectionGate(ConnectionLimits limits, const ConnectionMetrics& metrics)
+    : limits_(limits) {
+  if (metrics.registry == nullptr) return;
+  open_ = &prometheus::BuildGauge()
+               .Name(metrics.prefix + "_connections_open")
+               .Help("Open client connections (Thrift port).")
+               .Register(*metrics.registry)
+               .Add({});
+  auto& refused = prometheus::BuildCounter()
+                      .Name(metrics.prefix + "_connections_refused_total")
+                      .Help(
+                          "Connections closed at accept because a limit was reached, by "
+                          "reason (max-connections, max-connections-per-ip).")
+                      .Register(*metrics.registry);
+  refused_total_ = &refused.Add({{"reason", "max-connections"}});
+  refused_per_ip_ = &refused.Add({{"reason", "max-connections-per-ip"}});
+}
+
+bool ConnectionGate::admit(const std::string& peer) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (limits_.max_connections > 0 && total_ >= limits_.max_connections) {
+    if (refused_total_) refused_total_->Increment();
+    refuse(peer, "max-connections", limits_.max_connections);
+    return false;
+  }
+  int& from_peer = per_peer_[peer];
+  if (limits_.max_connections_per_ip > 0 && from_peer >= limits_.max_connections_per_ip) {
+    if (from_peer == 0) per_peer_.erase(peer);
+    if (refused_per_ip_) refused_per_ip_->Increment();
+    refuse(peer, "max-connections-per-ip", limits_.max_connections_per_ip);
+    return false;
+  }
+  ++from_peer;
+  ++total_;
+  if (open_) open_->Set(total_);
+  return true;
+}
+
+void ConnectionGate::release(const std::string& peer) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = per_peer_.find(peer);
+  if (it != per_peer_.end() && --it->second <= 0) per_peer_.erase(it);
+  --total_;
+  if (open_) open_->Set(total_);
+}
+
+// REQUIRES: mutex_ held.
+void ConnectionGate::refuse(const std::string& peer, const char* reason, int limit) {
+  // A client reconnecting in a loop must not flood the log: one line a second at most.
+  const int64_t now = nowMs();
+  if (now - last_log_ms_ < 1000) {
+    ++unlogged_;
+    return;
+  }
+  logWarn("connection refused: limit reached; closed")
+      .kv("peer", peer)
+      .kv("reason", reason)
+      .kv("limit", limit)
+      .kv("open", total_)
+      .kv("refused_since_last_line", unlogged_);
+  last_log_ms_ = now;
+  unlogged_ = 0;
+}
+
+LimitedServerSocket::LimitedServerSocket(const std::string& host, int port,
+                                         std::shared_ptr<ConnectionGate> gate)
+    : TServerSocket(host, port), gate_(std::move(gate)) {}
+
+std::shared_ptr<TSocket> LimitedServerSocket::createSocket(THRIFT_SOCKET client) {
+  return std::make_shared<CountedSocket>(
+      client, interruptableChildren_ ? pChildInterruptSockReader_ : nullptr, gate_);
+}
+
+std::shared_ptr<TTransport> LimitedServerSocket::acceptImpl() {
+  auto transport = TServerSocket::acceptImpl();
+  auto socket = std::static_pointer_cast<CountedSocket>(transport);
+  std::string peer = socket->getPeerAddress();
+  if (!gate_->admit(peer)) {
+    socket->close();
+    // The server's accept loop goes on after this type.
+    throw TTransportException(TTransportException::CLIENT_DISCONNECT,
+                              "connection refused: limit reached");
+  }
+  socket->counted(std::move(peer));
+  return transport;
+}
+
+}  // namespace mq

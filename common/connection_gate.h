@@ -1,0 +1,61 @@
+// Connection limits of a Thrift server (a broker's max-connections and
+// max-connections-per-ip): ConnectionGate counts open connections in all and per peer
+// address, and LimitedServerSocket asks it at every accept. A connection over a limit is
+// closed at once (the client sees it closed and tries another broker), logged at warn (at
+// most once a second, with the number refused meanwhile) and counted in
+// <prefix>_connections_refused_total{reason}. An admitted connection is counted until its
+// socket is destroyed, which the server does when the connection ends.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <thrift/transport/TServerSocket.h>
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "common/rpc_server.h"
+
+namespace mq {
+
+class ConnectionGate {
+ public:
+  ConnectionGate(ConnectionLimits limits, const ConnectionMetrics& metrics);
+
+  // True when one more connection from `peer` is within the limits (then it is counted);
+  // false counts and logs the refusal.
+  bool admit(const std::string& peer);
+  // A counted connection from `peer` ended.
+  void release(const std::string& peer);
+
+ private:
+  void refuse(const std::string& peer, const char* reason, int limit);
+
+  const ConnectionLimits limits_;
+  prometheus::Gauge* open_ = nullptr;
+  prometheus::Counter* refused_total_ = nullptr;
+  prometheus::Counter* refused_per_ip_ = nullptr;
+  std::mutex mutex_;
+  int total_ = 0;
+  std::unordered_map<std::string, int> per_peer_;
+  int64_t last_log_ms_ = 0;
+  int64_t unlogged_ = 0;
+};
+
+// A TServerSocket whose accepted connections pass the gate first.
+class LimitedServerSocket : public apache::thrift::transport::TServerSocket {
+ public:
+  LimitedServerSocket(const std::string& host, int port, std::shared_ptr<ConnectionGate> gate);
+
+ protected:
+  std::shared_ptr<apache::thrift::transport::TTransport> acceptImpl() override;
+  std::shared_ptr<apache::thrift::transport::TSocket> createSocket(THRIFT_SOCKET client) override;
+
+ private:
+  std::shared_ptr<ConnectionGate> gate_;
+};
+
+}  // namespace mq

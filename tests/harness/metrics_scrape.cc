@@ -1,0 +1,26 @@
+#include "tests/harness/metrics_scrape.h"
+
+#include <fmt/format.h>
+
+#include <regex>
+
+#include "common/http_client.h"
+
+namespace mq::test {
+
+double metricSum(int port, const std::string& name, const std::vector<std::string>& labels) {
+  std::string problem;
+  auto url = HttpUrl::parse(fmt::format("http://127.0.0.1:{}/metrics", port), &problem);
+  const std::string body = httpRequest("GET", *url).body;
+  double total = 0;
+  const std::regex line("(?:^|\n)" + name + R"((\{([^}]*)\})? ([-0-9.e+]+))");
+  for (std::sregex_iterator it(body.begin(), body.end(), line), end; it != end; ++it) {
+    const std::string found = (*it)[2];
+    bool all = true;
+    for (const auto& label : labels) all = all && found.find(label) != std::string::npos;
+    if (all) total += std::stod((*it)[3]);
+  }
+  return total;
+}
+
+}  // namespace mq::test
