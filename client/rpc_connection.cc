@@ -127,7 +127,9 @@ void RpcChannel::fail(std::exception_ptr failure) {
                              fmt::format("out-of-order reply from {}: {}", where, e.what()), true);
       default:
         // The handler failed with an undeclared exception: a server bug or a transient
-        // problem; another broker may succeed.
+        // problem; another broker may succeed. Or the server refused the connection (a
+        // connection limit) and closed it: it is not used again either way.
+        close();
         throw Error(rpc::ErrorCode::UNKNOWN, fmt::format("{} failed: {}", where, e.what()), true);
     }
   } catch (const TException& e) {

@@ -1,6 +1,11 @@
 #include "common/connection_gate.h"
 
+#include <fmt/format.h>
 #include <prometheus/family.h>
+#include <sys/socket.h>
+#include <thrift/TApplicationException.h>
+#include <thrift/protocol/TBinaryProtocol.h>
+#include <thrift/transport/TBufferTransports.h>
 #include <thrift/transport/TSocket.h>
 #include <thrift/transport/TTransportException.h>
 
@@ -9,6 +14,10 @@
 
 namespace mq {
 
+using apache::thrift::TApplicationException;
+using apache::thrift::protocol::TBinaryProtocol;
+using apache::thrift::transport::TFramedTransport;
+using apache::thrift::transport::TMemoryBuffer;
 using apache::thrift::transport::TSocket;
 using apache::thrift::transport::TTransport;
 using apache::thrift::transport::TTransportException;
@@ -37,6 +46,27 @@ class CountedSocket : public TSocket {
   bool counted_ = false;
 };
 
+// Tells the client why before closing: a framed Thrift exception message, which a client
+// reads as the reply to its first call (generated clients check for an exception before the
+// method name and sequence id). Sent without blocking; what the client already sent is read
+// and dropped first so that closing sends a FIN, not a reset that could discard the frame.
+void sendRefusal(TSocket& socket, const std::string& refusal) {
+  auto buffer = std::make_shared<TMemoryBuffer>();
+  auto framed = std::make_shared<TFramedTransport>(buffer);
+  TBinaryProtocol protocol(framed);
+  protocol.writeMessageBegin("refused", apache::thrift::protocol::T_EXCEPTION, 0);
+  TApplicationException(TApplicationException::INTERNAL_ERROR, refusal).write(&protocol);
+  protocol.writeMessageEnd();
+  framed->flush();
+  const std::string frame = buffer->getBufferAsString();
+  const int fd = socket.getSocketFD();
+  (void)::send(fd, frame.data(), frame.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  ::shutdown(fd, SHUT_WR);
+  char drain[4096];
+  while (::recv(fd, drain, sizeof drain, MSG_DONTWAIT) > 0) {
+  }
+}
+
 }  // namespace
 
 ConnectionGate::ConnectionGate(ConnectionLimits limits, const ConnectionMetrics& metrics)
@@ -57,18 +87,18 @@ ConnectionGate::ConnectionGate(ConnectionLimits limits, const ConnectionMetrics&
   refused_per_ip_ = &refused.Add({{"reason", "max-connections-per-ip"}});
 }
 
-bool ConnectionGate::admit(const std::string& peer) {
+bool ConnectionGate::admit(const std::string& peer, std::string* refusal) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (limits_.max_connections > 0 && total_ >= limits_.max_connections) {
     if (refused_total_) refused_total_->Increment();
-    refuse(peer, "max-connections", limits_.max_connections);
+    refuse(peer, "max-connections", limits_.max_connections, refusal);
     return false;
   }
   int& from_peer = per_peer_[peer];
   if (limits_.max_connections_per_ip > 0 && from_peer >= limits_.max_connections_per_ip) {
     if (from_peer == 0) per_peer_.erase(peer);
     if (refused_per_ip_) refused_per_ip_->Increment();
-    refuse(peer, "max-connections-per-ip", limits_.max_connections_per_ip);
+    refuse(peer, "max-connections-per-ip", limits_.max_connections_per_ip, refusal);
     return false;
   }
   ++from_peer;
@@ -86,7 +116,12 @@ void ConnectionGate::release(const std::string& peer) {
 }
 
 // REQUIRES: mutex_ held.
-void ConnectionGate::refuse(const std::string& peer, const char* reason, int limit) {
+void ConnectionGate::refuse(const std::string& peer, const char* reason, int limit,
+                            std::string* refusal) {
+  *refusal = fmt::format(
+      "connection refused: the broker's {} limit ({} open connections{}) is reached; close "
+      "idle clients or raise {} (docs/security.md#hard-limits)",
+      reason, limit, std::string(reason) == "max-connections" ? "" : " from " + peer, reason);
   // A client reconnecting in a loop must not flood the log: one line a second at most.
   const int64_t now = nowMs();
   if (now - last_log_ms_ < 1000) {
@@ -116,7 +151,9 @@ std::shared_ptr<TTransport> LimitedServerSocket::acceptImpl() {
   auto transport = TServerSocket::acceptImpl();
   auto socket = std::static_pointer_cast<CountedSocket>(transport);
   std::string peer = socket->getPeerAddress();
-  if (!gate_->admit(peer)) {
+  std::string refusal;
+  if (!gate_->admit(peer, &refusal)) {
+    sendRefusal(*socket, refusal);
     socket->close();
     // The server's accept loop goes on after this type.
     throw TTransportException(TTransportException::CLIENT_DISCONNECT,

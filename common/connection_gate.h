@@ -1,8 +1,10 @@
 // Connection limits of a Thrift server (a broker's max-connections and
 // max-connections-per-ip): ConnectionGate counts open connections in all and per peer
-// address, and LimitedServerSocket asks it at every accept. A connection over a limit is
-// closed at once (the client sees it closed and tries another broker), logged at warn (at
-// most once a second, with the number refused meanwhile) and counted in
+// address, and LimitedServerSocket asks it at every accept. A connection over a limit gets
+// one Thrift exception frame naming the limit (a client reads it as the reply to its first
+// call: "connection refused: max-connections-per-ip (2) reached ...", retriable, so it tries
+// another broker) and is closed at once, before a thread is started for it; it is logged at
+// warn (at most once a second, with the number refused meanwhile) and counted in
 // <prefix>_connections_refused_total{reason}. An admitted connection is counted until its
 // socket is destroyed, which the server does when the connection ends.
 #pragma once
@@ -26,13 +28,13 @@ class ConnectionGate {
   ConnectionGate(ConnectionLimits limits, const ConnectionMetrics& metrics);
 
   // True when one more connection from `peer` is within the limits (then it is counted);
-  // false counts and logs the refusal.
-  bool admit(const std::string& peer);
+  // false counts and logs the refusal and sets `refusal` to the reason for the client.
+  bool admit(const std::string& peer, std::string* refusal);
   // A counted connection from `peer` ended.
   void release(const std::string& peer);
 
  private:
-  void refuse(const std::string& peer, const char* reason, int limit);
+  void refuse(const std::string& peer, const char* reason, int limit, std::string* refusal);
 
   const ConnectionLimits limits_;
   prometheus::Gauge* open_ = nullptr;

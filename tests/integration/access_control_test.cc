@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <regex>
 #include <thread>
 
@@ -230,6 +231,48 @@ TEST_F(AccessControlTest, RefusedBatchIsCountedAndDoesNotFailTheGrantedOneInTheS
   EXPECT_EQ(response.results[1].error, rpc::ErrorCode::NOT_AUTHORIZED);
   EXPECT_NE(response.results[1].error_message.find("mixed-writer"), std::string::npos);
   EXPECT_EQ(counter(metrics_port, "mq_broker_auth_refusals_total", labels), before + 1);
+}
+
+TEST_F(AccessControlTest, QuotasNeedClusterAdminAndChargeTheTokenByName) {
+  const std::string secret = issue("quota-app", "checkout");
+  grant("produce", "topic", "payments", "token", "quota-app");
+  waitForRefresh();
+  rpc::QuotaEntry quota;
+  quota.entity_type = "client";
+  quota.entity_name = "quota-app";
+  quota.produce_bytes_per_sec = 16 << 10;
+  try {
+    AdminClient(config(secret)).setQuota(quota);
+    FAIL() << "a token without admin on the cluster set a quota";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), rpc::ErrorCode::NOT_AUTHORIZED) << e.what();
+  }
+  EXPECT_THROW(AdminClient(config(secret)).listQuotas(), Error);
+  AdminClient admin(config(admin_secret_));
+  admin.setQuota(quota);
+  waitForRefresh();
+
+  // 64 KB through the token (whatever client_id it sends): over 16 KiB/s, throttled on the
+  // brokers under the token's name, every message acknowledged.
+  {
+    ProducerConfig producer_config = producerConfig(secret);
+    producer_config.client_id = "some-client-id";
+    Producer producer(producer_config);
+    std::vector<std::future<SendResult>> sent;
+    for (int i = 0; i < 64; ++i)
+      sent.push_back(producer.sendAsync("payments", std::string(1000, 'q')));
+    for (auto& f : sent) EXPECT_GE(f.get().offset, 0);
+  }
+  double throttled = 0;
+  for (int b = 0; b < cluster_->brokerCount(); ++b) {
+    throttled += metricSum(cluster_->brokerMetricsPort(b),
+                           "mq_broker_quota_throttled_requests_total", {R"(entity="quota-app")"});
+    EXPECT_EQ(metricSum(cluster_->brokerMetricsPort(b), "mq_broker_quota_throttled_requests_total",
+                        {R"(entity="some-client-id")"}),
+              0);
+  }
+  EXPECT_GT(throttled, 0);
+  admin.removeQuota("client", "quota-app");
 }
 
 TEST_F(AccessControlTest, GroupCallsNeedConsumeOnTheGroup) {
