@@ -68,14 +68,19 @@ std::optional<std::string> principalNameProblem(const std::string& name) {
   return std::nullopt;
 }
 
-std::optional<std::string> grantProblem(const AclGrant& grant) {
+std::optional<std::string> grantProblem(const AclGrant& grant, std::string* field) {
+  std::string ignored;
+  std::string& blame = field ? *field : ignored;
+  blame = "principal_name";
   if (auto problem = principalNameProblem(grant.principal_name)) {
     return fmt::format("{} name `{}` {}", principalTypeName(grant.principal_type),
                        grant.principal_name, *problem);
   }
+  blame = "resource_name";
   const std::string& name = grant.resource_name;
   if (grant.resource_type == ResourceType::kCluster) {
     if (name != "*") return std::string("a cluster grant's resource name must be `*`");
+    blame.clear();
     return std::nullopt;
   }
   if (name.empty() || name.size() > 255) {
@@ -91,6 +96,7 @@ std::optional<std::string> grantProblem(const AclGrant& grant) {
       return fmt::format("`{}` holds a space or control character", name);
     }
   }
+  blame.clear();
   return std::nullopt;
 }
 

@@ -4,7 +4,8 @@
 //
 // A grant gives a permission (produce, consume, admin; admin implies the other two) on a
 // resource (a topic, a consumer group, or the cluster) to one token or to every token of a
-// team. `admin` on the cluster allows everything. A resource name is exact, a prefix ending in '*' ("orders.*"), or "*" (all).
+// team. `admin` on the cluster allows everything. A resource name is exact, a prefix ending in '*'
+// ("orders.*"), or "*" (all).
 #pragma once
 
 #include <atomic>
@@ -55,8 +56,9 @@ struct AclGrant {
 
 // What is wrong with a token or team name (1-64 characters from [A-Za-z0-9._-]), or nullopt.
 std::optional<std::string> principalNameProblem(const std::string& name);
-// What is wrong with a grant (names, a cluster grant's resource must be "*"), or nullopt.
-std::optional<std::string> grantProblem(const AclGrant& grant);
+// What is wrong with a grant (names, a cluster grant's resource must be "*"), or nullopt;
+// `field`, when given, is set to the field to blame ("principal_name" or "resource_name").
+std::optional<std::string> grantProblem(const AclGrant& grant, std::string* field = nullptr);
 // "produce on topic orders.* for team payments".
 std::string describeGrant(const AclGrant& grant);
 

@@ -62,18 +62,25 @@ std::optional<std::string> quotaEntityProblem(QuotaEntityType type, const std::s
   return std::nullopt;
 }
 
-std::optional<std::string> quotaProblem(const QuotaDefinition& quota) {
+std::optional<std::string> quotaProblem(const QuotaDefinition& quota, std::string* field) {
+  std::string ignored;
+  std::string& blame = field ? *field : ignored;
+  blame = "entity_name";
   if (auto problem = quotaEntityProblem(quota.entity_type, quota.entity_name)) return problem;
   struct Limit {
     const char* name;
+    const char* field;
     int64_t value;
     int64_t min;
   };
-  const Limit limits[] = {{"produce bytes/s", quota.produce_bytes_per_sec, kMinQuotaBytesPerSec},
-                          {"fetch bytes/s", quota.fetch_bytes_per_sec, kMinQuotaBytesPerSec},
-                          {"requests/s", quota.requests_per_sec, 1}};
+  const Limit limits[] = {
+      {"produce bytes/s", "produce_bytes_per_sec", quota.produce_bytes_per_sec,
+       kMinQuotaBytesPerSec},
+      {"fetch bytes/s", "fetch_bytes_per_sec", quota.fetch_bytes_per_sec, kMinQuotaBytesPerSec},
+      {"requests/s", "requests_per_sec", quota.requests_per_sec, 1}};
   bool any = false;
   for (const auto& limit : limits) {
+    blame = limit.field;
     if (limit.value < 0)
       return fmt::format("{} must not be negative ({})", limit.name, limit.value);
     if (limit.value == 0) continue;  // no limit
@@ -83,6 +90,7 @@ std::optional<std::string> quotaProblem(const QuotaDefinition& quota) {
     }
     any = true;
   }
+  blame.clear();
   if (!any) {
     return std::string(
         "a quota needs at least one limit (produce bytes/s, fetch bytes/s or "

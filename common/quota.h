@@ -49,7 +49,9 @@ struct QuotaDefinition {
 // What is wrong with an entry (entity name, limits out of range, no limit at all), or
 // nullopt. Names: a client 1-255 printable ASCII characters without spaces; a topic a valid
 // topic name; or "*".
-std::optional<std::string> quotaProblem(const QuotaDefinition& quota);
+// `field`, when given, is set to the field to blame ("entity_name", "produce_bytes_per_sec",
+// "fetch_bytes_per_sec", "requests_per_sec"; "" when no limit is set).
+std::optional<std::string> quotaProblem(const QuotaDefinition& quota, std::string* field = nullptr);
 // What is wrong with an entity name of that type, or nullopt.
 std::optional<std::string> quotaEntityProblem(QuotaEntityType type, const std::string& name);
 

@@ -56,6 +56,8 @@ void Portal::registerRoutes(HttpServer& server) {
   registerGroupRoutes(server, *portal);
   registerAdminRoutes(server, *portal);
   registerDeadLetterRoutes(server, *portal);
+  registerAccessRoutes(server, *portal);
+  registerQuotaRoutes(server, *portal);
   logInfo("portal routes registered")
       .kv("portal_dir", portal->config.portal_dir)
       .kv("http_auth", portal->auth.enabled());

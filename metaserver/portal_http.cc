@@ -99,6 +99,16 @@ HttpResponse guardedApi(const std::function<HttpResponse()>& body) {
   }
 }
 
+void aboutField(const std::string& field, const std::function<void()>& body) {
+  try {
+    body();
+  } catch (const rpc::MqError& e) {
+    const int status = httpStatusFor(e.code, e.retriable);
+    if (status >= 500) throw;  // not the caller's input
+    throw ApiError(status, lowerName(e.code), e.message, field);
+  }
+}
+
 HttpResponse methodNotAllowed(const HttpRequest& request, const std::string& allow) {
   auto response =
       apiErrorResponse(405, "method_not_allowed",

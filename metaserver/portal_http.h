@@ -50,6 +50,10 @@ HttpResponse apiErrorResponse(int status, const std::string& code, const std::st
 // example); metadata database errors 503. Anything else propagates (the server answers 500).
 HttpResponse guardedApi(const std::function<HttpResponse()>& body);
 
+// Runs `body`; a refusal it throws as MqError (from a MetaService call) becomes an ApiError
+// with the same status and code about `field`, for refusals that can only be about one field.
+void aboutField(const std::string& field, const std::function<void()>& body);
+
 // The query parameter `name` as a whole number in [min, max], `fallback` when absent.
 // Throws ApiError 400 about the field otherwise.
 int64_t queryInteger(const HttpRequest& request, const char* name, int64_t min, int64_t max,

@@ -9,6 +9,8 @@
 //   portal_admin_routes.cc    /api/users, /api/teams, /api/audit, GET /api/cluster
 //   portal_dead_letter_routes.cc  /api/dead-letters... (list, show, replay, purge)
 //   portal_history_routes.cc  GET /api/{topics/{name},groups/{g},cluster}/history (charts)
+//   portal_access_routes.cc   /api/tokens, /api/acls (access tokens and ACL grants)
+//   portal_quota_routes.cc    /api/quotas (rate quotas; admins)
 // (The lag API, lag_http_api.h, serves the rest of /api/groups and /api/alerts.) Every
 // handler validates, checks who may do it (Principal), delegates to the metaserver's
 // services, and audits the change with the caller as actor. docs/portal.md has the table.
@@ -90,6 +92,8 @@ void registerGroupRoutes(HttpServer& server, PortalContext& portal);
 HttpResponse groupDetails(PortalContext& portal, const HttpRequest& request);
 void registerAdminRoutes(HttpServer& server, PortalContext& portal);
 void registerDeadLetterRoutes(HttpServer& server, PortalContext& portal);
+void registerAccessRoutes(HttpServer& server, PortalContext& portal);
+void registerQuotaRoutes(HttpServer& server, PortalContext& portal);
 // The charts' series (lag_history.h); 503 lag_not_collected on a metaserver that does not
 // collect lag. Throw ApiError.
 HttpResponse topicHistory(PortalContext& portal, const HttpRequest& request,

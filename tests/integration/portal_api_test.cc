@@ -5,20 +5,13 @@
 //
 // Users: the first admin (password from --admin-password-file), alice (team payments), bob
 // (team search). Offsets are committed with the broker's admin commit (generation -1).
-// property_tree (JSON parsing) includes boost/bind.hpp, which asks for this.
-#define BOOST_BIND_GLOBAL_PLACEHOLDERS
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <mq/client.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/property_tree/json_parser.hpp>
-#include <boost/property_tree/ptree.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -29,105 +22,15 @@
 
 #include "mq/client.h"
 #include "tests/harness/message_batch.h"
+#include "tests/harness/portal_client.h"
 #include "tests/harness/test_cluster.h"
 
 namespace mq::test {
 namespace {
 
 namespace pt = boost::property_tree;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = boost::asio::ip::tcp;
-
-// --- An HTTP client with a cookie jar of one cookie -------------------------------------
-
-struct Response {
-  int status = 0;
-  std::string body;
-  std::multimap<std::string, std::string> headers;  // lower-case names
-
-  std::string header(const std::string& name) const {
-    auto it = headers.find(name);
-    return it == headers.end() ? "" : it->second;
-  }
-  pt::ptree json() const {
-    pt::ptree tree;
-    std::istringstream in(body);
-    pt::read_json(in, tree);
-    return tree;
-  }
-  std::string errorCode() const { return json().get<std::string>("error.code", ""); }
-  std::string errorField() const { return json().get<std::string>("error.field", ""); }
-};
-
-Response send(int port, const std::string& method, const std::string& target,
-              const std::string& body, const std::map<std::string, std::string>& headers) {
-  boost::asio::io_context io;
-  tcp::resolver resolver(io);
-  beast::tcp_stream stream(io);
-  stream.expires_after(std::chrono::seconds(30));
-  stream.connect(resolver.resolve("127.0.0.1", std::to_string(port)));
-  http::request<http::string_body> request(http::string_to_verb(method), target, 11);
-  request.set(http::field::host, fmt::format("127.0.0.1:{}", port));
-  for (const auto& [name, value] : headers) request.set(name, value);
-  if (!body.empty()) {
-    if (!headers.count("Content-Type")) request.set(http::field::content_type, "application/json");
-    request.body() = body;
-  }
-  request.prepare_payload();
-  http::write(stream, request);
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(16 * 1024 * 1024);
-  http::read(stream, buffer, parser);
-  auto message = parser.release();
-  Response response;
-  response.status = static_cast<int>(message.result_int());
-  response.body = message.body();
-  for (const auto& field : message) {
-    std::string name(field.name_string());
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    response.headers.emplace(name, std::string(field.value()));
-  }
-  return response;
-}
-
-// A browser stand-in: keeps the session cookie and sends the CSRF token on changes.
-class Client {
- public:
-  explicit Client(int port) : port_(port) {}
-
-  Response login(const std::string& user, const std::string& password) {
-    auto response = call("POST", "/api/login",
-                         fmt::format(R"({{"user":"{}","password":"{}"}})", user, password));
-    const std::string cookie = response.header("set-cookie");
-    if (response.status == 200) {
-      cookie_ = cookie.substr(0, cookie.find(';'));
-      csrf_ = response.json().get<std::string>("csrf_token");
-    }
-    return response;
-  }
-
-  Response call(const std::string& method, const std::string& target, const std::string& body = "",
-                std::map<std::string, std::string> headers = {}) {
-    if (!cookie_.empty()) headers.emplace("Cookie", cookie_);
-    if (method != "GET" && !csrf_.empty()) headers.emplace("X-CSRF-Token", csrf_);
-    return send(port_, method, target, body, headers);
-  }
-  Response get(const std::string& target) { return call("GET", target); }
-  Response post(const std::string& target, const std::string& body) {
-    return call("POST", target, body);
-  }
-
-  void forgetCsrf() { csrf_.clear(); }
-  void setCsrf(const std::string& csrf) { csrf_ = csrf; }
-  const std::string& cookie() const { return cookie_; }
-
- private:
-  int port_;
-  std::string cookie_;
-  std::string csrf_;
-};
+using Response = PortalResponse;
+using Client = PortalClient;
 
 std::string passwordFile() {
   static const std::string path =
@@ -144,15 +47,6 @@ ClusterOptions portalCluster() {
   return options;
 }
 
-bool eventually(std::chrono::milliseconds timeout, const std::function<bool()>& check) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (check()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return check();
-}
-
 // Every test gets a cluster with the admin signed in, teams payments and search, and the
 // users alice (payments) and bob (search) signed in.
 class PortalApi : public ::testing::Test {
@@ -167,21 +61,7 @@ class PortalApi : public ::testing::Test {
   void SetUp() override {
     std::ifstream in(passwordFile());
     ASSERT_TRUE(std::getline(in, admin_password_)) << "no " << passwordFile();
-    ASSERT_EQ(admin_.login("admin", admin_password_).status, 200);
-    ASSERT_EQ(admin_.post("/api/teams", R"({"name":"payments"})").status, 201);
-    ASSERT_EQ(admin_.post("/api/teams", R"({"name":"search"})").status, 201);
-    ASSERT_EQ(admin_
-                  .post("/api/users",
-                        R"({"name":"alice","password":"alice-password-1","teams":["payments"]})")
-                  .status,
-              201);
-    ASSERT_EQ(
-        admin_
-            .post("/api/users", R"({"name":"bob","password":"bob-password-12","teams":["search"]})")
-            .status,
-        201);
-    ASSERT_EQ(alice_.login("alice", "alice-password-1").status, 200);
-    ASSERT_EQ(bob_.login("bob", "bob-password-12").status, 200);
+    ASSERT_EQ(setUpTwoTeams(admin_, admin_password_, alice_, bob_), "");
   }
 
   int port() { return cluster_.metaserverHttpPort(); }
