@@ -12,6 +12,8 @@ import * as groupDetail from './pages/group_detail.js';
 import * as alerts from './pages/alerts.js';
 import * as audit from './pages/audit.js';
 import * as deadLetters from './pages/dead_letters.js';
+import * as access from './pages/access.js';
+import * as quotas from './pages/quotas.js';
 import * as admin from './pages/admin.js';
 import * as account from './pages/account.js';
 
@@ -26,6 +28,8 @@ const NAV = [
   {href: '#/alerts', label: 'Alerts', match: /^alerts/},
   {href: '#/audit', label: 'Audit log', match: /^audit/},
   {href: '#/dead-letters', label: 'Dead letters', match: /^dead-letters/},
+  {href: '#/access', label: 'Access', match: /^access/},
+  {href: '#/quotas', label: 'Quotas', match: /^quotas/, admin: true},
   {href: '#/admin', label: 'Users & teams', match: /^admin/, admin: true},
 ];
 
@@ -51,6 +55,8 @@ function route(parts) {
   if (first === 'alerts') return alerts;
   if (first === 'audit') return audit;
   if (first === 'dead-letters') return deadLetters;
+  if (first === 'access') return access;
+  if (first === 'quotas') return quotas;
   if (first === 'admin') return admin;
   if (first === 'account') return account;
   return null;

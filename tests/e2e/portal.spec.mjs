@@ -17,21 +17,12 @@
 import assert from 'node:assert/strict';
 import {execFileSync, spawn} from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import {chromium} from 'playwright-core';
+import {openBrowser, parseArgs} from './browser.mjs';
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, arg, i, all) => {
-  if (arg.startsWith('--')) pairs.push([arg.slice(2), all[i + 1]]);
-  return pairs;
-}, []));
-for (const name of ['url', 'password-file', 'mqctl', 'metaserver', 'screenshots']) {
-  if (!args[name]) throw new Error(`missing --${name}`);
-}
+const args = parseArgs(['url', 'password-file', 'mqctl', 'metaserver', 'screenshots']);
 const BASE = args.url;
 const PASSWORD = fs.readFileSync(args['password-file'], 'utf8').trim();
-const SHOTS = args.screenshots;
-fs.mkdirSync(SHOTS, {recursive: true});
 
 const TOPIC = 'e2e.orders';
 const GROUP = 'e2e-billing';
@@ -45,53 +36,10 @@ function mqctl(...command) {
 }
 const PRODUCED = Array.from({length: 12}, (_, i) => `hello ${i}`);
 
-const problems = [];
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'mq-portal-e2e-'));
-const browser = await chromium.launchPersistentContext(profile, {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  viewport: {width: 1280, height: 900},
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-const page = browser.pages()[0] || await browser.newPage();
-page.setDefaultTimeout(20000);
-page.on('pageerror', e => problems.push(`page error: ${e.message}`));
-page.on('console', m => {
-  // Refusals the test provokes (401 before sign-in, 400s) and 503 while lag is not collected
-  // yet are answers, not page errors; anything else (a CSP violation, say) is.
-  if (m.type() === 'error' && !/Failed to load resource.*status of (40[0-9]|503)/.test(m.text())) {
-    problems.push(`console error: ${m.text()}`);
-  }
-});
-page.on('dialog', dialog => dialog.accept());
-
-let step = 0;
-async function shot(name) {
-  await page.waitForTimeout(300);  // let the last render settle
-  const file = path.join(SHOTS, `${String(++step).padStart(2, '0')}-${name}.png`);
-  await page.screenshot({path: file, fullPage: true});
-  console.log(`screenshot ${file}`);
-}
-// Opens a page afresh (a full load, not a hash change), so nothing of the page before can
-// satisfy the next wait, and waits until its requests are answered.
-async function go(hash) {
-  await page.goto('about:blank');
-  await page.goto(`${BASE}/${hash}`);
-  await page.waitForLoadState('networkidle');
-}
+const {page, problems, shot, shotOf, go, eventually, close, step} =
+  await openBrowser({base: BASE, screenshots: args.screenshots});
 async function noScriptRan() {
   assert.equal(await page.evaluate(() => window.__xss), undefined, 'injected markup ran');
-}
-// Waits for `check` (a function of the page) to be true, reloading every second.
-async function eventually(what, check, seconds = 60) {
-  for (let i = 0; i < seconds; i++) {
-    if (await check()) return;
-    await page.waitForTimeout(1000);
-    await page.reload();
-    await page.waitForLoadState('networkidle');
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 const field = (form, name) => page.locator(`${form} .field[data-field="${name}"]`);
 // A chart (charts.js) drawn by uPlot with at least one point, and a screenshot of just it.
@@ -99,10 +47,7 @@ async function chartDrawn(id, name) {
   const chart = page.locator(`#${id}[data-ready="true"]`);
   await chart.locator('.uplot canvas').first().waitFor();
   assert.ok(Number(await chart.getAttribute('data-points')) >= 1, `${id} has points`);
-  await page.waitForTimeout(300);
-  const file = path.join(SHOTS, `${String(++step).padStart(2, '0')}-${name}.png`);
-  await chart.screenshot({path: file});
-  console.log(`screenshot ${file}`);
+  await shotOf(chart, name);
 }
 
 try {
@@ -290,7 +235,7 @@ try {
     // failing_consumer (tests/tools) dead-letters these at their first failure.
     const consumer = spawn(path.join(path.dirname(args.mqctl), 'failing_consumer'),
       ['--metaserver', args.metaserver, '--group', DLQ_GROUP, '--topic', TOPIC, '--log',
-       path.join(SHOTS, 'failing-consumer.log'), '--fail', `${PRODUCED[3]},${XSS_VALUE}`,
+       path.join(args.screenshots, 'failing-consumer.log'), '--fail', `${PRODUCED[3]},${XSS_VALUE}`,
        '--backoff-ms', 'none'], {stdio: 'ignore'});
     try {
       await eventually('two dead letters', async () => {
@@ -369,10 +314,9 @@ try {
   console.log('portal e2e: all steps passed');
 } catch (e) {
   try { await shot('failure'); } catch { /* the page is gone */ }
-  console.error(`portal e2e FAILED at step ${step}: ${e.stack || e}`);
+  console.error(`portal e2e FAILED after screenshot ${step()}: ${e.stack || e}`);
   if (problems.length) console.error(`page problems:\n${problems.join('\n')}`);
   process.exitCode = 1;
 } finally {
-  await browser.close();
-  fs.rmSync(profile, {recursive: true, force: true});
+  await close();
 }

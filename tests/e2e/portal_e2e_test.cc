@@ -1,6 +1,9 @@
-// Runs the portal's end-to-end test (tests/e2e/portal.spec.mjs) in headless Chromium against
-// a real cluster: a metaserver with sign-in on and its first admin's password in a file, a
-// broker and a datanode in the suite's MariaDB. Screenshots go to build/test-work/screenshots.
+// Runs the portal's end-to-end tests in headless Chromium against a real cluster: a
+// metaserver with sign-in on and its first admin's password in a file, a broker and a
+// datanode in the suite's MariaDB. tests/e2e/portal.spec.mjs (ctest portal_e2e; screenshots
+// in build/test-work/screenshots) walks through the pages; tests/e2e/access.spec.mjs (ctest
+// portal_access_e2e; build/test-work/screenshots-access) manages access tokens and grants
+// with the metaserver and the broker running with `auth = on`.
 //
 // Fails, saying what to install, when node, Chromium or playwright-core is missing: the test
 // never passes without having driven a browser.
@@ -31,9 +34,10 @@ std::string findInPath(const std::string& name) {
   return "";
 }
 
-TEST(PortalEndToEnd, SignInCreateProduceBrowseLagAlertResetAndAuditInChromium) {
-  const std::string node = findInPath("node");
-  ASSERT_FALSE(node.empty()) << "node is not installed: run scripts/install-deps.sh";
+// Node, Chromium, playwright-core and the chart library, or a failure naming what to install.
+void requireBrowser(std::string* node) {
+  *node = findInPath("node");
+  ASSERT_FALSE(node->empty()) << "node is not installed: run scripts/install-deps.sh";
   ASSERT_TRUE(fs::exists("/usr/bin/chromium"))
       << "/usr/bin/chromium is missing: run scripts/install-deps.sh (Debian package chromium)";
   ASSERT_TRUE(fs::exists(fs::path(MQ_E2E_DIR) / "node_modules/playwright-core"))
@@ -44,6 +48,11 @@ TEST(PortalEndToEnd, SignInCreateProduceBrowseLagAlertResetAndAuditInChromium) {
       fs::path(MQ_E2E_DIR) / "../../portal/node_modules/uplot/dist/uPlot.esm.js";
   ASSERT_TRUE(fs::exists(chart_library))
       << chart_library << " is missing: run scripts/install-deps.sh (npm ci in portal/)";
+}
+
+TEST(PortalEndToEnd, SignInCreateProduceBrowseLagAlertResetAndAuditInChromium) {
+  std::string node;
+  ASSERT_NO_FATAL_FAILURE(requireBrowser(&node));
 
   fs::create_directories(MQ_TEST_WORK_DIR);
   const std::string password_file =
@@ -68,6 +77,49 @@ TEST(PortalEndToEnd, SignInCreateProduceBrowseLagAlertResetAndAuditInChromium) {
                   cluster.metaserverAddress(), "--screenshots", screenshots},
                  "", &output, &error, 400000);
   fs::remove(password_file);
+  std::cout << output << error;
+  EXPECT_EQ(rc, 0) << "the browser test failed (see its output above, the screenshots in "
+                   << screenshots << " and the cluster's logs in " << cluster.logDir() << ")";
+}
+
+}  // namespace
+}  // namespace mq::test
+
+namespace mq::test {
+namespace {
+
+// Access tokens and grants (tests/e2e/access.spec.mjs): a metaserver and a broker with
+// `auth = on`; the spec issues, grants and revokes a token in the portal and produces with it
+// through the broker with mqctl.
+TEST(PortalAccessEndToEnd, TokenIssuedCopiedGrantedProducesAndIsRefusedOnceRevokedInChromium) {
+  std::string node;
+  ASSERT_NO_FATAL_FAILURE(requireBrowser(&node));
+  fs::create_directories(MQ_TEST_WORK_DIR);
+  const std::string work = fmt::format("{}/portal_access_e2e-{}", MQ_TEST_WORK_DIR, getpid());
+  const std::string password_file = work + ".admin-password";
+  const std::string bootstrap_file = work + ".bootstrap";
+  fs::remove(password_file);
+  fs::remove(bootstrap_file);
+  ClusterOptions options;
+  options.broker_args = {"--auth", "on", "--auth-refresh", "500ms"};
+  options.metaserver_args = {"--http-auth",    "on",    "--admin-password-file",  password_file,
+                             "--auth",         "on",    "--auth-refresh",         "500ms",
+                             "--lag-interval", "500ms", "--bootstrap-token-file", bootstrap_file};
+  options.admin_token_file = bootstrap_file;
+  TestCluster cluster(options);
+
+  const std::string screenshots = std::string(MQ_TEST_WORK_DIR) + "/screenshots-access";
+  fs::remove_all(screenshots);
+  std::string output, error;
+  const int rc = runCommand(
+      {node, std::string(MQ_E2E_DIR) + "/access.spec.mjs", "--url",
+       fmt::format("http://127.0.0.1:{}", cluster.metaserverHttpPort()), "--password-file",
+       password_file, "--mqctl", binDir() + "/mqctl", "--metaserver", cluster.metaserverAddress(),
+       "--broker", fmt::format("127.0.0.1:{}", cluster.brokerPort(0)), "--admin-token-file",
+       bootstrap_file, "--screenshots", screenshots},
+      "", &output, &error, 300000);
+  fs::remove(password_file);
+  fs::remove(bootstrap_file);
   std::cout << output << error;
   EXPECT_EQ(rc, 0) << "the browser test failed (see its output above, the screenshots in "
                    << screenshots << " and the cluster's logs in " << cluster.logDir() << ")";
