@@ -12,6 +12,7 @@
 #include "common/migrations.h"
 #include "common/rpc_server.h"
 #include "common/shutdown_signal.h"
+#include "common/tls.h"
 
 namespace {
 
@@ -32,9 +33,13 @@ int run(int argc, char** argv) {
   }
   mq::BrokerConfig config;
   mq::DbTarget meta_target;
+  std::shared_ptr<mq::TlsSocketFactory> tls;
   try {
     config = mq::BrokerConfig::fromValues(values);
     meta_target = mq::DbTarget::parseUrl(config.meta_db);
+    // TLS files are read now: a missing file or a key that does not match its certificate
+    // stops start-up here, naming the setting and the file.
+    tls = mq::makeTlsFactory(config.security.tls, mq::TlsSide::kServer);
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << " (see --help)\n";
     return 2;
@@ -107,7 +112,7 @@ int run(int argc, char** argv) {
   auto service = std::make_shared<mq::BrokerService>(context);
   mq::RpcServer server(std::make_shared<mq::rpc::BrokerProcessor>(service), config.host,
                        config.port, {config.max_connections, config.max_connections_per_ip},
-                       {&metrics_endpoint->registry(), "mq_broker"});
+                       {&metrics_endpoint->registry(), "mq_broker"}, tls);
   try {
     server.start();
   } catch (const std::exception& e) {
@@ -142,6 +147,8 @@ int run(int argc, char** argv) {
       .kv("port", config.port)
       .kv("metrics_port", config.metrics_port)
       .kv("auth", config.security.auth)
+      .kv("tls", config.security.tls.enabled)
+      .kv("tls_client_cert_required", config.security.tls.require_client_cert)
       .kv("meta_db", meta_target.describe());
 
   int signal = shutdown.wait();

@@ -18,7 +18,7 @@ class AdminClient::Impl {
   explicit Impl(ClientConfig config) : config_(std::move(config)), cluster_(config_) {
     if (!config_.metaserver.empty()) {
       meta_ = std::make_unique<MetaConnection>(parseHostPorts({config_.metaserver}, "")[0],
-                                               cluster_.timeouts());
+                                               cluster_.connectionOptions());
     }
   }
 

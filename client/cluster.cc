@@ -8,6 +8,7 @@
 #include "client/broker_subset.h"
 #include "client/error.h"
 #include "common/log.h"
+#include "common/tls.h"
 
 namespace mq {
 
@@ -47,13 +48,27 @@ void validateClientConfig(const ClientConfig& config) {
     throw invalidConfig(
         fmt::format("broker_subset_size must be >= 0 (is {})", config.broker_subset_size));
   }
+  try {
+    checkTlsConfig(config.tls, TlsSide::kClient, TlsNaming::kFields);
+  } catch (const std::invalid_argument& e) {
+    throw invalidConfig(e.what());
+  }
+}
+
+std::shared_ptr<TlsSocketFactory> clientTlsFactory(const TlsConfig& config) {
+  try {
+    return makeTlsFactory(config, TlsSide::kClient, TlsNaming::kFields);
+  } catch (const std::invalid_argument& e) {
+    throw invalidConfig(e.what());
+  }
 }
 
 Cluster::Cluster(const ClientConfig& config)
     : config_(config),
       retry_(config.retries, config.retry_backoff_ms, config.retry_backoff_max_ms),
       retry_budget_(config.retry_budget_ratio, config.retry_budget_min_per_second),
-      pool_(timeouts()) {
+      tls_(clientTlsFactory(config.tls)),
+      pool_(connectionOptions()) {
   validateClientConfig(config);
   bootstrap_ = parseHostPorts(config.bootstrap_brokers, "bootstrap_brokers");
   if (!config.metaserver.empty()) metaserver_ = parseHostPorts({config.metaserver}, "")[0];
@@ -85,8 +100,8 @@ rpc::RequestHeader Cluster::requestHeader() const {
   return header;
 }
 
-ConnectionTimeouts Cluster::timeouts() const {
-  return ConnectionTimeouts{config_.connect_timeout_ms, config_.request_timeout_ms};
+ConnectionOptions Cluster::connectionOptions() const {
+  return ConnectionOptions{config_.connect_timeout_ms, config_.request_timeout_ms, tls_};
 }
 
 SteadyClock::time_point Cluster::retryDeadline() const {
@@ -99,7 +114,7 @@ void Cluster::discoverBrokers() {
   std::vector<rpc::BrokerInfo> brokers;
   std::string problem;
   try {
-    if (!meta_) meta_ = std::make_unique<MetaConnection>(*metaserver_, timeouts());
+    if (!meta_) meta_ = std::make_unique<MetaConnection>(*metaserver_, connectionOptions());
     auto header = requestHeader();
     meta_->call([&](rpc::MetaServiceClient& client) { client.listBrokers(brokers, header); });
     if (brokers.empty()) problem = "the metaserver lists no live broker";

@@ -38,6 +38,9 @@ struct TopicMetadata {
 
 // Checks the settings every client shares; throws Error(INVALID_CONFIG) naming the property.
 void validateClientConfig(const ClientConfig& config);
+// The TLS socket factory of ClientConfig::tls (null when disabled), its files loaded and
+// checked; throws Error(INVALID_CONFIG) naming the property, the file and the problem.
+std::shared_ptr<TlsSocketFactory> clientTlsFactory(const TlsConfig& config);
 
 class Cluster {
  public:
@@ -50,7 +53,7 @@ class Cluster {
   // Shared by every call of this client (ClientConfig::retry_budget_ratio).
   RetryBudget& retryBudget() { return retry_budget_; }
   rpc::RequestHeader requestHeader() const;
-  ConnectionTimeouts timeouts() const;
+  ConnectionOptions connectionOptions() const;
   BrokerConnectionPool& connections() { return pool_; }
   // A deadline that lets a call use all its retries: now + (retries + 1) *
   // (request_timeout_ms + retry_backoff_max_ms).
@@ -119,6 +122,7 @@ class Cluster {
   RetryBudget retry_budget_;
   std::vector<HostPort> bootstrap_;
   std::optional<HostPort> metaserver_;
+  const std::shared_ptr<TlsSocketFactory> tls_;  // before pool_, which uses it
   BrokerConnectionPool pool_;
 
   std::mutex discovery_mutex_;  // one metaserver call at a time

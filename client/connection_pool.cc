@@ -12,7 +12,7 @@ BrokerConnectionPool::Lease BrokerConnectionPool::lease(const HostPort& address)
       return Lease(this, std::move(connection));
     }
   }
-  return Lease(this, std::make_unique<BrokerConnection>(address, timeouts_));
+  return Lease(this, std::make_unique<BrokerConnection>(address, options_));
 }
 
 void BrokerConnectionPool::giveBack(std::unique_ptr<BrokerConnection> connection) {

@@ -32,8 +32,8 @@ class BrokerConnectionPool {
   };
 
   // Keeps at most `max_idle_per_broker` idle connections per address.
-  explicit BrokerConnectionPool(ConnectionTimeouts timeouts, size_t max_idle_per_broker = 8)
-      : timeouts_(timeouts), max_idle_per_broker_(max_idle_per_broker) {}
+  explicit BrokerConnectionPool(ConnectionOptions options, size_t max_idle_per_broker = 8)
+      : options_(std::move(options)), max_idle_per_broker_(max_idle_per_broker) {}
 
   // An idle connection to `address`, or a new (not yet opened) one.
   Lease lease(const HostPort& address);
@@ -44,7 +44,7 @@ class BrokerConnectionPool {
  private:
   void giveBack(std::unique_ptr<BrokerConnection> connection);
 
-  const ConnectionTimeouts timeouts_;
+  const ConnectionOptions options_;
   const size_t max_idle_per_broker_;
   std::mutex mutex_;
   std::map<HostPort, std::vector<std::unique_ptr<BrokerConnection>>> idle_;

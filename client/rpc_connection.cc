@@ -7,6 +7,7 @@
 #include <thrift/protocol/TBinaryProtocol.h>
 #include <thrift/protocol/TProtocolException.h>
 #include <thrift/transport/TBufferTransports.h>
+#include <thrift/transport/TSSLSocket.h>
 #include <thrift/transport/TSocket.h>
 #include <thrift/transport/TTransportException.h>
 
@@ -14,6 +15,7 @@
 
 #include "client/error.h"
 #include "common/log.h"
+#include "common/tls.h"
 
 namespace mq {
 
@@ -24,6 +26,7 @@ using apache::thrift::protocol::TBinaryProtocol;
 using apache::thrift::protocol::TProtocolException;
 using apache::thrift::transport::TFramedTransport;
 using apache::thrift::transport::TSocket;
+using apache::thrift::transport::TSSLException;
 using apache::thrift::transport::TTransportException;
 
 namespace {
@@ -47,8 +50,8 @@ void routeThriftOutput() {
 
 }  // namespace
 
-RpcChannel::RpcChannel(HostPort address, ConnectionTimeouts timeouts)
-    : address_(std::move(address)), timeouts_(timeouts) {
+RpcChannel::RpcChannel(HostPort address, ConnectionOptions options)
+    : address_(std::move(address)), options_(std::move(options)) {
   routeThriftOutput();
 }
 
@@ -60,9 +63,16 @@ std::shared_ptr<apache::thrift::protocol::TProtocol> RpcChannel::prepare(int64_t
   if (!transport_ || !transport_->isOpen()) {
     close();
     auto config = std::make_shared<TConfiguration>(kMaxMessageBytes, kMaxFrameBytes);
-    auto socket = std::make_shared<TSocket>(address_.host, address_.port, config);
-    socket->setConnTimeout(clampMs(timeouts_.connect_ms));
-    socket->setSendTimeout(clampMs(timeouts_.request_ms));
+    std::shared_ptr<TSocket> socket;
+    std::shared_ptr<TlsClientSocket> tls_socket;
+    if (options_.tls) {
+      tls_socket = options_.tls->clientSocket(address_.host, address_.port, config);
+      socket = tls_socket;
+    } else {
+      socket = std::make_shared<TSocket>(address_.host, address_.port, config);
+    }
+    socket->setConnTimeout(clampMs(options_.connect_ms));
+    socket->setSendTimeout(clampMs(options_.request_ms));
     socket->setNoDelay(true);
     auto transport = std::make_shared<TFramedTransport>(socket, config);
     try {
@@ -72,13 +82,29 @@ std::shared_ptr<apache::thrift::protocol::TProtocol> RpcChannel::prepare(int64_t
                            fmt::format("cannot connect to {}: {}", address_.toString(), e.what()),
                            /*request_sent=*/false);
     }
+    if (tls_socket) {
+      // The handshake now, within the connect timeout, so that a server that does not speak
+      // TLS or is not trusted fails the connection before any request is sent.
+      socket->setRecvTimeout(clampMs(options_.connect_ms));
+      try {
+        tls_socket->handshake();
+      } catch (const TException& e) {
+        try {
+          transport->close();
+        } catch (const TException&) {
+        }
+        throw TransportError(rpc::ErrorCode::UNKNOWN, tlsHandshakeFailure(e.what()),
+                             /*request_sent=*/false);
+      }
+    }
     socket_ = socket;
     transport_ = transport;
     protocol_ = std::make_shared<TBinaryProtocol>(transport_);
     reply_timeout_ms_ = -1;
+    answered_ = false;
     *reopened = true;
   }
-  int64_t reply_timeout = timeouts_.request_ms + std::max<int64_t>(0, extra_wait_ms);
+  int64_t reply_timeout = options_.request_ms + std::max<int64_t>(0, extra_wait_ms);
   if (reply_timeout != reply_timeout_ms_) {
     socket_->setRecvTimeout(clampMs(reply_timeout));
     reply_timeout_ms_ = reply_timeout;
@@ -86,14 +112,55 @@ std::shared_ptr<apache::thrift::protocol::TProtocol> RpcChannel::prepare(int64_t
   return protocol_;
 }
 
+void RpcChannel::answered() { answered_ = true; }
+
+std::string RpcChannel::tlsHandshakeFailure(const std::string& detail) const {
+  std::string hint;
+  if (detail.find("authorize") != std::string::npos) {
+    hint = fmt::format(
+        "the server's certificate does not name `{}` (set the client's TLS server name to a "
+        "name it carries)",
+        options_.tls->config().server_name.empty() ? address_.host
+                                                   : options_.tls->config().server_name);
+  } else if (detail.find("certificate verify failed") != std::string::npos) {
+    hint = "the server's certificate is not signed by the CA this client trusts (its TLS CA file)";
+  } else if (detail.find("requires a client certificate") != std::string::npos) {
+    return fmt::format("TLS handshake with {} failed: {}", address_.toString(), detail);
+  } else if (detail.find("alert") != std::string::npos) {
+    hint = "the server refused this client: it may require a client certificate signed by its CA";
+  } else {
+    hint =
+        "the server closed the connection: its port may not use TLS (tls = off), it "
+        "refused the connection (a connection limit), or it refused this client's certificate";
+  }
+  return fmt::format("TLS handshake with {} failed: {}; {}", address_.toString(), detail, hint);
+}
+
+std::string RpcChannel::plainHint() const {
+  // A TLS port answers a plaintext request with a TLS alert, or just closes: the first reply
+  // of a connection fails at the transport level.
+  if (options_.tls || answered_) return "";
+  return " (no reply on a new connection: if the server's port uses TLS (tls = on), enable "
+         "TLS on this client; docs/security.md#tls)";
+}
+
 void RpcChannel::fail(std::exception_ptr failure) {
   const std::string where = address_.toString();
   try {
     std::rethrow_exception(failure);
   } catch (const rpc::MqError& e) {
+    answered_ = true;
     throw errorFromWire(e);
   } catch (const Error&) {
     throw;
+  } catch (const TSSLException& e) {
+    // With TLS 1.3 the server checks the client's certificate after the client finished
+    // its handshake: its refusal arrives as an alert with the first reply.
+    close();
+    throw TransportError(rpc::ErrorCode::UNKNOWN,
+                         answered_ ? fmt::format("TLS connection to {} failed: {}", where, e.what())
+                                   : tlsHandshakeFailure(e.what()),
+                         true);
   } catch (const TTransportException& e) {
     close();
     if (e.getType() == TTransportException::TIMED_OUT) {
@@ -102,7 +169,8 @@ void RpcChannel::fail(std::exception_ptr failure) {
                            true);
     }
     throw TransportError(rpc::ErrorCode::UNKNOWN,
-                         fmt::format("connection to {} failed: {}", where, e.what()), true);
+                         fmt::format("connection to {} failed: {}{}", where, e.what(), plainHint()),
+                         true);
   } catch (const TProtocolException& e) {
     close();
     if (e.getType() == TProtocolException::SIZE_LIMIT) {
@@ -110,7 +178,8 @@ void RpcChannel::fail(std::exception_ptr failure) {
                   fmt::format("reply from {} exceeds the size limit: {}", where, e.what()), false);
     }
     throw TransportError(rpc::ErrorCode::UNKNOWN,
-                         fmt::format("garbled reply from {}: {}", where, e.what()), true);
+                         fmt::format("garbled reply from {}: {}{}", where, e.what(), plainHint()),
+                         true);
   } catch (const TApplicationException& e) {
     switch (e.getType()) {
       case TApplicationException::UNKNOWN_METHOD:

@@ -1,5 +1,7 @@
-// One Thrift connection to a broker or the metaserver: TSocket + TFramedTransport +
-// TBinaryProtocol (the servers' wire format) with connect, send and receive timeouts.
+// One Thrift connection to a broker or the metaserver: TSocket (or TSSLSocket with TLS,
+// common/tls.h) + TFramedTransport + TBinaryProtocol (the servers' wire format) with
+// connect, send and receive timeouts. With TLS the handshake runs when the connection is
+// opened, within the connect timeout.
 // Opened lazily; after a failure that leaves the stream in an unknown state it is closed
 // and reopened by the next call. Not thread-safe: one caller at a time (see
 // ConnectionPool).
@@ -9,6 +11,8 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <string>
+#include <type_traits>
 #include <utility>
 
 #include "Broker.h"
@@ -22,21 +26,25 @@ class TTransport;
 
 namespace mq {
 
-struct ConnectionTimeouts {
+class TlsSocketFactory;
+
+struct ConnectionOptions {
   int64_t connect_ms = 3000;
   int64_t request_ms = 30000;
+  // TLS (ClientConfig::tls), built once per client; null: plaintext.
+  std::shared_ptr<TlsSocketFactory> tls;
 };
 
 // The untyped part of a connection: socket, transport, protocol, error conversion.
 class RpcChannel {
  public:
-  RpcChannel(HostPort address, ConnectionTimeouts timeouts);
+  RpcChannel(HostPort address, ConnectionOptions options);
   ~RpcChannel();
   RpcChannel(const RpcChannel&) = delete;
   RpcChannel& operator=(const RpcChannel&) = delete;
 
   const HostPort& address() const { return address_; }
-  const ConnectionTimeouts& timeouts() const { return timeouts_; }
+  const ConnectionOptions& options() const { return options_; }
 
   // Opens the connection if it is closed and sets the reply timeout of the next call to
   // request_ms + extra_wait_ms (extra_wait_ms covers a long-poll's server-side wait).
@@ -49,13 +57,19 @@ class RpcChannel {
   // MqError as is; transport and protocol failures as TransportError, closing the
   // connection. Other exceptions are rethrown unchanged.
   [[noreturn]] void fail(std::exception_ptr failure);
+  // A call on this channel got its reply.
+  void answered();
 
   void close();
 
  private:
+  std::string tlsHandshakeFailure(const std::string& detail) const;
+  std::string plainHint() const;
+
   HostPort address_;
-  ConnectionTimeouts timeouts_;
+  ConnectionOptions options_;
   int64_t reply_timeout_ms_ = 0;
+  bool answered_ = false;  // a reply came over this connection
   std::shared_ptr<apache::thrift::transport::TSocket> socket_;
   std::shared_ptr<apache::thrift::transport::TTransport> transport_;
   std::shared_ptr<apache::thrift::protocol::TProtocol> protocol_;
@@ -65,8 +79,8 @@ class RpcChannel {
 template <class Client>
 class RpcConnection {
  public:
-  RpcConnection(HostPort address, ConnectionTimeouts timeouts)
-      : channel_(std::move(address), timeouts) {}
+  RpcConnection(HostPort address, ConnectionOptions options)
+      : channel_(std::move(address), std::move(options)) {}
 
   const HostPort& address() const { return channel_.address(); }
 
@@ -78,7 +92,14 @@ class RpcConnection {
     auto protocol = channel_.prepare(extra_wait_ms, &reopened);
     if (reopened || !client_) client_ = std::make_unique<Client>(protocol);
     try {
-      return fn(*client_);
+      if constexpr (std::is_void_v<decltype(fn(*client_))>) {
+        fn(*client_);
+        channel_.answered();
+      } else {
+        auto result = fn(*client_);
+        channel_.answered();
+        return result;
+      }
     } catch (...) {
       channel_.fail(std::current_exception());
     }

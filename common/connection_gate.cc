@@ -11,6 +11,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/tls.h"
 
 namespace mq {
 
@@ -19,19 +20,18 @@ using apache::thrift::protocol::TBinaryProtocol;
 using apache::thrift::transport::TFramedTransport;
 using apache::thrift::transport::TMemoryBuffer;
 using apache::thrift::transport::TSocket;
+using apache::thrift::transport::TSSLSocket;
 using apache::thrift::transport::TTransport;
 using apache::thrift::transport::TTransportException;
 
 namespace {
 
-// A socket that tells the gate when its connection ends (the server destroys the socket
-// then). Only admitted sockets are counted.
-class CountedSocket : public TSocket {
+// What every counted socket has: it tells the gate when its connection ends (the server
+// destroys the socket then). Only admitted sockets are counted.
+class GateSlot {
  public:
-  CountedSocket(THRIFT_SOCKET socket, std::shared_ptr<THRIFT_SOCKET> interrupt_listener,
-                std::shared_ptr<ConnectionGate> gate)
-      : TSocket(socket, std::move(interrupt_listener)), gate_(std::move(gate)) {}
-  ~CountedSocket() override {
+  explicit GateSlot(std::shared_ptr<ConnectionGate> gate) : gate_(std::move(gate)) {}
+  virtual ~GateSlot() {
     if (counted_) gate_->release(peer_);
   }
 
@@ -44,6 +44,27 @@ class CountedSocket : public TSocket {
   std::shared_ptr<ConnectionGate> gate_;
   std::string peer_;
   bool counted_ = false;
+};
+
+// A plaintext connection.
+class CountedSocket : public TSocket, public GateSlot {
+ public:
+  CountedSocket(THRIFT_SOCKET socket, std::shared_ptr<THRIFT_SOCKET> interrupt_listener,
+                std::shared_ptr<ConnectionGate> gate)
+      : TSocket(socket, std::move(interrupt_listener)), GateSlot(std::move(gate)) {}
+};
+
+// A TLS connection (common/tls.h): the handshake runs at its first read, in the
+// connection's own thread, so a slow or hostile client never holds up the accept loop.
+class CountedTlsSocket : public TSSLSocket, public GateSlot {
+ public:
+  CountedTlsSocket(const TlsSocketFactory& tls, THRIFT_SOCKET socket,
+                   std::shared_ptr<THRIFT_SOCKET> interrupt_listener,
+                   std::shared_ptr<ConnectionGate> gate)
+      : TSSLSocket(tls.context(), socket, std::move(interrupt_listener)),
+        GateSlot(std::move(gate)) {
+    server(true);
+  }
 };
 
 // Tells the client why before closing: a framed Thrift exception message, which a client
@@ -139,27 +160,32 @@ void ConnectionGate::refuse(const std::string& peer, const char* reason, int lim
 }
 
 LimitedServerSocket::LimitedServerSocket(const std::string& host, int port,
-                                         std::shared_ptr<ConnectionGate> gate)
-    : TServerSocket(host, port), gate_(std::move(gate)) {}
+                                         std::shared_ptr<ConnectionGate> gate,
+                                         std::shared_ptr<TlsSocketFactory> tls)
+    : TServerSocket(host, port), gate_(std::move(gate)), tls_(std::move(tls)) {}
 
 std::shared_ptr<TSocket> LimitedServerSocket::createSocket(THRIFT_SOCKET client) {
-  return std::make_shared<CountedSocket>(
-      client, interruptableChildren_ ? pChildInterruptSockReader_ : nullptr, gate_);
+  auto interrupt = interruptableChildren_ ? pChildInterruptSockReader_ : nullptr;
+  if (tls_) return std::make_shared<CountedTlsSocket>(*tls_, client, interrupt, gate_);
+  return std::make_shared<CountedSocket>(client, interrupt, gate_);
 }
 
 std::shared_ptr<TTransport> LimitedServerSocket::acceptImpl() {
   auto transport = TServerSocket::acceptImpl();
-  auto socket = std::static_pointer_cast<CountedSocket>(transport);
+  auto socket = std::static_pointer_cast<TSocket>(transport);
   std::string peer = socket->getPeerAddress();
   std::string refusal;
   if (!gate_->admit(peer, &refusal)) {
-    sendRefusal(*socket, refusal);
+    // A TLS client cannot read a plaintext frame before its handshake, and a handshake here
+    // would let refused clients hold up the accept loop: it is closed without one (its
+    // handshake fails: "TLS handshake ... failed", retriable).
+    if (!tls_) sendRefusal(*socket, refusal);
     socket->close();
     // The server's accept loop goes on after this type.
     throw TTransportException(TTransportException::CLIENT_DISCONNECT,
                               "connection refused: limit reached");
   }
-  socket->counted(std::move(peer));
+  std::dynamic_pointer_cast<GateSlot>(transport)->counted(std::move(peer));
   return transport;
 }
 

@@ -6,7 +6,9 @@
 // another broker) and is closed at once, before a thread is started for it; it is logged at
 // warn (at most once a second, with the number refused meanwhile) and counted in
 // <prefix>_connections_refused_total{reason}. An admitted connection is counted until its
-// socket is destroyed, which the server does when the connection ends.
+// socket is destroyed, which the server does when the connection ends. TLS connections
+// (common/tls.h) are counted and limited the same way; one over a limit is closed without
+// the frame (before its handshake a TLS client could not read it).
 #pragma once
 
 #include <prometheus/counter.h>
@@ -48,9 +50,13 @@ class ConnectionGate {
 };
 
 // A TServerSocket whose accepted connections pass the gate first.
+class TlsSocketFactory;
+
 class LimitedServerSocket : public apache::thrift::transport::TServerSocket {
  public:
-  LimitedServerSocket(const std::string& host, int port, std::shared_ptr<ConnectionGate> gate);
+  // `tls` null: plaintext; else connections are TLS (common/tls.h), counted the same way.
+  LimitedServerSocket(const std::string& host, int port, std::shared_ptr<ConnectionGate> gate,
+                      std::shared_ptr<TlsSocketFactory> tls = nullptr);
 
  protected:
   std::shared_ptr<apache::thrift::transport::TTransport> acceptImpl() override;
@@ -58,6 +64,7 @@ class LimitedServerSocket : public apache::thrift::transport::TServerSocket {
 
  private:
   std::shared_ptr<ConnectionGate> gate_;
+  std::shared_ptr<TlsSocketFactory> tls_;
 };
 
 }  // namespace mq

@@ -14,6 +14,7 @@
 #include "common/connection_gate.h"
 #include "common/log.h"
 #include "common/rpc_limits.h"
+#include "common/tls.h"
 
 namespace mq {
 
@@ -96,18 +97,20 @@ void muteConnectionAfterReply(int64_t ms) {
 }
 
 RpcServer::RpcServer(std::shared_ptr<apache::thrift::TProcessor> processor, std::string host,
-                     int port, ConnectionLimits limits, ConnectionMetrics metrics)
+                     int port, ConnectionLimits limits, ConnectionMetrics metrics,
+                     std::shared_ptr<TlsSocketFactory> tls)
     : processor_(std::move(processor)),
       host_(std::move(host)),
       port_(port),
-      gate_(std::make_shared<ConnectionGate>(limits, metrics)) {
+      gate_(std::make_shared<ConnectionGate>(limits, metrics)),
+      tls_(std::move(tls)) {
   apache::thrift::GlobalOutput.setOutputFunction(logThriftOutput);
 }
 
 RpcServer::~RpcServer() { stop(); }
 
 void RpcServer::start() {
-  auto socket = std::make_shared<LimitedServerSocket>(host_, port_, gate_);
+  auto socket = std::make_shared<LimitedServerSocket>(host_, port_, gate_, tls_);
   mute_ = std::make_shared<MuteGate>();
   // Stop() must be able to interrupt connections blocked in a read.
   socket->setInterruptableChildren(true);

@@ -4,6 +4,10 @@
 // A thread per connection keeps long-polling fetches simple: a waiting fetch blocks only
 // its own connection. Malformed frames or garbage bytes end that one connection.
 //
+// With TLS (docs/security.md#tls) the same happens over TLS sockets; the handshake runs in
+// the connection's thread, and a failed one (a plaintext client, an untrusted or missing
+// client certificate) ends only that connection.
+//
 // Connection limits (the broker's max-connections and max-connections-per-ip) are checked
 // where connections are accepted: a connection over a limit is closed at once, before a
 // thread is started for it, with a warn log line and a count in
@@ -35,6 +39,7 @@ struct ConnectionMetrics {
 
 class ConnectionGate;
 struct MuteGate;
+class TlsSocketFactory;
 
 // True while this thread serves a request that came in over a Thrift port (as opposed to an
 // in-process call, such as the portal calling MetaService's handler for a signed-in user).
@@ -47,8 +52,11 @@ void muteConnectionAfterReply(int64_t ms);
 
 class RpcServer {
  public:
+  // `tls` null: plaintext; else every connection is TLS (common/tls.h; build it with
+  // makeTlsFactory(config, TlsSide::kServer) so that bad files stop start-up).
   RpcServer(std::shared_ptr<apache::thrift::TProcessor> processor, std::string host, int port,
-            ConnectionLimits limits = {}, ConnectionMetrics metrics = {});
+            ConnectionLimits limits = {}, ConnectionMetrics metrics = {},
+            std::shared_ptr<TlsSocketFactory> tls = nullptr);
   ~RpcServer();
 
   // Starts serving; returns once the port accepts connections.
@@ -63,6 +71,7 @@ class RpcServer {
   std::string host_;
   int port_;
   std::shared_ptr<ConnectionGate> gate_;
+  std::shared_ptr<TlsSocketFactory> tls_;
   std::shared_ptr<MuteGate> mute_;
   std::shared_ptr<apache::thrift::server::TThreadedServer> server_;
   std::thread thread_;

@@ -50,15 +50,62 @@ bool parseSwitch(const std::string& option, const std::string& text) {
 }
 
 void addSecurityOptions(po::options_description& options) {
-  options.add_options()                                                               //
-      ("auth", po::value<std::string>()->default_value("off"),                        //
-       "on: every request needs an access token and a grant (docs/security.md)")      //
-      ("auth-refresh", po::value<std::string>()->default_value("2s"),                 //
-       "how often tokens and grants are re-read; a revoke takes effect within this")  //
-      ("token-file", po::value<std::string>(),                                        //
-       "file with the access token this daemon sends on its own calls to brokers")    //
-      ("bootstrap-token-file", po::value<std::string>(),                              //
-       "metaserver: when no token is a cluster admin, issue one and write its secret here");
+  options.add_options()                                                                      //
+      ("auth", po::value<std::string>()->default_value("off"),                               //
+       "on: every request needs an access token and a grant (docs/security.md)")             //
+      ("auth-refresh", po::value<std::string>()->default_value("2s"),                        //
+       "how often tokens and grants are re-read; a revoke takes effect within this")         //
+      ("token-file", po::value<std::string>(),                                               //
+       "file with the access token this daemon sends on its own calls to brokers")           //
+      ("bootstrap-token-file", po::value<std::string>(),                                     //
+       "metaserver: when no token is a cluster admin, issue one and write its secret here")  //
+      ("tls", po::value<std::string>()->default_value("off"),                                //
+       "on: the Thrift port speaks TLS only (docs/security.md#tls)")                         //
+      ("tls-cert", po::value<std::string>(),                                                 //
+       "PEM certificate (and chain) of the Thrift port; required with tls on")               //
+      ("tls-key", po::value<std::string>(),                                                  //
+       "PEM private key of tls-cert (unencrypted, mode 0600)")                               //
+      ("tls-ca", po::value<std::string>(),                                                   //
+       "PEM CA certificates: which client certificates to accept, and which servers this "
+       "daemon's own calls trust")                                                 //
+      ("tls-require-client-cert", po::value<std::string>()->default_value("off"),  //
+       "on: refuse clients without a certificate signed by tls-ca (mutual TLS)");
+}
+
+void addClientTlsOptions(po::options_description& options) {
+  options.add_options()                                                                     //
+      ("tls", po::value<std::string>()->default_value("off"),                               //
+       "on: connect to brokers and the metaserver with TLS (docs/security.md#tls)")         //
+      ("tls-ca", po::value<std::string>(),                                                  //
+       "PEM CA that signed the servers' certificates (default: the system's trust store)")  //
+      ("tls-cert", po::value<std::string>(),                                                //
+       "PEM client certificate, for servers that require one")                              //
+      ("tls-key", po::value<std::string>(),                                                 //
+       "PEM private key of tls-cert")                                                       //
+      ("tls-server-name", po::value<std::string>(),                                         //
+       "name the servers' certificates carry, when not the host connected to");
+}
+
+TlsConfig readClientTlsConfig(const po::variables_map& values) {
+  TlsConfig tls;
+  tls.enabled = parseSwitch("tls", values["tls"].as<std::string>());
+  if (values.count("tls-ca")) tls.ca_file = values["tls-ca"].as<std::string>();
+  if (values.count("tls-cert")) tls.cert_file = values["tls-cert"].as<std::string>();
+  if (values.count("tls-key")) tls.key_file = values["tls-key"].as<std::string>();
+  if (values.count("tls-server-name")) {
+    tls.server_name = values["tls-server-name"].as<std::string>();
+  }
+  makeTlsFactory(tls, TlsSide::kClient);
+  return tls;
+}
+
+TlsConfig SecurityConfig::clientTls() const {
+  TlsConfig client;
+  client.enabled = tls.enabled;
+  client.ca_file = tls.ca_file;
+  client.cert_file = tls.cert_file;
+  client.key_file = tls.key_file;
+  return client;
 }
 
 SecurityConfig readSecurityConfig(const po::variables_map& values) {
@@ -77,6 +124,13 @@ SecurityConfig readSecurityConfig(const po::variables_map& values) {
   if (values.count("bootstrap-token-file")) {
     c.bootstrap_token_file = values["bootstrap-token-file"].as<std::string>();
   }
+  c.tls.enabled = parseSwitch("tls", values["tls"].as<std::string>());
+  if (values.count("tls-cert")) c.tls.cert_file = values["tls-cert"].as<std::string>();
+  if (values.count("tls-key")) c.tls.key_file = values["tls-key"].as<std::string>();
+  if (values.count("tls-ca")) c.tls.ca_file = values["tls-ca"].as<std::string>();
+  c.tls.require_client_cert =
+      parseSwitch("tls-require-client-cert", values["tls-require-client-cert"].as<std::string>());
+  checkTlsConfig(c.tls, TlsSide::kServer);
   return c;
 }
 

@@ -1,7 +1,8 @@
 // Security settings shared by the broker and the metaserver (docs/security.md): access
 // control (`auth`, `auth-refresh`), the token a metaserver uses for its own calls to
-// brokers (`token-file`), and the first admin token (`bootstrap-token-file`). Same names on the
-// command line and in the config file.
+// brokers (`token-file`), the first admin token (`bootstrap-token-file`), and TLS on the
+// Thrift port (`tls`, `tls-cert`, `tls-key`, `tls-ca`, `tls-require-client-cert`). Same
+// names on the command line and in the config file.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 
 #include "common/access_control.h"
 #include "common/options.h"
+#include "common/tls.h"
 
 namespace mq {
 
@@ -26,11 +28,19 @@ struct SecurityConfig {
   // admin) with that grant and write its secret to this file (0600). "" = never.
   std::string bootstrap_token_file;
 
+  // TLS on this daemon's Thrift port (off by default; docs/security.md#tls).
+  TlsConfig tls;
+
   AccessControlOptions accessOptions() const { return {auth, auth_refresh_ms}; }
+  // What this daemon uses on its own Thrift calls (the metaserver to brokers and to its own
+  // port): TLS when its port has it, trusting tls-ca and presenting its own certificate
+  // (for brokers that require client certificates).
+  TlsConfig clientTls() const;
 };
 
 void addSecurityOptions(po::options_description& options);
-// Throws std::invalid_argument naming the bad option (never echoing a secret).
+// Throws std::invalid_argument naming the bad option (never echoing a secret). Reads no TLS
+// file: build the server's TlsSocketFactory from `tls` for that (makeTlsFactory).
 SecurityConfig readSecurityConfig(const po::variables_map& values);
 // The secret in the file at `path`, without trailing white space. Throws
 // std::invalid_argument naming `what` and the path (never the content) when the file cannot
@@ -39,6 +49,12 @@ std::string readSecretFile(const std::string& what, const std::string& path);
 // Writes `text` to a new file at `path` readable by its owner only (0600), never through a
 // symlink. Throws std::runtime_error naming `what` and the path.
 void writeSecretFile(const std::string& what, const std::string& path, const std::string& text);
+// The TLS options of a client daemon or tool (the outbox relay, mq-perf): `tls`, `tls-ca`,
+// `tls-cert`, `tls-key`, `tls-server-name`.
+void addClientTlsOptions(po::options_description& options);
+// Reads them and loads the files once (makeTlsFactory), so that a bad one stops start-up.
+// Throws std::invalid_argument naming the option, the file and the problem.
+TlsConfig readClientTlsConfig(const po::variables_map& values);
 // "on"/"off" (also true/false, 1/0, yes/no); throws std::invalid_argument naming `option`.
 bool parseSwitch(const std::string& option, const std::string& text);
 

@@ -19,6 +19,7 @@ class BrokerGateway::Impl {
     config.metaserver = options.metaserver;
     config.client_id = options.client_id;
     config.token = options.token;
+    config.tls = options.tls;
     config.request_timeout_ms = options.request_timeout_ms;
     config.retries = options.retries;
     config.retry_backoff_max_ms = options.retry_backoff_max_ms;

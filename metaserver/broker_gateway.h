@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "client/include/mq/tls_config.h"
 #include "mq_types.h"
 
 namespace mq {
@@ -25,6 +26,7 @@ struct BrokerGatewayOptions {
   std::string metaserver;  // "host:port" of MetaService, to find live brokers
   std::string client_id = "mq-portal";
   std::string token;  // access token for brokers with `auth = on` ("" = none)
+  TlsConfig tls;      // for brokers and a metaserver with `tls = on`
   int64_t request_timeout_ms = 10000;
   int retries = 2;
   int64_t retry_backoff_max_ms = 1000;

@@ -21,6 +21,7 @@
 #include "common/migrations.h"
 #include "common/rpc_server.h"
 #include "common/shutdown_signal.h"
+#include "common/tls.h"
 #include "metaserver/alert_service.h"
 #include "metaserver/audit_trail.h"
 #include "metaserver/broker_reaper.h"
@@ -61,6 +62,15 @@ int main(int argc, char** argv) {
   mq::parseLogLevel(config.log_level, &level);  // validated by parseMetaserverConfig
   mq::setLogLevel(level);
   mq::setLogComponent("metaserver");
+  // TLS files are read now: a missing file or a key that does not match its certificate
+  // stops start-up here, naming the setting and the file.
+  std::shared_ptr<mq::TlsSocketFactory> tls;
+  try {
+    tls = mq::makeTlsFactory(config.security.tls, mq::TlsSide::kServer);
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << " (see --help)\n";
+    return 2;
+  }
 
   const auto meta_target = mq::DbTarget::parseUrl(config.meta_db);
   mq::DbPoolOptions pool_options;
@@ -147,7 +157,7 @@ int main(int argc, char** argv) {
   // Retry and dead-letter topics of consumer groups (docs/dead-letters.md); replays go
   // through a broker, found through this metaserver's own MetaService.
   mq::BrokerGateway dead_letter_brokers(
-      mq::portalBrokerClient(config.host, config.port, config.security.token));
+      mq::portalBrokerClient(config.host, config.port, config.security));
   mq::DeadLetterService dead_letters(config.dead_letters, meta_pool, topics, datanodes,
                                      dead_letter_brokers, audit);
   handler->setDeadLetters(&dead_letters);
@@ -159,7 +169,7 @@ int main(int argc, char** argv) {
   // server so that it outlives the server's threads.
   mq::Portal portal(config.portal,
                     {meta_pool, *handler, topics, collector, alerts, audit, dead_letters},
-                    mq::portalBrokerClient(config.host, config.port, config.security.token));
+                    mq::portalBrokerClient(config.host, config.port, config.security));
   try {
     portal.ensureFirstAdmin();
   } catch (const std::exception& e) {
@@ -184,7 +194,7 @@ int main(int argc, char** argv) {
   }
 
   mq::RpcServer rpc(std::make_shared<mq::rpc::MetaServiceProcessor>(handler), config.host,
-                    config.port);
+                    config.port, {}, {}, tls);
   try {
     rpc.start();
   } catch (const std::exception& e) {
@@ -209,7 +219,9 @@ int main(int argc, char** argv) {
       .kv("meta_db", meta_target.describe())
       .kv("broker_timeout_ms", config.broker_timeout_ms)
       .kv("lag_interval_ms", config.lag.interval_ms)
-      .kv("auth", config.security.auth);
+      .kv("auth", config.security.auth)
+      .kv("tls", config.security.tls.enabled)
+      .kv("tls_client_cert_required", config.security.tls.require_client_cert);
 
   const int signal = shutdown.wait();
   mq::logInfo("metaserver stopping").kv("signal", signal);

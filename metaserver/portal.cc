@@ -16,11 +16,12 @@ bool isAlertChange(const HttpRequest& request) {
 }  // namespace
 
 BrokerGatewayOptions portalBrokerClient(const std::string& host, int port,
-                                        const std::string& token) {
+                                        const SecurityConfig& security) {
   BrokerGatewayOptions config;
   config.metaserver = fmt::format("{}:{}", host == "0.0.0.0" ? "127.0.0.1" : host, port);
   config.client_id = "mq-portal";
-  config.token = token;
+  config.token = security.token;
+  config.tls = security.clientTls();
   config.request_timeout_ms = 10000;
   config.retries = 2;
   config.retry_backoff_max_ms = 1000;

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "common/http_server.h"
+#include "common/security_config.h"
 #include "metaserver/portal_routes.h"
 
 namespace mq {
@@ -30,9 +31,10 @@ class Portal {
 };
 
 // How the portal reaches brokers: through the MetaService of the metaserver at host:port
-// (0.0.0.0 as 127.0.0.1), with timeouts short enough for a page.
+// (0.0.0.0 as 127.0.0.1), with timeouts short enough for a page, this daemon's token and
+// its TLS settings as a client (SecurityConfig::clientTls).
 BrokerGatewayOptions portalBrokerClient(const std::string& host, int port,
-                                        const std::string& token);
+                                        const SecurityConfig& security);
 
 // A GET handler serving the files under `dir`: "/" is index.html; only plain files inside
 // `dir` (no "..", no hidden names, no symlinks out), with a strict Content-Security-Policy.

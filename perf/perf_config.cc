@@ -97,6 +97,7 @@ bool parsePerfConfig(const std::vector<std::string>& args, PerfConfig* config, i
      "or one-trip (the broker's transaction in one multi-statement round trip)")
     ("json-only", po::bool_switch(&c.json_only), "print only the JSON summary line");
   // clang-format on
+  addClientTlsOptions(options);
 
   std::vector<std::string> argv_strings = args;
   std::vector<char*> argv;
@@ -108,6 +109,11 @@ bool parsePerfConfig(const std::vector<std::string>& args, PerfConfig* config, i
     return false;
   }
   c.brokers = splitList(brokers);
+  try {
+    c.tls = readClientTlsConfig(values);
+  } catch (const std::invalid_argument& e) {
+    return usageError(e.what(), exit_code);
+  }
   if (values.count("token-file")) {
     try {
       c.token = readSecretFile("--token-file", values["token-file"].as<std::string>());

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "client/include/mq/tls_config.h"
+
 namespace mq::perf {
 
 struct PerfConfig {
@@ -14,6 +16,7 @@ struct PerfConfig {
   std::string metaserver = "127.0.0.1:9100";  // discovers brokers; creates topics
   std::vector<std::string> brokers;           // "host:port" list; fallback or alternative
   std::string token;                          // access token (read from --token-file)
+  TlsConfig tls;                              // --tls, --tls-ca, ... (docs/security.md#tls)
   std::string topic = "mq-perf";
   int partitions = 0;            // > 0: create the topic with this many partitions if missing
   int message_size = 1024;       // value bytes per message

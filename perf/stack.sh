@@ -12,7 +12,11 @@
 #
 # Set after stack_start_cluster: STACK_METASERVER, STACK_BROKERS (host:port), STACK_DB_PORT,
 # STACK_BROKER_PID, STACK_METASERVER_PID, STACK_BROKER_METRICS (http://host:port/metrics),
-# STACK_META_DB and STACK_DATANODE_DB (database names).
+# STACK_META_DB and STACK_DATANODE_DB (database names), and STACK_CLIENT_TLS_ARGS (the mqctl
+# and mq-perf flags that reach it: empty unless STACK_TLS=on).
+#
+# STACK_AUTH=on: access control (docs/security.md); STACK_TLS=on: TLS on the Thrift ports
+# with a CA and a server certificate made for the run (docs/security.md#tls).
 
 STACK_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 STACK_BIN=${STACK_BIN:-$STACK_ROOT/build/bin}
@@ -24,6 +28,7 @@ STACK_DB_PORT=""
 STACK_METASERVER_PID=""
 STACK_BROKER_PID=""
 STACK_TOKEN_FILE=""   # STACK_AUTH=on: the bootstrap admin token of the cluster
+STACK_CLIENT_TLS_ARGS=() # STACK_TLS=on: --tls-ca FILE
 STACK_CREATED_DBS=() # dropped by stack_stop when the MariaDB is shared
 STACK_USED_PORTS=()
 
@@ -86,6 +91,25 @@ stack_wait_port() {
   done
 }
 
+# Makes a CA and a certificate for 127.0.0.1/localhost it signs in DIR (ca.pem, server.pem,
+# server.key), as docs/security.md#making-certificates shows.
+stack_make_certificates() {
+  local dir=$1
+  mkdir -p "$dir"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$dir/ca.key" -out "$dir/ca.pem" -days 2 -subj "/CN=mq perf CA" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+    >/dev/null 2>&1 || stack_die "openssl could not make a CA in $dir"
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$dir/server.key" -out "$dir/server.csr" -subj "/CN=localhost" >/dev/null 2>&1 \
+    || stack_die "openssl could not make a key in $dir"
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n' \
+    >"$dir/server.ext"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
+    -CAcreateserial -out "$dir/server.pem" -days 2 -extfile "$dir/server.ext" >/dev/null 2>&1 \
+    || stack_die "openssl could not sign a certificate in $dir"
+}
+
 # Starts a metaserver and a broker on free ports against databases PREFIX_meta and
 # PREFIX_data_1 (created by them), and registers the datanode `dn1`. Logs go to LOGDIR.
 stack_start_cluster() {
@@ -110,17 +134,26 @@ stack_start_cluster() {
     auth_args=(--auth on)
     token_args=(--token-file "$STACK_TOKEN_FILE")
   fi
+  local tls_args=()
+  STACK_CLIENT_TLS_ARGS=()
+  if [[ "${STACK_TLS:-off}" == on ]]; then
+    stack_make_certificates "$logdir/tls"
+    tls_args=(--tls on --tls-cert "$logdir/tls/server.pem" --tls-key "$logdir/tls/server.key"
+      --tls-ca "$logdir/tls/ca.pem")
+    STACK_CLIENT_TLS_ARGS=(--tls-ca "$logdir/tls/ca.pem")
+  fi
   stack_free_port meta_port
   stack_free_port meta_http_port
   "$STACK_BIN/mq-metaserver" --port "$meta_port" --http-port "$meta_http_port" \
-    --meta-db "$meta_url" --log-level warn "${auth_args[@]}" \
+    --meta-db "$meta_url" --log-level warn "${auth_args[@]}" "${tls_args[@]}" \
     ${STACK_TOKEN_FILE:+--bootstrap-token-file "$STACK_TOKEN_FILE"} \
     >>"$logdir/metaserver.log" 2>&1 </dev/null &
   STACK_METASERVER_PID=$!
   stack_wait_port mq-metaserver "$STACK_METASERVER_PID" "$meta_port" "$logdir/metaserver.log"
   STACK_METASERVER=127.0.0.1:$meta_port
 
-  "$STACK_BIN/mqctl" --metaserver "$STACK_METASERVER" "${token_args[@]}" datanode add dn1 --host 127.0.0.1 \
+  "$STACK_BIN/mqctl" --metaserver "$STACK_METASERVER" "${token_args[@]}" \
+    "${STACK_CLIENT_TLS_ARGS[@]}" datanode add dn1 --host 127.0.0.1 \
     --port "$STACK_DB_PORT" --database "$STACK_DATANODE_DB" --user mq --password mq \
     >>"$logdir/mqctl.log" 2>&1 || {
     cat "$logdir/mqctl.log" >&2
@@ -131,7 +164,7 @@ stack_start_cluster() {
   stack_free_port metrics_port
   "$STACK_BIN/mq-broker" --port "$broker_port" --metrics-port "$metrics_port" \
     --meta-db "$meta_url" --heartbeat-interval 500ms --metadata-refresh 200ms \
-    --log-level warn "${auth_args[@]}" >>"$logdir/broker.log" 2>&1 </dev/null &
+    --log-level warn "${auth_args[@]}" "${tls_args[@]}" >>"$logdir/broker.log" 2>&1 </dev/null &
   STACK_BROKER_PID=$!
   stack_wait_port mq-broker "$STACK_BROKER_PID" "$broker_port" "$logdir/broker.log"
   STACK_BROKERS=127.0.0.1:$broker_port

@@ -34,6 +34,7 @@ ClientConfig clientConfig(const PerfConfig& config, const std::string& client_id
   client.bootstrap_brokers = config.brokers;
   client.client_id = client_id;
   client.token = config.token;
+  client.tls = config.tls;
   return client;
 }
 

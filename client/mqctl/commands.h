@@ -22,6 +22,8 @@ struct Context {
   int64_t timeout_ms = 30000;
   // Access token secret (--token-file, $MQ_TOKEN or $MQ_TOKEN_FILE); "" = none.
   std::string token;
+  // TLS to the servers (--tls*, $MQ_TLS*); off by default.
+  TlsConfig tls;
   std::istream* in = &std::cin;
   std::ostream* out = &std::cout;
   std::ostream* err = &std::cerr;

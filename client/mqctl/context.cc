@@ -13,6 +13,7 @@ ClientConfig baseConfig(const Context& context) {
   ClientConfig config;
   config.client_id = "mqctl";
   config.token = context.token;
+  config.tls = context.tls;
   config.request_timeout_ms = context.timeout_ms;
   config.connect_timeout_ms = std::min<int64_t>(3000, context.timeout_ms);
   // A person is waiting: give up sooner than a long-running service would.

@@ -7,6 +7,7 @@
 #include "client/mqctl/main.h"
 #include "common/log.h"
 #include "common/security_config.h"
+#include "common/tls.h"
 
 namespace mq::mqctl {
 
@@ -20,6 +21,15 @@ const std::vector<FlagSpec>& globalFlags() {
       {"timeout-ms", "MS", "timeout of each request to a server (default 30000)"},
       {"token-file", "FILE",
        "file with the access token to send (default: $MQ_TOKEN, or the file $MQ_TOKEN_FILE)"},
+      {"tls", "", "connect with TLS (default: $MQ_TLS=on, or on when a CA is given)"},
+      {"tls-ca", "FILE",
+       "PEM CA that signed the servers' certificates; turns TLS on (default: $MQ_TLS_CA)"},
+      {"tls-cert", "FILE",
+       "PEM client certificate, for servers that require one (default: $MQ_TLS_CERT)"},
+      {"tls-key", "FILE", "PEM private key of --tls-cert (default: $MQ_TLS_KEY)"},
+      {"tls-server-name", "NAME",
+       "name the servers' certificates carry, when not the host connected to "
+       "(default: $MQ_TLS_SERVER_NAME)"},
       {"verbose", "", "log the client's retries and warnings to stderr"},
       {"help", "", "show help"},
   };
@@ -94,6 +104,14 @@ void applyGlobalFlags(const ParsedArgs& parsed, Context* context) {
     context->timeout_ms = parseInteger(*timeout, "--timeout-ms", 1, 1LL << 31);
   }
   if (parsed.has("verbose")) setLogLevel(LogLevel::kDebug);
+  if (parsed.has("tls")) context->tls.enabled = true;
+  if (auto file = parsed.value("tls-ca")) {
+    context->tls.ca_file = *file;
+    context->tls.enabled = true;
+  }
+  if (auto file = parsed.value("tls-cert")) context->tls.cert_file = *file;
+  if (auto file = parsed.value("tls-key")) context->tls.key_file = *file;
+  if (auto name = parsed.value("tls-server-name")) context->tls.server_name = *name;
   if (auto file = parsed.value("token-file")) {
     try {
       context->token = readSecretFile("--token-file", *file);
@@ -103,8 +121,41 @@ void applyGlobalFlags(const ParsedArgs& parsed, Context* context) {
   }
 }
 
+// The TLS settings from $MQ_TLS, $MQ_TLS_CA, $MQ_TLS_CERT, $MQ_TLS_KEY and
+// $MQ_TLS_SERVER_NAME; the flags win over them.
+void applyTlsEnvironment(Context* context) {
+  auto env = [](const char* name) -> std::string {
+    const char* value = std::getenv(name);
+    return value == nullptr ? "" : value;
+  };
+  if (const std::string on = env("MQ_TLS"); !on.empty()) {
+    try {
+      context->tls.enabled = parseSwitch("$MQ_TLS", on);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+  }
+  if (const std::string ca = env("MQ_TLS_CA"); !ca.empty()) {
+    context->tls.ca_file = ca;
+    context->tls.enabled = true;
+  }
+  context->tls.cert_file = env("MQ_TLS_CERT");
+  context->tls.key_file = env("MQ_TLS_KEY");
+  context->tls.server_name = env("MQ_TLS_SERVER_NAME");
+}
+
+// Reads the TLS files once, so that a bad one is a usage error naming it.
+void checkTls(const Context& context) {
+  try {
+    makeTlsFactory(context.tls, TlsSide::kClient);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+}
+
 // $MQ_TOKEN, else the content of the file $MQ_TOKEN_FILE; --token-file wins over both.
 void applyEnvironment(Context* context) {
+  applyTlsEnvironment(context);
   if (!context->token.empty()) return;
   if (const char* token = std::getenv("MQ_TOKEN"); token != nullptr && *token != '\0') {
     context->token = token;
@@ -198,6 +249,7 @@ int run(const std::vector<std::string>& args, Context& context, std::string* hel
     for (const auto& value : parsed.values(flag.name)) trailing_global.add(flag.name, value);
   }
   applyGlobalFlags(trailing_global, &context);
+  checkTls(context);
 
   const size_t most = command->positionals + command->optional_positionals;
   if (parsed.positionals.size() < command->positionals || parsed.positionals.size() > most) {

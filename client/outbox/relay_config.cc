@@ -82,6 +82,7 @@ void RelayDaemonConfig::addOptions(po::options_description& options) {
     ("log-level", po::value<std::string>()->default_value(d.log_level),
      "debug, info, warn or error");
   // clang-format on
+  addClientTlsOptions(options);
 }
 
 RelayDaemonConfig RelayDaemonConfig::fromValues(const po::variables_map& values) {
@@ -102,6 +103,7 @@ RelayDaemonConfig RelayDaemonConfig::fromValues(const po::variables_map& values)
   if (values.count("token-file")) {
     r.client.token = readSecretFile("--token-file", values["token-file"].as<std::string>());
   }
+  r.client.tls = readClientTlsConfig(values);
   // A relay is a long-running service: keep trying (each publish round is one attempt of
   // its own; see docs/outbox.md), back off up to 5 s.
   r.client.request_timeout_ms = durationOption(values, "request-timeout");

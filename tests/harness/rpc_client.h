@@ -9,13 +9,18 @@
 #include <memory>
 #include <string>
 
+#include "common/tls.h"
+
 namespace mq::test {
 
 template <typename Client>
 class RpcClient {
  public:
-  RpcClient(const std::string& host, int port, int timeout_ms = 30000)
-      : socket_(std::make_shared<apache::thrift::transport::TSocket>(host, port)) {
+  // `tls` null: plaintext.
+  RpcClient(const std::string& host, int port, int timeout_ms = 30000,
+            const std::shared_ptr<TlsSocketFactory>& tls = nullptr)
+      : socket_(tls ? tls->clientSocket(host, port, nullptr)
+                    : std::make_shared<apache::thrift::transport::TSocket>(host, port)) {
     socket_->setConnTimeout(3000);
     socket_->setRecvTimeout(timeout_ms);
     socket_->setSendTimeout(timeout_ms);

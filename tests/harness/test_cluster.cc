@@ -66,7 +66,29 @@ void dropDatabases(int port, const std::string& prefix) {
 
 std::string binDir() { return MQ_TEST_BIN_DIR; }
 
-TestCluster::TestCluster(ClusterOptions options) : options_(std::move(options)) {
+std::vector<std::string> tlsServerArgs(const TlsConfig& tls) {
+  if (!tls.enabled) return {};
+  std::vector<std::string> args = {"--tls",       "on",        "--tls-cert",
+                                   tls.cert_file, "--tls-key", tls.key_file};
+  if (!tls.ca_file.empty()) args.insert(args.end(), {"--tls-ca", tls.ca_file});
+  if (tls.require_client_cert) args.insert(args.end(), {"--tls-require-client-cert", "on"});
+  return args;
+}
+
+std::vector<std::string> tlsClientArgs(const TlsConfig& tls) {
+  if (!tls.enabled) return {};
+  std::vector<std::string> args = {"--tls"};
+  if (!tls.ca_file.empty()) args.insert(args.end(), {"--tls-ca", tls.ca_file});
+  if (!tls.cert_file.empty()) {
+    args.insert(args.end(), {"--tls-cert", tls.cert_file, "--tls-key", tls.key_file});
+  }
+  if (!tls.server_name.empty()) args.insert(args.end(), {"--tls-server-name", tls.server_name});
+  return args;
+}
+
+TestCluster::TestCluster(ClusterOptions options)
+    : options_(std::move(options)),
+      client_tls_(makeTlsFactory(options_.client_tls, TlsSide::kClient)) {
   prefix_ = uniquePrefix();
   log_dir_ = fmt::format("{}/logs/{}", MQ_TEST_WORK_DIR, prefix_);
   std::filesystem::create_directories(log_dir_);
@@ -183,6 +205,8 @@ std::vector<std::string> TestCluster::metaserverArgs(int port, int http_port) co
       std::any_of(options_.metaserver_args.begin(), options_.metaserver_args.end(),
                   [](const std::string& arg) { return arg.rfind("--http-auth", 0) == 0; });
   if (!auth_given) args.insert(args.end(), {"--http-auth", "off"});
+  const auto tls = tlsServerArgs(options_.tls);
+  args.insert(args.end(), tls.begin(), tls.end());
   args.insert(args.end(), options_.metaserver_args.begin(), options_.metaserver_args.end());
   return args;
 }
@@ -248,6 +272,8 @@ void TestCluster::startBroker(int i) {
       "500ms",
       "--metadata-refresh",
       "200ms"};
+  const auto tls = tlsServerArgs(options_.tls);
+  args.insert(args.end(), tls.begin(), tls.end());
   args.insert(args.end(), options_.broker_args.begin(), options_.broker_args.end());
   brokers_[i]->start(args, fmt::format("{}/broker{}.log", log_dir_, i));
   if (!waitForPort(broker_ports_[i], 30000)) failStart(fmt::format("broker {}", i), *brokers_[i]);
@@ -262,11 +288,12 @@ void TestCluster::restartBroker(int i) {
 
 std::unique_ptr<RpcClient<rpc::BrokerClient>> TestCluster::brokerClient(int i, int timeout_ms) {
   return std::make_unique<RpcClient<rpc::BrokerClient>>("127.0.0.1", broker_ports_.at(i),
-                                                        timeout_ms);
+                                                        timeout_ms, client_tls_);
 }
 
 std::unique_ptr<RpcClient<rpc::MetaServiceClient>> TestCluster::metaClient() {
-  return std::make_unique<RpcClient<rpc::MetaServiceClient>>("127.0.0.1", meta_port_);
+  return std::make_unique<RpcClient<rpc::MetaServiceClient>>("127.0.0.1", meta_port_, 30000,
+                                                             client_tls_);
 }
 
 rpc::TopicInfo TestCluster::createTopic(const std::string& name, int partitions) {
@@ -282,6 +309,8 @@ rpc::TopicInfo TestCluster::createTopic(const std::string& name, int partitions)
 int TestCluster::mqctl(const std::vector<std::string>& args, std::string* output,
                        std::string* error, const std::string& input) {
   std::vector<std::string> argv = {binDir() + "/mqctl", "--metaserver", metaserverAddress()};
+  const auto tls = tlsClientArgs(options_.client_tls);
+  argv.insert(argv.end(), tls.begin(), tls.end());
   argv.insert(argv.end(), args.begin(), args.end());
   return runCommand(argv, input, output, error);
 }

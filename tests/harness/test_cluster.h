@@ -12,6 +12,7 @@
 #include "Broker.h"
 #include "MetaService.h"
 #include "common/db_pool.h"
+#include "common/tls.h"
 #include "tests/harness/child_process.h"
 #include "tests/harness/mariadb_instance.h"
 #include "tests/harness/rpc_client.h"
@@ -36,7 +37,16 @@ struct ClusterOptions {
   // With access control on: the file holding the token the harness's own calls send (e.g.
   // the metaserver's --bootstrap-token-file), read once the metaserver is up.
   std::string admin_token_file;
+  // TLS on every broker's and the metaserver's Thrift port (--tls on, --tls-cert, ...), and
+  // what the harness's own calls (metaClient, brokerClient, mqctl) use to reach them.
+  TlsConfig tls;
+  TlsConfig client_tls;
 };
+
+// The --tls* flags of a daemon for `tls` (none when disabled).
+std::vector<std::string> tlsServerArgs(const TlsConfig& tls);
+// The --tls* flags of mqctl or mq-outbox-relay for `tls` (none when disabled).
+std::vector<std::string> tlsClientArgs(const TlsConfig& tls);
 
 class TestCluster {
  public:
@@ -98,6 +108,7 @@ class TestCluster {
   [[noreturn]] void failStart(const std::string& what, const ChildProcess& process);
 
   ClusterOptions options_;
+  std::shared_ptr<TlsSocketFactory> client_tls_;
   std::string admin_token_;
   std::string prefix_;  // unique per cluster: names its databases and log folder
   std::string log_dir_;

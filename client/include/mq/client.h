@@ -32,6 +32,7 @@
 // topology structs the AdminClient returns (TopicInfo, BrokerInfo, DatanodeInfo, ...).
 #include "mq/dead_letter_headers.h"
 #include "mq/lane.h"
+#include "mq/tls_config.h"
 #include "mq_types.h"
 
 namespace mq::rpc {
@@ -86,6 +87,13 @@ struct ClientConfig {
   // Access token (docs/security.md): its secret ("mq_..."), sent in every request header.
   // Required by brokers and metaservers that run with `auth = on`; "" = none.
   std::string token;
+  // TLS to the brokers and the metaserver (docs/security.md#tls): set tls.enabled and
+  // tls.ca_file (the CA that signed the servers' certificates; "" = the system's trust
+  // store); tls.cert_file and tls.key_file for servers that require client certificates;
+  // tls.server_name when the certificates do not name the hosts connected to. Must match
+  // the servers: a TLS client on a plaintext port, or the other way round, fails with an
+  // error saying so.
+  TlsConfig tls;
   // How long one request may take before it is abandoned (and retried if allowed).
   int64_t request_timeout_ms = 30000;
   // How long opening a TCP connection may take.
