@@ -8,8 +8,9 @@
 #include <boost/beast/http.hpp>
 #include <boost/property_tree/json_parser.hpp>
 #include <cctype>
+#include <chrono>
+#include <functional>
 #include <sstream>
-#include <thread>
 
 namespace mq::test {
 
@@ -115,15 +116,6 @@ std::string setUpTwoTeams(PortalClient& admin, const std::string& admin_password
     }
   }
   return "";
-}
-
-bool eventually(std::chrono::milliseconds timeout, const std::function<bool()>& check) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (check()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return check();
 }
 
 }  // namespace mq::test

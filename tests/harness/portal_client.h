@@ -8,8 +8,6 @@
 #define BOOST_BIND_GLOBAL_PLACEHOLDERS
 #endif
 #include <boost/property_tree/ptree.hpp>
-#include <chrono>
-#include <functional>
 #include <map>
 #include <string>
 
@@ -61,8 +59,5 @@ class PortalClient {
 // (search, bob-password-12), and signs `alice` and `bob` in. Returns "" or what failed.
 std::string setUpTwoTeams(PortalClient& admin, const std::string& admin_password,
                           PortalClient& alice, PortalClient& bob);
-
-// Polls `check` every 100 ms until it is true or `timeout` passed; its last answer.
-bool eventually(std::chrono::milliseconds timeout, const std::function<bool()>& check);
 
 }  // namespace mq::test

@@ -24,6 +24,7 @@
 #include "common/http_client.h"
 #include "common/http_server.h"
 #include "common/lease_store.h"
+#include "tests/harness/eventually.h"
 #include "tests/harness/test_cluster.h"
 
 namespace mq::test {
@@ -90,16 +91,6 @@ pt::ptree parseJson(const std::string& text) {
   std::istringstream in(text);
   pt::read_json(in, tree);
   return tree;
-}
-
-// Polls `check` every 100 ms until it returns true or `timeout` passes.
-bool eventually(std::chrono::milliseconds timeout, const std::function<bool()>& check) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (check()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return check();
 }
 
 // The group's per-partition lag from /api/groups/{group}/lag once the collector has run a

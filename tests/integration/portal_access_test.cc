@@ -23,6 +23,7 @@
 #include "common/db_pool.h"
 #include "common/security_config.h"
 #include "mq/client.h"
+#include "tests/harness/eventually.h"
 #include "tests/harness/portal_client.h"
 #include "tests/harness/test_cluster.h"
 

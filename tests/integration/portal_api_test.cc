@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "mq/client.h"
+#include "tests/harness/eventually.h"
 #include "tests/harness/message_batch.h"
 #include "tests/harness/portal_client.h"
 #include "tests/harness/test_cluster.h"

@@ -20,6 +20,7 @@
 #include "common/http_client.h"
 #include "common/partition_store.h"
 #include "mq/client.h"
+#include "tests/harness/eventually.h"
 #include "tests/harness/message_batch.h"
 #include "tests/harness/test_cluster.h"
 
@@ -47,16 +48,6 @@ rpc::RequestHeader header() {
   rpc::RequestHeader h;
   h.client_id = "test";
   return h;
-}
-
-// Polls `check` every 100 ms until it returns true or `timeout` passes.
-bool eventually(std::chrono::milliseconds timeout, const std::function<bool()>& check) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (check()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return check();
 }
 
 rpc::ProduceResponse sendBatch(BrokerRpc& broker, const std::string& topic, int partition,

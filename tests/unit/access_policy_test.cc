@@ -77,6 +77,25 @@ TEST(AccessPolicy, BadGrantsAreNamedAndIgnoredWhenFoundInTheDatabase) {
   EXPECT_FALSE(policy.find("hash-t")->allows(ResourceType::kTopic, "axb", Permission::kProduce));
 }
 
+TEST(AccessPolicy, GrantProblemNamesTheFieldToBlame) {
+  std::string field = "stale";
+  EXPECT_TRUE(grantProblem(
+      grant(ResourceType::kTopic, "x", PrincipalType::kToken, "bad name", Permission::kProduce),
+      &field));
+  EXPECT_EQ(field, "principal_name");
+  EXPECT_TRUE(grantProblem(
+      grant(ResourceType::kTopic, "a*b", PrincipalType::kToken, "t", Permission::kProduce),
+      &field));
+  EXPECT_EQ(field, "resource_name");
+  EXPECT_TRUE(grantProblem(
+      grant(ResourceType::kCluster, "prod", PrincipalType::kTeam, "ops", Permission::kAdmin),
+      &field));
+  EXPECT_EQ(field, "resource_name");
+  EXPECT_FALSE(grantProblem(
+      grant(ResourceType::kCluster, "*", PrincipalType::kTeam, "ops", Permission::kAdmin), &field));
+  EXPECT_EQ(field, "");
+}
+
 TEST(AccessPolicy, NamesParseBothWays) {
   for (auto p : {Permission::kProduce, Permission::kConsume, Permission::kAdmin}) {
     EXPECT_EQ(parsePermission(permissionName(p)), p);

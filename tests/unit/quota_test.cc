@@ -115,6 +115,27 @@ TEST(QuotaProblem, NamesWhatIsWrong) {
   EXPECT_NE(problem->find("bad/topic"), std::string::npos) << *problem;
 }
 
+TEST(QuotaProblem, NamesTheFieldToBlame) {
+  struct Case {
+    QuotaDefinition quota;
+    const char* field;
+  };
+  for (const auto& c : std::vector<Case>{
+           {quota(QuotaEntityType::kClient, "two words", 2048), "entity_name"},
+           {quota(QuotaEntityType::kClient, "a", 100), "produce_bytes_per_sec"},
+           {quota(QuotaEntityType::kClient, "a", 2048, -1), "fetch_bytes_per_sec"},
+           {quota(QuotaEntityType::kClient, "a", 0, 0, int64_t{1} << 41), "requests_per_sec"},
+           {quota(QuotaEntityType::kClient, "a", 0, 0, 0), ""},
+       }) {
+    std::string field = "stale";
+    EXPECT_TRUE(quotaProblem(c.quota, &field)) << c.field;
+    EXPECT_EQ(field, c.field);
+  }
+  std::string field = "stale";
+  EXPECT_FALSE(quotaProblem(quota(QuotaEntityType::kTopic, "*", 1024), &field));
+  EXPECT_EQ(field, "");
+}
+
 TEST(QuotaTable, OwnEntryReplacesTheDefaultWhole) {
   QuotaTable table({quota(QuotaEntityType::kClient, "*", 1000, 0, 10),
                     quota(QuotaEntityType::kClient, "big", 50000),
