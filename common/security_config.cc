@@ -73,23 +73,27 @@ void addSecurityOptions(po::options_description& options) {
 }
 
 void addClientTlsOptions(po::options_description& options) {
-  options.add_options()                                                                     //
-      ("tls", po::value<std::string>()->default_value("off"),                               //
-       "on: connect to brokers and the metaserver with TLS (docs/security.md#tls)")         //
-      ("tls-ca", po::value<std::string>(),                                                  //
-       "PEM CA that signed the servers' certificates (default: the system's trust store)")  //
-      ("tls-cert", po::value<std::string>(),                                                //
-       "PEM client certificate, for servers that require one")                              //
-      ("tls-key", po::value<std::string>(),                                                 //
-       "PEM private key of tls-cert")                                                       //
-      ("tls-server-name", po::value<std::string>(),                                         //
+  options.add_options()                                                              //
+      ("tls", po::value<std::string>()->default_value("off"),                        //
+       "on: connect to brokers and the metaserver with TLS (docs/security.md#tls)")  //
+      ("tls-ca", po::value<std::string>(),                                           //
+       "PEM CA that signed the servers' certificates; turns tls on (default: the system's "
+       "trust store)")                                          //
+      ("tls-cert", po::value<std::string>(),                    //
+       "PEM client certificate, for servers that require one")  //
+      ("tls-key", po::value<std::string>(),                     //
+       "PEM private key of tls-cert")                           //
+      ("tls-server-name", po::value<std::string>(),             //
        "name the servers' certificates carry, when not the host connected to");
 }
 
 TlsConfig readClientTlsConfig(const po::variables_map& values) {
   TlsConfig tls;
   tls.enabled = parseSwitch("tls", values["tls"].as<std::string>());
-  if (values.count("tls-ca")) tls.ca_file = values["tls-ca"].as<std::string>();
+  if (values.count("tls-ca")) {
+    tls.ca_file = values["tls-ca"].as<std::string>();
+    tls.enabled = true;  // as in mqctl: a CA to trust means TLS
+  }
   if (values.count("tls-cert")) tls.cert_file = values["tls-cert"].as<std::string>();
   if (values.count("tls-key")) tls.key_file = values["tls-key"].as<std::string>();
   if (values.count("tls-server-name")) {

@@ -52,7 +52,8 @@ void writeSecretFile(const std::string& what, const std::string& path, const std
 // The TLS options of a client daemon or tool (the outbox relay, mq-perf): `tls`, `tls-ca`,
 // `tls-cert`, `tls-key`, `tls-server-name`.
 void addClientTlsOptions(po::options_description& options);
-// Reads them and loads the files once (makeTlsFactory), so that a bad one stops start-up.
+// Reads them (a CA turns TLS on, as in mqctl) and loads the files once (makeTlsFactory), so
+// that a bad one stops start-up.
 // Throws std::invalid_argument naming the option, the file and the problem.
 TlsConfig readClientTlsConfig(const po::variables_map& values);
 // "on"/"off" (also true/false, 1/0, yes/no); throws std::invalid_argument naming `option`.

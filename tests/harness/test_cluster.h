@@ -62,6 +62,8 @@ class TestCluster {
   int brokerCount() const { return static_cast<int>(brokers_.size()); }
   ChildProcess& broker(int i) { return *brokers_.at(i); }
   ChildProcess& metaserver() { return *metaserver_; }
+  // What a client of this cluster sets as ClientConfig::tls (ClusterOptions::client_tls).
+  const TlsConfig& clientTls() const { return options_.client_tls; }
 
   // A second metaserver on the same metadata database, with the same arguments: a standby
   // for the leased background jobs. Started and serving when returned.

@@ -24,6 +24,7 @@
 #include "common/clock.h"
 #include "mq/client.h"
 #include "tests/harness/reply_dropping_proxy.h"
+#include "tests/harness/test_certificates.h"
 #include "tests/harness/test_cluster.h"
 
 namespace mq::test {
@@ -118,6 +119,7 @@ struct Published {
 std::vector<Published> readTopic(TestCluster& cluster, const std::string& topic, int partitions,
                                  size_t expected, std::chrono::milliseconds patience = 20s) {
   ConsumerConfig config;
+  config.tls = cluster.clientTls();
   config.bootstrap_brokers = cluster.brokerAddresses();
   Consumer consumer(config);
   std::vector<TopicPartition> all;
@@ -263,6 +265,26 @@ TEST(Outbox, CommittedEventIsPublishedOnceAndARolledBackOneNever) {
   EXPECT_EQ(status.claimed, 0);
   ASSERT_EQ(status.relays.size(), 1u);
   EXPECT_EQ(status.relays[0].lease_expires_ms, 0) << "a clean stop releases the name";
+}
+
+TEST(Outbox, RelayPublishesOverTls) {
+  const auto certificates = makeTestCertificates(
+      fmt::format("{}/outbox_test-{}-certificates", MQ_TEST_WORK_DIR, getpid()));
+  ClusterOptions options;
+  options.tls = certificates.server();
+  options.client_tls = certificates.client();
+  TestCluster cluster(options);
+  cluster.createTopic("orders", 2);
+  AppDb app(cluster);
+  OrderService service(app);
+  auto committed = service.placeOrders("alice", 20, false);
+  auto more = service.placeOrders("bob", 20, false);
+  committed.insert(committed.end(), more.begin(), more.end());
+
+  Relay relay(cluster, app, "relay-tls", tlsClientArgs(certificates.client()));
+  ASSERT_TRUE(drained(app, 15s)) << relay.log();
+  expectExactlyOnceInKeyOrder(readTopic(cluster, "orders", 2, 40), asMap(committed));
+  EXPECT_EQ(relay.process().stop(), 0) << relay.log();
 }
 
 TEST(Outbox, HistoryModeKeepsPublishedEventsWithTheirOffsets) {

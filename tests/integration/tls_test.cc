@@ -15,6 +15,7 @@
 #include <set>
 #include <thread>
 
+#include "common/http_client.h"
 #include "mq/client.h"
 #include "tests/harness/child_process.h"
 #include "tests/harness/metrics_scrape.h"
@@ -262,6 +263,20 @@ TEST(TlsMutual, ClientsWithoutATrustedCertificateAreRefused) {
   std::string out, err;
   EXPECT_EQ(cluster.mqctl({"topic", "list"}, &out, &err), 0) << err;
   EXPECT_NE(out.find("mutual"), std::string::npos) << out;
+
+  // The metaserver's own calls (the portal's message browser reads through a broker, found
+  // through its own MetaService) go over TLS with its certificate as the client's.
+  std::string pages;
+  for (int partition = 0; partition < 2; ++partition) {
+    HttpUrl url;
+    url.host = "127.0.0.1";
+    url.port = cluster.metaserverHttpPort();
+    url.target = fmt::format("/api/topics/mutual/messages?partition={}&limit=5", partition);
+    const auto page = httpRequest("GET", url, "", "application/json", 20000);
+    EXPECT_EQ(page.status, 200) << page.body;
+    pages += page.body;
+  }
+  EXPECT_NE(pages.find("\"text\":\"mtls-"), std::string::npos) << pages;
 }
 
 TEST(TlsConnectionLimit, TlsConnectionsAreCountedAndLimitedLikePlaintextOnes) {
