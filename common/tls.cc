@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <stdexcept>
 
 namespace mq {
@@ -108,6 +109,18 @@ void checkValidity(const std::string& setting, const std::string& path, X509* ce
   }
 }
 
+// OpenSSL is initialised once for the process and never cleaned up: Thrift's factories
+// otherwise clean it up whenever the last factory goes (a client library user that closes its
+// only Producer) while other code (SHA-256 of tokens, the next client) may still use it.
+apache::thrift::transport::SSLProtocol initializeOpenSslOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    apache::thrift::transport::TSSLSocketFactory::setManualOpenSSLInitialization(true);
+    apache::thrift::transport::initializeOpenSSL();
+  });
+  return apache::thrift::transport::SSLTLS;
+}
+
 }  // namespace
 
 std::string tlsSettingName(const std::string& field, TlsNaming naming) {
@@ -155,7 +168,7 @@ void checkTlsConfig(const TlsConfig& config, TlsSide side, TlsNaming naming) {
 }
 
 TlsSocketFactory::TlsSocketFactory(const TlsConfig& config, TlsSide side, TlsNaming naming)
-    : TSSLSocketFactory(apache::thrift::transport::SSLTLS), config_(config) {
+    : TSSLSocketFactory(initializeOpenSslOnce()), config_(config) {
   checkTlsConfig(config, side, naming);
   auto name = [naming](const char* field) { return tlsSettingName(field, naming); };
   SSL_CTX* context = ctx_->get();
