@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <regex>
+#include <thread>
 
 #include "common/http_client.h"
 
@@ -21,6 +22,16 @@ double metricSum(int port, const std::string& name, const std::vector<std::strin
     if (all) total += std::stod((*it)[3]);
   }
   return total;
+}
+
+bool waitForMetricSum(int port, const std::string& name, double value,
+                      std::chrono::milliseconds patience) {
+  const auto deadline = std::chrono::steady_clock::now() + patience;
+  while (metricSum(port, name) != value) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
 }
 
 }  // namespace mq::test

@@ -286,11 +286,7 @@ TEST(TlsConnectionLimit, TlsConnectionsAreCountedAndLimitedLikePlaintextOnes) {
   cluster.createTopic("limited", 1);
   const int metrics_port = cluster.brokerMetricsPort(0);
   // The harness's own probes close at once; wait until none is counted.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (metricSum(metrics_port, "mq_broker_connections_open") != 0) {
-    ASSERT_LT(std::chrono::steady_clock::now(), deadline);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  ASSERT_TRUE(waitForMetricSum(metrics_port, "mq_broker_connections_open", 0));
   rpc::MetadataRequest request;
   request.header = cluster.header();
   std::vector<std::unique_ptr<RpcClient<rpc::BrokerClient>>> open;
@@ -322,11 +318,7 @@ TEST(TlsConnectionLimit, TlsConnectionsAreCountedAndLimitedLikePlaintextOnes) {
     EXPECT_NO_THROW((*client)->metadata(response, request));
   }
   open.pop_back();
-  const auto freed = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (metricSum(metrics_port, "mq_broker_connections_open") != 1) {
-    ASSERT_LT(std::chrono::steady_clock::now(), freed);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  ASSERT_TRUE(waitForMetricSum(metrics_port, "mq_broker_connections_open", 1));
   open.clear();
   EXPECT_EQ(produce(cluster, certificates().client(), "limited", "fits", 10), 10);
 }
