@@ -20,6 +20,7 @@ using apache::thrift::protocol::TBinaryProtocol;
 using apache::thrift::transport::TFramedTransport;
 using apache::thrift::transport::TMemoryBuffer;
 using apache::thrift::transport::TSocket;
+using apache::thrift::transport::TSSLException;
 using apache::thrift::transport::TSSLSocket;
 using apache::thrift::transport::TTransport;
 using apache::thrift::transport::TTransportException;
@@ -39,6 +40,9 @@ class GateSlot {
     peer_ = std::move(peer);
     counted_ = true;
   }
+
+ protected:
+  ConnectionGate& gate() { return *gate_; }
 
  private:
   std::shared_ptr<ConnectionGate> gate_;
@@ -65,6 +69,22 @@ class CountedTlsSocket : public TSSLSocket, public GateSlot {
         GateSlot(std::move(gate)) {
     server(true);
   }
+
+  // The handshake runs in the first read: a failure there is the client's (counted).
+  uint32_t read(uint8_t* buffer, uint32_t length) override {
+    if (handshaken_) return TSSLSocket::read(buffer, length);
+    try {
+      const uint32_t got = TSSLSocket::read(buffer, length);
+      handshaken_ = true;
+      return got;
+    } catch (const TSSLException& e) {
+      gate().tlsHandshakeFailed(getPeerAddress(), e.what());
+      throw;
+    }
+  }
+
+ private:
+  bool handshaken_ = false;
 };
 
 // Tells the client why before closing: a framed Thrift exception message, which a client
@@ -106,6 +126,30 @@ ConnectionGate::ConnectionGate(ConnectionLimits limits, const ConnectionMetrics&
                       .Register(*metrics.registry);
   refused_total_ = &refused.Add({{"reason", "max-connections"}});
   refused_per_ip_ = &refused.Add({{"reason", "max-connections-per-ip"}});
+  tls_failures_ = &prometheus::BuildCounter()
+                       .Name(metrics.prefix + "_tls_handshake_failures_total")
+                       .Help(
+                           "TLS connections closed because the handshake failed (a plaintext "
+                           "client, an untrusted or missing client certificate).")
+                       .Register(*metrics.registry)
+                       .Add({});
+}
+
+void ConnectionGate::tlsHandshakeFailed(const std::string& peer, const std::string& error) {
+  if (error.find("unexpected eof") != std::string::npos) return;  // closed without a word
+  if (tls_failures_) tls_failures_->Increment();
+  std::lock_guard<std::mutex> lock(mutex_);
+  const int64_t now = nowMs();
+  if (now - last_tls_log_ms_ < 1000) {
+    ++unlogged_tls_;
+    return;
+  }
+  logWarn("TLS handshake failed; connection closed")
+      .kv("peer", peer)
+      .kv("error", error)
+      .kv("failed_since_last_line", unlogged_tls_);
+  last_tls_log_ms_ = now;
+  unlogged_tls_ = 0;
 }
 
 bool ConnectionGate::admit(const std::string& peer, std::string* refusal) {

@@ -34,6 +34,11 @@ class ConnectionGate {
   bool admit(const std::string& peer, std::string* refusal);
   // A counted connection from `peer` ended.
   void release(const std::string& peer);
+  // A TLS connection from `peer` failed its handshake with `error` (a plaintext client, an
+  // untrusted or missing client certificate): counted in
+  // <prefix>_tls_handshake_failures_total and logged at warn, at most once a second. A
+  // connection closed before it sent anything (a port probe) is neither.
+  void tlsHandshakeFailed(const std::string& peer, const std::string& error);
 
  private:
   void refuse(const std::string& peer, const char* reason, int limit, std::string* refusal);
@@ -42,11 +47,14 @@ class ConnectionGate {
   prometheus::Gauge* open_ = nullptr;
   prometheus::Counter* refused_total_ = nullptr;
   prometheus::Counter* refused_per_ip_ = nullptr;
+  prometheus::Counter* tls_failures_ = nullptr;
   std::mutex mutex_;
   int total_ = 0;
   std::unordered_map<std::string, int> per_peer_;
   int64_t last_log_ms_ = 0;
   int64_t unlogged_ = 0;
+  int64_t last_tls_log_ms_ = 0;
+  int64_t unlogged_tls_ = 0;
 };
 
 // A TServerSocket whose accepted connections pass the gate first.

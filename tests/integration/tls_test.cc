@@ -161,6 +161,8 @@ TEST_F(TlsTest, PlaintextClientIsRefusedClearlyAndTheBrokerKeepsServing) {
       failureOf([&] { AdminClient(clientConfig(*cluster_, plaintext)).listTopics(); });
   EXPECT_NE(meta_failure.find("uses TLS"), std::string::npos) << meta_failure;
 
+  // Counted and logged by the broker.
+  EXPECT_GE(metricSum(cluster_->brokerMetricsPort(0), "mq_broker_tls_handshake_failures_total"), 1);
   EXPECT_EQ(produce(*cluster_, certificates().client(), "plain-refused", "after", 100), 100);
   EXPECT_EQ(consumeAll(*cluster_, certificates().client(), "plain-refused", 1, 100).size(), 100u);
 }
