@@ -55,6 +55,8 @@ void BrokerConfig::addOptions(po::options_description& options) {
       "open client connections from one address; more are closed at once (0 = no limit)")(
       "quota-max-throttle", po::value<std::string>()->default_value("30s"),
       "longest a request over a quota is held back; the rest of its debt holds back the next")(
+      "malloc-arenas", po::value<int>()->default_value(d.malloc_arenas),
+      "glibc malloc arenas (0: glibc's default; MALLOC_ARENA_MAX wins)")(
       "log-level", po::value<std::string>()->default_value(d.log_level),
       "debug, info, warn or error");
   addSecurityOptions(options);
@@ -88,6 +90,8 @@ BrokerConfig BrokerConfig::fromValues(const po::variables_map& values) {
   checkRange("datanode-pool-size", c.datanode_pool_size, 1, 1000);
   c.append_groups = values["append-groups"].as<int>();
   checkRange("append-groups", c.append_groups, 1, 64);
+  c.malloc_arenas = values["malloc-arenas"].as<int>();
+  checkRange("malloc-arenas", c.malloc_arenas, 0, 64);
   c.delay_poll_ms = durationOption(values, "delay-poll", c.delay_poll_ms);
   c.max_delay_ms = durationOption(values, "max-delay", c.max_delay_ms);
   c.max_connections = values["max-connections"].as<int>();

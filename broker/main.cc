@@ -8,6 +8,7 @@
 #include "broker/delay_mover.h"
 #include "common/embedded_sql.h"
 #include "common/log.h"
+#include "common/malloc_arenas.h"
 #include "common/metrics.h"
 #include "common/migrations.h"
 #include "common/rpc_server.h"
@@ -51,6 +52,7 @@ int run(int argc, char** argv) {
     return 2;
   }
   mq::setLogLevel(level);
+  mq::limitMallocArenas(config.malloc_arenas);  // before the server's threads start
 
   mq::DbPoolOptions meta_options;
   // Group coordination runs short transactions on the metadata database.

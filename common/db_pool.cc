@@ -87,27 +87,42 @@ std::unique_ptr<sql::ResultSet> DbConnection::query(const std::string& sql) {
   return std::unique_ptr<sql::ResultSet>(statement_->executeQuery(sql));
 }
 
+std::string& StatementBatch::next() {
+  if (!starts_.empty()) text_ += kSeparator;
+  starts_.push_back(text_.size());
+  return text_;
+}
+
+void StatementBatch::dropLast() {
+  if (starts_.empty()) return;
+  const size_t start = starts_.back();
+  starts_.pop_back();
+  text_.resize(starts_.empty() ? 0 : start - kSeparator.size());
+}
+
+std::string_view StatementBatch::statement(size_t i) const {
+  const size_t end = i + 1 < starts_.size() ? starts_[i + 1] - kSeparator.size() : text_.size();
+  return std::string_view(text_).substr(starts_[i], end - starts_[i]);
+}
+
 std::vector<std::unique_ptr<sql::ResultSet>> DbConnection::executeBatch(
-    const std::vector<std::string>& statements, size_t* completed) {
+    const StatementBatch& statements, size_t* completed) {
   std::vector<std::unique_ptr<sql::ResultSet>> results;
   if (completed) *completed = 0;
   if (statements.empty()) return results;
   if (!multi_statements_) {
     for (size_t i = 0; i < statements.size(); ++i) {
-      if (statement_->execute(statements[i])) results.emplace_back(statement_->getResultSet());
+      if (statement_->execute(std::string(statements.statement(i)))) {
+        results.emplace_back(statement_->getResultSet());
+      }
       if (completed) *completed = i + 1;
     }
     return results;
   }
-  std::string joined;
-  for (const auto& statement : statements) {
-    if (!joined.empty()) joined += ";\n";
-    joined += statement;
-  }
   // One result per statement; each getMoreResults() moves to the next one and throws if
   // that statement failed (the server ran none after it). Result sets are stored (fully
   // read) by the connector, so they stay valid while the later results are fetched.
-  bool rows = statement_->execute(joined);
+  bool rows = statement_->execute(statements.text());
   for (size_t i = 0;;) {
     if (rows) results.emplace_back(statement_->getResultSet());
     if (completed) *completed = i + 1;

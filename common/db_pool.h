@@ -14,10 +14,33 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 namespace mq {
+
+// Statements to run in one round trip (DbConnection::executeBatch), kept as ONE text joined
+// with ";\n": a large statement (a group commit's multi-row INSERT, several MiB) is written
+// in place and never copied into a second, joined string.
+class StatementBatch {
+ public:
+  // Starts the next statement; append it to the returned text (only append).
+  std::string& next();
+  void add(std::string_view statement) { next() += statement; }
+  // Removes the statement started last (e.g. an INSERT that got no rows).
+  void dropLast();
+  void reserve(size_t bytes) { text_.reserve(bytes); }
+  size_t size() const { return starts_.size(); }
+  bool empty() const { return starts_.empty(); }
+  std::string_view statement(size_t i) const;
+  const std::string& text() const { return text_; }
+
+ private:
+  static constexpr std::string_view kSeparator = ";\n";
+  std::string text_;
+  std::vector<size_t> starts_;
+};
 
 // Where a database is. `describe()` never includes the password.
 struct DbTarget {
@@ -48,8 +71,8 @@ class DbConnection {
   // multi-statements (DbPoolOptions::multi_statements), else one by one. Returns the rows of
   // the statements that return rows, in order. Throws at the first failing statement; the
   // later ones did not run, and `*completed` (when given) says how many succeeded.
-  std::vector<std::unique_ptr<sql::ResultSet>> executeBatch(
-      const std::vector<std::string>& statements, size_t* completed = nullptr);
+  std::vector<std::unique_ptr<sql::ResultSet>> executeBatch(const StatementBatch& statements,
+                                                            size_t* completed = nullptr);
   sql::Connection& raw() { return *connection_; }
 
  private:

@@ -306,9 +306,11 @@ void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& par
   if (commit_sent) *commit_sent = false;
   if (partitions.empty()) return;
   ProducerStates producers;
-  std::vector<std::string> reads = {"START TRANSACTION", lockStateRowsSql(partitions)};
+  StatementBatch reads;
+  reads.add("START TRANSACTION");
+  reads.add(lockStateRowsSql(partitions));
   const std::string producer_query = producerStatesSql(partitions, producers);
-  if (!producer_query.empty()) reads.push_back(producer_query);
+  if (!producer_query.empty()) reads.add(producer_query);
   DbTransaction transaction(db, DbTransaction::Begun{});
   auto results = db->executeBatch(reads);
   const std::vector<StateRow> states = readStateRows(*results.at(0), partitions);
@@ -322,7 +324,16 @@ void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& par
       "produce_ms) VALUES ";
   size_t delayed_rows = 0;
   std::vector<int64_t> next_offsets(partitions.size());
-  std::vector<std::string> writes;  // one multi-row INSERT per partition with rows, ...
+  // One multi-row INSERT per partition with rows, ..., each written in place into the batch
+  // sent to the server (no copy of a group's message text).
+  StatementBatch writes;
+  size_t bytes = 256;
+  for (const auto& partition : partitions) {
+    for (const auto& batch : partition.batches) {
+      for (const auto* message : *batch.messages) bytes += message->value.size() + 64;
+    }
+  }
+  writes.reserve(bytes);
   for (size_t i = 0; i < partitions.size(); ++i) {
     const std::string& table = partitions[i].table;
     auto& batches = partitions[i].batches;
@@ -336,12 +347,7 @@ void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& par
     }
     // One multi-row INSERT in the text protocol for every batch of the partition, with
     // binary-safe literals (see appendSqlBinaryLiteral).
-    size_t bytes = 128;
-    for (const auto& batch : batches) {
-      for (const auto* message : *batch.messages) bytes += message->value.size() + 64;
-    }
-    std::string insert;
-    insert.reserve(bytes);
+    std::string& insert = writes.next();
     insert += fmt::format(
         "INSERT INTO `{}` (`offset`, msg_key, headers, payload, produce_ms, append_ms) VALUES ",
         table);
@@ -367,19 +373,19 @@ void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& par
       }
     }
     next_offsets[i] = offset;
-    if (offset != base) writes.push_back(std::move(insert));
+    if (offset == base) writes.dropLast();  // no row for the table itself
   }
-  if (delayed_rows > 0) writes.push_back(std::move(delayed));
+  if (delayed_rows > 0) writes.add(delayed);
   std::vector<size_t> advanced;
   for (size_t i = 0; i < partitions.size(); ++i) {
     if (next_offsets[i] != states[i].next_offset) advanced.push_back(i);
   }
-  if (!advanced.empty()) writes.push_back(advanceSql(partitions, next_offsets, advanced));
-  std::string upsert = producerUpsertSql(producers, append_ms);
-  if (!upsert.empty()) writes.push_back(std::move(upsert));
+  if (!advanced.empty()) writes.add(advanceSql(partitions, next_offsets, advanced));
+  const std::string upsert = producerUpsertSql(producers, append_ms);
+  if (!upsert.empty()) writes.add(upsert);
   // With nothing to write (only duplicates, refusals or sealed partitions) this only ends
   // the transaction and releases the locks.
-  writes.push_back("COMMIT");
+  writes.add("COMMIT");
   size_t completed = 0;
   try {
     db->executeBatch(writes, &completed);

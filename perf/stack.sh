@@ -112,6 +112,7 @@ stack_make_certificates() {
 
 # Starts a metaserver and a broker on free ports against databases PREFIX_meta and
 # PREFIX_data_1 (created by them), and registers the datanode `dn1`. Logs go to LOGDIR.
+# STACK_BROKER_ARGS (word-split) adds broker options, e.g. "--malloc-arenas 0" for an A/B.
 stack_start_cluster() {
   local prefix=$1 logdir=$2 meta_port meta_http_port broker_port metrics_port meta_url
   [[ -n "$STACK_DB_PORT" ]] || stack_die "start or choose a MariaDB first"
@@ -164,7 +165,8 @@ stack_start_cluster() {
   stack_free_port metrics_port
   "$STACK_BIN/mq-broker" --port "$broker_port" --metrics-port "$metrics_port" \
     --meta-db "$meta_url" --heartbeat-interval 500ms --metadata-refresh 200ms \
-    --log-level warn "${auth_args[@]}" "${tls_args[@]}" >>"$logdir/broker.log" 2>&1 </dev/null &
+    --log-level warn "${auth_args[@]}" "${tls_args[@]}" ${STACK_BROKER_ARGS:-} \
+    >>"$logdir/broker.log" 2>&1 </dev/null &
   STACK_BROKER_PID=$!
   stack_wait_port mq-broker "$STACK_BROKER_PID" "$broker_port" "$logdir/broker.log"
   STACK_BROKERS=127.0.0.1:$broker_port

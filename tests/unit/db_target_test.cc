@@ -42,5 +42,36 @@ TEST(SqlStatements, SplitsOnTrailingSemicolonsAndDropsComments) {
   EXPECT_EQ(statements[1], "INSERT INTO a VALUES (1)");
 }
 
+TEST(StatementBatch, JoinsStatementsInOneTextAndSplitsThemBack) {
+  StatementBatch batch;
+  batch.add("START TRANSACTION");
+  std::string& insert = batch.next();
+  insert += "INSERT INTO t VALUES ";
+  insert += "(1),(2)";
+  batch.add("COMMIT");
+  EXPECT_EQ(batch.text(), "START TRANSACTION;\nINSERT INTO t VALUES (1),(2);\nCOMMIT");
+  ASSERT_EQ(batch.size(), 3u);
+  EXPECT_EQ(batch.statement(0), "START TRANSACTION");
+  EXPECT_EQ(batch.statement(1), "INSERT INTO t VALUES (1),(2)");
+  EXPECT_EQ(batch.statement(2), "COMMIT");
+}
+
+TEST(StatementBatch, DropLastRemovesTheStatementStartedLast) {
+  StatementBatch batch;
+  batch.add("START TRANSACTION");
+  batch.next() += "INSERT INTO t VALUES ";
+  batch.dropLast();
+  batch.add("COMMIT");
+  EXPECT_EQ(batch.text(), "START TRANSACTION;\nCOMMIT");
+  ASSERT_EQ(batch.size(), 2u);
+  EXPECT_EQ(batch.statement(1), "COMMIT");
+  batch.dropLast();
+  batch.dropLast();
+  EXPECT_TRUE(batch.empty());
+  EXPECT_EQ(batch.text(), "");
+  batch.dropLast();  // nothing left: no effect
+  EXPECT_TRUE(batch.empty());
+}
+
 }  // namespace
 }  // namespace mq
