@@ -6,6 +6,7 @@
 #include <future>
 #include <thread>
 
+#include "tests/harness/eventually.h"
 #include "tests/harness/test_cluster.h"
 
 namespace mq::test {
@@ -235,7 +236,13 @@ TEST(GroupCoordinator, GroupCompletesThroughAnotherBrokerWhenItsBrokerDiesMidReb
         return true;  // the connection died with the broker
       }
     });
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    // Killed only once broker 1 recorded B's join (the group then prepares a rebalance):
+    // a kill before that would test a member that never joined.
+    ASSERT_TRUE(eventually(std::chrono::seconds(5), [&] {
+      rpc::DescribeGroupResponse described;
+      (*survivor)->describeGroup(described, rpc::RequestHeader(), "g");
+      return described.group.state == "PreparingRebalance";
+    })) << "broker 1 never recorded B's join";
     cluster.broker(1).signal(SIGKILL);
     EXPECT_TRUE(waiting.get());
   }
