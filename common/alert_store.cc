@@ -5,8 +5,6 @@
 namespace mq {
 namespace {
 
-constexpr int kDuplicateKey = 1062;  // ER_DUP_ENTRY
-
 constexpr const char* kRuleColumns =
     "id, name, group_id, topic, kind, threshold, for_ms, webhook_url, created_ms, created_by, "
     "state, state_since_ms, last_value, evaluated_ms";
@@ -86,12 +84,7 @@ std::optional<AlertRuleRecord> AlertStore::insertRule(AlertRuleRecord rule) {
   insert.setInt64(11, rule.state_since_ms);
   insert.setDouble(12, rule.last_value);
   insert.setInt64(13, rule.evaluated_ms);
-  try {
-    insert.execute();
-  } catch (const sql::SQLException& e) {
-    if (e.getErrorCode() == kDuplicateKey) return std::nullopt;
-    throw;
-  }
+  if (!executeInsertUnlessDuplicate(insert)) return std::nullopt;
   auto id = db->query("SELECT LAST_INSERT_ID()");
   if (id->next()) rule.id = id->getInt64(1);
   return rule;

@@ -185,13 +185,7 @@ bool UserStore::insertTeam(const TeamRecord& team) {
   insert.setString(1, team.name);
   insert.setString(2, team.description);
   insert.setInt64(3, team.created_ms);
-  try {
-    insert.executeUpdate();
-  } catch (const sql::SQLException& e) {
-    if (e.getErrorCode() == kDuplicateKey) return false;
-    throw;
-  }
-  return true;
+  return executeInsertUnlessDuplicate(insert);
 }
 
 bool UserStore::deleteTeam(const std::string& name) {
