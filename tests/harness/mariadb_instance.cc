@@ -87,8 +87,10 @@ MariadbInstance::~MariadbInstance() {
 }
 
 void MariadbInstance::start() {
-  // A second attempt when the first fails: on a loaded machine mariadb-install-db sometimes
-  // fails (the script removes the half-made data folder, so the retry starts clean).
+  // A second attempt when the first fails (the script removes a half-made data folder, so
+  // the retry starts clean). The failure it was added for, mariadb-install-db losing its
+  // temporary tables to another instance starting in the shared /tmp, is gone since every
+  // instance has its own tmpdir (scripts/mariadb.sh); the retry stays for a slow machine.
   std::string errors;
   for (int attempt = 0; attempt < 2; ++attempt) {
     std::string out, err;
