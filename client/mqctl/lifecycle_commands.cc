@@ -72,6 +72,7 @@ JsonObject partitionJson(const rpc::PartitionLifecycle& p) {
       .number("drop_after_ms", p.drop_after_ms)
       .boolean("table_dropped", p.table_dropped)
       .number("segments", p.segments)
+      .number("size_bytes", p.size_bytes)
       .text("error", p.error);
   return json;
 }
@@ -149,7 +150,8 @@ int topicLifecycle(const Context& context, const ParsedArgs& args) {
       r.topic, formatDuration(r.retention_ms), limitText(r.retention_bytes),
       limitText(r.retention_messages));
   std::vector<std::vector<std::string>> rows{{"PARTITION", "STATE", "DATANODE", "START", "END",
-                                              "SEGMENTS", "REPLACED_BY", "TABLE", "NOTE"}};
+                                              "SEGMENTS", "SIZE_BYTES", "REPLACED_BY", "TABLE",
+                                              "NOTE"}};
   for (const auto& p : result.partitions) {
     std::string note = p.error;
     if (note.empty() && p.drop_after_ms > 0) {
@@ -159,6 +161,7 @@ int topicLifecycle(const Context& context, const ParsedArgs& args) {
     rows.push_back({std::to_string(p.partition), p.state, p.datanode_name,
                     std::to_string(p.start_offset), std::to_string(p.end_offset),
                     p.segments > 0 ? std::to_string(p.segments) : "-",
+                    p.size_bytes >= 0 ? std::to_string(p.size_bytes) : "-",
                     p.replaced_by >= 0 ? std::to_string(p.replaced_by) : "-", p.table_name, note});
   }
   *context.out << formatTable(rows);
@@ -286,9 +289,11 @@ std::vector<Command> lifecycleCommands() {
        topicSetRetention},
       {"topic lifecycle",
        "NAME",
-       "show a topic's retention and each partition's state and offsets",
+       "show a topic's retention and each partition's state, offsets and size",
        "States: active (writable), read_only (producers skip it), retired (consumed by every\n"
-       "group; reads as empty at its final offset, its table is dropped after a grace period).",
+       "group; reads as empty at its final offset, its table is dropped after a grace period).\n"
+       "SIZE_BYTES is the partition table's data and index size from InnoDB's statistics\n"
+       "(whole pages, approximate); - when it could not be read or the table is dropped.",
        {},
        1,
        topicLifecycle},

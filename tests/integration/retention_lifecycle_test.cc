@@ -9,11 +9,13 @@
 #include <signal.h>
 
 #include <atomic>
+#include <boost/property_tree/json_parser.hpp>
 #include <chrono>
 #include <functional>
 #include <iostream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "common/db_pool.h"
@@ -661,6 +663,35 @@ TEST(RetentionLifecycle, DecommissionedDatanodeIsDrainedRetiredAndSkippedByPlace
   auto answer = fetch(*broker, "moving", on_dn0, 20);
   EXPECT_EQ(answer.error, rpc::ErrorCode::NONE);
   EXPECT_EQ(answer.end_offset, 20);
+}
+
+TEST(RetentionLifecycle, MqctlTopicLifecycleShowsEachPartitionsOffsetsAndSize) {
+  TestCluster cluster(lifecycleOptions());
+  cluster.createTopic("sized", 2);
+  auto broker = cluster.brokerClient();
+  produce(*broker, "sized", 0, numbered("m", 30));
+
+  std::string out;
+  std::string err;
+  ASSERT_EQ(cluster.mqctl({"topic", "lifecycle", "sized", "--json"}, &out, &err), 0) << err;
+  boost::property_tree::ptree topic;
+  std::istringstream json(out);
+  boost::property_tree::read_json(json, topic);
+  std::map<int, boost::property_tree::ptree> partitions;
+  for (const auto& [unused, p] : topic.get_child("partitions")) {
+    partitions[p.get<int>("partition")] = p;
+  }
+  ASSERT_EQ(partitions.size(), 2u) << out;
+  EXPECT_EQ(partitions[0].get<int64_t>("end_offset"), 30);
+  EXPECT_EQ(partitions[1].get<int64_t>("end_offset"), 0);
+  // InnoDB's statistics count whole pages: any existing table has at least one.
+  EXPECT_GT(partitions[0].get<int64_t>("size_bytes"), 0) << out;
+  EXPECT_GT(partitions[1].get<int64_t>("size_bytes"), 0) << out;
+
+  ASSERT_EQ(cluster.mqctl({"topic", "lifecycle", "sized"}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("SIZE_BYTES"), std::string::npos) << out;
+  const std::string size = std::to_string(partitions[0].get<int64_t>("size_bytes"));
+  EXPECT_NE(out.find(" " + size + " "), std::string::npos) << out;
 }
 
 TEST(RetentionLifecycle, ReadOnlyPartitionRefusesProduceAndCanBeMadeWritableAgain) {
