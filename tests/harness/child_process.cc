@@ -94,12 +94,17 @@ bool ChildProcess::running() { return pid_ > 0 && wait(0) == -1; }
 
 int runCommand(const std::vector<std::string>& args, const std::string& input, std::string* output,
                std::string* error, int timeout_ms) {
+  // Close-on-exec: another thread's child (tests start servers in parallel) must not inherit
+  // these pipes. A daemon that did (a MariaDB started by the script of another thread) kept
+  // the write ends open, and this call then waited for an end of file until its timeout.
   int in_pipe[2], out_pipe[2], err_pipe[2];
-  if (pipe(in_pipe) || pipe(out_pipe) || pipe(err_pipe)) throw std::runtime_error("pipe failed");
+  if (pipe2(in_pipe, O_CLOEXEC) || pipe2(out_pipe, O_CLOEXEC) || pipe2(err_pipe, O_CLOEXEC)) {
+    throw std::runtime_error("pipe failed");
+  }
   auto argv = toArgv(args);
   pid_t pid = fork();
   if (pid == 0) {
-    dup2(in_pipe[0], 0);
+    dup2(in_pipe[0], 0);  // the copies on 0, 1 and 2 do not inherit close-on-exec
     dup2(out_pipe[1], 1);
     dup2(err_pipe[1], 2);
     for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) {
