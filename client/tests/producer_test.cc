@@ -2,6 +2,7 @@
 // keep per-partition order, failures that reach the caller, back-pressure.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <map>
@@ -391,6 +392,56 @@ TEST(Producer, UnreachableBrokerIsSkippedForALiveOne) {
   producer.flush();
   for (auto& f : futures) EXPECT_NO_THROW(f.get());
   EXPECT_EQ(server.broker().values({"t", 0}), numbered(50));
+}
+
+// The circuit breaker per broker (client/cluster.h): a broker that fails is not tried again
+// until its penalty (retry_backoff_max_ms, doubled after each failure in a row) ends; then
+// one request probes it; a success closes the breaker and it takes its share again. No send
+// fails meanwhile: each goes to the healthy broker.
+TEST(Producer, AFailingBrokerIsAvoidedForItsPenaltyThenProbedAndUsedAgainOnceItWorks) {
+  FakeBrokerServer failing;
+  FakeBrokerServer healthy;
+  failing.broker().addTopic("t", 1);
+  healthy.broker().addTopic("t", 1);
+  std::atomic<bool> broken{true};
+  std::atomic<int> attempts{0};  // produce requests that reached the failing broker
+  failing.broker().setBeforeProduce([&] {
+    ++attempts;
+    if (!broken) return;
+    rpc::MqError e;
+    e.code = rpc::ErrorCode::SHUTTING_DOWN;
+    e.message = "injected: shutting down";
+    e.retriable = true;
+    throw e;
+  });
+  ProducerConfig config = configFor({failing.address(), healthy.address()});
+  config.retry_backoff_max_ms = 1500;  // the first penalty
+  Producer producer(config);
+  int sent = 0;
+  auto sendSome = [&](int n) {
+    for (int i = 0; i < n; ++i) producer.send("t", "m" + std::to_string(sent++), {}, {}, 0);
+  };
+
+  sendSome(40);  // well within 1.5 s
+  EXPECT_EQ(attempts.load(), 1) << "open: tried once, then avoided";
+  std::this_thread::sleep_for(milliseconds(1600));
+  sendSome(20);  // within the doubled penalty of 3 s
+  EXPECT_EQ(attempts.load(), 2) << "half-open: one probe, which fails and reopens it";
+
+  broken = false;
+  std::this_thread::sleep_for(milliseconds(3100));
+  sendSome(20);
+  const auto stored_on_failing = failing.broker().values({"t", 0});
+  EXPECT_GE(stored_on_failing.size(), 5u) << "closed: the probe succeeded and round-robin resumed";
+
+  // Every send was stored exactly once, on one broker or the other.
+  std::vector<std::string> all = healthy.broker().values({"t", 0});
+  all.insert(all.end(), stored_on_failing.begin(), stored_on_failing.end());
+  std::sort(all.begin(), all.end());
+  std::vector<std::string> expected;
+  for (int i = 0; i < sent; ++i) expected.push_back("m" + std::to_string(i));
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(all, expected);
 }
 
 TEST(Producer, CloseDeliversEverythingBufferedAndRefusesLaterSends) {
