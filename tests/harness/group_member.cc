@@ -82,12 +82,22 @@ std::map<int, std::vector<Interval>> ownership(const std::vector<const Member*>&
   const int64_t now = nowMicros();
   for (const Member* member : members) {
     std::map<int, int64_t> open;
+    std::map<int, int64_t> last_consumed;  // in the open interval
     auto events = member->events();
     for (const auto& e : events) {
-      if (e.kind == "assigned") open[std::stoi(e.fields.at(1))] = e.us;
+      if (e.kind == "assigned") {
+        const int p = std::stoi(e.fields.at(1));
+        open[p] = e.us;
+        last_consumed[p] = e.us;
+      }
+      if (e.kind == "consumed") last_consumed[std::stoi(e.fields.at(1))] = e.us;
       if (e.kind == "revoked" || e.kind == "lost") {
         int p = std::stoi(e.fields.at(1));
-        if (open.count(p)) intervals[p].push_back({member->name(), open[p], e.us});
+        // A member that lost its partitions (its session expired) learns it late, after
+        // the coordinator may have given them to another member; it was fenced from that
+        // moment, so its ownership ends with the last message it consumed, not the notice.
+        const int64_t to = e.kind == "lost" ? last_consumed[p] : e.us;
+        if (open.count(p)) intervals[p].push_back({member->name(), open[p], to});
         open.erase(p);
       }
     }

@@ -80,8 +80,9 @@ struct Interval {
   int64_t to = 0;
 };
 
-// Ownership intervals per partition: from onPartitionsAssigned to onPartitionsRevoked /
-// onPartitionsLost, to the kill for a killed member, or to now for a live one.
+// Ownership intervals per partition: from onPartitionsAssigned to onPartitionsRevoked, to
+// the last message consumed before onPartitionsLost, to the kill for a killed member, or to
+// now for a live one.
 std::map<int, std::vector<Interval>> ownership(const std::vector<const Member*>& members);
 
 // Fails the test when two members' ownership intervals of one partition overlap.
