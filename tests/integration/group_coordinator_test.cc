@@ -1,9 +1,12 @@
 // The consumer-group coordinator through real brokers (separate processes) and the real
 // metadata database, speaking the wire protocol directly.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <atomic>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "tests/harness/eventually.h"
@@ -179,6 +182,49 @@ TEST(GroupCoordinator, ResetIsRefusedWhileMembersAreActiveAndAllowedOnceEmpty) {
   (*broker)->leaveGroup(left, leave);
   ASSERT_EQ(left.error, rpc::ErrorCode::NONE);
   EXPECT_EQ(commit(*broker, "g", "", -1, 0).error, rpc::ErrorCode::NONE);
+}
+
+// Every member of a group joins at the same time at each rebalance, through any broker, and
+// every join locks the group's row in the metadata database. Concurrent joins of one group,
+// and the first joins that create a group, must queue for it, never fail (a deadlock between
+// two joins used to come back as an internal error).
+TEST(GroupCoordinator, ConcurrentCallsOnOneGroupThroughTwoBrokersAllSucceed) {
+  ClusterOptions options;
+  options.brokers = 2;
+  TestCluster cluster(options);
+  cluster.createTopic("t", 1);
+  auto first = cluster.brokerClient(0);
+  ASSERT_EQ(join(*first, "busy").error, rpc::ErrorCode::NONE);
+
+  std::atomic<int> calls{0};
+  std::mutex mutex;
+  std::vector<std::string> failures;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      auto broker = cluster.brokerClient(t % 2);
+      // 40 joins of the existing group, then the first joins of 20 new groups, which every
+      // thread tries to create at about the same time.
+      for (int i = 0; i < 60; ++i) {
+        const std::string group = i < 40 ? "busy" : fmt::format("new-{}", i - 40);
+        try {
+          rpc::JoinGroupResponse response;
+          (*broker)->joinGroup(response, joinRequest(group, ""));
+          ++calls;
+          if (response.error != rpc::ErrorCode::MEMBER_ID_REQUIRED) {
+            std::lock_guard<std::mutex> lock(mutex);
+            failures.push_back(response.error_message);
+          }
+        } catch (const std::exception& e) {
+          std::lock_guard<std::mutex> lock(mutex);
+          failures.push_back(e.what());
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(calls.load(), 8 * 60);
+  EXPECT_TRUE(failures.empty()) << failures.size() << " calls failed, e.g. " << failures.front();
 }
 
 TEST(GroupCoordinator, CommitNamesUnknownTopicsAndChangesNothing) {
