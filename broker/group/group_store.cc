@@ -132,13 +132,14 @@ void GroupStore::mutate(const std::string& group_id, bool create_if_missing, con
   // The exclusive row lock first. An INSERT IGNORE first would take a shared lock on an
   // existing row, and two calls holding it, each waiting for the exclusive one, deadlock:
   // 239 of 320 concurrent joins of one group failed that way. A missing group is created
-  // only then; under READ COMMITTED the locking read of a missing row takes no gap lock, so
-  // two first joins of a new group wait for each other's INSERT instead of deadlocking.
+  // only then, with ON DUPLICATE KEY UPDATE: when several first joins of a new group insert
+  // at once, the losers' duplicate-key check takes the exclusive lock (INSERT IGNORE's would
+  // be shared, and two of them then deadlock on the upgrade), so they queue.
   GroupState group = loadWith(*db, group_id, /*for_update=*/true);
   if (!group.exists && create_if_missing) {
     auto& create = db->prepare(
-        "INSERT IGNORE INTO consumer_groups (group_id, state, created_ms, updated_ms) "
-        "VALUES (?, 'Empty', ?, ?)");
+        "INSERT INTO consumer_groups (group_id, state, created_ms, updated_ms) "
+        "VALUES (?, 'Empty', ?, ?) ON DUPLICATE KEY UPDATE group_id = group_id");
     create.setString(1, group_id);
     create.setInt64(2, now);
     create.setInt64(3, now);
