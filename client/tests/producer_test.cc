@@ -438,8 +438,7 @@ TEST(Producer, AFailingBrokerIsAvoidedForItsPenaltyThenProbedAndUsedAgainOnceItW
   std::vector<std::string> all = healthy.broker().values({"t", 0});
   all.insert(all.end(), stored_on_failing.begin(), stored_on_failing.end());
   std::sort(all.begin(), all.end());
-  std::vector<std::string> expected;
-  for (int i = 0; i < sent; ++i) expected.push_back("m" + std::to_string(i));
+  std::vector<std::string> expected = numbered(sent);
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(all, expected);
 }

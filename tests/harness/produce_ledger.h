@@ -24,6 +24,12 @@ struct ProduceLedger {
   std::set<std::string> failed;
   std::atomic<int> sent{0};
 
+  // How many sends were acknowledged so far (while producer threads still run).
+  size_t ackedCount() {
+    std::lock_guard<std::mutex> lock(mutex);
+    return acked.size();
+  }
+
   // Waits for every pending send and records its outcome; clears `pending`.
   void settle(std::vector<std::pair<std::string, std::future<SendResult>>>& pending);
 };

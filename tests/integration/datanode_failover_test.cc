@@ -16,11 +16,6 @@
 namespace mq::test {
 namespace {
 
-size_t ackedCount(ProduceLedger& ledger) {
-  std::lock_guard<std::mutex> lock(ledger.mutex);
-  return ledger.acked.size();
-}
-
 rpc::DatanodeInfo datanode(TestCluster& cluster) {
   std::vector<rpc::DatanodeInfo> datanodes;
   (*cluster.metaClient())->listDatanodes(datanodes, rpc::RequestHeader());
@@ -57,10 +52,10 @@ TEST(DatanodeFailover, SemiSyncReplicaPromotedUnderLoadLosesNoAcknowledgedMessag
   std::atomic<bool> stop{false};
   std::thread load([&] { produceUntil(cluster, "orders", 2, stop, ledger); });
   std::this_thread::sleep_for(std::chrono::milliseconds(2000));
-  ASSERT_GT(ackedCount(ledger), 200u) << "produce runs against the replicated primary";
+  ASSERT_GT(ledger.ackedCount(), 200u) << "produce runs against the replicated primary";
 
   cluster.datanodeMariadb(0).crash();
-  const size_t acked_at_crash = ackedCount(ledger);
+  const size_t acked_at_crash = ledger.ackedCount();
   const auto crashed_at = std::chrono::steady_clock::now();
   int rc = cluster.mqctl({"datanode", "failover", "dn0", "--to", replica, "--timeout", "30s"}, &out,
                          &err);
@@ -73,7 +68,7 @@ TEST(DatanodeFailover, SemiSyncReplicaPromotedUnderLoadLosesNoAcknowledgedMessag
   bool resumed = false;
   for (int i = 0; i < 300 && !resumed; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    resumed = ackedCount(ledger) > acked_at_crash + 1000;
+    resumed = ledger.ackedCount() > acked_at_crash + 1000;
   }
   EXPECT_TRUE(resumed) << "producers go on after the failover";
   std::cout << "producing resumed "

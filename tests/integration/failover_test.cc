@@ -65,11 +65,7 @@ TEST(Failover, BrokerStoppedWithSigtermLeavesTheRegistryAndNoSendFails) {
   // Gone from the registry at once: its heartbeat would only expire after 10 s.
   EXPECT_FALSE(registered(cluster.brokerPort(0)));
   EXPECT_TRUE(registered(cluster.brokerPort(1)));
-  size_t acked_at_exit = 0;
-  {
-    std::lock_guard<std::mutex> lock(ledger.mutex);
-    acked_at_exit = ledger.acked.size();
-  }
+  const size_t acked_at_exit = ledger.ackedCount();
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   stop = true;
   load.join();
