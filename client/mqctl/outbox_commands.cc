@@ -59,6 +59,7 @@ int status(const Context& context, const ParsedArgs& args) {
                         .number("claimed", s.claimed)
                         .number("failed", s.failed)
                         .number("oldest_pending_age_ms", age)
+                        .boolean("claim_buckets", s.claim_buckets)
                         .array("relays", relays)
                         .str()
                  << "\n";
@@ -66,6 +67,10 @@ int status(const Context& context, const ParsedArgs& args) {
   }
   *context.out << fmt::format("pending {}  claimed {}  failed {}  oldest pending {}\n", s.pending,
                               s.claimed, s.failed, age > 0 ? formatDuration(age) : "-");
+  if (!s.claim_buckets) {
+    *context.out << "no claim buckets: relays hold each other's keys back; `mqctl outbox init` "
+                    "upgrades the table\n";
+  }
   if (s.relays.empty()) return 0;
   std::vector<std::vector<std::string>> rows{
       {"RELAY", "INSTANCE", "PRODUCER", "EPOCH", "LEASE", "OWNER"}};

@@ -85,6 +85,7 @@ OutboxStatus OutboxAdmin::status() {
     status.claimed = counts.claimed;
     status.failed = counts.failed;
     status.oldest_pending_created_ms = counts.oldest_pending_created_ms;
+    status.claim_buckets = store.hasClaimBuckets();
     for (const auto& relay : store.relays()) {
       OutboxRelayInfo info;
       info.name = relay.name;

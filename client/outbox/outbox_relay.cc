@@ -1,6 +1,7 @@
 #include "client/outbox/outbox_relay.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -15,6 +16,7 @@
 #include "client/cluster.h"
 #include "client/error.h"
 #include "client/outbox/claim_planner.h"
+#include "client/outbox/claim_share.h"
 #include "client/producer_identity.h"
 #include "client/retry_policy.h"
 #include "common/clock.h"
@@ -96,6 +98,10 @@ bool refusedOnEveryAttempt(rpc::ErrorCode::type code) {
   }
 }
 
+// How often a claiming relay re-reads the live relays: how long relays that just started or
+// stopped share buckets with one another.
+constexpr std::chrono::seconds kShareRefresh{1};
+
 std::string hostOwner() {
   char host[256] = {0};
   if (gethostname(host, sizeof(host) - 1) != 0) std::snprintf(host, sizeof(host), "unknown");
@@ -113,6 +119,7 @@ struct AtomicStats {
   std::atomic<int64_t> publish_errors{0};
   std::atomic<int64_t> failed_rows{0};
   std::atomic<int64_t> oldest_pending_ms{0};
+  std::atomic<int64_t> claim_buckets{0};
 };
 
 }  // namespace
@@ -140,6 +147,8 @@ class OutboxRelay::Impl {
   void reapLoop();
 
   bool initIdentity();
+  // Reads the live relays and recomputes the buckets this relay claims from.
+  void refreshShare();
   // Claims rows once; true when it took or refused any.
   bool claimOnce();
   // Publishes the work's batches until each is resolved; false when it had to give up
@@ -193,6 +202,14 @@ class OutboxRelay::Impl {
   // sequence_mutex_ and before mutex_.
   std::mutex mine_mutex_;
   std::unordered_set<int64_t> mine_;
+
+  // The claim buckets of this relay (claim_share.h); nullopt: the outbox has none (created
+  // before them), every claim reads the whole outbox. Set by start(), then the claimer's.
+  std::optional<std::vector<int>> share_;
+  // The claimer's: where the next claim starts in the share, and when it next re-reads
+  // the live relays.
+  uint64_t claim_turn_ = 0;
+  SteadyClock::time_point next_share_refresh_;
 
   mutable std::mutex mutex_;
   std::condition_variable cv_;
@@ -266,6 +283,16 @@ void OutboxRelay::Impl::start() {
   try {
     RelayRecord record = store_->registerRelay(config_.name, hostOwner(), now + config_.lease_ms);
     fence_ = RelayFence{config_.name, record.relay_id, record.instance};
+    if (store_->hasClaimBuckets()) {
+      share_.emplace();
+      refreshShare();
+    } else {
+      stats_.claim_buckets = kClaimBuckets;
+      logWarn(
+          "outbox table has no claim buckets (created by an older version); relays claim from "
+          "the whole outbox and hold each other's keys back; `mqctl outbox init` upgrades it")
+          .kv("table", config_.table);
+    }
     auto rows = store_->claimedRows(fence_.relay_id);
     if (!rows.empty()) {
       std::vector<int64_t> unstamped;
@@ -359,6 +386,7 @@ OutboxRelayStats OutboxRelay::Impl::stats() const {
   s.publish_errors = stats_.publish_errors;
   s.failed_rows = stats_.failed_rows;
   s.oldest_pending_ms = stats_.oldest_pending_ms;
+  s.claim_buckets = stats_.claim_buckets;
   return s;
 }
 
@@ -510,8 +538,14 @@ bool OutboxRelay::Impl::claimOnce() {
   const int64_t producer_id = producer_id_;
   const int16_t epoch = epoch_;
   const auto claim_start = SteadyClock::now();
+  if (SteadyClock::now() >= next_share_refresh_) {
+    refreshShare();
+    next_share_refresh_ = SteadyClock::now() + kShareRefresh;
+  }
+  std::optional<std::vector<int>> buckets;
+  if (share_) buckets = claimOrder(*share_, claim_turn_++);
   auto [candidates, plan] = store_->claim(fence_, config_.batch_size, now, now + config_.lease_ms,
-                                          producer_id, epoch, planner, row_retry_);
+                                          producer_id, epoch, planner, row_retry_, buckets);
   int64_t taken = 0;
   for (const auto& batch : plan.batches) taken += static_cast<int64_t>(batch.rows.size());
   logDebug("outbox claim")
@@ -956,6 +990,19 @@ void OutboxRelay::Impl::housekeepingLoop() {
       logWarn("outbox relay heartbeat failed").kv("relay", config_.name).kv("error", e.what());
     }
   }
+}
+
+void OutboxRelay::Impl::refreshShare() {
+  if (!share_) return;
+  const std::vector<int64_t> live = store_->liveRelayIds(nowMs());
+  std::vector<int> share = claimShare(fence_.relay_id, live);
+  if (share == *share_) return;
+  *share_ = std::move(share);
+  stats_.claim_buckets = static_cast<int64_t>(share_->size());
+  logInfo("outbox relay claims from its share of the buckets")
+      .kv("relay", config_.name)
+      .kv("live_relays", static_cast<int64_t>(live.size()))
+      .kv("buckets", fmt::format("{}", fmt::join(*share_, ",")));
 }
 
 void OutboxRelay::Impl::reapLoop() {

@@ -13,6 +13,8 @@ namespace mq {
 
 // sql/outbox/outbox_table.sql, embedded at build time (client/outbox/CMakeLists.txt).
 const std::string& outboxTableDdl();
+// sql/outbox/outbox_claim_buckets.sql, likewise.
+const std::string& outboxClaimBucketsDdl();
 
 namespace {
 
@@ -129,6 +131,22 @@ void OutboxStore::createTables() {
       std::regex_replace(outboxTableDdl(), std::regex("\\bmq_outbox"), tables_.outbox);
   auto db = pool_.acquire();
   for (const auto& statement : splitSqlStatements(ddl)) db->execute(statement);
+  if (!hasClaimBuckets()) {
+    std::string upgrade =
+        std::regex_replace(outboxClaimBucketsDdl(), std::regex("\\bmq_outbox"), tables_.outbox);
+    for (const auto& statement : splitSqlStatements(upgrade)) db->execute(statement);
+  }
+}
+
+bool OutboxStore::hasClaimBuckets() {
+  auto db = pool_.acquire();
+  auto& select = db->prepare(
+      "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND "
+      "TABLE_NAME = ? AND INDEX_NAME = 'by_claim' AND SEQ_IN_INDEX = 2 AND COLUMN_NAME = "
+      "'claim_bucket'");
+  select.setString(1, tables_.outbox);
+  std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+  return rows->next() && rows->getInt64(1) > 0;
 }
 
 // --- relay registry -------------------------------------------------------------------
@@ -197,6 +215,17 @@ std::vector<RelayRow> OutboxStore::expiredRelays(const std::string& except, int6
   std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
   std::vector<RelayRow> out;
   while (rows->next()) out.push_back(RelayRow{column(*rows, 1), readRelay(*rows, 2)});
+  return out;
+}
+
+std::vector<int64_t> OutboxStore::liveRelayIds(int64_t now_ms) {
+  auto db = pool_.acquire();
+  auto& select =
+      db->prepare(fmt::format("SELECT id FROM `{}` WHERE lease_expires_ms > ?", tables_.relays));
+  select.setInt64(1, now_ms);
+  std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+  std::vector<int64_t> out;
+  while (rows->next()) out.push_back(rows->getInt64(1));
   return out;
 }
 
@@ -272,22 +301,44 @@ void OutboxStore::checkFence(DbPool::Lease& db, const RelayFence& fence) {
 
 std::pair<std::vector<OutboxRecord>, ClaimPlan> OutboxStore::claim(
     const RelayFence& fence, int limit, int64_t now_ms, int64_t claim_expires_ms,
-    int64_t producer_id, int16_t epoch, const ClaimPlanner& planner, const RowRetryPolicy& retry) {
+    int64_t producer_id, int16_t epoch, const ClaimPlanner& planner, const RowRetryPolicy& retry,
+    const std::optional<std::vector<int>>& buckets) {
   auto db = pool_.acquire();
   limitIdleTransaction(db);
   DbTransaction transaction(db);
 
   std::vector<OutboxRecord> candidates;
-  {
+  auto take = [&](sql::PreparedStatement& select) {
+    std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+    while (rows->next()) candidates.push_back(readRecord(*rows));
+  };
+  if (!buckets) {
     auto& select = db->prepare(fmt::format(
         "SELECT {} FROM `{}` FORCE INDEX (by_claim) WHERE status = 'pending' AND claimed_by "
         "= 0 AND next_attempt_ms <= ? ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED",
         kRecordColumns, tables_.outbox));
     select.setInt64(1, now_ms);
     select.setInt(2, limit);
-    std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
-    candidates.reserve(rows->rowsCount());
-    while (rows->next()) candidates.push_back(readRecord(*rows));
+    take(select);
+  } else {
+    // Bucket after bucket until the claim is full; each is a range of by_claim in id order.
+    auto& select = db->prepare(fmt::format(
+        "SELECT {} FROM `{}` FORCE INDEX (by_claim) WHERE status = 'pending' AND claim_bucket "
+        "= ? AND claimed_by = 0 AND next_attempt_ms <= ? ORDER BY id LIMIT ? FOR UPDATE SKIP "
+        "LOCKED",
+        kRecordColumns, tables_.outbox));
+    for (int bucket : *buckets) {
+      const int left = limit - static_cast<int>(candidates.size());
+      if (left <= 0) break;
+      select.setInt(1, bucket);
+      select.setInt64(2, now_ms);
+      select.setInt(3, left);
+      take(select);
+    }
+    // The planner takes the candidates in id order (a key's rows are in one bucket, so
+    // this changes no key's order).
+    std::sort(candidates.begin(), candidates.end(),
+              [](const OutboxRecord& a, const OutboxRecord& b) { return a.id < b.id; });
   }
   if (candidates.empty()) {
     checkFence(db, fence);  // a fenced relay learns it here too

@@ -2,12 +2,13 @@
 // history and the relay registry, in the application's database.
 //
 // Hot paths and their index use:
-// - claim: `status = 'pending' AND claimed_by = 0 ORDER BY id LIMIT n FOR UPDATE SKIP
-//   LOCKED` reads by_claim (status, id) in id order (no sort; the few rows other claims
-//   hold are passed over, rows other relays are claiming right now are skipped, not waited
-//   for); the older rows of the claimed keys are a range of by_key per key hash (index
-//   only); the stamps are one UPDATE by primary key that changes no index entry (fixed-width
-//   columns, updated in place).
+// - claim: `status = 'pending' AND claim_bucket = ? AND claimed_by = 0 ORDER BY id LIMIT n
+//   FOR UPDATE SKIP LOCKED`, bucket after bucket of the relay's share, reads by_claim
+//   (status, claim_bucket, id) in id order (no sort; the few rows other claims hold are
+//   passed over, rows other relays are claiming right now are skipped, not waited for);
+//   the older rows of the claimed keys are a range of by_key per key hash (index only); the
+//   stamps are one UPDATE by primary key that changes no index entry (fixed-width columns,
+//   updated in place).
 // - finish: one DELETE by primary key (or INSERT ... SELECT into the history, then DELETE),
 //   in the text protocol (its id list differs every time: no one-off prepared statement).
 // - a relay's claimed rows (only at its start and at a takeover): the pending range of
@@ -164,8 +165,11 @@ class OutboxStore {
 
   const OutboxTables& tables() const { return tables_; }
 
-  // The DDL of sql/outbox/outbox_table.sql for these tables.
+  // The DDL of sql/outbox/outbox_table.sql for these tables; an outbox created before claim
+  // buckets is upgraded (sql/outbox/outbox_claim_buckets.sql).
   void createTables();
+  // Whether the outbox has claim buckets (by_claim is (status, claim_bucket, id)).
+  bool hasClaimBuckets();
 
   // --- relay registry ---
   // Registers a new instance of `name` (increments instance; lease until lease_expires_ms)
@@ -181,6 +185,8 @@ class OutboxStore {
   // Relays other than `except` whose lease (non-zero) expired before now_ms.
   std::vector<RelayRow> expiredRelays(const std::string& except, int64_t now_ms);
   std::vector<RelayRow> relays();
+  // Ids of the relays whose lease runs past now_ms.
+  std::vector<int64_t> liveRelayIds(int64_t now_ms);
   // Renews the lease; false when fenced.
   bool heartbeat(const RelayFence& fence, int64_t lease_expires_ms);
   // Records the producer identity the fence's rows are stamped with from now on.
@@ -190,16 +196,17 @@ class OutboxStore {
 
   // --- the relay's rows ---
   // The claim transaction: checks the fence, reads up to `limit` free pending rows that are
-  // due (oldest first, skipping rows other transactions hold), asks `planner`, stamps the
+  // due (oldest first, skipping rows other transactions hold; with `buckets`, from those
+  // claim buckets only, one after the other in the given order, until `limit`; without,
+  // from the whole outbox, which needs no claim_bucket column), asks `planner`, stamps the
   // planned rows (claimed_by = fence.relay_id, claim_expires_ms, producer id/epoch, partition,
   // sequence) and applies the refusals, then commits. Returns the candidates and the plan
   // (empty when nothing was due). Throws RelayFencedError or sql::SQLException (then
   // nothing changed).
-  std::pair<std::vector<OutboxRecord>, ClaimPlan> claim(const RelayFence& fence, int limit,
-                                                        int64_t now_ms, int64_t claim_expires_ms,
-                                                        int64_t producer_id, int16_t epoch,
-                                                        const ClaimPlanner& planner,
-                                                        const RowRetryPolicy& retry);
+  std::pair<std::vector<OutboxRecord>, ClaimPlan> claim(
+      const RelayFence& fence, int limit, int64_t now_ms, int64_t claim_expires_ms,
+      int64_t producer_id, int16_t epoch, const ClaimPlanner& planner, const RowRetryPolicy& retry,
+      const std::optional<std::vector<int>>& buckets);
 
   // Rows claimed by the relay `relay_id` (whatever instance), with payloads and stamps,
   // ordered by topic, partition, sequence and id.

@@ -32,6 +32,13 @@ RelayMetrics::RelayMetrics(prometheus::Registry& registry, const std::string& re
                       .Help("Rows with status failed in the outbox table.")
                       .Register(registry)
                       .Add(labels);
+  claim_buckets_ = &prometheus::BuildGauge()
+                        .Name("mq_outbox_claim_buckets")
+                        .Help(
+                            "Claim buckets (of 16) this relay claims from; the live relays "
+                            "share them.")
+                        .Register(registry)
+                        .Add(labels);
   oldest_pending_ = &prometheus::BuildGauge()
                          .Name("mq_outbox_oldest_pending_age_seconds")
                          .Help("Age of the oldest pending outbox row (0 when none).")
@@ -46,6 +53,7 @@ void RelayMetrics::update(const OutboxRelayStats& stats) {
     count.seen = std::max(count.seen, value);
   }
   failed_rows_->Set(static_cast<double>(stats.failed_rows));
+  claim_buckets_->Set(static_cast<double>(stats.claim_buckets));
   oldest_pending_->Set(static_cast<double>(stats.oldest_pending_ms) / 1000.0);
 }
 

@@ -27,6 +27,7 @@ class RelayMetrics {
   };
   std::vector<Count> counts_;
   prometheus::Gauge* failed_rows_;
+  prometheus::Gauge* claim_buckets_;
   prometheus::Gauge* oldest_pending_;
 };
 

@@ -414,6 +414,99 @@ TEST(Outbox, TwoRelaysOnOneOutboxNeverPublishTwiceAndBothMakeProgress) {
   expectExactlyOnceInKeyOrder(readTopic(cluster, "orders", 4, committed.size()), committed);
 }
 
+// Waits until `relay`'s log says it shares the buckets with `relays` live relays.
+bool sharesWith(const Relay& relay, int relays, std::chrono::milliseconds patience) {
+  const std::string line = fmt::format("\"live_relays\":{}", relays);
+  for (auto deadline = SteadyClock::now() + patience; SteadyClock::now() < deadline;) {
+    if (relay.log().find(line) != std::string::npos) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
+// Two live relays split the claim buckets: each publishes exactly the keys of its buckets,
+// so neither holds the other's keys back (docs/outbox.md, "Several relays").
+TEST(Outbox, TwoLiveRelaysShareTheClaimBucketsAndEachKeyIsPublishedByItsBucketsRelay) {
+  TestCluster cluster;
+  cluster.createTopic("orders", 4);
+  AppDb app(cluster);
+  OrderService service(app);
+  Relay a(cluster, app, "relay-a", {"--batch-size", "50", "--on-publish", "history"});
+  Relay b(cluster, app, "relay-b", {"--batch-size", "50", "--on-publish", "history"});
+  ASSERT_TRUE(sharesWith(a, 2, 15s)) << a.log();
+  ASSERT_TRUE(sharesWith(b, 2, 15s)) << b.log();
+  std::map<int64_t, std::string> committed;
+  for (int i = 0; i < 200; ++i) {
+    for (auto& [id, value] : service.placeOrders(fmt::format("c{}", i % 64), 5, false)) {
+      committed[id] = value;
+    }
+  }
+  ASSERT_TRUE(drained(app, 60s)) << a.log() << b.log();
+  EXPECT_EQ(a.process().stop(), 0) << a.log();
+  EXPECT_EQ(b.process().stop(), 0) << b.log();
+
+  // The relay with the smaller id claims the even buckets, the other the odd ones.
+  auto db = app.pool().acquire();
+  auto rows = db->query(
+      "SELECT h.relay, CRC32(CONCAT(h.topic, x'00', h.msg_key)) % 16 % 2 = "
+      "(r.id <> (SELECT MIN(id) FROM mq_outbox_relays)), COUNT(*), COUNT(DISTINCT h.msg_key) "
+      "FROM mq_outbox_history h JOIN mq_outbox_relays r ON r.name = h.relay "
+      "GROUP BY 1, 2");
+  std::map<std::string, int64_t> in_share;
+  std::map<std::string, int64_t> keys;
+  int64_t outside = 0;
+  while (rows->next()) {
+    const std::string relay(rows->getString(1));
+    if (rows->getBoolean(2)) {
+      in_share[relay] += rows->getInt64(3);
+      keys[relay] += rows->getInt64(4);
+    } else {
+      outside += rows->getInt64(3);
+    }
+  }
+  EXPECT_EQ(outside, 0) << "events published by the relay whose share their bucket is not";
+  EXPECT_EQ(in_share["relay-a"] + in_share["relay-b"], static_cast<int64_t>(committed.size()));
+  EXPECT_GT(keys["relay-a"], 0) << "relay-a published keys of its buckets";
+  EXPECT_GT(keys["relay-b"], 0) << "relay-b published keys of its buckets";
+  expectExactlyOnceInKeyOrder(readTopic(cluster, "orders", 4, committed.size()), committed);
+}
+
+// An outbox table created before claim buckets is relayed as it is (claims over the whole
+// table), and `mqctl outbox init` upgrades it in place, pending rows included.
+TEST(Outbox, AnOutboxFromBeforeClaimBucketsIsRelayedAndUpgradedByInit) {
+  TestCluster cluster;
+  cluster.createTopic("orders", 2);
+  AppDb app(cluster);
+  const auto upgraded = [&] { return OutboxAdmin(app.url()).status().claim_buckets; };
+  {
+    auto db = app.pool().acquire();  // the layout of the earlier version
+    db->execute(
+        "ALTER TABLE mq_outbox DROP KEY by_claim, DROP COLUMN claim_bucket, "
+        "ADD KEY by_claim (status, id)");
+  }
+  ASSERT_FALSE(upgraded());
+  OrderService service(app);
+  auto committed = asMap(service.placeOrders("dave", 20, false));
+  {
+    Relay old_layout(cluster, app, "relay-old");
+    ASSERT_TRUE(drained(app, 30s)) << old_layout.log();
+    EXPECT_NE(old_layout.log().find("has no claim buckets"), std::string::npos) << old_layout.log();
+    EXPECT_EQ(old_layout.process().stop(), 0) << old_layout.log();
+  }
+  for (auto& [id, value] : service.placeOrders("erin", 20, false)) committed[id] = value;
+  std::string out;
+  std::string err;
+  ASSERT_EQ(cluster.mqctl({"outbox", "init", "--db", app.url()}, &out, &err), 0) << err;
+  EXPECT_TRUE(upgraded());
+  EXPECT_EQ(app.count("status = 'pending'"), 20);
+  EXPECT_EQ(app.count("claim_bucket = key_hash % 16"), 20) << "buckets of the pending rows";
+  Relay relay(cluster, app, "relay-new");
+  ASSERT_TRUE(sharesWith(relay, 1, 15s)) << relay.log();
+  ASSERT_TRUE(drained(app, 30s)) << relay.log();
+  EXPECT_EQ(relay.process().stop(), 0) << relay.log();
+  expectExactlyOnceInKeyOrder(readTopic(cluster, "orders", 2, committed.size()), committed);
+}
+
 TEST(Outbox, ZombieRelayWithAnOldEpochIsRefused) {
   TestCluster cluster;
   cluster.createTopic("orders", 2);

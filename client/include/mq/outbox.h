@@ -135,6 +135,7 @@ struct OutboxRelayStats {
   int64_t publish_errors = 0;     // produce attempts that did not get a definite answer
   int64_t failed_rows = 0;        // gauge: rows with status failed in the table
   int64_t oldest_pending_ms = 0;  // gauge: age of the oldest pending row (0: none)
+  int64_t claim_buckets = 0;      // gauge: claim buckets this relay claims from (of 16)
 };
 
 class OutboxRelay {
@@ -199,6 +200,9 @@ struct OutboxStatus {
   int64_t claimed = 0;  // held by a relay
   int64_t failed = 0;
   int64_t oldest_pending_created_ms = 0;  // 0: none
+  // The table has claim buckets (false: created by an older version; `createTables`
+  // upgrades it).
+  bool claim_buckets = false;
   std::vector<OutboxRelayInfo> relays;
 };
 
@@ -209,7 +213,9 @@ class OutboxAdmin {
   OutboxAdmin(const std::string& app_db, std::string table = "mq_outbox");
   ~OutboxAdmin();
 
-  // Creates the outbox, history and relays tables if missing (sql/outbox/outbox_table.sql).
+  // Creates the outbox, history and relays tables if missing (sql/outbox/outbox_table.sql),
+  // and upgrades an outbox table created before claim buckets
+  // (sql/outbox/outbox_claim_buckets.sql).
   void createTables();
   // Failed rows, oldest first.
   std::vector<OutboxRow> failed(int limit = 100);

@@ -2,9 +2,11 @@
 // sequences), grouping of leftover rows into their batches, and the row backoff.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "client/outbox/claim_planner.h"
+#include "client/outbox/claim_share.h"
 #include "client/outbox/outbox_relay.h"
 #include "common/header_codec.h"
 #include "mq/outbox.h"
@@ -166,6 +168,52 @@ TEST(ClaimPlanner, AReadOnlyKeyPartitionIsARetriableRefusal) {
   EXPECT_TRUE(result.plan.batches.empty());
   ASSERT_EQ(result.plan.refusals.size(), 1u);
   EXPECT_FALSE(result.plan.refusals[0].permanent);
+}
+
+TEST(ClaimShare, ALoneRelayClaimsEveryBucket) {
+  std::vector<int> all;
+  for (int b = 0; b < kClaimBuckets; ++b) all.push_back(b);
+  EXPECT_EQ(claimShare(7, {7}), all);
+  EXPECT_EQ(claimShare(7, {}), all);  // its own heartbeat not visible yet
+  EXPECT_EQ(claimShare(7, {3, 9}), all);
+}
+
+TEST(ClaimShare, LiveRelaysSplitTheBucketsDisjointlyAndCompletely) {
+  for (size_t relays = 2; relays <= 5; ++relays) {
+    std::vector<int64_t> live;
+    for (size_t i = 0; i < relays; ++i) live.push_back(static_cast<int64_t>(100 - 10 * i));
+    std::multiset<int> seen;
+    size_t smallest = kClaimBuckets;
+    size_t largest = 0;
+    for (int64_t id : live) {
+      // Every relay computes its share from the same set, in whatever order it read it.
+      std::vector<int64_t> shuffled(live.rbegin(), live.rend());
+      shuffled.push_back(id);  // a duplicate changes nothing
+      const auto share = claimShare(id, shuffled);
+      EXPECT_EQ(share, claimShare(id, live));
+      seen.insert(share.begin(), share.end());
+      smallest = std::min(smallest, share.size());
+      largest = std::max(largest, share.size());
+    }
+    EXPECT_EQ(seen.size(), static_cast<size_t>(kClaimBuckets)) << relays << " relays";
+    for (int b = 0; b < kClaimBuckets; ++b) EXPECT_EQ(seen.count(b), 1u) << "bucket " << b;
+    EXPECT_LE(largest - smallest, 1u) << relays << " relays";
+  }
+}
+
+TEST(ClaimShare, RelaysBeyondTheBucketCountAreStandbys) {
+  std::vector<int64_t> live;
+  for (int64_t id = 1; id <= kClaimBuckets + 2; ++id) live.push_back(id);
+  EXPECT_EQ(claimShare(1, live), std::vector<int>{0});
+  EXPECT_TRUE(claimShare(kClaimBuckets + 1, live).empty());
+}
+
+TEST(ClaimShare, SuccessiveClaimsStartAtSuccessiveBuckets) {
+  const std::vector<int> share{1, 4, 7};
+  EXPECT_EQ(claimOrder(share, 0), (std::vector<int>{1, 4, 7}));
+  EXPECT_EQ(claimOrder(share, 1), (std::vector<int>{4, 7, 1}));
+  EXPECT_EQ(claimOrder(share, 5), (std::vector<int>{7, 1, 4}));
+  EXPECT_TRUE(claimOrder({}, 3).empty());
 }
 
 TEST(LeftoverRows, AreGroupedIntoTheirStampedBatchesInSequenceOrder) {
