@@ -16,6 +16,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <regex>
 #include <set>
@@ -312,9 +313,11 @@ TEST(Outbox, HistoryModeKeepsPublishedEventsWithTheirOffsets) {
   expectExactlyOnceInKeyOrder(readTopic(cluster, "orders", 1, 3), asMap(committed));
 }
 
-// kill -9 at random moments, and exits right between publishing a claim and deleting its
-// rows (the test hook), while the application keeps writing (and sometimes rolling back).
-TEST(Outbox, RelayKilledAtRandomMomentsPublishesEveryEventOnceInKeyOrder) {
+// A relay killed with kill -9 at random moments, or exiting right between publishing a claim
+// and deleting its rows (the test hook), 24 times, while the application keeps writing (and
+// sometimes rolling back); with `steady`, a second relay runs all along, and the claim
+// buckets move between the two at every death (lease expiry) and restart.
+void killRelayAtRandomMoments(bool steady) {
   TestCluster cluster;
   cluster.createTopic("orders", 4);
   AppDb app(cluster);
@@ -335,6 +338,10 @@ TEST(Outbox, RelayKilledAtRandomMomentsPublishesEveryEventOnceInKeyOrder) {
     }
   });
 
+  std::optional<Relay> steady_relay;
+  if (steady)
+    steady_relay.emplace(cluster, app, "relay-steady",
+                         std::vector<std::string>{"--batch-size", "50"});
   std::mt19937 random(11);
   int crashes_after_publish = 0;
   for (int i = 0; i < 24; ++i) {
@@ -352,6 +359,9 @@ TEST(Outbox, RelayKilledAtRandomMomentsPublishesEveryEventOnceInKeyOrder) {
     } else {
       ADD_FAILURE() << "relay exited on its own with status " << status << "\n" << relay.log();
     }
+    // Now and then it stays dead past its lease (2 s): the steady relay takes its claims
+    // and buckets over, and gives half of them back at the restart.
+    if (steady && i % 8 == 7) std::this_thread::sleep_for(2500ms);
   }
   writing = false;
   writer.join();
@@ -360,12 +370,30 @@ TEST(Outbox, RelayKilledAtRandomMomentsPublishesEveryEventOnceInKeyOrder) {
   Relay last(cluster, app, "relay-1");
   ASSERT_TRUE(drained(app, 60s)) << last.log();
   EXPECT_EQ(last.process().stop(), 0) << last.log();
+  if (steady_relay) {
+    EXPECT_EQ(steady_relay->process().stop(), 0) << steady_relay->log();
+    const std::string log = steady_relay->log();
+    EXPECT_NE(log.find("takes over a relay whose lease expired"), std::string::npos) << log;
+    const std::regex shares("\"live_relays\":(1|2)");
+    EXPECT_GE(
+        std::distance(std::sregex_iterator(log.begin(), log.end(), shares), std::sregex_iterator()),
+        4)
+        << "the buckets moved between the relays";
+  }
   auto status = OutboxAdmin(app.url()).status();
   EXPECT_EQ(status.claimed, 0) << "nothing is left claimed";
   EXPECT_EQ(status.pending, 0);
   EXPECT_EQ(status.failed, 0);
   ASSERT_GT(committed.size(), 100u);
   expectExactlyOnceInKeyOrder(readTopic(cluster, "orders", 4, committed.size()), committed);
+}
+
+TEST(Outbox, RelayKilledAtRandomMomentsPublishesEveryEventOnceInKeyOrder) {
+  killRelayAtRandomMoments(false);
+}
+
+TEST(Outbox, RelayKilledAtRandomMomentsBesideASteadyRelayKeepsExactlyOnceAndKeyOrder) {
+  killRelayAtRandomMoments(true);
 }
 
 TEST(Outbox, ProduceWhoseReplyIsLostAfterTheCommitIsRetriedWithoutADuplicate) {
