@@ -32,10 +32,17 @@ std::string replicatedPrimaryConfig(int server_id) {
       "server_id = {}\n"
       "log_bin = mysql-bin\n"
       "binlog_format = ROW\n"
+      "sync_binlog = 1\n"
       "log_slave_updates = ON\n"
       "rpl_semi_sync_master_wait_point = AFTER_SYNC\n"
       "rpl_semi_sync_master_timeout = 120000\n",
       server_id);
+}
+
+std::string durableVisibilityConfig() {
+  return "log_bin = mysql-bin\n"
+         "binlog_format = ROW\n"
+         "sync_binlog = 1\n";
 }
 
 std::string replicaConfig(int server_id) {

@@ -49,6 +49,9 @@ MariadbSettings smallMariadb();
 // timeout long enough never to fall back to asynchronous in a test. Semi-sync itself is
 // switched on by startReplication().
 std::string replicatedPrimaryConfig(int server_id);
+// [mysqld] lines of a server whose commits become visible only once durable (binlog
+// two-phase commit, synced): docs/operations.md, "Commit visibility".
+std::string durableVisibilityConfig();
 // [mysqld] lines of its replica: read-only, semi-synchronous acknowledgements.
 std::string replicaConfig(int server_id);
 // Turns on semi-sync on `primary`, makes `replica` replicate it (GTID, from the beginning)

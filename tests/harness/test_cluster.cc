@@ -94,8 +94,10 @@ TestCluster::TestCluster(ClusterOptions options)
   log_dir_ = fmt::format("{}/logs/{}", MQ_TEST_WORK_DIR, prefix_);
   std::filesystem::create_directories(log_dir_);
   if (options_.private_mariadb) {
-    private_mariadb_ =
-        std::make_unique<MariadbInstance>(fmt::format("{}/db/{}", MQ_TEST_WORK_DIR, prefix_));
+    MariadbSettings settings;
+    if (options_.durable_visibility) settings.extra_config = durableVisibilityConfig();
+    private_mariadb_ = std::make_unique<MariadbInstance>(
+        fmt::format("{}/db/{}", MQ_TEST_WORK_DIR, prefix_), settings);
     db_port_ = private_mariadb_->port();
     startMariadb();
   } else {
@@ -123,7 +125,11 @@ void TestCluster::startDatanodeMariadbs() {
   std::vector<MariadbInstance*> all;
   for (int i = 0; i < options_.datanodes; ++i) {
     MariadbSettings primary = smallMariadb();
-    if (options_.datanode_replicas) primary.extra_config = replicatedPrimaryConfig(10 + i);
+    if (options_.datanode_replicas) {
+      primary.extra_config = replicatedPrimaryConfig(10 + i);
+    } else if (options_.durable_visibility) {
+      primary.extra_config = durableVisibilityConfig();
+    }
     datanode_mariadbs_.push_back(std::make_unique<MariadbInstance>(
         fmt::format("{}/db/{}_dn{}", MQ_TEST_WORK_DIR, prefix_, i), primary));
     all.push_back(datanode_mariadbs_.back().get());

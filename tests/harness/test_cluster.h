@@ -32,6 +32,10 @@ struct ClusterOptions {
   // semi-synchronous replication waiting AFTER_SYNC) with a replica of its own, replicating
   // before the datanode is added (datanodeReplica(i)).
   bool datanode_replicas = false;
+  // The test's own servers (private_mariadb, mariadb_per_datanode) write a binlog with
+  // sync_binlog = 1, as docs/operations.md recommends for datanodes: a commit becomes
+  // visible only once it is durable, so a kill -9 cannot take back rows consumers have read.
+  bool durable_visibility = false;
   std::vector<std::string> broker_args;      // extra flags for every broker
   std::vector<std::string> metaserver_args;  // extra flags for the metaserver
   // With access control on: the file holding the token the harness's own calls send (e.g.
