@@ -30,10 +30,16 @@ std::string keyText(const std::optional<std::string>& key) {
 
 int init(const Context& context, const ParsedArgs& args) {
   const std::string table = args.value("table").value_or("mq_outbox");
-  admin(args).createTables();
+  const bool upgraded = admin(args).createTables();
   if (context.json) {
-    *context.out << JsonObject().text("table", table).boolean("created", true).str() << "\n";
+    *context.out << JsonObject()
+                        .text("table", table)
+                        .boolean("created", true)
+                        .boolean("upgraded", upgraded)
+                        .str()
+                 << "\n";
   } else {
+    if (upgraded) *context.out << fmt::format("upgraded {}: claim buckets added\n", table);
     *context.out << fmt::format("outbox tables ready: {0}, {0}_history, {0}_relays\n", table);
   }
   return 0;

@@ -48,8 +48,8 @@ OutboxAdmin::OutboxAdmin(const std::string& app_db, std::string table)
 
 OutboxAdmin::~OutboxAdmin() = default;
 
-void OutboxAdmin::createTables() {
-  impl_->run([](OutboxStore& store) { store.createTables(); });
+bool OutboxAdmin::createTables() {
+  return impl_->run([](OutboxStore& store) { return store.createTables(); });
 }
 
 std::vector<OutboxRow> OutboxAdmin::failed(int limit) {

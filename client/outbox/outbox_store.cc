@@ -124,18 +124,18 @@ void OutboxStore::limitIdleTransaction(DbPool::Lease& db) {
   }
 }
 
-void OutboxStore::createTables() {
-  // The file names the default tables; every `mq_outbox` (also inside the companion names)
+bool OutboxStore::createTables() {
+  // The files name the default tables; every `mq_outbox` (also inside the companion names)
   // becomes the configured base name.
-  std::string ddl =
-      std::regex_replace(outboxTableDdl(), std::regex("\\bmq_outbox"), tables_.outbox);
-  auto db = pool_.acquire();
-  for (const auto& statement : splitSqlStatements(ddl)) db->execute(statement);
-  if (!hasClaimBuckets()) {
-    std::string upgrade =
-        std::regex_replace(outboxClaimBucketsDdl(), std::regex("\\bmq_outbox"), tables_.outbox);
-    for (const auto& statement : splitSqlStatements(upgrade)) db->execute(statement);
-  }
+  auto apply = [&](const std::string& file) {
+    const std::string text = std::regex_replace(file, std::regex("\\bmq_outbox"), tables_.outbox);
+    auto db = pool_.acquire();
+    for (const auto& statement : splitSqlStatements(text)) db->execute(statement);
+  };
+  apply(outboxTableDdl());
+  if (hasClaimBuckets()) return false;
+  apply(outboxClaimBucketsDdl());
+  return true;
 }
 
 bool OutboxStore::hasClaimBuckets() {

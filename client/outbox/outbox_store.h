@@ -166,8 +166,8 @@ class OutboxStore {
   const OutboxTables& tables() const { return tables_; }
 
   // The DDL of sql/outbox/outbox_table.sql for these tables; an outbox created before claim
-  // buckets is upgraded (sql/outbox/outbox_claim_buckets.sql).
-  void createTables();
+  // buckets is upgraded (sql/outbox/outbox_claim_buckets.sql). True when it upgraded.
+  bool createTables();
   // Whether the outbox has claim buckets (by_claim is (status, claim_bucket, id)).
   bool hasClaimBuckets();
 

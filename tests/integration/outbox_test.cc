@@ -525,7 +525,10 @@ TEST(Outbox, AnOutboxFromBeforeClaimBucketsIsRelayedAndUpgradedByInit) {
   std::string out;
   std::string err;
   ASSERT_EQ(cluster.mqctl({"outbox", "init", "--db", app.url()}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("upgraded mq_outbox: claim buckets added"), std::string::npos) << out;
   EXPECT_TRUE(upgraded());
+  ASSERT_EQ(cluster.mqctl({"outbox", "init", "--db", app.url(), "--json"}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("\"upgraded\":false"), std::string::npos) << "once only: " << out;
   EXPECT_EQ(app.count("status = 'pending'"), 20);
   EXPECT_EQ(app.count("claim_bucket = key_hash % 16"), 20) << "buckets of the pending rows";
   Relay relay(cluster, app, "relay-new");

@@ -215,8 +215,8 @@ class OutboxAdmin {
 
   // Creates the outbox, history and relays tables if missing (sql/outbox/outbox_table.sql),
   // and upgrades an outbox table created before claim buckets
-  // (sql/outbox/outbox_claim_buckets.sql).
-  void createTables();
+  // (sql/outbox/outbox_claim_buckets.sql). True when it upgraded the table.
+  bool createTables();
   // Failed rows, oldest first.
   std::vector<OutboxRow> failed(int limit = 100);
   // Puts failed rows back (attempts 0, due now); `id` unset: every failed row. Returns how
