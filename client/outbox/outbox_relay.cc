@@ -476,6 +476,10 @@ void OutboxRelay::Impl::claimLoop() {
     }
     bool busy = false;
     try {
+      if (SteadyClock::now() >= next_share_refresh_) {
+        refreshShare();
+        next_share_refresh_ = SteadyClock::now() + kShareRefresh;
+      }
       busy = claimOnce();
       failures = 0;
     } catch (const RelayFencedError& e) {
@@ -538,10 +542,6 @@ bool OutboxRelay::Impl::claimOnce() {
   const int64_t producer_id = producer_id_;
   const int16_t epoch = epoch_;
   const auto claim_start = SteadyClock::now();
-  if (SteadyClock::now() >= next_share_refresh_) {
-    refreshShare();
-    next_share_refresh_ = SteadyClock::now() + kShareRefresh;
-  }
   std::optional<std::vector<int>> buckets;
   if (share_) buckets = claimOrder(*share_, claim_turn_++);
   auto [candidates, plan] = store_->claim(fence_, config_.batch_size, now, now + config_.lease_ms,
