@@ -24,6 +24,7 @@
 
 #include "common/clock.h"
 #include "mq/client.h"
+#include "tests/harness/group_member.h"
 #include "tests/harness/reply_dropping_proxy.h"
 #include "tests/harness/test_certificates.h"
 #include "tests/harness/test_cluster.h"
@@ -179,12 +180,6 @@ void expectExactlyOnceInKeyOrder(const std::vector<Published>& published,
   EXPECT_EQ(out_of_order, 0) << "events of a key published out of order";
 }
 
-std::string joined(const std::vector<std::string>& parts) {
-  std::string out;
-  for (const auto& part : parts) out += (out.empty() ? "" : ",") + part;
-  return out;
-}
-
 class Relay {
  public:
   Relay(TestCluster& cluster, AppDb& app, std::string name, std::vector<std::string> extra = {},
@@ -233,12 +228,16 @@ class Relay {
 
 // Waits until the outbox holds no pending or claimed row (failed ones may stay).
 bool drained(AppDb& app, std::chrono::milliseconds patience) {
-  auto deadline = SteadyClock::now() + patience;
-  while (SteadyClock::now() < deadline) {
-    if (app.count("status = 'pending'") == 0) return true;
-    std::this_thread::sleep_for(50ms);
+  return waitFor([&] { return app.count("status = 'pending'") == 0; }, patience);
+}
+
+// How often `needle` occurs in `text`.
+int occurrences(const std::string& text, const std::string& needle) {
+  int count = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
+    ++count;
   }
-  return false;
+  return count;
 }
 
 std::map<int64_t, std::string> asMap(const std::vector<std::pair<int64_t, std::string>>& events) {
@@ -359,9 +358,15 @@ void killRelayAtRandomMoments(bool steady) {
     } else {
       ADD_FAILURE() << "relay exited on its own with status " << status << "\n" << relay.log();
     }
-    // Now and then it stays dead past its lease (2 s): the steady relay takes its claims
-    // and buckets over, and gives half of them back at the restart.
-    if (steady && i % 8 == 7) std::this_thread::sleep_for(2500ms);
+    // Now and then it stays dead past its lease (2 s), until the steady relay has taken its
+    // claims and all the buckets over; the restart takes half of them back.
+    if (steady && i % 8 == 7) {
+      const auto alone = [&] { return occurrences(steady_relay->log(), "\"live_relays\":1,"); };
+      const int before = alone();
+      EXPECT_TRUE(waitFor([&] { return alone() > before; }, 15s))
+          << "the steady relay did not take the buckets over\n"
+          << steady_relay->log();
+    }
   }
   writing = false;
   writer.join();
@@ -374,10 +379,7 @@ void killRelayAtRandomMoments(bool steady) {
     EXPECT_EQ(steady_relay->process().stop(), 0) << steady_relay->log();
     const std::string log = steady_relay->log();
     EXPECT_NE(log.find("takes over a relay whose lease expired"), std::string::npos) << log;
-    const std::regex shares("\"live_relays\":(1|2)");
-    EXPECT_GE(
-        std::distance(std::sregex_iterator(log.begin(), log.end(), shares), std::sregex_iterator()),
-        4)
+    EXPECT_GE(occurrences(log, "\"live_relays\":1,") + occurrences(log, "\"live_relays\":2,"), 4)
         << "the buckets moved between the relays";
   }
   auto status = OutboxAdmin(app.url()).status();
@@ -445,11 +447,7 @@ TEST(Outbox, TwoRelaysOnOneOutboxNeverPublishTwiceAndBothMakeProgress) {
 // Waits until `relay`'s log says it shares the buckets with `relays` live relays.
 bool sharesWith(const Relay& relay, int relays, std::chrono::milliseconds patience) {
   const std::string line = fmt::format("\"live_relays\":{}", relays);
-  for (auto deadline = SteadyClock::now() + patience; SteadyClock::now() < deadline;) {
-    if (relay.log().find(line) != std::string::npos) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return false;
+  return waitFor([&] { return relay.log().find(line) != std::string::npos; }, patience);
 }
 
 // Two live relays split the claim buckets: each publishes exactly the keys of its buckets,
@@ -622,10 +620,7 @@ TEST(Outbox, ADeadRelaysClaimsAreFinishedByAnotherRelay) {
   const auto logged = [&] {
     return survivor.log().find("finished the claims of a dead relay") != std::string::npos;
   };
-  for (auto deadline = SteadyClock::now() + 15s; !logged() && SteadyClock::now() < deadline;) {
-    std::this_thread::sleep_for(50ms);
-  }
-  EXPECT_TRUE(logged()) << survivor.log();
+  EXPECT_TRUE(waitFor(logged, 15s)) << survivor.log();
   EXPECT_EQ(survivor.process().stop(), 0) << survivor.log();
   auto status = OutboxAdmin(app.url()).status();
   EXPECT_EQ(status.claimed, 0);
