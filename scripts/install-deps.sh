@@ -16,6 +16,9 @@ PACKAGES=(
   prometheus
   chromium
   nodejs
+  ccache
+  zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev
+  kcat librdkafka-dev python3-confluent-kafka
 )
 
 log() { echo "install-deps: $*"; }
