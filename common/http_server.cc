@@ -254,11 +254,18 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) {
       // Malformed or oversized: answer once, then close.
       if (ec == http::error::body_limit) {
-        return write(HttpResponse::error(413, "too_large", "request body too large"), false, 11);
+        return write(
+            HttpResponse::error(413, "too_large",
+                                fmt::format("request body too large: the limit is {} bytes",
+                                            server_.options.max_body_bytes)),
+            false, 11);
       }
       if (ec == http::error::header_limit) {
-        return write(HttpResponse::error(431, "headers_too_large", "request headers too large"),
-                     false, 11);
+        return write(
+            HttpResponse::error(431, "headers_too_large",
+                                fmt::format("request headers too large: the limit is {} bytes",
+                                            server_.options.max_header_bytes)),
+            false, 11);
       }
       return write(HttpResponse::error(400, "bad_request", ec.message()), false, 11);
     }

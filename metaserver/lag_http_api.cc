@@ -1,15 +1,11 @@
-// property_tree (the POST body parser) includes boost/bind.hpp, which asks for this.
-#define BOOST_BIND_GLOBAL_PLACEHOLDERS
 #include "metaserver/lag_http_api.h"
 
 #include <fmt/format.h>
 
-#include <boost/property_tree/json_parser.hpp>
-#include <boost/property_tree/ptree.hpp>
 #include <functional>
-#include <sstream>
 
 #include "common/errors.h"
+#include "common/json_document.h"
 #include "common/log.h"
 #include "common/options.h"
 #include "metaserver/lag_json.h"
@@ -130,10 +126,10 @@ HttpResponse createAlert(AlertService& alerts, const HttpRequest& request) {
   namespace pt = boost::property_tree;
   pt::ptree json;
   try {
-    std::istringstream in(request.body);
-    pt::read_json(in, json);
-  } catch (const pt::json_parser_error& e) {
-    return HttpResponse::error(400, "invalid_json", e.message());
+    json = parseJsonDocument(request.body);
+  } catch (const JsonRejected& e) {
+    return HttpResponse::error(400, e.code(),
+                               fmt::format("the request body is refused: {}", e.what()));
   }
   AlertRuleRecord rule;
   try {

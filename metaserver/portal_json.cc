@@ -1,15 +1,11 @@
-// property_tree (the body parser) includes boost/bind.hpp, which asks for this.
-#define BOOST_BIND_GLOBAL_PLACEHOLDERS
 #include "metaserver/portal_json.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <boost/property_tree/json_parser.hpp>
-#include <boost/property_tree/ptree.hpp>
 #include <cmath>
-#include <sstream>
 
+#include "common/json_document.h"
 #include "common/text_encoding.h"
 #include "metaserver/portal_http.h"
 
@@ -187,12 +183,9 @@ JsonBody JsonBody::parse(const std::string& text) {
   }
   pt::ptree tree;
   try {
-    std::istringstream in(text);
-    pt::read_json(in, tree);
-  } catch (const pt::json_parser_error& e) {
-    throw ApiError(
-        400, "invalid_json",
-        fmt::format("the request body is not valid JSON: {} (line {})", e.message(), e.line()));
+    tree = parseJsonDocument(text);
+  } catch (const JsonRejected& e) {
+    throw ApiError(400, e.code(), fmt::format("the request body is refused: {}", e.what()));
   }
   for (const auto& [name, node] : tree) {
     Field field;

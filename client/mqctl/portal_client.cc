@@ -2,21 +2,22 @@
 
 #include <fmt/format.h>
 
-#include <boost/property_tree/json_parser.hpp>
 #include <cctype>
-#include <sstream>
+
+#include "common/json_document.h"
 
 namespace mq::mqctl {
 namespace {
 
 namespace pt = boost::property_tree;
 
+// The portal's answers: message pages can be large (64 KiB shown of each key, value and
+// header), none nests deeper than a few levels.
 pt::ptree parseJson(const std::string& text) {
-  pt::ptree tree;
-  if (text.empty()) return tree;
-  std::istringstream in(text);
-  pt::read_json(in, tree);
-  return tree;
+  if (text.empty()) return pt::ptree();
+  JsonLimits limits;
+  limits.max_bytes = 256 * 1024 * 1024;
+  return parseJsonDocument(text, limits);
 }
 
 }  // namespace
@@ -75,11 +76,11 @@ pt::ptree PortalClient::call(const std::string& method, const std::string& path,
   pt::ptree json;
   try {
     json = parseJson(response.body);
-  } catch (const pt::json_parser_error&) {
+  } catch (const JsonRejected& e) {
     throw PortalError(response.status, "bad_answer", "",
-                      fmt::format("{} {} answered {} with a body that is not JSON (is {} the "
+                      fmt::format("{} {} answered {} with a body that is refused ({}; is {} the "
                                   "metaserver's HTTP port?)",
-                                  method, path, response.status, login_.url));
+                                  method, path, response.status, e.what(), login_.url));
   }
   if (response.status < 200 || response.status > 299) {
     const std::string field = json.get<std::string>("error.field", "");

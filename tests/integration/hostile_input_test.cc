@@ -11,14 +11,19 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iostream>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "common/http_client.h"
+#include "tests/harness/portal_client.h"
 #include "tests/harness/test_cluster.h"
 
 namespace mq::test {
@@ -285,6 +290,87 @@ TEST(HostileInput, MalformedHttpLeavesTheHttpPortsServing) {
   ASSERT_TRUE(cluster.broker(0).running());
   expectMetricsServed(cluster.metaserverHttpPort(), "metaserver");
   expectMetricsServed(cluster.brokerMetricsPort(0), "broker");
+}
+
+// JSON bodies built to crash a recursive parser: 100,000 nested objects (900 KB, under the
+// 1 MiB body limit) once killed the metaserver with SIGSEGV. Every JSON route, signed in or
+// not, must answer 400 json_too_deep naming the limit (bodies over 1 MiB: 413 naming it),
+// and the metaserver must go on answering.
+std::string nestedObjects(int depth) {
+  std::string body;
+  for (int i = 0; i < depth; ++i) body += "{\"user\":";
+  body += "1";
+  body.append(depth, '}');
+  return body;
+}
+
+std::string nestedArrays(int depth) {
+  std::string body = "{\"user\":";
+  body.append(depth - 1, '[');
+  body.append(depth - 1, ']');
+  return body + "}";
+}
+
+TEST(HostileInput, DeepOrHugeJsonBodiesAreRefusedNamingTheLimitAndTheMetaserverKeepsServing) {
+  std::filesystem::create_directories(MQ_TEST_WORK_DIR);
+  const std::string password_file =
+      std::string(MQ_TEST_WORK_DIR) + "/hostile_json-" + std::to_string(getpid()) + ".password";
+  std::filesystem::remove(password_file);
+  ClusterOptions options;
+  options.metaserver_args = {"--http-auth", "on", "--admin-password-file", password_file};
+  TestCluster cluster(options);
+  const int port = cluster.metaserverHttpPort();
+  std::string admin_password;
+  std::ifstream(password_file) >> admin_password;
+  PortalClient admin(port);
+  ASSERT_EQ(admin.login("admin", admin_password).status, 200);
+
+  struct Body {
+    const char* what;
+    std::string text;
+    int status;
+    const char* code;
+    const char* names;  // in the message: the limit
+  };
+  const std::vector<Body> bodies = {
+      {"100,000 nested objects", nestedObjects(100000), 400, "json_too_deep", "deeper than 32"},
+      {"100,000 nested arrays", nestedArrays(100000), 400, "json_too_deep", "deeper than 32"},
+      {"33 nested objects", nestedObjects(33), 400, "json_too_deep", "deeper than 32"},
+      {"a 2 MiB body", "{\"user\":\"" + std::string(2 << 20, 'a') + "\"}", 413, "too_large",
+       "1048576 bytes"},
+  };
+  // Sign-in takes anyone's body; the others need the admin's session (and CSRF token).
+  const std::vector<std::string> signed_in_routes = {
+      "/api/me/password", "/api/topics", "/api/users",  "/api/teams",
+      "/api/tokens",      "/api/acls",   "/api/quotas", "/api/alerts"};
+  for (const auto& body : bodies) {
+    SCOPED_TRACE(body.what);
+    const auto started = std::chrono::steady_clock::now();
+    const auto login = send(port, "POST", "/api/login", body.text, {});
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    std::cout << body.what << " on /api/login: HTTP " << login.status << " in " << took.count()
+              << " ms\n";
+    ASSERT_TRUE(cluster.metaserver().running())
+        << "the metaserver died; its log: " << cluster.logDir();
+    EXPECT_EQ(login.status, body.status) << login.body.substr(0, 300);
+    EXPECT_EQ(login.errorCode(), body.code) << login.body.substr(0, 300);
+    EXPECT_NE(login.body.find(body.names), std::string::npos) << login.body.substr(0, 300);
+    for (const auto& route : signed_in_routes) {
+      SCOPED_TRACE(route);
+      const auto refused = admin.post(route, body.text);
+      ASSERT_TRUE(cluster.metaserver().running())
+          << "the metaserver died; its log: " << cluster.logDir();
+      EXPECT_EQ(refused.status, body.status) << refused.body.substr(0, 300);
+      EXPECT_EQ(refused.errorCode(), body.code) << refused.body.substr(0, 300);
+    }
+  }
+
+  // Still serving: a real sign-in, a change and the metrics.
+  PortalClient again(port);
+  EXPECT_EQ(again.login("admin", admin_password).status, 200);
+  EXPECT_EQ(again.post("/api/teams", R"({"name":"after-the-attack"})").status, 201);
+  expectMetricsServed(port, "metaserver");
 }
 
 }  // namespace
