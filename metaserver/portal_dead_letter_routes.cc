@@ -1,7 +1,10 @@
 // /api/dead-letters: consumer groups' dead letters for the portal (docs/dead-letters.md,
 // docs/portal.md): list the (group, topic) pairs with counts, read one pair's dead letters
-// with their failure history, replay one or all, purge. Reads are open to anyone signed in;
-// replay and purge to admins and the members of the group's owner team. Everything goes
+// with their failure history, replay one or all, purge. The list is open to anyone signed in;
+// a pair's dead letters are copies of the original topic's messages and are shown to whoever
+// may read that topic or the dead-letter topic (portal_topic_access.h: the wire's rule);
+// replay and purge are for admins and the members of the group's owner team, and replay
+// also needs the right to send to the topic it writes to. Everything goes
 // through DeadLetterService, which validates, audits (actor: the caller) and refuses bad
 // input with MqError (mapped to 400/404 by guardedApi).
 #include <fmt/format.h>
@@ -9,6 +12,7 @@
 #include "metaserver/portal_http.h"
 #include "metaserver/portal_json.h"
 #include "metaserver/portal_routes.h"
+#include "metaserver/portal_topic_access.h"
 
 namespace mq {
 namespace {
@@ -16,13 +20,30 @@ namespace {
 constexpr int kDefaultPageSize = 20;
 constexpr int kMaxPageSize = 100;
 
-void writeSummary(JsonWriter& json, const DeadLetterStats& s, bool can_change) {
+// The owner team of `topic`, "" when it has none or is gone.
+std::string topicOwner(PortalContext& portal, const std::string& topic) {
+  try {
+    return portal.services.topics.describe(topic).owner_team;
+  } catch (const rpc::MqError&) {
+    return "";
+  }
+}
+
+// Whether the caller may see the pair's dead letters: read the original topic or the
+// dead-letter topic (owned by the group's team).
+bool mayShow(PortalContext& portal, const TopicAccess& access, const DeadLetterRecord& pair) {
+  return access.mayRead(pair.topic, topicOwner(portal, pair.topic)) ||
+         access.mayRead(pair.dead_letter_topic, topicOwner(portal, pair.dead_letter_topic));
+}
+
+void writeSummary(JsonWriter& json, const DeadLetterStats& s, const std::string& owner_team,
+                  bool can_change, bool can_read) {
   json.beginObject()
       .field("group", s.record.group_id)
       .field("topic", s.record.topic)
       .field("dead_letter_topic", s.record.dead_letter_topic)
       .field("retry_topic", s.record.retry_topic)
-      .field("owner_team", s.record.owner_team)
+      .field("owner_team", owner_team)
       .field("created_ms", s.record.created_ms)
       .field("messages", s.backlog())
       .field("dead_lettered", s.end_offset)
@@ -31,16 +52,20 @@ void writeSummary(JsonWriter& json, const DeadLetterStats& s, bool can_change) {
       .field("end_offset", s.end_offset)
       .field("error", s.error)
       .field("can_change", can_change)
+      .field("can_read", can_read)
       .end();
 }
 
 HttpResponse listPairs(PortalContext& portal, const HttpRequest& request) {
   const Principal who = portal.auth.principal(request);
   const std::string group = request.param("group").value_or("");
+  const TopicAccess access(portal.services.meta_pool, who);
   JsonWriter json;
   json.beginObject().key("dead_letters").beginArray();
   for (const auto& stats : portal.services.dead_letters.list(group)) {
-    writeSummary(json, stats, who.mayChange(groupOwner(portal, stats.record.group_id)));
+    // The group's owner team now (the pair's record keeps the team it had when created).
+    const std::string owner = groupOwner(portal, stats.record.group_id);
+    writeSummary(json, stats, owner, who.mayChange(owner), mayShow(portal, access, stats.record));
   }
   json.end().end();
   return apiJson(200, json.str());
@@ -53,10 +78,15 @@ HttpResponse showPair(PortalContext& portal, const HttpRequest& request, const s
       static_cast<int>(queryInteger(request, "limit", 1, kMaxPageSize, kDefaultPageSize));
   const int64_t offset = queryInteger(request, "offset", 0, INT64_MAX / 2, -1);
   const auto stats = portal.services.dead_letters.stats(group, topic);
+  const TopicAccess access(portal.services.meta_pool, who);
+  if (!mayShow(portal, access, stats.record)) {
+    access.requireRead(topic, topicOwner(portal, topic));  // throws, naming the topic
+  }
   const auto letters = portal.services.dead_letters.read(stats, offset, limit);
+  const std::string owner = groupOwner(portal, group);
   JsonWriter json;
   json.beginObject().key("summary");
-  writeSummary(json, stats, who.mayChange(groupOwner(portal, group)));
+  writeSummary(json, stats, owner, who.mayChange(owner), true);
   json.field("next_offset",
              letters.empty() ? std::max(offset, stats.start_offset) : letters.back().offset + 1);
   json.key("messages").beginArray();
@@ -84,6 +114,9 @@ HttpResponse replay(PortalContext& portal, const HttpRequest& request, const std
   }
   PortalAuth::requireChange(who, groupOwner(portal, group),
                             fmt::format("the dead letters of group `{}`", group));
+  const auto stats = portal.services.dead_letters.stats(group, topic);
+  const std::string& written = target == "retry" ? stats.record.retry_topic : topic;
+  TopicAccess(portal.services.meta_pool, who).requireWrite(written, topicOwner(portal, written));
   std::string target_topic;
   const auto offsets =
       portal.services.dead_letters.replay(who.actor, group, topic, offset, target, &target_topic);

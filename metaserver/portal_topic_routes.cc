@@ -10,6 +10,7 @@
 #include "metaserver/portal_http.h"
 #include "metaserver/portal_json.h"
 #include "metaserver/portal_routes.h"
+#include "metaserver/portal_topic_access.h"
 
 namespace mq {
 namespace {
@@ -17,9 +18,15 @@ namespace {
 constexpr int kDefaultPageSize = 20;
 constexpr int kMaxPageSize = 100;
 
-void writeTopic(JsonWriter& json, const TopicRecord& topic, const Principal& who) {
-  json.beginObject()
-      .field("name", topic.name)
+// `access`, when given, adds whether the caller may read and send messages (portal_topic_access.h).
+void writeTopic(JsonWriter& json, const TopicRecord& topic, const Principal& who,
+                const TopicAccess* access = nullptr) {
+  json.beginObject();
+  if (access) {
+    json.field("can_read_messages", access->mayRead(topic.name, topic.owner_team))
+        .field("can_send_messages", access->mayWrite(topic.name, topic.owner_team));
+  }
+  json.field("name", topic.name)
       .field("partitions", static_cast<int64_t>(topic.partitions.size()))
       .field("retention_ms", topic.retention_ms)
       .field("retention_bytes", topic.retention_bytes)
@@ -135,8 +142,9 @@ HttpResponse describeTopic(PortalContext& portal, const HttpRequest& request,
   rpc::TopicLifecycle lifecycle;
   portal.services.meta_service.describeTopicLifecycle(lifecycle, requestHeader(who), name);
   JsonWriter json;
+  const TopicAccess access(portal.services.meta_pool, who);
   json.beginObject().key("topic");
-  writeTopic(json, topic, who);
+  writeTopic(json, topic, who, &access);
   writeLifecycle(json, lifecycle);
   writeTopicGroups(json, portal, name);
   json.end();
@@ -266,8 +274,9 @@ HttpResponse addPartitions(PortalContext& portal, const HttpRequest& request,
 
 HttpResponse browseMessages(PortalContext& portal, const HttpRequest& request,
                             const std::string& name) {
-  portal.auth.principal(request);
+  const Principal who = portal.auth.principal(request);
   const TopicRecord topic = portal.services.topics.describe(name);
+  TopicAccess(portal.services.meta_pool, who).requireRead(name, topic.owner_team);
   if (!request.param("partition")) throwBadField("partition", "choose a partition");
   const int partition = static_cast<int>(
       queryInteger(request, "partition", 0, static_cast<int64_t>(topic.partitions.size()) - 1, 0));
@@ -303,7 +312,8 @@ HttpResponse sendMessage(PortalContext& portal, const HttpRequest& request,
                          const std::string& name) {
   const Principal who = portal.auth.principal(request);
   auto body = JsonBody::parse(request.body);
-  const TopicRecord topic = topicToChange(portal, who, name);
+  const TopicRecord topic = portal.services.topics.describe(name);
+  TopicAccess(portal.services.meta_pool, who).requireWrite(name, topic.owner_team);
   TestMessage record;
   record.topic = name;
   if (!body.has("value")) throwBadField("value", "enter the message's value");

@@ -9,7 +9,8 @@
 // Access page, copies the secret shown once with the Copy button (read back from the
 // clipboard), and grants it produce on the topic (after a refused grant on a topic of no
 // team, shown next to the field). mqctl with that secret, talking only to the broker, is
-// refused before the grant and produces after it; every message is read back. Revoking the
+// refused before the grant and produces after it (first: carol sees no messages and no send
+// form on a topic of no team, issue 21 item 8); every message is read back. Revoking the
 // token on the page makes the broker refuse mqctl's next produce as unknown or revoked within
 // seconds. The audit log shows the three changes as carol's. An admin sees every team's
 // tokens and grants (#/access/*), then sets a quota on the Quotas page (after a refused one, shown next to the field) and removes it. Any page
@@ -94,6 +95,19 @@ try {
   await page.click('#create-topic button[type=submit]');
   await page.locator('#create-topic').locator('..').locator('.notice-ok', {hasText: TOPIC})
     .waitFor();
+
+  // --- Messages follow the wire's rule: another team's topic shows no messages -----------
+  // (issue 21 item 8: ops.audit is owned by no team and carol's team has no grant on it)
+  await go(`#/topics/${encodeURIComponent(FOREIGN_TOPIC)}`);
+  await page.locator('[data-test=topic-rights]', {hasText: 'settings only'}).waitFor();
+  assert.equal(await page.locator('a.button', {hasText: 'Browse messages'}).count(), 0,
+               'Browse messages is offered on a topic carol may not read');
+  await go(`#/topics/${encodeURIComponent(FOREIGN_TOPIC)}/messages?partition=0`);
+  await page.locator('#message-list .notice-err', {hasText: 'may not read'}).waitFor();
+  assert.equal(await page.locator('#send-message').count(), 0, 'a send form is offered');
+  await shot('foreign-topic-messages-refused');
+  await go(`#/topics/${encodeURIComponent(TOPIC)}`);
+  await page.locator('a.button', {hasText: 'Browse messages'}).waitFor();
 
   await go('#/access');
   await page.locator('h2', {hasText: `Tokens of team ${TEAM}`}).waitFor();

@@ -530,7 +530,9 @@ TEST_F(PortalApi, MessagesAreSentAndBrowsedAndMarkupComesBackEscaped) {
   producer.send("xss", binary, std::nullopt, {}, 0);
   producer.close();
 
-  auto page = bob_.get("/api/topics/xss/messages?partition=0&offset=0&limit=10");
+  // Only the topic's team (and admins, and teams granted consume) read its messages.
+  EXPECT_EQ(bob_.get("/api/topics/xss/messages?partition=0&offset=0&limit=10").status, 403);
+  auto page = alice_.get("/api/topics/xss/messages?partition=0&offset=0&limit=10");
   ASSERT_EQ(page.status, 200) << page.body;
   EXPECT_EQ(page.body.find('<'), std::string::npos) << page.body;
   auto json = page.json();
@@ -554,14 +556,86 @@ TEST_F(PortalApi, MessagesAreSentAndBrowsedAndMarkupComesBackEscaped) {
   EXPECT_EQ(second.get<int>("value.size"), 5);
 
   // The newest page without an offset; a later offset is an empty page.
-  auto newest = bob_.get("/api/topics/xss/messages?partition=0&limit=1").json();
+  auto newest = alice_.get("/api/topics/xss/messages?partition=0&limit=1").json();
   EXPECT_EQ(newest.get<int64_t>("offset"), 1);
-  auto empty = bob_.get("/api/topics/xss/messages?partition=0&offset=2").json();
+  auto empty = alice_.get("/api/topics/xss/messages?partition=0&offset=2").json();
   EXPECT_EQ(empty.get_child("messages").size(), 0u);
 
   auto audit = admin_.get("/api/audit?user=alice&action=message.send").json();
   ASSERT_EQ(audit.get_child("entries").size(), 1u);
   EXPECT_EQ(audit.get_child("entries").front().second.get<std::string>("object"), "xss");
+}
+
+// Issue 21 item 8: the portal shows and sends a topic's messages only to whom the brokers
+// would let read or write it: the owner team, teams granted consume/produce (directly or
+// through one of their tokens), and admins. bob (team search) on alice's payments.events.
+TEST_F(PortalApi, MessagesAreReadAndSentOnlyByTheTopicsTeamGrantedTeamsAndAdmins) {
+  createPaymentsTopic("payments.events", 2);
+  auto created =
+      bob_.post("/api/topics", R"({"name":"search.clicks","partitions":1,"owner_team":"search"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto grantBody = [](const std::string& permission, const std::string& resource,
+                      const std::string& principal_type, const std::string& principal) {
+    return fmt::format(
+        R"({{"permission":"{}","resource_type":"topic","resource_name":"{}","principal_type":"{}","principal_name":"{}"}})",
+        permission, resource, principal_type, principal);
+  };
+  const std::string browse = "/api/topics/payments.events/messages?partition=0&offset=0";
+  const std::string send = "/api/topics/payments.events/messages";
+  const std::string message = R"({"value":"secret payment","partition":0})";
+  auto first = alice_.post(send, message);
+  ASSERT_EQ(first.status, 201) << first.body;
+  auto rights = [&](Client& who) {
+    const pt::ptree topic = who.get("/api/topics/payments.events").json();
+    return fmt::format("read={} send={}", topic.get<bool>("topic.can_read_messages"),
+                       topic.get<bool>("topic.can_send_messages"));
+  };
+  EXPECT_EQ(rights(alice_), "read=true send=true");
+  EXPECT_EQ(rights(admin_), "read=true send=true");
+
+  // No grant: bob's team sees the topic's settings, not its messages, and sends nothing.
+  EXPECT_EQ(rights(bob_), "read=false send=false");
+  auto refused = bob_.get(browse);
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_EQ(refused.body.find("secret payment"), std::string::npos);
+  EXPECT_NE(refused.body.find("team `payments`"), std::string::npos) << refused.body;
+  EXPECT_EQ(bob_.post(send, R"({"value":"from bob"})").status, 403);
+  EXPECT_EQ(bob_.get("/api/topics/payments.events/messages?partition=0").status, 403);
+
+  // Consume granted to team search: bob reads, still sends nothing.
+  ASSERT_EQ(
+      alice_.post("/api/acls", grantBody("consume", "payments.events", "team", "search")).status,
+      201);
+  EXPECT_EQ(rights(bob_), "read=true send=false");
+  auto read = bob_.get(browse);
+  ASSERT_EQ(read.status, 200) << read.body;
+  EXPECT_EQ(read.json().get_child("messages").front().second.get<std::string>("value.text"),
+            "secret payment");
+  EXPECT_EQ(bob_.post(send, R"({"value":"from bob"})").status, 403);
+
+  // Produce on a prefix granted (by an admin) to a token of team search: bob sends too.
+  ASSERT_EQ(bob_.post("/api/tokens", R"({"name":"search-writer","team":"search"})").status, 201);
+  ASSERT_EQ(
+      admin_.post("/api/acls", grantBody("produce", "payments.*", "token", "search-writer")).status,
+      201);
+  EXPECT_EQ(rights(bob_), "read=true send=true");
+  auto sent = bob_.post(send, R"({"value":"from bob","partition":0})");
+  ASSERT_EQ(sent.status, 201) << sent.body;
+  EXPECT_EQ(sent.json().get<int64_t>("offset"), 1);
+
+  // Both taken back: refused again at once (the portal reads grants on every request).
+  ASSERT_EQ(
+      alice_.post("/api/acls/revoke", grantBody("consume", "payments.events", "team", "search"))
+          .status,
+      200);
+  ASSERT_EQ(bob_.call("DELETE", "/api/tokens/search-writer").status, 200);
+  EXPECT_EQ(rights(bob_), "read=false send=false");
+  EXPECT_EQ(bob_.get(browse).status, 403);
+  EXPECT_EQ(bob_.post(send, R"({"value":"from bob"})").status, 403);
+  // The other way round: alice does not read search's topic either; admins read both.
+  EXPECT_EQ(alice_.get("/api/topics/search.clicks/messages?partition=0").status, 403);
+  EXPECT_EQ(admin_.get("/api/topics/search.clicks/messages?partition=0").status, 200);
+  EXPECT_EQ(admin_.get(browse).json().get_child("messages").size(), 2u);
 }
 
 // --- Groups -----------------------------------------------------------------------------
@@ -1173,7 +1247,7 @@ TEST_F(PortalApi, StaticFilesAreServedWithAStrictPolicyAndNothingOutsideTheFolde
 
 // --- Dead letters (docs/dead-letters.md) ------------------------------------------------
 
-TEST_F(PortalApi, DeadLettersAreShownToEveryoneAndReplayedOrPurgedOnlyByTheGroupsTeam) {
+TEST_F(PortalApi, DeadLettersAreShownToTheTopicsReadersAndReplayedOrPurgedByTheGroupsTeam) {
   createPaymentsTopic("orders", 1);
   ASSERT_EQ(admin_.post("/api/groups/billing/owner", R"({"team":"payments"})").status, 200);
   {
@@ -1206,13 +1280,17 @@ TEST_F(PortalApi, DeadLettersAreShownToEveryoneAndReplayedOrPurgedOnlyByTheGroup
   EXPECT_EQ(pair.get<int>("messages"), 1);
   EXPECT_EQ(pair.get<std::string>("owner_team"), "payments");
   EXPECT_FALSE(pair.get<bool>("can_change")) << "bob is not in payments";
-  EXPECT_TRUE(alice_.get("/api/dead-letters?group=billing")
-                  .json()
-                  .get_child("dead_letters")
-                  .front()
-                  .second.get<bool>("can_change"));
+  EXPECT_FALSE(pair.get<bool>("can_read")) << "bob may not read orders";
+  const auto alices =
+      alice_.get("/api/dead-letters?group=billing").json().get_child("dead_letters").front().second;
+  EXPECT_TRUE(alices.get<bool>("can_change"));
+  EXPECT_TRUE(alices.get<bool>("can_read"));
+  // Dead letters are copies of the topic's messages: not for bob.
+  auto hidden = bob_.get("/api/dead-letters/billing/orders");
+  EXPECT_EQ(hidden.status, 403) << hidden.body;
+  EXPECT_EQ(hidden.body.find("poison"), std::string::npos);
 
-  auto shown = bob_.get("/api/dead-letters/billing/orders");
+  auto shown = alice_.get("/api/dead-letters/billing/orders");
   ASSERT_EQ(shown.status, 200) << shown.body;
   auto letter = shown.json().get_child("messages").front().second;
   EXPECT_EQ(letter.get<std::string>("value.text"), "<b>poison</b>");
@@ -1251,7 +1329,7 @@ TEST_F(PortalApi, DeadLettersAreShownToEveryoneAndReplayedOrPurgedOnlyByTheGroup
   no_csrf.forgetCsrf();
   EXPECT_EQ(no_csrf.post("/api/dead-letters/billing/orders/purge", "{}").status, 403);
   EXPECT_EQ(ordersEnd(), end_before);
-  EXPECT_EQ(bob_.get("/api/dead-letters/billing/orders").json().get<int>("summary.messages"), 1);
+  EXPECT_EQ(alice_.get("/api/dead-letters/billing/orders").json().get<int>("summary.messages"), 1);
 
   auto replayed = alice_.post("/api/dead-letters/billing/orders/replay", R"({"offset":0})");
   ASSERT_EQ(replayed.status, 200) << replayed.body;
@@ -1260,7 +1338,7 @@ TEST_F(PortalApi, DeadLettersAreShownToEveryoneAndReplayedOrPurgedOnlyByTheGroup
   auto purged = alice_.post("/api/dead-letters/billing/orders/purge", "{}");
   ASSERT_EQ(purged.status, 200) << purged.body;
   EXPECT_EQ(purged.json().get<int>("purged"), 1);
-  EXPECT_EQ(bob_.get("/api/dead-letters/billing/orders").json().get<int>("summary.messages"), 0);
+  EXPECT_EQ(admin_.get("/api/dead-letters/billing/orders").json().get<int>("summary.messages"), 0);
   auto audit = admin_.get("/api/audit?action=dead_letters.replay");
   EXPECT_NE(audit.body.find("user:alice"), std::string::npos) << audit.body;
 }

@@ -24,6 +24,8 @@ async function renderList(main, ctx) {
         {title: 'Group', cell: d => h('a', {href: `#/groups/${seg(d.group)}`}, d.group)},
         {title: 'Topic', cell: d => h('a', {href: `#/topics/${seg(d.topic)}`}, d.topic)},
         {title: 'Dead letters', class: 'num', cell: d => d.error ? badge('?', 'warn')
+          : !d.can_read ? h('span', {title: 'Only admins, the topic\'s team and the teams ' +
+            'granted consume on it see these messages.'}, formatNumber(d.messages))
           : h('a', {href: `#/dead-letters/${seg(d.group)}/${seg(d.topic)}`,
                     'data-test': 'dead-letter-count'}, formatNumber(d.messages))},
         {title: 'Ever', class: 'num', cell: d => formatNumber(d.dead_lettered)},

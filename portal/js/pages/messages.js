@@ -34,7 +34,7 @@ export async function render(main, ctx) {
       h('a', {href: `#/topics/${seg(name)}`}, name))), picker);
 
   const list = h('div', {id: 'message-list'});
-  if (topic.can_change) put(main, sendForm(ctx, topic, partition));
+  if (topic.can_send_messages) put(main, sendForm(ctx, topic, partition));
   put(main, list);
   try {
     const page = await get(`/api/topics/${seg(name)}/messages${query({partition, offset, limit})}`);

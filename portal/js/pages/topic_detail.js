@@ -15,7 +15,9 @@ export async function render(main, ctx) {
   put(main, 
     h('div', {class: 'page-head'},
       h('h1', {}, h('span', {class: 'muted'}, 'Topic '), t.name),
-      h('a', {class: 'button', href: `#/topics/${seg(t.name)}/messages`}, 'Browse messages')),
+      t.can_read_messages
+        ? h('a', {class: 'button', href: `#/topics/${seg(t.name)}/messages`}, 'Browse messages')
+        : null),
     h('section', {class: 'card'},
       h('dl', {class: 'facts'},
         fact('Owner team', t.owner_team || 'none (admins only)'),
@@ -28,7 +30,10 @@ export async function render(main, ctx) {
         fact('Created', formatTime(t.created_ms)),
         fact('Description', t.description || '—')),
       t.can_change ? null
-        : h('p', {class: 'muted'}, 'You can read this topic; its team and admins change it.')),
+        : h('p', {class: 'muted', 'data-test': 'topic-rights'}, t.can_read_messages
+          ? 'You can read this topic\'s messages; its team and admins change it.'
+          : 'You see this topic\'s settings only: its messages are for its team, the teams ' +
+            'granted consume on it and admins; its team and admins change it.')),
     await partitionsSection(ctx, t, data.partitions),
     rateSection(t),
     groupsSection(data),
