@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -14,6 +13,7 @@
 #include "perf/offset_tracker.h"
 #include "perf/produce_bench.h"
 #include "perf/run_counters.h"
+#include "perf/send_stamp.h"
 #include "perf/summary.h"
 #include "perf/topic_setup.h"
 
@@ -91,19 +91,10 @@ void consumeLoop(Consumer& consumer, E2eRun& run) {
       continue;
     }
     if (messages.empty()) continue;
-    const int64_t now_us = wallMicros();
-    int64_t bytes = 0;
-    for (const auto& message : messages) {
-      bytes += static_cast<int64_t>(message.value.size());
-      tracker.observe(message.partition, message.offset);
-      auto stamp = message.headers.find(kSentHeader);
-      if (stamp == message.headers.end()) {
-        ++run.unstamped;
-        continue;
-      }
-      run.received.recordLatencyUs(now_us - std::strtoll(stamp->second.c_str(), nullptr, 10));
-    }
-    run.received.addMessages(static_cast<int64_t>(messages.size()), bytes);
+    const StampedBatch batch = readStampedBatch(messages, wallMicros(), tracker);
+    run.unstamped += batch.unstamped;
+    for (int64_t us : batch.latencies_us) run.received.recordLatencyUs(us);
+    run.received.addMessages(static_cast<int64_t>(messages.size()), batch.bytes);
   }
   run.gaps += tracker.gaps();
   run.duplicates += tracker.duplicates();

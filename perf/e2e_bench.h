@@ -11,11 +11,9 @@
 #pragma once
 
 #include "perf/perf_config.h"
+#include "perf/send_stamp.h"  // kSentHeader
 
 namespace mq::perf {
-
-// The header that carries a message's send time (decimal microseconds since the epoch).
-inline constexpr const char* kSentHeader = "mq-perf-sent-us";
 
 // Runs the benchmark, prints progress and the JSON summary; returns the exit status.
 int runE2e(const PerfConfig& config);

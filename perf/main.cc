@@ -1,5 +1,6 @@
-// mq-perf: the benchmark tool for mq (produce, consume, end-to-end latency, and the raw
-// database limit). Run `mq-perf --help`; docs/perf.md describes the standard suite.
+// mq-perf: the benchmark tool for mq (produce, consume, end-to-end latency, the raw
+// database limit, and OpenMessaging Benchmark workloads). Run `mq-perf --help`; docs/perf.md
+// describes the standard suite.
 #include <cppconn/exception.h>
 
 #include <iostream>
@@ -13,6 +14,7 @@
 #include "perf/perf_config.h"
 #include "perf/produce_bench.h"
 #include "perf/raw_bench.h"
+#include "perf/workload_bench.h"
 
 int main(int argc, char** argv) {
   using namespace mq::perf;
@@ -27,6 +29,7 @@ int main(int argc, char** argv) {
     if (config.mode == "produce") return runProduce(config);
     if (config.mode == "consume") return runConsume(config);
     if (config.mode == "e2e") return runE2e(config);
+    if (config.mode == "workload") return runWorkload(config);
     return runRaw(config);
   } catch (const mq::Error& e) {
     std::cerr << "mq-perf: error: " << e.codeName() << ": " << e.what() << "\n";

@@ -12,6 +12,7 @@ namespace mq::perf {
 namespace {
 
 const char* kUsage = R"(usage: mq-perf MODE [options]
+       mq-perf workload FILE.yaml [options]
 
 Modes:
   produce   send messages (async with batching, or --sync: send() and wait per message)
@@ -19,6 +20,9 @@ Modes:
   e2e       produce at --rate msgs/s while consumers read; end-to-end latency percentiles
   raw       the physical limit: the broker's append statements straight into MariaDB (--db),
             then read back by primary-key range, 1000 rows per query
+  workload  run an OpenMessaging Benchmark workload file (topics, rates, subscriptions,
+            backlog; producerRate 0 finds the maximum rate); reports every --report-interval
+            seconds and writes OMB's JSON result file (--output)
 
 Progress goes to stderr every second; the run ends with one JSON summary line on stdout.
 Exit status: 0 ok, 1 errors or missing messages, 2 bad usage or unsupported option.)";
@@ -49,9 +53,16 @@ bool parsePerfConfig(const std::vector<std::string>& args, PerfConfig* config, i
     return false;
   }
   c.mode = args[0];
-  if (c.mode != "produce" && c.mode != "consume" && c.mode != "e2e" && c.mode != "raw") {
-    return usageError(fmt::format("unknown mode `{}`: use produce, consume, e2e or raw", c.mode),
-                      exit_code);
+  if (c.mode != "produce" && c.mode != "consume" && c.mode != "e2e" && c.mode != "raw" &&
+      c.mode != "workload") {
+    return usageError(
+        fmt::format("unknown mode `{}`: use produce, consume, e2e, raw or workload", c.mode),
+        exit_code);
+  }
+  std::vector<std::string> argv_strings = args;
+  if (c.mode == "workload" && args.size() > 1 && args[1].rfind("-", 0) != 0) {
+    c.workload_file = args[1];
+    argv_strings.erase(argv_strings.begin() + 1);
   }
 
   std::string brokers;
@@ -95,15 +106,19 @@ bool parsePerfConfig(const std::vector<std::string>& args, PerfConfig* config, i
     ("append", po::value(&c.raw_append)->default_value(c.raw_append),
      "raw: broker (the broker's append transaction), plain (the INSERT alone, no state row) "
      "or one-trip (the broker's transaction in one multi-statement round trip)")
+    ("report-interval", po::value(&c.report_interval_s)->default_value(c.report_interval_s),
+     "workload: seconds per report line (OMB: 10)")
+    ("output", po::value(&c.output),
+     "workload: the JSON result file (default NAME-mq-DATE.json in the current folder)")
     ("json-only", po::bool_switch(&c.json_only), "print only the JSON summary line");
   // clang-format on
   addClientTlsOptions(options);
 
-  std::vector<std::string> argv_strings = args;
   std::vector<char*> argv;
   for (auto& arg : argv_strings) argv.push_back(arg.data());
   po::variables_map values;
-  const std::string usage = fmt::format("usage: mq-perf {} [options]", c.mode);
+  const std::string usage = fmt::format("usage: mq-perf {}{} [options]", c.mode,
+                                        c.mode == "workload" ? " FILE.yaml" : "");
   if (!parseOptions(static_cast<int>(argv.size()), argv.data(), usage, options, values,
                     exit_code)) {
     return false;
@@ -149,6 +164,15 @@ bool parsePerfConfig(const std::vector<std::string>& args, PerfConfig* config, i
   }
   if (c.tables_per_txn > 1 && c.raw_append == "plain") {
     return usageError("--tables-per-txn needs --append broker or one-trip", exit_code);
+  }
+  if (c.report_interval_s < 0.1 || c.report_interval_s > 3600) {
+    return usageError("--report-interval must be 0.1..3600 seconds", exit_code);
+  }
+  if (c.mode == "workload") {
+    if (c.workload_file.empty()) return usageError("workload needs a FILE.yaml", exit_code);
+    if (c.metaserver.empty()) {
+      return usageError("workload needs --metaserver (it creates its topics)", exit_code);
+    }
   }
   if (c.mode == "raw" && c.db.empty()) {
     return usageError("raw needs --db mysql://user:pass@host:port/scratch_db", exit_code);

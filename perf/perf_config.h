@@ -12,7 +12,7 @@
 namespace mq::perf {
 
 struct PerfConfig {
-  std::string mode;                           // produce | consume | e2e | raw
+  std::string mode;                           // produce | consume | e2e | raw | workload
   std::string metaserver = "127.0.0.1:9100";  // discovers brokers; creates topics
   std::vector<std::string> brokers;           // "host:port" list; fallback or alternative
   std::string token;                          // access token (read from --token-file)
@@ -43,6 +43,12 @@ struct PerfConfig {
   // its own. > 1 measures a group commit across partitions (one COMMIT for several).
   int tables_per_txn = 1;
   bool json_only = false;  // only the JSON summary line (no progress on stderr)
+  // workload: the OpenMessaging Benchmark workload file (`mq-perf workload FILE`), the
+  // seconds per report window (OMB: 10), and the result file ("" = NAME-mq-DATE.json in the
+  // current folder, NAME the workload file's name without .yaml).
+  std::string workload_file;
+  double report_interval_s = 10;
+  std::string output;
 
   // True when the run is bounded by `count` rather than by time.
   bool byCount() const { return count > 0; }

@@ -22,18 +22,34 @@ JsonLine& JsonLine::number(std::string_view name, int64_t value) {
   return *this;
 }
 
-JsonLine& JsonLine::real(std::string_view name, double value) {
-  key(name);
-  if (!std::isfinite(value)) {
-    body_ += "null";
-    return *this;
-  }
+namespace {
+
+// Finite values with up to 3 decimals (12.500 -> 12.5, 3.000 -> 3); NaN and infinities null.
+std::string jsonReal(double value) {
+  if (!std::isfinite(value)) return "null";
   std::string text = fmt::format("{:.3f}", value);
-  // 12.500 -> 12.5, 3.000 -> 3: shorter and still a JSON number.
   while (text.back() == '0') text.pop_back();
   if (text.back() == '.') text.pop_back();
   if (text == "-0") text = "0";
-  body_ += text;
+  return text;
+}
+
+}  // namespace
+
+JsonLine& JsonLine::real(std::string_view name, double value) {
+  key(name);
+  body_ += jsonReal(value);
+  return *this;
+}
+
+JsonLine& JsonLine::reals(std::string_view name, const std::vector<double>& values) {
+  key(name);
+  body_ += '[';
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) body_ += ',';
+    body_ += jsonReal(values[i]);
+  }
+  body_ += ']';
   return *this;
 }
 
@@ -113,7 +129,10 @@ JsonLine settingsJson(const PerfConfig& c) {
       .real("rate", c.rate)
       .number("idle_timeout_ms", c.idle_timeout_ms)
       .text("append", c.raw_append)
-      .number("tables_per_txn", c.tables_per_txn);
+      .number("tables_per_txn", c.tables_per_txn)
+      .text("workload_file", c.workload_file)
+      .real("report_interval", c.report_interval_s)
+      .text("output", c.output);
   return json;
 }
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "perf/histogram.h"
 #include "perf/perf_config.h"
@@ -24,6 +25,8 @@ class JsonLine {
   JsonLine& boolean(std::string_view key, bool value);
   JsonLine& text(std::string_view key, std::string_view value);
   JsonLine& object(std::string_view key, const JsonLine& value);
+  // An array of numbers, each written like real().
+  JsonLine& reals(std::string_view key, const std::vector<double>& values);
 
   // "{...}" without a newline.
   std::string str() const { return "{" + body_ + "}"; }
