@@ -253,17 +253,20 @@ void backlogLoop(WorkloadRun& run, const PerfConfig& config, BacklogPhase& phase
                   phase.backlog_at_drain, phase.build_seconds));
   run.in_drain = true;
   run.consumers_paused = false;
-  int64_t last_received = received_at_start;
+  // Progress while draining is a new lowest backlog: consumers that only keep pace with
+  // the producers would never drain it.
+  int64_t lowest = phase.backlog_at_drain;
   last_progress = drain_start;
   while (run.backlog() > kDrainedBacklog) {
     if (!sleepUnlessStopped(0.1, run.stop_control)) return fail("stopped while draining");
     const auto now = SteadyClock::now();
-    if (run.received != last_received) {
-      last_received = run.received;
+    if (const int64_t backlog = run.backlog(); backlog < lowest) {
+      lowest = backlog;
       last_progress = now;
     } else if (now - last_progress > idle_limit) {
-      return fail(fmt::format("nothing was received for {} ms while draining the backlog",
-                              config.idle_timeout_ms));
+      return fail(fmt::format(
+          "the backlog stopped shrinking while draining ({} messages, no new low for {} ms)",
+          backlog, config.idle_timeout_ms));
     }
   }
   run.in_drain = false;

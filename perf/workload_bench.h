@@ -20,7 +20,8 @@
 //   backlog (subscriptions x published - received) holds that many bytes, then resume while
 //   producers go on; once the backlog is drained (<= 1,000 messages) the test runs for
 //   testDurationMinutes more. Build and drain times, the drain rate and the publish latency
-//   during the drain are reported.
+//   during the drain are reported. The phase fails when nothing is published while
+//   building, or the backlog reaches no new low while draining, for --idle-timeout-ms.
 // - At the end producers stop, consumers read what is left, and every partition's offsets
 //   are checked (no gaps, no duplicates, nothing acknowledged missing).
 //
