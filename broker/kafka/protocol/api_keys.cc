@@ -1,0 +1,46 @@
+#include "broker/kafka/protocol/api_keys.h"
+
+#include <algorithm>
+
+#include "broker/kafka/protocol/messages/api_versions.h"
+#include "broker/kafka/protocol/messages/fetch.h"
+#include "broker/kafka/protocol/messages/init_producer_id.h"
+#include "broker/kafka/protocol/messages/list_offsets.h"
+#include "broker/kafka/protocol/messages/metadata.h"
+#include "broker/kafka/protocol/messages/produce.h"
+
+namespace mq::kafka {
+namespace {
+
+template <class Request>
+ApiSupport entry(ApiKey key, const char* name) {
+  return {key, name, Request::kMinVersion, Request::kMaxVersion, Request::kFlexibleFrom};
+}
+
+}  // namespace
+
+const std::vector<ApiSupport>& supportedApis() {
+  static const std::vector<ApiSupport> apis = {
+      entry<ProduceRequest>(ApiKey::kProduce, "Produce"),
+      entry<FetchRequest>(ApiKey::kFetch, "Fetch"),
+      entry<ListOffsetsRequest>(ApiKey::kListOffsets, "ListOffsets"),
+      entry<MetadataRequest>(ApiKey::kMetadata, "Metadata"),
+      entry<ApiVersionsRequest>(ApiKey::kApiVersions, "ApiVersions"),
+      entry<InitProducerIdRequest>(ApiKey::kInitProducerId, "InitProducerId"),
+  };
+  return apis;
+}
+
+std::optional<ApiSupport> findApi(int16_t api_key) {
+  for (const auto& api : supportedApis()) {
+    if (static_cast<int16_t>(api.key) == api_key) return api;
+  }
+  return std::nullopt;
+}
+
+bool usesFlexibleHeader(int16_t api_key, int16_t api_version) {
+  auto api = findApi(api_key);
+  return api && api_version >= api->flexible_from;
+}
+
+}  // namespace mq::kafka

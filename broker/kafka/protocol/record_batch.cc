@@ -1,0 +1,196 @@
+#include "broker/kafka/protocol/record_batch.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "broker/kafka/protocol/crc32c.h"
+
+namespace mq::kafka {
+namespace {
+
+// Offsets inside a batch, from its first byte.
+constexpr size_t kBatchLengthAt = 8;
+constexpr size_t kMagicAt = 16;
+constexpr size_t kCrcAt = 17;
+constexpr size_t kAttributesAt = 21;
+constexpr size_t kHeaderBytes = 61;  // through recordCount
+constexpr int kMinRecordBytes = 7;   // length, attributes, two deltas, two lengths, headers
+
+std::optional<std::string> readVarBytes(WireReader& in, const char* what) {
+  const int32_t length = in.varint();
+  if (length == -1) return std::nullopt;
+  if (length < 0) throw KafkaDecodeError(fmt::format("record {} length {}", what, length));
+  return std::string(in.take(static_cast<size_t>(length)));
+}
+
+Record readRecord(WireReader& in, int64_t base_timestamp) {
+  const int32_t length = in.varint();
+  if (length < kMinRecordBytes - 1 || static_cast<size_t>(length) > in.remaining()) {
+    throw KafkaDecodeError(
+        fmt::format("record length {} with {} bytes left", length, in.remaining()));
+  }
+  WireReader body(in.take(static_cast<size_t>(length)));
+  Record record;
+  body.int8();  // attributes: unused by magic 2
+  record.timestamp = base_timestamp + body.varlong();
+  record.offset_delta = body.varint();
+  record.key = readVarBytes(body, "key");
+  record.value = readVarBytes(body, "value");
+  const int32_t headers = body.varint();
+  if (headers < 0 || static_cast<size_t>(headers) * 2 > body.remaining()) {
+    throw KafkaDecodeError(fmt::format("record header count {}", headers));
+  }
+  record.headers.reserve(headers);
+  for (int32_t i = 0; i < headers; ++i) {
+    RecordHeader header;
+    auto key = readVarBytes(body, "header key");
+    if (!key) throw KafkaDecodeError("null record header key");
+    header.key = std::move(*key);
+    header.value = readVarBytes(body, "header value");
+    record.headers.push_back(std::move(header));
+  }
+  if (!body.done()) throw KafkaDecodeError("bytes after a record's headers");
+  return record;
+}
+
+RecordBatch readBatch(std::string_view bytes, const RecordBatchLimits& limits) {
+  WireReader in(bytes);
+  RecordBatch batch;
+  batch.base_offset = in.int64();
+  in.int32();  // batchLength: the caller framed the batch with it
+  batch.partition_leader_epoch = in.int32();
+  const int8_t magic = in.int8();
+  if (magic != 2) {
+    throw KafkaDecodeError(
+        fmt::format("record batch magic {}: only magic 2 (RecordBatch v2) "
+                    "is accepted",
+                    magic));
+  }
+  const uint32_t crc = in.uint32();
+  const uint32_t computed = crc32c(bytes.substr(kAttributesAt));
+  if (crc != computed) {
+    throw KafkaDecodeError(fmt::format(
+        "record batch CRC-32C mismatch: batch says {:08x}, bytes give {:08x}", crc, computed));
+  }
+  batch.attributes = in.int16();
+  batch.last_offset_delta = in.int32();
+  batch.base_timestamp = in.int64();
+  batch.max_timestamp = in.int64();
+  batch.producer_id = in.int64();
+  batch.producer_epoch = in.int16();
+  batch.base_sequence = in.int32();
+  const int32_t count = in.int32();
+  if (count < 0 || count > limits.max_records) {
+    throw KafkaDecodeError(
+        fmt::format("record batch of {} records (limit {})", count, limits.max_records));
+  }
+  const int codec = batch.attributes & RecordBatch::kCompressionMask;
+  if (codec > static_cast<int>(Compression::kZstd)) {
+    throw CompressionError(fmt::format("unknown compression codec {}", codec));
+  }
+  std::string inflated;
+  std::string_view records = in.take(in.remaining());
+  if (batch.compression() != Compression::kNone) {
+    inflated = decompress(batch.compression(), records, limits.max_uncompressed_bytes);
+    records = inflated;
+  }
+  if (static_cast<size_t>(count) * kMinRecordBytes > records.size()) {
+    throw KafkaDecodeError(fmt::format("{} records cannot fit in {} bytes", count, records.size()));
+  }
+  WireReader record_in(records);
+  batch.records.reserve(count);
+  for (int32_t i = 0; i < count; ++i) {
+    batch.records.push_back(readRecord(record_in, batch.base_timestamp));
+  }
+  if (!record_in.done()) throw KafkaDecodeError("bytes after the last record of a batch");
+  return batch;
+}
+
+void writeVarBytes(WireWriter& out, const std::optional<std::string>& v) {
+  if (!v) return out.varint(-1);
+  out.varint(static_cast<int32_t>(v->size()));
+  out.raw(*v);
+}
+
+void writeRecord(WireWriter& out, const Record& record, int64_t base_timestamp) {
+  WireWriter body;
+  body.int8(0);
+  body.varlong(record.timestamp - base_timestamp);
+  body.varint(record.offset_delta);
+  writeVarBytes(body, record.key);
+  writeVarBytes(body, record.value);
+  body.varint(static_cast<int32_t>(record.headers.size()));
+  for (const auto& header : record.headers) {
+    body.varint(static_cast<int32_t>(header.key.size()));
+    body.raw(header.key);
+    writeVarBytes(body, header.value);
+  }
+  out.varint(static_cast<int32_t>(body.size()));
+  out.raw(body.buffer());
+}
+
+}  // namespace
+
+std::vector<RecordBatch> decodeRecordBatches(std::string_view data,
+                                             const RecordBatchLimits& limits) {
+  std::vector<RecordBatch> batches;
+  size_t pos = 0;
+  while (pos < data.size()) {
+    WireReader frame(data.substr(pos));
+    frame.int64();  // baseOffset
+    const int32_t length = frame.int32();
+    // batchLength counts from partitionLeaderEpoch on: the 12 bytes before it are extra.
+    if (length < static_cast<int32_t>(kHeaderBytes - 12) ||
+        static_cast<size_t>(length) > frame.remaining()) {
+      throw KafkaDecodeError(
+          fmt::format("record batch length {} with {} bytes left", length, frame.remaining()));
+    }
+    const size_t total = 12 + static_cast<size_t>(length);
+    if (static_cast<uint8_t>(data[pos + kMagicAt]) != 2) {
+      throw KafkaDecodeError(
+          fmt::format("record batch magic {}: only magic 2 (RecordBatch v2) "
+                      "is accepted",
+                      static_cast<int>(data[pos + kMagicAt])));
+    }
+    batches.push_back(readBatch(data.substr(pos, total), limits));
+    pos += total;
+  }
+  return batches;
+}
+
+void encodeRecordBatch(const RecordBatch& batch, Compression codec, WireWriter& out) {
+  int64_t base_timestamp = batch.records.empty() ? batch.base_timestamp : INT64_MAX;
+  int64_t max_timestamp = batch.records.empty() ? batch.max_timestamp : INT64_MIN;
+  for (const auto& record : batch.records) {
+    base_timestamp = std::min(base_timestamp, record.timestamp);
+    max_timestamp = std::max(max_timestamp, record.timestamp);
+  }
+  // Kafka takes the first record's timestamp as the base; any will do as deltas are signed.
+  if (!batch.records.empty()) base_timestamp = batch.records.front().timestamp;
+  WireWriter records;
+  for (const auto& record : batch.records) writeRecord(records, record, base_timestamp);
+  const std::string payload = compress(codec, records.buffer());
+
+  const size_t start = out.size();
+  out.int64(batch.base_offset);
+  out.int32(0);  // batchLength, patched below
+  out.int32(batch.partition_leader_epoch);
+  out.int8(2);
+  out.uint32(0);  // crc, patched below
+  out.int16(static_cast<int16_t>((batch.attributes & ~RecordBatch::kCompressionMask) |
+                                 static_cast<int16_t>(codec)));
+  out.int32(batch.records.empty() ? batch.last_offset_delta : batch.records.back().offset_delta);
+  out.int64(base_timestamp);
+  out.int64(max_timestamp);
+  out.int64(batch.producer_id);
+  out.int16(batch.producer_epoch);
+  out.int32(batch.base_sequence);
+  out.int32(static_cast<int32_t>(batch.records.size()));
+  out.raw(payload);
+  out.patchInt32(start + kBatchLengthAt, static_cast<int32_t>(out.size() - start - 12));
+  const uint32_t crc = crc32c(std::string_view(out.buffer()).substr(start + kAttributesAt));
+  out.patchInt32(start + kCrcAt, static_cast<int32_t>(crc));
+}
+
+}  // namespace mq::kafka
