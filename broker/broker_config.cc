@@ -58,7 +58,9 @@ void BrokerConfig::addOptions(po::options_description& options) {
       "malloc-arenas", po::value<int>()->default_value(d.malloc_arenas),
       "glibc malloc arenas (0: glibc's default; MALLOC_ARENA_MAX wins)")(
       "log-level", po::value<std::string>()->default_value(d.log_level),
-      "debug, info, warn or error");
+      "debug, info, warn or error")(
+      "kafka-listen", po::value<std::string>()->default_value(d.kafka_listen),
+      "HOST:PORT of the Kafka protocol listener, e.g. 127.0.0.1:9092 (empty: none)");
   addSecurityOptions(options);
 }
 
@@ -102,6 +104,31 @@ BrokerConfig BrokerConfig::fromValues(const po::variables_map& values) {
   checkRange("quota-max-throttle (ms)", c.quota_max_throttle_ms, 1, 300000);
   c.log_level = values["log-level"].as<std::string>();
   c.security = readSecurityConfig(values);
+  c.kafka_listen = values["kafka-listen"].as<std::string>();
+  if (!c.kafka_listen.empty()) {
+    const auto colon = c.kafka_listen.rfind(':');
+    int port = 0;
+    try {
+      size_t used = 0;
+      if (colon != std::string::npos) port = std::stoi(c.kafka_listen.substr(colon + 1), &used);
+      if (colon == std::string::npos || colon == 0 || used != c.kafka_listen.size() - colon - 1) {
+        port = 0;
+      }
+    } catch (const std::exception&) {
+      port = 0;
+    }
+    if (port < 1 || port > 65535) {
+      throw std::invalid_argument("--kafka-listen must be HOST:PORT, e.g. 127.0.0.1:9092 (got `" +
+                                  c.kafka_listen + "`)");
+    }
+    c.kafka_host = c.kafka_listen.substr(0, colon);
+    c.kafka_port = port;
+    if (values.count("advertised-host")) {
+      c.kafka_advertised_host = c.advertised_host;
+    } else {
+      c.kafka_advertised_host = c.kafka_host == "0.0.0.0" ? "127.0.0.1" : c.kafka_host;
+    }
+  }
   return c;
 }
 

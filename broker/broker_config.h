@@ -32,7 +32,14 @@ struct BrokerConfig {
   int max_connections_per_ip = 0;         // open client connections from one address; 0 = no limit
   int64_t quota_max_throttle_ms = 30000;  // longest throttle of one request (quotas)
   std::string log_level = "info";         // debug | info | warn | error
-  SecurityConfig security;                // auth, auth-refresh, tls* (docs/security.md)
+  // The Kafka listener (docs/kafka.md), HOST:PORT; empty: none. Parsed into kafka_host and
+  // kafka_port; kafka_advertised_host is what the registry (and Kafka Metadata) gives
+  // clients: --advertised-host when set, else the listener's host (0.0.0.0: 127.0.0.1).
+  std::string kafka_listen;
+  std::string kafka_host;
+  int kafka_port = 0;
+  std::string kafka_advertised_host;
+  SecurityConfig security;  // auth, auth-refresh, tls* (docs/security.md)
 
   // Registers every option above (names with dashes, e.g. --metrics-port).
   static void addOptions(po::options_description& options);

@@ -6,6 +6,7 @@
 #include "broker/broker_registration.h"
 #include "broker/broker_service.h"
 #include "broker/delay_mover.h"
+#include "broker/kafka/kafka_server.h"
 #include "common/embedded_sql.h"
 #include "common/log.h"
 #include "common/malloc_arenas.h"
@@ -121,6 +122,23 @@ int run(int argc, char** argv) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;
   }
+  // The Kafka front door (docs/kafka.md): same services, same connection limits and TLS.
+  std::unique_ptr<mq::kafka::KafkaServer> kafka_server;
+  if (config.kafka_port > 0) {
+    mq::kafka::KafkaServerOptions kafka_options;
+    kafka_options.host = config.kafka_host;
+    kafka_options.port = config.kafka_port;
+    // A produce request of max-batch-bytes of messages, plus its framing.
+    kafka_options.max_request_bytes = config.max_batch_bytes + (1 << 20);
+    kafka_server = std::make_unique<mq::kafka::KafkaServer>(context, kafka_options, server.gate(),
+                                                            tls, metrics_endpoint->registry());
+    try {
+      kafka_server->start();
+    } catch (const std::exception& e) {
+      std::cerr << "error: " << e.what() << "\n";
+      return 1;
+    }
+  }
   topology.start();
   access.start();
   mq::DelayMover delay_mover(topology, pools, notifier, metrics, config.delay_poll_ms);
@@ -130,6 +148,8 @@ int run(int argc, char** argv) {
   self.id = config.broker_id;
   self.host = config.advertised_host;
   self.port = config.port;
+  self.kafka_host = config.kafka_advertised_host;
+  self.kafka_port = config.kafka_port;
   mq::BrokerRegistration registration(meta_store, self, config.heartbeat_interval_ms);
   registration.setVersionSource([&] { return pools.servedVersion(); });
   registration.setTickHook([&] {
@@ -148,6 +168,7 @@ int run(int argc, char** argv) {
       .kv("host", config.host)
       .kv("port", config.port)
       .kv("metrics_port", config.metrics_port)
+      .kv("kafka_listen", config.kafka_listen)
       .kv("auth", config.security.auth)
       .kv("tls", config.security.tls.enabled)
       .kv("tls_client_cert_required", config.security.tls.require_client_cert)
@@ -164,6 +185,7 @@ int run(int argc, char** argv) {
     mq::logWarn("in-flight requests still running after 10 s; closing anyway");
   }
   server.stop();
+  if (kafka_server) kafka_server->stop();
   delay_mover.stop();
   access.stop();
   topology.stop();

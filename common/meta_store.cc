@@ -255,17 +255,20 @@ std::map<int, int> MetaStore::partitionCountsByDatanode() {
 void MetaStore::upsertBroker(const BrokerRecord& broker) {
   auto db = pool_.acquire();
   auto& upsert = db->prepare(
-      "INSERT INTO brokers (id, host, port, started_ms, last_heartbeat_ms, topology_version) "
-      "VALUES (?,?,?,?,?,?) "
+      "INSERT INTO brokers (id, host, port, started_ms, last_heartbeat_ms, topology_version, "
+      "kafka_host, kafka_port) VALUES (?,?,?,?,?,?,?,?) "
       "ON DUPLICATE KEY UPDATE host = VALUES(host), port = VALUES(port), "
       "started_ms = VALUES(started_ms), last_heartbeat_ms = VALUES(last_heartbeat_ms), "
-      "topology_version = VALUES(topology_version)");
+      "topology_version = VALUES(topology_version), kafka_host = VALUES(kafka_host), "
+      "kafka_port = VALUES(kafka_port)");
   upsert.setString(1, broker.id);
   upsert.setString(2, broker.host);
   upsert.setInt(3, broker.port);
   upsert.setInt64(4, broker.started_ms);
   upsert.setInt64(5, broker.last_heartbeat_ms);
   upsert.setInt64(6, broker.topology_version);
+  upsert.setString(7, broker.kafka_host);
+  upsert.setInt(8, broker.kafka_port);
   upsert.execute();
 }
 
@@ -279,8 +282,8 @@ void MetaStore::deleteBroker(const std::string& id) {
 std::vector<BrokerRecord> MetaStore::liveBrokers(int64_t timeout_ms) {
   auto db = pool_.acquire();
   auto& select = db->prepare(
-      "SELECT id, host, port, started_ms, last_heartbeat_ms, topology_version FROM brokers "
-      "WHERE last_heartbeat_ms > ? ORDER BY id");
+      "SELECT id, host, port, started_ms, last_heartbeat_ms, topology_version, kafka_host, "
+      "kafka_port FROM brokers WHERE last_heartbeat_ms > ? ORDER BY id");
   select.setInt64(1, nowMs() - timeout_ms);
   auto rows = run(select);
   std::vector<BrokerRecord> brokers;
@@ -292,6 +295,8 @@ std::vector<BrokerRecord> MetaStore::liveBrokers(int64_t timeout_ms) {
     broker.started_ms = rows->getInt64(4);
     broker.last_heartbeat_ms = rows->getInt64(5);
     broker.topology_version = rows->getInt64(6);
+    broker.kafka_host = rows->getString(7);
+    broker.kafka_port = rows->getInt(8);
     brokers.push_back(std::move(broker));
   }
   return brokers;

@@ -120,7 +120,7 @@ bool admitIdempotent(AppendBatch& batch, std::optional<ProducerState>& state) {
     return refuse(rpc::ErrorCode::OUT_OF_ORDER_SEQUENCE,
                   fmt::format("producer {} epoch {}: expected sequence {}, got {}{}",
                               tag.producer_id, tag.epoch, expected, tag.base_sequence,
-                              tag.base_sequence < expected ? " (an older batch, already written)"
+                              tag.base_sequence < expected ? kOlderBatchNote
                                                            : " (a gap: batches were lost)"));
   }
   return true;

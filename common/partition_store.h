@@ -61,6 +61,16 @@ struct ProducerTag {
   int32_t base_sequence = 0;
 };
 
+// How an OUT_OF_ORDER_SEQUENCE refusal of a retry of an OLDER batch than the producer's last
+// one ends its message (the Kafka door answers it DUPLICATE_SEQUENCE_NUMBER, which Kafka
+// clients take as "already written"; a gap stays OUT_OF_ORDER_SEQUENCE_NUMBER).
+inline constexpr char kOlderBatchNote[] = " (an older batch, already written)";
+inline bool isOlderBatchRefusal(const std::string& message) {
+  return message.size() >= sizeof(kOlderBatchNote) - 1 &&
+         message.compare(message.size() - (sizeof(kOlderBatchNote) - 1), std::string::npos,
+                         kOlderBatchNote) == 0;
+}
+
 // One batch to append and, after append(), its outcome.
 struct AppendBatch {
   const std::vector<const rpc::Message*>* messages = nullptr;

@@ -65,6 +65,9 @@ class RpcServer {
   // Stops accepting, closes client connections and joins the serving thread.
   void stop();
   int port() const { return port_; }
+  // The connection limits' gate, for another listener of the same daemon that must count
+  // against the same limits (the broker's Kafka listener).
+  std::shared_ptr<ConnectionGate> gate() const { return gate_; }
 
  private:
   std::shared_ptr<apache::thrift::TProcessor> processor_;

@@ -56,6 +56,9 @@ struct BrokerRecord {
   int64_t last_heartbeat_ms = 0;
   // The topology version the broker serves: it uses no datanode fenced at that version.
   int64_t topology_version = 0;
+  // Its Kafka listener (docs/kafka.md) as clients should reach it; port 0: none.
+  std::string kafka_host;
+  int kafka_port = 0;
 };
 
 struct Topology {

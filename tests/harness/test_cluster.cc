@@ -109,6 +109,7 @@ TestCluster::TestCluster(ClusterOptions options)
   for (int i = 0; i < options_.brokers; ++i) {
     broker_ports_.push_back(freePort());
     broker_metrics_ports_.push_back(freePort());
+    if (options_.kafka) kafka_ports_.push_back(freePort());
     brokers_.push_back(std::make_unique<ChildProcess>());
     startBroker(i);
   }
@@ -281,9 +282,16 @@ void TestCluster::startBroker(int i) {
       "200ms"};
   const auto tls = tlsServerArgs(options_.tls);
   args.insert(args.end(), tls.begin(), tls.end());
+  if (options_.kafka) {
+    args.push_back("--kafka-listen");
+    args.push_back(fmt::format("127.0.0.1:{}", kafka_ports_[i]));
+  }
   args.insert(args.end(), options_.broker_args.begin(), options_.broker_args.end());
   brokers_[i]->start(args, fmt::format("{}/broker{}.log", log_dir_, i));
   if (!waitForPort(broker_ports_[i], 30000)) failStart(fmt::format("broker {}", i), *brokers_[i]);
+  if (options_.kafka && !waitForPort(kafka_ports_[i], 30000)) {
+    failStart(fmt::format("broker {} (Kafka listener)", i), *brokers_[i]);
+  }
 }
 
 void TestCluster::stopMetaserver() { metaserver_->stop(10000); }
@@ -291,6 +299,15 @@ void TestCluster::stopMetaserver() { metaserver_->stop(10000); }
 void TestCluster::restartBroker(int i) {
   brokers_[i]->stop(1000);
   startBroker(i);
+}
+
+std::string TestCluster::kafkaBootstrap() const {
+  std::string servers;
+  for (int port : kafka_ports_) {
+    if (!servers.empty()) servers += ",";
+    servers += fmt::format("127.0.0.1:{}", port);
+  }
+  return servers;
 }
 
 std::unique_ptr<RpcClient<rpc::BrokerClient>> TestCluster::brokerClient(int i, int timeout_ms) {

@@ -36,7 +36,9 @@ struct ClusterOptions {
   // sync_binlog = 1, as docs/operations.md recommends for datanodes: a commit becomes
   // visible only once it is durable, so a kill -9 cannot take back rows consumers have read.
   bool durable_visibility = false;
-  std::vector<std::string> broker_args;      // extra flags for every broker
+  std::vector<std::string> broker_args;  // extra flags for every broker
+  // Every broker also serves Kafka (--kafka-listen 127.0.0.1:<free port>; kafkaPort(i)).
+  bool kafka = false;
   std::vector<std::string> metaserver_args;  // extra flags for the metaserver
   // With access control on: the file holding the token the harness's own calls send (e.g.
   // the metaserver's --bootstrap-token-file), read once the metaserver is up.
@@ -61,6 +63,9 @@ class TestCluster {
   std::vector<std::string> brokerAddresses() const;
   int brokerPort(int i) const { return broker_ports_.at(i); }
   int brokerMetricsPort(int i) const { return broker_metrics_ports_.at(i); }
+  int kafkaPort(int i) const { return kafka_ports_.at(i); }  // ClusterOptions::kafka
+  // "127.0.0.1:port,..." of every broker's Kafka listener (bootstrap.servers).
+  std::string kafkaBootstrap() const;
   int metaserverPort() const { return meta_port_; }
   int metaserverHttpPort() const { return meta_http_port_; }
   int brokerCount() const { return static_cast<int>(brokers_.size()); }
@@ -128,6 +133,7 @@ class TestCluster {
   std::vector<std::unique_ptr<ChildProcess>> brokers_;
   std::vector<int> broker_ports_;
   std::vector<int> broker_metrics_ports_;
+  std::vector<int> kafka_ports_;
 };
 
 // Directory of the built binaries (build/bin).

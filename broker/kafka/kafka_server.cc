@@ -1,0 +1,326 @@
+#include "broker/kafka/kafka_server.h"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "broker/kafka/api_router.h"
+#include "broker/kafka/protocol/api_keys.h"
+#include "broker/kafka/protocol/headers.h"
+#include "broker/kafka/protocol/messages/api_versions.h"
+#include "common/clock.h"
+#include "common/connection_gate.h"
+#include "common/log.h"
+#include "common/tls.h"
+
+namespace mq::kafka {
+
+// One accepted socket, plaintext or TLS: whole-buffer reads and writes.
+class KafkaConnection {
+ public:
+  KafkaConnection(int fd, SSL* ssl) : fd_(fd), ssl_(ssl) {}
+  ~KafkaConnection() {
+    if (ssl_ != nullptr) {
+      SSL_shutdown(ssl_);
+      SSL_free(ssl_);
+    }
+  }
+  // False at end of stream or on an error (the connection is over).
+  bool read(char* data, size_t size) {
+    while (size > 0) {
+      ssize_t n;
+      if (ssl_ != nullptr) {
+        n = SSL_read(ssl_, data, static_cast<int>(std::min<size_t>(size, 1 << 30)));
+      } else {
+        n = ::recv(fd_, data, size, 0);
+        if (n < 0 && errno == EINTR) continue;
+      }
+      if (n <= 0) return false;
+      data += n;
+      size -= static_cast<size_t>(n);
+    }
+    return true;
+  }
+  bool write(const std::string& bytes) {
+    const char* data = bytes.data();
+    size_t size = bytes.size();
+    while (size > 0) {
+      ssize_t n;
+      if (ssl_ != nullptr) {
+        n = SSL_write(ssl_, data, static_cast<int>(std::min<size_t>(size, 1 << 30)));
+      } else {
+        n = ::send(fd_, data, size, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) continue;
+      }
+      if (n <= 0) return false;
+      data += n;
+      size -= static_cast<size_t>(n);
+    }
+    return true;
+  }
+
+ private:
+  int fd_;
+  SSL* ssl_;
+};
+
+namespace {
+
+std::string peerName(const sockaddr_storage& address) {
+  char host[NI_MAXHOST] = "?";
+  char port[NI_MAXSERV] = "?";
+  getnameinfo(reinterpret_cast<const sockaddr*>(&address), sizeof(address), host, sizeof(host),
+              port, sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV);
+  return std::string(host) + ":" + port;
+}
+
+std::string peerAddress(const std::string& peer) { return peer.substr(0, peer.rfind(':')); }
+
+std::string sslError() {
+  const unsigned long code = ERR_get_error();
+  if (code == 0) return "connection closed during the handshake";
+  char text[256];
+  ERR_error_string_n(code, text, sizeof(text));
+  return text;
+}
+
+// ApiVersions v0's layout (error code, API list): the one answer every client can read,
+// whatever it asked (Kafka answers an unknown ApiVersions version so, too).
+std::string unsupportedVersionBody() {
+  ApiVersionsResponse response;
+  response.error_code = 35;  // UNSUPPORTED_VERSION
+  for (const auto& api : supportedApis()) {
+    response.api_keys.push_back({static_cast<int16_t>(api.key), api.min_version, api.max_version});
+  }
+  return encodeMessage(response, 0);
+}
+
+std::string frame(int32_t correlation_id, bool flexible_header, const std::string& body) {
+  WireWriter out;
+  out.int32(0);
+  writeResponseHeader(correlation_id, flexible_header, out);
+  out.raw(body);
+  out.patchInt32(0, static_cast<int32_t>(out.size() - 4));
+  return std::move(out.buffer());
+}
+
+}  // namespace
+
+KafkaServer::KafkaServer(BrokerContext& context, KafkaServerOptions options,
+                         std::shared_ptr<ConnectionGate> gate,
+                         std::shared_ptr<TlsSocketFactory> tls, prometheus::Registry& registry)
+    : context_(context),
+      options_(std::move(options)),
+      gate_(std::move(gate)),
+      tls_(std::move(tls)),
+      malformed_(prometheus::BuildCounter()
+                     .Name("mq_broker_kafka_malformed_requests_total")
+                     .Help("Kafka request frames refused (oversize, undecodable): each closed "
+                           "its connection")
+                     .Register(registry)) {}
+
+KafkaServer::~KafkaServer() { stop(); }
+
+void KafkaServer::start() {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  const std::string service = std::to_string(options_.port);
+  const std::string where = fmt::format("{}:{}", options_.host, options_.port);
+  if (int rc = getaddrinfo(options_.host.empty() ? nullptr : options_.host.c_str(), service.c_str(),
+                           &hints, &found);
+      rc != 0) {
+    throw std::runtime_error(
+        fmt::format("cannot listen on {} (Kafka): {}", where, gai_strerror(rc)));
+  }
+  std::unique_ptr<addrinfo, void (*)(addrinfo*)> guard(found, freeaddrinfo);
+  int fd = ::socket(found->ai_family, found->ai_socktype | SOCK_CLOEXEC, found->ai_protocol);
+  const int one = 1;
+  if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+      ::bind(fd, found->ai_addr, found->ai_addrlen) != 0 || ::listen(fd, 128) != 0) {
+    const std::string error = std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error(fmt::format("cannot listen on {} (Kafka): {}", where, error));
+  }
+  sockaddr_storage bound{};
+  socklen_t length = sizeof(bound);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length);
+  port_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                            : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  listen_fd_ = fd;
+  accept_thread_ = std::thread([this] { acceptLoop(); });
+}
+
+void KafkaServer::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_ || listen_fd_ < 0) return;
+    stopping_ = true;
+    for (int fd : open_fds_) ::shutdown(fd, SHUT_RDWR);
+  }
+  changed_.notify_all();
+  if (accept_thread_.joinable()) accept_thread_.join();
+  ::close(listen_fd_);
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [this] { return threads_ == 0; });
+}
+
+void KafkaServer::pause(int64_t ms) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stopping_; });
+}
+
+void KafkaServer::acceptLoop() {
+  while (true) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (stopping_) return;
+    }
+    pollfd waiting{listen_fd_, POLLIN, 0};
+    if (::poll(&waiting, 1, 200) <= 0) continue;
+    sockaddr_storage address{};
+    socklen_t length = sizeof(address);
+    const int fd =
+        ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length, SOCK_CLOEXEC);
+    if (fd < 0) continue;
+    const std::string peer = peerName(address);
+    std::string refusal;
+    if (!gate_->admit(peerAddress(peer), &refusal)) {
+      ::close(fd);  // counted and logged by the gate
+      continue;
+    }
+    const int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_) {
+      ::close(fd);
+      gate_->release(peerAddress(peer));
+      return;
+    }
+    open_fds_.insert(fd);
+    ++threads_;
+    std::thread([this, fd, peer] { serve(fd, peer); }).detach();
+  }
+}
+
+void KafkaServer::serve(int fd, const std::string& peer) {
+  try {
+    SSL* ssl = nullptr;
+    bool handshake_ok = true;
+    if (tls_) {
+      ssl = SSL_new(tls_->context()->get());
+      SSL_set_fd(ssl, fd);
+      if (SSL_accept(ssl) != 1) {
+        handshake_ok = false;
+        gate_->tlsHandshakeFailed(peerAddress(peer), sslError());
+      }
+    }
+    KafkaConnection connection(fd, ssl);
+    if (handshake_ok) serveRequests(connection, peer);
+  } catch (const std::exception& e) {
+    logError("Kafka connection failed").kv("peer", peer).kv("error", e.what());
+  }
+  ::close(fd);
+  gate_->release(peerAddress(peer));
+  std::lock_guard<std::mutex> lock(mutex_);
+  open_fds_.erase(fd);
+  --threads_;
+  changed_.notify_all();
+}
+
+void KafkaServer::malformed(const std::string& reason, const std::string& peer,
+                            const std::string& detail) {
+  malformed_.Add({{"reason", reason}}).Increment();
+  const int64_t now = nowMs();
+  int64_t suppressed = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (now - last_log_ms_ < 1000) {
+      ++unlogged_;
+      return;
+    }
+    last_log_ms_ = now;
+    suppressed = unlogged_;
+    unlogged_ = 0;
+  }
+  logWarn("refused a Kafka request frame; closing its connection")
+      .kv("reason", reason)
+      .kv("peer", peer)
+      .kv("detail", detail)
+      .kv("suppressed_since_last_log", suppressed);
+}
+
+void KafkaServer::serveRequests(KafkaConnection& connection, const std::string& peer) {
+  KafkaSession session;
+  session.peer = peer;
+  std::string body;
+  while (true) {
+    char size_bytes[4];
+    if (!connection.read(size_bytes, 4)) return;
+    const int32_t size = static_cast<int32_t>(
+        (uint32_t{static_cast<uint8_t>(size_bytes[0])} << 24) |
+        (uint32_t{static_cast<uint8_t>(size_bytes[1])} << 16) |
+        (uint32_t{static_cast<uint8_t>(size_bytes[2])} << 8) | static_cast<uint8_t>(size_bytes[3]));
+    if (size < 8) {
+      return malformed("malformed", peer, fmt::format("frame of {} bytes", size));
+    }
+    if (size > options_.max_request_bytes) {
+      return malformed("oversize", peer,
+                       fmt::format("frame of {} bytes over the limit of {} bytes", size,
+                                   options_.max_request_bytes));
+    }
+    body.resize(static_cast<size_t>(size));
+    if (!connection.read(body.data(), body.size())) return;
+
+    const auto start = SteadyClock::now();
+    WireReader in(body);
+    RequestHeader header = readHeaderStart(in);
+    const auto api = findApi(header.api_key);
+    if (!api || header.api_version < api->min_version || header.api_version > api->max_version) {
+      // The body is not read: its layout is unknown. Answered, never a silent close.
+      logDebug("unsupported Kafka API or version")
+          .kv("peer", peer)
+          .kv("api_key", header.api_key)
+          .kv("api_version", header.api_version);
+      if (!connection.write(frame(header.correlation_id, false, unsupportedVersionBody()))) return;
+      continue;
+    }
+    KafkaReply reply;
+    try {
+      readHeaderRest(in, header.api_version >= api->flexible_from, header);
+      KafkaRequest request{context_, session, header, std::string_view(body).substr(in.position())};
+      reply = dispatchKafkaRequest(request);
+    } catch (const KafkaDecodeError& e) {
+      return malformed("malformed", peer,
+                       fmt::format("{} v{}: {}", api->name, header.api_version, e.what()));
+    }
+    const double seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
+    context_.metrics.recordRpc(std::string("kafka_") + api->name, rpc::ErrorCode::NONE, seconds);
+    if (reply.body) {
+      // ApiVersions answers with response header v0 whatever its version.
+      const bool flexible =
+          header.api_version >= api->flexible_from && api->key != ApiKey::kApiVersions;
+      if (!connection.write(frame(header.correlation_id, flexible, *reply.body))) return;
+    }
+    if (reply.throttle_ms > 0) pause(reply.throttle_ms);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (stopping_) return;
+    }
+  }
+}
+
+}  // namespace mq::kafka
