@@ -1,5 +1,10 @@
 #include "common/group_offsets_store.h"
 
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+
+#include <memory>
+
 #include "common/thrift_codec.h"
 #include "mq_types.h"
 
@@ -23,6 +28,28 @@ std::vector<CommittedOffsetRow> GroupOffsetsStore::committedOffsets(DbConnection
     row.partition = rows->getInt(3);
     row.offset = rows->getInt64(4);
     row.committed_ms = rows->getInt64(5);
+    result.push_back(std::move(row));
+  }
+  return result;
+}
+
+std::vector<CommittedOffsetRow> GroupOffsetsStore::committedOffsets(DbConnection& db,
+                                                                    const std::string& topic,
+                                                                    int partition) {
+  auto& select = db.prepare(
+      "SELECT group_id, committed_offset, committed_ms FROM committed_offsets "
+      "WHERE topic = ? AND partition_no = ? ORDER BY group_id");
+  select.setString(1, topic);
+  select.setInt(2, partition);
+  std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+  std::vector<CommittedOffsetRow> result;
+  while (rows->next()) {
+    CommittedOffsetRow row;
+    row.group_id = str(*rows, 1);
+    row.topic = topic;
+    row.partition = partition;
+    row.offset = rows->getInt64(2);
+    row.committed_ms = rows->getInt64(3);
     result.push_back(std::move(row));
   }
   return result;

@@ -36,6 +36,10 @@ class GroupOffsetsStore {
  public:
   // Every committed offset, ordered by group, topic, partition.
   static std::vector<CommittedOffsetRow> committedOffsets(DbConnection& db);
+  // The committed offsets of one partition, by group (message trace). The primary key starts
+  // with the group, so this reads the whole table, like committedOffsets.
+  static std::vector<CommittedOffsetRow> committedOffsets(DbConnection& db,
+                                                          const std::string& topic, int partition);
   // Every group, by id. A member whose stored subscription cannot be decoded counts as a
   // member without topics.
   static std::map<std::string, GroupRow> groups(DbConnection& db);

@@ -283,9 +283,10 @@ void writeBytes(JsonWriter& json, const std::string& bytes) {
 
 void writeMessage(JsonWriter& json, int64_t offset, int64_t timestamp_ms, int64_t append_time_ms,
                   const std::optional<std::string>& key, const std::string& value,
-                  const std::map<std::string, std::string>& headers) {
-  json.beginObject()
-      .field("offset", offset)
+                  const std::map<std::string, std::string>& headers, int partition) {
+  json.beginObject();
+  if (partition >= 0) json.field("partition", partition);
+  json.field("offset", offset)
       .field("timestamp_ms", timestamp_ms)
       .field("append_time_ms", append_time_ms)
       .key("key");

@@ -60,11 +60,11 @@ bool isPrintableUtf8(std::string_view bytes);
 // A message's bytes for the browser: {"size":N,"text":"..." (only when printable UTF-8),
 // "base64":"...","truncated":bool}, showing at most the first 64 KiB.
 void writeBytes(JsonWriter& json, const std::string& bytes);
-// {"offset","timestamp_ms","append_time_ms","key" (writeBytes, or null),"value",
-//  "headers":[{"name","value"}]}: a message as the portal shows it.
+// {"partition" (when >= 0),"offset","timestamp_ms","append_time_ms","key" (writeBytes, or
+//  null),"value","headers":[{"name","value"}]}: a message as the portal shows it.
 void writeMessage(JsonWriter& json, int64_t offset, int64_t timestamp_ms, int64_t append_time_ms,
                   const std::optional<std::string>& key, const std::string& value,
-                  const std::map<std::string, std::string>& headers);
+                  const std::map<std::string, std::string>& headers, int partition = -1);
 
 class JsonBody {
  public:

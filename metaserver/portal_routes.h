@@ -2,6 +2,8 @@
 //   portal_session_routes.cc  POST /api/login, POST /api/logout, GET /api/me,
 //                             POST /api/me/password
 //   portal_topic_routes.cc    /api/topics... (topics, adding partitions, messages)
+//   portal_search_routes.cc   message search, GET /api/topics/{t}/offsets (seek by time)
+//   portal_trace_routes.cc    GET /api/topics/{t}/trace (message trace)
 //   portal_partition_routes.cc  PATCH /api/topics/{t}/partitions/{p} (read-only, writable),
 //                             POST /api/topics/{t}/partitions/{p}/migrate
 //   portal_group_routes.cc    GET /api/groups/{g}, POST /api/groups/{g}/reset-offsets,
@@ -26,6 +28,8 @@
 #include "metaserver/broker_gateway.h"
 #include "metaserver/dead_letter_service.h"
 #include "metaserver/lag_collector.h"
+#include "metaserver/message_search.h"
+#include "metaserver/message_trace.h"
 #include "metaserver/meta_service_handler.h"
 #include "metaserver/portal_auth.h"
 #include "metaserver/portal_config.h"
@@ -45,6 +49,7 @@ struct PortalServices {
   AlertService& alerts;
   AuditTrail& audit;
   DeadLetterService& dead_letters;
+  DatanodeRegistry& datanodes;  // message search reads the datanodes directly
 };
 
 struct PortalContext {
@@ -57,7 +62,9 @@ struct PortalContext {
         owners(services.meta_pool),
         audit_log(services.meta_pool),
         auth(config, users, sessions, services.audit),
-        brokers(std::move(broker_client)) {}
+        brokers(std::move(broker_client)),
+        search(services.topics, services.datanodes),
+        trace(services.topics, services.datanodes, services.meta_pool, search) {}
 
   const PortalConfig config;
   PortalServices services;
@@ -67,6 +74,8 @@ struct PortalContext {
   AuditStore audit_log;
   PortalAuth auth;
   BrokerGateway brokers;
+  MessageSearch search;
+  MessageTrace trace;
 };
 
 // Names of users and teams: 1..64 characters from [A-Za-z0-9._-]. Throws ApiError 400
@@ -82,6 +91,17 @@ rpc::RequestHeader requestHeader(const Principal& who);
 TopicRecord topicToChange(PortalContext& portal, const Principal& who, const std::string& name);
 // One partition as GET /api/topics/{name} lists it.
 void writePartition(JsonWriter& json, const rpc::PartitionLifecycle& partition);
+// Message search (portal_search_routes.cc): whether GET /api/topics/{t}/messages is a search
+// (a filter, a time bound, a cursor, or no partition), the search, and seek by time
+// (GET /api/topics/{t}/offsets?time=). Throw ApiError.
+bool isSearch(const HttpRequest& request);
+HttpResponse searchMessages(PortalContext& portal, const HttpRequest& request,
+                            const std::string& topic);
+HttpResponse seekOffsets(PortalContext& portal, const HttpRequest& request,
+                         const std::string& topic);
+// GET /api/topics/{t}/trace?partition=&offset= (portal_trace_routes.cc). Throws ApiError.
+HttpResponse traceMessage(PortalContext& portal, const HttpRequest& request,
+                          const std::string& topic);
 // /api/topics/{t}/partitions/{p}[/migrate] (portal_partition_routes.cc). Throws ApiError.
 HttpResponse partitionResource(PortalContext& portal, const HttpRequest& request);
 

@@ -345,7 +345,7 @@ HttpResponse sendMessage(PortalContext& portal, const HttpRequest& request,
 }
 
 HttpResponse topicResource(PortalContext& portal, const HttpRequest& request) {
-  // /api/topics, /api/topics/{name}, /api/topics/{name}/{partitions|messages}
+  // /api/topics, /api/topics/{name}, /api/topics/{name}/{partitions|messages|offsets|trace|history}
   const auto& s = request.segments;
   const std::string& method = request.method;
   const bool read = method == "GET" || method == "HEAD";
@@ -369,7 +369,16 @@ HttpResponse topicResource(PortalContext& portal, const HttpRequest& request) {
     if (read) return topicHistory(portal, request, s[2]);
     return methodNotAllowed(request, "GET");
   }
+  if (s.size() == 4 && s[3] == "trace") {
+    if (read) return traceMessage(portal, request, s[2]);
+    return methodNotAllowed(request, "GET");
+  }
+  if (s.size() == 4 && s[3] == "offsets") {
+    if (read) return seekOffsets(portal, request, s[2]);
+    return methodNotAllowed(request, "GET");
+  }
   if (s.size() == 4 && s[3] == "messages") {
+    if (read && isSearch(request)) return searchMessages(portal, request, s[2]);
     if (read) return browseMessages(portal, request, s[2]);
     if (method == "POST") return sendMessage(portal, request, s[2]);
     return methodNotAllowed(request, "GET, POST");

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "client/mqctl/args.h"
+#include "common/iso_time.h"
 #include "mq/client.h"
 
 namespace mq::mqctl {
@@ -64,6 +65,8 @@ std::vector<Command> dlqCommands();      // dlq
 std::vector<Command> lifecycleCommands();
 std::vector<Command> accessCommands();  // token, acl (docs/security.md)
 std::vector<Command> quotaCommands();   // quota (docs/security.md#quotas)
+std::vector<Command> searchCommands();  // search (through the portal's HTTP API)
+std::vector<Command> traceCommands();   // trace (through the portal's HTTP API)
 
 // Helpers shared by the commands.
 // "1073741824", "512M", "10G" (binary multiples) as bytes, at least `min`; UsageError
@@ -75,8 +78,5 @@ std::string formatDuration(int64_t ms);
 std::string formatTime(int64_t ms_since_epoch);
 // Columns padded to the widest cell; the first row is the header.
 std::string formatTable(const std::vector<std::vector<std::string>>& rows);
-// ISO 8601: 2024-05-01, 2024-05-01T12:00[:00[.000]], with Z, +HH:MM, -HHMM or no zone
-// (UTC). False when `text` is not one of these.
-bool parseIsoTime(const std::string& text, int64_t* ms_since_epoch);
 
 }  // namespace mq::mqctl

@@ -7,6 +7,7 @@ import * as overview from './pages/overview.js';
 import * as topics from './pages/topics.js';
 import * as topicDetail from './pages/topic_detail.js';
 import * as messages from './pages/messages.js';
+import * as trace from './pages/trace.js';
 import * as groups from './pages/groups.js';
 import * as groupDetail from './pages/group_detail.js';
 import * as alerts from './pages/alerts.js';
@@ -50,6 +51,7 @@ function route(parts) {
   if (first === 'topics' && !second) return topics;
   if (first === 'topics' && second && !third) return topicDetail;
   if (first === 'topics' && second && third === 'messages') return messages;
+  if (first === 'topics' && second && third === 'trace') return trace;
   if (first === 'groups' && !second) return groups;
   if (first === 'groups' && second) return groupDetail;
   if (first === 'alerts') return alerts;

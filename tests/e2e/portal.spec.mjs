@@ -132,6 +132,30 @@ try {
   assert.ok(shown.includes('key<u>1</u>'), 'the key is shown as text');
   assert.ok(shown.includes('<b>abc</b>'), 'the header is shown as text');
 
+  // --- Search by key in the page; all partitions merged by time ---------------------------
+  await go(`#/topics/${encodeURIComponent(TOPIC)}/messages?partition=0`);
+  await page.click('#search summary');
+  await page.fill('#search-form input[name=key]', 'key<u>1</u>');
+  await page.click('#search-form button[type=submit]');
+  await page.locator('#message-list[data-ready="search"]').waitFor();
+  await page.locator('[data-test=search-status]', {hasText: /^Done: 1 found/}).waitFor();
+  assert.equal(await page.locator('#search-results article.message').count(), 1);
+  assert.equal(await page.locator('#search-results article[data-partition="0"]').count(), 1);
+  assert.equal(await page.locator('#search-results progress, #message-list progress')
+    .evaluate(bar => bar.value === bar.max), true, 'the progress bar is full');
+  await shot('search-by-key');
+  // Its trace: where it is stored, from the message's Trace link.
+  await page.click('#search-results a.trace-link');
+  await page.locator('#trace[data-ready="true"] [data-test=stored-at]').waitFor();
+  await page.locator('#trace h2', {hasText: 'Partition 0'}).waitFor();
+  await shot('trace');
+  await go(`#/topics/${encodeURIComponent(TOPIC)}/messages?partition=0`);
+  await page.selectOption('#browse select[name=partition]', 'all');
+  await page.click('#browse button[type=submit]');
+  await page.locator('#message-list[data-ready="all"]').waitFor();
+  assert.equal(await page.locator('#message-list article.message').count(),
+               PRODUCED.length + 1, 'every message of both partitions, merged');
+
   // --- A group with lag --------------------------------------------------------------------
   mqctl('group', 'reset-offsets', GROUP, '--topic', TOPIC, '--to-earliest');
   await go(`#/groups/${encodeURIComponent(GROUP)}`);

@@ -1,48 +1,113 @@
-// Message browser: one partition from an offset, each message's key, headers and value
-// (text when it is text, else hex or base64); and a test message for the owning team.
+// Message browser: one partition from an offset or a time, or all partitions merged by
+// append time; each message's key, headers and value (text when it is text, else hex or
+// base64); search (search.js); and a test message for whoever may send to the topic.
 import {get, post, seg, query} from '../api.js';
 import {h, clear, formatTime, formatNumber, formatBytes, base64ToBytes, hexDump, put}
   from '../dom.js';
 import {field, form, input, select, textarea, fieldError} from '../forms.js';
+import {searchForm, runSearch, toLocalInput, fromLocalInput} from '../search.js';
+
+// The topic and partition of the page, for each message's Trace link (a search's messages
+// carry their own partition).
+let topicName = '';
+let currentPartition = '';
 
 export async function render(main, ctx) {
   const name = ctx.parts[1];
+  topicName = name;
   const topic = (await get(`/api/topics/${seg(name)}`)).topic;
-  const partition = ctx.params.get('partition') || '0';
+  const searching = ctx.params.get('search') === '1';
+  const partition = ctx.params.get('partition') || (searching ? 'all' : '0');
   const offset = ctx.params.get('offset') || '';
+  const time = ctx.params.get('time') || '';
   const limit = ctx.params.get('limit') || '20';
   const go = (params) => ctx.navigate(`#/topics/${seg(name)}/messages${query(
-    {partition, limit, ...params})}`);
+    {partition, limit, time, ...params})}`);
+  currentPartition = partition;
+  const known = partition === 'all' ||
+    (/^[0-9]+$/.test(partition) && Number(partition) < topic.partitions);
 
-  const partitions = select('partition', Array.from({length: topic.partitions},
-    (_, i) => ({value: String(i), label: `partition ${i}`, selected: String(i) === partition})));
+  const partitions = select('partition', [
+    ...(known ? [] : [{value: partition, label: `partition ${partition}?`, selected: true}]),
+    {value: 'all', label: 'all partitions, by time', selected: partition === 'all'},
+    ...Array.from({length: topic.partitions},
+      (_, i) => ({value: String(i), label: `partition ${i}`, selected: String(i) === partition}))],
+    {'aria-label': 'partition'});
   const offsetInput = input('offset', {type: 'number', min: 0, value: offset,
                                       placeholder: 'newest'});
+  const timeInput = input('time', {type: 'datetime-local', step: 1, value: toLocalInput(time)});
   const limits = select('limit', ['10', '20', '50', '100'].map(
-    n => ({value: n, label: `${n} per page`, selected: n === limit})));
+    n => ({value: n, label: `${n} per page`, selected: n === limit})), {'aria-label': 'page size'});
   const picker = h('form', {class: 'toolbar', id: 'browse'},
-    partitions, h('label', {for: offsetInput.id}, 'from offset'), offsetInput, limits,
+    partitions, h('label', {for: offsetInput.id}, 'from offset'), offsetInput,
+    h('label', {for: timeInput.id}, 'or from time'), timeInput, limits,
     h('button', {type: 'submit', class: 'primary'}, 'Show'));
   picker.addEventListener('submit', e => {
     e.preventDefault();
+    const at = fromLocalInput(timeInput.value);
     ctx.navigate(`#/topics/${seg(name)}/messages${query({partition: partitions.value,
-      offset: offsetInput.value, limit: limits.value})}`);
+      offset: at ? '' : offsetInput.value, time: at, limit: limits.value})}`);
   });
 
   put(main, h('div', {class: 'page-head'},
     h('h1', {}, h('span', {class: 'muted'}, 'Messages of '),
-      h('a', {href: `#/topics/${seg(name)}`}, name))), picker);
+      h('a', {href: `#/topics/${seg(name)}`}, name))), picker,
+    searchForm(ctx, topic, partition));
 
   const list = h('div', {id: 'message-list'});
-  if (topic.can_send_messages) put(main, sendForm(ctx, topic, partition));
+  if (topic.can_send_messages) {
+    put(main, sendForm(ctx, topic, partition === 'all' || !known ? '' : partition));
+  }
   put(main, list);
+  if (!known) {
+    put(list, h('div', {class: 'notice notice-err', role: 'alert'},
+      `There is no partition ${partition}: ${name} has partition` +
+      `${topic.partitions === 1 ? ' 0' : `s 0 to ${topic.partitions - 1}`}.`));
+    list.setAttribute('data-ready', 'error');
+    return;
+  }
+  if (searching) {
+    await runSearch(ctx, topic, list, messageCard);
+    return;
+  }
   try {
-    const page = await get(`/api/topics/${seg(name)}/messages${query({partition, offset, limit})}`);
+    if (partition === 'all') {
+      // Merged: every partition from the time (or the start), ordered by append time.
+      const cursor = ctx.params.get('cursor') || '';
+      const page = await get(`/api/topics/${seg(name)}/messages${query(
+        {limit, from_time: time, cursor})}`);
+      showMerged(list, page, cursor => go({cursor}), () => go({cursor: ''}));
+      list.setAttribute('data-ready', 'all');
+      return;
+    }
+    let from = offset;
+    if (time && !offset) {
+      const seek = await get(`/api/topics/${seg(name)}/offsets${query({time, partition})}`);
+      from = String(seek.partitions[0].offset);
+      put(list, h('p', {class: 'notice notice-info', 'data-test': 'seek'},
+        `First message at or after ${formatTime(Date.parse(time))}: offset ` +
+        `${formatNumber(seek.partitions[0].offset)}.`));
+    }
+    const page = await get(`/api/topics/${seg(name)}/messages${query(
+      {partition, offset: from, limit})}`);
     showPage(list, page, go, Number(limit));
     list.setAttribute('data-ready', String(page.partition));  // for tests: this page is in
   } catch (e) {
     put(list, h('div', {class: 'notice notice-err', role: 'alert'}, e.message));
   }
+}
+
+function showMerged(list, page, more, restart) {
+  put(list, h('div', {class: 'toolbar'},
+    h('span', {class: 'muted'}, 'All partitions, ordered by append time'),
+    h('button', {type: 'button', disabled: !page.cursor, onclick: () => more(page.cursor)},
+      'Newer →'),
+    h('button', {type: 'button', onclick: restart}, 'From the start')));
+  if (!page.messages.length) {
+    put(list, h('p', {class: 'muted empty'}, 'No messages here.'));
+    return;
+  }
+  for (const m of page.messages) put(list, messageCard(m));
 }
 
 function showPage(list, page, go, limit) {
@@ -67,10 +132,14 @@ function showPage(list, page, go, limit) {
 
 function messageCard(m) {
   const keyPart = m.key ? bytesView(m.key, 'key', true) : h('span', {class: 'muted'}, 'no key');
-  return h('article', {class: 'message', 'data-offset': String(m.offset)},
+  return h('article', {class: 'message', 'data-offset': String(m.offset),
+                        'data-partition': m.partition === undefined ? undefined : String(m.partition)},
     h('div', {class: 'message-meta'},
-      h('div', {class: 'offset'}, formatNumber(m.offset)),
+      h('div', {class: 'offset'}, m.partition === undefined ? formatNumber(m.offset)
+        : `${m.partition} / ${formatNumber(m.offset)}`),
       h('div', {class: 'muted'}, formatTime(m.append_time_ms)),
+      h('a', {class: 'trace-link', href: `#/topics/${seg(topicName)}/trace${query(
+        {partition: m.partition ?? currentPartition, offset: m.offset})}`}, 'Trace'),
       m.timestamp_ms !== m.append_time_ms
         ? h('div', {class: 'muted', title: 'producer timestamp'}, formatTime(m.timestamp_ms))
         : null),
