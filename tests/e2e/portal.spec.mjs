@@ -76,6 +76,10 @@ try {
   await page.click('#create-team button[type=submit]');
   await page.locator('table.grid td', {hasText: 'Payments <i>team</i>'}).waitFor();
   const adminRow = page.locator('tr', {hasText: 'Payments <i>team</i>'});
+  // Issue 25 bug 8: no user is preselected; Add without a choice adds no one.
+  assert.equal(await adminRow.locator('select').inputValue(), '');
+  await adminRow.locator('button', {hasText: 'Add'}).click();
+  assert.equal(await adminRow.locator('ul.members li').count(), 0);
   await adminRow.locator('select').selectOption('admin');
   await adminRow.locator('button', {hasText: 'Add'}).click();
   await page.locator('ul.members li', {hasText: 'admin'}).waitFor();
@@ -131,6 +135,12 @@ try {
   assert.ok(shown.includes(XSS_VALUE), 'the markup payload is shown as text');
   assert.ok(shown.includes('key<u>1</u>'), 'the key is shown as text');
   assert.ok(shown.includes('<b>abc</b>'), 'the header is shown as text');
+
+  // --- Issue 25 bug 6: a partition that does not exist is named, and so is the selector ----
+  await go(`#/topics/${encodeURIComponent(TOPIC)}/messages?partition=42`);
+  await page.locator('#message-list .notice-err', {hasText: 'There is no partition 42'})
+    .waitFor();
+  assert.equal(await page.locator('#browse select[name=partition]').inputValue(), '42');
 
   // --- Search by key in the page; all partitions merged by time ---------------------------
   await go(`#/topics/${encodeURIComponent(TOPIC)}/messages?partition=0`);

@@ -76,10 +76,17 @@ export async function render(main, ctx) {
 function memberForm(team, users, reload) {
   const candidates = users.filter(u => !team.members.includes(u.name)).map(u => u.name);
   if (!candidates.length) return h('span', {class: 'muted'}, 'everyone is in');
-  const choice = select('user', candidates);
+  // No user is preselected (issue 25 bug 8: the first one, often `admin`, was).
+  const choice = select('user', [{value: '', label: 'choose a user…', selected: true},
+    ...candidates.map(name => ({value: name, label: name}))],
+    {'aria-label': `user to add to ${team.name}`});
   const el = h('form', {class: 'inline'}, choice, h('button', {type: 'submit'}, 'Add'));
   el.addEventListener('submit', async e => {
     e.preventDefault();
+    if (!choice.value) {
+      choice.focus();
+      return;
+    }
     try { await post(`/api/teams/${seg(team.name)}/members`, {user: choice.value}); reload(); }
     catch (err) { alert(err.message); }
   });
