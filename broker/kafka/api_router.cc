@@ -3,11 +3,21 @@
 #include <stdexcept>
 
 #include "broker/kafka/handlers/api_versions.h"
+#include "broker/kafka/handlers/delete_groups.h"
+#include "broker/kafka/handlers/describe_groups.h"
 #include "broker/kafka/handlers/fetch.h"
+#include "broker/kafka/handlers/find_coordinator.h"
+#include "broker/kafka/handlers/heartbeat.h"
 #include "broker/kafka/handlers/init_producer_id.h"
+#include "broker/kafka/handlers/join_group.h"
+#include "broker/kafka/handlers/leave_group.h"
+#include "broker/kafka/handlers/list_groups.h"
 #include "broker/kafka/handlers/list_offsets.h"
 #include "broker/kafka/handlers/metadata.h"
+#include "broker/kafka/handlers/offset_commit.h"
+#include "broker/kafka/handlers/offset_fetch.h"
 #include "broker/kafka/handlers/produce.h"
+#include "broker/kafka/handlers/sync_group.h"
 #include "broker/kafka/protocol/api_keys.h"
 
 namespace mq::kafka {
@@ -26,6 +36,26 @@ KafkaReply dispatchKafkaRequest(KafkaRequest& request) {
       return handleKafkaApiVersions(request);
     case ApiKey::kInitProducerId:
       return handleKafkaInitProducerId(request);
+    case ApiKey::kOffsetCommit:
+      return handleKafkaOffsetCommit(request);
+    case ApiKey::kOffsetFetch:
+      return handleKafkaOffsetFetch(request);
+    case ApiKey::kFindCoordinator:
+      return handleKafkaFindCoordinator(request);
+    case ApiKey::kJoinGroup:
+      return handleKafkaJoinGroup(request);
+    case ApiKey::kHeartbeat:
+      return handleKafkaHeartbeat(request);
+    case ApiKey::kLeaveGroup:
+      return handleKafkaLeaveGroup(request);
+    case ApiKey::kSyncGroup:
+      return handleKafkaSyncGroup(request);
+    case ApiKey::kDescribeGroups:
+      return handleKafkaDescribeGroups(request);
+    case ApiKey::kListGroups:
+      return handleKafkaListGroups(request);
+    case ApiKey::kDeleteGroups:
+      return handleKafkaDeleteGroups(request);
   }
   throw std::logic_error("Kafka API " + std::to_string(request.header.api_key) +
                          " is listed as supported but has no handler");

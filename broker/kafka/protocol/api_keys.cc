@@ -3,11 +3,21 @@
 #include <algorithm>
 
 #include "broker/kafka/protocol/messages/api_versions.h"
+#include "broker/kafka/protocol/messages/delete_groups.h"
+#include "broker/kafka/protocol/messages/describe_groups.h"
 #include "broker/kafka/protocol/messages/fetch.h"
+#include "broker/kafka/protocol/messages/find_coordinator.h"
+#include "broker/kafka/protocol/messages/heartbeat.h"
 #include "broker/kafka/protocol/messages/init_producer_id.h"
+#include "broker/kafka/protocol/messages/join_group.h"
+#include "broker/kafka/protocol/messages/leave_group.h"
+#include "broker/kafka/protocol/messages/list_groups.h"
 #include "broker/kafka/protocol/messages/list_offsets.h"
 #include "broker/kafka/protocol/messages/metadata.h"
+#include "broker/kafka/protocol/messages/offset_commit.h"
+#include "broker/kafka/protocol/messages/offset_fetch.h"
 #include "broker/kafka/protocol/messages/produce.h"
+#include "broker/kafka/protocol/messages/sync_group.h"
 
 namespace mq::kafka {
 namespace {
@@ -25,8 +35,18 @@ const std::vector<ApiSupport>& supportedApis() {
       entry<FetchRequest>(ApiKey::kFetch, "Fetch"),
       entry<ListOffsetsRequest>(ApiKey::kListOffsets, "ListOffsets"),
       entry<MetadataRequest>(ApiKey::kMetadata, "Metadata"),
+      entry<OffsetCommitRequest>(ApiKey::kOffsetCommit, "OffsetCommit"),
+      entry<OffsetFetchRequest>(ApiKey::kOffsetFetch, "OffsetFetch"),
+      entry<FindCoordinatorRequest>(ApiKey::kFindCoordinator, "FindCoordinator"),
+      entry<JoinGroupRequest>(ApiKey::kJoinGroup, "JoinGroup"),
+      entry<HeartbeatRequest>(ApiKey::kHeartbeat, "Heartbeat"),
+      entry<LeaveGroupRequest>(ApiKey::kLeaveGroup, "LeaveGroup"),
+      entry<SyncGroupRequest>(ApiKey::kSyncGroup, "SyncGroup"),
+      entry<DescribeGroupsRequest>(ApiKey::kDescribeGroups, "DescribeGroups"),
+      entry<ListGroupsRequest>(ApiKey::kListGroups, "ListGroups"),
       entry<ApiVersionsRequest>(ApiKey::kApiVersions, "ApiVersions"),
       entry<InitProducerIdRequest>(ApiKey::kInitProducerId, "InitProducerId"),
+      entry<DeleteGroupsRequest>(ApiKey::kDeleteGroups, "DeleteGroups"),
   };
   return apis;
 }
