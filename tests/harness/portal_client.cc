@@ -46,7 +46,15 @@ PortalResponse send(int port, const std::string& method, const std::string& targ
     request.body() = body;
   }
   request.prepare_payload();
-  http::write(stream, request);
+  // A server refusing a body by its Content-Length (413) answers and closes without reading
+  // the rest: writing the rest then fails (broken pipe, reset), but the answer has arrived
+  // and is read below.
+  beast::error_code write_error;
+  http::write(stream, request, write_error);
+  if (write_error && write_error != boost::asio::error::broken_pipe &&
+      write_error != boost::asio::error::connection_reset) {
+    throw beast::system_error(write_error);
+  }
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(16 * 1024 * 1024);
