@@ -15,6 +15,10 @@
 namespace mq::kafka {
 
 // One client connection's state, shared by its requests (they run one after another).
+// "address:port" -> "address": what connection limits count and JoinGroup reports as the
+// member's host.
+inline std::string peerAddress(const std::string& peer) { return peer.substr(0, peer.rfind(':')); }
+
 struct KafkaSession {
   std::string peer;  // "address:port"
   // The access token's secret once SASL authenticated the connection (docs/kafka.md); none

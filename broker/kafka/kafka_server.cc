@@ -85,8 +85,6 @@ std::string peerName(const sockaddr_storage& address) {
   return std::string(host) + ":" + port;
 }
 
-std::string peerAddress(const std::string& peer) { return peer.substr(0, peer.rfind(':')); }
-
 std::string sslError() {
   const unsigned long code = ERR_get_error();
   if (code == 0) return "connection closed during the handshake";

@@ -11,12 +11,6 @@ namespace {
 constexpr char kConsumerProtocolType[] = "consumer";
 constexpr int16_t kFirstVersionWithMemberIdRequired = 4;
 
-// "address:port" -> "address" (Kafka reports the member's host without the port).
-std::string hostOf(const std::string& peer) {
-  const auto colon = peer.rfind(':');
-  return colon == std::string::npos ? peer : peer.substr(0, colon);
-}
-
 rpc::JoinGroupRequest toJoin(const KafkaRequest& request, const JoinGroupRequest& decoded) {
   rpc::JoinGroupRequest join;
   join.header.client_id = request.clientId();
@@ -26,7 +20,7 @@ rpc::JoinGroupRequest toJoin(const KafkaRequest& request, const JoinGroupRequest
   join.session_timeout_ms = decoded.session_timeout_ms;
   join.rebalance_timeout_ms =
       decoded.rebalance_timeout_ms >= 0 ? decoded.rebalance_timeout_ms : decoded.session_timeout_ms;
-  join.client_host = hostOf(request.session.peer);
+  join.client_host = peerAddress(request.session.peer);
   for (const auto& protocol : decoded.protocols) {
     rpc::GroupProtocol offered;
     offered.name = protocol.name;
