@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -79,6 +80,31 @@ int countLines(const std::string& path) {
   return lines;
 }
 
+// Whether the member holds partitions now, from its rebalance log (group_member.py's stderr):
+// "assigned [0, 1]" adds partitions, "revoked [1]" removes them (eager assignors revoke all
+// and assign the new set, cooperative ones only the difference).
+bool holdsPartitions(const std::string& log_path) {
+  std::ifstream in(log_path);
+  std::string line;
+  std::set<int> held;
+  while (std::getline(in, line)) {
+    const bool assigned = line.rfind("assigned [", 0) == 0;
+    if (!assigned && line.rfind("revoked [", 0) != 0) continue;
+    std::string numbers = line.substr(line.find('[') + 1);
+    std::replace(numbers.begin(), numbers.end(), ',', ' ');
+    std::replace(numbers.begin(), numbers.end(), ']', ' ');
+    std::istringstream partitions(numbers);
+    for (int partition; partitions >> partition;) {
+      if (assigned) {
+        held.insert(partition);
+      } else {
+        held.erase(partition);
+      }
+    }
+  }
+  return !held.empty();
+}
+
 class KafkaGroup : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(KafkaGroup, ThreeMembersConsumeEverythingWhileOneIsKilled) {
@@ -90,7 +116,6 @@ TEST_P(KafkaGroup, ThreeMembersConsumeEverythingWhileOneIsKilled) {
   const std::string topic = "kgroup";
   const std::string group = "kgroup-" + assignor;
   cluster.createTopic(topic, kPartitions);
-  produceThroughThrift(cluster, topic);
 
   std::vector<std::unique_ptr<ChildProcess>> members;
   std::vector<std::string> outputs;
@@ -106,7 +131,18 @@ TEST_P(KafkaGroup, ThreeMembersConsumeEverythingWhileOneIsKilled) {
         fmt::format("{}/member-{}-{}.log", cluster.logDir(), assignor, i));
   }
 
-  // Once the group consumes, kill -9 the first member.
+  // Produce once every member holds partitions (a member that joined alone would otherwise
+  // read everything before the others arrive), then kill -9 the first member once it consumes.
+  ASSERT_TRUE(waitFor(
+      [&] {
+        for (const auto& member : members) {
+          if (!holdsPartitions(member->logPath())) return false;
+        }
+        return true;
+      },
+      std::chrono::seconds(120)))
+      << "the three members were not all assigned partitions; see " << members[0]->logPath();
+  produceThroughThrift(cluster, topic);
   ASSERT_TRUE(waitFor(
       [&] {
         int total = 0;
