@@ -55,6 +55,10 @@ void BrokerConfig::addOptions(po::options_description& options) {
       "open client connections from one address; more are closed at once (0 = no limit)")(
       "quota-max-throttle", po::value<std::string>()->default_value("30s"),
       "longest a request over a quota is held back; the rest of its debt holds back the next")(
+      "delay-poll", po::value<std::string>()->default_value("200ms"),
+      "how often due delayed messages are moved into their partitions")(
+      "max-delay", po::value<std::string>()->default_value("90d"),
+      "latest delivery time accepted, from now")(
       "malloc-arenas", po::value<int>()->default_value(d.malloc_arenas),
       "glibc malloc arenas (0: glibc's default; MALLOC_ARENA_MAX wins)")(
       "log-level", po::value<std::string>()->default_value(d.log_level),
