@@ -2,26 +2,9 @@
 
 #include <stdexcept>
 
+#include "common/option_values.h"
+
 namespace mq {
-namespace {
-
-int64_t durationOption(const po::variables_map& values, const std::string& name, int64_t fallback) {
-  if (!values.count(name)) return fallback;
-  int64_t ms = 0;
-  if (!parseDurationMs(values[name].as<std::string>(), &ms) || ms <= 0) {
-    throw std::invalid_argument("--" + name + " must be a positive duration like 500ms or 2s");
-  }
-  return ms;
-}
-
-void checkRange(const std::string& name, int64_t value, int64_t low, int64_t high) {
-  if (value < low || value > high) {
-    throw std::invalid_argument("--" + name + " must be between " + std::to_string(low) + " and " +
-                                std::to_string(high) + " (got " + std::to_string(value) + ")");
-  }
-}
-
-}  // namespace
 
 void BrokerConfig::addOptions(po::options_description& options) {
   BrokerConfig d;
@@ -73,8 +56,8 @@ BrokerConfig BrokerConfig::fromValues(const po::variables_map& values) {
   c.host = values["host"].as<std::string>();
   c.port = values["port"].as<int>();
   c.metrics_port = values["metrics-port"].as<int>();
-  checkRange("port", c.port, 1, 65535);
-  checkRange("metrics-port", c.metrics_port, 1, 65535);
+  checkOptionRange("port", c.port, 1, 65535);
+  checkOptionRange("metrics-port", c.metrics_port, 1, 65535);
   c.advertised_host =
       values.count("advertised-host") ? values["advertised-host"].as<std::string>() : c.host;
   if (c.advertised_host == "0.0.0.0") c.advertised_host = "127.0.0.1";
@@ -82,30 +65,30 @@ BrokerConfig BrokerConfig::fromValues(const po::variables_map& values) {
                                           : c.advertised_host + ":" + std::to_string(c.port);
   if (!values.count("meta-db")) throw std::invalid_argument("--meta-db is required");
   c.meta_db = values["meta-db"].as<std::string>();
-  c.heartbeat_interval_ms = durationOption(values, "heartbeat-interval", c.heartbeat_interval_ms);
-  c.metadata_refresh_ms = durationOption(values, "metadata-refresh", c.metadata_refresh_ms);
+  c.heartbeat_interval_ms = durationOptionMs(values, "heartbeat-interval", c.heartbeat_interval_ms);
+  c.metadata_refresh_ms = durationOptionMs(values, "metadata-refresh", c.metadata_refresh_ms);
   c.max_message_bytes = values["max-message-bytes"].as<int64_t>();
   c.max_batch_bytes = values["max-batch-bytes"].as<int64_t>();
   c.max_batch_messages = values["max-batch-messages"].as<int>();
-  checkRange("max-message-bytes", c.max_message_bytes, 1, 16 << 20);
-  checkRange("max-batch-bytes", c.max_batch_bytes, c.max_message_bytes, 15 << 20);
-  checkRange("max-batch-messages", c.max_batch_messages, 1, 100000);
+  checkOptionRange("max-message-bytes", c.max_message_bytes, 1, 16 << 20);
+  checkOptionRange("max-batch-bytes", c.max_batch_bytes, c.max_message_bytes, 15 << 20);
+  checkOptionRange("max-batch-messages", c.max_batch_messages, 1, 100000);
   c.max_fetch_wait_ms =
-      static_cast<int>(durationOption(values, "max-fetch-wait", c.max_fetch_wait_ms));
+      static_cast<int>(durationOptionMs(values, "max-fetch-wait", c.max_fetch_wait_ms));
   c.datanode_pool_size = values["datanode-pool-size"].as<int>();
-  checkRange("datanode-pool-size", c.datanode_pool_size, 1, 1000);
+  checkOptionRange("datanode-pool-size", c.datanode_pool_size, 1, 1000);
   c.append_groups = values["append-groups"].as<int>();
-  checkRange("append-groups", c.append_groups, 1, 64);
+  checkOptionRange("append-groups", c.append_groups, 1, 64);
   c.malloc_arenas = values["malloc-arenas"].as<int>();
-  checkRange("malloc-arenas", c.malloc_arenas, 0, 64);
-  c.delay_poll_ms = durationOption(values, "delay-poll", c.delay_poll_ms);
-  c.max_delay_ms = durationOption(values, "max-delay", c.max_delay_ms);
+  checkOptionRange("malloc-arenas", c.malloc_arenas, 0, 64);
+  c.delay_poll_ms = durationOptionMs(values, "delay-poll", c.delay_poll_ms);
+  c.max_delay_ms = durationOptionMs(values, "max-delay", c.max_delay_ms);
   c.max_connections = values["max-connections"].as<int>();
   c.max_connections_per_ip = values["max-connections-per-ip"].as<int>();
-  checkRange("max-connections", c.max_connections, 0, 1000000);
-  checkRange("max-connections-per-ip", c.max_connections_per_ip, 0, 1000000);
-  c.quota_max_throttle_ms = durationOption(values, "quota-max-throttle", c.quota_max_throttle_ms);
-  checkRange("quota-max-throttle (ms)", c.quota_max_throttle_ms, 1, 300000);
+  checkOptionRange("max-connections", c.max_connections, 0, 1000000);
+  checkOptionRange("max-connections-per-ip", c.max_connections_per_ip, 0, 1000000);
+  c.quota_max_throttle_ms =
+      durationOptionMs(values, "quota-max-throttle", c.quota_max_throttle_ms, 1, 300000);
   c.log_level = values["log-level"].as<std::string>();
   c.security = readSecurityConfig(values);
   c.kafka_listen = values["kafka-listen"].as<std::string>();

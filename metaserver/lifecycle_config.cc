@@ -3,35 +3,15 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <stdexcept>
+
+#include "common/option_values.h"
 
 namespace mq {
-namespace {
-
-bool readDuration(const po::variables_map& values, const char* name, int64_t min_ms, int64_t max_ms,
-                  int64_t* ms, std::string* problem) {
-  const auto& text = values[name].as<std::string>();
-  int64_t parsed = 0;
-  if (!parseDurationMs(text, &parsed) || parsed < min_ms || parsed > max_ms) {
-    *problem =
-        fmt::format("--{} must be a duration from {} ms to {} ms such as 10s or 1h, got `{}`", name,
-                    min_ms, max_ms, text);
-    return false;
-  }
-  *ms = parsed;
-  return true;
-}
-
-std::string durationText(int64_t ms) {
-  if (ms % 3600000 == 0) return fmt::format("{}h", ms / 3600000);
-  if (ms % 60000 == 0) return fmt::format("{}m", ms / 60000);
-  return ms % 1000 == 0 ? fmt::format("{}s", ms / 1000) : fmt::format("{}ms", ms);
-}
-
-}  // namespace
 
 void addLifecycleOptions(po::options_description& options, LifecycleConfig& config) {
   auto duration = [](int64_t ms) {
-    return po::value<std::string>()->default_value(durationText(ms));
+    return po::value<std::string>()->default_value(formatDurationMs(ms));
   };
   options.add_options()                                               //
       ("retention-interval", duration(config.retention_interval_ms),  //
@@ -81,20 +61,20 @@ bool readLifecycleConfig(const po::variables_map& values, LifecycleConfig& confi
                          std::string* problem) {
   constexpr int64_t kHour = 3600 * 1000;
   constexpr int64_t kDay = 24 * kHour;
-  if (!readDuration(values, "retention-interval", 100, kDay, &config.retention_interval_ms,
-                    problem) ||
-      !readDuration(values, "retention-lease", 500, 7 * kDay, &config.lease_ms, problem) ||
-      !readDuration(values, "retention-delete-pause", 0, 60000, &config.retention_delete_pause_ms,
-                    problem) ||
-      !readDuration(values, "retention-ddl-gap", 0, 600000, &config.retention_ddl_gap_ms,
-                    problem) ||
-      !readDuration(values, "retention-ddl-lock-wait", 1000, 3600000,
-                    &config.retention_ddl_lock_wait_ms, problem) ||
-      !readDuration(values, "lifecycle-interval", 100, kDay, &config.lifecycle_interval_ms,
-                    problem) ||
-      !readDuration(values, "partition-drop-grace", 0, 30 * kDay, &config.drop_grace_ms, problem) ||
-      !readDuration(values, "topic-delete-idle", 0, 30 * kDay, &config.topic_delete_idle_ms,
-                    problem)) {
+  auto duration = [&](const char* name, int64_t min_ms, int64_t max_ms, int64_t* ms) {
+    *ms = durationOptionMs(values, name, *ms, min_ms, max_ms);
+  };
+  try {
+    duration("retention-interval", 100, kDay, &config.retention_interval_ms);
+    duration("retention-lease", 500, 7 * kDay, &config.lease_ms);
+    duration("retention-delete-pause", 0, 60000, &config.retention_delete_pause_ms);
+    duration("retention-ddl-gap", 0, 600000, &config.retention_ddl_gap_ms);
+    duration("retention-ddl-lock-wait", 1000, 3600000, &config.retention_ddl_lock_wait_ms);
+    duration("lifecycle-interval", 100, kDay, &config.lifecycle_interval_ms);
+    duration("partition-drop-grace", 0, 30 * kDay, &config.drop_grace_ms);
+    duration("topic-delete-idle", 0, 30 * kDay, &config.topic_delete_idle_ms);
+  } catch (const std::invalid_argument& e) {
+    *problem = e.what();
     return false;
   }
   if (config.segment_messages < 10 || config.segment_messages > (1LL << 40)) {

@@ -2,25 +2,11 @@
 
 #include <stdexcept>
 
+#include "common/option_values.h"
 #include "common/security_config.h"
 
 namespace mq {
 namespace {
-
-int64_t durationOption(const po::variables_map& values, const std::string& name) {
-  int64_t ms = 0;
-  if (!parseDurationMs(values[name].as<std::string>(), &ms) || ms <= 0) {
-    throw std::invalid_argument("--" + name + " must be a positive duration like 500ms or 2s");
-  }
-  return ms;
-}
-
-void checkRange(const std::string& name, int64_t value, int64_t low, int64_t high) {
-  if (value < low || value > high) {
-    throw std::invalid_argument("--" + name + " must be between " + std::to_string(low) + " and " +
-                                std::to_string(high) + " (got " + std::to_string(value) + ")");
-  }
-}
 
 std::vector<std::string> splitList(const std::string& text) {
   std::vector<std::string> out;
@@ -106,19 +92,18 @@ RelayDaemonConfig RelayDaemonConfig::fromValues(const po::variables_map& values)
   r.client.tls = readClientTlsConfig(values);
   // A relay is a long-running service: keep trying (each publish round is one attempt of
   // its own; see docs/outbox.md), back off up to 5 s.
-  r.client.request_timeout_ms = durationOption(values, "request-timeout");
+  r.client.request_timeout_ms = durationOptionMs(values, "request-timeout", 0);
   r.client.retry_backoff_max_ms = 5000;
   r.batch_size = values["batch-size"].as<int>();
-  checkRange("batch-size", r.batch_size, 1, 10000);
+  checkOptionRange("batch-size", r.batch_size, 1, 10000);
   r.max_claim_bytes = values["max-claim-bytes"].as<int64_t>();
-  checkRange("max-claim-bytes", r.max_claim_bytes, 1024, 8 << 20);
-  r.poll_interval_ms = durationOption(values, "poll-interval");
-  r.lease_ms = durationOption(values, "lease");
-  checkRange("lease", r.lease_ms, 100, 3600000);
+  checkOptionRange("max-claim-bytes", r.max_claim_bytes, 1024, 8 << 20);
+  r.poll_interval_ms = durationOptionMs(values, "poll-interval", 0);
+  r.lease_ms = durationOptionMs(values, "lease", 0, 100, 3600000);
   r.max_attempts = values["max-attempts"].as<int>();
-  checkRange("max-attempts", r.max_attempts, 1, 1000000);
-  r.retry_backoff_ms = durationOption(values, "retry-backoff");
-  r.retry_backoff_max_ms = durationOption(values, "retry-backoff-max");
+  checkOptionRange("max-attempts", r.max_attempts, 1, 1000000);
+  r.retry_backoff_ms = durationOptionMs(values, "retry-backoff", 0);
+  r.retry_backoff_max_ms = durationOptionMs(values, "retry-backoff-max", 0);
   if (r.retry_backoff_max_ms < r.retry_backoff_ms) {
     throw std::invalid_argument("--retry-backoff-max must be >= --retry-backoff");
   }
@@ -131,13 +116,13 @@ RelayDaemonConfig RelayDaemonConfig::fromValues(const po::variables_map& values)
     throw std::invalid_argument("--on-publish must be delete or history");
   }
   r.max_message_bytes = values["max-message-bytes"].as<int64_t>();
-  checkRange("max-message-bytes", r.max_message_bytes, 1, 8 << 20);
+  checkOptionRange("max-message-bytes", r.max_message_bytes, 1, 8 << 20);
   r.pipeline_depth = values["pipeline-depth"].as<int>();
-  checkRange("pipeline-depth", r.pipeline_depth, 1, 16);
-  r.drain_timeout_ms = durationOption(values, "drain-timeout");
+  checkOptionRange("pipeline-depth", r.pipeline_depth, 1, 16);
+  r.drain_timeout_ms = durationOptionMs(values, "drain-timeout", 0);
   c.host = values["host"].as<std::string>();
   c.metrics_port = values["metrics-port"].as<int>();
-  checkRange("metrics-port", c.metrics_port, 1, 65535);
+  checkOptionRange("metrics-port", c.metrics_port, 1, 65535);
   c.log_level = values["log-level"].as<std::string>();
   return c;
 }

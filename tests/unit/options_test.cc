@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+#include <string>
+
+#include "common/option_values.h"
+
 namespace mq {
 namespace {
 
@@ -25,6 +30,52 @@ TEST(Duration, RejectsGarbage) {
   int64_t ms = 0;
   for (const char* bad : {"", "s", "-5s", "5x", "1.5s", "5 s", "99999999999999999d"}) {
     EXPECT_FALSE(parseDurationMs(bad, &ms)) << bad;
+  }
+}
+
+TEST(Duration, FormatsInTheLargestWholeUnitAndParsesBack) {
+  for (int64_t ms : {250LL, 1500LL, 30000LL, 300000LL, 12 * 3600000LL, 7 * 86400000LL, 0LL}) {
+    int64_t back = -1;
+    ASSERT_TRUE(parseDurationMs(formatDurationMs(ms), &back)) << formatDurationMs(ms);
+    EXPECT_EQ(back, ms);
+  }
+  EXPECT_EQ(formatDurationMs(90LL * 86400000), "90d");
+  EXPECT_EQ(formatDurationMs(7200000), "2h");
+  EXPECT_EQ(formatDurationMs(1500), "1500ms");
+}
+
+// Stores `--name text` as a parsed command line would.
+po::variables_map durationValues(const std::string& name, const std::string& text) {
+  po::variables_map values;
+  values.insert({name, po::variable_value(text, false)});
+  return values;
+}
+
+TEST(DurationOption, ReadsTheValueOrTheFallback) {
+  EXPECT_EQ(durationOptionMs(durationValues("lease", "3s"), "lease", 7, 100, 60000), 3000);
+  EXPECT_EQ(durationOptionMs(po::variables_map(), "lease", 7, 100, 60000), 7);
+  EXPECT_EQ(durationOptionMs(durationValues("lease", "1d"), "lease", 7), 86400000);
+}
+
+TEST(DurationOption, RefusesOutOfRangeNamingOptionRangeAndText) {
+  try {
+    durationOptionMs(durationValues("lag-interval", "2h"), "lag-interval", 0, 100, 3600000);
+    FAIL() << "2h accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "--lag-interval must be a duration from 100ms to 1h, got `2h`");
+  }
+  EXPECT_THROW(durationOptionMs(durationValues("lease", "0"), "lease", 7), std::invalid_argument);
+  EXPECT_THROW(durationOptionMs(durationValues("lease", "soon"), "lease", 7),
+               std::invalid_argument);
+}
+
+TEST(OptionRange, RefusesValuesOutsideNamingTheOption) {
+  EXPECT_NO_THROW(checkOptionRange("port", 9200, 1, 65535));
+  try {
+    checkOptionRange("port", 0, 1, 65535);
+    FAIL() << "0 accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "--port must be between 1 and 65535 (got 0)");
   }
 }
 
