@@ -17,6 +17,7 @@
 #include "broker/kafka/handlers/offset_commit.h"
 #include "broker/kafka/handlers/offset_fetch.h"
 #include "broker/kafka/handlers/produce.h"
+#include "broker/kafka/handlers/sasl.h"
 #include "broker/kafka/handlers/sync_group.h"
 #include "broker/kafka/protocol/api_keys.h"
 
@@ -56,6 +57,10 @@ KafkaReply dispatchKafkaRequest(KafkaRequest& request) {
       return handleKafkaListGroups(request);
     case ApiKey::kDeleteGroups:
       return handleKafkaDeleteGroups(request);
+    case ApiKey::kSaslHandshake:
+      return handleKafkaSaslHandshake(request);
+    case ApiKey::kSaslAuthenticate:
+      return handleKafkaSaslAuthenticate(request);
   }
   throw std::logic_error("Kafka API " + std::to_string(request.header.api_key) +
                          " is listed as supported but has no handler");

@@ -29,6 +29,7 @@ enum class KafkaError : int16_t {
   kTopicAuthorizationFailed = 29,
   kGroupAuthorizationFailed = 30,
   kClusterAuthorizationFailed = 31,
+  kUnsupportedSaslMechanism = 33,
   kUnsupportedVersion = 35,
   kTopicAlreadyExists = 36,
   kInvalidConfig = 40,

@@ -24,6 +24,8 @@ struct KafkaSession {
   // The access token's secret once SASL authenticated the connection (docs/kafka.md); none
   // with `auth = off`.
   std::optional<std::string> token;
+  std::string sasl_mechanism;      // chosen by SaslHandshake
+  bool close_after_reply = false;  // a failed SASL authentication ends the connection
 };
 
 struct KafkaRequest {

@@ -167,7 +167,8 @@ void KafkaServer::stop() {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_ || listen_fd_ < 0) return;
     stopping_ = true;
-    for (int fd : open_fds_) ::shutdown(fd, SHUT_RDWR);
+    // Reads end at once; a request being served still writes its reply.
+    for (int fd : open_fds_) ::shutdown(fd, SHUT_RD);
   }
   changed_.notify_all();
   if (accept_thread_.joinable()) accept_thread_.join();
@@ -313,6 +314,7 @@ void KafkaServer::serveRequests(KafkaConnection& connection, const std::string& 
           header.api_version >= api->flexible_from && api->key != ApiKey::kApiVersions;
       if (!connection.write(frame(header.correlation_id, flexible, *reply.body))) return;
     }
+    if (session.close_after_reply) return;
     if (reply.throttle_ms > 0) pause(reply.throttle_ms);
     {
       std::lock_guard<std::mutex> lock(mutex_);

@@ -17,6 +17,7 @@
 #include "broker/kafka/protocol/messages/offset_commit.h"
 #include "broker/kafka/protocol/messages/offset_fetch.h"
 #include "broker/kafka/protocol/messages/produce.h"
+#include "broker/kafka/protocol/messages/sasl.h"
 #include "broker/kafka/protocol/messages/sync_group.h"
 
 namespace mq::kafka {
@@ -47,6 +48,8 @@ const std::vector<ApiSupport>& supportedApis() {
       entry<ApiVersionsRequest>(ApiKey::kApiVersions, "ApiVersions"),
       entry<InitProducerIdRequest>(ApiKey::kInitProducerId, "InitProducerId"),
       entry<DeleteGroupsRequest>(ApiKey::kDeleteGroups, "DeleteGroups"),
+      entry<SaslHandshakeRequest>(ApiKey::kSaslHandshake, "SaslHandshake"),
+      entry<SaslAuthenticateRequest>(ApiKey::kSaslAuthenticate, "SaslAuthenticate"),
   };
   return apis;
 }

@@ -23,8 +23,10 @@ enum class ApiKey : int16_t {
   kSyncGroup = 14,
   kDescribeGroups = 15,
   kListGroups = 16,
+  kSaslHandshake = 17,
   kApiVersions = 18,
   kInitProducerId = 22,
+  kSaslAuthenticate = 36,
   kDeleteGroups = 42,
 };
 
