@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "broker/handlers/commit_offsets_handler.h"
 #include "broker/handlers/fetch_handler.h"
 #include "broker/handlers/init_producer_handler.h"
 #include "broker/handlers/list_offsets_handler.h"
@@ -148,7 +149,7 @@ void BrokerService::commitOffsets(rpc::CommitOffsetsResponse& response,
     for (const auto& offset : request.offsets) {
       caller.require(ResourceType::kTopic, offset.topic, Permission::kConsume);
     }
-    return context_.groups.commit(request);
+    return handleCommitOffsets(context_, request);
   });
 }
 

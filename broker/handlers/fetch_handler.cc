@@ -159,7 +159,12 @@ rpc::FetchResponse handleFetch(BrokerContext& context, const rpc::FetchRequest& 
     slots.push_back(std::move(slot));
   }
 
-  const int wait_ms = std::min(request.max_wait_ms, context.config.max_fetch_wait_ms);
+  // The request's wait, at most the broker's max-fetch-wait. A partition refused up front
+  // (unknown, not authorized, a negative offset) is an answer too: no waiting then, as for
+  // data or an error found while reading.
+  const bool refused =
+      std::any_of(slots.begin(), slots.end(), [](const FetchSlot& slot) { return slot.failed; });
+  const int wait_ms = refused ? 0 : std::min(request.max_wait_ms, context.config.max_fetch_wait_ms);
   const auto deadline = SteadyClock::now() + std::chrono::milliseconds(wait_ms);
   // Appends through other brokers are only seen by re-reading; back off from 2 ms to 50 ms.
   auto poll_interval = std::chrono::milliseconds(2);

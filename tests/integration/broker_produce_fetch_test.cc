@@ -7,9 +7,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <iostream>
 #include <map>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "common/clock.h"
 #include "tests/harness/test_cluster.h"
@@ -223,6 +225,94 @@ TEST(BrokerProduceFetch, LongPollTimesOutEmptyWhenNothingArrives) {
   EXPECT_EQ(result.error, rpc::ErrorCode::NONE);
   EXPECT_TRUE(result.messages.empty());
   EXPECT_GE(waited.count(), 250);
+}
+
+// A fetch waits what its max_wait_ms says, never longer than the broker's max-fetch-wait
+// (here 1 s), and not at all when a partition is refused up front.
+TEST(BrokerProduceFetch, LongPollWaitsMaxWaitMsBoundedByTheBrokersMaxFetchWait) {
+  ClusterOptions options;
+  options.broker_args = {"--max-fetch-wait", "1s"};
+  TestCluster cluster(options);
+  cluster.createTopic("quiet", 1);
+  auto broker = cluster.brokerClient();
+  auto timed = [&](const std::string& topic, int max_wait_ms, rpc::PartitionFetchResult* result) {
+    const auto start = SteadyClock::now();
+    *result = fetch(*broker, topic, 0, 0, max_wait_ms);
+    return std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start)
+        .count();
+  };
+  rpc::PartitionFetchResult result;
+  for (int max_wait_ms : {0, 200, 600}) {
+    const int64_t waited = timed("quiet", max_wait_ms, &result);
+    std::cout << "max_wait_ms " << max_wait_ms << ": answered empty after " << waited << " ms\n";
+    EXPECT_EQ(result.error, rpc::ErrorCode::NONE) << result.error_message;
+    EXPECT_GE(waited, max_wait_ms - 20);
+    EXPECT_LT(waited, max_wait_ms + 400) << "a fetch waited longer than its max_wait_ms";
+  }
+  const int64_t capped = timed("quiet", 20000, &result);
+  std::cout << "max_wait_ms 20000 with max-fetch-wait 1s: answered after " << capped << " ms\n";
+  EXPECT_GE(capped, 980);
+  EXPECT_LT(capped, 1400) << "max-fetch-wait does not bound the wait";
+  const int64_t refused = timed("no-such-topic", 20000, &result);
+  EXPECT_EQ(result.error, rpc::ErrorCode::UNKNOWN_TOPIC);
+  EXPECT_LT(refused, 400) << "a refused partition waited for data that cannot come";
+}
+
+// A committed offset is where a group resumes: past the log end it is refused, naming the
+// offset and the end (10^15 used to be stored); the end itself and offsets below the start
+// (the consumer then resets) are taken.
+TEST(BrokerProduceFetch, CommittedOffsetPastTheLogEndIsRefusedNamingTheEnd) {
+  TestCluster cluster;
+  cluster.createTopic("committed", 2);
+  auto broker = cluster.brokerClient();
+  ASSERT_EQ(
+      produce(*broker, "committed", 1, {textMessage("a"), textMessage("b")}).results.at(0).error,
+      rpc::ErrorCode::NONE);
+  auto commit = [&](int partition, int64_t offset) {
+    rpc::CommitOffsetsRequest request;
+    request.header.client_id = "test";
+    request.group_id = "g";
+    request.generation_id = -1;
+    rpc::OffsetCommitPartition p;
+    p.topic = "committed";
+    p.partition = partition;
+    p.offset = offset;
+    request.offsets = {p};
+    rpc::CommitOffsetsResponse response;
+    (*broker)->commitOffsets(response, request);
+    return response;
+  };
+  auto committedOffset = [&](int partition) {
+    rpc::FetchOffsetsRequest request;
+    request.group_id = "g";
+    rpc::TopicPartitions tp;
+    tp.topic = "committed";
+    tp.partitions = {partition};
+    request.partitions = {tp};
+    rpc::FetchOffsetsResponse response;
+    (*broker)->fetchOffsets(response, request);
+    return response.offsets.empty() ? -1 : response.offsets.at(0).offset;
+  };
+  EXPECT_EQ(commit(1, 2).error, rpc::ErrorCode::NONE);
+  for (auto [partition, offset, end] :
+       {std::tuple<int, int64_t, int64_t>{1, 1000000000000000, 2}, {1, 3, 2}, {0, 1, 0}}) {
+    SCOPED_TRACE("offset " + std::to_string(offset));
+    try {
+      auto response = commit(partition, offset);
+      ADD_FAILURE() << "accepted, answer " << static_cast<int>(response.error) << " "
+                    << response.error_message;
+    } catch (const rpc::MqError& e) {
+      EXPECT_EQ(e.code, rpc::ErrorCode::OFFSET_OUT_OF_RANGE);
+      EXPECT_FALSE(e.retriable);
+      EXPECT_NE(e.message.find("committed offset " + std::to_string(offset)), std::string::npos)
+          << e.message;
+      EXPECT_NE(e.message.find("past its log end " + std::to_string(end)), std::string::npos)
+          << e.message;
+    }
+  }
+  EXPECT_EQ(committedOffset(1), 2) << "a refused commit changed the committed offset";
+  EXPECT_EQ(committedOffset(0), -1);
+  EXPECT_EQ(commit(0, 0).error, rpc::ErrorCode::NONE);
 }
 
 TEST(BrokerProduceFetch, ConcurrentProducersOnTwoBrokersNeverSkipAnOffset) {

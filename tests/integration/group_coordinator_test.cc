@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "tests/harness/eventually.h"
+#include "tests/harness/message_batch.h"
 #include "tests/harness/test_cluster.h"
 
 namespace mq::test {
@@ -142,6 +143,14 @@ TEST(GroupCoordinator, ZombieOfAnOldGenerationCannotCommit) {
   TestCluster cluster;
   cluster.createTopic("t", 1);
   auto broker = cluster.brokerClient();
+  {
+    // 100 messages: both offsets committed below are within the log.
+    rpc::ProduceRequest produce;
+    produce.batches = {batchOf("t", 0, std::vector<std::string>(100, "m"))};
+    rpc::ProduceResponse produced;
+    (*broker)->produce(produced, produce);
+    ASSERT_EQ(produced.results.at(0).error, rpc::ErrorCode::NONE);
+  }
   auto a = join(*broker, "g");
   ASSERT_EQ(sync(*broker, "g", a, {assign(a.member_id, {0})}).error, rpc::ErrorCode::NONE);
   EXPECT_EQ(commit(*broker, "g", a.member_id, a.generation_id, 5).error, rpc::ErrorCode::NONE);
