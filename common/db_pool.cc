@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <mysql_driver.h>
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <stdexcept>
@@ -132,21 +133,95 @@ std::vector<std::unique_ptr<sql::ResultSet>> DbConnection::executeBatch(
   return results;
 }
 
+namespace {
+
+// The joined transactions open on this thread (outermost of each pool only).
+thread_local std::vector<DbJoinedTransaction*> t_joined;
+
+}  // namespace
+
 DbPool::Lease::Lease(DbPool* pool, std::unique_ptr<DbConnection> connection)
     : pool_(pool),
       connection_(std::move(connection)),
+      raw_(connection_.get()),
+      exceptions_at_start_(std::uncaught_exceptions()) {}
+
+DbPool::Lease::Lease(DbJoinedTransaction* joined)
+    : pool_(nullptr),
+      raw_(&**joined->lease_),
+      joined_(joined),
       exceptions_at_start_(std::uncaught_exceptions()) {}
 
 DbPool::Lease::Lease(Lease&& other) noexcept
     : pool_(other.pool_),
       connection_(std::move(other.connection_)),
+      raw_(other.raw_),
+      joined_(other.joined_),
       exceptions_at_start_(other.exceptions_at_start_),
-      discard_(other.discard_) {}
+      discard_(other.discard_) {
+  other.raw_ = nullptr;
+  other.joined_ = nullptr;
+}
 
 DbPool::Lease::~Lease() {
+  const bool failing = std::uncaught_exceptions() > exceptions_at_start_;
+  if (joined_) {
+    if (failing || discard_) joined_->doomed_ = true;
+    return;
+  }
   if (!connection_) return;
-  bool failing = std::uncaught_exceptions() > exceptions_at_start_;
   pool_->release(std::move(connection_), !(failing || discard_));
+}
+
+void DbPool::Lease::discard() {
+  discard_ = true;
+  if (joined_) joined_->doomed_ = true;
+}
+
+DbJoinedTransaction::DbJoinedTransaction(DbPool& pool) : pool_(pool) {
+  for (auto* open : t_joined) {
+    if (&open->pool_ == &pool) {
+      outer_ = open;
+      return;
+    }
+  }
+  lease_.emplace(pool.acquire());
+  (*lease_)->execute("START TRANSACTION");
+  t_joined.push_back(this);
+}
+
+DbJoinedTransaction::~DbJoinedTransaction() {
+  if (outer_) {
+    if (!done_) outer_->doomed_ = true;  // left by an exception: the whole change goes
+    return;
+  }
+  if (done_) return;
+  t_joined.erase(std::find(t_joined.begin(), t_joined.end(), this));
+  try {
+    (*lease_)->execute("ROLLBACK");
+  } catch (...) {
+    lease_->discard();
+  }
+}
+
+void DbJoinedTransaction::commit() {
+  done_ = true;
+  if (outer_) return;
+  t_joined.erase(std::find(t_joined.begin(), t_joined.end(), this));
+  if (doomed_) {
+    try {
+      (*lease_)->execute("ROLLBACK");
+    } catch (...) {
+      lease_->discard();
+    }
+    throw std::runtime_error("a statement of the change failed, so none of it was made");
+  }
+  try {
+    (*lease_)->execute("COMMIT");
+  } catch (...) {
+    lease_->discard();
+    throw;
+  }
 }
 
 DbPool::DbPool(DbTarget target, DbPoolOptions options)
@@ -178,6 +253,9 @@ std::unique_ptr<DbConnection> DbPool::connect() {
 }
 
 DbPool::Lease DbPool::acquire() {
+  for (auto* joined : t_joined) {
+    if (&joined->pool_ == this) return Lease(joined);
+  }
   std::unique_lock<std::mutex> lock(mutex_);
   auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.acquire_timeout_ms);
@@ -234,7 +312,12 @@ int DbPool::open() const {
 // failed (server crashed, connection lost) looked like a success, and an append that was
 // never committed was acknowledged. A failed statement always throws.
 DbTransaction::DbTransaction(DbPool::Lease& lease) : lease_(lease) {
-  lease_->execute("START TRANSACTION");
+  if (lease_.joined_) {
+    savepoint_ = fmt::format("mq_savepoint_{}", ++lease_.joined_->savepoints_);
+    lease_->execute("SAVEPOINT " + savepoint_);
+  } else {
+    lease_->execute("START TRANSACTION");
+  }
 }
 
 DbTransaction::DbTransaction(DbPool::Lease& lease, Begun) : lease_(lease) {}
@@ -242,7 +325,8 @@ DbTransaction::DbTransaction(DbPool::Lease& lease, Begun) : lease_(lease) {}
 DbTransaction::~DbTransaction() {
   if (done_) return;
   try {
-    lease_->execute("ROLLBACK");
+    lease_->execute(savepoint_.empty() ? std::string("ROLLBACK")
+                                       : "ROLLBACK TO SAVEPOINT " + savepoint_);
   } catch (...) {
     lease_.discard();
   }
@@ -251,7 +335,7 @@ DbTransaction::~DbTransaction() {
 void DbTransaction::commit() {
   done_ = true;
   try {
-    lease_->execute("COMMIT");
+    lease_->execute(savepoint_.empty() ? std::string("COMMIT") : "RELEASE SAVEPOINT " + savepoint_);
   } catch (...) {
     lease_.discard();
     throw;

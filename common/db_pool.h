@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -96,24 +97,34 @@ struct DbPoolOptions {
   bool multi_statements = false;
 };
 
+class DbJoinedTransaction;
+
 class DbPool {
  public:
   // RAII handle on a pooled connection. If the handle is destroyed while an exception is
-  // propagating, the connection is discarded rather than reused.
+  // propagating, the connection is discarded rather than reused. Inside a
+  // DbJoinedTransaction of the pool the handle borrows its connection; an exception or a
+  // discard() then dooms that transaction instead.
   class Lease {
    public:
     Lease(DbPool* pool, std::unique_ptr<DbConnection> connection);
+    explicit Lease(DbJoinedTransaction* joined);
     Lease(Lease&& other) noexcept;
     Lease& operator=(Lease&&) = delete;
     ~Lease();
-    DbConnection* operator->() { return connection_.get(); }
-    DbConnection& operator*() { return *connection_; }
+    DbConnection* operator->() { return raw_; }
+    DbConnection& operator*() { return *raw_; }
     // Drop the connection instead of returning it (e.g. after a failed COMMIT).
-    void discard() { discard_ = true; }
+    void discard();
+    // True when this handle is inside a DbJoinedTransaction (its connection is borrowed).
+    bool joined() const { return joined_ != nullptr; }
 
    private:
+    friend class DbTransaction;
     DbPool* pool_;
     std::unique_ptr<DbConnection> connection_;
+    DbConnection* raw_;
+    DbJoinedTransaction* joined_ = nullptr;
     int exceptions_at_start_;
     bool discard_ = false;
   };
@@ -145,8 +156,42 @@ class DbPool {
   int in_use_ = 0;
 };
 
+// A transaction that every acquire() of `pool` on this thread joins until it ends: writes of
+// several stores that must commit together, such as an admin action and its audit record
+// (metaserver/audit_trail.h). A DbTransaction inside it is a savepoint. A statement error
+// inside (a lease ended by an exception, a discarded lease) dooms it: commit() then throws
+// and everything rolls back (InnoDB undoes a deadlock victim's whole transaction, so a store
+// that retried after one would otherwise commit half of the change). Rolls back on
+// destruction unless committed. A second one for the same pool on the same thread joins the
+// first (its commit() is a no-op; the outer one decides). Keep it short: its row locks are
+// held until it ends, and what it writes is invisible to others until then.
+class DbJoinedTransaction {
+ public:
+  explicit DbJoinedTransaction(DbPool& pool);
+  ~DbJoinedTransaction();
+  DbJoinedTransaction(const DbJoinedTransaction&) = delete;
+  DbJoinedTransaction& operator=(const DbJoinedTransaction&) = delete;
+  // Throws std::runtime_error when doomed (after rolling back), sql::SQLException when the
+  // COMMIT fails.
+  void commit();
+
+ private:
+  friend class DbPool;
+  friend class DbPool::Lease;
+  friend class DbTransaction;
+  DbPool& pool_;
+  DbJoinedTransaction* outer_ = nullptr;  // the one this joins, if any
+  std::optional<DbPool::Lease> lease_;    // the outer one's connection (only the outer has it)
+  bool doomed_ = false;
+  bool done_ = false;
+  int savepoints_ = 0;
+
+  DbJoinedTransaction& root() { return outer_ ? *outer_ : *this; }
+};
+
 // A transaction on a leased connection: begins on construction, rolls back on destruction
-// unless commit() was called. After a failed commit the connection is discarded.
+// unless commit() was called. After a failed commit the connection is discarded. On a lease
+// inside a DbJoinedTransaction it is a savepoint of that transaction instead.
 class DbTransaction {
  public:
   explicit DbTransaction(DbPool::Lease& lease);
@@ -161,6 +206,7 @@ class DbTransaction {
  private:
   DbPool::Lease& lease_;
   bool done_ = false;
+  std::string savepoint_;  // inside a DbJoinedTransaction
 };
 
 // True for errors that trying again can cure: the server is unreachable, the connection

@@ -358,6 +358,28 @@ std::optional<int16_t> MetaStore::producerEpoch(int64_t producer_id) {
   return static_cast<int16_t>(rows->getInt(1));
 }
 
+int64_t MetaStore::expireProducers(int64_t before_ms, const std::set<int64_t>& still_active) {
+  auto db = pool_.acquire();
+  auto& select = db->prepare("SELECT id FROM producers WHERE updated_ms < ?");
+  select.setInt64(1, before_ms);
+  std::vector<int64_t> idle;
+  {
+    auto rows = run(select);
+    while (rows->next()) {
+      if (!still_active.count(rows->getInt64(1))) idle.push_back(rows->getInt64(1));
+    }
+  }
+  int64_t deleted = 0;
+  // updated_ms is checked again: a re-init meanwhile keeps its row.
+  auto& remove = db->prepare("DELETE FROM producers WHERE id = ? AND updated_ms < ?");
+  for (int64_t id : idle) {
+    remove.setInt64(1, id);
+    remove.setInt64(2, before_ms);
+    deleted += remove.executeUpdate();
+  }
+  return deleted;
+}
+
 bool MetaStore::updateRetention(int64_t topic_id, std::optional<int64_t> retention_ms,
                                 std::optional<int64_t> retention_bytes,
                                 std::optional<int64_t> retention_messages) {

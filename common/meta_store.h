@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,9 @@ class MetaStore {
  public:
   explicit MetaStore(DbPool& pool) : pool_(pool) {}
 
+  // The metadata pool, for a DbJoinedTransaction spanning several stores.
+  DbPool& pool() { return pool_; }
+
   // --- Topology reads ---
   // One cheap read: changes whenever a topic, partition or datanode changes.
   int64_t topologyVersion();
@@ -87,6 +91,9 @@ class MetaStore {
   std::pair<int64_t, int16_t> initProducer(const std::optional<std::string>& name);
   // The producer's current epoch, or nullopt for an unknown id.
   std::optional<int16_t> producerEpoch(int64_t producer_id);
+  // Deletes producers not (re)initialised since `before_ms`, except those in `still_active`
+  // (ids some datanode saw appending since then). Returns how many.
+  int64_t expireProducers(int64_t before_ms, const std::set<int64_t>& still_active);
 
   // --- Retention and partition lifecycle (sql/meta/005; docs/retention-and-lifecycle.md) ---
   // Sets the limits that are given (nullopt: unchanged) and bumps the topology version.

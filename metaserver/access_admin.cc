@@ -60,10 +60,12 @@ IssuedToken AccessAdmin::createToken(const std::string& actor, const std::string
   issued.token.token_hash = sha256Hex(issued.secret);
   issued.token.created_ms = nowMs();
   issued.token.created_by = actor;
+  AuditTrail::Change change(audit_);
   if (!store_.insertToken(issued.token)) {
     invalid(fmt::format("a token named `{}` exists (revoke it first to reissue)", name));
   }
   audit_.record(actor, "token.create", name, "", tokenJson(issued.token));
+  change.commit();
   return issued;
 }
 
@@ -72,9 +74,11 @@ std::vector<AccessTokenRecord> AccessAdmin::listTokens(const std::string& team) 
 }
 
 void AccessAdmin::revokeToken(const std::string& actor, const std::string& name) {
+  AuditTrail::Change change(audit_);
   auto token = store_.findToken(name);
   if (!token || !store_.removeToken(name)) invalid(fmt::format("there is no token `{}`", name));
   audit_.record(actor, "token.revoke", name, tokenJson(*token), "");
+  change.commit();
 }
 
 AclGrant AccessAdmin::grant(const std::string& actor, AclGrant grant) {
@@ -85,16 +89,20 @@ AclGrant AccessAdmin::grant(const std::string& actor, AclGrant grant) {
   }
   grant.created_ms = nowMs();
   grant.created_by = actor;
+  AuditTrail::Change change(audit_);
   if (!store_.insertGrant(grant))
     invalid(fmt::format("{} is granted already", describeGrant(grant)));
   audit_.record(actor, "acl.grant", describeGrant(grant), "", grantJson(grant));
+  change.commit();
   return grant;
 }
 
 void AccessAdmin::revoke(const std::string& actor, const AclGrant& grant) {
   if (auto problem = grantProblem(grant)) invalid(*problem);
+  AuditTrail::Change change(audit_);
   if (!store_.removeGrant(grant)) invalid(fmt::format("{} is not granted", describeGrant(grant)));
   audit_.record(actor, "acl.revoke", describeGrant(grant), grantJson(grant), "");
+  change.commit();
 }
 
 std::vector<AclGrant> AccessAdmin::listGrants() { return store_.listGrants(); }

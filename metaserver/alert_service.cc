@@ -90,6 +90,7 @@ AlertRuleRecord AlertService::create(const std::string& actor, AlertRuleRecord r
   rule.state_since_ms = rule.created_ms;
   rule.last_value = 0;
   rule.evaluated_ms = 0;
+  AuditTrail::Change change(audit_);
   auto created = store_.insertRule(rule);
   if (!created) {
     throwError(rpc::ErrorCode::INVALID_REQUEST,
@@ -101,6 +102,7 @@ AlertRuleRecord AlertService::create(const std::string& actor, AlertRuleRecord r
       .kv("kind", created->kind)
       .kv("actor", actor);
   audit_.record(actor, "alert.create", created->name, "", alertRuleJson(*created));
+  change.commit();
   return *created;
 }
 
@@ -111,12 +113,14 @@ std::optional<AlertRuleRecord> AlertService::find(const std::string& name) {
 }
 
 void AlertService::remove(const std::string& actor, const std::string& name) {
+  AuditTrail::Change change(audit_);
   auto removed = store_.deleteRule(name);
   if (!removed) {
     throwError(rpc::ErrorCode::INVALID_REQUEST, fmt::format("no alert named `{}`", name));
   }
   logInfo("alert deleted").kv("alert", name).kv("actor", actor);
   audit_.record(actor, "alert.delete", name, alertRuleJson(*removed), "");
+  change.commit();
 }
 
 std::vector<AlertEventRecord> AlertService::events(const std::string& alert_name, int limit) {

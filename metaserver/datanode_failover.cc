@@ -170,7 +170,8 @@ FailoverResult DatanodeFailover::failover(const std::string& actor, const std::s
       .kv("gtid", result.applied_gtid)
       .kv("old_primary_fenced", result.old_primary_fenced)
       .kv("total_ms", result.total_ms);
-  audit_.record(actor, "datanode.failover", name, datanodeJson(old), datanodeJson(result.record));
+  audit_.recordDone(actor, "datanode.failover", name, datanodeJson(old),
+                    datanodeJson(result.record));
   return result;
 }
 

@@ -267,7 +267,7 @@ DatanodeRecord DatanodeRegistry::add(const std::string& actor, const std::string
       .kv("id", recorded.id)
       .kv("target", recorded.target.describe())
       .kv("actor", actor);
-  audit_.record(actor, "datanode.add", recorded.name, "", datanodeJson(recorded));
+  audit_.recordDone(actor, "datanode.add", recorded.name, "", datanodeJson(recorded));
   return recorded;
 }
 

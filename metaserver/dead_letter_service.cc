@@ -146,8 +146,8 @@ DeadLetterStats DeadLetterService::ensure(const std::string& actor, const std::s
           .kv("topic", topic)
           .kv("retry_topic", fresh.retry_topic)
           .kv("dead_letter_topic", fresh.dead_letter_topic);
-      audit_.record(actor, "dead_letters.create", fmt::format("{}/{}", group_id, topic), "",
-                    pairJson(fresh));
+      audit_.recordDone(actor, "dead_letters.create", fmt::format("{}/{}", group_id, topic), "",
+                        pairJson(fresh));
     }
     record = store_.find(group_id, topic);  // ours, or the one a concurrent call inserted
     if (!record) {
@@ -312,9 +312,9 @@ std::vector<int64_t> DeadLetterService::replay(
     brokers_.sendAll(messages);
     from = letters.back().offset + 1;
   }
-  audit_.record(actor, "dead_letters.replay", fmt::format("{}/{}", group_id, topic), "",
-                fmt::format(R"({{"target":{},"target_topic":{},"messages":{}}})", quoted(target),
-                            quoted(*target_topic), replayed.size()));
+  audit_.recordDone(actor, "dead_letters.replay", fmt::format("{}/{}", group_id, topic), "",
+                    fmt::format(R"({{"target":{},"target_topic":{},"messages":{}}})",
+                                quoted(target), quoted(*target_topic), replayed.size()));
   return replayed;
 }
 
@@ -335,8 +335,8 @@ int64_t DeadLetterService::purge(const std::string& actor, const std::string& gr
     purged = before.end_offset - before.start_offset;
     *start_offset = before.end_offset;
   });
-  audit_.record(actor, "dead_letters.purge", fmt::format("{}/{}", group_id, topic),
-                fmt::format(R"({{"messages":{}}})", purged), R"({"messages":0})");
+  audit_.recordDone(actor, "dead_letters.purge", fmt::format("{}/{}", group_id, topic),
+                    fmt::format(R"({{"messages":{}}})", purged), R"({"messages":0})");
   logInfo("dead letters purged").kv("group", group_id).kv("topic", topic).kv("messages", purged);
   return purged;
 }

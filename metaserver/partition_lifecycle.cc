@@ -90,6 +90,7 @@ rpc::TopicRetention PartitionLifecycle::setRetention(const std::string& actor,
   if (!retention_ms && !retention_bytes && !retention_messages) {
     refuse("nothing to change: give retention_ms, retention_bytes or retention_messages");
   }
+  AuditTrail::Change change(audit_);
   const TopicRecord before = findTopic(name);
   if (!meta_.updateRetention(before.id, retention_ms, retention_bytes, retention_messages)) {
     throwError(rpc::ErrorCode::UNKNOWN_TOPIC, fmt::format("unknown topic `{}`", name));
@@ -102,6 +103,7 @@ rpc::TopicRetention PartitionLifecycle::setRetention(const std::string& actor,
       .kv("retention_messages", after.retention_messages)
       .kv("actor", actor);
   audit_.record(actor, "topic.set_retention", name, retentionJson(before), retentionJson(after));
+  change.commit();
   return toRetention(after);
 }
 
@@ -212,9 +214,9 @@ rpc::PartitionLifecycle PartitionLifecycle::setReadOnly(const std::string& actor
         .kv("topic", name)
         .kv("partition", number)
         .kv("actor", actor);
-    audit_.record(actor, read_only ? "partition.read_only" : "partition.writable", object,
-                  partitionJson(name, partition, partition.state),
-                  partitionJson(name, partition, target));
+    audit_.recordDone(actor, read_only ? "partition.read_only" : "partition.writable", object,
+                      partitionJson(name, partition, partition.state),
+                      partitionJson(name, partition, target));
   }
   if (read_only) {
     trySeal(partition);
@@ -300,9 +302,9 @@ std::pair<rpc::PartitionLifecycle, rpc::PartitionLifecycle> PartitionLifecycle::
   const auto& fresh = topology.topics.at(name);
   auto old_view = view(fresh, fresh.partitions.at(number), topology);
   auto new_view = view(fresh, fresh.partitions.at(added.partition), topology);
-  audit_.record(actor, "partition.migrate", object,
-                partitionJson(name, old_partition, old_partition.state),
-                partitionJson(name, fresh.partitions.at(number), "read_only"));
+  audit_.recordDone(actor, "partition.migrate", object,
+                    partitionJson(name, old_partition, old_partition.state),
+                    partitionJson(name, fresh.partitions.at(number), "read_only"));
   return {old_view, new_view};
 }
 
@@ -344,6 +346,7 @@ rpc::DeleteTopicResponse PartitionLifecycle::deleteTopic(const std::string& acto
   rpc::DeleteTopicResponse response;
   response.name = name;
   response.drop_after_ms = drop_after;
+  AuditTrail::Change change(audit_);
   response.groups = meta_.deleteTopicDeferred(topic, drop_after);
   for (const auto& partition : topic.partitions) response.tables.push_back(partition.table_name);
   logInfo("topic deleted")
@@ -355,6 +358,7 @@ rpc::DeleteTopicResponse PartitionLifecycle::deleteTopic(const std::string& acto
   audit_.record(actor, force ? "topic.delete_forced" : "topic.delete", name,
                 fmt::format("{{\"id\":{},\"partitions\":{}}}", topic.id, topic.partitions.size()),
                 "");
+  change.commit();
   return response;
 }
 
@@ -390,8 +394,8 @@ rpc::DatanodeLifecycle PartitionLifecycle::decommission(const std::string& actor
     if (node->state == "active") {
       meta_.setDatanodeState(node->id, "decommissioning");
       logInfo("datanode decommissioning").kv("datanode", name).kv("actor", actor);
-      audit_.record(actor, "datanode.decommission", name, "{\"state\":\"active\"}",
-                    "{\"state\":\"decommissioning\"}");
+      audit_.recordDone(actor, "datanode.decommission", name, "{\"state\":\"active\"}",
+                        "{\"state\":\"decommissioning\"}");
     }
     for (const auto& [topic_name, topic] : topology.topics) {
       for (const auto& partition : topic.partitions) {

@@ -115,9 +115,10 @@ void PartitionRetirer::retireDrained(const Topology& topology, LifecycleRunSumma
           .kv("final_offset", final_offset)
           .kv("table", partition.table_name)
           .kv("drop_after_ms", drop_after);
-      audit_.record("partition-lifecycle", "partition.retire",
-                    fmt::format("{}/{}", name, partition.partition), "{\"state\":\"read_only\"}",
-                    fmt::format("{{\"state\":\"retired\",\"final_offset\":{}}}", final_offset));
+      audit_.recordDone("partition-lifecycle", "partition.retire",
+                        fmt::format("{}/{}", name, partition.partition),
+                        "{\"state\":\"read_only\"}",
+                        fmt::format("{{\"state\":\"retired\",\"final_offset\":{}}}", final_offset));
     }
   }
 }
@@ -180,8 +181,8 @@ void PartitionRetirer::finishDecommissions(const Topology& topology, LifecycleRu
     ++summary.datanodes_decommissioned;
     const auto& node = topology.datanodes.at(id);
     logInfo("datanode decommissioned").kv("datanode", node.name).kv("id", id);
-    audit_.record("partition-lifecycle", "datanode.decommissioned", node.name,
-                  "{\"state\":\"decommissioning\"}", "{\"state\":\"decommissioned\"}");
+    audit_.recordDone("partition-lifecycle", "datanode.decommissioned", node.name,
+                      "{\"state\":\"decommissioning\"}", "{\"state\":\"decommissioned\"}");
   }
 }
 

@@ -68,11 +68,13 @@ HttpResponse createUser(PortalContext& portal, const HttpRequest& request, const
   if (generated) password = generatePassword();
   user.password_hash = PortalAuth::hashNewPassword(password, "password");
   user.created_ms = user.password_ms = nowMs();
+  AuditTrail::Change change(portal.services.audit);
   if (!portal.users.insertUser(user)) {
     throw ApiError(409, "user_exists", fmt::format("a user named `{}` exists", user.name), "name");
   }
   const std::string created = userJson(*portal.users.findUser(user.name));
   portal.services.audit.record(who.actor, "user.create", user.name, "", created);
+  change.commit();
   JsonWriter json;
   json.beginObject().key("user").raw(created);
   // Shown once, to the admin who made it; stored only as a hash.
@@ -89,9 +91,11 @@ HttpResponse deleteUser(PortalContext& portal, const Principal& who, const std::
   if (user->admin && portal.users.adminCount() <= 1) {
     throw ApiError(409, "conflict", "the last admin cannot be deleted");
   }
+  AuditTrail::Change change(portal.services.audit);
   portal.users.deleteUser(name);
   portal.sessions.removeUser(name);
   portal.services.audit.record(who.actor, "user.delete", name, userJson(*user), "");
+  change.commit();
   JsonWriter json;
   json.beginObject().field("deleted", name).end();
   return apiJson(200, json.str());
@@ -110,6 +114,7 @@ HttpResponse setUserPassword(PortalContext& portal, const HttpRequest& request,
   const bool generated = password.empty();
   if (generated) password = generatePassword();
   const std::string hash = PortalAuth::hashNewPassword(password, "password");
+  AuditTrail::Change change(portal.services.audit);
   if (!portal.users.setPassword(name, hash, nowMs())) {
     throw ApiError(404, "unknown_user", fmt::format("no user named `{}`", name));
   }
@@ -117,6 +122,7 @@ HttpResponse setUserPassword(PortalContext& portal, const HttpRequest& request,
   JsonWriter after;
   after.beginObject().field("generated", generated).field("sessions_ended", ended).end();
   portal.services.audit.record(who.actor, "user.set_password", name, "", after.str());
+  change.commit();
   JsonWriter json;
   json.beginObject().field("user", name).field("sessions_ended", ended);
   if (generated) json.field("password", password);  // shown once
@@ -156,11 +162,13 @@ HttpResponse createTeam(PortalContext& portal, const HttpRequest& request, const
     throwBadField("description", "the description may have at most 1024 characters");
   }
   team.created_ms = nowMs();
+  AuditTrail::Change change(portal.services.audit);
   if (!portal.users.insertTeam(team)) {
     throw ApiError(409, "team_exists", fmt::format("a team named `{}` exists", team.name), "name");
   }
   const std::string created = teamJson(team);
   portal.services.audit.record(who.actor, "team.create", team.name, "", created);
+  change.commit();
   return apiJson(201, created);
 }
 
@@ -179,12 +187,14 @@ HttpResponse addMember(PortalContext& portal, const HttpRequest& request, const 
   if (user.empty() || !portal.users.findUser(user)) {
     throwBadField("user", fmt::format("there is no user `{}`", user));
   }
+  AuditTrail::Change change(portal.services.audit);
   if (!portal.users.addMember(team_name, user, nowMs())) {
     throw ApiError(409, "conflict",
                    fmt::format("`{}` already is a member of `{}`", user, team_name), "user");
   }
   const std::string after = teamJson(findTeam(portal, team_name));
   portal.services.audit.record(who.actor, "team.add_member", team_name, teamJson(before), after);
+  change.commit();
   return apiJson(201, after);
 }
 
@@ -192,20 +202,24 @@ HttpResponse removeMember(PortalContext& portal, const Principal& who, const std
                           const std::string& user) {
   PortalAuth::requireAdmin(who, "change team members");
   const TeamRecord before = findTeam(portal, team_name);
+  AuditTrail::Change change(portal.services.audit);
   if (!portal.users.removeMember(team_name, user)) {
     throw ApiError(404, "not_a_member",
                    fmt::format("`{}` is not a member of `{}`", user, team_name));
   }
   const std::string after = teamJson(findTeam(portal, team_name));
   portal.services.audit.record(who.actor, "team.remove_member", team_name, teamJson(before), after);
+  change.commit();
   return apiJson(200, after);
 }
 
 HttpResponse deleteTeam(PortalContext& portal, const Principal& who, const std::string& name) {
   PortalAuth::requireAdmin(who, "delete teams");
   const TeamRecord team = findTeam(portal, name);
+  AuditTrail::Change change(portal.services.audit);
   portal.users.deleteTeam(name);
   portal.services.audit.record(who.actor, "team.delete", name, teamJson(team), "");
+  change.commit();
   JsonWriter json;
   json.beginObject().field("deleted", name).end();
   return apiJson(200, json.str());

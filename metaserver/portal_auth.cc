@@ -81,6 +81,7 @@ void PortalAuth::ensureFirstAdmin() {
   admin.password_hash = hashPassword(password);
   admin.admin = true;
   admin.created_ms = admin.password_ms = nowMs();
+  AuditTrail::Change change(audit_);
   if (!users_.insertFirstAdmin(admin)) {
     if (users_.adminCount() == 0) {
       logWarn(
@@ -91,6 +92,7 @@ void PortalAuth::ensureFirstAdmin() {
   }
   audit_.record("metaserver", "user.create", admin.name, "",
                 R"({"name":"admin","admin":true,"teams":[],"first_admin":true})");
+  change.commit();
   // Logged once, as asked of the first start; change it in the portal (Account).
   auto line = logInfo("created the first portal admin");
   line.kv("user", admin.name).kv("password", password);
@@ -225,6 +227,7 @@ PortalAuth::SignIn PortalAuth::login(const std::string& name, const std::string&
   result.session.csrf_token = randomHex(kTokenBytes);
   result.session.created_ms = now;
   result.session.expires_ms = now + config_.session_ttl_ms;
+  AuditTrail::Change change(audit_);
   sessions_.insert(result.session);
   result.user = std::move(*user);
   {
@@ -234,6 +237,7 @@ PortalAuth::SignIn PortalAuth::login(const std::string& name, const std::string&
   JsonWriter after;
   after.beginObject().field("remote", remote).field("expires_ms", result.session.expires_ms).end();
   audit_.record("user:" + result.user.name, "session.login", result.user.name, "", after.str());
+  change.commit();
   logInfo("portal sign-in").kv("user", result.user.name).kv("remote", remote);
   return result;
 }
@@ -241,9 +245,11 @@ PortalAuth::SignIn PortalAuth::login(const std::string& name, const std::string&
 void PortalAuth::logout(const HttpRequest& request) {
   const std::string token = cookieValue(request.header("cookie"), kSessionCookie);
   if (token.empty()) return;
+  AuditTrail::Change change(audit_);
   if (sessions_.remove(sha256Hex(token)) && !request.principal.empty()) {
     audit_.record(request.principal, "session.logout", request.principal.substr(5), "", "");
   }
+  change.commit();
 }
 
 std::optional<SessionRecord> PortalAuth::session(const HttpRequest& request) {

@@ -155,8 +155,8 @@ HttpResponse resetOffsets(PortalContext& portal, const HttpRequest& request,
     for (const auto& r : plan) offsets[r.partition] = r.target;
     // The coordinator refuses (GROUP_NOT_EMPTY, 409) while members are active.
     portal.brokers.resetOffsets(group_id, offsets);
-    portal.services.audit.record(who.actor, "group.reset_offsets", group_id,
-                                 offsetsJson(plan, false), offsetsJson(plan, true));
+    portal.services.audit.recordDone(who.actor, "group.reset_offsets", group_id,
+                                     offsetsJson(plan, false), offsetsJson(plan, true));
   }
   JsonWriter json;
   json.beginObject()
@@ -198,6 +198,7 @@ HttpResponse setOwner(PortalContext& portal, const HttpRequest& request,
   if (!team.empty() && !portal.users.findTeam(team)) {
     throwBadField("team", fmt::format("there is no team `{}`", team));
   }
+  AuditTrail::Change change(portal.services.audit);
   const std::string before = groupOwner(portal, group_id);
   if (team.empty()) {
     portal.owners.remove(group_id);
@@ -209,6 +210,7 @@ HttpResponse setOwner(PortalContext& portal, const HttpRequest& request,
   after_json.beginObject().field("owner_team", team).end();
   portal.services.audit.record(who.actor, "group.set_owner", group_id, before_json.str(),
                                after_json.str());
+  change.commit();
   JsonWriter json;
   json.beginObject().field("group", group_id).field("owner_team", team).end();
   return apiJson(200, json.str());

@@ -74,11 +74,13 @@ HttpResponse changePassword(PortalContext& portal, const HttpRequest& request) {
   }
   if (next == current) throwBadField("new_password", "choose a password different from the old");
   const std::string hash = PortalAuth::hashNewPassword(next, "new_password");
+  AuditTrail::Change change(portal.services.audit);
   portal.users.setPassword(who.user, hash, nowMs());
   // A changed password ends every session of the user, this one included.
   const int ended = portal.sessions.removeUser(who.user);
   portal.services.audit.record(who.actor, "user.set_password", who.user, "",
                                fmt::format("{{\"sessions_ended\":{}}}", ended));
+  change.commit();
   auto response = apiJson(200, "{\"password_changed\":true,\"signed_out\":true}");
   response.headers.emplace_back("Set-Cookie", portal.auth.expiredCookie(request));
   return response;

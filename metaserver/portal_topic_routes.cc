@@ -333,7 +333,7 @@ HttpResponse sendMessage(PortalContext& portal, const HttpRequest& request,
       .field("key", record.key.value_or(""))
       .field("value_bytes", static_cast<int64_t>(record.value.size()))
       .end();
-  portal.services.audit.record(who.actor, "message.send", name, "", after.str());
+  portal.services.audit.recordDone(who.actor, "message.send", name, "", after.str());
   JsonWriter json;
   json.beginObject()
       .field("topic", sent.topic)

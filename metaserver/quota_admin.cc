@@ -46,6 +46,7 @@ QuotaDefinition QuotaAdmin::set(const std::string& actor, QuotaDefinition quota)
   }
   quota.updated_ms = nowMs();
   quota.updated_by = actor;
+  AuditTrail::Change change(audit_);
   const auto all = store_.list();
   auto before = std::find_if(all.begin(), all.end(), [&](const QuotaDefinition& q) {
     return q.entity_type == quota.entity_type && q.entity_name == quota.entity_name;
@@ -53,12 +54,14 @@ QuotaDefinition QuotaAdmin::set(const std::string& actor, QuotaDefinition quota)
   store_.upsert(quota);
   audit_.record(actor, "quota.set", auditObject(quota),
                 before == all.end() ? "" : quotaJson(*before), quotaJson(quota));
+  change.commit();
   return quota;
 }
 
 void QuotaAdmin::remove(const std::string& actor, const std::string& entity_type,
                         const std::string& entity_name) {
   const QuotaEntityType type = entityType(entity_type);
+  AuditTrail::Change change(audit_);
   const auto all = store_.list();
   auto before = std::find_if(all.begin(), all.end(), [&](const QuotaDefinition& q) {
     return q.entity_type == type && q.entity_name == entity_name;
@@ -68,6 +71,7 @@ void QuotaAdmin::remove(const std::string& actor, const std::string& entity_type
         fmt::format("there is no quota for {} `{}` (mqctl quota list)", entity_type, entity_name));
   }
   audit_.record(actor, "quota.remove", auditObject(*before), quotaJson(*before), "");
+  change.commit();
 }
 
 std::vector<QuotaDefinition> QuotaAdmin::list() { return store_.list(); }

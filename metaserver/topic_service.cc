@@ -93,6 +93,7 @@ TopicRecord TopicService::create(const std::string& actor, const NewTopic& spec)
     topic.partitions.push_back(partition);
   }
   TopicRecord created;
+  AuditTrail::Change change(audit_);
   recordWithTables([&](const MetaStore::CreateTables& create_tables) {
     created = meta_.insertTopic(std::move(topic), create_tables);
   });
@@ -102,6 +103,7 @@ TopicRecord TopicService::create(const std::string& actor, const NewTopic& spec)
       .kv("partitions", static_cast<int>(created.partitions.size()))
       .kv("actor", actor);
   audit_.record(actor, "topic.create", created.name, "", topicJson(created));
+  change.commit();
   return created;
 }
 
@@ -151,6 +153,7 @@ TopicRecord TopicService::addPartitions(const std::string& actor, const std::str
     partition.created_ms = now;
     added.push_back(partition);
   }
+  AuditTrail::Change change(audit_);
   recordWithTables([&](const MetaStore::CreateTables& create_tables) {
     meta_.insertPartitions(std::move(added), create_tables);
   });
@@ -162,6 +165,7 @@ TopicRecord TopicService::addPartitions(const std::string& actor, const std::str
       .kv("partitions", static_cast<int>(after->partitions.size()))
       .kv("actor", actor);
   audit_.record(actor, "topic.add_partitions", name, topicJson(*before), topicJson(*after));
+  change.commit();
   return *after;
 }
 
@@ -171,6 +175,7 @@ TopicRecord TopicService::updateDetails(const std::string& actor, const std::str
   auto before = meta_.findTopic(name);
   if (!before) unknownTopic(name);
   validateDetails(description.value_or(""), owner_team.value_or(""));
+  AuditTrail::Change change(audit_);
   if (!meta_.updateTopicDetails(before->id, description, owner_team)) unknownTopic(name);
   auto after = meta_.findTopic(name);
   if (!after) unknownTopic(name);  // deleted meanwhile
@@ -179,6 +184,7 @@ TopicRecord TopicService::updateDetails(const std::string& actor, const std::str
       .kv("owner_team", after->owner_team)
       .kv("actor", actor);
   audit_.record(actor, "topic.update", name, topicJson(*before), topicJson(*after));
+  change.commit();
   return *after;
 }
 

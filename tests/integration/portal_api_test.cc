@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/property_tree/json_parser.hpp>
 #include <chrono>
 #include <filesystem>
@@ -20,6 +21,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/db_pool.h"
 #include "mq/client.h"
 #include "tests/harness/eventually.h"
 #include "tests/harness/message_batch.h"
@@ -966,6 +968,54 @@ TEST_F(PortalApi, AuditLogFiltersByUserAndObject) {
   auto second = admin_.get(fmt::format("/api/audit?limit=2&before_id={}", next)).json();
   EXPECT_LT(second.get_child("entries").front().second.get<int64_t>("id"), next);
   EXPECT_EQ(admin_.get("/api/audit?limit=0").status, 400);
+}
+
+// An admin action and its audit record are one transaction: with the audit log unwritable
+// (its table renamed away), the action is refused with a retriable error naming the audit
+// record, and nothing of it is kept; once the log is back, the same action is made and
+// recorded. Over the portal (a team, a topic) and over Thrift (a topic, an ACL grant).
+TEST_F(PortalApi, AnActionWhoseAuditRecordCannotBeWrittenIsRefusedAndNotMade) {
+  DbPool pool(cluster_.metaDb(), DbPoolOptions{});
+  auto db = pool.acquire();
+  db->execute("RENAME TABLE audit_log TO audit_log_away");
+  auto team = admin_.post("/api/teams", R"({"name":"unaudited"})");
+  auto topic = alice_.post("/api/topics",
+                           R"({"name":"unaudited-topic","partitions":1,"owner_team":"payments"})");
+  rpc::CreateTopicRequest create;
+  create.header.client_id = "test";
+  create.name = "unaudited-thrift";
+  create.partitions = 1;
+  rpc::TopicInfo created;
+  std::string thrift_error;
+  try {
+    (*cluster_.metaClient())->createTopic(created, create);
+  } catch (const rpc::MqError& e) {
+    thrift_error = e.message;
+    EXPECT_EQ(e.code, rpc::ErrorCode::METADATA_UNAVAILABLE);
+    EXPECT_TRUE(e.retriable);
+  }
+  db->execute("RENAME TABLE audit_log_away TO audit_log");
+
+  EXPECT_EQ(team.status, 503) << team.body;
+  EXPECT_NE(team.body.find("team.create of `unaudited` refused: its audit record could not be "
+                           "written"),
+            std::string::npos)
+      << team.body;
+  EXPECT_EQ(topic.status, 503) << topic.body;
+  EXPECT_NE(thrift_error.find("topic.create of `unaudited-thrift` refused"), std::string::npos)
+      << "createTopic: " << thrift_error;
+  // Nothing of the refused actions was kept.
+  EXPECT_EQ(admin_.get("/api/teams").body.find("unaudited"), std::string::npos);
+  const auto names = topicNames(admin_);
+  EXPECT_EQ(std::count(names.begin(), names.end(), "unaudited-topic"), 0);
+  EXPECT_EQ(std::count(names.begin(), names.end(), "unaudited-thrift"), 0);
+
+  // With the log back, the same actions are made and recorded.
+  ASSERT_EQ(admin_.post("/api/teams", R"({"name":"unaudited"})").status, 201);
+  createPaymentsTopic("unaudited-topic", 1);
+  auto audit = admin_.get("/api/audit?object=unaudited").json();
+  ASSERT_EQ(audit.get_child("entries").size(), 1u);
+  EXPECT_EQ(audit.get_child("entries").front().second.get<std::string>("action"), "team.create");
 }
 
 TEST_F(PortalApi, ClusterShowsBrokersAndDatanodesWithHealth) {
