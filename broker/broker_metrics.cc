@@ -47,7 +47,13 @@ BrokerMetrics::BrokerMetrics(prometheus::Registry& registry)
                          .Name("mq_broker_delayed_messages_moved_total")
                          .Help("Delayed messages moved into their partitions once due.")
                          .Register(registry)
-                         .Add({})) {}
+                         .Add({})),
+      delayed_orphans_removed_(
+          BuildCounter()
+              .Name("mq_broker_delayed_messages_orphaned_total")
+              .Help("Delayed messages deleted because their partition was dropped first.")
+              .Register(registry)
+              .Add({})) {}
 
 void BrokerMetrics::recordRpc(const std::string& method, ErrorCode code, double seconds) {
   requests_.Add({{"method", method}, {"code", errorName(code)}}).Increment();
@@ -81,6 +87,10 @@ namespace mq {
 
 void BrokerMetrics::recordDelayedMoved(int64_t messages) {
   delayed_moved_.Increment(static_cast<double>(messages));
+}
+
+void BrokerMetrics::recordDelayedOrphansRemoved(int64_t messages) {
+  delayed_orphans_removed_.Increment(static_cast<double>(messages));
 }
 
 }  // namespace mq

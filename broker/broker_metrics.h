@@ -24,6 +24,7 @@ class BrokerMetrics {
   void recordDatanodeError(int datanode_id);
   void setDatanodeConnections(int datanode_id, int in_use, int open);
   void recordDelayedMoved(int64_t messages);
+  void recordDelayedOrphansRemoved(int64_t messages);
 
  private:
   prometheus::Family<prometheus::Counter>& requests_;
@@ -36,6 +37,7 @@ class BrokerMetrics {
   prometheus::Family<prometheus::Gauge>& datanode_in_use_;
   prometheus::Family<prometheus::Gauge>& datanode_open_;
   prometheus::Counter& delayed_moved_;
+  prometheus::Counter& delayed_orphans_removed_;
 };
 
 }  // namespace mq

@@ -8,6 +8,8 @@ namespace mq {
 namespace {
 
 constexpr int kMoveBatch = 1000;
+// Orphaned delayed messages deleted per datanode and pass (each pass removes more).
+constexpr int kOrphanBatch = 10000;
 
 }  // namespace
 
@@ -50,13 +52,27 @@ int64_t DelayMover::moveOnce() {
     try {
       auto pool = pools_.pool(datanode_id);
       auto db = pool->acquire();
+      const int64_t orphans = PartitionStore::removeOrphanedDelayedMessages(*db, kOrphanBatch);
+      if (orphans > 0) {
+        logInfo("removed delayed messages of dropped partitions")
+            .kv("datanode", datanode_id)
+            .kv("messages", orphans);
+        metrics_.recordDelayedOrphansRemoved(orphans);
+      }
       const int64_t now = nowMs();
-      for (const auto& table : PartitionStore::partitionsWithDueMessages(*db, now, kMoveBatch)) {
-        int count;
-        do {
-          count = PartitionStore::moveDueMessages(db, table, now, kMoveBatch);
-          moved += count;
-        } while (count == kMoveBatch);
+      for (const auto& table : PartitionStore::partitionsWithDueMessages(*db, now)) {
+        // One partition's failure (its table dropped under it, say) is its own: the others
+        // are still moved in this pass.
+        try {
+          int count;
+          do {
+            count = PartitionStore::moveDueMessages(db, table, now, kMoveBatch);
+            moved += count;
+          } while (count == kMoveBatch);
+        } catch (const sql::SQLException& e) {
+          if (isTransientDbError(e)) throw;  // the datanode: its next pass
+          logDebug("delayed message move failed").kv("table", table).kv("error", e.what());
+        }
       }
     } catch (const std::exception& e) {
       // The datanode is down or busy: its delayed messages wait for the next pass.

@@ -62,9 +62,16 @@ void PartitionStore::createPartition(DbConnection& db, const std::string& table,
 
 void PartitionStore::dropPartition(DbConnection& db, const std::string& table) {
   db.execute(fmt::format("DROP TABLE IF EXISTS `{}`", table));
-  auto& remove = db.prepare("DELETE FROM mq_partition_state WHERE table_name = ?");
-  remove.setString(1, table);
-  remove.execute();
+  // The state row last: until it is gone a retried drop finds the partition again. Rows of
+  // a partition dropped before these deletes existed are removed by the delay mover
+  // (removeOrphanedDelayedMessages) and the producer expiry.
+  for (const char* statement : {"DELETE FROM mq_delayed_messages WHERE table_name = ?",
+                                "DELETE FROM mq_producer_state WHERE table_name = ?",
+                                "DELETE FROM mq_partition_state WHERE table_name = ?"}) {
+    auto& remove = db.prepare(statement);
+    remove.setString(1, table);
+    remove.execute();
+  }
 }
 
 namespace {
@@ -399,28 +406,53 @@ void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& par
   transaction.committed();
 }
 
-std::vector<std::string> PartitionStore::partitionsWithDueMessages(DbConnection& db, int64_t now_ms,
-                                                                   int limit) {
+std::vector<std::string> PartitionStore::partitionsWithDueMessages(DbConnection& db,
+                                                                   int64_t now_ms) {
+  // Driven by the state rows, not by the earliest due delayed rows: those may all belong to
+  // sealed or dropped partitions, which once hid every other partition's due messages.
   auto& select = db.prepare(
-      "SELECT DISTINCT table_name FROM (SELECT table_name FROM mq_delayed_messages "
-      "WHERE deliver_at_ms <= ? ORDER BY deliver_at_ms LIMIT ?) due");
+      "SELECT s.table_name FROM mq_partition_state s WHERE s.sealed = 0 AND EXISTS "
+      "(SELECT 1 FROM mq_delayed_messages d WHERE d.table_name = s.table_name "
+      "AND d.deliver_at_ms <= ?)");
   select.setInt64(1, now_ms);
-  select.setInt(2, limit);
   std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
   std::vector<std::string> tables;
   while (rows->next()) tables.push_back(columnString(*rows, 1));
   return tables;
 }
 
+int64_t PartitionStore::removeOrphanedDelayedMessages(DbConnection& db, int limit) {
+  auto& orphans = db.prepare(
+      "SELECT d.table_name FROM (SELECT table_name FROM mq_delayed_messages "
+      "GROUP BY table_name) d LEFT JOIN mq_partition_state s ON s.table_name = d.table_name "
+      "WHERE s.table_name IS NULL");
+  std::unique_ptr<sql::ResultSet> rows(orphans.executeQuery());
+  std::vector<std::string> tables;
+  while (rows->next()) tables.push_back(columnString(*rows, 1));
+  rows.reset();
+  int64_t removed = 0;
+  for (const auto& table : tables) {
+    if (removed >= limit) break;
+    auto& remove = db.prepare("DELETE FROM mq_delayed_messages WHERE table_name = ? LIMIT ?");
+    remove.setString(1, table);
+    remove.setInt(2, static_cast<int>(limit - removed));
+    removed += remove.executeUpdate();
+  }
+  return removed;
+}
+
 int PartitionStore::moveDueMessages(DbPool::Lease& db, const std::string& table, int64_t now_ms,
                                     int limit) {
   DbTransaction transaction(db);
   // The partition's lock first, as every append takes it: offsets stay dense and in order.
-  auto& lock =
-      db->prepare("SELECT next_offset FROM mq_partition_state WHERE table_name = ? FOR UPDATE");
+  auto& lock = db->prepare(
+      "SELECT next_offset, sealed FROM mq_partition_state WHERE table_name = ? "
+      "FOR UPDATE");
   lock.setString(1, table);
   std::unique_ptr<sql::ResultSet> state(lock.executeQuery());
-  if (!state->next()) return 0;  // partition dropped; its delayed rows go with it
+  // Dropped (its delayed rows are orphans, removed apart) or sealed (read-only or retired:
+  // its end offset is final; the rows wait for an unseal or go with the drop).
+  if (!state->next() || state->getInt(2) != 0) return 0;
   const int64_t base = state->getInt64(1);
   state.reset();
 
@@ -464,6 +496,22 @@ int PartitionStore::moveDueMessages(DbPool::Lease& db, const std::string& table,
   advance.execute();
   transaction.commit();
   return static_cast<int>(offset - base);
+}
+
+std::set<int64_t> PartitionStore::producersActiveSince(DbConnection& db, int64_t since_ms) {
+  auto& select =
+      db.prepare("SELECT DISTINCT producer_id FROM mq_producer_state WHERE updated_ms >= ?");
+  select.setInt64(1, since_ms);
+  std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+  std::set<int64_t> producers;
+  while (rows->next()) producers.insert(rows->getInt64(1));
+  return producers;
+}
+
+int64_t PartitionStore::expireProducerStates(DbConnection& db, int64_t before_ms) {
+  auto& remove = db.prepare("DELETE FROM mq_producer_state WHERE updated_ms < ?");
+  remove.setInt64(1, before_ms);
+  return remove.executeUpdate();
 }
 
 int64_t PartitionStore::delayedCount(DbConnection& db, const std::string& table) {

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -98,6 +99,9 @@ class PartitionStore {
   // the log end.
   static void createPartition(DbConnection& db, const std::string& table,
                               int64_t segment_messages = kDefaultSegmentMessages);
+  // Drops the table, its state row and every other row of it on this datanode: its pending
+  // delayed messages (they could never be moved, and once due they took the mover's turns)
+  // and its idempotent producers' state.
   static void dropPartition(DbConnection& db, const std::string& table);
 
   // Appends `batches` in one transaction, in order, each batch's messages contiguous, and
@@ -119,15 +123,28 @@ class PartitionStore {
                      bool* commit_sent = nullptr);
 
   // --- Delayed delivery (mq_delayed_messages) ---
-  // Partitions of this datanode with messages due at now_ms (one indexed scan of at most
-  // `limit` due rows).
-  static std::vector<std::string> partitionsWithDueMessages(DbConnection& db, int64_t now_ms,
-                                                            int limit);
+  // Writable (unsealed) partitions of this datanode with messages due at now_ms: one probe
+  // of ix_partition_due per partition state row. Delayed rows of sealed partitions (they
+  // wait for an unseal) and of dropped ones (orphans) never take a place in this answer.
+  static std::vector<std::string> partitionsWithDueMessages(DbConnection& db, int64_t now_ms);
+  // Deletes up to `limit` delayed messages of partitions that have no state row any more
+  // (dropped while they waited; a produce racing the drop can leave some). Finds them by a
+  // loose scan of ix_partition_due (one step per partition with delayed messages). Returns
+  // how many were deleted.
+  static int64_t removeOrphanedDelayedMessages(DbConnection& db, int limit);
   // Moves up to `limit` due messages of one partition into it, in due order, in one
   // transaction that appends them under the partition's lock and deletes them from the
-  // delay table: none is lost or moved twice, even with several movers. Returns how many.
+  // delay table: none is lost or moved twice, even with several movers. A sealed partition
+  // takes none (its end offset is final). Returns how many.
   static int moveDueMessages(DbPool::Lease& db, const std::string& table, int64_t now_ms,
                              int limit);
+  // --- Idempotent producers' state (mq_producer_state) ---
+  // Producer ids with a state row on this datanode updated at or after `since_ms` (one scan
+  // of the table).
+  static std::set<int64_t> producersActiveSince(DbConnection& db, int64_t since_ms);
+  // Deletes state rows not updated since `before_ms`; returns how many.
+  static int64_t expireProducerStates(DbConnection& db, int64_t before_ms);
+
   // Messages of the partition still waiting for their delivery time.
   static int64_t delayedCount(DbConnection& db, const std::string& table);
 

@@ -54,7 +54,9 @@ void addLifecycleOptions(po::options_description& options, LifecycleConfig& conf
       ("partition-drop-grace", duration(config.drop_grace_ms),                            //
        "how long tables of retired partitions and deleted topics stay before the drop")   //
       ("topic-delete-idle", duration(config.topic_delete_idle_ms),                        //
-       "a topic with a group commit newer than this needs --force to be deleted");
+       "a topic with a group commit newer than this needs --force to be deleted")         //
+      ("producer-id-expiration", duration(config.producer_id_expiration_ms),              //
+       "an idempotent producer id idle this long loses its state and its id (1s..365d)");
 }
 
 bool readLifecycleConfig(const po::variables_map& values, LifecycleConfig& config,
@@ -73,6 +75,7 @@ bool readLifecycleConfig(const po::variables_map& values, LifecycleConfig& confi
     duration("lifecycle-interval", 100, kDay, &config.lifecycle_interval_ms);
     duration("partition-drop-grace", 0, 30 * kDay, &config.drop_grace_ms);
     duration("topic-delete-idle", 0, 30 * kDay, &config.topic_delete_idle_ms);
+    duration("producer-id-expiration", 1000, 365 * kDay, &config.producer_id_expiration_ms);
   } catch (const std::invalid_argument& e) {
     *problem = e.what();
     return false;

@@ -59,6 +59,11 @@ struct LifecycleConfig {
   // topic-delete-idle: a topic with a group commit newer than this is in use: deleting it
   // needs force.
   int64_t topic_delete_idle_ms = 600000;
+  // producer-id-expiration: an idempotent producer id that appended nothing (and was not
+  // re-initialised) for this long loses its state on the datanodes and its metadata row
+  // (metaserver/producer_expiry.h), as Kafka's transactional.id.expiration / producer id
+  // expiration do.
+  int64_t producer_id_expiration_ms = 7LL * 24 * 3600 * 1000;
 
   // The retention fields as the executor takes them.
   RetentionPacing retentionPacing() const;

@@ -24,6 +24,7 @@ RetentionCleaner::RetentionCleaner(LifecycleConfig config, MetaStore& meta, DbPo
       holder_(std::move(holder)),
       leases_(meta_pool),
       executor_(config_.retentionPacing(), [this] { return !stopping_ && keepLease(); }),
+      producer_expiry_(config_.producer_id_expiration_ms, meta_, datanodes_),
       task_("retention cleaner", std::chrono::milliseconds(config_.retention_interval_ms),
             [this] { runOnce(); }) {}
 
@@ -139,6 +140,8 @@ RetentionRunSummary RetentionCleaner::runOnce() {
             .kv("finished", p->finished() && p->error.empty());
       }
     }
+    // Idle idempotent producer ids go too (at most every 10 minutes).
+    if (!stopping_) producer_expiry_.maybeRun(nowMs());
   } catch (const std::exception& e) {
     ok = false;
     logWarn("retention run failed").kv("error", e.what());

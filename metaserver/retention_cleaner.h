@@ -30,6 +30,7 @@
 #include "metaserver/lifecycle_config.h"
 #include "metaserver/lifecycle_metrics.h"
 #include "metaserver/periodic_task.h"
+#include "metaserver/producer_expiry.h"
 #include "metaserver/retention_executor.h"
 
 namespace mq {
@@ -82,6 +83,7 @@ class RetentionCleaner {
   int64_t lease_renewed_ms_ = 0;
   std::map<std::string, int64_t> last_end_;  // log end per table at its last run
   RetentionExecutor executor_;
+  ProducerExpiry producer_expiry_;
   PeriodicTask task_;
 };
 

@@ -1,7 +1,13 @@
 // The idempotent producer through real brokers: retries are written once, gaps and
 // zombies are refused.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
+#include "common/db_pool.h"
+#include "tests/harness/eventually.h"
 #include "tests/harness/test_cluster.h"
 
 namespace mq::test {
@@ -116,6 +122,81 @@ TEST(IdempotentProduce, UnknownProducerIdIsRefused) {
   bogus.producer_epoch = 0;
   EXPECT_EQ(produce(*broker, bogus, 0, {"x"}).error, rpc::ErrorCode::UNKNOWN_PRODUCER_ID);
   EXPECT_EQ(endOffset(*broker), 0);
+}
+
+// Idle producer ids expire (producer-id-expiration, here 2 s; the retention cleaner looks
+// every 300 ms, at most every half second for this period): the idle producer's state rows on
+// the datanode and its metadata row go, a producer that keeps appending keeps both; the
+// expired one is refused UNKNOWN_PRODUCER_ID and gets a new id by initProducer. Dropping a
+// partition drops its producers' state rows with it.
+TEST(IdempotentProduce, IdleProducerIdsExpireAndDroppedPartitionsTakeTheirStateRows) {
+  ClusterOptions options;
+  options.metaserver_args = {"--producer-id-expiration", "2s",    "--retention-interval",   "300ms",
+                             "--lifecycle-interval",     "300ms", "--partition-drop-grace", "0s"};
+  TestCluster cluster(options);
+  cluster.createTopic("events", 1);
+  cluster.createTopic("doomed", 1);
+  auto broker = cluster.brokerClient();
+  auto idle = initProducer(*broker);
+  auto busy = initProducer(*broker);
+  ASSERT_EQ(produce(*broker, idle, 0, {"idle"}).error, rpc::ErrorCode::NONE);
+  DbPool datanode(cluster.datanodeDb(0), DbPoolOptions{});
+  DbPool meta(cluster.metaDb(), DbPoolOptions{});
+  auto count = [](DbPool& pool, const std::string& sql) {
+    auto db = pool.acquire();
+    auto rows = db->query(sql);
+    return rows->next() ? rows->getInt64(1) : -1;
+  };
+  auto stateRows = [&](int64_t producer) {
+    return count(
+        datanode,
+        fmt::format("SELECT COUNT(*) FROM mq_producer_state WHERE producer_id = {}", producer));
+  };
+  auto producerRows = [&](int64_t producer) {
+    return count(meta, fmt::format("SELECT COUNT(*) FROM producers WHERE id = {}", producer));
+  };
+  ASSERT_EQ(stateRows(idle.producer_id), 1);
+  // A producer on the topic to delete: its state row goes with the partition's table.
+  auto doomed = initProducer(*broker);
+  {
+    rpc::PartitionBatch batch;
+    batch.topic = "doomed";
+    batch.partition = 0;
+    batch.__set_producer_id(doomed.producer_id);
+    batch.__set_producer_epoch(doomed.producer_epoch);
+    batch.__set_base_sequence(0);
+    batch.messages.resize(1);
+    batch.messages[0].value = "x";
+    rpc::ProduceRequest request;
+    request.batches = {batch};
+    rpc::ProduceResponse response;
+    (*broker)->produce(response, request);
+    ASSERT_EQ(response.results.at(0).error, rpc::ErrorCode::NONE);
+  }
+  ASSERT_EQ(stateRows(doomed.producer_id), 1);
+  std::string out, err;
+  ASSERT_EQ(cluster.mqctl({"topic", "delete", "doomed", "--force"}, &out, &err), 0) << err;
+
+  // The busy producer appends every 200 ms for 4 s; the idle one does nothing.
+  const auto start = std::chrono::steady_clock::now();
+  int sequence = 0;
+  while (std::chrono::steady_clock::now() - start < std::chrono::seconds(4)) {
+    ASSERT_EQ(produce(*broker, busy, sequence++, {"busy"}).error, rpc::ErrorCode::NONE);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_TRUE(eventually(std::chrono::seconds(5), [&] {
+    return stateRows(idle.producer_id) == 0 && producerRows(idle.producer_id) == 0;
+  })) << "the idle producer's rows are still there";
+  EXPECT_EQ(stateRows(busy.producer_id), 1) << "an appending producer lost its state";
+  EXPECT_EQ(producerRows(busy.producer_id), 1) << "an appending producer lost its id";
+  EXPECT_EQ(stateRows(doomed.producer_id), 0) << "a dropped partition left its producer rows";
+
+  auto refused = produce(*broker, idle, 1, {"back"});
+  EXPECT_EQ(refused.error, rpc::ErrorCode::UNKNOWN_PRODUCER_ID) << refused.error_message;
+  auto again = initProducer(*broker);
+  EXPECT_NE(again.producer_id, idle.producer_id);
+  EXPECT_EQ(produce(*broker, again, 0, {"back"}).error, rpc::ErrorCode::NONE);
+  EXPECT_EQ(produce(*broker, busy, sequence, {"busy"}).error, rpc::ErrorCode::NONE);
 }
 
 }  // namespace
