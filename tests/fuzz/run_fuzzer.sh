@@ -1,44 +1,92 @@
 #!/usr/bin/env bash
-# Builds tests/fuzz/request_fuzzer.cc with clang (libFuzzer, AddressSanitizer, UBSan) and runs
-# it for a bounded time: the test fails on a crash, a sanitizer report, a failed round trip,
-# or any single allocation above 64 MB (no request may make a server allocate more than its
-# limits allow). The project itself builds with g++; this is its own small build. UBSan's
-# enum check is off: Thrift casts every field-type byte it reads to its TType enum before
-# checking it, which is harmless and not ours to change.
+# Builds one libFuzzer target of tests/fuzz/ with clang (libFuzzer, AddressSanitizer, UBSan)
+# and runs it for a bounded time: the test fails on a crash, a sanitizer report, a failed
+# check of the target, or any single allocation above 64 MB (no request may make a server
+# allocate more than its limits allow). The project itself builds with g++; this is its own
+# small build. UBSan's enum check is off: Thrift casts every field-type byte it reads to its
+# TType enum before checking it, which is harmless and not ours to change.
 #
-#   tests/fuzz/run_fuzzer.sh BUILD_DIR [SECONDS]
-# A finding is written to BUILD_DIR/fuzz/ as crash-*, oom-* or leak-*; replay it with
-#   BUILD_DIR/fuzz/request_fuzzer BUILD_DIR/fuzz/crash-...
+#   tests/fuzz/run_fuzzer.sh BUILD_DIR [SECONDS] [TARGET]
+# TARGET: requests (default: Thrift decoding and stored headers, request_fuzzer.cc), json
+# (every JSON body parser, json_fuzzer.cc) or http (the HTTP server, http_fuzzer.cc). The
+# seeds kept in the repository (tests/fuzz/corpus/TARGET) are read; what the run finds is
+# added to BUILD_DIR/fuzz/corpus-TARGET. A finding is written to BUILD_DIR/fuzz/ as
+# crash-*, oom-*, leak-* or timeout-*; replay it with BUILD_DIR/fuzz/TARGET_fuzzer FILE.
 set -euo pipefail
 
 readonly SRC=$(cd "$(dirname "$0")/../.." && pwd)
-readonly BUILD=$(cd "${1:?usage: run_fuzzer.sh BUILD_DIR [SECONDS]}" && pwd)
+readonly BUILD=$(cd "${1:?usage: run_fuzzer.sh BUILD_DIR [SECONDS] [TARGET]}" && pwd)
 readonly SECONDS_TO_RUN=${2:-60}
+readonly TARGET=${3:-requests}
 readonly OUT=$BUILD/fuzz
 readonly GEN=$BUILD/gen-cpp
-readonly BIN=$OUT/request_fuzzer
 
 command -v clang++ >/dev/null || { echo "run_fuzzer: clang++ is missing (scripts/install-deps.sh)" >&2; exit 1; }
-[[ -f $GEN/Broker.cpp ]] || { echo "run_fuzzer: $GEN has no generated code: build first" >&2; exit 1; }
-mkdir -p "$OUT/corpus"
+mkdir -p "$OUT"
 
-SOURCES=("$SRC/tests/fuzz/request_fuzzer.cc" "$GEN/mq_types.cpp" "$GEN/Broker.cpp"
-  "$GEN/MetaService.cpp" "$SRC/common/header_codec.cc")
+FLAGS=()
+SEEDS=()
+case $TARGET in
+  requests)
+    [[ -f $GEN/Broker.cpp ]] || { echo "run_fuzzer: $GEN has no generated code: build first" >&2; exit 1; }
+    BIN=$OUT/request_fuzzer
+    CORPUS=$OUT/corpus
+    SOURCES=("$SRC/tests/fuzz/request_fuzzer.cc" "$GEN/mq_types.cpp" "$GEN/Broker.cpp"
+      "$GEN/MetaService.cpp" "$SRC/common/header_codec.cc")
+    DEPENDS=("$SRC/common/rpc_limits.h" "$SRC/common/header_codec.h")
+    # shellcheck disable=SC2207  # pkg-config prints several flags
+    LIBS=($(pkg-config --cflags --libs thrift))
+    export MQ_FUZZ_SEEDS=$CORPUS
+    ;;
+  json)
+    [[ -f $GEN/mq_types.h ]] || { echo "run_fuzzer: $GEN has no generated code: build first" >&2; exit 1; }
+    BIN=$OUT/json_fuzzer
+    CORPUS=$OUT/corpus-json
+    SOURCES=("$SRC/tests/fuzz/json_fuzzer.cc" "$SRC/common/json_document.cc"
+      "$SRC/metaserver/portal_json.cc" "$SRC/common/text_encoding.cc")
+    DEPENDS=("$SRC/common/json_document.h" "$SRC/metaserver/portal_json.h"
+      "$SRC/metaserver/portal_http.h" "$SRC/common/text_encoding.h")
+    # shellcheck disable=SC2207  # pkg-config prints several flags
+    LIBS=(-lfmt $(pkg-config --cflags thrift))
+    # Long enough for nesting far past the depth limit (a recursive parser's crash needed
+    # about 100,000 levels; the limit is 32).
+    FLAGS=(-max_len=65536)
+    SEEDS=("$SRC/tests/fuzz/corpus/json")
+    ;;
+  http)
+    [[ -f $GEN/mq_types.h ]] || { echo "run_fuzzer: $GEN has no generated code: build first" >&2; exit 1; }
+    BIN=$OUT/http_fuzzer
+    CORPUS=$OUT/corpus-http
+    SOURCES=("$SRC/tests/fuzz/http_fuzzer.cc" "$SRC/common/http_server.cc" "$SRC/common/log.cc"
+      "$SRC/common/json_document.cc")
+    DEPENDS=("$SRC/common/http_server.h" "$SRC/common/log.h" "$SRC/common/json_document.h")
+    # shellcheck disable=SC2207
+    LIBS=(-lfmt -lprometheus-cpp-core -lpthread $(pkg-config --cflags thrift))
+    FLAGS=(-max_len=8192)
+    SEEDS=("$SRC/tests/fuzz/corpus/http")
+    ;;
+  *)
+    echo "run_fuzzer: unknown target $TARGET (requests, json, http)" >&2
+    exit 2
+    ;;
+esac
+mkdir -p "$CORPUS"
+
 rebuild=0
 [[ -x $BIN ]] || rebuild=1
-for source in "${SOURCES[@]}" "$SRC/common/rpc_limits.h" "$SRC/common/header_codec.h" "$0"; do
+for source in "${SOURCES[@]}" "${DEPENDS[@]}" "$0"; do
   [[ $source -nt $BIN ]] && rebuild=1
 done
 if ((rebuild)); then
   echo "run_fuzzer: building $BIN"
-  # shellcheck disable=SC2046  # pkg-config prints several flags
   clang++ -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize=enum \
-    -fno-sanitize-recover=undefined \
-    -w -I"$SRC" -isystem "$GEN" "${SOURCES[@]}" $(pkg-config --cflags --libs thrift) -o "$BIN.tmp"
+    -fno-sanitize-recover=undefined -DBOOST_BIND_GLOBAL_PLACEHOLDERS \
+    -w -I"$SRC" -isystem "$GEN" "${SOURCES[@]}" "${LIBS[@]}" -o "$BIN.tmp"
   mv "$BIN.tmp" "$BIN"
 fi
 
 cd "$OUT"
-echo "run_fuzzer: fuzzing for ${SECONDS_TO_RUN}s (corpus $OUT/corpus)"
-MQ_FUZZ_SEEDS=$OUT/corpus "$BIN" -max_total_time="$SECONDS_TO_RUN" -malloc_limit_mb=64 \
-  -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 "$OUT/corpus"
+echo "run_fuzzer: fuzzing $TARGET for ${SECONDS_TO_RUN}s (corpus $CORPUS)"
+"$BIN" -max_total_time="$SECONDS_TO_RUN" -malloc_limit_mb=64 \
+  -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 ${FLAGS[@]+"${FLAGS[@]}"} "$CORPUS" \
+  ${SEEDS[@]+"${SEEDS[@]}"}
