@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
+#include <thread>
 
 #include "client/mqctl/commands.h"
 #include "client/mqctl/json_writer.h"
@@ -56,15 +58,20 @@ void print(const Context& context, const ConsumedMessage& m) {
 }
 
 // Commits the offsets after the messages printed so far (not merely polled: with --max,
-// polled messages beyond it stay uncommitted), and before partitions are revoked.
+// polled messages beyond it stay uncommitted), and before partitions are revoked. A commit
+// that fails retriably (no broker, or the metadata database, answered) is kept and sent
+// again with the next one; one the group refused (it moved on without this member) is
+// dropped: the partitions' next owner reads those messages again. Declared before the
+// Consumer it commits through, so that it outlives it: the Consumer's close() (also from
+// its destructor, when an exception leaves the command) calls onPartitionsRevoked.
 class PrintedOffsets : public RebalanceListener {
  public:
-  explicit PrintedOffsets(Consumer& consumer) : consumer_(consumer) {}
+  explicit PrintedOffsets(const Context& context) : context_(context) {}
+  void attach(Consumer* consumer) { consumer_ = consumer; }
   void printed(const ConsumedMessage& m) { next_[{m.topic, m.partition}] = m.offset + 1; }
   void commit() {
-    if (next_.empty()) return;
-    consumer_.commitSync(next_);
-    next_.clear();
+    if (next_.empty() || !consumer_) return;
+    if (tryCommit(next_)) next_.clear();
   }
   void onPartitionsRevoked(const std::vector<TopicPartition>& partitions) override {
     std::map<TopicPartition, int64_t> revoked;
@@ -74,7 +81,8 @@ class PrintedOffsets : public RebalanceListener {
       revoked.insert(*it);
       next_.erase(it);
     }
-    if (!revoked.empty()) consumer_.commitSync(revoked);
+    // Not kept on failure: the partitions are no longer ours to commit.
+    if (!revoked.empty() && consumer_) tryCommit(revoked);
   }
   void onPartitionsAssigned(const std::vector<TopicPartition>&) override {}
   void onPartitionsLost(const std::vector<TopicPartition>& partitions) override {
@@ -82,9 +90,79 @@ class PrintedOffsets : public RebalanceListener {
   }
 
  private:
-  Consumer& consumer_;
+  // True when committed (or refused for good); false when it should be tried again.
+  bool tryCommit(const std::map<TopicPartition, int64_t>& offsets) {
+    try {
+      consumer_->commitSync(offsets);
+      return true;
+    } catch (const Error& e) {
+      const bool moved_on = e.code() == rpc::ErrorCode::ILLEGAL_GENERATION ||
+                            e.code() == rpc::ErrorCode::UNKNOWN_MEMBER_ID;
+      if (!e.retriable() && !moved_on) throw;
+      *context_.err << "mqctl: commit failed (" << e.codeName() << ": " << e.what() << "); "
+                    << (moved_on ? "the group moved on, their next owner reads them again"
+                                 : "retrying with the next commit")
+                    << "\n";
+      return moved_on;
+    }
+  }
+
+  const Context& context_;
+  Consumer* consumer_ = nullptr;
   std::map<TopicPartition, int64_t> next_;
 };
+
+// Rides out an outage: retriable poll() failures are retried (poll() itself backs off)
+// until `give_up_ms` passes without a successful poll, with one line on stderr when it
+// starts and one when it ends. The time spent failing does not count as idle time.
+class OutageTracker {
+ public:
+  OutageTracker(const Context& context, int64_t give_up_ms)
+      : context_(context), give_up_(give_up_ms) {}
+
+  // A poll() failed retriably: throws it when the outage has lasted give_up_ms.
+  void failed(const Error& error) {
+    const auto now = SteadyClock::now();
+    if (!since_) {
+      since_ = now;
+      *context_.err << "mqctl: cannot consume right now (" << error.codeName() << ": "
+                    << error.what() << "); retrying for up to " << formatDuration(give_up_.count())
+                    << "\n";
+    }
+    if (now - *since_ >= give_up_) {
+      throw Error(error.code(),
+                  fmt::format("gave up after {} without a successful poll: {}",
+                              formatDuration(give_up_.count()), error.what()),
+                  error.retriable());
+    }
+  }
+
+  bool ongoing() const { return since_.has_value(); }
+
+  // A poll() succeeded: returns how long the outage that just ended lasted (zero if none).
+  SteadyClock::duration succeeded() {
+    if (!since_) return SteadyClock::duration::zero();
+    const auto lasted = SteadyClock::now() - *since_;
+    since_.reset();
+    *context_.err << "mqctl: consuming again after "
+                  << formatDuration(
+                         std::chrono::duration_cast<std::chrono::milliseconds>(lasted).count())
+                  << "\n";
+    return lasted;
+  }
+
+ private:
+  const Context& context_;
+  const std::chrono::milliseconds give_up_;
+  std::optional<SteadyClock::time_point> since_;
+};
+
+int64_t giveUpMs(const ParsedArgs& args) {
+  if (auto text = args.value("retry-for-ms")) {
+    return parseInteger(*text, "--retry-for-ms", 0, 1LL << 40);
+  }
+  return 60000;
+}
 
 int consumeAsGroupMember(const Context& context, const ParsedArgs& args) {
   const std::string topic = args.positionals[0];
@@ -106,27 +184,37 @@ int consumeAsGroupMember(const Context& context, const ParsedArgs& args) {
   config.group_id = *args.value("group");
   config.auto_offset_reset = from == "latest" ? OffsetReset::kLatest : OffsetReset::kEarliest;
   config.enable_auto_commit = false;  // PrintedOffsets commits exactly what was printed
+  PrintedOffsets printed(context);    // outlives the consumer (see PrintedOffsets)
   Consumer consumer(config);
-  PrintedOffsets printed(consumer);
+  printed.attach(&consumer);
   consumer.subscribe({topic}, &printed);
+  OutageTracker outage(context, giveUpMs(args));
 
   int64_t count = 0;
   auto last_activity = SteadyClock::now();
   auto next_commit = SteadyClock::now() + std::chrono::seconds(1);
-  std::optional<Error> failure;
   while (count < max) {
     auto idle =
         std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - last_activity);
     auto left = std::chrono::milliseconds(idle_ms) - idle;
-    if (left.count() <= 0) break;
+    if (left.count() <= 0) {
+      if (!outage.ongoing()) break;
+      left = std::chrono::milliseconds(1000);  // an outage is not idleness
+    }
     std::vector<ConsumedMessage> messages;
+    const auto polled_at = SteadyClock::now();
     try {
       messages = consumer.poll(std::min(left, std::chrono::milliseconds(1000)));
-      failure.reset();
     } catch (const Error& e) {
       if (!e.retriable()) throw;
-      failure = e;
+      outage.failed(e);
+      // poll() gave up at once (every broker avoided for now): do not spin.
+      std::this_thread::sleep_for(std::chrono::milliseconds(200) -
+                                  std::min<SteadyClock::duration>(SteadyClock::now() - polled_at,
+                                                                  std::chrono::milliseconds(200)));
+      continue;
     }
+    last_activity += outage.succeeded();
     if (!messages.empty()) last_activity = SteadyClock::now();
     for (const auto& message : messages) {
       if (count >= max) break;
@@ -141,8 +229,7 @@ int consumeAsGroupMember(const Context& context, const ParsedArgs& args) {
     }
   }
   printed.commit();
-  consumer.close();  // revokes (nothing left to commit) and leaves the group
-  if (failure) throw *failure;
+  consumer.close();  // revokes (committing what is left) and leaves the group
   return 0;
 }
 
@@ -196,28 +283,30 @@ int consume(const Context& context, const ParsedArgs& args) {
 
   int64_t count = 0;
   auto last_activity = SteadyClock::now();
-  // A retriable failure (a broker going away) is retried until the idle timeout; it is
-  // reported only if no poll succeeded since the last message.
-  std::optional<Error> failure;
-  bool polled_since_activity = false;
+  OutageTracker outage(context, giveUpMs(args));
   while (count < max) {
     auto idle =
         std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - last_activity);
     auto left = std::chrono::milliseconds(idle_ms) - idle;
-    if (left.count() <= 0) break;
+    if (left.count() <= 0) {
+      if (!outage.ongoing()) break;
+      left = std::chrono::milliseconds(1000);  // an outage is not idleness
+    }
     std::vector<ConsumedMessage> messages;
+    const auto polled_at = SteadyClock::now();
     try {
       messages = consumer.poll(std::min(left, std::chrono::milliseconds(1000)));
-      polled_since_activity = true;
-      failure.reset();
     } catch (const Error& e) {
       if (!e.retriable()) throw;
-      if (!polled_since_activity) failure = e;
+      outage.failed(e);
+      // poll() gave up at once (every broker avoided for now): do not spin.
+      std::this_thread::sleep_for(std::chrono::milliseconds(200) -
+                                  std::min<SteadyClock::duration>(SteadyClock::now() - polled_at,
+                                                                  std::chrono::milliseconds(200)));
+      continue;
     }
-    if (!messages.empty()) {
-      last_activity = SteadyClock::now();
-      polled_since_activity = false;
-    }
+    last_activity += outage.succeeded();
+    if (!messages.empty()) last_activity = SteadyClock::now();
     for (const auto& message : messages) {
       if (count >= max) break;
       print(context, message);
@@ -226,7 +315,6 @@ int consume(const Context& context, const ParsedArgs& args) {
     context.out->flush();
   }
   consumer.close();
-  if (failure) throw *failure;
   return 0;
 }
 
@@ -245,12 +333,19 @@ std::vector<Command> consumeCommands() {
        "With --group G, consumes as a member of consumer group G: it gets a share of the\n"
        "topic's partitions (run several to split the work), starts at the group's committed\n"
        "offsets (--from earliest|latest when there are none), and commits what it printed\n"
-       "every second, before giving partitions up, and at exit.",
+       "every second, before giving partitions up, and at exit.\n\n"
+       "When no broker answers a poll, it retries (with backoff, one line on stderr when\n"
+       "it starts and when it ends) for up to --retry-for-ms; only then, or on an error\n"
+       "retrying cannot fix, does it stop with exit status 1. Time spent retrying does not\n"
+       "count towards --timeout-ms. A commit that fails retriably is sent again with the\n"
+       "next one.",
        {{"group", "GROUP", "consume as a member of this consumer group"},
         {"from", "WHERE", "earliest (default), latest, or an offset for every partition"},
         {"partition", "N", "read only partition N (default: all)"},
         {"max", "N", "stop after N messages"},
-        {"timeout-ms", "MS", "stop after this long without a message (default 5000)"}},
+        {"timeout-ms", "MS", "stop after this long without a message (default 5000)"},
+        {"retry-for-ms", "MS",
+         "give up after this long without a successful poll (default 60000)"}},
        1,
        consume},
   };
