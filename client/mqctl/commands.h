@@ -50,6 +50,8 @@ struct Command {
 
 // Every command, in help order.
 const std::vector<Command>& allCommands();
+// The flags every command takes (--metaserver, --json, --help, ...).
+const std::vector<FlagSpec>& globalFlags();
 
 // Registered by the files that implement them.
 std::vector<Command> adminCommands();    // topic, datanode, broker
@@ -63,10 +65,11 @@ std::vector<Command> userCommands();     // user, team (through the portal's HTT
 std::vector<Command> dlqCommands();      // dlq
 // topic set-retention|lifecycle, partition, datanode decommission|lifecycle, retention:
 std::vector<Command> lifecycleCommands();
-std::vector<Command> accessCommands();  // token, acl (docs/security.md)
-std::vector<Command> quotaCommands();   // quota (docs/security.md#quotas)
-std::vector<Command> searchCommands();  // search (through the portal's HTTP API)
-std::vector<Command> traceCommands();   // trace (through the portal's HTTP API)
+std::vector<Command> accessCommands();      // token, acl (docs/security.md)
+std::vector<Command> quotaCommands();       // quota (docs/security.md#quotas)
+std::vector<Command> searchCommands();      // search (through the portal's HTTP API)
+std::vector<Command> traceCommands();       // trace (through the portal's HTTP API)
+std::vector<Command> completionCommands();  // completion (a bash script from allCommands())
 
 // Helpers shared by the commands.
 // "1073741824", "512M", "10G" (binary multiples) as bytes, at least `min`; UsageError

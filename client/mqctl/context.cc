@@ -44,10 +44,10 @@ ClientConfig Context::dataConfig() const {
 const std::vector<Command>& allCommands() {
   static const std::vector<Command> commands = [] {
     std::vector<Command> all;
-    for (auto group :
-         {adminCommands(), produceCommands(), consumeCommands(), offsetsCommands(), groupCommands(),
-          alertCommands(), lifecycleCommands(), outboxCommands(), userCommands(), dlqCommands(),
-          accessCommands(), quotaCommands(), searchCommands(), traceCommands()}) {
+    for (auto group : {adminCommands(), produceCommands(), consumeCommands(), offsetsCommands(),
+                       groupCommands(), alertCommands(), lifecycleCommands(), outboxCommands(),
+                       userCommands(), dlqCommands(), accessCommands(), quotaCommands(),
+                       searchCommands(), traceCommands(), completionCommands()}) {
       all.insert(all.end(), group.begin(), group.end());
     }
     return all;

@@ -80,7 +80,9 @@ int produce(const Context& context, const ParsedArgs& args) {
 
   std::optional<Error> stop;
   std::string line;
+  int64_t lines = 0;
   for (int64_t number = 1; std::getline(*context.in, line); ++number) {
+    lines = number;
     ProducerRecord record;
     record.topic = topic;
     record.partition = partition;
@@ -117,7 +119,15 @@ int produce(const Context& context, const ParsedArgs& args) {
   report(true);
   producer.close();
 
-  if (!context.json) {
+  if (lines == 0) {
+    // Nothing to send is not a failure (a script's empty batch), but it is worth saying.
+    *context.err << "stdin was empty: no message to produce\n";
+    return 0;
+  }
+  // A refusal before any message was accepted (unknown topic, partition out of range) is
+  // the only thing to say; a summary of 0 messages first would read as a success.
+  const bool nothing_sent = produced == 0 && failed == 0;
+  if (!context.json && !(stop && nothing_sent)) {
     *context.out << fmt::format("produced {} message{}\n", produced, produced == 1 ? "" : "s");
   }
   if (failed > 0) *context.err << fmt::format("error: {} messages failed\n", failed);
@@ -134,7 +144,8 @@ std::vector<Command> produceCommands() {
        "send stdin lines as messages, one per line",
        "Each line (without its newline) is one message value. Messages are batched and\n"
        "sent asynchronously; the summary `produced N messages` (or, with --json, one\n"
-       "object per message: topic, partition, offset, line) follows in input order.\n"
+       "object per message: topic, partition, offset, line) follows in input order;\n"
+       "an empty stdin sends nothing and says so on stderr (exit status 0).\n"
        "Keyless messages spread over the writable partitions; keyed ones go to\n"
        "hash(key) % partitions. With --delay no consumer receives the messages before\n"
        "the delay has passed (their offset is reported as -1: they get one when due).",

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <string_view>
 
 #include "client/mqctl/json_writer.h"
 #include "client/mqctl/main.h"
@@ -10,8 +11,6 @@
 #include "common/tls.h"
 
 namespace mq::mqctl {
-
-namespace {
 
 const std::vector<FlagSpec>& globalFlags() {
   static const std::vector<FlagSpec> flags{
@@ -32,9 +31,12 @@ const std::vector<FlagSpec>& globalFlags() {
        "(default: $MQ_TLS_SERVER_NAME)"},
       {"verbose", "", "log the client's retries and warnings to stderr"},
       {"help", "", "show help"},
+      {"version", "", "print mqctl's version"},
   };
   return flags;
 }
+
+namespace {
 
 std::string globalHelp() {
   std::string text =
@@ -185,6 +187,10 @@ int run(const std::vector<std::string>& args, Context& context, std::string* hel
   applyEnvironment(&context);
   applyGlobalFlags(global, &context);
   if (i == args.size()) {
+    if (global.has("version")) {
+      *context.out << "mqctl " << MQ_VERSION << "\n";
+      return 0;
+    }
     if (global.has("help")) {
       *context.out << globalHelp();
       return 0;
@@ -275,6 +281,10 @@ int runMqctl(const std::vector<std::string>& args, Context context) {
     return 2;
   } catch (const Error& e) {
     *context.err << fmt::format("error: {}\n", e.what());
+    if (std::string_view(e.what()).find("Connection refused") != std::string_view::npos) {
+      *context.err << "hint: nothing listens there; on the machine that runs mq, `./mq status` "
+                      "shows which servers are up (`./mq up` starts them)\n";
+    }
     return 1;
   } catch (const std::exception& e) {
     *context.err << fmt::format("error: {}\n", e.what());

@@ -1,6 +1,10 @@
 // mqctl end to end against an in-process fake broker (--brokers), plus its usage errors.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "client/mqctl/main.h"
@@ -130,11 +134,76 @@ TEST(Mqctl, HelpIsAvailableEverywhere) {
   EXPECT_NE(group.out.find("datanode add"), std::string::npos);
 }
 
-TEST(Mqctl, UnreachableMetaserverFailsWithExitOne) {
+TEST(Mqctl, UnreachableMetaserverFailsWithExitOneAndPointsAtMqStatus) {
   std::string dead = "127.0.0.1:" + std::to_string(mq::testing::freePort());
   Outcome run = mqctl({"--metaserver", dead, "--timeout-ms", "500", "topic", "list"});
   EXPECT_EQ(run.status, 1);
   EXPECT_NE(run.err.find(dead), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("`./mq status`"), std::string::npos) << run.err;
+}
+
+TEST(Mqctl, RefusedProduceSaysOnlyWhyAndEmptyStdinSaysSo) {
+  FakeBrokerServer server;
+  server.broker().addTopic("t", 2);
+  Outcome unknown = mqctl({"--brokers", server.address(), "produce", "x"}, "v\n");
+  EXPECT_EQ(unknown.status, 1);
+  EXPECT_EQ(unknown.out, "") << "no summary of 0 messages before the refusal";
+  EXPECT_NE(unknown.err.find("unknown topic `x`"), std::string::npos) << unknown.err;
+
+  Outcome empty = mqctl({"--brokers", server.address(), "produce", "t"}, "");
+  EXPECT_EQ(empty.status, 0) << empty.err;
+  EXPECT_EQ(empty.out, "");
+  EXPECT_EQ(empty.err, "stdin was empty: no message to produce\n");
+}
+
+TEST(Mqctl, VersionIsTheProjectVersion) {
+  Outcome run = mqctl({"--version"});
+  EXPECT_EQ(run.status, 0);
+  EXPECT_EQ(run.out, std::string("mqctl ") + MQ_VERSION + "\n");
+}
+
+// What bash offers after `words` (the last one being completed), with the script loaded.
+std::string completeInBash(const std::string& script, const std::vector<std::string>& words) {
+  const std::string path = ::testing::TempDir() + "mqctl_completion.bash";
+  {
+    std::ofstream file(path);
+    file << script;
+  }
+  std::string line = "mqctl";
+  for (const auto& word : words) line += " '" + word + "'";
+  const std::string command = "bash -c 'source " + path + "; COMP_WORDS=(" +
+                              std::regex_replace(line, std::regex("'"), "'\\''") +
+                              "); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _mqctl; "
+                              "echo \"${COMPREPLY[*]}\"'";
+  std::string output;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return "popen failed";
+  char buffer[4096];
+  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+  pclose(pipe);
+  return output;
+}
+
+TEST(Mqctl, BashCompletionOffersCommandsSubcommandsAndFlags) {
+  Outcome script = mqctl({"completion", "bash"});
+  ASSERT_EQ(script.status, 0) << script.err;
+  EXPECT_EQ(completeInBash(script.out, {"to"}), "topic token\n");
+  EXPECT_EQ(completeInBash(script.out, {"topic", "cr"}), "create\n");
+  EXPECT_EQ(completeInBash(script.out, {"topic", "create", "t", "--par"}), "--partitions\n");
+  EXPECT_EQ(completeInBash(script.out, {"--metaserver", "h:1", "prod"}), "produce\n")
+      << "a global flag's value is not a command word";
+  EXPECT_EQ(completeInBash(script.out, {"produce", "t", "--ke"}), "--key --keyed\n");
+  EXPECT_EQ(completeInBash(script.out, {"consume", "t", "--json", "--metas"}), "--metaserver\n");
+  // Every command's first word is offered on an empty line.
+  std::string all = completeInBash(script.out, {""});
+  std::replace(all.begin(), all.end(), '\n', ' ');
+  for (const auto& command : allCommands()) {
+    const std::string first = command.name.substr(0, command.name.find(' '));
+    EXPECT_NE((" " + all).find(" " + first + " "), std::string::npos) << first << " in " << all;
+  }
+  Outcome zsh = mqctl({"completion", "zsh"});
+  EXPECT_EQ(zsh.status, 2);
+  EXPECT_NE(zsh.err.find("bash only, got `zsh`"), std::string::npos) << zsh.err;
 }
 
 }  // namespace

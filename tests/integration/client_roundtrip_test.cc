@@ -115,6 +115,10 @@ TEST(ClientRoundTrip, MqctlProducesAndConsumesLinesAsJson) {
   EXPECT_NE(err.find("unknown topic `nope`"), std::string::npos) << err;
   EXPECT_NE(cluster.mqctl({"produce", "cli", "--partition", "9"}, &out, &err, "x\n"), 0);
   EXPECT_NE(err.find("out of range 0..1"), std::string::npos) << err;
+  EXPECT_EQ(out, "") << "a refused produce prints the error, not `produced 0 messages`";
+  EXPECT_NE(cluster.mqctl({"produce", "nope"}, &out, &err, "x\n"), 0);
+  EXPECT_NE(err.find("unknown topic `nope`"), std::string::npos) << err;
+  EXPECT_EQ(out, "");
 }
 
 }  // namespace
