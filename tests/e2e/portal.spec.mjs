@@ -207,6 +207,46 @@ try {
     (await page.locator('.card', {hasText: 'Lag per partition'}).textContent()).includes('Total 0'));
   await shot('group-after-reset');
 
+  // --- A reset the coordinator refuses: the group has an active member (issue 25 bug 3) ----
+  // The member is idle (from latest, nothing produced): it leaves the group by itself after 5 s.
+  const joinMember = () => spawn(args.mqctl, ['--metaserver', args.metaserver, 'consume', TOPIC,
+    '--group', GROUP, '--from', 'latest', '--timeout-ms', '5000'], {stdio: 'ignore'});
+  const members = () => JSON.parse(mqctl('--json', 'group', 'describe', GROUP)).members.length;
+  // Polls without reloading the page (eventually() reloads, which would drop the preview).
+  const until = async (what, check) => {
+    for (let i = 0; i < 60; i++, await page.waitForTimeout(500)) if (check()) return;
+    throw new Error(`timed out waiting for ${what}`);
+  };
+  const preview = async () => {
+    await page.click('#reset-offsets button[type=submit]');
+    await page.locator('#reset-preview .notice-info', {hasText: 'dry run'}).waitFor();
+  };
+  const applyDisabled = () => page.locator('button:has-text("Apply reset")').isDisabled();
+  let member = joinMember();
+  try {
+    await until('the member to join', () => members() === 1);
+    await preview();
+    await page.locator('#reset-preview .notice-warn', {hasText: 'active member'}).waitFor();
+    assert.equal(await applyDisabled(), true, 'Apply is disabled when the preview says refused');
+    await page.locator('[data-test=apply-why]', {hasText: 'Stop the group'}).waitFor();
+    await shot('reset-refused-preview');
+    await until('the member to leave', () => members() === 0);
+    await preview();
+    assert.equal(await applyDisabled(), false, 'Apply is enabled once the group is empty');
+    // A member joins between the preview and Apply: the 409 replaces the stale preview.
+    member = joinMember();
+    await until('the member to join again', () => members() === 1);
+    await page.click('button:has-text("Apply reset")');
+    await page.locator('#reset-preview .notice-err', {hasText: 'active'}).waitFor();
+    assert.equal(await page.locator('#reset-preview .notice').count(), 1,
+                 'the refusal is the only notice left in the preview');
+    assert.equal(await applyDisabled(), true);
+    await shot('reset-refused-apply');
+    await until('the member to leave again', () => members() === 0);
+  } finally {
+    member.kill('SIGKILL');
+  }
+
   // --- Topic detail, audit log, dead letters -----------------------------------------------
   await go(`#/topics/${encodeURIComponent(TOPIC)}`);
   await page.locator('dd', {hasText: XSS_DESCRIPTION}).waitFor();

@@ -87,6 +87,14 @@ function resetSection(ctx, group, details, lag) {
   const preview = h('div', {id: 'reset-preview'});
   let lastBody = null;
   const apply = h('button', {type: 'button', class: 'danger', disabled: true}, 'Apply reset');
+  // Why Apply is disabled, next to it: a preview that says the reset would be refused.
+  const why = h('span', {class: 'hint', 'data-test': 'apply-why'});
+  const allowApply = plan => {
+    const reason = !plan.can_change ? 'Only the group\'s team and admins can apply.'
+      : plan.members > 0 ? 'Stop the group\'s members, then preview again.' : '';
+    apply.disabled = reason !== '';
+    why.textContent = reason;
+  };
   const to = select('to', [
     {value: 'earliest', label: 'earliest stored offset'},
     {value: 'latest', label: 'latest (skip everything)'},
@@ -112,7 +120,7 @@ function resetSection(ctx, group, details, lag) {
     const plan = await post(`/api/groups/${seg(group)}/reset-offsets`, body);
     lastBody = body;
     showPlan(preview, plan, 'Preview (dry run): nothing has changed yet.');
-    apply.disabled = !plan.can_change;
+    allowApply(plan);
   }, 'Preview');
   // Offset and time only matter for their choice.
   const showInputs = () => {
@@ -130,13 +138,16 @@ function resetSection(ctx, group, details, lag) {
                               {...lastBody, dry_run: false});
       showPlan(preview, done, 'Offsets reset.');
     } catch (e) {
-      preview.prepend(h('div', {class: 'notice notice-err', role: 'alert'}, e.message));
+      // The preview no longer holds (a member joined since): the refusal replaces it.
+      put(clear(preview), h('div', {class: 'notice notice-err', role: 'alert'}, e.message));
+      lastBody = null;
+      why.textContent = 'Preview again.';
     }
   });
   return h('section', {class: 'card'}, h('h2', {}, 'Reset offsets'),
     h('p', {class: 'hint'}, 'Only while the group has no active members. Preview first; ' +
       (details.can_change ? 'then apply.' : 'only its team and admins can apply.')),
-    el, preview, h('div', {class: 'actions'}, apply));
+    el, preview, h('div', {class: 'actions'}, apply, why));
 }
 
 function showPlan(preview, plan, title) {
