@@ -232,6 +232,8 @@ try {
     await shot('reset-refused-preview');
     await until('the member to leave', () => members() === 0);
     await preview();
+    // The new preview has replaced the one with the warning.
+    await page.locator('#reset-preview .notice-warn').waitFor({state: 'detached'});
     assert.equal(await applyDisabled(), false, 'Apply is enabled once the group is empty');
     // A member joins between the preview and Apply: the 409 replaces the stale preview.
     member = joinMember();
@@ -292,6 +294,32 @@ try {
   assert.equal(await page.locator('.facts em').count(), 0);
   await noScriptRan();
   await shot('topic-edited');
+
+  // --- Retention saved, and an in-use topic deleted with the page's force box (bug 7) -------
+  await page.fill('#edit-retention input[name=retention_ms]', '3');
+  await page.selectOption('#edit-retention select[name=retention_ms_unit]', {label: 'days'});
+  await page.click('#edit-retention button[type=submit]');
+  await page.locator('.notice-ok', {hasText: 'Retention saved'}).waitFor();
+  await page.locator('dd', {hasText: '3 d'}).first().waitFor();
+  await shot('retention-saved');
+  const DOOMED = 'e2e.doomed';
+  mqctl('topic', 'create', DOOMED, '--partitions', '1');
+  execFileSync(args.mqctl, ['--metaserver', args.metaserver, 'produce', DOOMED],
+               {input: 'x\n', encoding: 'utf8'});
+  mqctl('consume', DOOMED, '--group', 'e2e-doomed-readers', '--max', '1', '--timeout-ms', '10000');
+  await go(`#/topics/${encodeURIComponent(DOOMED)}`);
+  await page.fill('#delete-topic input[name=confirm]', DOOMED);
+  await page.click('#delete-topic button[type=submit]');
+  const forceError = field('#delete-topic', 'force').locator('.field-error');
+  await forceError.filter({hasText: 'e2e-doomed-readers'}).waitFor();
+  assert.match(await forceError.textContent(), /Tick this box/);
+  assert.doesNotMatch(await page.locator('#delete-topic').textContent(), /mqctl/,
+                      'the page names its own checkbox, not a command');
+  await shot('topic-delete-in-use');
+  await page.check('#delete-topic input[name=force]');
+  await page.click('#delete-topic button[type=submit]');
+  await page.waitForURL(/#\/topics$/);
+  assert.doesNotMatch(mqctl('topic', 'list'), /e2e\.doomed/);
   await go('#/audit?action=topic.update');
   await page.locator('table.grid code', {hasText: 'topic.update'}).first().waitFor();
   await shot('audit-topic-update');

@@ -144,8 +144,7 @@ async function detailsSection(ctx, t) {
     ...(ctx.me.admin || !t.owner_team ? [{value: '', label: '(no team: admins only)'}] : []),
     ...choices.map(team => ({value: team, label: team, selected: team === t.owner_team})),
   ];
-  const saved = h('div', {class: 'notice notice-ok', role: 'status',
-                          hidden: !ctx.params.get('updated')}, 'Saved.');
+  const saved = savedNotice(ctx, 'updated', 'Saved.');
   const el = form({id: 'edit-topic'}, [
     field('Description', textarea('description', {rows: 3, maxlength: 1024}),
           'At most 1024 characters.'),
@@ -203,6 +202,12 @@ function groupsSection(data) {
     content);
 }
 
+// A confirmation above a form whose save reloaded the page with `?param=...`.
+function savedNotice(ctx, param, text) {
+  return h('div', {class: 'notice notice-ok', role: 'status', hidden: !ctx.params.get(param)},
+           text);
+}
+
 function changeSection(ctx, t) {
   const retention = retentionInputs('retention_ms', t.retention_ms);
   const retentionForm = form({id: 'edit-retention'}, [
@@ -239,14 +244,24 @@ function changeSection(ctx, t) {
           input('force', {type: 'checkbox'})),
   ], async v => {
     if (v.confirm !== t.name) throw fieldError('confirm', 'The name does not match.');
-    await del(`/api/topics/${seg(t.name)}${query({force: v.force ? 'true' : ''})}`);
+    try {
+      await del(`/api/topics/${seg(t.name)}${query({force: v.force ? 'true' : ''})}`);
+    } catch (e) {
+      if (e.status !== 409 || v.force) throw e;
+      // In use by groups: the box below is this page's --force.
+      throw fieldError('force', e.message.replace(/;? ?delete it with force.*$/, '') +
+                       '. Tick this box to delete it anyway.');
+    }
     ctx.navigate('#/topics');
   }, 'Delete topic');
   deleteForm.classList.add('danger');
 
   return h('div', {class: 'columns'},
-    h('section', {class: 'card'}, h('h2', {}, 'Retention'), retentionForm),
+    h('section', {class: 'card'}, h('h2', {}, 'Retention'),
+      savedNotice(ctx, 'saved', 'Retention saved: the next retention run applies it.'),
+      retentionForm),
     h('section', {class: 'card'}, h('h2', {}, 'Partitions'),
+      savedNotice(ctx, 'added', 'Partitions added.'),
       h('p', {class: 'hint'}, 'Keys hash over the partition count: adding partitions moves ' +
         'where new messages of a key go.'), partitionsForm),
     h('section', {class: 'card'}, h('h2', {}, 'Delete'), deleteForm));
