@@ -232,13 +232,15 @@ std::shared_ptr<LagSnapshot> LagCollector::collect(int64_t now_ms, int* queries)
   const auto plan_start = SteadyClock::now();
 
   // What to evaluate, per group: every committed offset of an existing partition, and
-  // every partition of every topic a member subscribes to (position in index_ and the
-  // committed row, null when there is none).
+  // every other partition of a topic the group committed on or a member subscribes to
+  // (position in index_ and the committed row, null when there is none: such a partition
+  // counts from its log start, every stored message unconsumed).
   struct Target {
     size_t partition;
     const CommittedOffsetRow* row;
   };
   std::map<std::string, std::vector<Target>> targets;
+  std::map<std::string, std::set<std::string>> consumed_topics;  // per group
   std::vector<Target>* group_targets = nullptr;
   const std::string* group_of_targets = nullptr;
   for (const auto& row : committed) {
@@ -252,13 +254,17 @@ std::shared_ptr<LagSnapshot> LagCollector::collect(int64_t now_ms, int* queries)
       group_of_targets = &row.group_id;
     }
     group_targets->push_back({start->second + static_cast<size_t>(row.partition), &row});
+    consumed_topics[row.group_id].insert(row.topic);
   }
   for (const auto& [group_id, group] : groups) {
+    consumed_topics[group_id].insert(group.subscribed_topics.begin(),
+                                     group.subscribed_topics.end());
+  }
+  for (const auto& [group_id, topics] : consumed_topics) {
     auto& list = targets[group_id];
-    if (group.subscribed_topics.empty()) continue;
     std::vector<bool> present(index_.size(), false);
     for (const auto& target : list) present[target.partition] = true;
-    for (const auto& name : group.subscribed_topics) {
+    for (const auto& name : topics) {
       auto start = topic_start_.find(name);
       if (start == topic_start_.end()) continue;
       const size_t count = index_[start->second].topic->partitions.size();

@@ -2,6 +2,7 @@
 
 #include <prometheus/metric_family.h>
 
+#include <algorithm>
 #include <string>
 
 #include "metaserver/lag_collector.h"
@@ -69,9 +70,17 @@ std::vector<prometheus::MetricFamily> LagMetrics::Collect() const {
   auto group_status = family("mq_consumer_group_status",
                              "Group lag status (worst partition): 1 OK, 2 WARN, 3 ERR.");
   auto members = family("mq_consumer_group_members", "Members that joined the group.");
+  auto never_committed =
+      family("mq_consumer_group_partitions_never_committed",
+             "Partitions of the group's topics it has no committed offset on; their lag counts "
+             "every stored message.");
   for (const auto& [id, group] : snapshot->groups) {
     addGauge(group_status, {{"group", id}}, static_cast<int>(group.status));
     addGauge(members, {{"group", id}}, group.members);
+    addGauge(
+        never_committed, {{"group", id}},
+        static_cast<double>(std::count_if(group.partitions.begin(), group.partitions.end(),
+                                          [](const auto& p) { return p.committed_offset < 0; })));
     for (const auto& p : group.partitions) {
       Labels labels{{"group", id}, {"topic", p.topic}, {"partition", std::to_string(p.partition)}};
       addGauge(lag, labels, static_cast<double>(p.lag));
@@ -89,8 +98,8 @@ std::vector<prometheus::MetricFamily> LagMetrics::Collect() const {
     addGauge(start, labels, static_cast<double>(p.start_offset));
     addGauge(end, labels, static_cast<double>(p.end_offset));
   }
-  for (auto* f :
-       {&lag, &lag_seconds, &committed, &partition_status, &group_status, &members, &start, &end}) {
+  for (auto* f : {&lag, &lag_seconds, &committed, &partition_status, &group_status, &members,
+                  &never_committed, &start, &end}) {
     families.push_back(std::move(*f));
   }
   return families;

@@ -68,6 +68,7 @@ int groupList(const Context& context, const ParsedArgs&) {
 struct PartitionLag {
   TopicPartition tp;
   int64_t committed = -1;  // -1: none
+  int64_t start = -1;      // log start; -1: unknown (topic gone)
   int64_t end = -1;        // -1: unknown (topic gone)
   std::string owner;       // member id, or empty
 };
@@ -104,15 +105,18 @@ int groupDescribe(const Context& context, const ParsedArgs& args) {
     try {
       for (const auto& p : offsets_admin.topicOffsets(topic)) {
         partitions[p.partition].tp = p.partition;
+        partitions[p.partition].start = p.start_offset;
         partitions[p.partition].end = p.end_offset;
       }
     } catch (const Error& e) {
       if (e.code() != rpc::ErrorCode::UNKNOWN_TOPIC) throw;
     }
   }
+  // A partition of the group's topics without a commit counts every stored message, as
+  // the metaserver's lag does (docs/lag-and-alerts.md).
   auto lagOf = [](const PartitionLag& p) -> int64_t {
-    if (p.committed < 0 || p.end < 0) return -1;
-    return std::max<int64_t>(0, p.end - p.committed);
+    if (p.end < 0) return -1;
+    return std::max<int64_t>(0, p.end - (p.committed < 0 ? p.start : p.committed));
   };
 
   if (context.json) {
@@ -140,6 +144,7 @@ int groupDescribe(const Context& context, const ParsedArgs& args) {
       p.end >= 0 ? lag.number("end", p.end) : lag.null("end");
       int64_t value = lagOf(p);
       value >= 0 ? lag.number("lag", value) : lag.null("lag");
+      lag.boolean("never_committed", p.committed < 0);
       p.owner.empty() ? lag.null("owner") : lag.text("owner", p.owner);
       total += std::max<int64_t>(0, value);
       lags.push_back(lag);
@@ -175,7 +180,7 @@ int groupDescribe(const Context& context, const ParsedArgs& args) {
   for (const auto& [tp, p] : partitions) {
     int64_t lag = lagOf(p);
     rows.push_back({tp.topic, std::to_string(tp.partition),
-                    p.committed >= 0 ? std::to_string(p.committed) : "-",
+                    p.committed >= 0 ? std::to_string(p.committed) : "never",
                     p.end >= 0 ? std::to_string(p.end) : "-", lag >= 0 ? std::to_string(lag) : "-",
                     p.owner.empty() ? "-" : p.owner});
   }

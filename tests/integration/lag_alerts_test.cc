@@ -201,12 +201,15 @@ TEST(LagAlerts, LagEqualsProducedMinusCommittedPerPartition) {
   }
   const int64_t produced_ms = nowMs();
   // g1 consumed part of orders/0, all of orders/1, nothing of orders/2 and audit/0 (it
-  // committed 0), and never touched orders/3 or audit/1 (no commit: not its partitions).
+  // committed 0), and never touched orders/3 or audit/1: those count every stored message.
   commit(*broker, "g1", {{"orders", 0, 3}, {"orders", 1, 20}, {"orders", 2, 0}, {"audit", 0, 0}});
   const int64_t committed_ms = nowMs();
 
   auto lag = groupLag(cluster.metaserverHttpPort(), "g1", committed_ms);
-  ASSERT_EQ(lag.size(), 4u) << "one entry per committed partition";
+  ASSERT_EQ(lag.size(), 6u) << "every partition of the topics the group committed on";
+  EXPECT_EQ(lag.at("orders/3").get<int64_t>("lag"), 0);
+  EXPECT_EQ(lag.at("audit/1").get<int64_t>("lag"), 3) << "never committed: from the log start";
+  EXPECT_EQ(lag.at("audit/1").get<int64_t>("committed_offset"), -1);
   const std::map<std::string, int64_t> committed = {
       {"orders/0", 3}, {"orders/1", 20}, {"orders/2", 0}, {"audit/0", 0}};
   for (const auto& [tp, offset] : committed) {
@@ -234,15 +237,20 @@ TEST(LagAlerts, LagEqualsProducedMinusCommittedPerPartition) {
   EXPECT_EQ(metricValue(page, "mq_partition_end_offset{topic=\"orders\",partition=\"1\"}"), 20);
   EXPECT_EQ(metricValue(page, "mq_partition_start_offset{topic=\"orders\",partition=\"1\"}"), 0);
   EXPECT_EQ(metricValue(page, "mq_consumer_group_status{group=\"g1\"}"), 1);
+  EXPECT_EQ(metricValue(page,
+                        "mq_consumer_group_lag{group=\"g1\",topic=\"audit\","
+                        "partition=\"1\"}"),
+            3);
   EXPECT_FALSE(metricValue(page,
-                           "mq_consumer_group_lag{group=\"g1\",topic=\"orders\","
-                           "partition=\"3\"}"));
+                           "mq_consumer_group_committed_offset{group=\"g1\",topic=\"audit\","
+                           "partition=\"1\"}"));
+  EXPECT_EQ(metricValue(page, "mq_consumer_group_partitions_never_committed{group=\"g1\"}"), 2);
   auto groups = parseJson(httpGet(cluster.metaserverHttpPort(), "/api/groups").body);
   bool found = false;
   for (const auto& [unused, g] : groups.get_child("groups")) {
     if (g.get<std::string>("group") != "g1") continue;
     found = true;
-    EXPECT_EQ(g.get<int64_t>("total_lag"), 7 + 0 + 5 + 7);
+    EXPECT_EQ(g.get<int64_t>("total_lag"), 7 + 0 + 5 + 7 + 0 + 3);
     EXPECT_EQ(g.get<std::string>("status"), "OK");
   }
   EXPECT_TRUE(found);
@@ -254,6 +262,38 @@ TEST(LagAlerts, LagEqualsProducedMinusCommittedPerPartition) {
   EXPECT_EQ(lag.at("orders/0").get<int64_t>("lag"), 0);
   EXPECT_EQ(lag.at("orders/0").get<double>("lag_seconds"), 0);
   EXPECT_EQ(lag.at("orders/2").get<int64_t>("lag"), 1);
+}
+
+// Issue 25 bug 4: a group that consumed 10 of 100 messages on one partition and never
+// touched the other's 100 is 190 behind, and its alert and mqctl say so.
+TEST(LagAlerts, PartitionsNeverCommittedCountInTheLagAndItsAlerts) {
+  TestCluster cluster(fastCollector());
+  cluster.createTopic("t", 2);
+  auto broker = cluster.brokerClient();
+  produce(*broker, "t", 0, 100);
+  produce(*broker, "t", 1, 100);
+  commit(*broker, "g", {{"t", 0, 10}});
+  std::string out, err;
+  ASSERT_EQ(cluster.mqctl({"alert", "create", "g-lag", "--group", "g", "--kind", "lag_messages",
+                           "--threshold", "150"},
+                          &out, &err),
+            0)
+      << err;
+  const int64_t committed_ms = nowMs();
+  auto lag = groupLag(cluster.metaserverHttpPort(), "g", committed_ms);
+  ASSERT_EQ(lag.size(), 2u);
+  EXPECT_EQ(lag.at("t/1").get<int64_t>("lag"), 100);
+  bool fired = false;
+  for (int i = 0; i < 100 && !fired; ++i) {
+    fired = !alertEvents(cluster.metaserverHttpPort(), "g-lag").empty();
+    if (!fired) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(fired) << "lag 190 > 150 fires (it read 90 when t/1 was left out)";
+  ASSERT_EQ(cluster.mqctl({"--json", "group", "describe", "g"}, &out, &err), 0) << err;
+  auto described = parseJson(out);
+  EXPECT_EQ(described.get<int64_t>("total_lag"), 190) << out;
+  ASSERT_EQ(cluster.mqctl({"group", "describe", "g"}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("never"), std::string::npos) << out;
 }
 
 TEST(LagAlerts, MemberSubscriptionWithoutCommitsCountsEveryStoredMessage) {

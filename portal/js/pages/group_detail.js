@@ -36,7 +36,10 @@ export async function render(main, ctx) {
          table([
            {title: 'Topic', cell: p => h('a', {href: `#/topics/${seg(p.topic)}`}, p.topic)},
            {title: 'Partition', cell: p => String(p.partition), class: 'num'},
-           {title: 'Committed', cell: p => p.committed_offset < 0 ? '—'
+           {title: 'Committed', cell: p => p.committed_offset < 0
+             ? h('span', {class: 'muted', 'data-test': 'never-committed',
+                          title: 'No committed offset: every stored message counts as lag'},
+                 'never committed')
              : formatNumber(p.committed_offset), class: 'num'},
            {title: 'End', cell: p => formatNumber(p.end_offset), class: 'num'},
            {title: 'Lag', cell: p => formatNumber(p.lag), class: 'num'},
