@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
-#include "common/alert_store.h"
 #include "metaserver/audit_trail.h"
 #include "metaserver/lag_snapshot.h"
+#include "metaserver/store/alert_store.h"
 #include "metaserver/webhook_notifier.h"
 
 namespace mq {

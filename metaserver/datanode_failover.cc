@@ -11,7 +11,7 @@
 #include "common/clock.h"
 #include "common/errors.h"
 #include "common/log.h"
-#include "common/replication_store.h"
+#include "metaserver/store/replication_store.h"
 #include "metaserver/topology_json.h"
 
 namespace mq {

@@ -14,12 +14,12 @@
 #include <string>
 #include <vector>
 
-#include "common/dead_letter_store.h"
-#include "common/group_owner_store.h"
 #include "metaserver/audit_trail.h"
 #include "metaserver/broker_gateway.h"
 #include "metaserver/datanode_registry.h"
 #include "metaserver/dead_letter_config.h"
+#include "metaserver/store/dead_letter_store.h"
+#include "metaserver/store/group_owner_store.h"
 #include "metaserver/topic_service.h"
 #include "mq_types.h"
 

@@ -1,8 +1,8 @@
 // The lag collector: every lag-interval, in the one metaserver that holds the
-// `lag-collector` lease (common/lease_store.h), it computes for every consumer group the lag
-// of every partition it committed an offset for or subscribes to, the partitions' statuses
-// over a window of their last commits (lag_status.h), publishes an immutable LagSnapshot
-// for /metrics and the HTTP API, and evaluates the alert rules (alert_service.h).
+// `lag-collector` lease (metaserver/store/lease_store.h), it computes for every consumer group the
+// lag of every partition it committed an offset for or subscribes to, the partitions' statuses over
+// a window of their last commits (lag_status.h), publishes an immutable LagSnapshot for /metrics
+// and the HTTP API, and evaluates the alert rules (alert_service.h).
 //
 // Cost per cycle grows with the number of datanodes, not partitions: the lease (2 queries),
 // the topology version (1; the topology is re-read only when it changed), groups, members
@@ -28,7 +28,6 @@
 #include <vector>
 
 #include "common/db_pool.h"
-#include "common/lease_store.h"
 #include "common/meta_store.h"
 #include "metaserver/alert_service.h"
 #include "metaserver/datanode_registry.h"
@@ -36,6 +35,7 @@
 #include "metaserver/lag_history.h"
 #include "metaserver/lag_snapshot.h"
 #include "metaserver/periodic_task.h"
+#include "metaserver/store/lease_store.h"
 
 namespace mq {
 

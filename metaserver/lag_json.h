@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "common/alert_store.h"
 #include "metaserver/lag_snapshot.h"
+#include "metaserver/store/alert_store.h"
 
 namespace mq {
 

@@ -11,7 +11,6 @@
 #include <iostream>
 #include <memory>
 
-#include "common/alert_store.h"
 #include "common/db_pool.h"
 #include "common/embedded_sql.h"
 #include "common/http_server.h"
@@ -39,6 +38,7 @@
 #include "metaserver/partition_retirer.h"
 #include "metaserver/portal.h"
 #include "metaserver/retention_cleaner.h"
+#include "metaserver/store/alert_store.h"
 #include "metaserver/topic_service.h"
 #include "metaserver/webhook_notifier.h"
 

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <map>
 
-#include "common/dead_letter_store.h"
 #include "common/errors.h"
 #include "common/group_offsets_store.h"
+#include "metaserver/store/dead_letter_store.h"
 #include "mq/dead_letter_headers.h"
 
 namespace mq {

@@ -17,13 +17,13 @@
 #include <atomic>
 #include <string>
 
-#include "common/lease_store.h"
 #include "common/meta_store.h"
 #include "metaserver/datanode_registry.h"
 #include "metaserver/lifecycle_config.h"
 #include "metaserver/lifecycle_metrics.h"
 #include "metaserver/partition_lifecycle.h"
 #include "metaserver/periodic_task.h"
+#include "metaserver/store/lease_store.h"
 
 namespace mq {
 

@@ -26,10 +26,10 @@
 #include <vector>
 
 #include "common/http_server.h"
-#include "common/session_store.h"
-#include "common/user_store.h"
 #include "metaserver/audit_trail.h"
 #include "metaserver/portal_config.h"
+#include "metaserver/store/session_store.h"
+#include "metaserver/store/user_store.h"
 
 namespace mq {
 

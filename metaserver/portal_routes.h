@@ -18,11 +18,7 @@
 // services, and audits the change with the caller as actor. docs/portal.md has the table.
 #pragma once
 
-#include "common/audit_store.h"
-#include "common/group_owner_store.h"
 #include "common/http_server.h"
-#include "common/session_store.h"
-#include "common/user_store.h"
 #include "metaserver/alert_service.h"
 #include "metaserver/audit_trail.h"
 #include "metaserver/broker_gateway.h"
@@ -34,6 +30,10 @@
 #include "metaserver/portal_auth.h"
 #include "metaserver/portal_config.h"
 #include "metaserver/portal_json.h"
+#include "metaserver/store/audit_store.h"
+#include "metaserver/store/group_owner_store.h"
+#include "metaserver/store/session_store.h"
+#include "metaserver/store/user_store.h"
 #include "metaserver/topic_service.h"
 
 namespace mq {

@@ -1,5 +1,5 @@
 // The retention cleaner: every retention-interval, in the one metaserver that holds the
-// `retention-cleaner` lease (common/lease_store.h), it applies every topic's retention
+// `retention-cleaner` lease (metaserver/store/lease_store.h), it applies every topic's retention
 // (time, and optionally size and count) to each partition that is not retired, through
 // RetentionExecutor (retention_executor.h, retention_plan.h): first every partition's
 // start_offset is advanced, and every committed offset left below its partition's new start
@@ -24,7 +24,6 @@
 #include <string>
 
 #include "common/db_pool.h"
-#include "common/lease_store.h"
 #include "common/meta_store.h"
 #include "metaserver/datanode_registry.h"
 #include "metaserver/lifecycle_config.h"
@@ -32,6 +31,7 @@
 #include "metaserver/periodic_task.h"
 #include "metaserver/producer_expiry.h"
 #include "metaserver/retention_executor.h"
+#include "metaserver/store/lease_store.h"
 
 namespace mq {
 

@@ -25,7 +25,7 @@
 #include "common/clock.h"
 #include "common/http_client.h"
 #include "common/http_server.h"
-#include "common/lease_store.h"
+#include "metaserver/store/lease_store.h"
 #include "tests/harness/eventually.h"
 #include "tests/harness/test_cluster.h"
 

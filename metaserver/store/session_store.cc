@@ -1,4 +1,4 @@
-#include "common/session_store.h"
+#include "metaserver/store/session_store.h"
 
 namespace mq {
 

@@ -1,4 +1,4 @@
-#include "common/lease_store.h"
+#include "metaserver/store/lease_store.h"
 
 namespace mq {
 namespace {

@@ -1,4 +1,4 @@
-#include "common/group_owner_store.h"
+#include "metaserver/store/group_owner_store.h"
 
 namespace mq {
 namespace {

@@ -1,4 +1,4 @@
-#include "common/alert_store.h"
+#include "metaserver/store/alert_store.h"
 
 #include <fmt/format.h>
 

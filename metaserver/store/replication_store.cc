@@ -1,4 +1,4 @@
-#include "common/replication_store.h"
+#include "metaserver/store/replication_store.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "common/audit_store.h"
+#include "metaserver/store/audit_store.h"
 
 #include <algorithm>
 

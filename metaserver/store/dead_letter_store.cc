@@ -1,4 +1,4 @@
-#include "common/dead_letter_store.h"
+#include "metaserver/store/dead_letter_store.h"
 
 namespace mq {
 namespace {

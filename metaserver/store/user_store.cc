@@ -1,4 +1,4 @@
-#include "common/user_store.h"
+#include "metaserver/store/user_store.h"
 
 #include <map>
 
