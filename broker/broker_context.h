@@ -15,8 +15,8 @@
 #include "broker/group/group_coordinator.h"
 #include "broker/quota_enforcer.h"
 #include "broker/topology_cache.h"
-#include "common/access_control.h"
 #include "common/errors.h"
+#include "server/access_control.h"
 
 namespace mq {
 

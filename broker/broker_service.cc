@@ -10,7 +10,7 @@
 #include "broker/handlers/produce_handler.h"
 #include "common/clock.h"
 #include "common/log.h"
-#include "common/rpc_server.h"
+#include "server/rpc_server.h"
 
 namespace mq {
 namespace {

@@ -10,11 +10,11 @@
 #include "common/embedded_sql.h"
 #include "common/log.h"
 #include "common/malloc_arenas.h"
-#include "common/metrics.h"
 #include "common/migrations.h"
-#include "common/rpc_server.h"
 #include "common/shutdown_signal.h"
 #include "common/tls.h"
+#include "server/metrics.h"
+#include "server/rpc_server.h"
 
 namespace {
 

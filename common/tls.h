@@ -1,6 +1,6 @@
 // TLS on the Thrift ports (docs/security.md#tls): the one place that turns a TlsConfig
 // (client/include/mq/tls_config.h) into Thrift's TSSLSocketFactory with OpenSSL. Every
-// server (common/rpc_server.h through the connection gate) and every client (the client
+// server (server/rpc_server.h through the connection gate) and every client (the client
 // library's RpcChannel, so also mqctl, the outbox relay and the metaserver's own calls) gets
 // its sockets from here.
 //
@@ -67,7 +67,7 @@ class TlsSocketFactory : public apache::thrift::transport::TSSLSocketFactory {
       std::shared_ptr<apache::thrift::TConfiguration> configuration) const;
 
   // The OpenSSL context, for server sockets made around accepted connections
-  // (common/connection_gate.cc).
+  // (server/connection_gate.cc).
   std::shared_ptr<apache::thrift::transport::SSLContext> context() const { return ctx_; }
   const TlsConfig& config() const { return config_; }
 

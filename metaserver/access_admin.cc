@@ -10,7 +10,7 @@
 #include "common/crypto.h"
 #include "common/errors.h"
 #include "common/log.h"
-#include "common/security_config.h"
+#include "server/security_config.h"
 
 namespace mq {
 namespace {

@@ -4,11 +4,11 @@
 
 #include "common/clock.h"
 #include "common/errors.h"
-#include "common/http_client.h"
 #include "common/log.h"
 #include "common/topic_name.h"
 #include "metaserver/alert_evaluation.h"
 #include "metaserver/lag_json.h"
+#include "server/http_client.h"
 
 namespace mq {
 namespace {

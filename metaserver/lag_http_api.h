@@ -17,9 +17,9 @@
 // too); answers 201 with the rule.
 #pragma once
 
-#include "common/http_server.h"
 #include "metaserver/alert_service.h"
 #include "metaserver/lag_collector.h"
+#include "server/http_server.h"
 
 namespace mq {
 

@@ -13,12 +13,9 @@
 
 #include "common/db_pool.h"
 #include "common/embedded_sql.h"
-#include "common/http_server.h"
 #include "common/log.h"
 #include "common/meta_store.h"
-#include "common/metrics.h"
 #include "common/migrations.h"
-#include "common/rpc_server.h"
 #include "common/shutdown_signal.h"
 #include "common/tls.h"
 #include "metaserver/alert_service.h"
@@ -41,6 +38,9 @@
 #include "metaserver/store/alert_store.h"
 #include "metaserver/topic_service.h"
 #include "metaserver/webhook_notifier.h"
+#include "server/http_server.h"
+#include "server/metrics.h"
+#include "server/rpc_server.h"
 
 namespace {
 

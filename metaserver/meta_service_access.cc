@@ -8,8 +8,8 @@
 #include <optional>
 
 #include "common/errors.h"
-#include "common/rpc_server.h"
 #include "metaserver/meta_service_handler.h"
+#include "server/rpc_server.h"
 
 namespace mq {
 namespace {

@@ -19,7 +19,6 @@
 #include <vector>
 
 #include "MetaService.h"
-#include "common/access_control.h"
 #include "common/meta_store.h"
 #include "metaserver/access_admin.h"
 #include "metaserver/alert_service.h"
@@ -30,6 +29,7 @@
 #include "metaserver/partition_lifecycle.h"
 #include "metaserver/quota_admin.h"
 #include "metaserver/topic_service.h"
+#include "server/access_control.h"
 
 namespace mq {
 

@@ -7,11 +7,11 @@
 #include <string>
 
 #include "common/options.h"
-#include "common/security_config.h"
 #include "metaserver/dead_letter_config.h"
 #include "metaserver/lag_collector_config.h"
 #include "metaserver/lifecycle_config.h"
 #include "metaserver/portal_config.h"
+#include "server/security_config.h"
 
 namespace mq {
 

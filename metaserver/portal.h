@@ -6,9 +6,9 @@
 
 #include <memory>
 
-#include "common/http_server.h"
-#include "common/security_config.h"
 #include "metaserver/portal_routes.h"
+#include "server/http_server.h"
+#include "server/security_config.h"
 
 namespace mq {
 

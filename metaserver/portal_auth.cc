@@ -13,10 +13,10 @@
 
 #include "common/clock.h"
 #include "common/log.h"
-#include "common/security_config.h"
 #include "metaserver/password_hash.h"
 #include "metaserver/portal_http.h"
 #include "metaserver/portal_json.h"
+#include "server/security_config.h"
 
 namespace mq {
 namespace {

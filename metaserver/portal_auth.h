@@ -25,11 +25,11 @@
 #include <string>
 #include <vector>
 
-#include "common/http_server.h"
 #include "metaserver/audit_trail.h"
 #include "metaserver/portal_config.h"
 #include "metaserver/store/session_store.h"
 #include "metaserver/store/user_store.h"
+#include "server/http_server.h"
 
 namespace mq {
 

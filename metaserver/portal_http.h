@@ -11,7 +11,7 @@
 #include <string>
 
 #include "common/errors.h"
-#include "common/http_server.h"
+#include "server/http_server.h"
 
 namespace mq {
 

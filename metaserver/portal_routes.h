@@ -18,7 +18,6 @@
 // services, and audits the change with the caller as actor. docs/portal.md has the table.
 #pragma once
 
-#include "common/http_server.h"
 #include "metaserver/alert_service.h"
 #include "metaserver/audit_trail.h"
 #include "metaserver/broker_gateway.h"
@@ -35,6 +34,7 @@
 #include "metaserver/store/session_store.h"
 #include "metaserver/store/user_store.h"
 #include "metaserver/topic_service.h"
+#include "server/http_server.h"
 
 namespace mq {
 

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "common/http_client.h"
 #include "common/log.h"
+#include "server/http_client.h"
 
 namespace mq {
 namespace {

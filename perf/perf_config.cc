@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "common/options.h"
-#include "common/security_config.h"
+#include "server/security_config.h"
 
 namespace mq::perf {
 namespace {

@@ -20,9 +20,9 @@
 #include "broker/kafka/protocol/headers.h"
 #include "broker/kafka/protocol/messages/api_versions.h"
 #include "common/clock.h"
-#include "common/connection_gate.h"
 #include "common/log.h"
 #include "common/tls.h"
+#include "server/connection_gate.h"
 
 namespace mq::kafka {
 

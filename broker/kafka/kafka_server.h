@@ -1,5 +1,5 @@
 // The broker's Kafka listener (docs/kafka.md): accepts connections on `kafka-listen`, a
-// thread per connection (like common/rpc_server), reads size-delimited request frames and
+// thread per connection (like server/rpc_server), reads size-delimited request frames and
 // answers each in request order (clients pipeline requests; one connection's requests run
 // one after another, as Kafka brokers run them).
 //

@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "common/http_client.h"
+#include "server/http_client.h"
 
 namespace mq::mqctl {
 

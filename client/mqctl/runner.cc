@@ -7,8 +7,8 @@
 #include "client/mqctl/json_writer.h"
 #include "client/mqctl/main.h"
 #include "common/log.h"
-#include "common/security_config.h"
 #include "common/tls.h"
+#include "server/security_config.h"
 
 namespace mq::mqctl {
 

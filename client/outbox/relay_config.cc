@@ -3,7 +3,7 @@
 #include <stdexcept>
 
 #include "common/option_values.h"
-#include "common/security_config.h"
+#include "server/security_config.h"
 
 namespace mq {
 namespace {

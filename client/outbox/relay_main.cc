@@ -11,8 +11,8 @@
 #include "client/outbox/relay_config.h"
 #include "client/outbox/relay_metrics.h"
 #include "common/log.h"
-#include "common/metrics.h"
 #include "common/shutdown_signal.h"
+#include "server/metrics.h"
 
 namespace {
 

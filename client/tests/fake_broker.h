@@ -1,4 +1,4 @@
-// An in-memory Broker for client tests, served over real Thrift (common/rpc_server), with
+// An in-memory Broker for client tests, served over real Thrift (server/rpc_server), with
 // hooks to inject failures. Offsets are dense from 0; fetch long-polls. Calls it does not
 // implement (consumer groups) answer with empty defaults (BrokerNull).
 #pragma once
@@ -16,8 +16,8 @@
 #include "Broker.h"
 #include "common/clock.h"
 #include "common/errors.h"
-#include "common/rpc_server.h"
 #include "mq/client.h"
+#include "server/rpc_server.h"
 #include "tests/harness/free_port.h"
 
 namespace mq::testing {

@@ -1,6 +1,6 @@
 // The HTTP server over real sockets: routing by method and path prefix, limits, garbage,
 // keep-alive, /metrics; and the client the webhooks use.
-#include "common/http_server.h"
+#include "server/http_server.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -13,8 +13,8 @@
 #include <atomic>
 #include <thread>
 
-#include "common/http_client.h"
-#include "common/metrics.h"
+#include "server/http_client.h"
+#include "server/metrics.h"
 
 namespace mq {
 namespace {

@@ -1,4 +1,4 @@
-// libFuzzer target: the HTTP server (common/http_server.h) of the metaserver's and the
+// libFuzzer target: the HTTP server (server/http_server.h) of the metaserver's and the
 // brokers' HTTP ports, as a client reaches it: a real HttpServer on loopback, with a JSON
 // route that parses its body as the portal does, gets the input's bytes on a new connection
 // (then the client's half-close), and the server must answer or close; after each input a
@@ -16,8 +16,8 @@
 #include <memory>
 #include <string>
 
-#include "common/http_server.h"
 #include "common/json_document.h"
+#include "server/http_server.h"
 
 namespace {
 

@@ -1,7 +1,7 @@
 // libFuzzer target: everything a server does with a request's bytes before a handler sees it.
 // The first input byte picks the target, the rest are its bytes:
 //   0: a Broker call, 1: a MetaService call: decoded by the generated processors with the
-//      servers' protocol and limits (common/rpc_limits.h), dispatched to handlers that do
+//      servers' protocol and limits (server/rpc_limits.h), dispatched to handlers that do
 //      nothing, and the reply encoded;
 //   2: message headers as stored in a partition table (common/header_codec): whatever
 //      decodes must encode back to bytes that decode to the same headers.
@@ -23,7 +23,7 @@
 #include "Broker.h"
 #include "MetaService.h"
 #include "common/header_codec.h"
-#include "common/rpc_limits.h"
+#include "server/rpc_limits.h"
 
 namespace {
 

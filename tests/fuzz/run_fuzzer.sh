@@ -33,7 +33,7 @@ case $TARGET in
     CORPUS=$OUT/corpus
     SOURCES=("$SRC/tests/fuzz/request_fuzzer.cc" "$GEN/mq_types.cpp" "$GEN/Broker.cpp"
       "$GEN/MetaService.cpp" "$SRC/common/header_codec.cc")
-    DEPENDS=("$SRC/common/rpc_limits.h" "$SRC/common/header_codec.h")
+    DEPENDS=("$SRC/server/rpc_limits.h" "$SRC/common/header_codec.h")
     # shellcheck disable=SC2207  # pkg-config prints several flags
     LIBS=($(pkg-config --cflags --libs thrift))
     export MQ_FUZZ_SEEDS=$CORPUS
@@ -57,9 +57,9 @@ case $TARGET in
     [[ -f $GEN/mq_types.h ]] || { echo "run_fuzzer: $GEN has no generated code: build first" >&2; exit 1; }
     BIN=$OUT/http_fuzzer
     CORPUS=$OUT/corpus-http
-    SOURCES=("$SRC/tests/fuzz/http_fuzzer.cc" "$SRC/common/http_server.cc" "$SRC/common/log.cc"
+    SOURCES=("$SRC/tests/fuzz/http_fuzzer.cc" "$SRC/server/http_server.cc" "$SRC/common/log.cc"
       "$SRC/common/json_document.cc")
-    DEPENDS=("$SRC/common/http_server.h" "$SRC/common/log.h" "$SRC/common/json_document.h")
+    DEPENDS=("$SRC/server/http_server.h" "$SRC/common/log.h" "$SRC/common/json_document.h")
     # shellcheck disable=SC2207
     LIBS=(-lfmt -lprometheus-cpp-core -lpthread $(pkg-config --cflags thrift))
     FLAGS=(-max_len=8192)

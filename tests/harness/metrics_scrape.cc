@@ -5,7 +5,7 @@
 #include <regex>
 #include <thread>
 
-#include "common/http_client.h"
+#include "server/http_client.h"
 
 namespace mq::test {
 

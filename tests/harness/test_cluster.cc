@@ -12,7 +12,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "common/security_config.h"
+#include "server/security_config.h"
 
 namespace mq::test {
 namespace {

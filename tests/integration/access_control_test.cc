@@ -14,8 +14,8 @@
 #include <regex>
 #include <thread>
 
-#include "common/security_config.h"
 #include "mq/client.h"
+#include "server/security_config.h"
 #include "tests/harness/metrics_scrape.h"
 #include "tests/harness/test_cluster.h"
 

@@ -8,8 +8,8 @@
 
 #include "client/broker_subset.h"
 #include "client/host_port.h"
-#include "common/http_client.h"
 #include "mq/client.h"
+#include "server/http_client.h"
 #include "tests/harness/test_cluster.h"
 
 namespace mq::test {

@@ -12,8 +12,8 @@
 #include <thread>
 
 #include "common/clock.h"
-#include "common/http_client.h"
 #include "mq/client.h"
+#include "server/http_client.h"
 #include "tests/harness/test_cluster.h"
 
 namespace mq::test {

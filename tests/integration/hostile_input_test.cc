@@ -22,7 +22,7 @@
 #include <thread>
 #include <vector>
 
-#include "common/http_client.h"
+#include "server/http_client.h"
 #include "tests/harness/portal_client.h"
 #include "tests/harness/test_cluster.h"
 

@@ -12,8 +12,8 @@
 #include "broker/kafka/protocol/messages/produce.h"
 #include "broker/kafka/protocol/messages/sasl.h"
 #include "broker/kafka/protocol/record_batch.h"
-#include "common/security_config.h"
 #include "mq/client.h"
+#include "server/security_config.h"
 #include "tests/harness/kafka_wire_client.h"
 #include "tests/harness/test_cluster.h"
 

@@ -23,9 +23,9 @@
 #include <thread>
 
 #include "common/clock.h"
-#include "common/http_client.h"
-#include "common/http_server.h"
 #include "metaserver/store/lease_store.h"
+#include "server/http_client.h"
+#include "server/http_server.h"
 #include "tests/harness/eventually.h"
 #include "tests/harness/test_cluster.h"
 

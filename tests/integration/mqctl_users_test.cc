@@ -14,7 +14,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "common/http_client.h"
+#include "server/http_client.h"
 #include "tests/harness/test_cluster.h"
 
 namespace mq::test {

@@ -19,9 +19,9 @@
 #include <thread>
 
 #include "common/db_pool.h"
-#include "common/http_client.h"
 #include "common/partition_store.h"
 #include "mq/client.h"
+#include "server/http_client.h"
 #include "tests/harness/eventually.h"
 #include "tests/harness/message_batch.h"
 #include "tests/harness/test_cluster.h"

@@ -15,8 +15,8 @@
 #include <set>
 #include <thread>
 
-#include "common/http_client.h"
 #include "mq/client.h"
+#include "server/http_client.h"
 #include "tests/harness/child_process.h"
 #include "tests/harness/metrics_scrape.h"
 #include "tests/harness/test_certificates.h"

@@ -15,8 +15,8 @@
 #include <sstream>
 #include <thread>
 
-#include "common/http_client.h"
 #include "mq/client.h"
+#include "server/http_client.h"
 #include "tests/harness/test_cluster.h"
 
 namespace mq::test {

@@ -1,6 +1,6 @@
-// ConnectionGate (common/connection_gate.h): the counting behind a broker's max-connections
+// ConnectionGate (server/connection_gate.h): the counting behind a broker's max-connections
 // and max-connections-per-ip, without sockets.
-#include "common/connection_gate.h"
+#include "server/connection_gate.h"
 
 #include <gtest/gtest.h>
 

@@ -5,8 +5,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "common/security_config.h"
 #include "common/tls.h"
+#include "server/security_config.h"
 
 namespace mq {
 namespace {

@@ -1,6 +1,6 @@
 // The Prometheus endpoint every daemon serves (GET /metrics), with the standard process
 // metrics (process_resident_memory_bytes, process_cpu_seconds_total, ...) always included.
-// The metaserver serves /metrics from its HttpServer instead (common/http_server.h), with
+// The metaserver serves /metrics from its HttpServer instead (server/http_server.h), with
 // the same ProcessCollector.
 #pragma once
 

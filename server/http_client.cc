@@ -1,4 +1,4 @@
-#include "common/http_client.h"
+#include "server/http_client.h"
 
 #include <fmt/format.h>
 

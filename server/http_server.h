@@ -113,7 +113,7 @@ bool parseHttpTarget(const std::string& target, HttpRequest* request, std::strin
 std::optional<std::string> percentDecode(std::string_view text, bool plus_is_space);
 
 // A GET handler for /metrics: every collectable in the Prometheus text format, version 0.0.4.
-// Pass a ProcessCollector (common/metrics.h) for the process_* metrics.
+// Pass a ProcessCollector (server/metrics.h) for the process_* metrics.
 HttpHandler metricsHandler(std::vector<std::shared_ptr<prometheus::Collectable>> collectables);
 
 }  // namespace mq

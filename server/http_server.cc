@@ -1,4 +1,4 @@
-#include "common/http_server.h"
+#include "server/http_server.h"
 
 #include <fmt/format.h>
 #include <prometheus/text_serializer.h>

@@ -1,5 +1,5 @@
 // What a Thrift request may claim before it is refused while being decoded. Shared by the
-// servers (common/rpc_server.cc) and the request fuzzer (tests/fuzz), so the fuzzer
+// servers (server/rpc_server.cc) and the request fuzzer (tests/fuzz), so the fuzzer
 // exercises exactly the limits the servers run with.
 #pragma once
 

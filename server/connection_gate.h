@@ -21,7 +21,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "common/rpc_server.h"
+#include "server/rpc_server.h"
 
 namespace mq {
 

@@ -1,4 +1,4 @@
-#include "common/security_config.h"
+#include "server/security_config.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>

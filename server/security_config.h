@@ -8,9 +8,9 @@
 #include <cstdint>
 #include <string>
 
-#include "common/access_control.h"
 #include "common/options.h"
 #include "common/tls.h"
+#include "server/access_control.h"
 
 namespace mq {
 

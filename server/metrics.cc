@@ -1,4 +1,4 @@
-#include "common/metrics.h"
+#include "server/metrics.h"
 
 #include <dirent.h>
 #include <fmt/format.h>

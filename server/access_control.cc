@@ -1,4 +1,4 @@
-#include "common/access_control.h"
+#include "server/access_control.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "common/connection_gate.h"
+#include "server/connection_gate.h"
 
 #include <fmt/format.h>
 #include <prometheus/family.h>

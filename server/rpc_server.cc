@@ -1,4 +1,4 @@
-#include "common/rpc_server.h"
+#include "server/rpc_server.h"
 
 #include <fmt/format.h>
 #include <thrift/Thrift.h>
@@ -11,10 +11,10 @@
 #include <mutex>
 #include <stdexcept>
 
-#include "common/connection_gate.h"
 #include "common/log.h"
-#include "common/rpc_limits.h"
 #include "common/tls.h"
+#include "server/connection_gate.h"
+#include "server/rpc_limits.h"
 
 namespace mq {
 
@@ -116,7 +116,7 @@ void RpcServer::start() {
   socket->setInterruptableChildren(true);
   auto listening = std::make_shared<std::promise<void>>();
   socket->setListenCallback([listening](int) { listening->set_value(); });
-  // Decoding limits (common/rpc_limits.h): without them a 30-byte frame that claims a 700 MB
+  // Decoding limits (server/rpc_limits.h): without them a 30-byte frame that claims a 700 MB
   // string or two billion list elements makes the decoder allocate them before it finds out
   // they are not there. Strict reads refuse messages without a version word (our clients
   // always send one) instead of taking their first 4 bytes as a name length.
