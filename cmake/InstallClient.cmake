@@ -1,0 +1,42 @@
+# `cmake --install BUILD [--prefix PREFIX]`: the client library for applications: its public
+# headers (include/mq/), the static libraries it is made of (mq_client on mq_common and the
+# generated wire types mq_rpc; no server or storage code), a CMake package
+# (find_package(mq) -> mq::client) and a pkg-config file (pkg-config --cflags --libs mq).
+# client/examples/ is built against it in CI (client/examples/install_test.sh).
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+set_target_properties(mq_client PROPERTIES EXPORT_NAME client)
+set_target_properties(mq_common PROPERTIES EXPORT_NAME common)
+set_target_properties(mq_rpc PROPERTIES EXPORT_NAME rpc)
+install(TARGETS mq_client mq_common mq_rpc EXPORT mqTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT client
+        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(FILES
+          ${PROJECT_SOURCE_DIR}/client/include/mq/client.h
+          ${PROJECT_SOURCE_DIR}/client/include/mq/dead_letter_headers.h
+          ${PROJECT_SOURCE_DIR}/client/include/mq/lane.h
+          ${PROJECT_SOURCE_DIR}/client/include/mq/partitioner.h
+          ${PROJECT_SOURCE_DIR}/client/include/mq/tls_config.h
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/mq COMPONENT client)
+# mq/client.h still exposes the generated wire types (mq::rpc, idl/mq.thrift).
+install(FILES ${MQ_GEN_DIR}/mq_types.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT client)
+
+set(MQ_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/mq)
+install(EXPORT mqTargets NAMESPACE mq:: DESTINATION ${MQ_CMAKE_DIR} COMPONENT client)
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/mqConfig.cmake.in
+  ${CMAKE_BINARY_DIR}/mqConfig.cmake INSTALL_DESTINATION ${MQ_CMAKE_DIR})
+write_basic_package_version_file(${CMAKE_BINARY_DIR}/mqConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${CMAKE_BINARY_DIR}/mqConfig.cmake ${CMAKE_BINARY_DIR}/mqConfigVersion.cmake
+        DESTINATION ${MQ_CMAKE_DIR} COMPONENT client)
+# The prefix is written in at install time, so that --prefix is honoured.
+install(CODE "
+  set(CMAKE_INSTALL_PREFIX \"\${CMAKE_INSTALL_PREFIX}\")
+  set(CMAKE_INSTALL_LIBDIR \"${CMAKE_INSTALL_LIBDIR}\")
+  set(CMAKE_INSTALL_INCLUDEDIR \"${CMAKE_INSTALL_INCLUDEDIR}\")
+  set(PROJECT_VERSION \"${PROJECT_VERSION}\")
+  configure_file(\"${PROJECT_SOURCE_DIR}/cmake/mq.pc.in\"
+                 \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}/pkgconfig/mq.pc\" @ONLY)"
+  COMPONENT client)
+
