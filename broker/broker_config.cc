@@ -47,7 +47,10 @@ void BrokerConfig::addOptions(po::options_description& options) {
       "log-level", po::value<std::string>()->default_value(d.log_level),
       "debug, info, warn or error")(
       "kafka-listen", po::value<std::string>()->default_value(d.kafka_listen),
-      "HOST:PORT of the Kafka protocol listener, e.g. 127.0.0.1:9092 (empty: none)");
+      "HOST:PORT of the Kafka protocol listener, e.g. 127.0.0.1:9092 (empty: none)")(
+      "metaserver", po::value<std::string>()->default_value(d.metaserver),
+      "HOST:PORT of a metaserver, where Kafka CreateTopics, DeleteTopics and CreatePartitions "
+      "go (empty: refused)");
   addSecurityOptions(options);
 }
 
@@ -91,6 +94,7 @@ BrokerConfig BrokerConfig::fromValues(const po::variables_map& values) {
       durationOptionMs(values, "quota-max-throttle", c.quota_max_throttle_ms, 1, 300000);
   c.log_level = values["log-level"].as<std::string>();
   c.security = readSecurityConfig(values);
+  c.metaserver = values["metaserver"].as<std::string>();
   c.kafka_listen = values["kafka-listen"].as<std::string>();
   if (!c.kafka_listen.empty()) {
     const auto colon = c.kafka_listen.rfind(':');

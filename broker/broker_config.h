@@ -39,6 +39,9 @@ struct BrokerConfig {
   std::string kafka_host;
   int kafka_port = 0;
   std::string kafka_advertised_host;
+  // A metaserver, HOST:PORT, where the Kafka door sends topic administration (CreateTopics,
+  // DeleteTopics, CreatePartitions) as mqctl does; empty: those are refused.
+  std::string metaserver;
   SecurityConfig security;  // auth, auth-refresh, tls* (docs/security.md)
 
   // Registers every option above (names with dashes, e.g. --metrics-port).

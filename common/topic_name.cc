@@ -22,4 +22,9 @@ std::optional<std::string> topicNameProblem(const std::string& name) {
   return std::nullopt;
 }
 
+std::optional<std::string> partitionCountProblem(int partitions) {
+  if (partitions >= 1 && partitions <= kMaxPartitions) return std::nullopt;
+  return fmt::format("partitions must be 1..{}, got {}", kMaxPartitions, partitions);
+}
+
 }  // namespace mq

@@ -1,4 +1,5 @@
-// Topic naming rules, checked by the metaserver on create and by clients before sending.
+// Topic naming and size rules, checked by the metaserver on create, by the Kafka door's
+// CreateTopics and CreatePartitions (validate_only) and by clients before sending.
 #pragma once
 
 #include <optional>
@@ -7,9 +8,14 @@
 namespace mq {
 
 inline constexpr size_t kMaxTopicNameLength = 200;
+inline constexpr int kMaxPartitions = 1024;  // partitions of one topic
 
 // Returns what is wrong with `name`, or nullopt when it is a valid topic name:
 // 1 to 200 characters from [A-Za-z0-9._-], not "." or "..".
 std::optional<std::string> topicNameProblem(const std::string& name);
+
+// Returns what is wrong with a topic of `partitions` partitions in all (1..kMaxPartitions),
+// or nullopt.
+std::optional<std::string> partitionCountProblem(int partitions);
 
 }  // namespace mq

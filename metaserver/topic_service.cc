@@ -29,9 +29,7 @@ void validate(const NewTopic& topic) {
   if (auto problem = topicNameProblem(topic.name)) {
     throwError(rpc::ErrorCode::INVALID_TOPIC_NAME, *problem);
   }
-  if (topic.partitions < 1 || topic.partitions > kMaxPartitions) {
-    refuse(fmt::format("partitions must be 1..{}, got {}", kMaxPartitions, topic.partitions));
-  }
+  if (auto problem = partitionCountProblem(topic.partitions)) refuse(*problem);
   if (topic.retention_ms < 0) {
     refuse(fmt::format("retention_ms must be >= 0 (0 = default of 7 days), got {}",
                        topic.retention_ms));

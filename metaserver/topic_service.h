@@ -14,14 +14,13 @@
 #include <vector>
 
 #include "common/meta_store.h"
+#include "common/topic_name.h"
 #include "common/topology.h"
 #include "metaserver/audit_trail.h"
 #include "metaserver/datanode_registry.h"
 #include "metaserver/partition_placement.h"
 
 namespace mq {
-
-inline constexpr int kMaxPartitions = 1024;
 
 struct NewTopic {
   std::string name;

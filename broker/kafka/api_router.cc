@@ -3,7 +3,12 @@
 #include <stdexcept>
 
 #include "broker/kafka/handlers/api_versions.h"
+#include "broker/kafka/handlers/create_partitions.h"
+#include "broker/kafka/handlers/create_topics.h"
 #include "broker/kafka/handlers/delete_groups.h"
+#include "broker/kafka/handlers/delete_topics.h"
+#include "broker/kafka/handlers/describe_cluster.h"
+#include "broker/kafka/handlers/describe_configs.h"
 #include "broker/kafka/handlers/describe_groups.h"
 #include "broker/kafka/handlers/fetch.h"
 #include "broker/kafka/handlers/find_coordinator.h"
@@ -61,6 +66,16 @@ KafkaReply dispatchKafkaRequest(KafkaRequest& request) {
       return handleKafkaSaslHandshake(request);
     case ApiKey::kSaslAuthenticate:
       return handleKafkaSaslAuthenticate(request);
+    case ApiKey::kCreateTopics:
+      return handleKafkaCreateTopics(request);
+    case ApiKey::kDeleteTopics:
+      return handleKafkaDeleteTopics(request);
+    case ApiKey::kDescribeConfigs:
+      return handleKafkaDescribeConfigs(request);
+    case ApiKey::kCreatePartitions:
+      return handleKafkaCreatePartitions(request);
+    case ApiKey::kDescribeCluster:
+      return handleKafkaDescribeCluster(request);
   }
   throw std::logic_error("Kafka API " + std::to_string(request.header.api_key) +
                          " is listed as supported but has no handler");

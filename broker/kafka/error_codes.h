@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 
 #include "common/errors.h"
@@ -32,6 +33,9 @@ enum class KafkaError : int16_t {
   kUnsupportedSaslMechanism = 33,
   kUnsupportedVersion = 35,
   kTopicAlreadyExists = 36,
+  kInvalidPartitions = 37,
+  kInvalidReplicationFactor = 38,
+  kInvalidReplicaAssignment = 39,
   kInvalidConfig = 40,
   kInvalidRequest = 42,
   kPolicyViolation = 44,
@@ -46,11 +50,25 @@ enum class KafkaError : int16_t {
   kGroupIdNotFound = 69,
   kMemberIdRequired = 79,
   kFencedInstanceId = 82,
+  kGroupSubscribedToTopic = 86,
   kInvalidRecord = 87,
   kThrottlingQuotaExceeded = 89,
+  kUnknownTopicId = 100,
 };
 
 inline int16_t code(KafkaError e) { return static_cast<int16_t>(e); }
+
+// A refusal that only the Kafka door makes (a replication factor, a replica assignment), with
+// the Kafka error and the message a client shows.
+class KafkaRefusal : public std::runtime_error {
+ public:
+  KafkaRefusal(KafkaError error, const std::string& message)
+      : std::runtime_error(message), error_(error) {}
+  KafkaError error() const { return error_; }
+
+ private:
+  KafkaError error_;
+};
 
 // What an mq error means to a Kafka client. `resource` says what a NOT_AUTHORIZED was about
 // (topic, group or cluster), which Kafka reports with different codes.

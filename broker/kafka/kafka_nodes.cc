@@ -22,6 +22,11 @@ int32_t kafkaNodeId(const std::string& broker_id) {
   return static_cast<int32_t>(fnv1a(broker_id) & 0x7fffffffu);
 }
 
+KafkaNode selfKafkaNode(const BrokerConfig& config) {
+  return {kafkaNodeId(config.broker_id), config.broker_id, config.kafka_advertised_host,
+          config.kafka_port};
+}
+
 std::vector<KafkaNode> kafkaNodes(const std::vector<BrokerRecord>& live, const KafkaNode& self) {
   std::vector<KafkaNode> nodes;
   bool self_listed = false;

@@ -11,9 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "broker/broker_config.h"
 #include "common/topology.h"
 
 namespace mq::kafka {
+
+// The cluster id Metadata and DescribeCluster report.
+inline constexpr const char* kKafkaClusterId = "mq";
 
 struct KafkaNode {
   int32_t node_id = 0;
@@ -24,6 +28,9 @@ struct KafkaNode {
 
 // A non-negative int32 from the broker's registry id (FNV-1a, top bit cleared).
 int32_t kafkaNodeId(const std::string& broker_id);
+
+// This broker as a Kafka node: its registry id's node id and its advertised Kafka address.
+KafkaNode selfKafkaNode(const BrokerConfig& config);
 
 // The live brokers that serve Kafka, ordered by node id; `self` is included even before the
 // registry shows it (a broker answering Metadata is alive). Brokers whose ids collide on a

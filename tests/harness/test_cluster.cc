@@ -75,6 +75,18 @@ std::vector<std::string> tlsServerArgs(const TlsConfig& tls) {
   return args;
 }
 
+ClusterOptions withAccessControl(ClusterOptions options, const std::string& test) {
+  std::filesystem::create_directories(MQ_TEST_WORK_DIR);
+  options.admin_token_file = fmt::format("{}/{}-{}.bootstrap", MQ_TEST_WORK_DIR, test, getpid());
+  std::filesystem::remove(options.admin_token_file);
+  const std::vector<std::string> auth = {"--auth", "on", "--auth-refresh", "500ms"};
+  options.broker_args.insert(options.broker_args.end(), auth.begin(), auth.end());
+  options.metaserver_args.insert(options.metaserver_args.end(), auth.begin(), auth.end());
+  options.metaserver_args.push_back("--bootstrap-token-file");
+  options.metaserver_args.push_back(options.admin_token_file);
+  return options;
+}
+
 std::vector<std::string> tlsClientArgs(const TlsConfig& tls) {
   if (!tls.enabled) return {};
   if (tls.ca_file.empty()) throw std::invalid_argument("tlsClientArgs: tests name their CA");
@@ -279,7 +291,9 @@ void TestCluster::startBroker(int i) {
       "--heartbeat-interval",
       "500ms",
       "--metadata-refresh",
-      "200ms"};
+      "200ms",
+      "--metaserver",
+      metaserverAddress()};
   const auto tls = tlsServerArgs(options_.tls);
   args.insert(args.end(), tls.begin(), tls.end());
   if (options_.kafka) {

@@ -54,6 +54,12 @@ std::vector<std::string> tlsServerArgs(const TlsConfig& tls);
 // The --tls* flags of mqctl or mq-outbox-relay for `tls` (none when disabled).
 std::vector<std::string> tlsClientArgs(const TlsConfig& tls);
 
+// `options` with access control on the metaserver and every broker (--auth on, tokens and
+// grants re-read every 500 ms); the metaserver writes its bootstrap admin token's secret to
+// a file of the test work folder named after `test` (options.admin_token_file), which the
+// harness's own calls send.
+ClusterOptions withAccessControl(ClusterOptions options, const std::string& test);
+
 class TestCluster {
  public:
   explicit TestCluster(ClusterOptions options = {});

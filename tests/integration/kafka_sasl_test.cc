@@ -4,9 +4,7 @@
 // matching Kafka error codes.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <thread>
 
 #include "broker/kafka/protocol/messages/produce.h"
@@ -21,11 +19,6 @@ namespace mq::test {
 namespace {
 
 using namespace mq::kafka;
-
-std::string bootstrapFile() {
-  std::filesystem::create_directories(MQ_TEST_WORK_DIR);
-  return fmt::format("{}/kafka_sasl_test-{}.bootstrap", MQ_TEST_WORK_DIR, getpid());
-}
 
 int16_t authenticate(KafkaWireClient& client, const std::string& user,
                      const std::string& password) {
@@ -54,19 +47,15 @@ int16_t produce(KafkaWireClient& client, const std::string& topic) {
 }
 
 TEST(KafkaSasl, PlainWithTokensAndGrantsRefusesWhatItShould) {
-  std::filesystem::remove(bootstrapFile());
   ClusterOptions options;
   options.kafka = true;
-  options.broker_args = {"--auth", "on", "--auth-refresh", "500ms"};
-  options.metaserver_args = {
-      "--auth", "on", "--auth-refresh", "500ms", "--bootstrap-token-file", bootstrapFile()};
-  options.admin_token_file = bootstrapFile();
+  options = withAccessControl(options, "kafka_sasl_test");
   TestCluster cluster(options);
   cluster.createTopic("secure", 1);
   cluster.createTopic("other", 1);
   ClientConfig config;
   config.metaserver = cluster.metaserverAddress();
-  config.token = readSecretFile("bootstrap", bootstrapFile());
+  config.token = readSecretFile("bootstrap", options.admin_token_file);
   AdminClient admin(config);
   const std::string secret = admin.createToken("kafka-app", "apps").secret;
   rpc::AclEntry grant;

@@ -20,5 +20,13 @@ TEST(TopicName, RejectsEmptyTooLongReservedAndOddCharacters) {
   EXPECT_TRUE(topicNameProblem("naïve"));
 }
 
+TEST(TopicName, PartitionCountsFrom1ToTheLimit) {
+  EXPECT_FALSE(partitionCountProblem(1));
+  EXPECT_FALSE(partitionCountProblem(kMaxPartitions));
+  EXPECT_EQ(*partitionCountProblem(0), "partitions must be 1..1024, got 0");
+  EXPECT_TRUE(partitionCountProblem(-1));
+  EXPECT_TRUE(partitionCountProblem(kMaxPartitions + 1));
+}
+
 }  // namespace
 }  // namespace mq

@@ -18,10 +18,10 @@ KafkaReply handleKafkaFindCoordinator(KafkaRequest& request) {
   }
   try {
     request.authenticate().require(ResourceType::kGroup, decoded.key, Permission::kConsume);
-    const auto& config = request.broker.config;
-    response.node_id = kafkaNodeId(config.broker_id);
-    response.host = config.kafka_advertised_host;
-    response.port = config.kafka_port;
+    const KafkaNode self = selfKafkaNode(request.broker.config);
+    response.node_id = self.node_id;
+    response.host = self.host;
+    response.port = self.port;
   } catch (...) {
     response.error_code = groupErrorCode(std::current_exception(), "FindCoordinator");
   }

@@ -38,12 +38,11 @@ KafkaReply handleKafkaMetadata(KafkaRequest& request) {
   auto decoded = decodeMessage<MetadataRequest>(request.body, version);
   BrokerContext& broker = request.broker;
   const BrokerConfig& config = broker.config;
-  const KafkaNode self{kafkaNodeId(config.broker_id), config.broker_id,
-                       config.kafka_advertised_host, config.kafka_port};
+  const KafkaNode self = selfKafkaNode(config);
   const auto nodes = kafkaNodes(broker.topology.liveBrokers(), self);
 
   MetadataResponse response;
-  response.cluster_id = "mq";
+  response.cluster_id = kKafkaClusterId;
   response.controller_id = self.node_id;
   for (const auto& node : nodes) {
     response.brokers.push_back({node.node_id, node.host, node.port, std::nullopt});

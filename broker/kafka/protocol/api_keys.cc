@@ -3,7 +3,12 @@
 #include <algorithm>
 
 #include "broker/kafka/protocol/messages/api_versions.h"
+#include "broker/kafka/protocol/messages/create_partitions.h"
+#include "broker/kafka/protocol/messages/create_topics.h"
 #include "broker/kafka/protocol/messages/delete_groups.h"
+#include "broker/kafka/protocol/messages/delete_topics.h"
+#include "broker/kafka/protocol/messages/describe_cluster.h"
+#include "broker/kafka/protocol/messages/describe_configs.h"
 #include "broker/kafka/protocol/messages/describe_groups.h"
 #include "broker/kafka/protocol/messages/fetch.h"
 #include "broker/kafka/protocol/messages/find_coordinator.h"
@@ -50,6 +55,11 @@ const std::vector<ApiSupport>& supportedApis() {
       entry<DeleteGroupsRequest>(ApiKey::kDeleteGroups, "DeleteGroups"),
       entry<SaslHandshakeRequest>(ApiKey::kSaslHandshake, "SaslHandshake"),
       entry<SaslAuthenticateRequest>(ApiKey::kSaslAuthenticate, "SaslAuthenticate"),
+      entry<CreateTopicsRequest>(ApiKey::kCreateTopics, "CreateTopics"),
+      entry<DeleteTopicsRequest>(ApiKey::kDeleteTopics, "DeleteTopics"),
+      entry<DescribeConfigsRequest>(ApiKey::kDescribeConfigs, "DescribeConfigs"),
+      entry<CreatePartitionsRequest>(ApiKey::kCreatePartitions, "CreatePartitions"),
+      entry<DescribeClusterRequest>(ApiKey::kDescribeCluster, "DescribeCluster"),
   };
   return apis;
 }

@@ -25,9 +25,14 @@ enum class ApiKey : int16_t {
   kListGroups = 16,
   kSaslHandshake = 17,
   kApiVersions = 18,
+  kCreateTopics = 19,
+  kDeleteTopics = 20,
   kInitProducerId = 22,
+  kDescribeConfigs = 32,
   kSaslAuthenticate = 36,
+  kCreatePartitions = 37,
   kDeleteGroups = 42,
+  kDescribeCluster = 60,
 };
 
 struct ApiSupport {

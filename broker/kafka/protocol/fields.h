@@ -100,8 +100,10 @@ class FieldReader {
   void int64s(std::vector<int64_t>& v, Versions when = all()) {
     primitives(v, when, 8, [this] { return in_.int64(); });
   }
-  void strings(std::vector<std::string>& v, Versions when = all()) {
-    primitives(v, when, 1, [this] { return flexible_ ? in_.compactString() : in_.string(); });
+  // A null array reads as empty unless `null` is given (then it is set).
+  void strings(std::vector<std::string>& v, Versions when = all(), bool* null = nullptr) {
+    primitives(
+        v, when, 1, [this] { return flexible_ ? in_.compactString() : in_.string(); }, null);
   }
   // The tagged-field section ending the message (flexible versions).
   void end() {
@@ -110,9 +112,11 @@ class FieldReader {
 
  private:
   template <class T, class Read>
-  void primitives(std::vector<T>& v, Versions when, size_t size, Read&& read) {
+  void primitives(std::vector<T>& v, Versions when, size_t size, Read&& read,
+                  bool* null = nullptr) {
     if (!when.has(version_)) return;
     const int32_t count = in_.arrayCount(flexible_, size);
+    if (null != nullptr) *null = count < 0;
     v.clear();
     for (int32_t i = 0; i < count; ++i) v.push_back(read());
   }
@@ -183,8 +187,10 @@ class FieldWriter {
     out_.arrayCount(flexible_, static_cast<int32_t>(v.size()));
     for (int64_t x : v) out_.int64(x);
   }
-  void strings(const std::vector<std::string>& v, Versions when = all()) {
+  void strings(const std::vector<std::string>& v, Versions when = all(),
+               const bool* null = nullptr) {
     if (!when.has(version_)) return;
+    if (null != nullptr && *null) return out_.arrayCount(flexible_, -1);
     out_.arrayCount(flexible_, static_cast<int32_t>(v.size()));
     for (const auto& x : v) flexible_ ? out_.compactString(x) : out_.string(x);
   }
