@@ -8,7 +8,8 @@
 #
 #   tests/fuzz/run_fuzzer.sh BUILD_DIR [SECONDS] [TARGET]
 # TARGET: requests (default: Thrift decoding and stored headers, request_fuzzer.cc), json
-# (every JSON body parser, json_fuzzer.cc) or http (the HTTP server, http_fuzzer.cc). The
+# (every JSON body parser, json_fuzzer.cc), http (the HTTP server, http_fuzzer.cc) or kafka
+# (the Kafka door's request decoding, kafka_fuzzer.cc). The
 # seeds kept in the repository (tests/fuzz/corpus/TARGET) are read; what the run finds is
 # added to BUILD_DIR/fuzz/corpus-TARGET. A finding is written to BUILD_DIR/fuzz/ as
 # crash-*, oom-*, leak-* or timeout-*; replay it with BUILD_DIR/fuzz/TARGET_fuzzer FILE.
@@ -65,8 +66,25 @@ case $TARGET in
     FLAGS=(-max_len=8192)
     SEEDS=("$SRC/tests/fuzz/corpus/http")
     ;;
+  kafka)
+    [[ -f $GEN/mq_types.h ]] || { echo "run_fuzzer: $GEN has no generated code: build first" >&2; exit 1; }
+    BIN=$OUT/kafka_fuzzer
+    CORPUS=$OUT/corpus-kafka
+    KAFKA=$SRC/broker/kafka
+    SOURCES=("$SRC/tests/fuzz/kafka_fuzzer.cc" "$KAFKA/protocol/api_keys.cc"
+      "$KAFKA/protocol/compression.cc" "$KAFKA/protocol/crc32c.cc" "$KAFKA/protocol/headers.cc"
+      "$KAFKA/protocol/record_batch.cc" "$KAFKA/protocol/wire.cc" "$KAFKA/consumer_protocol.cc"
+      "$GEN/mq_types.cpp")
+    # Every message description and codec header: a change to one rebuilds the target.
+    DEPENDS=("$KAFKA"/protocol/*.h "$KAFKA"/protocol/messages/*.h "$KAFKA/consumer_protocol.h")
+    # shellcheck disable=SC2207  # pkg-config prints several flags
+    LIBS=(-lfmt -lz -llz4 -lzstd -lsnappy $(pkg-config --cflags --libs thrift))
+    # A frame with a compressed batch of a few records.
+    FLAGS=(-max_len=65536)
+    SEEDS=("$SRC/tests/fuzz/corpus/kafka")
+    ;;
   *)
-    echo "run_fuzzer: unknown target $TARGET (requests, json, http)" >&2
+    echo "run_fuzzer: unknown target $TARGET (requests, json, http, kafka)" >&2
     exit 2
     ;;
 esac
