@@ -1,6 +1,7 @@
 // What every RPC handler of the broker works with: configuration, the cached topology, the
 // datanode pools, the datanode writers (group commit), the long-poll notifier, the metrics, the
-// consumer-group coordinator, access control and the quotas.
+// consumer-group coordinator, access control, the quotas and the idempotent producers'
+// epochs.
 #pragma once
 
 #include <atomic>
@@ -13,6 +14,7 @@
 #include "broker/datanode_pools.h"
 #include "broker/datanode_writer.h"
 #include "broker/group/group_coordinator.h"
+#include "broker/producer_epochs.h"
 #include "broker/quota_enforcer.h"
 #include "broker/topology_cache.h"
 #include "common/errors.h"
@@ -32,6 +34,7 @@ struct BrokerContext {
   std::atomic<bool>& shutting_down;
   AccessControl& access;
   QuotaEnforcer& quotas;
+  ProducerEpochs& producer_epochs;
 };
 
 // A per-partition failure: the code and message that go into a partition result.

@@ -109,8 +109,10 @@ int run(int argc, char** argv) {
     return 1;
   }
   access.addRefreshStep([&quotas] { quotas.refresh(); });
+  mq::ProducerEpochs producer_epochs(meta_store,
+                                     std::chrono::milliseconds(config.metadata_refresh_ms));
   mq::BrokerContext context{config, topology,   pools,         writers, notifier, metrics,
-                            groups, meta_store, shutting_down, access,  quotas};
+                            groups, meta_store, shutting_down, access,  quotas,   producer_epochs};
 
   auto service = std::make_shared<mq::BrokerService>(context);
   mq::RpcServer server(std::make_shared<mq::rpc::BrokerProcessor>(service), config.host,

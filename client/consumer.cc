@@ -204,6 +204,7 @@ class Consumer::Impl {
   }
 
   std::vector<ConsumedMessage> poll(std::chrono::milliseconds timeout);
+  std::optional<Error> lastPollIncomplete() const { return incomplete_; }
 
   void close();
 
@@ -314,6 +315,8 @@ class Consumer::Impl {
   GroupRpc group_rpc_;
   std::map<TopicPartition, PartitionState> assigned_;
   bool closed_ = false;
+  // The last retriable error that kept the current/last poll() from reading a partition.
+  std::optional<Error> incomplete_;
 
   bool subscribed_ = false;
   std::vector<std::string> subscription_;
@@ -816,6 +819,7 @@ void Consumer::Impl::resolveResets(SteadyClock::time_point deadline, bool throw_
                                    result.error_message, result.retriable);
       if (!error.retriable()) throw error;
       if (!retriable) retriable = error;
+      incomplete_ = error;
       continue;
     }
     PartitionState& state = assigned_.at(query.partition);
@@ -851,6 +855,7 @@ void Consumer::Impl::resolveCommitted(SteadyClock::time_point deadline, bool thr
   } catch (const Error& e) {
     if (throw_errors || !e.retriable()) throw;
     logDebug("reading committed offsets failed; will retry").kv("error", e.what());
+    incomplete_ = e;
     return;
   }
   std::map<TopicPartition, int64_t> found;
@@ -962,6 +967,8 @@ bool Consumer::Impl::fetchOnce(SteadyClock::time_point deadline, std::vector<Con
       logDebug("fetch partition error; will retry")
           .kv("partition", tp.toString())
           .kv("error", result.error_message);
+      incomplete_ = partitionError(result.topic, result.partition, result.error,
+                                   result.error_message, result.retriable);
       *had_retriable_errors = true;
       settled = false;
       continue;
@@ -1003,12 +1010,16 @@ std::vector<ConsumedMessage> Consumer::Impl::poll(std::chrono::milliseconds time
   }
   const auto deadline = SteadyClock::now() + std::max(timeout, std::chrono::milliseconds(0));
   if (membership_) membership_->notePoll();
+  incomplete_.reset();
   deliverCommitOutcomes();
   settleFailures();  // before anything (auto-commit, revocation) can commit past a failure
   std::vector<ConsumedMessage> messages;
   for (int round = 0;; ++round) {
     const auto started = SteadyClock::now();
-    if (subscribed_) driveGroup();
+    if (subscribed_) {
+      driveGroup();
+      if (auto trouble = membership_->joinTrouble()) incomplete_ = trouble;
+    }
     resolveCommitted(deadline, /*throw_errors=*/false);
     resolveResets(deadline, /*throw_retriable=*/false);
     // A group member fetches in slices so that it notices rebalances and applies their
@@ -1133,6 +1144,7 @@ std::vector<ConsumedMessage> Consumer::poll(std::chrono::milliseconds timeout) {
   return impl_->poll(timeout);
 }
 int64_t Consumer::position(const TopicPartition& tp) { return impl_->position(tp); }
+std::optional<Error> Consumer::lastPollIncomplete() const { return impl_->lastPollIncomplete(); }
 bool Consumer::nack(const ConsumedMessage& message, const std::string& error) {
   return impl_->nack(message, error);
 }

@@ -130,6 +130,12 @@ std::optional<Error> GroupMembership::fatal() const {
   return fatal_;
 }
 
+std::optional<Error> GroupMembership::joinTrouble() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (state_ != State::kJoining) return std::nullopt;
+  return join_trouble_;
+}
+
 bool GroupMembership::eventPending() const {
   return joined_ || lost_ || fatal_ || stopping_ || (rejoin_needed_ && state_ != State::kJoining);
 }
@@ -433,6 +439,7 @@ void GroupMembership::runJoin(const JoinSubscription& subscription) {
         return;
       }
       logWarn("join failed; retrying").kv("group", settings_.group_id).kv("error", e.what());
+      join_trouble_ = e;
     }
     if (answered && joined.error == rpc::ErrorCode::MEMBER_ID_REQUIRED) {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -472,6 +479,7 @@ void GroupMembership::runJoin(const JoinSubscription& subscription) {
         // Join again: if the rebalance completed meanwhile, the coordinator answers with
         // the current generation instead of starting another one.
         logWarn("sync failed; joining again").kv("group", settings_.group_id).kv("error", e.what());
+        join_trouble_ = e;
         problem = rpc::ErrorCode::UNKNOWN;
       }
     }
@@ -483,6 +491,7 @@ void GroupMembership::runJoin(const JoinSubscription& subscription) {
       switch (problem) {
         case rpc::ErrorCode::NONE: {
           state_ = State::kStable;
+          join_trouble_.reset();
           last_contact_ = SteadyClock::now();
           generation_ = joined.generation_id;
           protocol_ = joined.protocol_name;
@@ -524,6 +533,9 @@ void GroupMembership::runJoin(const JoinSubscription& subscription) {
           markFatal(refusal(problem, problem_message));
           return;
         default:
+          if (answered && problem != rpc::ErrorCode::NONE && isRetriable(problem)) {
+            join_trouble_ = refusal(problem, problem_message);
+          }
           pause_first = true;
           break;
       }
@@ -555,6 +567,10 @@ void GroupMembership::heartbeatOnce() {
   }
   std::lock_guard<std::mutex> lock(mutex_);
   last_contact_ = SteadyClock::now();
+  if (coordinator_paused_ && response.error != rpc::ErrorCode::METADATA_UNAVAILABLE) {
+    coordinator_paused_ = false;
+    logInfo("group coordination resumed").kv("group", settings_.group_id);
+  }
   if (state_ != State::kStable || generation_ != generation) return;
   switch (response.error) {
     case rpc::ErrorCode::NONE:
@@ -576,6 +592,16 @@ void GroupMembership::heartbeatOnce() {
       break;
     case rpc::ErrorCode::FENCED_INSTANCE_ID:
       markFatal(refusal(response.error, response.error_message));
+      break;
+    case rpc::ErrorCode::METADATA_UNAVAILABLE:
+      // The group's state is out of reach: no one can remove this member or move its
+      // partitions meanwhile, so it keeps them (the answer counts as contact).
+      if (!coordinator_paused_) {
+        coordinator_paused_ = true;
+        logWarn("group coordination paused; keeping the partitions")
+            .kv("group", settings_.group_id)
+            .kv("error", response.error_message);
+      }
       break;
     default:
       logWarn("heartbeat refused")

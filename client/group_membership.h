@@ -8,7 +8,9 @@
 // - leaves the group when the application has not polled for max_poll_interval_ms;
 // - gives its partitions up as lost when no coordinator answered for session_timeout_ms
 //   (the group has removed it by then), so a member cut off from every broker does not
-//   go on consuming partitions that now belong to others;
+//   go on consuming partitions that now belong to others; an answer of
+//   METADATA_UNAVAILABLE (the metadata database is down: the group cannot change either)
+//   is an answer, so members keep their partitions through such an outage;
 // - re-reads the subscribed topics' partition counts every metadata_refresh_ms and asks
 //   for a rejoin when one changed.
 // The application thread (Consumer::poll) consumes the resulting events and calls the
@@ -85,6 +87,9 @@ class GroupMembership {
   bool partitionsGone() const;
   // Set when the member cannot go on (fenced, bad group settings); stays set.
   std::optional<Error> fatal() const;
+  // While a join is in flight: the retriable error its last attempt failed with (no
+  // coordinator answered, or it answered e.g. METADATA_UNAVAILABLE); unset otherwise.
+  std::optional<Error> joinTrouble() const;
   // Waits until an event is pending or `deadline`.
   void waitForEvent(SteadyClock::time_point deadline);
   // Waits until no join is in flight, or `deadline`.
@@ -149,6 +154,8 @@ class GroupMembership {
   std::optional<JoinedGeneration> joined_;
   bool lost_ = false;
   std::optional<Error> fatal_;
+  std::optional<Error> join_trouble_;
+  bool coordinator_paused_ = false;  // heartbeats answered METADATA_UNAVAILABLE
   SteadyClock::time_point last_poll_;
   // The last answer from a coordinator (heartbeat or join): after session_timeout_ms
   // without one the group has removed this member, so its partitions are treated as lost.

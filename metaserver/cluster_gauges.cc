@@ -2,14 +2,16 @@
 
 namespace mq {
 
-ClusterGauges::ClusterGauges(MetaStore& meta, MetaMetrics& metrics, int64_t broker_timeout_ms)
+ClusterGauges::ClusterGauges(MetaStore& meta, MetaMetrics& metrics, KnownBrokers& brokers)
     : meta_(meta),
       metrics_(metrics),
-      broker_timeout_ms_(broker_timeout_ms),
+      brokers_(brokers),
       task_("cluster gauges", std::chrono::seconds(5), [this] { sampleOnce(); }) {}
 
 void ClusterGauges::sampleOnce() {
-  metrics_.setLiveBrokers(static_cast<double>(meta_.liveBrokers(broker_timeout_ms_).size()));
+  const auto live = meta_.liveBrokers(brokers_.brokerTimeoutMs());
+  brokers_.remember(live);
+  metrics_.setLiveBrokers(static_cast<double>(live.size()));
   const int64_t version = meta_.topologyVersion();
   if (version != seen_version_) {
     auto topology = meta_.loadTopology();

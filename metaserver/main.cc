@@ -121,8 +121,9 @@ int main(int argc, char** argv) {
   mq::PartitionRetirer retirer(config.lifecycle, meta, meta_pool, datanodes, lifecycle, audit,
                                &lifecycle_metrics, holder);
 
-  auto handler = std::make_shared<mq::MetaServiceHandler>(
-      meta, topics, datanodes, config.broker_timeout_ms, &metrics, &alerts);
+  mq::KnownBrokers known_brokers(meta, config.broker_timeout_ms);
+  auto handler = std::make_shared<mq::MetaServiceHandler>(meta, topics, datanodes, known_brokers,
+                                                          &metrics, &alerts);
   handler->setLifecycle(&lifecycle);
 
   // Access control (docs/security.md): tokens and grants; with `auth = on` remote calls are
@@ -203,7 +204,7 @@ int main(int argc, char** argv) {
   }
 
   mq::BrokerReaper reaper(meta, config.broker_timeout_ms);
-  mq::ClusterGauges gauges(meta, metrics, config.broker_timeout_ms);
+  mq::ClusterGauges gauges(meta, metrics, known_brokers);
   reaper.start();
   gauges.start();
   webhooks.start();

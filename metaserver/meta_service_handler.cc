@@ -86,12 +86,12 @@ rpc::MqError currentError() {
 }  // namespace
 
 MetaServiceHandler::MetaServiceHandler(MetaStore& meta, TopicService& topics,
-                                       DatanodeRegistry& datanodes, int64_t broker_timeout_ms,
+                                       DatanodeRegistry& datanodes, KnownBrokers& brokers,
                                        MetaMetrics* metrics, AlertService* alerts)
     : meta_(meta),
       topics_(topics),
       datanodes_(datanodes),
-      broker_timeout_ms_(broker_timeout_ms),
+      known_brokers_(brokers),
       metrics_(metrics),
       alerts_(alerts) {}
 
@@ -205,7 +205,7 @@ void MetaServiceHandler::listBrokers(std::vector<rpc::BrokerInfo>& result,
                                      const rpc::RequestHeader& header) {
   serve("listBrokers", header, [&] {
     result.clear();
-    for (const auto& broker : meta_.liveBrokers(broker_timeout_ms_)) {
+    for (const auto& broker : known_brokers_.live()) {
       result.push_back(toBrokerInfo(broker));
     }
   });

@@ -25,6 +25,7 @@
 #include "metaserver/datanode_failover.h"
 #include "metaserver/datanode_registry.h"
 #include "metaserver/dead_letter_service.h"
+#include "metaserver/known_brokers.h"
 #include "metaserver/meta_metrics.h"
 #include "metaserver/partition_lifecycle.h"
 #include "metaserver/quota_admin.h"
@@ -37,8 +38,7 @@ class MetaServiceHandler : public rpc::MetaServiceIf {
  public:
   // `metrics` may be null (tests); without `alerts` the alert RPCs fail with UNKNOWN.
   MetaServiceHandler(MetaStore& meta, TopicService& topics, DatanodeRegistry& datanodes,
-                     int64_t broker_timeout_ms, MetaMetrics* metrics,
-                     AlertService* alerts = nullptr);
+                     KnownBrokers& brokers, MetaMetrics* metrics, AlertService* alerts = nullptr);
 
   void createTopic(rpc::TopicInfo& result, const rpc::CreateTopicRequest& request) override;
   void listTopics(std::vector<rpc::TopicInfo>& result, const rpc::RequestHeader& header) override;
@@ -146,7 +146,7 @@ class MetaServiceHandler : public rpc::MetaServiceIf {
   MetaStore& meta_;
   TopicService& topics_;
   DatanodeRegistry& datanodes_;
-  const int64_t broker_timeout_ms_;
+  KnownBrokers& known_brokers_;
   MetaMetrics* metrics_;
   AlertService* alerts_;
   PartitionLifecycle* lifecycle_ = nullptr;

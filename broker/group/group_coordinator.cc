@@ -1,10 +1,12 @@
 #include "broker/group/group_coordinator.h"
 
+#include <cppconn/exception.h>
 #include <fmt/format.h>
 
 #include <random>
 
 #include "common/clock.h"
+#include "common/log.h"
 
 namespace mq {
 namespace {
@@ -38,6 +40,31 @@ GroupCoordinator::GroupCoordinator(GroupStore& store, TopologyCache& topology,
                                    std::atomic<bool>& shutting_down)
     : store_(store), topology_(topology), shutting_down_(shutting_down) {}
 
+template <typename Response, typename Call>
+Response GroupCoordinator::guarded(Call&& call) {
+  try {
+    if (store_down_) {
+      store_.renewSessions(nowMs());
+      store_down_ = false;
+      logInfo("metadata database reachable again; group sessions renewed");
+    }
+    return call();
+  } catch (const sql::SQLException& e) {
+    if (!isTransientDbError(e)) throw;
+    // A deadlock or a lock wait is the server busy, not down: no sessions to renew after it.
+    const bool busy = e.getErrorCode() == 1205 || e.getErrorCode() == 1213;
+    if (!busy && !store_down_.exchange(true)) {
+      logWarn("metadata database unreachable; consumer groups cannot change until it is back")
+          .kv("error", e.what());
+    }
+    return failure<Response>(
+        rpc::ErrorCode::METADATA_UNAVAILABLE,
+        fmt::format("the metadata database is unavailable ({}): groups cannot form, change or "
+                    "commit until it is back; members keep their partitions",
+                    e.what()));
+  }
+}
+
 bool GroupCoordinator::waitForChange(uint64_t& seen, std::chrono::milliseconds& backoff,
                                      SteadyClock::time_point deadline) {
   auto now = SteadyClock::now();
@@ -52,117 +79,125 @@ bool GroupCoordinator::waitForChange(uint64_t& seen, std::chrono::milliseconds& 
 
 rpc::JoinGroupResponse GroupCoordinator::join(const rpc::JoinGroupRequest& request) {
   validateGroupId(request.group_id);
-  const std::string new_id = newMemberId(request.header.client_id);
-  JoinStep step;
-  uint64_t seen = changes_.sequence();
-  store_.mutate(request.group_id, true, [&](GroupState& group, DbConnection&) {
-    GroupStateMachine machine(group, nowMs());
-    machine.expireMembers();
-    step = machine.join(request, new_id);
-    if (step.error || step.response) return;
-    machine.completeJoin();
-    step.response = machine.joinResult(step.member_id, step.joined_generation);
-  });
-  changes_.notify();
-  if (step.error) {
-    auto response = failure<rpc::JoinGroupResponse>(step.error.code, step.error.message);
-    response.member_id = step.member_id;
-    return response;
-  }
-  // The barrier: wait until every member joined or the rebalance deadline passed.
-  auto deadline = SteadyClock::now() +
-                  std::chrono::milliseconds(
-                      std::max(request.rebalance_timeout_ms, request.session_timeout_ms) + 5000);
-  auto backoff = std::chrono::milliseconds(5);
-  while (!step.response) {
-    if (!waitForChange(seen, backoff, deadline)) {
-      return failure<rpc::JoinGroupResponse>(
-          rpc::ErrorCode::COORDINATOR_NOT_AVAILABLE,
-          "join did not complete here (broker shutting down or barrier overdue); join again");
-    }
-    bool moved = false;
-    store_.mutate(request.group_id, false, [&](GroupState& group, DbConnection&) {
+  return guarded<rpc::JoinGroupResponse>([&]() -> rpc::JoinGroupResponse {
+    const std::string new_id = newMemberId(request.header.client_id);
+    JoinStep step;
+    uint64_t seen = changes_.sequence();
+    store_.mutate(request.group_id, true, [&](GroupState& group, DbConnection&) {
       GroupStateMachine machine(group, nowMs());
-      if (!group.exists) {
-        step.response =
-            failure<rpc::JoinGroupResponse>(rpc::ErrorCode::UNKNOWN_MEMBER_ID, "group was deleted");
-        return;
-      }
       machine.expireMembers();
-      moved = machine.completeJoin();
+      step = machine.join(request, new_id);
+      if (step.error || step.response) return;
+      machine.completeJoin();
       step.response = machine.joinResult(step.member_id, step.joined_generation);
     });
-    if (moved) changes_.notify();
-  }
-  return *step.response;
+    changes_.notify();
+    if (step.error) {
+      auto response = failure<rpc::JoinGroupResponse>(step.error.code, step.error.message);
+      response.member_id = step.member_id;
+      return response;
+    }
+    // The barrier: wait until every member joined or the rebalance deadline passed.
+    auto deadline = SteadyClock::now() +
+                    std::chrono::milliseconds(
+                        std::max(request.rebalance_timeout_ms, request.session_timeout_ms) + 5000);
+    auto backoff = std::chrono::milliseconds(5);
+    while (!step.response) {
+      if (!waitForChange(seen, backoff, deadline)) {
+        return failure<rpc::JoinGroupResponse>(
+            rpc::ErrorCode::COORDINATOR_NOT_AVAILABLE,
+            "join did not complete here (broker shutting down or barrier overdue); join again");
+      }
+      bool moved = false;
+      store_.mutate(request.group_id, false, [&](GroupState& group, DbConnection&) {
+        GroupStateMachine machine(group, nowMs());
+        if (!group.exists) {
+          step.response = failure<rpc::JoinGroupResponse>(rpc::ErrorCode::UNKNOWN_MEMBER_ID,
+                                                          "group was deleted");
+          return;
+        }
+        machine.expireMembers();
+        moved = machine.completeJoin();
+        step.response = machine.joinResult(step.member_id, step.joined_generation);
+      });
+      if (moved) changes_.notify();
+    }
+    return *step.response;
+  });
 }
 
 rpc::SyncGroupResponse GroupCoordinator::sync(const rpc::SyncGroupRequest& request) {
   validateGroupId(request.group_id);
-  std::optional<rpc::SyncGroupResponse> response;
-  uint64_t seen = changes_.sequence();
-  auto deadline = SteadyClock::now() + std::chrono::milliseconds(kMaxRebalanceTimeoutMs);
-  auto backoff = std::chrono::milliseconds(5);
-  bool first = true;
-  while (!response) {
-    if (!first && !waitForChange(seen, backoff, deadline)) {
-      return failure<rpc::SyncGroupResponse>(rpc::ErrorCode::COORDINATOR_NOT_AVAILABLE,
-                                             "sync did not complete here; sync again");
+  return guarded<rpc::SyncGroupResponse>([&]() -> rpc::SyncGroupResponse {
+    std::optional<rpc::SyncGroupResponse> response;
+    uint64_t seen = changes_.sequence();
+    auto deadline = SteadyClock::now() + std::chrono::milliseconds(kMaxRebalanceTimeoutMs);
+    auto backoff = std::chrono::milliseconds(5);
+    bool first = true;
+    while (!response) {
+      if (!first && !waitForChange(seen, backoff, deadline)) {
+        return failure<rpc::SyncGroupResponse>(rpc::ErrorCode::COORDINATOR_NOT_AVAILABLE,
+                                               "sync did not complete here; sync again");
+      }
+      first = false;
+      store_.mutate(request.group_id, false, [&](GroupState& group, DbConnection&) {
+        if (!group.exists) {
+          response = failure<rpc::SyncGroupResponse>(
+              rpc::ErrorCode::UNKNOWN_MEMBER_ID,
+              fmt::format("group `{}` does not exist", request.group_id));
+          return;
+        }
+        GroupStateMachine machine(group, nowMs());
+        machine.expireMembers();
+        auto before = group.state;
+        response = machine.sync(request);
+        if (group.state != before) changes_.notify();
+      });
     }
-    first = false;
+    return *response;
+  });
+}
+
+rpc::HeartbeatResponse GroupCoordinator::heartbeat(const rpc::HeartbeatRequest& request) {
+  validateGroupId(request.group_id);
+  return guarded<rpc::HeartbeatResponse>([&]() -> rpc::HeartbeatResponse {
+    rpc::HeartbeatResponse response;
     store_.mutate(request.group_id, false, [&](GroupState& group, DbConnection&) {
       if (!group.exists) {
-        response = failure<rpc::SyncGroupResponse>(
+        response = failure<rpc::HeartbeatResponse>(
+            rpc::ErrorCode::UNKNOWN_MEMBER_ID,
+            fmt::format("group `{}` does not exist", request.group_id));
+        return;
+      }
+      GroupStateMachine machine(group, nowMs());
+      bool lost = !machine.expireMembers().empty();
+      bool moved = machine.completeJoin();
+      response = machine.heartbeat(request);
+      if (lost || moved) changes_.notify();
+    });
+    return response;
+  });
+}
+
+rpc::LeaveGroupResponse GroupCoordinator::leave(const rpc::LeaveGroupRequest& request) {
+  validateGroupId(request.group_id);
+  return guarded<rpc::LeaveGroupResponse>([&]() -> rpc::LeaveGroupResponse {
+    rpc::LeaveGroupResponse response;
+    store_.mutate(request.group_id, false, [&](GroupState& group, DbConnection&) {
+      if (!group.exists) {
+        response = failure<rpc::LeaveGroupResponse>(
             rpc::ErrorCode::UNKNOWN_MEMBER_ID,
             fmt::format("group `{}` does not exist", request.group_id));
         return;
       }
       GroupStateMachine machine(group, nowMs());
       machine.expireMembers();
-      auto before = group.state;
-      response = machine.sync(request);
-      if (group.state != before) changes_.notify();
+      response = machine.leave(request);
+      machine.completeJoin();
     });
-  }
-  return *response;
-}
-
-rpc::HeartbeatResponse GroupCoordinator::heartbeat(const rpc::HeartbeatRequest& request) {
-  validateGroupId(request.group_id);
-  rpc::HeartbeatResponse response;
-  store_.mutate(request.group_id, false, [&](GroupState& group, DbConnection&) {
-    if (!group.exists) {
-      response = failure<rpc::HeartbeatResponse>(
-          rpc::ErrorCode::UNKNOWN_MEMBER_ID,
-          fmt::format("group `{}` does not exist", request.group_id));
-      return;
-    }
-    GroupStateMachine machine(group, nowMs());
-    bool lost = !machine.expireMembers().empty();
-    bool moved = machine.completeJoin();
-    response = machine.heartbeat(request);
-    if (lost || moved) changes_.notify();
+    changes_.notify();
+    return response;
   });
-  return response;
-}
-
-rpc::LeaveGroupResponse GroupCoordinator::leave(const rpc::LeaveGroupRequest& request) {
-  validateGroupId(request.group_id);
-  rpc::LeaveGroupResponse response;
-  store_.mutate(request.group_id, false, [&](GroupState& group, DbConnection&) {
-    if (!group.exists) {
-      response = failure<rpc::LeaveGroupResponse>(
-          rpc::ErrorCode::UNKNOWN_MEMBER_ID,
-          fmt::format("group `{}` does not exist", request.group_id));
-      return;
-    }
-    GroupStateMachine machine(group, nowMs());
-    machine.expireMembers();
-    response = machine.leave(request);
-    machine.completeJoin();
-  });
-  changes_.notify();
-  return response;
 }
 
 rpc::CommitOffsetsResponse GroupCoordinator::commit(const rpc::CommitOffsetsRequest& request) {
@@ -179,33 +214,37 @@ rpc::CommitOffsetsResponse GroupCoordinator::commit(const rpc::CommitOffsetsRequ
       throwError(rpc::ErrorCode::INVALID_REQUEST, "commit metadata is longer than 4096 bytes");
     }
   }
-  rpc::CommitOffsetsResponse response;
-  response.error = rpc::ErrorCode::NONE;
-  store_.mutate(request.group_id, request.generation_id < 0,
-                [&](GroupState& group, DbConnection& db) {
-                  if (!group.exists) {
-                    response = failure<rpc::CommitOffsetsResponse>(
-                        rpc::ErrorCode::UNKNOWN_MEMBER_ID,
-                        fmt::format("group `{}` does not exist", request.group_id));
-                    return;
-                  }
-                  GroupStateMachine machine(group, nowMs());
-                  GroupError problem = machine.checkCommit(request);
-                  if (problem) {
-                    response = failure<rpc::CommitOffsetsResponse>(problem.code, problem.message);
-                    return;
-                  }
-                  GroupStore::writeOffsets(db, request.group_id, request.offsets, nowMs());
-                });
-  return response;
+  return guarded<rpc::CommitOffsetsResponse>([&]() -> rpc::CommitOffsetsResponse {
+    rpc::CommitOffsetsResponse response;
+    response.error = rpc::ErrorCode::NONE;
+    store_.mutate(request.group_id, request.generation_id < 0,
+                  [&](GroupState& group, DbConnection& db) {
+                    if (!group.exists) {
+                      response = failure<rpc::CommitOffsetsResponse>(
+                          rpc::ErrorCode::UNKNOWN_MEMBER_ID,
+                          fmt::format("group `{}` does not exist", request.group_id));
+                      return;
+                    }
+                    GroupStateMachine machine(group, nowMs());
+                    GroupError problem = machine.checkCommit(request);
+                    if (problem) {
+                      response = failure<rpc::CommitOffsetsResponse>(problem.code, problem.message);
+                      return;
+                    }
+                    GroupStore::writeOffsets(db, request.group_id, request.offsets, nowMs());
+                  });
+    return response;
+  });
 }
 
 rpc::FetchOffsetsResponse GroupCoordinator::fetchOffsets(const rpc::FetchOffsetsRequest& request) {
   validateGroupId(request.group_id);
-  rpc::FetchOffsetsResponse response;
-  response.error = rpc::ErrorCode::NONE;
-  response.offsets = store_.fetchOffsets(request.group_id, request.partitions);
-  return response;
+  return guarded<rpc::FetchOffsetsResponse>([&]() -> rpc::FetchOffsetsResponse {
+    rpc::FetchOffsetsResponse response;
+    response.error = rpc::ErrorCode::NONE;
+    response.offsets = store_.fetchOffsets(request.group_id, request.partitions);
+    return response;
+  });
 }
 
 std::vector<rpc::GroupSummary> GroupCoordinator::list() { return store_.listGroups(); }

@@ -3,6 +3,14 @@
 // Calls that must wait (the join barrier, a follower's sync) poll the database with
 // backoff (5 ms doubling to 200 ms) and are woken at once by changes made through this
 // broker, so a waiting member costs at most a few small queries per second.
+//
+// While the metadata database cannot be reached, the group calls answer
+// METADATA_UNAVAILABLE (retriable) naming it: no group can change, so members keep their
+// partitions (the answer to a heartbeat is contact) and commits are retried. Not
+// COORDINATOR_NOT_AVAILABLE: every broker shares the database, so trying another broker
+// at once is pointless.
+// When it is back, this broker first starts every member's session again (renewSessions),
+// so that nobody is expired for heartbeats nobody could make.
 #pragma once
 
 #include <atomic>
@@ -34,6 +42,12 @@ class GroupCoordinator {
   uint64_t waitPolls() const { return wait_polls_; }
 
  private:
+  // Runs `call`; when the metadata database cannot be reached, returns a Response with
+  // METADATA_UNAVAILABLE instead. After such a failure, renews every session before
+  // the next call that reaches the database.
+  template <typename Response, typename Call>
+  Response guarded(Call&& call);
+
   // Waits for a local change or the backoff; false once the deadline passed or the broker
   // is shutting down.
   bool waitForChange(uint64_t& seen, std::chrono::milliseconds& backoff,
@@ -44,6 +58,7 @@ class GroupCoordinator {
   std::atomic<bool>& shutting_down_;
   ChangeNotifier changes_;
   std::atomic<uint64_t> wait_polls_{0};
+  std::atomic<bool> store_down_{false};
 };
 
 // Throws MqError INVALID_REQUEST unless 1..255 characters.

@@ -151,6 +151,16 @@ void GroupStore::mutate(const std::string& group_id, bool create_if_missing, con
   transaction.commit();
 }
 
+void GroupStore::renewSessions(int64_t now_ms) {
+  auto db = pool_.acquire();
+  // Once per outage: a scan of group_members is fine.
+  auto& renew =
+      db->prepare("UPDATE group_members SET last_heartbeat_ms = ? WHERE last_heartbeat_ms < ?");
+  renew.setInt64(1, now_ms);
+  renew.setInt64(2, now_ms);
+  renew.execute();
+}
+
 GroupState GroupStore::load(const std::string& group_id) {
   auto db = pool_.acquire();
   return loadWith(*db, group_id, /*for_update=*/false);

@@ -33,6 +33,9 @@ class GroupStore {
   std::vector<rpc::CommittedOffset> fetchOffsets(
       const std::string& group_id, const std::vector<rpc::TopicPartitions>& partitions);
   std::vector<rpc::GroupSummary> listGroups();
+  // Starts every member's session again at `now_ms` (none could heartbeat while the
+  // metadata database was down), as a new Kafka coordinator does when it loads a group.
+  void renewSessions(int64_t now_ms);
   // Deletes the group and its offsets (inside mutate's transaction).
   static void deleteGroup(DbConnection& db, const std::string& group_id);
 

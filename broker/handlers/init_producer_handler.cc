@@ -20,6 +20,7 @@ rpc::InitProducerResponse handleInitProducer(BrokerContext& context,
     auto [id, epoch] = context.meta.initProducer(name);
     response.producer_id = id;
     response.producer_epoch = epoch;
+    context.producer_epochs.remember(id, epoch);
   } catch (const sql::SQLException& e) {
     throwError(rpc::ErrorCode::METADATA_UNAVAILABLE,
                std::string("cannot issue a producer id: ") + e.what());

@@ -1,6 +1,5 @@
 #include "broker/handlers/produce_handler.h"
 
-#include <cppconn/exception.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -69,20 +68,17 @@ PartitionRoute validateBatch(BrokerContext& context, const Caller& caller,
   return route;
 }
 
-// The producer's identity for an idempotent batch, checked against the metadata database:
-// an unknown id is refused, an older epoch is fenced (a zombie cannot write).
+// The producer's identity for an idempotent batch, checked against the epochs the metadata
+// database issued (through the broker's cache, ProducerEpochs, which also answers while that
+// database is down): an unknown id is refused, an older epoch is fenced (a zombie cannot
+// write).
 std::optional<ProducerTag> producerTag(BrokerContext& context, const rpc::PartitionBatch& batch) {
   if (!batch.__isset.producer_id) return std::nullopt;
   if (batch.base_sequence < 0) {
     throwError(rpc::ErrorCode::INVALID_REQUEST, "base_sequence must not be negative");
   }
-  std::optional<int16_t> current;
-  try {
-    current = context.meta.producerEpoch(batch.producer_id);
-  } catch (const sql::SQLException& e) {
-    throwError(rpc::ErrorCode::METADATA_UNAVAILABLE,
-               std::string("cannot check the producer's epoch: ") + e.what());
-  }
+  const std::optional<int16_t> current =
+      context.producer_epochs.current(batch.producer_id, batch.producer_epoch);
   if (!current) {
     throwError(rpc::ErrorCode::UNKNOWN_PRODUCER_ID,
                fmt::format("unknown producer id {}; call initProducer", batch.producer_id));

@@ -139,6 +139,16 @@ class OutageTracker {
 
   bool ongoing() const { return since_.has_value(); }
 
+  // After a poll() that returned: an empty one that could not read every partition (a
+  // datanode down, the group not joinable) fails like a throwing one; true then.
+  bool incomplete(const Consumer& consumer, const std::vector<ConsumedMessage>& messages) {
+    if (!messages.empty()) return false;
+    auto problem = consumer.lastPollIncomplete();
+    if (!problem) return false;
+    failed(*problem);
+    return true;
+  }
+
   // A poll() succeeded: returns how long the outage that just ended lasted (zero if none).
   SteadyClock::duration succeeded() {
     if (!since_) return SteadyClock::duration::zero();
@@ -214,6 +224,7 @@ int consumeAsGroupMember(const Context& context, const ParsedArgs& args) {
                                                                   std::chrono::milliseconds(200)));
       continue;
     }
+    if (outage.incomplete(consumer, messages)) continue;
     last_activity += outage.succeeded();
     if (!messages.empty()) last_activity = SteadyClock::now();
     for (const auto& message : messages) {
@@ -305,6 +316,7 @@ int consume(const Context& context, const ParsedArgs& args) {
                                                                   std::chrono::milliseconds(200)));
       continue;
     }
+    if (outage.incomplete(consumer, messages)) continue;
     last_activity += outage.succeeded();
     if (!messages.empty()) last_activity = SteadyClock::now();
     for (const auto& message : messages) {

@@ -53,6 +53,48 @@ void produceUntil(TestCluster& cluster, const std::string& topic, int threads,
   for (auto& w : workers) w.join();
 }
 
+void producePaced(TestCluster& cluster, const std::string& topic, bool idempotent,
+                  const std::string& prefix, int per_second, std::atomic<bool>& stop,
+                  ProduceLedger& ledger) {
+  ProducerConfig config;
+  config.bootstrap_brokers = cluster.brokerAddresses();
+  config.client_id = prefix + "producer";
+  config.enable_idempotence = idempotent;
+  if (idempotent) config.producer_name = prefix + "producer";
+  config.retries = 1000;
+  config.retry_backoff_ms = 50;
+  config.retry_backoff_max_ms = 500;
+  config.request_timeout_ms = 5000;
+  config.delivery_timeout_ms = 120000;
+  config.linger_ms = 2;
+  Producer producer(config);
+  std::vector<std::pair<std::string, std::future<SendResult>>> pending;
+  const auto pause = std::chrono::microseconds(1000000 / per_second);
+  for (int i = 0; !stop; ++i) {
+    std::string value = prefix + std::to_string(i);
+    pending.emplace_back(value, producer.sendAsync(topic, value));
+    ++ledger.sent;
+    if (pending.size() >= 50) ledger.settle(pending);
+    std::this_thread::sleep_for(pause);
+  }
+  producer.flush();
+  ledger.settle(pending);
+}
+
+StopOnExit::~StopOnExit() {
+  stop = true;
+  for (auto& thread : threads) {
+    if (thread.joinable()) thread.join();
+  }
+}
+
+size_t missingFrom(ProduceLedger& ledger, const std::map<std::string, int>& seen) {
+  std::lock_guard<std::mutex> lock(ledger.mutex);
+  size_t count = 0;
+  for (const auto& value : ledger.acked) count += seen.count(value) ? 0 : 1;
+  return count;
+}
+
 std::map<int, int64_t> logEndOffsets(TestCluster& cluster, const std::string& topic, int partitions,
                                      int broker) {
   auto client = cluster.brokerClient(broker);

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -38,6 +39,24 @@ struct ProduceLedger {
 // ledger records every outcome.
 void produceUntil(TestCluster& cluster, const std::string& topic, int threads,
                   std::atomic<bool>& stop, ProduceLedger& ledger, bool keyless = false);
+
+// Sends "<prefix><n>" keyless at about `per_second` until `stop` with a producer that
+// retries for up to 120 s (idempotent when `idempotent`), recording every outcome: for
+// tests that take a storage server away for a while.
+void producePaced(TestCluster& cluster, const std::string& topic, bool idempotent,
+                  const std::string& prefix, int per_second, std::atomic<bool>& stop,
+                  ProduceLedger& ledger);
+
+// Sets `stop` and joins `threads` however a test ends (a failed ASSERT returns early; a
+// joinable std::thread would terminate the process and leak its children).
+struct StopOnExit {
+  std::atomic<bool>& stop;
+  std::vector<std::thread>& threads;
+  ~StopOnExit();
+};
+
+// How many acknowledged values are not in `seen`.
+size_t missingFrom(ProduceLedger& ledger, const std::map<std::string, int>& seen);
 
 // The log end offset of every partition (partition -> offset), through broker `broker`.
 std::map<int, int64_t> logEndOffsets(TestCluster& cluster, const std::string& topic, int partitions,

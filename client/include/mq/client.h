@@ -571,6 +571,14 @@ class Consumer {
   // Error(INVALID_REQUEST) if not assigned, or the broker's error.
   int64_t position(const TopicPartition& tp);
 
+  // Why the last poll() could not read every partition it should have: the last retriable
+  // error it retried inside (a partition's datanode down: DATANODE_UNAVAILABLE; the
+  // committed offset or the log start could not be read; the group cannot be joined, e.g.
+  // METADATA_UNAVAILABLE), unset when it read them all. An empty poll() with this set does
+  // not mean that nothing is there: tools that stop when nothing more comes (mqctl
+  // consume) wait instead.
+  std::optional<Error> lastPollIncomplete() const;
+
   // As a group member: with enable_auto_commit commits the positions, calls
   // onPartitionsRevoked for every owned partition, and leaves the group (a static member
   // does not leave: a restart within session_timeout_ms takes its place back). Waits for
