@@ -39,15 +39,45 @@ std::shared_ptr<DbPool> DatanodePools::pool(int datanode_id) {
   return slot;
 }
 
+bool DatanodePools::leaseHeld() const {
+  return SteadyClock::now() - topology_.confirmedAt() <
+         std::chrono::milliseconds(kDatanodeWriteLeaseMs);
+}
+
+DatanodePools::WriteGrant DatanodePools::poolForWrite(int datanode_id) {
+  auto snapshot = topology_.topology();
+  auto node = snapshot->datanodes.find(datanode_id);
+  if (node != snapshot->datanodes.end() && node->second.auto_failover && !leaseHeld()) {
+    throwError(rpc::ErrorCode::DATANODE_UNAVAILABLE,
+               fmt::format("datanode `{}` may be failing over: the broker could not read the "
+                           "metadata for {} ms; try again shortly",
+                           node->second.name, kDatanodeWriteLeaseMs));
+  }
+  WriteGrant grant;
+  grant.pool = pool(datanode_id);
+  grant.epoch = node->second.epoch;
+  return grant;
+}
+
+void DatanodePools::confirmWrite(int datanode_id, const WriteGrant& grant) {
+  auto snapshot = topology_.topology();
+  auto node = snapshot->datanodes.find(datanode_id);
+  if (node != snapshot->datanodes.end() && node->second.fenced_ms == 0 &&
+      node->second.epoch == grant.epoch && (!node->second.auto_failover || leaseHeld())) {
+    return;
+  }
+  throwError(rpc::ErrorCode::DATANODE_UNAVAILABLE,
+             fmt::format("datanode {} was fenced for a failover while this write ran; it may "
+                         "or may not be stored: try again",
+                         node != snapshot->datanodes.end() ? "`" + node->second.name + "`"
+                                                           : std::to_string(datanode_id)));
+}
+
 int64_t DatanodePools::servedVersion() {
   auto snapshot = topology_.topology();
   std::lock_guard<std::mutex> lock(mutex_);
   for (const auto& [id, node] : snapshot->datanodes) {
-    if (node.fenced_ms == 0) continue;
-    auto it = pools_.find(id);
-    if (it == pools_.end()) continue;
-    if (it->second->inUse() > 0) return served_version_;  // requests still on the old primary
-    pools_.erase(it);
+    if (node.fenced_ms != 0) pools_.erase(id);
   }
   served_version_ = snapshot->version;
   return served_version_;

@@ -17,11 +17,13 @@ TopologyCache::TopologyCache(MetaStore& store, int64_t refresh_ms, int64_t broke
 TopologyCache::~TopologyCache() { stop(); }
 
 void TopologyCache::loadInitial() {
+  const auto started = SteadyClock::now();
   auto topology = std::make_shared<Topology>(store_.loadTopology());
   auto brokers = store_.liveBrokers(broker_timeout_ms_);
   std::lock_guard<std::mutex> lock(mutex_);
   topology_ = std::move(topology);
   brokers_ = std::move(brokers);
+  confirmed_at_ = started;
 }
 
 void TopologyCache::start() {
@@ -40,6 +42,11 @@ void TopologyCache::stop() {
 std::shared_ptr<const Topology> TopologyCache::topology() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return topology_;
+}
+
+SteadyClock::time_point TopologyCache::confirmedAt() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return confirmed_at_;
 }
 
 std::vector<BrokerRecord> TopologyCache::liveBrokers() const {
@@ -91,6 +98,7 @@ bool TopologyCache::refreshLocked(bool force) {
       }
       topology_ = std::move(fresh);
     }
+    confirmed_at_ = started;
     last_refresh_done_ = started;
     return true;
   } catch (const std::exception& e) {

@@ -44,6 +44,10 @@ class TopologyCache {
 
   std::shared_ptr<const Topology> topology() const;
   std::vector<BrokerRecord> liveBrokers() const;
+  // When the last successful read of the metadata began (steady clock): the cached
+  // topology was current then. Datanodes with automatic failover take writes only while
+  // this is within kDatanodeWriteLeaseMs (common/topology.h).
+  SteadyClock::time_point confirmedAt() const;
 
   // The partition's route. Throws MqError UNKNOWN_TOPIC / UNKNOWN_PARTITION naming the
   // problem. An unknown topic or a partition beyond the cached count triggers one
@@ -63,7 +67,8 @@ class TopologyCache {
   mutable std::mutex mutex_;
   std::shared_ptr<const Topology> topology_;
   std::vector<BrokerRecord> brokers_;
-  std::mutex refresh_mutex_;  // one refresh at a time
+  SteadyClock::time_point confirmed_at_{};  // guarded by mutex_
+  std::mutex refresh_mutex_;                // one refresh at a time
   // Start time of the last successful refresh. Guarded by refresh_mutex_.
   SteadyClock::time_point last_refresh_done_;
   std::condition_variable stop_cv_;

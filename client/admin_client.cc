@@ -143,6 +143,26 @@ rpc::FailoverDatanodeResponse AdminClient::failoverDatanode(const std::string& n
   return result;
 }
 
+rpc::DatanodeInfo AdminClient::addDatanodeReplica(const std::string& name, const std::string& host,
+                                                  int port) {
+  rpc::DatanodeInfo result;
+  auto header = impl_->header();
+  impl_->meta(
+      [&](rpc::MetaServiceClient& c) { c.addDatanodeReplica(result, header, name, host, port); },
+      false);
+  return result;
+}
+
+rpc::DatanodeInfo AdminClient::removeDatanodeReplica(const std::string& name,
+                                                     const std::string& host, int port) {
+  rpc::DatanodeInfo result;
+  auto header = impl_->header();
+  impl_->meta(
+      [&](rpc::MetaServiceClient& c) { c.removeDatanodeReplica(result, header, name, host, port); },
+      false);
+  return result;
+}
+
 std::vector<rpc::DatanodeInfo> AdminClient::listDatanodes() {
   std::vector<rpc::DatanodeInfo> datanodes;
   auto header = impl_->header();

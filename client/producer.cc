@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "client/cluster.h"
+#include "client/cluster_failover_producer.h"
 #include "client/error.h"
 #include "client/producer_identity.h"
 #include "client/record_accumulator.h"
@@ -211,36 +212,64 @@ uint64_t Producer::Impl::enqueue(ProducerRecord record, Callback callback, bool 
   return accumulator_.append(tp, std::move(pending), remaining, !onSenderThread(), expedite);
 }
 
-Producer::Producer(ProducerConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+Producer::Producer(ProducerConfig config) {
+  if (config.clusters.empty()) {
+    impl_ = std::make_unique<Impl>(std::move(config));
+  } else {
+    failover_ = std::make_unique<ClusterFailoverProducer>(config);
+  }
+}
 
 Producer::~Producer() = default;
 
 SendResult Producer::send(const std::string& topic, std::string value,
                           std::optional<std::string> key, Headers headers,
                           std::optional<int> partition) {
-  return impl_->sendAndWait(
+  return send(
       ProducerRecord{topic, std::move(value), std::move(key), std::move(headers), partition, 0});
 }
 
-SendResult Producer::send(ProducerRecord record) { return impl_->sendAndWait(std::move(record)); }
+SendResult Producer::send(ProducerRecord record) {
+  if (failover_) return failover_->send(std::move(record));
+  return impl_->sendAndWait(std::move(record));
+}
 
 std::future<SendResult> Producer::sendAsync(const std::string& topic, std::string value,
                                             std::optional<std::string> key, Headers headers,
                                             std::optional<int> partition) {
-  return impl_->sendWithFuture(
+  return sendAsync(
       ProducerRecord{topic, std::move(value), std::move(key), std::move(headers), partition, 0});
 }
 
 std::future<SendResult> Producer::sendAsync(ProducerRecord record) {
+  if (failover_) return failover_->sendAsync(std::move(record));
   return impl_->sendWithFuture(std::move(record));
 }
 
 void Producer::sendAsync(ProducerRecord record, Callback callback) {
-  impl_->enqueue(std::move(record), std::move(callback));
+  if (failover_) {
+    failover_->sendAsync(std::move(record), std::move(callback));
+  } else {
+    impl_->enqueue(std::move(record), std::move(callback));
+  }
 }
 
-void Producer::flush() { impl_->flush(); }
+void Producer::flush() {
+  if (failover_) {
+    failover_->flush();
+  } else {
+    impl_->flush();
+  }
+}
 
-void Producer::close() { impl_->close(); }
+void Producer::close() {
+  if (failover_) {
+    failover_->close();
+  } else {
+    impl_->close();
+  }
+}
+
+std::string Producer::cluster() const { return failover_ ? failover_->cluster() : ""; }
 
 }  // namespace mq

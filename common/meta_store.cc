@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "common/clock.h"
+#include "common/datanode_replica_store.h"
 #include "common/errors.h"
 
 namespace mq {
@@ -54,7 +55,8 @@ Topology MetaStore::loadTopology() {
   {
     auto rows = run(db->prepare(
         "SELECT id, name, host, port, database_name, user, password, created_ms, state, "
-        "fenced_ms FROM datanodes"));
+        "fenced_ms, epoch, EXISTS (SELECT 1 FROM datanode_replicas r WHERE r.datanode_id = "
+        "datanodes.id AND r.state = 'replica') FROM datanodes"));
     while (rows->next()) {
       DatanodeRecord node;
       node.id = rows->getInt(1);
@@ -67,6 +69,8 @@ Topology MetaStore::loadTopology() {
       node.created_ms = rows->getInt64(8);
       node.state = rows->getString(9);
       node.fenced_ms = rows->getInt64(10);
+      node.epoch = rows->getInt64(11);
+      node.auto_failover = rows->getBoolean(12);
       topology.datanodes[node.id] = node;
     }
   }
@@ -618,9 +622,12 @@ bool MetaStore::setDatanodeState(int datanode_id, const std::string& state) {
 int64_t MetaStore::setDatanodeFenced(int datanode_id, bool fenced) {
   auto db = pool_.acquire();
   DbTransaction transaction(db);
-  auto& update = db->prepare("UPDATE datanodes SET fenced_ms = ? WHERE id = ?");
+  // Fencing starts a new epoch: writes under the old one are no longer acknowledged.
+  auto& update =
+      db->prepare("UPDATE datanodes SET fenced_ms = ?, epoch = epoch + IF(?, 1, 0) WHERE id = ?");
   update.setInt64(1, fenced ? nowMs() : 0);
-  update.setInt(2, datanode_id);
+  update.setBoolean(2, fenced);
+  update.setInt(3, datanode_id);
   update.executeUpdate();
   bumpTopologyVersion(*db);
   auto version = run(db->prepare("SELECT version FROM topology_version WHERE id = 1"));
@@ -632,11 +639,27 @@ int64_t MetaStore::setDatanodeFenced(int datanode_id, bool fenced) {
 void MetaStore::repointDatanode(int datanode_id, const std::string& host, int port) {
   auto db = pool_.acquire();
   DbTransaction transaction(db);
+  std::string old_host;
+  int old_port = 0;
+  {
+    auto& select = db->prepare("SELECT host, port FROM datanodes WHERE id = ? FOR UPDATE");
+    select.setInt(1, datanode_id);
+    auto rows = run(select);
+    if (rows->next()) {
+      old_host = rows->getString(1);
+      old_port = rows->getInt(2);
+    }
+  }
   auto& update = db->prepare("UPDATE datanodes SET host = ?, port = ?, fenced_ms = 0 WHERE id = ?");
   update.setString(1, host);
   update.setInt(2, port);
   update.setInt(3, datanode_id);
   update.executeUpdate();
+  // The new primary is no replica any more; the old one is stale until rebuilt.
+  DatanodeReplicaStore::remove(*db, datanode_id, host, port);
+  if (!old_host.empty() && (old_host != host || old_port != port)) {
+    DatanodeReplicaStore::put(*db, datanode_id, old_host, old_port, kReplicaStale);
+  }
   bumpTopologyVersion(*db);
   transaction.commit();
 }

@@ -129,10 +129,11 @@ class MetaStore {
   void markTableDropped(int datanode_id, const std::string& table);
   // Sets a datanode's state and bumps the topology version. False for an unknown id.
   bool setDatanodeState(int datanode_id, const std::string& state);
-  // Failover (sql/meta/009). Fences the datanode (brokers stop using it) or lifts the fence,
-  // and bumps the topology version; returns the new version.
+  // Failover (sql/meta/009, 012). Fences the datanode (brokers stop using it; a new epoch
+  // starts) or lifts the fence, and bumps the topology version; returns the new version.
   int64_t setDatanodeFenced(int datanode_id, bool fenced);
-  // Points the datanode at its new primary, lifts the fence, bumps the version.
+  // Points the datanode at its new primary, lifts the fence, bumps the version. The new
+  // primary leaves the datanode's replicas; the old one is recorded as a stale replica.
   void repointDatanode(int datanode_id, const std::string& host, int port);
 
   // Committed offsets of every group on `topic` (index ix_committed_topic).

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <limits>
 #include <stdexcept>
 
@@ -37,6 +38,21 @@ int64_t durationOptionMs(const po::variables_map& values, const std::string& nam
 int64_t durationOptionMs(const po::variables_map& values, const std::string& name,
                          int64_t fallback) {
   return durationOptionMs(values, name, fallback, 1, std::numeric_limits<int64_t>::max());
+}
+
+std::vector<std::string> listOptionValue(const std::string& text) {
+  std::vector<std::string> items;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    size_t first = start, last = comma;
+    while (first < last && std::isspace(static_cast<unsigned char>(text[first]))) ++first;
+    while (last > first && std::isspace(static_cast<unsigned char>(text[last - 1]))) --last;
+    if (last > first) items.push_back(text.substr(first, last - first));
+    start = comma + 1;
+  }
+  return items;
 }
 
 void checkOptionRange(const std::string& name, int64_t value, int64_t low, int64_t high) {

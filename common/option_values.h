@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/options.h"
 
@@ -23,6 +24,10 @@ int64_t durationOptionMs(const po::variables_map& values, const std::string& nam
 // The same for a duration that must be positive (at least 1 ms, no upper bound).
 int64_t durationOptionMs(const po::variables_map& values, const std::string& name,
                          int64_t fallback);
+
+// A comma-separated list option ("a, b,c"): its items with surrounding blanks removed, empty
+// items dropped.
+std::vector<std::string> listOptionValue(const std::string& text);
 
 // Throws std::invalid_argument "--NAME must be between LOW and HIGH (got VALUE)" unless
 // low <= value <= high.

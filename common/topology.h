@@ -19,7 +19,20 @@ struct DatanodeRecord {
   std::string state = "active";  // active, decommissioning, decommissioned (placement: active)
   // Set while the datanode fails over to its replica: brokers must not use it (0 = not).
   int64_t fenced_ms = 0;
+  // Bumped whenever the datanode is fenced for a failover (sql/meta/012). A broker
+  // acknowledges a write only if the epoch it wrote under is still the datanode's epoch.
+  int64_t epoch = 0;
+  // Has a registered replica, so the active metaserver may fail it over by itself: brokers
+  // then write to it only under a topology confirmed within kDatanodeWriteLeaseMs.
+  bool auto_failover = false;
 };
+
+// How long a broker may write to a datanode with automatic failover under a topology it
+// last confirmed with the metadata database: a broker that cannot read the metadata for this
+// long stops writing there (reads go on). A failover waits this long after fencing the
+// datanode before it promotes a replica, so a broker that missed the fence (stalled,
+// partitioned from the metadata) has stopped acknowledging writes to the old primary.
+inline constexpr int64_t kDatanodeWriteLeaseMs = 3000;
 
 struct PartitionRecord {
   int64_t topic_id = 0;

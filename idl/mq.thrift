@@ -450,6 +450,15 @@ struct CreateTopicRequest {
   6: string description,
 }
 
+// A MariaDB replica of a datanode's primary (docs/operations.md, "Automatic failover").
+struct DatanodeReplica {
+  1: string host,
+  2: i32 port,
+  3: string state,                // replica (may be promoted) or stale (a former primary,
+                                  // kept read-only until rebuilt as a replica)
+  4: i64 added_ms,
+}
+
 struct DatanodeInfo {
   1: i32 id,
   2: string name,
@@ -460,6 +469,11 @@ struct DatanodeInfo {
   7: i32 partition_count,
   8: bool healthy,
   9: string status_message,
+  10: i64 epoch,                  // bumped by every failover's fence
+  11: list<DatanodeReplica> replicas,
+  12: string replication,         // the primary's: "semi-sync, N replicas", "asynchronous
+                                  // (semi-sync off)" (a failover may lose acknowledged
+                                  // writes), "no binary log", or "" when it did not answer
 }
 
 // Datanode failover to a MariaDB replica (docs/operations.md). The metaserver fences the
@@ -819,6 +833,15 @@ service MetaService {
   // the fence or the replica did not catch up: the datanode stays fenced; call again.
   FailoverDatanodeResponse failoverDatanode(1: FailoverDatanodeRequest request)
       throws (1: MqError error),
+  // Registers host:port as a replica of the datanode's primary: the active metaserver may
+  // then fail the datanode over to it by itself. Checks that it answers and replicates
+  // (INVALID_REQUEST otherwise, nothing recorded). A stale former primary becomes a replica
+  // again this way once it replicates the new primary.
+  DatanodeInfo addDatanodeReplica(1: RequestHeader header, 2: string name, 3: string host,
+                                  4: i32 port) throws (1: MqError error),
+  // Forgets a replica (or stale former primary) of the datanode; INVALID_REQUEST if unknown.
+  DatanodeInfo removeDatanodeReplica(1: RequestHeader header, 2: string name, 3: string host,
+                                     4: i32 port) throws (1: MqError error),
 
   // Access control (docs/security.md). With `auth = on` these need `admin` on the
   // cluster. revokeToken and revokeAcl refuse unknown ones with INVALID_REQUEST.
@@ -837,4 +860,10 @@ service MetaService {
   list<QuotaEntry> listQuotas(1: RequestHeader header) throws (1: MqError error),
   void removeQuota(1: RequestHeader header, 2: string entity_type, 3: string entity_name)
       throws (1: MqError error),
+
+  // The cluster's name, the metaserver's cluster-name ("local" unless configured): what
+  // mirrors, provenance headers and checkpoints call this cluster (docs/multi-cluster.md).
+  // Any valid token with `auth = on`. (A plain string, not a new struct, so that
+  // mq_types.h, which every component includes, does not change.)
+  string clusterName(1: RequestHeader header) throws (1: MqError error),
 }

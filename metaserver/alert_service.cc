@@ -47,43 +47,67 @@ AlertService::AlertService(AlertStore& store, WebhookNotifier& webhooks, AuditTr
       fired_events_(eventsFamily(registry).Add({{"event", "firing"}})),
       resolved_events_(eventsFamily(registry).Add({{"event", "resolved"}})) {}
 
-std::optional<std::string> AlertService::validate(AlertRuleRecord& rule) {
-  if (rule.name.empty() || rule.name.size() > 128) {
-    return "alert name must be 1 to 128 characters from [A-Za-z0-9._-]";
-  }
+std::optional<AlertRuleProblem> AlertService::validate(AlertRuleRecord& rule) {
+  const auto problem = [](const char* field, std::string message) {
+    return AlertRuleProblem{field, std::move(message)};
+  };
+  const char* name_rule = "alert name must be 1 to 128 characters from [A-Za-z0-9._-]";
+  if (rule.name.empty() || rule.name.size() > 128) return problem("name", name_rule);
   for (char c : rule.name) {
-    if (!nameChar(c)) return "alert name must be 1 to 128 characters from [A-Za-z0-9._-]";
+    if (!nameChar(c)) return problem("name", name_rule);
   }
-  if (rule.name == "events") return "`events` is reserved (it names /api/alerts/events)";
+  if (rule.name == "events") {
+    return problem("name", "`events` is reserved (it names /api/alerts/events)");
+  }
   if (rule.group_id.empty() || rule.group_id.size() > 255) {
-    return "alert group must be 1 to 255 characters";
+    return problem("group", "alert group must be 1 to 255 characters");
   }
   if (!rule.topic.empty()) {
-    if (auto problem = topicNameProblem(rule.topic)) return "alert topic: " + *problem;
+    if (auto topic = topicNameProblem(rule.topic))
+      return problem("topic", "alert topic: " + *topic);
   }
   auto kind = parseAlertKind(rule.kind);
   if (!kind) {
-    return fmt::format("alert kind must be lag_messages, lag_seconds or status, got `{}`",
-                       rule.kind);
+    return problem("kind", fmt::format("alert kind must be lag_messages, lag_seconds or status, "
+                                       "got `{}`",
+                                       rule.kind));
   }
   if (*kind == AlertKind::kStatus) {
     rule.threshold = 0;
   } else if (rule.threshold < 0) {
-    return "alert threshold must not be negative";
+    return problem("threshold", "alert threshold must not be negative");
   }
   if (rule.for_ms < 0 || rule.for_ms > kMaxForMs) {
-    return "alert duration (for) must be between 0 and 30 days";
+    return problem("for", "alert duration (for) must be between 0 and 30 days");
   }
   if (!rule.webhook_url.empty()) {
-    if (rule.webhook_url.size() > 2048) return "webhook URL must be at most 2048 characters";
-    std::string problem;
-    if (!HttpUrl::parse(rule.webhook_url, &problem)) return "webhook URL: " + problem;
+    if (rule.webhook_url.size() > 2048) {
+      return problem("webhook_url", "webhook URL must be at most 2048 characters");
+    }
+    std::string why;
+    if (!HttpUrl::parse(rule.webhook_url, &why))
+      return problem("webhook_url", "webhook URL: " + why);
+  }
+  return std::nullopt;
+}
+
+std::optional<AlertRuleProblem> AlertService::check(AlertRuleRecord& rule) {
+  if (auto problem = validate(rule)) return problem;
+  if (!store_.groupKnown(rule.group_id)) {
+    return AlertRuleProblem{
+        "group", fmt::format("there is no consumer group `{}`: it has no members, committed "
+                             "offsets or owner team yet (set its owner team first to watch a "
+                             "group before it consumes)",
+                             rule.group_id)};
+  }
+  if (store_.findRule(rule.name)) {
+    return AlertRuleProblem{"name", fmt::format("an alert named `{}` already exists", rule.name)};
   }
   return std::nullopt;
 }
 
 AlertRuleRecord AlertService::create(const std::string& actor, AlertRuleRecord rule) {
-  if (auto problem = validate(rule)) throwError(rpc::ErrorCode::INVALID_REQUEST, *problem);
+  if (auto problem = check(rule)) throwError(rpc::ErrorCode::INVALID_REQUEST, problem->message);
   rule.created_ms = nowMs();
   rule.created_by = actor.substr(0, 128);
   rule.state = "ok";

@@ -28,15 +28,26 @@ namespace mq {
 inline constexpr int kDefaultAlertEventsLimit = 100;
 inline constexpr int kMaxAlertEventsLimit = 1000;
 
+// What is wrong with a new rule: the request field to blame (as the HTTP API names it: name,
+// group, topic, kind, threshold, for, webhook_url) and the message.
+struct AlertRuleProblem {
+  std::string field;
+  std::string message;
+};
+
 class AlertService {
  public:
   AlertService(AlertStore& store, WebhookNotifier& webhooks, AuditTrail& audit,
                prometheus::Registry& registry);
 
-  // Validates `rule` (name, group, topic, kind, threshold, for_ms, webhook_url) and records
-  // it in state ok. Throws MqError INVALID_REQUEST naming the problem (also when the name is
-  // taken). `actor` goes to the audit log. Database errors propagate as sql::SQLException.
+  // Validates `rule` (name, group, topic, kind, threshold, for_ms, webhook_url), checks that
+  // its group is known (AlertStore::groupKnown) and records it in state ok. Throws MqError
+  // INVALID_REQUEST naming the problem (also when the name is taken or the group unknown).
+  // `actor` goes to the audit log. Database errors propagate as sql::SQLException.
   AlertRuleRecord create(const std::string& actor, AlertRuleRecord rule);
+  // What create() would refuse `rule` for, with the field to blame, or nullopt (a name taken
+  // meanwhile is still refused by create()). Normalises `rule` as validate() does.
+  std::optional<AlertRuleProblem> check(AlertRuleRecord& rule);
   std::vector<AlertRuleRecord> list();
   std::optional<AlertRuleRecord> find(const std::string& name);
   // Deletes the rule (its events stay). Throws MqError INVALID_REQUEST when there is none.
@@ -51,8 +62,8 @@ class AlertService {
   int evaluate(const LagSnapshot& snapshot, int64_t now_ms);
 
   // What is wrong with `rule` as a new rule, or nullopt. Normalises it (status rules get
-  // threshold 0).
-  static std::optional<std::string> validate(AlertRuleRecord& rule);
+  // threshold 0). Reads nothing from the database.
+  static std::optional<AlertRuleProblem> validate(AlertRuleRecord& rule);
 
  private:
   AlertStore& store_;

@@ -111,7 +111,14 @@ FailoverResult DatanodeFailover::failover(const std::string& actor, const std::s
       .kv("from", result.old_address)
       .kv("to", address(replica_target))
       .kv("actor", actor);
+  const int64_t fenced_at_ms = nowMs();
   result.brokers = awaitBrokers(name, version, deadline_ms);
+  // A broker that missed the fence (stalled, cut off from the metadata) stops acknowledging
+  // writes to the datanode once its write lease runs out (broker/datanode_pools.h).
+  const int64_t lease_over_ms = fenced_at_ms + kDatanodeWriteLeaseMs + 100;
+  if (nowMs() < lease_over_ms) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(lease_over_ms - nowMs()));
+  }
   result.fence_ms = nowMs() - started_ms;
 
   // 3. The old primary, if it still answers: read-only, its sessions ended, its last GTID.
@@ -135,6 +142,9 @@ FailoverResult DatanodeFailover::failover(const std::string& actor, const std::s
   try {
     if (status.is_replica) {
       if (!result.old_primary_fenced) {
+        // Nothing more from the old primary: it can get no more commits acknowledged by this
+        // replica, and what the replica received is final.
+        ReplicationStore::stopReceiving(**replica_db);
         target_gtid = ReplicationStore::replicaStatus(**replica_db).received_gtid;
       }
       const int wait_s =

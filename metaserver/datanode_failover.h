@@ -1,11 +1,14 @@
 // Fails a datanode over to its MariaDB replica (mqctl datanode failover; docs/operations.md):
 //   1. checks the target is a replica holding the datanode's database (else refuses,
 //      changing nothing);
-//   2. fences the datanode: brokers stop using it, and the call waits until every live
-//      broker reports a topology version with the fence and no connection to it in use;
+//   2. fences the datanode (a new epoch): brokers stop using it, and the call waits until
+//      every live broker reports a topology version with the fence, and at least the
+//      brokers' write lease (kDatanodeWriteLeaseMs), after which no broker acknowledges a
+//      write under the old epoch (broker/datanode_pools.h);
 //   3. fences the old primary if it still answers (read_only, the datanode user's sessions
 //      ended) and takes its last binlog GTID as the point to reach; when it is down, the
-//      point is what the replica received (semi-sync: every acknowledged commit);
+//      replica stops receiving from it and the point is what it received (semi-sync: every
+//      acknowledged commit);
 //   4. waits until the replica applied that point, promotes it, and points the datanode at
 //      it (the fence is lifted in the same update); brokers pick up the address.
 // A step that times out leaves the datanode fenced (nothing is written anywhere meanwhile):

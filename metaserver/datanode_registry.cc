@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/migrations.h"
 #include "common/partition_store.h"
+#include "metaserver/store/replication_store.h"
 #include "metaserver/topology_json.h"
 
 namespace mq {
@@ -283,7 +284,9 @@ std::vector<DatanodeStatus> DatanodeRegistry::statuses() {
       status.record = node.record;
       status.partition_count = count;
       try {
-        run(node, "checking health", [](DbConnection& db) { db.query("SELECT 1"); });
+        run(node, "checking health", [&](DbConnection& db) {
+          status.replication = ReplicationStore::primaryHealth(db).describe();
+        });
         status.healthy = true;
         status.status_message = "ok";
       } catch (const rpc::MqError& e) {

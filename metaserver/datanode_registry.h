@@ -30,6 +30,7 @@ struct DatanodeStatus {
   int partition_count = 0;
   bool healthy = false;
   std::string status_message;  // "ok", or what is wrong
+  std::string replication;     // PrimaryHealth::describe(), "" when not healthy
 };
 
 class DatanodeRegistry {

@@ -312,9 +312,14 @@ std::vector<int64_t> DeadLetterService::replay(
     brokers_.sendAll(messages);
     from = letters.back().offset + 1;
   }
+  // The offsets replayed (a contiguous range of the dead-letter topic), so the portal can
+  // mark replayed dead letters from the audit log.
+  const std::string range = replayed.empty() ? std::string()
+                                             : fmt::format(R"(,"first_offset":{},"last_offset":{})",
+                                                           replayed.front(), replayed.back());
   audit_.recordDone(actor, "dead_letters.replay", fmt::format("{}/{}", group_id, topic), "",
-                    fmt::format(R"({{"target":{},"target_topic":{},"messages":{}}})",
-                                quoted(target), quoted(*target_topic), replayed.size()));
+                    fmt::format(R"({{"target":{},"target_topic":{},"messages":{}{}}})",
+                                quoted(target), quoted(*target_topic), replayed.size(), range));
   return replayed;
 }
 

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "common/clock.h"
+#include "common/consumer_lag.h"
 #include "common/errors.h"
 #include "common/group_offsets_store.h"
 #include "common/log.h"
@@ -34,12 +35,6 @@ struct DatanodeWork {
   int queries = 0;
   std::string error;  // "" when it answered
 };
-
-// The first offset a group has not consumed yet: its commit, or the earliest stored offset
-// when it has none or its commit fell below retention.
-int64_t firstUnconsumed(int64_t committed, const PartitionBounds& bounds) {
-  return committed < 0 ? bounds.start_offset : std::max(committed, bounds.start_offset);
-}
 
 // Reads the bounds of every partition of the datanode (one query), then the append times of
 // the first unconsumed message of every lagging (group, partition) (one UNION ALL query per
@@ -69,7 +64,7 @@ void collectDatanode(DatanodeRegistry& datanodes, DatanodeWork& work) {
         if (!work.committed[i]) continue;
         std::vector<int64_t> wanted;
         for (int64_t committed : *work.committed[i]) {
-          const int64_t position = firstUnconsumed(committed, found->second);
+          const int64_t position = firstUnconsumed(committed, found->second.start_offset);
           if (position < found->second.end_offset) wanted.push_back(position);
         }
         if (wanted.empty()) continue;
@@ -360,15 +355,15 @@ std::shared_ptr<LagSnapshot> LagCollector::collect(int64_t now_ms, int* queries)
       lag.end_offset = ends.end_offset;
       lag.committed_offset = row ? row->offset : -1;
       lag.committed_ms = row ? row->committed_ms : 0;
-      const int64_t position = firstUnconsumed(lag.committed_offset, ends);
-      lag.lag = std::max<int64_t>(0, ends.end_offset - position);
+      lag.lag = consumerLag(lag.committed_offset, ends.start_offset, ends.end_offset);
 
       PartitionState& state =
           states.try_emplace(indexed.record->table_name, static_cast<size_t>(config_.window))
               .first->second;
       state.seen_cycle = cycle_;
       if (lag.lag > 0) {
-        auto at = append_ms[partition]->find(position);
+        auto at =
+            append_ms[partition]->find(firstUnconsumed(lag.committed_offset, ends.start_offset));
         // A message deleted by retention meanwhile keeps the last known value.
         if (at != append_ms[partition]->end()) {
           state.last_lag_seconds =
@@ -382,7 +377,7 @@ std::shared_ptr<LagSnapshot> LagCollector::collect(int64_t now_ms, int* queries)
       auto verdict = evaluatePartitionStatus(state.window, lag.lag, now_ms, rules);
       lag.status = verdict.status;
       lag.reason = std::move(verdict.reason);
-      lag.consume_rate = state.window.consumeRate();
+      lag.consume_rate = currentConsumeRate(state.window, now_ms, rules);
       group.total_lag += lag.lag;
       group.max_lag_seconds = std::max(group.max_lag_seconds, lag.lag_seconds);
       statuses.push_back(lag.status);

@@ -28,6 +28,7 @@ int32_t LagHistory::topicId(const std::string& topic) {
 void LagHistory::add(const LagSnapshot& snapshot) {
   auto sample = std::make_shared<Sample>();
   sample->at_ms = snapshot.collected_ms;
+  sample->complete = snapshot.unavailable_datanodes.empty();
   for (const auto& p : snapshot.partitions) {
     auto& ends = sample->ends[p.topic];
     if (static_cast<int>(ends.size()) <= p.partition) ends.resize(p.partition + 1, -1);
@@ -83,14 +84,20 @@ LagHistory::Samples LagHistory::copy(std::vector<std::string>* topic_names) cons
 }
 
 int64_t LagHistory::appended(const Sample& before, const Sample& after, const std::string& topic) {
-  auto was = before.ends.find(topic);
   auto is = after.ends.find(topic);
-  if (was == before.ends.end() || is == after.ends.end()) return 0;
+  if (is == after.ends.end()) return 0;
+  auto was = before.ends.find(topic);
+  static const std::vector<int64_t> kNone;
+  const std::vector<int64_t>& then = was == before.ends.end() ? kNone : was->second;
+  if (was == before.ends.end() && !before.complete) return 0;  // perhaps only not answered
   int64_t total = 0;
-  const size_t n = std::min(was->second.size(), is->second.size());
-  for (size_t i = 0; i < n; ++i) {
-    if (was->second[i] >= 0 && is->second[i] >= 0) {
-      total += std::max<int64_t>(0, is->second[i] - was->second[i]);
+  for (size_t i = 0; i < is->second.size(); ++i) {
+    const int64_t end = is->second[i];
+    if (end < 0) continue;
+    if (i < then.size()) {
+      if (then[i] >= 0) total += std::max<int64_t>(0, end - then[i]);
+    } else if (before.complete) {
+      total += end;  // a new topic or partition: everything in it came since `before`
     }
   }
   return total;

@@ -8,7 +8,10 @@
 //
 // Rates are per second between consecutive samples, counted only over partitions present in
 // both (a datanode that did not answer one cycle is no dip and no spike), and never negative
-// (an offset reset backwards consumed nothing). Thread-safe.
+// (an offset reset backwards consumed nothing). A topic or partition that is missing from a
+// sample in which every datanode answered did not exist then: the next sample counts its
+// messages from 0, so a new topic's first burst is its first rate (it used to be lost).
+// Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -80,7 +83,8 @@ class LagHistory {
   };
   struct Sample {
     int64_t at_ms = 0;
-    size_t points = 0;  // end offsets + group partitions
+    bool complete = true;  // every datanode answered: what is missing did not exist
+    size_t points = 0;     // end offsets + group partitions
     // End offset of each partition by topic, indexed by partition (-1: not known).
     std::unordered_map<std::string, std::vector<int64_t>> ends;
     std::unordered_map<std::string, std::vector<GroupPoint>> groups;  // sorted like snapshots

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <functional>
+#include <tuple>
 
 #include "common/errors.h"
 #include "common/json_document.h"
@@ -95,11 +96,28 @@ HttpResponse groupResource(LagCollector& collector, const HttpHandler& more,
                                      : groupStatusJson(group->second, snapshot->collected_ms));
 }
 
-std::string rulesJson(const std::vector<AlertRuleRecord>& rules) {
+// A 400 about one field of the request, shaped as the portal's API errors (portal_http.h)
+// so the page shows it next to that field.
+HttpResponse badField(const std::string& field, const std::string& message) {
+  std::string body = "{\"error\":{\"status\":400,\"code\":\"invalid_request\",\"message\":";
+  appendJsonString(body, message);
+  body += ",\"field\":";
+  appendJsonString(body, field);
+  return HttpResponse::json(400, body + "}}");
+}
+
+// The rules, each with can_change: whether the caller may delete it (`may_change`, true for
+// everyone without one).
+std::string rulesJson(const std::vector<AlertRuleRecord>& rules, const AlertChangeCheck& may_change,
+                      const HttpRequest& request) {
   std::string body = "{\"alerts\":[";
   for (size_t i = 0; i < rules.size(); ++i) {
     if (i > 0) body += ',';
-    body += alertRuleJson(rules[i]);
+    std::string rule = alertRuleJson(rules[i]);
+    rule.pop_back();  // the closing brace
+    rule += ",\"can_change\":";
+    rule += !may_change || may_change(request, rules[i].group_id) ? "true}" : "false}";
+    body += rule;
   }
   return body + "]}";
 }
@@ -109,7 +127,7 @@ HttpResponse listEvents(AlertService& alerts, const HttpRequest& request) {
   if (auto text = request.param("limit")) {
     if (text->empty() || text->size() > 6 ||
         text->find_first_not_of("0123456789") != std::string::npos) {
-      return HttpResponse::error(400, "invalid_request", "limit must be a number 0..1000");
+      return badField("limit", "limit must be a number 0..1000");
     }
     limit = std::stoi(*text);
   }
@@ -132,34 +150,53 @@ HttpResponse createAlert(AlertService& alerts, const HttpRequest& request) {
                                fmt::format("the request body is refused: {}", e.what()));
   }
   AlertRuleRecord rule;
+  std::string field;
   try {
+    field = "name";
     rule.name = json.get<std::string>("name", "");
+    field = "group";
     rule.group_id = json.get<std::string>("group", "");
+    field = "topic";
     rule.topic = json.get<std::string>("topic", "");
+    field = "kind";
     rule.kind = json.get<std::string>("kind", "");
-    rule.threshold = json.get<int64_t>("threshold", 0);
+    field = "webhook_url";
     rule.webhook_url = json.get<std::string>("webhook_url", "");
-    rule.for_ms = json.get<int64_t>("for_ms", 0);
-  } catch (const pt::ptree_error& e) {
-    return HttpResponse::error(400, "invalid_request", e.what());
+  } catch (const pt::ptree_error&) {
+    return badField(field, fmt::format("`{}` must be a string", field));
+  }
+  // Whole numbers, read strictly (ptree's get with a default turns "many" into 0).
+  for (const auto& [name, field_name, target] :
+       {std::tuple{"threshold", "threshold", &rule.threshold},
+        std::tuple{"for_ms", "for", &rule.for_ms}}) {
+    auto text = json.get_optional<std::string>(name);
+    if (!text) continue;
+    const bool negative = !text->empty() && (*text)[0] == '-';
+    const std::string digits = text->substr(negative ? 1 : 0);
+    if (digits.empty() || digits.size() > 15 ||
+        digits.find_first_not_of("0123456789") != std::string::npos) {
+      return badField(field_name,
+                      fmt::format("`{}` must be a whole number, got `{}`", name, *text));
+    }
+    *target = (negative ? -1 : 1) * std::stoll(digits);
   }
   if (auto text = json.get_optional<std::string>("for")) {
     if (!parseDurationMs(*text, &rule.for_ms)) {
-      return HttpResponse::error(
-          400, "invalid_request",
-          fmt::format("`for` must be a duration such as 5m, got `{}`", *text));
+      return badField("for", fmt::format("`for` must be a duration such as 5m, got `{}`", *text));
     }
   }
+  if (auto problem = alerts.check(rule)) return badField(problem->field, problem->message);
   return HttpResponse::json(201, alertRuleJson(alerts.create(actorOf(request), rule)));
 }
 
-HttpResponse alertResource(AlertService& alerts, const HttpRequest& request) {
+HttpResponse alertResource(AlertService& alerts, const AlertChangeCheck& may_change,
+                           const HttpRequest& request) {
   // /api/alerts or /api/alerts/{name}
   const auto& s = request.segments;
   if (s.size() == 2) {
     if (request.method == "POST") return createAlert(alerts, request);
     if (request.method == "GET" || request.method == "HEAD") {
-      return HttpResponse::json(200, rulesJson(alerts.list()));
+      return HttpResponse::json(200, rulesJson(alerts.list(), may_change, request));
     }
   } else if (s.size() == 3) {
     if (request.method == "GET" || request.method == "HEAD") {
@@ -197,14 +234,14 @@ HttpResponse alertResource(AlertService& alerts, const HttpRequest& request) {
 }  // namespace
 
 void registerLagApi(HttpServer& server, LagCollector& collector, AlertService& alerts,
-                    HttpHandler group_details) {
+                    HttpHandler group_details, AlertChangeCheck may_change) {
   server.route("GET", "/api/groups",
                [&collector, more = std::move(group_details)](const HttpRequest& request) {
                  return guarded([&] { return groupResource(collector, more, request); });
                });
   for (const char* method : {"GET", "POST", "DELETE"}) {
-    server.route(method, "/api/alerts", [&alerts](const HttpRequest& request) {
-      return guarded([&] { return alertResource(alerts, request); });
+    server.route(method, "/api/alerts", [&alerts, may_change](const HttpRequest& request) {
+      return guarded([&] { return alertResource(alerts, may_change, request); });
     });
   }
   server.route("GET", "/api/alerts/events", [&alerts](const HttpRequest& request) {

@@ -25,7 +25,8 @@ struct PartitionLag {
   int64_t lag = 0;
   // now - append time of the first unconsumed message; 0 when lag is 0.
   double lag_seconds = 0;
-  double consume_rate = 0;  // messages per second across the commit window
+  double consume_rate = 0;  // messages per second across the commit window; 0 once idle
+                            // (currentConsumeRate)
   LagStatus status = LagStatus::kOk;
   std::string reason;
 };

@@ -6,6 +6,19 @@
 
 namespace mq {
 
+std::string humanDuration(int64_t ms) {
+  if (ms < 1000) return fmt::format("{} ms", std::max<int64_t>(0, ms));
+  const int64_t s = ms / 1000;
+  if (s < 60) return fmt::format("{} s", s);
+  if (s < 3600)
+    return s % 60 ? fmt::format("{} min {} s", s / 60, s % 60) : fmt::format("{} min", s / 60);
+  const int64_t m = s / 60;
+  if (m < 48 * 60)
+    return m % 60 ? fmt::format("{} h {} min", m / 60, m % 60) : fmt::format("{} h", m / 60);
+  const int64_t h = m / 60;
+  return h % 24 ? fmt::format("{} d {} h", h / 24, h % 24) : fmt::format("{} d", h / 24);
+}
+
 const char* lagStatusName(LagStatus status) {
   switch (status) {
     case LagStatus::kOk:
@@ -47,6 +60,13 @@ double CommitWindow::consumeRate() const {
   return static_cast<double>(consumed) * 1000.0 / static_cast<double>(span);
 }
 
+double currentConsumeRate(const CommitWindow& window, int64_t now_ms, const StatusRules& rules) {
+  if (window.empty()) return 0;
+  const int64_t idle = now_ms - window.samples().back().committed_ms;
+  if (idle > std::max(window.spanMs(), rules.min_stop_idle_ms)) return 0;
+  return window.consumeRate();
+}
+
 StatusVerdict evaluatePartitionStatus(const CommitWindow& window, int64_t current_lag,
                                       int64_t now_ms, const StatusRules& rules) {
   if (window.empty()) return {LagStatus::kOk, "no committed offset yet"};
@@ -57,8 +77,9 @@ StatusVerdict evaluatePartitionStatus(const CommitWindow& window, int64_t curren
   const int64_t idle = now_ms - last.committed_ms;
   const int64_t allowed_idle = std::max(window.spanMs(), rules.min_stop_idle_ms);
   if (idle > allowed_idle) {
-    return {LagStatus::kStop, fmt::format("no commit for {} ms (allowed {} ms) with lag {}", idle,
-                                          allowed_idle, current_lag)};
+    return {LagStatus::kStop,
+            fmt::format("no commit for {} (allowed {}) with lag {}", humanDuration(idle),
+                        humanDuration(allowed_idle), current_lag)};
   }
 
   const bool lag_never_zero =

@@ -26,6 +26,10 @@ namespace mq {
 // mq_consumer_group_partition_status).
 enum class LagStatus { kOk = 1, kWarn = 2, kErr = 3, kStop = 4, kStall = 5, kRewind = 6 };
 
+// `ms` for people, to the second from 1 s on: "850 ms", "42 s", "3 min 32 s", "2 h 5 min",
+// "3 d 4 h" (the reasons' durations, issue 25's human units).
+std::string humanDuration(int64_t ms);
+
 // "OK", "WARN", "ERR", "STOP", "STALL", "REWIND".
 const char* lagStatusName(LagStatus status);
 
@@ -65,6 +69,12 @@ struct StatusRules {
   // The least time without a commit, with lag, before a partition is STOP.
   int64_t min_stop_idle_ms = 60000;
 };
+
+// The partition's consume rate now: the window's rate (CommitWindow::consumeRate) while
+// commits keep coming, 0 once none came for longer than a STOP allows (the window's span, at
+// least rules.min_stop_idle_ms): a stopped consumer consumes nothing, whatever its last
+// commits measured.
+double currentConsumeRate(const CommitWindow& window, int64_t now_ms, const StatusRules& rules);
 
 struct StatusVerdict {
   LagStatus status = LagStatus::kOk;

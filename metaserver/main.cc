@@ -23,6 +23,8 @@
 #include "metaserver/broker_reaper.h"
 #include "metaserver/cluster_gauges.h"
 #include "metaserver/datanode_registry.h"
+#include "metaserver/datanode_replicas.h"
+#include "metaserver/datanode_watchdog.h"
 #include "metaserver/dead_letter_metrics.h"
 #include "metaserver/dead_letter_service.h"
 #include "metaserver/lag_collector.h"
@@ -125,6 +127,7 @@ int main(int argc, char** argv) {
   auto handler = std::make_shared<mq::MetaServiceHandler>(meta, topics, datanodes, known_brokers,
                                                           &metrics, &alerts);
   handler->setLifecycle(&lifecycle);
+  handler->setClusterName(config.cluster_name);
 
   // Access control (docs/security.md): tokens and grants; with `auth = on` remote calls are
   // checked against a policy re-read every auth-refresh.
@@ -164,6 +167,14 @@ int main(int argc, char** argv) {
   handler->setDeadLetters(&dead_letters);
   mq::DatanodeFailover failover(meta, datanodes, audit, config.broker_timeout_ms);
   handler->setFailover(&failover);
+  // Automatic failover (docs/operations.md): replicas of datanode primaries, and the
+  // watchdog that checks the primaries while this process holds its lease.
+  mq::DatanodeReplicaStore replica_store(meta_pool);
+  mq::DatanodeReplicas replicas(meta, replica_store, audit);
+  handler->setReplicas(&replicas);
+  mq::FailoverMetrics failover_metrics(*registry);
+  mq::DatanodeWatchdog watchdog(config.failover, meta, meta_pool, failover, failover_metrics,
+                                holder);
   mq::DeadLetterMetrics dead_letter_metrics(dead_letters, *registry);
 
   // The portal (docs/portal.md): pages, sign-in and its JSON API. Declared before the HTTP
@@ -188,7 +199,8 @@ int main(int argc, char** argv) {
              mq::metricsHandler(
                  {registry, std::make_shared<mq::ProcessCollector>(), collector.metrics()}));
   portal.registerRoutes(http);
-  mq::registerLagApi(http, collector, alerts, portal.groupDetailsHandler());
+  mq::registerLagApi(http, collector, alerts, portal.groupDetailsHandler(),
+                     portal.alertChangeCheck());
   try {
     http.start();
   } catch (const std::exception& e) {
@@ -213,6 +225,7 @@ int main(int argc, char** argv) {
   retirer.start();
   dead_letter_metrics.start();
   access.start();
+  watchdog.start();
 
   mq::logInfo("metaserver listening")
       .kv("host", config.host)
@@ -223,12 +236,15 @@ int main(int argc, char** argv) {
       .kv("lag_interval_ms", config.lag.interval_ms)
       .kv("auth", config.security.auth)
       .kv("tls", config.security.tls.enabled)
-      .kv("tls_client_cert_required", config.security.tls.require_client_cert);
+      .kv("tls_client_cert_required", config.security.tls.require_client_cert)
+      .kv("failover_auto", config.failover.automatic)
+      .kv("failover_detection_ms", config.failover.detection_ms);
 
   const int signal = shutdown.wait();
   mq::logInfo("metaserver stopping").kv("signal", signal);
   rpc.stop();
   http.stop();
+  watchdog.stop();
   access.stop();
   dead_letter_metrics.stop();
   collector.stop();

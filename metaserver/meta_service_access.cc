@@ -35,6 +35,7 @@ constexpr MethodNeed kNeeds[] = {
     {"listDatanodeLifecycle", Need::kAnyToken},
     {"listOffsetResetEvents", Need::kAnyToken},
     {"listDeadLetters", Need::kAnyToken},
+    {"clusterName", Need::kAnyToken},
     {"createTopic", Need::kInBody},             // admin on the topic (prefix grants work)
     {"ensureDeadLetterTopics", Need::kInBody},  // consume on the group
     {"showDeadLetters", Need::kInBody},         // consume on the group

@@ -57,7 +57,21 @@ rpc::DatanodeInfo toDatanodeInfo(const DatanodeStatus& status) {
   info.partition_count = status.partition_count;
   info.healthy = status.healthy;
   info.status_message = status.status_message;
+  info.epoch = status.record.epoch;
+  info.replication = status.replication;
   return info;
+}
+
+void addReplicas(rpc::DatanodeInfo& info, const std::vector<DatanodeReplicaRecord>& replicas) {
+  for (const auto& record : replicas) {
+    if (record.datanode_id != info.id) continue;
+    rpc::DatanodeReplica replica;
+    replica.host = record.host;
+    replica.port = record.port;
+    replica.state = record.state;
+    replica.added_ms = record.added_ms;
+    info.replicas.push_back(std::move(replica));
+  }
 }
 
 // The MqError for the exception being handled. Datanode failures were already turned into
@@ -182,7 +196,7 @@ void MetaServiceHandler::failoverDatanode(rpc::FailoverDatanodeResponse& result,
     status.record = done.record;
     status.healthy = true;  // just promoted
     status.status_message = "ok";
-    result.datanode = toDatanodeInfo(status);
+    result.datanode = datanodeInfo(status);
     result.old_address = done.old_address;
     result.old_primary_fenced = done.old_primary_fenced;
     result.applied_gtid = done.applied_gtid;
@@ -197,7 +211,46 @@ void MetaServiceHandler::listDatanodes(std::vector<rpc::DatanodeInfo>& result,
                                        const rpc::RequestHeader& header) {
   serve("listDatanodes", header, [&] {
     result.clear();
-    for (const auto& status : datanodes_.statuses()) result.push_back(toDatanodeInfo(status));
+    std::vector<DatanodeReplicaRecord> replicas;
+    if (replicas_) replicas = replicas_->list();
+    for (const auto& status : datanodes_.statuses()) {
+      result.push_back(toDatanodeInfo(status));
+      addReplicas(result.back(), replicas);
+    }
+  });
+}
+
+rpc::DatanodeInfo MetaServiceHandler::datanodeInfo(const DatanodeStatus& status) {
+  auto info = toDatanodeInfo(status);
+  if (replicas_) addReplicas(info, replicas_->list());
+  return info;
+}
+
+void MetaServiceHandler::addDatanodeReplica(rpc::DatanodeInfo& result,
+                                            const rpc::RequestHeader& header,
+                                            const std::string& name, const std::string& host,
+                                            int32_t port) {
+  serve("addDatanodeReplica", header, [&] {
+    if (!replicas_) throwError(rpc::ErrorCode::UNKNOWN, "datanode replicas are not set up");
+    DatanodeStatus status;
+    status.record = replicas_->add(header.client_id, name, host, port);
+    status.healthy = true;
+    status.status_message = "ok";
+    result = datanodeInfo(status);
+  });
+}
+
+void MetaServiceHandler::removeDatanodeReplica(rpc::DatanodeInfo& result,
+                                               const rpc::RequestHeader& header,
+                                               const std::string& name, const std::string& host,
+                                               int32_t port) {
+  serve("removeDatanodeReplica", header, [&] {
+    if (!replicas_) throwError(rpc::ErrorCode::UNKNOWN, "datanode replicas are not set up");
+    DatanodeStatus status;
+    status.record = replicas_->remove(header.client_id, name, host, port);
+    status.healthy = true;
+    status.status_message = "ok";
+    result = datanodeInfo(status);
   });
 }
 

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "MetaService.h"
@@ -24,6 +25,7 @@
 #include "metaserver/alert_service.h"
 #include "metaserver/datanode_failover.h"
 #include "metaserver/datanode_registry.h"
+#include "metaserver/datanode_replicas.h"
 #include "metaserver/dead_letter_service.h"
 #include "metaserver/known_brokers.h"
 #include "metaserver/meta_metrics.h"
@@ -84,6 +86,14 @@ class MetaServiceHandler : public rpc::MetaServiceIf {
   void failoverDatanode(rpc::FailoverDatanodeResponse& result,
                         const rpc::FailoverDatanodeRequest& request) override;
   void setFailover(DatanodeFailover* failover) { failover_ = failover; }
+  // Replicas of datanode primaries (datanode_replicas.h). Without setReplicas() these fail
+  // with UNKNOWN and datanodes are listed without replicas.
+  void addDatanodeReplica(rpc::DatanodeInfo& result, const rpc::RequestHeader& header,
+                          const std::string& name, const std::string& host, int32_t port) override;
+  void removeDatanodeReplica(rpc::DatanodeInfo& result, const rpc::RequestHeader& header,
+                             const std::string& name, const std::string& host,
+                             int32_t port) override;
+  void setReplicas(DatanodeReplicas* replicas) { replicas_ = replicas; }
   void ensureDeadLetterTopics(rpc::DeadLetterTopics& result, const rpc::RequestHeader& header,
                               const std::string& group_id, const std::string& topic) override;
   void listDeadLetters(std::vector<rpc::DeadLetterSummary>& result,
@@ -120,6 +130,10 @@ class MetaServiceHandler : public rpc::MetaServiceIf {
   void removeQuota(const rpc::RequestHeader& header, const std::string& entity_type,
                    const std::string& entity_name) override;
 
+  // --- Cluster identity (meta_service_cluster.cc; docs/multi-cluster.md) ---
+  void setClusterName(std::string name) { cluster_name_ = std::move(name); }
+  void clusterName(std::string& result, const rpc::RequestHeader& header) override;
+
  private:
   // With access control on and a remote caller: authenticates the header's token and
   // checks what `method` needs, or what the method checks itself with requireInBody.
@@ -152,6 +166,10 @@ class MetaServiceHandler : public rpc::MetaServiceIf {
   PartitionLifecycle* lifecycle_ = nullptr;
   DeadLetterService* dead_letters_ = nullptr;
   DatanodeFailover* failover_ = nullptr;
+  DatanodeReplicas* replicas_ = nullptr;
+  // The datanode's info with its replicas (when setReplicas() was called).
+  rpc::DatanodeInfo datanodeInfo(const DatanodeStatus& status);
+  std::string cluster_name_ = "local";
   // Throws MqError UNKNOWN when setDeadLetters() was not called.
   DeadLetterService& deadLetters();
 };

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <iostream>
 
 #include "common/db_pool.h"
@@ -15,6 +16,16 @@ constexpr const char* kUsage =
     "The control plane: topics, partitions, datanodes and the broker registry.";
 
 bool validPort(int port) { return port >= 1 && port <= 65535; }
+
+bool validClusterName(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') {
+      return false;
+    }
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -32,13 +43,16 @@ void addMetaserverOptions(po::options_description& options, MetaserverConfig& co
        "a broker silent longer than this is not listed and is reaped (e.g. 10s, 1m)")  //
       ("log-level", po::value(&config.log_level)->default_value(config.log_level),     //
        "debug, info, warn or error")                                                   //
-      ("retry-retention", po::value<std::string>()->default_value("7d"),               //
-       "retention of new retry topics of consumer groups (docs/dead-letters.md)")      //
-      ("dead-letter-retention", po::value<std::string>()->default_value("14d"),        //
+      ("cluster-name", po::value(&config.cluster_name)->default_value(config.cluster_name),
+       "this cluster's name, 1..64 of [A-Za-z0-9._-] (docs/multi-cluster.md)")     //
+      ("retry-retention", po::value<std::string>()->default_value("7d"),           //
+       "retention of new retry topics of consumer groups (docs/dead-letters.md)")  //
+      ("dead-letter-retention", po::value<std::string>()->default_value("14d"),    //
        "retention of new dead-letter topics of consumer groups");
   addLagCollectorOptions(options, config.lag);
   addLifecycleOptions(options, config.lifecycle);
   addPortalOptions(options, config.portal);
+  addFailoverOptions(options, config.failover);
   addSecurityOptions(options);
 }
 
@@ -75,10 +89,16 @@ bool readMetaserverConfig(const po::variables_map& values, MetaserverConfig& con
   if (!readLagCollectorConfig(values, config.lag, problem)) return false;
   if (!readLifecycleConfig(values, config.lifecycle, problem)) return false;
   if (!readPortalConfig(values, config.portal, problem)) return false;
+  if (!readFailoverConfig(values, config.failover, problem)) return false;
   try {
     config.security = readSecurityConfig(values);
   } catch (const std::invalid_argument& e) {
     *problem = e.what();
+    return false;
+  }
+  if (!validClusterName(config.cluster_name)) {
+    *problem = "--cluster-name must be 1..64 characters from [A-Za-z0-9._-], got `" +
+               config.cluster_name + "`";
     return false;
   }
   LogLevel level;

@@ -8,6 +8,7 @@
 
 #include "common/options.h"
 #include "metaserver/dead_letter_config.h"
+#include "metaserver/failover_config.h"
 #include "metaserver/lag_collector_config.h"
 #include "metaserver/lifecycle_config.h"
 #include "metaserver/portal_config.h"
@@ -29,6 +30,10 @@ struct MetaserverConfig {
   int64_t broker_timeout_ms = 10000;
   // debug, info, warn or error.
   std::string log_level = "info";
+  // This cluster's name (1..64 characters from [A-Za-z0-9._-]), served by the clusterName RPC
+  // and shown by `mqctl cluster info` and the portal; mirrors put it into provenance headers
+  // and checkpoints (docs/multi-cluster.md). Give every cluster its own.
+  std::string cluster_name = "local";
   // The lag collector and alert webhooks (lag-*, webhook-* options).
   LagCollectorConfig lag;
   // Retention and the partition lifecycle (retention-*, segment-messages, lifecycle-*,
@@ -40,6 +45,8 @@ struct MetaserverConfig {
   // Retry and dead-letter topics created for consumer groups (retry-retention,
   // dead-letter-retention options; docs/dead-letters.md).
   DeadLetterConfig dead_letters;
+  // Automatic datanode failover (failover-* options; docs/operations.md).
+  FailoverConfig failover;
   // Access control, the token of its own calls to brokers, TLS (auth*, token-file, tls*
   // options; docs/security.md).
   SecurityConfig security;

@@ -69,4 +69,15 @@ HttpHandler Portal::groupDetailsHandler() {
   return [portal](const HttpRequest& request) { return groupDetails(*portal, request); };
 }
 
+AlertChangeCheck Portal::alertChangeCheck() {
+  PortalContext* portal = context_.get();
+  return [portal](const HttpRequest& request, const std::string& group) {
+    try {
+      return portal->auth.principal(request).mayChange(groupOwner(*portal, group));
+    } catch (const ApiError&) {
+      return false;  // not signed in
+    }
+  };
+}
+
 }  // namespace mq

@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "metaserver/lag_http_api.h"
 #include "metaserver/portal_routes.h"
 #include "server/http_server.h"
 #include "server/security_config.h"
@@ -25,6 +26,9 @@ class Portal {
   void registerRoutes(HttpServer& server);
   // For registerLagApi's group_details: GET /api/groups/{group}.
   HttpHandler groupDetailsHandler();
+  // For registerLagApi's may_change: admins and the group's owner team (what the filter
+  // enforces on alert changes); false for a caller that is not signed in.
+  AlertChangeCheck alertChangeCheck();
 
  private:
   std::unique_ptr<PortalContext> context_;

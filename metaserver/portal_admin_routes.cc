@@ -275,6 +275,10 @@ HttpResponse listAudit(PortalContext& portal, const HttpRequest& request) {
     return static_cast<int64_t>(std::stoll(*text));
   };
   query.before_id = number("before_id", 1, INT64_MAX / 2, 0);
+  query.after_id = number("after_id", 1, INT64_MAX / 2, 0);
+  if (query.before_id > 0 && query.after_id > 0) {
+    throwBadField("after_id", "give before_id (older entries) or after_id (newer), not both");
+  }
   query.limit = static_cast<int>(number("limit", 1, 1000, 100));
   const auto rows = portal.audit_log.list(query);
   JsonWriter json;
@@ -337,6 +341,8 @@ HttpResponse cluster(PortalContext& portal, const HttpRequest& request) {
         .field("healthy", d.healthy)
         .field("status", d.status_message)
         .field("state", states.count(d.id) ? states[d.id] : std::string("active"))
+        .field("replication", d.replication)
+        .field("epoch", d.epoch)
         .end();
   }
   json.end();

@@ -71,6 +71,41 @@ HttpResponse listPairs(PortalContext& portal, const HttpRequest& request) {
   return apiJson(200, json.str());
 }
 
+// "replays": the pair's replays from the audit log (dead_letters.replay, newest first, the
+// last kReplaysShown), each with the dead-letter offsets it replayed: the page marks those
+// letters and asks before replaying them again. Rows written before the offsets were
+// recorded are left out.
+constexpr int kReplaysShown = 200;
+void writeReplays(JsonWriter& json, PortalContext& portal, const std::string& group,
+                  const std::string& topic) {
+  AuditQuery query;
+  query.object = fmt::format("{}/{}", group, topic);
+  query.action = "dead_letters.replay";
+  query.limit = kReplaysShown;
+  json.key("replays").beginArray();
+  for (const auto& row : portal.audit_log.list(query)) {
+    std::optional<int64_t> first, last;
+    std::string target_topic;
+    try {
+      const auto after = JsonBody::parse(row.after_json);
+      first = after.integer("first_offset", 0, INT64_MAX);
+      last = after.integer("last_offset", 0, INT64_MAX);
+      target_topic = after.text("target_topic").value_or("");
+    } catch (const ApiError&) {
+      continue;  // not a row this code wrote
+    }
+    if (!first || !last) continue;
+    json.beginObject()
+        .field("at_ms", row.at_ms)
+        .field("by", row.actor)
+        .field("target_topic", target_topic)
+        .field("first_offset", *first)
+        .field("last_offset", *last)
+        .end();
+  }
+  json.end();
+}
+
 HttpResponse showPair(PortalContext& portal, const HttpRequest& request, const std::string& group,
                       const std::string& topic) {
   const Principal who = portal.auth.principal(request);
@@ -95,7 +130,9 @@ HttpResponse showPair(PortalContext& portal, const HttpRequest& request, const s
     if (m.__isset.key) key = m.key;
     writeMessage(json, m.offset, m.timestamp_ms, m.append_time_ms, key, m.value, m.headers);
   }
-  json.end().end();
+  json.end();
+  writeReplays(json, portal, group, topic);
+  json.end();
   return apiJson(200, json.str());
 }
 

@@ -12,6 +12,9 @@
 #
 # Set after stack_start_cluster: STACK_METASERVER, STACK_BROKERS (host:port), STACK_DB_PORT,
 # STACK_BROKER_PID, STACK_METASERVER_PID, STACK_BROKER_METRICS (http://host:port/metrics),
+# STACK_KAFKA (127.0.0.1:port, the broker's Kafka listener as clients are told of it,
+# docs/kafka.md; STACK_KAFKA_HOST=127.0.0.2 with STACK_BROKER_ARGS="--advertised-host
+# 127.0.0.1" makes it listen on 127.0.0.2, for a proxy on 127.0.0.1 in front of it),
 # STACK_META_DB and STACK_DATANODE_DB (database names), and STACK_CLIENT_TLS_ARGS (the mqctl
 # and mq-perf flags that reach it: empty unless STACK_TLS=on).
 #
@@ -114,7 +117,7 @@ stack_make_certificates() {
 # PREFIX_data_1 (created by them), and registers the datanode `dn1`. Logs go to LOGDIR.
 # STACK_BROKER_ARGS (word-split) adds broker options, e.g. "--malloc-arenas 0" for an A/B.
 stack_start_cluster() {
-  local prefix=$1 logdir=$2 meta_port meta_http_port broker_port metrics_port meta_url
+  local prefix=$1 logdir=$2 meta_port meta_http_port broker_port metrics_port kafka_port meta_url
   [[ -n "$STACK_DB_PORT" ]] || stack_die "start or choose a MariaDB first"
   for bin in mq-metaserver mq-broker mqctl mq-perf; do
     [[ -x "$STACK_BIN/$bin" ]] || stack_die "$STACK_BIN/$bin not found; build it first"
@@ -163,13 +166,16 @@ stack_start_cluster() {
 
   stack_free_port broker_port
   stack_free_port metrics_port
+  stack_free_port kafka_port
   "$STACK_BIN/mq-broker" --port "$broker_port" --metrics-port "$metrics_port" \
+    --kafka-listen "${STACK_KAFKA_HOST:-127.0.0.1}:$kafka_port" --metaserver "$STACK_METASERVER" \
     --meta-db "$meta_url" --heartbeat-interval 500ms --metadata-refresh 200ms \
     --log-level warn "${auth_args[@]}" "${tls_args[@]}" ${STACK_BROKER_ARGS:-} \
     >>"$logdir/broker.log" 2>&1 </dev/null &
   STACK_BROKER_PID=$!
   stack_wait_port mq-broker "$STACK_BROKER_PID" "$broker_port" "$logdir/broker.log"
   STACK_BROKERS=127.0.0.1:$broker_port
+  STACK_KAFKA=127.0.0.1:$kafka_port
   STACK_BROKER_METRICS=http://127.0.0.1:$metrics_port/metrics
   stack_log "metaserver $STACK_METASERVER (pid $STACK_METASERVER_PID), broker $STACK_BROKERS" \
     "(pid $STACK_BROKER_PID), MariaDB 127.0.0.1:$STACK_DB_PORT"

@@ -11,7 +11,7 @@ PACKAGES=(
   libboost-dev libboost-program-options-dev libboost-system-dev
   libfmt-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev
-  mariadb-server mariadb-client
+  mariadb-server mariadb-client mariadb-backup
   clang-format clang libclang-rt-14-dev
   prometheus
   chromium

@@ -4,9 +4,12 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <stdexcept>
+#include <type_traits>
 
 namespace mq {
 
@@ -16,16 +19,16 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 std::optional<HttpUrl> HttpUrl::parse(const std::string& url, std::string* problem) {
-  const std::string scheme = "http://";
-  if (url.rfind("https://", 0) == 0) {
-    *problem = "https:// is not supported; use http://";
-    return std::nullopt;
-  }
-  if (url.rfind(scheme, 0) != 0) {
-    *problem = "the URL must start with http://";
-    return std::nullopt;
-  }
   HttpUrl parsed;
+  std::string scheme = "http://";
+  if (url.rfind("https://", 0) == 0) {
+    scheme = "https://";
+    parsed.tls = true;
+    parsed.port = 443;
+  } else if (url.rfind(scheme, 0) != 0) {
+    *problem = "the URL must start with http:// or https://";
+    return std::nullopt;
+  }
   std::string rest = url.substr(scheme.size());
   const auto slash = rest.find_first_of("/?");
   std::string authority = rest.substr(0, slash);
@@ -63,14 +66,69 @@ std::optional<HttpUrl> HttpUrl::parse(const std::string& url, std::string* probl
   return parsed;
 }
 
-std::string HttpUrl::str() const { return fmt::format("http://{}:{}{}", host, port, target); }
+std::string HttpUrl::str() const {
+  return fmt::format("{}://{}:{}{}", tls ? "https" : "http", host, port, target);
+}
+
+namespace {
+
+// The steps of one exchange on `stream` (a tcp_stream, or an ssl_stream over one), each
+// failure recorded by `fail` with the step it happened in.
+template <class Stream, class Fail>
+void exchange(Stream& stream, tcp::resolver& resolver, const HttpUrl& url,
+              http::request<http::string_body>& request, beast::flat_buffer& buffer,
+              http::response_parser<http::string_body>& parser, Fail fail) {
+  auto& socket = beast::get_lowest_layer(stream);
+  auto after_handshake = [&] {
+    http::async_write(stream, request, [&](beast::error_code ec, std::size_t) {
+      if (ec) return fail("sending", ec);
+      http::async_read(stream, buffer, parser, [&](beast::error_code ec, std::size_t) {
+        if (ec) return fail("reading the response", ec);
+        beast::error_code ignored;
+        socket.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      });
+    });
+  };
+  resolver.async_resolve(
+      url.host, std::to_string(url.port),
+      [&, after_handshake](beast::error_code ec, tcp::resolver::results_type results) {
+        if (ec) return fail("resolving", ec);
+        socket.async_connect(results,
+                             [&, after_handshake](beast::error_code ec, const tcp::endpoint&) {
+                               if (ec) return fail("connecting", ec);
+                               if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+                                 after_handshake();
+                               } else {
+                                 stream.async_handshake(asio::ssl::stream_base::client,
+                                                        [&, after_handshake](beast::error_code ec) {
+                                                          if (ec)
+                                                            return fail("in the TLS handshake", ec);
+                                                          after_handshake();
+                                                        });
+                               }
+                             });
+      });
+}
+
+// The client's TLS context: TLS 1.2 or later, the peer's chain verified against the system's
+// CA certificates (OpenSSL's default paths: SSL_CERT_FILE / SSL_CERT_DIR when set).
+asio::ssl::context tlsContext() {
+  asio::ssl::context context(asio::ssl::context::tls_client);
+  context.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                      asio::ssl::context::no_tlsv1_1);
+  context.set_default_verify_paths();
+  context.set_verify_mode(asio::ssl::verify_peer);
+  return context;
+}
+
+}  // namespace
 
 HttpClientResponse httpRequest(const std::string& method, const HttpUrl& url,
                                const std::string& body, const std::string& content_type,
                                int timeout_ms, const std::map<std::string, std::string>& headers) {
   asio::io_context io;
   tcp::resolver resolver(io);
-  beast::tcp_stream stream(io);
   beast::flat_buffer buffer;
   http::request<http::string_body> request(http::string_to_verb(method), url.target, 11);
   request.set(http::field::host, fmt::format("{}:{}", url.host, url.port));
@@ -94,24 +152,24 @@ HttpClientResponse httpRequest(const std::string& method, const HttpUrl& url,
     }
   };
 
-  stream.expires_after(std::chrono::milliseconds(timeout_ms));
-  resolver.async_resolve(
-      url.host, std::to_string(url.port),
-      [&](beast::error_code ec, tcp::resolver::results_type results) {
-        if (ec) return fail("resolving", ec);
-        stream.async_connect(results, [&](beast::error_code ec, const tcp::endpoint&) {
-          if (ec) return fail("connecting", ec);
-          http::async_write(stream, request, [&](beast::error_code ec, std::size_t) {
-            if (ec) return fail("sending", ec);
-            http::async_read(stream, buffer, parser, [&](beast::error_code ec, std::size_t) {
-              if (ec) return fail("reading the response", ec);
-              beast::error_code ignored;
-              stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-            });
-          });
-        });
-      });
-  io.run();
+  if (url.tls) {
+    auto context = tlsContext();
+    beast::ssl_stream<beast::tcp_stream> stream(io, context);
+    // SNI, and the certificate must name the host.
+    if (!SSL_set_tlsext_host_name(stream.native_handle(), url.host.c_str())) {
+      throw std::runtime_error(
+          fmt::format("{} {} failed: cannot set the TLS server name", method, url.str()));
+    }
+    stream.set_verify_callback(asio::ssl::host_name_verification(url.host));
+    beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(timeout_ms));
+    exchange(stream, resolver, url, request, buffer, parser, fail);
+    io.run();
+  } else {
+    beast::tcp_stream stream(io);
+    stream.expires_after(std::chrono::milliseconds(timeout_ms));
+    exchange(stream, resolver, url, request, buffer, parser, fail);
+    io.run();
+  }
   if (failure) {
     throw std::runtime_error(fmt::format(
         "{} {} failed while {}: {}", method, url.str(), step,

@@ -1,5 +1,7 @@
-// A minimal HTTP/1.1 client (Boost.Beast) for webhooks and tests: one request per
-// connection, plain http:// only, with one deadline for connect, write and read.
+// A minimal HTTP/1.1 client (Boost.Beast) for webhooks, mqctl's portal calls and tests: one
+// request per connection, http:// or https:// (TLS 1.2+, the server's certificate verified
+// against the system's CA certificates, or SSL_CERT_FILE / SSL_CERT_DIR when set, and its
+// name against the URL's host), with one deadline for connect, handshake, write and read.
 #pragma once
 
 #include <map>
@@ -10,11 +12,12 @@ namespace mq {
 
 struct HttpUrl {
   std::string host;
-  int port = 80;
+  bool tls = false;          // https://
+  int port = 80;             // 443 for https:// without a port
   std::string target = "/";  // path and query
 
-  // Parses http://host[:port][/path][?query]. Returns nullopt with `*problem` naming what is
-  // wrong (https is refused: not supported).
+  // Parses http[s]://host[:port][/path][?query]. Returns nullopt with `*problem` naming what
+  // is wrong.
   static std::optional<HttpUrl> parse(const std::string& url, std::string* problem);
   std::string str() const;
 };
@@ -27,7 +30,8 @@ struct HttpClientResponse {
 
 // Sends one request (with `headers` besides Host, User-Agent, Connection and Content-Type)
 // and reads the whole response. Throws std::runtime_error naming the URL and what failed
-// (resolve, connect, timeout, a malformed response).
+// (resolve, connect, the TLS handshake (an untrusted or misnamed certificate), timeout, a
+// malformed response).
 HttpClientResponse httpRequest(const std::string& method, const HttpUrl& url,
                                const std::string& body = "",
                                const std::string& content_type = "application/json",

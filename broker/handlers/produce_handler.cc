@@ -126,8 +126,10 @@ struct DatanodeShare {
 void appendShare(BrokerContext& context, const rpc::ProduceRequest& request, DatanodeShare& share,
                  std::vector<rpc::PartitionProduceResult>& results) {
   try {
-    auto pool = context.pools.pool(share.datanode_id);
-    context.writers.writer(share.datanode_id).append(*pool, share.items);
+    auto grant = context.pools.poolForWrite(share.datanode_id);
+    context.writers.writer(share.datanode_id).append(*grant.pool, share.items);
+    // Acknowledged only if no failover fenced the datanode meanwhile (datanode_pools.h).
+    context.pools.confirmWrite(share.datanode_id, grant);
   } catch (...) {
     for (auto& item : share.items) item.failure = std::current_exception();
   }

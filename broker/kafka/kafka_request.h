@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "broker/broker_context.h"
+#include "broker/kafka/fetch_sizing.h"
 #include "broker/kafka/protocol/headers.h"
 
 namespace mq::kafka {
@@ -26,6 +27,7 @@ struct KafkaSession {
   std::optional<std::string> token;
   std::string sasl_mechanism;      // chosen by SaslHandshake
   bool close_after_reply = false;  // a failed SASL authentication ends the connection
+  FetchSizing fetch_sizing;        // message sizes seen by this connection's Fetches
 };
 
 struct KafkaRequest {

@@ -99,7 +99,8 @@ std::string unsupportedVersionBody() {
   ApiVersionsResponse response;
   response.error_code = 35;  // UNSUPPORTED_VERSION
   for (const auto& api : supportedApis()) {
-    response.api_keys.push_back({static_cast<int16_t>(api.key), api.min_version, api.max_version});
+    response.api_keys.push_back(
+        {static_cast<int16_t>(api.key), api.listed_min_version, api.max_version});
   }
   return encodeMessage(response, 0);
 }

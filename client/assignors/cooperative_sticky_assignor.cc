@@ -22,7 +22,7 @@ class CooperativeStickyAssignor : public PartitionAssignor {
     const auto owners = currentOwners(counts, members);
     for (auto& [member_id, partitions] : target) {
       partitions.erase(std::remove_if(partitions.begin(), partitions.end(),
-                                      [&](const TopicPartition& tp) {
+                                      [&, &member_id = member_id](const TopicPartition& tp) {
                                         auto owner = owners.find(tp);
                                         return owner != owners.end() && owner->second != member_id;
                                       }),

@@ -48,8 +48,30 @@ JsonObject datanodeJson(const rpc::DatanodeInfo& datanode) {
       .text("user", datanode.user)
       .number("partition_count", datanode.partition_count)
       .boolean("healthy", datanode.healthy)
-      .text("status", datanode.status_message);
+      .text("status", datanode.status_message)
+      .number("epoch", datanode.epoch)
+      .text("replication", datanode.replication);
+  std::vector<JsonObject> replicas;
+  for (const auto& replica : datanode.replicas) {
+    replicas.push_back(JsonObject()
+                           .text("host", replica.host)
+                           .number("port", replica.port)
+                           .text("state", replica.state)
+                           .number("added_ms", replica.added_ms));
+  }
+  json.array("replicas", replicas);
   return json;
+}
+
+// host:port of every replica, a stale one marked: "h:1, h:2 (stale)", or "-".
+std::string replicasText(const rpc::DatanodeInfo& datanode) {
+  std::string text;
+  for (const auto& replica : datanode.replicas) {
+    if (!text.empty()) text += ", ";
+    text += fmt::format("{}:{}{}", replica.host, replica.port,
+                        replica.state == "replica" ? "" : " (" + replica.state + ")");
+  }
+  return text.empty() ? "-" : text;
 }
 
 void printLine(const Context& context, const JsonObject& json) {
@@ -233,6 +255,31 @@ int datanodeFailover(const Context& context, const ParsedArgs& args) {
   return 0;
 }
 
+int datanodeReplica(const Context& context, const ParsedArgs& args, bool add) {
+  std::string problem;
+  auto replica = parseHostPort(args.positionals[1], &problem);
+  if (!replica) throw UsageError(fmt::format("HOST:PORT: {}", problem));
+  AdminClient admin(context.adminConfig());
+  auto datanode =
+      add ? admin.addDatanodeReplica(args.positionals[0], replica->host, replica->port)
+          : admin.removeDatanodeReplica(args.positionals[0], replica->host, replica->port);
+  if (context.json) {
+    printLine(context, datanodeJson(datanode));
+  } else {
+    *context.out << fmt::format("datanode `{}`: primary {}:{}, replicas {}\n", datanode.name,
+                                datanode.host, datanode.port, replicasText(datanode));
+  }
+  return 0;
+}
+
+int datanodeAddReplica(const Context& context, const ParsedArgs& args) {
+  return datanodeReplica(context, args, true);
+}
+
+int datanodeRemoveReplica(const Context& context, const ParsedArgs& args) {
+  return datanodeReplica(context, args, false);
+}
+
 int datanodeList(const Context& context, const ParsedArgs&) {
   AdminClient admin(context.adminConfig());
   auto datanodes = admin.listDatanodes();
@@ -240,12 +287,14 @@ int datanodeList(const Context& context, const ParsedArgs&) {
     for (const auto& datanode : datanodes) printLine(context, datanodeJson(datanode));
     return 0;
   }
-  std::vector<std::vector<std::string>> rows{
-      {"ID", "NAME", "ADDRESS", "DATABASE", "USER", "PARTITIONS", "HEALTHY", "STATUS"}};
+  std::vector<std::vector<std::string>> rows{{"ID", "NAME", "ADDRESS", "DATABASE", "USER",
+                                              "PARTITIONS", "HEALTHY", "STATUS", "EPOCH",
+                                              "REPLICATION", "REPLICAS"}};
   for (const auto& d : datanodes) {
     rows.push_back({std::to_string(d.id), d.name, fmt::format("{}:{}", d.host, d.port),
                     d.database_name, d.user, std::to_string(d.partition_count),
-                    d.healthy ? "yes" : "no", d.status_message});
+                    d.healthy ? "yes" : "no", d.status_message, std::to_string(d.epoch),
+                    d.replication.empty() ? "-" : d.replication, replicasText(d)});
   }
   *context.out << formatTable(rows);
   return 0;
@@ -333,7 +382,30 @@ std::vector<Command> adminCommands() {
          "wait at most this long for brokers and the replica (default 60s)"}},
        1,
        datanodeFailover},
-      {"datanode list", "", "list datanodes and their health", "", {}, 0, datanodeList},
+      {"datanode add-replica",
+       "NAME HOST:PORT",
+       "register a MariaDB replica of a datanode's primary (automatic failover)",
+       "The server must answer with the datanode's credentials and replicate (SHOW SLAVE\n"
+       "STATUS); the active metaserver may then promote it by itself when the primary fails\n"
+       "(docs/operations.md, \"Automatic failover\"). A stale former primary that replicates\n"
+       "the new primary again is registered the same way.",
+       {},
+       2,
+       datanodeAddReplica},
+      {"datanode remove-replica",
+       "NAME HOST:PORT",
+       "forget a replica (or stale former primary) of a datanode",
+       "",
+       {},
+       2,
+       datanodeRemoveReplica},
+      {"datanode list",
+       "",
+       "list datanodes, their health, epoch and replicas",
+       "",
+       {},
+       0,
+       datanodeList},
       {"broker list", "", "list live brokers", "", {}, 0, brokerList},
   };
 }

@@ -70,6 +70,8 @@ std::vector<Command> quotaCommands();       // quota (docs/security.md#quotas)
 std::vector<Command> searchCommands();      // search (through the portal's HTTP API)
 std::vector<Command> traceCommands();       // trace (through the portal's HTTP API)
 std::vector<Command> completionCommands();  // completion (a bash script from allCommands())
+// cluster info, group translate-offsets (docs/multi-cluster.md):
+std::vector<Command> clusterCommands();
 
 // Helpers shared by the commands.
 // "1073741824", "512M", "10G" (binary multiples) as bytes, at least `min`; UsageError

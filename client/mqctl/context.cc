@@ -44,10 +44,11 @@ ClientConfig Context::dataConfig() const {
 const std::vector<Command>& allCommands() {
   static const std::vector<Command> commands = [] {
     std::vector<Command> all;
-    for (auto group : {adminCommands(), produceCommands(), consumeCommands(), offsetsCommands(),
-                       groupCommands(), alertCommands(), lifecycleCommands(), outboxCommands(),
-                       userCommands(), dlqCommands(), accessCommands(), quotaCommands(),
-                       searchCommands(), traceCommands(), completionCommands()}) {
+    for (auto group :
+         {adminCommands(), produceCommands(), consumeCommands(), offsetsCommands(), groupCommands(),
+          alertCommands(), lifecycleCommands(), outboxCommands(), userCommands(), dlqCommands(),
+          accessCommands(), quotaCommands(), searchCommands(), traceCommands(),
+          completionCommands(), clusterCommands()}) {
       all.insert(all.end(), group.begin(), group.end());
     }
     return all;

@@ -10,6 +10,7 @@
 
 #include "client/mqctl/commands.h"
 #include "client/mqctl/json_writer.h"
+#include "common/consumer_lag.h"
 
 namespace mq::mqctl {
 
@@ -51,7 +52,7 @@ int groupList(const Context& context, const ParsedArgs&) {
                              .text("state", g.state)
                              .number("generation", g.generation_id)
                              .number("members", g.members)
-                             .text("assignor", g.protocol_name));
+                             .text("protocol", g.protocol_name));
     }
     return 0;
   }
@@ -112,11 +113,10 @@ int groupDescribe(const Context& context, const ParsedArgs& args) {
       if (e.code() != rpc::ErrorCode::UNKNOWN_TOPIC) throw;
     }
   }
-  // A partition of the group's topics without a commit counts every stored message, as
-  // the metaserver's lag does (docs/lag-and-alerts.md).
+  // The metaserver's rule (common/consumer_lag.h, docs/lag-and-alerts.md): a partition
+  // without a commit, or committed below what retention keeps, counts from the log start.
   auto lagOf = [](const PartitionLag& p) -> int64_t {
-    if (p.end < 0) return -1;
-    return std::max<int64_t>(0, p.end - (p.committed < 0 ? p.start : p.committed));
+    return p.end < 0 ? -1 : consumerLag(p.committed, p.start, p.end);
   };
 
   if (context.json) {
@@ -130,7 +130,7 @@ int groupDescribe(const Context& context, const ParsedArgs& args) {
         member.null("instance_id");
       }
       member.text("client_id", m.client_id)
-          .text("host", m.client_host)
+          .text("client_host", m.client_host)
           .number("last_heartbeat_ms", m.last_heartbeat_ms)
           .array("assignment", assignmentJson(m.assignment));
       members.push_back(member);
@@ -140,8 +140,8 @@ int groupDescribe(const Context& context, const ParsedArgs& args) {
     for (const auto& [tp, p] : partitions) {
       JsonObject lag;
       lag.text("topic", tp.topic).number("partition", tp.partition);
-      p.committed >= 0 ? lag.number("committed", p.committed) : lag.null("committed");
-      p.end >= 0 ? lag.number("end", p.end) : lag.null("end");
+      p.committed >= 0 ? lag.number("committed_offset", p.committed) : lag.null("committed_offset");
+      p.end >= 0 ? lag.number("end_offset", p.end) : lag.null("end_offset");
       int64_t value = lagOf(p);
       value >= 0 ? lag.number("lag", value) : lag.null("lag");
       lag.boolean("never_committed", p.committed < 0);
@@ -153,7 +153,7 @@ int groupDescribe(const Context& context, const ParsedArgs& args) {
                            .text("group", group.group_id)
                            .text("state", group.state)
                            .number("generation", group.generation_id)
-                           .text("assignor", group.protocol_name)
+                           .text("protocol", group.protocol_name)
                            .text("leader", group.leader_id)
                            .number("total_lag", total)
                            .array("members", members)
@@ -262,7 +262,7 @@ int groupResetOffsets(const Context& context, const ParsedArgs& args) {
       JsonObject line;
       line.text("group", group_id).text("topic", tp.topic).number("partition", tp.partition);
       int64_t before = current.count(tp) ? current[tp] : -1;
-      before >= 0 ? line.number("previous", before) : line.null("previous");
+      before >= 0 ? line.number("current", before) : line.null("current");
       line.number("new", offset).boolean("dry_run", dry_run);
       printLine(context, line);
     }

@@ -67,7 +67,7 @@ std::vector<RelayBatch> groupStampedRows(const std::vector<OutboxRecord>& rows,
     std::vector<size_t> order(batch.ids.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::sort(order.begin(), order.end(),
-              [&](size_t a, size_t b) { return batch.ids[a] < batch.ids[b]; });
+              [&ids = batch.ids](size_t a, size_t b) { return ids[a] < ids[b]; });
     RelayBatch sorted = batch;
     for (size_t i = 0; i < order.size(); ++i) {
       sorted.ids[i] = batch.ids[order[i]];

@@ -6,21 +6,6 @@
 #include "server/security_config.h"
 
 namespace mq {
-namespace {
-
-std::vector<std::string> splitList(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    if (comma > start) out.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
-}  // namespace
 
 void RelayDaemonConfig::addOptions(po::options_description& options) {
   RelayDaemonConfig d;
@@ -81,7 +66,7 @@ RelayDaemonConfig RelayDaemonConfig::fromValues(const po::variables_map& values)
   r.table = values["table"].as<std::string>();
   if (values.count("metaserver")) r.client.metaserver = values["metaserver"].as<std::string>();
   if (values.count("brokers"))
-    r.client.bootstrap_brokers = splitList(values["brokers"].as<std::string>());
+    r.client.bootstrap_brokers = listOptionValue(values["brokers"].as<std::string>());
   if (r.client.metaserver.empty() && r.client.bootstrap_brokers.empty()) {
     throw std::invalid_argument("--metaserver or --brokers is required");
   }

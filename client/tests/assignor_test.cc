@@ -38,7 +38,7 @@ void expectCovered(const GroupAssignment& assignment, const PartitionCounts& cou
   std::map<TopicPartition, int> seen;
   for (const auto& [id, tps] : assignment) {
     auto m = std::find_if(members.begin(), members.end(),
-                          [&](const AssignorMember& x) { return x.member_id == id; });
+                          [&id = id](const AssignorMember& x) { return x.member_id == id; });
     ASSERT_NE(m, members.end()) << "assignment for an unknown member " << id;
     for (const auto& tp : tps) {
       ++seen[tp];
@@ -46,8 +46,9 @@ void expectCovered(const GroupAssignment& assignment, const PartitionCounts& cou
     }
   }
   for (const auto& [topic, count] : counts) {
-    bool wanted = std::any_of(members.begin(), members.end(),
-                              [&](const AssignorMember& m) { return subscribes(m, topic); });
+    bool wanted =
+        std::any_of(members.begin(), members.end(),
+                    [&topic = topic](const AssignorMember& m) { return subscribes(m, topic); });
     for (int p = 0; p < count; ++p) {
       const int expected = wanted ? 1 : 0;
       EXPECT_EQ(seen[(TopicPartition{topic, p})], expected) << topic << "-" << p;

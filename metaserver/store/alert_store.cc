@@ -90,6 +90,17 @@ std::optional<AlertRuleRecord> AlertStore::insertRule(AlertRuleRecord rule) {
   return rule;
 }
 
+bool AlertStore::groupKnown(const std::string& group_id) {
+  auto db = pool_.acquire();
+  auto& select = db->prepare(
+      "SELECT EXISTS(SELECT 1 FROM consumer_groups WHERE group_id = ?) OR "
+      "EXISTS(SELECT 1 FROM committed_offsets WHERE group_id = ?) OR "
+      "EXISTS(SELECT 1 FROM group_owners WHERE group_id = ?)");
+  for (int i = 1; i <= 3; ++i) select.setString(i, group_id);
+  auto rows = run(select);
+  return rows->next() && rows->getInt(1) != 0;
+}
+
 std::vector<AlertRuleRecord> AlertStore::listRules() {
   auto db = pool_.acquire();
   auto rows =

@@ -57,6 +57,9 @@ class AlertStore {
   std::optional<AlertRuleRecord> findRule(const std::string& name);
   // Deletes the rule and returns it as it was, or nullopt when there is no such rule.
   std::optional<AlertRuleRecord> deleteRule(const std::string& name);
+  // Whether the consumer group is known: it has a row in consumer_groups (members now or
+  // before), committed offsets, or an owner team.
+  bool groupKnown(const std::string& group_id);
 
   // Saves one evaluation of `rule` (state, state_since_ms, last_value, evaluated_ms) and, when
   // given, the event it caused, in one transaction. Returns the event's id (0 without one),

@@ -25,7 +25,9 @@ struct AuditQuery {
   std::string actor;      // "" = any; otherwise exact (ix_audit_actor)
   std::string object;     // "" = any; otherwise exact (ix_audit_object)
   std::string action;     // "" = any; otherwise exact
-  int64_t before_id = 0;  // > 0: only rows with a smaller id (the next page)
+  int64_t before_id = 0;  // > 0: only rows with a smaller id (the next, older page)
+  int64_t after_id = 0;   // > 0: only rows with a larger id, the `limit` oldest of them (the
+                          // newer page); still answered newest first
   int limit = 100;        // 1..1000
 };
 

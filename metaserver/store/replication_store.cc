@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <vector>
 
 namespace mq {
@@ -25,6 +26,37 @@ ReplicaStatus ReplicationStore::replicaStatus(DbConnection& db) {
   return status;
 }
 
+PrimaryHealth ReplicationStore::primaryHealth(DbConnection& db) {
+  PrimaryHealth health;
+  {
+    auto rows = db.query("SELECT @@GLOBAL.read_only, @@GLOBAL.gtid_binlog_pos, @@GLOBAL.log_bin");
+    if (rows->next()) {
+      health.read_only = rows->getInt(1) != 0;
+      health.binlog_gtid = rows->getString(2);
+      health.binlog = rows->getInt(3) != 0;
+    }
+  }
+  auto rows = db.query(
+      "SHOW GLOBAL STATUS WHERE Variable_name IN ('Rpl_semi_sync_master_status', "
+      "'Rpl_semi_sync_master_clients')");
+  while (rows->next()) {
+    std::string name = rows->getString(1);
+    std::string value = rows->getString(2);
+    if (name == "Rpl_semi_sync_master_status") health.semi_sync_on = value == "ON";
+    if (name == "Rpl_semi_sync_master_clients") health.semi_sync_clients = std::atoi(value.c_str());
+  }
+  return health;
+}
+
+std::string PrimaryHealth::describe() const {
+  if (!binlog) return "no binary log";
+  if (!semi_sync_on) return "asynchronous (semi-sync off)";
+  return fmt::format("semi-sync, {} replica{}", semi_sync_clients,
+                     semi_sync_clients == 1 ? "" : "s");
+}
+
+void ReplicationStore::stopReceiving(DbConnection& db) { db.execute("STOP SLAVE IO_THREAD"); }
+
 std::string ReplicationStore::binlogGtid(DbConnection& db) {
   auto rows = db.query("SELECT @@GLOBAL.gtid_binlog_pos");
   return rows->next() ? std::string(rows->getString(1)) : std::string();
@@ -44,8 +76,10 @@ void ReplicationStore::promote(DbConnection& db) {
   db.execute("SET GLOBAL read_only = OFF");
 }
 
-int ReplicationStore::fence(DbConnection& db, const std::string& user) {
-  db.execute("SET GLOBAL read_only = ON");
+namespace {
+
+// Ends every session of `user` but this one; returns how many.
+int endSessions(DbConnection& db, const std::string& user) {
   auto& sessions = db.prepare(
       "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ? AND ID <> CONNECTION_ID()");
   sessions.setString(1, user);
@@ -64,6 +98,17 @@ int ReplicationStore::fence(DbConnection& db, const std::string& user) {
     }
   }
   return ended;
+}
+
+}  // namespace
+
+int ReplicationStore::fence(DbConnection& db, const std::string& user) {
+  // The sessions first: SET GLOBAL read_only waits for commits in progress, and a commit
+  // waiting for a semi-sync acknowledgement no replica gives (a primary that was failed away
+  // from) would hold it back for rpl_semi_sync_master_timeout.
+  int ended = endSessions(db, user);
+  db.execute("SET GLOBAL read_only = ON");
+  return ended + endSessions(db, user);
 }
 
 }  // namespace mq

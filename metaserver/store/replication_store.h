@@ -18,8 +18,26 @@ struct ReplicaStatus {
   std::string last_error;     // the IO thread's or the SQL thread's last error, or ""
 };
 
+// What the metaserver's health check reads from a datanode's primary.
+struct PrimaryHealth {
+  bool read_only = false;
+  bool binlog = false;  // @@log_bin: a binary log replicas can follow
+  // Rpl_semi_sync_master_status: ON while commits wait for a replica's acknowledgement; OFF
+  // when semi-sync is disabled or fell back to asynchronous (rpl_semi_sync_master_timeout).
+  bool semi_sync_on = false;
+  int semi_sync_clients = 0;  // Rpl_semi_sync_master_clients
+  std::string binlog_gtid;    // @@gtid_binlog_pos
+
+  // "semi-sync, N replicas", "asynchronous (semi-sync off)" or "no binary log".
+  std::string describe() const;
+};
+
 class ReplicationStore {
  public:
+  static PrimaryHealth primaryHealth(DbConnection& db);
+  // Stops the replica's IO thread: it receives nothing more from its primary, so that
+  // primary can have no more commits acknowledged by it (semi-sync).
+  static void stopReceiving(DbConnection& db);
   static ReplicaStatus replicaStatus(DbConnection& db);
   // The server's own binary log position (@@gtid_binlog_pos): what a primary has written.
   static std::string binlogGtid(DbConnection& db);

@@ -194,7 +194,7 @@ TEST(HttpTarget, SplitsAndDecodes) {
   EXPECT_FALSE(parseHttpTarget("http://x/", &request, &problem));
 }
 
-TEST(HttpUrl, ParsesHttpOnly) {
+TEST(HttpUrl, ParsesHttpAndHttps) {
   std::string problem;
   auto url = HttpUrl::parse("http://127.0.0.1:8080/hook?a=1", &problem);
   ASSERT_TRUE(url) << problem;
@@ -205,9 +205,18 @@ TEST(HttpUrl, ParsesHttpOnly) {
   ASSERT_TRUE(url);
   EXPECT_EQ(url->port, 80);
   EXPECT_EQ(url->target, "/");
-  EXPECT_FALSE(HttpUrl::parse("https://x/", &problem));
-  EXPECT_NE(problem.find("https"), std::string::npos);
+  EXPECT_FALSE(url->tls);
+  url = HttpUrl::parse("https://hooks.example.com/mq", &problem);
+  ASSERT_TRUE(url) << problem;
+  EXPECT_TRUE(url->tls);
+  EXPECT_EQ(url->port, 443);
+  EXPECT_EQ(url->str(), "https://hooks.example.com:443/mq");
+  url = HttpUrl::parse("https://127.0.0.1:8443", &problem);
+  ASSERT_TRUE(url) << problem;
+  EXPECT_EQ(url->port, 8443);
   EXPECT_FALSE(HttpUrl::parse("ftp://x/", &problem));
+  EXPECT_NE(problem.find("http:// or https://"), std::string::npos);
+  EXPECT_FALSE(HttpUrl::parse("https://:443/", &problem));
   EXPECT_FALSE(HttpUrl::parse("http://x:99999/", &problem));
   EXPECT_FALSE(HttpUrl::parse("http:///path", &problem));
   EXPECT_FALSE(HttpUrl::parse("http://x/a b", &problem));

@@ -13,6 +13,7 @@ LagSnapshot snapshot(int64_t at_ms, int64_t end0, int64_t end1, int64_t committe
   s.collected_ms = at_ms;
   if (end0 >= 0) s.partitions.push_back({"t", 0, 0, end0});
   if (end1 >= 0) s.partitions.push_back({"t", 1, 0, end1});
+  if (end0 < 0 || end1 < 0) s.unavailable_datanodes.push_back("dn-2");
   GroupLag group;
   group.group = "g";
   PartitionLag p;
@@ -57,6 +58,36 @@ TEST(LagHistory, MissingPartitionsAndResetsBackwardsAreNeitherDipsNorNegative) {
   // 10 on partition 0 only; then 10 on 0 and nothing counted for 1 (unknown the cycle before).
   EXPECT_EQ(topic.messages_per_second, (std::vector<double>{10.0, 10.0}));
   EXPECT_EQ(history.group("g").messages_per_second, (std::vector<double>{0.0, 5.0}));
+}
+
+// Issue 25 bug 5: a topic created between two cycles had its first burst counted as 0.
+TEST(LagHistory, ANewTopicsFirstBurstIsItsFirstRate) {
+  LagHistory history;
+  history.add(snapshot(1000, 0, 0, 0, 0));
+  LagSnapshot created = snapshot(3000, 0, 0, 0, 0);
+  created.partitions.push_back({"new", 0, 0, 300});  // created and 300 produced since 1000
+  created.partitions.push_back({"new", 1, 0, 100});
+  history.add(created);
+  LagSnapshot grown = snapshot(4000, 0, 0, 0, 0);
+  grown.partitions.push_back({"new", 0, 0, 310});
+  grown.partitions.push_back({"new", 1, 0, 100});
+  grown.partitions.push_back({"new", 2, 0, 40});  // a partition added since 3000
+  history.add(grown);
+  const auto topic = history.topic("new");
+  ASSERT_EQ(topic.at_ms, (std::vector<int64_t>{3000, 4000}));
+  EXPECT_EQ(topic.messages_per_second, (std::vector<double>{200.0, 50.0}));
+  EXPECT_EQ(history.cluster().messages_in, (std::vector<double>{200.0, 50.0}));
+
+  // Missing from a cycle in which a datanode did not answer: perhaps only not answered, so
+  // not counted from 0 (no spike).
+  LagHistory outage;
+  LagSnapshot partial = snapshot(1000, 0, 0, 0, 0);
+  partial.unavailable_datanodes.push_back("dn-3");
+  outage.add(partial);
+  LagSnapshot back = snapshot(2000, 0, 0, 0, 0);
+  back.partitions.push_back({"old", 0, 0, 5000});
+  outage.add(back);
+  EXPECT_EQ(outage.topic("old").messages_per_second, (std::vector<double>{0.0}));
 }
 
 TEST(LagHistory, KeepsTheWindowAndTheSampleLimitAndIgnoresOldSnapshots) {

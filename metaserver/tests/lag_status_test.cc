@@ -122,6 +122,30 @@ TEST(CommitWindow, KeepsTheLastCapacityCommitsAndMeasuresTheirRate) {
   EXPECT_DOUBLE_EQ(window.consumeRate(), 100.0);  // 200 messages in 2 s
 }
 
+TEST(HumanDuration, ReadsLikeTheIssueAsks) {
+  EXPECT_EQ(humanDuration(850), "850 ms");
+  EXPECT_EQ(humanDuration(42'999), "42 s");
+  EXPECT_EQ(humanDuration(212'000), "3 min 32 s");
+  EXPECT_EQ(humanDuration(60'000), "1 min");
+  EXPECT_EQ(humanDuration(7'500'000), "2 h 5 min");
+  EXPECT_EQ(humanDuration(3 * 86'400'000LL + 4 * 3'600'000LL), "3 d 4 h");
+}
+
+// Issue 25 bug 4: a stopped partition showed its last rate (7.842 msg/s) for minutes.
+TEST(CommitWindow, CurrentRateIsZeroOnceNoCommitCameForLongerThanAStopAllows) {
+  CommitWindow window(3);
+  for (int i = 0; i < 3; ++i) window.observe({i * 100, i * 1000, 1});  // span 2 s, 100 msg/s
+  StatusRules rules;
+  rules.min_stop_idle_ms = 5000;
+  EXPECT_DOUBLE_EQ(currentConsumeRate(window, 2000, rules), 100.0);
+  EXPECT_DOUBLE_EQ(currentConsumeRate(window, 2000 + 5000, rules), 100.0);  // at the limit
+  EXPECT_EQ(currentConsumeRate(window, 2000 + 5001, rules), 0);
+  rules.min_stop_idle_ms = 0;  // then the window's span is the limit
+  EXPECT_DOUBLE_EQ(currentConsumeRate(window, 4000, rules), 100.0);
+  EXPECT_EQ(currentConsumeRate(window, 4001, rules), 0);
+  EXPECT_EQ(currentConsumeRate(CommitWindow(3), 0, rules), 0);
+}
+
 TEST(CommitWindow, RateIsZeroWithoutProgress) {
   CommitWindow window(3);
   EXPECT_EQ(window.consumeRate(), 0);

@@ -13,6 +13,15 @@ export class ApiError extends Error {
   }
 }
 
+// Requests under way, for the loading indicator (app.js): `listener(count)` on each change.
+let inFlight = 0;
+let onBusy = () => {};
+export function setBusyListener(listener) { onBusy = listener; }
+function busy(change) {
+  inFlight += change;
+  onBusy(inFlight);
+}
+
 export function setCsrfToken(token) { csrfToken = token || ''; }
 export function setUnauthenticatedHandler(handler) { onUnauthenticated = handler; }
 
@@ -24,13 +33,17 @@ export async function api(method, path, body) {
     options.body = JSON.stringify(body);
   }
   let response;
+  let text;
+  busy(+1);
   try {
     response = await fetch(path, options);
+    text = await response.text();
   } catch (e) {
     throw new ApiError(0, 'network', `The metaserver did not answer (${e.message}).`);
+  } finally {
+    busy(-1);
   }
   let data = null;
-  const text = await response.text();
   if (text) {
     try {
       data = JSON.parse(text);

@@ -1,6 +1,6 @@
 // The portal's shell: who is signed in, the navigation, and the router (location.hash:
 // #/topics, #/topics/<name>, ...). Each page is a module exporting render(main, ctx).
-import {get, post, setCsrfToken, setUnauthenticatedHandler} from './api.js';
+import {get, post, setCsrfToken, setUnauthenticatedHandler, setBusyListener} from './api.js';
 import {h, clear, put} from './dom.js';
 import * as login from './pages/login.js';
 import * as overview from './pages/overview.js';
@@ -64,6 +64,23 @@ function route(parts) {
   return null;
 }
 
+// The page's title (the browser tab, history): "Topic orders · mq portal".
+function pageTitle(parts) {
+  const [first, second, third] = parts;
+  const item = NAV.find(n => n.match.test(first || ''));
+  let title = item ? item.label : first === 'login' ? 'Sign in'
+    : first === 'account' ? 'Account' : 'Not found';
+  if (first === 'topics' && second) {
+    title = third === 'messages' ? `Messages of ${second}` : third === 'trace'
+      ? `Trace in ${second}` : `Topic ${second}`;
+  } else if (first === 'groups' && second) {
+    title = `Group ${second}`;
+  } else if (first === 'dead-letters' && second) {
+    title = `Dead letters of ${second}`;
+  }
+  return `${title} · mq portal`;
+}
+
 function renderNav(current) {
   const nav = document.getElementById('nav');
   const who = document.getElementById('who');
@@ -76,8 +93,9 @@ function renderNav(current) {
   nav.hidden = false;
   for (const item of NAV) {
     if (item.admin && !state.me.admin) continue;
-    put(nav, h('a', {href: item.href, class: item.match.test(current) ? 'active' : undefined},
-                   item.label));
+    const active = item.match.test(current);
+    put(nav, h('a', {href: item.href, class: active ? 'active' : undefined,
+                     'aria-current': active ? 'page' : undefined}, item.label));
   }
   const teams = state.me.teams.length ? state.me.teams.join(', ') : 'no team';
   put(who, 
@@ -133,6 +151,8 @@ async function render() {
   }
   const page = route(parts);
   renderNav(path);
+  document.title = pageTitle(parts);
+  closeMenu();
   clear(main);
   if (!page) {
     put(main, h('h1', {}, 'Not found'), h('p', {}, 'There is no such page. '),
@@ -145,13 +165,60 @@ async function render() {
     current: () => serial === renderSerial,
     navigate: hash => { location.hash = hash; },
   };
+  main.setAttribute('aria-busy', 'true');
   try {
     await page.render(main, ctx);
   } catch (e) {
     if (serial !== renderSerial) return;
     put(main, h('div', {class: 'notice notice-err', role: 'alert'}, e.message || String(e)));
+  } finally {
+    if (serial === renderSerial) main.removeAttribute('aria-busy');
   }
 }
+
+// The loading bar under the header: shown while a request has been under way for 150 ms
+// (quicker answers do not flash it), on navigation and on every action.
+let busyTimer = null;
+setBusyListener(count => {
+  const bar = document.getElementById('busy');
+  if (count > 0 && !busyTimer && bar.hidden) {
+    busyTimer = setTimeout(() => { busyTimer = null; bar.hidden = false; }, 150);
+  } else if (count === 0) {
+    clearTimeout(busyTimer);
+    busyTimer = null;
+    bar.hidden = true;
+  }
+});
+
+// Below 900 px the navigation folds behind the Menu button.
+function closeMenu() {
+  document.getElementById('topbar').classList.remove('menu-open');
+  document.getElementById('menu').setAttribute('aria-expanded', 'false');
+}
+document.getElementById('menu').addEventListener('click', () => {
+  const open = document.getElementById('topbar').classList.toggle('menu-open');
+  document.getElementById('menu').setAttribute('aria-expanded', String(open));
+});
+
+// Colour theme: the system's preference, or the one chosen here (kept in localStorage).
+const THEMES = ['system', 'light', 'dark'];
+const systemDark = window.matchMedia('(prefers-color-scheme: dark)');
+function applyTheme(theme) {
+  const dark = theme === 'dark' || (theme === 'system' && systemDark.matches);
+  document.documentElement.dataset.theme = dark ? 'dark' : 'light';
+  const button = document.getElementById('theme');
+  button.textContent = `Theme: ${theme}`;
+  button.setAttribute('aria-label', `Colour theme: ${theme} (change)`);
+}
+let theme = localStorage.getItem('mq-theme') || 'system';
+applyTheme(theme);
+systemDark.addEventListener('change', () => applyTheme(theme));
+document.getElementById('theme').addEventListener('click', () => {
+  theme = THEMES[(THEMES.indexOf(theme) + 1) % THEMES.length];
+  if (theme === 'system') localStorage.removeItem('mq-theme');
+  else localStorage.setItem('mq-theme', theme);
+  applyTheme(theme);
+});
 
 setUnauthenticatedHandler(() => {
   state.me = null;

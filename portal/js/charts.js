@@ -25,8 +25,9 @@ function sweep() {
 }
 
 // A line chart over time: `series` are labels; update(at_ms, values) draws (values: one array
-// per label, aligned with at_ms; null is a gap). The element is `node`; its data-points
-// attribute says how many points are drawn (for tests), data-ready that the chart is drawn.
+// per label, aligned with at_ms; null is a gap). The element is `node`; for tests, its
+// data-points attribute says how many points are drawn, data-max the largest value, data-span
+// the seconds the time axis covers, and data-ready that the chart is drawn.
 export class TimeChart {
   constructor({id, title, unit = '', empty = 'No data yet.'}) {
     this.unit = unit;
@@ -59,7 +60,12 @@ export class TimeChart {
                    'run scripts/install-deps.sh on the metaserver.');
       return;
     }
-    const data = [atMs.map(ms => ms / 1000), ...values];
+    // One point (a new topic's first rate): uPlot would stretch the time axis over years;
+    // a point without values 5 minutes before it makes the axis show those 5 minutes.
+    const single = atMs.length === 1;
+    const data = single ? [[atMs[0] / 1000 - 300, atMs[0] / 1000], ...values.map(v => [null, v[0]])]
+      : [atMs.map(ms => ms / 1000), ...values];
+    this.node.dataset.span = String(Math.round(data[0][data[0].length - 1] - data[0][0]));
     const sameSeries = this.plot && this.labels && this.labels.join('\n') === labels.join('\n');
     if (sameSeries) {
       this.plot.setData(data);
@@ -82,6 +88,7 @@ export class TimeChart {
       }, data, this.area);
     }
     this.node.dataset.points = String(atMs.length);
+    this.node.dataset.max = String(Math.max(0, ...values.flat().filter(v => v !== null)));
     this.node.dataset.ready = 'true';
   }
 

@@ -62,6 +62,20 @@ export function table(columns, rows, {empty = 'Nothing here yet.', rowClass} = {
         columns.map(c => h('td', {class: c.class}, c.cell(row)))))));
 }
 
+// A refused action shown on the page (never a browser alert() pop-up): a red notice at the
+// top of <main>, replaced by the next one, brought into view.
+export function refusal(error) {
+  const main = document.getElementById('main');
+  let notice = document.getElementById('page-notice');
+  if (!notice) {
+    notice = h('div', {id: 'page-notice', role: 'alert'});
+    main.prepend(notice);
+  }
+  put(clear(notice), h('div', {class: 'notice notice-err'},
+    error && error.message ? error.message : String(error)));
+  notice.scrollIntoView({block: 'nearest'});
+}
+
 export function badge(text, kind) {
   return h('span', {class: ['badge', `badge-${kind || 'neutral'}`]}, text);
 }
@@ -86,16 +100,25 @@ export function formatAge(ms, now = Date.now()) {
   return formatDuration(Math.max(0, now - Number(ms))) + ' ago';
 }
 
+// "850 ms", "4.2 s", "42 s", "3 min 32 s", "2 h 5 min", "3 d 4 h" (as the metaserver's
+// status reasons read, lag_status.h humanDuration).
 export function formatDuration(ms) {
-  ms = Number(ms);
-  if (ms < 1000) return `${ms} ms`;
-  const s = ms / 1000;
-  if (s < 120) return `${Math.round(s * 10) / 10} s`;
-  const m = s / 60;
-  if (m < 120) return `${Math.round(m)} min`;
-  const hours = m / 60;
-  if (hours < 48) return `${Math.round(hours * 10) / 10} h`;
-  return `${Math.round(hours / 24 * 10) / 10} d`;
+  ms = Math.max(0, Number(ms));
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 10000) return `${Math.round(ms / 100) / 10} s`;
+  const s = Math.floor(ms / 1000);
+  const pair = (a, unitA, b, unitB) => (b ? `${a} ${unitA} ${b} ${unitB}` : `${a} ${unitA}`);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return pair(Math.floor(s / 60), 'min', s % 60, 's');
+  const m = Math.floor(s / 60);
+  if (m < 48 * 60) return pair(Math.floor(m / 60), 'h', m % 60, 'min');
+  const hours = Math.floor(m / 60);
+  return pair(Math.floor(hours / 24), 'd', hours % 24, 'h');
+}
+
+// Lag in seconds, for people ("0 s" when caught up).
+export function formatSeconds(seconds) {
+  return Number(seconds) > 0 ? formatDuration(Number(seconds) * 1000) : '0 s';
 }
 
 export function formatNumber(n) {

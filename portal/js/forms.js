@@ -4,8 +4,11 @@ import {h, clear} from './dom.js';
 
 export function field(label, input, hint) {
   const error = h('div', {class: 'field-error', role: 'alert'});
-  const wrapper = h('div', {class: 'field', 'data-field': input.name},
-    h('label', {for: input.id}, label), input, hint ? h('div', {class: 'hint'}, hint) : null,
+  // A group of controls (a number and its unit) is labelled by its first control.
+  const control = input.matches('input, select, textarea') ? input
+    : input.querySelector('input, select, textarea') || input;
+  const wrapper = h('div', {class: 'field', 'data-field': control.name || input.name},
+    h('label', {for: control.id}, label), input, hint ? h('div', {class: 'hint'}, hint) : null,
     error);
   return wrapper;
 }

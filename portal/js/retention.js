@@ -17,7 +17,8 @@ export function retentionInputs(name, ms) {
     unit = fit.value;
   }
   const number = input(name, {type: 'number', min: 1, step: 1, value: amount, placeholder: '7'});
-  const units = select(`${name}_unit`, UNITS.map(u => ({...u, selected: u.value === unit})));
+  const units = select(`${name}_unit`, UNITS.map(u => ({...u, selected: u.value === unit})),
+                      {'aria-label': `${name.replace(/_ms$/, '').replace(/_/g, ' ')} unit`});
   return {number, units, node: h('div', {class: 'inline'}, number, units)};
 }
 

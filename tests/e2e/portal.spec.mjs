@@ -42,6 +42,20 @@ async function noScriptRan() {
   assert.equal(await page.evaluate(() => window.__xss), undefined, 'injected markup ran');
 }
 const field = (form, name) => page.locator(`${form} .field[data-field="${name}"]`);
+// Polish (issue 25): every control on the page has a label (a <label>, aria-label or
+// aria-labelledby); returns the ones without.
+async function unlabelled() {
+  return page.evaluate(() => Array.from(document.querySelectorAll(
+    'input, select, textarea, button'))
+    .filter(el => el.type !== 'hidden' && el.offsetParent !== null)
+    .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') &&
+                  !el.getAttribute('aria-labelledby') &&
+                  !(el.tagName === 'BUTTON' && el.textContent.trim()))
+    .map(el => `${el.tagName.toLowerCase()}[name=${el.name || ''}]`));
+}
+async function everyControlLabelled(where) {
+  assert.deepEqual(await unlabelled(), [], `controls without a label on ${where}`);
+}
 // A chart (charts.js) drawn by uPlot with at least one point, and a screenshot of just it.
 async function chartDrawn(id, name) {
   const chart = page.locator(`#${id}[data-ready="true"]`);
@@ -68,6 +82,37 @@ try {
   await page.locator('.card', {hasText: 'Datanodes'}).locator('.badge', {hasText: 'healthy'})
     .waitFor();
   await shot('overview');
+  // Polish: the page's title, the active link marked for screen readers, the theme toggle.
+  assert.equal(await page.title(), 'Overview · mq portal');
+  assert.equal(await page.locator('#nav a[aria-current=page]').textContent(), 'Overview');
+  await everyControlLabelled('the overview');
+  // The system's preference is followed, also when it changes (the change event is async).
+  const themeIs = theme => page.waitForFunction(
+    wanted => document.documentElement.dataset.theme === wanted, theme, {timeout: 5000});
+  await page.emulateMedia({colorScheme: 'dark'});
+  await themeIs('dark');
+  await page.emulateMedia({colorScheme: 'light'});
+  await themeIs('light');
+  await page.click('#theme');  // system -> light
+  await page.click('#theme');  // light -> dark, kept across pages
+  assert.equal(await page.locator('#theme').textContent(), 'Theme: dark');
+  await go('#/topics');
+  assert.equal(await page.locator('html').getAttribute('data-theme'), 'dark');
+  await shot('dark-mode');
+  await page.click('#theme');  // dark -> system (light here)
+  assert.equal(await page.locator('html').getAttribute('data-theme'), 'light');
+  // Below 900 px the navigation folds behind Menu.
+  await page.setViewportSize({width: 700, height: 900});
+  assert.equal(await page.locator('#nav a', {hasText: 'Alerts'}).isVisible(), false);
+  await page.click('#menu');
+  assert.equal(await page.locator('#menu').getAttribute('aria-expanded'), 'true');
+  await shot('narrow-menu-open');
+  await page.locator('#nav a', {hasText: 'Alerts'}).click();
+  await page.locator('h1', {hasText: 'Alerts'}).waitFor();
+  assert.equal(await page.title(), 'Alerts · mq portal');
+  assert.equal(await page.locator('#nav a', {hasText: 'Alerts'}).isVisible(), false,
+               'the menu closes after choosing a page');
+  await page.setViewportSize({width: 1280, height: 900});
 
   // --- A team for the topic --------------------------------------------------------------
   await go('#/admin');
@@ -84,6 +129,7 @@ try {
   await adminRow.locator('button', {hasText: 'Add'}).click();
   await page.locator('ul.members li', {hasText: 'admin'}).waitFor();
   await shot('users-and-teams');
+  await everyControlLabelled('users and teams');
 
   // --- Create a topic: a bad name is refused next to its field ---------------------------
   await go('#/topics');
@@ -102,6 +148,14 @@ try {
   await page.locator('table.grid td', {hasText: XSS_DESCRIPTION}).waitFor();
   await noScriptRan();
   await shot('topics');
+  await everyControlLabelled('the topics page');
+  // The topic search is in the URL: a reload shows the same list.
+  await page.fill('#main input[name=search]', 'e2e.ord');
+  await page.waitForURL(/#\/topics\?search=e2e\.ord/);
+  await page.reload();
+  assert.equal(await page.locator('#main input[name=search]').inputValue(), 'e2e.ord');
+  await page.locator('table.grid a', {hasText: TOPIC}).waitFor();
+  await go('#/topics');
   // The server's refusal lands next to its field too.
   await page.fill('#create-topic input[name=name]', TOPIC);
   await page.selectOption('#create-topic select[name=owner_team]', 'payments');
@@ -130,6 +184,7 @@ try {
     assert.equal(await page.locator('#message-list u, #message-list b').count(), 0);
     await noScriptRan();
     await shot(`messages-partition-${partition}`);
+    await everyControlLabelled('the message browser');
   }
   for (const text of PRODUCED) assert.ok(shown.includes(text), `${text} is shown: ${shown}`);
   assert.ok(shown.includes(XSS_VALUE), 'the markup payload is shown as text');
@@ -172,6 +227,7 @@ try {
   await eventually('the group\'s lag', async () =>
     (await page.locator('.card', {hasText: 'Lag per partition'}).textContent()).includes('Total 13'));
   await shot('group-with-lag');
+  await everyControlLabelled('a group\'s page');
   await go('#/groups');
   await page.locator('table.grid a', {hasText: GROUP}).waitFor();
   await shot('groups');
@@ -192,6 +248,54 @@ try {
   await page.locator('.card', {hasText: 'Alerts firing'}).locator('td', {hasText: 'e2e-lag'})
     .waitFor();
   await shot('overview-alert-firing');
+
+  // --- Issue 25 bug 1: alert refusals next to their field, https webhooks, a status alert
+  // read as a sentence, a refused delete shown on the page (never a pop-up) ----------------
+  await go('#/alerts');
+  await page.fill('#create-alert input[name=name]', 'e2e-nobody');
+  await page.fill('#create-alert input[name=group]', 'no-such-group');
+  await page.selectOption('#create-alert select[name=kind]', 'status');
+  await page.click('#create-alert button[type=submit]');
+  await field('#create-alert', 'group').locator('.field-error')
+    .filter({hasText: 'there is no consumer group `no-such-group`'}).waitFor();
+  assert.equal(await page.locator('#create-alert .form-error').textContent(), '',
+               'nothing at the top of the form');
+  await shot('alert-unknown-group');
+  await everyControlLabelled('the alerts page');
+  await page.fill('#create-alert input[name=webhook_url]', 'ftp://hooks.example.com/');
+  await page.fill('#create-alert input[name=group]', GROUP);
+  await page.click('#create-alert button[type=submit]');
+  await field('#create-alert', 'webhook_url').locator('.field-error')
+    .filter({hasText: 'http:// or https://'}).waitFor();
+  // The group is 13 behind and stopped (no commit for more than --lag-stop-min-idle 3s):
+  // its status is ERR, which the status alert says in words.
+  await page.fill('#create-alert input[name=name]', 'e2e-status');
+  await page.fill('#create-alert input[name=for]', '0s');
+  await page.fill('#create-alert input[name=webhook_url]', 'https://hooks.example.invalid/mq');
+  await page.click('#create-alert button[type=submit]');
+  await eventually('the status alert to fire', async () =>
+    await page.locator('.card', {hasText: 'Firing now'})
+      .locator('tr', {hasText: 'e2e-status'}).count() === 1);
+  const statusRow = page.locator('.card', {hasText: 'Firing now'}).locator('tr',
+                                                                           {hasText: 'e2e-status'});
+  assert.match(await statusRow.textContent(), /status (ERR|STOP) \(not OK\)/);
+  assert.doesNotMatch(await statusRow.textContent(), / > /);
+  await shot('alert-status-firing');
+  // A delete refused by the server (someone deleted the rule first) shows on the page.
+  const dialogs = [];
+  page.on('dialog', d => dialogs.push(d.type()));
+  mqctl('alert', 'create', 'e2e-gone', '--group', GROUP, '--kind', 'status');
+  await go('#/alerts');
+  const gone = page.locator('[data-test="delete-e2e-gone"]');
+  // Right after a refresh (every 5 s), so the next one cannot take the button away first.
+  await gone.evaluate(button => { button.dataset.old = '1'; });
+  await page.locator('[data-test="delete-e2e-gone"][data-old]').waitFor({state: 'detached'});
+  mqctl('alert', 'delete', 'e2e-gone');
+  await gone.click();
+  await page.locator('#alerts-notice .notice-err', {hasText: 'no alert named `e2e-gone`'})
+    .waitFor();
+  assert.deepEqual(dialogs, ['confirm'], 'only the confirmation, no alert() pop-up');
+  await shot('alert-delete-refused');
 
   // --- Reset the group's offsets: dry run, then apply ---------------------------------------
   await go(`#/groups/${encodeURIComponent(GROUP)}`);
@@ -255,6 +359,7 @@ try {
   await page.locator('table.grid a', {hasText: GROUP}).waitFor();
   await noScriptRan();
   await shot('topic-detail');
+  await everyControlLabelled('a topic\'s page');
 
   // --- Charts (uPlot): produce rate, lag over time, messages in and out ---------------------
   await eventually('the produce rate chart', async () =>
@@ -269,6 +374,44 @@ try {
   await eventually('the messages chart', async () =>
     await page.locator('#chart-messages[data-ready="true"] .uplot canvas').count() > 0);
   await chartDrawn('chart-messages', 'chart-messages');
+
+  // --- Issue 25 bug 5: a new topic's first burst is its first rate, on a short time axis ----
+  mqctl('topic', 'create', 'e2e.fresh', '--partitions', '1');
+  mqctl('produce', 'e2e.fresh');
+  await go('#/topics/e2e.fresh');
+  const fresh = page.locator('#chart-produce-rate');
+  await eventually('the new topic\'s first point', async () =>
+    Number(await fresh.getAttribute('data-points') || 0) >= 1);
+  assert.ok(Number(await fresh.getAttribute('data-span')) < 3600,
+            `a time axis of minutes, not years (${await fresh.getAttribute('data-span')} s)`);
+  // The burst is a rate above 0 (if the topic's first cycle came after it, it used to be 0).
+  await eventually('the first burst as a rate', async () =>
+    Number(await fresh.getAttribute('data-max')) > 0, 15);
+  await shotOf(fresh, 'chart-new-topic');
+
+  // --- Cancelling a search (issue 25): one row scanned per request, each answer held 300 ms,
+  // so the search is still running when Cancel is clicked ----------------------------------
+  const SEARCH_API = /\/api\/topics\/e2e\.fresh\/messages\?/;
+  await page.route(SEARCH_API, async route => {
+    await new Promise(resolve => setTimeout(resolve, 300));
+    await route.continue();
+  });
+  // Not go(): it waits for the network to be idle, that is for the search to end.
+  await page.goto('about:blank');
+  await page.goto(`${BASE}/#/topics/e2e.fresh/messages?search=1&contains=no-such-text&scan_limit=1`);
+  await page.locator('[data-test=search-status]', {hasText: /^Searching… 0 found · \d+ of 12/})
+    .waitFor();
+  await page.click('[data-test=search-cancel]');
+  const cancelled = page.locator('[data-test=search-status]', {hasText: /^Cancelled: 0 found/});
+  await cancelled.waitFor();
+  const searched = Number((await cancelled.textContent()).match(/· (\d+) of 12/)[1]);
+  assert.ok(searched < 12, `cancelled before the end (${searched} of 12 rows searched)`);
+  await page.waitForTimeout(1000);
+  assert.match(await cancelled.textContent(), new RegExp(`· ${searched} of 12`),
+               'no request after Cancel');
+  assert.equal(await page.locator('[data-test=search-cancel]').count(), 0);
+  await shot('search-cancelled');
+  await page.unroute(SEARCH_API);
 
   // --- Edit the topic's description and owner team ------------------------------------------
   await go(`#/topics/${encodeURIComponent(TOPIC)}`);
@@ -333,6 +476,11 @@ try {
                         'team.create']) {
     await page.locator('table.grid code', {hasText: action}).first().waitFor();
   }
+  await everyControlLabelled('the audit log');
+  // A row's change opens under it.
+  const created = page.locator('tr', {hasText: 'topic.create'}).first();
+  await created.locator('details summary', {hasText: 'created'}).click();
+  await created.locator('details h4', {hasText: 'After'}).waitFor();
   await shot('audit');
   // --- Dead letters: a consumer fails two messages, replay one from the portal -------------
   {
@@ -352,6 +500,13 @@ try {
     } finally {
       consumer.kill('SIGTERM');
     }
+    // Stopped: its partitions' rates drop to 0 within a STOP's idle time (3 s here; bug 4).
+    await go(`#/groups/${DLQ_GROUP}`);
+    await eventually('the stopped group\'s rates to be 0', async () => {
+      const rates = await page.locator('[data-test=rate]').allTextContents();
+      return rates.length > 0 && rates.every(rate => rate === '0');
+    });
+    await shot('group-stopped-rate-0');
     await go('#/dead-letters');
     await page.locator('table.grid a[data-test=dead-letter-count]', {hasText: '2'}).click();
     await page.locator('[data-test=stored]', {hasText: '2'}).waitFor();
@@ -368,6 +523,34 @@ try {
       .filter(m => m.headers && m.headers['mq-replayed-from'] !== undefined);
     assert.equal(replayed.length, 1, 'one replayed message in the topic');
     assert.equal(replayed[0].value, PRODUCED[3]);
+    // Issue 25 bug 2: the replayed dead letter is marked, and replaying it again asks first
+    // (declined here: nothing is sent).
+    await go(`#/dead-letters/${DLQ_GROUP}/${encodeURIComponent(TOPIC)}`);
+    await letter.locator('[data-test=replayed]',
+                         {hasText: /replayed at \d{4}-\d\d-\d\d [\d:]+ by user:admin to e2e\.orders/})
+      .waitFor();
+    assert.equal(await page.locator('article.dead-letter [data-test=replayed]').count(), 1,
+                 'only the replayed one is marked');
+    await shot('dead-letter-marked-replayed');
+    page.removeAllListeners('dialog');
+    const asked = [];
+    page.on('dialog', d => { asked.push(d.message()); d.dismiss(); });
+    await letter.locator('[data-test=replay-one]').click();
+    await page.waitForTimeout(500);
+    page.removeAllListeners('dialog');
+    page.on('dialog', d => d.accept());
+    assert.equal(asked.length, 1, 'a second replay asks first');
+    assert.match(asked[0], /already replayed at .* by user:admin/);
+    assert.equal(mqctl('--json', 'consume', TOPIC, '--timeout-ms', '3000').trim().split('\n')
+      .filter(line => line.includes('mq-replayed-from')).length, 1, 'declined: nothing replayed');
+    // The Team column names the group's owner team once it is set (bug 2).
+    await go(`#/groups/${DLQ_GROUP}`);
+    await page.selectOption('#group-owner select[name=team]', 'payments');
+    await page.click('#group-owner button[type=submit]');
+    await page.waitForURL(/owner=/);
+    await go('#/dead-letters');
+    assert.equal(await page.locator('tr', {hasText: DLQ_GROUP}).locator('td').nth(5)
+      .textContent(), 'payments');
   }
   // --- Make a partition read-only, then writable again; its size is shown ------------------
   {
@@ -410,6 +593,39 @@ try {
   await go('#/account');
   await shot('account');
   await noScriptRan();
+
+  // --- A user of no team sees the alerts without their delete buttons (bug 1) -------------
+  await go('#/admin');
+  await page.fill('#create-user input[name=name]', 'viewer');
+  await page.fill('#create-user input[name=password]', 'viewer-password-1');
+  await page.click('#create-user button[type=submit]');
+  await page.locator('text=Created viewer.').waitFor();
+  // A refusal on the admin page shows on the page, not in an alert() pop-up (the server's
+  // answer is stubbed here, so that the refusal is certain).
+  await go('#/admin');
+  const USER_API = /\/api\/users\/viewer$/;
+  await page.route(USER_API, route => route.fulfill({status: 409, contentType: 'application/json',
+    body: JSON.stringify({error: {status: 409, code: 'conflict', message: 'viewer is busy'}})}));
+  page.removeAllListeners('dialog');
+  const dialogsSeen = [];
+  page.on('dialog', d => { dialogsSeen.push(d.type()); d.accept(); });
+  await page.locator('tr', {hasText: 'viewer'}).locator('button', {hasText: 'delete'}).click();
+  await page.locator('#page-notice .notice-err', {hasText: 'viewer is busy'}).waitFor();
+  assert.deepEqual(dialogsSeen, ['confirm'], 'only the confirmation, no alert() pop-up');
+  await shot('admin-refusal-inline');
+  await page.unroute(USER_API);
+  await page.click('button:has-text("Sign out")');
+  await page.waitForURL(/#\/login/);
+  await page.fill('#login-form input[name=user]', 'viewer');
+  await page.fill('#login-form input[name=password]', 'viewer-password-1');
+  await page.click('#login-form button[type=submit]');
+  await page.locator('h1', {hasText: 'Overview'}).waitFor();
+  await go('#/alerts');
+  await page.locator('table.grid td', {hasText: 'e2e-status'}).first().waitFor();
+  assert.equal(await page.locator('[data-test^="delete-"]').count(), 0,
+               'no delete button for a user who may not delete');
+  assert.equal(await page.locator('th', {hasText: 'Change'}).count(), 0);
+  await shot('alerts-as-viewer');
 
   // --- Sign out ----------------------------------------------------------------------------
   await page.click('button:has-text("Sign out")');

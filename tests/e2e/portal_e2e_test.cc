@@ -64,7 +64,7 @@ TEST(PortalEndToEnd, SignInCreateProduceBrowseLagAlertResetAndAuditInChromium) {
   // never becomes writable again.
   options.metaserver_args = {"--http-auth",       "on",    "--admin-password-file", password_file,
                              "--lag-interval",    "500ms", "--lifecycle-interval",  "1h",
-                             "--retention-lease", "2h"};
+                             "--retention-lease", "2h",    "--lag-stop-min-idle",   "3s"};
   TestCluster cluster(options);
 
   const std::string screenshots = std::string(MQ_TEST_WORK_DIR) + "/screenshots";

@@ -9,7 +9,8 @@
 #   tests/fuzz/run_fuzzer.sh BUILD_DIR [SECONDS] [TARGET]
 # TARGET: requests (default: Thrift decoding and stored headers, request_fuzzer.cc), json
 # (every JSON body parser, json_fuzzer.cc), http (the HTTP server, http_fuzzer.cc) or kafka
-# (the Kafka door's request decoding, kafka_fuzzer.cc). The
+# (the Kafka door's request decoding, kafka_fuzzer.cc) or kafka-broker (the Kafka door's real
+# handlers in a running broker, kafka_broker_fuzzer.cc; starts a private stack). The
 # seeds kept in the repository (tests/fuzz/corpus/TARGET) are read; what the run finds is
 # added to BUILD_DIR/fuzz/corpus-TARGET. A finding is written to BUILD_DIR/fuzz/ as
 # crash-*, oom-*, leak-* or timeout-*; replay it with BUILD_DIR/fuzz/TARGET_fuzzer FILE.
@@ -83,8 +84,17 @@ case $TARGET in
     FLAGS=(-max_len=65536)
     SEEDS=("$SRC/tests/fuzz/corpus/kafka")
     ;;
+  kafka-broker)
+    BIN=$OUT/kafka_broker_fuzzer
+    CORPUS=$OUT/corpus-kafka-broker
+    SOURCES=("$SRC/tests/fuzz/kafka_broker_fuzzer.cc")
+    DEPENDS=()
+    LIBS=()
+    FLAGS=(-max_len=65536)
+    SEEDS=("$SRC/tests/fuzz/corpus/kafka")
+    ;;
   *)
-    echo "run_fuzzer: unknown target $TARGET (requests, json, http, kafka)" >&2
+    echo "run_fuzzer: unknown target $TARGET (requests, json, http, kafka, kafka-broker)" >&2
     exit 2
     ;;
 esac
@@ -101,6 +111,26 @@ if ((rebuild)); then
     -fno-sanitize-recover=undefined -DBOOST_BIND_GLOBAL_PLACEHOLDERS \
     -w -I"$SRC" -isystem "$GEN" "${SOURCES[@]}" "${LIBS[@]}" -o "$BIN.tmp"
   mv "$BIN.tmp" "$BIN"
+fi
+
+# kafka-broker sends its inputs to a real broker: a private stack (perf/stack.sh) on the test
+# suite's MariaDB when run by ctest (MQ_TEST_DB_DIR), else on a MariaDB of its own.
+if [[ $TARGET == kafka-broker ]]; then
+  export STACK_BIN=$BUILD/bin
+  # shellcheck source=../../perf/stack.sh
+  source "$SRC/perf/stack.sh"
+  trap stack_stop EXIT
+  if [[ -n "${MQ_TEST_DB_DIR:-}" && -r "$MQ_TEST_DB_DIR/port" ]]; then
+    stack_use_mariadb "$(cat "$MQ_TEST_DB_DIR/port")"
+  else
+    stack_start_mariadb "$OUT/kafka-broker-db"
+  fi
+  mkdir -p "$OUT/kafka-broker-logs"
+  stack_start_cluster "fuzz_$$" "$OUT/kafka-broker-logs"
+  "$STACK_BIN/mqctl" --metaserver "$STACK_METASERVER" topic create seeds --partitions 2 \
+    >/dev/null
+  export MQ_FUZZ_KAFKA=$STACK_KAFKA
+  echo "run_fuzzer: broker's Kafka listener $MQ_FUZZ_KAFKA, log $OUT/kafka-broker-logs/broker.log"
 fi
 
 cd "$OUT"

@@ -52,7 +52,10 @@ std::string replicaConfig(int server_id) {
       "binlog_format = ROW\n"
       "log_slave_updates = ON\n"
       "read_only = ON\n"
-      "rpl_semi_sync_slave_enabled = ON\n",
+      "rpl_semi_sync_slave_enabled = ON\n"
+      "sync_binlog = 1\n"
+      "rpl_semi_sync_master_wait_point = AFTER_SYNC\n"
+      "rpl_semi_sync_master_timeout = 120000\n",
       server_id);
 }
 
@@ -122,11 +125,20 @@ void MariadbInstance::stop() {
   runCommand({"/bin/bash", script(), "stop", dir_}, "", &out, &out, 120000);
 }
 
-void MariadbInstance::crash() {
+int MariadbInstance::pid() const {
   std::ifstream pid_file(dir_ + "/mysqld.pid");
   int pid = 0;
   if (!(pid_file >> pid) || pid <= 0)
     throw std::runtime_error("MariaDB has no pid file in " + dir_);
+  return pid;
+}
+
+void MariadbInstance::pause() { ::kill(pid(), SIGSTOP); }
+
+void MariadbInstance::resume() { ::kill(pid(), SIGCONT); }
+
+void MariadbInstance::crash() {
+  const int pid = this->pid();
   ::kill(pid, SIGKILL);
   for (int i = 0; i < 500 && ::kill(pid, 0) == 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -26,9 +26,11 @@ class MariadbInstance {
   MariadbInstance(const MariadbInstance&) = delete;
   MariadbInstance& operator=(const MariadbInstance&) = delete;
 
-  void start();  // throws with the server's errors when it does not come up
-  void stop();   // graceful shutdown
-  void crash();  // kill -9: acknowledged commits must survive it
+  void start();   // throws with the server's errors when it does not come up
+  void stop();    // graceful shutdown
+  void crash();   // kill -9: acknowledged commits must survive it
+  void pause();   // SIGSTOP: the server hangs, connections stay open
+  void resume();  // SIGCONT
 
   int port() const { return port_; }
   const std::string& dir() const { return dir_; }
@@ -36,6 +38,8 @@ class MariadbInstance {
   DbTarget target(const std::string& database = "") const;
 
  private:
+  int pid() const;  // from the pid file; throws when there is none
+
   std::string dir_;
   MariadbSettings settings_;
   int port_ = 0;
@@ -52,7 +56,9 @@ std::string replicatedPrimaryConfig(int server_id);
 // [mysqld] lines of a server whose commits become visible only once durable (binlog
 // two-phase commit, synced): docs/operations.md, "Commit visibility".
 std::string durableVisibilityConfig();
-// [mysqld] lines of its replica: read-only, semi-synchronous acknowledgements.
+// [mysqld] lines of its replica: read-only, semi-synchronous acknowledgements, and the
+// primary's settings (inert until semi-sync is switched on), so that once promoted it can
+// have a semi-synchronous replica of its own.
 std::string replicaConfig(int server_id);
 // Turns on semi-sync on `primary`, makes `replica` replicate it (GTID, from the beginning)
 // and waits until the primary counts it as a semi-synchronous replica. Throws after 30 s.

@@ -175,6 +175,17 @@ void TestCluster::startDatanodeMariadbs() {
   }
 }
 
+MariadbInstance& TestCluster::startReplicaOf(MariadbInstance& primary) {
+  const int n = static_cast<int>(extra_replicas_.size());
+  MariadbSettings settings = smallMariadb();
+  settings.extra_config = replicaConfig(100 + n);
+  extra_replicas_.push_back(std::make_unique<MariadbInstance>(
+      fmt::format("{}/db/{}_extra{}", MQ_TEST_WORK_DIR, prefix_, n), settings));
+  extra_replicas_.back()->start();
+  startReplication(*extra_replicas_.back(), primary);
+  return *extra_replicas_.back();
+}
+
 void TestCluster::startMariadb() { private_mariadb_->start(); }
 
 void TestCluster::stopMariadb() { private_mariadb_->stop(); }

@@ -101,6 +101,10 @@ class TestCluster {
   MariadbInstance& datanodeMariadb(int i) { return *datanode_mariadbs_.at(i); }
   // datanode_replicas only: datanode i's replica.
   MariadbInstance& datanodeReplica(int i) { return *datanode_replicas_.at(i); }
+  // datanode_replicas only: a new server (replica settings, a server_id of its own) started
+  // and replicating `primary` from the beginning of its binary log; semi-sync on `primary`.
+  // Owned by the cluster. For tests that fail over more than once.
+  MariadbInstance& startReplicaOf(MariadbInstance& primary);
 
   std::unique_ptr<RpcClient<rpc::BrokerClient>> brokerClient(int i = 0, int timeout_ms = 30000);
   std::unique_ptr<RpcClient<rpc::MetaServiceClient>> metaClient();
@@ -132,6 +136,7 @@ class TestCluster {
   std::unique_ptr<MariadbInstance> private_mariadb_;
   std::vector<std::unique_ptr<MariadbInstance>> datanode_mariadbs_;
   std::vector<std::unique_ptr<MariadbInstance>> datanode_replicas_;
+  std::vector<std::unique_ptr<MariadbInstance>> extra_replicas_;  // startReplicaOf
   int db_port_ = 0;
   int meta_port_ = 0;
   int meta_http_port_ = 0;

@@ -722,7 +722,8 @@ TEST(ConsumerGroup, MqctlListsDescribesResetsAndDeletesGroups) {
   ASSERT_EQ(cluster.mqctl({"--json", "group", "describe", "g"}, &out, &err), 0) << err;
   EXPECT_NE(out.find("\"state\":\"Stable\""), std::string::npos) << out;
   EXPECT_NE(out.find("\"total_lag\":0"), std::string::npos) << out;
-  EXPECT_NE(out.find("\"committed\":10,\"end\":10,\"lag\":0"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"committed_offset\":10,\"end_offset\":10,\"lag\":0"), std::string::npos)
+      << out;
   ASSERT_EQ(cluster.mqctl({"group", "describe", "g"}, &out, &err), 0) << err;
   EXPECT_NE(out.find("COMMITTED"), std::string::npos) << out;
 

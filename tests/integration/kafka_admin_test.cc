@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -16,6 +17,7 @@
 #include "broker/kafka/protocol/messages/describe_cluster.h"
 #include "mq/client.h"
 #include "server/security_config.h"
+#include "tests/harness/group_member.h"
 #include "tests/harness/kafka_wire_client.h"
 #include "tests/harness/test_cluster.h"
 #include "tests/harness/topic_reader.h"
@@ -159,6 +161,47 @@ TEST(KafkaAdmin, ConfluentAdminClientCreatesGrowsDescribesAndDeletesTheMetaserve
   topics = thriftTopics(cluster);
   EXPECT_EQ(topics.count("adm") + topics.count("adm-ret"), 0u);
   EXPECT_EQ(admin(bootstrap, {"delete", "adm"})["adm"].error_code, 3);
+}
+
+// DeleteTopics of a topic a consumer group with members subscribes to answers
+// GROUP_SUBSCRIBED_TO_TOPIC (86) and deletes nothing, as mqctl topic delete without --force
+// refuses; once the member has left the group (consumer.close(): LeaveGroup) the delete goes
+// through.
+TEST(KafkaAdmin, DeleteTopicsOfATopicAGroupSubscribesToAnswersGroupSubscribedToTopic) {
+  ClusterOptions options;
+  options.kafka = true;
+  TestCluster cluster(options);
+  cluster.createTopic("subscribed", 2);
+  const std::string bootstrap = cluster.kafkaBootstrap();
+  const std::string log = cluster.logDir() + "/subscribed-member.log";
+  ChildProcess member;
+  member.start(
+      {"/usr/bin/python3", std::string(MQ_TEST_SOURCE_DIR) + "/tests/kafka/group_member.py",
+       "--bootstrap", bootstrap, "--group", "readers", "--topic", "subscribed", "--out",
+       cluster.logDir() + "/subscribed-member.out", "--max-s", "20"},
+      log);
+  ASSERT_TRUE(waitFor(
+      [&] {
+        std::ifstream in(log);
+        std::stringstream text;
+        text << in.rdbuf();
+        return text.str().find("assigned [") != std::string::npos;
+      },
+      std::chrono::seconds(60)))
+      << "the member was not assigned partitions; see " << log;
+
+  auto refused = admin(bootstrap, {"delete", "subscribed"})["subscribed"];
+  EXPECT_EQ(refused.error_code, 86) << refused.message;
+  EXPECT_EQ(thriftTopics(cluster).count("subscribed"), 1u);
+
+  // The member gives up after 20 s and closes: it leaves the group, which then has nobody
+  // subscribed. (A member killed -9 would block the delete until the group's next call
+  // expires it: the metaserver counts the members stored in the group's row.)
+  const int status = member.wait(60000);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 3) << status << "; see " << log;
+  const int code = admin(bootstrap, {"delete", "subscribed"})["subscribed"].error_code;
+  EXPECT_EQ(code, 0);
+  EXPECT_EQ(thriftTopics(cluster).count("subscribed"), 0u);
 }
 
 TEST(KafkaAdmin, TokensWithoutTheAdminGrantAreRefusedPerTopic) {

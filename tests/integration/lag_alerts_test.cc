@@ -27,6 +27,7 @@
 #include "server/http_client.h"
 #include "server/http_server.h"
 #include "tests/harness/eventually.h"
+#include "tests/harness/test_certificates.h"
 #include "tests/harness/test_cluster.h"
 
 namespace mq::test {
@@ -339,6 +340,7 @@ TEST(LagAlerts, StoppedConsumerFiresAlertsAndResumingResolvesThem) {
   cluster.createTopic("t", 1);
   auto broker = cluster.brokerClient();
   WebhookReceiver receiver;
+  commit(*broker, "g", {{"t", 0, 0}});  // alerts are refused on groups that do not exist
   std::string out, err;
   ASSERT_EQ(cluster.mqctl({"alert", "create", "g-status", "--group", "g", "--kind", "status",
                            "--for", "1s", "--webhook", receiver.url()},
@@ -358,6 +360,11 @@ TEST(LagAlerts, StoppedConsumerFiresAlertsAndResumingResolvesThem) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   const auto stopped = std::chrono::steady_clock::now();
+  const int http_port = cluster.metaserverHttpPort();
+  const auto rate = [&] {
+    return groupLag(http_port, "g", nowMs()).at("t/0").get<double>("consume_rate");
+  };
+  EXPECT_GT(rate(), 0) << "committing: the window's rate";
 
   // The lag alert fires first (lag 7 > 5 for 500 ms); after 2 s without a commit the
   // partition is STOP, the group ERR, and a second later the status alert fires.
@@ -386,6 +393,7 @@ TEST(LagAlerts, StoppedConsumerFiresAlertsAndResumingResolvesThem) {
                         "partition=\"0\"}"),
             4);
   EXPECT_EQ(metricValue(page, "mq_alerts_firing"), 2);
+  EXPECT_EQ(rate(), 0) << "STOP: no commit for longer than allowed, so no rate (bug 4)";
 
   // The consumer resumes and catches up: both alerts resolve.
   commit(*broker, "g", {{"t", 0, 10}});
@@ -417,6 +425,7 @@ TEST(LagAlerts, UnreachableWebhookIsRetriedAndCountedWithoutStoppingTheCollector
   cluster.createTopic("t", 1);
   auto broker = cluster.brokerClient();
   const int closed_port = freePort();
+  commit(*broker, "g", {{"t", 0, 0}});  // alerts are refused on groups that do not exist
   std::string out, err;
   ASSERT_EQ(cluster.mqctl(
                 {"alert", "create", "a", "--group", "g", "--kind", "lag_messages", "--threshold",
@@ -425,7 +434,6 @@ TEST(LagAlerts, UnreachableWebhookIsRetriedAndCountedWithoutStoppingTheCollector
             0)
       << err;
   produce(*broker, "t", 0, 2);
-  commit(*broker, "g", {{"t", 0, 0}});
   const int port = cluster.metaserverHttpPort();
   ASSERT_TRUE(eventually(std::chrono::seconds(20), [&] {
     auto failures = metricValue(httpGet(port, "/metrics").body, "mq_alert_webhook_failures_total");
@@ -438,6 +446,69 @@ TEST(LagAlerts, UnreachableWebhookIsRetriedAndCountedWithoutStoppingTheCollector
       metricValue(httpGet(port, "/metrics").body, "mq_lag_collector_cycles_total{result=\"ok\"}");
   ASSERT_TRUE(before && after);
   EXPECT_GE(*after - *before, 2) << "the collector keeps its pace";
+}
+
+// An https webhook (issue 25 bug 1): the receiver's certificate is checked against the CA
+// certificates OpenSSL trusts (SSL_CERT_FILE here, which the metaserver inherits); a
+// receiver whose certificate no trusted CA signed is refused.
+TEST(LagAlerts, HttpsWebhookIsDeliveredToAReceiverWithATrustedCertificate) {
+  const std::string dir = fmt::format("{}/https_webhook-{}", MQ_TEST_WORK_DIR, getpid());
+  const auto certs = makeTestCertificates(dir);
+  ASSERT_EQ(setenv("SSL_CERT_FILE", certs.ca.c_str(), 1), 0);
+  const int receiver_port = freePort();
+  const std::string received = dir + "/received.jsonl";
+  ChildProcess receiver;
+  receiver.start(
+      {"/usr/bin/python3", std::string(MQ_TEST_SOURCE_DIR) + "/tests/tools/https_receiver.py",
+       std::to_string(receiver_port), certs.server_cert, certs.server_key, received},
+      dir + "/receiver.log");
+  ASSERT_TRUE(waitForPort(receiver_port, 10000)) << "the https receiver did not start";
+  const std::string url = fmt::format("https://127.0.0.1:{}/hook", receiver_port);
+
+  // The client itself: trusted, then untrusted (another CA), then plain http to a TLS port.
+  std::string problem;
+  auto parsed = HttpUrl::parse(url, &problem);
+  ASSERT_TRUE(parsed) << problem;
+  EXPECT_TRUE(parsed->tls);
+  EXPECT_EQ(httpRequest("POST", *parsed, R"({"probe":1})").status, 200);
+  ASSERT_EQ(setenv("SSL_CERT_FILE", certs.other_ca.c_str(), 1), 0);
+  try {
+    httpRequest("POST", *parsed, R"({"probe":2})");
+    ADD_FAILURE() << "a certificate no trusted CA signed was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("TLS handshake"), std::string::npos) << e.what();
+  }
+  ASSERT_EQ(setenv("SSL_CERT_FILE", certs.ca.c_str(), 1), 0);
+  EXPECT_EQ(HttpUrl::parse("https://h/x", &problem)->port, 443);
+
+  // Through the metaserver: the alert fires and the receiver gets the event.
+  TestCluster cluster(fastCollector());
+  unsetenv("SSL_CERT_FILE");  // the metaserver has it; this process no longer needs it
+  cluster.createTopic("t", 1);
+  auto broker = cluster.brokerClient();
+  produce(*broker, "t", 0, 3);
+  commit(*broker, "g", {{"t", 0, 0}});
+  std::string out, err;
+  ASSERT_EQ(cluster.mqctl({"alert", "create", "g-lag", "--group", "g", "--kind", "lag_messages",
+                           "--threshold", "1", "--webhook", url},
+                          &out, &err),
+            0)
+      << err;
+  ASSERT_TRUE(eventually(std::chrono::seconds(20),
+                         [&] {
+                           std::ifstream in(received);
+                           for (std::string line; std::getline(in, line);) {
+                             if (line.find("\"firing\"") != std::string::npos &&
+                                 line.find("\"g-lag\"") != std::string::npos) {
+                               return true;
+                             }
+                           }
+                           return false;
+                         }))
+      << "no firing event reached the https receiver; its log: " << dir << "/receiver.log";
+  auto failures = metricValue(httpGet(cluster.metaserverHttpPort(), "/metrics").body,
+                              "mq_alert_webhook_failures_total");
+  EXPECT_EQ(failures.value_or(0), 0);
 }
 
 TEST(LagAlerts, HttpApiAnswersErrorsAsJsonAndEscapesNames) {
@@ -468,11 +539,47 @@ TEST(LagAlerts, HttpApiAnswersErrorsAsJsonAndEscapesNames) {
   auto invalid = httpRequest("POST", url, R"({"name":"x","group":"g","kind":"nope"})");
   EXPECT_EQ(invalid.status, 400);
   EXPECT_NE(invalid.body.find("kind must be"), std::string::npos) << invalid.body;
+  // Each refusal names the request's field it is about (issue 25 bug 1), and creates nothing.
+  const std::vector<std::pair<std::string, std::string>> refusals = {
+      {R"({"name":"x","group":"g","kind":"nope"})", "kind"},
+      {R"({"name":"a b","group":"g","kind":"status"})", "name"},
+      {R"({"name":"x","group":"","kind":"status"})", "group"},
+      {R"({"name":"x","group":"g","topic":"bad topic!","kind":"status"})", "topic"},
+      {R"({"name":"x","group":"g","kind":"lag_messages","threshold":-1})", "threshold"},
+      {R"({"name":"x","group":"g","kind":"lag_messages","threshold":"many"})", "threshold"},
+      {R"({"name":"x","group":"g","kind":"status","for":"soon"})", "for"},
+      {R"({"name":"x","group":"g","kind":"status","webhook_url":"ftp://h/"})", "webhook_url"},
+      {R"({"name":"x","group":"nobody","kind":"status"})", "group"},
+  };
+  for (const auto& [body, field] : refusals) {
+    auto refused = httpRequest("POST", url, body);
+    EXPECT_EQ(refused.status, 400) << body;
+    EXPECT_EQ(parseJson(refused.body).get<std::string>("error.field", ""), field) << refused.body;
+  }
+  auto unknown = httpRequest("POST", url, R"({"name":"x","group":"nobody","kind":"status"})");
+  EXPECT_NE(unknown.body.find("there is no consumer group `nobody`"), std::string::npos)
+      << unknown.body;
+  EXPECT_EQ(httpGet(port, "/api/alerts/x").status, 404);
+  EXPECT_EQ(parseJson(httpGet(port, "/api/alerts/events?limit=x").body)
+                .get<std::string>("error.field", ""),
+            "limit");
+  std::string out, err;
+  EXPECT_NE(
+      cluster.mqctl({"alert", "create", "x", "--group", "nobody", "--kind", "status"}, &out, &err),
+      0);
+  EXPECT_NE(err.find("there is no consumer group `nobody`"), std::string::npos) << err;
+  // A group known only by its commits is accepted, and an https webhook too.
+  commit(*broker, "g", {{"t", 0, 0}});
   auto created = httpRequest(
       "POST", url,
-      R"({"name":"api-made","group":"g","kind":"lag_seconds","threshold":180,"for":"5m"})");
+      R"({"name":"api-made","group":"g","kind":"lag_seconds","threshold":180,"for":"5m",)"
+      R"("webhook_url":"https://hooks.example.com/mq"})");
   EXPECT_EQ(created.status, 201) << created.body;
   EXPECT_EQ(parseJson(created.body).get<int64_t>("for_ms"), 300000);
+  // Without the portal's sign-in (http-auth off) anyone may delete.
+  auto rules = parseJson(httpGet(port, "/api/alerts").body).get_child("alerts");
+  ASSERT_EQ(rules.size(), 1u);
+  EXPECT_EQ(rules.front().second.get<bool>("can_change"), true);
   EXPECT_EQ(httpGet(port, "/api/alerts/api-made").status, 200);
   url.target = "/api/alerts/api-made";
   EXPECT_EQ(httpRequest("DELETE", url).status, 200);

@@ -349,7 +349,9 @@ void killRelayAtRandomMoments(bool steady) {
     if (hook) env.push_back(fmt::format("MQ_OUTBOX_TEST_EXIT_AFTER_PUBLISH={}", 1 + random() % 3));
     Relay relay(cluster, app, "relay-1", {"--batch-size", "50"}, env);
     std::this_thread::sleep_for(std::chrono::milliseconds(100 + random() % 400));
-    int status = relay.process().wait(0);
+    // With the hook the relay exits by itself once it has published that many claims: wait
+    // for it (a loaded machine may take seconds to get there); without, kill it now.
+    int status = relay.process().wait(hook ? 20000 : 0);
     if (status == -1) {
       relay.process().signal(SIGKILL);
       status = relay.process().wait(5000);

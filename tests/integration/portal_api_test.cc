@@ -967,6 +967,18 @@ TEST_F(PortalApi, AuditLogFiltersByUserAndObject) {
   const int64_t next = first.get<int64_t>("next_before_id");
   auto second = admin_.get(fmt::format("/api/audit?limit=2&before_id={}", next)).json();
   EXPECT_LT(second.get_child("entries").front().second.get<int64_t>("id"), next);
+  // And back: after_id gives the page just newer than an entry, newest first (issue 25).
+  const auto ids = [](const pt::ptree& page) {
+    std::vector<int64_t> out;
+    for (const auto& [k, row] : page.get_child("entries")) out.push_back(row.get<int64_t>("id"));
+    return out;
+  };
+  const int64_t newest_of_second = ids(second).front();
+  auto back = admin_.get(fmt::format("/api/audit?limit=2&after_id={}", newest_of_second)).json();
+  EXPECT_EQ(ids(back), ids(first));
+  auto both = admin_.get("/api/audit?before_id=5&after_id=2");
+  EXPECT_EQ(both.status, 400);
+  EXPECT_EQ(both.json().get<std::string>("error.field"), "after_id");
   EXPECT_EQ(admin_.get("/api/audit?limit=0").status, 400);
 }
 

@@ -5,15 +5,18 @@
 // once; a bad regular expression is refused naming the field; another team is refused.
 //
 // Users: the first admin, alice (team payments, owns `orders`), bob (team search).
+#define BOOST_BIND_GLOBAL_PLACEHOLDERS  // property_tree's JSON parser includes boost/bind.hpp
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <boost/property_tree/json_parser.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <future>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "mq/client.h"
@@ -364,6 +367,47 @@ TEST_F(PortalSearch, TraceShowsGroupsDeadLettersAndReplaysWithTimes) {
                   .json();
   EXPECT_EQ(copy.get<std::string>("copy_kind"), "replay");
   EXPECT_EQ(copy.get<std::string>("origin"), replay.get<std::string>("replayed_from"));
+
+  // mqctl trace: the same through the API, by position and by the trace header (issue 25).
+  const std::string url = fmt::format("http://127.0.0.1:{}", cluster_.metaserverHttpPort());
+  const std::string password = std::string(MQ_TEST_WORK_DIR) + "/portal_trace-alice";
+  {
+    std::ofstream out(password);
+    out << "alice-password-1\n";
+  }
+  const std::vector<std::string> login = {"--portal",        url,     "--login", "alice",
+                                          "--password-file", password};
+  auto mqctl = [&](std::vector<std::string> argv, std::string* out, std::string* err) {
+    argv.insert(argv.end(), login.begin(), login.end());
+    return cluster_.mqctl(argv, out, err);
+  };
+  std::string out, err;
+  ASSERT_EQ(mqctl({"--json", "trace", "orders", "--partition", "1", "--offset", "3"}, &out, &err),
+            0)
+      << err;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+  pt::ptree printed;
+  {
+    std::istringstream in(out);
+    pt::read_json(in, printed);
+  }
+  EXPECT_EQ(printed.get<int64_t>("offset"), 3);
+  EXPECT_EQ(printed.get<std::string>("datanode"), t.get<std::string>("datanode"));
+  EXPECT_NE(out.find(R"("group":"billing","committed_offset":)"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("kind":"dead_letter")"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("last_error":"card declined")"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("kind":"replay")"), std::string::npos) << out;
+  out.clear();
+  // By the trace header: order 7 and its replayed copy, which kept the header.
+  ASSERT_EQ(mqctl({"trace", "orders", "--header", "trace:t7"}, &out, &err), 0) << err;
+  EXPECT_NE(out.find("card declined"), std::string::npos) << out;
+  EXPECT_NE(out.find("billing"), std::string::npos) << out;
+  // Refusals: nothing to find, a position missing its offset, a user who may not read.
+  EXPECT_EQ(mqctl({"trace", "orders", "--header", "trace:none"}, &out, &err), 1);
+  EXPECT_NE(err.find("no message matches"), std::string::npos) << err;
+  EXPECT_EQ(mqctl({"trace", "orders", "--partition", "1"}, &out, &err), 2);
+  EXPECT_NE(err.find("give --partition and --offset"), std::string::npos) << err;
+  std::filesystem::remove(password);
 }
 
 }  // namespace

@@ -66,11 +66,15 @@ TEST(KafkaWire, VarlongsAndUnsignedVarintsRoundTrip) {
 }
 
 TEST(KafkaWire, OverlongVarintsAreRefused) {
-  WireReader five(std::string("\xff\xff\xff\xff\x7f", 5));
+  // The reader keeps a view of its input: the strings outlive it.
+  const std::string five_bytes("\xff\xff\xff\xff\x7f", 5);
+  const std::string six_bytes("\xff\xff\xff\xff\xff\x01", 6);
+  const std::string eleven_bytes = std::string(10, '\xff') + '\x01';
+  WireReader five(five_bytes);
   EXPECT_THROW(five.uvarint(), KafkaDecodeError);  // above 32 bits
-  WireReader six(std::string("\xff\xff\xff\xff\xff\x01", 6));
+  WireReader six(six_bytes);
   EXPECT_THROW(six.varint(), KafkaDecodeError);
-  WireReader eleven(std::string(10, '\xff') + '\x01');
+  WireReader eleven(eleven_bytes);
   EXPECT_THROW(eleven.varlong(), KafkaDecodeError);
 }
 
@@ -106,19 +110,23 @@ TEST(KafkaWire, StringsInClassicAndCompactForms) {
 }
 
 TEST(KafkaWire, LengthsBeyondTheInputAreRefusedBeforeAllocating) {
-  WireReader string_in(
-      std::string("\x7f\xff"
-                  "ab",
-                  4));
+  const std::string string_bytes(
+      "\x7f\xff"
+      "ab",
+      4);  // a hex escape would eat "ab"
+  const std::string long_bytes("\x7f\xff\xff\xff", 4);
+  const std::string negative_bytes("\xff\xfe", 2);
+  const std::string compact_bytes("\xff\xff\xff\xff\x07", 5);
+  WireReader string_in(string_bytes);
   EXPECT_THROW(string_in.string(), KafkaDecodeError);
-  WireReader bytes_in(std::string("\x7f\xff\xff\xff", 4));
+  WireReader bytes_in(long_bytes);
   EXPECT_THROW(bytes_in.bytes(), KafkaDecodeError);
-  WireReader negative(std::string("\xff\xfe", 2));
+  WireReader negative(negative_bytes);
   EXPECT_THROW(negative.nullableString(), KafkaDecodeError);
   // Two billion array elements claimed by a 4-byte frame.
-  WireReader array(std::string("\x7f\xff\xff\xff", 4));
+  WireReader array(long_bytes);
   EXPECT_THROW(array.arrayCount(false, 1), KafkaDecodeError);
-  WireReader compact(std::string("\xff\xff\xff\xff\x07", 5));
+  WireReader compact(compact_bytes);
   EXPECT_THROW(compact.arrayCount(true, 1), KafkaDecodeError);
 }
 

@@ -79,5 +79,12 @@ TEST(OptionRange, RefusesValuesOutsideNamingTheOption) {
   }
 }
 
+TEST(ListOption, SplitsOnCommasTrimmingBlanksAndDroppingEmptyItems) {
+  EXPECT_EQ(listOptionValue("a, b ,c"), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(listOptionValue(" orders. ,, ,x"), (std::vector<std::string>{"orders.", "x"}));
+  EXPECT_TRUE(listOptionValue("").empty());
+  EXPECT_TRUE(listOptionValue(" , ").empty());
+}
+
 }  // namespace
 }  // namespace mq

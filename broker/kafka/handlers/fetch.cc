@@ -27,21 +27,25 @@ int64_t resultBytes(const rpc::FetchResponse& response) {
 }
 
 // Rows -> one RecordBatch v2 (uncompressed, CreateTime: the producer's timestamp, or the
-// append time when the producer gave none).
-std::string toRecords(const std::vector<rpc::StoredMessage>& messages, size_t count) {
+// append time when the producer gave none). Moves keys, values and headers out of `messages`.
+std::string toRecords(std::vector<rpc::StoredMessage>& messages, size_t count) {
   RecordBatch batch;
   batch.base_offset = messages.front().offset;
+  batch.records.reserve(count);
+  size_t bytes = 61;  // the batch header
+  for (size_t i = 0; i < count; ++i) bytes += messageBytes(messages[i]);
   for (size_t i = 0; i < count; ++i) {
-    const auto& m = messages[i];
+    auto& m = messages[i];
     Record record;
     record.offset_delta = static_cast<int32_t>(m.offset - batch.base_offset);
     record.timestamp = m.timestamp_ms > 0 ? m.timestamp_ms : m.append_time_ms;
-    if (m.__isset.key) record.key = m.key;
-    record.value = m.value;
-    for (const auto& [name, value] : m.headers) record.headers.push_back({name, value});
+    if (m.__isset.key) record.key = std::move(m.key);
+    record.value = std::move(m.value);
+    for (auto& [name, value] : m.headers) record.headers.push_back({name, std::move(value)});
     batch.records.push_back(std::move(record));
   }
   WireWriter out;
+  out.buffer().reserve(bytes);  // messageBytes allows for each record's framing
   encodeRecordBatch(batch, Compression::kNone, out);
   return std::move(out.buffer());
 }
@@ -61,9 +65,10 @@ KafkaReply handleKafkaFetch(KafkaRequest& request) {
       wanted.topic = topic.topic;
       wanted.partition = partition.partition;
       wanted.offset = partition.fetch_offset;
-      wanted.max_messages = kMaxFetchMessages;
       // The Thrift path counts key + value bytes; at least one message comes back anyway.
       wanted.max_bytes = std::clamp(partition.partition_max_bytes, 1, kMaxFetchBytes);
+      wanted.max_messages = request.session.fetch_sizing.maxMessages(
+          topic.topic, partition.partition, wanted.max_bytes);
       fetch.partitions.push_back(std::move(wanted));
     }
   }
@@ -97,6 +102,12 @@ KafkaReply handleKafkaFetch(KafkaRequest& request) {
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
         broker.notifier.waitFor(seen, std::min(rest, std::chrono::milliseconds(50)));
       }
+      for (const auto& result : served.results) {
+        int64_t bytes = 0;
+        for (const auto& m : result.messages) bytes += m.key.size() + m.value.size();
+        request.session.fetch_sizing.observe(result.topic, result.partition,
+                                             static_cast<int64_t>(result.messages.size()), bytes);
+      }
       reply.throttle_ms =
           broker.quotas.charge(QuotaEnforcer::fetchUsage(request.quotaClient(caller), served));
     } catch (const rpc::MqError& e) {
@@ -119,7 +130,7 @@ KafkaReply handleKafkaFetch(KafkaRequest& request) {
       if (whole) {
         out.error_code = code(toKafkaError(whole->code));
       } else {
-        const auto& result = served.results[index];
+        auto& result = served.results[index];
         if (result.error != rpc::ErrorCode::NONE) {
           out.error_code = code(toKafkaError(result.error));
         } else {

@@ -5,9 +5,11 @@
 #include <map>
 
 #include "broker/handlers/produce_handler.h"
+#include "broker/kafka/delivery_headers.h"
 #include "broker/kafka/error_codes.h"
 #include "broker/kafka/protocol/messages/produce.h"
 #include "broker/kafka/protocol/record_batch.h"
+#include "common/clock.h"
 
 namespace mq::kafka {
 namespace {
@@ -26,17 +28,33 @@ void refuse(Slot& slot, KafkaError error, std::string message) {
 
 // Kafka records -> mq messages: a null key stays unset, a null value is stored empty,
 // headers keep their last value per name (mq headers are a map), a record timestamp of -1
-// (none) becomes 0 (the append time).
-void toMessages(const RecordBatch& batch, std::vector<rpc::Message>& messages) {
-  for (const auto& record : batch.records) {
+// (none) becomes 0 (the append time), a delivery-time header (delivery_headers.h) becomes
+// deliver_at_ms and is not stored. Returns false, with the record's index in the
+// partition's records and `*problem`, on a bad delivery time.
+bool toMessages(const BrokerConfig& config, const RecordBatch& batch,
+                std::vector<rpc::Message>& messages, int32_t* bad_record, std::string* problem) {
+  const int64_t now = nowMs();
+  for (size_t i = 0; i < batch.records.size(); ++i) {
+    const auto& record = batch.records[i];
     rpc::Message message;
     if (record.key) message.__set_key(*record.key);
     message.value = record.value.value_or("");
-    for (const auto& header : record.headers)
+    for (const auto& header : record.headers) {
+      if (isDeliveryHeader(header.key)) continue;
       message.headers[header.key] = header.value.value_or("");
+    }
     message.timestamp_ms = record.timestamp >= 0 ? record.timestamp : 0;
+    const auto deliver_at =
+        deliveryTimeFromHeaders(record.headers, now, config.max_delay_ms, problem);
+    if (!deliver_at) {
+      *bad_record = static_cast<int32_t>(messages.size());
+      *problem = fmt::format("record {}: {}", *bad_record, *problem);
+      return false;
+    }
+    message.deliver_at_ms = *deliver_at;
     messages.push_back(std::move(message));
   }
+  return true;
 }
 
 // Decodes one partition's records into `batch`; refuses what mq cannot store.
@@ -75,7 +93,15 @@ bool decodePartition(const BrokerConfig& config, const ProduceRequest::Partition
     batch.__set_producer_epoch(first.producer_epoch);
     batch.__set_base_sequence(first.base_sequence);
   }
-  for (const auto& decoded : batches) toMessages(decoded, batch.messages);
+  for (const auto& decoded : batches) {
+    std::string problem;
+    int32_t bad_record = 0;
+    if (!toMessages(config, decoded, batch.messages, &bad_record, &problem)) {
+      refuse(slot, KafkaError::kInvalidRecord, problem);
+      slot.result.record_errors.push_back({bad_record, problem});
+      return false;
+    }
+  }
   return true;
 }
 

@@ -30,7 +30,10 @@ namespace {
 
 template <class Request>
 ApiSupport entry(ApiKey key, const char* name) {
-  return {key, name, Request::kMinVersion, Request::kMaxVersion, Request::kFlexibleFrom};
+  // Produce is listed from v0 for librdkafka's compression: see ApiSupport::listed_min_version.
+  const int16_t listed_min = key == ApiKey::kProduce ? 0 : Request::kMinVersion;
+  return {key,       name, Request::kMinVersion, Request::kMaxVersion, Request::kFlexibleFrom,
+          listed_min};
 }
 
 }  // namespace

@@ -41,6 +41,12 @@ struct ApiSupport {
   int16_t min_version;
   int16_t max_version;
   int16_t flexible_from;  // first flexible version (request header v2, response header v1)
+  // The lowest version ApiVersions lists: min_version, except Produce, listed from 0 (v0-v2
+  // are answered UNSUPPORTED_VERSION). librdkafka before 2.8 (Debian's 2.0.2) compresses
+  // gzip, snappy and lz4 batches only for a broker that lists Produce v0, and otherwise sends
+  // them uncompressed ("Broker does not support compression type", librdkafka issue #4956);
+  // Kafka brokers before 4.0 list it.
+  int16_t listed_min_version;
 };
 
 // Every supported API, by key.

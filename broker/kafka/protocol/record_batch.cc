@@ -168,9 +168,14 @@ void encodeRecordBatch(const RecordBatch& batch, Compression codec, WireWriter& 
   }
   // Kafka takes the first record's timestamp as the base; any will do as deltas are signed.
   if (!batch.records.empty()) base_timestamp = batch.records.front().timestamp;
-  WireWriter records;
-  for (const auto& record : batch.records) writeRecord(records, record, base_timestamp);
-  const std::string payload = compress(codec, records.buffer());
+  // Uncompressed records are written straight after the header (a fetch answer is megabytes
+  // of them: no copy); compressed ones are built aside first.
+  std::string payload;
+  if (codec != Compression::kNone) {
+    WireWriter records;
+    for (const auto& record : batch.records) writeRecord(records, record, base_timestamp);
+    payload = compress(codec, records.buffer());
+  }
 
   const size_t start = out.size();
   out.int64(batch.base_offset);
@@ -187,7 +192,11 @@ void encodeRecordBatch(const RecordBatch& batch, Compression codec, WireWriter& 
   out.int16(batch.producer_epoch);
   out.int32(batch.base_sequence);
   out.int32(static_cast<int32_t>(batch.records.size()));
-  out.raw(payload);
+  if (codec == Compression::kNone) {
+    for (const auto& record : batch.records) writeRecord(out, record, base_timestamp);
+  } else {
+    out.raw(payload);
+  }
   out.patchInt32(start + kBatchLengthAt, static_cast<int32_t>(out.size() - start - 12));
   const uint32_t crc = crc32c(std::string_view(out.buffer()).substr(start + kAttributesAt));
   out.patchInt32(start + kCrcAt, static_cast<int32_t>(crc));

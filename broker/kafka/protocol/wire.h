@@ -22,7 +22,9 @@ class KafkaDecodeError : public std::runtime_error {
 
 class WireReader {
  public:
+  // Reads `data` in place: it must outlive the reader (a temporary string is refused).
   explicit WireReader(std::string_view data) : data_(data) {}
+  explicit WireReader(std::string&&) = delete;
 
   size_t remaining() const { return data_.size() - pos_; }
   size_t position() const { return pos_; }

@@ -41,6 +41,8 @@ class MetaServiceClient;  // MetaService.h; used only by AdminClient's internals
 
 namespace mq {
 
+class ClusterFailoverProducer;  // client/cluster_failover_producer.h
+
 // The wire's error codes (idl/mq.thrift ErrorCode), e.g. rpc::ErrorCode::UNKNOWN_TOPIC.
 using ErrorCode = rpc::ErrorCode::type;
 // Message headers: name -> value (values are bytes; names should be UTF-8).
@@ -74,6 +76,17 @@ class Error : public std::runtime_error {
 // Configuration. Every property, its default and its meaning are also listed in one table
 // in docs/client.md. Constructors validate the configuration and throw
 // Error(INVALID_CONFIG) naming the bad property.
+
+// One cluster of ClientConfig::clusters (client cluster failover, docs/multi-cluster.md).
+struct ClusterAddress {
+  // Shown in logs and in SendResult::cluster; 1..64 characters, unique in the list.
+  std::string name;
+  // Like ClientConfig::bootstrap_brokers and ::metaserver, for this cluster (one of them).
+  std::vector<std::string> bootstrap_brokers;
+  std::string metaserver;
+  // This cluster's access token; "" = ClientConfig::token.
+  std::string token;
+};
 
 struct ClientConfig {
   // Brokers to use ("host:port"). With a metaserver they are the fallback when it cannot be
@@ -123,6 +136,21 @@ struct ClientConfig {
   int broker_subset_size = 0;
   // Empty: client_id + "@" + this machine's host name.
   std::string broker_subset_key;
+
+  // --- Client cluster failover (Producer only; docs/multi-cluster.md) ---
+  // Clusters in order of preference. Empty (default): the one cluster of bootstrap_brokers
+  // and metaserver. Set (then those two stay empty): the producer sends to the first cluster
+  // in the list, moves to the next cluster that answers once every broker of the one in use
+  // has been unreachable for cluster_failover_ms, and back to a more preferred cluster once
+  // its brokers have answered for cluster_failback_ms. A message goes to one cluster only: it
+  // is acknowledged by the cluster it was sent to, or fails; it is never sent again to
+  // another cluster. The topics must exist in every cluster. TLS settings apply to all.
+  std::vector<ClusterAddress> clusters;
+  int64_t cluster_failover_ms = 10000;
+  int64_t cluster_failback_ms = 30000;
+  // How often every cluster's brokers are asked whether they answer (a metadata request for
+  // the topic last sent to, each with this as its timeout, at least 1 s).
+  int64_t cluster_probe_interval_ms = 1000;
 };
 
 struct ProducerConfig : ClientConfig {
@@ -283,6 +311,8 @@ struct SendResult {
   // -1 for a delayed message: it gets its offset when it becomes due.
   int64_t offset = 0;
   int64_t append_time_ms = 0;  // broker's append time (ms since the epoch)
+  // With ClientConfig::clusters: the name of the cluster that stored it; else "".
+  std::string cluster;
 };
 
 struct ConsumedMessage {
@@ -375,9 +405,13 @@ class Producer {
   // Idempotent.
   void close();
 
+  // With ClientConfig::clusters: the name of the cluster new messages go to now; else "".
+  std::string cluster() const;
+
  private:
   class Impl;
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<Impl> impl_;                         // one cluster
+  std::unique_ptr<ClusterFailoverProducer> failover_;  // ClientConfig::clusters set
 };
 
 // ---------------------------------------------------------------------------------------
@@ -703,7 +737,15 @@ class AdminClient {
   // by the client (call it again after a TIMEOUT: it resumes).
   rpc::FailoverDatanodeResponse failoverDatanode(const std::string& name, const std::string& host,
                                                  int port, int64_t timeout_ms = 0);
+  // Registers host:port as a replica of the datanode's primary (automatic failover may
+  // promote it), or forgets one. Throws MqError (INVALID_REQUEST naming the problem).
+  rpc::DatanodeInfo addDatanodeReplica(const std::string& name, const std::string& host, int port);
+  rpc::DatanodeInfo removeDatanodeReplica(const std::string& name, const std::string& host,
+                                          int port);
   std::vector<rpc::BrokerInfo> listBrokers();
+  // The cluster's name (the metaserver's cluster-name; docs/multi-cluster.md). A metaserver
+  // older than the call fails it with an Error.
+  std::string clusterName();
 
   // --- Broker ---
   // One answer per query, in query order. Throws the first partition's error (e.g.

@@ -4,7 +4,7 @@
 // admins see and change every team's, and all of them at once (#/access/*, which also shows
 // tokens of teams the portal does not know). The API decides; the page offers what it allows.
 import {get, post, del, seg, query} from '../api.js';
-import {h, clear, table, badge, formatTime, formatAge, put} from '../dom.js';
+import {h, clear, table, badge, formatTime, formatAge, put, refusal} from '../dom.js';
 import {field, form, input, select, textarea, fieldError} from '../forms.js';
 
 const NAME_RULE = /^[A-Za-z0-9._-]{1,64}$/;
@@ -58,7 +58,8 @@ export async function render(main, ctx) {
 
 function teamPicker(teams, current, ctx) {
   const picker = select('team', teams.map(t => ({
-    value: t, label: t === EVERY_TEAM ? 'every team' : `team ${t}`, selected: t === current})));
+    value: t, label: t === EVERY_TEAM ? 'every team' : `team ${t}`, selected: t === current})),
+    {'aria-label': 'team'});
   picker.addEventListener('change', () => ctx.navigate(`#/access/${seg(picker.value)}`));
   return picker;
 }
@@ -75,7 +76,7 @@ function tokenTable(tokens, withTeam, reload) {
         if (!confirm(`Revoke token ${t.name}? Clients using it are refused within seconds, ` +
                      'and its own grants are deleted.')) return;
         try { await del(`/api/tokens/${seg(t.name)}`); await reload(); }
-        catch (e) { alert(e.message); }
+        catch (e) { refusal(e); }
       }}, 'revoke') : ''},
   ], tokens, {empty: 'No tokens yet.'});
 }
@@ -96,7 +97,7 @@ function grantTable(grants, reload) {
             principal_type: g.principal_type, principal_name: g.principal_name,
             permission: g.permission});
           await reload();
-        } catch (e) { alert(e.message); }
+        } catch (e) { refusal(e); }
       }}, 'revoke') : ''},
   ], grants, {empty: 'No grants yet.'});
 }

@@ -1,7 +1,7 @@
 // Users and teams (admins): create users (a generated password is shown once), delete
 // them, create teams and change their members.
 import {get, post, del, seg} from '../api.js';
-import {h, clear, table, badge, formatTime, put} from '../dom.js';
+import {h, clear, table, badge, formatTime, put, refusal} from '../dom.js';
 import {field, form, input, select, fieldError} from '../forms.js';
 
 export async function render(main, ctx) {
@@ -54,7 +54,7 @@ export async function render(main, ctx) {
         {title: '', cell: u => u.name === ctx.me.user ? '' : h('button', {type: 'button',
           class: 'link danger', onclick: async () => {
             if (!confirm(`Delete user ${u.name}?`)) return;
-            try { await del(`/api/users/${seg(u.name)}`); reload(); } catch (e) { alert(e.message); }
+            try { await del(`/api/users/${seg(u.name)}`); reload(); } catch (e) { refusal(e); }
           }}, 'delete')},
       ], users.users),
       created, h('h3', {}, 'New user'), userForm),
@@ -66,7 +66,7 @@ export async function render(main, ctx) {
           h('li', {}, m, ' ', h('button', {type: 'button', class: 'link danger',
             title: `remove ${m}`, onclick: async () => {
               try { await del(`/api/teams/${seg(t.name)}/members/${seg(m)}`); reload(); }
-              catch (e) { alert(e.message); }
+              catch (e) { refusal(e); }
             }}, '×'))))},
         {title: 'Add member', cell: t => memberForm(t, users.users, reload)},
       ], teams.teams, {empty: 'No teams yet.'}),
@@ -88,7 +88,7 @@ function memberForm(team, users, reload) {
       return;
     }
     try { await post(`/api/teams/${seg(team.name)}/members`, {user: choice.value}); reload(); }
-    catch (err) { alert(err.message); }
+    catch (err) { refusal(err); }
   });
   return el;
 }

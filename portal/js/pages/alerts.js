@@ -1,14 +1,19 @@
 // Alerts: the rules with their state, what is firing now, the event history; create and
-// delete rules (admins and the group's team).
+// delete rules (admins and the group's team: the delete button is only shown to them, from
+// each rule's can_change). Refusals are shown on the page, next to the field when the API
+// names one.
 import {get, post, del, seg, query} from '../api.js';
 import {h, clear, table, badge, formatNumber, formatTime, formatAge, formatDuration, put}
   from '../dom.js';
 import {field, form, input, select, fieldError} from '../forms.js';
+import {valueText, conditionText} from '../alert_text.js';
 
 export async function render(main, ctx) {
   const body = h('div');
+  // Refusals of a delete (the rule's team changed, someone deleted it first) show here.
+  const notice = h('div', {id: 'alerts-notice', role: 'status'});
   put(main, h('div', {class: 'page-head'}, h('h1', {}, 'Alerts'),
-                    h('span', {class: 'muted'}, 'refreshes every 5 s')), body,
+                    h('span', {class: 'muted'}, 'refreshes every 5 s')), notice, body,
               h('section', {class: 'card'}, h('h2', {}, 'New alert rule'), createForm(ctx)));
   const load = async () => {
     const [rules, events] = await Promise.all([get('/api/alerts'),
@@ -20,7 +25,7 @@ export async function render(main, ctx) {
         table([
           {title: 'Alert', cell: a => a.name},
           {title: 'Group', cell: a => h('a', {href: `#/groups/${seg(a.group)}`}, a.group)},
-          {title: 'Value', cell: a => `${formatNumber(a.value)} > ${formatNumber(a.threshold)}`},
+          {title: 'Value', cell: a => valueText(a)},
           {title: 'Since', cell: a => formatAge(a.state_since_ms)},
         ], firing, {empty: 'Nothing is firing.', rowClass: () => 'row-err'})),
       h('section', {class: 'card'}, h('h2', {}, 'Rules'),
@@ -28,19 +33,28 @@ export async function render(main, ctx) {
           {title: 'Alert', cell: a => a.name},
           {title: 'Group', cell: a => h('a', {href: `#/groups/${seg(a.group)}`}, a.group)},
           {title: 'Topic', cell: a => a.topic || 'all'},
-          {title: 'Condition', cell: a => a.kind === 'status' ? 'status not OK'
-            : `${a.kind} > ${formatNumber(a.threshold)}`},
+          {title: 'Condition', cell: a => conditionText(a)},
           {title: 'For', cell: a => formatDuration(a.for_ms)},
           {title: 'State', cell: a => badge(a.state, a.state === 'firing' ? 'err'
             : a.state === 'pending' ? 'warn' : 'ok')},
-          {title: 'Value', cell: a => formatNumber(a.value), class: 'num'},
+          {title: 'Value', cell: a => valueText(a)},
           {title: 'Created by', cell: a => a.created_by},
-          {title: '', cell: a => h('button', {type: 'button', class: 'link danger',
-            onclick: async () => {
-              if (!confirm(`Delete alert ${a.name}?`)) return;
-              try { await del(`/api/alerts/${seg(a.name)}`); await load(); }
-              catch (e) { alert(e.message); }
-            }}, 'delete')},
+          ...(rules.alerts.some(a => a.can_change) ? [{title: 'Change', cell: a => !a.can_change
+            ? null
+            : h('button', {type: 'button', class: 'link danger', 'data-test': `delete-${a.name}`,
+                           'aria-label': `Delete alert ${a.name}`,
+              onclick: async () => {
+                if (!confirm(`Delete alert ${a.name}?`)) return;
+                clear(notice);
+                try {
+                  await del(`/api/alerts/${seg(a.name)}`);
+                  put(notice, h('div', {class: 'notice notice-ok'}, `Deleted alert ${a.name}.`));
+                } catch (e) {
+                  put(notice, h('div', {class: 'notice notice-err', role: 'alert'},
+                                `Alert ${a.name} was not deleted: ${e.message}`));
+                }
+                await load().catch(() => {});
+              }}, 'delete')}] : []),
         ], rules.alerts, {empty: 'No alert rules yet.'})),
       h('section', {class: 'card'}, h('h2', {}, 'History'),
         table([
@@ -65,7 +79,8 @@ function createForm(ctx) {
       {value: 'status', label: 'status not OK'}])),
     field('Threshold', input('threshold', {type: 'number', min: 0, value: '1000'})),
     field('For', input('for', {value: '5m'}), 'How long it must hold: 30s, 5m, 1h.'),
-    field('Webhook', input('webhook_url', {placeholder: 'http://... (optional)'})),
+    field('Webhook', input('webhook_url', {placeholder: 'https://... or http://... (optional)'}),
+          'Receives a JSON POST when the alert fires and resolves.'),
   ], async v => {
     if (!v.name) throw fieldError('name', 'Enter a name.');
     if (!v.group) throw fieldError('group', 'Enter the group.');

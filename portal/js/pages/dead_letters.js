@@ -1,7 +1,9 @@
 // Dead letters (docs/dead-letters.md): every consumer group's dead-letter topics with their
 // counts; per group and topic, the dead letters with their failure history (the headers the
 // retry path wrote), and replay (one or all, to the original topic or the group's retry
-// topic) and purge for admins and the group's team. Everything is rendered as text nodes.
+// topic) and purge for admins and the group's team. A dead letter replayed before is marked
+// ("replayed at T by U", from the audit log) and replaying it again asks first. Everything is
+// rendered as text nodes.
 import {h, clear, table, badge, formatNumber, formatTime, put} from '../dom.js';
 import {seg} from '../api.js';
 import {listDeadLetters, showDeadLetters, replayDeadLetters, purgeDeadLetters}
@@ -69,7 +71,7 @@ async function renderPair(main, ctx, group, topic) {
       say(e.message, 'err');
     }
   };
-  const replay = (offset, target) => act(null, async () => {
+  const replay = (offset, target, question = null) => act(question, async () => {
     const r = await replayDeadLetters(group, topic, offset, target);
     return `Replayed ${r.replayed} message${r.replayed === 1 ? '' : 's'} to ${r.target_topic}.`;
   });
@@ -79,11 +81,18 @@ async function renderPair(main, ctx, group, topic) {
     if (!ctx.current()) return;
     const s = page.summary;
     const can = s.can_change;
+    // Replays from the audit log (newest first) covering an offset.
+    const replaysOf = offset => (page.replays || [])
+      .filter(r => r.first_offset <= offset && offset <= r.last_offset);
+    const replayedShown = page.messages.filter(m => replaysOf(m.offset).length).length;
+    const againAll = replayedShown
+      ? `${replayedShown} of the dead letters shown ${replayedShown === 1 ? 'was' : 'were'} ` +
+        'already replayed. Replay all again (consumers get them twice)?' : null;
     const actions = can ? h('div', {class: 'actions'},
       h('button', {type: 'button', disabled: !s.messages, 'data-test': 'replay-all',
-        onclick: () => replay(undefined, 'original')}, 'Replay all to ', topic),
+        onclick: () => replay(undefined, 'original', againAll)}, 'Replay all to ', topic),
       h('button', {type: 'button', disabled: !s.messages,
-        onclick: () => replay(undefined, 'retry')}, 'Replay all to the retry topic'),
+        onclick: () => replay(undefined, 'retry', againAll)}, 'Replay all to the retry topic'),
       h('button', {type: 'button', class: 'danger', disabled: !s.messages, 'data-test': 'purge',
         onclick: () => act(`Remove all ${s.messages} dead letters of ${group} for ${topic}?`,
           async () => {
@@ -105,13 +114,21 @@ async function renderPair(main, ctx, group, topic) {
         s.error ? h('div', {class: 'notice notice-err'}, s.error) : null,
         actions),
       h('section', {class: 'card'}, h('h2', {}, 'Messages'),
-        page.messages.length ? page.messages.map(m => letter(m, can, replay))
+        page.messages.length ? page.messages.map(m => letter(m, can, replay, replaysOf(m.offset)))
           : h('p', {class: 'muted empty'}, 'No dead letters stored.')));
   };
   await load();
 }
 
-function letter(m, can, replay) {
+// "replayed at 2026-11-23 21:40:02 by user:alice to orders"
+function replayText(r) {
+  return `replayed at ${formatTime(r.at_ms)} by ${r.by} to ${r.target_topic}`;
+}
+
+function letter(m, can, replay, replays) {
+  const again = replays.length
+    ? `Offset ${m.offset} was already ${replayText(replays[0])}. Replay it again (consumers ` +
+      'get it twice)?' : null;
   const history = headerText(m, HISTORY).split('\n').filter(Boolean).map(line => {
     const [attempt, ms, ...error] = line.split(' ');
     return {attempt, ms: Number(ms), error: error.join(' ')};
@@ -119,7 +136,11 @@ function letter(m, can, replay) {
   const others = m.headers.filter(x => !x.name.startsWith('mq-'));
   return h('article', {class: 'card dead-letter', 'data-offset': String(m.offset)},
     h('h3', {}, `Offset ${m.offset}`, ' ',
-      badge(attemptsText(headerText(m, 'mq-attempt')), 'err')),
+      badge(attemptsText(headerText(m, 'mq-attempt')), 'err'), ' ',
+      replays.length ? badge(replays.length === 1 ? 'replayed' : `replayed ${replays.length}×`,
+                             'ok') : null),
+    replays.length ? h('p', {class: 'replayed', 'data-test': 'replayed'},
+      replays.map((r, i) => [i ? '; ' : 'This dead letter was ', replayText(r)]), '.') : null,
     h('dl', {class: 'facts'},
       h('dt', {}, 'From'), h('dd', {}, `${headerText(m, 'mq-original-topic')} partition ` +
         `${headerText(m, 'mq-original-partition')} offset ${headerText(m, 'mq-original-offset')}`),
@@ -138,7 +159,7 @@ function letter(m, can, replay) {
     ], history, {empty: 'No history recorded.'}),
     can ? h('div', {class: 'actions'},
       h('button', {type: 'button', 'data-test': 'replay-one',
-        onclick: () => replay(m.offset, 'original')}, 'Replay to the original topic'),
-      h('button', {type: 'button', onclick: () => replay(m.offset, 'retry')},
+        onclick: () => replay(m.offset, 'original', again)}, 'Replay to the original topic'),
+      h('button', {type: 'button', onclick: () => replay(m.offset, 'retry', again)},
         'Replay to the retry topic')) : null);
 }

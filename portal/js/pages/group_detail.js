@@ -1,7 +1,7 @@
 // One consumer group: status with its reason, lag per partition, members, owner team, and
 // resetting its offsets with a dry-run preview first.
 import {get, post, seg} from '../api.js';
-import {h, clear, table, statusBadge, formatNumber, formatTime, formatAge, put}
+import {h, clear, table, statusBadge, formatNumber, formatTime, formatAge, formatSeconds, put}
   from '../dom.js';
 import {TimeChart} from '../charts.js';
 import {field, form, input, select, fieldError} from '../forms.js';
@@ -43,8 +43,10 @@ export async function render(main, ctx) {
              : formatNumber(p.committed_offset), class: 'num'},
            {title: 'End', cell: p => formatNumber(p.end_offset), class: 'num'},
            {title: 'Lag', cell: p => formatNumber(p.lag), class: 'num'},
-           {title: 'Lag (s)', cell: p => formatNumber(p.lag_seconds), class: 'num'},
-           {title: 'Rate (msg/s)', cell: p => formatNumber(p.consume_rate), class: 'num'},
+           {title: 'Lag (time)', cell: p => formatSeconds(p.lag_seconds), class: 'num'},
+           // 0 once no commit came for longer than a STOP allows (no stale rate, bug 4).
+           {title: 'Rate (msg/s)', cell: p => h('span', {'data-test': 'rate'},
+             formatNumber(Math.round(p.consume_rate * 10) / 10)), class: 'num'},
            {title: 'Status', cell: p => statusBadge(p.status)},
          ], lag.partitions)]));
 

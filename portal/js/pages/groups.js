@@ -1,6 +1,7 @@
 // Consumer groups: state, members, status and lag, from the lag collector's last cycle.
 import {get, seg} from '../api.js';
-import {h, clear, table, statusBadge, formatNumber, formatTime, put} from '../dom.js';
+import {paged} from '../pager.js';
+import {h, clear, table, statusBadge, formatNumber, formatTime, formatSeconds, put} from '../dom.js';
 
 export async function render(main, ctx) {
   const body = h('div');
@@ -16,6 +17,8 @@ export async function render(main, ctx) {
       return;
     }
     if (!ctx.current()) return;
+    const shown = paged(data.groups, ctx.params.get('page'),
+                        n => `#/groups${n > 1 ? `?page=${n}` : ''}`);
     put(clear(body), 
       h('p', {class: 'muted'}, `Lag as of ${formatTime(data.collected_ms)} (collector ${data.collector})`),
       h('section', {class: 'card'}, table([
@@ -24,9 +27,10 @@ export async function render(main, ctx) {
         {title: 'Members', cell: g => String(g.members), class: 'num'},
         {title: 'Status', cell: g => statusBadge(g.status)},
         {title: 'Lag (messages)', cell: g => formatNumber(g.total_lag), class: 'num'},
-        {title: 'Max lag (s)', cell: g => formatNumber(g.max_lag_seconds), class: 'num'},
+        {title: 'Max lag (time)', cell: g => formatSeconds(g.max_lag_seconds), class: 'num'},
         {title: 'Partitions', cell: g => String(g.partitions), class: 'num'},
-      ], data.groups, {empty: 'No consumer group has members or committed offsets.'})));
+      ], shown.rows, {empty: 'No consumer group has members or committed offsets.'}),
+      shown.nav));
   };
   await load();
   ctx.autoRefresh(() => load().catch(() => {}), 5000);

@@ -1,9 +1,11 @@
 // Overview: brokers and datanodes with their health, messages in and out per second (chart),
 // groups that are not OK, alerts firing.
 import {get, seg} from '../api.js';
-import {h, clear, table, badge, statusBadge, formatAge, formatNumber, formatDuration, put}
+import {h, clear, table, badge, statusBadge, formatAge, formatNumber, formatDuration,
+  formatSeconds, put}
   from '../dom.js';
 import {TimeChart} from '../charts.js';
+import {valueText} from '../alert_text.js';
 
 export async function render(main, ctx) {
   const cards = h('div');
@@ -52,6 +54,10 @@ export async function render(main, ctx) {
           {title: 'Partitions', cell: d => formatNumber(d.partitions), class: 'num'},
           {title: 'Health', cell: d => badge(d.healthy ? 'healthy' : 'down', d.healthy ? 'ok' : 'err')},
           {title: 'Status', cell: d => d.status},
+          // Asynchronous replication: a failover may lose acknowledged messages.
+          {title: 'Replication', cell: d => !d.replication ? '' :
+              badge(d.replication, d.replication.startsWith('asynchronous') ? 'warn' : 'ok')},
+          {title: 'Epoch', cell: d => String(d.epoch)},
         ], cluster.datanodes, {empty: 'No datanode registered.'})),
       h('section', {class: 'card'}, h('h2', {}, 'Groups in trouble'),
         groups.error ? h('p', {class: 'muted'}, groups.error.message)
@@ -59,15 +65,14 @@ export async function render(main, ctx) {
             {title: 'Group', cell: g => h('a', {href: `#/groups/${seg(g.group)}`}, g.group)},
             {title: 'Status', cell: g => statusBadge(g.status)},
             {title: 'Lag', cell: g => formatNumber(g.total_lag), class: 'num'},
-            {title: 'Max lag (s)', cell: g => formatNumber(g.max_lag_seconds), class: 'num'},
+            {title: 'Max lag (time)', cell: g => formatSeconds(g.max_lag_seconds), class: 'num'},
           ], groups.groups.filter(g => g.status !== 'OK'), {empty: 'Every group is OK.'})),
       h('section', {class: 'card'}, h('h2', {}, 'Alerts firing'),
         alerts.error ? h('p', {class: 'muted'}, alerts.error.message)
           : table([
             {title: 'Alert', cell: a => a.name},
             {title: 'Group', cell: a => h('a', {href: `#/groups/${seg(a.group)}`}, a.group)},
-            {title: 'Kind', cell: a => a.kind},
-            {title: 'Value', cell: a => formatNumber(a.value), class: 'num'},
+            {title: 'Value', cell: a => valueText(a)},
             {title: 'Since', cell: a => formatAge(a.state_since_ms)},
           ], alerts.alerts.filter(a => a.state === 'firing'), {empty: 'No alert is firing.'})));
     if (history.error) {

@@ -2,7 +2,7 @@
 // list, set (create or replace) and remove. A client is a token's name (auth = on) or a
 // client id; "*" is the default for every client or topic without its own entry.
 import {get, post, del, seg} from '../api.js';
-import {h, clear, table, formatBytes, formatNumber, formatTime, put} from '../dom.js';
+import {h, clear, table, formatBytes, formatNumber, formatTime, put, refusal} from '../dom.js';
 import {field, form, input, select, fieldError} from '../forms.js';
 
 const UNITS = {'': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3};
@@ -42,7 +42,7 @@ export async function render(main, ctx) {
           try {
             await del(`/api/quotas/${seg(q.entity_type)}/${seg(q.entity_name)}`);
             await load();
-          } catch (e) { alert(e.message); }
+          } catch (e) { refusal(e); }
         }}, 'remove')},
     ], data.quotas, {empty: 'No quotas: every client and topic is unlimited.'}));
   };

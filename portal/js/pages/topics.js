@@ -3,25 +3,36 @@ import {get, post, seg, query} from '../api.js';
 import {h, clear, table, formatNumber, put} from '../dom.js';
 import {field, form, input, select, textarea, fieldError} from '../forms.js';
 import {retentionInputs, retentionMs, formatRetention} from '../retention.js';
+import {paged} from '../pager.js';
 
 const NAME_RULE = /^[A-Za-z0-9._-]{1,200}$/;
 
 export async function render(main, ctx) {
   const search = input('search', {type: 'search', placeholder: 'Search name, team, description',
-                                  value: ctx.params.get('search') || ''});
+                                  value: ctx.params.get('search') || '',
+                                  'aria-label': 'Search topics by name, team or description'});
   const list = h('div');
+  let page = ctx.params.get('page') || 1;
+  // The search and the page live in the URL (a link or reload shows the same list); typing
+  // replaces the history entry rather than adding one per key.
+  const hrefOf = n => `#/topics${query({search: search.value.trim(), page: n > 1 ? n : ''})}`;
   const load = async () => {
     const data = await get(`/api/topics${query({search: search.value.trim()})}`);
     if (!ctx.current()) return;
+    const {rows, nav} = paged(data.topics, page, hrefOf);
     put(clear(list), table([
       {title: 'Topic', cell: t => h('a', {href: `#/topics/${seg(t.name)}`}, t.name)},
       {title: 'Partitions', cell: t => formatNumber(t.partitions), class: 'num'},
       {title: 'Retention', cell: t => formatRetention(t.retention_ms)},
       {title: 'Owner team', cell: t => t.owner_team || h('span', {class: 'muted'}, 'none')},
       {title: 'Description', cell: t => h('span', {class: 'clip'}, t.description)},
-    ], data.topics, {empty: search.value ? 'No topic matches.' : 'No topics yet.'}));
+    ], rows, {empty: search.value ? 'No topic matches.' : 'No topics yet.'}), nav);
   };
-  search.addEventListener('input', () => load().catch(() => {}));
+  search.addEventListener('input', () => {
+    page = 1;
+    history.replaceState(null, '', hrefOf(1));
+    load().catch(() => {});
+  });
 
   put(main, 
     h('div', {class: 'page-head'}, h('h1', {}, 'Topics'), search),
