@@ -11,6 +11,7 @@
 #include "common/embedded_sql.h"
 #include "common/header_codec.h"
 #include "common/log.h"
+#include "common/producer_batches.h"
 
 namespace mq {
 namespace {
@@ -78,9 +79,7 @@ namespace {
 
 struct ProducerState {
   int16_t epoch = 0;
-  int32_t last_sequence = 0;
-  int32_t last_count = 0;
-  int64_t last_base_offset = 0;
+  RetainedBatches batches;  // never empty once the producer appended here
   bool changed = false;
 };
 
@@ -117,12 +116,13 @@ bool admitIdempotent(AppendBatch& batch, std::optional<ProducerState>& state) {
     }
     return true;
   }
-  if (tag.base_sequence == state->last_sequence && count == state->last_count) {
+  if (auto stored = state->batches.find(tag.base_sequence, count)) {
     batch.duplicate = true;
-    batch.base_offset = state->last_base_offset;
+    batch.base_offset = stored->base_offset;
     return false;
   }
-  const int32_t expected = state->last_sequence + state->last_count;
+  const AppendedBatch& last = *state->batches.newest();
+  const int32_t expected = last.sequence + last.count;
   if (tag.base_sequence != expected) {
     return refuse(rpc::ErrorCode::OUT_OF_ORDER_SEQUENCE,
                   fmt::format("producer {} epoch {}: expected sequence {}, got {}{}",
@@ -251,8 +251,8 @@ std::string producerStatesSql(const std::vector<PartitionAppend>& partitions,
     }
   }
   if (where.empty()) return "";
-  return "SELECT table_name, producer_id, epoch, last_sequence, last_count, last_base_offset "
-         "FROM mq_producer_state WHERE " +
+  return "SELECT table_name, producer_id, epoch, last_sequence, last_count, last_base_offset, "
+         "earlier_batches FROM mq_producer_state WHERE " +
          where;
 }
 
@@ -260,8 +260,9 @@ void readProducerStates(sql::ResultSet& rows, ProducerStates& producers) {
   while (rows.next()) {
     auto at = producers.find(ProducerKey{columnString(rows, 1), rows.getInt64(2)});
     if (at == producers.end()) continue;
-    at->second = ProducerState{static_cast<int16_t>(rows.getInt(3)), rows.getInt(4), rows.getInt(5),
-                               rows.getInt64(6), false};
+    const AppendedBatch last{rows.getInt(4), rows.getInt(5), rows.getInt64(6)};
+    at->second = ProducerState{static_cast<int16_t>(rows.getInt(3)),
+                               RetainedBatches::decode(last, columnString(rows, 7)), false};
   }
 }
 
@@ -290,17 +291,20 @@ std::string producerUpsertSql(const ProducerStates& producers, int64_t append_ms
     if (!values.empty()) values += ',';
     values += '(';
     appendSqlStringLiteral(values, key.first);
-    values +=
-        fmt::format(",{},{},{},{},{},{})", key.second, producer->epoch, producer->last_sequence,
-                    producer->last_count, producer->last_base_offset, append_ms);
+    const AppendedBatch& last = *producer->batches.newest();
+    values += fmt::format(",{},{},{},{},{},", key.second, producer->epoch, last.sequence,
+                          last.count, last.base_offset);
+    appendSqlStringLiteral(values, producer->batches.encodeEarlier());
+    values += fmt::format(",{})", append_ms);
   }
   if (values.empty()) return "";
   return "INSERT INTO mq_producer_state (table_name, producer_id, epoch, last_sequence, "
-         "last_count, last_base_offset, updated_ms) VALUES " +
+         "last_count, last_base_offset, earlier_batches, updated_ms) VALUES " +
          values +
          " ON DUPLICATE KEY UPDATE epoch = VALUES(epoch), last_sequence = "
          "VALUES(last_sequence), last_count = VALUES(last_count), last_base_offset = "
-         "VALUES(last_base_offset), updated_ms = VALUES(updated_ms)";
+         "VALUES(last_base_offset), earlier_batches = VALUES(earlier_batches), "
+         "updated_ms = VALUES(updated_ms)";
 }
 
 }  // namespace
@@ -365,8 +369,13 @@ void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& par
       if (batch.producer) {
         auto& producer = producers[ProducerKey{table, batch.producer->producer_id}];
         if (!admitIdempotent(batch, producer)) continue;
-        producer = ProducerState{batch.producer->epoch, batch.producer->base_sequence,
-                                 static_cast<int32_t>(batch.messages->size()), offset, true};
+        // A new epoch starts the producer's history on this partition afresh.
+        if (!producer || producer->epoch != batch.producer->epoch) {
+          producer = ProducerState{batch.producer->epoch, RetainedBatches(), true};
+        }
+        producer->batches.push(AppendedBatch{batch.producer->base_sequence,
+                                             static_cast<int32_t>(batch.messages->size()), offset});
+        producer->changed = true;
       }
       for (const auto* message : *batch.messages) {
         if (message->deliver_at_ms > append_ms) {

@@ -107,9 +107,9 @@ class PartitionStore {
   // Appends `batches` in one transaction, in order, each batch's messages contiguous, and
   // fills in each batch's outcome. Commits before returning (durable when the server runs
   // with innodb_flush_log_at_trx_commit=1). Idempotent batches are checked against the
-  // producer's last batch on this partition (mq_producer_state) in the same transaction:
-  // a retry of that batch gets its original offsets and writes nothing; a sequence gap or
-  // an older epoch is refused. Throws sql::SQLException; then nothing was appended, unless
+  // producer's last five batches on this partition (mq_producer_state, producer_batches.h)
+  // in the same transaction: a retry of one of them gets its original offsets and writes
+  // nothing; a sequence gap, an older batch or an older epoch is refused. Throws sql::SQLException; then nothing was appended, unless
   // the COMMIT itself failed (outcome unknown; the lease is discarded).
   static void append(DbPool::Lease& db, const std::string& table, std::vector<AppendBatch>& batches,
                      int64_t append_ms);

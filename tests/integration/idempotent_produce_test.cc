@@ -79,6 +79,53 @@ TEST(IdempotentProduce, RetriedBatchThroughAnotherBrokerIsWrittenOnce) {
   EXPECT_EQ(next.base_offset, 2);
 }
 
+// A client keeps up to five batches in flight per partition; when the broker it sent them to
+// dies, all five may come back as retries through another broker. Each is answered with the
+// offset it was stored at (as Kafka does), not only "duplicate", and nothing is written
+// twice; a batch older than the five retained is refused as out of order, naming it.
+TEST(IdempotentProduce, RetriesOfTheFiveLatestBatchesGetTheirOriginalOffsets) {
+  ClusterOptions options;
+  options.brokers = 2;
+  TestCluster cluster(options);
+  cluster.createTopic("events", 1);
+  auto first = cluster.brokerClient(0);
+  auto second = cluster.brokerClient(1);
+  auto producer = initProducer(*first);
+
+  // Six batches of 1, 2, ..., 6 messages: sequences 0, 1, 3, 6, 10, 15.
+  std::vector<int64_t> base_offsets;
+  std::vector<int> sequences;
+  int sequence = 0;
+  for (int size = 1; size <= 6; ++size) {
+    std::vector<std::string> values;
+    for (int i = 0; i < size; ++i) values.push_back(fmt::format("b{}-{}", size, i));
+    auto written = produce(*first, producer, sequence, values);
+    ASSERT_EQ(written.error, rpc::ErrorCode::NONE) << written.error_message;
+    base_offsets.push_back(written.base_offset);
+    sequences.push_back(sequence);
+    sequence += size;
+  }
+  const int64_t end = endOffset(*first);
+  ASSERT_EQ(end, 21);
+  // The last five, retried oldest first through the other broker, as a client resends them.
+  for (int batch = 1; batch < 6; ++batch) {
+    std::vector<std::string> values;
+    for (int i = 0; i <= batch; ++i) values.push_back(fmt::format("b{}-{}", batch + 1, i));
+    auto retried = produce(*second, producer, sequences[batch], values);
+    ASSERT_EQ(retried.error, rpc::ErrorCode::NONE)
+        << "batch " << batch << ": " << retried.error_message;
+    EXPECT_EQ(retried.base_offset, base_offsets[batch]) << "batch " << batch;
+  }
+  // The first is no longer retained: refused as an older batch, and nothing written.
+  auto oldest = produce(*second, producer, 0, {"b1-0"});
+  EXPECT_EQ(oldest.error, rpc::ErrorCode::OUT_OF_ORDER_SEQUENCE);
+  EXPECT_NE(oldest.error_message.find("got 0"), std::string::npos) << oldest.error_message;
+  EXPECT_EQ(endOffset(*first), end) << "no retry was written twice";
+  auto next = produce(*second, producer, sequence, {"c"});
+  ASSERT_EQ(next.error, rpc::ErrorCode::NONE) << next.error_message;
+  EXPECT_EQ(next.base_offset, end);
+}
+
 TEST(IdempotentProduce, SequenceGapIsAClearErrorAndWritesNothing) {
   TestCluster cluster;
   cluster.createTopic("events", 1);

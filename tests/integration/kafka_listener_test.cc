@@ -181,13 +181,21 @@ TEST(KafkaListener, IdempotentSequencesMapOntoKafkasErrors) {
   auto second = produce(client, batchOf(5, id, epoch, 5), 9);
   ASSERT_EQ(second.error_code, 0);
   EXPECT_EQ(second.base_offset, 5);
-  // A retry of an older batch: DUPLICATE_SEQUENCE_NUMBER (46), which clients take as written.
+  // A retry of an older batch among the last five: its original offset too, as in Kafka.
+  auto older = produce(client, batchOf(5, id, epoch, 0));
+  EXPECT_EQ(older.error_code, 0);
+  EXPECT_EQ(older.base_offset, 0);
+  // Four more batches of one: the first batch is no longer among the five retained, so its
+  // retry is DUPLICATE_SEQUENCE_NUMBER (46), which clients take as written without an offset.
+  for (int sequence = 10; sequence < 14; ++sequence) {
+    ASSERT_EQ(produce(client, batchOf(1, id, epoch, sequence)).error_code, 0);
+  }
   EXPECT_EQ(produce(client, batchOf(5, id, epoch, 0)).error_code, 46);
   // A gap: OUT_OF_ORDER_SEQUENCE_NUMBER (45), with the reason in the message (v8+).
   auto gap = produce(client, batchOf(5, id, epoch, 20), 8);
   EXPECT_EQ(gap.error_code, 45);
   ASSERT_TRUE(gap.error_message);
-  EXPECT_NE(gap.error_message->find("expected sequence 10"), std::string::npos);
+  EXPECT_NE(gap.error_message->find("expected sequence 14"), std::string::npos);
   // A transactional id is refused clearly.
   init.transactional_id = "tx-1";
   EXPECT_EQ(client.call<InitProducerIdResponse>(22, 4, init, true).error_code, 53);
@@ -195,7 +203,7 @@ TEST(KafkaListener, IdempotentSequencesMapOntoKafkasErrors) {
   ListOffsetsRequest offsets;
   offsets.topics.push_back({"wire", {{0, -1, kLatestTimestamp}}});
   EXPECT_EQ(client.call<ListOffsetsResponse>(2, 5, offsets, false).topics[0].partitions[0].offset,
-            10);
+            14);
 }
 
 TEST(KafkaListener, DamagedBatchIsRefusedAsCorruptAndNothingIsStored) {
