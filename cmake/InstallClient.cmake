@@ -41,8 +41,11 @@ install(CODE "
   COMPONENT client)
 
 # The examples, out of tree against an installation into the build folder; the test also
-# checks that the programs link no server library (readelf -d).
-add_test(NAME client_install
-         COMMAND ${PROJECT_SOURCE_DIR}/client/examples/install_test.sh ${CMAKE_BINARY_DIR}
-                 ${PROJECT_SOURCE_DIR} ${CMAKE_GENERATOR})
-set_tests_properties(client_install PROPERTIES TIMEOUT 300 LABELS install)
+# checks that the programs link no server library (readelf -d). Not in sanitizer builds: an
+# application built with plain g++ cannot link a sanitized client library.
+if(MQ_SANITIZE STREQUAL "")
+  add_test(NAME client_install
+           COMMAND ${PROJECT_SOURCE_DIR}/client/examples/install_test.sh ${CMAKE_BINARY_DIR}
+                   ${PROJECT_SOURCE_DIR} ${CMAKE_GENERATOR})
+  set_tests_properties(client_install PROPERTIES TIMEOUT 300 LABELS install)
+endif()

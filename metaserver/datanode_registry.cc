@@ -312,7 +312,9 @@ void DatanodeRegistry::createPartitions(const std::vector<PartitionRecord>& part
     }
   } catch (...) {
     // Undo, so a refused create leaves no tables behind.
-    for (const auto& [node, table] : created) {
+    for (const auto& entry : created) {
+      Entry* node = entry.first;
+      const std::string& table = entry.second;  // a lambda may not capture a binding (C++17)
       try {
         run(*node, "dropping table " + table,
             [&](DbConnection& db) { PartitionStore::dropPartition(db, table); });

@@ -194,7 +194,9 @@ void DeadLetterService::count(std::vector<DeadLetterStats>& pairs) {
       }
     }
   }
-  for (const auto& [datanode_id, names] : tables) {
+  for (const auto& entry : tables) {
+    const auto& datanode_id = entry.first;
+    const std::vector<std::string>& names = entry.second;  // captured below: not a binding
     std::map<std::string, PartitionBounds> bounds;
     try {
       datanodes_.withDatanode(datanode_id, "count dead letters", [&](DbConnection& db) {

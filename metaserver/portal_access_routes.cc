@@ -75,7 +75,7 @@ struct Ownership {
   }
 
  private:
-  const std::map<std::string, std::string> empty_;
+  const std::map<std::string, std::string> empty_{};
 };
 
 std::vector<rpc::AccessToken> listTokens(PortalContext& portal, const Principal& who,

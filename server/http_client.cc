@@ -73,11 +73,13 @@ std::string HttpUrl::str() const {
 namespace {
 
 // The steps of one exchange on `stream` (a tcp_stream, or an ssl_stream over one), each
-// failure recorded by `fail` with the step it happened in.
+// failure recorded by `fail` with the step it happened in. Returns at once: the handlers run
+// later, in the caller's io.run(), so everything they reach by reference (`fail` included)
+// must be the caller's and outlive that run, never a local of this function.
 template <class Stream, class Fail>
 void exchange(Stream& stream, tcp::resolver& resolver, const HttpUrl& url,
               http::request<http::string_body>& request, beast::flat_buffer& buffer,
-              http::response_parser<http::string_body>& parser, Fail fail) {
+              http::response_parser<http::string_body>& parser, Fail& fail) {
   auto& socket = beast::get_lowest_layer(stream);
   auto after_handshake = [&] {
     http::async_write(stream, request, [&](beast::error_code ec, std::size_t) {

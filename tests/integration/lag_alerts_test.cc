@@ -747,8 +747,9 @@ TEST(LagAlerts, PrometheusScrapesTheBrokerAndTheMetaserver) {
     EXPECT_EQ(value, partition == "1" ? "3" : "0");
   }
   ASSERT_TRUE(eventually(std::chrono::seconds(30), [&] {
-    auto series =
-        query("mq_broker_rpc_requests_total{method=\"produce\"}").get_child_optional("data.result");
+    // The answer must outlive `series`, a reference into it.
+    const auto answer = query("mq_broker_rpc_requests_total{method=\"produce\"}");
+    auto series = answer.get_child_optional("data.result");
     return series && !series->empty();
   })) << "the broker's metrics were not scraped";
   // The rule file loaded (a bad one would stop Prometheus from starting).

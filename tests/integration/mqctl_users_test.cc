@@ -240,7 +240,7 @@ TEST_F(MqctlUsers, RefusalsAreClearErrorsAndChangeNothing) {
                             passwordFile()},
                            &out_, &err_),
             1);
-  // https portals are supported since c6a30d5: refused here only because nothing listens.
+  // https portals are supported: refused here only because nothing listens.
   EXPECT_NE(err_.find("https://127.0.0.1:1"), std::string::npos) << err_;
   std::filesystem::remove(wrong);
   std::filesystem::remove(erin);
