@@ -600,6 +600,9 @@ try {
   await page.fill('#create-user input[name=password]', 'viewer-password-1');
   await page.click('#create-user button[type=submit]');
   await page.locator('text=Created viewer.').waitFor();
+  // The users table shows the new user at once, without a reload (the notice stays).
+  await page.locator('table.grid td', {hasText: /^viewer$/}).waitFor();
+  assert.ok(await page.locator('text=Created viewer.').isVisible(), 'the notice stays on screen');
   // A refusal on the admin page shows on the page, not in an alert() pop-up (the server's
   // answer is stubbed here, so that the refusal is certain).
   await go('#/admin');

@@ -12,6 +12,18 @@ export async function render(main, ctx) {
   const [users, teams] = await Promise.all([get('/api/users'), get('/api/teams')]);
   const reload = () => ctx.navigate(`#/admin?t=${Date.now()}`);
   const created = h('div', {class: 'notice notice-ok', role: 'status', hidden: true});
+  const usersTable = list => table([
+    {title: 'User', cell: u => u.name},
+    {title: 'Role', cell: u => u.admin ? badge('admin', 'warn') : 'member'},
+    {title: 'Teams', cell: u => u.teams.join(', ') || '—'},
+    {title: 'Created', cell: u => formatTime(u.created_ms)},
+    {title: '', cell: u => u.name === ctx.me.user ? '' : h('button', {type: 'button',
+      class: 'link danger', onclick: async () => {
+        if (!confirm(`Delete user ${u.name}?`)) return;
+        try { await del(`/api/users/${seg(u.name)}`); reload(); } catch (e) { refusal(e); }
+      }}, 'delete')},
+  ], list);
+  let shownUsers = usersTable(users.users);
 
   const userForm = form({id: 'create-user'}, [
     field('User name', input('name', {autocomplete: 'off'})),
@@ -33,6 +45,11 @@ export async function render(main, ctx) {
     put(clear(created), `Created ${result.user.name}.`, result.password
       ? [' Their password (shown only now): ', h('code', {class: 'secret'}, result.password)] : '');
     userForm.reset();
+    // The new user appears in the table at once; the page is not reloaded, so the password
+    // shown above stays on screen.
+    const fresh = usersTable((await get('/api/users')).users);
+    shownUsers.replaceWith(fresh);
+    shownUsers = fresh;
   }, 'Create user');
 
   const teamForm = form({id: 'create-team'}, [
@@ -45,18 +62,7 @@ export async function render(main, ctx) {
   }, 'Create team');
 
   put(main, h('div', {class: 'page-head'}, h('h1', {}, 'Users & teams')),
-    h('section', {class: 'card'}, h('h2', {}, 'Users'),
-      table([
-        {title: 'User', cell: u => u.name},
-        {title: 'Role', cell: u => u.admin ? badge('admin', 'warn') : 'member'},
-        {title: 'Teams', cell: u => u.teams.join(', ') || '—'},
-        {title: 'Created', cell: u => formatTime(u.created_ms)},
-        {title: '', cell: u => u.name === ctx.me.user ? '' : h('button', {type: 'button',
-          class: 'link danger', onclick: async () => {
-            if (!confirm(`Delete user ${u.name}?`)) return;
-            try { await del(`/api/users/${seg(u.name)}`); reload(); } catch (e) { refusal(e); }
-          }}, 'delete')},
-      ], users.users),
+    h('section', {class: 'card'}, h('h2', {}, 'Users'), shownUsers,
       created, h('h3', {}, 'New user'), userForm),
     h('section', {class: 'card'}, h('h2', {}, 'Teams'),
       table([
