@@ -10,7 +10,9 @@
 # TARGET: requests (default: Thrift decoding and stored headers, request_fuzzer.cc), json
 # (every JSON body parser, json_fuzzer.cc), http (the HTTP server, http_fuzzer.cc) or kafka
 # (the Kafka door's request decoding, kafka_fuzzer.cc) or kafka-broker (the Kafka door's real
-# handlers in a running broker, kafka_broker_fuzzer.cc; starts a private stack). The
+# handlers in a running broker, kafka_broker_fuzzer.cc; starts a private stack) or
+# broker-handlers (the broker's Thrift handlers in-process and coverage-guided,
+# broker_handler_fuzzer.cc, built by the ASan build: BUILD_DIR must be one). The
 # seeds kept in the repository (tests/fuzz/corpus/TARGET) are read; what the run finds is
 # added to BUILD_DIR/fuzz/corpus-TARGET. A finding is written to BUILD_DIR/fuzz/ as
 # crash-*, oom-*, leak-* or timeout-*; replay it with BUILD_DIR/fuzz/TARGET_fuzzer FILE.
@@ -93,18 +95,31 @@ case $TARGET in
     FLAGS=(-max_len=65536)
     SEEDS=("$SRC/tests/fuzz/corpus/kafka")
     ;;
+  broker-handlers)
+    # Built by the ASan build itself (tests/CMakeLists.txt), not here.
+    BIN=$BUILD/bin/broker_handler_fuzzer
+    [[ -x $BIN ]] || { echo "run_fuzzer: $BIN is missing: it is built by MQ_SANITIZE=address builds (./mq test --sanitize)" >&2; exit 1; }
+    CORPUS=$OUT/corpus-broker-handlers
+    SOURCES=()
+    DEPENDS=()
+    LIBS=()
+    FLAGS=(-max_len=65536)
+    export MQ_FUZZ_SEEDS=$CORPUS
+    ;;
   *)
-    echo "run_fuzzer: unknown target $TARGET (requests, json, http, kafka, kafka-broker)" >&2
+    echo "run_fuzzer: unknown target $TARGET (requests, json, http, kafka, kafka-broker, broker-handlers)" >&2
     exit 2
     ;;
 esac
 mkdir -p "$CORPUS"
 
 rebuild=0
-[[ -x $BIN ]] || rebuild=1
-for source in "${SOURCES[@]}" "${DEPENDS[@]}" "$0"; do
-  [[ $source -nt $BIN ]] && rebuild=1
-done
+[[ -x $BIN || $TARGET == broker-handlers ]] || rebuild=1
+if [[ $TARGET != broker-handlers ]]; then
+  for source in "${SOURCES[@]}" "${DEPENDS[@]}" "$0"; do
+    [[ $source -nt $BIN ]] && rebuild=1
+  done
+fi
 if ((rebuild)); then
   echo "run_fuzzer: building $BIN"
   clang++ -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize=enum \
@@ -113,9 +128,10 @@ if ((rebuild)); then
   mv "$BIN.tmp" "$BIN"
 fi
 
-# kafka-broker sends its inputs to a real broker: a private stack (perf/stack.sh) on the test
-# suite's MariaDB when run by ctest (MQ_TEST_DB_DIR), else on a MariaDB of its own.
-if [[ $TARGET == kafka-broker ]]; then
+# kafka-broker sends its inputs to a real broker, broker-handlers runs the broker's handlers
+# on its metadata database: a private stack (perf/stack.sh) on the test suite's MariaDB when
+# run by ctest (MQ_TEST_DB_DIR), else on a MariaDB of its own.
+if [[ $TARGET == kafka-broker || $TARGET == broker-handlers ]]; then
   export STACK_BIN=$BUILD/bin
   # shellcheck source=../../perf/stack.sh
   source "$SRC/perf/stack.sh"
@@ -130,6 +146,7 @@ if [[ $TARGET == kafka-broker ]]; then
   "$STACK_BIN/mqctl" --metaserver "$STACK_METASERVER" topic create seeds --partitions 2 \
     >/dev/null
   export MQ_FUZZ_KAFKA=$STACK_KAFKA
+  export MQ_FUZZ_META_DB=mysql://mq:mq@127.0.0.1:$STACK_DB_PORT/$STACK_META_DB
   echo "run_fuzzer: broker's Kafka listener $MQ_FUZZ_KAFKA, log $OUT/kafka-broker-logs/broker.log"
 fi
 
