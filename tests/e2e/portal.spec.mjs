@@ -594,6 +594,79 @@ try {
   await shot('account');
   await noScriptRan();
 
+  // --- The loading bar (issue 25): a request held 1 s shows it, and it goes away after -----
+  const HELD_API = /\/api\/topics(\?|$)/;
+  await page.route(HELD_API, async route => {
+    await new Promise(resolve => setTimeout(resolve, 1000));
+    await route.continue();
+  });
+  await go('#/overview');
+  await page.evaluate(() => { location.hash = '#/topics'; });  // not go(): it waits for idle
+  await page.locator('#busy').waitFor({state: 'visible'});
+  assert.equal(await page.locator('main').getAttribute('aria-busy'), 'true', 'main is busy');
+  await page.locator('#busy').waitFor({state: 'hidden'});
+  await page.locator('h1', {hasText: 'Topics'}).waitFor();
+  assert.equal(await page.locator('main').getAttribute('aria-busy'), null, 'main is done');
+  await page.unroute(HELD_API);
+
+  // --- Paging both ways (issue 25): topics and the audit log with real rows, more than a
+  // page of each (55 topics made with mqctl, each also an audit entry); groups with the
+  // API's answer grown to 120 (the pager is the same code) ----------------------------------
+  for (let i = 0; i < 55; ++i) {
+    mqctl('topic', 'create', `e2e.page-${String(i).padStart(2, '0')}`, '--partitions', '1');
+  }
+  const where = () => page.locator('[data-test=page-where]').first().textContent();
+  await go('#/topics');
+  const topicCount = Number((await where()).match(/of (\d+)/)[1]);
+  assert.ok(topicCount > 55, `more than a page of topics (${topicCount})`);
+  assert.equal(await where(), `1–50 of ${topicCount}`);
+  assert.equal(await page.locator('[data-test=page-prev]').count(), 0, 'no previous on page 1');
+  await page.locator('[data-test=page-next]').first().click();
+  await page.waitForURL(/page=2/);
+  await page.locator('[data-test=page-where]', {hasText: `51–${Math.min(100, topicCount)} of`})
+    .first().waitFor();
+  await page.locator('[data-test=page-prev]').first().click();
+  await page.locator('[data-test=page-where]', {hasText: `1–50 of ${topicCount}`}).first()
+    .waitFor();
+  await shot('topics-paged');
+
+  const GROUPS_API = /\/api\/groups$/;
+  await page.route(GROUPS_API, async route => {
+    const response = await route.fetch();
+    const body = await response.json();
+    assert.ok(body.groups.length > 0, 'the real answer has groups to copy');
+    body.groups = [...body.groups, ...Array.from({length: 120 - body.groups.length}, (_, i) =>
+      ({...body.groups[0], group: `e2e-paged-${String(i).padStart(3, '0')}`}))];
+    await route.fulfill({response, json: body});
+  });
+  await go('#/groups');
+  assert.equal(await where(), '1–50 of 120');
+  await page.locator('[data-test=page-next]').first().click();
+  await page.locator('[data-test=page-where]', {hasText: '51–100 of 120'}).first().waitFor();
+  await page.locator('[data-test=page-next]').first().click();
+  await page.locator('[data-test=page-where]', {hasText: '101–120 of 120'}).first().waitFor();
+  assert.equal(await page.locator('[data-test=page-next]').count(), 0, 'no next on the last page');
+  await page.locator('[data-test=page-prev]').first().click();
+  await page.locator('[data-test=page-where]', {hasText: '51–100 of 120'}).first().waitFor();
+  await page.unroute(GROUPS_API);
+
+  await go('#/audit');
+  const firstRows = await page.locator('table.grid > tbody > tr').count();
+  assert.ok(firstRows >= 50, `a full first page of the audit log (${firstRows} rows)`);
+  const newest = await page.locator('table.grid > tbody > tr').first().textContent();
+  assert.equal(await page.locator('[data-test=audit-newer]').count(), 0, 'nothing newer');
+  await page.locator('[data-test=audit-older]').first().click();
+  await page.waitForURL(/before_id=/);
+  await page.locator('[data-test=audit-newer]').first().waitFor();
+  assert.notEqual(await page.locator('table.grid > tbody > tr').first().textContent(), newest,
+                  'the older page shows other entries');
+  await page.locator('[data-test=audit-newer]').first().click();
+  await page.waitForURL(/after_id=/);
+  await page.locator('table.grid > tbody > tr').first().waitFor();
+  assert.equal(await page.locator('table.grid > tbody > tr').first().textContent(), newest,
+               'back to the newest entries');
+  await shot('audit-paged');
+
   // --- A user of no team sees the alerts without their delete buttons (bug 1) -------------
   await go('#/admin');
   await page.fill('#create-user input[name=name]', 'viewer');
