@@ -111,6 +111,17 @@ void runChaos(const ClusterOptions& options, const DatabaseFailures& database_fa
   ProduceLedger ledger;
   std::atomic<bool> stop_producing{false};
   std::thread producers([&] { produceUntil(cluster, kTopic, 2, stop_producing, ledger); });
+  // Stops and joins the producers on every way out, an ASSERT's early return included: a
+  // joinable std::thread destroyed calls std::terminate, and the failure's message is lost
+  // with the buffered output (seen once under ASan).
+  struct JoinProducers {
+    std::atomic<bool>& stop;
+    std::thread& thread;
+    ~JoinProducers() {
+      stop = true;
+      if (thread.joinable()) thread.join();
+    }
+  } join_producers{stop_producing, producers};
   std::vector<std::unique_ptr<Member>> members;
   for (const char* name : {"member-a", "member-b", "member-c"}) {
     members.push_back(std::make_unique<Member>(name, cluster, kGroup, kTopic));
@@ -126,7 +137,7 @@ void runChaos(const ClusterOptions& options, const DatabaseFailures& database_fa
         for (const auto& m : members) owned += m->owned().size();
         return owned == kPartitions;
       },
-      std::chrono::seconds(30)))
+      std::chrono::seconds(60)))
       << "the group never owned every partition";
 
   using std::chrono::milliseconds;
