@@ -7,6 +7,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <chrono>
 #include <string>
 
 #include "common/errors.h"
@@ -25,6 +26,14 @@ class BrokerMetrics {
   void setDatanodeConnections(int datanode_id, int in_use, int open);
   void recordDelayedMoved(int64_t messages);
   void recordDelayedOrphansRemoved(int64_t messages);
+  // A fetch whose log-divergence check failed: the consumer had read messages that a
+  // database crash or failover took back (docs/operations.md).
+  void recordLogDivergence(const std::string& topic);
+  // Where one partition batch's produce time went in the datanode writer: queued behind
+  // other group commits, the group's lock round trip, its write-and-COMMIT round trip.
+  void recordProduceStages(std::chrono::steady_clock::duration queued,
+                           std::chrono::steady_clock::duration lock,
+                           std::chrono::steady_clock::duration write);
 
  private:
   prometheus::Family<prometheus::Counter>& requests_;
@@ -38,6 +47,11 @@ class BrokerMetrics {
   prometheus::Family<prometheus::Gauge>& datanode_open_;
   prometheus::Counter& delayed_moved_;
   prometheus::Counter& delayed_orphans_removed_;
+  prometheus::Family<prometheus::Counter>& log_divergences_;
+  prometheus::Family<prometheus::Histogram>& produce_stages_;
+  prometheus::Histogram& stage_queued_;
+  prometheus::Histogram& stage_lock_;
+  prometheus::Histogram& stage_write_;
 };
 
 }  // namespace mq

@@ -25,22 +25,27 @@ bool isStatementError(std::exception_ptr error, bool commit_failed) {
   }
 }
 
-// Appends `parts` (one entry per table) in one transaction; copies the outcomes into the
-// items. Returns the exception, if any, and whether it came from the COMMIT.
+// Appends `parts` (one entry per table) in one transaction; copies the outcomes and the
+// trace into the items. Returns the exception, if any, and whether it came from the COMMIT.
 std::exception_ptr appendParts(DbPool& pool, std::vector<PartitionAppend>& parts,
                                const std::vector<std::vector<WriteItem*>>& owners,
                                bool* commit_failed) {
-  *commit_failed = false;
+  AppendTrace trace;
+  std::exception_ptr error;
   try {
     auto db = pool.acquire();
-    PartitionStore::append(db, parts, nowMs(), commit_failed);
+    PartitionStore::append(db, parts, nowMs(), &trace);
   } catch (...) {
-    return std::current_exception();
+    error = std::current_exception();
   }
+  *commit_failed = trace.commit_sent;
   for (size_t i = 0; i < parts.size(); ++i) {
-    for (size_t j = 0; j < owners[i].size(); ++j) owners[i][j]->batch = parts[i].batches[j];
+    for (size_t j = 0; j < owners[i].size(); ++j) {
+      owners[i][j]->trace = trace;
+      if (!error) owners[i][j]->batch = parts[i].batches[j];
+    }
   }
-  return nullptr;
+  return error;
 }
 
 }  // namespace
@@ -49,8 +54,12 @@ DatanodeWriter::DatanodeWriter(int64_t max_group_bytes, int max_groups)
     : max_group_bytes_(max_group_bytes), max_groups_(std::max(1, max_groups)) {}
 
 void DatanodeWriter::append(DbPool& pool, std::vector<WriteItem>& items) {
+  const auto now = SteadyClock::now();
   std::unique_lock<std::mutex> lock(mutex_);
-  for (auto& item : items) queue_.push_back(&item);
+  for (auto& item : items) {
+    item.queued_at = now;
+    queue_.push_back(&item);
+  }
   Waiter self{&items, {}};
   waiters_.push_back(&self);
   while (!allDone(items)) {
@@ -109,6 +118,8 @@ std::vector<WriteItem*> DatanodeWriter::takeGroup() {
 }
 
 void DatanodeWriter::runGroup(DbPool& pool, const std::vector<WriteItem*>& group) {
+  const auto started = SteadyClock::now();
+  for (WriteItem* item : group) item->queued = started - item->queued_at;
   // Per table, in arrival order.
   std::map<std::string, std::vector<WriteItem*>> by_table;
   for (WriteItem* item : group) by_table[item->table].push_back(item);

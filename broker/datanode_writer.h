@@ -19,6 +19,7 @@
 // culprit's requests fail.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -43,6 +44,11 @@ struct WriteItem {
   int64_t bytes = 0;
   std::exception_ptr failure;  // set when the transaction threw (nothing was appended)
   bool done = false;
+  // Where the time went (the broker's produce stage metrics): queued behind other groups,
+  // then its group's two round trips (AppendTrace).
+  std::chrono::steady_clock::time_point queued_at;
+  std::chrono::steady_clock::duration queued{};
+  AppendTrace trace;
 };
 
 class DatanodeWriter {

@@ -215,6 +215,14 @@ class Consumer::Impl {
     bool needs_committed = false;             // read the group's committed offset first
     bool paused = false;
     std::optional<int64_t> committed;  // the position last committed by this consumer
+    // The last message read: while the position is right after it, fetches carry its append
+    // time, and the broker checks that a database crash has not taken it back since
+    // (the log-divergence check, docs/operations.md "Messages a crash took back").
+    struct LastRead {
+      int64_t offset;
+      int64_t append_time_ms;
+    };
+    std::optional<LastRead> last_read;
     // keep_order: a failed message is retried in place; nothing is fetched until then.
     std::optional<SteadyClock::time_point> held_until;
     bool held() const { return held_until && SteadyClock::now() < *held_until; }
@@ -303,6 +311,8 @@ class Consumer::Impl {
   bool cooperative(const std::string& protocol) const;
   void maybeAutoCommit();
   OffsetCommitter::Offsets currentPositions(const std::vector<TopicPartition>& partitions) const;
+  // The log-divergence checks of `offsets`: for each one right after the last message read.
+  OffsetCommitter::Checks checksOf(const OffsetCommitter::Offsets& offsets) const;
   OffsetCommitter& committer();
   // Runs the callbacks of finished async commits and reacts to refusals.
   void deliverCommitOutcomes();
@@ -549,6 +559,17 @@ OffsetCommitter::Offsets Consumer::Impl::currentPositions(
   return offsets;
 }
 
+OffsetCommitter::Checks Consumer::Impl::checksOf(const OffsetCommitter::Offsets& offsets) const {
+  OffsetCommitter::Checks checks;
+  for (const auto& [tp, offset] : offsets) {
+    auto it = assigned_.find(tp);
+    if (it == assigned_.end()) continue;
+    const auto& last_read = it->second.last_read;
+    if (last_read && last_read->offset + 1 == offset) checks[tp] = last_read->append_time_ms;
+  }
+  return checks;
+}
+
 void Consumer::Impl::noteCommitted(const OffsetCommitter::Offsets& offsets) {
   for (const auto& [tp, offset] : offsets) {
     auto it = assigned_.find(tp);
@@ -579,7 +600,7 @@ void Consumer::Impl::commitSync(const std::optional<OffsetCommitter::Offsets>& o
   }
   ConsumerGroupMetadata identity = *as_of;
   identity.group_id = config_.group_id;
-  auto error = committer().commitSync(identity, to_commit);
+  auto error = committer().commitSync(identity, to_commit, checksOf(to_commit));
   if (error) {
     reactToRefusedCommit(*error, identity.generation_id);
     throw *error;
@@ -609,7 +630,7 @@ void Consumer::Impl::commitAsync(const std::optional<OffsetCommitter::Offsets>& 
     return;
   }
   callback = std::move(unsent.callback);
-  committer().commitAsync(identity, to_commit, std::move(callback));
+  committer().commitAsync(identity, to_commit, std::move(callback), checksOf(to_commit));
 }
 
 void Consumer::Impl::deliverCommitOutcomes() {
@@ -671,12 +692,13 @@ void Consumer::Impl::maybeAutoCommit() {
   }
   clampToFailures(changed);
   if (changed.empty()) return;
-  committer().commitAsync(identity, changed, nullptr);
+  committer().commitAsync(identity, changed, nullptr, checksOf(changed));
 }
 
 std::optional<Error> Consumer::Impl::commitAsMember(const OffsetCommitter::Offsets& offsets) {
   ConsumerGroupMetadata identity = commitIdentity();
-  auto error = committer().commitSync(identity, offsets);
+  const auto checks = checksOf(offsets);
+  auto error = committer().commitSync(identity, offsets, checks);
   if (error && subscribed_ &&
       (error->code() == rpc::ErrorCode::ILLEGAL_GENERATION ||
        error->code() == rpc::ErrorCode::REBALANCE_IN_PROGRESS)) {
@@ -689,7 +711,7 @@ std::optional<Error> Consumer::Impl::commitAsMember(const OffsetCommitter::Offse
     ConsumerGroupMetadata now = membership_->identity();
     if (now.generation_id >= 0 && now.generation_id != identity.generation_id) {
       identity = now;
-      error = committer().commitSync(identity, offsets);
+      error = committer().commitSync(identity, offsets, checks);
     }
   }
   if (error) {
@@ -858,17 +880,23 @@ void Consumer::Impl::resolveCommitted(SteadyClock::time_point deadline, bool thr
     incomplete_ = e;
     return;
   }
-  std::map<TopicPartition, int64_t> found;
+  std::map<TopicPartition, const rpc::CommittedOffset*> found;
   for (const auto& offset : response.offsets) {
-    found[TopicPartition{offset.topic, offset.partition}] = offset.offset;
+    found[TopicPartition{offset.topic, offset.partition}] = &offset;
   }
   for (const auto& tp : wanted) {
     PartitionState& state = assigned_.at(tp);
     state.needs_committed = false;
     auto it = found.find(tp);
-    if (it != found.end() && it->second >= 0) {
-      state.position = it->second;
-      state.committed = it->second;
+    if (it != found.end() && it->second->offset >= 0) {
+      const rpc::CommittedOffset& committed = *it->second;
+      state.position = committed.offset;
+      state.committed = committed.offset;
+      // The committer's log-divergence check comes with the offset: the first fetch runs it.
+      if (committed.__isset.previous_append_time_ms) {
+        state.last_read =
+            PartitionState::LastRead{committed.offset - 1, committed.previous_append_time_ms};
+      }
     } else if (auto spec = resetSpec()) {
       state.pending_reset = *spec;
     }
@@ -898,6 +926,9 @@ bool Consumer::Impl::fetchOnce(SteadyClock::time_point deadline, std::vector<Con
     partition.offset = *state.position;
     partition.max_messages = config_.max_poll_messages;
     partition.max_bytes = static_cast<int32_t>(config_.fetch_max_bytes);
+    if (state.last_read && state.last_read->offset + 1 == *state.position) {
+      partition.__set_previous_append_time_ms(state.last_read->append_time_ms);
+    }
     request.partitions.push_back(std::move(partition));
   }
   if (request.partitions.empty()) {
@@ -930,6 +961,7 @@ bool Consumer::Impl::fetchOnce(SteadyClock::time_point deadline, std::vector<Con
   for (const auto& result : response.results) {
     TopicPartition tp{result.topic, result.partition};
     if (result.error == rpc::ErrorCode::NONE || !assigned_.count(tp)) continue;
+    if (result.__isset.diverging_offset) continue;  // not a reset: goes back (below)
     if (result.error == rpc::ErrorCode::OFFSET_OUT_OF_RANGE) {
       if (config_.auto_offset_reset == OffsetReset::kNone) {
         throw Error(rpc::ErrorCode::OFFSET_OUT_OF_RANGE,
@@ -952,6 +984,19 @@ bool Consumer::Impl::fetchOnce(SteadyClock::time_point deadline, std::vector<Con
     auto it = assigned_.find(tp);
     if (it == assigned_.end()) continue;
     PartitionState& state = it->second;
+    if (result.__isset.diverging_offset) {
+      // Messages this consumer read were taken back by a database crash; the ones written
+      // since from that offset on are new to it: read them rather than skip them.
+      logWarn("the partition's log diverged from what was read; going back")
+          .kv("partition", tp.toString())
+          .kv("position", state.position.value_or(-1))
+          .kv("diverging_offset", result.diverging_offset)
+          .kv("error", result.error_message);
+      state.position = result.diverging_offset;
+      state.last_read.reset();
+      settled = false;
+      continue;
+    }
     if (result.error == rpc::ErrorCode::OFFSET_OUT_OF_RANGE) {
       logInfo("position out of range; resetting")
           .kv("partition", tp.toString())
@@ -975,6 +1020,7 @@ bool Consumer::Impl::fetchOnce(SteadyClock::time_point deadline, std::vector<Con
     }
     for (auto& message : result.messages) {
       if (message.offset < *state.position) continue;  // already returned
+      state.last_read = PartitionState::LastRead{message.offset, message.append_time_ms};
       if (!laneAccepts(config_.lane, message.headers)) {
         state.position = message.offset + 1;  // another lane's: consumed without returning
         continue;

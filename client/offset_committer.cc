@@ -23,7 +23,7 @@ OffsetCommitter::~OffsetCommitter() {
 }
 
 rpc::CommitOffsetsRequest OffsetCommitter::request(const ConsumerGroupMetadata& identity,
-                                                   const Offsets& offsets) {
+                                                   const Offsets& offsets, const Checks& checks) {
   rpc::CommitOffsetsRequest request;
   request.group_id = identity.group_id;
   request.generation_id = identity.generation_id;
@@ -36,6 +36,8 @@ rpc::CommitOffsetsRequest OffsetCommitter::request(const ConsumerGroupMetadata& 
     partition.topic = tp.topic;
     partition.partition = tp.partition;
     partition.offset = offset;
+    auto check = checks.find(tp);
+    if (check != checks.end()) partition.__set_previous_append_time_ms(check->second);
     request.offsets.push_back(std::move(partition));
   }
   return request;
@@ -76,9 +78,9 @@ void OffsetCommitter::run() {
 }
 
 std::optional<Error> OffsetCommitter::commitSync(const ConsumerGroupMetadata& identity,
-                                                 const Offsets& offsets) {
+                                                 const Offsets& offsets, const Checks& checks) {
   auto job = std::make_shared<Job>();
-  job->request = request(identity, offsets);
+  job->request = request(identity, offsets, checks);
   job->outcome.offsets = offsets;
   job->outcome.generation = identity.generation_id;
   job->sync = true;
@@ -90,9 +92,9 @@ std::optional<Error> OffsetCommitter::commitSync(const ConsumerGroupMetadata& id
 }
 
 void OffsetCommitter::commitAsync(const ConsumerGroupMetadata& identity, const Offsets& offsets,
-                                  Consumer::CommitCallback callback) {
+                                  Consumer::CommitCallback callback, const Checks& checks) {
   auto job = std::make_shared<Job>();
-  job->request = request(identity, offsets);
+  job->request = request(identity, offsets, checks);
   job->outcome.offsets = offsets;
   job->outcome.generation = identity.generation_id;
   job->outcome.callback = std::move(callback);

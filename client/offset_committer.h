@@ -20,6 +20,10 @@ namespace mq {
 class OffsetCommitter {
  public:
   using Offsets = std::map<TopicPartition, int64_t>;
+  // Per committed partition, the append time of the message at offset - 1 as the consumer
+  // read it (the log-divergence check for whoever resumes there); partitions without one
+  // commit no check.
+  using Checks = std::map<TopicPartition, int64_t>;
   // A finished commit: `error` unset on success.
   struct Outcome {
     Offsets offsets;
@@ -34,12 +38,13 @@ class OffsetCommitter {
 
   // The commit request for `offsets` on behalf of `identity`.
   static rpc::CommitOffsetsRequest request(const ConsumerGroupMetadata& identity,
-                                           const Offsets& offsets);
+                                           const Offsets& offsets, const Checks& checks = {});
 
   // Commits after everything queued before; returns the error (unset on success).
-  std::optional<Error> commitSync(const ConsumerGroupMetadata& identity, const Offsets& offsets);
+  std::optional<Error> commitSync(const ConsumerGroupMetadata& identity, const Offsets& offsets,
+                                  const Checks& checks = {});
   void commitAsync(const ConsumerGroupMetadata& identity, const Offsets& offsets,
-                   Consumer::CommitCallback callback);
+                   Consumer::CommitCallback callback, const Checks& checks = {});
   // Records an asynchronous commit that finished without being sent (nothing to commit,
   // or refused before sending), so its callback runs in order with the others.
   void completeUnsent(Outcome outcome);

@@ -203,13 +203,15 @@ std::string tableList(const std::vector<PartitionAppend>& partitions) {
 struct StateRow {
   int64_t next_offset = 0;
   bool sealed = false;
+  int64_t last_append_ms = 0;  // append times never go down along the offsets (sql/datanode/007)
 };
 
 // Locks the state rows of every partition of the group: one statement for all. InnoDB locks
 // an IN list on the primary key in key order, whatever the list's order, so two groups
 // never lock the same rows in opposite orders.
 std::string lockStateRowsSql(const std::vector<PartitionAppend>& partitions) {
-  return "SELECT table_name, next_offset, sealed FROM mq_partition_state WHERE table_name IN (" +
+  return "SELECT table_name, next_offset, sealed, last_append_ms FROM mq_partition_state "
+         "WHERE table_name IN (" +
          tableList(partitions) + ") FOR UPDATE";
 }
 
@@ -217,7 +219,9 @@ std::string lockStateRowsSql(const std::vector<PartitionAppend>& partitions) {
 std::vector<StateRow> readStateRows(sql::ResultSet& rows,
                                     const std::vector<PartitionAppend>& partitions) {
   std::map<std::string, StateRow> found;
-  while (rows.next()) found[columnString(rows, 1)] = StateRow{rows.getInt64(2), rows.getBoolean(3)};
+  while (rows.next()) {
+    found[columnString(rows, 1)] = StateRow{rows.getInt64(2), rows.getBoolean(3), rows.getInt64(4)};
+  }
   std::vector<StateRow> states;
   states.reserve(partitions.size());
   for (const auto& partition : partitions) {
@@ -269,18 +273,22 @@ void readProducerStates(sql::ResultSet& rows, ProducerStates& producers) {
 // Advances the log ends of the partitions at `advanced`: one statement for all.
 std::string advanceSql(const std::vector<PartitionAppend>& partitions,
                        const std::vector<int64_t>& next_offsets,
+                       const std::vector<int64_t>& append_times,
                        const std::vector<size_t>& advanced) {
-  std::string cases;
+  std::string offsets;
+  std::string times;
   std::string names;
   for (size_t i : advanced) {
-    cases += " WHEN ";
-    appendSqlStringLiteral(cases, partitions[i].table);
-    cases += fmt::format(" THEN {}", next_offsets[i]);
+    std::string when = " WHEN ";
+    appendSqlStringLiteral(when, partitions[i].table);
+    offsets += when + fmt::format(" THEN {}", next_offsets[i]);
+    times += when + fmt::format(" THEN {}", append_times[i]);
     if (!names.empty()) names += ',';
     appendSqlStringLiteral(names, partitions[i].table);
   }
-  return "UPDATE mq_partition_state SET next_offset = CASE table_name" + cases +
-         " END WHERE table_name IN (" + names + ")";
+  return "UPDATE mq_partition_state SET next_offset = CASE table_name" + offsets +
+         " END, last_append_ms = CASE table_name" + times + " END WHERE table_name IN (" + names +
+         ")";
 }
 
 // The idempotent producers' new states: one upsert for all; empty when none changed.
@@ -313,9 +321,12 @@ std::string producerUpsertSql(const ProducerStates& producers, int64_t append_ms
 // lock and read the state rows (and idempotent producers' states); then the INSERTs, the
 // state rows' advance, the producer states and COMMIT.
 void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& partitions,
-                            int64_t append_ms, bool* commit_sent) {
-  if (commit_sent) *commit_sent = false;
+                            int64_t append_ms, AppendTrace* trace) {
+  AppendTrace ignored;
+  if (!trace) trace = &ignored;
+  *trace = AppendTrace{};
   if (partitions.empty()) return;
+  const auto started = SteadyClock::now();
   ProducerStates producers;
   StatementBatch reads;
   reads.add("START TRANSACTION");
@@ -327,6 +338,8 @@ void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& par
   const std::vector<StateRow> states = readStateRows(*results.at(0), partitions);
   if (!producer_query.empty()) readProducerStates(*results.at(1), producers);
   results.clear();
+  const auto locked = SteadyClock::now();
+  trace->lock = locked - started;
 
   // Messages due later go to the datanode's delay table in the same transaction, all
   // partitions' in one statement.
@@ -335,6 +348,9 @@ void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& par
       "produce_ms) VALUES ";
   size_t delayed_rows = 0;
   std::vector<int64_t> next_offsets(partitions.size());
+  // Per partition: never below its latest append time, so that append times do not go down
+  // along its offsets (sql/datanode/007).
+  std::vector<int64_t> append_times(partitions.size());
   // One multi-row INSERT per partition with rows, ..., each written in place into the batch
   // sent to the server (no copy of a group's message text).
   StatementBatch writes;
@@ -349,6 +365,8 @@ void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& par
     const std::string& table = partitions[i].table;
     auto& batches = partitions[i].batches;
     next_offsets[i] = states[i].next_offset;
+    append_times[i] = std::max(append_ms, states[i].last_append_ms);
+    const int64_t partition_ms = append_times[i];
     if (states[i].sealed) {  // read-only or retired (see seal()): its end offset is final
       for (auto& batch : batches) {
         batch.error = rpc::ErrorCode::PARTITION_READ_ONLY;
@@ -365,7 +383,7 @@ void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& par
     const int64_t base = states[i].next_offset;
     int64_t offset = base;
     for (auto& batch : batches) {
-      batch.append_ms = append_ms;
+      batch.append_ms = partition_ms;
       if (batch.producer) {
         auto& producer = producers[ProducerKey{table, batch.producer->producer_id}];
         if (!admitIdempotent(batch, producer)) continue;
@@ -378,14 +396,14 @@ void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& par
         producer->changed = true;
       }
       for (const auto* message : *batch.messages) {
-        if (message->deliver_at_ms > append_ms) {
+        if (message->deliver_at_ms > partition_ms) {
           if (delayed_rows++ > 0) delayed += ',';
-          appendDelayedRow(delayed, table, *message, append_ms);
+          appendDelayedRow(delayed, table, *message, partition_ms);
           continue;
         }
         if (batch.base_offset < 0) batch.base_offset = offset;
         if (offset != base) insert += ',';
-        appendRow(insert, offset++, *message, append_ms);
+        appendRow(insert, offset++, *message, partition_ms);
       }
     }
     next_offsets[i] = offset;
@@ -396,7 +414,7 @@ void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& par
   for (size_t i = 0; i < partitions.size(); ++i) {
     if (next_offsets[i] != states[i].next_offset) advanced.push_back(i);
   }
-  if (!advanced.empty()) writes.add(advanceSql(partitions, next_offsets, advanced));
+  if (!advanced.empty()) writes.add(advanceSql(partitions, next_offsets, append_times, advanced));
   const std::string upsert = producerUpsertSql(producers, append_ms);
   if (!upsert.empty()) writes.add(upsert);
   // With nothing to write (only duplicates, refusals or sealed partitions) this only ends
@@ -407,12 +425,13 @@ void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& par
     db->executeBatch(writes, &completed);
   } catch (...) {
     if (completed + 1 == writes.size()) {  // the COMMIT failed: outcome unknown
-      if (commit_sent) *commit_sent = true;
+      trace->commit_sent = true;
       db.discard();
     }
     throw;
   }
   transaction.committed();
+  trace->write = SteadyClock::now() - locked;
 }
 
 std::vector<std::string> PartitionStore::partitionsWithDueMessages(DbConnection& db,
@@ -455,7 +474,7 @@ int PartitionStore::moveDueMessages(DbPool::Lease& db, const std::string& table,
   DbTransaction transaction(db);
   // The partition's lock first, as every append takes it: offsets stay dense and in order.
   auto& lock = db->prepare(
-      "SELECT next_offset, sealed FROM mq_partition_state WHERE table_name = ? "
+      "SELECT next_offset, sealed, last_append_ms FROM mq_partition_state WHERE table_name = ? "
       "FOR UPDATE");
   lock.setString(1, table);
   std::unique_ptr<sql::ResultSet> state(lock.executeQuery());
@@ -463,6 +482,7 @@ int PartitionStore::moveDueMessages(DbPool::Lease& db, const std::string& table,
   // its end offset is final; the rows wait for an unseal or go with the drop).
   if (!state->next() || state->getInt(2) != 0) return 0;
   const int64_t base = state->getInt64(1);
+  const int64_t append_ms = std::max(now_ms, state->getInt64(3));  // as append() does
   state.reset();
 
   auto& due = db->prepare(
@@ -493,15 +513,17 @@ int PartitionStore::moveDueMessages(DbPool::Lease& db, const std::string& table,
         insert += ',';
       }
     }
-    insert += fmt::format("{},{})", rows->getInt64(5), now_ms);
+    insert += fmt::format("{},{})", rows->getInt64(5), append_ms);
   }
   rows.reset();
   if (offset == base) return 0;
   db->execute(insert);
   db->execute("DELETE FROM mq_delayed_messages WHERE id IN (" + ids + ")");
-  auto& advance = db->prepare("UPDATE mq_partition_state SET next_offset = ? WHERE table_name = ?");
+  auto& advance = db->prepare(
+      "UPDATE mq_partition_state SET next_offset = ?, last_append_ms = ? WHERE table_name = ?");
   advance.setInt64(1, offset);
-  advance.setString(2, table);
+  advance.setInt64(2, append_ms);
+  advance.setString(3, table);
   advance.execute();
   transaction.commit();
   return static_cast<int>(offset - base);

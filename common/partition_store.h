@@ -86,6 +86,17 @@ struct AppendBatch {
   std::string error_message;
 };
 
+// Where one group commit's time went (PartitionStore::append): the broker's produce stage
+// metrics, and whether an exception came from the COMMIT itself.
+struct AppendTrace {
+  bool commit_sent = false;  // the COMMIT failed: the outcome is unknown
+  // The first round trip: BEGIN, the state rows locked and read (waits for other writers of
+  // the same partitions) and the idempotent producers' states.
+  std::chrono::steady_clock::duration lock{};
+  // The second: the INSERTs, the state rows' advance and the COMMIT with its redo-log flush.
+  std::chrono::steady_clock::duration write{};
+};
+
 // One partition's share of a group commit: its batches, in order.
 struct PartitionAppend {
   std::string table;
@@ -109,18 +120,20 @@ class PartitionStore {
   // with innodb_flush_log_at_trx_commit=1). Idempotent batches are checked against the
   // producer's last five batches on this partition (mq_producer_state, producer_batches.h)
   // in the same transaction: a retry of one of them gets its original offsets and writes
-  // nothing; a sequence gap, an older batch or an older epoch is refused. Throws sql::SQLException; then nothing was appended, unless
-  // the COMMIT itself failed (outcome unknown; the lease is discarded).
+  // nothing; a sequence gap, an older batch or an older epoch is refused. Throws sql::SQLException;
+  // then nothing was appended, unless the COMMIT itself failed (outcome unknown; the lease is
+  // discarded).
   static void append(DbPool::Lease& db, const std::string& table, std::vector<AppendBatch>& batches,
                      int64_t append_ms);
   // The same for several partitions (distinct tables) of this datanode in ONE transaction:
   // each partition's batches get dense offsets in order from its own next_offset, and one
   // COMMIT makes all of them durable, or none of them (any exception: nothing of the group
   // was appended, unless the COMMIT itself failed). Per-partition refusals (sealed,
-  // idempotence) are reported in the batches and do not fail the others. `commit_sent`,
-  // when given, tells after an exception whether it was the COMMIT that failed.
+  // idempotence) are reported in the batches and do not fail the others. `trace`, when
+  // given, gets the time of each round trip and tells after an exception whether it was the
+  // COMMIT that failed.
   static void append(DbPool::Lease& db, std::vector<PartitionAppend>& partitions, int64_t append_ms,
-                     bool* commit_sent = nullptr);
+                     AppendTrace* trace = nullptr);
 
   // --- Delayed delivery (mq_delayed_messages) ---
   // Writable (unsealed) partitions of this datanode with messages due at now_ms: one probe

@@ -122,6 +122,11 @@ struct FetchPartition {
   3: i64 offset,                  // first offset wanted
   4: i32 max_messages,
   5: i32 max_bytes,               // payload+key bytes; at least one message is returned
+  // The log-divergence check (docs/operations.md, "Messages a crash took back"): the append
+  // time of the message at offset - 1 as this consumer read it. The broker checks that the
+  // log still holds that message; if a database crash or failover took it back (it was read
+  // before it was durable), the result is OFFSET_OUT_OF_RANGE with diverging_offset set.
+  6: optional i64 previous_append_time_ms,
 }
 
 struct FetchRequest {
@@ -148,6 +153,10 @@ struct PartitionFetchResult {
   6: i64 start_offset,            // earliest offset still stored
   7: i64 end_offset,              // next offset to be written (log end)
   8: bool retriable,
+  // Set with OFFSET_OUT_OF_RANGE when the log-divergence check failed: the first offset whose
+  // message is not the one the consumer read (or the log end). Fetch from here: the messages
+  // from it on were written after the crash, and none of them was read yet.
+  9: optional i64 diverging_offset,
 }
 
 struct FetchResponse {
@@ -339,6 +348,9 @@ struct OffsetCommitPartition {
   2: i32 partition,
   3: i64 offset,                                // the next offset to consume
   4: string metadata,
+  // The append time of the message at offset - 1 as the committing consumer read it: whoever
+  // resumes from this offset runs the log-divergence check with it (FetchPartition).
+  5: optional i64 previous_append_time_ms,
 }
 
 struct CommitOffsetsRequest {
@@ -361,6 +373,7 @@ struct CommittedOffset {
   3: i64 offset,                                // -1: nothing committed
   4: string metadata,
   5: i64 committed_ms,
+  6: optional i64 previous_append_time_ms,     // as committed (OffsetCommitPartition)
 }
 
 struct FetchOffsetsRequest {

@@ -43,19 +43,29 @@ stack_die() {
 
 stack_port_open() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
 
-# Sets variable VAR to a port in 20000..49999 that nothing listens on and this stack has not
-# handed out yet (not a command substitution: the list of handed-out ports must persist).
+# Sets variable VAR to a free port that this stack has not handed out yet (not a command
+# substitution: the list of handed-out ports and the lock descriptors must persist). As the
+# C++ test harness does (tests/harness/free_port.cc): below the kernel's ephemeral range, so
+# no outgoing connection takes it before the daemon binds it, and reserved with an flock on
+# /tmp/mq-test-ports/PORT held until this shell exits, so parallel tests never share one.
 stack_free_port() {
-  local port _ used p
-  for _ in $(seq 1 100); do
-    port=$((20000 + RANDOM % 30000))
+  local port _ used p fd high=32768
+  read -r high _ </proc/sys/net/ipv4/ip_local_port_range || true
+  ((high > 32000)) && high=32000
+  mkdir -p /tmp/mq-test-ports
+  chmod a+rwx /tmp/mq-test-ports 2>/dev/null || true
+  for _ in $(seq 1 200); do
+    port=$((20000 + RANDOM % (high - 20000)))
     used=0
     for p in "${STACK_USED_PORTS[@]}"; do [[ $p == "$port" ]] && used=1; done
-    if ((used == 0)) && ! stack_port_open "$port"; then
+    ((used == 0)) || continue
+    exec {fd}<>"/tmp/mq-test-ports/$port" || continue
+    if flock -n "$fd" && ! stack_port_open "$port"; then
       STACK_USED_PORTS+=("$port")
       printf -v "$1" '%s' "$port"
       return 0
     fi
+    exec {fd}>&-
   done
   stack_die "no free port found"
 }

@@ -171,9 +171,10 @@ void GroupStore::writeOffsets(DbConnection& db, const std::string& group_id,
                               int64_t now_ms) {
   auto& upsert = db.prepare(
       "INSERT INTO committed_offsets (group_id, topic, partition_no, committed_offset, "
-      "metadata, committed_ms) VALUES (?,?,?,?,?,?) ON DUPLICATE KEY UPDATE "
-      "committed_offset = VALUES(committed_offset), metadata = VALUES(metadata), "
-      "committed_ms = VALUES(committed_ms)");
+      "metadata, committed_ms, check_offset, check_append_ms) VALUES (?,?,?,?,?,?,?,?) "
+      "ON DUPLICATE KEY UPDATE committed_offset = VALUES(committed_offset), "
+      "metadata = VALUES(metadata), committed_ms = VALUES(committed_ms), "
+      "check_offset = VALUES(check_offset), check_append_ms = VALUES(check_append_ms)");
   for (const auto& offset : offsets) {
     upsert.setString(1, group_id);
     upsert.setString(2, offset.topic);
@@ -181,6 +182,14 @@ void GroupStore::writeOffsets(DbConnection& db, const std::string& group_id,
     upsert.setInt64(4, offset.offset);
     upsert.setString(5, offset.metadata);
     upsert.setInt64(6, now_ms);
+    // The log-divergence check of the message before the offset (sql/meta/013).
+    if (offset.__isset.previous_append_time_ms && offset.offset > 0) {
+      upsert.setInt64(7, offset.offset - 1);
+      upsert.setInt64(8, offset.previous_append_time_ms);
+    } else {
+      upsert.setNull(7, sql::DataType::BIGINT);
+      upsert.setNull(8, sql::DataType::BIGINT);
+    }
     upsert.execute();
   }
 }
@@ -189,8 +198,8 @@ std::vector<rpc::CommittedOffset> GroupStore::fetchOffsets(
     const std::string& group_id, const std::vector<rpc::TopicPartitions>& partitions) {
   auto db = pool_.acquire();
   auto& select = db->prepare(
-      "SELECT topic, partition_no, committed_offset, metadata, committed_ms "
-      "FROM committed_offsets WHERE group_id = ? ORDER BY topic, partition_no");
+      "SELECT topic, partition_no, committed_offset, metadata, committed_ms, check_offset, "
+      "check_append_ms FROM committed_offsets WHERE group_id = ? ORDER BY topic, partition_no");
   select.setString(1, group_id);
   auto rows = run(select);
   std::map<std::pair<std::string, int>, rpc::CommittedOffset> found;
@@ -201,6 +210,9 @@ std::vector<rpc::CommittedOffset> GroupStore::fetchOffsets(
     offset.offset = rows->getInt64(3);
     offset.metadata = str(*rows, 4);
     offset.committed_ms = rows->getInt64(5);
+    if (!rows->isNull(6) && !rows->isNull(7) && rows->getInt64(6) + 1 == offset.offset) {
+      offset.__set_previous_append_time_ms(rows->getInt64(7));
+    }
     found[{offset.topic, offset.partition}] = offset;
   }
   std::vector<rpc::CommittedOffset> result;

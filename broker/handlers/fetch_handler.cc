@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
+#include <optional>
 
 #include "common/clock.h"
 #include "common/partition_store.h"
@@ -19,6 +21,9 @@ struct FetchSlot {
   int max_bytes;
   bool failed = false;
   bool retired = false;  // answered from the topology: never has data
+  // The log-divergence check is due (the request carries the append time of the message
+  // before its offset) and has not passed yet; it runs once per request.
+  bool check_previous = false;
   rpc::PartitionFetchResult result;
 };
 
@@ -41,6 +46,53 @@ void answerRetired(FetchSlot& slot) {
                              : "",
       slot.request->offset);
   slot.result.retriable = false;
+}
+
+// The log-divergence check failed: the message at offset - 1 is not the one the consumer
+// read (a database crash or a failover took it back: it was read before it was durable, and
+// the offsets were given to other messages since, or not yet). The consumer goes back to
+// the first message appended after the one it read last: every message before it is one the
+// consumer read (append times never go down along a partition's offsets, sql/datanode/007),
+// every one from it on was written after the crash (brokers' clocks are assumed in step to
+// well under the time a database takes to restart).
+void answerDiverged(BrokerContext& context, DbConnection& db, FetchSlot& slot,
+                    const PartitionBounds& bounds) {
+  const int64_t offset = slot.request->offset;
+  const int64_t previous_ms = slot.request->previous_append_time_ms;
+  const int64_t after_ms = previous_ms < INT64_MAX ? previous_ms + 1 : previous_ms;
+  int64_t diverging = PartitionStore::offsetForTime(db, slot.route.table, after_ms, bounds);
+  diverging = std::min({diverging, offset - 1, bounds.end_offset});
+  slot.result.messages.clear();
+  slot.result.__set_diverging_offset(diverging);
+  context.metrics.recordLogDivergence(slot.request->topic);
+  throwError(rpc::ErrorCode::OFFSET_OUT_OF_RANGE,
+             fmt::format("the log of partition {} of `{}` diverged at offset {}: the message at "
+                         "offset {} (appended at {} ms) is not in it any more, as a database "
+                         "crash or failover took back messages that were read before they were "
+                         "durable; fetch again from offset {}",
+                         slot.request->partition, slot.request->topic, diverging, offset - 1,
+                         previous_ms, diverging));
+}
+
+// Runs the log-divergence check against the rows read from offset - 1 on (`read`, its first
+// row is offset - 1 when it is stored) and drops that row; or, when nothing was read (the
+// consumer is at the log end), against one primary-key lookup.
+void checkPrevious(BrokerContext& context, DbConnection& db, FetchSlot& slot,
+                   const PartitionBounds& bounds, std::vector<rpc::StoredMessage>* read) {
+  const int64_t previous = slot.request->offset - 1;
+  std::optional<int64_t> stored_ms;
+  if (read) {
+    if (!read->empty() && read->front().offset == previous) {
+      stored_ms = read->front().append_time_ms;
+      read->erase(read->begin());
+    }
+  } else {
+    stored_ms = PartitionStore::appendTime(db, slot.route.table, previous);
+  }
+  if (stored_ms != slot.request->previous_append_time_ms) {
+    answerDiverged(context, db, slot, bounds);
+  }
+  slot.check_previous = false;
 }
 
 void fail(BrokerContext& context, FetchSlot& slot, std::exception_ptr error) {
@@ -82,16 +134,31 @@ bool readOnce(BrokerContext& context, std::vector<FetchSlot>& slots) {
           slot->result.start_offset = b.start_offset;
           slot->result.end_offset = b.end_offset;
           const int64_t offset = slot->request->offset;
+          // Nothing to check when the message before was removed by retention.
+          if (slot->check_previous && offset - 1 < b.start_offset) slot->check_previous = false;
+          if (slot->check_previous && offset > b.end_offset) answerDiverged(context, *db, *slot, b);
           if (offset < b.start_offset || offset > b.end_offset) {
             throwError(rpc::ErrorCode::OFFSET_OUT_OF_RANGE,
                        fmt::format("offset {} out of range {}..{} for partition {} of `{}`", offset,
                                    b.start_offset, b.end_offset, slot->request->partition,
                                    slot->request->topic));
           }
-          if (offset == b.end_offset || budget <= 0) continue;
-          slot->result.messages =
-              PartitionStore::read(*db, slot->route.table, offset, slot->max_messages,
-                                   std::min<int64_t>(slot->max_bytes, budget));
+          if (offset == b.end_offset) {
+            if (slot->check_previous) checkPrevious(context, *db, *slot, b, nullptr);
+            continue;
+          }
+          if (budget <= 0) continue;
+          const int64_t bytes = std::min<int64_t>(slot->max_bytes, budget);
+          if (slot->check_previous) {
+            // The message before comes with the same range scan, one row more.
+            slot->result.messages = PartitionStore::read(*db, slot->route.table, offset - 1,
+                                                         slot->max_messages + 1, bytes);
+            checkPrevious(context, *db, *slot, b, &slot->result.messages);
+          }
+          if (slot->result.messages.empty()) {  // no check, or the row before filled max_bytes
+            slot->result.messages =
+                PartitionStore::read(*db, slot->route.table, offset, slot->max_messages, bytes);
+          }
           // Offsets are dense, so the first row is `offset` itself unless retention removed
           // it after the bounds were read: say so rather than skip silently over the gap.
           if (!slot->result.messages.empty() && slot->result.messages.front().offset != offset) {
@@ -153,6 +220,7 @@ rpc::FetchResponse handleFetch(BrokerContext& context, const rpc::FetchRequest& 
                    fmt::format("offset {} is negative", partition.offset));
       }
       if (slot.route.retired) answerRetired(slot);
+      slot.check_previous = partition.__isset.previous_append_time_ms && partition.offset > 0;
     } catch (...) {
       fail(context, slot, std::current_exception());
     }

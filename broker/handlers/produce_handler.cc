@@ -137,6 +137,8 @@ void appendShare(BrokerContext& context, const rpc::ProduceRequest& request, Dat
     const WriteItem& item = share.items[i];
     const rpc::PartitionBatch& batch = request.batches[share.result_index[i]];
     rpc::PartitionProduceResult& result = results[share.result_index[i]];
+    if (!item.failure)
+      context.metrics.recordProduceStages(item.queued, item.trace.lock, item.trace.write);
     if (item.failure) {
       setFailure(context, result, item.failure, share.datanode_id);
     } else if (item.batch.error != rpc::ErrorCode::NONE) {

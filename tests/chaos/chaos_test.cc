@@ -8,10 +8,12 @@
 // stored, the group consumed every stored message, no partition had two owners at once, and
 // a message was consumed twice only across a change of owner (at-least-once: what a member
 // consumed after its last commit is consumed again by the next owner), never twice by one
-// owner. The servers run with the binlog synced (ClusterOptions::durable_visibility), as
-// docs/operations.md ("Commit visibility") recommends: without it a consumer can read a row
-// that the kill -9 then takes back, and start the partition over. The report (timeline,
-// counts) is printed.
+// owner. The servers run with MariaDB's default configuration: a consumer may read a row
+// that a kill -9 then takes back (docs/operations.md, "Commit visibility"), and the
+// log-divergence check must send it back to the messages written at those offsets since
+// ("Messages a crash took back"). So a message is its partition, offset and value (each
+// send's value is unique; a producer's retry may store it twice, at two offsets). The report
+// (timeline, counts) is printed.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -64,32 +66,30 @@ class Timeline {
   std::vector<std::string> lines_;
 };
 
-// Offsets below the log ends that no member has consumed yet.
-int64_t unconsumed(const std::map<int, int64_t>& ends,
-                   const std::map<std::pair<int, int64_t>, int>& consumed) {
+// Messages of the log ((partition, offset) -> value) that no member has consumed.
+int64_t unconsumed(const std::map<std::pair<int, int64_t>, std::string>& log,
+                   const std::map<LogEntry, int>& consumed) {
   int64_t missing = 0;
-  for (const auto& [partition, end] : ends) {
-    for (int64_t offset = 0; offset < end; ++offset) {
-      if (!consumed.count({partition, offset})) ++missing;
-    }
+  for (const auto& [position, value] : log) {
+    missing += !consumed.count({position.first, position.second, value});
   }
   return missing;
 }
 
-// (partition, offset) consumed more than once by one member within one ownership interval.
+// A message consumed more than once by one member within one ownership interval.
 int repeatsWithinOneOwnership(const std::vector<const Member*>& members) {
   int repeats = 0;
   for (const Member* member : members) {
-    std::map<std::pair<int, int64_t>, int> seen;  // within the current assignment
+    std::map<LogEntry, int> seen;  // within the current assignment
     for (const auto& e : member->events()) {
       if (e.kind == "revoked" || e.kind == "lost") {
         const int partition = std::stoi(e.fields.at(1));
         for (auto it = seen.begin(); it != seen.end();) {
-          it = it->first.first == partition ? seen.erase(it) : std::next(it);
+          it = std::get<0>(it->first) == partition ? seen.erase(it) : std::next(it);
         }
       }
       if (e.kind == "consumed") {
-        auto& count = seen[{std::stoi(e.fields.at(1)), std::stoll(e.fields.at(2))}];
+        auto& count = seen[{std::stoi(e.fields.at(1)), std::stoll(e.fields.at(2)), e.fields.at(3)}];
         if (++count == 2) {
           ++repeats;
           std::cout << member->name() << " consumed partition " << e.fields.at(1) << " offset "
@@ -178,22 +178,21 @@ void runChaos(const ClusterOptions& options, const DatabaseFailures& database_fa
   });
 
   // The group catches up with everything stored.
-  const auto ends = logEndOffsets(cluster, kTopic, kPartitions, 0);
-  int64_t stored = 0;
-  for (const auto& [partition, end] : ends) stored += end;
-  const bool caught_up = waitFor([&] { return unconsumed(ends, consumedCounts(all())) == 0; },
+  const auto log = readLog(cluster, kTopic, kPartitions, 0);
+  const int64_t stored = static_cast<int64_t>(log.size());
+  const bool caught_up = waitFor([&] { return unconsumed(log, consumedMessages(all())) == 0; },
                                  std::chrono::seconds(90));
   for (auto& m : members) {
     if (m->running()) m->stop();
   }
-  const auto consumed = consumedCounts(all());
+  const auto consumed = consumedMessages(all());
 
   int group_duplicates = 0;
-  for (const auto& [position, count] : consumed) group_duplicates += count - 1;
+  for (const auto& [message, count] : consumed) group_duplicates += count - 1;
   std::cout << "chaos timeline:\n"
             << chaos.str()
             << fmt::format(
-                   "stored {}, consumed by the group {} distinct offsets, "
+                   "stored {}, consumed by the group {} distinct messages, "
                    "{} consumed again after a change of owner\n",
                    stored, consumed.size(), group_duplicates);
   for (const auto& m : members) {
@@ -202,10 +201,12 @@ void runChaos(const ClusterOptions& options, const DatabaseFailures& database_fa
     std::cout << "  " << m->name() << " consumed " << count << "\n";
   }
 
-  EXPECT_TRUE(caught_up) << unconsumed(ends, consumed) << " stored messages never consumed";
+  EXPECT_TRUE(caught_up) << unconsumed(log, consumed) << " stored messages never consumed";
   EXPECT_GT(acked_after, acked_before) << "producing went on while the metaserver was down";
   EXPECT_GT(consumed_after, consumed_before) << "consuming went on while the metaserver was down";
-  expectNothingAcknowledgedLost(ledger, consumeAll(cluster, kTopic, kPartitions, 0));
+  std::map<std::string, int> stored_values;
+  for (const auto& [position, value] : log) ++stored_values[value];
+  expectNothingAcknowledgedLost(ledger, stored_values);
   expectNoDoubleOwnership(all());
   EXPECT_EQ(repeatsWithinOneOwnership(all()), 0);
 }
@@ -214,7 +215,6 @@ TEST(Chaos, EveryFailureAtOnceLosesNothingAcknowledgedAndKeepsOneOwnerPerPartiti
   ClusterOptions options;
   options.brokers = 3;
   options.private_mariadb = true;
-  options.durable_visibility = true;
   runChaos(options, [](TestCluster& cluster, const rpc::TopicInfo&, Timeline& chaos) {
     chaos.step("kill -9 the database (datanode and metadata)", [&] { cluster.crashMariadb(); });
     chaos.pause(std::chrono::milliseconds(2000));
@@ -231,7 +231,6 @@ TEST(Chaos, EveryFailureAtOnceOverThreeDatanodeServersLosesNothingAcknowledged) 
   options.datanodes = 3;
   options.private_mariadb = true;
   options.mariadb_per_datanode = true;
-  options.durable_visibility = true;
   runChaos(options, [](TestCluster& cluster, const rpc::TopicInfo& topic, Timeline& chaos) {
     std::set<int> datanodes;
     for (const auto& partition : topic.partitions) datanodes.insert(partition.datanode_id);

@@ -662,7 +662,11 @@ try {
                   'the older page shows other entries');
   await page.locator('[data-test=audit-newer]').first().click();
   await page.waitForURL(/after_id=/);
-  await page.locator('table.grid > tbody > tr').first().waitFor();
+  // The URL changes before the page has fetched and drawn the newer entries: wait for the
+  // first row to change (or time out and let the assertion name what is shown).
+  await page.waitForFunction(
+    text => document.querySelector('table.grid > tbody > tr')?.textContent === text, newest,
+    {timeout: 10000}).catch(() => {});
   assert.equal(await page.locator('table.grid > tbody > tr').first().textContent(), newest,
                'back to the newest entries');
   await shot('audit-paged');

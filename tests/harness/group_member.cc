@@ -131,4 +131,16 @@ std::map<std::pair<int, int64_t>, int> consumedCounts(const std::vector<const Me
   return counts;
 }
 
+std::map<LogEntry, int> consumedMessages(const std::vector<const Member*>& members) {
+  std::map<LogEntry, int> counts;
+  for (const Member* member : members) {
+    for (const auto& e : member->events()) {
+      if (e.kind == "consumed") {
+        ++counts[{std::stoi(e.fields.at(1)), std::stoll(e.fields.at(2)), e.fields.at(3)}];
+      }
+    }
+  }
+  return counts;
+}
+
 }  // namespace mq::test

@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -90,5 +91,11 @@ void expectNoDoubleOwnership(const std::vector<const Member*>& members);
 
 // Consumed (partition, offset) -> how many times, over all members.
 std::map<std::pair<int, int64_t>, int> consumedCounts(const std::vector<const Member*>& members);
+// One message of the log: partition, offset and value. The value tells a message apart from
+// the one a database crash took back from the same offset; the offset tells apart the two
+// copies of a producer's retry.
+using LogEntry = std::tuple<int, int64_t, std::string>;
+// Consumed messages -> how many times, over all members.
+std::map<LogEntry, int> consumedMessages(const std::vector<const Member*>& members);
 
 }  // namespace mq::test

@@ -113,9 +113,9 @@ std::map<int, int64_t> logEndOffsets(TestCluster& cluster, const std::string& to
   return ends;
 }
 
-// Reads every partition from the start to its end; returns value -> times seen.
-std::map<std::string, int> consumeAll(TestCluster& cluster, const std::string& topic,
-                                      int partitions, int broker) {
+std::map<std::pair<int, int64_t>, std::string> readLog(TestCluster& cluster,
+                                                       const std::string& topic, int partitions,
+                                                       int broker) {
   ConsumerConfig config;
   config.bootstrap_brokers = {cluster.brokerAddresses().at(broker)};
   config.client_id = "failover-consumer";
@@ -130,16 +130,23 @@ std::map<std::string, int> consumeAll(TestCluster& cluster, const std::string& t
     stored += end;
   }
 
-  std::map<std::string, int> seen;
+  std::map<std::pair<int, int64_t>, std::string> log;
   int64_t read = 0;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (read < stored && std::chrono::steady_clock::now() < deadline) {
-    for (const auto& m : consumer.poll(std::chrono::milliseconds(300))) {
+    for (auto& m : consumer.poll(std::chrono::milliseconds(300))) {
       ++read;
-      ++seen[m.value];
+      log[{m.partition, m.offset}] = std::move(m.value);
     }
   }
   EXPECT_EQ(read, stored) << "the consumer read every stored message";
+  return log;
+}
+
+std::map<std::string, int> consumeAll(TestCluster& cluster, const std::string& topic,
+                                      int partitions, int broker) {
+  std::map<std::string, int> seen;
+  for (const auto& [position, value] : readLog(cluster, topic, partitions, broker)) ++seen[value];
   return seen;
 }
 

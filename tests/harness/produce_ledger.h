@@ -63,7 +63,12 @@ std::map<int, int64_t> logEndOffsets(TestCluster& cluster, const std::string& to
                                      int broker);
 
 // Reads every partition from the start to its end through broker `broker`; returns
-// value -> times seen.
+// (partition, offset) -> value.
+std::map<std::pair<int, int64_t>, std::string> readLog(TestCluster& cluster,
+                                                       const std::string& topic, int partitions,
+                                                       int broker);
+
+// The same, counted: value -> times stored.
 std::map<std::string, int> consumeAll(TestCluster& cluster, const std::string& topic,
                                       int partitions, int broker);
 

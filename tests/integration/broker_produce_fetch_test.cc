@@ -1,6 +1,7 @@
 // Produce and fetch through real brokers (separate processes) on a real MariaDB, over
 // Thrift on loopback, with raw wire requests.
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -14,6 +15,8 @@
 #include <tuple>
 
 #include "common/clock.h"
+#include "common/db_pool.h"
+#include "tests/harness/metrics_scrape.h"
 #include "tests/harness/test_cluster.h"
 
 namespace mq::test {
@@ -75,6 +78,43 @@ TEST(BrokerProduceFetch, FetchReturnsProducedMessagesWithDenseOffsets) {
   EXPECT_EQ(result.start_offset, 0);
   EXPECT_EQ(result.end_offset, 3);
   EXPECT_TRUE(fetch(*broker, "orders", 0, 0).messages.empty());  // the other partition
+  // Each acknowledged partition batch counted once in each produce stage (docs/metrics.md),
+  // and a COMMIT with its flush takes some time.
+  for (const char* stage : {"queued", "lock", "write"}) {
+    EXPECT_EQ(metricSum(cluster.brokerMetricsPort(0), "mq_broker_produce_stage_seconds_count",
+                        {fmt::format("stage=\"{}\"", stage)}),
+              2)
+        << stage;
+  }
+  EXPECT_GT(metricSum(cluster.brokerMetricsPort(0), "mq_broker_produce_stage_seconds_sum",
+                      {"stage=\"write\""}),
+            0);
+}
+
+// An append stamps its messages with the later of the broker's clock and the partition's
+// latest append time (sql/datanode/007), so append times never go down along the offsets,
+// whatever the brokers' clocks say; seeks by time and the log-divergence check rely on it.
+TEST(BrokerProduceFetch, AppendTimesNeverGoDownAlongThePartitionsOffsets) {
+  TestCluster cluster;
+  const auto table = cluster.createTopic("stamps", 1).partitions.at(0).table_name;
+  auto broker = cluster.brokerClient();
+  ASSERT_EQ(produce(*broker, "stamps", 0, {textMessage("a")}).results.at(0).error,
+            rpc::ErrorCode::NONE);
+  // A broker whose clock ran an hour ahead appended last.
+  const int64_t ahead = nowMs() + 3600 * 1000;
+  {
+    DbPool pool(cluster.datanodeDb(0), DbPoolOptions{});
+    pool.acquire()->execute(fmt::format(
+        "UPDATE mq_partition_state SET last_append_ms = {} WHERE table_name = '{}'", ahead, table));
+  }
+  auto later = produce(*broker, "stamps", 0, {textMessage("b"), textMessage("c")});
+  ASSERT_EQ(later.results.at(0).error, rpc::ErrorCode::NONE) << later.results[0].error_message;
+  EXPECT_EQ(later.results[0].append_time_ms, ahead);
+  auto result = fetch(*broker, "stamps", 0, 0);
+  ASSERT_EQ(result.messages.size(), 3u);
+  EXPECT_LT(result.messages[0].append_time_ms, ahead);
+  EXPECT_EQ(result.messages[1].append_time_ms, ahead);
+  EXPECT_EQ(result.messages[2].append_time_ms, ahead);
 }
 
 TEST(BrokerProduceFetch, KeysHeadersTimestampsAndBinaryPayloadsRoundTrip) {
