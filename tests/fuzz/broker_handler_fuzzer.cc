@@ -33,7 +33,7 @@
 #include "broker/broker_service.h"
 #include "common/db_pool.h"
 #include "common/log.h"
-#include "server/rpc_limits.h"
+#include "tests/fuzz/thrift_call.h"
 
 namespace {
 
@@ -107,29 +107,14 @@ Broker& broker() {
   return *instance;
 }
 
-std::shared_ptr<TBinaryProtocol> serverProtocol(std::shared_ptr<TMemoryBuffer> buffer) {
-  return std::make_shared<TBinaryProtocol>(std::move(buffer), mq::kRpcMaxStringBytes,
-                                           mq::kRpcMaxContainerSize, /*strict_read=*/true,
-                                           /*strict_write=*/true);
-}
-
-// The method a strict binary message names (version word, name length, name), or "".
-std::string methodName(const uint8_t* data, size_t size) {
-  if (size < 8) return "";
-  const uint32_t length = (uint32_t{data[4]} << 24) | (uint32_t{data[5]} << 16) |
-                          (uint32_t{data[6]} << 8) | uint32_t{data[7]};
-  if (length > size - 8) return "";
-  return std::string(reinterpret_cast<const char*>(data + 8), length);
-}
+using mq::fuzz::methodName;
+using mq::fuzz::serverProtocol;
 
 // --- Seeds ------------------------------------------------------------------------------
 
 void writeSeed(const std::string& dir, const std::string& name,
                const std::function<void(mq::rpc::BrokerClient&)>& call) {
-  auto buffer = std::make_shared<TMemoryBuffer>();
-  mq::rpc::BrokerClient client(std::make_shared<TBinaryProtocol>(buffer));
-  call(client);
-  std::ofstream(dir + "/seed-" + name, std::ios::binary) << buffer->getBufferAsString();
+  mq::fuzz::writeSeed<mq::rpc::BrokerClient>(dir, name, call);
 }
 
 void writeSeeds(const std::string& dir) {
@@ -214,13 +199,6 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string method = methodName(data, size);
   if (method == "joinGroup" || method == "syncGroup") return 0;
-  auto in = std::make_shared<TMemoryBuffer>(const_cast<uint8_t*>(data), static_cast<uint32_t>(size),
-                                            TMemoryBuffer::OBSERVE);
-  auto out = std::make_shared<TMemoryBuffer>();
-  try {
-    broker().processor.process(serverProtocol(in), serverProtocol(out), nullptr);
-  } catch (const apache::thrift::TException&) {
-    // Refused while decoding: the server closes the connection. Anything else escapes.
-  }
+  mq::fuzz::process(broker().processor, data, size);
   return 0;
 }

@@ -12,7 +12,8 @@
 # (the Kafka door's request decoding, kafka_fuzzer.cc) or kafka-broker (the Kafka door's real
 # handlers in a running broker, kafka_broker_fuzzer.cc; starts a private stack) or
 # broker-handlers (the broker's Thrift handlers in-process and coverage-guided,
-# broker_handler_fuzzer.cc, built by the ASan build: BUILD_DIR must be one). The
+# broker_handler_fuzzer.cc, built by the ASan build: BUILD_DIR must be one) or
+# meta-handlers (the same for the metaserver's Thrift handlers, meta_handler_fuzzer.cc). The
 # seeds kept in the repository (tests/fuzz/corpus/TARGET) are read; what the run finds is
 # added to BUILD_DIR/fuzz/corpus-TARGET. A finding is written to BUILD_DIR/fuzz/ as
 # crash-*, oom-*, leak-* or timeout-*; replay it with BUILD_DIR/fuzz/TARGET_fuzzer FILE.
@@ -95,11 +96,11 @@ case $TARGET in
     FLAGS=(-max_len=65536)
     SEEDS=("$SRC/tests/fuzz/corpus/kafka")
     ;;
-  broker-handlers)
+  broker-handlers | meta-handlers)
     # Built by the ASan build itself (tests/CMakeLists.txt), not here.
-    BIN=$BUILD/bin/broker_handler_fuzzer
+    BIN=$BUILD/bin/${TARGET%-handlers}_handler_fuzzer
     [[ -x $BIN ]] || { echo "run_fuzzer: $BIN is missing: it is built by MQ_SANITIZE=address builds (./mq test --sanitize)" >&2; exit 1; }
-    CORPUS=$OUT/corpus-broker-handlers
+    CORPUS=$OUT/corpus-$TARGET
     SOURCES=()
     DEPENDS=()
     LIBS=()
@@ -107,15 +108,17 @@ case $TARGET in
     export MQ_FUZZ_SEEDS=$CORPUS
     ;;
   *)
-    echo "run_fuzzer: unknown target $TARGET (requests, json, http, kafka, kafka-broker, broker-handlers)" >&2
+    echo "run_fuzzer: unknown target $TARGET (requests, json, http, kafka, kafka-broker, broker-handlers, meta-handlers)" >&2
     exit 2
     ;;
 esac
 mkdir -p "$CORPUS"
 
 rebuild=0
-[[ -x $BIN || $TARGET == broker-handlers ]] || rebuild=1
-if [[ $TARGET != broker-handlers ]]; then
+IN_PROCESS=0  # built by the ASan build, run against a private stack's databases
+[[ $TARGET == broker-handlers || $TARGET == meta-handlers ]] && IN_PROCESS=1
+[[ -x $BIN || $IN_PROCESS == 1 ]] || rebuild=1
+if [[ $IN_PROCESS == 0 ]]; then
   for source in "${SOURCES[@]}" "${DEPENDS[@]}" "$0"; do
     [[ $source -nt $BIN ]] && rebuild=1
   done
@@ -131,7 +134,7 @@ fi
 # kafka-broker sends its inputs to a real broker, broker-handlers runs the broker's handlers
 # on its metadata database: a private stack (perf/stack.sh) on the test suite's MariaDB when
 # run by ctest (MQ_TEST_DB_DIR), else on a MariaDB of its own.
-if [[ $TARGET == kafka-broker || $TARGET == broker-handlers ]]; then
+if [[ $TARGET == kafka-broker || $IN_PROCESS == 1 ]]; then
   export STACK_BIN=$BUILD/bin
   # shellcheck source=../../perf/stack.sh
   source "$SRC/perf/stack.sh"
@@ -147,6 +150,7 @@ if [[ $TARGET == kafka-broker || $TARGET == broker-handlers ]]; then
     >/dev/null
   export MQ_FUZZ_KAFKA=$STACK_KAFKA
   export MQ_FUZZ_META_DB=mysql://mq:mq@127.0.0.1:$STACK_DB_PORT/$STACK_META_DB
+  export MQ_FUZZ_METASERVER=$STACK_METASERVER
   echo "run_fuzzer: broker's Kafka listener $MQ_FUZZ_KAFKA, log $OUT/kafka-broker-logs/broker.log"
 fi
 
