@@ -1,5 +1,7 @@
 #include "broker/broker_metrics.h"
 
+#include <algorithm>
+
 namespace mq {
 
 using prometheus::BuildCounter;
@@ -78,7 +80,13 @@ BrokerMetrics::BrokerMetrics(prometheus::Registry& registry)
                           .Register(registry)),
       stage_queued_(produce_stages_.Add({{"stage", "queued"}}, stageBuckets())),
       stage_lock_(produce_stages_.Add({{"stage", "lock"}}, stageBuckets())),
-      stage_write_(produce_stages_.Add({{"stage", "write"}}, stageBuckets())) {}
+      stage_write_(produce_stages_.Add({{"stage", "write"}}, stageBuckets())),
+      fetch_wakeup_(BuildHistogram()
+                        .Name("mq_broker_fetch_wakeup_seconds")
+                        .Help("Long-polling fetches answered with new messages: time from the "
+                              "append of the newest message returned to the answer.")
+                        .Register(registry)
+                        .Add({}, stageBuckets())) {}
 
 void BrokerMetrics::recordRpc(const std::string& method, ErrorCode code, double seconds) {
   requests_.Add({{"method", method}, {"code", errorName(code)}}).Increment();
@@ -125,6 +133,10 @@ void BrokerMetrics::recordProduceStages(std::chrono::steady_clock::duration queu
   stage_queued_.Observe(std::chrono::duration_cast<Seconds>(queued).count());
   stage_lock_.Observe(std::chrono::duration_cast<Seconds>(lock).count());
   stage_write_.Observe(std::chrono::duration_cast<Seconds>(write).count());
+}
+
+void BrokerMetrics::recordFetchWakeup(int64_t ms) {
+  fetch_wakeup_.Observe(static_cast<double>(std::max<int64_t>(ms, 0)) / 1000.0);
 }
 
 void BrokerMetrics::recordLogDivergence(const std::string& topic) {

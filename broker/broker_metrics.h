@@ -31,6 +31,9 @@ class BrokerMetrics {
   void recordLogDivergence(const std::string& topic);
   // Where one partition batch's produce time went in the datanode writer: queued behind
   // other group commits, the group's lock round trip, its write-and-COMMIT round trip.
+  // A long-polling fetch answered with new messages: milliseconds from the append of the
+  // newest message it returns to the answer (its broker's clock against the appender's).
+  void recordFetchWakeup(int64_t ms);
   void recordProduceStages(std::chrono::steady_clock::duration queued,
                            std::chrono::steady_clock::duration lock,
                            std::chrono::steady_clock::duration write);
@@ -52,6 +55,7 @@ class BrokerMetrics {
   prometheus::Histogram& stage_queued_;
   prometheus::Histogram& stage_lock_;
   prometheus::Histogram& stage_write_;
+  prometheus::Histogram& fetch_wakeup_;
 };
 
 }  // namespace mq

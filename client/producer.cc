@@ -53,6 +53,8 @@ AccumulatorLimits limitsOf(const ProducerConfig& config) {
   limits.batch_messages = static_cast<size_t>(config.batch_size);
   limits.batch_bytes = static_cast<size_t>(config.batch_bytes);
   limits.linger = std::chrono::milliseconds(config.linger_ms);
+  limits.adaptive_linger = config.adaptive_linger;
+  limits.senders = static_cast<size_t>(config.max_in_flight_requests);  // a sender thread each
   return limits;
 }
 

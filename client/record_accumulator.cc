@@ -70,6 +70,7 @@ bool RecordAccumulator::isReady(const PartitionQueue& queue, SteadyClock::time_p
   return closed_ || queue.records.size() >= limits_.batch_messages ||
          queue.bytes >= limits_.batch_bytes ||
          queue.records.front().sequence <= expedite_through_ ||
+         (limits_.adaptive_linger && waiting_senders_ >= limits_.senders) ||
          now - queue.records.front().created >= limits_.linger;
 }
 

@@ -69,6 +69,10 @@ struct AccumulatorLimits {
   size_t batch_messages = 500;
   size_t batch_bytes = 1 << 20;
   std::chrono::milliseconds linger{5};
+  // Adaptive linger: while all `senders` wait in awaitReady (no request in flight), a
+  // partition's records are ready at once; linger applies while a request is out.
+  bool adaptive_linger = false;
+  size_t senders = 1;
 };
 
 class RecordAccumulator {
@@ -94,7 +98,8 @@ class RecordAccumulator {
   // Takes up to `max_batches` batches that are ready at `now`, of at most max_bytes in total
   // (at least one batch). A partition is ready when it has no batch out, is not backing off,
   // and its records fill a batch (batch_messages or batch_bytes), or its oldest record has
-  // waited `linger`, or it is expedited (flush/expedite), or the accumulator is closed.
+  // waited `linger`, or no request is in flight (adaptive_linger), or it is expedited
+  // (flush/expedite), or the accumulator is closed.
   // A batch holds up to batch_messages records and batch_bytes bytes (at least one record).
   // Partitions whose batch is taken are out until finish() or requeue().
   std::vector<ProducerBatch> drainReady(SteadyClock::time_point now, size_t max_bytes,

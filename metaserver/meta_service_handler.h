@@ -132,6 +132,7 @@ class MetaServiceHandler : public rpc::MetaServiceIf {
 
   // --- Cluster identity (meta_service_cluster.cc; docs/multi-cluster.md) ---
   void setClusterName(std::string name) { cluster_name_ = std::move(name); }
+  const std::string& configuredClusterName() const { return cluster_name_; }  // the portal's
   void clusterName(std::string& result, const rpc::RequestHeader& header) override;
 
  private:

@@ -90,6 +90,8 @@ bool parsePerfConfig(const std::vector<std::string>& args, PerfConfig* config, i
     ("batch", po::value(&c.batch)->default_value(c.batch),
      "producer batch_size / consumer max_poll_messages / raw rows per INSERT")
     ("linger-ms", po::value(&c.linger_ms)->default_value(c.linger_ms), "producer linger_ms")
+    ("fixed-linger", po::bool_switch(&c.fixed_linger),
+     "producer adaptive_linger off: every batch waits linger_ms")
     ("sync", po::bool_switch(&c.sync), "produce with send() (wait for each ack)")
     ("keyed", po::bool_switch(&c.keyed), "messages carry keys (spread by key hash)")
     ("idempotent", po::bool_switch(&c.idempotent), "idempotent producer (enable_idempotence)")

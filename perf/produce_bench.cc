@@ -83,6 +83,7 @@ ProducerConfig producerConfig(const PerfConfig& config, int index) {
   static_cast<ClientConfig&>(producer) = clientConfig(config, fmt::format("mq-perf-p{}", index));
   producer.batch_size = config.batch;
   producer.linger_ms = config.linger_ms;
+  producer.adaptive_linger = !config.fixed_linger;
   producer.max_in_flight_requests = config.max_in_flight;
   producer.buffer_messages = config.buffer_messages;
   if (config.idempotent) enableIdempotence(producer);

@@ -121,6 +121,7 @@ JsonLine settingsJson(const PerfConfig& c) {
       .number("consumers", c.consumers)
       .number("batch", c.batch)
       .number("linger_ms", c.linger_ms)
+      .boolean("adaptive_linger", !c.fixed_linger)
       .boolean("sync", c.sync)
       .boolean("keyed", c.keyed)
       .boolean("idempotent", c.idempotent)

@@ -237,7 +237,9 @@ rpc::FetchResponse handleFetch(BrokerContext& context, const rpc::FetchRequest& 
   // Appends through other brokers are only seen by re-reading; back off from 2 ms to 50 ms.
   auto poll_interval = std::chrono::milliseconds(2);
   uint64_t seen = context.notifier.sequence();
+  bool waited = false;  // the first read found nothing: an append answers this fetch
   while (!readOnce(context, slots) && !context.shutting_down) {
+    waited = true;
     auto now = SteadyClock::now();
     if (now >= deadline) break;
     auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
@@ -248,12 +250,17 @@ rpc::FetchResponse handleFetch(BrokerContext& context, const rpc::FetchRequest& 
 
   rpc::FetchResponse response;
   response.results.reserve(slots.size());
+  const int64_t answered_ms = nowMs();
   for (auto& slot : slots) {
     int64_t bytes = 0;
     for (const auto& m : slot.result.messages) bytes += m.value.size() + m.key.size();
     if (!slot.result.messages.empty()) {
       context.metrics.recordFetched(slot.result.topic,
                                     static_cast<int64_t>(slot.result.messages.size()), bytes);
+      // A long poll answered by an append: how long after the append (the wake-up).
+      if (waited) {
+        context.metrics.recordFetchWakeup(answered_ms - slot.result.messages.back().append_time_ms);
+      }
     }
     response.results.push_back(std::move(slot.result));
   }

@@ -110,6 +110,30 @@ TEST(RecordAccumulator, PartialBatchWaitsForLinger) {
   EXPECT_EQ(values(batches[0]), std::vector<std::string>{"a"});
 }
 
+// Adaptive linger: with every sender waiting (no request in flight) a record goes at once;
+// while a sender is away with a request, the next record waits for linger.
+TEST(RecordAccumulator, AdaptiveLingerSendsAtOnceOnlyWhileNoRequestIsInFlight) {
+  AccumulatorLimits l = limits(100, 10, milliseconds(60000));
+  l.adaptive_linger = true;
+  l.senders = 1;
+  {
+    RecordAccumulator accumulator(l);
+    std::vector<ProducerBatch> taken;
+    std::thread sender(
+        [&] { taken = accumulator.awaitReady(SteadyClock::now() + milliseconds(5000), SIZE_MAX); });
+    std::this_thread::sleep_for(milliseconds(100));  // the only sender waits
+    const auto appended = SteadyClock::now();
+    accumulator.append(kP0, record("a"), milliseconds(0));
+    sender.join();
+    ASSERT_EQ(taken.size(), 1u) << "sent at once, not after the 60 s linger";
+    EXPECT_LT(SteadyClock::now() - appended, milliseconds(2000));
+  }
+  l.senders = 2;  // one of two senders waits: the other has a request in flight
+  RecordAccumulator accumulator(l);
+  accumulator.append(kP0, record("b"), milliseconds(0));
+  EXPECT_TRUE(accumulator.awaitReady(SteadyClock::now() + milliseconds(200), SIZE_MAX).empty());
+}
+
 TEST(RecordAccumulator, FullBatchIsReadyBeforeLingerAndHoldsAtMostBatchSize) {
   RecordAccumulator accumulator(limits(100, 3, milliseconds(60000)));
   for (const char* v : {"1", "2", "3", "4"}) accumulator.append(kP0, record(v), milliseconds(0));

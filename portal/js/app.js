@@ -86,6 +86,7 @@ function renderNav(current) {
   const who = document.getElementById('who');
   clear(nav);
   clear(who);
+  document.getElementById('cluster').textContent = state.me?.cluster ?? '';
   if (!state.me) {
     nav.hidden = true;
     return;

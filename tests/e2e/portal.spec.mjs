@@ -82,6 +82,8 @@ try {
   await page.locator('.card', {hasText: 'Datanodes'}).locator('.badge', {hasText: 'healthy'})
     .waitFor();
   await shot('overview');
+  // The cluster's name (the metaserver's cluster-name) beside the brand, on every page.
+  assert.equal(await page.locator('[data-test=cluster]').textContent(), 'e2e-west');
   // Polish: the page's title, the active link marked for screen readers, the theme toggle.
   assert.equal(await page.title(), 'Overview · mq portal');
   assert.equal(await page.locator('#nav a[aria-current=page]').textContent(), 'Overview');

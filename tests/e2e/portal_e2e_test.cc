@@ -62,9 +62,10 @@ TEST(PortalEndToEnd, SignInCreateProduceBrowseLagAlertResetAndAuditInChromium) {
   // The lifecycle task as good as off: at its runs (every 10 s by default) it would retire the
   // partition the walk makes read-only once no group is behind on it, and a retired partition
   // never becomes writable again.
-  options.metaserver_args = {"--http-auth",       "on",    "--admin-password-file", password_file,
-                             "--lag-interval",    "500ms", "--lifecycle-interval",  "1h",
-                             "--retention-lease", "2h",    "--lag-stop-min-idle",   "3s"};
+  options.metaserver_args = {"--http-auth",       "on",      "--admin-password-file", password_file,
+                             "--lag-interval",    "500ms",   "--lifecycle-interval",  "1h",
+                             "--retention-lease", "2h",      "--lag-stop-min-idle",   "3s",
+                             "--cluster-name",    "e2e-west"};
   TestCluster cluster(options);
 
   const std::string screenshots = std::string(MQ_TEST_WORK_DIR) + "/screenshots";

@@ -253,6 +253,8 @@ TEST(BrokerProduceFetch, LongPollReturnsWhenAnotherBrokerAppends) {
   EXPECT_EQ(result.messages[0].value, "wake up");
   // It returned because of the data, long before the 20 s wait was over.
   EXPECT_LT(returned_at - appended_at.load(), 5000);
+  // ... and the reading broker counted the wake-up (docs/metrics.md).
+  EXPECT_EQ(metricSum(cluster.brokerMetricsPort(0), "mq_broker_fetch_wakeup_seconds_count"), 1);
 }
 
 TEST(BrokerProduceFetch, LongPollTimesOutEmptyWhenNothingArrives) {

@@ -7,8 +7,7 @@
 // What cannot work fails with a clear retriable error: creating a topic, and a group that
 // would have to form.
 //
-// The outage is 20 s instead of the 60 s of issue 21, to keep the test short; nothing in the
-// mechanism depends on the length (members' sessions are 2 s, ten times shorter).
+// The outage lasts 60 s, as issue 21 asks: thirty times the members' 2 s sessions.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -32,7 +31,7 @@ namespace mq::test {
 namespace {
 
 constexpr int kPartitions = 4;
-constexpr auto kOutage = std::chrono::seconds(20);
+constexpr auto kOutage = std::chrono::seconds(60);
 
 struct GroupProgress {
   std::map<std::string, int> consumed;  // value -> times

@@ -156,6 +156,10 @@ struct ClientConfig {
 struct ProducerConfig : ClientConfig {
   // How long a partition's first buffered message may wait for more to join its batch.
   int64_t linger_ms = 5;
+  // Adaptive linger: while no request of this producer is in flight, messages are sent at
+  // once; linger_ms applies only while the producer already waits for the broker. Lower
+  // latency at low and medium rates, the same batching under load (docs/perf.md).
+  bool adaptive_linger = true;
   // Most messages in one partition batch.
   int batch_size = 500;
   // Most key+value+header bytes in one partition batch (a single larger message, up to
