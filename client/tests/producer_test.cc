@@ -73,6 +73,7 @@ TEST(Producer, AsyncSendsAreBatchedAndAcknowledgedInOrder) {
   server.broker().addTopic("t", 1);
   ProducerConfig config = configFor({server.address()});
   config.linger_ms = 50;
+  config.adaptive_linger = false;  // linger's batching itself (adaptive: record_accumulator_test)
   Producer producer(config);
   std::vector<std::future<SendResult>> futures;
   for (const auto& v : numbered(200)) futures.push_back(producer.sendAsync("t", v));
@@ -90,6 +91,7 @@ TEST(Producer, OneRequestCarriesSeveralPartitionBatches) {
   server.broker().addTopic("t", 4);
   ProducerConfig config = configFor({server.address()});
   config.linger_ms = 100;
+  config.adaptive_linger = false;  // the four batches wait for one another in the linger
   config.max_in_flight_requests = 1;
   Producer producer(config);
   for (int p = 0; p < 4; ++p) producer.sendAsync("t", "v", std::nullopt, {}, p);
