@@ -212,6 +212,13 @@ TEST_F(PortalSearch, TimeBoundsAndSeekByTimePerPartitionAndMerged) {
     late_times.push_back(
         producer.send("orders", fmt::format("late {}", i), std::string("late"), {}, i % 2)
             .append_time_ms);
+    // The next one in a later millisecond: the merged view below orders by append time, and
+    // two messages of one millisecond on two partitions would tie (seen once in CI).
+    while (std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+               .count() <= late_times.back()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
   }
   // Seek: each partition's first late order; merged, the first of all (partition 0).
   auto seek = alice_.get("/api/topics/orders/offsets?time=" + encode(isoTime(later)));
