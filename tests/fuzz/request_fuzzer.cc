@@ -24,6 +24,7 @@
 #include "MetaService.h"
 #include "common/header_codec.h"
 #include "server/rpc_limits.h"
+#include "tests/fuzz/thrift_call.h"
 
 namespace {
 
@@ -31,23 +32,6 @@ using apache::thrift::protocol::TBinaryProtocol;
 using apache::thrift::transport::TMemoryBuffer;
 
 enum Target : uint8_t { kBroker = 0, kMetaService = 1, kHeaders = 2, kTargets = 3 };
-
-std::shared_ptr<TBinaryProtocol> serverProtocol(std::shared_ptr<TMemoryBuffer> buffer) {
-  return std::make_shared<TBinaryProtocol>(std::move(buffer), mq::kRpcMaxStringBytes,
-                                           mq::kRpcMaxContainerSize, /*strict_read=*/true,
-                                           /*strict_write=*/true);
-}
-
-void runProcessor(apache::thrift::TProcessor& processor, const uint8_t* data, size_t size) {
-  auto in = std::make_shared<TMemoryBuffer>(const_cast<uint8_t*>(data), static_cast<uint32_t>(size),
-                                            TMemoryBuffer::OBSERVE);
-  auto out = std::make_shared<TMemoryBuffer>();
-  try {
-    processor.process(serverProtocol(in), serverProtocol(out), nullptr);
-  } catch (const apache::thrift::TException&) {
-    // Refused while decoding: the server closes the connection. Anything else escapes.
-  }
-}
 
 void checkHeaders(const uint8_t* data, size_t size) {
   mq::Headers headers;
@@ -61,14 +45,11 @@ void checkHeaders(const uint8_t* data, size_t size) {
 
 // --- Seeds ------------------------------------------------------------------------------
 
+// A seed starts with the byte that names the service it is for.
 template <typename Client>
 void writeSeed(const std::string& dir, const std::string& name, Target target,
                const std::function<void(Client&)>& call) {
-  auto buffer = std::make_shared<TMemoryBuffer>();
-  Client client(std::make_shared<TBinaryProtocol>(buffer));
-  call(client);
-  std::ofstream(dir + "/seed-" + name, std::ios::binary)
-      << static_cast<char>(target) << buffer->getBufferAsString();
+  mq::fuzz::writeSeed<Client>(dir, name, call, std::string(1, static_cast<char>(target)));
 }
 
 void writeSeeds(const std::string& dir) {
@@ -149,10 +130,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static mq::rpc::MetaServiceProcessor meta(std::make_shared<mq::rpc::MetaServiceNull>());
   switch (data[0] % kTargets) {
     case kBroker:
-      runProcessor(broker, data + 1, size - 1);
+      mq::fuzz::process(broker, data + 1, size - 1);
       break;
     case kMetaService:
-      runProcessor(meta, data + 1, size - 1);
+      mq::fuzz::process(meta, data + 1, size - 1);
       break;
     default:
       checkHeaders(data + 1, size - 1);

@@ -38,7 +38,7 @@ case $TARGET in
     CORPUS=$OUT/corpus
     SOURCES=("$SRC/tests/fuzz/request_fuzzer.cc" "$GEN/mq_types.cpp" "$GEN/Broker.cpp"
       "$GEN/MetaService.cpp" "$SRC/common/header_codec.cc")
-    DEPENDS=("$SRC/server/rpc_limits.h" "$SRC/common/header_codec.h")
+    DEPENDS=("$SRC/server/rpc_limits.h" "$SRC/common/header_codec.h" "$SRC/tests/fuzz/thrift_call.h")
     # shellcheck disable=SC2207  # pkg-config prints several flags
     LIBS=($(pkg-config --cflags --libs thrift))
     export MQ_FUZZ_SEEDS=$CORPUS

@@ -34,15 +34,15 @@ inline std::string methodName(const uint8_t* data, size_t size) {
   return std::string(reinterpret_cast<const char*>(data + 8), length);
 }
 
-// Writes the bytes `call` sends through a `Client` (a generated Thrift client) to
-// DIR/seed-NAME: one valid call of a kind, for the fuzzer to start from.
+// Writes `prefix` and then the bytes `call` sends through a `Client` (a generated Thrift
+// client) to DIR/seed-NAME: one valid call of a kind, for the fuzzer to start from.
 template <typename Client>
 void writeSeed(const std::string& dir, const std::string& name,
-               const std::function<void(Client&)>& call) {
+               const std::function<void(Client&)>& call, const std::string& prefix = "") {
   auto buffer = std::make_shared<apache::thrift::transport::TMemoryBuffer>();
   Client client(std::make_shared<apache::thrift::protocol::TBinaryProtocol>(buffer));
   call(client);
-  std::ofstream(dir + "/seed-" + name, std::ios::binary) << buffer->getBufferAsString();
+  std::ofstream(dir + "/seed-" + name, std::ios::binary) << prefix << buffer->getBufferAsString();
 }
 
 // Gives one input, one call, to `processor` (a generated processor with the real handler
