@@ -223,6 +223,12 @@ class Consumer::Impl {
       int64_t append_time_ms;
     };
     std::optional<LastRead> last_read;
+    // The check for a fetch or commit at `offset`: the append time of the message before it,
+    // when that is the last one read.
+    std::optional<int64_t> checkBefore(int64_t offset) const {
+      if (last_read && last_read->offset + 1 == offset) return last_read->append_time_ms;
+      return std::nullopt;
+    }
     // keep_order: a failed message is retried in place; nothing is fetched until then.
     std::optional<SteadyClock::time_point> held_until;
     bool held() const { return held_until && SteadyClock::now() < *held_until; }
@@ -564,8 +570,7 @@ OffsetCommitter::Checks Consumer::Impl::checksOf(const OffsetCommitter::Offsets&
   for (const auto& [tp, offset] : offsets) {
     auto it = assigned_.find(tp);
     if (it == assigned_.end()) continue;
-    const auto& last_read = it->second.last_read;
-    if (last_read && last_read->offset + 1 == offset) checks[tp] = last_read->append_time_ms;
+    if (auto check = it->second.checkBefore(offset)) checks[tp] = *check;
   }
   return checks;
 }
@@ -926,8 +931,8 @@ bool Consumer::Impl::fetchOnce(SteadyClock::time_point deadline, std::vector<Con
     partition.offset = *state.position;
     partition.max_messages = config_.max_poll_messages;
     partition.max_bytes = static_cast<int32_t>(config_.fetch_max_bytes);
-    if (state.last_read && state.last_read->offset + 1 == *state.position) {
-      partition.__set_previous_append_time_ms(state.last_read->append_time_ms);
+    if (auto check = state.checkBefore(*state.position)) {
+      partition.__set_previous_append_time_ms(*check);
     }
     request.partitions.push_back(std::move(partition));
   }
