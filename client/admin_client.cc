@@ -153,6 +153,13 @@ rpc::DatanodeInfo AdminClient::addDatanodeReplica(const std::string& name, const
   return result;
 }
 
+rpc::DatanodeInfo AdminClient::rebuildDatanodeReplica(rpc::RebuildReplicaRequest request) {
+  rpc::DatanodeInfo result;
+  request.header = impl_->header();
+  impl_->meta([&](rpc::MetaServiceClient& c) { c.rebuildDatanodeReplica(result, request); }, false);
+  return result;
+}
+
 rpc::DatanodeInfo AdminClient::removeDatanodeReplica(const std::string& name,
                                                      const std::string& host, int port) {
   rpc::DatanodeInfo result;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+
 namespace mq {
 
 std::optional<std::string> topicNameProblem(const std::string& name) {
@@ -25,6 +27,16 @@ std::optional<std::string> topicNameProblem(const std::string& name) {
 std::optional<std::string> partitionCountProblem(int partitions) {
   if (partitions >= 1 && partitions <= kMaxPartitions) return std::nullopt;
   return fmt::format("partitions must be 1..{}, got {}", kMaxPartitions, partitions);
+}
+
+bool validClusterName(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') {
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace mq

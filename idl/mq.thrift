@@ -788,6 +788,32 @@ struct QuotaEntry {
   7: string updated_by,
 }
 
+// Makes a server restored from a backup of a datanode's primary (mariadb-backup) a replica of
+// that primary again (mqctl datanode rebuild-replica; docs/operations.md, "Rebuilding the
+// replica").
+struct RebuildReplicaRequest {
+  1: RequestHeader header,
+  2: string datanode,
+  3: string host,                   // the restored server
+  4: i32 port,
+  5: string gtid_position,          // where the backup ends (xtrabackup_binlog_info)
+  6: string replication_user,       // "" = the datanode's own user
+  7: string replication_password,   // with replication_user
+  8: i32 timeout_ms = 30000,        // how long to wait for the replica to connect
+}
+
+// A peer cluster the metaserver knows (its peer-cluster option, docs/multi-cluster.md) and
+// what the metaserver's last check of it saw. Never carries the token.
+struct PeerClusterInfo {
+  1: string name,
+  2: string metaserver,     // host:port of its metaserver
+  3: bool tls,              // reached with TLS
+  4: bool token,            // a token file is configured for it
+  5: bool reachable,        // the last check reached it and it answered with this name
+  6: string problem,        // why not ("" when reachable, or not checked yet)
+  7: i64 checked_at_ms,     // when the last check ended; 0 = not checked yet
+}
+
 service MetaService {
   TopicInfo createTopic(1: CreateTopicRequest request) throws (1: MqError error),
   list<TopicInfo> listTopics(1: RequestHeader header) throws (1: MqError error),
@@ -855,6 +881,14 @@ service MetaService {
   // Forgets a replica (or stale former primary) of the datanode; INVALID_REQUEST if unknown.
   DatanodeInfo removeDatanodeReplica(1: RequestHeader header, 2: string name, 3: string host,
                                      4: i32 port) throws (1: MqError error),
+  // Points a server restored from a backup of the datanode's primary at that primary: makes
+  // it read-only, replicating from the backup's GTID position with semi-sync, waits until
+  // its replication threads run, and registers it as a replica (as addDatanodeReplica).
+  // Refuses, changing nothing, a server that is some datanode's primary and a malformed
+  // position (INVALID_REQUEST); a replica that cannot follow (say, the position is not in the
+  // primary's binary log) is stopped again and the replication error named.
+  DatanodeInfo rebuildDatanodeReplica(1: RebuildReplicaRequest request)
+      throws (1: MqError error),
 
   // Access control (docs/security.md). With `auth = on` these need `admin` on the
   // cluster. revokeToken and revokeAcl refuse unknown ones with INVALID_REQUEST.
@@ -879,4 +913,7 @@ service MetaService {
   // Any valid token with `auth = on`. (A plain string, not a new struct, so that
   // mq_types.h, which every component includes, does not change.)
   string clusterName(1: RequestHeader header) throws (1: MqError error),
+  // The peer clusters this metaserver is configured with, and whether each answered its
+  // last check (every peer-check-interval). Any valid token with `auth = on`.
+  list<PeerClusterInfo> listPeerClusters(1: RequestHeader header) throws (1: MqError error),
 }

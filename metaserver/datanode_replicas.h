@@ -3,6 +3,7 @@
 // eligible for automatic failover (datanode_watchdog.h). Every change is audited.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,15 @@ class DatanodeReplicas {
   // UNKNOWN_DATANODE or INVALID_REQUEST (nothing recorded).
   DatanodeRecord add(const std::string& actor, const std::string& name, const std::string& host,
                      int port);
+  // Makes host:port, a server restored from a backup of the datanode's primary, replicate
+  // the primary from `gtid_position` (where the backup ends) with semi-sync, waits up to
+  // `timeout_ms` until its replication threads run, and records it as add() does. `user` ""
+  // = the datanode's credentials. Throws MqError UNKNOWN_DATANODE, INVALID_REQUEST (a
+  // malformed argument, a server that is some datanode's primary, an unreachable one, or a
+  // replication error, which is named; replication is stopped again then) or TIMEOUT.
+  DatanodeRecord rebuild(const std::string& actor, const std::string& name, const std::string& host,
+                         int port, const std::string& gtid_position, const std::string& user,
+                         const std::string& password, int64_t timeout_ms);
   // Forgets host:port. Throws UNKNOWN_DATANODE, INVALID_REQUEST when not recorded.
   DatanodeRecord remove(const std::string& actor, const std::string& name, const std::string& host,
                         int port);

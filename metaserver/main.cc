@@ -128,6 +128,8 @@ int main(int argc, char** argv) {
                                                           &metrics, &alerts);
   handler->setLifecycle(&lifecycle);
   handler->setClusterName(config.cluster_name);
+  mq::PeerClusters peers(config.peers, *registry);
+  handler->setPeerClusters(&peers);
 
   // Access control (docs/security.md): tokens and grants; with `auth = on` remote calls are
   // checked against a policy re-read every auth-refresh.
@@ -226,6 +228,7 @@ int main(int argc, char** argv) {
   dead_letter_metrics.start();
   access.start();
   watchdog.start();
+  peers.start();
 
   mq::logInfo("metaserver listening")
       .kv("host", config.host)
@@ -244,6 +247,7 @@ int main(int argc, char** argv) {
   mq::logInfo("metaserver stopping").kv("signal", signal);
   rpc.stop();
   http.stop();
+  peers.stop();
   watchdog.stop();
   access.stop();
   dead_letter_metrics.stop();

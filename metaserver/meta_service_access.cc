@@ -36,6 +36,7 @@ constexpr MethodNeed kNeeds[] = {
     {"listOffsetResetEvents", Need::kAnyToken},
     {"listDeadLetters", Need::kAnyToken},
     {"clusterName", Need::kAnyToken},
+    {"listPeerClusters", Need::kAnyToken},
     {"createTopic", Need::kInBody},             // admin on the topic (prefix grants work)
     {"ensureDeadLetterTopics", Need::kInBody},  // consume on the group
     {"showDeadLetters", Need::kInBody},         // consume on the group

@@ -240,6 +240,21 @@ void MetaServiceHandler::addDatanodeReplica(rpc::DatanodeInfo& result,
   });
 }
 
+void MetaServiceHandler::rebuildDatanodeReplica(rpc::DatanodeInfo& result,
+                                                const rpc::RebuildReplicaRequest& request) {
+  serve("rebuildDatanodeReplica", request.header, [&] {
+    if (!replicas_) throwError(rpc::ErrorCode::UNKNOWN, "datanode replicas are not set up");
+    DatanodeStatus status;
+    status.record =
+        replicas_->rebuild(request.header.client_id, request.datanode, request.host, request.port,
+                           request.gtid_position, request.replication_user,
+                           request.replication_password, request.timeout_ms);
+    status.healthy = true;
+    status.status_message = "ok";
+    result = datanodeInfo(status);
+  });
+}
+
 void MetaServiceHandler::removeDatanodeReplica(rpc::DatanodeInfo& result,
                                                const rpc::RequestHeader& header,
                                                const std::string& name, const std::string& host,

@@ -30,6 +30,7 @@
 #include "metaserver/known_brokers.h"
 #include "metaserver/meta_metrics.h"
 #include "metaserver/partition_lifecycle.h"
+#include "metaserver/peer_clusters.h"
 #include "metaserver/quota_admin.h"
 #include "metaserver/topic_service.h"
 #include "server/access_control.h"
@@ -90,6 +91,8 @@ class MetaServiceHandler : public rpc::MetaServiceIf {
   // with UNKNOWN and datanodes are listed without replicas.
   void addDatanodeReplica(rpc::DatanodeInfo& result, const rpc::RequestHeader& header,
                           const std::string& name, const std::string& host, int32_t port) override;
+  void rebuildDatanodeReplica(rpc::DatanodeInfo& result,
+                              const rpc::RebuildReplicaRequest& request) override;
   void removeDatanodeReplica(rpc::DatanodeInfo& result, const rpc::RequestHeader& header,
                              const std::string& name, const std::string& host,
                              int32_t port) override;
@@ -134,6 +137,10 @@ class MetaServiceHandler : public rpc::MetaServiceIf {
   void setClusterName(std::string name) { cluster_name_ = std::move(name); }
   const std::string& configuredClusterName() const { return cluster_name_; }  // the portal's
   void clusterName(std::string& result, const rpc::RequestHeader& header) override;
+  // Without setPeerClusters() the list is empty.
+  void setPeerClusters(const PeerClusters* peers) { peers_ = peers; }
+  void listPeerClusters(std::vector<rpc::PeerClusterInfo>& result,
+                        const rpc::RequestHeader& header) override;
 
  private:
   // With access control on and a remote caller: authenticates the header's token and
@@ -171,6 +178,7 @@ class MetaServiceHandler : public rpc::MetaServiceIf {
   // The datanode's info with its replicas (when setReplicas() was called).
   rpc::DatanodeInfo datanodeInfo(const DatanodeStatus& status);
   std::string cluster_name_ = "local";
+  const PeerClusters* peers_ = nullptr;
   // Throws MqError UNKNOWN when setDeadLetters() was not called.
   DeadLetterService& deadLetters();
 };

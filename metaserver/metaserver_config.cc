@@ -2,11 +2,11 @@
 
 #include <fmt/format.h>
 
-#include <cctype>
 #include <iostream>
 
 #include "common/db_pool.h"
 #include "common/log.h"
+#include "common/topic_name.h"
 
 namespace mq {
 namespace {
@@ -16,16 +16,6 @@ constexpr const char* kUsage =
     "The control plane: topics, partitions, datanodes and the broker registry.";
 
 bool validPort(int port) { return port >= 1 && port <= 65535; }
-
-bool validClusterName(const std::string& name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (char c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') {
-      return false;
-    }
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -53,6 +43,7 @@ void addMetaserverOptions(po::options_description& options, MetaserverConfig& co
   addLifecycleOptions(options, config.lifecycle);
   addPortalOptions(options, config.portal);
   addFailoverOptions(options, config.failover);
+  addPeerClusterOptions(options, config.peers);
   addSecurityOptions(options);
 }
 
@@ -101,6 +92,7 @@ bool readMetaserverConfig(const po::variables_map& values, MetaserverConfig& con
                config.cluster_name + "`";
     return false;
   }
+  if (!readPeerClusterConfig(values, config.cluster_name, config.peers, problem)) return false;
   LogLevel level;
   if (!parseLogLevel(config.log_level, &level)) {
     *problem = "--log-level must be debug, info, warn or error, got `" + config.log_level + "`";

@@ -11,6 +11,7 @@
 #include "metaserver/failover_config.h"
 #include "metaserver/lag_collector_config.h"
 #include "metaserver/lifecycle_config.h"
+#include "metaserver/peer_cluster_config.h"
 #include "metaserver/portal_config.h"
 #include "server/security_config.h"
 
@@ -47,6 +48,9 @@ struct MetaserverConfig {
   DeadLetterConfig dead_letters;
   // Automatic datanode failover (failover-* options; docs/operations.md).
   FailoverConfig failover;
+  // The peer clusters and how they are checked (peer-cluster, peer-check-interval;
+  // docs/multi-cluster.md).
+  PeerClusterConfig peers;
   // Access control, the token of its own calls to brokers, TLS (auth*, token-file, tls*
   // options; docs/security.md).
   SecurityConfig security;

@@ -19,6 +19,7 @@ ClientConfig clusterClient(const po::variables_map& values, const std::string& s
     c.token =
         readSecretFile("--" + side + "-token-file", values[side + "-token-file"].as<std::string>());
   }
+  c.tls = readClientTlsConfig(values, side + "-");
   c.client_id = "mq-mirror";
   // A mirror is a long-running service: keep trying, back off up to 5 s.
   c.retries = 1000;
@@ -60,6 +61,8 @@ void MirrorConfig::addOptions(po::options_description& options) {
     ("metrics-port", po::value<int>()->default_value(d.metrics_port), "HTTP port of /metrics")
     ("log-level", po::value<std::string>()->default_value(d.log_level), "debug, info, warn or error");
   // clang-format on
+  addClientTlsOptions(options, "source-");
+  addClientTlsOptions(options, "target-");
 }
 
 MirrorConfig MirrorConfig::fromValues(const po::variables_map& values) {

@@ -3,7 +3,7 @@
 // --config (topics = orders); docs/multi-cluster.md lists them.
 //
 // The peer clusters are named here, not in the metaserver: a mirror knows its source and its
-// target (metaserver address, token), and checks their names against what their metaservers
+// target (metaserver address, token, TLS), and checks their names against what their metaservers
 // say (clusterName), so a mirror pointed at the wrong cluster refuses to start.
 #pragma once
 
@@ -17,8 +17,8 @@
 namespace mq::mirror {
 
 struct MirrorConfig {
-  ClientConfig source;  // --source-metaserver, --source-token-file
-  ClientConfig target;  // --target-metaserver, --target-token-file
+  ClientConfig source;  // --source-metaserver, --source-token-file, --source-tls*
+  ClientConfig target;  // --target-metaserver, --target-token-file, --target-tls*
   // Expected cluster names ("" = accept what the metaserver says). Must differ.
   std::string source_cluster;
   std::string target_cluster;

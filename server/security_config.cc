@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -72,34 +73,48 @@ void addSecurityOptions(po::options_description& options) {
        "on: refuse clients without a certificate signed by tls-ca (mutual TLS)");
 }
 
-void addClientTlsOptions(po::options_description& options) {
-  options.add_options()                                                              //
-      ("tls", po::value<std::string>()->default_value("off"),                        //
-       "on: connect to brokers and the metaserver with TLS (docs/security.md#tls)")  //
-      ("tls-ca", po::value<std::string>(),                                           //
+void addClientTlsOptions(po::options_description& options, const std::string& prefix) {
+  const std::string what = prefix.empty() ? "brokers and the metaserver"
+                                          : "the " + prefix.substr(0, prefix.size() - 1) +
+                                                " cluster's brokers and metaserver";
+  options.add_options()                                                           //
+      ((prefix + "tls").c_str(), po::value<std::string>()->default_value("off"),  //
+       ("on: connect to " + what + " with TLS (docs/security.md#tls)").c_str())   //
+      ((prefix + "tls-ca").c_str(), po::value<std::string>(),                     //
        "PEM CA that signed the servers' certificates; turns tls on (default: the system's "
-       "trust store)")                                          //
-      ("tls-cert", po::value<std::string>(),                    //
-       "PEM client certificate, for servers that require one")  //
-      ("tls-key", po::value<std::string>(),                     //
-       "PEM private key of tls-cert")                           //
-      ("tls-server-name", po::value<std::string>(),             //
+       "trust store)")                                                  //
+      ((prefix + "tls-cert").c_str(), po::value<std::string>(),         //
+       "PEM client certificate, for servers that require one")          //
+      ((prefix + "tls-key").c_str(), po::value<std::string>(),          //
+       ("PEM private key of " + prefix + "tls-cert").c_str())           //
+      ((prefix + "tls-server-name").c_str(), po::value<std::string>(),  //
        "name the servers' certificates carry, when not the host connected to");
 }
 
-TlsConfig readClientTlsConfig(const po::variables_map& values) {
+TlsConfig readClientTlsConfig(const po::variables_map& values, const std::string& prefix) {
   TlsConfig tls;
-  tls.enabled = parseSwitch("tls", values["tls"].as<std::string>());
-  if (values.count("tls-ca")) {
-    tls.ca_file = values["tls-ca"].as<std::string>();
+  tls.enabled = parseSwitch(prefix + "tls", values[prefix + "tls"].as<std::string>());
+  if (values.count(prefix + "tls-ca")) {
+    tls.ca_file = values[prefix + "tls-ca"].as<std::string>();
     tls.enabled = true;  // as in mqctl: a CA to trust means TLS
   }
-  if (values.count("tls-cert")) tls.cert_file = values["tls-cert"].as<std::string>();
-  if (values.count("tls-key")) tls.key_file = values["tls-key"].as<std::string>();
-  if (values.count("tls-server-name")) {
-    tls.server_name = values["tls-server-name"].as<std::string>();
+  if (values.count(prefix + "tls-cert")) {
+    tls.cert_file = values[prefix + "tls-cert"].as<std::string>();
   }
-  makeTlsFactory(tls, TlsSide::kClient);
+  if (values.count(prefix + "tls-key")) {
+    tls.key_file = values[prefix + "tls-key"].as<std::string>();
+  }
+  if (values.count(prefix + "tls-server-name")) {
+    tls.server_name = values[prefix + "tls-server-name"].as<std::string>();
+  }
+  try {
+    makeTlsFactory(tls, TlsSide::kClient);
+  } catch (const std::invalid_argument& e) {
+    if (prefix.empty()) throw;
+    // The problem names the settings without the prefix (tls-ca ...): name the ones given.
+    static const std::regex kSetting(R"((^|[\s(])(tls(-[a-z]+)*))");
+    throw std::invalid_argument(std::regex_replace(e.what(), kSetting, "$1" + prefix + "$2"));
+  }
   return tls;
 }
 

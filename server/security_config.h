@@ -50,12 +50,13 @@ std::string readSecretFile(const std::string& what, const std::string& path);
 // symlink. Throws std::runtime_error naming `what` and the path.
 void writeSecretFile(const std::string& what, const std::string& path, const std::string& text);
 // The TLS options of a client daemon or tool (the outbox relay, mq-perf): `tls`, `tls-ca`,
-// `tls-cert`, `tls-key`, `tls-server-name`.
-void addClientTlsOptions(po::options_description& options);
+// `tls-cert`, `tls-key`, `tls-server-name`, each name preceded by `prefix` (mq-mirror has
+// `source-tls-ca` and `target-tls-ca`, one set per cluster it reaches).
+void addClientTlsOptions(po::options_description& options, const std::string& prefix = "");
 // Reads them (a CA turns TLS on, as in mqctl) and loads the files once (makeTlsFactory), so
 // that a bad one stops start-up.
-// Throws std::invalid_argument naming the option, the file and the problem.
-TlsConfig readClientTlsConfig(const po::variables_map& values);
+// Throws std::invalid_argument naming the option (with its prefix), the file and the problem.
+TlsConfig readClientTlsConfig(const po::variables_map& values, const std::string& prefix = "");
 // "on"/"off" (also true/false, 1/0, yes/no); throws std::invalid_argument naming `option`.
 bool parseSwitch(const std::string& option, const std::string& text);
 

@@ -2,12 +2,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <fstream>
 #include <string>
 
 #include "client/host_port.h"
 #include "client/mqctl/commands.h"
 #include "client/mqctl/json_writer.h"
 #include "common/options.h"
+#include "server/security_config.h"
 
 namespace mq::mqctl {
 
@@ -272,6 +274,69 @@ int datanodeReplica(const Context& context, const ParsedArgs& args, bool add) {
   return 0;
 }
 
+// The GTID position a mariadb-backup ends at: the third field of its binlog info file
+// (mariadb_backup_binlog_info from MariaDB 11 on, xtrabackup_binlog_info before).
+std::string backupGtidPosition(const std::string& dir) {
+  for (const char* name : {"mariadb_backup_binlog_info", "xtrabackup_binlog_info"}) {
+    std::ifstream file(dir + "/" + name);
+    if (!file) continue;
+    std::string binlog, offset, gtid;
+    if (!(file >> binlog >> offset >> gtid)) {
+      throw UsageError(
+          fmt::format("--backup-dir: {}/{} holds no GTID position (is the "
+                      "primary's binary log on?)",
+                      dir, name));
+    }
+    return gtid;
+  }
+  throw UsageError(
+      fmt::format("--backup-dir: {} has neither mariadb_backup_binlog_info nor "
+                  "xtrabackup_binlog_info: is it a prepared mariadb-backup?",
+                  dir));
+}
+
+int datanodeRebuildReplica(const Context& context, const ParsedArgs& args) {
+  std::string problem;
+  auto replica = parseHostPort(args.positionals[1], &problem);
+  if (!replica) throw UsageError(fmt::format("HOST:PORT: {}", problem));
+  rpc::RebuildReplicaRequest request;
+  request.datanode = args.positionals[0];
+  request.host = replica->host;
+  request.port = replica->port;
+  auto backup = args.value("backup-dir");
+  auto gtid = args.value("gtid");
+  if (backup.has_value() == gtid.has_value()) {
+    throw UsageError("give --backup-dir DIR (the prepared backup) or --gtid POSITION, one of them");
+  }
+  request.gtid_position = gtid ? *gtid : backupGtidPosition(*backup);
+  if (auto user = args.value("replication-user")) {
+    auto file = args.value("replication-password-file");
+    if (!file) throw UsageError("--replication-user needs --replication-password-file");
+    request.replication_user = *user;
+    request.replication_password = readSecretFile("--replication-password-file", *file);
+  }
+  int64_t timeout_ms = 30000;
+  if (auto text = args.value("timeout")) {
+    if (!parseDurationMs(*text, &timeout_ms) || timeout_ms <= 0) {
+      throw UsageError(fmt::format("--timeout: `{}` is not a positive duration (e.g. 30s)", *text));
+    }
+  }
+  request.timeout_ms = static_cast<int32_t>(std::min<int64_t>(timeout_ms, 600000));
+  ClientConfig config = context.adminConfig();
+  config.request_timeout_ms = std::max(config.request_timeout_ms, timeout_ms + 30000);
+  AdminClient admin(config);
+  auto datanode = admin.rebuildDatanodeReplica(request);
+  if (context.json) {
+    printLine(context, datanodeJson(datanode).text("gtid_position", request.gtid_position));
+  } else {
+    *context.out << fmt::format(
+        "{}:{} replicates datanode `{}`'s primary {}:{} from GTID {}; replicas {}\n", replica->host,
+        replica->port, datanode.name, datanode.host, datanode.port, request.gtid_position,
+        replicasText(datanode));
+  }
+  return 0;
+}
+
 int datanodeAddReplica(const Context& context, const ParsedArgs& args) {
   return datanodeReplica(context, args, true);
 }
@@ -392,6 +457,22 @@ std::vector<Command> adminCommands() {
        {},
        2,
        datanodeAddReplica},
+      {"datanode rebuild-replica",
+       "NAME HOST:PORT",
+       "make a server restored from a backup of the primary its replica again",
+       "HOST:PORT is a server whose data was replaced with a prepared mariadb-backup of the\n"
+       "datanode's current primary (a former primary after a failover, or a new server).\n"
+       "The metaserver makes it read-only, points it at the primary from the backup's GTID\n"
+       "position (read from --backup-dir, or --gtid), turns semi-sync on at the primary,\n"
+       "waits until replication runs and registers it as a replica (docs/operations.md,\n"
+       "\"Rebuilding the replica\"). Refused for any datanode's primary.",
+       {{"backup-dir", "DIR", "the prepared backup, for its GTID position"},
+        {"gtid", "POSITION", "the backup's GTID position, instead of --backup-dir"},
+        {"replication-user", "USER", "replicate as this user (default: the datanode's)"},
+        {"replication-password-file", "FILE", "the password of --replication-user"},
+        {"timeout", "DURATION", "wait at most this long for replication to run (default 30s)"}},
+       2,
+       datanodeRebuildReplica},
       {"datanode remove-replica",
        "NAME HOST:PORT",
        "forget a replica (or stale former primary) of a datanode",

@@ -1,12 +1,14 @@
-// mqctl cluster info: the cluster's identity (its name, docs/multi-cluster.md) and size.
+// mqctl cluster info: the cluster's identity (its name, docs/multi-cluster.md) and size;
+// mqctl cluster peers: the peer clusters its metaserver knows.
 // mqctl group translate-offsets: moves a consumer group to this cluster from another one,
 // with the checkpoints mq-mirror wrote here.
 #include <fmt/format.h>
 
-#include <chrono>
+#include <algorithm>
 
 #include "client/mqctl/commands.h"
 #include "client/mqctl/json_writer.h"
+#include "common/clock.h"
 #include "mirror/checkpoint.h"
 
 namespace mq::mqctl {
@@ -31,6 +33,44 @@ int clusterInfo(const Context& context, const ParsedArgs&) {
   *context.out << formatTable({{"NAME", "METASERVER", "BROKERS", "TOPICS"},
                                {name.empty() ? "-" : name, context.metaserver,
                                 std::to_string(brokers.size()), std::to_string(topics.size())}});
+  return 0;
+}
+
+int clusterPeers(const Context& context, const ParsedArgs&) {
+  AdminClient admin(context.adminConfig());
+  const auto peers = admin.listPeerClusters();
+  const int64_t now = nowMs();
+  if (context.json) {
+    for (const auto& p : peers) {
+      *context.out << JsonObject()
+                          .text("name", p.name)
+                          .text("metaserver", p.metaserver)
+                          .boolean("tls", p.tls)
+                          .boolean("token", p.token)
+                          .boolean("reachable", p.reachable)
+                          .text("problem", p.problem)
+                          .number("checked_at_ms", p.checked_at_ms)
+                          .str()
+                   << "\n";
+    }
+    return 0;
+  }
+  if (peers.empty()) {
+    *context.out << "no peer clusters (the metaserver's peer-cluster option names them)\n";
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows{
+      {"NAME", "METASERVER", "TLS", "TOKEN", "STATUS", "CHECKED"}};
+  for (const auto& p : peers) {
+    const std::string status = p.checked_at_ms == 0 ? "not checked yet"
+                               : p.reachable        ? "reachable"
+                                                    : "unreachable: " + p.problem;
+    rows.push_back({p.name, p.metaserver, p.tls ? "yes" : "no", p.token ? "yes" : "no", status,
+                    p.checked_at_ms == 0
+                        ? "-"
+                        : formatDuration(std::max<int64_t>(0, now - p.checked_at_ms)) + " ago"});
+  }
+  *context.out << formatTable(rows);
   return 0;
 }
 
@@ -69,9 +109,7 @@ int groupTranslateOffsets(const Context& context, const ParsedArgs& args) {
   const bool dry_run = args.has("dry-run");
   if (!dry_run) ConsumerGroupAdmin(context.dataConfig()).resetOffsets(group, offsets);
 
-  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  const int64_t now = nowMs();
   if (context.json) {
     for (const auto& [tp, c] : checkpoints) {
       *context.out << JsonObject()
@@ -112,6 +150,15 @@ std::vector<Command> clusterCommands() {
        {},
        0,
        clusterInfo},
+      {"cluster peers",
+       "",
+       "list the peer clusters the metaserver knows and whether each answers",
+       "The metaserver's peer-cluster options name them (docs/multi-cluster.md); every\n"
+       "peer-check-interval it asks each peer's metaserver for its name: a peer is reachable\n"
+       "when it answers under the name it is configured with.",
+       {},
+       0,
+       clusterPeers},
       {"group translate-offsets",
        "GROUP",
        "move a group here from another cluster, with mq-mirror's checkpoints",

@@ -102,6 +102,47 @@ int endSessions(DbConnection& db, const std::string& user) {
 
 }  // namespace
 
+namespace {
+
+// `text` as a MariaDB string literal.
+std::string quoted(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\\' || c == '\'') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+}  // namespace
+
+void ReplicationStore::followPrimary(DbConnection& db, const std::string& primary_host,
+                                     int primary_port, const std::string& user,
+                                     const std::string& password,
+                                     const std::string& gtid_position) {
+  db.execute("SET GLOBAL read_only = ON");
+  db.execute("STOP SLAVE");
+  db.execute("RESET SLAVE ALL");
+  db.execute("RESET MASTER");
+  db.execute("SET GLOBAL gtid_slave_pos = " + quoted(gtid_position));
+  db.execute(
+      fmt::format("CHANGE MASTER TO MASTER_HOST = {}, MASTER_PORT = {}, MASTER_USER = {}, "
+                  "MASTER_PASSWORD = {}, MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1",
+                  quoted(primary_host), primary_port, quoted(user), quoted(password)));
+  // It acknowledges what it received, so the primary's semi-sync counts it.
+  db.execute("SET GLOBAL rpl_semi_sync_slave_enabled = ON");
+  db.execute("START SLAVE");
+}
+
+void ReplicationStore::stopFollowing(DbConnection& db) {
+  db.execute("STOP SLAVE");
+  db.execute("RESET SLAVE ALL");
+}
+
+void ReplicationStore::enableSemiSync(DbConnection& db) {
+  db.execute("SET GLOBAL rpl_semi_sync_master_enabled = ON");
+}
+
 int ReplicationStore::fence(DbConnection& db, const std::string& user) {
   // The sessions first: SET GLOBAL read_only waits for commits in progress, and a commit
   // waiting for a semi-sync acknowledgement no replica gives (a primary that was failed away

@@ -50,6 +50,19 @@ class ReplicationStore {
   // READ_ONLY ADMIN privilege could still write: do not grant it to the datanode user.)
   // Returns the sessions ended.
   static int fence(DbConnection& db, const std::string& user);
+  // Makes a server restored from a backup of a primary replicate it from `gtid_position`
+  // (where the backup ends): read-only, its own binary log and replication reset, then
+  // CHANGE MASTER to primary_host:primary_port as `user` with GTIDs, semi-sync
+  // acknowledgements on, and START SLAVE.
+  // The texts are quoted as SQL literals (CHANGE MASTER takes no parameters).
+  static void followPrimary(DbConnection& db, const std::string& primary_host, int primary_port,
+                            const std::string& user, const std::string& password,
+                            const std::string& gtid_position);
+  // Stops a replica's replication threads and forgets its primary (what followPrimary set),
+  // leaving it read-only.
+  static void stopFollowing(DbConnection& db);
+  // Turns on semi-synchronous replication on a primary (a no-op when it is on).
+  static void enableSemiSync(DbConnection& db);
 };
 
 }  // namespace mq

@@ -125,6 +125,28 @@ void MariadbInstance::stop() {
   runCommand({"/bin/bash", script(), "stop", dir_}, "", &out, &out, 120000);
 }
 
+void MariadbInstance::restoreFromBackupOf(const MariadbInstance& source,
+                                          const std::string& backup_dir) {
+  auto run = [](const std::string& step, const std::vector<std::string>& argv) {
+    std::string out, err;
+    if (runCommand(argv, "", &out, &err, 300000) != 0) {
+      if (err.size() > 3000) err = err.substr(err.size() - 3000);
+      throw std::runtime_error("mariadb-backup " + step + " failed: " + err + out);
+    }
+  };
+  std::filesystem::remove_all(backup_dir);
+  run("--backup", {"/usr/bin/env", "mariadb-backup", "--backup", "--target-dir=" + backup_dir,
+                   "--host=127.0.0.1", "--port=" + std::to_string(source.port()), "--user=mq",
+                   "--password=mq"});
+  run("--prepare", {"/usr/bin/env", "mariadb-backup", "--prepare", "--target-dir=" + backup_dir});
+  stop();
+  const std::string data = std::filesystem::absolute(dir_ + "/data").string();
+  std::filesystem::remove_all(data);
+  run("--copy-back", {"/usr/bin/env", "mariadb-backup", "--copy-back", "--target-dir=" + backup_dir,
+                      "--datadir=" + data});
+  start();
+}
+
 int MariadbInstance::pid() const {
   std::ifstream pid_file(dir_ + "/mysqld.pid");
   int pid = 0;

@@ -32,6 +32,11 @@ class MariadbInstance {
   void pause();   // SIGSTOP: the server hangs, connections stay open
   void resume();  // SIGCONT
 
+  // Replaces this server's data with a mariadb-backup of `source`, taken and prepared in
+  // `backup_dir` (kept: its xtrabackup_binlog_info names the backup's GTID position), and
+  // starts it again. Throws with mariadb-backup's output when a step fails.
+  void restoreFromBackupOf(const MariadbInstance& source, const std::string& backup_dir);
+
   int port() const { return port_; }
   const std::string& dir() const { return dir_; }
   // user mq, database `database` (the mysql schema when empty).

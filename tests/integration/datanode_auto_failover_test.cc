@@ -6,6 +6,8 @@
 //     (default 2; perf/failover-kills runs 10): every kill is failed over, writes are back
 //     within 15 s of it, no acknowledged message is lost, the group consumes every stored
 //     message (skips nothing). Prints the write-unavailability of each kill.
+//   - the former primary rebuilt from a mariadb-backup of the new one (mqctl datanode
+//     rebuild-replica) takes the next failover, losing nothing.
 //   - SIGSTOP of the primary for 30 s: it is failed over while paused; once it resumes it is
 //     set read_only at once and no broker write is acknowledged by it (every acknowledged
 //     message is on the new primary).
@@ -16,6 +18,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
+#include <set>
 #include <thread>
 
 #include "metaserver/store/replication_store.h"
@@ -211,6 +215,82 @@ TEST(AutoFailover, PrimaryKilledUnderLoadIsFailedOverByItselfLosingAndSkippingNo
       "write unavailability over {} kills (ms, sorted): {}; min {} median {} max {}\n",
       unavailable_ms.size(), list, unavailable_ms.front(),
       unavailable_ms[unavailable_ms.size() / 2], unavailable_ms.back());
+}
+
+// The datanode's replicas as "port:state" texts.
+std::set<std::string> replicaStates(TestCluster& cluster) {
+  std::set<std::string> states;
+  for (const auto& r : datanode(cluster).replicas) {
+    states.insert(fmt::format("{}:{}", r.port, r.state));
+  }
+  return states;
+}
+
+// After a failover the former primary is restored from a mariadb-backup of the new one and
+// made its replica with `mqctl datanode rebuild-replica`; the next kill -9 fails over to it
+// and nothing acknowledged in any phase is lost.
+TEST(AutoFailover, FormerPrimaryIsRebuiltFromABackupAndTakesTheNextFailover) {
+  TestCluster cluster(replicatedCluster());
+  cluster.createTopic("orders", 4);
+  addReplica(cluster, cluster.datanodeReplica(0));
+  MariadbInstance& first = cluster.datanodeMariadb(0);
+  MariadbInstance& second = cluster.datanodeReplica(0);
+  const std::string first_address = fmt::format("127.0.0.1:{}", first.port());
+  const std::string second_address = fmt::format("127.0.0.1:{}", second.port());
+
+  ProduceLedger ledger;
+  std::atomic<bool> stop{false};
+  std::thread load([&] { produceUntil(cluster, "orders", 2, stop, ledger); });
+  StopAndJoin stop_load{stop, load};
+  ASSERT_TRUE(ackedMore(ledger, 300, std::chrono::seconds(30))) << "produce runs";
+  awaitCaughtUp(second, first);
+  first.crash();
+  ASSERT_TRUE(
+      waitFor([&] { return datanode(cluster).port == second.port(); }, std::chrono::seconds(60)))
+      << "the metaserver did not fail over to the replica";
+  ASSERT_TRUE(ackedMore(ledger, 300, std::chrono::seconds(60))) << "writes resume";
+
+  // Refusals name the problem and change nothing.
+  std::string out, err;
+  EXPECT_NE(cluster.mqctl({"datanode", "rebuild-replica", "dn0", second_address, "--gtid", "0-1-1"},
+                          &out, &err),
+            0);
+  EXPECT_NE(err.find("is datanode `dn0`'s primary"), std::string::npos) << err;
+  EXPECT_NE(cluster.mqctl({"datanode", "rebuild-replica", "dn0", first_address, "--gtid",
+                           "0-1-1'; DROP DATABASE mq; --"},
+                          &out, &err),
+            0);
+  EXPECT_NE(err.find("the GTID position must be domain-server-sequence"), std::string::npos) << err;
+  EXPECT_EQ(cluster.mqctl({"datanode", "rebuild-replica", "dn0", first_address}, &out, &err), 2);
+  EXPECT_NE(err.find("give --backup-dir DIR"), std::string::npos) << err;
+  EXPECT_EQ(replicaStates(cluster), std::set<std::string>{fmt::format("{}:stale", first.port())});
+
+  // The operator's runbook: back the new primary up, restore it over the old one's data, and
+  // point the old one at the new primary from the backup's position.
+  const std::string backup = first.dir() + "-backup";
+  first.restoreFromBackupOf(second, backup);
+  ASSERT_EQ(
+      cluster.mqctl({"datanode", "rebuild-replica", "dn0", first_address, "--backup-dir", backup},
+                    &out, &err),
+      0)
+      << out << err;
+  EXPECT_NE(out.find(first_address + " replicates datanode `dn0`'s primary " + second_address),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(replicaStates(cluster), std::set<std::string>{fmt::format("{}:replica", first.port())});
+  std::filesystem::remove_all(backup);
+
+  // It keeps up with the new primary under load, and takes over when that one dies.
+  ASSERT_TRUE(ackedMore(ledger, 300, std::chrono::seconds(30))) << "produce runs";
+  awaitCaughtUp(first, second);
+  second.crash();
+  ASSERT_TRUE(
+      waitFor([&] { return datanode(cluster).port == first.port(); }, std::chrono::seconds(60)))
+      << "the metaserver did not fail over to the rebuilt replica";
+  ASSERT_TRUE(ackedMore(ledger, 300, std::chrono::seconds(60))) << "writes resume";
+  stop = true;
+  load.join();
+  expectNothingAcknowledgedLost(ledger, consumeAll(cluster, "orders", 4, 0));
 }
 
 // One sample of both servers: which of them answered with read_only off.

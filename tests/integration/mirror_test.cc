@@ -2,8 +2,10 @@
 // datanode databases, metaserver and broker; docs/multi-cluster.md): exactly-once copies
 // through kill -9s of the mirror, a consumer group moved with translated offsets, and two
 // clusters mirroring each other's topics without a loop.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -15,6 +17,7 @@
 #include "mq/client.h"
 #include "tests/harness/eventually.h"
 #include "tests/harness/metrics_scrape.h"
+#include "tests/harness/test_certificates.h"
 #include "tests/harness/test_cluster.h"
 
 namespace mq::test {
@@ -32,6 +35,7 @@ ClientConfig clientOf(TestCluster& cluster) {
   ClientConfig config;
   config.metaserver = cluster.metaserverAddress();
   config.client_id = "mirror-test";
+  config.tls = cluster.clientTls();
   return config;
 }
 
@@ -94,7 +98,7 @@ std::map<int, std::vector<ConsumedMessage>> readAll(TestCluster& cluster,
   int64_t wanted = 0;
   for (const auto& p : offsets) wanted += p.end_offset - p.start_offset;
   int64_t got = 0;
-  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  const auto deadline = std::chrono::steady_clock::now() + 120s;
   while (got < wanted && std::chrono::steady_clock::now() < deadline) {
     for (auto& m : consumer.poll(1000ms)) {
       ++got;
@@ -115,7 +119,7 @@ TEST(Mirror, CopiesEveryMessageExactlyOnceInOrderThroughThreeKillNines) {
   TestCluster east(named("east"));
   TestCluster west(named("west"));
   east.createTopic("orders", 4);
-  constexpr int kMessages = 20000;
+  constexpr int kMessages = 100000;
 
   // The source is written while the mirror runs and dies.
   std::atomic<int> produced{0};
@@ -154,7 +158,7 @@ TEST(Mirror, CopiesEveryMessageExactlyOnceInOrderThroughThreeKillNines) {
     mirror.start();
   }
   writer.join();
-  ASSERT_TRUE(eventually(60s, [&] { return storedCount(target, "orders") >= kMessages; }))
+  ASSERT_TRUE(eventually(120s, [&] { return storedCount(target, "orders") >= kMessages; }))
       << storedCount(target, "orders") << " of " << kMessages << " copied; see " << mirror.log();
   std::this_thread::sleep_for(1500ms);  // a duplicate would show up now
 
@@ -400,6 +404,52 @@ TEST(Mirror, ThroughputBesideTheTargetsProduceRate) {
             << " messages of 200 bytes, 4 partitions)\n";
   EXPECT_EQ(storedCount(target, "bench"), kMessages);
   EXPECT_EQ(mirror.stop(), 0);
+}
+
+// The source cluster takes only TLS clients with a certificate its CA signed (mutual TLS);
+// the mirror reaches it with --source-tls-*, and the target in plaintext.
+TEST(Mirror, CopiesFromAClusterThatRequiresMutualTls) {
+  const TestCertificates certificates =
+      makeTestCertificates(fmt::format("{}/mirror_tls-{}", MQ_TEST_WORK_DIR, getpid()));
+  ClusterOptions secure = named("east");
+  secure.tls = certificates.server(/*require_client_cert=*/true);
+  secure.client_tls = certificates.client(/*with_certificate=*/true);
+  TestCluster east(secure);
+  TestCluster west(named("west"));
+  east.createTopic("secure", 2);
+  {
+    ProducerConfig config;
+    static_cast<ClientConfig&>(config) = clientOf(east);
+    Producer producer(config);
+    for (int i = 0; i < 1000; ++i) producer.sendAsync("secure", "s" + std::to_string(i));
+    producer.flush();
+  }
+  std::vector<std::string> args = {"--topics", "secure", "--checkpoint-groups", ""};
+  for (const auto& arg : tlsClientArgs(east.clientTls())) {
+    args.push_back(arg.rfind("--", 0) == 0 ? "--source-" + arg.substr(2) : arg);
+  }
+  MirrorProcess mirror(east, west, args, "mirror-tls");
+  mirror.start();
+  AdminClient target(clientOf(west));
+  ASSERT_TRUE(eventually(60s, [&] { return storedCount(target, "secure") >= 1000; }))
+      << "see " << mirror.log();
+  std::set<std::string> values;
+  for (const auto& [p, messages] : readAll(west, "secure")) {
+    for (const auto& m : messages) values.insert(m.value);
+  }
+  EXPECT_EQ(values.size(), 1000u);
+  EXPECT_EQ(storedCount(target, "secure"), 1000);
+  EXPECT_EQ(mirror.stop(), 0);
+
+  // A TLS file that cannot be read stops start-up, naming the option of that cluster.
+  std::string out, err;
+  EXPECT_EQ(runCommand({binDir() + "/mq-mirror", "--source-metaserver", east.metaserverAddress(),
+                        "--target-metaserver", west.metaserverAddress(), "--topics", "secure",
+                        "--target-tls-ca", "/nonexistent/ca.pem"},
+                       "", &out, &err),
+            2);
+  EXPECT_NE(err.find("target-tls-ca `/nonexistent/ca.pem`: cannot read it"), std::string::npos)
+      << err;
 }
 
 TEST(Mirror, RefusesToMirrorAClusterIntoItselfOrTheWrongCluster) {

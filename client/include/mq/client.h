@@ -746,10 +746,18 @@ class AdminClient {
   rpc::DatanodeInfo addDatanodeReplica(const std::string& name, const std::string& host, int port);
   rpc::DatanodeInfo removeDatanodeReplica(const std::string& name, const std::string& host,
                                           int port);
+  // Makes a server restored from a mariadb-backup of the datanode's primary replicate it
+  // from the backup's GTID position and registers it (MetaService rebuildDatanodeReplica).
+  // Waits up to request.timeout_ms: give this client a request_timeout_ms above it. Not
+  // retried.
+  rpc::DatanodeInfo rebuildDatanodeReplica(rpc::RebuildReplicaRequest request);
   std::vector<rpc::BrokerInfo> listBrokers();
   // The cluster's name (the metaserver's cluster-name; docs/multi-cluster.md). A metaserver
   // older than the call fails it with an Error.
   std::string clusterName();
+  // The peer clusters the metaserver is configured with and whether each answered its last
+  // check (docs/multi-cluster.md, "Peer clusters").
+  std::vector<rpc::PeerClusterInfo> listPeerClusters();
 
   // --- Broker ---
   // One answer per query, in query order. Throws the first partition's error (e.g.
