@@ -346,6 +346,22 @@ HttpResponse cluster(PortalContext& portal, const HttpRequest& request) {
         .end();
   }
   json.end();
+  // The peer clusters and their last check (docs/multi-cluster.md#peer-clusters); never a
+  // token.
+  std::vector<rpc::PeerClusterInfo> peers;
+  portal.services.meta_service.listPeerClusters(peers, header);
+  json.key("peers").beginArray();
+  for (const auto& p : peers) {
+    json.beginObject()
+        .field("name", p.name)
+        .field("metaserver", p.metaserver)
+        .field("tls", p.tls)
+        .field("reachable", p.reachable)
+        .field("problem", p.problem)
+        .field("checked_ms", p.checked_at_ms)
+        .end();
+  }
+  json.end();
   auto snapshot = portal.services.collector.snapshot();
   json.field("lag_collected_ms", snapshot ? snapshot->collected_ms : int64_t{0});
   json.end();

@@ -15,6 +15,7 @@ import * as audit from './pages/audit.js';
 import * as deadLetters from './pages/dead_letters.js';
 import * as access from './pages/access.js';
 import * as quotas from './pages/quotas.js';
+import * as mirrors from './pages/mirrors.js';
 import * as admin from './pages/admin.js';
 import * as account from './pages/account.js';
 
@@ -30,6 +31,7 @@ const NAV = [
   {href: '#/audit', label: 'Audit log', match: /^audit/},
   {href: '#/dead-letters', label: 'Dead letters', match: /^dead-letters/},
   {href: '#/access', label: 'Access', match: /^access/},
+  {href: '#/mirrors', label: 'Mirrors', match: /^mirrors/},
   {href: '#/quotas', label: 'Quotas', match: /^quotas/, admin: true},
   {href: '#/admin', label: 'Users & teams', match: /^admin/, admin: true},
 ];
@@ -59,6 +61,7 @@ function route(parts) {
   if (first === 'dead-letters') return deadLetters;
   if (first === 'access') return access;
   if (first === 'quotas') return quotas;
+  if (first === 'mirrors') return mirrors;
   if (first === 'admin') return admin;
   if (first === 'account') return account;
   return null;

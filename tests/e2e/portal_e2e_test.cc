@@ -128,3 +128,55 @@ TEST(PortalAccessEndToEnd, TokenIssuedCopiedGrantedProducesAndIsRefusedOnceRevok
 
 }  // namespace
 }  // namespace mq::test
+
+namespace mq::test {
+namespace {
+
+// The Mirrors page (tests/e2e/mirrors.spec.mjs): clusters west (this portal, with peer
+// clusters east and north) and east, and a real mq-mirror copying west's topic into east.
+TEST(PortalMirrorsEndToEnd, PeersAndAMirrorWithItsLagInChromium) {
+  std::string node;
+  ASSERT_NO_FATAL_FAILURE(requireBrowser(&node));
+  fs::create_directories(MQ_TEST_WORK_DIR);
+  const std::string password_file =
+      fmt::format("{}/portal_mirrors_e2e-{}.admin-password", MQ_TEST_WORK_DIR, getpid());
+  fs::remove(password_file);
+  ClusterOptions east_options;
+  east_options.metaserver_args = {"--cluster-name", "east"};
+  TestCluster east(east_options);
+  ClusterOptions west_options;
+  west_options.metaserver_args = {"--cluster-name", "west", "--http-auth", "on",
+                                  "--admin-password-file", password_file, "--lag-interval", "500ms",
+                                  "--peer-check-interval", "500ms", "--peer-cluster",
+                                  "east=" + east.metaserverAddress(), "--peer-cluster",
+                                  // Nothing listens there.
+                                  fmt::format("north=127.0.0.1:{}", freePort())};
+  TestCluster west(west_options);
+  west.createTopic("mirrored.orders", 2);
+
+  ChildProcess mirror;
+  const std::string mirror_log = west.logDir() + "/mirror.log";
+  mirror.start({binDir() + "/mq-mirror", "--source-metaserver", west.metaserverAddress(),
+                "--target-metaserver", east.metaserverAddress(), "--topic-prefixes", "mirrored.",
+                "--metrics-port", std::to_string(freePort()), "--checkpoint-interval", "1s"},
+               mirror_log);
+
+  const std::string screenshots = std::string(MQ_TEST_WORK_DIR) + "/screenshots-mirrors";
+  fs::remove_all(screenshots);
+  std::string output, error;
+  const int rc =
+      runCommand({node, std::string(MQ_E2E_DIR) + "/mirrors.spec.mjs", "--url",
+                  fmt::format("http://127.0.0.1:{}", west.metaserverHttpPort()), "--password-file",
+                  password_file, "--mqctl", binDir() + "/mqctl", "--metaserver",
+                  west.metaserverAddress(), "--screenshots", screenshots},
+                 "", &output, &error, 300000);
+  fs::remove(password_file);
+  std::cout << output << error;
+  EXPECT_EQ(rc, 0) << "the browser test failed (see its output above, the screenshots in "
+                   << screenshots << ", the mirror's log " << mirror_log
+                   << " and the clusters' logs)";
+  EXPECT_EQ(mirror.stop(20000), 0);
+}
+
+}  // namespace
+}  // namespace mq::test
