@@ -26,8 +26,8 @@ Error invalidConfig(const std::string& message) {
 void validateClientConfig(const ClientConfig& config) {
   if (!config.clusters.empty()) {
     throw invalidConfig(
-        "clusters (client cluster failover) is for a Producer; this client uses one cluster: "
-        "set bootstrap_brokers or metaserver");
+        "clusters (client cluster failover) is for a Producer or a ClusterConsumer; this "
+        "client uses one cluster: set bootstrap_brokers or metaserver");
   }
   if (config.bootstrap_brokers.empty() && config.metaserver.empty()) {
     throw invalidConfig("set bootstrap_brokers or metaserver: no way to find a broker");

@@ -1,57 +1,14 @@
 #include "client/cluster_failover_producer.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
-#include <set>
 
 #include "client/cluster.h"
+#include "client/cluster_list.h"
 #include "common/log.h"
 
 namespace mq {
 
 namespace {
-
-Error invalidConfig(const std::string& message) {
-  return Error(rpc::ErrorCode::INVALID_CONFIG, message, false);
-}
-
-void validateClusters(const ProducerConfig& config) {
-  if (!config.bootstrap_brokers.empty() || !config.metaserver.empty()) {
-    throw invalidConfig(
-        "set either clusters or bootstrap_brokers/metaserver, not both (each cluster of "
-        "`clusters` has its own)");
-  }
-  std::set<std::string> names;
-  for (const auto& cluster : config.clusters) {
-    if (cluster.name.empty() || cluster.name.size() > 64) {
-      throw invalidConfig(
-          fmt::format("clusters: a name must be 1..64 characters (is `{}`)", cluster.name));
-    }
-    if (!names.insert(cluster.name).second) {
-      throw invalidConfig(fmt::format("clusters: `{}` is listed twice", cluster.name));
-    }
-    if (cluster.bootstrap_brokers.empty() && cluster.metaserver.empty()) {
-      throw invalidConfig(fmt::format(
-          "clusters: `{}` has neither bootstrap_brokers nor a metaserver", cluster.name));
-    }
-  }
-  auto positive = [](int64_t value, const char* name) {
-    if (value <= 0) throw invalidConfig(fmt::format("{} must be > 0 (is {})", name, value));
-  };
-  positive(config.cluster_failover_ms, "cluster_failover_ms");
-  positive(config.cluster_failback_ms, "cluster_failback_ms");
-  positive(config.cluster_probe_interval_ms, "cluster_probe_interval_ms");
-}
-
-ProducerConfig memberConfig(const ProducerConfig& config, const ClusterAddress& address) {
-  ProducerConfig member = config;
-  member.clusters.clear();
-  member.bootstrap_brokers = address.bootstrap_brokers;
-  member.metaserver = address.metaserver;
-  if (!address.token.empty()) member.token = address.token;
-  return member;
-}
 
 // A probe is one metadata request answered within the probe timeout, tried on up to three
 // brokers; it spends nothing of the producer's retry budget (its own Cluster).
@@ -70,13 +27,13 @@ ClientConfig probeConfig(const ProducerConfig& member) {
 }  // namespace
 
 ClusterFailoverProducer::ClusterFailoverProducer(const ProducerConfig& config)
-    : config_((validateClusters(config), config)),
+    : config_((validateClusterList(config), config)),
       choice_(config.clusters.size(), std::chrono::milliseconds(config.cluster_failover_ms),
               std::chrono::milliseconds(config.cluster_failback_ms)) {
   for (const auto& address : config_.clusters) {
     Member member;
     member.address = address;
-    member.config = memberConfig(config_, address);
+    member.config = memberOf(config_, address);
     member.probe = std::make_unique<Cluster>(probeConfig(member.config));  // validates
     members_.push_back(std::move(member));
   }

@@ -76,6 +76,34 @@ TEST(ClusterFailover, ProducerMovesToTheNextClusterWhenEveryBrokerDiesAndComesBa
   Producer producer(config);
   ASSERT_EQ(producer.cluster(), "a");
 
+  // A group consumer that follows: it reads both clusters all along.
+  ConsumerConfig follower_config;
+  follower_config.clusters = config.clusters;
+  follower_config.group_id = "followers";
+  follower_config.client_id = "cluster-failover-test-follower";
+  follower_config.auto_offset_reset = OffsetReset::kEarliest;
+  follower_config.request_timeout_ms = 3000;
+  follower_config.retry_backoff_max_ms = 500;
+  ClusterConsumer follower(follower_config);
+  follower.subscribe({"events"});
+  std::mutex followed_mutex;
+  std::map<std::string, int> followed;                  // value -> times consumed
+  std::map<std::string, std::string> followed_cluster;  // value -> where it was read
+  std::atomic<bool> stop_following{false};
+  std::atomic<int64_t> followed_from_b{0};
+  std::vector<std::thread> following;
+  StopOnExit join_following{stop_following, following};
+  following.emplace_back([&] {
+    while (!stop_following) {
+      for (const auto& m : follower.poll(200ms)) {
+        std::lock_guard<std::mutex> lock(followed_mutex);
+        ++followed[m.value];
+        followed_cluster[m.value] = m.cluster;
+        if (m.cluster == "b") ++followed_from_b;
+      }
+    }
+  });
+
   Outcomes outcomes;
   std::atomic<bool> stop{false};
   std::thread writer([&] {
@@ -130,6 +158,11 @@ TEST(ClusterFailover, ProducerMovesToTheNextClusterWhenEveryBrokerDiesAndComesBa
     return std::chrono::duration<double>(*outcomes.first_ack_of_b - killed).count();
   }();
 
+  // The follower reads what b acknowledges while a is down.
+  EXPECT_TRUE(eventually(30s, [&] { return followed_from_b >= 1000; }))
+      << "the following consumer read " << followed_from_b << " of b's messages while a was down";
+  const int64_t followed_during_outage = followed_from_b;
+
   // They come back: new messages go to a again.
   for (int i = 0; i < a.brokerCount(); ++i) a.restartBroker(i);
   const auto restarted = Clock::now();
@@ -145,6 +178,43 @@ TEST(ClusterFailover, ProducerMovesToTheNextClusterWhenEveryBrokerDiesAndComesBa
 
   const auto in_a = consumeAll(a, "events", 4, 0);
   const auto in_b = consumeAll(b, "events", 4, 0);
+
+  // The follower read every acknowledged message, from the cluster that acknowledged it.
+  std::map<std::string, std::string> acked_copy;
+  {
+    std::lock_guard<std::mutex> lock(outcomes.mutex);
+    acked_copy = outcomes.acked;
+  }
+  auto followedAll = [&] {
+    std::lock_guard<std::mutex> lock(followed_mutex);
+    for (const auto& [value, cluster] : acked_copy) {
+      if (!followed.count(value)) return false;
+    }
+    return true;
+  };
+  EXPECT_TRUE(eventually(60s, followedAll));
+  stop_following = true;
+  following[0].join();
+  follower.commitSync();
+  follower.close();
+  {
+    std::lock_guard<std::mutex> lock(followed_mutex);
+    int64_t not_followed = 0, wrong_cluster = 0, followed_twice = 0;
+    for (const auto& [value, cluster] : acked_copy) {
+      if (!followed.count(value)) {
+        ++not_followed;
+      } else if (followed_cluster[value] != cluster) {
+        ++wrong_cluster;
+      }
+    }
+    for (const auto& [value, n] : followed) followed_twice += n > 1;
+    std::cout << "following consumer: read " << followed.size() << " distinct messages ("
+              << followed_during_outage << " of b's while a was down), " << followed_twice
+              << " read more than once, " << not_followed << " acknowledged ones not read"
+              << std::endl;
+    EXPECT_EQ(not_followed, 0) << "acknowledged messages the following consumer never read";
+    EXPECT_EQ(wrong_cluster, 0) << "messages read from a cluster that did not acknowledge them";
+  }
 
   std::lock_guard<std::mutex> lock(outcomes.mutex);
   EXPECT_EQ(static_cast<int64_t>(outcomes.acked.size() + outcomes.failed.size() +
@@ -211,6 +281,22 @@ TEST(ClusterFailover, BadClusterListsAreRefusedNamingTheProblem) {
   config.metaserver.clear();
   config.cluster_failover_ms = 0;
   EXPECT_NE(refusal(config).find("cluster_failover_ms must be > 0"), std::string::npos);
+  ConsumerConfig follower;
+  follower.clusters = {ClusterAddress{"a", {"127.0.0.1:1"}, "", ""}};
+  try {
+    ClusterConsumer c(follower);
+    ADD_FAILURE() << "a ClusterConsumer without a group was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("needs a group_id"), std::string::npos) << e.what();
+  }
+  follower.group_id = "g";
+  follower.clusters.push_back(ClusterAddress{"a", {"127.0.0.1:2"}, "", ""});
+  try {
+    ClusterConsumer c(follower);
+    ADD_FAILURE() << "a ClusterConsumer with a cluster listed twice was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("`a` is listed twice"), std::string::npos) << e.what();
+  }
   ConsumerConfig consumer;
   consumer.clusters = {ClusterAddress{"a", {"127.0.0.1:1"}, "", ""}};
   try {

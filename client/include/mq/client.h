@@ -328,6 +328,8 @@ struct ConsumedMessage {
   Headers headers;
   int64_t timestamp_ms = 0;    // producer's timestamp
   int64_t append_time_ms = 0;  // broker's append time
+  // ClusterConsumer: the name of the cluster it was read from; else "".
+  std::string cluster;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -626,6 +628,48 @@ class Consumer {
 
  private:
   class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A consumer that follows a producer with client cluster failover (ClientConfig::clusters;
+// docs/multi-cluster.md, "Consumers that follow"): it reads the group's topics in every
+// cluster of the list at once, one Consumer per cluster (the same ConsumerConfig, that
+// cluster's addresses), each on a thread of its own, and poll() hands out what any of them
+// read, ConsumedMessage::cluster naming where. Such a producer stores every acknowledged
+// message in exactly one cluster, so reading all of them misses none, whichever cluster it
+// used when; per-partition order holds within each cluster. A cluster that is down gives
+// nothing until it is back (its consumer retries) while the others go on.
+//
+// Commits are per cluster and cover what poll() returned (at-least-once, as Consumer's):
+// with enable_auto_commit every auto_commit_interval_ms and before partitions are given up;
+// commitSync() on demand; close() commits and leaves every group. A cluster's consumer reads
+// its next batch only after poll() handed out the previous one, so at most one batch per
+// cluster waits in memory.
+//
+// Requires group_id and clusters (not bootstrap_brokers/metaserver). Thread-safe.
+class ClusterConsumer {
+ public:
+  // Checks the configuration (Error(INVALID_CONFIG) naming the property); reading starts at
+  // subscribe().
+  explicit ClusterConsumer(ConsumerConfig config);
+  ~ClusterConsumer();  // close()
+  ClusterConsumer(const ClusterConsumer&) = delete;
+  ClusterConsumer& operator=(const ClusterConsumer&) = delete;
+
+  // Subscribes in every cluster (once; Error(INVALID_REQUEST) the second time).
+  void subscribe(const std::vector<std::string>& topics);
+  // What the clusters' consumers read, waiting up to `timeout` for the first message.
+  // Throws the Error that stopped a cluster's consumer for good (INVALID_CONFIG,
+  // authorization); transient outages are retried and only logged.
+  std::vector<ConsumedMessage> poll(std::chrono::milliseconds timeout);
+  // Commits what poll() returned, in every cluster; throws the first cluster's Error (the
+  // others are committed all the same).
+  void commitSync();
+  // Commits, leaves every group and stops the threads. Idempotent.
+  void close();
+
+ private:
+  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 
