@@ -90,7 +90,8 @@ bool ackedMore(ProduceLedger& ledger, size_t count, std::chrono::milliseconds ti
 
 // Waits until `replica` applied what `primary` has written so far: a replica just built
 // replays the primary's whole history first, and a kill before it caught up would measure
-// that replay, not the failover.
+// that replay, not the failover. After several failovers under load that history takes
+// minutes: the wait goes in 10 s steps, each well inside the connection's read timeout.
 void awaitCaughtUp(const MariadbInstance& replica, const MariadbInstance& primary) {
   DbPoolOptions options;
   options.max_connections = 1;
@@ -98,8 +99,11 @@ void awaitCaughtUp(const MariadbInstance& replica, const MariadbInstance& primar
   DbPool replica_pool(replica.target(), options);
   const std::string position = ReplicationStore::binlogGtid(*primary_pool.acquire());
   auto db = replica_pool.acquire();
-  ASSERT_TRUE(ReplicationStore::waitApplied(*db, position, 60))
-      << "replica on port " << replica.port() << " did not catch up";
+  bool applied = false;
+  for (int step = 0; step < 30 && !applied; ++step) {
+    applied = ReplicationStore::waitApplied(*db, position, 10);
+  }
+  ASSERT_TRUE(applied) << "replica on port " << replica.port() << " did not catch up in 5 min";
 }
 
 int killCount() {
