@@ -641,10 +641,9 @@ class Consumer {
 // nothing until it is back (its consumer retries) while the others go on.
 //
 // Commits are per cluster and cover what poll() returned (at-least-once, as Consumer's):
-// with enable_auto_commit every auto_commit_interval_ms and before partitions are given up;
-// commitSync() on demand; close() commits and leaves every group. A cluster's consumer reads
-// its next batch only after poll() handed out the previous one, so at most one batch per
-// cluster waits in memory.
+// with enable_auto_commit every auto_commit_interval_ms, before partitions are given up and
+// at close(); commitSync() on demand. A cluster's consumer reads its next batch only after
+// poll() handed out the previous one, so at most one batch per cluster waits in memory.
 //
 // Requires group_id and clusters (not bootstrap_brokers/metaserver). Thread-safe.
 class ClusterConsumer {
@@ -665,7 +664,8 @@ class ClusterConsumer {
   // Commits what poll() returned, in every cluster; throws the first cluster's Error (the
   // others are committed all the same).
   void commitSync();
-  // Commits, leaves every group and stops the threads. Idempotent.
+  // Leaves every group (committing first with enable_auto_commit; a batch read but not
+  // handed out is left for the next owner) and stops the threads. Idempotent.
   void close();
 
  private:
