@@ -145,8 +145,9 @@ wait_for_ping() {
   local pid=$1 deadline=$((SECONDS + START_TIMEOUT))
   until ping_server; do
     if ! kill -0 "$pid" 2>/dev/null; then
-      # The [ERROR] lines name the cause (port taken, disk full...); the tail gives context.
-      grep -F '[ERROR]' "$LOGFILE" | tail -n 5 >&2 || true
+      # The [ERROR] lines name the cause (port taken, disk full...), the warnings and InnoDB's
+      # notes before a crash often say what it could not get; the tail gives context.
+      grep -E '\[(ERROR|Warning)\]|InnoDB: ' "$LOGFILE" | tail -n 15 >&2 || true
       tail -n 20 "$LOGFILE" >&2 || true
       die "mariadbd exited during startup (log: $LOGFILE)"
     fi

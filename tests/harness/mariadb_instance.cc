@@ -97,12 +97,16 @@ MariadbInstance::~MariadbInstance() {
 }
 
 void MariadbInstance::start() {
-  // A second attempt when the first fails (the script removes a half-made data folder, so
-  // the retry starts clean). The failure it was added for, mariadb-install-db losing its
-  // temporary tables to another instance starting in the shared /tmp, is gone since every
-  // instance has its own tmpdir (scripts/mariadb.sh); the retry stays for a slow machine.
+  // More attempts when one fails (the script removes a half-made data folder, so a retry
+  // starts clean), a little apart. The failure the retry was added for, mariadb-install-db
+  // losing its temporary tables to another instance starting in the shared /tmp, is gone
+  // since every instance has its own tmpdir (scripts/mariadb.sh). Once in a CI run a new
+  // server aborted (signal 6) twice within a second while other tests started theirs: the
+  // later attempts wait 2 s and 5 s first.
   std::string errors;
-  for (int attempt = 0; attempt < 2; ++attempt) {
+  constexpr int kAttempts = 4;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    if (attempt >= 2) std::this_thread::sleep_for(std::chrono::seconds(attempt == 2 ? 2 : 5));
     std::string out, err;
     int rc = runCommand({"/usr/bin/env", "MQ_MARIADB_BUFFER_POOL=" + settings_.buffer_pool,
                          "MQ_MARIADB_LOG_FILE_SIZE=" + settings_.log_file_size,
