@@ -230,7 +230,9 @@ void ClusterConsumer::commitSync() {
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::milliseconds(2 * impl_->config.request_timeout_ms);
   std::optional<Error> first;
-  for (auto& [reader, target] : waiting) {
+  for (const auto& wait : waiting) {
+    Impl::Reader* reader = wait.first;
+    const uint64_t target = wait.second;
     const bool done = impl_->changed.wait_until(
         lock, deadline, [&] { return reader->finished || reader->commits_done >= target; });
     if (!done && !first) {
