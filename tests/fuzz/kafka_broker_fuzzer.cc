@@ -4,8 +4,9 @@
 // own, and whatever comes back within 200 ms is read and dropped. Then the broker must still
 // be serving: a fresh connection's ApiVersions v0 is answered with its correlation id within
 // 10 s, else the target aborts (the input before is the finding; the broker's log says why).
-// The broker is not instrumented (it is the g++ build); what this finds is a broker that dies
-// or stops answering on some request, whatever the handler: decode, authorize, delegate.
+// The broker is the ASan build's, so a memory error kills it too; what this finds is a broker
+// that dies or stops answering on some request, whatever the handler: decode, authorize,
+// delegate.
 //
 // Set MQ_FUZZ_KAFKA=HOST:PORT (tests/fuzz/run_fuzzer.sh target kafka-broker starts a private
 // stack and sets it). Topic administration (CreateTopics, DeleteTopics, CreatePartitions) is
