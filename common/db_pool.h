@@ -158,7 +158,7 @@ class DbPool {
 
 // A transaction that every acquire() of `pool` on this thread joins until it ends: writes of
 // several stores that must commit together, such as an admin action and its audit record
-// (metaserver/audit_trail.h). A DbTransaction inside it is a savepoint. A statement error
+// (metaserver/access/audit_trail.h). A DbTransaction inside it is a savepoint. A statement error
 // inside (a lease ended by an exception, a discarded lease) dooms it: commit() then throws
 // and everything rolls back (InnoDB undoes a deadlock victim's whole transaction, so a store
 // that retried after one would otherwise commit half of the change). Rolls back on

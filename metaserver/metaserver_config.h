@@ -7,12 +7,12 @@
 #include <string>
 
 #include "common/options.h"
-#include "metaserver/dead_letter_config.h"
-#include "metaserver/failover_config.h"
-#include "metaserver/lag_collector_config.h"
-#include "metaserver/lifecycle_config.h"
-#include "metaserver/peer_cluster_config.h"
-#include "metaserver/portal_config.h"
+#include "metaserver/cluster/peer_cluster_config.h"
+#include "metaserver/datanodes/failover_config.h"
+#include "metaserver/dead_letters/dead_letter_config.h"
+#include "metaserver/lag/lag_collector_config.h"
+#include "metaserver/lifecycle/lifecycle_config.h"
+#include "metaserver/portal/portal_config.h"
 #include "server/security_config.h"
 
 namespace mq {

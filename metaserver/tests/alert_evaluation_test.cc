@@ -1,9 +1,9 @@
 // Alert rule values against a lag snapshot, and the ok -> pending -> firing -> ok moves.
-#include "metaserver/alert_evaluation.h"
+#include "metaserver/lag/alert_evaluation.h"
 
 #include <gtest/gtest.h>
 
-#include "metaserver/lag_json.h"
+#include "metaserver/lag/lag_json.h"
 
 namespace mq {
 namespace {

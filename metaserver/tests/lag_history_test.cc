@@ -1,5 +1,5 @@
 // LagHistory (lag_history.h): rates between samples, gaps, resets and the window.
-#include "metaserver/lag_history.h"
+#include "metaserver/lag/lag_history.h"
 
 #include <gtest/gtest.h>
 

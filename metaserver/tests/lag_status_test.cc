@@ -1,5 +1,5 @@
 // Burrow's lag status rules over a window of commits, as a table of cases.
-#include "metaserver/lag_status.h"
+#include "metaserver/lag/lag_status.h"
 
 #include <gtest/gtest.h>
 

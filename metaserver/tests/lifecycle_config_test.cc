@@ -1,6 +1,6 @@
-// readLifecycleConfig (metaserver/lifecycle_config.h): the retention pacing options are read,
-// validated with an error naming the option, and handed to the executor.
-#include "metaserver/lifecycle_config.h"
+// readLifecycleConfig (metaserver/lifecycle/lifecycle_config.h): the retention pacing options are
+// read, validated with an error naming the option, and handed to the executor.
+#include "metaserver/lifecycle/lifecycle_config.h"
 
 #include <gtest/gtest.h>
 

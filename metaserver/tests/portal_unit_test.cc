@@ -4,11 +4,11 @@
 
 #include <set>
 
-#include "metaserver/password_hash.h"
-#include "metaserver/portal_auth.h"
-#include "metaserver/portal_config.h"
-#include "metaserver/portal_http.h"
-#include "metaserver/portal_json.h"
+#include "metaserver/access/password_hash.h"
+#include "metaserver/portal/portal_auth.h"
+#include "metaserver/portal/portal_config.h"
+#include "metaserver/portal/portal_http.h"
+#include "metaserver/portal/portal_json.h"
 
 namespace mq {
 namespace {

@@ -1,6 +1,6 @@
-// planRetention (metaserver/retention_plan.h): which segments go, where the start offset
+// planRetention (metaserver/lifecycle/retention_plan.h): which segments go, where the start offset
 // moves, when rows are deleted one by one, and how segments are added ahead of the log end.
-#include "metaserver/retention_plan.h"
+#include "metaserver/lifecycle/retention_plan.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// mq-lag-history-bench: what the portal's chart history (metaserver/lag_history.h) costs the
+// mq-lag-history-bench: what the portal's chart history (metaserver/lag/lag_history.h) costs the
 // lag collector: time to record one cycle, memory of a full window, and time to build the
 // series of one topic, one group and the cluster (docs/portal.md#charts has the numbers).
 //
@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "metaserver/lag_history.h"
+#include "metaserver/lag/lag_history.h"
 
 namespace {
 

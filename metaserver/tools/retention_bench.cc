@@ -11,7 +11,7 @@
 //      its scheduled start (open loop: a stalled append delays the ones queued behind it,
 //      and they count);
 //   3. cleanup: the same load while the retention cleaner's own code (RetentionExecutor,
-//      metaserver/retention_executor.h: prepare every table, then the paced run, with the
+//      metaserver/lifecycle/retention_executor.h: prepare every table, then the paced run, with the
 //      pacing options below, which default to the metaserver's) removes the expired rows:
 //        segments  segmented tables (PARTITION BY RANGE, `segment` offsets per segment),
 //                  laid out as the cleaner keeps them: it has to add room ahead in this run;
@@ -46,7 +46,7 @@
 #include "common/migrations.h"
 #include "common/options.h"
 #include "common/partition_store.h"
-#include "metaserver/retention_executor.h"
+#include "metaserver/lifecycle/retention_executor.h"
 
 namespace {
 

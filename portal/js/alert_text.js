@@ -2,7 +2,7 @@
 // status rule's value (a Burrow status code) by its name.
 import {formatNumber} from './dom.js';
 
-// Burrow's status codes (metaserver/lag_status.h), which a status rule's value holds.
+// Burrow's status codes (metaserver/lag/lag_status.h), which a status rule's value holds.
 const STATUS_NAMES = {1: 'OK', 2: 'WARN', 3: 'ERR', 4: 'STOP', 5: 'STALL', 6: 'REWIND'};
 
 // What a rule's value says, as a sentence: "status ERR (not OK)", "lag 12 messages, above 5".

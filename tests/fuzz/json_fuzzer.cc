@@ -3,7 +3,7 @@
 //   - parseJsonDocument (common/json_document.h), the one bounded parse every JSON body
 //     takes, then the property-tree reads the lag API makes of an alert rule (webhook
 //     configuration: strings and integers, which throw ptree errors on a wrong type), and
-//   - JsonBody::parse and every getter the portal's routes use (metaserver/portal_json.h).
+//   - JsonBody::parse and every getter the portal's routes use (metaserver/portal/portal_json.h).
 // Refusals are the documented exceptions (JsonRejected, ApiError, ptree_error); anything
 // else, a crash (a stack overflow from deep nesting was one) or a sanitizer report fails.
 // The corpus in tests/fuzz/corpus/json seeds it with real bodies.
@@ -12,13 +12,13 @@
 #include <string>
 
 #include "common/json_document.h"
-#include "metaserver/portal_http.h"
-#include "metaserver/portal_json.h"
+#include "metaserver/portal/portal_http.h"
+#include "metaserver/portal/portal_json.h"
 
 namespace {
 
 void readAlertRule(const boost::property_tree::ptree& json) {
-  // The fields createAlert (metaserver/lag_http_api.cc) reads.
+  // The fields createAlert (metaserver/lag/lag_http_api.cc) reads.
   for (const char* name : {"name", "group", "topic", "kind", "webhook_url", "for"}) {
     json.get<std::string>(name, "");
   }
