@@ -27,8 +27,7 @@ class AdminClient::Impl {
   template <class Fn>
   auto meta(Fn&& fn, bool idempotent) -> decltype(fn(std::declval<rpc::MetaServiceClient&>())) {
     if (!meta_) {
-      throw Error(rpc::ErrorCode::INVALID_CONFIG,
-                  "no metaserver configured (set metaserver to host:port)", false);
+      throw invalidConfig("no metaserver configured (set metaserver to host:port)");
     }
     std::lock_guard<std::mutex> lock(mutex_);
     for (int failures = 1;; ++failures) {

@@ -17,10 +17,6 @@ namespace {
 // After a failed discovery, ask the metaserver again after this long at the latest.
 constexpr std::chrono::milliseconds kRediscoverAfterFailure{1000};
 
-Error invalidConfig(const std::string& message) {
-  return Error(rpc::ErrorCode::INVALID_CONFIG, message, false);
-}
-
 }  // namespace
 
 void validateClientConfig(const ClientConfig& config) {

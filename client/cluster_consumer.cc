@@ -11,6 +11,7 @@
 
 #include "client/cluster.h"
 #include "client/cluster_list.h"
+#include "client/error.h"
 #include "common/log.h"
 
 namespace mq {
@@ -155,12 +156,10 @@ void ClusterConsumer::Impl::finish(Reader& reader, std::unique_ptr<Consumer> con
 
 ClusterConsumer::ClusterConsumer(ConsumerConfig config) : impl_(std::make_unique<Impl>()) {
   if (config.clusters.empty()) {
-    throw Error(rpc::ErrorCode::INVALID_CONFIG,
-                "a ClusterConsumer reads the clusters of `clusters`: the list is empty", false);
+    throw invalidConfig("a ClusterConsumer reads the clusters of `clusters`: the list is empty");
   }
   if (config.group_id.empty()) {
-    throw Error(rpc::ErrorCode::INVALID_CONFIG,
-                "a ClusterConsumer needs a group_id (it subscribes in every cluster)", false);
+    throw invalidConfig("a ClusterConsumer needs a group_id (it subscribes in every cluster)");
   }
   validateClusterList(config);
   for (const auto& address : config.clusters) {

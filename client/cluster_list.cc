@@ -4,14 +4,9 @@
 
 #include <set>
 
+#include "client/error.h"
+
 namespace mq {
-namespace {
-
-Error invalidConfig(const std::string& message) {
-  return Error(rpc::ErrorCode::INVALID_CONFIG, message, false);
-}
-
-}  // namespace
 
 void validateClusterList(const ClientConfig& config) {
   if (!config.bootstrap_brokers.empty() || !config.metaserver.empty()) {

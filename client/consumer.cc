@@ -31,7 +31,7 @@ namespace {
 void validateConsumerConfig(const ConsumerConfig& config) {
   validateClientConfig(config);
   auto require = [](bool ok, const std::string& message) {
-    if (!ok) throw Error(rpc::ErrorCode::INVALID_CONFIG, message, false);
+    if (!ok) throw invalidConfig(message);
   };
   if (!config.lane.empty()) {
     if (auto problem = laneProblem(config.lane, /*allow_all=*/true)) require(false, *problem);
@@ -274,8 +274,8 @@ class Consumer::Impl {
   }
 
   Error noGroup() const {
-    return Error(rpc::ErrorCode::INVALID_CONFIG,
-                 "set ConsumerConfig.group_id to use consumer groups and committed offsets", false);
+    return invalidConfig(
+        "set ConsumerConfig.group_id to use consumer groups and committed offsets");
   }
 
   // Resolves pending seekToBeginning/End (and initial resets) with one ListOffsets call.
@@ -365,10 +365,9 @@ class Consumer::Impl {
 
 FailureRouter& Consumer::Impl::router() {
   if (!config_.failed_messages.enabled) {
-    throw Error(rpc::ErrorCode::INVALID_CONFIG,
-                "failed messages are off: set ConsumerConfig.failed_messages.enabled to use "
-                "nack() and handlers",
-                false);
+    throw invalidConfig(
+        "failed messages are off: set ConsumerConfig.failed_messages.enabled to use "
+        "nack() and handlers");
   }
   if (!router_) router_ = std::make_unique<FailureRouter>(config_);
   return *router_;

@@ -30,6 +30,10 @@ bool isBrokerFailure(const Error& error) {
          error.code() == rpc::ErrorCode::SHUTTING_DOWN;
 }
 
+Error invalidConfig(const std::string& message) {
+  return Error(rpc::ErrorCode::INVALID_CONFIG, message, false);
+}
+
 std::string formatBytes(int64_t bytes) {
   auto scaled = [](int64_t value, int64_t unit, const char* name) {
     if (value % unit == 0) return fmt::format("{} {}", value / unit, name);

@@ -36,6 +36,10 @@ Error partitionError(const std::string& topic, int partition, ErrorCode code,
 // failures and SHUTTING_DOWN.
 bool isBrokerFailure(const Error& error);
 
+// A configuration the client refuses: INVALID_CONFIG, not retriable; `message` names the
+// setting and what is wrong with it.
+Error invalidConfig(const std::string& message);
+
 // "2 MiB", "1.5 MiB", "300 KiB", "17 bytes": sizes in error messages.
 std::string formatBytes(int64_t bytes);
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "client/error.h"
 #include "mq/client.h"
 
 namespace mq {
@@ -48,7 +49,7 @@ std::vector<HostPort> parseHostPorts(const std::vector<std::string>& texts,
   for (const auto& text : texts) {
     std::string problem;
     auto address = parseHostPort(text, &problem);
-    if (!address) throw Error(rpc::ErrorCode::INVALID_CONFIG, property + ": " + problem, false);
+    if (!address) throw invalidConfig(property + ": " + problem);
     result.push_back(*address);
   }
   return result;

@@ -123,7 +123,7 @@ apache::thrift::transport::SSLProtocol initializeOpenSslOnce() {
 
 }  // namespace
 
-std::string tlsSettingName(const std::string& field, TlsNaming naming) {
+std::string tlsSettingName(const std::string& field, const TlsNaming& naming) {
   static const std::map<std::string, std::string> options = {
       {"enabled", "tls"},
       {"cert_file", "tls-cert"},
@@ -132,14 +132,14 @@ std::string tlsSettingName(const std::string& field, TlsNaming naming) {
       {"require_client_cert", "tls-require-client-cert"},
       {"server_name", "tls-server-name"},
       {"verify_server_name", "tls-verify-server-name"}};
-  if (naming == TlsNaming::kFields) return "tls." + field;
+  if (naming.style == TlsNaming::kFields) return "tls." + field;
   auto it = options.find(field);
-  return it == options.end() ? field : it->second;
+  return naming.option_prefix + (it == options.end() ? field : it->second);
 }
 
-void checkTlsConfig(const TlsConfig& config, TlsSide side, TlsNaming naming) {
+void checkTlsConfig(const TlsConfig& config, TlsSide side, const TlsNaming& naming) {
   if (!config.enabled) return;
-  auto name = [naming](const char* field) { return tlsSettingName(field, naming); };
+  auto name = [&naming](const char* field) { return tlsSettingName(field, naming); };
   const bool server = side == TlsSide::kServer;
   if (server && config.cert_file.empty()) {
     throw std::invalid_argument(
@@ -167,10 +167,10 @@ void checkTlsConfig(const TlsConfig& config, TlsSide side, TlsNaming naming) {
   }
 }
 
-TlsSocketFactory::TlsSocketFactory(const TlsConfig& config, TlsSide side, TlsNaming naming)
+TlsSocketFactory::TlsSocketFactory(const TlsConfig& config, TlsSide side, const TlsNaming& naming)
     : TSSLSocketFactory(initializeOpenSslOnce()), config_(config) {
   checkTlsConfig(config, side, naming);
-  auto name = [naming](const char* field) { return tlsSettingName(field, naming); };
+  auto name = [&naming](const char* field) { return tlsSettingName(field, naming); };
   SSL_CTX* context = ctx_->get();
   SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION);
   server(side == TlsSide::kServer);
@@ -257,7 +257,7 @@ std::shared_ptr<TlsClientSocket> TlsSocketFactory::clientSocket(
 }
 
 std::shared_ptr<TlsSocketFactory> makeTlsFactory(const TlsConfig& config, TlsSide side,
-                                                 TlsNaming naming) {
+                                                 const TlsNaming& naming) {
   if (!config.enabled) return nullptr;
   return std::make_shared<TlsSocketFactory>(config, side, naming);
 }

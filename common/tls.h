@@ -17,6 +17,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "client/include/mq/tls_config.h"
 
@@ -25,18 +26,26 @@ namespace mq {
 enum class TlsSide { kServer, kClient };
 
 // How settings are named in errors: the option names of the daemons, mqctl and the relay
-// (`tls-cert`), or the client library's fields (`tls.cert_file`).
-enum class TlsNaming { kOptions, kFields };
+// (`tls-cert`; with a prefix, such as mq-mirror's `source-`, `source-tls-cert`), or the client
+// library's fields (`tls.cert_file`).
+struct TlsNaming {
+  enum Style { kOptions, kFields };
+  TlsNaming(Style style = kOptions, std::string option_prefix = "")  // NOLINT: implicit
+      : style(style), option_prefix(std::move(option_prefix)) {}
+  Style style;
+  std::string option_prefix;  // before every option name; kOptions only
+};
 
 // The name of a TlsConfig field (cert_file, key_file, ca_file, require_client_cert,
 // server_name) as `naming` spells it.
-std::string tlsSettingName(const std::string& field, TlsNaming naming);
+std::string tlsSettingName(const std::string& field, const TlsNaming& naming);
 
 // Checks what can be checked without reading files: a server needs a certificate and a
 // key; require_client_cert is for servers and needs a CA; a certificate needs its key and
 // the other way round; server_name is for clients. Nothing to check when disabled.
 // Throws std::invalid_argument naming the setting.
-void checkTlsConfig(const TlsConfig& config, TlsSide side, TlsNaming naming = TlsNaming::kOptions);
+void checkTlsConfig(const TlsConfig& config, TlsSide side,
+                    const TlsNaming& naming = TlsNaming::kOptions);
 
 // A client's TLS socket (TSSLSocket's constructors are for its factory and subclasses).
 class TlsClientSocket : public apache::thrift::transport::TSSLSocket {
@@ -57,7 +66,8 @@ class TlsSocketFactory : public apache::thrift::transport::TSSLSocketFactory {
   // naming the setting, the file and the problem: cannot be read, holds no PEM
   // certificate, has expired, the key does not match the certificate, the CA file holds no
   // certificate.
-  TlsSocketFactory(const TlsConfig& config, TlsSide side, TlsNaming naming = TlsNaming::kOptions);
+  TlsSocketFactory(const TlsConfig& config, TlsSide side,
+                   const TlsNaming& naming = TlsNaming::kOptions);
 
   // Client: an unconnected socket to host:port; its first read or write runs the
   // handshake, which fails (TSSLException) unless the server's certificate chains to the
@@ -77,6 +87,6 @@ class TlsSocketFactory : public apache::thrift::transport::TSSLSocketFactory {
 
 // The factory when config.enabled, else null. Throws as the constructor does.
 std::shared_ptr<TlsSocketFactory> makeTlsFactory(const TlsConfig& config, TlsSide side,
-                                                 TlsNaming naming = TlsNaming::kOptions);
+                                                 const TlsNaming& naming = TlsNaming::kOptions);
 
 }  // namespace mq

@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -91,30 +90,39 @@ void addClientTlsOptions(po::options_description& options, const std::string& pr
        "name the servers' certificates carry, when not the host connected to");
 }
 
+const std::vector<std::string>& clientTlsSettingNames() {
+  static const std::vector<std::string> names = {"tls", "tls-ca", "tls-cert", "tls-key",
+                                                 "tls-server-name"};
+  return names;
+}
+
+bool setClientTlsSetting(TlsConfig& tls, const std::string& name, const std::string& value,
+                         const std::string& where) {
+  if (name == "tls") {
+    tls.enabled = parseSwitch(where + name, value);
+  } else if (name == "tls-ca") {
+    tls.ca_file = value;
+    tls.enabled = true;  // as in mqctl: a CA to trust means TLS
+  } else if (name == "tls-cert") {
+    tls.cert_file = value;
+  } else if (name == "tls-key") {
+    tls.key_file = value;
+  } else if (name == "tls-server-name") {
+    tls.server_name = value;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 TlsConfig readClientTlsConfig(const po::variables_map& values, const std::string& prefix) {
   TlsConfig tls;
-  tls.enabled = parseSwitch(prefix + "tls", values[prefix + "tls"].as<std::string>());
-  if (values.count(prefix + "tls-ca")) {
-    tls.ca_file = values[prefix + "tls-ca"].as<std::string>();
-    tls.enabled = true;  // as in mqctl: a CA to trust means TLS
+  for (const auto& name : clientTlsSettingNames()) {
+    if (values.count(prefix + name)) {
+      setClientTlsSetting(tls, name, values[prefix + name].as<std::string>(), prefix);
+    }
   }
-  if (values.count(prefix + "tls-cert")) {
-    tls.cert_file = values[prefix + "tls-cert"].as<std::string>();
-  }
-  if (values.count(prefix + "tls-key")) {
-    tls.key_file = values[prefix + "tls-key"].as<std::string>();
-  }
-  if (values.count(prefix + "tls-server-name")) {
-    tls.server_name = values[prefix + "tls-server-name"].as<std::string>();
-  }
-  try {
-    makeTlsFactory(tls, TlsSide::kClient);
-  } catch (const std::invalid_argument& e) {
-    if (prefix.empty()) throw;
-    // The problem names the settings without the prefix (tls-ca ...): name the ones given.
-    static const std::regex kSetting(R"((^|[\s(])(tls(-[a-z]+)*))");
-    throw std::invalid_argument(std::regex_replace(e.what(), kSetting, "$1" + prefix + "$2"));
-  }
+  makeTlsFactory(tls, TlsSide::kClient, TlsNaming(TlsNaming::kOptions, prefix));
   return tls;
 }
 

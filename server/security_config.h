@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/options.h"
 #include "common/tls.h"
@@ -57,6 +58,14 @@ void addClientTlsOptions(po::options_description& options, const std::string& pr
 // that a bad one stops start-up.
 // Throws std::invalid_argument naming the option (with its prefix), the file and the problem.
 TlsConfig readClientTlsConfig(const po::variables_map& values, const std::string& prefix = "");
+// The client TLS settings by name, as options and peer-cluster entries spell them: tls,
+// tls-ca, tls-cert, tls-key, tls-server-name.
+const std::vector<std::string>& clientTlsSettingNames();
+// Sets the client TLS setting `name` (one of clientTlsSettingNames()) of `tls` to `value`; a
+// CA to trust turns TLS on. Throws std::invalid_argument naming `where + name` for a `tls`
+// that is not a switch. Returns false, changing nothing, for another name.
+bool setClientTlsSetting(TlsConfig& tls, const std::string& name, const std::string& value,
+                         const std::string& where = "");
 // "on"/"off" (also true/false, 1/0, yes/no); throws std::invalid_argument naming `option`.
 bool parseSwitch(const std::string& option, const std::string& text);
 

@@ -1,6 +1,7 @@
 #include "metaserver/cluster/peer_cluster_config.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <set>
 #include <stdexcept>
@@ -21,22 +22,11 @@ void applySetting(PeerCluster& peer, const std::string& key, const std::string& 
   if (key == "token-file") {
     peer.token_file = value;
     peer.token = readSecretFile(where + "token-file", value);
-  } else if (key == "tls") {
-    peer.tls.enabled = parseSwitch(where + "tls", value);
-  } else if (key == "tls-ca") {
-    peer.tls.ca_file = value;
-    peer.tls.enabled = true;  // as everywhere: a CA to trust means TLS
-  } else if (key == "tls-cert") {
-    peer.tls.cert_file = value;
-  } else if (key == "tls-key") {
-    peer.tls.key_file = value;
-  } else if (key == "tls-server-name") {
-    peer.tls.server_name = value;
-  } else {
-    throw std::invalid_argument(where + "unknown setting `" + key +
-                                "` (known: token-file, tls, tls-ca, tls-cert, tls-key, "
-                                "tls-server-name)");
+    return;
   }
+  if (setClientTlsSetting(peer.tls, key, value, where)) return;
+  throw std::invalid_argument(fmt::format("{}unknown setting `{}` (known: token-file, {})", where,
+                                          key, fmt::join(clientTlsSettingNames(), ", ")));
 }
 
 }  // namespace

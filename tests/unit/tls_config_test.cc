@@ -91,6 +91,17 @@ TEST(TlsConfigTest, TheClientLibraryNamesItsFields) {
   EXPECT_EQ(tlsSettingName("ca_file", TlsNaming::kFields), "tls.ca_file");
 }
 
+TEST(TlsConfigTest, PrefixedOptionsAreNamedWithTheirPrefix) {
+  TlsConfig tls;
+  tls.enabled = true;
+  tls.key_file = "/etc/mq/client.key";
+  EXPECT_NE(problemOf(tls, TlsSide::kClient, TlsNaming(TlsNaming::kOptions, "source-"))
+                .find("source-tls-key is set but source-tls-cert is not"),
+            std::string::npos);
+  EXPECT_EQ(tlsSettingName("server_name", TlsNaming(TlsNaming::kOptions, "target-")),
+            "target-tls-server-name");
+}
+
 TEST(TlsConfigTest, AMissingFileIsNamedWhenLoading) {
   TlsConfig tls = serverTls();
   tls.cert_file = "/nonexistent/server.pem";
