@@ -8,6 +8,7 @@
 #include "common/clock.h"
 #include "common/datanode_replica_store.h"
 #include "common/errors.h"
+#include "common/group_store.h"
 
 namespace mq {
 namespace {
@@ -532,15 +533,7 @@ std::vector<std::string> MetaStore::deleteTopicDeferred(const TopicRecord& topic
     schedule.setInt64(6, drop_after_ms);
     schedule.execute();
   }
-  std::vector<std::string> groups;
-  auto& select = db->prepare(
-      "SELECT DISTINCT group_id FROM committed_offsets WHERE topic = ? ORDER BY group_id");
-  select.setString(1, topic.name);
-  auto rows = run(select);
-  while (rows->next()) groups.push_back(rows->getString(1));
-  auto& offsets = db->prepare("DELETE FROM committed_offsets WHERE topic = ?");
-  offsets.setString(1, topic.name);
-  offsets.execute();
+  std::vector<std::string> groups = GroupStore::deleteTopicOffsets(*db, topic.name);
   auto& partitions = db->prepare("DELETE FROM partitions WHERE topic_id = ?");
   partitions.setInt64(1, topic.id);
   partitions.execute();
@@ -664,19 +657,8 @@ void MetaStore::repointDatanode(int datanode_id, const std::string& host, int po
   transaction.commit();
 }
 
-std::vector<CommittedOffsetRecord> MetaStore::committedOffsets(const std::string& topic) {
-  auto db = pool_.acquire();
-  auto& select = db->prepare(
-      "SELECT group_id, partition_no, committed_offset, committed_ms FROM committed_offsets "
-      "WHERE topic = ?");
-  select.setString(1, topic);
-  auto rows = run(select);
-  std::vector<CommittedOffsetRecord> offsets;
-  while (rows->next()) {
-    offsets.push_back(CommittedOffsetRecord{rows->getString(1), rows->getInt(2), rows->getInt64(3),
-                                            rows->getInt64(4)});
-  }
-  return offsets;
+std::vector<CommittedOffsetRow> MetaStore::committedOffsets(const std::string& topic) {
+  return GroupStore(pool_).committedOffsetsOfTopic(topic);
 }
 
 std::optional<int64_t> MetaStore::resetCommittedOffset(const std::string& group_id,
@@ -684,43 +666,8 @@ std::optional<int64_t> MetaStore::resetCommittedOffset(const std::string& group_
                                                        int64_t below, int64_t new_offset,
                                                        const std::string& policy,
                                                        const std::string& reason) {
-  auto db = pool_.acquire();
-  DbTransaction transaction(db);
-  auto& select = db->prepare(
-      "SELECT committed_offset FROM committed_offsets "
-      "WHERE group_id = ? AND topic = ? AND partition_no = ? FOR UPDATE");
-  select.setString(1, group_id);
-  select.setString(2, topic);
-  select.setInt(3, partition);
-  auto rows = run(select);
-  if (!rows->next()) return std::nullopt;
-  const int64_t old_offset = rows->getInt64(1);
-  if (old_offset >= below) return std::nullopt;  // the group committed past it meanwhile
-  const int64_t now = nowMs();
-  auto& update = db->prepare(
-      "UPDATE committed_offsets SET committed_offset = ?, metadata = ?, committed_ms = ? "
-      "WHERE group_id = ? AND topic = ? AND partition_no = ?");
-  update.setInt64(1, new_offset);
-  update.setString(2, fmt::format("reset by {} from {} ({})", reason, old_offset, policy));
-  update.setInt64(3, now);
-  update.setString(4, group_id);
-  update.setString(5, topic);
-  update.setInt(6, partition);
-  update.execute();
-  auto& event = db->prepare(
-      "INSERT INTO offset_reset_events (at_ms, group_id, topic, partition_no, old_offset, "
-      "new_offset, policy, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-  event.setInt64(1, now);
-  event.setString(2, group_id);
-  event.setString(3, topic);
-  event.setInt(4, partition);
-  event.setInt64(5, old_offset);
-  event.setInt64(6, new_offset);
-  event.setString(7, policy);
-  event.setString(8, reason);
-  event.execute();
-  transaction.commit();
-  return old_offset;
+  return GroupStore(pool_).resetCommittedOffset(group_id, topic, partition, below, new_offset,
+                                                policy, reason);
 }
 
 std::vector<OffsetResetEventRecord> MetaStore::offsetResetEvents(const std::string& group_id,

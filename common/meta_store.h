@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/db_pool.h"
+#include "common/group_records.h"
 #include "common/topology.h"
 
 namespace mq {
@@ -25,13 +26,6 @@ struct TableDropRecord {
   int64_t requested_ms = 0;
   int64_t drop_after_ms = 0;
   int64_t dropped_ms = 0;  // 0 = not dropped yet
-};
-
-struct CommittedOffsetRecord {
-  std::string group_id;
-  int partition = 0;
-  int64_t offset = 0;  // the next offset the group will consume
-  int64_t committed_ms = 0;
 };
 
 // A committed offset moved because retention removed the messages it pointed at.
@@ -136,8 +130,10 @@ class MetaStore {
   // primary leaves the datanode's replicas; the old one is recorded as a stale replica.
   void repointDatanode(int datanode_id, const std::string& host, int port);
 
-  // Committed offsets of every group on `topic` (index ix_committed_topic).
-  std::vector<CommittedOffsetRecord> committedOffsets(const std::string& topic);
+  // Committed offsets of every group on `topic`, and the offset reset retention makes: the
+  // group store's (common/group_store.h), here for the metaserver's tasks that hold a
+  // MetaStore.
+  std::vector<CommittedOffsetRow> committedOffsets(const std::string& topic);
   // Moves the group's committed offset on the partition to `new_offset` if it is still below
   // `below` (a commit made meanwhile wins), and records an offset_reset_events row, in one
   // transaction. Returns the offset it replaced, or nullopt when nothing was below.

@@ -18,8 +18,9 @@
 #include <vector>
 
 #include "broker/change_notifier.h"
-#include "broker/group/group_store.h"
+#include "broker/group/group_state.h"
 #include "broker/topology_cache.h"
+#include "common/group_store.h"
 
 namespace mq {
 

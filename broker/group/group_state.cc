@@ -38,28 +38,6 @@ bool sameSubscription(const std::vector<rpc::GroupProtocol>& a,
 
 }  // namespace
 
-const char* groupStateName(GroupStateName state) {
-  switch (state) {
-    case GroupStateName::kEmpty:
-      return "Empty";
-    case GroupStateName::kPreparingRebalance:
-      return "PreparingRebalance";
-    case GroupStateName::kCompletingRebalance:
-      return "CompletingRebalance";
-    case GroupStateName::kStable:
-      return "Stable";
-  }
-  return "Empty";
-}
-
-GroupStateName parseGroupState(const std::string& name) {
-  for (auto s : {GroupStateName::kPreparingRebalance, GroupStateName::kCompletingRebalance,
-                 GroupStateName::kStable}) {
-    if (name == groupStateName(s)) return s;
-  }
-  return GroupStateName::kEmpty;
-}
-
 void GroupStateMachine::removeMember(std::string member_id) {
   g_.members.erase(member_id);
   g_.removed.insert(member_id);

@@ -18,43 +18,10 @@
 #include <vector>
 
 #include "common/errors.h"
+#include "common/group_records.h"
 #include "mq_types.h"
 
 namespace mq {
-
-enum class GroupStateName { kEmpty, kPreparingRebalance, kCompletingRebalance, kStable };
-
-const char* groupStateName(GroupStateName state);
-// Parses a name written by groupStateName; unknown names read as Empty.
-GroupStateName parseGroupState(const std::string& name);
-
-struct GroupMember {
-  std::string member_id;
-  std::optional<std::string> instance_id;
-  std::string client_id;
-  std::string client_host;
-  int session_timeout_ms = 45000;
-  int rebalance_timeout_ms = 300000;
-  bool pending = false;  // was issued an id (MEMBER_ID_REQUIRED), has not joined yet
-  bool joined = false;   // has joined the rebalance in progress
-  std::vector<rpc::GroupProtocol> protocols;
-  std::vector<rpc::TopicPartitions> assignment;
-  int64_t last_heartbeat_ms = 0;
-  bool dirty = false;  // needs saving
-};
-
-struct GroupState {
-  std::string group_id;
-  bool exists = false;  // has a row in the database
-  GroupStateName state = GroupStateName::kEmpty;
-  int generation = 0;
-  std::string protocol;
-  std::string leader_id;
-  int64_t rebalance_deadline_ms = 0;
-  std::map<std::string, GroupMember> members;  // by member id
-  std::set<std::string> removed;               // member ids to delete when saving
-  bool dirty = false;                          // group row needs saving
-};
 
 // Limits a join request must respect.
 inline constexpr int kMinSessionTimeoutMs = 1000;

@@ -9,7 +9,7 @@
 #include "common/clock.h"
 #include "common/consumer_lag.h"
 #include "common/errors.h"
-#include "common/group_offsets_store.h"
+#include "common/group_store.h"
 #include "common/log.h"
 #include "common/partition_store.h"
 #include "metaserver/lag/lag_metrics.h"
@@ -219,8 +219,8 @@ std::shared_ptr<LagSnapshot> LagCollector::collect(int64_t now_ms, int* queries)
   std::vector<CommittedOffsetRow> committed;
   {
     auto db = meta_pool_.acquire();
-    groups = GroupOffsetsStore::groups(*db);
-    committed = GroupOffsetsStore::committedOffsets(*db);
+    groups = GroupStore::groups(*db);
+    committed = GroupStore::committedOffsets(*db);
     *queries += 3;
   }
   const double read_ms = elapsedMs(started);

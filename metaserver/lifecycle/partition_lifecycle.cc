@@ -7,7 +7,7 @@
 
 #include "common/clock.h"
 #include "common/errors.h"
-#include "common/group_offsets_store.h"
+#include "common/group_store.h"
 #include "common/log.h"
 #include "common/partition_store.h"
 #include "metaserver/cluster/topic_service.h"
@@ -321,7 +321,7 @@ rpc::DeleteTopicResponse PartitionLifecycle::deleteTopic(const std::string& acto
     std::vector<std::string> uses;
     {
       auto db = meta_pool_.acquire();
-      for (const auto& [group_id, group] : GroupOffsetsStore::groups(*db)) {
+      for (const auto& [group_id, group] : GroupStore::groups(*db)) {
         if (group.members > 0 && group.subscribed_topics.count(name)) {
           uses.push_back(
               fmt::format("group `{}` has {} member(s) subscribed", group_id, group.members));

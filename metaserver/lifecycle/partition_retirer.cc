@@ -70,7 +70,7 @@ LifecycleRunSummary PartitionRetirer::runOnce() {
 
 void PartitionRetirer::retireDrained(const Topology& topology, LifecycleRunSummary& summary) {
   for (const auto& [name, topic] : topology.topics) {
-    std::optional<std::vector<CommittedOffsetRecord>> offsets;  // read once per topic
+    std::optional<std::vector<CommittedOffsetRow>> offsets;  // read once per topic
     for (const auto& partition : topic.partitions) {
       if (stopping_) return;
       if (partition.state != "read_only") continue;

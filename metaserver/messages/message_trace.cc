@@ -6,7 +6,7 @@
 #include <map>
 
 #include "common/errors.h"
-#include "common/group_offsets_store.h"
+#include "common/group_store.h"
 #include "metaserver/store/dead_letter_store.h"
 #include "mq/dead_letter_headers.h"
 
@@ -108,14 +108,14 @@ MessageTraceResult MessageTrace::trace(const std::string& topic_name, int partit
   {
     auto db = meta_pool_.acquire();
     std::map<std::string, TracedGroup> groups;
-    for (const auto& row : GroupOffsetsStore::committedOffsets(*db, topic_name, partition)) {
+    for (const auto& row : GroupStore::committedOffsets(*db, topic_name, partition)) {
       TracedGroup& g = groups[row.group_id];
       g.group = row.group_id;
       g.committed_offset = row.offset;
       g.committed_ms = row.committed_ms;
       g.consumed = row.offset > offset;
     }
-    for (const auto& [id, group] : GroupOffsetsStore::groups(*db)) {
+    for (const auto& [id, group] : GroupStore::groups(*db)) {
       if (!group.subscribed_topics.count(topic_name)) continue;
       TracedGroup& g = groups[id];
       g.group = id;

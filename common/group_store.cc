@@ -1,4 +1,4 @@
-#include "broker/group/group_store.h"
+#include "common/group_store.h"
 
 #include <fmt/format.h>
 
@@ -16,6 +16,24 @@ std::unique_ptr<sql::ResultSet> run(sql::PreparedStatement& statement) {
 }
 
 std::string str(sql::ResultSet& rows, int column) { return std::string(rows.getString(column)); }
+
+// The committed offsets of `rows`, which select kCommittedOffsetColumns.
+constexpr const char* kCommittedOffsetColumns =
+    "SELECT group_id, topic, partition_no, committed_offset, committed_ms FROM committed_offsets";
+std::vector<CommittedOffsetRow> committedOffsetRows(sql::ResultSet& rows) {
+  std::vector<CommittedOffsetRow> result;
+  result.reserve(rows.rowsCount());
+  while (rows.next()) {
+    CommittedOffsetRow row;
+    row.group_id = str(rows, 1);
+    row.topic = str(rows, 2);
+    row.partition = rows.getInt(3);
+    row.offset = rows.getInt64(4);
+    row.committed_ms = rows.getInt64(5);
+    result.push_back(std::move(row));
+  }
+  return result;
+}
 
 }  // namespace
 
@@ -264,6 +282,117 @@ void GroupStore::deleteGroup(DbConnection& db, const std::string& group_id) {
     remove.setString(1, group_id);
     remove.execute();
   }
+}
+
+std::vector<CommittedOffsetRow> GroupStore::committedOffsets(DbConnection& db) {
+  auto rows =
+      db.query(std::string(kCommittedOffsetColumns) + " ORDER BY group_id, topic, partition_no");
+  return committedOffsetRows(*rows);
+}
+
+std::vector<CommittedOffsetRow> GroupStore::committedOffsets(DbConnection& db,
+                                                             const std::string& topic,
+                                                             int partition) {
+  auto& select = db.prepare(std::string(kCommittedOffsetColumns) +
+                            " WHERE topic = ? AND partition_no = ? ORDER BY group_id");
+  select.setString(1, topic);
+  select.setInt(2, partition);
+  return committedOffsetRows(*run(select));
+}
+
+std::map<std::string, GroupRow> GroupStore::groups(DbConnection& db) {
+  std::map<std::string, GroupRow> result;
+  {
+    auto rows = db.query("SELECT group_id, state FROM consumer_groups");
+    while (rows->next()) {
+      GroupRow group;
+      group.group_id = str(*rows, 1);
+      group.state = str(*rows, 2);
+      result[group.group_id] = std::move(group);
+    }
+  }
+  auto rows = db.query("SELECT group_id, pending, protocols FROM group_members");
+  while (rows->next()) {
+    auto it = result.find(str(*rows, 1));
+    if (it == result.end()) continue;
+    if (rows->getBoolean(2)) continue;  // issued an id, has not joined yet
+    it->second.members++;
+    try {
+      auto stored = deserializeThrift<rpc::StoredProtocols>(str(*rows, 3));
+      for (const auto& protocol : stored.protocols) {
+        it->second.subscribed_topics.insert(protocol.subscription.topics.begin(),
+                                            protocol.subscription.topics.end());
+      }
+    } catch (const std::exception&) {
+      // An undecodable subscription adds no topics; the member still counts.
+    }
+  }
+  return result;
+}
+
+std::vector<CommittedOffsetRow> GroupStore::committedOffsetsOfTopic(const std::string& topic) {
+  auto db = pool_.acquire();
+  auto& select = db->prepare(std::string(kCommittedOffsetColumns) + " WHERE topic = ?");
+  select.setString(1, topic);
+  return committedOffsetRows(*run(select));
+}
+
+std::optional<int64_t> GroupStore::resetCommittedOffset(const std::string& group_id,
+                                                        const std::string& topic, int partition,
+                                                        int64_t below, int64_t new_offset,
+                                                        const std::string& policy,
+                                                        const std::string& reason) {
+  auto db = pool_.acquire();
+  DbTransaction transaction(db);
+  auto& select = db->prepare(
+      "SELECT committed_offset FROM committed_offsets "
+      "WHERE group_id = ? AND topic = ? AND partition_no = ? FOR UPDATE");
+  select.setString(1, group_id);
+  select.setString(2, topic);
+  select.setInt(3, partition);
+  auto rows = run(select);
+  if (!rows->next()) return std::nullopt;
+  const int64_t old_offset = rows->getInt64(1);
+  if (old_offset >= below) return std::nullopt;  // the group committed past it meanwhile
+  const int64_t now = nowMs();
+  auto& update = db->prepare(
+      "UPDATE committed_offsets SET committed_offset = ?, metadata = ?, committed_ms = ? "
+      "WHERE group_id = ? AND topic = ? AND partition_no = ?");
+  update.setInt64(1, new_offset);
+  update.setString(2, fmt::format("reset by {} from {} ({})", reason, old_offset, policy));
+  update.setInt64(3, now);
+  update.setString(4, group_id);
+  update.setString(5, topic);
+  update.setInt(6, partition);
+  update.execute();
+  auto& event = db->prepare(
+      "INSERT INTO offset_reset_events (at_ms, group_id, topic, partition_no, old_offset, "
+      "new_offset, policy, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  event.setInt64(1, now);
+  event.setString(2, group_id);
+  event.setString(3, topic);
+  event.setInt(4, partition);
+  event.setInt64(5, old_offset);
+  event.setInt64(6, new_offset);
+  event.setString(7, policy);
+  event.setString(8, reason);
+  event.execute();
+  transaction.commit();
+  return old_offset;
+}
+
+std::vector<std::string> GroupStore::deleteTopicOffsets(DbConnection& db,
+                                                        const std::string& topic) {
+  std::vector<std::string> groups;
+  auto& select = db.prepare(
+      "SELECT DISTINCT group_id FROM committed_offsets WHERE topic = ? ORDER BY group_id");
+  select.setString(1, topic);
+  auto rows = run(select);
+  while (rows->next()) groups.push_back(rows->getString(1));
+  auto& offsets = db.prepare("DELETE FROM committed_offsets WHERE topic = ?");
+  offsets.setString(1, topic);
+  offsets.execute();
+  return groups;
 }
 
 }  // namespace mq
