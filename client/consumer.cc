@@ -9,7 +9,7 @@
 
 namespace mq {
 
-void validateConsumerConfig(const ConsumerConfig& config) {
+void Consumer::Impl::validateConsumerConfig(const ConsumerConfig& config) {
   validateClientConfig(config);
   auto require = [](bool ok, const std::string& message) {
     if (!ok) throw invalidConfig(message);
@@ -64,22 +64,22 @@ void validateConsumerConfig(const ConsumerConfig& config) {
   }
 }
 
-Error invalidRequest(const std::string& message) {
+Error Consumer::Impl::invalidRequest(const std::string& message) {
   return Error(rpc::ErrorCode::INVALID_REQUEST, message, false);
 }
 
-int64_t msUntil(SteadyClock::time_point deadline) {
+int64_t Consumer::Impl::msUntil(SteadyClock::time_point deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
   return std::max<int64_t>(0, left.count());
 }
 
-std::string hostName() {
+std::string Consumer::Impl::hostName() {
   char name[256] = {};
   if (gethostname(name, sizeof(name) - 1) != 0) return "unknown";
   return name;
 }
 
-std::string listPartitions(const std::vector<TopicPartition>& partitions) {
+std::string Consumer::Impl::listPartitions(const std::vector<TopicPartition>& partitions) {
   std::string text;
   for (const auto& tp : partitions) text += (text.empty() ? "" : ",") + tp.toString();
   return text;

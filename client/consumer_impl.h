@@ -6,7 +6,6 @@
 #pragma once
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <map>
@@ -28,17 +27,18 @@
 
 namespace mq {
 
-// Throws INVALID_CONFIG naming the first setting that is wrong.
-void validateConsumerConfig(const ConsumerConfig& config);
-Error invalidRequest(const std::string& message);
-// Milliseconds left until `deadline`, never negative.
-int64_t msUntil(SteadyClock::time_point deadline);
-std::string hostName();
-// "orders-0,orders-1": partitions for log lines.
-std::string listPartitions(const std::vector<TopicPartition>& partitions);
-
 class Consumer::Impl {
  public:
+  // Helpers of the four files, members so that nothing outside the consumer sees them.
+  // Throws INVALID_CONFIG naming the first setting that is wrong.
+  static void validateConsumerConfig(const ConsumerConfig& config);
+  static Error invalidRequest(const std::string& message);
+  // Milliseconds left until `deadline`, never negative.
+  static int64_t msUntil(SteadyClock::time_point deadline);
+  static std::string hostName();
+  // "orders-0,orders-1": partitions for log lines.
+  static std::string listPartitions(const std::vector<TopicPartition>& partitions);
+
   explicit Impl(ConsumerConfig config)
       : config_((validateConsumerConfig(config), std::move(config))),
         cluster_(config_),

@@ -34,21 +34,6 @@
 
 namespace mq {
 
-// The relay's counters, read by stats() while the threads add to them.
-struct RelayCounters {
-  std::atomic<int64_t> published{0};
-  std::atomic<int64_t> published_batches{0};
-  std::atomic<int64_t> claims{0};
-  std::atomic<int64_t> retried{0};
-  std::atomic<int64_t> failed{0};
-  std::atomic<int64_t> recovered{0};
-  std::atomic<int64_t> takeovers{0};
-  std::atomic<int64_t> publish_errors{0};
-  std::atomic<int64_t> failed_rows{0};
-  std::atomic<int64_t> oldest_pending_ms{0};
-  std::atomic<int64_t> claim_buckets{0};
-};
-
 class OutboxRelay::Impl {
  public:
   explicit Impl(OutboxRelayConfig config);
@@ -152,7 +137,21 @@ class OutboxRelay::Impl {
   std::optional<Error> failure_;
   std::vector<std::thread> threads_;
 
-  RelayCounters stats_;
+  // The relay's counters, read by stats() while the threads add to them.
+  struct Counters {
+    std::atomic<int64_t> published{0};
+    std::atomic<int64_t> published_batches{0};
+    std::atomic<int64_t> claims{0};
+    std::atomic<int64_t> retried{0};
+    std::atomic<int64_t> failed{0};
+    std::atomic<int64_t> recovered{0};
+    std::atomic<int64_t> takeovers{0};
+    std::atomic<int64_t> publish_errors{0};
+    std::atomic<int64_t> failed_rows{0};
+    std::atomic<int64_t> oldest_pending_ms{0};
+    std::atomic<int64_t> claim_buckets{0};
+  };
+  Counters stats_;
 };
 
 }  // namespace mq

@@ -2,7 +2,7 @@
 #include <fmt/format.h>
 
 #include "common/clock.h"
-#include "metaserver/access/password_hash.h"
+#include "metaserver/portal/password_hash.h"
 #include "metaserver/portal/portal_http.h"
 #include "metaserver/portal/portal_json.h"
 #include "metaserver/portal/portal_routes.h"

@@ -1,5 +1,5 @@
 // The portal's users and teams (sql/meta/006: users, teams, team_members): every SQL
-// statement on those tables. Passwords arrive already hashed (metaserver/access/password_hash.h);
+// statement on those tables. Passwords arrive already hashed (metaserver/portal/password_hash.h);
 // this layer never sees a plain password. Methods throw sql::SQLException on database
 // errors. Thread-safe (each call leases its own connection).
 #pragma once

@@ -4,7 +4,7 @@
 
 #include <set>
 
-#include "metaserver/access/password_hash.h"
+#include "metaserver/portal/password_hash.h"
 #include "metaserver/portal/portal_auth.h"
 #include "metaserver/portal/portal_config.h"
 #include "metaserver/portal/portal_http.h"

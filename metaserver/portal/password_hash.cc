@@ -1,4 +1,4 @@
-#include "metaserver/access/password_hash.h"
+#include "metaserver/portal/password_hash.h"
 
 #include <fmt/format.h>
 #include <openssl/crypto.h>
