@@ -17,9 +17,11 @@ std::unique_ptr<sql::ResultSet> run(sql::PreparedStatement& statement) {
 
 std::string str(sql::ResultSet& rows, int column) { return std::string(rows.getString(column)); }
 
-// The committed offsets of `rows`, which select kCommittedOffsetColumns.
+// What every read of committed offsets selects, for committedOffsetRows.
 constexpr const char* kCommittedOffsetColumns =
     "SELECT group_id, topic, partition_no, committed_offset, committed_ms FROM committed_offsets";
+
+// The committed offsets of `rows`, which select kCommittedOffsetColumns.
 std::vector<CommittedOffsetRow> committedOffsetRows(sql::ResultSet& rows) {
   std::vector<CommittedOffsetRow> result;
   result.reserve(rows.rowsCount());

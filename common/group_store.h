@@ -48,8 +48,8 @@ class GroupStore {
   // Every committed offset, ordered by group, topic, partition (one scan, in primary-key
   // order: the lag collector's cycle reads each row once).
   static std::vector<CommittedOffsetRow> committedOffsets(DbConnection& db);
-  // The committed offsets of one partition, by group (message trace). The primary key starts
-  // with the group, so this reads the whole table, like committedOffsets.
+  // The committed offsets of one partition, by group (message trace), through index
+  // ix_committed_topic (topic, partition_no; sql/meta/005).
   static std::vector<CommittedOffsetRow> committedOffsets(DbConnection& db,
                                                           const std::string& topic, int partition);
   // Committed offsets of every group on `topic` (index ix_committed_topic).
