@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "common/options.h"
+#include "common/option_table.h"
 #include "server/security_config.h"
 
 namespace mq {
@@ -44,6 +44,9 @@ struct BrokerConfig {
   std::string metaserver;
   SecurityConfig security;  // auth, auth-refresh, tls* (docs/security.md)
 
+  // The table of the options above but `security` (broker/broker_config.cc): names, fields,
+  // defaults, ranges and the sentence --help and docs/broker.md show.
+  static const OptionTable<BrokerConfig>& optionTable();
   // Registers every option above (names with dashes, e.g. --metrics-port).
   static void addOptions(po::options_description& options);
   // Reads the parsed values; throws std::invalid_argument naming a bad value.

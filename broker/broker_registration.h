@@ -9,7 +9,7 @@
 #include <mutex>
 #include <thread>
 
-#include "common/meta_store.h"
+#include "storage/meta_store.h"
 
 namespace mq {
 

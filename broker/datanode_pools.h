@@ -17,7 +17,7 @@
 #include <mutex>
 
 #include "broker/topology_cache.h"
-#include "common/db_pool.h"
+#include "storage/db_pool.h"
 
 namespace mq {
 

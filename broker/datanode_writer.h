@@ -32,8 +32,8 @@
 #include <string>
 #include <vector>
 
-#include "common/db_pool.h"
-#include "common/partition_store.h"
+#include "storage/db_pool.h"
+#include "storage/partition_store.h"
 
 namespace mq {
 

@@ -2,7 +2,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
-#include "common/partition_store.h"
+#include "storage/partition_store.h"
 
 namespace mq {
 namespace {

@@ -7,14 +7,14 @@
 #include "broker/broker_service.h"
 #include "broker/delay_mover.h"
 #include "broker/kafka/kafka_server.h"
-#include "common/embedded_sql.h"
 #include "common/log.h"
 #include "common/malloc_arenas.h"
-#include "common/migrations.h"
 #include "common/shutdown_signal.h"
 #include "common/tls.h"
 #include "server/metrics.h"
 #include "server/rpc_server.h"
+#include "storage/embedded_sql.h"
+#include "storage/migrations.h"
 
 namespace {
 

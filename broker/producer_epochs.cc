@@ -2,8 +2,8 @@
 
 #include <cppconn/exception.h>
 
-#include "common/db_pool.h"
 #include "common/log.h"
+#include "storage/db_pool.h"
 
 namespace mq {
 

@@ -24,7 +24,7 @@
 #include <unordered_map>
 
 #include "common/clock.h"
-#include "common/meta_store.h"
+#include "storage/meta_store.h"
 
 namespace mq {
 

@@ -23,8 +23,8 @@
 #include <mutex>
 
 #include "broker/quota_buckets.h"
-#include "common/quota_store.h"
 #include "mq_types.h"
+#include "storage/quota_store.h"
 
 namespace mq {
 

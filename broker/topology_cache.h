@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "common/meta_store.h"
 #include "common/topology.h"
+#include "storage/meta_store.h"
 
 namespace mq {
 

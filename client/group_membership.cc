@@ -30,7 +30,17 @@ std::vector<rpc::TopicPartitions> toWire(const std::vector<TopicPartition>& part
   return wire;
 }
 
-std::vector<TopicPartition> fromWire(const std::vector<rpc::TopicPartitions>& wire) {
+ClientConfig heartbeatConfig(ClientConfig config, const GroupSettings& settings) {
+  config.request_timeout_ms = std::min<int64_t>(
+      config.request_timeout_ms, std::max<int64_t>(500, settings.session_timeout_ms / 3));
+  config.connect_timeout_ms = std::min(config.connect_timeout_ms, config.request_timeout_ms);
+  return config;
+}
+
+}  // namespace
+
+std::vector<TopicPartition> GroupMembership::fromWire(
+    const std::vector<rpc::TopicPartitions>& wire) {
   std::vector<TopicPartition> partitions;
   for (const auto& entry : wire) {
     for (int p : entry.partitions) partitions.push_back(TopicPartition{entry.topic, p});
@@ -40,18 +50,9 @@ std::vector<TopicPartition> fromWire(const std::vector<rpc::TopicPartitions>& wi
   return partitions;
 }
 
-Error refusal(ErrorCode code, const std::string& message) {
+Error GroupMembership::refusal(ErrorCode code, const std::string& message) {
   return Error(code, message.empty() ? errorName(code) : message, isRetriable(code));
 }
-
-ClientConfig heartbeatConfig(ClientConfig config, const GroupSettings& settings) {
-  config.request_timeout_ms = std::min<int64_t>(
-      config.request_timeout_ms, std::max<int64_t>(500, settings.session_timeout_ms / 3));
-  config.connect_timeout_ms = std::min(config.connect_timeout_ms, config.request_timeout_ms);
-  return config;
-}
-
-}  // namespace
 
 std::string encodeSubscriptionUserData(const PartitionCounts& counts) {
   std::string data = "v1";
@@ -396,152 +397,6 @@ std::vector<rpc::MemberAssignment> GroupMembership::assign(const rpc::JoinGroupR
       .kv("assignor", joined.protocol_name)
       .kv("members", static_cast<int64_t>(members.size()));
   return wire;
-}
-
-void GroupMembership::runJoin(const JoinSubscription& subscription) {
-  bool counts_ok = true;
-  const PartitionCounts counts = partitionCounts(subscription.topics, &counts_ok);
-  const auto protocol_list = protocols(subscription, counts);
-  // The coordinator may hold a join until every member rejoined, and a follower's sync
-  // until the leader has assigned.
-  const int64_t join_wait =
-      std::max(settings_.rebalance_timeout_ms, settings_.session_timeout_ms) + 5000;
-  const int64_t sync_wait = settings_.rebalance_timeout_ms + settings_.session_timeout_ms;
-  const bool owns_partitions = !subscription.owned.empty();
-
-  for (int attempt = 0;; ++attempt) {
-    rpc::JoinGroupRequest request;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (stopping_) return;
-      request.member_id = member_id_;
-    }
-    request.header = rpc_.header();
-    request.group_id = settings_.group_id;
-    if (settings_.instance_id) request.__set_group_instance_id(*settings_.instance_id);
-    request.session_timeout_ms = static_cast<int32_t>(settings_.session_timeout_ms);
-    request.rebalance_timeout_ms = static_cast<int32_t>(settings_.rebalance_timeout_ms);
-    request.protocols = protocol_list;
-    request.client_host = settings_.client_host;
-    const auto deadline =
-        SteadyClock::now() + std::chrono::milliseconds(settings_.request_timeout_ms);
-
-    rpc::JoinGroupResponse joined;
-    bool answered = false;
-    try {
-      joined = rpc_.join(request, join_wait, deadline);
-      answered = true;
-    } catch (const Error& e) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (stopping_) return;
-      if (!e.retriable()) {
-        markFatal(e);
-        return;
-      }
-      logWarn("join failed; retrying").kv("group", settings_.group_id).kv("error", e.what());
-      join_trouble_ = e;
-    }
-    if (answered && joined.error == rpc::ErrorCode::MEMBER_ID_REQUIRED) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      member_id_ = joined.member_id;
-      continue;  // the second step of a dynamic member's first join
-    }
-    // A failed call is retried like a retriable refusal.
-    ErrorCode problem = answered ? joined.error : rpc::ErrorCode::UNKNOWN;
-    std::string problem_message = joined.error_message;
-    std::vector<TopicPartition> assignment;
-    if (problem == rpc::ErrorCode::NONE) {
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        member_id_ = joined.member_id;
-      }
-      rpc::SyncGroupRequest sync;
-      sync.header = rpc_.header();
-      sync.group_id = settings_.group_id;
-      sync.generation_id = joined.generation_id;
-      sync.member_id = joined.member_id;
-      if (settings_.instance_id) sync.__set_group_instance_id(*settings_.instance_id);
-      try {
-        if (joined.leader_id == joined.member_id) sync.assignments = assign(joined);
-        auto synced =
-            rpc_.sync(sync, sync_wait,
-                      SteadyClock::now() + std::chrono::milliseconds(settings_.request_timeout_ms));
-        problem = synced.error;
-        problem_message = synced.error_message;
-        assignment = fromWire(synced.assignment);
-      } catch (const Error& e) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (stopping_) return;
-        if (!e.retriable()) {
-          markFatal(e);
-          return;
-        }
-        // Join again: if the rebalance completed meanwhile, the coordinator answers with
-        // the current generation instead of starting another one.
-        logWarn("sync failed; joining again").kv("group", settings_.group_id).kv("error", e.what());
-        join_trouble_ = e;
-        problem = rpc::ErrorCode::UNKNOWN;
-      }
-    }
-
-    bool pause_first = false;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (stopping_) return;
-      switch (problem) {
-        case rpc::ErrorCode::NONE: {
-          state_ = State::kStable;
-          join_trouble_.reset();
-          last_contact_ = SteadyClock::now();
-          generation_ = joined.generation_id;
-          protocol_ = joined.protocol_name;
-          topics_ = subscription.topics;
-          if (counts_ok) counts_sent_ = counts;
-          JoinedGeneration result;
-          result.generation = joined.generation_id;
-          result.member_id = joined.member_id;
-          result.protocol = joined.protocol_name;
-          result.leader = joined.leader_id == joined.member_id;
-          result.assignment = std::move(assignment);
-          logInfo("joined group")
-              .kv("group", settings_.group_id)
-              .kv("member", member_id_)
-              .kv("generation", generation_)
-              .kv("assignor", protocol_)
-              .kv("leader", result.leader)
-              .kv("partitions", static_cast<int64_t>(result.assignment.size()));
-          joined_ = std::move(result);
-          events_.notify_all();
-          return;
-        }
-        case rpc::ErrorCode::UNKNOWN_MEMBER_ID:
-          if (owns_partitions) {
-            // Removed while rejoining: what it owns may already be someone else's. The
-            // application gives the partitions up, then joins again owning nothing.
-            markLost(problem_message);
-            return;
-          }
-          member_id_.clear();
-          break;
-        case rpc::ErrorCode::REBALANCE_IN_PROGRESS:
-        case rpc::ErrorCode::ILLEGAL_GENERATION:
-          break;  // the group moved on while we synced: join again at once
-        case rpc::ErrorCode::FENCED_INSTANCE_ID:
-        case rpc::ErrorCode::INCONSISTENT_GROUP_PROTOCOL:
-        case rpc::ErrorCode::INVALID_REQUEST:
-        case rpc::ErrorCode::NOT_AUTHORIZED:
-          markFatal(refusal(problem, problem_message));
-          return;
-        default:
-          if (answered && problem != rpc::ErrorCode::NONE && isRetriable(problem)) {
-            join_trouble_ = refusal(problem, problem_message);
-          }
-          pause_first = true;
-          break;
-      }
-    }
-    if (pause_first) backoff(attempt);
-  }
 }
 
 void GroupMembership::heartbeatOnce() {

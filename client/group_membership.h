@@ -110,8 +110,35 @@ class GroupMembership {
  private:
   enum class State { kUnjoined, kJoining, kStable };
 
+  // What one join needs through all its rounds (group_join.cc).
+  struct JoinPlan {
+    JoinSubscription subscription;
+    PartitionCounts counts;
+    bool counts_ok = true;
+    std::vector<rpc::GroupProtocol> protocols;
+    int64_t join_wait_ms = 0;  // the coordinator may hold a join until every member rejoined
+    int64_t sync_wait_ms = 0;  // and a follower's sync until the leader has assigned
+  };
+  // One round: JoinGroup, then SyncGroup. A failed call counts as a retriable refusal.
+  struct JoinRound {
+    bool answered = false;  // JoinGroup got an answer
+    rpc::JoinGroupResponse joined;
+    ErrorCode problem = rpc::ErrorCode::UNKNOWN;  // NONE: joined and synced
+    std::string problem_message;
+    std::vector<TopicPartition> assignment;
+  };
+  enum class JoinNext { kDone, kAgain, kAgainAfterBackoff };
+
   void run();
+  // Joins until a generation is joined, the member is lost or fatal, or stop().
   void runJoin(const JoinSubscription& subscription);
+  // One round; nullopt when stopping or fatal (already marked).
+  std::optional<JoinRound> joinRound(const JoinPlan& plan);
+  // The SyncGroup of a round whose JoinGroup succeeded; false when stopping or fatal.
+  bool syncRound(const JoinPlan& plan, JoinRound& round);
+  // What the round's outcome means: joined (kDone), lost or fatal (kDone), or another round.
+  // REQUIRES: mutex_ held.
+  JoinNext settleRound(const JoinPlan& plan, JoinRound& round);
   void heartbeatOnce();
   void checkMetadata();
   void sendLeave(const std::string& reason);
@@ -122,6 +149,11 @@ class GroupMembership {
                                             const PartitionCounts& counts) const;
   // The leader's SyncGroup assignments for the members of `joined`.
   std::vector<rpc::MemberAssignment> assign(const rpc::JoinGroupResponse& joined);
+
+  // The partitions of a wire list, sorted, without duplicates.
+  static std::vector<TopicPartition> fromWire(const std::vector<rpc::TopicPartitions>& wire);
+  // A coordinator's refusal as an Error (the code's name when it sent no message).
+  static Error refusal(ErrorCode code, const std::string& message);
 
   // REQUIRES: mutex_ held.
   void markLost(const std::string& reason);

@@ -20,7 +20,7 @@ embed_dir(meta metaMigrations meta_body)
 embed_dir(datanode datanodeMigrations datanode_body)
 file(READ ${SQL_DIR}/datanode/partition_table.sql partition_ddl)
 file(WRITE ${OUT}.tmp "// Generated from sql/ by cmake/EmbedSql.cmake. Do not edit.\n"
-  "#include \"common/embedded_sql.h\"\n\nnamespace mq {\n\n"
+  "#include \"storage/embedded_sql.h\"\n\nnamespace mq {\n\n"
   "${meta_body}${datanode_body}"
   "const std::string& partitionTableTemplate() {\n"
   "  static const std::string kDdl = R\"mqsql(${partition_ddl})mqsql\";\n  return kDdl;\n}\n\n"

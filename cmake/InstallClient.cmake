@@ -13,10 +13,16 @@ install(TARGETS mq_client mq_common mq_rpc EXPORT mqTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT client
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(FILES
+          ${PROJECT_SOURCE_DIR}/client/include/mq/admin.h
           ${PROJECT_SOURCE_DIR}/client/include/mq/client.h
+          ${PROJECT_SOURCE_DIR}/client/include/mq/config.h
+          ${PROJECT_SOURCE_DIR}/client/include/mq/consumer.h
           ${PROJECT_SOURCE_DIR}/client/include/mq/dead_letter_headers.h
+          ${PROJECT_SOURCE_DIR}/client/include/mq/error.h
           ${PROJECT_SOURCE_DIR}/client/include/mq/lane.h
           ${PROJECT_SOURCE_DIR}/client/include/mq/partitioner.h
+          ${PROJECT_SOURCE_DIR}/client/include/mq/producer.h
+          ${PROJECT_SOURCE_DIR}/client/include/mq/records.h
           ${PROJECT_SOURCE_DIR}/client/include/mq/tls_config.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/mq COMPONENT client)
 # mq/client.h still exposes the generated wire types (mq::rpc, idl/mq.thrift).

@@ -8,6 +8,8 @@
 #include <ctime>
 #include <mutex>
 
+#include "common/json_writer.h"
+
 namespace mq {
 namespace {
 
@@ -61,36 +63,6 @@ bool parseLogLevel(std::string_view text, LogLevel* level) {
   return false;
 }
 
-void appendJsonString(std::string& out, std::string_view text) {
-  out.push_back('"');
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          out += fmt::format("\\u{:04x}", c);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out.push_back('"');
-}
-
 LogLine::LogLine(LogLevel level, std::string_view message)
     : enabled_(static_cast<int>(level) >= g_level.load()) {
   if (!enabled_) return;
@@ -102,10 +74,10 @@ LogLine::LogLine(LogLevel level, std::string_view message)
   buffer_ += "\",\"component\":";
   {
     std::lock_guard<std::mutex> lock(g_mutex);
-    appendJsonString(buffer_, g_component);
+    appendJsonString(buffer_, g_component, JsonEscaping::kPlain);
   }
   buffer_ += ",\"msg\":";
-  appendJsonString(buffer_, message);
+  appendJsonString(buffer_, message, JsonEscaping::kPlain);
 }
 
 LogLine::~LogLine() {
@@ -119,16 +91,16 @@ LogLine::~LogLine() {
 LogLine& LogLine::kv(std::string_view key, std::string_view value) {
   if (!enabled_) return *this;
   buffer_.push_back(',');
-  appendJsonString(buffer_, key);
+  appendJsonString(buffer_, key, JsonEscaping::kPlain);
   buffer_.push_back(':');
-  appendJsonString(buffer_, value);
+  appendJsonString(buffer_, value, JsonEscaping::kPlain);
   return *this;
 }
 
 LogLine& LogLine::kv(std::string_view key, int64_t value) {
   if (!enabled_) return *this;
   buffer_.push_back(',');
-  appendJsonString(buffer_, key);
+  appendJsonString(buffer_, key, JsonEscaping::kPlain);
   buffer_ += fmt::format(":{}", value);
   return *this;
 }
@@ -136,7 +108,7 @@ LogLine& LogLine::kv(std::string_view key, int64_t value) {
 LogLine& LogLine::kv(std::string_view key, uint64_t value) {
   if (!enabled_) return *this;
   buffer_.push_back(',');
-  appendJsonString(buffer_, key);
+  appendJsonString(buffer_, key, JsonEscaping::kPlain);
   buffer_ += fmt::format(":{}", value);
   return *this;
 }
@@ -144,7 +116,7 @@ LogLine& LogLine::kv(std::string_view key, uint64_t value) {
 LogLine& LogLine::kv(std::string_view key, double value) {
   if (!enabled_) return *this;
   buffer_.push_back(',');
-  appendJsonString(buffer_, key);
+  appendJsonString(buffer_, key, JsonEscaping::kPlain);
   buffer_ += fmt::format(":{}", value);
   return *this;
 }
@@ -152,7 +124,7 @@ LogLine& LogLine::kv(std::string_view key, double value) {
 LogLine& LogLine::kv(std::string_view key, bool value) {
   if (!enabled_) return *this;
   buffer_.push_back(',');
-  appendJsonString(buffer_, key);
+  appendJsonString(buffer_, key, JsonEscaping::kPlain);
   buffer_ += value ? ":true" : ":false";
   return *this;
 }

@@ -48,7 +48,4 @@ inline LogLine logInfo(std::string_view message) { return LogLine(LogLevel::kInf
 inline LogLine logWarn(std::string_view message) { return LogLine(LogLevel::kWarn, message); }
 inline LogLine logError(std::string_view message) { return LogLine(LogLevel::kError, message); }
 
-// Appends `text` to `out` as a JSON string literal (with quotes). Shared with the HTTP API.
-void appendJsonString(std::string& out, std::string_view text);
-
 }  // namespace mq

@@ -1,5 +1,6 @@
 #include "common/options.h"
 
+#include <cstdint>
 #include <fstream>
 #include <iostream>
 
@@ -61,6 +62,29 @@ bool parseDurationMs(const std::string& text, int64_t* ms) {
     return false;
   }
   *ms = number * factor;
+  return true;
+}
+
+bool parseBytes(const std::string& text, int64_t* bytes) {
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 15) return false;
+  const int64_t number = std::stoll(text.substr(0, digits));
+  const std::string unit = text.substr(digits);
+  int shift;
+  if (unit.empty()) {
+    shift = 0;
+  } else if (unit == "KiB") {
+    shift = 10;
+  } else if (unit == "MiB") {
+    shift = 20;
+  } else if (unit == "GiB") {
+    shift = 30;
+  } else {
+    return false;
+  }
+  if (number > (INT64_MAX >> shift)) return false;
+  *bytes = number << shift;
   return true;
 }
 

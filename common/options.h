@@ -21,4 +21,8 @@ bool parseOptions(int argc, char** argv, const std::string& usage,
 // Returns false when the text is not a non-negative duration.
 bool parseDurationMs(const std::string& text, int64_t* ms);
 
+// Parses a size: a bare number of bytes or one with a binary unit, "64KiB", "8MiB", "1GiB".
+// Returns false when the text is not a non-negative size.
+bool parseBytes(const std::string& text, int64_t* bytes);
+
 }  // namespace mq

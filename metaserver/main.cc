@@ -11,11 +11,7 @@
 #include <iostream>
 #include <memory>
 
-#include "common/db_pool.h"
-#include "common/embedded_sql.h"
 #include "common/log.h"
-#include "common/meta_store.h"
-#include "common/migrations.h"
 #include "common/shutdown_signal.h"
 #include "common/tls.h"
 #include "metaserver/access/audit_trail.h"
@@ -43,6 +39,10 @@
 #include "server/http_server.h"
 #include "server/metrics.h"
 #include "server/rpc_server.h"
+#include "storage/db_pool.h"
+#include "storage/embedded_sql.h"
+#include "storage/meta_store.h"
+#include "storage/migrations.h"
 
 namespace {
 
@@ -124,12 +124,7 @@ int main(int argc, char** argv) {
                                &lifecycle_metrics, holder);
 
   mq::KnownBrokers known_brokers(meta, config.broker_timeout_ms);
-  auto handler = std::make_shared<mq::MetaServiceHandler>(meta, topics, datanodes, known_brokers,
-                                                          &metrics, &alerts);
-  handler->setLifecycle(&lifecycle);
-  handler->setClusterName(config.cluster_name);
   mq::PeerClusters peers(config.peers, *registry);
-  handler->setPeerClusters(&peers);
 
   // Access control (docs/security.md): tokens and grants; with `auth = on` remote calls are
   // checked against a policy re-read every auth-refresh.
@@ -154,11 +149,9 @@ int main(int argc, char** argv) {
       return fail(std::string("cannot issue the bootstrap admin token: ") + e.what());
     }
   }
-  handler->setAccess(&access, &access_admin);
   // Rate quotas (docs/security.md#quotas): stored here, enforced by the brokers.
   mq::QuotaStore quota_store(meta_pool);
   mq::QuotaAdmin quota_admin(quota_store, meta, audit);
-  handler->setQuotas(&quota_admin);
 
   // Retry and dead-letter topics of consumer groups (docs/dead-letters.md); replays go
   // through a broker, found through this metaserver's own MetaService.
@@ -166,18 +159,20 @@ int main(int argc, char** argv) {
       mq::portalBrokerClient(config.host, config.port, config.security));
   mq::DeadLetterService dead_letters(config.dead_letters, meta_pool, topics, datanodes,
                                      dead_letter_brokers, audit);
-  handler->setDeadLetters(&dead_letters);
   mq::DatanodeFailover failover(meta, datanodes, audit, config.broker_timeout_ms);
-  handler->setFailover(&failover);
   // Automatic failover (docs/operations.md): replicas of datanode primaries, and the
   // watchdog that checks the primaries while this process holds its lease.
   mq::DatanodeReplicaStore replica_store(meta_pool);
   mq::DatanodeReplicas replicas(meta, replica_store, audit);
-  handler->setReplicas(&replicas);
   mq::FailoverMetrics failover_metrics(*registry);
   mq::DatanodeWatchdog watchdog(config.failover, meta, meta_pool, failover, failover_metrics,
                                 holder);
   mq::DeadLetterMetrics dead_letter_metrics(dead_letters, *registry);
+
+  // MetaService: the Thrift adapter over the wings above, complete when constructed.
+  auto handler = std::make_shared<mq::MetaServiceHandler>(mq::MetaServiceWings{
+      meta, topics, datanodes, known_brokers, alerts, lifecycle, dead_letters, failover, replicas,
+      access, access_admin, quota_admin, peers, config.cluster_name, &metrics});
 
   // The portal (docs/portal.md): pages, sign-in and its JSON API. Declared before the HTTP
   // server so that it outlives the server's threads.

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "common/options.h"
+#include "common/option_table.h"
 #include "metaserver/cluster/peer_cluster_config.h"
 #include "metaserver/datanodes/failover_config.h"
 #include "metaserver/dead_letters/dead_letter_config.h"
@@ -56,12 +56,14 @@ struct MetaserverConfig {
   SecurityConfig security;
 };
 
-// Registers every option on `options`. Options that map 1:1 to a field write into `config`
-// directly; broker-timeout is read as text and converted by readMetaserverConfig.
-// REQUIRES: `config` outlives the parse.
+// The table of the metaserver's own options (docs/metaserver.md); the wings' options are in
+// their tables (lag, lifecycle, portal, failover, peers, security).
+const OptionTable<MetaserverConfig>& metaserverOptionTable();
+
+// Registers every option on `options`, with the defaults of `config`.
 void addMetaserverOptions(po::options_description& options, MetaserverConfig& config);
 
-// Converts and validates what addMetaserverOptions parsed. Returns false with `*problem`
+// Reads and validates what addMetaserverOptions parsed into `config`. Returns false with `*problem`
 // naming the option and what is wrong (never echoing a password).
 bool readMetaserverConfig(const po::variables_map& values, MetaserverConfig& config,
                           std::string* problem);

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "common/options.h"
+#include "common/option_table.h"
 #include "mq/client.h"
 
 namespace mq::mirror {
@@ -38,6 +38,12 @@ struct MirrorConfig {
   std::string host = "127.0.0.1";      // address of /metrics
   int metrics_port = 9480;             // HTTP port of /metrics
   std::string log_level = "info";
+  std::string source_token_file;  // read into source.token
+  std::string target_token_file;  // read into target.token
+
+  // The table of the options above but the TLS ones (mirror/mirror_config.cc): names,
+  // defaults, ranges and the sentence --help and docs/multi-cluster.md show.
+  static const OptionTable<MirrorConfig>& optionTable();
 
   // Registers every option (names with dashes).
   static void addOptions(po::options_description& options);

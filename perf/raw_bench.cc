@@ -12,13 +12,13 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "common/db_pool.h"
-#include "common/migrations.h"
-#include "common/partition_store.h"
 #include "perf/produce_bench.h"
 #include "perf/run_counters.h"
 #include "perf/summary.h"
 #include "perf/topic_setup.h"
+#include "storage/db_pool.h"
+#include "storage/migrations.h"
+#include "storage/partition_store.h"
 
 namespace mq::perf {
 namespace {

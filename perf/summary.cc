@@ -6,6 +6,7 @@
 #include <cmath>
 #include <iostream>
 
+#include "common/json_writer.h"
 #include "common/log.h"
 
 namespace mq::perf {

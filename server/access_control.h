@@ -26,8 +26,8 @@
 #include <vector>
 
 #include "common/access_policy.h"
-#include "common/access_store.h"
 #include "mq_types.h"
+#include "storage/access_store.h"
 
 namespace mq {
 

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/json_writer.h"
 #include "common/log.h"
 
 namespace mq {

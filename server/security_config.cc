@@ -43,34 +43,39 @@ void writeSecretFile(const std::string& what, const std::string& path, const std
   }
 }
 
-bool parseSwitch(const std::string& option, const std::string& text) {
-  if (text == "on" || text == "true" || text == "1" || text == "yes") return true;
-  if (text == "off" || text == "false" || text == "0" || text == "no") return false;
-  throw std::invalid_argument("--" + option + " must be on or off (got `" + text + "`)");
+const OptionTable<SecurityConfig>& securityOptionTable() {
+  static const auto* table =
+      &(new OptionTable<SecurityConfig>("security"))
+           ->onOff("auth", &SecurityConfig::auth,
+                   "on: every request needs an access token and a grant (docs/security.md)")
+           .duration("auth-refresh", &SecurityConfig::auth_refresh_ms, 100, 60000,
+                     "how often tokens and grants are re-read; a revoke takes effect within this")
+           .text("token-file", &SecurityConfig::token_file,
+                 "file with the access token this daemon sends on its own calls to brokers")
+           .text("bootstrap-token-file", &SecurityConfig::bootstrap_token_file,
+                 "metaserver: when no token is a cluster admin, issue one and write its secret "
+                 "here")
+           .onOff(
+               "tls", [](auto& c) -> auto& { return c.tls.enabled; },
+               "on: the Thrift port speaks TLS only (docs/security.md#tls)")
+           .text(
+               "tls-cert", [](auto& c) -> auto& { return c.tls.cert_file; },
+               "PEM certificate (and chain) of the Thrift port; required with tls on")
+           .text(
+               "tls-key", [](auto& c) -> auto& { return c.tls.key_file; },
+               "PEM private key of tls-cert (unencrypted, mode 0600)")
+           .text(
+               "tls-ca", [](auto& c) -> auto& { return c.tls.ca_file; },
+               "PEM CA certificates: which client certificates to accept, and which servers "
+               "this daemon's own calls trust")
+           .onOff(
+               "tls-require-client-cert",
+               [](auto& c) -> auto& { return c.tls.require_client_cert; },
+               "on: refuse clients without a certificate signed by tls-ca (mutual TLS)");
+  return *table;
 }
 
-void addSecurityOptions(po::options_description& options) {
-  options.add_options()                                                                      //
-      ("auth", po::value<std::string>()->default_value("off"),                               //
-       "on: every request needs an access token and a grant (docs/security.md)")             //
-      ("auth-refresh", po::value<std::string>()->default_value("2s"),                        //
-       "how often tokens and grants are re-read; a revoke takes effect within this")         //
-      ("token-file", po::value<std::string>(),                                               //
-       "file with the access token this daemon sends on its own calls to brokers")           //
-      ("bootstrap-token-file", po::value<std::string>(),                                     //
-       "metaserver: when no token is a cluster admin, issue one and write its secret here")  //
-      ("tls", po::value<std::string>()->default_value("off"),                                //
-       "on: the Thrift port speaks TLS only (docs/security.md#tls)")                         //
-      ("tls-cert", po::value<std::string>(),                                                 //
-       "PEM certificate (and chain) of the Thrift port; required with tls on")               //
-      ("tls-key", po::value<std::string>(),                                                  //
-       "PEM private key of tls-cert (unencrypted, mode 0600)")                               //
-      ("tls-ca", po::value<std::string>(),                                                   //
-       "PEM CA certificates: which client certificates to accept, and which servers this "
-       "daemon's own calls trust")                                                 //
-      ("tls-require-client-cert", po::value<std::string>()->default_value("off"),  //
-       "on: refuse clients without a certificate signed by tls-ca (mutual TLS)");
-}
+void addSecurityOptions(po::options_description& options) { securityOptionTable().addTo(options); }
 
 void addClientTlsOptions(po::options_description& options, const std::string& prefix) {
   const std::string what = prefix.empty() ? "brokers and the metaserver"
@@ -137,26 +142,8 @@ TlsConfig SecurityConfig::clientTls() const {
 
 SecurityConfig readSecurityConfig(const po::variables_map& values) {
   SecurityConfig c;
-  c.auth = parseSwitch("auth", values["auth"].as<std::string>());
-  const auto& refresh = values["auth-refresh"].as<std::string>();
-  if (!parseDurationMs(refresh, &c.auth_refresh_ms) || c.auth_refresh_ms < 100 ||
-      c.auth_refresh_ms > 60000) {
-    throw std::invalid_argument("--auth-refresh must be a duration from 100ms to 60s (got `" +
-                                refresh + "`)");
-  }
-  if (values.count("token-file")) {
-    c.token_file = values["token-file"].as<std::string>();
-    c.token = readSecretFile("--token-file", c.token_file);
-  }
-  if (values.count("bootstrap-token-file")) {
-    c.bootstrap_token_file = values["bootstrap-token-file"].as<std::string>();
-  }
-  c.tls.enabled = parseSwitch("tls", values["tls"].as<std::string>());
-  if (values.count("tls-cert")) c.tls.cert_file = values["tls-cert"].as<std::string>();
-  if (values.count("tls-key")) c.tls.key_file = values["tls-key"].as<std::string>();
-  if (values.count("tls-ca")) c.tls.ca_file = values["tls-ca"].as<std::string>();
-  c.tls.require_client_cert =
-      parseSwitch("tls-require-client-cert", values["tls-require-client-cert"].as<std::string>());
+  securityOptionTable().read(values, c);
+  if (!c.token_file.empty()) c.token = readSecretFile("--token-file", c.token_file);
   checkTlsConfig(c.tls, TlsSide::kServer);
   return c;
 }

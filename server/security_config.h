@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/option_table.h"
 #include "common/options.h"
 #include "common/tls.h"
 #include "server/access_control.h"
@@ -39,6 +40,8 @@ struct SecurityConfig {
   TlsConfig clientTls() const;
 };
 
+// The table of the options above (docs/security.md); addSecurityOptions registers it.
+const OptionTable<SecurityConfig>& securityOptionTable();
 void addSecurityOptions(po::options_description& options);
 // Throws std::invalid_argument naming the bad option (never echoing a secret). Reads no TLS
 // file: build the server's TlsSocketFactory from `tls` for that (makeTlsFactory).
@@ -66,7 +69,5 @@ const std::vector<std::string>& clientTlsSettingNames();
 // that is not a switch. Returns false, changing nothing, for another name.
 bool setClientTlsSetting(TlsConfig& tls, const std::string& name, const std::string& value,
                          const std::string& where = "");
-// "on"/"off" (also true/false, 1/0, yes/no); throws std::invalid_argument naming `option`.
-bool parseSwitch(const std::string& option, const std::string& text);
 
 }  // namespace mq

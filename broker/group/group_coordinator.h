@@ -20,7 +20,7 @@
 #include "broker/change_notifier.h"
 #include "broker/group/group_state.h"
 #include "broker/topology_cache.h"
-#include "common/group_store.h"
+#include "storage/group_store.h"
 
 namespace mq {
 

@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "common/errors.h"
-#include "common/group_records.h"
 #include "mq_types.h"
+#include "storage/group_records.h"
 
 namespace mq {
 

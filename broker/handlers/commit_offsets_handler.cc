@@ -5,7 +5,7 @@
 #include <map>
 #include <vector>
 
-#include "common/partition_store.h"
+#include "storage/partition_store.h"
 
 namespace mq {
 namespace {

@@ -8,7 +8,7 @@
 #include <optional>
 
 #include "common/clock.h"
-#include "common/partition_store.h"
+#include "storage/partition_store.h"
 
 namespace mq {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "common/partition_store.h"
+#include "storage/partition_store.h"
 
 namespace mq {
 

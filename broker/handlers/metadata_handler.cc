@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "common/topology_wire.h"
+#include "storage/topology_wire.h"
 
 namespace mq {
 

@@ -1,6 +1,6 @@
 #include "broker/kafka/error_codes.h"
 
-#include "common/partition_store.h"
+#include "storage/partition_store.h"
 
 namespace mq::kafka {
 

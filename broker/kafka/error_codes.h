@@ -76,7 +76,7 @@ enum class AuthorizationScope { kTopic, kGroup, kCluster };
 KafkaError toKafkaError(ErrorCode error, AuthorizationScope scope = AuthorizationScope::kTopic);
 
 // A produce refused by the idempotence check as a retry of an OLDER batch than the
-// producer's last one (common/partition_store.cc says so in its message): Kafka answers
+// producer's last one (storage/partition_store.cc says so in its message): Kafka answers
 // DUPLICATE_SEQUENCE_NUMBER, which clients take as "already written".
 KafkaError toKafkaProduceError(ErrorCode error, const std::string& message);
 

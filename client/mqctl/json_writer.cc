@@ -1,7 +1,8 @@
-#include "client/mqctl/json_writer.h"
+#include "common/json_writer.h"
 
 #include <fmt/format.h>
 
+#include "client/mqctl/json_writer.h"
 #include "common/log.h"
 #include "common/text_encoding.h"
 
@@ -9,16 +10,16 @@ namespace mq::mqctl {
 
 void JsonObject::key(std::string_view name) {
   if (!body_.empty()) body_ += ',';
-  appendJsonString(body_, name);
+  appendJsonString(body_, name, JsonEscaping::kPlain);
   body_ += ':';
 }
 
 JsonObject& JsonObject::text(std::string_view name, std::string_view value) {
   key(name);
   if (isValidUtf8(value)) {
-    appendJsonString(body_, value);
+    appendJsonString(body_, value, JsonEscaping::kPlain);
   } else {
-    appendJsonString(body_, sanitizeUtf8(value));
+    appendJsonString(body_, sanitizeUtf8(value), JsonEscaping::kPlain);
   }
   return *this;
 }
@@ -26,10 +27,10 @@ JsonObject& JsonObject::text(std::string_view name, std::string_view value) {
 JsonObject& JsonObject::bytes(std::string_view name, std::string_view value) {
   if (isValidUtf8(value)) {
     key(name);
-    appendJsonString(body_, value);
+    appendJsonString(body_, value, JsonEscaping::kPlain);
   } else {
     key(std::string(name) + "_b64");
-    appendJsonString(body_, base64Encode(value));
+    appendJsonString(body_, base64Encode(value), JsonEscaping::kPlain);
   }
   return *this;
 }

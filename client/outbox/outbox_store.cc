@@ -7,7 +7,7 @@
 
 #include "common/clock.h"
 #include "common/header_codec.h"
-#include "common/migrations.h"
+#include "storage/migrations.h"
 
 namespace mq {
 

@@ -32,7 +32,7 @@
 #include <string>
 #include <vector>
 
-#include "common/db_pool.h"
+#include "storage/db_pool.h"
 
 namespace mq {
 

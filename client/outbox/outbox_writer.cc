@@ -9,10 +9,10 @@
 
 #include "client/outbox/outbox_store.h"
 #include "common/clock.h"
-#include "common/db_pool.h"
 #include "common/header_codec.h"
 #include "common/topic_name.h"
 #include "mq/outbox.h"
+#include "storage/db_pool.h"
 
 namespace mq {
 

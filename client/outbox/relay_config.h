@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "common/options.h"
+#include "common/option_table.h"
 #include "mq/outbox.h"
 
 namespace mq {
@@ -16,6 +16,11 @@ struct RelayDaemonConfig {
   std::string host = "127.0.0.1";  // address of the /metrics endpoint
   int metrics_port = 9380;         // HTTP port of /metrics
   std::string log_level = "info";  // debug | info | warn | error
+  std::string token_file;          // read into relay.client.token
+
+  // The table of the options above but the client TLS ones (client/outbox/relay_config.cc):
+  // names, fields, defaults, ranges and the sentence --help and docs/outbox.md show.
+  static const OptionTable<RelayDaemonConfig>& optionTable();
 
   // Registers every option (names with dashes, e.g. --poll-interval).
   static void addOptions(po::options_description& options);

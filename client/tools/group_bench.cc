@@ -29,9 +29,9 @@
 #include <thread>
 #include <vector>
 
-#include "common/db_pool.h"
 #include "common/log.h"
 #include "mq/client.h"
+#include "storage/db_pool.h"
 
 namespace {
 

@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/errors.h"
+#include "common/json_writer.h"
 #include "common/log.h"
 #include "server/security_config.h"
 

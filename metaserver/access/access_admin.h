@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "common/access_policy.h"
-#include "common/access_store.h"
 #include "metaserver/access/audit_trail.h"
 #include "mq_types.h"
+#include "storage/access_store.h"
 
 namespace mq {
 

@@ -1,7 +1,7 @@
 // Writes the audit log of control-plane changes (who, what, before, after) through
 // MetaStore::audit. An admin action and its audit record are made together or not at all:
 // the action runs inside an AuditTrail::Change (one metadata transaction that every store's
-// statements on this thread join, common/db_pool.h DbJoinedTransaction) and record() writes
+// statements on this thread join, storage/db_pool.h DbJoinedTransaction) and record() writes
 // the row in it; when the row cannot be written, record() throws, the change rolls back and
 // the caller gets the error, so no admin action goes unrecorded. Actions that cannot be
 // undone (see recordDone) are recorded after the fact instead.
@@ -9,8 +9,8 @@
 
 #include <string>
 
-#include "common/db_pool.h"
-#include "common/meta_store.h"
+#include "storage/db_pool.h"
+#include "storage/meta_store.h"
 
 namespace mq {
 

@@ -6,6 +6,7 @@
 
 #include "common/clock.h"
 #include "common/errors.h"
+#include "common/json_writer.h"
 #include "common/log.h"
 
 namespace mq {

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "common/meta_store.h"
-#include "common/quota_store.h"
 #include "metaserver/access/audit_trail.h"
 #include "mq_types.h"
+#include "storage/meta_store.h"
+#include "storage/quota_store.h"
 
 namespace mq {
 

@@ -6,7 +6,7 @@
 // The client library stays behind this header (its mq::NewTopic would clash with the
 // metaserver's), so the values here are plain copies of its ones. Every call throws
 // mq::Error from the client library (the broker's refusal, or a retriable error when no
-// broker answered); portal_http.h turns it into a JSON error. Thread-safe.
+// broker answered); json_api.h turns it into a JSON error. Thread-safe.
 #pragma once
 
 #include <cstdint>

@@ -6,8 +6,8 @@
 
 #include <cstdint>
 
-#include "common/meta_store.h"
 #include "metaserver/periodic_task.h"
+#include "storage/meta_store.h"
 
 namespace mq {
 

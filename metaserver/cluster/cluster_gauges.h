@@ -7,10 +7,10 @@
 
 #include <cstdint>
 
-#include "common/meta_store.h"
 #include "metaserver/cluster/known_brokers.h"
 #include "metaserver/meta_metrics.h"
 #include "metaserver/periodic_task.h"
+#include "storage/meta_store.h"
 
 namespace mq {
 

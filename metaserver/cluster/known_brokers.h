@@ -12,7 +12,7 @@
 #include <mutex>
 #include <vector>
 
-#include "common/meta_store.h"
+#include "storage/meta_store.h"
 
 namespace mq {
 

@@ -32,11 +32,12 @@ void applySetting(PeerCluster& peer, const std::string& key, const std::string& 
 }  // namespace
 
 void addPeerClusterOptions(po::options_description& options, PeerClusterConfig& config) {
-  options.add_options()  //
-      ("peer-cluster", po::value<std::vector<std::string>>()->composing(),
-       "a peer cluster, NAME=HOST:PORT of its metaserver, then ,token-file=PATH ,tls-ca=PATH "
-       ",tls-cert=PATH ,tls-key=PATH ,tls-server-name=NAME as needed; repeat per peer "
-       "(docs/multi-cluster.md)")  //
+  std::string settings = ",token-file=PATH";
+  for (const auto& name : clientTlsSettingNames()) settings += " ," + name + "=...";
+  const std::string help = "a peer cluster, NAME=HOST:PORT of its metaserver, then " + settings +
+                           " as needed; repeat per peer (docs/multi-cluster.md)";
+  options.add_options()                                                                   //
+      ("peer-cluster", po::value<std::vector<std::string>>()->composing(), help.c_str())  //
       ("peer-check-interval",
        po::value<std::string>()->default_value(formatDurationMs(config.check_interval_ms)),
        "how often every peer cluster's metaserver is asked for its name");

@@ -13,12 +13,12 @@
 #include <string>
 #include <vector>
 
-#include "common/meta_store.h"
 #include "common/topic_name.h"
 #include "common/topology.h"
 #include "metaserver/access/audit_trail.h"
 #include "metaserver/datanodes/datanode_registry.h"
 #include "metaserver/datanodes/partition_placement.h"
+#include "storage/meta_store.h"
 
 namespace mq {
 

@@ -19,9 +19,9 @@
 #include <string>
 #include <vector>
 
-#include "common/meta_store.h"
 #include "metaserver/access/audit_trail.h"
 #include "metaserver/datanodes/datanode_registry.h"
+#include "storage/meta_store.h"
 
 namespace mq {
 

@@ -5,13 +5,13 @@
 #include <future>
 #include <stdexcept>
 
-#include "common/embedded_sql.h"
 #include "common/errors.h"
 #include "common/log.h"
-#include "common/migrations.h"
-#include "common/partition_store.h"
 #include "metaserver/portal/topology_json.h"
 #include "metaserver/store/replication_store.h"
+#include "storage/embedded_sql.h"
+#include "storage/migrations.h"
+#include "storage/partition_store.h"
 
 namespace mq {
 namespace {

@@ -17,11 +17,11 @@
 #include <string>
 #include <vector>
 
-#include "common/db_pool.h"
-#include "common/meta_store.h"
-#include "common/partition_store.h"
 #include "common/topology.h"
 #include "metaserver/access/audit_trail.h"
+#include "storage/db_pool.h"
+#include "storage/meta_store.h"
+#include "storage/partition_store.h"
 
 namespace mq {
 

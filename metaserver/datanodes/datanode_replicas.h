@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "common/datanode_replica_store.h"
-#include "common/meta_store.h"
 #include "metaserver/access/audit_trail.h"
+#include "storage/datanode_replica_store.h"
+#include "storage/meta_store.h"
 
 namespace mq {
 

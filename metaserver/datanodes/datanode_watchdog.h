@@ -17,14 +17,14 @@
 #include <memory>
 #include <string>
 
-#include "common/datanode_replica_store.h"
-#include "common/db_pool.h"
-#include "common/meta_store.h"
 #include "metaserver/datanodes/datanode_failover.h"
 #include "metaserver/datanodes/failover_config.h"
 #include "metaserver/datanodes/failover_metrics.h"
 #include "metaserver/periodic_task.h"
 #include "metaserver/store/lease_store.h"
+#include "storage/datanode_replica_store.h"
+#include "storage/db_pool.h"
+#include "storage/meta_store.h"
 
 namespace mq {
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "common/options.h"
+#include "common/option_table.h"
 
 namespace mq {
 
@@ -28,7 +28,10 @@ struct FailoverConfig {
   int64_t lease_ms = 5000;
 };
 
-// Registers the options. REQUIRES: `config` outlives the parse.
+// The table of the options above (docs/operations.md).
+const OptionTable<FailoverConfig>& failoverOptionTable();
+
+// Registers the options, with the defaults of `config`.
 void addFailoverOptions(po::options_description& options, FailoverConfig& config);
 
 // Converts and validates. Returns false with `*problem` naming the option.

@@ -6,10 +6,11 @@
 
 #include "common/clock.h"
 #include "common/errors.h"
+#include "common/json_writer.h"
 #include "common/log.h"
-#include "common/partition_store.h"
 #include "common/topic_name.h"
 #include "mq/dead_letter_headers.h"
+#include "storage/partition_store.h"
 
 namespace mq {
 namespace {

@@ -9,10 +9,10 @@
 #include "common/clock.h"
 #include "common/consumer_lag.h"
 #include "common/errors.h"
-#include "common/group_store.h"
 #include "common/log.h"
-#include "common/partition_store.h"
 #include "metaserver/lag/lag_metrics.h"
+#include "storage/group_store.h"
+#include "storage/partition_store.h"
 
 namespace mq {
 namespace {

@@ -27,8 +27,6 @@
 #include <unordered_map>
 #include <vector>
 
-#include "common/db_pool.h"
-#include "common/meta_store.h"
 #include "metaserver/datanodes/datanode_registry.h"
 #include "metaserver/lag/alert_service.h"
 #include "metaserver/lag/lag_collector_config.h"
@@ -36,6 +34,8 @@
 #include "metaserver/lag/lag_snapshot.h"
 #include "metaserver/periodic_task.h"
 #include "metaserver/store/lease_store.h"
+#include "storage/db_pool.h"
+#include "storage/meta_store.h"
 
 namespace mq {
 

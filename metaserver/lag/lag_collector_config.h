@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "common/options.h"
+#include "common/option_table.h"
 
 namespace mq {
 
@@ -29,11 +29,13 @@ struct LagCollectorConfig {
   int64_t webhook_backoff_ms = 1000;
 };
 
-// Registers the options. Durations are read as text and converted by
-// readLagCollectorConfig. REQUIRES: `config` outlives the parse.
+// The table of the options above (docs/lag-and-alerts.md).
+const OptionTable<LagCollectorConfig>& lagCollectorOptionTable();
+
+// Registers the options, with the defaults of `config`.
 void addLagCollectorOptions(po::options_description& options, LagCollectorConfig& config);
 
-// Converts and validates. Returns false with `*problem` naming the option.
+// Reads and validates into `config`. Returns false with `*problem` naming the option.
 bool readLagCollectorConfig(const po::variables_map& values, LagCollectorConfig& config,
                             std::string* problem);
 

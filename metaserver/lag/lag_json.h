@@ -1,6 +1,7 @@
 // JSON views of lag snapshots and alerts for the HTTP API (/api/groups, /api/alerts), the
-// audit log and webhook payloads. Every name is JSON-escaped; numbers are plain JSON numbers
-// (seconds with millisecond precision).
+// audit log and webhook payloads, written with JsonWriter (common/json_writer.h): every name
+// is escaped; numbers are plain JSON numbers (seconds with millisecond precision; NaN and
+// infinities as 0).
 #pragma once
 
 #include <string>
@@ -36,8 +37,5 @@ std::string alertEventJson(const AlertEventRecord& event);
 // {"event":"firing"|"resolved","event_id":..,"at_ms":..,"value":..,"message":..,
 //  "alert":{"id":..,"name":..,"group":..,"topic":..,"kind":..,"threshold":..,"for_ms":..}}
 std::string webhookPayloadJson(const AlertRuleRecord& rule, const AlertEventRecord& event);
-
-// A finite number as JSON (NaN and infinities as 0), at most 3 decimals.
-std::string jsonNumber(double value);
 
 }  // namespace mq

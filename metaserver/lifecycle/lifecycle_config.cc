@@ -1,111 +1,64 @@
 #include "metaserver/lifecycle/lifecycle_config.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
-#include <stdexcept>
-
-#include "common/option_values.h"
 
 namespace mq {
 
+const OptionTable<LifecycleConfig>& lifecycleOptionTable() {
+  using C = LifecycleConfig;
+  constexpr int64_t kHour = 3600 * 1000;
+  constexpr int64_t kDay = 24 * kHour;
+  static const auto* table =
+      &(new OptionTable<C>("lifecycle"))
+           ->duration("retention-interval", &C::retention_interval_ms, 100, kDay,
+                      "time between retention cleaner runs")
+           .duration("retention-lease", &C::lease_ms, 500, 7 * kDay,
+                     "lease of the retention cleaner and the lifecycle task; a standby "
+                     "metaserver takes over this long after the active one died")
+           .number("segment-messages", &C::segment_messages, 10, int64_t{1} << 40,
+                   "offsets per segment of new partition tables; retention drops whole segments")
+           .number("retention-delete-chunk", &C::retention_delete_chunk, 1, 1000000,
+                   "rows per DELETE where rows are deleted one by one (tables without segments)")
+           .duration("retention-delete-pause", &C::retention_delete_pause_ms, 0, 60000,
+                     "pause between two retention DELETEs")
+           .duration("retention-ddl-gap", &C::retention_ddl_gap_ms, 0, 600000,
+                     "after a partition DDL on a table (each stalls its appends briefly), leave "
+                     "that table alone at least this long (the other tables get their turn)")
+           .number("retention-ddl-rest-factor", &C::retention_ddl_rest_factor, 0, 10000,
+                   "... and at least this many times as long as the DDL took")
+           .duration("retention-ddl-lock-wait", &C::retention_ddl_lock_wait_ms, 1000, 3600000,
+                     "how long such a DDL waits for the table's lock before it gives up until "
+                     "the next run (whole seconds; appends queue behind a waiting DDL)")
+           .number("retention-drop-emptied", &C::retention_drop_emptied, 1, 1000,
+                   "drop a table's emptied segments (one ALTER) once at least this many have "
+                   "accumulated")
+           .number("retention-segments-ahead", &C::retention_segments_ahead, 1, 64,
+                   "when a table needs room ahead of its log end, add at least this many "
+                   "segments at once")
+           .choice("retention-offset-reset", &C::offset_reset, {"earliest", "latest"},
+                   "where a committed offset left below the start offset by retention is moved")
+           .duration("lifecycle-interval", &C::lifecycle_interval_ms, 100, kDay,
+                     "time between partition lifecycle runs (retire drained partitions, drop "
+                     "tables)")
+           .duration("partition-drop-grace", &C::drop_grace_ms, 0, 30 * kDay,
+                     "how long tables of retired partitions and deleted topics stay before the "
+                     "drop")
+           .duration("topic-delete-idle", &C::topic_delete_idle_ms, 0, 30 * kDay,
+                     "a topic with a group commit newer than this needs --force to be deleted")
+           .duration("producer-id-expiration", &C::producer_id_expiration_ms, 1000, 365 * kDay,
+                     "an idempotent producer id idle this long loses its state and its id");
+  return *table;
+}
+
 void addLifecycleOptions(po::options_description& options, LifecycleConfig& config) {
-  auto duration = [](int64_t ms) {
-    return po::value<std::string>()->default_value(formatDurationMs(ms));
-  };
-  options.add_options()                                               //
-      ("retention-interval", duration(config.retention_interval_ms),  //
-       "time between retention cleaner runs")                         //
-      ("retention-lease", duration(config.lease_ms),                  //
-       "lease of the retention cleaner and the lifecycle task; a standby metaserver "
-       "takes over this long after the active one died")  //
-      ("segment-messages",
-       po::value(&config.segment_messages)->default_value(config.segment_messages),    //
-       "offsets per segment of new partition tables; retention drops whole segments")  //
-      ("retention-delete-chunk",
-       po::value(&config.retention_delete_chunk)->default_value(config.retention_delete_chunk),
-       "rows per DELETE where rows are deleted one by one (tables without segments)")  //
-      ("retention-delete-pause", duration(config.retention_delete_pause_ms),           //
-       "pause between two retention DELETEs")                                          //
-      ("retention-ddl-gap", duration(config.retention_ddl_gap_ms),                     //
-       "after a partition DDL on a table (each stalls its appends briefly), leave that table "
-       "alone at least this long (the other tables get their turn)")  //
-      ("retention-ddl-rest-factor",
-       po::value(&config.retention_ddl_rest_factor)
-           ->default_value(config.retention_ddl_rest_factor),
-       "... and at least this many times as long as the DDL took (0..10000)")   //
-      ("retention-ddl-lock-wait", duration(config.retention_ddl_lock_wait_ms),  //
-       "how long such a DDL waits for the table's lock before it gives up until the next run "
-       "(whole seconds, 1s..1h; appends queue behind a waiting DDL)")  //
-      ("retention-drop-emptied",
-       po::value(&config.retention_drop_emptied)->default_value(config.retention_drop_emptied),
-       "drop a table's emptied segments (one ALTER) once at least this many have accumulated "
-       "(1..1000)")  //
-      ("retention-segments-ahead",
-       po::value(&config.retention_segments_ahead)->default_value(config.retention_segments_ahead),
-       "when a table needs room ahead of its log end, add at least this many segments at once "
-       "(1..64)")  //
-      ("retention-offset-reset",
-       po::value(&config.offset_reset)->default_value(config.offset_reset),  //
-       "where a committed offset left below the start offset by retention is moved: "
-       "earliest or latest")                                                              //
-      ("lifecycle-interval", duration(config.lifecycle_interval_ms),                      //
-       "time between partition lifecycle runs (retire drained partitions, drop tables)")  //
-      ("partition-drop-grace", duration(config.drop_grace_ms),                            //
-       "how long tables of retired partitions and deleted topics stay before the drop")   //
-      ("topic-delete-idle", duration(config.topic_delete_idle_ms),                        //
-       "a topic with a group commit newer than this needs --force to be deleted")         //
-      ("producer-id-expiration", duration(config.producer_id_expiration_ms),              //
-       "an idempotent producer id idle this long loses its state and its id (1s..365d)");
+  lifecycleOptionTable().addTo(options, config);
 }
 
 bool readLifecycleConfig(const po::variables_map& values, LifecycleConfig& config,
                          std::string* problem) {
-  constexpr int64_t kHour = 3600 * 1000;
-  constexpr int64_t kDay = 24 * kHour;
-  auto duration = [&](const char* name, int64_t min_ms, int64_t max_ms, int64_t* ms) {
-    *ms = durationOptionMs(values, name, *ms, min_ms, max_ms);
-  };
-  try {
-    duration("retention-interval", 100, kDay, &config.retention_interval_ms);
-    duration("retention-lease", 500, 7 * kDay, &config.lease_ms);
-    duration("retention-delete-pause", 0, 60000, &config.retention_delete_pause_ms);
-    duration("retention-ddl-gap", 0, 600000, &config.retention_ddl_gap_ms);
-    duration("retention-ddl-lock-wait", 1000, 3600000, &config.retention_ddl_lock_wait_ms);
-    duration("lifecycle-interval", 100, kDay, &config.lifecycle_interval_ms);
-    duration("partition-drop-grace", 0, 30 * kDay, &config.drop_grace_ms);
-    duration("topic-delete-idle", 0, 30 * kDay, &config.topic_delete_idle_ms);
-    duration("producer-id-expiration", 1000, 365 * kDay, &config.producer_id_expiration_ms);
-  } catch (const std::invalid_argument& e) {
-    *problem = e.what();
-    return false;
-  }
-  if (config.segment_messages < 10 || config.segment_messages > (1LL << 40)) {
-    *problem = fmt::format("--segment-messages must be 10..2^40, got {}", config.segment_messages);
-    return false;
-  }
-  if (config.retention_delete_chunk < 1 || config.retention_delete_chunk > 1000000) {
-    *problem = fmt::format("--retention-delete-chunk must be 1..1000000, got {}",
-                           config.retention_delete_chunk);
-    return false;
-  }
+  if (!lifecycleOptionTable().read(values, config, problem)) return false;
   if (config.retention_ddl_lock_wait_ms % 1000 != 0) {
     *problem = "--retention-ddl-lock-wait must be whole seconds (the server counts in seconds)";
-    return false;
-  }
-  auto inRange = [&](const char* name, int value, int min, int max) {
-    if (value >= min && value <= max) return true;
-    *problem = fmt::format("--{} must be {}..{}, got {}", name, min, max, value);
-    return false;
-  };
-  if (!inRange("retention-ddl-rest-factor", config.retention_ddl_rest_factor, 0, 10000) ||
-      !inRange("retention-drop-emptied", config.retention_drop_emptied, 1, 1000) ||
-      !inRange("retention-segments-ahead", config.retention_segments_ahead, 1, 64)) {
-    return false;
-  }
-  if (config.offset_reset != "earliest" && config.offset_reset != "latest") {
-    *problem = fmt::format("--retention-offset-reset must be earliest or latest, got `{}`",
-                           config.offset_reset);
     return false;
   }
   if (config.lease_ms < 2 * std::max(config.retention_interval_ms, config.lifecycle_interval_ms)) {

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "common/options.h"
+#include "common/option_table.h"
 #include "metaserver/lifecycle/retention_executor.h"
 
 namespace mq {
@@ -69,11 +69,13 @@ struct LifecycleConfig {
   RetentionPacing retentionPacing() const;
 };
 
-// Registers the options. Durations are read as text and converted by
-// readLifecycleConfig. REQUIRES: `config` outlives the parse.
+// The table of the options above (docs/retention-and-lifecycle.md).
+const OptionTable<LifecycleConfig>& lifecycleOptionTable();
+
+// Registers the options, with the defaults of `config`.
 void addLifecycleOptions(po::options_description& options, LifecycleConfig& config);
 
-// Converts and validates. Returns false with `*problem` naming the option.
+// Reads and validates into `config`. Returns false with `*problem` naming the option.
 bool readLifecycleConfig(const po::variables_map& values, LifecycleConfig& config,
                          std::string* problem);
 

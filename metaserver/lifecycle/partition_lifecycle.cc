@@ -7,10 +7,11 @@
 
 #include "common/clock.h"
 #include "common/errors.h"
-#include "common/group_store.h"
+#include "common/json_writer.h"
 #include "common/log.h"
-#include "common/partition_store.h"
 #include "metaserver/cluster/topic_service.h"
+#include "storage/group_store.h"
+#include "storage/partition_store.h"
 
 namespace mq {
 namespace {
@@ -330,7 +331,12 @@ rpc::DeleteTopicResponse PartitionLifecycle::deleteTopic(const std::string& acto
     }
     const int64_t now = nowMs();
     std::set<std::string> recent;
-    for (const auto& committed : meta_.committedOffsets(name)) {
+    std::vector<CommittedOffsetRow> offsets;
+    {
+      auto db = meta_pool_.acquire();
+      offsets = GroupStore::committedOffsets(*db, name);
+    }
+    for (const auto& committed : offsets) {
       if (committed.committed_ms > now - config_.topic_delete_idle_ms) {
         recent.insert(committed.group_id);
       }
@@ -453,7 +459,8 @@ std::vector<rpc::OffsetResetEvent> PartitionLifecycle::offsetResets(const std::s
                                                                     int limit) {
   if (limit < 0 || limit > 1000) refuse(fmt::format("limit must be 0..1000, got {}", limit));
   std::vector<rpc::OffsetResetEvent> events;
-  for (const auto& record : meta_.offsetResetEvents(group_id, topic, limit == 0 ? 100 : limit)) {
+  for (const auto& record :
+       GroupStore(meta_pool_).offsetResetEvents(group_id, topic, limit == 0 ? 100 : limit)) {
     rpc::OffsetResetEvent event;
     event.id = record.id;
     event.at_ms = record.at_ms;

@@ -22,14 +22,14 @@
 #include <string>
 #include <vector>
 
-#include "common/db_pool.h"
-#include "common/meta_store.h"
-#include "common/partition_store.h"
 #include "metaserver/access/audit_trail.h"
 #include "metaserver/datanodes/datanode_registry.h"
 #include "metaserver/datanodes/partition_placement.h"
 #include "metaserver/lifecycle/lifecycle_config.h"
 #include "mq_types.h"
+#include "storage/db_pool.h"
+#include "storage/meta_store.h"
+#include "storage/partition_store.h"
 
 namespace mq {
 

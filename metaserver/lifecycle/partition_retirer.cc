@@ -8,7 +8,7 @@
 #include "common/clock.h"
 #include "common/errors.h"
 #include "common/log.h"
-#include "common/partition_store.h"
+#include "storage/partition_store.h"
 
 namespace mq {
 
@@ -23,6 +23,7 @@ PartitionRetirer::PartitionRetirer(LifecycleConfig config, MetaStore& meta, DbPo
       metrics_(metrics),
       holder_(std::move(holder)),
       leases_(meta_pool),
+      meta_pool_(meta_pool),
       task_("partition lifecycle", std::chrono::milliseconds(config_.lifecycle_interval_ms),
             [this] { runOnce(); }) {}
 
@@ -88,7 +89,10 @@ void PartitionRetirer::retireDrained(const Topology& topology, LifecycleRunSumma
             .kv("error", e.message);
         continue;
       }
-      if (!offsets) offsets = meta_.committedOffsets(name);
+      if (!offsets) {
+        auto db = meta_pool_.acquire();
+        offsets = GroupStore::committedOffsets(*db, name);
+      }
       const int64_t final_offset = bounds.end_offset;
       std::string behind;
       for (const auto& committed : *offsets) {

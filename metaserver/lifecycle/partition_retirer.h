@@ -17,13 +17,14 @@
 #include <atomic>
 #include <string>
 
-#include "common/meta_store.h"
 #include "metaserver/datanodes/datanode_registry.h"
 #include "metaserver/lifecycle/lifecycle_config.h"
 #include "metaserver/lifecycle/lifecycle_metrics.h"
 #include "metaserver/lifecycle/partition_lifecycle.h"
 #include "metaserver/periodic_task.h"
 #include "metaserver/store/lease_store.h"
+#include "storage/group_store.h"
+#include "storage/meta_store.h"
 
 namespace mq {
 
@@ -65,6 +66,7 @@ class PartitionRetirer {
   LifecycleMetrics* metrics_;
   const std::string holder_;
   LeaseStore leases_;
+  DbPool& meta_pool_;
   std::atomic<bool> stopping_{false};
   bool active_ = false;
   PeriodicTask task_;

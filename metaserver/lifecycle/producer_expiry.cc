@@ -4,7 +4,7 @@
 #include <set>
 
 #include "common/log.h"
-#include "common/partition_store.h"
+#include "storage/partition_store.h"
 
 namespace mq {
 

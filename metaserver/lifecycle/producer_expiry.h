@@ -14,8 +14,8 @@
 
 #include <cstdint>
 
-#include "common/meta_store.h"
 #include "metaserver/datanodes/datanode_registry.h"
+#include "storage/meta_store.h"
 
 namespace mq {
 

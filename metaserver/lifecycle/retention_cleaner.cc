@@ -23,6 +23,8 @@ RetentionCleaner::RetentionCleaner(LifecycleConfig config, MetaStore& meta, DbPo
       metrics_(metrics),
       holder_(std::move(holder)),
       leases_(meta_pool),
+      groups_(meta_pool),
+      meta_pool_(meta_pool),
       executor_(config_.retentionPacing(), [this] { return !stopping_ && keepLease(); }),
       producer_expiry_(config_.producer_id_expiration_ms, meta_, datanodes_),
       task_("retention cleaner", std::chrono::milliseconds(config_.retention_interval_ms),
@@ -178,14 +180,19 @@ int RetentionCleaner::resetCommittedOffsets(const TopicRecord& topic,
   for (const auto& [partition, b] : bounds) any_start = any_start || b.start_offset > 0;
   if (!any_start) return 0;  // nothing was ever removed: no offset can be below a start
   int resets = 0;
-  for (const auto& committed : meta_.committedOffsets(topic.name)) {
+  std::vector<CommittedOffsetRow> offsets;
+  {
+    auto db = meta_pool_.acquire();
+    offsets = GroupStore::committedOffsets(*db, topic.name);
+  }
+  for (const auto& committed : offsets) {
     auto b = bounds.find(committed.partition);
     if (b == bounds.end() || committed.offset >= b->second.start_offset) continue;
     const int64_t target =
         config_.offset_reset == "latest" ? b->second.end_offset : b->second.start_offset;
-    auto old = meta_.resetCommittedOffset(committed.group_id, topic.name, committed.partition,
-                                          b->second.start_offset, target, config_.offset_reset,
-                                          "retention");
+    auto old = groups_.resetCommittedOffset(committed.group_id, topic.name, committed.partition,
+                                            b->second.start_offset, target, config_.offset_reset,
+                                            "retention");
     if (!old) continue;
     ++resets;
     if (metrics_) metrics_->offsetReset(committed.group_id, topic.name);

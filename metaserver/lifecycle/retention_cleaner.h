@@ -23,8 +23,6 @@
 #include <memory>
 #include <string>
 
-#include "common/db_pool.h"
-#include "common/meta_store.h"
 #include "metaserver/datanodes/datanode_registry.h"
 #include "metaserver/lifecycle/lifecycle_config.h"
 #include "metaserver/lifecycle/lifecycle_metrics.h"
@@ -32,6 +30,9 @@
 #include "metaserver/lifecycle/retention_executor.h"
 #include "metaserver/periodic_task.h"
 #include "metaserver/store/lease_store.h"
+#include "storage/db_pool.h"
+#include "storage/group_store.h"
+#include "storage/meta_store.h"
 
 namespace mq {
 
@@ -78,6 +79,8 @@ class RetentionCleaner {
   LifecycleMetrics* metrics_;
   const std::string holder_;
   LeaseStore leases_;
+  GroupStore groups_;
+  DbPool& meta_pool_;
   std::atomic<bool> stopping_{false};
   bool active_ = false;
   int64_t lease_renewed_ms_ = 0;

@@ -30,9 +30,9 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "common/db_pool.h"
-#include "common/partition_store.h"
 #include "metaserver/lifecycle/retention_plan.h"
+#include "storage/db_pool.h"
+#include "storage/partition_store.h"
 
 namespace mq {
 

@@ -36,7 +36,7 @@
 #include <string>
 #include <vector>
 
-#include "common/partition_store.h"
+#include "storage/partition_store.h"
 
 namespace mq {
 

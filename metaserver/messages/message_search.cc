@@ -7,7 +7,7 @@
 #include <stdexcept>
 
 #include "common/errors.h"
-#include "common/partition_store.h"
+#include "storage/partition_store.h"
 
 namespace mq {
 namespace {

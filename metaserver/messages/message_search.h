@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
-#include "common/partition_search.h"
 #include "metaserver/cluster/topic_service.h"
 #include "metaserver/datanodes/datanode_registry.h"
+#include "storage/partition_search.h"
 
 namespace mq {
 

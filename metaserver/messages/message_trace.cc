@@ -6,9 +6,9 @@
 #include <map>
 
 #include "common/errors.h"
-#include "common/group_store.h"
 #include "metaserver/store/dead_letter_store.h"
 #include "mq/dead_letter_headers.h"
+#include "storage/group_store.h"
 
 namespace mq {
 namespace {

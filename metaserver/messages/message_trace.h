@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "common/db_pool.h"
 #include "metaserver/messages/message_search.h"
+#include "storage/db_pool.h"
 
 namespace mq {
 

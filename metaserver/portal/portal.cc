@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/log.h"
-#include "metaserver/portal/portal_http.h"
+#include "metaserver/json_api.h"
 
 namespace mq {
 namespace {

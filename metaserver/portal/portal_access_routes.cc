@@ -17,7 +17,7 @@
 #include <map>
 
 #include "common/access_policy.h"
-#include "metaserver/portal/portal_http.h"
+#include "metaserver/json_api.h"
 #include "metaserver/portal/portal_json.h"
 #include "metaserver/portal/portal_routes.h"
 

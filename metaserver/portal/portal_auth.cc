@@ -13,8 +13,8 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "metaserver/json_api.h"
 #include "metaserver/portal/password_hash.h"
-#include "metaserver/portal/portal_http.h"
 #include "metaserver/portal/portal_json.h"
 #include "server/security_config.h"
 

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <sstream>
 
 namespace mq {
 namespace {
@@ -17,64 +16,45 @@ constexpr const char* kDefaultPortalDir = "portal";
 
 }  // namespace
 
+const OptionTable<PortalConfig>& portalOptionTable() {
+  using C = PortalConfig;
+  using Secure = PortalConfig::CookieSecure;
+  constexpr int64_t kMinute = 60 * 1000;
+  static const auto* table =
+      &(new OptionTable<C>("portal"))
+           ->text("portal-dir", &C::portal_dir, "folder of the portal's static files")
+           .derivedDefault("portal/ of the checkout")
+           .text("admin-password-file", &C::admin_password_file,
+                 "when no admin exists, write the generated password of the first admin here "
+                 "(0600)")
+           .onOff("http-auth", &C::http_auth,
+                  "on: /api/ needs a signed-in session and a CSRF token on changes; off: open "
+                  "API (tests only)")
+           .duration("session-ttl", &C::session_ttl_ms, kMinute, 30 * 24 * 60 * kMinute,
+                     "how long a portal sign-in lasts")
+           .choice("cookie-secure", &C::cookie_secure,
+                   std::vector<std::pair<std::string, Secure>>{
+                       {"auto", Secure::kAuto}, {"on", Secure::kOn}, {"off", Secure::kOff}},
+                   "Secure flag on the session cookie; auto: when a trusted proxy says "
+                   "X-Forwarded-Proto: https")
+           .list("trusted-proxies", &C::trusted_proxies,
+                 "comma-separated addresses whose X-Forwarded-Proto header is believed (\"\": "
+                 "none)");
+  return *table;
+}
+
 void addPortalOptions(po::options_description& options, PortalConfig& config) {
   if (config.portal_dir.empty()) config.portal_dir = kDefaultPortalDir;
-  options.add_options()                                                                      //
-      ("portal-dir", po::value(&config.portal_dir)->default_value(config.portal_dir),        //
-       "folder of the portal's static files")                                                //
-      ("admin-password-file", po::value(&config.admin_password_file),                        //
-       "when no admin exists, write the generated password of the first admin here (0600)")  //
-      ("http-auth", po::value<std::string>()->default_value(config.http_auth ? "on" : "off"),
-       "on: /api/ needs a signed-in session and a CSRF token on changes; off: open API "
-       "(tests only)")  //
-      ("session-ttl", po::value<std::string>()->default_value("12h"),
-       "how long a portal sign-in lasts")  //
-      ("cookie-secure", po::value<std::string>()->default_value("auto"),
-       "Secure flag on the session cookie: auto (when a trusted proxy says X-Forwarded-Proto: "
-       "https), on, off")  //
-      ("trusted-proxies", po::value<std::string>()->default_value("127.0.0.1,::1"),
-       "comma-separated addresses whose X-Forwarded-Proto header is believed (\"\" = none)");
+  portalOptionTable().addTo(options, config);
 }
 
 bool readPortalConfig(const po::variables_map& values, PortalConfig& config, std::string* problem) {
-  const auto& auth = values["http-auth"].as<std::string>();
-  if (auth != "on" && auth != "off") {
-    *problem = fmt::format("--http-auth must be on or off, got `{}`", auth);
-    return false;
-  }
-  config.http_auth = auth == "on";
-  const auto& ttl = values["session-ttl"].as<std::string>();
-  int64_t ttl_ms = 0;
-  constexpr int64_t kMinute = 60 * 1000;
-  if (!parseDurationMs(ttl, &ttl_ms) || ttl_ms < kMinute || ttl_ms > 30 * 24 * 60 * kMinute) {
-    *problem = fmt::format("--session-ttl must be a duration from 1m to 30d, got `{}`", ttl);
-    return false;
-  }
-  config.session_ttl_ms = ttl_ms;
-  const auto& secure = values["cookie-secure"].as<std::string>();
-  if (secure == "auto") {
-    config.cookie_secure = PortalConfig::CookieSecure::kAuto;
-  } else if (secure == "on") {
-    config.cookie_secure = PortalConfig::CookieSecure::kOn;
-  } else if (secure == "off") {
-    config.cookie_secure = PortalConfig::CookieSecure::kOff;
-  } else {
-    *problem = fmt::format("--cookie-secure must be auto, on or off, got `{}`", secure);
-    return false;
-  }
-  config.trusted_proxies.clear();
-  std::stringstream proxies(values["trusted-proxies"].as<std::string>());
-  std::string proxy;
-  while (std::getline(proxies, proxy, ',')) {
-    proxy.erase(
-        std::remove_if(proxy.begin(), proxy.end(), [](unsigned char c) { return std::isspace(c); }),
-        proxy.end());
-    if (proxy.empty()) continue;
+  if (!portalOptionTable().read(values, config, problem)) return false;
+  for (const auto& proxy : config.trusted_proxies) {
     if (proxy.find_first_not_of("0123456789abcdefABCDEF.:") != std::string::npos) {
       *problem = fmt::format("--trusted-proxies takes IP addresses, got `{}`", proxy);
       return false;
     }
-    config.trusted_proxies.push_back(proxy);
   }
   if (config.portal_dir.empty()) {
     *problem = "--portal-dir must not be empty";

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "common/options.h"
+#include "common/option_table.h"
 
 namespace mq {
 
@@ -42,7 +42,10 @@ struct PortalConfig {
 bool secureCookie(const PortalConfig& config, const std::string& remote_address,
                   const std::string& forwarded_proto);
 
-// REQUIRES: `config` outlives the parse.
+// The table of the options above (docs/portal.md).
+const OptionTable<PortalConfig>& portalOptionTable();
+
+// Registers the options, with the defaults of `config` (portal-dir: the checkout's portal/).
 void addPortalOptions(po::options_description& options, PortalConfig& config);
 
 // Converts and validates. Returns false with `*problem` naming the option.

@@ -9,7 +9,7 @@
 // input with MqError (mapped to 400/404 by guardedApi).
 #include <fmt/format.h>
 
-#include "metaserver/portal/portal_http.h"
+#include "metaserver/json_api.h"
 #include "metaserver/portal/portal_json.h"
 #include "metaserver/portal/portal_routes.h"
 #include "metaserver/portal/portal_topic_access.h"

@@ -7,7 +7,7 @@
 #include <set>
 
 #include "common/clock.h"
-#include "metaserver/portal/portal_http.h"
+#include "metaserver/json_api.h"
 #include "metaserver/portal/portal_json.h"
 #include "metaserver/portal/portal_routes.h"
 

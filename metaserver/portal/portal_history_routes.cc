@@ -3,7 +3,7 @@
 // GET /api/cluster/history (portal_routes.h). Arrays are aligned with at_ms.
 #include <fmt/format.h>
 
-#include "metaserver/portal/portal_http.h"
+#include "metaserver/json_api.h"
 #include "metaserver/portal/portal_json.h"
 #include "metaserver/portal/portal_routes.h"
 

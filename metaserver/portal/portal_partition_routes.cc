@@ -12,7 +12,7 @@
 // good, which also moves where keys hash to).
 #include <fmt/format.h>
 
-#include "metaserver/portal/portal_http.h"
+#include "metaserver/json_api.h"
 #include "metaserver/portal/portal_routes.h"
 
 namespace mq {

@@ -8,7 +8,7 @@
 #include <algorithm>
 
 #include "common/quota.h"
-#include "metaserver/portal/portal_http.h"
+#include "metaserver/json_api.h"
 #include "metaserver/portal/portal_json.h"
 #include "metaserver/portal/portal_routes.h"
 

@@ -10,7 +10,7 @@
 #include <stdexcept>
 
 #include "common/iso_time.h"
-#include "metaserver/portal/portal_http.h"
+#include "metaserver/json_api.h"
 #include "metaserver/portal/portal_json.h"
 #include "metaserver/portal/portal_routes.h"
 #include "metaserver/portal/portal_topic_access.h"

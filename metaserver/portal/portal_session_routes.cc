@@ -2,8 +2,8 @@
 #include <fmt/format.h>
 
 #include "common/clock.h"
+#include "metaserver/json_api.h"
 #include "metaserver/portal/password_hash.h"
-#include "metaserver/portal/portal_http.h"
 #include "metaserver/portal/portal_json.h"
 #include "metaserver/portal/portal_routes.h"
 

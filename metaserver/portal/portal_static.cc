@@ -6,8 +6,8 @@
 #include <sstream>
 
 #include "common/log.h"
+#include "metaserver/json_api.h"
 #include "metaserver/portal/portal.h"
-#include "metaserver/portal/portal_http.h"
 
 namespace mq {
 namespace {

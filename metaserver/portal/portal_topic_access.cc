@@ -4,8 +4,8 @@
 
 #include <vector>
 
-#include "common/access_store.h"
-#include "metaserver/portal/portal_http.h"
+#include "metaserver/json_api.h"
+#include "storage/access_store.h"
 
 namespace mq {
 namespace {

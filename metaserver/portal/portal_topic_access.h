@@ -15,8 +15,8 @@
 #include <string>
 
 #include "common/access_policy.h"
-#include "common/db_pool.h"
 #include "metaserver/portal/portal_auth.h"
+#include "storage/db_pool.h"
 
 namespace mq {
 

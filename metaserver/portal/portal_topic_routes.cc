@@ -7,7 +7,7 @@
 
 #include "common/text_encoding.h"
 #include "common/topic_name.h"
-#include "metaserver/portal/portal_http.h"
+#include "metaserver/json_api.h"
 #include "metaserver/portal/portal_json.h"
 #include "metaserver/portal/portal_routes.h"
 #include "metaserver/portal/portal_topic_access.h"

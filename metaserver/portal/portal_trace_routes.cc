@@ -3,7 +3,7 @@
 // (portal_topic_access.h). A key or a trace id is first found with the search API.
 #include <fmt/format.h>
 
-#include "metaserver/portal/portal_http.h"
+#include "metaserver/json_api.h"
 #include "metaserver/portal/portal_json.h"
 #include "metaserver/portal/portal_routes.h"
 #include "metaserver/portal/portal_topic_access.h"

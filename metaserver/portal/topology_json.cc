@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/json_writer.h"
 #include "common/log.h"
 
 namespace mq {

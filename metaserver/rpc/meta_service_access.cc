@@ -49,8 +49,8 @@ thread_local std::optional<Caller> remote_caller;
 
 void MetaServiceHandler::authorize(const char* method, const rpc::RequestHeader& header) {
   remote_caller.reset();
-  if (access_ == nullptr || !access_->enabled() || !servingRemoteCall()) return;
-  Caller caller = access_->authenticate(header);
+  if (!access_.enabled() || !servingRemoteCall()) return;
+  Caller caller = access_.authenticate(header);
   std::optional<Need> need;
   for (const auto& entry : kNeeds) {
     if (std::strcmp(entry.method, method) == 0) need = entry.need;
@@ -71,17 +71,10 @@ std::string MetaServiceHandler::actor(const rpc::RequestHeader& header) {
   return header.client_id;
 }
 
-AccessAdmin& MetaServiceHandler::accessAdmin() {
-  if (!access_admin_) {
-    throwError(rpc::ErrorCode::UNKNOWN, "access control is not configured on this server");
-  }
-  return *access_admin_;
-}
-
 void MetaServiceHandler::createToken(rpc::CreateTokenResponse& result,
                                      const rpc::CreateTokenRequest& request) {
   serve("createToken", request.header, [&] {
-    auto issued = accessAdmin().createToken(actor(request.header), request.name, request.team,
+    auto issued = access_admin_.createToken(actor(request.header), request.name, request.team,
                                             request.description);
     result.token = AccessAdmin::toWire(issued.token);
     result.secret = issued.secret;
@@ -92,33 +85,33 @@ void MetaServiceHandler::listTokens(std::vector<rpc::AccessToken>& result,
                                     const rpc::RequestHeader& header, const std::string& team) {
   serve("listTokens", header, [&] {
     result.clear();
-    for (const auto& token : accessAdmin().listTokens(team)) {
+    for (const auto& token : access_admin_.listTokens(team)) {
       result.push_back(AccessAdmin::toWire(token));
     }
   });
 }
 
 void MetaServiceHandler::revokeToken(const rpc::RequestHeader& header, const std::string& name) {
-  serve("revokeToken", header, [&] { accessAdmin().revokeToken(actor(header), name); });
+  serve("revokeToken", header, [&] { access_admin_.revokeToken(actor(header), name); });
 }
 
 void MetaServiceHandler::grantAcl(rpc::AclEntry& result, const rpc::RequestHeader& header,
                                   const rpc::AclEntry& entry) {
   serve("grantAcl", header, [&] {
-    result = AccessAdmin::toWire(accessAdmin().grant(actor(header), AccessAdmin::fromWire(entry)));
+    result = AccessAdmin::toWire(access_admin_.grant(actor(header), AccessAdmin::fromWire(entry)));
   });
 }
 
 void MetaServiceHandler::revokeAcl(const rpc::RequestHeader& header, const rpc::AclEntry& entry) {
   serve("revokeAcl", header,
-        [&] { accessAdmin().revoke(actor(header), AccessAdmin::fromWire(entry)); });
+        [&] { access_admin_.revoke(actor(header), AccessAdmin::fromWire(entry)); });
 }
 
 void MetaServiceHandler::listAcls(std::vector<rpc::AclEntry>& result,
                                   const rpc::RequestHeader& header) {
   serve("listAcls", header, [&] {
     result.clear();
-    for (const auto& grant : accessAdmin().listGrants()) {
+    for (const auto& grant : access_admin_.listGrants()) {
       result.push_back(AccessAdmin::toWire(grant));
     }
   });

@@ -13,8 +13,7 @@ void MetaServiceHandler::listPeerClusters(std::vector<rpc::PeerClusterInfo>& res
                                           const rpc::RequestHeader& header) {
   serve("listPeerClusters", header, [&] {
     result.clear();
-    if (peers_ == nullptr) return;
-    for (const auto& status : peers_->snapshot()) {
+    for (const auto& status : peers_.snapshot()) {
       rpc::PeerClusterInfo info;
       info.name = status.peer.name;
       info.metaserver = status.peer.metaserver;

@@ -13,13 +13,6 @@ constexpr int kDefaultShown = 20;
 constexpr int kMaxShown = 1000;
 }  // namespace
 
-DeadLetterService& MetaServiceHandler::deadLetters() {
-  if (!dead_letters_) {
-    throwError(rpc::ErrorCode::UNKNOWN, "dead-letter topics are not configured on this server");
-  }
-  return *dead_letters_;
-}
-
 void MetaServiceHandler::ensureDeadLetterTopics(rpc::DeadLetterTopics& result,
                                                 const rpc::RequestHeader& header,
                                                 const std::string& group_id,
@@ -27,7 +20,7 @@ void MetaServiceHandler::ensureDeadLetterTopics(rpc::DeadLetterTopics& result,
   serve("ensureDeadLetterTopics", header, [&] {
     requireInBody(ResourceType::kGroup, group_id, Permission::kConsume);
     result =
-        DeadLetterService::toWire(deadLetters().ensure(header.client_id, group_id, topic)).topics;
+        DeadLetterService::toWire(dead_letters_.ensure(header.client_id, group_id, topic)).topics;
   });
 }
 
@@ -36,7 +29,7 @@ void MetaServiceHandler::listDeadLetters(std::vector<rpc::DeadLetterSummary>& re
                                          const std::string& group_id) {
   serve("listDeadLetters", header, [&] {
     result.clear();
-    for (const auto& stats : deadLetters().list(group_id)) {
+    for (const auto& stats : dead_letters_.list(group_id)) {
       result.push_back(DeadLetterService::toWire(stats));
     }
   });
@@ -55,10 +48,10 @@ void MetaServiceHandler::showDeadLetters(rpc::DeadLetterPage& result,
                  fmt::format("from_offset must be -1 (earliest) or an offset (got {})",
                              request.from_offset));
     }
-    const auto stats = deadLetters().stats(request.group_id, request.topic);
+    const auto stats = dead_letters_.stats(request.group_id, request.topic);
     result.summary = DeadLetterService::toWire(stats);
     result.messages =
-        deadLetters().read(stats, request.from_offset,
+        dead_letters_.read(stats, request.from_offset,
                            request.max_messages == 0 ? kDefaultShown : request.max_messages);
   });
 }
@@ -68,7 +61,7 @@ void MetaServiceHandler::replayDeadLetters(rpc::ReplayDeadLettersResponse& resul
   serve("replayDeadLetters", request.header, [&] {
     std::optional<int64_t> offset;
     if (request.__isset.offset) offset = request.offset;
-    result.offsets = deadLetters().replay(request.header.client_id, request.group_id, request.topic,
+    result.offsets = dead_letters_.replay(request.header.client_id, request.group_id, request.topic,
                                           offset, request.target, &result.target_topic);
   });
 }
@@ -77,7 +70,7 @@ void MetaServiceHandler::purgeDeadLetters(rpc::PurgeDeadLettersResponse& result,
                                           const rpc::RequestHeader& header,
                                           const std::string& group_id, const std::string& topic) {
   serve("purgeDeadLetters", header, [&] {
-    result.purged = deadLetters().purge(header.client_id, group_id, topic, &result.start_offset);
+    result.purged = dead_letters_.purge(header.client_id, group_id, topic, &result.start_offset);
   });
 }
 

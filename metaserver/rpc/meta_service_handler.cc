@@ -7,7 +7,7 @@
 #include "common/clock.h"
 #include "common/errors.h"
 #include "common/log.h"
-#include "common/topology_wire.h"
+#include "storage/topology_wire.h"
 
 namespace mq {
 namespace {
@@ -99,15 +99,22 @@ rpc::MqError currentError() {
 
 }  // namespace
 
-MetaServiceHandler::MetaServiceHandler(MetaStore& meta, TopicService& topics,
-                                       DatanodeRegistry& datanodes, KnownBrokers& brokers,
-                                       MetaMetrics* metrics, AlertService* alerts)
-    : meta_(meta),
-      topics_(topics),
-      datanodes_(datanodes),
-      known_brokers_(brokers),
-      metrics_(metrics),
-      alerts_(alerts) {}
+MetaServiceHandler::MetaServiceHandler(MetaServiceWings wings)
+    : meta_(wings.meta),
+      topics_(wings.topics),
+      datanodes_(wings.datanodes),
+      known_brokers_(wings.brokers),
+      alerts_(wings.alerts),
+      lifecycle_(wings.lifecycle),
+      dead_letters_(wings.dead_letters),
+      failover_(wings.failover),
+      replicas_(wings.replicas),
+      access_(wings.access),
+      access_admin_(wings.access_admin),
+      quota_admin_(wings.quotas),
+      peers_(wings.peers),
+      cluster_name_(std::move(wings.cluster_name)),
+      metrics_(wings.metrics) {}
 
 void MetaServiceHandler::serve(const char* method, const rpc::RequestHeader& header,
                                const std::function<void()>& body) {
@@ -160,7 +167,7 @@ void MetaServiceHandler::describeTopic(rpc::TopicInfo& result, const rpc::Reques
 void MetaServiceHandler::deleteTopic(const rpc::RequestHeader& header, const std::string& name) {
   // deleteTopicWithOptions without force (meta_service_lifecycle.cc): refused while in use,
   // tables dropped after the grace period.
-  serve("deleteTopic", header, [&] { lifecycle().deleteTopic(header.client_id, name, false); });
+  serve("deleteTopic", header, [&] { lifecycle_.deleteTopic(header.client_id, name, false); });
 }
 
 void MetaServiceHandler::addPartitions(rpc::TopicInfo& result, const rpc::RequestHeader& header,
@@ -189,9 +196,8 @@ void MetaServiceHandler::addDatanode(rpc::DatanodeInfo& result,
 void MetaServiceHandler::failoverDatanode(rpc::FailoverDatanodeResponse& result,
                                           const rpc::FailoverDatanodeRequest& request) {
   serve("failoverDatanode", request.header, [&] {
-    if (!failover_) throwError(rpc::ErrorCode::UNKNOWN, "datanode failover is not set up");
-    auto done = failover_->failover(request.header.client_id, request.name, request.host,
-                                    request.port, request.timeout_ms);
+    auto done = failover_.failover(request.header.client_id, request.name, request.host,
+                                   request.port, request.timeout_ms);
     DatanodeStatus status;
     status.record = done.record;
     status.healthy = true;  // just promoted
@@ -212,7 +218,7 @@ void MetaServiceHandler::listDatanodes(std::vector<rpc::DatanodeInfo>& result,
   serve("listDatanodes", header, [&] {
     result.clear();
     std::vector<DatanodeReplicaRecord> replicas;
-    if (replicas_) replicas = replicas_->list();
+    replicas = replicas_.list();
     for (const auto& status : datanodes_.statuses()) {
       result.push_back(toDatanodeInfo(status));
       addReplicas(result.back(), replicas);
@@ -222,7 +228,7 @@ void MetaServiceHandler::listDatanodes(std::vector<rpc::DatanodeInfo>& result,
 
 rpc::DatanodeInfo MetaServiceHandler::datanodeInfo(const DatanodeStatus& status) {
   auto info = toDatanodeInfo(status);
-  if (replicas_) addReplicas(info, replicas_->list());
+  addReplicas(info, replicas_.list());
   return info;
 }
 
@@ -231,9 +237,8 @@ void MetaServiceHandler::addDatanodeReplica(rpc::DatanodeInfo& result,
                                             const std::string& name, const std::string& host,
                                             int32_t port) {
   serve("addDatanodeReplica", header, [&] {
-    if (!replicas_) throwError(rpc::ErrorCode::UNKNOWN, "datanode replicas are not set up");
     DatanodeStatus status;
-    status.record = replicas_->add(header.client_id, name, host, port);
+    status.record = replicas_.add(header.client_id, name, host, port);
     status.healthy = true;
     status.status_message = "ok";
     result = datanodeInfo(status);
@@ -243,12 +248,10 @@ void MetaServiceHandler::addDatanodeReplica(rpc::DatanodeInfo& result,
 void MetaServiceHandler::rebuildDatanodeReplica(rpc::DatanodeInfo& result,
                                                 const rpc::RebuildReplicaRequest& request) {
   serve("rebuildDatanodeReplica", request.header, [&] {
-    if (!replicas_) throwError(rpc::ErrorCode::UNKNOWN, "datanode replicas are not set up");
     DatanodeStatus status;
-    status.record =
-        replicas_->rebuild(request.header.client_id, request.datanode, request.host, request.port,
-                           request.gtid_position, request.replication_user,
-                           request.replication_password, request.timeout_ms);
+    status.record = replicas_.rebuild(request.header.client_id, request.datanode, request.host,
+                                      request.port, request.gtid_position, request.replication_user,
+                                      request.replication_password, request.timeout_ms);
     status.healthy = true;
     status.status_message = "ok";
     result = datanodeInfo(status);
@@ -260,9 +263,8 @@ void MetaServiceHandler::removeDatanodeReplica(rpc::DatanodeInfo& result,
                                                const std::string& name, const std::string& host,
                                                int32_t port) {
   serve("removeDatanodeReplica", header, [&] {
-    if (!replicas_) throwError(rpc::ErrorCode::UNKNOWN, "datanode replicas are not set up");
     DatanodeStatus status;
-    status.record = replicas_->remove(header.client_id, name, host, port);
+    status.record = replicas_.remove(header.client_id, name, host, port);
     status.healthy = true;
     status.status_message = "ok";
     result = datanodeInfo(status);
@@ -279,11 +281,6 @@ void MetaServiceHandler::listBrokers(std::vector<rpc::BrokerInfo>& result,
   });
 }
 
-AlertService& MetaServiceHandler::alerts() {
-  if (!alerts_) throwError(rpc::ErrorCode::UNKNOWN, "alerts are not configured on this server");
-  return *alerts_;
-}
-
 void MetaServiceHandler::createAlert(rpc::AlertRule& result,
                                      const rpc::CreateAlertRequest& request) {
   serve("createAlert", request.header, [&] {
@@ -295,7 +292,7 @@ void MetaServiceHandler::createAlert(rpc::AlertRule& result,
     rule.threshold = request.threshold;
     rule.for_ms = request.for_ms;
     rule.webhook_url = request.webhook_url;
-    result = toAlertRule(alerts().create(request.header.client_id, rule));
+    result = toAlertRule(alerts_.create(request.header.client_id, rule));
   });
 }
 
@@ -303,19 +300,19 @@ void MetaServiceHandler::listAlerts(std::vector<rpc::AlertRule>& result,
                                     const rpc::RequestHeader& header) {
   serve("listAlerts", header, [&] {
     result.clear();
-    for (const auto& rule : alerts().list()) result.push_back(toAlertRule(rule));
+    for (const auto& rule : alerts_.list()) result.push_back(toAlertRule(rule));
   });
 }
 
 void MetaServiceHandler::deleteAlert(const rpc::RequestHeader& header, const std::string& name) {
-  serve("deleteAlert", header, [&] { alerts().remove(header.client_id, name); });
+  serve("deleteAlert", header, [&] { alerts_.remove(header.client_id, name); });
 }
 
 void MetaServiceHandler::listAlertEvents(std::vector<rpc::AlertEvent>& result,
                                          const rpc::ListAlertEventsRequest& request) {
   serve("listAlertEvents", request.header, [&] {
     result.clear();
-    for (const auto& event : alerts().events(request.alert_name, request.limit)) {
+    for (const auto& event : alerts_.events(request.alert_name, request.limit)) {
       result.push_back(toAlertEvent(event));
     }
   });

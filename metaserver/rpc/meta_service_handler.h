@@ -6,7 +6,7 @@
 //     DATANODE_UNAVAILABLE, retriable when trying again can help;
 //   - anything unexpected becomes UNKNOWN.
 // Every call is counted and timed in MetaMetrics. Passwords are never returned or logged.
-// With access control on (setAccess), a call that came over the Thrift port needs a token:
+// With access control on (`auth = on`), a call that came over the Thrift port needs a token:
 // reads any valid one, changes `admin` on the cluster, a few named ones a narrower grant
 // (meta_service_access.cc has the table); in-process calls (the portal, which checks its
 // signed-in users itself) are not checked.
@@ -20,7 +20,6 @@
 #include <vector>
 
 #include "MetaService.h"
-#include "common/meta_store.h"
 #include "metaserver/access/access_admin.h"
 #include "metaserver/access/quota_admin.h"
 #include "metaserver/cluster/known_brokers.h"
@@ -34,14 +33,33 @@
 #include "metaserver/lifecycle/partition_lifecycle.h"
 #include "metaserver/meta_metrics.h"
 #include "server/access_control.h"
+#include "storage/meta_store.h"
 
 namespace mq {
 
+// The wings the handler adapts. The handler is complete when constructed: every RPC has its
+// service, and each of them outlives the handler.
+struct MetaServiceWings {
+  MetaStore& meta;
+  TopicService& topics;
+  DatanodeRegistry& datanodes;
+  KnownBrokers& brokers;
+  AlertService& alerts;
+  PartitionLifecycle& lifecycle;
+  DeadLetterService& dead_letters;
+  DatanodeFailover& failover;
+  DatanodeReplicas& replicas;
+  AccessControl& access;  // checks nothing while `auth` is off
+  AccessAdmin& access_admin;
+  QuotaAdmin& quotas;
+  const PeerClusters& peers;
+  std::string cluster_name;
+  MetaMetrics* metrics = nullptr;  // null: not counted (tests)
+};
+
 class MetaServiceHandler : public rpc::MetaServiceIf {
  public:
-  // `metrics` may be null (tests); without `alerts` the alert RPCs fail with UNKNOWN.
-  MetaServiceHandler(MetaStore& meta, TopicService& topics, DatanodeRegistry& datanodes,
-                     KnownBrokers& brokers, MetaMetrics* metrics, AlertService* alerts = nullptr);
+  explicit MetaServiceHandler(MetaServiceWings wings);
 
   void createTopic(rpc::TopicInfo& result, const rpc::CreateTopicRequest& request) override;
   void listTopics(std::vector<rpc::TopicInfo>& result, const rpc::RequestHeader& header) override;
@@ -61,8 +79,6 @@ class MetaServiceHandler : public rpc::MetaServiceIf {
                        const rpc::ListAlertEventsRequest& request) override;
 
   // --- Retention and partition lifecycle (meta_service_lifecycle.cc) ---
-  // Without setLifecycle() these fail with UNKNOWN.
-  void setLifecycle(PartitionLifecycle* lifecycle) { lifecycle_ = lifecycle; }
   void setRetention(rpc::TopicRetention& result, const rpc::SetRetentionRequest& request) override;
   void describeTopicLifecycle(rpc::TopicLifecycle& result, const rpc::RequestHeader& header,
                               const std::string& topic) override;
@@ -80,13 +96,10 @@ class MetaServiceHandler : public rpc::MetaServiceIf {
                              const rpc::ListOffsetResetEventsRequest& request) override;
 
   // --- Failed messages (meta_service_dead_letters.cc) ---
-  // Without setDeadLetters() these fail with UNKNOWN.
-  void setDeadLetters(DeadLetterService* dead_letters) { dead_letters_ = dead_letters; }
 
   // Datanode failover (datanode_failover.h). Without setFailover() it fails with UNKNOWN.
   void failoverDatanode(rpc::FailoverDatanodeResponse& result,
                         const rpc::FailoverDatanodeRequest& request) override;
-  void setFailover(DatanodeFailover* failover) { failover_ = failover; }
   // Replicas of datanode primaries (datanode_replicas.h). Without setReplicas() these fail
   // with UNKNOWN and datanodes are listed without replicas.
   void addDatanodeReplica(rpc::DatanodeInfo& result, const rpc::RequestHeader& header,
@@ -96,7 +109,6 @@ class MetaServiceHandler : public rpc::MetaServiceIf {
   void removeDatanodeReplica(rpc::DatanodeInfo& result, const rpc::RequestHeader& header,
                              const std::string& name, const std::string& host,
                              int32_t port) override;
-  void setReplicas(DatanodeReplicas* replicas) { replicas_ = replicas; }
   void ensureDeadLetterTopics(rpc::DeadLetterTopics& result, const rpc::RequestHeader& header,
                               const std::string& group_id, const std::string& topic) override;
   void listDeadLetters(std::vector<rpc::DeadLetterSummary>& result,
@@ -109,11 +121,6 @@ class MetaServiceHandler : public rpc::MetaServiceIf {
                         const std::string& group_id, const std::string& topic) override;
 
   // --- Access control (meta_service_access.cc) ---
-  // Without setAccess() the token RPCs fail with UNKNOWN and nothing is checked.
-  void setAccess(AccessControl* control, AccessAdmin* admin) {
-    access_ = control;
-    access_admin_ = admin;
-  }
   void createToken(rpc::CreateTokenResponse& result,
                    const rpc::CreateTokenRequest& request) override;
   void listTokens(std::vector<rpc::AccessToken>& result, const rpc::RequestHeader& header,
@@ -125,8 +132,6 @@ class MetaServiceHandler : public rpc::MetaServiceIf {
   void listAcls(std::vector<rpc::AclEntry>& result, const rpc::RequestHeader& header) override;
 
   // --- Quotas (meta_service_quotas.cc) ---
-  // Without setQuotas() the quota RPCs fail with UNKNOWN.
-  void setQuotas(QuotaAdmin* admin) { quota_admin_ = admin; }
   void setQuota(rpc::QuotaEntry& result, const rpc::RequestHeader& header,
                 const rpc::QuotaEntry& entry) override;
   void listQuotas(std::vector<rpc::QuotaEntry>& result, const rpc::RequestHeader& header) override;
@@ -134,11 +139,8 @@ class MetaServiceHandler : public rpc::MetaServiceIf {
                    const std::string& entity_name) override;
 
   // --- Cluster identity (meta_service_cluster.cc; docs/multi-cluster.md) ---
-  void setClusterName(std::string name) { cluster_name_ = std::move(name); }
   const std::string& configuredClusterName() const { return cluster_name_; }  // the portal's
   void clusterName(std::string& result, const rpc::RequestHeader& header) override;
-  // Without setPeerClusters() the list is empty.
-  void setPeerClusters(const PeerClusters* peers) { peers_ = peers; }
   void listPeerClusters(std::vector<rpc::PeerClusterInfo>& result,
                         const rpc::RequestHeader& header) override;
 
@@ -151,36 +153,28 @@ class MetaServiceHandler : public rpc::MetaServiceIf {
   static void requireInBody(ResourceType type, const std::string& name, Permission permission);
   // Who the audit log names: the token's name when there is one, else the client id.
   static std::string actor(const rpc::RequestHeader& header);
-  AccessAdmin& accessAdmin();
-  AccessControl* access_ = nullptr;
-  AccessAdmin* access_admin_ = nullptr;
-  QuotaAdmin& quotaAdmin();
-  QuotaAdmin* quota_admin_ = nullptr;
 
   // Runs `body`, records the outcome in the metrics and rethrows any failure as MqError.
   void serve(const char* method, const rpc::RequestHeader& header,
              const std::function<void()>& body);
-  // Throws MqError UNKNOWN when constructed without an AlertService.
-  AlertService& alerts();
-  // Throws MqError UNKNOWN when setLifecycle() was not called.
-  PartitionLifecycle& lifecycle();
+  // The datanode's info with its replicas.
+  rpc::DatanodeInfo datanodeInfo(const DatanodeStatus& status);
 
   MetaStore& meta_;
   TopicService& topics_;
   DatanodeRegistry& datanodes_;
   KnownBrokers& known_brokers_;
+  AlertService& alerts_;
+  PartitionLifecycle& lifecycle_;
+  DeadLetterService& dead_letters_;
+  DatanodeFailover& failover_;
+  DatanodeReplicas& replicas_;
+  AccessControl& access_;
+  AccessAdmin& access_admin_;
+  QuotaAdmin& quota_admin_;
+  const PeerClusters& peers_;
+  const std::string cluster_name_;
   MetaMetrics* metrics_;
-  AlertService* alerts_;
-  PartitionLifecycle* lifecycle_ = nullptr;
-  DeadLetterService* dead_letters_ = nullptr;
-  DatanodeFailover* failover_ = nullptr;
-  DatanodeReplicas* replicas_ = nullptr;
-  // The datanode's info with its replicas (when setReplicas() was called).
-  rpc::DatanodeInfo datanodeInfo(const DatanodeStatus& status);
-  std::string cluster_name_ = "local";
-  const PeerClusters* peers_ = nullptr;
-  // Throws MqError UNKNOWN when setDeadLetters() was not called.
-  DeadLetterService& deadLetters();
 };
 
 }  // namespace mq

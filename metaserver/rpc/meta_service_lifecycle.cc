@@ -8,20 +8,13 @@
 
 namespace mq {
 
-PartitionLifecycle& MetaServiceHandler::lifecycle() {
-  if (!lifecycle_) {
-    throwError(rpc::ErrorCode::UNKNOWN, "the partition lifecycle is not configured on this server");
-  }
-  return *lifecycle_;
-}
-
 void MetaServiceHandler::setRetention(rpc::TopicRetention& result,
                                       const rpc::SetRetentionRequest& request) {
   serve("setRetention", request.header, [&] {
     auto given = [](bool isset, int64_t value) {
       return isset ? std::optional<int64_t>(value) : std::nullopt;
     };
-    result = lifecycle().setRetention(
+    result = lifecycle_.setRetention(
         request.header.client_id, request.topic,
         given(request.__isset.retention_ms, request.retention_ms),
         given(request.__isset.retention_bytes, request.retention_bytes),
@@ -32,7 +25,7 @@ void MetaServiceHandler::setRetention(rpc::TopicRetention& result,
 void MetaServiceHandler::describeTopicLifecycle(rpc::TopicLifecycle& result,
                                                 const rpc::RequestHeader& header,
                                                 const std::string& topic) {
-  serve("describeTopicLifecycle", header, [&] { result = lifecycle().describe(topic); });
+  serve("describeTopicLifecycle", header, [&] { result = lifecycle_.describe(topic); });
 }
 
 void MetaServiceHandler::setPartitionReadOnly(rpc::PartitionLifecycle& result,
@@ -40,13 +33,13 @@ void MetaServiceHandler::setPartitionReadOnly(rpc::PartitionLifecycle& result,
                                               const std::string& topic, int32_t partition,
                                               bool read_only) {
   serve("setPartitionReadOnly", header,
-        [&] { result = lifecycle().setReadOnly(header.client_id, topic, partition, read_only); });
+        [&] { result = lifecycle_.setReadOnly(header.client_id, topic, partition, read_only); });
 }
 
 void MetaServiceHandler::migratePartition(rpc::MigratePartitionResponse& result,
                                           const rpc::MigratePartitionRequest& request) {
   serve("migratePartition", request.header, [&] {
-    auto [old_partition, new_partition] = lifecycle().migrate(
+    auto [old_partition, new_partition] = lifecycle_.migrate(
         request.header.client_id, request.topic, request.partition, request.target_datanode);
     result.old_partition = std::move(old_partition);
     result.new_partition = std::move(new_partition);
@@ -56,7 +49,7 @@ void MetaServiceHandler::migratePartition(rpc::MigratePartitionResponse& result,
 void MetaServiceHandler::deleteTopicWithOptions(rpc::DeleteTopicResponse& result,
                                                 const rpc::DeleteTopicRequest& request) {
   serve("deleteTopicWithOptions", request.header, [&] {
-    result = lifecycle().deleteTopic(request.header.client_id, request.name, request.force);
+    result = lifecycle_.deleteTopic(request.header.client_id, request.name, request.force);
   });
 }
 
@@ -64,18 +57,18 @@ void MetaServiceHandler::decommissionDatanode(rpc::DatanodeLifecycle& result,
                                               const rpc::RequestHeader& header,
                                               const std::string& name) {
   serve("decommissionDatanode", header,
-        [&] { result = lifecycle().decommission(header.client_id, name); });
+        [&] { result = lifecycle_.decommission(header.client_id, name); });
 }
 
 void MetaServiceHandler::listDatanodeLifecycle(std::vector<rpc::DatanodeLifecycle>& result,
                                                const rpc::RequestHeader& header) {
-  serve("listDatanodeLifecycle", header, [&] { result = lifecycle().datanodeStates(); });
+  serve("listDatanodeLifecycle", header, [&] { result = lifecycle_.datanodeStates(); });
 }
 
 void MetaServiceHandler::listOffsetResetEvents(std::vector<rpc::OffsetResetEvent>& result,
                                                const rpc::ListOffsetResetEventsRequest& request) {
   serve("listOffsetResetEvents", request.header,
-        [&] { result = lifecycle().offsetResets(request.group_id, request.topic, request.limit); });
+        [&] { result = lifecycle_.offsetResets(request.group_id, request.topic, request.limit); });
 }
 
 }  // namespace mq

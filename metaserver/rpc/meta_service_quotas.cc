@@ -6,17 +6,10 @@
 
 namespace mq {
 
-QuotaAdmin& MetaServiceHandler::quotaAdmin() {
-  if (!quota_admin_) {
-    throwError(rpc::ErrorCode::UNKNOWN, "quotas are not configured on this server");
-  }
-  return *quota_admin_;
-}
-
 void MetaServiceHandler::setQuota(rpc::QuotaEntry& result, const rpc::RequestHeader& header,
                                   const rpc::QuotaEntry& entry) {
   serve("setQuota", header, [&] {
-    result = QuotaAdmin::toWire(quotaAdmin().set(actor(header), QuotaAdmin::fromWire(entry)));
+    result = QuotaAdmin::toWire(quota_admin_.set(actor(header), QuotaAdmin::fromWire(entry)));
   });
 }
 
@@ -24,7 +17,7 @@ void MetaServiceHandler::listQuotas(std::vector<rpc::QuotaEntry>& result,
                                     const rpc::RequestHeader& header) {
   serve("listQuotas", header, [&] {
     result.clear();
-    for (const auto& quota : quotaAdmin().list()) result.push_back(QuotaAdmin::toWire(quota));
+    for (const auto& quota : quota_admin_.list()) result.push_back(QuotaAdmin::toWire(quota));
   });
 }
 
@@ -32,7 +25,7 @@ void MetaServiceHandler::removeQuota(const rpc::RequestHeader& header,
                                      const std::string& entity_type,
                                      const std::string& entity_name) {
   serve("removeQuota", header,
-        [&] { quotaAdmin().remove(actor(header), entity_type, entity_name); });
+        [&] { quota_admin_.remove(actor(header), entity_type, entity_name); });
 }
 
 }  // namespace mq

@@ -12,10 +12,6 @@ constexpr const char* kRuleColumns =
 constexpr const char* kEventColumns =
     "id, alert_id, alert_name, group_id, topic, kind, event, at_ms, value, threshold, message";
 
-std::unique_ptr<sql::ResultSet> run(sql::PreparedStatement& statement) {
-  return std::unique_ptr<sql::ResultSet>(statement.executeQuery());
-}
-
 std::string str(sql::ResultSet& rows, int column) { return std::string(rows.getString(column)); }
 
 AlertRuleRecord readRule(sql::ResultSet& rows) {
@@ -58,7 +54,7 @@ std::optional<AlertRuleRecord> findRuleWith(DbConnection& db, const std::string&
   auto& select = db.prepare(fmt::format("SELECT {} FROM alert_rules WHERE name = ?{}", kRuleColumns,
                                         for_update ? " FOR UPDATE" : ""));
   select.setString(1, name);
-  auto rows = run(select);
+  auto rows = runQuery(select);
   if (!rows->next()) return std::nullopt;
   return readRule(*rows);
 }
@@ -97,14 +93,14 @@ bool AlertStore::groupKnown(const std::string& group_id) {
       "EXISTS(SELECT 1 FROM committed_offsets WHERE group_id = ?) OR "
       "EXISTS(SELECT 1 FROM group_owners WHERE group_id = ?)");
   for (int i = 1; i <= 3; ++i) select.setString(i, group_id);
-  auto rows = run(select);
+  auto rows = runQuery(select);
   return rows->next() && rows->getInt(1) != 0;
 }
 
 std::vector<AlertRuleRecord> AlertStore::listRules() {
   auto db = pool_.acquire();
   auto rows =
-      run(db->prepare(fmt::format("SELECT {} FROM alert_rules ORDER BY name", kRuleColumns)));
+      runQuery(db->prepare(fmt::format("SELECT {} FROM alert_rules ORDER BY name", kRuleColumns)));
   std::vector<AlertRuleRecord> rules;
   while (rows->next()) rules.push_back(readRule(*rows));
   return rules;
@@ -143,7 +139,7 @@ std::optional<int64_t> AlertStore::saveEvaluation(const AlertRuleRecord& rule,
     // Deleted meanwhile, or nothing changed at all (same values): tell them apart.
     auto& exists = db->prepare("SELECT 1 FROM alert_rules WHERE id = ?");
     exists.setInt64(1, rule.id);
-    if (!run(exists)->next()) return std::nullopt;
+    if (!runQuery(exists)->next()) return std::nullopt;
   }
   int64_t event_id = 0;
   if (event) {
@@ -175,14 +171,14 @@ std::vector<AlertEventRecord> AlertStore::listEvents(const std::string& alert_na
     auto& select = db->prepare(
         fmt::format("SELECT {} FROM alert_events ORDER BY id DESC LIMIT ?", kEventColumns));
     select.setInt(1, limit);
-    rows = run(select);
+    rows = runQuery(select);
   } else {
     auto& select = db->prepare(
         fmt::format("SELECT {} FROM alert_events WHERE alert_name = ? ORDER BY id DESC LIMIT ?",
                     kEventColumns));
     select.setString(1, alert_name);
     select.setInt(2, limit);
-    rows = run(select);
+    rows = runQuery(select);
   }
   std::vector<AlertEventRecord> events;
   while (rows->next()) events.push_back(readEvent(*rows));

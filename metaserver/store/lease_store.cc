@@ -6,17 +6,13 @@ namespace {
 // Milliseconds since the epoch on the database server's clock.
 constexpr const char* kDbNowMs = "CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)";
 
-std::unique_ptr<sql::ResultSet> run(sql::PreparedStatement& statement) {
-  return std::unique_ptr<sql::ResultSet>(statement.executeQuery());
-}
-
 }  // namespace
 
 std::optional<LeaseHolder> LeaseStore::read(DbConnection& db, const std::string& name) {
   auto& select = db.prepare(std::string("SELECT holder, expires_ms, expires_ms < ") + kDbNowMs +
                             " FROM leases WHERE name = ?");
   select.setString(1, name);
-  auto rows = run(select);
+  auto rows = runQuery(select);
   if (!rows->next()) return std::nullopt;
   return LeaseHolder{std::string(rows->getString(1)), rows->getInt64(2), rows->getBoolean(3)};
 }

@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "common/db_pool.h"
+#include "storage/db_pool.h"
 
 namespace mq {
 

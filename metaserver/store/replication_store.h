@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "common/db_pool.h"
+#include "storage/db_pool.h"
 
 namespace mq {
 

@@ -7,10 +7,6 @@ namespace {
 
 constexpr int kDuplicateKey = 1062;  // ER_DUP_ENTRY
 
-std::unique_ptr<sql::ResultSet> run(sql::PreparedStatement& statement) {
-  return std::unique_ptr<sql::ResultSet>(statement.executeQuery());
-}
-
 std::string str(sql::ResultSet& rows, int column) { return std::string(rows.getString(column)); }
 
 UserRecord readUser(sql::ResultSet& rows) {
@@ -44,14 +40,14 @@ std::optional<UserRecord> UserStore::findUser(const std::string& name) {
   auto db = pool_.acquire();
   auto& select = db->prepare(std::string("SELECT ") + kUserColumns + " FROM users WHERE name = ?");
   select.setString(1, name);
-  auto rows = run(select);
+  auto rows = runQuery(select);
   if (!rows->next()) return std::nullopt;
   UserRecord user = readUser(*rows);
   // ix_team_members_user
   auto& teams =
       db->prepare("SELECT team_name FROM team_members WHERE user_name = ? ORDER BY team_name");
   teams.setString(1, name);
-  auto team_rows = run(teams);
+  auto team_rows = runQuery(teams);
   while (team_rows->next()) user.teams.push_back(str(*team_rows, 1));
   return user;
 }
@@ -164,7 +160,7 @@ std::optional<TeamRecord> UserStore::findTeam(const std::string& name) {
   auto db = pool_.acquire();
   auto& select = db->prepare("SELECT name, description, created_ms FROM teams WHERE name = ?");
   select.setString(1, name);
-  auto rows = run(select);
+  auto rows = runQuery(select);
   if (!rows->next()) return std::nullopt;
   TeamRecord team;
   team.name = str(*rows, 1);
@@ -174,7 +170,7 @@ std::optional<TeamRecord> UserStore::findTeam(const std::string& name) {
   auto& members =
       db->prepare("SELECT user_name FROM team_members WHERE team_name = ? ORDER BY user_name");
   members.setString(1, name);
-  auto member_rows = run(members);
+  auto member_rows = runQuery(members);
   while (member_rows->next()) team.members.push_back(str(*member_rows, 1));
   return team;
 }

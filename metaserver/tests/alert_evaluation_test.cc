@@ -114,8 +114,8 @@ TEST(LagJson, EscapesNamesAndWritesFiniteNumbers) {
   EXPECT_EQ(groupSummaryJson(group),
             "{\"group\":\"a\\\"b\\\\c\\n\",\"state\":\"\",\"members\":0,\"status\":\"OK\","
             "\"status_code\":1,\"total_lag\":0,\"max_lag_seconds\":1.235,\"partitions\":0}");
-  EXPECT_EQ(jsonNumber(0.0 / 0.0), "0");
-  EXPECT_EQ(jsonNumber(42), "42");
+  group.max_lag_seconds = 0.0 / 0.0;
+  EXPECT_NE(groupSummaryJson(group).find("\"max_lag_seconds\":0,"), std::string::npos);
 }
 
 }  // namespace

@@ -4,10 +4,10 @@
 
 #include <set>
 
+#include "metaserver/json_api.h"
 #include "metaserver/portal/password_hash.h"
 #include "metaserver/portal/portal_auth.h"
 #include "metaserver/portal/portal_config.h"
-#include "metaserver/portal/portal_http.h"
 #include "metaserver/portal/portal_json.h"
 
 namespace mq {
@@ -62,7 +62,7 @@ TEST(PasswordHash, Sha256MatchesKnownValue) {
 
 std::string quoted(std::string_view text) {
   std::string out;
-  appendSafeJsonString(out, text);
+  appendJsonString(out, text);
   return out;
 }
 

@@ -40,13 +40,13 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "common/db_pool.h"
-#include "common/embedded_sql.h"
 #include "common/log.h"
-#include "common/migrations.h"
 #include "common/options.h"
-#include "common/partition_store.h"
 #include "metaserver/lifecycle/retention_executor.h"
+#include "storage/db_pool.h"
+#include "storage/embedded_sql.h"
+#include "storage/migrations.h"
+#include "storage/partition_store.h"
 
 namespace {
 

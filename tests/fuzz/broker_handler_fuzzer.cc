@@ -31,8 +31,8 @@
 #include "Broker.h"
 #include "broker/broker_config.h"
 #include "broker/broker_service.h"
-#include "common/db_pool.h"
 #include "common/log.h"
+#include "storage/db_pool.h"
 #include "tests/fuzz/thrift_call.h"
 
 namespace {

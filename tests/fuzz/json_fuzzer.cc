@@ -12,7 +12,7 @@
 #include <string>
 
 #include "common/json_document.h"
-#include "metaserver/portal/portal_http.h"
+#include "metaserver/json_api.h"
 #include "metaserver/portal/portal_json.h"
 
 namespace {

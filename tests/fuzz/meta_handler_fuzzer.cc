@@ -32,7 +32,6 @@
 #include <string>
 
 #include "MetaService.h"
-#include "common/db_pool.h"
 #include "common/log.h"
 #include "metaserver/access/access_admin.h"
 #include "metaserver/access/audit_trail.h"
@@ -51,6 +50,7 @@
 #include "metaserver/metaserver_config.h"
 #include "metaserver/portal/portal.h"
 #include "metaserver/rpc/meta_service_handler.h"
+#include "storage/db_pool.h"
 #include "tests/fuzz/thrift_call.h"
 
 namespace {
@@ -87,6 +87,7 @@ struct Metaserver {
   mq::DatanodeFailover failover;
   mq::DatanodeReplicaStore replica_store;
   mq::DatanodeReplicas replicas;
+  mq::PeerClusters peers;
   std::shared_ptr<mq::MetaServiceHandler> handler;
   mq::rpc::MetaServiceProcessor processor;
 
@@ -114,18 +115,13 @@ struct Metaserver {
         failover(meta, datanodes, audit, config.broker_timeout_ms),
         replica_store(pool),
         replicas(meta, replica_store, audit),
-        handler(std::make_shared<mq::MetaServiceHandler>(meta, topics, datanodes, known_brokers,
-                                                         &metrics, &alerts)),
+        peers(config.peers, registry),
+        handler(std::make_shared<mq::MetaServiceHandler>(mq::MetaServiceWings{
+            meta, topics, datanodes, known_brokers, alerts, lifecycle, dead_letters, failover,
+            replicas, access, access_admin, quota_admin, peers, "fuzz", &metrics})),
         processor(handler) {
     datanodes.migrateAll();
     access.loadInitial();
-    handler->setLifecycle(&lifecycle);
-    handler->setClusterName("fuzz");
-    handler->setAccess(&access, &access_admin);
-    handler->setQuotas(&quota_admin);
-    handler->setDeadLetters(&dead_letters);
-    handler->setFailover(&failover);
-    handler->setReplicas(&replicas);
   }
 };
 

@@ -64,6 +64,21 @@ void dropDatabases(int port, const std::string& prefix) {
 
 }  // namespace
 
+int sharedMariadbPort() { return readPort(sharedDbDir()); }
+
+TestDatabase::TestDatabase() : prefix_(uniquePrefix()), port_(sharedMariadbPort()) {
+  target_ = adminTarget(port_);
+  target_.database = fmt::format("mqt_{}_store", prefix_);
+  DbPoolOptions options;
+  options.create_database = true;
+  pool_ = std::make_unique<DbPool>(target_, options);
+}
+
+TestDatabase::~TestDatabase() {
+  pool_.reset();
+  dropDatabases(port_, prefix_);
+}
+
 std::string binDir() { return MQ_TEST_BIN_DIR; }
 
 std::vector<std::string> tlsServerArgs(const TlsConfig& tls) {
@@ -113,7 +128,7 @@ TestCluster::TestCluster(ClusterOptions options)
     db_port_ = private_mariadb_->port();
     startMariadb();
   } else {
-    db_port_ = readPort(sharedDbDir());
+    db_port_ = sharedMariadbPort();
   }
   if (options_.mariadb_per_datanode) startDatanodeMariadbs();
   startMetaserver();

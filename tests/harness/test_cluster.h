@@ -11,8 +11,8 @@
 
 #include "Broker.h"
 #include "MetaService.h"
-#include "common/db_pool.h"
 #include "common/tls.h"
+#include "storage/db_pool.h"
 #include "tests/harness/child_process.h"
 #include "tests/harness/mariadb_instance.h"
 #include "tests/harness/rpc_client.h"
@@ -47,6 +47,28 @@ struct ClusterOptions {
   // what the harness's own calls (metaClient, brokerClient, mqctl) use to reach them.
   TlsConfig tls;
   TlsConfig client_tls;
+};
+
+// The port of the suite's MariaDB (the ctest fixture, MQ_TEST_DB_DIR).
+int sharedMariadbPort();
+
+// An empty database of its own on the suite's MariaDB, dropped when this goes away: for the
+// focused tests of one store (storage/tests/).
+class TestDatabase {
+ public:
+  TestDatabase();
+  ~TestDatabase();
+  TestDatabase(const TestDatabase&) = delete;
+  TestDatabase& operator=(const TestDatabase&) = delete;
+
+  DbPool& pool() { return *pool_; }
+  const DbTarget& target() const { return target_; }
+
+ private:
+  std::string prefix_;
+  int port_;
+  DbTarget target_;
+  std::unique_ptr<DbPool> pool_;
 };
 
 // The --tls* flags of a daemon for `tls` (none when disabled).

@@ -15,7 +15,7 @@
 #include <tuple>
 
 #include "common/clock.h"
-#include "common/db_pool.h"
+#include "storage/db_pool.h"
 #include "tests/harness/metrics_scrape.h"
 #include "tests/harness/test_cluster.h"
 

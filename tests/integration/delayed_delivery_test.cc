@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "common/clock.h"
-#include "common/db_pool.h"
+#include "storage/db_pool.h"
 #include "tests/harness/eventually.h"
 #include "tests/harness/test_cluster.h"
 

@@ -6,7 +6,7 @@
 #include <chrono>
 #include <thread>
 
-#include "common/db_pool.h"
+#include "storage/db_pool.h"
 #include "tests/harness/eventually.h"
 #include "tests/harness/test_cluster.h"
 

@@ -82,7 +82,7 @@ TEST(KafkaFailover, KillNineOfABrokerDuringProduceLosesNoAcknowledgedMessage) {
   }
   // librdkafka reports a batch answered "duplicate" (error 46) as delivered at offset -1;
   // the brokers answer a retry of any of the five batches it keeps in flight with the
-  // original offset instead (common/producer_batches.h), so every ack must carry one.
+  // original offset instead (storage/producer_batches.h), so every ack must carry one.
   std::map<std::string, std::pair<int, int64_t>> where;
   for (const auto& [position, value] : stored) where[value] = position;
   int missing = 0;

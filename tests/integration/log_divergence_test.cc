@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "common/db_pool.h"
 #include "mq/client.h"
+#include "storage/db_pool.h"
 #include "tests/harness/eventually.h"
 #include "tests/harness/metrics_scrape.h"
 #include "tests/harness/test_cluster.h"

@@ -18,11 +18,11 @@
 #include <fstream>
 #include <thread>
 
-#include "common/access_store.h"
 #include "common/crypto.h"
-#include "common/db_pool.h"
 #include "mq/client.h"
 #include "server/security_config.h"
+#include "storage/access_store.h"
+#include "storage/db_pool.h"
 #include "tests/harness/eventually.h"
 #include "tests/harness/portal_client.h"
 #include "tests/harness/test_cluster.h"

@@ -21,8 +21,8 @@
 #include <sstream>
 #include <thread>
 
-#include "common/db_pool.h"
 #include "mq/client.h"
+#include "storage/db_pool.h"
 #include "tests/harness/eventually.h"
 #include "tests/harness/message_batch.h"
 #include "tests/harness/portal_client.h"

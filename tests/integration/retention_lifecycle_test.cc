@@ -18,10 +18,10 @@
 #include <sstream>
 #include <thread>
 
-#include "common/db_pool.h"
-#include "common/partition_store.h"
 #include "mq/client.h"
 #include "server/http_client.h"
+#include "storage/db_pool.h"
+#include "storage/partition_store.h"
 #include "tests/harness/eventually.h"
 #include "tests/harness/message_batch.h"
 #include "tests/harness/test_cluster.h"

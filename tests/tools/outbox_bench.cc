@@ -26,10 +26,10 @@
 #include <thread>
 
 #include "common/clock.h"
-#include "common/db_pool.h"
 #include "common/log.h"
 #include "mq/client.h"
 #include "mq/outbox.h"
+#include "storage/db_pool.h"
 
 namespace {
 

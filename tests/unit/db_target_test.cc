@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "common/db_pool.h"
-#include "common/migrations.h"
+#include "storage/db_pool.h"
+#include "storage/migrations.h"
 
 namespace mq {
 namespace {

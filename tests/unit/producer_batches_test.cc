@@ -1,5 +1,5 @@
-// The batches an idempotent producer's retries are matched against (common/producer_batches.h).
-#include "common/producer_batches.h"
+// The batches an idempotent producer's retries are matched against (storage/producer_batches.h).
+#include "storage/producer_batches.h"
 
 #include <gtest/gtest.h>
 

@@ -1,0 +1,396 @@
+// PartitionStore's appends: one batch, and the group commit of many partitions with their
+// idempotent producers' state (storage/partition_store.h).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+
+#include "common/clock.h"
+#include "common/header_codec.h"
+#include "common/log.h"
+#include "storage/embedded_sql.h"
+#include "storage/partition_sql.h"
+#include "storage/partition_store.h"
+#include "storage/producer_batches.h"
+
+namespace mq {
+
+using partition_sql::columnString;
+namespace {
+
+struct ProducerState {
+  int16_t epoch = 0;
+  RetainedBatches batches;  // never empty once the producer appended here
+  bool changed = false;
+};
+
+// Decides an idempotent batch against the producer's state on this partition. Returns
+// false when the batch must not be written (duplicate or refused; `batch` says which).
+bool admitIdempotent(AppendBatch& batch, std::optional<ProducerState>& state) {
+  const ProducerTag& tag = *batch.producer;
+  const int32_t count = static_cast<int32_t>(batch.messages->size());
+  auto refuse = [&](rpc::ErrorCode::type code, std::string message) {
+    batch.error = code;
+    batch.error_message = std::move(message);
+    return false;
+  };
+  if (!state) {
+    if (tag.base_sequence != 0) {
+      return refuse(rpc::ErrorCode::OUT_OF_ORDER_SEQUENCE,
+                    fmt::format("producer {} has no batch on this partition; its first "
+                                "sequence must be 0, got {}",
+                                tag.producer_id, tag.base_sequence));
+    }
+    return true;
+  }
+  if (tag.epoch < state->epoch) {
+    return refuse(rpc::ErrorCode::PRODUCER_FENCED,
+                  fmt::format("producer {} epoch {} is fenced by epoch {}", tag.producer_id,
+                              tag.epoch, state->epoch));
+  }
+  if (tag.epoch > state->epoch) {
+    if (tag.base_sequence != 0) {
+      return refuse(rpc::ErrorCode::OUT_OF_ORDER_SEQUENCE,
+                    fmt::format("producer {} started epoch {}; its first sequence must be 0, "
+                                "got {}",
+                                tag.producer_id, tag.epoch, tag.base_sequence));
+    }
+    return true;
+  }
+  if (auto stored = state->batches.find(tag.base_sequence, count)) {
+    batch.duplicate = true;
+    batch.base_offset = stored->base_offset;
+    return false;
+  }
+  const AppendedBatch& last = *state->batches.newest();
+  const int32_t expected = last.sequence + last.count;
+  if (tag.base_sequence != expected) {
+    return refuse(rpc::ErrorCode::OUT_OF_ORDER_SEQUENCE,
+                  fmt::format("producer {} epoch {}: expected sequence {}, got {}{}",
+                              tag.producer_id, tag.epoch, expected, tag.base_sequence,
+                              tag.base_sequence < expected ? kOlderBatchNote
+                                                           : " (a gap: batches were lost)"));
+  }
+  return true;
+}
+
+// Appends "key,headers,value" as SQL literals (NULL for a missing key or no headers).
+void appendMessageColumns(std::string& insert, const rpc::Message& message) {
+  if (message.__isset.key) {
+    appendSqlBinaryLiteral(insert, message.key);
+  } else {
+    insert += "NULL";
+  }
+  insert += ',';
+  if (message.headers.empty()) {
+    insert += "NULL";
+  } else {
+    appendSqlBinaryLiteral(insert, encodeHeaders(message.headers));
+  }
+  insert += ',';
+  appendSqlBinaryLiteral(insert, message.value);
+}
+
+int64_t produceTime(const rpc::Message& message, int64_t append_ms) {
+  return message.timestamp_ms > 0 ? message.timestamp_ms : append_ms;
+}
+
+// One row of a partition table: (offset, key, headers, payload, produce_ms, append_ms).
+void appendRow(std::string& insert, int64_t offset, const rpc::Message& message,
+               int64_t append_ms) {
+  insert += fmt::format("({},", offset);
+  appendMessageColumns(insert, message);
+  insert += fmt::format(",{},{})", produceTime(message, append_ms), append_ms);
+}
+
+// One row of mq_delayed_messages: (table, deliver_at, key, headers, payload, produce_ms).
+void appendDelayedRow(std::string& insert, const std::string& table, const rpc::Message& message,
+                      int64_t append_ms) {
+  insert += '(';
+  appendSqlStringLiteral(insert, table);
+  insert += fmt::format(",{},", message.deliver_at_ms);
+  appendMessageColumns(insert, message);
+  insert += fmt::format(",{})", produceTime(message, append_ms));
+}
+
+}  // namespace
+
+void PartitionStore::append(DbPool::Lease& db, const std::string& table,
+                            std::vector<AppendBatch>& batches, int64_t append_ms) {
+  std::vector<PartitionAppend> partitions(1);
+  partitions[0].table = table;
+  partitions[0].batches = std::move(batches);
+  try {
+    append(db, partitions, append_ms);
+  } catch (...) {
+    batches = std::move(partitions[0].batches);
+    throw;
+  }
+  batches = std::move(partitions[0].batches);
+}
+
+namespace {
+
+// `'a','b',...`: the tables as string literals, for IN lists.
+std::string tableList(const std::vector<PartitionAppend>& partitions) {
+  std::string list;
+  for (const auto& partition : partitions) {
+    if (!list.empty()) list += ',';
+    appendSqlStringLiteral(list, partition.table);
+  }
+  return list;
+}
+
+struct StateRow {
+  int64_t next_offset = 0;
+  bool sealed = false;
+  int64_t last_append_ms = 0;  // append times never go down along the offsets (sql/datanode/007)
+};
+
+// Locks the state rows of every partition of the group: one statement for all. InnoDB locks
+// an IN list on the primary key in key order, whatever the list's order, so two groups
+// never lock the same rows in opposite orders.
+std::string lockStateRowsSql(const std::vector<PartitionAppend>& partitions) {
+  return "SELECT table_name, next_offset, sealed, last_append_ms FROM mq_partition_state "
+         "WHERE table_name IN (" +
+         tableList(partitions) + ") FOR UPDATE";
+}
+
+// The locked state rows in the order of `partitions`. Throws (1146) when one is missing.
+std::vector<StateRow> readStateRows(sql::ResultSet& rows,
+                                    const std::vector<PartitionAppend>& partitions) {
+  std::map<std::string, StateRow> found;
+  while (rows.next()) {
+    found[columnString(rows, 1)] = StateRow{rows.getInt64(2), rows.getBoolean(3), rows.getInt64(4)};
+  }
+  std::vector<StateRow> states;
+  states.reserve(partitions.size());
+  for (const auto& partition : partitions) {
+    auto at = found.find(partition.table);
+    if (at == found.end()) {
+      throw sql::SQLException(fmt::format("partition state row for {} is missing", partition.table),
+                              "42S02", 1146);
+    }
+    states.push_back(at->second);
+  }
+  return states;
+}
+
+using ProducerKey = std::pair<std::string, int64_t>;  // (table, producer id)
+using ProducerStates = std::map<ProducerKey, std::optional<ProducerState>>;
+
+// The query for the stored state of every idempotent producer with a batch in the group (a
+// primary-key lookup per (table, producer)), read under the partitions' locks; empty when
+// no batch is idempotent. Fills `producers` with every key, no state yet.
+std::string producerStatesSql(const std::vector<PartitionAppend>& partitions,
+                              ProducerStates& producers) {
+  std::string where;
+  for (const auto& partition : partitions) {
+    for (const auto& batch : partition.batches) {
+      if (!batch.producer) continue;
+      ProducerKey key{partition.table, batch.producer->producer_id};
+      if (!producers.emplace(key, std::nullopt).second) continue;
+      where += where.empty() ? "(table_name = " : " OR (table_name = ";
+      appendSqlStringLiteral(where, key.first);
+      where += fmt::format(" AND producer_id = {})", key.second);
+    }
+  }
+  if (where.empty()) return "";
+  return "SELECT table_name, producer_id, epoch, last_sequence, last_count, last_base_offset, "
+         "earlier_batches FROM mq_producer_state WHERE " +
+         where;
+}
+
+void readProducerStates(sql::ResultSet& rows, ProducerStates& producers) {
+  while (rows.next()) {
+    auto at = producers.find(ProducerKey{columnString(rows, 1), rows.getInt64(2)});
+    if (at == producers.end()) continue;
+    const AppendedBatch last{rows.getInt(4), rows.getInt(5), rows.getInt64(6)};
+    at->second = ProducerState{static_cast<int16_t>(rows.getInt(3)),
+                               RetainedBatches::decode(last, columnString(rows, 7)), false};
+  }
+}
+
+// Advances the log ends of the partitions at `advanced`: one statement for all.
+std::string advanceSql(const std::vector<PartitionAppend>& partitions,
+                       const std::vector<int64_t>& next_offsets,
+                       const std::vector<int64_t>& append_times,
+                       const std::vector<size_t>& advanced) {
+  std::string offsets;
+  std::string times;
+  std::string names;
+  for (size_t i : advanced) {
+    std::string when = " WHEN ";
+    appendSqlStringLiteral(when, partitions[i].table);
+    offsets += when + fmt::format(" THEN {}", next_offsets[i]);
+    times += when + fmt::format(" THEN {}", append_times[i]);
+    if (!names.empty()) names += ',';
+    appendSqlStringLiteral(names, partitions[i].table);
+  }
+  return "UPDATE mq_partition_state SET next_offset = CASE table_name" + offsets +
+         " END, last_append_ms = CASE table_name" + times + " END WHERE table_name IN (" + names +
+         ")";
+}
+
+// The idempotent producers' new states: one upsert for all; empty when none changed.
+std::string producerUpsertSql(const ProducerStates& producers, int64_t append_ms) {
+  std::string values;
+  for (const auto& [key, producer] : producers) {
+    if (!producer || !producer->changed) continue;
+    if (!values.empty()) values += ',';
+    values += '(';
+    appendSqlStringLiteral(values, key.first);
+    const AppendedBatch& last = *producer->batches.newest();
+    values += fmt::format(",{},{},{},{},{},", key.second, producer->epoch, last.sequence,
+                          last.count, last.base_offset);
+    appendSqlStringLiteral(values, producer->batches.encodeEarlier());
+    values += fmt::format(",{})", append_ms);
+  }
+  if (values.empty()) return "";
+  return "INSERT INTO mq_producer_state (table_name, producer_id, epoch, last_sequence, "
+         "last_count, last_base_offset, earlier_batches, updated_ms) VALUES " +
+         values +
+         " ON DUPLICATE KEY UPDATE epoch = VALUES(epoch), last_sequence = "
+         "VALUES(last_sequence), last_count = VALUES(last_count), last_base_offset = "
+         "VALUES(last_base_offset), earlier_batches = VALUES(earlier_batches), "
+         "updated_ms = VALUES(updated_ms)";
+}
+
+}  // namespace
+
+// Two batches of statements (one round trip each on a multi-statement connection): BEGIN,
+// lock and read the state rows (and idempotent producers' states); then the INSERTs, the
+// state rows' advance, the producer states and COMMIT.
+void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& partitions,
+                            int64_t append_ms, AppendTrace* trace) {
+  AppendTrace ignored;
+  if (!trace) trace = &ignored;
+  *trace = AppendTrace{};
+  if (partitions.empty()) return;
+  const auto started = SteadyClock::now();
+  ProducerStates producers;
+  StatementBatch reads;
+  reads.add("START TRANSACTION");
+  reads.add(lockStateRowsSql(partitions));
+  const std::string producer_query = producerStatesSql(partitions, producers);
+  if (!producer_query.empty()) reads.add(producer_query);
+  DbTransaction transaction(db, DbTransaction::Begun{});
+  auto results = db->executeBatch(reads);
+  const std::vector<StateRow> states = readStateRows(*results.at(0), partitions);
+  if (!producer_query.empty()) readProducerStates(*results.at(1), producers);
+  results.clear();
+  const auto locked = SteadyClock::now();
+  trace->lock = locked - started;
+
+  // Messages due later go to the datanode's delay table in the same transaction, all
+  // partitions' in one statement.
+  std::string delayed =
+      "INSERT INTO mq_delayed_messages (table_name, deliver_at_ms, msg_key, headers, payload, "
+      "produce_ms) VALUES ";
+  size_t delayed_rows = 0;
+  std::vector<int64_t> next_offsets(partitions.size());
+  // Per partition: never below its latest append time, so that append times do not go down
+  // along its offsets (sql/datanode/007).
+  std::vector<int64_t> append_times(partitions.size());
+  // One multi-row INSERT per partition with rows, ..., each written in place into the batch
+  // sent to the server (no copy of a group's message text).
+  StatementBatch writes;
+  size_t bytes = 256;
+  for (const auto& partition : partitions) {
+    for (const auto& batch : partition.batches) {
+      for (const auto* message : *batch.messages) bytes += message->value.size() + 64;
+    }
+  }
+  writes.reserve(bytes);
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    const std::string& table = partitions[i].table;
+    auto& batches = partitions[i].batches;
+    next_offsets[i] = states[i].next_offset;
+    append_times[i] = std::max(append_ms, states[i].last_append_ms);
+    const int64_t partition_ms = append_times[i];
+    if (states[i].sealed) {  // read-only or retired (see seal()): its end offset is final
+      for (auto& batch : batches) {
+        batch.error = rpc::ErrorCode::PARTITION_READ_ONLY;
+        batch.error_message = fmt::format("partition table {} is sealed (read-only)", table);
+      }
+      continue;
+    }
+    // One multi-row INSERT in the text protocol for every batch of the partition, with
+    // binary-safe literals (see appendSqlBinaryLiteral).
+    std::string& insert = writes.next();
+    insert += fmt::format(
+        "INSERT INTO `{}` (`offset`, msg_key, headers, payload, produce_ms, append_ms) VALUES ",
+        table);
+    const int64_t base = states[i].next_offset;
+    int64_t offset = base;
+    for (auto& batch : batches) {
+      batch.append_ms = partition_ms;
+      if (batch.producer) {
+        auto& producer = producers[ProducerKey{table, batch.producer->producer_id}];
+        if (!admitIdempotent(batch, producer)) continue;
+        // A new epoch starts the producer's history on this partition afresh.
+        if (!producer || producer->epoch != batch.producer->epoch) {
+          producer = ProducerState{batch.producer->epoch, RetainedBatches(), true};
+        }
+        producer->batches.push(AppendedBatch{batch.producer->base_sequence,
+                                             static_cast<int32_t>(batch.messages->size()), offset});
+        producer->changed = true;
+      }
+      for (const auto* message : *batch.messages) {
+        if (message->deliver_at_ms > partition_ms) {
+          if (delayed_rows++ > 0) delayed += ',';
+          appendDelayedRow(delayed, table, *message, partition_ms);
+          continue;
+        }
+        if (batch.base_offset < 0) batch.base_offset = offset;
+        if (offset != base) insert += ',';
+        appendRow(insert, offset++, *message, partition_ms);
+      }
+    }
+    next_offsets[i] = offset;
+    if (offset == base) writes.dropLast();  // no row for the table itself
+  }
+  if (delayed_rows > 0) writes.add(delayed);
+  std::vector<size_t> advanced;
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    if (next_offsets[i] != states[i].next_offset) advanced.push_back(i);
+  }
+  if (!advanced.empty()) writes.add(advanceSql(partitions, next_offsets, append_times, advanced));
+  const std::string upsert = producerUpsertSql(producers, append_ms);
+  if (!upsert.empty()) writes.add(upsert);
+  // With nothing to write (only duplicates, refusals or sealed partitions) this only ends
+  // the transaction and releases the locks.
+  writes.add("COMMIT");
+  size_t completed = 0;
+  try {
+    db->executeBatch(writes, &completed);
+  } catch (...) {
+    if (completed + 1 == writes.size()) {  // the COMMIT failed: outcome unknown
+      trace->commit_sent = true;
+      db.discard();
+    }
+    throw;
+  }
+  transaction.committed();
+  trace->write = SteadyClock::now() - locked;
+}
+
+std::set<int64_t> PartitionStore::producersActiveSince(DbConnection& db, int64_t since_ms) {
+  auto& select =
+      db.prepare("SELECT DISTINCT producer_id FROM mq_producer_state WHERE updated_ms >= ?");
+  select.setInt64(1, since_ms);
+  std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
+  std::set<int64_t> producers;
+  while (rows->next()) producers.insert(rows->getInt64(1));
+  return producers;
+}
+
+int64_t PartitionStore::expireProducerStates(DbConnection& db, int64_t before_ms) {
+  auto& remove = db.prepare("DELETE FROM mq_producer_state WHERE updated_ms < ?");
+  remove.setInt64(1, before_ms);
+  return remove.executeUpdate();
+}
+
+}  // namespace mq
