@@ -3,8 +3,8 @@
 // partition's messages, sends test messages, describes consumer groups, reads and resets
 // their committed offsets, and resolves offsets (earliest, latest, by time).
 //
-// The client library stays behind this header (its mq::NewTopic would clash with the
-// metaserver's), so the values here are plain copies of its ones. Every call throws
+// The client library stays behind this header, so the values here are plain copies of its
+// ones (the metaserver's own names, such as TopicSpec, never reuse the client's). Every call throws
 // mq::Error from the client library (the broker's refusal, or a retriable error when no
 // broker answered); json_api.h turns it into a JSON error. Thread-safe.
 #pragma once

@@ -25,7 +25,7 @@ void validateDetails(const std::string& description, const std::string& owner_te
   if (description.size() > 1024) refuse("description must be at most 1024 characters");
 }
 
-void validate(const NewTopic& topic) {
+void validate(const TopicSpec& topic) {
   if (auto problem = topicNameProblem(topic.name)) {
     throwError(rpc::ErrorCode::INVALID_TOPIC_NAME, *problem);
   }
@@ -74,7 +74,7 @@ void TopicService::recordWithTables(
   }
 }
 
-TopicRecord TopicService::create(const std::string& actor, const NewTopic& spec) {
+TopicRecord TopicService::create(const std::string& actor, const TopicSpec& spec) {
   validate(spec);
   TopicRecord topic;
   topic.name = spec.name;

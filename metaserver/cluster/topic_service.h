@@ -22,7 +22,9 @@
 
 namespace mq {
 
-struct NewTopic {
+// A topic to create (the client library's mq::NewTopic is its own type: no name is shared
+// between the client and the metaserver, one binary links both).
+struct TopicSpec {
   std::string name;
   int partitions = 0;        // 1..kMaxPartitions
   int64_t retention_ms = 0;  // 0 = kDefaultRetentionMs; negative is refused
@@ -35,7 +37,7 @@ class TopicService {
   TopicService(MetaStore& meta, DatanodeRegistry& datanodes, AuditTrail& audit);
 
   // `actor` (the caller's client id) is recorded in the audit log.
-  TopicRecord create(const std::string& actor, const NewTopic& topic);
+  TopicRecord create(const std::string& actor, const TopicSpec& topic);
   std::vector<TopicRecord> list();
   // Throws MqError UNKNOWN_TOPIC.
   TopicRecord describe(const std::string& name);

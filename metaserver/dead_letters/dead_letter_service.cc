@@ -107,7 +107,7 @@ std::string DeadLetterService::topicNameFor(const std::string& kind, const std::
 void DeadLetterService::createTopic(const std::string& actor, const std::string& name,
                                     int partitions, int64_t retention_ms, const std::string& owner,
                                     const std::string& what) {
-  NewTopic spec;
+  TopicSpec spec;
   spec.name = name;
   spec.partitions = partitions;
   spec.retention_ms = retention_ms;

@@ -78,16 +78,21 @@ struct Ownership {
   const std::map<std::string, std::string> empty_{};
 };
 
-std::vector<rpc::AccessToken> listTokens(PortalContext& portal, const Principal& who,
-                                         const std::string& team = "") {
+// Every token (of `team`) and every grant, as the wire has them; the routes filter them by
+// the caller's teams.
+std::vector<rpc::AccessToken> listTokens(PortalContext& portal, const std::string& team = "") {
   std::vector<rpc::AccessToken> tokens;
-  portal.services.meta_service.listTokens(tokens, requestHeader(who), team);
+  for (const auto& token : portal.services.access.listTokens(team)) {
+    tokens.push_back(AccessAdmin::toWire(token));
+  }
   return tokens;
 }
 
-std::vector<rpc::AclEntry> listGrants(PortalContext& portal, const Principal& who) {
+std::vector<rpc::AclEntry> listGrants(PortalContext& portal) {
   std::vector<rpc::AclEntry> grants;
-  portal.services.meta_service.listAcls(grants, requestHeader(who));
+  for (const auto& grant : portal.services.access.listGrants()) {
+    grants.push_back(AccessAdmin::toWire(grant));
+  }
   return grants;
 }
 
@@ -144,7 +149,7 @@ HttpResponse listTokenRoute(PortalContext& portal, const HttpRequest& request) {
   const auto teams = teamsToShow(request, who);
   JsonWriter json;
   json.beginObject().key("tokens").beginArray();
-  for (const auto& token : listTokens(portal, who)) {
+  for (const auto& token : listTokens(portal)) {
     if (shown(
             teams, [&](const std::string& t) { return t == token.team; }, who)) {
       writeToken(json, token, who);
@@ -158,7 +163,6 @@ HttpResponse issueToken(PortalContext& portal, const HttpRequest& request) {
   const Principal who = portal.auth.principal(request);
   auto body = JsonBody::parse(request.body);
   rpc::CreateTokenRequest create;
-  create.header = requestHeader(who);
   create.name = body.text("name").value_or("");
   create.team = body.text("team").value_or("");
   create.description = body.text("description").value_or("");
@@ -179,7 +183,7 @@ HttpResponse issueToken(PortalContext& portal, const HttpRequest& request) {
                                create.team),
                    "team");
   }
-  const auto tokens = listTokens(portal, who);
+  const auto tokens = listTokens(portal);
   if (std::any_of(tokens.begin(), tokens.end(),
                   [&](const rpc::AccessToken& t) { return t.name == create.name; })) {
     throw ApiError(
@@ -187,7 +191,12 @@ HttpResponse issueToken(PortalContext& portal, const HttpRequest& request) {
         fmt::format("a token named `{}` exists (revoke it first to reissue)", create.name), "name");
   }
   rpc::CreateTokenResponse issued;
-  aboutField("name", [&] { portal.services.meta_service.createToken(issued, create); });
+  aboutField("name", [&] {
+    auto created =
+        portal.services.access.createToken(who.actor, create.name, create.team, create.description);
+    issued.token = AccessAdmin::toWire(created.token);
+    issued.secret = created.secret;
+  });
   JsonWriter json;
   json.beginObject().key("token");
   writeToken(json, issued.token, who);
@@ -199,7 +208,7 @@ HttpResponse issueToken(PortalContext& portal, const HttpRequest& request) {
 HttpResponse revokeToken(PortalContext& portal, const HttpRequest& request,
                          const std::string& name) {
   const Principal who = portal.auth.principal(request);
-  const auto tokens = listTokens(portal, who);
+  const auto tokens = listTokens(portal);
   auto token = std::find_if(tokens.begin(), tokens.end(),
                             [&](const rpc::AccessToken& t) { return t.name == name; });
   if (token == tokens.end()) {
@@ -207,7 +216,7 @@ HttpResponse revokeToken(PortalContext& portal, const HttpRequest& request,
   }
   PortalAuth::requireChange(who, token->team,
                             fmt::format("token `{}` (team {})", name, token->team));
-  portal.services.meta_service.revokeToken(requestHeader(who), name);
+  portal.services.access.revokeToken(who.actor, name);
   JsonWriter json;
   json.beginObject().field("revoked", name).end();
   return apiJson(200, json.str());
@@ -233,10 +242,10 @@ HttpResponse tokenResource(PortalContext& portal, const HttpRequest& request) {
 HttpResponse listGrantRoute(PortalContext& portal, const HttpRequest& request) {
   const Principal who = portal.auth.principal(request);
   const auto teams = teamsToShow(request, who);
-  const auto view = Ownership::read(portal, listTokens(portal, who));
+  const auto view = Ownership::read(portal, listTokens(portal));
   JsonWriter json;
   json.beginObject().key("grants").beginArray();
-  for (const auto& grant : listGrants(portal, who)) {
+  for (const auto& grant : listGrants(portal)) {
     if (shown(
             teams, [&](const std::string& t) { return view.concerns(t, grant); }, who)) {
       writeGrant(json, grant, view.mayRevoke(who, grant));
@@ -307,7 +316,7 @@ bool sameGrant(const rpc::AclEntry& a, const rpc::AclEntry& b) {
 HttpResponse grantRoute(PortalContext& portal, const HttpRequest& request) {
   const Principal who = portal.auth.principal(request);
   const rpc::AclEntry entry = grantFromBody(request);
-  const auto view = Ownership::read(portal, listTokens(portal, who));
+  const auto view = Ownership::read(portal, listTokens(portal));
   if (entry.principal_type == "token" && !view.token_team.count(entry.principal_name)) {
     throwBadField("principal_name", fmt::format("there is no token `{}`", entry.principal_name));
   }
@@ -315,14 +324,14 @@ HttpResponse grantRoute(PortalContext& portal, const HttpRequest& request) {
     throwBadField("principal_name", fmt::format("there is no team `{}`", entry.principal_name));
   }
   if (!view.mayGrant(who, entry)) refuseGrant(view, entry);
-  for (const auto& existing : listGrants(portal, who)) {
+  for (const auto& existing : listGrants(portal)) {
     if (sameGrant(existing, entry)) {
       throw ApiError(409, "grant_exists",
                      describeGrant(AccessAdmin::fromWire(entry)) + " is granted already");
     }
   }
-  rpc::AclEntry granted;
-  portal.services.meta_service.grantAcl(granted, requestHeader(who), entry);
+  const rpc::AclEntry granted =
+      AccessAdmin::toWire(portal.services.access.grant(who.actor, AccessAdmin::fromWire(entry)));
   JsonWriter json;
   writeGrant(json, granted, true);
   return apiJson(201, json.str());
@@ -331,16 +340,16 @@ HttpResponse grantRoute(PortalContext& portal, const HttpRequest& request) {
 HttpResponse revokeGrantRoute(PortalContext& portal, const HttpRequest& request) {
   const Principal who = portal.auth.principal(request);
   const rpc::AclEntry entry = grantFromBody(request);
-  const auto grants = listGrants(portal, who);
+  const auto grants = listGrants(portal);
   auto existing = std::find_if(grants.begin(), grants.end(),
                                [&](const rpc::AclEntry& g) { return sameGrant(g, entry); });
   if (existing == grants.end()) {
     throw ApiError(404, "not_granted",
                    describeGrant(AccessAdmin::fromWire(entry)) + " is not granted");
   }
-  const auto view = Ownership::read(portal, listTokens(portal, who));
+  const auto view = Ownership::read(portal, listTokens(portal));
   if (!view.mayRevoke(who, entry)) refuseGrant(view, entry);
-  portal.services.meta_service.revokeAcl(requestHeader(who), entry);
+  portal.services.access.revoke(who.actor, AccessAdmin::fromWire(entry));
   JsonWriter json;
   json.beginObject().key("revoked");
   writeGrant(json, *existing, false);

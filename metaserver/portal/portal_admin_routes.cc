@@ -314,9 +314,7 @@ HttpResponse cluster(PortalContext& portal, const HttpRequest& request) {
   std::vector<rpc::DatanodeInfo> datanodes;
   portal.services.meta_service.listDatanodes(datanodes, header);
   std::map<int32_t, std::string> states;  // active, decommissioning, decommissioned
-  std::vector<rpc::DatanodeLifecycle> lifecycles;
-  portal.services.meta_service.listDatanodeLifecycle(lifecycles, header);
-  for (const auto& node : lifecycles) states[node.id] = node.state;
+  for (const auto& node : portal.services.lifecycle.datanodeStates()) states[node.id] = node.state;
   const int64_t now = nowMs();
   JsonWriter json;
   json.beginObject().field("now_ms", now).key("brokers").beginArray();

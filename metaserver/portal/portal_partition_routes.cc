@@ -12,6 +12,8 @@
 // good, which also moves where keys hash to).
 #include <fmt/format.h>
 
+#include <tuple>
+
 #include "metaserver/json_api.h"
 #include "metaserver/portal/portal_routes.h"
 
@@ -63,9 +65,8 @@ HttpResponse patchPartition(PortalContext& portal, const HttpRequest& request,
   const TopicRecord topic = topicToChange(portal, who, name);
   const int number = partitionNumber(topic, segment);
   refuseRetired(topic, topic.partitions[number]);
-  rpc::PartitionLifecycle changed;
-  portal.services.meta_service.setPartitionReadOnly(changed, requestHeader(who), name, number,
-                                                    read_only);
+  const rpc::PartitionLifecycle changed =
+      portal.services.lifecycle.setReadOnly(who.actor, name, number, read_only);
   JsonWriter json;
   writePartition(json, changed);
   return apiJson(200, json.str());
@@ -96,8 +97,7 @@ HttpResponse migratePartition(PortalContext& portal, const HttpRequest& request,
                                            "have: a migration adds one",
                                            name, kMaxPartitions));
   }
-  std::vector<rpc::DatanodeLifecycle> datanodes;
-  portal.services.meta_service.listDatanodeLifecycle(datanodes, requestHeader(who));
+  const std::vector<rpc::DatanodeLifecycle> datanodes = portal.services.lifecycle.datanodeStates();
   const rpc::DatanodeLifecycle* chosen = nullptr;
   std::string names;
   for (const auto& node : datanodes) {
@@ -117,13 +117,9 @@ HttpResponse migratePartition(PortalContext& portal, const HttpRequest& request,
     throwBadField("datanode", fmt::format("datanode `{}` is {}: it takes no new partitions", target,
                                           chosen->state));
   }
-  rpc::MigratePartitionRequest migrate;
-  migrate.header = requestHeader(who);
-  migrate.topic = name;
-  migrate.partition = number;
-  migrate.target_datanode = target;
   rpc::MigratePartitionResponse moved;
-  portal.services.meta_service.migratePartition(moved, migrate);
+  std::tie(moved.old_partition, moved.new_partition) =
+      portal.services.lifecycle.migrate(who.actor, name, number, target);
   JsonWriter json;
   json.beginObject().key("old_partition");
   writePartition(json, moved.old_partition);

@@ -30,9 +30,10 @@ void writeQuota(JsonWriter& json, const rpc::QuotaEntry& quota) {
       .end();
 }
 
-std::vector<rpc::QuotaEntry> listQuotas(PortalContext& portal, const Principal& who) {
+std::vector<rpc::QuotaEntry> listQuotas(PortalContext& portal) {
   std::vector<rpc::QuotaEntry> quotas;
-  portal.services.meta_service.listQuotas(quotas, requestHeader(who));
+  for (const auto& quota : portal.services.quotas.list())
+    quotas.push_back(QuotaAdmin::toWire(quota));
   return quotas;
 }
 
@@ -46,7 +47,7 @@ HttpResponse listRoute(PortalContext& portal, const Principal& who) {
   PortalAuth::requireAdmin(who, "see quotas");
   JsonWriter json;
   json.beginObject().key("quotas").beginArray();
-  for (const auto& quota : listQuotas(portal, who)) writeQuota(json, quota);
+  for (const auto& quota : listQuotas(portal)) writeQuota(json, quota);
   json.end().end();
   return apiJson(200, json.str());
 }
@@ -73,8 +74,9 @@ HttpResponse setRoute(PortalContext& portal, const HttpRequest& request, const P
   entry.requests_per_sec = quota.requests_per_sec;
   rpc::QuotaEntry stored;
   // What is left to refuse is about the entity: a topic that does not exist.
-  aboutField("entity_name",
-             [&] { portal.services.meta_service.setQuota(stored, requestHeader(who), entry); });
+  aboutField("entity_name", [&] {
+    stored = QuotaAdmin::toWire(portal.services.quotas.set(who.actor, QuotaAdmin::fromWire(entry)));
+  });
   JsonWriter json;
   writeQuota(json, stored);
   return apiJson(200, json.str());
@@ -84,14 +86,14 @@ HttpResponse removeRoute(PortalContext& portal, const Principal& who, const std:
                          const std::string& name) {
   PortalAuth::requireAdmin(who, "remove quotas");
   entityType(type);
-  const auto quotas = listQuotas(portal, who);
+  const auto quotas = listQuotas(portal);
   auto found = std::find_if(quotas.begin(), quotas.end(), [&](const rpc::QuotaEntry& q) {
     return q.entity_type == type && q.entity_name == name;
   });
   if (found == quotas.end()) {
     throw ApiError(404, "unknown_quota", fmt::format("there is no quota for {} `{}`", type, name));
   }
-  portal.services.meta_service.removeQuota(requestHeader(who), type, name);
+  portal.services.quotas.remove(who.actor, type, name);
   JsonWriter json;
   json.beginObject().key("removed");
   writeQuota(json, *found);

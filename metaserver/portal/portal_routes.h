@@ -18,12 +18,15 @@
 // services, and audits the change with the caller as actor. docs/portal.md has the table.
 #pragma once
 
+#include "metaserver/access/access_admin.h"
 #include "metaserver/access/audit_trail.h"
+#include "metaserver/access/quota_admin.h"
 #include "metaserver/cluster/broker_gateway.h"
 #include "metaserver/cluster/topic_service.h"
 #include "metaserver/dead_letters/dead_letter_service.h"
 #include "metaserver/lag/alert_service.h"
 #include "metaserver/lag/lag_collector.h"
+#include "metaserver/lifecycle/partition_lifecycle.h"
 #include "metaserver/messages/message_search.h"
 #include "metaserver/messages/message_trace.h"
 #include "metaserver/portal/portal_auth.h"
@@ -41,8 +44,9 @@ namespace mq {
 // What the portal's routes use of the metaserver. Everything outlives the portal.
 struct PortalServices {
   DbPool& meta_pool;
-  // Topic and datanode changes go through MetaService's handler, so they are validated,
-  // counted, error-mapped and audited exactly as over Thrift (actor: the caller).
+  // Changes call the wings below, which validate and audit them (actor: the caller) as they
+  // do for the Thrift handler; only the cluster view's reads (brokers, datanodes with their
+  // replicas, peers, the cluster name) still go through MetaService's handler in-process.
   MetaServiceHandler& meta_service;
   TopicService& topics;  // reads: every field of a topic
   LagCollector& collector;
@@ -50,6 +54,9 @@ struct PortalServices {
   AuditTrail& audit;
   DeadLetterService& dead_letters;
   DatanodeRegistry& datanodes;  // message search reads the datanodes directly
+  AccessAdmin& access;          // tokens and grants (audited as the signed-in user)
+  QuotaAdmin& quotas;
+  PartitionLifecycle& lifecycle;  // retention, partition states, migration, topic deletion
 };
 
 struct PortalContext {

@@ -61,12 +61,11 @@ HttpResponse listTopics(PortalContext& portal, const HttpRequest& request) {
 HttpResponse createTopic(PortalContext& portal, const HttpRequest& request) {
   const Principal who = portal.auth.principal(request);
   auto body = JsonBody::parse(request.body);
-  rpc::CreateTopicRequest create;
-  create.header = requestHeader(who);
+  TopicSpec create;
   create.name = body.text("name").value_or("");
   if (auto problem = topicNameProblem(create.name)) throwBadField("name", *problem);
   if (!body.has("partitions")) throwBadField("partitions", "enter the number of partitions");
-  create.partitions = static_cast<int32_t>(*body.integer("partitions", 1, kMaxPartitions));
+  create.partitions = static_cast<int>(*body.integer("partitions", 1, kMaxPartitions));
   create.retention_ms = body.integer("retention_ms", 0, INT64_MAX / 2).value_or(0);
   create.description = body.text("description").value_or("");
   if (create.description.size() > 1024) {
@@ -82,8 +81,7 @@ HttpResponse createTopic(PortalContext& portal, const HttpRequest& request) {
                    fmt::format("you are not a member of team `{}`", create.owner_team),
                    "owner_team");
   }
-  rpc::TopicInfo created;
-  portal.services.meta_service.createTopic(created, create);
+  const TopicRecord created = portal.services.topics.create(who.actor, create);
   JsonWriter json;
   writeTopic(json, portal.services.topics.describe(created.name), who);
   return apiJson(201, json.str());
@@ -139,8 +137,7 @@ HttpResponse describeTopic(PortalContext& portal, const HttpRequest& request,
                            const std::string& name) {
   const Principal who = portal.auth.principal(request);
   const TopicRecord topic = portal.services.topics.describe(name);
-  rpc::TopicLifecycle lifecycle;
-  portal.services.meta_service.describeTopicLifecycle(lifecycle, requestHeader(who), name);
+  const rpc::TopicLifecycle lifecycle = portal.services.lifecycle.describe(name);
   JsonWriter json;
   const TopicAccess access(portal.services.meta_pool, who);
   json.beginObject().key("topic");
@@ -190,17 +187,11 @@ HttpResponse patchTopic(PortalContext& portal, const HttpRequest& request,
     }
   }
   // Everything is checked before anything changes.
-  rpc::SetRetentionRequest set;
-  set.header = requestHeader(who);
-  set.topic = name;
   constexpr int64_t kMax = INT64_MAX / 2;
-  if (auto ms = body.integer("retention_ms", 1, kMax)) set.__set_retention_ms(*ms);
-  if (auto bytes = body.integer("retention_bytes", 0, kMax)) set.__set_retention_bytes(*bytes);
-  if (auto count = body.integer("retention_messages", 0, kMax)) {
-    set.__set_retention_messages(*count);
-  }
-  const bool retention =
-      set.__isset.retention_ms || set.__isset.retention_bytes || set.__isset.retention_messages;
+  const auto retention_ms = body.integer("retention_ms", 1, kMax);
+  const auto retention_bytes = body.integer("retention_bytes", 0, kMax);
+  const auto retention_messages = body.integer("retention_messages", 0, kMax);
+  const bool retention = retention_ms || retention_bytes || retention_messages;
   auto description = body.text("description");
   if (description && description->size() > 1024) {
     throwBadField("description", "the description may have at most 1024 characters");
@@ -214,8 +205,8 @@ HttpResponse patchTopic(PortalContext& portal, const HttpRequest& request,
   const TopicRecord topic = topicToChange(portal, who, name);
   if (owner) checkNewOwner(portal, who, topic, *owner);
   if (retention) {
-    rpc::TopicRetention changed;
-    portal.services.meta_service.setRetention(changed, set);
+    portal.services.lifecycle.setRetention(who.actor, name, retention_ms, retention_bytes,
+                                           retention_messages);
   }
   // Only what differs is written (and audited as topic.update).
   if (description && *description == topic.description) description.reset();
@@ -236,12 +227,8 @@ HttpResponse deleteTopic(PortalContext& portal, const HttpRequest& request,
     throwBadField("force", "force must be true or false");
   }
   topicToChange(portal, who, name);
-  rpc::DeleteTopicRequest remove;
-  remove.header = requestHeader(who);
-  remove.name = name;
-  remove.force = force == "true";
-  rpc::DeleteTopicResponse deleted;
-  portal.services.meta_service.deleteTopicWithOptions(deleted, remove);
+  const rpc::DeleteTopicResponse deleted =
+      portal.services.lifecycle.deleteTopic(who.actor, name, force == "true");
   JsonWriter json;
   json.beginObject()
       .field("deleted", deleted.name)
@@ -264,9 +251,7 @@ HttpResponse addPartitions(PortalContext& portal, const HttpRequest& request,
     throwBadField("count", fmt::format("a topic has at most {} partitions; `{}` has {}",
                                        kMaxPartitions, name, topic.partitions.size()));
   }
-  rpc::TopicInfo info;
-  portal.services.meta_service.addPartitions(info, requestHeader(who), name,
-                                             static_cast<int32_t>(count));
+  portal.services.topics.addPartitions(who.actor, name, static_cast<int>(count));
   JsonWriter json;
   writeTopic(json, portal.services.topics.describe(name), who);
   return apiJson(200, json.str());

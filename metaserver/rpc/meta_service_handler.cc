@@ -140,7 +140,7 @@ void MetaServiceHandler::serve(const char* method, const rpc::RequestHeader& hea
 void MetaServiceHandler::createTopic(rpc::TopicInfo& result,
                                      const rpc::CreateTopicRequest& request) {
   serve("createTopic", request.header, [&] {
-    NewTopic topic;
+    TopicSpec topic;
     topic.name = request.name;
     topic.partitions = request.partitions;
     topic.retention_ms = request.retention_ms;
