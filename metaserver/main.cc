@@ -176,10 +176,11 @@ int main(int argc, char** argv) {
 
   // The portal (docs/portal.md): pages, sign-in and its JSON API. Declared before the HTTP
   // server so that it outlives the server's threads.
-  mq::Portal portal(config.portal,
-                    {meta_pool, *handler, topics, collector, alerts, audit, dead_letters, datanodes,
-                     access_admin, quota_admin, lifecycle},
-                    mq::portalBrokerClient(config.host, config.port, config.security));
+  mq::Portal portal(
+      config.portal,
+      {meta_pool, topics, collector, alerts, audit, dead_letters, datanodes, access_admin,
+       quota_admin, lifecycle, known_brokers, peers, config.cluster_name},
+      mq::portalBrokerClient(config.host, config.port, config.security));
   try {
     portal.ensureFirstAdmin();
   } catch (const std::exception& e) {

@@ -306,13 +306,9 @@ HttpResponse listAudit(PortalContext& portal, const HttpRequest& request) {
 // --- /api/cluster ------------------------------------------------------------------------
 
 HttpResponse cluster(PortalContext& portal, const HttpRequest& request) {
-  const Principal who = portal.auth.principal(request);
-  rpc::RequestHeader header;
-  header.client_id = who.actor;
-  std::vector<rpc::BrokerInfo> brokers;
-  portal.services.meta_service.listBrokers(brokers, header);
-  std::vector<rpc::DatanodeInfo> datanodes;
-  portal.services.meta_service.listDatanodes(datanodes, header);
+  portal.auth.principal(request);  // any signed-in user
+  const std::vector<BrokerRecord> brokers = portal.services.known_brokers.live();
+  const std::vector<DatanodeStatus> datanodes = portal.services.datanodes.statuses();
   std::map<int32_t, std::string> states;  // active, decommissioning, decommissioned
   for (const auto& node : portal.services.lifecycle.datanodeStates()) states[node.id] = node.state;
   const int64_t now = nowMs();
@@ -329,31 +325,30 @@ HttpResponse cluster(PortalContext& portal, const HttpRequest& request) {
   }
   json.end().key("datanodes").beginArray();
   for (const auto& d : datanodes) {
+    const DatanodeRecord& node = d.record;  // never its password
     json.beginObject()
-        .field("id", d.id)
-        .field("name", d.name)
-        .field("host", d.host)
-        .field("port", d.port)
-        .field("database", d.database_name)
+        .field("id", node.id)
+        .field("name", node.name)
+        .field("host", node.target.host)
+        .field("port", node.target.port)
+        .field("database", node.target.database)
         .field("partitions", d.partition_count)
         .field("healthy", d.healthy)
         .field("status", d.status_message)
-        .field("state", states.count(d.id) ? states[d.id] : std::string("active"))
+        .field("state", states.count(node.id) ? states[node.id] : std::string("active"))
         .field("replication", d.replication)
-        .field("epoch", d.epoch)
+        .field("epoch", node.epoch)
         .end();
   }
   json.end();
   // The peer clusters and their last check (docs/multi-cluster.md#peer-clusters); never a
   // token.
-  std::vector<rpc::PeerClusterInfo> peers;
-  portal.services.meta_service.listPeerClusters(peers, header);
   json.key("peers").beginArray();
-  for (const auto& p : peers) {
+  for (const auto& p : portal.services.peers.snapshot()) {
     json.beginObject()
-        .field("name", p.name)
-        .field("metaserver", p.metaserver)
-        .field("tls", p.tls)
+        .field("name", p.peer.name)
+        .field("metaserver", p.peer.metaserver)
+        .field("tls", p.peer.tls.enabled)
         .field("reachable", p.reachable)
         .field("problem", p.problem)
         .field("checked_ms", p.checked_at_ms)

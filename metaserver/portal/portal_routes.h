@@ -22,6 +22,8 @@
 #include "metaserver/access/audit_trail.h"
 #include "metaserver/access/quota_admin.h"
 #include "metaserver/cluster/broker_gateway.h"
+#include "metaserver/cluster/known_brokers.h"
+#include "metaserver/cluster/peer_clusters.h"
 #include "metaserver/cluster/topic_service.h"
 #include "metaserver/dead_letters/dead_letter_service.h"
 #include "metaserver/lag/alert_service.h"
@@ -32,7 +34,6 @@
 #include "metaserver/portal/portal_auth.h"
 #include "metaserver/portal/portal_config.h"
 #include "metaserver/portal/portal_json.h"
-#include "metaserver/rpc/meta_service_handler.h"
 #include "metaserver/store/audit_store.h"
 #include "metaserver/store/group_owner_store.h"
 #include "metaserver/store/session_store.h"
@@ -41,14 +42,12 @@
 
 namespace mq {
 
-// What the portal's routes use of the metaserver. Everything outlives the portal.
+// What the portal's routes use of the metaserver: the wings, as the Thrift handler uses them
+// (changes are validated and audited there, actor: the signed-in caller). Everything
+// outlives the portal.
 struct PortalServices {
   DbPool& meta_pool;
-  // Changes call the wings below, which validate and audit them (actor: the caller) as they
-  // do for the Thrift handler; only the cluster view's reads (brokers, datanodes with their
-  // replicas, peers, the cluster name) still go through MetaService's handler in-process.
-  MetaServiceHandler& meta_service;
-  TopicService& topics;  // reads: every field of a topic
+  TopicService& topics;  // topics and their partitions
   LagCollector& collector;
   AlertService& alerts;
   AuditTrail& audit;
@@ -57,6 +56,9 @@ struct PortalServices {
   AccessAdmin& access;          // tokens and grants (audited as the signed-in user)
   QuotaAdmin& quotas;
   PartitionLifecycle& lifecycle;  // retention, partition states, migration, topic deletion
+  KnownBrokers& known_brokers;    // the live brokers (the cluster view)
+  const PeerClusters& peers;      // the peer clusters and their last check
+  std::string cluster_name;       // this cluster's configured name
 };
 
 struct PortalContext {
@@ -90,10 +92,6 @@ struct PortalContext {
 void checkPrincipalName(const std::string& name, const std::string& field, const char* what);
 // The team owning `group_id` ("" = none).
 std::string groupOwner(PortalContext& portal, const std::string& group_id);
-
-// A MetaService request header whose client_id is the caller's actor, so MetaService audits
-// the change as theirs.
-rpc::RequestHeader requestHeader(const Principal& who);
 // The topic `name` when `who` may change it. Throws MqError UNKNOWN_TOPIC, ApiError 403.
 TopicRecord topicToChange(PortalContext& portal, const Principal& who, const std::string& name);
 // One partition as GET /api/topics/{name} lists it.

@@ -51,7 +51,7 @@ HttpResponse me(PortalContext& portal, const HttpRequest& request) {
   json.beginObject();
   writeUser(json, who.user, who.admin, who.teams);
   json.field("auth", portal.auth.enabled());
-  json.field("cluster", portal.services.meta_service.configuredClusterName());
+  json.field("cluster", portal.services.cluster_name);
   if (auto session = portal.auth.session(request)) {
     json.field("csrf_token", session->csrf_token).field("expires_ms", session->expires_ms);
   } else {

@@ -373,12 +373,6 @@ HttpResponse topicResource(PortalContext& portal, const HttpRequest& request) {
 
 }  // namespace
 
-rpc::RequestHeader requestHeader(const Principal& who) {
-  rpc::RequestHeader header;
-  header.client_id = who.actor;
-  return header;
-}
-
 TopicRecord topicToChange(PortalContext& portal, const Principal& who, const std::string& name) {
   TopicRecord topic = portal.services.topics.describe(name);
   PortalAuth::requireChange(who, topic.owner_team, fmt::format("topic `{}`", name));

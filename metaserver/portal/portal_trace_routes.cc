@@ -23,10 +23,8 @@ HttpResponse traceMessage(PortalContext& portal, const HttpRequest& request,
   MessageTraceResult trace;
   aboutField("offset", [&] { trace = portal.trace.trace(name, partition, offset); });
   std::string datanode = std::to_string(trace.datanode_id);
-  std::vector<rpc::DatanodeInfo> datanodes;
-  portal.services.meta_service.listDatanodes(datanodes, requestHeader(who));
-  for (const auto& d : datanodes) {
-    if (d.id == trace.datanode_id) datanode = d.name;
+  for (const auto& d : portal.services.datanodes.statuses()) {
+    if (d.record.id == trace.datanode_id) datanode = d.record.name;
   }
   const auto& m = trace.message;
   std::optional<std::string> key;

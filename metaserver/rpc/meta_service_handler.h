@@ -139,7 +139,6 @@ class MetaServiceHandler : public rpc::MetaServiceIf {
                    const std::string& entity_name) override;
 
   // --- Cluster identity (meta_service_cluster.cc; docs/multi-cluster.md) ---
-  const std::string& configuredClusterName() const { return cluster_name_; }  // the portal's
   void clusterName(std::string& result, const rpc::RequestHeader& header) override;
   void listPeerClusters(std::vector<rpc::PeerClusterInfo>& result,
                         const rpc::RequestHeader& header) override;
