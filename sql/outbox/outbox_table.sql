@@ -43,7 +43,7 @@ CREATE TABLE IF NOT EXISTS mq_outbox (
   -- bucket), spread by created_ms for keyless ones. Several relays share the buckets among
   -- them (relay i of n claims the buckets b with b % n = i), so they do not hold each
   -- other's keys back; the per-key check below keeps the order while the shares change.
-  -- 16 is also the bucket count in client/outbox/claim_share.h.
+  -- 16 is also the bucket count in outbox/claim_share.h.
   claim_bucket      TINYINT UNSIGNED AS
                       (CRC32(CONCAT(topic, x'00', COALESCE(msg_key, created_ms))) % 16) STORED,
   PRIMARY KEY (id),

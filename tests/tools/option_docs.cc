@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "broker/broker_config.h"
-#include "client/outbox/relay_config.h"
+#include "outbox/relay_config.h"
 #include "metaserver/datanodes/failover_config.h"
 #include "metaserver/lag/lag_collector_config.h"
 #include "metaserver/lifecycle/lifecycle_config.h"
@@ -52,7 +52,7 @@ std::vector<GeneratedTable> generatedTables() {
        optionDocsMarkdown(mq::portalOptionTable().docs())},
       {"failover", "operations.md", "metaserver/datanodes/failover_config.cc",
        optionDocsMarkdown(mq::failoverOptionTable().docs())},
-      {"outbox-relay", "outbox.md", "client/outbox/relay_config.cc",
+      {"outbox-relay", "outbox.md", "outbox/relay_config.cc",
        optionDocsMarkdown(mq::RelayDaemonConfig::optionTable().docs())},
       {"mirror", "multi-cluster.md", "mirror/mirror_config.cc",
        optionDocsMarkdown(mq::mirror::MirrorConfig::optionTable().docs())},

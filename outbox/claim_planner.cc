@@ -1,4 +1,4 @@
-#include "client/outbox/claim_planner.h"
+#include "outbox/claim_planner.h"
 
 #include <fmt/format.h>
 

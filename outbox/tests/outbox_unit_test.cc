@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <set>
 
-#include "client/outbox/claim_planner.h"
-#include "client/outbox/claim_share.h"
-#include "client/outbox/outbox_relay.h"
+#include "outbox/claim_planner.h"
+#include "outbox/claim_share.h"
+#include "outbox/outbox_relay.h"
 #include "common/header_codec.h"
 #include "mq/outbox.h"
 #include "mq/partitioner.h"

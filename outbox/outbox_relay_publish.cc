@@ -1,6 +1,6 @@
 // OutboxRelay::Impl: the publisher: sends claimed batches idempotently, resolves refusals
 // and releases what cannot be sent.
-#include "client/outbox/outbox_relay_impl.h"
+#include "outbox/outbox_relay_impl.h"
 
 namespace mq {
 

@@ -1,5 +1,5 @@
 // OutboxRelay::Impl: the claimer: claims due rows of its buckets, in key order, as batches.
-#include "client/outbox/outbox_relay_impl.h"
+#include "outbox/outbox_relay_impl.h"
 
 namespace mq {
 

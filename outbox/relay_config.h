@@ -18,7 +18,7 @@ struct RelayDaemonConfig {
   std::string log_level = "info";  // debug | info | warn | error
   std::string token_file;          // read into relay.client.token
 
-  // The table of the options above but the client TLS ones (client/outbox/relay_config.cc):
+  // The table of the options above but the client TLS ones (outbox/relay_config.cc):
   // names, fields, defaults, ranges and the sentence --help and docs/outbox.md show.
   static const OptionTable<RelayDaemonConfig>& optionTable();
 

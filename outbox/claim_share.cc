@@ -1,4 +1,4 @@
-#include "client/outbox/claim_share.h"
+#include "outbox/claim_share.h"
 
 #include <algorithm>
 

@@ -20,9 +20,9 @@
 
 #include "client/cluster.h"
 #include "client/error.h"
-#include "client/outbox/claim_planner.h"
-#include "client/outbox/claim_share.h"
-#include "client/outbox/outbox_relay.h"
+#include "outbox/claim_planner.h"
+#include "outbox/claim_share.h"
+#include "outbox/outbox_relay.h"
 #include "client/producer_identity.h"
 #include "client/retry_policy.h"
 #include "common/clock.h"

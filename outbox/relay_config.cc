@@ -1,4 +1,4 @@
-#include "client/outbox/relay_config.h"
+#include "outbox/relay_config.h"
 
 #include <stdexcept>
 

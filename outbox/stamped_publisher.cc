@@ -1,4 +1,4 @@
-#include "client/outbox/stamped_publisher.h"
+#include "outbox/stamped_publisher.h"
 
 #include <fmt/format.h>
 

@@ -8,8 +8,8 @@
 #include <iostream>
 #include <thread>
 
-#include "client/outbox/relay_config.h"
-#include "client/outbox/relay_metrics.h"
+#include "outbox/relay_config.h"
+#include "outbox/relay_metrics.h"
 #include "common/log.h"
 #include "common/shutdown_signal.h"
 #include "server/metrics.h"

@@ -1,8 +1,8 @@
-#include "client/outbox/outbox_relay.h"
+#include "outbox/outbox_relay.h"
 
 #include <unistd.h>
 
-#include "client/outbox/outbox_relay_impl.h"
+#include "outbox/outbox_relay_impl.h"
 
 namespace mq {
 

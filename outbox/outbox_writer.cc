@@ -7,7 +7,7 @@
 
 #include <memory>
 
-#include "client/outbox/outbox_store.h"
+#include "outbox/outbox_store.h"
 #include "common/clock.h"
 #include "common/header_codec.h"
 #include "common/topic_name.h"

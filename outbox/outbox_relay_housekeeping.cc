@@ -1,5 +1,5 @@
 // OutboxRelay::Impl: housekeeping: the heartbeat, the gauges, and takeovers of dead relays.
-#include "client/outbox/outbox_relay_impl.h"
+#include "outbox/outbox_relay_impl.h"
 
 namespace mq {
 

@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "client/outbox/outbox_store.h"
-#include "client/outbox/stamped_publisher.h"
+#include "outbox/outbox_store.h"
+#include "outbox/stamped_publisher.h"
 
 namespace mq {
 

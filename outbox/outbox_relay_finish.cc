@@ -1,5 +1,5 @@
 // OutboxRelay::Impl: the finisher: marks published rows done, per producer epoch.
-#include "client/outbox/outbox_relay_impl.h"
+#include "outbox/outbox_relay_impl.h"
 
 namespace mq {
 

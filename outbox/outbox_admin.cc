@@ -2,7 +2,7 @@
 // status), through OutboxStore.
 #include <fmt/format.h>
 
-#include "client/outbox/outbox_store.h"
+#include "outbox/outbox_store.h"
 #include "mq/outbox.h"
 
 namespace mq {

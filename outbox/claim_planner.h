@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "client/outbox/outbox_store.h"
+#include "outbox/outbox_store.h"
 #include "mq/client.h"
 
 namespace mq {

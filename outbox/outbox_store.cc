@@ -1,4 +1,4 @@
-#include "client/outbox/outbox_store.h"
+#include "outbox/outbox_store.h"
 
 #include <fmt/format.h>
 
@@ -11,7 +11,7 @@
 
 namespace mq {
 
-// sql/outbox/outbox_table.sql, embedded at build time (client/outbox/CMakeLists.txt).
+// sql/outbox/outbox_table.sql, embedded at build time (outbox/CMakeLists.txt).
 const std::string& outboxTableDdl();
 // sql/outbox/outbox_claim_buckets.sql, likewise.
 const std::string& outboxClaimBucketsDdl();

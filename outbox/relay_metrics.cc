@@ -1,4 +1,4 @@
-#include "client/outbox/relay_metrics.h"
+#include "outbox/relay_metrics.h"
 
 namespace mq {
 
