@@ -17,7 +17,8 @@ class AccessStore {
  public:
   explicit AccessStore(DbPool& pool) : pool_(pool) {}
 
-  // False when a token of that name exists (nothing changed). Sets token.id.
+  // False when a token of that name, or with that secret's hash, exists (nothing changed).
+  // Sets token.id.
   bool insertToken(AccessTokenRecord& token);
   std::optional<AccessTokenRecord> findToken(const std::string& name);
   // Every token, by name; team "" = every team.
