@@ -1,0 +1,114 @@
+// PartitionStore against a real MariaDB: a datanode database with its migrations and one
+// partition table, and what the broker relies on: dense offsets in order, reads, idempotent
+// retries written once, a seal that refuses appends, and the offset for a time.
+#include "storage/partition_store.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "storage/embedded_sql.h"
+#include "storage/migrations.h"
+#include "tests/harness/test_cluster.h"
+
+namespace mq {
+namespace {
+
+constexpr const char* kTable = "mq_t1_p0";
+
+class PartitionStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    applyMigrations(db_.pool(), datanodeMigrations());
+    auto db = db_.pool().acquire();
+    PartitionStore::createPartition(*db, kTable, 100);
+  }
+
+  // Appends one batch of `values` at `append_ms`; returns its outcome.
+  AppendBatch append(const std::vector<std::string>& values, int64_t append_ms,
+                     std::optional<ProducerTag> producer = std::nullopt) {
+    std::vector<rpc::Message> messages(values.size());
+    std::vector<const rpc::Message*> pointers;
+    for (size_t i = 0; i < values.size(); ++i) {
+      messages[i].value = values[i];
+      pointers.push_back(&messages[i]);
+    }
+    std::vector<AppendBatch> batches(1);
+    batches[0].messages = &pointers;
+    batches[0].producer = producer;
+    auto db = db_.pool().acquire();
+    PartitionStore::append(db, kTable, batches, append_ms);
+    return batches[0];
+  }
+
+  std::vector<std::string> readValues(int64_t from) {
+    auto db = db_.pool().acquire();
+    std::vector<std::string> values;
+    for (const auto& m : PartitionStore::read(*db, kTable, from, 100, 1 << 20)) {
+      values.push_back(m.value);
+    }
+    return values;
+  }
+
+  PartitionBounds bounds() {
+    auto db = db_.pool().acquire();
+    return PartitionStore::bounds(*db, kTable);
+  }
+
+  test::TestDatabase db_;
+};
+
+TEST_F(PartitionStoreTest, BatchesGetDenseOffsetsInOrderAndReadBack) {
+  EXPECT_EQ(append({"a", "b"}, 1000).base_offset, 0);
+  EXPECT_EQ(append({"c"}, 1001).base_offset, 2);
+  EXPECT_EQ(bounds().start_offset, 0);
+  EXPECT_EQ(bounds().end_offset, 3);
+  EXPECT_EQ(readValues(0), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(readValues(1), (std::vector<std::string>{"b", "c"}));
+  EXPECT_TRUE(readValues(3).empty());
+}
+
+TEST_F(PartitionStoreTest, AnIdempotentRetryIsWrittenOnceAndAGapIsRefused) {
+  const ProducerTag first{7, 0, 0};
+  EXPECT_EQ(append({"a", "b"}, 1000, first).base_offset, 0);
+  const AppendBatch retry = append({"a", "b"}, 1001, first);
+  EXPECT_TRUE(retry.duplicate);
+  EXPECT_EQ(retry.base_offset, 0);  // its original offsets
+  const AppendBatch gap = append({"x"}, 1002, ProducerTag{7, 0, 5});
+  EXPECT_EQ(gap.error, rpc::ErrorCode::OUT_OF_ORDER_SEQUENCE);
+  EXPECT_EQ(append({"c"}, 1003, ProducerTag{7, 0, 2}).base_offset, 2);  // the next sequence
+  EXPECT_EQ(readValues(0), (std::vector<std::string>{"a", "b", "c"}));
+}
+
+TEST_F(PartitionStoreTest, ASealRefusesAppendsUntilUnsealed) {
+  append({"a"}, 1000);
+  {
+    auto db = db_.pool().acquire();
+    const PartitionBounds sealed = PartitionStore::seal(*db, kTable);
+    EXPECT_EQ(sealed.end_offset, 1);
+  }
+  const AppendBatch refused = append({"b"}, 1001);
+  EXPECT_EQ(refused.error, rpc::ErrorCode::PARTITION_READ_ONLY);
+  EXPECT_EQ(bounds().end_offset, 1);  // nothing written
+  {
+    auto db = db_.pool().acquire();
+    PartitionStore::unseal(*db, kTable);
+  }
+  EXPECT_EQ(append({"b"}, 1002).base_offset, 1);
+}
+
+TEST_F(PartitionStoreTest, TheOffsetForATimeIsTheFirstAppendedAtOrAfterIt) {
+  append({"a"}, 1000);
+  append({"b"}, 2000);
+  append({"c"}, 3000);
+  auto db = db_.pool().acquire();
+  const PartitionBounds b = PartitionStore::bounds(*db, kTable);
+  EXPECT_EQ(PartitionStore::offsetForTime(*db, kTable, 0, b), 0);
+  EXPECT_EQ(PartitionStore::offsetForTime(*db, kTable, 1500, b), 1);
+  EXPECT_EQ(PartitionStore::offsetForTime(*db, kTable, 3000, b), 2);
+  EXPECT_EQ(PartitionStore::offsetForTime(*db, kTable, 3001, b), 3);  // none: the end
+}
+
+}  // namespace
+}  // namespace mq
