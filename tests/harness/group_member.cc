@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <ctime>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -42,7 +43,9 @@ std::vector<Event> readEvents(const std::string& path) {
 
 Member::Member(std::string name, const TestCluster& cluster, const std::string& group,
                const std::string& topic, std::vector<std::string> extra)
-    : name_(std::move(name)), log_(fmt::format("{}/{}.events", cluster.logDir(), name_)) {
+    : name_(std::move(name)),
+      log_(fmt::format("{}/{}.events", cluster.logDir(), name_)),
+      process_log_(fmt::format("{}/{}.log", cluster.logDir(), name_)) {
   std::vector<std::string> args = {binDir() + "/group_consumer",
                                    "--brokers",
                                    joined(cluster.brokerAddresses()),
@@ -59,7 +62,40 @@ Member::Member(std::string name, const TestCluster& cluster, const std::string& 
                                    "--heartbeat-ms",
                                    std::to_string(kMemberHeartbeatMs)};
   args.insert(args.end(), extra.begin(), extra.end());
-  process_.start(args, fmt::format("{}/{}.log", cluster.logDir(), name_));
+  process_.start(args, process_log_);
+}
+
+std::vector<Event> Member::divergences() const {
+  // {"ts":"2026-11-25T02:30:47.754Z",...,"msg":"the partition's log diverged from what was
+  // read; going back","partition":"chaos-1","position":31799,"diverging_offset":31771,...}
+  auto field = [](const std::string& line, const std::string& name) {
+    const std::string key = "\"" + name + "\":";
+    const size_t at = line.find(key);
+    if (at == std::string::npos) return std::string();
+    size_t begin = at + key.size();
+    const bool quoted = line[begin] == '"';
+    begin += quoted;
+    return line.substr(begin, line.find(quoted ? '"' : ',', begin) - begin);
+  };
+  std::vector<Event> found;
+  std::ifstream in(process_log_);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("\"msg\":\"the partition's log diverged") == std::string::npos) continue;
+    std::tm tm{};
+    int millis = 0;
+    const std::string ts = field(line, "ts");
+    if (!strptime(ts.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) continue;
+    millis = std::stoi(ts.substr(ts.find('.') + 1, 3));
+    const std::string partition = field(line, "partition");  // topic-N
+    const size_t dash = partition.rfind('-');
+    Event event;
+    event.us = (static_cast<int64_t>(timegm(&tm)) * 1000 + millis) * 1000;
+    event.kind = "diverged";
+    event.fields = {partition.substr(0, dash), partition.substr(dash + 1),
+                    field(line, "diverging_offset")};
+    found.push_back(std::move(event));
+  }
+  return found;
 }
 
 std::set<int> Member::owned() const {

@@ -57,6 +57,11 @@ class Member {
 
   const std::string& name() const { return name_; }
   std::vector<Event> events() const { return readEvents(log_); }
+  // The times its consumer found a partition's log diverged from what it had read (a
+  // database crash took back messages read before they were durable) and went back: events
+  // "diverged" with fields topic, partition, diverging offset, read from the process's log
+  // (its time has the log's millisecond precision, rounded down).
+  std::vector<Event> divergences() const;
   // The partitions it owns now (assigned and not yet revoked or lost).
   std::set<int> owned() const;
 
@@ -71,6 +76,7 @@ class Member {
  private:
   std::string name_;
   std::string log_;
+  std::string process_log_;
   ChildProcess process_;
   std::optional<int64_t> killed_us_;
 };
