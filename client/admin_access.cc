@@ -1,51 +1,54 @@
 // mq::AdminClient's access-control calls (MetaService createToken ... listAcls). Validation
 // is the metaserver's; changes are not retried once they may have reached it.
-#include "MetaService.h"
+#include "client/admin_client_impl.h"
+#include "client/admin_wire.h"
 #include "mq/client.h"
 
-namespace mq {
+namespace mq::client {
 
-rpc::CreateTokenResponse AdminClient::createToken(const std::string& name, const std::string& team,
-                                                  const std::string& description) {
+CreateTokenResponse AdminClient::createToken(const std::string& name, const std::string& team,
+                                             const std::string& description) {
   rpc::CreateTokenRequest request;
-  request.header = metaHeader();
+  request.header = impl_->header();
   request.name = name;
   request.team = team;
   request.description = description;
   rpc::CreateTokenResponse created;
-  metaCall([&](rpc::MetaServiceClient& c) { c.createToken(created, request); }, false);
-  return created;
+  impl_->meta([&](rpc::MetaServiceClient& c) { c.createToken(created, request); }, false);
+  return fromWire(created);
 }
 
-std::vector<rpc::AccessToken> AdminClient::listTokens(const std::string& team) {
+std::vector<AccessToken> AdminClient::listTokens(const std::string& team) {
   std::vector<rpc::AccessToken> tokens;
-  auto header = metaHeader();
-  metaCall([&](rpc::MetaServiceClient& c) { c.listTokens(tokens, header, team); }, true);
-  return tokens;
+  auto header = impl_->header();
+  impl_->meta([&](rpc::MetaServiceClient& c) { c.listTokens(tokens, header, team); }, true);
+  return fromWire(tokens);
 }
 
 void AdminClient::revokeToken(const std::string& name) {
-  auto header = metaHeader();
-  metaCall([&](rpc::MetaServiceClient& c) { c.revokeToken(header, name); }, false);
+  auto header = impl_->header();
+  impl_->meta([&](rpc::MetaServiceClient& c) { c.revokeToken(header, name); }, false);
 }
 
-rpc::AclEntry AdminClient::grantAcl(const rpc::AclEntry& entry) {
-  auto header = metaHeader();
+AclEntry AdminClient::grantAcl(const AclEntry& entry) {
+  auto header = impl_->header();
+  auto wire = toWire(entry);
   rpc::AclEntry granted;
-  metaCall([&](rpc::MetaServiceClient& c) { c.grantAcl(granted, header, entry); }, false);
-  return granted;
+  impl_->meta([&](rpc::MetaServiceClient& c) { c.grantAcl(granted, header, wire); }, false);
+  return fromWire(granted);
 }
 
-void AdminClient::revokeAcl(const rpc::AclEntry& entry) {
-  auto header = metaHeader();
-  metaCall([&](rpc::MetaServiceClient& c) { c.revokeAcl(header, entry); }, false);
+void AdminClient::revokeAcl(const AclEntry& entry) {
+  auto header = impl_->header();
+  auto wire = toWire(entry);
+  impl_->meta([&](rpc::MetaServiceClient& c) { c.revokeAcl(header, wire); }, false);
 }
 
-std::vector<rpc::AclEntry> AdminClient::listAcls() {
+std::vector<AclEntry> AdminClient::listAcls() {
   std::vector<rpc::AclEntry> acls;
-  auto header = metaHeader();
-  metaCall([&](rpc::MetaServiceClient& c) { c.listAcls(acls, header); }, true);
-  return acls;
+  auto header = impl_->header();
+  impl_->meta([&](rpc::MetaServiceClient& c) { c.listAcls(acls, header); }, true);
+  return fromWire(acls);
 }
 
-}  // namespace mq
+}  // namespace mq::client

@@ -2,64 +2,21 @@
 // connection, and broker calls (offsets, metadata) through the Cluster.
 #include <fmt/format.h>
 
-#include <mutex>
 #include <thread>
 
-#include "client/cluster.h"
-#include "client/error.h"
+#include "client/admin_client_impl.h"
+#include "client/admin_wire.h"
 #include "client/list_offsets.h"
 #include "common/topic_name.h"
 #include "mq/client.h"
 
-namespace mq {
-
-class AdminClient::Impl {
- public:
-  explicit Impl(ClientConfig config) : config_(std::move(config)), cluster_(config_) {
-    if (!config_.metaserver.empty()) {
-      meta_ = std::make_unique<MetaConnection>(parseHostPorts({config_.metaserver}, "")[0],
-                                               cluster_.connectionOptions());
-    }
-  }
-
-  // Runs one MetaService call. Reads (idempotent) are retried on retriable errors; changes
-  // run on a fresh connection and are retried only when the request surely was not sent.
-  template <class Fn>
-  auto meta(Fn&& fn, bool idempotent) -> decltype(fn(std::declval<rpc::MetaServiceClient&>())) {
-    if (!meta_) {
-      throw invalidConfig("no metaserver configured (set metaserver to host:port)");
-    }
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (int failures = 1;; ++failures) {
-      try {
-        // An idle connection may have been closed by the server; a change must not fail
-        // (or be repeated) because of that.
-        if (!idempotent) meta_->close();
-        return meta_->call(fn);
-      } catch (const Error& e) {
-        const auto* transport = dynamic_cast<const TransportError*>(&e);
-        bool repeatable = idempotent || (transport && !transport->requestSent());
-        if (!e.retriable() || !repeatable || !cluster_.retryPolicy().mayRetry(failures)) throw;
-        std::this_thread::sleep_for(cluster_.retryPolicy().backoff(failures - 1));
-      }
-    }
-  }
-
-  rpc::RequestHeader header() const { return cluster_.requestHeader(); }
-  Cluster& cluster() { return cluster_; }
-
- private:
-  const ClientConfig config_;
-  Cluster cluster_;
-  std::mutex mutex_;
-  std::unique_ptr<MetaConnection> meta_;
-};
+namespace mq::client {
 
 AdminClient::AdminClient(ClientConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
 
 AdminClient::~AdminClient() = default;
 
-rpc::TopicInfo AdminClient::createTopic(const NewTopic& topic) {
+TopicInfo AdminClient::createTopic(const NewTopic& topic) {
   if (auto problem = topicNameProblem(topic.name)) {
     throw Error(rpc::ErrorCode::INVALID_TOPIC_NAME, *problem, false);
   }
@@ -80,21 +37,21 @@ rpc::TopicInfo AdminClient::createTopic(const NewTopic& topic) {
   request.description = topic.description;
   rpc::TopicInfo created;
   impl_->meta([&](rpc::MetaServiceClient& c) { c.createTopic(created, request); }, false);
-  return created;
+  return fromWire(created);
 }
 
-std::vector<rpc::TopicInfo> AdminClient::listTopics() {
+std::vector<TopicInfo> AdminClient::listTopics() {
   std::vector<rpc::TopicInfo> topics;
   auto header = impl_->header();
   impl_->meta([&](rpc::MetaServiceClient& c) { c.listTopics(topics, header); }, true);
-  return topics;
+  return fromWire(topics);
 }
 
-rpc::TopicInfo AdminClient::describeTopic(const std::string& name) {
+TopicInfo AdminClient::describeTopic(const std::string& name) {
   rpc::TopicInfo topic;
   auto header = impl_->header();
   impl_->meta([&](rpc::MetaServiceClient& c) { c.describeTopic(topic, header, name); }, true);
-  return topic;
+  return fromWire(topic);
 }
 
 void AdminClient::deleteTopic(const std::string& name) {
@@ -102,7 +59,7 @@ void AdminClient::deleteTopic(const std::string& name) {
   impl_->meta([&](rpc::MetaServiceClient& c) { c.deleteTopic(header, name); }, false);
 }
 
-rpc::TopicInfo AdminClient::addPartitions(const std::string& name, int count) {
+TopicInfo AdminClient::addPartitions(const std::string& name, int count) {
   if (count < 1) {
     throw Error(rpc::ErrorCode::INVALID_REQUEST,
                 fmt::format("add at least 1 partition (asked for {})", count), false);
@@ -111,10 +68,10 @@ rpc::TopicInfo AdminClient::addPartitions(const std::string& name, int count) {
   auto header = impl_->header();
   impl_->meta([&](rpc::MetaServiceClient& c) { c.addPartitions(topic, header, name, count); },
               false);
-  return topic;
+  return fromWire(topic);
 }
 
-rpc::DatanodeInfo AdminClient::addDatanode(const NewDatanode& datanode) {
+DatanodeInfo AdminClient::addDatanode(const NewDatanode& datanode) {
   rpc::AddDatanodeRequest request;
   request.header = impl_->header();
   request.name = datanode.name;
@@ -125,12 +82,12 @@ rpc::DatanodeInfo AdminClient::addDatanode(const NewDatanode& datanode) {
   request.password = datanode.password;
   rpc::DatanodeInfo added;
   impl_->meta([&](rpc::MetaServiceClient& c) { c.addDatanode(added, request); }, false);
-  return added;
+  return fromWire(added);
 }
 
-rpc::FailoverDatanodeResponse AdminClient::failoverDatanode(const std::string& name,
-                                                            const std::string& host, int port,
-                                                            int64_t timeout_ms) {
+FailoverDatanodeResponse AdminClient::failoverDatanode(const std::string& name,
+                                                       const std::string& host, int port,
+                                                       int64_t timeout_ms) {
   rpc::FailoverDatanodeRequest request;
   request.header = impl_->header();
   request.name = name;
@@ -139,55 +96,56 @@ rpc::FailoverDatanodeResponse AdminClient::failoverDatanode(const std::string& n
   request.timeout_ms = timeout_ms;
   rpc::FailoverDatanodeResponse result;
   impl_->meta([&](rpc::MetaServiceClient& c) { c.failoverDatanode(result, request); }, false);
-  return result;
+  return fromWire(result);
 }
 
-rpc::DatanodeInfo AdminClient::addDatanodeReplica(const std::string& name, const std::string& host,
-                                                  int port) {
+DatanodeInfo AdminClient::addDatanodeReplica(const std::string& name, const std::string& host,
+                                             int port) {
   rpc::DatanodeInfo result;
   auto header = impl_->header();
   impl_->meta(
       [&](rpc::MetaServiceClient& c) { c.addDatanodeReplica(result, header, name, host, port); },
       false);
-  return result;
+  return fromWire(result);
 }
 
-rpc::DatanodeInfo AdminClient::rebuildDatanodeReplica(rpc::RebuildReplicaRequest request) {
+DatanodeInfo AdminClient::rebuildDatanodeReplica(const RebuildReplicaRequest& rebuild) {
   rpc::DatanodeInfo result;
+  auto request = toWire(rebuild);
   request.header = impl_->header();
   impl_->meta([&](rpc::MetaServiceClient& c) { c.rebuildDatanodeReplica(result, request); }, false);
-  return result;
+  return fromWire(result);
 }
 
-rpc::DatanodeInfo AdminClient::removeDatanodeReplica(const std::string& name,
-                                                     const std::string& host, int port) {
+DatanodeInfo AdminClient::removeDatanodeReplica(const std::string& name, const std::string& host,
+                                                int port) {
   rpc::DatanodeInfo result;
   auto header = impl_->header();
   impl_->meta(
       [&](rpc::MetaServiceClient& c) { c.removeDatanodeReplica(result, header, name, host, port); },
       false);
-  return result;
+  return fromWire(result);
 }
 
-std::vector<rpc::DatanodeInfo> AdminClient::listDatanodes() {
+std::vector<DatanodeInfo> AdminClient::listDatanodes() {
   std::vector<rpc::DatanodeInfo> datanodes;
   auto header = impl_->header();
   impl_->meta([&](rpc::MetaServiceClient& c) { c.listDatanodes(datanodes, header); }, true);
-  return datanodes;
+  return fromWire(datanodes);
 }
 
-std::vector<rpc::BrokerInfo> AdminClient::listBrokers() {
+std::vector<BrokerInfo> AdminClient::listBrokers() {
   std::vector<rpc::BrokerInfo> brokers;
   auto header = impl_->header();
   impl_->meta([&](rpc::MetaServiceClient& c) { c.listBrokers(brokers, header); }, true);
-  return brokers;
+  return fromWire(brokers);
 }
 
 std::vector<PartitionOffsets> AdminClient::listOffsets(const std::vector<OffsetQuery>& queries) {
   Cluster& cluster = impl_->cluster();
   const auto deadline = cluster.retryDeadline();
   for (int failures = 1;; ++failures) {
-    auto results = mq::listOffsets(cluster, queries, deadline);
+    auto results = client::listOffsets(cluster, queries, deadline);
     std::vector<PartitionOffsets> answers;
     std::optional<Error> problem;
     for (const auto& query : queries) {
@@ -234,7 +192,7 @@ std::vector<PartitionOffsets> AdminClient::topicOffsets(const std::string& topic
   return result;
 }
 
-rpc::MetadataResponse AdminClient::metadata(const std::vector<std::string>& topics) {
+MetadataResponse AdminClient::metadata(const std::vector<std::string>& topics) {
   Cluster& cluster = impl_->cluster();
   rpc::MetadataRequest request;
   request.header = cluster.requestHeader();
@@ -245,15 +203,7 @@ rpc::MetadataResponse AdminClient::metadata(const std::vector<std::string>& topi
         connection.call([&](rpc::BrokerClient& client) { client.metadata(response, request); });
       },
       cluster.retryDeadline());
-  return response;
+  return fromWire(response);
 }
 
-// The alert calls live in admin_alerts.cc and reach the metaserver through these two.
-void AdminClient::metaCall(const std::function<void(rpc::MetaServiceClient&)>& call,
-                           bool idempotent) {
-  impl_->meta(call, idempotent);
-}
-
-rpc::RequestHeader AdminClient::metaHeader() const { return impl_->header(); }
-
-}  // namespace mq
+}  // namespace mq::client

@@ -1,22 +1,23 @@
 // mq::AdminClient::clusterName and listPeerClusters (MetaService): the cluster's name and
 // its peer clusters, for mqctl and the mirror (docs/multi-cluster.md). Reads, so retried.
-#include "MetaService.h"
+#include "client/admin_client_impl.h"
+#include "client/admin_wire.h"
 #include "mq/client.h"
 
-namespace mq {
+namespace mq::client {
 
 std::string AdminClient::clusterName() {
-  auto header = metaHeader();
+  auto header = impl_->header();
   std::string name;
-  metaCall([&](rpc::MetaServiceClient& c) { c.clusterName(name, header); }, true);
+  impl_->meta([&](rpc::MetaServiceClient& c) { c.clusterName(name, header); }, true);
   return name;
 }
 
-std::vector<rpc::PeerClusterInfo> AdminClient::listPeerClusters() {
-  auto header = metaHeader();
+std::vector<PeerClusterInfo> AdminClient::listPeerClusters() {
+  auto header = impl_->header();
   std::vector<rpc::PeerClusterInfo> peers;
-  metaCall([&](rpc::MetaServiceClient& c) { c.listPeerClusters(peers, header); }, true);
-  return peers;
+  impl_->meta([&](rpc::MetaServiceClient& c) { c.listPeerClusters(peers, header); }, true);
+  return fromWire(peers);
 }
 
-}  // namespace mq
+}  // namespace mq::client

@@ -1,29 +1,31 @@
 // mq::AdminClient's quota calls (MetaService setQuota, listQuotas, removeQuota). Validation
 // is the metaserver's; setQuota is retried (it replaces the entry whole), removeQuota is not
 // once it may have reached the metaserver (a retry would report the quota unknown).
-#include "MetaService.h"
+#include "client/admin_client_impl.h"
+#include "client/admin_wire.h"
 #include "mq/client.h"
 
-namespace mq {
+namespace mq::client {
 
-rpc::QuotaEntry AdminClient::setQuota(const rpc::QuotaEntry& entry) {
-  auto header = metaHeader();
+QuotaEntry AdminClient::setQuota(const QuotaEntry& entry) {
+  auto header = impl_->header();
+  auto wire = toWire(entry);
   rpc::QuotaEntry stored;
-  metaCall([&](rpc::MetaServiceClient& c) { c.setQuota(stored, header, entry); }, true);
-  return stored;
+  impl_->meta([&](rpc::MetaServiceClient& c) { c.setQuota(stored, header, wire); }, true);
+  return fromWire(stored);
 }
 
-std::vector<rpc::QuotaEntry> AdminClient::listQuotas() {
+std::vector<QuotaEntry> AdminClient::listQuotas() {
   std::vector<rpc::QuotaEntry> quotas;
-  auto header = metaHeader();
-  metaCall([&](rpc::MetaServiceClient& c) { c.listQuotas(quotas, header); }, true);
-  return quotas;
+  auto header = impl_->header();
+  impl_->meta([&](rpc::MetaServiceClient& c) { c.listQuotas(quotas, header); }, true);
+  return fromWire(quotas);
 }
 
 void AdminClient::removeQuota(const std::string& entity_type, const std::string& entity_name) {
-  auto header = metaHeader();
-  metaCall([&](rpc::MetaServiceClient& c) { c.removeQuota(header, entity_type, entity_name); },
-           false);
+  auto header = impl_->header();
+  impl_->meta([&](rpc::MetaServiceClient& c) { c.removeQuota(header, entity_type, entity_name); },
+              false);
 }
 
-}  // namespace mq
+}  // namespace mq::client

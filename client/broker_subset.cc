@@ -8,7 +8,7 @@
 
 #include "mq/partitioner.h"
 
-namespace mq {
+namespace mq::client {
 namespace {
 
 // 64 bits from two independent 32-bit hashes, so that ties are practically impossible.
@@ -42,4 +42,4 @@ std::string defaultSubsetKey(const std::string& client_id) {
   return client_id + "@" + host;
 }
 
-}  // namespace mq
+}  // namespace mq::client

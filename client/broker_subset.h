@@ -18,7 +18,7 @@
 
 #include "client/host_port.h"
 
-namespace mq {
+namespace mq::client {
 
 // The `size` brokers of `brokers` with the highest scores for `key`, highest first; all of
 // them, in that order, when size is 0 or at least the number of brokers.
@@ -29,4 +29,4 @@ std::vector<HostPort> brokerSubset(const std::vector<HostPort>& brokers, const s
 // stable across restarts and different between machines.
 std::string defaultSubsetKey(const std::string& client_id);
 
-}  // namespace mq
+}  // namespace mq::client

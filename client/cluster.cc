@@ -10,7 +10,7 @@
 #include "common/log.h"
 #include "common/tls.h"
 
-namespace mq {
+namespace mq::client {
 
 namespace {
 
@@ -379,4 +379,4 @@ void Cluster::close() {
   meta_.reset();
 }
 
-}  // namespace mq
+}  // namespace mq::client

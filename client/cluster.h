@@ -28,7 +28,7 @@
 #include "common/clock.h"
 #include "mq/client.h"
 
-namespace mq {
+namespace mq::client {
 
 struct TopicMetadata {
   std::string name;
@@ -147,4 +147,4 @@ class Cluster {
   std::set<std::string> refreshing_;
 };
 
-}  // namespace mq
+}  // namespace mq::client

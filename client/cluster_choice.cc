@@ -1,6 +1,6 @@
 #include "client/cluster_choice.h"
 
-namespace mq {
+namespace mq::client {
 
 ClusterChoice::ClusterChoice(size_t clusters, std::chrono::milliseconds failover_after,
                              std::chrono::milliseconds failback_after)
@@ -34,4 +34,4 @@ size_t ClusterChoice::choose(SteadyClock::time_point now) {
   return current_;
 }
 
-}  // namespace mq
+}  // namespace mq::client

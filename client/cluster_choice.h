@@ -16,7 +16,7 @@
 
 #include "common/clock.h"
 
-namespace mq {
+namespace mq::client {
 
 class ClusterChoice {
  public:
@@ -41,4 +41,4 @@ class ClusterChoice {
   size_t current_ = 0;
 };
 
-}  // namespace mq
+}  // namespace mq::client

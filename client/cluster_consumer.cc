@@ -14,7 +14,7 @@
 #include "client/error.h"
 #include "common/log.h"
 
-namespace mq {
+namespace mq::client {
 
 namespace {
 
@@ -259,4 +259,4 @@ void ClusterConsumer::close() {
   }
 }
 
-}  // namespace mq
+}  // namespace mq::client

@@ -6,7 +6,7 @@
 #include "client/cluster_list.h"
 #include "common/log.h"
 
-namespace mq {
+namespace mq::client {
 
 namespace {
 
@@ -172,4 +172,4 @@ void ClusterFailoverProducer::probeLoop() {
   }
 }
 
-}  // namespace mq
+}  // namespace mq::client

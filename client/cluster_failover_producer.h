@@ -19,7 +19,7 @@
 #include "client/cluster_choice.h"
 #include "mq/client.h"
 
-namespace mq {
+namespace mq::client {
 
 class Cluster;
 
@@ -63,4 +63,4 @@ class ClusterFailoverProducer {
   std::thread prober_;
 };
 
-}  // namespace mq
+}  // namespace mq::client

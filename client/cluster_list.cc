@@ -6,7 +6,7 @@
 
 #include "client/error.h"
 
-namespace mq {
+namespace mq::client {
 
 void validateClusterList(const ClientConfig& config) {
   if (!config.bootstrap_brokers.empty() || !config.metaserver.empty()) {
@@ -36,4 +36,4 @@ void validateClusterList(const ClientConfig& config) {
   positive(config.cluster_probe_interval_ms, "cluster_probe_interval_ms");
 }
 
-}  // namespace mq
+}  // namespace mq::client

@@ -5,7 +5,7 @@
 
 #include "mq/client.h"
 
-namespace mq {
+namespace mq::client {
 
 // Throws Error(INVALID_CONFIG) naming the problem: bootstrap_brokers or metaserver set
 // beside the list, a name empty, too long or listed twice, a cluster without addresses, a
@@ -24,4 +24,4 @@ Config memberOf(const Config& config, const ClusterAddress& address) {
   return member;
 }
 
-}  // namespace mq
+}  // namespace mq::client

@@ -1,6 +1,6 @@
 #include "client/connection_pool.h"
 
-namespace mq {
+namespace mq::client {
 
 BrokerConnectionPool::Lease BrokerConnectionPool::lease(const HostPort& address) {
   {
@@ -34,4 +34,4 @@ void BrokerConnectionPool::clear() {
   }
 }
 
-}  // namespace mq
+}  // namespace mq::client

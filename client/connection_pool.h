@@ -10,7 +10,7 @@
 
 #include "client/rpc_connection.h"
 
-namespace mq {
+namespace mq::client {
 
 class BrokerConnectionPool {
  public:
@@ -50,4 +50,4 @@ class BrokerConnectionPool {
   std::map<HostPort, std::vector<std::unique_ptr<BrokerConnection>>> idle_;
 };
 
-}  // namespace mq
+}  // namespace mq::client

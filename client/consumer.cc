@@ -7,7 +7,7 @@
 
 #include "client/consumer_impl.h"
 
-namespace mq {
+namespace mq::client {
 
 void Consumer::Impl::validateConsumerConfig(const ConsumerConfig& config) {
   validateClientConfig(config);
@@ -248,4 +248,4 @@ size_t Consumer::poll(std::chrono::milliseconds timeout, const MessageHandler& h
 }
 void Consumer::close() { impl_->close(); }
 
-}  // namespace mq
+}  // namespace mq::client

@@ -2,7 +2,7 @@
 // place or through the retry topics, dead-lettering, and the commit floor they set.
 #include "client/consumer_impl.h"
 
-namespace mq {
+namespace mq::client {
 
 FailureRouter& Consumer::Impl::router() {
   if (!config_.failed_messages.enabled) {
@@ -97,4 +97,4 @@ size_t Consumer::Impl::pollAndHandle(std::chrono::milliseconds timeout,
   return handled;
 }
 
-}  // namespace mq
+}  // namespace mq::client

@@ -1,7 +1,7 @@
 // Consumer::Impl: offset resets and committed offsets at start, and one Fetch round.
 #include "client/consumer_impl.h"
 
-namespace mq {
+namespace mq::client {
 
 void Consumer::Impl::resolveResets(SteadyClock::time_point deadline, bool throw_retriable) {
   std::vector<OffsetQuery> queries;
@@ -226,4 +226,4 @@ bool Consumer::Impl::fetchOnce(SteadyClock::time_point deadline, std::vector<Con
   return settled;
 }
 
-}  // namespace mq
+}  // namespace mq::client

@@ -2,7 +2,7 @@
 // revocation, the listener) and commits (sync, async, auto-commit).
 #include "client/consumer_impl.h"
 
-namespace mq {
+namespace mq::client {
 
 void Consumer::Impl::subscribe(const std::vector<std::string>& topics,
                                RebalanceListener* listener) {
@@ -374,4 +374,4 @@ void Consumer::Impl::driveGroup() {
   if (!membership_->joining() && (join_wanted_ || membership_->rejoinNeeded())) startJoin();
 }
 
-}  // namespace mq
+}  // namespace mq::client

@@ -25,7 +25,7 @@
 #include "common/topic_name.h"
 #include "mq/client.h"
 
-namespace mq {
+namespace mq::client {
 
 class Consumer::Impl {
  public:
@@ -279,4 +279,4 @@ class Consumer::Impl {
   size_t pollAndHandle(std::chrono::milliseconds timeout, const MessageHandler& handler);
 };
 
-}  // namespace mq
+}  // namespace mq::client

@@ -4,7 +4,7 @@
 
 #include "common/errors.h"
 
-namespace mq {
+namespace mq::client {
 
 Error::Error(ErrorCode code, const std::string& message)
     : Error(code, message, isRetriable(code)) {}
@@ -45,4 +45,4 @@ std::string formatBytes(int64_t bytes) {
   return fmt::format("{} bytes", bytes);
 }
 
-}  // namespace mq
+}  // namespace mq::client

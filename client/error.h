@@ -7,7 +7,7 @@
 
 #include "mq/client.h"
 
-namespace mq {
+namespace mq::client {
 
 // A failure to talk to a server at all: connect refused or timed out, connection broken,
 // reply timed out, or a garbled reply. Always retriable. `request_sent` is false when the
@@ -43,4 +43,4 @@ Error invalidConfig(const std::string& message);
 // "2 MiB", "1.5 MiB", "300 KiB", "17 bytes": sizes in error messages.
 std::string formatBytes(int64_t bytes);
 
-}  // namespace mq
+}  // namespace mq::client

@@ -8,7 +8,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 
-namespace mq {
+namespace mq::client {
 namespace {
 
 namespace h = dead_letter;
@@ -126,7 +126,7 @@ std::vector<std::string> FailureRouter::prepare(const std::vector<std::string>& 
   return retry_topics;
 }
 
-const rpc::DeadLetterTopics& FailureRouter::pairOf(const std::string& original_topic) const {
+const DeadLetterTopics& FailureRouter::pairOf(const std::string& original_topic) const {
   auto it = by_topic_.find(original_topic);
   if (it == by_topic_.end()) {
     throw Error(rpc::ErrorCode::INVALID_REQUEST,
@@ -139,8 +139,8 @@ const rpc::DeadLetterTopics& FailureRouter::pairOf(const std::string& original_t
 
 FailureHistory FailureRouter::historyOf(const ConsumedMessage& message) const {
   auto retry = by_retry_topic_.find(message.topic);
-  if (retry != by_retry_topic_.end()) return mq::historyOf(message, true, retry->second);
-  return mq::historyOf(message, false, message.topic);
+  if (retry != by_retry_topic_.end()) return client::historyOf(message, true, retry->second);
+  return client::historyOf(message, false, message.topic);
 }
 
 void FailureRouter::send(const ConsumedMessage& message, ProducerRecord record) {
@@ -218,4 +218,4 @@ std::map<TopicPartition, int64_t> FailureRouter::settle() {
   return failed;
 }
 
-}  // namespace mq
+}  // namespace mq::client

@@ -17,7 +17,7 @@
 
 #include "mq/client.h"
 
-namespace mq {
+namespace mq::client {
 
 // What is known about a message's failures before the current one.
 struct FailureHistory {
@@ -69,7 +69,7 @@ class FailureRouter {
   std::map<TopicPartition, int64_t> settle();
 
  private:
-  const rpc::DeadLetterTopics& pairOf(const std::string& original_topic) const;
+  const DeadLetterTopics& pairOf(const std::string& original_topic) const;
   void send(const ConsumedMessage& message, ProducerRecord record);
 
   struct Pending {
@@ -82,10 +82,10 @@ class FailureRouter {
   const FailedMessagePolicy policy_;
   const ClientConfig client_config_;
   std::unique_ptr<AdminClient> admin_;
-  std::unique_ptr<Producer> producer_;                     // created at the first failure
-  std::map<std::string, rpc::DeadLetterTopics> by_topic_;  // original topic -> pair
-  std::map<std::string, std::string> by_retry_topic_;      // retry topic -> original
+  std::unique_ptr<Producer> producer_;                 // created at the first failure
+  std::map<std::string, DeadLetterTopics> by_topic_;   // original topic -> pair
+  std::map<std::string, std::string> by_retry_topic_;  // retry topic -> original
   std::vector<Pending> pending_;
 };
 
-}  // namespace mq
+}  // namespace mq::client

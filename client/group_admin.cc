@@ -2,6 +2,7 @@
 // offsets, through any broker (GroupRpc retries on another broker).
 #include <fmt/format.h>
 
+#include "client/admin_wire.h"
 #include "client/cluster.h"
 #include "client/error.h"
 #include "client/group_rpc.h"
@@ -9,7 +10,7 @@
 #include "common/errors.h"
 #include "mq/client.h"
 
-namespace mq {
+namespace mq::client {
 
 namespace {
 
@@ -34,20 +35,20 @@ ConsumerGroupAdmin::ConsumerGroupAdmin(ClientConfig config)
 
 ConsumerGroupAdmin::~ConsumerGroupAdmin() = default;
 
-std::vector<rpc::GroupSummary> ConsumerGroupAdmin::listGroups() {
-  return impl_->rpc_.list(impl_->cluster_.retryDeadline());
+std::vector<GroupSummary> ConsumerGroupAdmin::listGroups() {
+  return fromWire(impl_->rpc_.list(impl_->cluster_.retryDeadline()));
 }
 
-rpc::GroupDescription ConsumerGroupAdmin::describeGroup(const std::string& group_id) {
+GroupDescription ConsumerGroupAdmin::describeGroup(const std::string& group_id) {
   validateGroupId(group_id);
   auto response = impl_->rpc_.describe(group_id, impl_->cluster_.retryDeadline());
   if (response.error != rpc::ErrorCode::NONE) {
     throw Error(response.error, response.error_message);
   }
-  return response.group;
+  return fromWire(response.group);
 }
 
-std::vector<rpc::CommittedOffset> ConsumerGroupAdmin::committedOffsets(
+std::vector<CommittedOffset> ConsumerGroupAdmin::committedOffsets(
     const std::string& group_id, const std::vector<TopicPartition>& partitions) {
   validateGroupId(group_id);
   rpc::FetchOffsetsRequest request;
@@ -65,7 +66,7 @@ std::vector<rpc::CommittedOffset> ConsumerGroupAdmin::committedOffsets(
   if (response.error != rpc::ErrorCode::NONE) {
     throw Error(response.error, response.error_message);
   }
-  return response.offsets;
+  return fromWire(response.offsets);
 }
 
 void ConsumerGroupAdmin::resetOffsets(const std::string& group_id,
@@ -89,4 +90,4 @@ void ConsumerGroupAdmin::deleteGroup(const std::string& group_id) {
   impl_->rpc_.remove(group_id, impl_->cluster_.retryDeadline());
 }
 
-}  // namespace mq
+}  // namespace mq::client

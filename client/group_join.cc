@@ -10,7 +10,7 @@
 #include "common/errors.h"
 #include "common/log.h"
 
-namespace mq {
+namespace mq::client {
 
 void GroupMembership::runJoin(const JoinSubscription& subscription) {
   JoinPlan plan;
@@ -165,4 +165,4 @@ GroupMembership::JoinNext GroupMembership::settleRound(const JoinPlan& plan, Joi
   }
 }
 
-}  // namespace mq
+}  // namespace mq::client

@@ -9,7 +9,7 @@
 #include "common/errors.h"
 #include "common/log.h"
 
-namespace mq {
+namespace mq::client {
 
 namespace {
 
@@ -514,4 +514,4 @@ void GroupMembership::sendLeave(const std::string& reason) {
   }
 }
 
-}  // namespace mq
+}  // namespace mq::client

@@ -29,7 +29,7 @@
 #include "client/assignors/assignor.h"
 #include "client/group_rpc.h"
 
-namespace mq {
+namespace mq::client {
 
 struct GroupSettings {
   std::string group_id;
@@ -200,4 +200,4 @@ class GroupMembership {
 // rebalance. "v1;orders=12;payments=4".
 std::string encodeSubscriptionUserData(const PartitionCounts& counts);
 
-}  // namespace mq
+}  // namespace mq::client

@@ -4,7 +4,7 @@
 
 #include "client/error.h"
 
-namespace mq {
+namespace mq::client {
 
 namespace {
 
@@ -120,4 +120,4 @@ void GroupRpc::remove(const std::string& group_id, SteadyClock::time_point deadl
       deadline);
 }
 
-}  // namespace mq
+}  // namespace mq::client

@@ -11,7 +11,7 @@
 
 #include "client/cluster.h"
 
-namespace mq {
+namespace mq::client {
 
 class GroupRpc {
  public:
@@ -49,4 +49,4 @@ class GroupRpc {
   Cluster& cluster_;
 };
 
-}  // namespace mq
+}  // namespace mq::client

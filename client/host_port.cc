@@ -5,7 +5,7 @@
 #include "client/error.h"
 #include "mq/client.h"
 
-namespace mq {
+namespace mq::client {
 
 std::string HostPort::toString() const {
   if (host.find(':') != std::string::npos) return fmt::format("[{}]:{}", host, port);
@@ -55,4 +55,4 @@ std::vector<HostPort> parseHostPorts(const std::vector<std::string>& texts,
   return result;
 }
 
-}  // namespace mq
+}  // namespace mq::client

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace mq {
+namespace mq::client {
 
 struct HostPort {
   std::string host;
@@ -26,4 +26,4 @@ std::optional<HostPort> parseHostPort(std::string_view text, std::string* proble
 std::vector<HostPort> parseHostPorts(const std::vector<std::string>& texts,
                                      const std::string& property);
 
-}  // namespace mq
+}  // namespace mq::client

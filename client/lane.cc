@@ -1,6 +1,6 @@
 #include "mq/lane.h"
 
-namespace mq {
+namespace mq::client {
 
 std::optional<std::string> laneProblem(const std::string& lane, bool allow_all) {
   if (allow_all && lane == kAllLanes) return std::nullopt;
@@ -22,4 +22,4 @@ bool laneAccepts(const std::string& lane, const std::map<std::string, std::strin
   return message_lane == lane;
 }
 
-}  // namespace mq
+}  // namespace mq::client

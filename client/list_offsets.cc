@@ -1,6 +1,6 @@
 #include "client/list_offsets.h"
 
-namespace mq {
+namespace mq::client {
 
 namespace {
 
@@ -55,4 +55,4 @@ std::map<TopicPartition, rpc::PartitionOffsetResult> listOffsets(
   return results;
 }
 
-}  // namespace mq
+}  // namespace mq::client

@@ -8,7 +8,7 @@
 #include "client/cluster.h"
 #include "mq/client.h"
 
-namespace mq {
+namespace mq::client {
 
 // Asks one broker (with Cluster::withBroker's retries) for every query's offset and returns
 // the per-partition results, errors included, by partition. A partition missing from the
@@ -16,4 +16,4 @@ namespace mq {
 std::map<TopicPartition, rpc::PartitionOffsetResult> listOffsets(
     Cluster& cluster, const std::vector<OffsetQuery>& queries, SteadyClock::time_point deadline);
 
-}  // namespace mq
+}  // namespace mq::client

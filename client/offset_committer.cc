@@ -6,7 +6,7 @@
 #include "common/errors.h"
 #include "common/log.h"
 
-namespace mq {
+namespace mq::client {
 
 OffsetCommitter::OffsetCommitter(GroupRpc& rpc, int64_t request_timeout_ms)
     : rpc_(rpc), request_timeout_ms_(request_timeout_ms) {
@@ -124,4 +124,4 @@ void OffsetCommitter::drain() {
   changed_.wait(lock, [&] { return queue_.empty(); });
 }
 
-}  // namespace mq
+}  // namespace mq::client

@@ -15,7 +15,7 @@
 
 #include "client/group_rpc.h"
 
-namespace mq {
+namespace mq::client {
 
 class OffsetCommitter {
  public:
@@ -75,4 +75,4 @@ class OffsetCommitter {
   std::thread thread_;
 };
 
-}  // namespace mq
+}  // namespace mq::client

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <random>
 
-namespace mq {
+namespace mq::client {
 
 uint32_t keyHash(std::string_view key) {
   uint32_t h = 2166136261u;
@@ -85,4 +85,4 @@ void Partitioner::onBatchClosed(const std::string& topic, int partition) {
   it->second.partition = -1;  // the next keyless message takes the next candidate
 }
 
-}  // namespace mq
+}  // namespace mq::client

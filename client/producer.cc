@@ -16,7 +16,7 @@
 #include "mq/client.h"
 #include "mq/partitioner.h"
 
-namespace mq {
+namespace mq::client {
 
 namespace {
 
@@ -274,4 +274,4 @@ void Producer::close() {
 
 std::string Producer::cluster() const { return failover_ ? failover_->cluster() : ""; }
 
-}  // namespace mq
+}  // namespace mq::client

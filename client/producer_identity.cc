@@ -7,7 +7,7 @@
 #include "client/error.h"
 #include "common/log.h"
 
-namespace mq {
+namespace mq::client {
 
 rpc::InitProducerResponse initProducerId(Cluster& cluster,
                                          const std::optional<std::string>& producer_name,
@@ -113,4 +113,4 @@ std::optional<std::string> IdempotenceState::fencedMessage() const {
   return fenced_;
 }
 
-}  // namespace mq
+}  // namespace mq::client

@@ -26,7 +26,7 @@
 #include "client/record_accumulator.h"
 #include "mq_types.h"
 
-namespace mq {
+namespace mq::client {
 
 // Broker.initProducer through `cluster` (retried on another broker while `deadline` allows).
 // Throws Error: METADATA_UNAVAILABLE (retriable), INVALID_REQUEST, or transport errors.
@@ -79,4 +79,4 @@ class IdempotenceState {
   std::optional<std::string> fenced_;
 };
 
-}  // namespace mq
+}  // namespace mq::client

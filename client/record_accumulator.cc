@@ -6,7 +6,7 @@
 
 #include "client/error.h"
 
-namespace mq {
+namespace mq::client {
 
 RecordAccumulator::RecordAccumulator(AccumulatorLimits limits) : limits_(limits) {}
 
@@ -278,4 +278,4 @@ size_t RecordAccumulator::bufferedBytes() {
   return buffered_bytes_;
 }
 
-}  // namespace mq
+}  // namespace mq::client

@@ -27,7 +27,7 @@
 #include "mq/client.h"
 #include "mq_types.h"
 
-namespace mq {
+namespace mq::client {
 
 // One accepted message and what the sender needs to deliver and report it.
 struct PendingRecord {
@@ -167,4 +167,4 @@ class RecordAccumulator {
   bool closed_ = false;
 };
 
-}  // namespace mq
+}  // namespace mq::client

@@ -5,7 +5,7 @@
 
 #include "mq/client.h"
 
-namespace mq {
+namespace mq::client {
 
 RetryBudget::RetryBudget(double ratio, double min_per_second)
     : ratio_(std::max(0.0, ratio)), min_per_second_(std::max(0.0, min_per_second)) {}
@@ -56,4 +56,4 @@ int64_t RetryBudget::refused() const {
   return refused_;
 }
 
-}  // namespace mq
+}  // namespace mq::client

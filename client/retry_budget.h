@@ -12,7 +12,7 @@
 
 #include "common/clock.h"
 
-namespace mq {
+namespace mq::client {
 
 class RetryBudget {
  public:
@@ -48,4 +48,4 @@ class Error;
 // `last` (the error a refused retry would have followed), saying the retry budget ran out.
 Error budgetExhausted(const Error& last);
 
-}  // namespace mq
+}  // namespace mq::client

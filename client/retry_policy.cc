@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace mq {
+namespace mq::client {
 
 RetryPolicy::RetryPolicy(int retries, int64_t base_ms, int64_t max_ms)
     : retries_(std::max(0, retries)),
@@ -25,4 +25,4 @@ int64_t RetryPolicy::backoffMs(int retry) const {
   return backoffMs(retry, random);
 }
 
-}  // namespace mq
+}  // namespace mq::client

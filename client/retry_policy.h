@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <random>
 
-namespace mq {
+namespace mq::client {
 
 class RetryPolicy {
  public:
@@ -38,4 +38,4 @@ class RetryPolicy {
   int64_t max_ms_;
 };
 
-}  // namespace mq
+}  // namespace mq::client

@@ -17,7 +17,7 @@
 #include "common/log.h"
 #include "common/tls.h"
 
-namespace mq {
+namespace mq::client {
 
 using apache::thrift::TApplicationException;
 using apache::thrift::TConfiguration;
@@ -221,4 +221,4 @@ void RpcChannel::close() {
   socket_.reset();
 }
 
-}  // namespace mq
+}  // namespace mq::client

@@ -25,8 +25,10 @@ class TTransport;
 }  // namespace apache::thrift::transport
 
 namespace mq {
+class TlsSocketFactory;  // common/tls.h
+}  // namespace mq
 
-class TlsSocketFactory;
+namespace mq::client {
 
 struct ConnectionOptions {
   int64_t connect_ms = 3000;
@@ -115,4 +117,4 @@ class RpcConnection {
 using BrokerConnection = RpcConnection<rpc::BrokerClient>;
 using MetaConnection = RpcConnection<rpc::MetaServiceClient>;
 
-}  // namespace mq
+}  // namespace mq::client

@@ -9,7 +9,7 @@
 #include "common/errors.h"
 #include "common/log.h"
 
-namespace mq {
+namespace mq::client {
 
 namespace {
 
@@ -377,4 +377,4 @@ void Sender::fail(ProducerBatch& batch, const Error& error) {
   accumulator_.finish(batch);
 }
 
-}  // namespace mq
+}  // namespace mq::client

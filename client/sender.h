@@ -36,7 +36,7 @@
 #include "mq/client.h"
 #include "mq/partitioner.h"
 
-namespace mq {
+namespace mq::client {
 
 // Upper bound of one ProduceRequest's payload. The servers read frames of up to 16 MB
 // (Thrift's default), so requests stay well below it.
@@ -89,4 +89,4 @@ class Sender {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace mq
+}  // namespace mq::client

@@ -2,8 +2,8 @@
 
 #include "mq/client.h"
 
-namespace mq {
+namespace mq::client {
 
 std::string TopicPartition::toString() const { return fmt::format("{}-{}", topic, partition); }
 
-}  // namespace mq
+}  // namespace mq::client

@@ -14,6 +14,7 @@ install(TARGETS mq_client mq_common mq_rpc EXPORT mqTargets
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(FILES
           ${PROJECT_SOURCE_DIR}/client/include/mq/admin.h
+          ${PROJECT_SOURCE_DIR}/client/include/mq/admin_records.h
           ${PROJECT_SOURCE_DIR}/client/include/mq/client.h
           ${PROJECT_SOURCE_DIR}/client/include/mq/config.h
           ${PROJECT_SOURCE_DIR}/client/include/mq/consumer.h

@@ -91,7 +91,7 @@ HttpResponse guardedApi(const std::function<HttpResponse()>& body) {
   } catch (const rpc::MqError& e) {
     return apiErrorResponse(httpStatusFor(e.code, e.retriable), lowerName(e.code), e.message,
                             fieldFor(e.code));
-  } catch (const mq::Error& e) {
+  } catch (const mq::client::Error& e) {
     return apiErrorResponse(httpStatusFor(e.code(), e.retriable()), lowerName(e.code()), e.what(),
                             fieldFor(e.code()));
   } catch (const sql::SQLException& e) {

@@ -54,7 +54,7 @@ HttpResponse apiErrorResponse(int status, const std::string& code, const std::st
                               const std::string& field = "");
 
 // Runs `body` and turns every failure into a JSON error: ApiError as given; MqError and the
-// client library's mq::Error by their code (the field `name` for a bad topic name, for
+// client library's mq::client::Error by their code (the field `name` for a bad topic name, for
 // example); metadata database errors 503. Anything else propagates (the server answers 500).
 HttpResponse guardedApi(const std::function<HttpResponse()>& body);
 

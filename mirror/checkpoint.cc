@@ -3,6 +3,16 @@
 #include <charconv>
 #include <chrono>
 
+using mq::client::AdminClient;
+using mq::client::ClientConfig;
+using mq::client::ConsumedMessage;
+using mq::client::Consumer;
+using mq::client::ConsumerConfig;
+using mq::client::Error;
+using mq::client::Headers;
+using mq::client::ProducerRecord;
+using mq::client::TopicPartition;
+
 namespace mq::mirror {
 namespace {
 

@@ -29,16 +29,16 @@ struct Checkpoint {
 };
 
 // The record that stores `checkpoint` (partition 0 of kCheckpointTopic).
-ProducerRecord checkpointRecord(const Checkpoint& checkpoint);
+client::ProducerRecord checkpointRecord(const Checkpoint& checkpoint);
 // The checkpoint a message of kCheckpointTopic carries, or nullopt when it is not one.
-std::optional<Checkpoint> readCheckpoint(const ConsumedMessage& message);
+std::optional<Checkpoint> readCheckpoint(const client::ConsumedMessage& message);
 
 // Reads kCheckpointTopic of the cluster `target` reaches, from its earliest stored offset to
 // its end, and returns the newest checkpoint of `group` copied from `source_cluster`, per
 // partition. Throws Error(UNKNOWN_TOPIC) when the cluster has no checkpoint topic (no mirror
 // ever wrote into it), or the client's errors.
-std::map<TopicPartition, Checkpoint> latestCheckpoints(const ClientConfig& target,
-                                                       const std::string& source_cluster,
-                                                       const std::string& group);
+std::map<client::TopicPartition, Checkpoint> latestCheckpoints(const client::ClientConfig& target,
+                                                               const std::string& source_cluster,
+                                                               const std::string& group);
 
 }  // namespace mq::mirror

@@ -12,6 +12,26 @@
 #include "mirror/checkpoint.h"
 #include "mirror/provenance.h"
 
+using mq::client::AdminClient;
+using mq::client::ClientConfig;
+using mq::client::CommittedOffset;
+using mq::client::ConsumedMessage;
+using mq::client::Consumer;
+using mq::client::ConsumerConfig;
+using mq::client::ConsumerGroupAdmin;
+using mq::client::Error;
+using mq::client::NewTopic;
+using mq::client::OffsetQuery;
+using mq::client::OffsetReset;
+using mq::client::OffsetSpec;
+using mq::client::PartitionOffsets;
+using mq::client::Producer;
+using mq::client::ProducerConfig;
+using mq::client::ProducerRecord;
+using mq::client::SendResult;
+using mq::client::TopicInfo;
+using mq::client::TopicPartition;
+
 namespace mq::mirror {
 namespace {
 
@@ -26,7 +46,7 @@ int64_t nowMs() {
 
 }  // namespace
 
-class Mirror::Listener : public RebalanceListener {
+class Mirror::Listener : public client::RebalanceListener {
  public:
   explicit Listener(Mirror& mirror) : mirror_(mirror) {}
   void onPartitionsRevoked(const std::vector<TopicPartition>& partitions) override {
@@ -90,7 +110,7 @@ void Mirror::ensureCheckpointTopic() {
 }
 
 void Mirror::refreshTopics() {
-  std::map<std::string, rpc::TopicInfo> source_topics;
+  std::map<std::string, TopicInfo> source_topics;
   std::vector<std::string> names;
   for (auto& topic : source_admin_->listTopics()) {
     names.push_back(topic.name);
@@ -102,7 +122,7 @@ void Mirror::refreshTopics() {
     target_partitions[topic.name] = topic.partitions.size();
   }
   for (const auto& name : selected) {
-    const rpc::TopicInfo& source = source_topics.at(name);
+    const TopicInfo& source = source_topics.at(name);
     const size_t wanted = source.partitions.size();
     auto it = target_partitions.find(name);
     if (it == target_partitions.end()) {
@@ -268,7 +288,7 @@ void Mirror::writeCheckpoints() {
     }
     std::vector<Checkpoint> due;
     for (const auto& group : groups) {
-      std::vector<rpc::CommittedOffset> committed;
+      std::vector<CommittedOffset> committed;
       try {
         committed = source_groups_->committedOffsets(group);
       } catch (const Error& e) {

@@ -44,7 +44,7 @@ class Mirror {
 
   // Checks both clusters (names, the checkpoint topic), then copies until stop(); on stop it
   // waits for the copies in flight, commits its progress on the source and leaves the group.
-  // Throws std::runtime_error / mq::Error when it cannot start or cannot go on.
+  // Throws std::runtime_error / mq::client::Error when it cannot start or cannot go on.
   void run();
   // Ends run() (thread-safe; from a signal watcher).
   void stop() { stopping_ = true; }
@@ -71,10 +71,10 @@ class Mirror {
   void resolveClusters();
   void ensureCheckpointTopic();
   void refreshTopics();
-  void copy(const ConsumedMessage& message);
-  void onAssigned(const std::vector<TopicPartition>& partitions);
-  void onRevoked(const std::vector<TopicPartition>& partitions, bool lost);
-  void commitProgress(const std::vector<TopicPartition>& partitions);
+  void copy(const client::ConsumedMessage& message);
+  void onAssigned(const std::vector<client::TopicPartition>& partitions);
+  void onRevoked(const std::vector<client::TopicPartition>& partitions, bool lost);
+  void commitProgress(const std::vector<client::TopicPartition>& partitions);
   void writeCheckpoints();
   void updateLag();
 
@@ -85,17 +85,17 @@ class Mirror {
   TopicSelection selection_;
   std::atomic<bool> stopping_{false};
   std::unique_ptr<MirrorMetrics> metrics_;
-  std::unique_ptr<AdminClient> source_admin_;
-  std::unique_ptr<AdminClient> target_admin_;
-  std::unique_ptr<ConsumerGroupAdmin> source_groups_;
-  std::unique_ptr<Producer> producer_;
-  std::unique_ptr<Consumer> consumer_;
+  std::unique_ptr<client::AdminClient> source_admin_;
+  std::unique_ptr<client::AdminClient> target_admin_;
+  std::unique_ptr<client::ConsumerGroupAdmin> source_groups_;
+  std::unique_ptr<client::Producer> producer_;
+  std::unique_ptr<client::Consumer> consumer_;
   std::unique_ptr<TargetTail> tail_;
   std::unique_ptr<Listener> listener_;
   std::vector<std::string> subscribed_;
 
   std::mutex mutex_;  // guards states_ (producer callbacks update them)
-  std::map<TopicPartition, std::shared_ptr<PartitionState>> states_;
+  std::map<client::TopicPartition, std::shared_ptr<PartitionState>> states_;
   int64_t last_checkpoint_ms_ = 0;
 };
 

@@ -4,6 +4,9 @@
 
 #include "server/security_config.h"
 
+using mq::client::ClientConfig;
+using mq::client::OffsetReset;
+
 namespace mq::mirror {
 namespace {
 

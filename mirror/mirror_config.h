@@ -17,8 +17,8 @@
 namespace mq::mirror {
 
 struct MirrorConfig {
-  ClientConfig source;  // --source-metaserver, --source-token-file, --source-tls*
-  ClientConfig target;  // --target-metaserver, --target-token-file, --target-tls*
+  client::ClientConfig source;  // --source-metaserver, --source-token-file, --source-tls*
+  client::ClientConfig target;  // --target-metaserver, --target-token-file, --target-tls*
   // Expected cluster names ("" = accept what the metaserver says). Must differ.
   std::string source_cluster;
   std::string target_cluster;
@@ -33,7 +33,7 @@ struct MirrorConfig {
   int64_t checkpoint_interval_ms = 5000;  // how often checkpoints are written
   int64_t topic_refresh_ms = 10000;       // how often new matching topics are looked for
   // Where a partition starts when the target holds no copy of it yet: earliest or latest.
-  OffsetReset start_from = OffsetReset::kEarliest;
+  client::OffsetReset start_from = client::OffsetReset::kEarliest;
   int64_t session_timeout_ms = 10000;  // of the mirror's source group membership
   std::string host = "127.0.0.1";      // address of /metrics
   int metrics_port = 9480;             // HTTP port of /metrics

@@ -1,5 +1,7 @@
 #include "mirror/mirror_metrics.h"
 
+using mq::client::TopicPartition;
+
 namespace mq::mirror {
 
 MirrorMetrics::MirrorMetrics(prometheus::Registry& registry, const std::string& source,

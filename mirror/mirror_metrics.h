@@ -20,9 +20,9 @@ class MirrorMetrics {
 
   // Lag of one owned partition: messages on the source not yet copied, and how far behind
   // the copying is in seconds (0 when there is no lag).
-  void setLag(const TopicPartition& tp, int64_t messages, double seconds);
+  void setLag(const client::TopicPartition& tp, int64_t messages, double seconds);
   // The partition is no longer this mirror's: its series go away.
-  void forget(const TopicPartition& tp);
+  void forget(const client::TopicPartition& tp);
   void addCopied(const std::string& topic, int64_t count);
   void addLoopSkipped(int64_t count);
   void addCheckpoints(int64_t count);
@@ -31,14 +31,14 @@ class MirrorMetrics {
   void setPartitions(int64_t count);
 
  private:
-  std::map<std::string, std::string> labels(const TopicPartition* tp) const;
+  std::map<std::string, std::string> labels(const client::TopicPartition* tp) const;
 
   std::string source_;
   std::string target_;
   prometheus::Family<prometheus::Gauge>& lag_messages_;
   prometheus::Family<prometheus::Gauge>& lag_seconds_;
   prometheus::Family<prometheus::Counter>& copied_;
-  std::map<TopicPartition, std::pair<prometheus::Gauge*, prometheus::Gauge*>> lag_;
+  std::map<client::TopicPartition, std::pair<prometheus::Gauge*, prometheus::Gauge*>> lag_;
   std::map<std::string, prometheus::Counter*> copied_by_topic_;
   prometheus::Counter* loop_skipped_;
   prometheus::Counter* checkpoints_;

@@ -2,6 +2,9 @@
 
 #include <charconv>
 
+using mq::client::ConsumedMessage;
+using mq::client::Headers;
+
 namespace mq::mirror {
 namespace {
 

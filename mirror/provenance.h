@@ -37,14 +37,15 @@ struct Provenance {
 
 // The message's provenance, or nullopt when it has no complete, well-formed source-* headers
 // (it was not written by a mirror).
-std::optional<Provenance> readProvenance(const Headers& headers);
+std::optional<Provenance> readProvenance(const client::Headers& headers);
 
 // The headers of the copy of `message` (read from `source_cluster`): its own headers, the
 // origin kept or set to source_cluster, the source-* headers set to the message's place.
-Headers stampProvenance(const ConsumedMessage& message, const std::string& source_cluster);
+client::Headers stampProvenance(const client::ConsumedMessage& message,
+                                const std::string& source_cluster);
 
 // True when copying `headers`' message into `target_cluster` would close a loop: it was
 // produced there, or it was copied from there.
-bool cameFrom(const Headers& headers, const std::string& target_cluster);
+bool cameFrom(const client::Headers& headers, const std::string& target_cluster);
 
 }  // namespace mq::mirror

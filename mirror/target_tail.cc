@@ -7,6 +7,15 @@
 
 #include "mirror/provenance.h"
 
+using mq::client::ClientConfig;
+using mq::client::ConsumedMessage;
+using mq::client::ConsumerConfig;
+using mq::client::Error;
+using mq::client::OffsetQuery;
+using mq::client::OffsetSpec;
+using mq::client::PartitionOffsets;
+using mq::client::TopicPartition;
+
 namespace mq::mirror {
 namespace {
 

@@ -21,17 +21,18 @@ struct LastCopy {
 class TargetTail {
  public:
   // `target` reaches the target cluster. window: messages read per step backwards.
-  TargetTail(const ClientConfig& target, int window = 1000);
+  TargetTail(const client::ClientConfig& target, int window = 1000);
   ~TargetTail();
 
   // The last copy in partition `partition` of the target topic of the same name that came
   // from `source_cluster`'s same topic and partition, or nullopt when there is none (scans
   // back to the earliest stored offset). Throws the client's errors.
-  std::optional<LastCopy> find(const std::string& source_cluster, const TopicPartition& partition);
+  std::optional<LastCopy> find(const std::string& source_cluster,
+                               const client::TopicPartition& partition);
 
  private:
-  AdminClient admin_;
-  Consumer consumer_;
+  client::AdminClient admin_;
+  client::Consumer consumer_;
   int window_;
 };
 

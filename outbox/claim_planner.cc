@@ -9,6 +9,10 @@
 #include "client/error.h"
 #include "mq/partitioner.h"
 
+using mq::client::formatBytes;
+using mq::client::partitionForKey;
+using mq::client::TopicPartition;
+
 namespace mq {
 
 PlanResult planClaim(const std::vector<OutboxRecord>& candidates, const KeyRows& key_rows,

@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "outbox/outbox_store.h"
 #include "mq/client.h"
+#include "outbox/outbox_store.h"
 
 namespace mq {
 
@@ -42,7 +42,7 @@ struct ClaimLimits {
 // partition and the keyless rows' partition rotation. Copied, planned on, and kept only if
 // the claim commits.
 struct SequenceState {
-  std::map<TopicPartition, int32_t> next_sequence;
+  std::map<client::TopicPartition, int32_t> next_sequence;
   std::map<std::string, uint64_t> keyless_turn;
 };
 

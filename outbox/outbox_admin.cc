@@ -2,8 +2,10 @@
 // status), through OutboxStore.
 #include <fmt/format.h>
 
-#include "outbox/outbox_store.h"
 #include "mq/outbox.h"
+#include "outbox/outbox_store.h"
+
+using mq::client::Error;
 
 namespace mq {
 

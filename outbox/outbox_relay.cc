@@ -4,6 +4,11 @@
 
 #include "outbox/outbox_relay_impl.h"
 
+using mq::client::ClientConfig;
+using mq::client::Cluster;
+using mq::client::Error;
+using mq::client::initProducerId;
+
 namespace mq {
 
 rpc::Message outboxMessage(const OutboxRecord& row) {

@@ -1,6 +1,9 @@
 // OutboxRelay::Impl: the claimer: claims due rows of its buckets, in key order, as batches.
 #include "outbox/outbox_relay_impl.h"
 
+using mq::client::Error;
+using mq::client::TopicMetadata;
+
 namespace mq {
 
 namespace {

@@ -1,6 +1,9 @@
 // OutboxRelay::Impl: housekeeping: the heartbeat, the gauges, and takeovers of dead relays.
 #include "outbox/outbox_relay_impl.h"
 
+using mq::client::Error;
+using mq::client::initProducerId;
+
 namespace mq {
 
 void OutboxRelay::Impl::housekeepingLoop() {

@@ -20,9 +20,6 @@
 
 #include "client/cluster.h"
 #include "client/error.h"
-#include "outbox/claim_planner.h"
-#include "outbox/claim_share.h"
-#include "outbox/outbox_relay.h"
 #include "client/producer_identity.h"
 #include "client/retry_policy.h"
 #include "common/clock.h"
@@ -31,6 +28,9 @@
 #include "common/log.h"
 #include "common/topic_name.h"
 #include "mq/outbox.h"
+#include "outbox/claim_planner.h"
+#include "outbox/claim_share.h"
+#include "outbox/outbox_relay.h"
 
 namespace mq {
 
@@ -42,7 +42,7 @@ class OutboxRelay::Impl {
   void start();
   void stop();
   bool waitStopped(std::chrono::milliseconds timeout);
-  std::optional<Error> failure() const {
+  std::optional<client::Error> failure() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return failure_;
   }
@@ -80,7 +80,7 @@ class OutboxRelay::Impl {
   void forgetMine(const RelayWork& work, const RelayBatch& released, bool with_later);
   void takeOver(const RelayRow& relay);
 
-  void fail(Error error);
+  void fail(client::Error error);
   bool giveUp();  // abort_, or stopping past the drain deadline
   // Sleeps up to `duration`; false when it was cut short because the relay is stopping.
   bool pause(std::chrono::milliseconds duration, bool wake_on_stopping);
@@ -91,10 +91,10 @@ class OutboxRelay::Impl {
 
   const OutboxRelayConfig config_;
   const RowRetryPolicy row_retry_;
-  const RetryPolicy publish_retry_;
+  const client::RetryPolicy publish_retry_;
   std::unique_ptr<DbPool> pool_;
   std::unique_ptr<OutboxStore> store_;
-  std::unique_ptr<Cluster> cluster_;
+  std::unique_ptr<client::Cluster> cluster_;
   std::unique_ptr<StampedPublisher> publisher_;
   RelayFence fence_;
   std::optional<RelayWork> leftovers_;
@@ -134,7 +134,7 @@ class OutboxRelay::Impl {
   bool publisher_done_ = false;
   bool stopped_ = false;
   SteadyClock::time_point drain_deadline_ = SteadyClock::time_point::max();
-  std::optional<Error> failure_;
+  std::optional<client::Error> failure_;
   std::vector<std::thread> threads_;
 
   // The relay's counters, read by stats() while the threads add to them.

@@ -2,6 +2,9 @@
 // and releases what cannot be sent.
 #include "outbox/outbox_relay_impl.h"
 
+using mq::client::Error;
+using mq::client::TopicPartition;
+
 namespace mq {
 
 namespace {

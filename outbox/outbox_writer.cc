@@ -7,12 +7,14 @@
 
 #include <memory>
 
-#include "outbox/outbox_store.h"
 #include "common/clock.h"
 #include "common/header_codec.h"
 #include "common/topic_name.h"
 #include "mq/outbox.h"
+#include "outbox/outbox_store.h"
 #include "storage/db_pool.h"
+
+using mq::client::Error;
 
 namespace mq {
 

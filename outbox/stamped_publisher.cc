@@ -8,6 +8,12 @@
 #include "client/sender.h"
 #include "common/errors.h"
 
+using mq::client::Error;
+using mq::client::HostPort;
+using mq::client::kMaxRequestBytes;
+using mq::client::partitionError;
+using mq::client::TransportError;
+
 namespace mq {
 
 size_t StampedBatch::bytes() const {

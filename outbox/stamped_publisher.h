@@ -46,7 +46,7 @@ struct PublishResult {
 
 class StampedPublisher {
  public:
-  explicit StampedPublisher(Cluster& cluster) : cluster_(cluster) {}
+  explicit StampedPublisher(client::Cluster& cluster) : cluster_(cluster) {}
 
   // Sends the batches (REQUIRES: at most one per partition) in as few requests as the
   // broker's request size allows, each to the next usable broker, once (no retry here).
@@ -57,7 +57,7 @@ class StampedPublisher {
   void sendOne(const std::vector<const StampedBatch*>& batches, size_t begin, size_t end,
                std::vector<PublishResult>& results);
 
-  Cluster& cluster_;
+  client::Cluster& cluster_;
 };
 
 }  // namespace mq

@@ -14,6 +14,14 @@
 #include "perf/summary.h"
 #include "perf/topic_setup.h"
 
+using mq::client::ClientConfig;
+using mq::client::ConsumedMessage;
+using mq::client::Consumer;
+using mq::client::ConsumerConfig;
+using mq::client::Error;
+using mq::client::OffsetReset;
+using mq::client::TopicPartition;
+
 namespace mq::perf {
 namespace {
 

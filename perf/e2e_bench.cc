@@ -17,6 +17,17 @@
 #include "perf/summary.h"
 #include "perf/topic_setup.h"
 
+using mq::client::ClientConfig;
+using mq::client::ConsumedMessage;
+using mq::client::Consumer;
+using mq::client::ConsumerConfig;
+using mq::client::Error;
+using mq::client::OffsetReset;
+using mq::client::Producer;
+using mq::client::ProducerRecord;
+using mq::client::SendResult;
+using mq::client::TopicPartition;
+
 namespace mq::perf {
 namespace {
 

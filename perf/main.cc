@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
     if (config.mode == "e2e") return runE2e(config);
     if (config.mode == "workload") return runWorkload(config);
     return runRaw(config);
-  } catch (const mq::Error& e) {
+  } catch (const mq::client::Error& e) {
     std::cerr << "mq-perf: error: " << e.codeName() << ": " << e.what() << "\n";
   } catch (const sql::SQLException& e) {
     std::cerr << "mq-perf: error: database: " << e.what() << " (error " << e.getErrorCode()

@@ -13,6 +13,13 @@
 #include "perf/summary.h"
 #include "perf/topic_setup.h"
 
+using mq::client::ClientConfig;
+using mq::client::Error;
+using mq::client::Producer;
+using mq::client::ProducerConfig;
+using mq::client::ProducerRecord;
+using mq::client::SendResult;
+
 namespace mq::perf {
 namespace {
 

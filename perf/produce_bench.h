@@ -23,7 +23,7 @@ namespace mq::perf {
 int runProduce(const PerfConfig& config);
 
 // The ProducerConfig of producer thread `index`, from the flags.
-ProducerConfig producerConfig(const PerfConfig& config, int index);
+client::ProducerConfig producerConfig(const PerfConfig& config, int index);
 
 // How many of `total` messages thread `index` of `threads` sends (the first ones send one
 // more when it does not divide evenly).

@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+using mq::client::ConsumedMessage;
+
 namespace mq::perf {
 
 StampedBatch readStampedBatch(const std::vector<ConsumedMessage>& messages, int64_t now_us,

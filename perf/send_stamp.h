@@ -23,7 +23,7 @@ struct StampedBatch {
 
 // Reads `messages` received at `now_us` (wall clock, microseconds): observes each one's
 // offset in `tracker` and computes its latency from its send stamp.
-StampedBatch readStampedBatch(const std::vector<ConsumedMessage>& messages, int64_t now_us,
+StampedBatch readStampedBatch(const std::vector<client::ConsumedMessage>& messages, int64_t now_us,
                               OffsetTracker& tracker);
 
 }  // namespace mq::perf

@@ -8,6 +8,11 @@
 
 #include "common/clock.h"
 
+using mq::client::AdminClient;
+using mq::client::ClientConfig;
+using mq::client::Error;
+using mq::client::NewTopic;
+
 namespace mq::perf {
 namespace {
 

@@ -10,12 +10,12 @@
 namespace mq::perf {
 
 // --metaserver and --brokers, with `client_id` in every request header.
-ClientConfig clientConfig(const PerfConfig& config, const std::string& client_id);
+client::ClientConfig clientConfig(const PerfConfig& config, const std::string& client_id);
 
 // Makes sure config.topic exists and a broker serves it, and returns its partition count.
 // Creates it with config.partitions partitions when missing and config.partitions > 0 (needs
-// the metaserver). Throws mq::Error: UNKNOWN_TOPIC when it is missing and may not be created,
-// or what the cluster answered.
+// the metaserver). Throws mq::client::Error: UNKNOWN_TOPIC when it is missing and may not be
+// created, or what the cluster answered.
 int prepareTopic(const PerfConfig& config, bool quiet);
 
 // `size` printable ASCII bytes (letters and digits, which SQL literals carry unescaped, like

@@ -27,6 +27,18 @@
 #include "perf/workload_result.h"
 #include "perf/workload_spec.h"
 
+using mq::client::AdminClient;
+using mq::client::ClientConfig;
+using mq::client::ConsumedMessage;
+using mq::client::Consumer;
+using mq::client::ConsumerConfig;
+using mq::client::Error;
+using mq::client::OffsetReset;
+using mq::client::Producer;
+using mq::client::ProducerRecord;
+using mq::client::SendResult;
+using mq::client::TopicPartition;
+
 namespace mq::perf {
 namespace {
 

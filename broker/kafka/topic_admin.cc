@@ -4,6 +4,10 @@
 
 #include "common/log.h"
 
+using mq::client::AdminClient;
+using mq::client::ClientConfig;
+using mq::client::Error;
+
 namespace mq::kafka {
 
 std::unique_ptr<AdminClient> metaserverAdmin(const KafkaRequest& request, int32_t timeout_ms) {

@@ -22,7 +22,8 @@ namespace mq::kafka {
 // An AdminClient on the broker's metaserver that sends the session's token. `timeout_ms` is
 // the Kafka request's (each metaserver call gets at most that long, at least 5 s). Throws
 // MqError INVALID_CONFIG when the broker has no --metaserver.
-std::unique_ptr<AdminClient> metaserverAdmin(const KafkaRequest& request, int32_t timeout_ms);
+std::unique_ptr<client::AdminClient> metaserverAdmin(const KafkaRequest& request,
+                                                     int32_t timeout_ms);
 
 // Throws KafkaRefusal INVALID_REPLICA_ASSIGNMENT: mq places partitions on datanodes itself.
 [[noreturn]] void refuseReplicaAssignments();
@@ -34,7 +35,7 @@ struct TopicAdminError {
 };
 
 // What a failure of topic administration (KafkaRefusal, MqError from the broker's own checks,
-// mq::Error from the metaserver) says to a Kafka client. The metaserver's INVALID_REQUEST
+// mq::client::Error from the metaserver) says to a Kafka client. The metaserver's INVALID_REQUEST
 // is `invalid_request_as` (INVALID_PARTITIONS for create and add partitions: the only field
 // of theirs it can be about), its GROUP_NOT_EMPTY on delete GROUP_SUBSCRIBED_TO_TOPIC; a
 // refused grant is TOPIC_AUTHORIZATION_FAILED, as Kafka answers these APIs per topic.

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-namespace mq {
+namespace mq::client {
 
 std::unique_ptr<PartitionAssignor> makeAssignor(const std::string& name) {
   if (name == "range") return makeRangeAssignor();
@@ -41,4 +41,4 @@ bool subscribes(const AssignorMember& member, const std::string& topic) {
   return std::find(member.topics.begin(), member.topics.end(), topic) != member.topics.end();
 }
 
-}  // namespace mq
+}  // namespace mq::client

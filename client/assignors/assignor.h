@@ -20,7 +20,7 @@
 
 #include "mq/client.h"
 
-namespace mq {
+namespace mq::client {
 
 enum class RebalanceProtocol { kEager, kCooperative };
 
@@ -71,4 +71,4 @@ std::vector<const AssignorMember*> sortedMembers(const std::vector<AssignorMembe
 GroupAssignment emptyAssignment(const std::vector<AssignorMember>& members);
 bool subscribes(const AssignorMember& member, const std::string& topic);
 
-}  // namespace mq
+}  // namespace mq::client

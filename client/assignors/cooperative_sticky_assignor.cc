@@ -7,7 +7,7 @@
 
 #include "client/assignors/sticky_assignor.h"
 
-namespace mq {
+namespace mq::client {
 namespace {
 
 class CooperativeStickyAssignor : public PartitionAssignor {
@@ -38,4 +38,4 @@ std::unique_ptr<PartitionAssignor> makeCooperativeStickyAssignor() {
   return std::make_unique<CooperativeStickyAssignor>();
 }
 
-}  // namespace mq
+}  // namespace mq::client

@@ -3,7 +3,7 @@
 // up (member i gets partition p of every topic), at the price of imbalance across topics.
 #include "client/assignors/assignor.h"
 
-namespace mq {
+namespace mq::client {
 namespace {
 
 class RangeAssignor : public PartitionAssignor {
@@ -38,4 +38,4 @@ class RangeAssignor : public PartitionAssignor {
 
 std::unique_ptr<PartitionAssignor> makeRangeAssignor() { return std::make_unique<RangeAssignor>(); }
 
-}  // namespace mq
+}  // namespace mq::client

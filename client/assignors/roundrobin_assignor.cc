@@ -3,7 +3,7 @@
 // Balanced across topics when subscriptions are equal.
 #include "client/assignors/assignor.h"
 
-namespace mq {
+namespace mq::client {
 namespace {
 
 class RoundRobinAssignor : public PartitionAssignor {
@@ -40,4 +40,4 @@ std::unique_ptr<PartitionAssignor> makeRoundRobinAssignor() {
   return std::make_unique<RoundRobinAssignor>();
 }
 
-}  // namespace mq
+}  // namespace mq::client

@@ -7,7 +7,7 @@
 #include <optional>
 #include <set>
 
-namespace mq {
+namespace mq::client {
 
 std::map<TopicPartition, std::string> currentOwners(const PartitionCounts& counts,
                                                     const std::vector<AssignorMember>& members) {
@@ -132,4 +132,4 @@ std::unique_ptr<PartitionAssignor> makeStickyAssignor() {
   return std::make_unique<StickyAssignor>();
 }
 
-}  // namespace mq
+}  // namespace mq::client

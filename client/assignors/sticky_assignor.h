@@ -6,7 +6,7 @@
 
 #include "client/assignors/assignor.h"
 
-namespace mq {
+namespace mq::client {
 
 // Who owns each partition according to the members' subscriptions: a member's claim
 // counts only if the partition exists and the member still subscribes to its topic; if two
@@ -23,4 +23,4 @@ std::map<TopicPartition, std::string> currentOwners(const PartitionCounts& count
 GroupAssignment stickyAssignment(const PartitionCounts& counts,
                                  const std::vector<AssignorMember>& members);
 
-}  // namespace mq
+}  // namespace mq::client

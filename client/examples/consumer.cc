@@ -14,23 +14,24 @@ int main(int argc, char** argv) {
     std::cerr << "usage: example_consumer METASERVER TOPIC GROUP\n";
     return 2;
   }
-  mq::ConsumerConfig config;
+  mq::client::ConsumerConfig config;
   config.metaserver = argv[1];
   config.client_id = "example-consumer";
   config.group_id = argv[3];
   try {
-    mq::Consumer consumer(config);
+    mq::client::Consumer consumer(config);
     consumer.subscribe({argv[2]});
     auto idle_since = std::chrono::steady_clock::now();
     while (std::chrono::steady_clock::now() - idle_since < std::chrono::seconds(5)) {
-      for (const mq::ConsumedMessage& message : consumer.poll(std::chrono::milliseconds(500))) {
+      for (const mq::client::ConsumedMessage& message :
+           consumer.poll(std::chrono::milliseconds(500))) {
         std::cout << message.topic << "-" << message.partition << "@" << message.offset << " "
                   << message.value << "\n";
         idle_since = std::chrono::steady_clock::now();
       }
     }
     consumer.close();  // commits the positions (enable_auto_commit)
-  } catch (const mq::Error& e) {
+  } catch (const mq::client::Error& e) {
     std::cerr << "example_consumer: " << e.what() << "\n";
     return 1;
   }

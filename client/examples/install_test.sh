@@ -21,6 +21,13 @@ for file in include/mq/client.h include/mq/tls_config.h include/mq_types.h lib/l
   lib/cmake/mq/mqConfig.cmake lib/pkgconfig/mq.pc; do
   [[ -f $PREFIX/$file ]] || { echo "install_test: $PREFIX/$file was not installed" >&2; exit 1; }
 done
+# The public headers declare the client's own types (namespace mq::client); only mq/error.h
+# still takes the wire's ErrorCode from the generated mq_types.h.
+if grep -l -E '#include "(mq_types|MetaService|Broker)\.h"|rpc::' "$PREFIX"/include/mq/*.h |
+  grep -v '/error\.h$'; then
+  echo "install_test: the headers above expose generated wire types" >&2
+  exit 1
+fi
 # Nothing of the servers may be installed with the client.
 if find "$PREFIX" -name '*.a' | grep -v -E '/libmq_(client|common|rpc)\.a$'; then
   echo "install_test: the libraries above are not the client's" >&2

@@ -14,25 +14,26 @@ int main(int argc, char** argv) {
     std::cerr << "usage: example_producer METASERVER TOPIC < lines\n";
     return 2;
   }
-  mq::ProducerConfig config;
+  mq::client::ProducerConfig config;
   config.metaserver = argv[1];
   config.client_id = "example-producer";
   try {
-    mq::Producer producer(config);
+    mq::client::Producer producer(config);
     std::string line;
     int64_t sent = 0;
     while (std::getline(std::cin, line)) {
-      mq::ProducerRecord record;
+      mq::client::ProducerRecord record;
       record.topic = argv[2];
       record.value = line;
-      producer.sendAsync(std::move(record), [](const mq::SendResult*, const mq::Error* error) {
-        if (error) std::cerr << "send failed: " << error->what() << "\n";
-      });
+      producer.sendAsync(std::move(record),
+                         [](const mq::client::SendResult*, const mq::client::Error* error) {
+                           if (error) std::cerr << "send failed: " << error->what() << "\n";
+                         });
       ++sent;
     }
     producer.flush();
     std::cout << sent << " messages sent\n";
-  } catch (const mq::Error& e) {
+  } catch (const mq::client::Error& e) {
     std::cerr << "example_producer: " << e.what() << "\n";
     return 1;
   }

@@ -7,11 +7,15 @@
 #include "client/mqctl/commands.h"
 #include "client/mqctl/json_writer.h"
 
+using mq::client::AccessToken;
+using mq::client::AclEntry;
+using mq::client::AdminClient;
+
 namespace mq::mqctl {
 
 namespace {
 
-JsonObject tokenJson(const rpc::AccessToken& token) {
+JsonObject tokenJson(const AccessToken& token) {
   JsonObject json;
   json.text("name", token.name)
       .text("team", token.team)
@@ -22,7 +26,7 @@ JsonObject tokenJson(const rpc::AccessToken& token) {
   return json;
 }
 
-JsonObject aclJson(const rpc::AclEntry& entry) {
+JsonObject aclJson(const AclEntry& entry) {
   JsonObject json;
   json.text("resource_type", entry.resource_type)
       .text("resource_name", entry.resource_name)
@@ -82,8 +86,8 @@ int tokenRevoke(const Context& context, const ParsedArgs& args) {
 }
 
 // The grant named by PERMISSION and the resource and principal flags.
-rpc::AclEntry aclFromArgs(const ParsedArgs& args) {
-  rpc::AclEntry entry;
+AclEntry aclFromArgs(const ParsedArgs& args) {
+  AclEntry entry;
   entry.permission = args.positionals[0];
   int resources = 0;
   if (auto topic = args.value("topic")) {
@@ -117,7 +121,7 @@ rpc::AclEntry aclFromArgs(const ParsedArgs& args) {
   return entry;
 }
 
-std::string aclText(const rpc::AclEntry& e) {
+std::string aclText(const AclEntry& e) {
   return fmt::format("{} on {} {} for {} {}", e.permission, e.resource_type, e.resource_name,
                      e.principal_type, e.principal_name);
 }

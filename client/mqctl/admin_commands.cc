@@ -11,11 +11,20 @@
 #include "common/options.h"
 #include "server/security_config.h"
 
+using mq::client::AdminClient;
+using mq::client::ClientConfig;
+using mq::client::DatanodeInfo;
+using mq::client::NewDatanode;
+using mq::client::NewTopic;
+using mq::client::parseHostPort;
+using mq::client::RebuildReplicaRequest;
+using mq::client::TopicInfo;
+
 namespace mq::mqctl {
 
 namespace {
 
-JsonObject topicJson(const rpc::TopicInfo& topic, bool with_partitions) {
+JsonObject topicJson(const TopicInfo& topic, bool with_partitions) {
   JsonObject json;
   json.text("name", topic.name)
       .number("id", topic.id)
@@ -40,7 +49,7 @@ JsonObject topicJson(const rpc::TopicInfo& topic, bool with_partitions) {
 }
 
 // Never includes a password: DatanodeInfo has none, and nothing here adds one.
-JsonObject datanodeJson(const rpc::DatanodeInfo& datanode) {
+JsonObject datanodeJson(const DatanodeInfo& datanode) {
   JsonObject json;
   json.number("id", datanode.id)
       .text("name", datanode.name)
@@ -66,7 +75,7 @@ JsonObject datanodeJson(const rpc::DatanodeInfo& datanode) {
 }
 
 // host:port of every replica, a stale one marked: "h:1, h:2 (stale)", or "-".
-std::string replicasText(const rpc::DatanodeInfo& datanode) {
+std::string replicasText(const DatanodeInfo& datanode) {
   std::string text;
   for (const auto& replica : datanode.replicas) {
     if (!text.empty()) text += ", ";
@@ -104,7 +113,7 @@ int topicCreate(const Context& context, const ParsedArgs& args) {
     retention_messages = parseInteger(*value, "--retention-messages", 1, 1LL << 62);
   }
   AdminClient admin(context.adminConfig());
-  rpc::TopicInfo created = admin.createTopic(topic);
+  TopicInfo created = admin.createTopic(topic);
   if (retention_bytes || retention_messages) {
     admin.setRetention(created.name, std::nullopt, retention_bytes, retention_messages);
   }
@@ -137,7 +146,7 @@ int topicList(const Context& context, const ParsedArgs&) {
 
 int topicDescribe(const Context& context, const ParsedArgs& args) {
   AdminClient admin(context.adminConfig());
-  rpc::TopicInfo topic = admin.describeTopic(args.positionals[0]);
+  TopicInfo topic = admin.describeTopic(args.positionals[0]);
   if (context.json) {
     printLine(context, topicJson(topic, true));
     return 0;
@@ -177,7 +186,7 @@ int topicAddPartitions(const Context& context, const ParsedArgs& args) {
   auto count = args.value("count");
   if (!count) throw UsageError("--count is required");
   AdminClient admin(context.adminConfig());
-  rpc::TopicInfo topic = admin.addPartitions(
+  TopicInfo topic = admin.addPartitions(
       args.positionals[0], static_cast<int>(parseInteger(*count, "--count", 1, 100000)));
   if (context.json) {
     printLine(context, topicJson(topic, true));
@@ -209,7 +218,7 @@ int datanodeAdd(const Context& context, const ParsedArgs& args) {
     }
   }
   AdminClient admin(context.adminConfig());
-  rpc::DatanodeInfo added = admin.addDatanode(datanode);
+  DatanodeInfo added = admin.addDatanode(datanode);
   if (context.json) {
     printLine(context, datanodeJson(added));
   } else {
@@ -299,7 +308,7 @@ int datanodeRebuildReplica(const Context& context, const ParsedArgs& args) {
   std::string problem;
   auto replica = parseHostPort(args.positionals[1], &problem);
   if (!replica) throw UsageError(fmt::format("HOST:PORT: {}", problem));
-  rpc::RebuildReplicaRequest request;
+  RebuildReplicaRequest request;
   request.datanode = args.positionals[0];
   request.host = replica->host;
   request.port = replica->port;

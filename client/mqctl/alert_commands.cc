@@ -9,6 +9,11 @@
 #include "client/mqctl/json_writer.h"
 #include "common/options.h"
 
+using mq::client::AdminClient;
+using mq::client::AlertEvent;
+using mq::client::AlertRule;
+using mq::client::NewAlert;
+
 namespace mq::mqctl {
 
 namespace {
@@ -21,13 +26,13 @@ std::string formatValue(double value) {
   return fmt::format("{:.1f}", value);
 }
 
-std::string thresholdText(const rpc::AlertRule& rule) {
+std::string thresholdText(const AlertRule& rule) {
   if (rule.kind == "status") return "not OK";
   if (rule.kind == "lag_seconds") return fmt::format("> {}s", rule.threshold);
   return fmt::format("> {}", rule.threshold);
 }
 
-JsonObject alertJson(const rpc::AlertRule& rule) {
+JsonObject alertJson(const AlertRule& rule) {
   JsonObject json;
   json.number("id", rule.id)
       .text("name", rule.name)
@@ -45,7 +50,7 @@ JsonObject alertJson(const rpc::AlertRule& rule) {
   return json;
 }
 
-JsonObject eventJson(const rpc::AlertEvent& event) {
+JsonObject eventJson(const AlertEvent& event) {
   JsonObject json;
   json.number("id", event.id)
       .text("alert", event.alert_name)

@@ -11,6 +11,11 @@
 #include "common/clock.h"
 #include "mirror/checkpoint.h"
 
+using mq::client::AdminClient;
+using mq::client::ConsumerGroupAdmin;
+using mq::client::Error;
+using mq::client::TopicPartition;
+
 namespace mq::mqctl {
 
 namespace {

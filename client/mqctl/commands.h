@@ -1,6 +1,6 @@
 // mqctl's commands: each takes the global settings and its own arguments, writes its
 // result to `out` (text, or one JSON object per line with --json) and returns the exit
-// status. They throw UsageError for bad arguments and mq::Error for failures; main() turns
+// status. They throw UsageError for bad arguments and mq::client::Error for failures; main() turns
 // those into a message on stderr and exit status 2 or 1.
 #pragma once
 
@@ -30,10 +30,10 @@ struct Context {
   std::ostream* err = &std::cerr;
 
   // For metaserver calls: the metaserver (and --brokers as the broker fallback).
-  ClientConfig adminConfig() const;
+  client::ClientConfig adminConfig() const;
   // For broker calls: --brokers exactly when given, else brokers discovered from the
   // metaserver.
-  ClientConfig dataConfig() const;
+  client::ClientConfig dataConfig() const;
 };
 
 // One runnable command: its words ("topic create"), positional arguments, flags, help.

@@ -12,13 +12,23 @@
 #include "client/mqctl/json_writer.h"
 #include "common/clock.h"
 
+using mq::client::AdminClient;
+using mq::client::ClientConfig;
+using mq::client::ConsumedMessage;
+using mq::client::Consumer;
+using mq::client::ConsumerConfig;
+using mq::client::Error;
+using mq::client::MetadataResponse;
+using mq::client::OffsetReset;
+using mq::client::TopicPartition;
+
 namespace mq::mqctl {
 
 namespace {
 
 int partitionCount(const Context& context, const std::string& topic) {
   AdminClient admin(context.dataConfig());
-  rpc::MetadataResponse metadata;
+  MetadataResponse metadata;
   try {
     metadata = admin.metadata({topic});
   } catch (const Error& e) {
@@ -64,7 +74,7 @@ void print(const Context& context, const ConsumedMessage& m) {
 // dropped: the partitions' next owner reads those messages again. Declared before the
 // Consumer it commits through, so that it outlives it: the Consumer's close() (also from
 // its destructor, when an exception leaves the command) calls onPartitionsRevoked.
-class PrintedOffsets : public RebalanceListener {
+class PrintedOffsets : public client::RebalanceListener {
  public:
   explicit PrintedOffsets(const Context& context) : context_(context) {}
   void attach(Consumer* consumer) { consumer_ = consumer; }

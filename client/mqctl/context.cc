@@ -5,6 +5,8 @@
 
 #include "client/mqctl/commands.h"
 
+using mq::client::ClientConfig;
+
 namespace mq::mqctl {
 
 namespace {

@@ -7,18 +7,22 @@
 #include "client/mqctl/commands.h"
 #include "client/mqctl/json_writer.h"
 
+using mq::client::AdminClient;
+using mq::client::DeadLetterSummary;
+using mq::client::StoredMessage;
+
 namespace mq::mqctl {
 
 namespace {
 
 namespace h = dead_letter;
 
-std::string header(const rpc::StoredMessage& m, const char* name) {
+std::string header(const StoredMessage& m, const char* name) {
   auto it = m.headers.find(name);
   return it == m.headers.end() ? "-" : it->second;
 }
 
-JsonObject summaryJson(const rpc::DeadLetterSummary& s) {
+JsonObject summaryJson(const DeadLetterSummary& s) {
   JsonObject json;
   json.text("group", s.topics.group_id)
       .text("topic", s.topics.topic)
@@ -73,8 +77,8 @@ int dlqShow(const Context& context, const ParsedArgs& args) {
       JsonObject json;
       json.text("dead_letter_topic", page.summary.topics.dead_letter_topic)
           .number("offset", m.offset);
-      if (m.__isset.key) {
-        json.bytes("key", m.key);
+      if (m.key) {
+        json.bytes("key", *m.key);
       } else {
         json.null("key");
       }
@@ -95,7 +99,7 @@ int dlqShow(const Context& context, const ParsedArgs& args) {
     *context.out << fmt::format(
         "\noffset {}: key {} value {}\n  from {}/{} offset {}, {} attempts, first failed {}, "
         "dead-lettered {}\n  last error: {}\n",
-        m.offset, m.__isset.key ? m.key : "-", m.value, header(m, h::kOriginalTopic),
+        m.offset, m.key.value_or("-"), m.value, header(m, h::kOriginalTopic),
         header(m, h::kOriginalPartition), header(m, h::kOriginalOffset), header(m, h::kAttempt),
         header(m, h::kFirstFailureMs) == "-"
             ? "-"

@@ -12,6 +12,15 @@
 #include "client/mqctl/json_writer.h"
 #include "common/consumer_lag.h"
 
+using mq::client::AdminClient;
+using mq::client::ConsumerGroupAdmin;
+using mq::client::Error;
+using mq::client::GroupDescription;
+using mq::client::OffsetQuery;
+using mq::client::OffsetSpec;
+using mq::client::TopicPartition;
+using mq::client::TopicPartitions;
+
 namespace mq::mqctl {
 
 namespace {
@@ -20,7 +29,7 @@ void printLine(const Context& context, const JsonObject& json) {
   *context.out << json.str() << "\n";
 }
 
-std::string listAssignment(const std::vector<rpc::TopicPartitions>& assignment) {
+std::string listAssignment(const std::vector<TopicPartitions>& assignment) {
   std::string text;
   for (const auto& entry : assignment) {
     std::vector<int> partitions = entry.partitions;
@@ -32,7 +41,7 @@ std::string listAssignment(const std::vector<rpc::TopicPartitions>& assignment) 
   return text.empty() ? "-" : text;
 }
 
-std::vector<JsonObject> assignmentJson(const std::vector<rpc::TopicPartitions>& assignment) {
+std::vector<JsonObject> assignmentJson(const std::vector<TopicPartitions>& assignment) {
   std::vector<JsonObject> partitions;
   for (const auto& entry : assignment) {
     for (int p : entry.partitions) {
@@ -77,7 +86,7 @@ struct PartitionLag {
 int groupDescribe(const Context& context, const ParsedArgs& args) {
   const std::string group_id = args.positionals[0];
   ConsumerGroupAdmin admin(context.dataConfig());
-  rpc::GroupDescription group = admin.describeGroup(group_id);
+  GroupDescription group = admin.describeGroup(group_id);
   if (group.state == "Dead") {
     throw Error(rpc::ErrorCode::UNKNOWN_GROUP, fmt::format("unknown group `{}`", group_id), false);
   }
@@ -124,8 +133,8 @@ int groupDescribe(const Context& context, const ParsedArgs& args) {
     for (const auto& m : group.members) {
       JsonObject member;
       member.text("member_id", m.member_id);
-      if (m.__isset.group_instance_id) {
-        member.text("instance_id", m.group_instance_id);
+      if (m.group_instance_id) {
+        member.text("instance_id", *m.group_instance_id);
       } else {
         member.null("instance_id");
       }
@@ -170,8 +179,8 @@ int groupDescribe(const Context& context, const ParsedArgs& args) {
     std::vector<std::vector<std::string>> rows{
         {"MEMBER", "INSTANCE", "CLIENT", "HOST", "ASSIGNMENT"}};
     for (const auto& m : group.members) {
-      rows.push_back({m.member_id, m.__isset.group_instance_id ? m.group_instance_id : "-",
-                      m.client_id, m.client_host, listAssignment(m.assignment)});
+      rows.push_back({m.member_id, m.group_instance_id.value_or("-"), m.client_id, m.client_host,
+                      listAssignment(m.assignment)});
     }
     *context.out << formatTable(rows) << "\n";
   }

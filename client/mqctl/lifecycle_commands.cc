@@ -10,6 +10,11 @@
 #include "client/mqctl/json_writer.h"
 #include "common/options.h"
 
+using mq::client::AdminClient;
+using mq::client::DatanodeLifecycle;
+using mq::client::PartitionLifecycle;
+using mq::client::TopicRetention;
+
 namespace mq::mqctl {
 
 // "1073741824", "512M", "10G", "2T" (binary multiples); at least `min`.
@@ -47,7 +52,7 @@ void printLine(const Context& context, const JsonObject& json) {
 
 std::string limitText(int64_t value) { return value > 0 ? std::to_string(value) : "-"; }
 
-JsonObject retentionJson(const rpc::TopicRetention& retention) {
+JsonObject retentionJson(const TopicRetention& retention) {
   JsonObject json;
   json.text("topic", retention.topic)
       .number("retention_ms", retention.retention_ms)
@@ -56,7 +61,7 @@ JsonObject retentionJson(const rpc::TopicRetention& retention) {
   return json;
 }
 
-JsonObject partitionJson(const rpc::PartitionLifecycle& p) {
+JsonObject partitionJson(const PartitionLifecycle& p) {
   JsonObject json;
   json.text("topic", p.topic)
       .number("partition", p.partition)
@@ -77,7 +82,7 @@ JsonObject partitionJson(const rpc::PartitionLifecycle& p) {
   return json;
 }
 
-JsonObject datanodeJson(const rpc::DatanodeLifecycle& d) {
+JsonObject datanodeJson(const DatanodeLifecycle& d) {
   JsonObject json;
   std::vector<JsonObject> migrated;
   for (const auto& line : d.migrated) migrated.push_back(JsonObject().text("move", line));
@@ -91,7 +96,7 @@ JsonObject datanodeJson(const rpc::DatanodeLifecycle& d) {
   return json;
 }
 
-std::string partitionLine(const rpc::PartitionLifecycle& p) {
+std::string partitionLine(const PartitionLifecycle& p) {
   return fmt::format(
       "partition {} of `{}`: {} on datanode `{}`, offsets {}..{}{}", p.partition, p.topic, p.state,
       p.datanode_name, p.start_offset, p.end_offset,

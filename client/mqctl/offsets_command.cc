@@ -4,6 +4,8 @@
 #include "client/mqctl/commands.h"
 #include "client/mqctl/json_writer.h"
 
+using mq::client::AdminClient;
+
 namespace mq::mqctl {
 
 namespace {

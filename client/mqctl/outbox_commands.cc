@@ -8,6 +8,8 @@
 #include "common/text_encoding.h"
 #include "mq/outbox.h"
 
+using mq::client::Error;
+
 namespace mq::mqctl {
 
 namespace {

@@ -10,6 +10,14 @@
 #include "client/mqctl/json_writer.h"
 #include "common/options.h"
 
+using mq::client::ClientConfig;
+using mq::client::Error;
+using mq::client::Headers;
+using mq::client::Producer;
+using mq::client::ProducerConfig;
+using mq::client::ProducerRecord;
+using mq::client::SendResult;
+
 namespace mq::mqctl {
 
 namespace {

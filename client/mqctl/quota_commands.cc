@@ -7,11 +7,14 @@
 #include "client/mqctl/commands.h"
 #include "client/mqctl/json_writer.h"
 
+using mq::client::AdminClient;
+using mq::client::QuotaEntry;
+
 namespace mq::mqctl {
 
 namespace {
 
-JsonObject quotaJson(const rpc::QuotaEntry& entry) {
+JsonObject quotaJson(const QuotaEntry& entry) {
   JsonObject json;
   json.text("entity_type", entry.entity_type)
       .text("entity_name", entry.entity_name)
@@ -24,7 +27,7 @@ JsonObject quotaJson(const rpc::QuotaEntry& entry) {
 }
 
 // The entity named by exactly one of --client, --topic, --default-client, --default-topic.
-void entityFromArgs(const ParsedArgs& args, rpc::QuotaEntry& entry) {
+void entityFromArgs(const ParsedArgs& args, QuotaEntry& entry) {
   int entities = 0;
   auto take = [&](const char* type, const std::string& name) {
     entry.entity_type = type;
@@ -56,7 +59,7 @@ int64_t parseRate(const std::string& text, const std::string& what) {
 }
 
 int quotaSet(const Context& context, const ParsedArgs& args) {
-  rpc::QuotaEntry entry;
+  QuotaEntry entry;
   entityFromArgs(args, entry);
   if (auto value = args.value("produce-rate")) {
     entry.produce_bytes_per_sec = parseRate(*value, "--produce-rate");
@@ -104,7 +107,7 @@ int quotaList(const Context& context, const ParsedArgs&) {
 }
 
 int quotaRemove(const Context& context, const ParsedArgs& args) {
-  rpc::QuotaEntry entry;
+  QuotaEntry entry;
   entityFromArgs(args, entry);
   AdminClient admin(context.adminConfig());
   admin.removeQuota(entry.entity_type, entry.entity_name);

@@ -10,6 +10,8 @@
 #include "common/tls.h"
 #include "server/security_config.h"
 
+using mq::client::Error;
+
 namespace mq::mqctl {
 
 const std::vector<FlagSpec>& globalFlags() {

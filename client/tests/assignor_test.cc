@@ -8,6 +8,15 @@
 #include <random>
 #include <set>
 
+using mq::client::AssignorMember;
+using mq::client::GroupAssignment;
+using mq::client::knownAssignors;
+using mq::client::makeAssignor;
+using mq::client::PartitionCounts;
+using mq::client::RebalanceProtocol;
+using mq::client::subscribes;
+using mq::client::TopicPartition;
+
 namespace mq {
 namespace {
 

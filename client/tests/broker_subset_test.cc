@@ -7,6 +7,9 @@
 #include <map>
 #include <set>
 
+using mq::client::brokerSubset;
+using mq::client::HostPort;
+
 namespace mq {
 namespace {
 

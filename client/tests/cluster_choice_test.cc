@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+using mq::client::ClusterChoice;
+
 namespace mq {
 namespace {
 

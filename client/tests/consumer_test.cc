@@ -7,6 +7,14 @@
 #include "client/tests/fake_broker.h"
 #include "mq/client.h"
 
+using mq::client::ConsumedMessage;
+using mq::client::Consumer;
+using mq::client::ConsumerConfig;
+using mq::client::Error;
+using mq::client::OffsetReset;
+using mq::client::Producer;
+using mq::client::ProducerConfig;
+
 namespace mq {
 namespace {
 

@@ -46,12 +46,12 @@ class FakeBroker : public rpc::BrokerNull {
     before_produce_ = std::move(before);
   }
   // Drops messages below `offset` (as retention would).
-  void truncate(const TopicPartition& tp, int64_t offset) {
+  void truncate(const client::TopicPartition& tp, int64_t offset) {
     std::lock_guard<std::mutex> lock(mutex_);
     start_[tp] = offset;
   }
 
-  std::vector<std::string> values(const TopicPartition& tp) {
+  std::vector<std::string> values(const client::TopicPartition& tp) {
     std::lock_guard<std::mutex> lock(mutex_);
     std::vector<std::string> out;
     for (const auto& m : log_[tp]) out.push_back(m.value);
@@ -110,7 +110,7 @@ class FakeBroker : public rpc::BrokerNull {
     auto deadline = SteadyClock::now() + std::chrono::milliseconds(request.max_wait_ms);
     auto anything = [&] {
       for (const auto& p : request.partitions) {
-        TopicPartition tp{p.topic, p.partition};
+        client::TopicPartition tp{p.topic, p.partition};
         if (check(p.topic, p.partition) != rpc::ErrorCode::NONE) return true;
         if (p.offset < start_[tp] || p.offset > end(tp) || p.offset < end(tp)) return true;
       }
@@ -118,7 +118,7 @@ class FakeBroker : public rpc::BrokerNull {
     };
     appended_.wait_until(lock, deadline, anything);
     for (const auto& p : request.partitions) {
-      TopicPartition tp{p.topic, p.partition};
+      client::TopicPartition tp{p.topic, p.partition};
       rpc::PartitionFetchResult result;
       result.topic = p.topic;
       result.partition = p.partition;
@@ -144,7 +144,7 @@ class FakeBroker : public rpc::BrokerNull {
                    const rpc::ListOffsetsRequest& request) override {
     std::lock_guard<std::mutex> lock(mutex_);
     for (const auto& p : request.partitions) {
-      TopicPartition tp{p.topic, p.partition};
+      client::TopicPartition tp{p.topic, p.partition};
       rpc::PartitionOffsetResult result;
       result.topic = p.topic;
       result.partition = p.partition;
@@ -182,14 +182,14 @@ class FakeBroker : public rpc::BrokerNull {
     if (partition < 0 || partition >= it->second) return rpc::ErrorCode::UNKNOWN_PARTITION;
     return rpc::ErrorCode::NONE;
   }
-  int64_t end(const TopicPartition& tp) { return static_cast<int64_t>(log_[tp].size()); }
+  int64_t end(const client::TopicPartition& tp) { return static_cast<int64_t>(log_[tp].size()); }
 
   std::mutex mutex_;
   std::condition_variable appended_;
   std::map<std::string, int> topics_;
-  std::map<TopicPartition, bool> read_only_;
-  std::map<TopicPartition, std::vector<rpc::StoredMessage>> log_;
-  std::map<TopicPartition, int64_t> start_;
+  std::map<client::TopicPartition, bool> read_only_;
+  std::map<client::TopicPartition, std::vector<rpc::StoredMessage>> log_;
+  std::map<client::TopicPartition, int64_t> start_;
   BatchHook hook_;
   std::function<void()> before_produce_;
   std::atomic<int> produce_requests_{0};

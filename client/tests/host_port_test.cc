@@ -4,6 +4,10 @@
 
 #include "mq/client.h"
 
+using mq::client::Error;
+using mq::client::parseHostPort;
+using mq::client::parseHostPorts;
+
 namespace mq {
 namespace {
 

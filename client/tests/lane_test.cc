@@ -3,6 +3,11 @@
 
 #include <gtest/gtest.h>
 
+using mq::client::kAllLanes;
+using mq::client::kLaneHeader;
+using mq::client::laneAccepts;
+using mq::client::laneProblem;
+
 namespace mq {
 namespace {
 

@@ -9,6 +9,10 @@
 #include <string>
 #include <thread>
 
+using mq::client::keyHash;
+using mq::client::Partitioner;
+using mq::client::partitionForKey;
+
 namespace mq {
 namespace {
 

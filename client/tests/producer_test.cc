@@ -12,6 +12,12 @@
 #include "client/tests/fake_broker.h"
 #include "mq/client.h"
 
+using mq::client::Error;
+using mq::client::Producer;
+using mq::client::ProducerConfig;
+using mq::client::ProducerRecord;
+using mq::client::SendResult;
+
 namespace mq {
 namespace {
 

@@ -8,6 +8,14 @@
 #include <future>
 #include <thread>
 
+using mq::client::AccumulatorLimits;
+using mq::client::BatchStamp;
+using mq::client::Error;
+using mq::client::PendingRecord;
+using mq::client::ProducerBatch;
+using mq::client::RecordAccumulator;
+using mq::client::TopicPartition;
+
 namespace mq {
 namespace {
 

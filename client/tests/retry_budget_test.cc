@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+using mq::client::RetryBudget;
+
 namespace mq {
 namespace {
 

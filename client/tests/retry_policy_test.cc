@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+using mq::client::RetryPolicy;
+
 namespace mq {
 namespace {
 

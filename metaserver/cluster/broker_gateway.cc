@@ -5,6 +5,22 @@
 #include <chrono>
 #include <mutex>
 
+using mq::client::AdminClient;
+using mq::client::ClientConfig;
+using mq::client::CommittedOffset;
+using mq::client::Consumer;
+using mq::client::ConsumerConfig;
+using mq::client::ConsumerGroupAdmin;
+using mq::client::Error;
+using mq::client::GroupDescription;
+using mq::client::OffsetQuery;
+using mq::client::OffsetSpec;
+using mq::client::Producer;
+using mq::client::ProducerConfig;
+using mq::client::ProducerRecord;
+using mq::client::SendResult;
+using mq::client::TopicPartition;
+
 namespace mq {
 
 class BrokerGateway::Impl {
@@ -141,11 +157,11 @@ std::vector<SentMessage> BrokerGateway::sendAll(const std::vector<TestMessage>& 
   return sent;
 }
 
-rpc::GroupDescription BrokerGateway::describeGroup(const std::string& group_id) {
+GroupDescription BrokerGateway::describeGroup(const std::string& group_id) {
   return impl_->groups_->describeGroup(group_id);
 }
 
-std::vector<rpc::CommittedOffset> BrokerGateway::committedOffsets(const std::string& group_id) {
+std::vector<CommittedOffset> BrokerGateway::committedOffsets(const std::string& group_id) {
   return impl_->groups_->committedOffsets(group_id);
 }
 

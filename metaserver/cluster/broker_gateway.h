@@ -5,7 +5,7 @@
 //
 // The client library stays behind this header, so the values here are plain copies of its
 // ones (the metaserver's own names, such as TopicSpec, never reuse the client's). Every call throws
-// mq::Error from the client library (the broker's refusal, or a retriable error when no
+// mq::client::Error from the client library (the broker's refusal, or a retriable error when no
 // broker answered); json_api.h turns it into a JSON error. Thread-safe.
 #pragma once
 
@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "client/include/mq/admin_records.h"
 #include "client/include/mq/tls_config.h"
 #include "mq_types.h"
 
@@ -89,8 +90,8 @@ class BrokerGateway {
   std::vector<SentMessage> sendAll(const std::vector<TestMessage>& messages);
 
   // An unknown group comes back with state "Dead".
-  rpc::GroupDescription describeGroup(const std::string& group_id);
-  std::vector<rpc::CommittedOffset> committedOffsets(const std::string& group_id);
+  client::GroupDescription describeGroup(const std::string& group_id);
+  std::vector<client::CommittedOffset> committedOffsets(const std::string& group_id);
   // Admin commit (generation -1), atomically: refused with GROUP_NOT_EMPTY while the group
   // has members.
   void resetOffsets(const std::string& group_id, const std::map<PartitionKey, int64_t>& offsets);

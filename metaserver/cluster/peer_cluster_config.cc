@@ -12,6 +12,8 @@
 #include "common/topic_name.h"
 #include "server/security_config.h"
 
+using mq::client::parseHostPort;
+
 namespace mq {
 namespace {
 

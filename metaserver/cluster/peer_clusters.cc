@@ -8,6 +8,9 @@
 #include "common/log.h"
 #include "mq/client.h"
 
+using mq::client::AdminClient;
+using mq::client::ClientConfig;
+
 namespace mq {
 
 PeerClusters::PeerClusters(const PeerClusterConfig& config, prometheus::Registry& registry)

@@ -22,7 +22,7 @@
 
 namespace mq {
 
-// A topic to create (the client library's mq::NewTopic is its own type: no name is shared
+// A topic to create (the client library's mq::client::NewTopic is its own type: no name is shared
 // between the client and the metaserver, one binary links both).
 struct TopicSpec {
   std::string name;

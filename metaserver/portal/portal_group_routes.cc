@@ -22,7 +22,7 @@ void checkGroupId(const std::string& group_id) {
   }
 }
 
-void writeCommitted(JsonWriter& json, const std::vector<rpc::CommittedOffset>& offsets) {
+void writeCommitted(JsonWriter& json, const std::vector<client::CommittedOffset>& offsets) {
   json.beginArray();
   for (const auto& o : offsets) {
     json.beginObject()
@@ -259,7 +259,7 @@ HttpResponse groupDetails(PortalContext& portal, const HttpRequest& request) {
     for (const auto& m : group.members) {
       json.beginObject()
           .field("member_id", m.member_id)
-          .field("instance_id", m.__isset.group_instance_id ? m.group_instance_id : "")
+          .field("instance_id", m.group_instance_id.value_or(""))
           .field("client_id", m.client_id)
           .field("client_host", m.client_host)
           .field("last_heartbeat_ms", m.last_heartbeat_ms)

@@ -7,6 +7,10 @@
 #include "mirror/provenance.h"
 #include "mirror/topic_selection.h"
 
+using mq::client::ConsumedMessage;
+using mq::client::Headers;
+using mq::client::ProducerRecord;
+
 namespace mq::mirror {
 namespace {
 

@@ -5,12 +5,15 @@
 #include <algorithm>
 #include <set>
 
-#include "outbox/claim_planner.h"
-#include "outbox/claim_share.h"
-#include "outbox/outbox_relay.h"
 #include "common/header_codec.h"
 #include "mq/outbox.h"
 #include "mq/partitioner.h"
+#include "outbox/claim_planner.h"
+#include "outbox/claim_share.h"
+#include "outbox/outbox_relay.h"
+
+using mq::client::Error;
+using mq::client::partitionForKey;
 
 namespace mq {
 namespace {

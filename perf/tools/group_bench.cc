@@ -33,6 +33,14 @@
 #include "mq/client.h"
 #include "storage/db_pool.h"
 
+using mq::client::AdminClient;
+using mq::client::ClientConfig;
+using mq::client::Consumer;
+using mq::client::NewTopic;
+using mq::client::Producer;
+using mq::client::ProducerConfig;
+using mq::client::ProducerRecord;
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -215,7 +223,7 @@ std::string rates(const Load& from, const Load& to, std::string* json) {
 
 class MemberThread {
  public:
-  MemberThread(const mq::ConsumerConfig& config, const std::string& topic)
+  MemberThread(const mq::client::ConsumerConfig& config, const std::string& topic)
       : thread_([this, config, topic] { run(config, topic); }) {}
   ~MemberThread() { stop(); }
 
@@ -238,8 +246,8 @@ class MemberThread {
   }
 
  private:
-  void run(mq::ConsumerConfig config, const std::string& topic) {
-    mq::Consumer consumer(config);
+  void run(mq::client::ConsumerConfig config, const std::string& topic) {
+    mq::client::Consumer consumer(config);
     consumer.subscribe({topic});
     while (!stop_) {
       auto now =
@@ -271,8 +279,8 @@ class MemberThread {
   std::thread thread_;
 };
 
-mq::ConsumerConfig memberConfig(const Options& o, const std::string& group) {
-  mq::ConsumerConfig config;
+mq::client::ConsumerConfig memberConfig(const Options& o, const std::string& group) {
+  mq::client::ConsumerConfig config;
   config.metaserver = o.metaserver;
   config.bootstrap_brokers = o.brokers;
   config.client_id = "group-bench";
@@ -309,15 +317,15 @@ bool waitSettled(const std::vector<std::unique_ptr<MemberThread>>& members, int 
 }
 
 std::string createTopic(const Options& o, const std::string& prefix, int partitions) {
-  mq::ClientConfig config;
+  mq::client::ClientConfig config;
   config.metaserver = o.metaserver;
   config.bootstrap_brokers = o.brokers;
-  mq::AdminClient admin(config);
+  mq::client::AdminClient admin(config);
   std::string name = fmt::format("{}-{}", prefix,
                                  std::chrono::duration_cast<std::chrono::seconds>(
                                      std::chrono::system_clock::now().time_since_epoch())
                                      .count());
-  mq::NewTopic topic;
+  mq::client::NewTopic topic;
   topic.name = name;
   topic.partitions = partitions;
   admin.createTopic(topic);
@@ -414,18 +422,19 @@ int throughput(const Options& o) {
   const int partitions = o.partitions;
   const std::string topic = createTopic(o, "gb-throughput", partitions);
   {
-    mq::ProducerConfig config;
+    mq::client::ProducerConfig config;
     config.metaserver = o.metaserver;
     config.bootstrap_brokers = o.brokers;
     config.batch_size = 1000;
     config.linger_ms = 20;
-    mq::Producer producer(config);
+    mq::client::Producer producer(config);
     const std::string value(static_cast<size_t>(o.size), 'x');
     auto start = Clock::now();
     for (int64_t i = 0; i < o.messages; ++i) {
       producer.sendAsync(
-          mq::ProducerRecord{topic, value, std::nullopt, {}, static_cast<int>(i % partitions), 0},
-          [](const mq::SendResult*, const mq::Error* error) {
+          mq::client::ProducerRecord{
+              topic, value, std::nullopt, {}, static_cast<int>(i % partitions), 0},
+          [](const mq::client::SendResult*, const mq::client::Error* error) {
             if (error) std::cerr << "produce failed: " << error->what() << "\n";
           });
     }

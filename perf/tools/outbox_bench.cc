@@ -114,8 +114,8 @@ std::string cpuReport(const std::vector<std::pair<std::string, std::string>>& ta
   return out + "}";
 }
 
-int64_t topicEnd(const mq::ClientConfig& client, const std::string& topic) {
-  mq::AdminClient admin(client);
+int64_t topicEnd(const mq::client::ClientConfig& client, const std::string& topic) {
+  mq::client::AdminClient admin(client);
   int64_t total = 0;
   for (const auto& p : admin.topicOffsets(topic)) total += p.end_offset - p.start_offset;
   return total;
@@ -130,20 +130,21 @@ int produceBench(const std::map<std::string, std::string>& flags) {
   const auto cpu = cpuTargets(flags);
   for (int round = 0; round < rounds; ++round) {
     for (bool idempotent : {false, true}) {
-      mq::ProducerConfig config;
+      mq::client::ProducerConfig config;
       config.bootstrap_brokers = split(flag(flags, "brokers", "127.0.0.1:9200"));
       config.enable_idempotence = idempotent;
       config.batch_size = std::stoi(flag(flags, "batch", "500"));
-      mq::Producer producer(config);
+      mq::client::Producer producer(config);
       producer.send(topic, "warm-up", std::string("w"));
       const auto cpu_before = cpuNow(cpu);
       auto start = Clock::now();
       std::atomic<int> failed{0};
       for (int i = 0; i < messages; ++i) {
-        mq::ProducerRecord record{topic, value, fmt::format("key-{}", i % 1000), {}, {}, 0};
-        producer.sendAsync(std::move(record), [&](const mq::SendResult*, const mq::Error* e) {
-          if (e) ++failed;
-        });
+        mq::client::ProducerRecord record{topic, value, fmt::format("key-{}", i % 1000), {}, {}, 0};
+        producer.sendAsync(std::move(record),
+                           [&](const mq::client::SendResult*, const mq::client::Error* e) {
+                             if (e) ++failed;
+                           });
       }
       producer.flush();
       double elapsed = seconds(Clock::now() - start);
@@ -169,7 +170,7 @@ int relayBench(const std::map<std::string, std::string>& flags) {
   const int batch = std::stoi(flag(flags, "batch-size", "500"));
   const int depth = std::stoi(flag(flags, "pipeline-depth", "2"));
   const bool concurrent = flags.count("concurrent") > 0;
-  mq::ClientConfig client;
+  mq::client::ClientConfig client;
   client.bootstrap_brokers = split(flag(flags, "brokers", "127.0.0.1:9200"));
 
   // A fresh outbox.

@@ -6,6 +6,14 @@
 #include <iostream>
 #include <thread>
 
+using mq::client::Consumer;
+using mq::client::ConsumerConfig;
+using mq::client::Error;
+using mq::client::Producer;
+using mq::client::ProducerConfig;
+using mq::client::SendResult;
+using mq::client::TopicPartition;
+
 namespace mq::test {
 
 void ProduceLedger::settle(std::vector<std::pair<std::string, std::future<SendResult>>>& pending) {

@@ -32,7 +32,7 @@ struct ProduceLedger {
   }
 
   // Waits for every pending send and records its outcome; clears `pending`.
-  void settle(std::vector<std::pair<std::string, std::future<SendResult>>>& pending);
+  void settle(std::vector<std::pair<std::string, std::future<client::SendResult>>>& pending);
 };
 
 // Producer threads send keyed messages (keyless ones with `keyless`) until `stop`; the

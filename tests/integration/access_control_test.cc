@@ -19,6 +19,18 @@
 #include "tests/harness/metrics_scrape.h"
 #include "tests/harness/test_cluster.h"
 
+using mq::client::AdminClient;
+using mq::client::ClientConfig;
+using mq::client::ConsumedMessage;
+using mq::client::Consumer;
+using mq::client::ConsumerConfig;
+using mq::client::Error;
+using mq::client::NewTopic;
+using mq::client::Producer;
+using mq::client::ProducerConfig;
+using mq::client::SendResult;
+using mq::client::TopicPartition;
+
 namespace mq::test {
 namespace {
 
@@ -92,7 +104,7 @@ class AccessControlTest : public ::testing::Test {
   static void grant(const std::string& permission, const std::string& resource_type,
                     const std::string& resource, const std::string& principal_type,
                     const std::string& principal) {
-    rpc::AclEntry entry;
+    client::AclEntry entry;
     entry.permission = permission;
     entry.resource_type = resource_type;
     entry.resource_name = resource;
@@ -237,7 +249,7 @@ TEST_F(AccessControlTest, QuotasNeedClusterAdminAndChargeTheTokenByName) {
   const std::string secret = issue("quota-app", "checkout");
   grant("produce", "topic", "payments", "token", "quota-app");
   waitForRefresh();
-  rpc::QuotaEntry quota;
+  client::QuotaEntry quota;
   quota.entity_type = "client";
   quota.entity_name = "quota-app";
   quota.produce_bytes_per_sec = 16 << 10;

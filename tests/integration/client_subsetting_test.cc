@@ -12,6 +12,11 @@
 #include "server/http_client.h"
 #include "tests/harness/test_cluster.h"
 
+using mq::client::HostPort;
+using mq::client::parseHostPort;
+using mq::client::Producer;
+using mq::client::ProducerConfig;
+
 namespace mq::test {
 namespace {
 

@@ -20,6 +20,17 @@
 #include "tests/harness/produce_ledger.h"
 #include "tests/harness/test_cluster.h"
 
+using mq::client::ClusterAddress;
+using mq::client::ClusterConsumer;
+using mq::client::Consumer;
+using mq::client::ConsumerConfig;
+using mq::client::Error;
+using mq::client::OffsetReset;
+using mq::client::Producer;
+using mq::client::ProducerConfig;
+using mq::client::ProducerRecord;
+using mq::client::SendResult;
+
 namespace mq::test {
 namespace {
 

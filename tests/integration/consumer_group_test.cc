@@ -24,6 +24,16 @@
 #include "tests/harness/group_member.h"
 #include "tests/harness/test_cluster.h"
 
+using mq::client::Consumer;
+using mq::client::ConsumerConfig;
+using mq::client::ConsumerGroupMetadata;
+using mq::client::Error;
+using mq::client::Producer;
+using mq::client::ProducerConfig;
+using mq::client::ProducerRecord;
+using mq::client::SendResult;
+using mq::client::TopicPartition;
+
 namespace mq::test {
 namespace {
 
@@ -660,7 +670,7 @@ TEST(ConsumerGroup, GroupMembersPauseResumeSeekAndCommitAsynchronously) {
   consumer.close();
 }
 
-class RecordingListener : public RebalanceListener {
+class RecordingListener : public client::RebalanceListener {
  public:
   void onPartitionsRevoked(const std::vector<TopicPartition>& partitions) override {
     revoked += partitions.size();

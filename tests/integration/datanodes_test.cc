@@ -16,6 +16,11 @@
 #include "tests/harness/produce_ledger.h"
 #include "tests/harness/test_cluster.h"
 
+using mq::client::Error;
+using mq::client::partitionForKey;
+using mq::client::Producer;
+using mq::client::ProducerConfig;
+
 namespace mq::test {
 namespace {
 

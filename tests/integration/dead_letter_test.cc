@@ -16,6 +16,19 @@
 #include "server/http_client.h"
 #include "tests/harness/test_cluster.h"
 
+using mq::client::AdminClient;
+using mq::client::ClientConfig;
+using mq::client::ConsumedMessage;
+using mq::client::Consumer;
+using mq::client::ConsumerConfig;
+using mq::client::Error;
+using mq::client::ErrorCode;
+using mq::client::Headers;
+using mq::client::Producer;
+using mq::client::ProducerConfig;
+using mq::client::ProducerRecord;
+using mq::client::SendResult;
+
 namespace mq::test {
 namespace {
 
@@ -461,7 +474,7 @@ void runKilledBetweenFailureAndRepublish(const std::string& after_nack) {
   second.start(args(second_log, false), second_log + ".out");
   AdminClient admin(adminConfig(cluster));
   const int64_t start = nowMs();
-  std::vector<rpc::StoredMessage> letters;
+  std::vector<client::StoredMessage> letters;
   while (nowMs() - start < 40000) {
     auto list = admin.listDeadLetters("crashers");
     if (!list.empty() && list[0].messages > 0) {

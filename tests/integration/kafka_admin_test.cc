@@ -22,6 +22,9 @@
 #include "tests/harness/test_cluster.h"
 #include "tests/harness/topic_reader.h"
 
+using mq::client::AdminClient;
+using mq::client::ClientConfig;
+
 namespace mq::test {
 namespace {
 
@@ -218,7 +221,7 @@ TEST(KafkaAdmin, TokensWithoutTheAdminGrantAreRefusedPerTopic) {
   const std::string team = mq_admin.createToken("team-admin", "apps").secret;
   auto grant = [&](const std::string& token, const std::string& type, const std::string& name,
                    const std::string& permission) {
-    rpc::AclEntry entry;
+    client::AclEntry entry;
     entry.resource_type = type;
     entry.resource_name = name;
     entry.principal_type = "token";

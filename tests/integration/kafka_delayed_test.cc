@@ -23,6 +23,9 @@
 #include "tests/harness/test_cluster.h"
 #include "tests/harness/topic_reader.h"
 
+using mq::client::AdminClient;
+using mq::client::ClientConfig;
+
 namespace mq::test {
 namespace {
 

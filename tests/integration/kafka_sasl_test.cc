@@ -15,6 +15,9 @@
 #include "tests/harness/kafka_wire_client.h"
 #include "tests/harness/test_cluster.h"
 
+using mq::client::AdminClient;
+using mq::client::ClientConfig;
+
 namespace mq::test {
 namespace {
 
@@ -58,7 +61,7 @@ TEST(KafkaSasl, PlainWithTokensAndGrantsRefusesWhatItShould) {
   config.token = readSecretFile("bootstrap", options.admin_token_file);
   AdminClient admin(config);
   const std::string secret = admin.createToken("kafka-app", "apps").secret;
-  rpc::AclEntry grant;
+  client::AclEntry grant;
   grant.permission = "produce";
   grant.resource_type = "topic";
   grant.resource_name = "secure";

@@ -9,6 +9,16 @@
 #include "mq/client.h"
 #include "tests/harness/test_cluster.h"
 
+using mq::client::Consumer;
+using mq::client::ConsumerConfig;
+using mq::client::Error;
+using mq::client::Headers;
+using mq::client::kAllLanes;
+using mq::client::kLaneHeader;
+using mq::client::Producer;
+using mq::client::ProducerConfig;
+using mq::client::TopicPartition;
+
 namespace mq::test {
 namespace {
 

@@ -19,6 +19,14 @@
 #include "tests/harness/metrics_scrape.h"
 #include "tests/harness/test_cluster.h"
 
+using mq::client::ConsumedMessage;
+using mq::client::Consumer;
+using mq::client::ConsumerConfig;
+using mq::client::Producer;
+using mq::client::ProducerConfig;
+using mq::client::SendResult;
+using mq::client::TopicPartition;
+
 namespace mq::test {
 namespace {
 

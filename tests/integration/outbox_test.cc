@@ -29,6 +29,10 @@
 #include "tests/harness/test_certificates.h"
 #include "tests/harness/test_cluster.h"
 
+using mq::client::Consumer;
+using mq::client::ConsumerConfig;
+using mq::client::TopicPartition;
+
 namespace mq::test {
 namespace {
 

@@ -27,6 +27,14 @@
 #include "tests/harness/portal_client.h"
 #include "tests/harness/test_cluster.h"
 
+using mq::client::Consumer;
+using mq::client::ConsumerConfig;
+using mq::client::Error;
+using mq::client::ErrorCode;
+using mq::client::Producer;
+using mq::client::ProducerConfig;
+using mq::client::TopicPartition;
+
 namespace mq::test {
 namespace {
 

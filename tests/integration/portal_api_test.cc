@@ -28,6 +28,15 @@
 #include "tests/harness/portal_client.h"
 #include "tests/harness/test_cluster.h"
 
+using mq::client::AdminClient;
+using mq::client::ClientConfig;
+using mq::client::ConsumedMessage;
+using mq::client::Consumer;
+using mq::client::ConsumerConfig;
+using mq::client::ConsumerGroupAdmin;
+using mq::client::Producer;
+using mq::client::ProducerConfig;
+
 namespace mq::test {
 namespace {
 

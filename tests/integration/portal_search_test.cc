@@ -23,6 +23,13 @@
 #include "tests/harness/portal_client.h"
 #include "tests/harness/test_cluster.h"
 
+using mq::client::ConsumedMessage;
+using mq::client::Consumer;
+using mq::client::ConsumerConfig;
+using mq::client::Producer;
+using mq::client::ProducerConfig;
+using mq::client::SendResult;
+
 namespace mq::test {
 namespace {
 

@@ -1,5 +1,5 @@
-// mq::Producer with enable_idempotence against real brokers: a batch retried after its reply
-// was lost is stored once (and twice without idempotence), a newer instance of a named
+// mq::client::Producer with enable_idempotence against real brokers: a batch retried after its
+// reply was lost is stored once (and twice without idempotence), a newer instance of a named
 // producer fences the older one, and a lost sequence is a clear error the producer recovers
 // from.
 #include <fmt/format.h>
@@ -12,6 +12,14 @@
 #include "mq/client.h"
 #include "tests/harness/reply_dropping_proxy.h"
 #include "tests/harness/test_cluster.h"
+
+using mq::client::Consumer;
+using mq::client::ConsumerConfig;
+using mq::client::Error;
+using mq::client::Producer;
+using mq::client::ProducerConfig;
+using mq::client::SendResult;
+using mq::client::TopicPartition;
 
 namespace mq::test {
 namespace {

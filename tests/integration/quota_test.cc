@@ -23,6 +23,17 @@
 #include "tests/harness/produce_ledger.h"
 #include "tests/harness/test_cluster.h"
 
+using mq::client::AdminClient;
+using mq::client::ClientConfig;
+using mq::client::Consumer;
+using mq::client::ConsumerConfig;
+using mq::client::Error;
+using mq::client::Producer;
+using mq::client::ProducerConfig;
+using mq::client::ProducerRecord;
+using mq::client::SendResult;
+using mq::client::TopicPartition;
+
 namespace mq::test {
 namespace {
 
@@ -38,9 +49,9 @@ ClusterOptions quotaCluster() {
   return options;
 }
 
-rpc::QuotaEntry quotaOf(const std::string& type, const std::string& name, int64_t produce,
-                        int64_t fetch = 0) {
-  rpc::QuotaEntry entry;
+client::QuotaEntry quotaOf(const std::string& type, const std::string& name, int64_t produce,
+                           int64_t fetch = 0) {
+  client::QuotaEntry entry;
   entry.entity_type = type;
   entry.entity_name = name;
   entry.produce_bytes_per_sec = produce;

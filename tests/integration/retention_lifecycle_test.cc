@@ -26,6 +26,16 @@
 #include "tests/harness/message_batch.h"
 #include "tests/harness/test_cluster.h"
 
+using mq::client::AdminClient;
+using mq::client::ClientConfig;
+using mq::client::Consumer;
+using mq::client::ConsumerConfig;
+using mq::client::Error;
+using mq::client::Producer;
+using mq::client::ProducerConfig;
+using mq::client::SendResult;
+using mq::client::TopicPartition;
+
 namespace mq::test {
 namespace {
 

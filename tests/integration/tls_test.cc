@@ -22,6 +22,16 @@
 #include "tests/harness/test_certificates.h"
 #include "tests/harness/test_cluster.h"
 
+using mq::client::AdminClient;
+using mq::client::ClientConfig;
+using mq::client::Consumer;
+using mq::client::ConsumerConfig;
+using mq::client::NewTopic;
+using mq::client::Producer;
+using mq::client::ProducerConfig;
+using mq::client::SendResult;
+using mq::client::TopicPartition;
+
 namespace mq::test {
 namespace {
 

@@ -19,6 +19,12 @@
 #include "server/http_client.h"
 #include "tests/harness/test_cluster.h"
 
+using mq::client::Consumer;
+using mq::client::ConsumerConfig;
+using mq::client::Producer;
+using mq::client::ProducerConfig;
+using mq::client::TopicPartition;
+
 namespace mq::test {
 namespace {
 

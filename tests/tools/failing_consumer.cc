@@ -28,6 +28,11 @@
 #include "mq/client.h"
 #include "tests/tools/event_log.h"
 
+using mq::client::ConsumedMessage;
+using mq::client::Consumer;
+using mq::client::ConsumerConfig;
+using mq::client::TopicPartition;
+
 namespace {
 
 std::atomic<bool> stop_requested{false};
@@ -83,7 +88,7 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-std::string attemptOf(const mq::ConsumedMessage& m) {
+std::string attemptOf(const mq::client::ConsumedMessage& m) {
   auto it = m.headers.find(mq::dead_letter::kAttempt);
   return it == m.headers.end() ? "0" : it->second;
 }
@@ -103,7 +108,7 @@ int main(int argc, char** argv) {
   mq::tools::EventLog log(options.log_path);
   log.write("start " + std::to_string(getpid()));
 
-  mq::ConsumerConfig config;
+  mq::client::ConsumerConfig config;
   config.metaserver = options.metaserver;
   config.client_id = "failing-consumer";
   config.group_id = options.group;
@@ -113,19 +118,19 @@ int main(int argc, char** argv) {
   config.auto_commit_interval_ms = 200;
   config.failed_messages.enabled = true;
   if (options.backoff_set) config.failed_messages.retry_backoff_ms = options.backoff_ms;
-  mq::Consumer consumer(config);
+  mq::client::Consumer consumer(config);
   consumer.subscribe({options.topic});
 
   bool crashed_once = false;
-  auto describe = [](const mq::ConsumedMessage& m) {
+  auto describe = [](const mq::client::ConsumedMessage& m) {
     return m.topic + " " + std::to_string(m.partition) + " " + std::to_string(m.offset) + " " +
            attemptOf(m) + " " + m.value;
   };
   while (!stop_requested) {
-    std::vector<mq::ConsumedMessage> batch;
+    std::vector<mq::client::ConsumedMessage> batch;
     try {
       batch = consumer.poll(std::chrono::milliseconds(200));
-    } catch (const mq::Error& e) {
+    } catch (const mq::client::Error& e) {
       log.write(std::string("poll-failed ") + e.codeName());
       if (!e.retriable()) return 1;
       continue;
@@ -141,7 +146,7 @@ int main(int argc, char** argv) {
         crashed_once = true;
         if (options.after_nack == "commit-kill") {
           // Everything up to and including the failed message is done with.
-          consumer.commitSync({{mq::TopicPartition{m.topic, m.partition}, m.offset + 1}});
+          consumer.commitSync({{mq::client::TopicPartition{m.topic, m.partition}, m.offset + 1}});
           log.write("committed");
         }
         ::kill(getpid(), SIGKILL);

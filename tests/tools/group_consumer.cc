@@ -33,6 +33,11 @@
 #include "mq/client.h"
 #include "tests/tools/event_log.h"
 
+using mq::client::ConsumedMessage;
+using mq::client::Consumer;
+using mq::client::ConsumerConfig;
+using mq::client::TopicPartition;
+
 namespace {
 
 std::atomic<bool> stop_requested{false};
@@ -109,14 +114,15 @@ Options parse(int argc, char** argv) {
 // Commits what this process consumed and logs each committed partition.
 class Committer {
  public:
-  Committer(mq::Consumer& consumer, mq::tools::EventLog& log) : consumer_(consumer), log_(log) {}
+  Committer(mq::client::Consumer& consumer, mq::tools::EventLog& log)
+      : consumer_(consumer), log_(log) {}
 
-  void consumed(const mq::ConsumedMessage& m) {
-    next_[mq::TopicPartition{m.topic, m.partition}] = m.offset + 1;
+  void consumed(const mq::client::ConsumedMessage& m) {
+    next_[mq::client::TopicPartition{m.topic, m.partition}] = m.offset + 1;
   }
 
-  void commit(const std::vector<mq::TopicPartition>& partitions) {
-    std::map<mq::TopicPartition, int64_t> offsets;
+  void commit(const std::vector<mq::client::TopicPartition>& partitions) {
+    std::map<mq::client::TopicPartition, int64_t> offsets;
     for (const auto& tp : partitions) {
       auto it = next_.find(tp);
       if (it != next_.end() && committed_[tp] != it->second) offsets[tp] = it->second;
@@ -133,7 +139,7 @@ class Committer {
         log_.writeAt(sent_at, "commit " + tp.topic + " " + std::to_string(tp.partition) + " " +
                                   std::to_string(offset));
       }
-    } catch (const mq::Error& e) {
+    } catch (const mq::client::Error& e) {
       std::string message = e.what();
       for (char& c : message) {
         if (c == '\n') c = ' ';
@@ -144,7 +150,7 @@ class Committer {
 
   void commitAll() { commit(consumer_.assignment()); }
 
-  void forget(const std::vector<mq::TopicPartition>& partitions) {
+  void forget(const std::vector<mq::client::TopicPartition>& partitions) {
     for (const auto& tp : partitions) {
       next_.erase(tp);
       committed_.erase(tp);
@@ -152,18 +158,18 @@ class Committer {
   }
 
  private:
-  mq::Consumer& consumer_;
+  mq::client::Consumer& consumer_;
   mq::tools::EventLog& log_;
-  std::map<mq::TopicPartition, int64_t> next_;
-  std::map<mq::TopicPartition, int64_t> committed_;
+  std::map<mq::client::TopicPartition, int64_t> next_;
+  std::map<mq::client::TopicPartition, int64_t> committed_;
 };
 
-class LoggingListener : public mq::RebalanceListener {
+class LoggingListener : public mq::client::RebalanceListener {
  public:
-  LoggingListener(mq::Consumer& consumer, mq::tools::EventLog& log, Committer& committer)
+  LoggingListener(mq::client::Consumer& consumer, mq::tools::EventLog& log, Committer& committer)
       : consumer_(consumer), log_(log), committer_(committer) {}
 
-  void onPartitionsRevoked(const std::vector<mq::TopicPartition>& partitions) override {
+  void onPartitionsRevoked(const std::vector<mq::client::TopicPartition>& partitions) override {
     committer_.commit(partitions);
     int generation = consumer_.groupMetadata().generation_id;
     for (const auto& tp : partitions) {
@@ -172,13 +178,13 @@ class LoggingListener : public mq::RebalanceListener {
     }
     committer_.forget(partitions);
   }
-  void onPartitionsLost(const std::vector<mq::TopicPartition>& partitions) override {
+  void onPartitionsLost(const std::vector<mq::client::TopicPartition>& partitions) override {
     for (const auto& tp : partitions) {
       log_.write("lost " + tp.topic + " " + std::to_string(tp.partition));
     }
     committer_.forget(partitions);
   }
-  void onPartitionsAssigned(const std::vector<mq::TopicPartition>& partitions) override {
+  void onPartitionsAssigned(const std::vector<mq::client::TopicPartition>& partitions) override {
     int generation = consumer_.groupMetadata().generation_id;
     for (const auto& tp : partitions) {
       log_.write("assigned " + tp.topic + " " + std::to_string(tp.partition) + " " +
@@ -187,7 +193,7 @@ class LoggingListener : public mq::RebalanceListener {
   }
 
  private:
-  mq::Consumer& consumer_;
+  mq::client::Consumer& consumer_;
   mq::tools::EventLog& log_;
   Committer& committer_;
 };
@@ -195,7 +201,7 @@ class LoggingListener : public mq::RebalanceListener {
 int run(const Options& options) {
   mq::tools::EventLog log(options.log_path);
   log.write("start " + std::to_string(getpid()));
-  mq::ConsumerConfig config;
+  mq::client::ConsumerConfig config;
   config.bootstrap_brokers = options.brokers;
   config.client_id = options.client_id;
   config.group_id = options.group;
@@ -210,7 +216,7 @@ int run(const Options& options) {
   config.retry_backoff_max_ms = 500;
   config.request_timeout_ms = options.request_timeout_ms;
   if (!options.assignors.empty()) config.assignors = options.assignors;
-  mq::Consumer consumer(config);
+  mq::client::Consumer consumer(config);
   Committer committer(consumer, log);
   LoggingListener listener(consumer, log, committer);
   consumer.subscribe(options.topics, &listener);
@@ -218,10 +224,10 @@ int run(const Options& options) {
   int generation = -1;
   auto next_commit = std::chrono::steady_clock::now();
   while (!stop_requested) {
-    std::vector<mq::ConsumedMessage> messages;
+    std::vector<mq::client::ConsumedMessage> messages;
     try {
       messages = consumer.poll(std::chrono::milliseconds(100));
-    } catch (const mq::Error& e) {
+    } catch (const mq::client::Error& e) {
       log.write(std::string("poll-failed ") + e.codeName());
       if (!e.retriable()) {
         consumer.close();  // before the listener and committer go away

@@ -6,6 +6,8 @@
 #include "broker/kafka/topic_admin.h"
 #include "common/topic_name.h"
 
+using mq::client::AdminClient;
+
 namespace mq::kafka {
 
 KafkaReply handleKafkaCreatePartitions(KafkaRequest& request) {

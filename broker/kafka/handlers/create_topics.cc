@@ -10,6 +10,10 @@
 #include "broker/kafka/topic_configs.h"
 #include "common/topic_name.h"
 
+using mq::client::AdminClient;
+using mq::client::DeadLetterTopics;
+using mq::client::NewTopic;
+
 namespace mq::kafka {
 namespace {
 
@@ -110,7 +114,7 @@ int32_t ensureDeadLetterPair(KafkaRequest& request, const CreateTopicsRequest::T
     return partitions;
   }
   if (!admin) admin = metaserverAdmin(request, timeout_ms);
-  const rpc::DeadLetterTopics made = admin->ensureDeadLetterTopics(pair.group_id, pair.topic);
+  const DeadLetterTopics made = admin->ensureDeadLetterTopics(pair.group_id, pair.topic);
   const std::string& name = dead_letters ? made.dead_letter_topic : made.retry_topic;
   if (name != wanted.name) {
     throw KafkaRefusal(

@@ -3,6 +3,8 @@
 #include "broker/kafka/protocol/messages/delete_topics.h"
 #include "broker/kafka/topic_admin.h"
 
+using mq::client::AdminClient;
+
 namespace mq::kafka {
 
 KafkaReply handleKafkaDeleteTopics(KafkaRequest& request) {

@@ -13,14 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "mq/admin_records.h"
 #include "mq/config.h"
 #include "mq/records.h"
 
-namespace mq::rpc {
-class MetaServiceClient;  // MetaService.h; used only by AdminClient's internals
-}  // namespace mq::rpc
-
-namespace mq {
+namespace mq::client {
 
 // ---------------------------------------------------------------------------------------
 // AdminClient
@@ -89,38 +86,37 @@ class AdminClient {
   AdminClient& operator=(const AdminClient&) = delete;
 
   // --- MetaService ---
-  rpc::TopicInfo createTopic(const NewTopic& topic);
-  std::vector<rpc::TopicInfo> listTopics();
+  TopicInfo createTopic(const NewTopic& topic);
+  std::vector<TopicInfo> listTopics();
   // Throws Error(UNKNOWN_TOPIC).
-  rpc::TopicInfo describeTopic(const std::string& name);
+  TopicInfo describeTopic(const std::string& name);
   void deleteTopic(const std::string& name);
   // Adds `count` partitions to the topic; returns the topic afterwards.
-  rpc::TopicInfo addPartitions(const std::string& name, int count);
-  rpc::DatanodeInfo addDatanode(const NewDatanode& datanode);
-  std::vector<rpc::DatanodeInfo> listDatanodes();
+  TopicInfo addPartitions(const std::string& name, int count);
+  DatanodeInfo addDatanode(const NewDatanode& datanode);
+  std::vector<DatanodeInfo> listDatanodes();
   // Fails datanode `name` over to its replica at host:port (docs/operations.md): fences it,
   // waits for the replica to catch up, promotes it and repoints the datanode. timeout_ms
   // (0 = 60 s) bounds the wait: give this client a request_timeout_ms above it. Not retried
   // by the client (call it again after a TIMEOUT: it resumes).
-  rpc::FailoverDatanodeResponse failoverDatanode(const std::string& name, const std::string& host,
-                                                 int port, int64_t timeout_ms = 0);
+  FailoverDatanodeResponse failoverDatanode(const std::string& name, const std::string& host,
+                                            int port, int64_t timeout_ms = 0);
   // Registers host:port as a replica of the datanode's primary (automatic failover may
   // promote it), or forgets one. Throws MqError (INVALID_REQUEST naming the problem).
-  rpc::DatanodeInfo addDatanodeReplica(const std::string& name, const std::string& host, int port);
-  rpc::DatanodeInfo removeDatanodeReplica(const std::string& name, const std::string& host,
-                                          int port);
+  DatanodeInfo addDatanodeReplica(const std::string& name, const std::string& host, int port);
+  DatanodeInfo removeDatanodeReplica(const std::string& name, const std::string& host, int port);
   // Makes a server restored from a mariadb-backup of the datanode's primary replicate it
   // from the backup's GTID position and registers it (MetaService rebuildDatanodeReplica).
   // Waits up to request.timeout_ms: give this client a request_timeout_ms above it. Not
   // retried.
-  rpc::DatanodeInfo rebuildDatanodeReplica(rpc::RebuildReplicaRequest request);
-  std::vector<rpc::BrokerInfo> listBrokers();
+  DatanodeInfo rebuildDatanodeReplica(const RebuildReplicaRequest& request);
+  std::vector<BrokerInfo> listBrokers();
   // The cluster's name (the metaserver's cluster-name; docs/multi-cluster.md). A metaserver
   // older than the call fails it with an Error.
   std::string clusterName();
   // The peer clusters the metaserver is configured with and whether each answered its last
   // check (docs/multi-cluster.md, "Peer clusters").
-  std::vector<rpc::PeerClusterInfo> listPeerClusters();
+  std::vector<PeerClusterInfo> listPeerClusters();
 
   // --- Broker ---
   // One answer per query, in query order. Throws the first partition's error (e.g.
@@ -130,96 +126,87 @@ class AdminClient {
   // Error(UNKNOWN_TOPIC) "unknown topic `x`".
   std::vector<PartitionOffsets> topicOffsets(const std::string& topic);
   // Topology as a broker caches it (empty `topics` = all topics) and the live brokers.
-  rpc::MetadataResponse metadata(const std::vector<std::string>& topics = {});
+  MetadataResponse metadata(const std::vector<std::string>& topics = {});
 
   // --- Consumer lag alerts (MetaService; docs/lag-and-alerts.md; admin_alerts.cc) ---
   // Throws Error(INVALID_REQUEST) naming what is wrong (also a name that is taken).
-  rpc::AlertRule createAlert(const NewAlert& alert);
-  std::vector<rpc::AlertRule> listAlerts();
+  AlertRule createAlert(const NewAlert& alert);
+  std::vector<AlertRule> listAlerts();
   // Throws Error(INVALID_REQUEST) when there is no such alert.
   void deleteAlert(const std::string& name);
   // Newest first; every alert's when `alert_name` is empty; limit 0 = 100 (at most 1000).
-  std::vector<rpc::AlertEvent> listAlertEvents(const std::string& alert_name = "", int limit = 0);
+  std::vector<AlertEvent> listAlertEvents(const std::string& alert_name = "", int limit = 0);
 
   // --- Retention and partition lifecycle (MetaService; docs/retention-and-lifecycle.md;
   //     admin_lifecycle.cc) ---
   // Sets the limits that are given (nullopt: unchanged). retention_ms > 0; bytes and
   // messages are per partition, 0 = no limit.
-  rpc::TopicRetention setRetention(const std::string& topic, std::optional<int64_t> retention_ms,
-                                   std::optional<int64_t> retention_bytes = std::nullopt,
-                                   std::optional<int64_t> retention_messages = std::nullopt);
+  TopicRetention setRetention(const std::string& topic, std::optional<int64_t> retention_ms,
+                              std::optional<int64_t> retention_bytes = std::nullopt,
+                              std::optional<int64_t> retention_messages = std::nullopt);
   // Retention and every partition's state and offsets.
-  rpc::TopicLifecycle describeTopicLifecycle(const std::string& topic);
+  TopicLifecycle describeTopicLifecycle(const std::string& topic);
   // read_only: producers skip the partition (keyed messages for it fail with
   // PARTITION_READ_ONLY); false makes it writable again. Throws for a retired partition.
-  rpc::PartitionLifecycle setPartitionReadOnly(const std::string& topic, int partition,
-                                               bool read_only);
+  PartitionLifecycle setPartitionReadOnly(const std::string& topic, int partition, bool read_only);
   // Appends a replacement partition on `target_datanode` ("" = placement chooses) and makes
   // `partition` read-only; it is retired once every group consumed it.
-  rpc::MigratePartitionResponse migratePartition(const std::string& topic, int partition,
-                                                 const std::string& target_datanode = "");
+  MigratePartitionResponse migratePartition(const std::string& topic, int partition,
+                                            const std::string& target_datanode = "");
   // Without force, refused (GROUP_NOT_EMPTY) while groups consume the topic. Its tables are
   // dropped after the metaserver's grace period.
-  rpc::DeleteTopicResponse deleteTopic(const std::string& name, bool force);
+  DeleteTopicResponse deleteTopic(const std::string& name, bool force);
   // Migrates every partition off the datanode; it is decommissioned once they are retired.
-  rpc::DatanodeLifecycle decommissionDatanode(const std::string& name);
-  std::vector<rpc::DatanodeLifecycle> listDatanodeLifecycle();
+  DatanodeLifecycle decommissionDatanode(const std::string& name);
+  std::vector<DatanodeLifecycle> listDatanodeLifecycle();
   // Committed offsets moved by retention, newest first; "" = any group / topic; limit 0 = 100.
-  std::vector<rpc::OffsetResetEvent> listOffsetResetEvents(const std::string& group_id = "",
-                                                           const std::string& topic = "",
-                                                           int limit = 0);
+  std::vector<OffsetResetEvent> listOffsetResetEvents(const std::string& group_id = "",
+                                                      const std::string& topic = "", int limit = 0);
 
   // --- Failed messages: retry and dead-letter topics (MetaService; docs/dead-letters.md;
   //     admin_dead_letters.cc) ---
   // The group's retry and dead-letter topics for `topic`, created when missing.
-  rpc::DeadLetterTopics ensureDeadLetterTopics(const std::string& group_id,
-                                               const std::string& topic);
+  DeadLetterTopics ensureDeadLetterTopics(const std::string& group_id, const std::string& topic);
   // Every (group, topic) pair with its counts; "" = every group.
-  std::vector<rpc::DeadLetterSummary> listDeadLetters(const std::string& group_id = "");
+  std::vector<DeadLetterSummary> listDeadLetters(const std::string& group_id = "");
   // Up to max_messages (0 = 20, at most 1000) dead letters from from_offset (-1 = earliest).
   // Throws Error(UNKNOWN_TOPIC) when the pair has no dead-letter topic.
-  rpc::DeadLetterPage showDeadLetters(const std::string& group_id, const std::string& topic,
-                                      int64_t from_offset = -1, int max_messages = 0);
+  DeadLetterPage showDeadLetters(const std::string& group_id, const std::string& topic,
+                                 int64_t from_offset = -1, int max_messages = 0);
   // Produces the dead letter at `offset` (nullopt: every stored one) again, to the original
   // topic (target "original") or the group's retry topic ("retry"). Not retried by the
   // client (a replay is not idempotent).
-  rpc::ReplayDeadLettersResponse replayDeadLetters(const std::string& group_id,
-                                                   const std::string& topic,
-                                                   std::optional<int64_t> offset,
-                                                   const std::string& target = "original");
+  ReplayDeadLettersResponse replayDeadLetters(const std::string& group_id, const std::string& topic,
+                                              std::optional<int64_t> offset,
+                                              const std::string& target = "original");
   // Removes every stored dead letter of the pair.
-  rpc::PurgeDeadLettersResponse purgeDeadLetters(const std::string& group_id,
-                                                 const std::string& topic);
+  PurgeDeadLettersResponse purgeDeadLetters(const std::string& group_id, const std::string& topic);
 
   // --- Access control (MetaService; docs/security.md; admin_access.cc) ---
   // Issues a token; the response's secret is shown once and never again. Throws
   // Error(INVALID_REQUEST) for a bad or taken name.
-  rpc::CreateTokenResponse createToken(const std::string& name, const std::string& team,
-                                       const std::string& description = "");
+  CreateTokenResponse createToken(const std::string& name, const std::string& team,
+                                  const std::string& description = "");
   // Tokens (never their secrets), by name; team "" = every team.
-  std::vector<rpc::AccessToken> listTokens(const std::string& team = "");
+  std::vector<AccessToken> listTokens(const std::string& team = "");
   // Brokers refuse the token within their auth-refresh. Error(INVALID_REQUEST) if unknown.
   void revokeToken(const std::string& name);
-  rpc::AclEntry grantAcl(const rpc::AclEntry& entry);
+  AclEntry grantAcl(const AclEntry& entry);
   // Error(INVALID_REQUEST) when there is no such grant.
-  void revokeAcl(const rpc::AclEntry& entry);
-  std::vector<rpc::AclEntry> listAcls();
+  void revokeAcl(const AclEntry& entry);
+  std::vector<AclEntry> listAcls();
 
   // --- Rate quotas (MetaService; docs/security.md#quotas; admin_quotas.cc) ---
   // Creates or replaces the quota of entry's (entity_type, entity_name); brokers apply it
   // within their auth-refresh. Error(INVALID_REQUEST) naming a bad field.
-  rpc::QuotaEntry setQuota(const rpc::QuotaEntry& entry);
-  std::vector<rpc::QuotaEntry> listQuotas();
+  QuotaEntry setQuota(const QuotaEntry& entry);
+  std::vector<QuotaEntry> listQuotas();
   // Error(INVALID_REQUEST) when there is no such quota.
   void removeQuota(const std::string& entity_type, const std::string& entity_name);
 
  private:
-  // One MetaService call with the retry rules above (for admin_alerts.cc).
-  void metaCall(const std::function<void(rpc::MetaServiceClient&)>& call, bool idempotent);
-  rpc::RequestHeader metaHeader() const;
-
-  class Impl;
+  class Impl;  // admin_client_impl.h
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace mq
+}  // namespace mq::client

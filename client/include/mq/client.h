@@ -3,8 +3,8 @@
 // This is the one header an application includes (plus mq/partitioner.h if it wants the key
 // hash on its own); it includes one header per concept: mq/error.h, mq/config.h,
 // mq/records.h, mq/producer.h, mq/consumer.h and mq/admin.h. Every call says what it promises and
-// what it throws. All failures are reported as mq::Error (a std::runtime_error) carrying a wire
-// ErrorCode and whether trying again can succeed.
+// what it throws. All failures are reported as mq::client::Error (a std::runtime_error) carrying a
+// wire ErrorCode and whether trying again can succeed.
 //
 // Transport: brokers and the metaserver speak Thrift (framed transport, binary protocol);
 // brokers are stateless, so any broker serves any partition. The client discovers live

@@ -18,7 +18,7 @@
 #include "mq/lane.h"
 #include "mq/tls_config.h"
 
-namespace mq {
+namespace mq::client {
 
 // ---------------------------------------------------------------------------------------
 // Configuration. Every property, its default and its meaning are also listed in one table
@@ -221,4 +221,4 @@ struct ConsumerConfig : ClientConfig {
   FailedMessagePolicy failed_messages;
 };
 
-}  // namespace mq
+}  // namespace mq::client

@@ -13,10 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "mq/admin_records.h"
 #include "mq/config.h"
 #include "mq/records.h"
 
-namespace mq {
+namespace mq::client {
 
 // ---------------------------------------------------------------------------------------
 // Consumer
@@ -282,13 +283,13 @@ class ConsumerGroupAdmin {
   ConsumerGroupAdmin& operator=(const ConsumerGroupAdmin&) = delete;
 
   // Every group: id, state, generation, active members, assignor.
-  std::vector<rpc::GroupSummary> listGroups();
+  std::vector<GroupSummary> listGroups();
   // State, generation, assignor, leader, members (client id, host, assignment) and every
   // committed offset. An unknown group comes back with state "Dead".
-  rpc::GroupDescription describeGroup(const std::string& group_id);
+  GroupDescription describeGroup(const std::string& group_id);
   // The committed offsets of `partitions` (-1: none), or every committed offset.
-  std::vector<rpc::CommittedOffset> committedOffsets(
-      const std::string& group_id, const std::vector<TopicPartition>& partitions = {});
+  std::vector<CommittedOffset> committedOffsets(const std::string& group_id,
+                                                const std::vector<TopicPartition>& partitions = {});
   // Sets committed offsets (an admin commit, generation -1), atomically. Refused with
   // Error(GROUP_NOT_EMPTY) while the group has active members: stop them first.
   void resetOffsets(const std::string& group_id, const std::map<TopicPartition, int64_t>& offsets);
@@ -301,4 +302,4 @@ class ConsumerGroupAdmin {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace mq
+}  // namespace mq::client

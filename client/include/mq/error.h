@@ -7,7 +7,7 @@
 
 #include "mq_types.h"
 
-namespace mq {
+namespace mq::client {
 
 // The wire's error codes (idl/mq.thrift ErrorCode), e.g. rpc::ErrorCode::UNKNOWN_TOPIC.
 using ErrorCode = rpc::ErrorCode::type;
@@ -36,4 +36,4 @@ class Error : public std::runtime_error {
   bool retriable_;
 };
 
-}  // namespace mq
+}  // namespace mq::client

@@ -13,7 +13,7 @@
 #include <optional>
 #include <string>
 
-namespace mq {
+namespace mq::client {
 
 inline constexpr const char* kLaneHeader = "mq-lane";
 // ConsumerConfig::lane value that reads every lane.
@@ -26,4 +26,4 @@ std::optional<std::string> laneProblem(const std::string& lane, bool allow_all);
 // True when a consumer of lane `lane` ("" default, "*" all) reads a message with `headers`.
 bool laneAccepts(const std::string& lane, const std::map<std::string, std::string>& headers);
 
-}  // namespace mq
+}  // namespace mq::client

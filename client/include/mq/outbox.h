@@ -44,7 +44,7 @@ struct OutboxEvent {
   std::string topic;
   std::optional<std::string> key;  // unset: keyless (no order is kept among keyless events)
   std::string value;
-  Headers headers;  // names starting with "mq-outbox-" are reserved
+  client::Headers headers;  // names starting with "mq-outbox-" are reserved
 };
 
 // Writes events into the outbox table with the application's connection. Stateless apart
@@ -63,7 +63,7 @@ class OutboxWriter {
   int64_t write(sql::Connection& connection, const OutboxEvent& event);
   int64_t write(sql::Connection& connection, const std::string& topic,
                 const std::optional<std::string>& key, const std::string& value,
-                const Headers& headers = {});
+                const client::Headers& headers = {});
 
   // Inserts several events with one multi-row INSERT, in order, inside the caller's
   // transaction (same rules as write()).
@@ -92,7 +92,7 @@ struct OutboxRelayConfig {
   std::string app_db;
   std::string table = "mq_outbox";
   // Brokers / metaserver and request settings of the relay's producer.
-  ClientConfig client;
+  client::ClientConfig client;
   // Most rows one claim takes (1..10000); they are published as one request.
   int batch_size = 500;
   // Most key+value+header bytes one claim takes (at least one row), 1 KiB..8 MiB.
@@ -161,7 +161,7 @@ class OutboxRelay {
   // itself only when fenced (a newer instance of its name started) or on a fatal error;
   // failure() tells which.
   bool waitStopped(std::chrono::milliseconds timeout);
-  std::optional<Error> failure() const;
+  std::optional<client::Error> failure() const;
 
   OutboxRelayStats stats() const;
 

@@ -27,7 +27,7 @@
 #include <string_view>
 #include <vector>
 
-namespace mq {
+namespace mq::client {
 
 // The stable 32-bit key hash described above.
 uint32_t keyHash(std::string_view key);
@@ -75,4 +75,4 @@ class Partitioner {
   std::map<std::string, Sticky, std::less<>> sticky_;
 };
 
-}  // namespace mq
+}  // namespace mq::client

@@ -15,7 +15,7 @@
 #include "mq/config.h"
 #include "mq/records.h"
 
-namespace mq {
+namespace mq::client {
 
 class ClusterFailoverProducer;  // client/cluster_failover_producer.h
 
@@ -107,4 +107,4 @@ class Producer {
   std::unique_ptr<ClusterFailoverProducer> failover_;  // ClientConfig::clusters set
 };
 
-}  // namespace mq
+}  // namespace mq::client

@@ -15,7 +15,7 @@
 
 #include "mq/error.h"
 
-namespace mq {
+namespace mq::client {
 
 // Message headers: name -> value (values are bytes; names should be UTF-8).
 using Headers = std::map<std::string, std::string>;
@@ -79,4 +79,4 @@ struct ConsumedMessage {
   std::string cluster;
 };
 
-}  // namespace mq
+}  // namespace mq::client
