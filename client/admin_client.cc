@@ -18,15 +18,15 @@ AdminClient::~AdminClient() = default;
 
 TopicInfo AdminClient::createTopic(const NewTopic& topic) {
   if (auto problem = topicNameProblem(topic.name)) {
-    throw Error(rpc::ErrorCode::INVALID_TOPIC_NAME, *problem, false);
+    throw Error(ErrorCode::INVALID_TOPIC_NAME, *problem, false);
   }
   if (topic.partitions < 1) {
-    throw Error(rpc::ErrorCode::INVALID_REQUEST,
+    throw Error(ErrorCode::INVALID_REQUEST,
                 fmt::format("a topic needs at least 1 partition (asked for {})", topic.partitions),
                 false);
   }
   if (topic.retention_ms < 0) {
-    throw Error(rpc::ErrorCode::INVALID_REQUEST, "retention must not be negative", false);
+    throw Error(ErrorCode::INVALID_REQUEST, "retention must not be negative", false);
   }
   rpc::CreateTopicRequest request;
   request.header = impl_->header();
@@ -61,7 +61,7 @@ void AdminClient::deleteTopic(const std::string& name) {
 
 TopicInfo AdminClient::addPartitions(const std::string& name, int count) {
   if (count < 1) {
-    throw Error(rpc::ErrorCode::INVALID_REQUEST,
+    throw Error(ErrorCode::INVALID_REQUEST,
                 fmt::format("add at least 1 partition (asked for {})", count), false);
   }
   rpc::TopicInfo topic;
@@ -154,8 +154,8 @@ std::vector<PartitionOffsets> AdminClient::listOffsets(const std::vector<OffsetQ
         problem = partitionError(result.topic, result.partition, result.error, result.error_message,
                                  result.retriable);
         if (result.error == rpc::ErrorCode::UNKNOWN_TOPIC) {
-          problem = Error(rpc::ErrorCode::UNKNOWN_TOPIC,
-                          fmt::format("unknown topic `{}`", result.topic), false);
+          problem = Error(ErrorCode::UNKNOWN_TOPIC, fmt::format("unknown topic `{}`", result.topic),
+                          false);
         }
         break;
       }

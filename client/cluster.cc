@@ -182,7 +182,7 @@ HostPort Cluster::nextBroker() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (discovered.empty() && bootstrap.empty()) {
     throw Error(
-        rpc::ErrorCode::METADATA_UNAVAILABLE,
+        ErrorCode::METADATA_UNAVAILABLE,
         fmt::format("no broker known: {}",
                     discovery_problem_.empty() ? "nothing discovered yet" : discovery_problem_),
         true);
@@ -275,7 +275,7 @@ void Cluster::withBroker(const std::function<void(BrokerConnection&)>& attempt,
     try {
       broker = nextBroker();
       if (!awaitThrottle(*broker, deadline)) {
-        throw Error(rpc::ErrorCode::THROTTLED,
+        throw Error(ErrorCode::THROTTLED,
                     fmt::format("{} holds this client back beyond the call's deadline (over a "
                                 "quota, docs/security.md#quotas)",
                                 broker->toString()),
@@ -315,8 +315,8 @@ TopicMetadata Cluster::fetchTopic(const std::string& name, SteadyClock::time_poi
         [&](BrokerConnection& c) { c.call([&](auto& b) { b.metadata(response, request); }); },
         deadline);
   } catch (const Error& e) {
-    if (e.code() == rpc::ErrorCode::UNKNOWN_TOPIC) {
-      throw Error(rpc::ErrorCode::UNKNOWN_TOPIC, fmt::format("unknown topic `{}`", name), false);
+    if (e.code() == ErrorCode::UNKNOWN_TOPIC) {
+      throw Error(ErrorCode::UNKNOWN_TOPIC, fmt::format("unknown topic `{}`", name), false);
     }
     throw;
   }
@@ -332,7 +332,7 @@ TopicMetadata Cluster::fetchTopic(const std::string& name, SteadyClock::time_poi
     if (metadata.partition_count == 0) break;  // a topic without partitions cannot be used
     return metadata;
   }
-  throw Error(rpc::ErrorCode::UNKNOWN_TOPIC, fmt::format("unknown topic `{}`", name), false);
+  throw Error(ErrorCode::UNKNOWN_TOPIC, fmt::format("unknown topic `{}`", name), false);
 }
 
 TopicMetadata Cluster::topic(const std::string& name, bool force_refresh,
@@ -359,7 +359,7 @@ TopicMetadata Cluster::topic(const std::string& name, bool force_refresh,
   } catch (const Error& e) {
     std::lock_guard<std::mutex> lock(mutex_);
     refreshing_.erase(name);
-    if (e.code() == rpc::ErrorCode::UNKNOWN_TOPIC) {
+    if (e.code() == ErrorCode::UNKNOWN_TOPIC) {
       topics_.erase(name);
       throw;
     }

@@ -177,8 +177,8 @@ ClusterConsumer::~ClusterConsumer() { close(); }
 void ClusterConsumer::subscribe(const std::vector<std::string>& topics) {
   std::lock_guard lock(impl_->mutex);
   if (impl_->subscribed || impl_->stopping) {
-    throw Error(rpc::ErrorCode::INVALID_REQUEST,
-                "a ClusterConsumer subscribes once, before close()", false);
+    throw Error(ErrorCode::INVALID_REQUEST, "a ClusterConsumer subscribes once, before close()",
+                false);
   }
   impl_->subscribed = true;
   impl_->topics = topics;
@@ -235,7 +235,7 @@ void ClusterConsumer::commitSync() {
     const bool done = impl_->changed.wait_until(
         lock, deadline, [&] { return reader->finished || reader->commits_done >= target; });
     if (!done && !first) {
-      first = Error(rpc::ErrorCode::TIMEOUT,
+      first = Error(ErrorCode::TIMEOUT,
                     fmt::format("cluster `{}`: the commit did not complete within {} ms",
                                 reader->name, 2 * impl_->config.request_timeout_ms),
                     true);

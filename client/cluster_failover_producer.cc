@@ -46,7 +46,7 @@ ClusterFailoverProducer::~ClusterFailoverProducer() { close(); }
 Producer& ClusterFailoverProducer::chosen(const std::string& topic, std::string* name) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (closed_) {
-    throw Error(rpc::ErrorCode::SHUTTING_DOWN, "the producer is closed; the message was not sent",
+    throw Error(ErrorCode::SHUTTING_DOWN, "the producer is closed; the message was not sent",
                 false);
   }
   if (!topic.empty()) probe_topic_ = topic;

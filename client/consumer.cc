@@ -65,7 +65,7 @@ void Consumer::Impl::validateConsumerConfig(const ConsumerConfig& config) {
 }
 
 Error Consumer::Impl::invalidRequest(const std::string& message) {
-  return Error(rpc::ErrorCode::INVALID_REQUEST, message, false);
+  return Error(ErrorCode::INVALID_REQUEST, message, false);
 }
 
 int64_t Consumer::Impl::msUntil(SteadyClock::time_point deadline) {
@@ -99,7 +99,7 @@ bool parseOffsetReset(const std::string& text, OffsetReset* reset) {
 }
 
 std::vector<ConsumedMessage> Consumer::Impl::poll(std::chrono::milliseconds timeout) {
-  if (closed_) throw Error(rpc::ErrorCode::SHUTTING_DOWN, "the consumer is closed", false);
+  if (closed_) throw Error(ErrorCode::SHUTTING_DOWN, "the consumer is closed", false);
   if (!subscribed_ && assigned_.empty()) {
     throw invalidRequest("poll() with nothing assigned; call assign() or subscribe() first");
   }

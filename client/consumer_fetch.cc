@@ -49,7 +49,7 @@ void Consumer::Impl::resolveCommitted(SteadyClock::time_point deadline, bool thr
   try {
     response = group_rpc_.fetchOffsets(request, deadline);
     if (response.error != rpc::ErrorCode::NONE) {
-      throw Error(response.error, response.error_message);
+      throw Error(clientCode(response.error), response.error_message);
     }
   } catch (const Error& e) {
     if (throw_errors || !e.retriable()) throw;
@@ -128,7 +128,7 @@ bool Consumer::Impl::fetchOnce(SteadyClock::time_point deadline, std::vector<Con
   } catch (const Error& e) {
     // Over a fetch quota: this poll ends empty-handed at its deadline; the next one fetches
     // once the broker's throttle has passed.
-    if (e.code() != rpc::ErrorCode::THROTTLED) throw;
+    if (e.code() != ErrorCode::THROTTLED) throw;
     *had_retriable_errors = true;
     return false;
   }
@@ -141,7 +141,7 @@ bool Consumer::Impl::fetchOnce(SteadyClock::time_point deadline, std::vector<Con
     if (result.__isset.diverging_offset) continue;  // not a reset: goes back (below)
     if (result.error == rpc::ErrorCode::OFFSET_OUT_OF_RANGE) {
       if (config_.auto_offset_reset == OffsetReset::kNone) {
-        throw Error(rpc::ErrorCode::OFFSET_OUT_OF_RANGE,
+        throw Error(ErrorCode::OFFSET_OUT_OF_RANGE,
                     fmt::format("{}: offset {} is out of range {}..{} and auto_offset_reset is "
                                 "none",
                                 tp.toString(), assigned_.at(tp).position.value_or(-1),

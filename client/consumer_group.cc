@@ -13,7 +13,7 @@ void Consumer::Impl::subscribe(const std::vector<std::string>& topics,
   std::vector<std::string> sorted;
   for (const auto& topic : topics) {
     if (auto problem = topicNameProblem(topic)) {
-      throw Error(rpc::ErrorCode::INVALID_TOPIC_NAME, *problem, false);
+      throw Error(ErrorCode::INVALID_TOPIC_NAME, *problem, false);
     }
     sorted.push_back(topic);
   }
@@ -78,7 +78,7 @@ ConsumerGroupMetadata Consumer::Impl::groupMetadata() const {
 ConsumerGroupMetadata Consumer::Impl::commitIdentity() const {
   ConsumerGroupMetadata identity = groupMetadata();
   if (subscribed_ && identity.generation_id < 0) {
-    throw Error(rpc::ErrorCode::REBALANCE_IN_PROGRESS,
+    throw Error(ErrorCode::REBALANCE_IN_PROGRESS,
                 fmt::format("not a member of a generation of group `{}` right now (joining); "
                             "poll() and commit again",
                             config_.group_id),
@@ -217,7 +217,7 @@ std::map<TopicPartition, int64_t> Consumer::Impl::committed(
   }
   auto response = group_rpc_.fetchOffsets(request, cluster_.retryDeadline());
   if (response.error != rpc::ErrorCode::NONE) {
-    throw Error(response.error, response.error_message);
+    throw Error(clientCode(response.error), response.error_message);
   }
   std::map<TopicPartition, int64_t> result;
   for (const auto& tp : partitions) result[tp] = -1;
@@ -250,8 +250,8 @@ std::optional<Error> Consumer::Impl::commitAsMember(const OffsetCommitter::Offse
   const auto checks = checksOf(offsets);
   auto error = committer().commitSync(identity, offsets, checks);
   if (error && subscribed_ &&
-      (error->code() == rpc::ErrorCode::ILLEGAL_GENERATION ||
-       error->code() == rpc::ErrorCode::REBALANCE_IN_PROGRESS)) {
+      (error->code() == ErrorCode::ILLEGAL_GENERATION ||
+       error->code() == ErrorCode::REBALANCE_IN_PROGRESS)) {
     // Our own rejoin may have completed (or be completing) while we committed. Then we
     // still own these partitions in the new generation (a cooperative assignor never gives
     // an owned partition to another member in the same rebalance; an eager member owns

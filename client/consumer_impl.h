@@ -51,7 +51,7 @@ class Consumer::Impl {
     std::map<TopicPartition, PartitionState> next;
     for (const auto& tp : partitions) {
       if (auto problem = topicNameProblem(tp.topic)) {
-        throw Error(rpc::ErrorCode::INVALID_TOPIC_NAME, *problem, false);
+        throw Error(ErrorCode::INVALID_TOPIC_NAME, *problem, false);
       }
       if (tp.partition < 0) {
         throw invalidRequest(fmt::format("partition {} is negative", tp.partition));
@@ -184,7 +184,7 @@ class Consumer::Impl {
   }
 
   Error noPosition(const TopicPartition& tp) const {
-    return Error(rpc::ErrorCode::OFFSET_OUT_OF_RANGE,
+    return Error(ErrorCode::OFFSET_OUT_OF_RANGE,
                  fmt::format("no position for {} (and no committed offset) and "
                              "auto_offset_reset is none; seek() first",
                              tp.toString()),

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "mq/client.h"
+#include "mq_types.h"
 
 namespace mq::client {
 
@@ -23,13 +24,17 @@ class TransportError : public Error {
   bool request_sent_;
 };
 
+// The wire's code as the client's, and back (the same numbers: error.cc checks each).
+ErrorCode clientCode(rpc::ErrorCode::type code);
+rpc::ErrorCode::type wireCode(ErrorCode code);
+
 // The server's whole-request refusal as an Error (keeps the server's retriable flag).
 Error errorFromWire(const rpc::MqError& error);
 
 // A per-partition result's error as an Error naming the partition:
 // "orders-3: DATANODE_UNAVAILABLE: <server message>". Retriable if the server says so or
 // the code usually is.
-Error partitionError(const std::string& topic, int partition, ErrorCode code,
+Error partitionError(const std::string& topic, int partition, rpc::ErrorCode::type code,
                      const std::string& message, bool retriable);
 
 // True for errors that mean "this broker should not be used for a while": transport

@@ -129,7 +129,7 @@ std::vector<std::string> FailureRouter::prepare(const std::vector<std::string>& 
 const DeadLetterTopics& FailureRouter::pairOf(const std::string& original_topic) const {
   auto it = by_topic_.find(original_topic);
   if (it == by_topic_.end()) {
-    throw Error(rpc::ErrorCode::INVALID_REQUEST,
+    throw Error(ErrorCode::INVALID_REQUEST,
                 fmt::format("topic `{}` is not subscribed by this member of group `{}`",
                             original_topic, group_id_),
                 false);

@@ -16,7 +16,7 @@ namespace {
 
 void validateGroupId(const std::string& group_id) {
   if (group_id.empty() || group_id.size() > 255) {
-    throw Error(rpc::ErrorCode::INVALID_REQUEST,
+    throw Error(ErrorCode::INVALID_REQUEST,
                 fmt::format("a group id has 1 to 255 characters (got {})", group_id.size()), false);
   }
 }
@@ -43,7 +43,7 @@ GroupDescription ConsumerGroupAdmin::describeGroup(const std::string& group_id) 
   validateGroupId(group_id);
   auto response = impl_->rpc_.describe(group_id, impl_->cluster_.retryDeadline());
   if (response.error != rpc::ErrorCode::NONE) {
-    throw Error(response.error, response.error_message);
+    throw Error(clientCode(response.error), response.error_message);
   }
   return fromWire(response.group);
 }
@@ -64,7 +64,7 @@ std::vector<CommittedOffset> ConsumerGroupAdmin::committedOffsets(
   }
   auto response = impl_->rpc_.fetchOffsets(request, impl_->cluster_.retryDeadline());
   if (response.error != rpc::ErrorCode::NONE) {
-    throw Error(response.error, response.error_message);
+    throw Error(clientCode(response.error), response.error_message);
   }
   return fromWire(response.offsets);
 }
@@ -73,7 +73,7 @@ void ConsumerGroupAdmin::resetOffsets(const std::string& group_id,
                                       const std::map<TopicPartition, int64_t>& offsets) {
   validateGroupId(group_id);
   if (offsets.empty()) {
-    throw Error(rpc::ErrorCode::INVALID_REQUEST, "no offsets to set", false);
+    throw Error(ErrorCode::INVALID_REQUEST, "no offsets to set", false);
   }
   ConsumerGroupMetadata admin;  // generation -1, no member: an admin commit
   admin.group_id = group_id;
@@ -81,7 +81,7 @@ void ConsumerGroupAdmin::resetOffsets(const std::string& group_id,
   request.header = impl_->cluster_.requestHeader();
   auto response = impl_->rpc_.commit(request, impl_->cluster_.retryDeadline());
   if (response.error != rpc::ErrorCode::NONE) {
-    throw Error(response.error, response.error_message, isRetriable(response.error));
+    throw Error(clientCode(response.error), response.error_message, isRetriable(response.error));
   }
 }
 

@@ -27,7 +27,7 @@ void GroupMembership::runJoin(const JoinSubscription& subscription) {
       member_id_ = round->joined.member_id;
       continue;  // the second step of a dynamic member's first join
     }
-    if (round->problem == rpc::ErrorCode::NONE && !syncRound(plan, *round)) return;
+    if (round->problem == ErrorCode::NONE && !syncRound(plan, *round)) return;
     JoinNext next;
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -60,7 +60,7 @@ std::optional<GroupMembership::JoinRound> GroupMembership::joinRound(const JoinP
   try {
     round.joined = rpc_.join(request, plan.join_wait_ms, deadline);
     round.answered = true;
-    round.problem = round.joined.error;
+    round.problem = clientCode(round.joined.error);
     round.problem_message = round.joined.error_message;
   } catch (const Error& e) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -92,7 +92,7 @@ bool GroupMembership::syncRound(const JoinPlan& plan, JoinRound& round) {
     auto synced =
         rpc_.sync(sync, plan.sync_wait_ms,
                   SteadyClock::now() + std::chrono::milliseconds(settings_.request_timeout_ms));
-    round.problem = synced.error;
+    round.problem = clientCode(synced.error);
     round.problem_message = synced.error_message;
     round.assignment = fromWire(synced.assignment);
   } catch (const Error& e) {
@@ -106,7 +106,7 @@ bool GroupMembership::syncRound(const JoinPlan& plan, JoinRound& round) {
     // current generation instead of starting another one.
     logWarn("sync failed; joining again").kv("group", settings_.group_id).kv("error", e.what());
     join_trouble_ = e;
-    round.problem = rpc::ErrorCode::UNKNOWN;
+    round.problem = ErrorCode::UNKNOWN;
   }
   return true;
 }
@@ -114,7 +114,7 @@ bool GroupMembership::syncRound(const JoinPlan& plan, JoinRound& round) {
 GroupMembership::JoinNext GroupMembership::settleRound(const JoinPlan& plan, JoinRound& round) {
   const rpc::JoinGroupResponse& joined = round.joined;
   switch (round.problem) {
-    case rpc::ErrorCode::NONE: {
+    case ErrorCode::NONE: {
       state_ = State::kStable;
       join_trouble_.reset();
       last_contact_ = SteadyClock::now();
@@ -139,7 +139,7 @@ GroupMembership::JoinNext GroupMembership::settleRound(const JoinPlan& plan, Joi
       events_.notify_all();
       return JoinNext::kDone;
     }
-    case rpc::ErrorCode::UNKNOWN_MEMBER_ID:
+    case ErrorCode::UNKNOWN_MEMBER_ID:
       if (!plan.subscription.owned.empty()) {
         // Removed while rejoining: what it owns may already be someone else's. The
         // application gives the partitions up, then joins again owning nothing.
@@ -148,17 +148,17 @@ GroupMembership::JoinNext GroupMembership::settleRound(const JoinPlan& plan, Joi
       }
       member_id_.clear();
       return JoinNext::kAgain;
-    case rpc::ErrorCode::REBALANCE_IN_PROGRESS:
-    case rpc::ErrorCode::ILLEGAL_GENERATION:
+    case ErrorCode::REBALANCE_IN_PROGRESS:
+    case ErrorCode::ILLEGAL_GENERATION:
       return JoinNext::kAgain;  // the group moved on while we synced: join again at once
-    case rpc::ErrorCode::FENCED_INSTANCE_ID:
-    case rpc::ErrorCode::INCONSISTENT_GROUP_PROTOCOL:
-    case rpc::ErrorCode::INVALID_REQUEST:
-    case rpc::ErrorCode::NOT_AUTHORIZED:
+    case ErrorCode::FENCED_INSTANCE_ID:
+    case ErrorCode::INCONSISTENT_GROUP_PROTOCOL:
+    case ErrorCode::INVALID_REQUEST:
+    case ErrorCode::NOT_AUTHORIZED:
       markFatal(refusal(round.problem, round.problem_message));
       return JoinNext::kDone;
     default:
-      if (round.answered && isRetriable(round.problem)) {
+      if (round.answered && mq::isRetriable(wireCode(round.problem))) {
         join_trouble_ = refusal(round.problem, round.problem_message);
       }
       return JoinNext::kAgainAfterBackoff;

@@ -51,7 +51,7 @@ std::vector<TopicPartition> GroupMembership::fromWire(
 }
 
 Error GroupMembership::refusal(ErrorCode code, const std::string& message) {
-  return Error(code, message.empty() ? errorName(code) : message, isRetriable(code));
+  return Error(code, message.empty() ? errorCodeName(code) : message);
 }
 
 std::string encodeSubscriptionUserData(const PartitionCounts& counts) {
@@ -171,18 +171,18 @@ void GroupMembership::onCommitRefused(ErrorCode code, int generation, const std:
   std::lock_guard<std::mutex> lock(mutex_);
   if (generation != generation_ || state_ == State::kUnjoined) return;  // old news
   switch (code) {
-    case rpc::ErrorCode::ILLEGAL_GENERATION:
-    case rpc::ErrorCode::REBALANCE_IN_PROGRESS:
+    case ErrorCode::ILLEGAL_GENERATION:
+    case ErrorCode::REBALANCE_IN_PROGRESS:
       if (state_ == State::kStable) {
         rejoin_needed_ = true;
         rejoin_reason_ = fmt::format("commit refused: {}", message);
         events_.notify_all();
       }
       break;
-    case rpc::ErrorCode::UNKNOWN_MEMBER_ID:
+    case ErrorCode::UNKNOWN_MEMBER_ID:
       markLost(fmt::format("commit refused: {}", message));
       break;
-    case rpc::ErrorCode::FENCED_INSTANCE_ID:
+    case ErrorCode::FENCED_INSTANCE_ID:
       markFatal(refusal(code, message));
       break;
     default:
@@ -320,7 +320,7 @@ PartitionCounts GroupMembership::partitionCounts(const std::vector<std::string>&
     try {
       counts[topic] = cluster_.topic(topic, /*force_refresh=*/true, deadline).partition_count;
     } catch (const Error& e) {
-      if (e.code() == rpc::ErrorCode::UNKNOWN_TOPIC) {
+      if (e.code() == ErrorCode::UNKNOWN_TOPIC) {
         counts[topic] = 0;  // subscribed before it exists: picked up once created
       } else {
         *ok = false;
@@ -358,7 +358,7 @@ std::vector<rpc::MemberAssignment> GroupMembership::assign(const rpc::JoinGroupR
     if (joined.protocol_name == candidate->name()) assignor = candidate.get();
   }
   if (!assignor) {
-    throw Error(rpc::ErrorCode::INCONSISTENT_GROUP_PROTOCOL,
+    throw Error(ErrorCode::INCONSISTENT_GROUP_PROTOCOL,
                 fmt::format("the coordinator chose assignor `{}`, which this member does not "
                             "support",
                             joined.protocol_name),
@@ -380,7 +380,7 @@ std::vector<rpc::MemberAssignment> GroupMembership::assign(const rpc::JoinGroupR
   bool ok = true;
   PartitionCounts counts = partitionCounts(topics, &ok);
   if (!ok) {
-    throw Error(rpc::ErrorCode::METADATA_UNAVAILABLE,
+    throw Error(ErrorCode::METADATA_UNAVAILABLE,
                 "cannot read the partition counts of the group's topics", true);
   }
   GroupAssignment assignment = assignor->assign(counts, members);
@@ -446,7 +446,7 @@ void GroupMembership::heartbeatOnce() {
       markLost(response.error_message);
       break;
     case rpc::ErrorCode::FENCED_INSTANCE_ID:
-      markFatal(refusal(response.error, response.error_message));
+      markFatal(refusal(clientCode(response.error), response.error_message));
       break;
     case rpc::ErrorCode::METADATA_UNAVAILABLE:
       // The group's state is out of reach: no one can remove this member or move its

@@ -123,7 +123,7 @@ class GroupMembership {
   struct JoinRound {
     bool answered = false;  // JoinGroup got an answer
     rpc::JoinGroupResponse joined;
-    ErrorCode problem = rpc::ErrorCode::UNKNOWN;  // NONE: joined and synced
+    ErrorCode problem = ErrorCode::UNKNOWN;  // NONE: joined and synced
     std::string problem_message;
     std::vector<TopicPartition> assignment;
   };

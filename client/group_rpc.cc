@@ -31,7 +31,7 @@ Response GroupRpc::call(Fn&& fn, int64_t wait_ms, SteadyClock::time_point deadli
       [&](BrokerConnection& connection) {
         connection.call([&](rpc::BrokerClient& client) { fn(client, response); }, wait_ms);
         if (auto problem = coordinatorUnavailable(response, 0)) {
-          throw Error(rpc::ErrorCode::COORDINATOR_NOT_AVAILABLE,
+          throw Error(ErrorCode::COORDINATOR_NOT_AVAILABLE,
                       fmt::format("coordinator not available: {}", *problem), true);
         }
       },

@@ -49,7 +49,7 @@ std::optional<Error> OffsetCommitter::send(const rpc::CommitOffsetsRequest& requ
         rpc_.commit(request, SteadyClock::now() + std::chrono::milliseconds(request_timeout_ms_));
     if (response.error == rpc::ErrorCode::NONE) return std::nullopt;
     return Error(
-        response.error,
+        clientCode(response.error),
         fmt::format("commit refused: {}: {}", errorName(response.error), response.error_message),
         isRetriable(response.error));
   } catch (const Error& e) {

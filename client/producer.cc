@@ -23,7 +23,7 @@ namespace {
 void validateProducerConfig(const ProducerConfig& config) {
   validateClientConfig(config);
   auto require = [](bool ok, const std::string& message) {
-    if (!ok) throw Error(rpc::ErrorCode::INVALID_CONFIG, message, false);
+    if (!ok) throw Error(ErrorCode::INVALID_CONFIG, message, false);
   };
   require(config.linger_ms >= 0, "linger_ms must be >= 0");
   require(config.batch_size >= 1, "batch_size must be >= 1");
@@ -87,7 +87,7 @@ class Producer::Impl {
 
   SendResult sendAndWait(ProducerRecord record) {
     if (onSenderThread()) {
-      throw Error(rpc::ErrorCode::INVALID_REQUEST,
+      throw Error(ErrorCode::INVALID_REQUEST,
                   "send() cannot wait inside a delivery callback; use sendAsync()", false);
     }
     auto promise = std::make_shared<std::promise<SendResult>>();
@@ -106,8 +106,8 @@ class Producer::Impl {
 
   void flush() {
     if (onSenderThread()) {
-      throw Error(rpc::ErrorCode::INVALID_REQUEST,
-                  "flush() cannot be called inside a delivery callback", false);
+      throw Error(ErrorCode::INVALID_REQUEST, "flush() cannot be called inside a delivery callback",
+                  false);
     }
     accumulator_.flush();
   }
@@ -146,31 +146,31 @@ class Producer::Impl {
 
 uint64_t Producer::Impl::enqueue(ProducerRecord record, Callback callback, bool expedite) {
   if (closing_) {
-    throw Error(rpc::ErrorCode::SHUTTING_DOWN, "the producer is closed; the message was not sent",
+    throw Error(ErrorCode::SHUTTING_DOWN, "the producer is closed; the message was not sent",
                 false);
   }
   if (idempotence_) {
     if (auto fenced = idempotence_->fencedMessage()) {
-      throw Error(rpc::ErrorCode::PRODUCER_FENCED,
-                  fmt::format("{}; the message was not sent", *fenced), false);
+      throw Error(ErrorCode::PRODUCER_FENCED, fmt::format("{}; the message was not sent", *fenced),
+                  false);
     }
   }
   const auto deadline = SteadyClock::now() + std::chrono::milliseconds(config_.max_block_ms);
   if (record.delay_ms < 0 || record.deliver_at_ms < 0) {
-    throw Error(rpc::ErrorCode::INVALID_REQUEST,
+    throw Error(ErrorCode::INVALID_REQUEST,
                 fmt::format("a delivery time cannot be negative (delay_ms {}, deliver_at_ms {})",
                             record.delay_ms, record.deliver_at_ms),
                 false);
   }
   if (auto problem = topicNameProblem(record.topic)) {
-    throw Error(rpc::ErrorCode::INVALID_TOPIC_NAME, *problem, false);
+    throw Error(ErrorCode::INVALID_TOPIC_NAME, *problem, false);
   }
   if (!config_.lane.empty() && !record.headers.count(kLaneHeader)) {
     record.headers[kLaneHeader] = config_.lane;
   }
   const size_t bytes = messageBytes(record);
   if (bytes > static_cast<size_t>(config_.max_message_bytes)) {
-    throw Error(rpc::ErrorCode::MESSAGE_TOO_LARGE,
+    throw Error(ErrorCode::MESSAGE_TOO_LARGE,
                 fmt::format("message of {} exceeds max {}", formatBytes(bytes),
                             formatBytes(config_.max_message_bytes)),
                 false);
@@ -181,14 +181,14 @@ uint64_t Producer::Impl::enqueue(ProducerRecord record, Callback callback, bool 
     // Partitions may have been added since the cache was filled.
     topic = cluster_.topic(record.topic, true, deadline);
     if (*record.partition < 0 || *record.partition >= topic.partition_count) {
-      throw Error(rpc::ErrorCode::UNKNOWN_PARTITION,
+      throw Error(ErrorCode::UNKNOWN_PARTITION,
                   fmt::format("partition {} out of range 0..{} (topic `{}`)", *record.partition,
                               topic.partition_count - 1, record.topic),
                   false);
     }
   }
   if (!record.partition && !record.key && topic.writable.empty()) {
-    throw Error(rpc::ErrorCode::PARTITION_READ_ONLY,
+    throw Error(ErrorCode::PARTITION_READ_ONLY,
                 fmt::format("topic `{}` has no writable partition", record.topic), false);
   }
   TopicPartition tp{record.topic, partitioner_.choose(record.topic, record.key, record.partition,

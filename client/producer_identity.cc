@@ -36,7 +36,7 @@ void IdempotenceState::stamp(ProducerBatch& batch) {
     uint64_t seen_generation = 0;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (fenced_) throw Error(rpc::ErrorCode::PRODUCER_FENCED, *fenced_, false);
+      if (fenced_) throw Error(ErrorCode::PRODUCER_FENCED, *fenced_, false);
       if (have_identity_ && !renew_) {
         int32_t& next = next_sequence_[batch.partition];
         if (next <= std::numeric_limits<int32_t>::max() - count) {

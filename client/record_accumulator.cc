@@ -21,7 +21,7 @@ uint64_t RecordAccumulator::append(const TopicPartition& partition, PendingRecor
                                    bool expedite) {
   std::unique_lock<std::mutex> lock(mutex_);
   auto closedError = [] {
-    return Error(rpc::ErrorCode::SHUTTING_DOWN, "the producer is closed; the message was not sent",
+    return Error(ErrorCode::SHUTTING_DOWN, "the producer is closed; the message was not sent",
                  false);
   };
   if (closed_) throw closedError();
@@ -33,7 +33,7 @@ uint64_t RecordAccumulator::append(const TopicPartition& partition, PendingRecor
     if (closed_) throw closedError();
     if (isFull(record.bytes)) {
       throw Error(
-          rpc::ErrorCode::TIMEOUT,
+          ErrorCode::TIMEOUT,
           may_block
               ? fmt::format("producer buffer full ({} messages, {} waiting for the "
                             "brokers) for {} ms (max_block_ms); the message was not sent",

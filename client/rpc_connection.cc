@@ -78,7 +78,7 @@ std::shared_ptr<apache::thrift::protocol::TProtocol> RpcChannel::prepare(int64_t
     try {
       transport->open();
     } catch (const TException& e) {
-      throw TransportError(rpc::ErrorCode::UNKNOWN,
+      throw TransportError(ErrorCode::UNKNOWN,
                            fmt::format("cannot connect to {}: {}", address_.toString(), e.what()),
                            /*request_sent=*/false);
     }
@@ -93,7 +93,7 @@ std::shared_ptr<apache::thrift::protocol::TProtocol> RpcChannel::prepare(int64_t
           transport->close();
         } catch (const TException&) {
         }
-        throw TransportError(rpc::ErrorCode::UNKNOWN, tlsHandshakeFailure(e.what()),
+        throw TransportError(ErrorCode::UNKNOWN, tlsHandshakeFailure(e.what()),
                              /*request_sent=*/false);
       }
     }
@@ -157,27 +157,27 @@ void RpcChannel::fail(std::exception_ptr failure) {
     // With TLS 1.3 the server checks the client's certificate after the client finished
     // its handshake: its refusal arrives as an alert with the first reply.
     close();
-    throw TransportError(rpc::ErrorCode::UNKNOWN,
+    throw TransportError(ErrorCode::UNKNOWN,
                          answered_ ? fmt::format("TLS connection to {} failed: {}", where, e.what())
                                    : tlsHandshakeFailure(e.what()),
                          true);
   } catch (const TTransportException& e) {
     close();
     if (e.getType() == TTransportException::TIMED_OUT) {
-      throw TransportError(rpc::ErrorCode::TIMEOUT,
+      throw TransportError(ErrorCode::TIMEOUT,
                            fmt::format("no reply from {} within {} ms", where, reply_timeout_ms_),
                            true);
     }
-    throw TransportError(rpc::ErrorCode::UNKNOWN,
+    throw TransportError(ErrorCode::UNKNOWN,
                          fmt::format("connection to {} failed: {}{}", where, e.what(), plainHint()),
                          true);
   } catch (const TProtocolException& e) {
     close();
     if (e.getType() == TProtocolException::SIZE_LIMIT) {
-      throw Error(rpc::ErrorCode::UNKNOWN,
+      throw Error(ErrorCode::UNKNOWN,
                   fmt::format("reply from {} exceeds the size limit: {}", where, e.what()), false);
     }
-    throw TransportError(rpc::ErrorCode::UNKNOWN,
+    throw TransportError(ErrorCode::UNKNOWN,
                          fmt::format("garbled reply from {}: {}{}", where, e.what(), plainHint()),
                          true);
   } catch (const TApplicationException& e) {
@@ -188,22 +188,22 @@ void RpcChannel::fail(std::exception_ptr failure) {
       case TApplicationException::PROTOCOL_ERROR:
       case TApplicationException::UNSUPPORTED_CLIENT_TYPE:
         close();
-        throw Error(rpc::ErrorCode::UNKNOWN,
+        throw Error(ErrorCode::UNKNOWN,
                     fmt::format("{} does not understand the request: {}", where, e.what()), false);
       case TApplicationException::BAD_SEQUENCE_ID:
         close();
-        throw TransportError(rpc::ErrorCode::UNKNOWN,
+        throw TransportError(ErrorCode::UNKNOWN,
                              fmt::format("out-of-order reply from {}: {}", where, e.what()), true);
       default:
         // The handler failed with an undeclared exception: a server bug or a transient
         // problem; another broker may succeed. Or the server refused the connection (a
         // connection limit) and closed it: it is not used again either way.
         close();
-        throw Error(rpc::ErrorCode::UNKNOWN, fmt::format("{} failed: {}", where, e.what()), true);
+        throw Error(ErrorCode::UNKNOWN, fmt::format("{} failed: {}", where, e.what()), true);
     }
   } catch (const TException& e) {
     close();
-    throw TransportError(rpc::ErrorCode::UNKNOWN,
+    throw TransportError(ErrorCode::UNKNOWN,
                          fmt::format("connection to {} failed: {}", where, e.what()), true);
   }
 }

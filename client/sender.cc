@@ -81,13 +81,13 @@ std::vector<ProducerBatch> Sender::stampAll(std::vector<ProducerBatch> batches) 
   stamped.reserve(batches.size());
   for (auto& batch : batches) {
     if (auto fenced = idempotence_->fencedMessage()) {
-      fail(batch, Error(rpc::ErrorCode::PRODUCER_FENCED, *fenced, false));
+      fail(batch, Error(ErrorCode::PRODUCER_FENCED, *fenced, false));
       continue;
     }
     try {
       idempotence_->stamp(batch);
     } catch (const Error& e) {
-      if (e.code() == rpc::ErrorCode::PRODUCER_FENCED) {
+      if (e.code() == ErrorCode::PRODUCER_FENCED) {
         fail(batch, e);
       } else {
         retryOrFail(std::move(batch), e);  // initProducer failed; the batch is unstamped
@@ -156,7 +156,7 @@ void Sender::send(std::vector<ProducerBatch> batches) {
   } catch (const std::exception& e) {
     restore();
     for (auto& batch : batches) batch.maybe_written = true;
-    Error error(rpc::ErrorCode::UNKNOWN, fmt::format("produce failed: {}", e.what()), true);
+    Error error(ErrorCode::UNKNOWN, fmt::format("produce failed: {}", e.what()), true);
     for (auto& batch : batches) retryOrFail(std::move(batch), error);
     return;
   }
@@ -174,7 +174,7 @@ void Sender::send(std::vector<ProducerBatch> batches) {
     auto it = results.find(batch.partition);
     if (it == results.end()) {
       retryOrFail(std::move(batch),
-                  Error(rpc::ErrorCode::UNKNOWN,
+                  Error(ErrorCode::UNKNOWN,
                         fmt::format("{} returned no result for {}", broker->toString(),
                                     batch.partition.toString()),
                         true));
@@ -209,14 +209,14 @@ bool Sender::handleIdempotenceRefusal(ProducerBatch& batch,
       if (result.error == rpc::ErrorCode::PRODUCER_FENCED && !stale) {
         // A newer instance of this named producer exists: this one must stop.
         idempotence_->fence(error.what());
-        fail(batch, Error(rpc::ErrorCode::PRODUCER_FENCED, error.what(), false));
+        fail(batch, Error(ErrorCode::PRODUCER_FENCED, error.what(), false));
         return true;
       }
       // Our identity was renewed (or the broker no longer knows it): a fresh stamp is safe
       // only if no attempt under the old one may have been stored.
       idempotence_->renewAfter(batch);
       if (batch.maybe_written) {
-        fail(batch, Error(rpc::ErrorCode::UNKNOWN,
+        fail(batch, Error(ErrorCode::UNKNOWN,
                           fmt::format("{}; an earlier attempt may have been stored, so the "
                                       "outcome is unknown",
                                       error.what()),
@@ -229,7 +229,7 @@ bool Sender::handleIdempotenceRefusal(ProducerBatch& batch,
     case rpc::ErrorCode::OUT_OF_ORDER_SEQUENCE:
       idempotence_->renewAfter(batch);
       fail(batch,
-           Error(rpc::ErrorCode::OUT_OF_ORDER_SEQUENCE,
+           Error(ErrorCode::OUT_OF_ORDER_SEQUENCE,
                  fmt::format("{} (the idempotent producer starts a new sequence)", error.what()),
                  false));
       return true;
@@ -270,12 +270,12 @@ void Sender::handleUnknownPartition(ProducerBatch batch, const Error& error) {
     auto deadline = SteadyClock::now() + std::chrono::milliseconds(config_.request_timeout_ms);
     TopicMetadata metadata = cluster_.topic(tp.topic, /*force_refresh=*/true, deadline);
     if (tp.partition >= metadata.partition_count) {
-      fail(batch, Error(rpc::ErrorCode::UNKNOWN_PARTITION,
-                        rangeProblem(tp, metadata.partition_count), false));
+      fail(batch,
+           Error(ErrorCode::UNKNOWN_PARTITION, rangeProblem(tp, metadata.partition_count), false));
       return;
     }
   } catch (const Error& refresh_error) {
-    if (refresh_error.code() == rpc::ErrorCode::UNKNOWN_TOPIC || !refresh_error.retriable()) {
+    if (refresh_error.code() == ErrorCode::UNKNOWN_TOPIC || !refresh_error.retriable()) {
       fail(batch, refresh_error);
     } else {
       retryOrFail(std::move(batch), refresh_error);  // try the refresh again later
@@ -339,7 +339,7 @@ void Sender::retryOrFail(ProducerBatch batch, const Error& error, bool without_b
   }
   auto backoff = without_backoff ? std::chrono::milliseconds(0) : retry.backoff(failures - 1);
   if (now + backoff - oldest >= std::chrono::milliseconds(config_.delivery_timeout_ms)) {
-    fail(batch, Error(rpc::ErrorCode::TIMEOUT,
+    fail(batch, Error(ErrorCode::TIMEOUT,
                       fmt::format("not acknowledged within delivery_timeout_ms ({} ms); last "
                                   "error: {}",
                                   config_.delivery_timeout_ms, error.what()),
@@ -360,7 +360,7 @@ void Sender::retryOrFail(ProducerBatch batch, const Error& error, bool without_b
 }
 
 void Sender::fail(ProducerBatch& batch, const Error& error) {
-  if (idempotence_ && batch.stamp && error.code() != rpc::ErrorCode::PRODUCER_FENCED) {
+  if (idempotence_ && batch.stamp && error.code() != ErrorCode::PRODUCER_FENCED) {
     if (batch.maybe_written) {
       idempotence_->renewAfter(batch);  // the partition's sequence is unknown now
     } else {
@@ -370,7 +370,7 @@ void Sender::fail(ProducerBatch& batch, const Error& error) {
   logDebug("produce failed")
       .kv("partition", batch.partition.toString())
       .kv("messages", static_cast<uint64_t>(batch.records.size()))
-      .kv("code", errorName(error.code()))
+      .kv("code", errorCodeName(error.code()))
       .kv("error", error.what());
   accumulator_.releaseSpace(batch);
   for (const auto& record : batch.records) invoke(record, nullptr, &error);

@@ -1,5 +1,6 @@
 # `cmake --install BUILD [--prefix PREFIX]`: the client library for applications: its public
-# headers (include/mq/), the static libraries it is made of (mq_client on mq_common and the
+# headers (include/mq/: the client's own types, namespace mq::client), the static libraries
+# it is made of (mq_client on mq_common and the
 # generated wire types mq_rpc; no server or storage code), a CMake package
 # (find_package(mq) -> mq::client) and a pkg-config file (pkg-config --cflags --libs mq).
 # client/examples/ is built against it in CI (client/examples/install_test.sh).
@@ -26,8 +27,8 @@ install(FILES
           ${PROJECT_SOURCE_DIR}/client/include/mq/records.h
           ${PROJECT_SOURCE_DIR}/client/include/mq/tls_config.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/mq COMPONENT client)
-# mq/client.h still exposes the generated wire types (mq::rpc, idl/mq.thrift).
-install(FILES ${MQ_GEN_DIR}/mq_types.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT client)
+# The generated wire types (mq::rpc, idl/mq.thrift) stay inside the libraries: no public
+# header names them, so they are not installed.
 
 set(MQ_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/mq)
 install(EXPORT mqTargets NAMESPACE mq:: DESTINATION ${MQ_CMAKE_DIR} COMPONENT client)

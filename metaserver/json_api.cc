@@ -5,6 +5,7 @@
 
 #include <cctype>
 
+#include "client/error.h"
 #include "common/json_document.h"
 #include "common/json_writer.h"
 #include "storage/db_pool.h"
@@ -92,8 +93,9 @@ HttpResponse guardedApi(const std::function<HttpResponse()>& body) {
     return apiErrorResponse(httpStatusFor(e.code, e.retriable), lowerName(e.code), e.message,
                             fieldFor(e.code));
   } catch (const mq::client::Error& e) {
-    return apiErrorResponse(httpStatusFor(e.code(), e.retriable()), lowerName(e.code()), e.what(),
-                            fieldFor(e.code()));
+    return apiErrorResponse(httpStatusFor(client::wireCode(e.code()), e.retriable()),
+                            lowerName(client::wireCode(e.code())), e.what(),
+                            fieldFor(client::wireCode(e.code())));
   } catch (const sql::SQLException& e) {
     return apiErrorResponse(503, "metadata_unavailable",
                             std::string("metadata database error: ") + e.what());

@@ -92,7 +92,7 @@ std::map<TopicPartition, Checkpoint> latestCheckpoints(const ClientConfig& targe
       auto messages = consumer.poll(std::chrono::milliseconds(1000));
       if (messages.empty()) {
         if (++idle_polls > 30) {
-          throw Error(rpc::ErrorCode::TIMEOUT,
+          throw Error(client::ErrorCode::TIMEOUT,
                       std::string("reading ") + kCheckpointTopic + " made no progress for 30 s",
                       true);
         }

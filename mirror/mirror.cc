@@ -95,7 +95,7 @@ void Mirror::ensureCheckpointTopic() {
   try {
     target_admin_->describeTopic(kCheckpointTopic);
   } catch (const Error& e) {
-    if (e.code() != rpc::ErrorCode::UNKNOWN_TOPIC) throw;
+    if (e.code() != client::ErrorCode::UNKNOWN_TOPIC) throw;
     NewTopic topic;
     topic.name = kCheckpointTopic;
     topic.partitions = 1;
@@ -104,7 +104,7 @@ void Mirror::ensureCheckpointTopic() {
     try {
       target_admin_->createTopic(topic);
     } catch (const Error& again) {
-      if (again.code() != rpc::ErrorCode::TOPIC_ALREADY_EXISTS) throw;
+      if (again.code() != client::ErrorCode::TOPIC_ALREADY_EXISTS) throw;
     }
   }
 }
@@ -136,7 +136,7 @@ void Mirror::refreshTopics() {
         target_admin_->createTopic(topic);
         logInfo("created target topic").kv("topic", name).kv("partitions", wanted);
       } catch (const Error& e) {
-        if (e.code() != rpc::ErrorCode::TOPIC_ALREADY_EXISTS) throw;
+        if (e.code() != client::ErrorCode::TOPIC_ALREADY_EXISTS) throw;
       }
     } else if (it->second < wanted) {
       target_admin_->addPartitions(name, static_cast<int>(wanted - it->second));

@@ -44,8 +44,8 @@ std::optional<LastCopy> TargetTail::find(const std::string& source_cluster,
       offsets = admin_.listOffsets({OffsetQuery{partition, OffsetSpec::kLatest, 0}});
       break;
     } catch (const Error& e) {
-      const bool unknown = e.code() == rpc::ErrorCode::UNKNOWN_TOPIC ||
-                           e.code() == rpc::ErrorCode::UNKNOWN_PARTITION;
+      const bool unknown = e.code() == client::ErrorCode::UNKNOWN_TOPIC ||
+                           e.code() == client::ErrorCode::UNKNOWN_PARTITION;
       if (!unknown || attempt >= 150) throw;
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
@@ -62,7 +62,7 @@ std::optional<LastCopy> TargetTail::find(const std::string& source_cluster,
       auto messages = consumer_.poll(std::chrono::milliseconds(500));
       if (messages.empty()) {
         if (++idle_polls > 60) {
-          throw Error(rpc::ErrorCode::TIMEOUT,
+          throw Error(client::ErrorCode::TIMEOUT,
                       "reading the tail of target partition " + partition.toString() +
                           " made no progress for 30 s",
                       true);

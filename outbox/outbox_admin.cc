@@ -13,14 +13,14 @@ class OutboxAdmin::Impl {
  public:
   Impl(const std::string& app_db, const std::string& table) {
     if (!isValidOutboxTableName(table)) {
-      throw Error(rpc::ErrorCode::INVALID_CONFIG,
+      throw Error(client::ErrorCode::INVALID_CONFIG,
                   "outbox table must be 1..48 characters from [A-Za-z0-9_]", false);
     }
     DbTarget target;
     try {
       target = DbTarget::parseUrl(app_db);
     } catch (const std::exception& e) {
-      throw Error(rpc::ErrorCode::INVALID_CONFIG, std::string("--db: ") + e.what(), false);
+      throw Error(client::ErrorCode::INVALID_CONFIG, std::string("--db: ") + e.what(), false);
     }
     DbPoolOptions options;
     options.max_connections = 2;
@@ -34,7 +34,7 @@ class OutboxAdmin::Impl {
     try {
       return fn(*store_);
     } catch (const sql::SQLException& e) {
-      throw Error(rpc::ErrorCode::UNKNOWN,
+      throw Error(client::ErrorCode::UNKNOWN,
                   fmt::format("{}: {}", pool_->target().describe(), e.what()),
                   isTransientDbError(e));
     }

@@ -82,7 +82,7 @@ OutboxRelay::Impl::Impl(OutboxRelayConfig config)
       publish_retry_(1 << 20, config_.client.retry_backoff_ms,
                      config_.client.retry_backoff_max_ms) {
   auto require = [](bool ok, const std::string& message) {
-    if (!ok) throw Error(rpc::ErrorCode::INVALID_CONFIG, message, false);
+    if (!ok) throw Error(client::ErrorCode::INVALID_CONFIG, message, false);
   };
   require(validRelayName(config_.name), "name must be 1..64 characters from [A-Za-z0-9._-]");
   require(isValidOutboxTableName(config_.table),
@@ -103,7 +103,7 @@ OutboxRelay::Impl::Impl(OutboxRelayConfig config)
   try {
     target = DbTarget::parseUrl(config_.app_db);
   } catch (const std::exception& e) {
-    throw Error(rpc::ErrorCode::INVALID_CONFIG, std::string("app_db: ") + e.what(), false);
+    throw Error(client::ErrorCode::INVALID_CONFIG, std::string("app_db: ") + e.what(), false);
   }
   ClientConfig client = config_.client;
   if (client.client_id == ClientConfig().client_id) client.client_id = "mq-outbox-relay";
@@ -158,7 +158,7 @@ void OutboxRelay::Impl::start() {
       std::lock_guard<std::mutex> lock(mutex_);
       started_ = false;  // nothing runs: stop() has nothing to do
     }
-    throw Error(rpc::ErrorCode::UNKNOWN,
+    throw Error(client::ErrorCode::UNKNOWN,
                 fmt::format("cannot use the outbox `{}` in {}: {} (are the tables there? "
                             "`mqctl outbox init` creates them)",
                             config_.table, pool_->target().describe(), e.what()),
@@ -286,7 +286,7 @@ bool OutboxRelay::Impl::initIdentity() {
       // Bumps the epoch of the relay's name: every older instance's produce is refused.
       auto response = initProducerId(*cluster_, config_.name, deadline);
       if (!store_->setIdentity(fence_, response.producer_id, response.producer_epoch)) {
-        fail(Error(rpc::ErrorCode::PRODUCER_FENCED,
+        fail(Error(client::ErrorCode::PRODUCER_FENCED,
                    fmt::format("relay `{}` was started again elsewhere", config_.name), false));
         return false;
       }

@@ -35,7 +35,7 @@ void OutboxRelay::Impl::claimLoop() {
       busy = claimOnce();
       failures = 0;
     } catch (const RelayFencedError& e) {
-      fail(Error(rpc::ErrorCode::PRODUCER_FENCED, e.what(), false));
+      fail(Error(client::ErrorCode::PRODUCER_FENCED, e.what(), false));
       break;
     } catch (const std::exception& e) {
       ++failures;
@@ -73,7 +73,7 @@ bool OutboxRelay::Impl::claimOnce() {
       out.partition_count = metadata.partition_count;
       out.writable = metadata.writable;
     } catch (const Error& e) {
-      if (e.code() != rpc::ErrorCode::UNKNOWN_TOPIC) throw;  // brokers unreachable: later
+      if (e.code() != client::ErrorCode::UNKNOWN_TOPIC) throw;  // brokers unreachable: later
       out.error = e.what();
     }
     return out;
@@ -153,7 +153,7 @@ bool OutboxRelay::Impl::claimOnce() {
     cv_.notify_all();
   }
   if (exhausted) {
-    fail(Error(rpc::ErrorCode::OUT_OF_ORDER_SEQUENCE,
+    fail(Error(client::ErrorCode::OUT_OF_ORDER_SEQUENCE,
                "the producer's sequence of a partition is used up; restart the relay (a new "
                "epoch starts at sequence 0)",
                false));

@@ -12,7 +12,7 @@ void OutboxRelay::Impl::housekeepingLoop() {
   while (pause(beat, true)) {
     try {
       if (!store_->heartbeat(fence_, nowMs() + config_.lease_ms)) {
-        fail(Error(rpc::ErrorCode::PRODUCER_FENCED,
+        fail(Error(client::ErrorCode::PRODUCER_FENCED,
                    fmt::format("relay `{}` instance {} was superseded (a newer start or a "
                                "takeover)",
                                config_.name, fence_.instance),

@@ -150,7 +150,7 @@ OutboxRelay::Impl::Next OutboxRelay::Impl::handleRefusal(RelayWork& work, RelayB
   const auto code = result.code;
   if (code == rpc::ErrorCode::PRODUCER_FENCED || code == rpc::ErrorCode::UNKNOWN_PRODUCER_ID) {
     if (!work.leftovers) {
-      fail(Error(rpc::ErrorCode::PRODUCER_FENCED,
+      fail(Error(client::ErrorCode::PRODUCER_FENCED,
                  fmt::format("relay `{}` is fenced: {}", config_.name, result.error), false));
       return Next::kAbort;
     }
@@ -181,7 +181,7 @@ OutboxRelay::Impl::Next OutboxRelay::Impl::handleRefusal(RelayWork& work, RelayB
       return Next::kResolved;
     }
     if (!release(work, batch, result.error, false, true)) return Next::kAbort;
-    fail(Error(rpc::ErrorCode::OUT_OF_ORDER_SEQUENCE,
+    fail(Error(client::ErrorCode::OUT_OF_ORDER_SEQUENCE,
                fmt::format("relay `{}`: the broker's sequence differs from the relay's ({}); "
                            "restart the relay to start a new epoch",
                            config_.name, result.error),
@@ -287,7 +287,7 @@ bool OutboxRelay::Impl::release(RelayWork& work, RelayBatch& batch, const std::s
       return true;
     } catch (const RelayFencedError& e) {
       if (work.fence.name == fence_.name) {
-        fail(Error(rpc::ErrorCode::PRODUCER_FENCED, e.what(), false));
+        fail(Error(client::ErrorCode::PRODUCER_FENCED, e.what(), false));
       }
       return false;
     } catch (const std::exception& e) {

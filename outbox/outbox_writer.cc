@@ -22,11 +22,11 @@ namespace {
 
 void check(const OutboxEvent& event) {
   if (auto problem = topicNameProblem(event.topic)) {
-    throw Error(rpc::ErrorCode::INVALID_TOPIC_NAME, *problem, false);
+    throw Error(client::ErrorCode::INVALID_TOPIC_NAME, *problem, false);
   }
   for (const auto& [name, value] : event.headers) {
     if (name.rfind("mq-outbox-", 0) == 0) {
-      throw Error(rpc::ErrorCode::INVALID_REQUEST,
+      throw Error(client::ErrorCode::INVALID_REQUEST,
                   fmt::format("header `{}`: names starting with mq-outbox- are reserved", name),
                   false);
     }
@@ -58,7 +58,7 @@ void appendRow(std::string& sql, const OutboxEvent& event, int64_t now) {
 
 OutboxWriter::OutboxWriter(std::string table) : table_(std::move(table)) {
   if (!isValidOutboxTableName(table_)) {
-    throw Error(rpc::ErrorCode::INVALID_CONFIG,
+    throw Error(client::ErrorCode::INVALID_CONFIG,
                 "outbox table must be 1..48 characters from [A-Za-z0-9_]", false);
   }
 }

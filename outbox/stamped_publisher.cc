@@ -70,13 +70,14 @@ void StampedPublisher::sendOne(const std::vector<const StampedBatch*>& batches, 
     connection->call([&](rpc::BrokerClient& client) { client.produce(response, request); });
   } catch (const TransportError& e) {
     if (broker) cluster_.reportFailure(*broker);
-    all(e.requestSent() ? PublishOutcome::kUnknown : PublishOutcome::kNotSent, e.code(), e.what());
+    all(e.requestSent() ? PublishOutcome::kUnknown : PublishOutcome::kNotSent,
+        client::wireCode(e.code()), e.what());
     return;
   } catch (const Error& e) {
     // No broker known, or the broker refused the whole request before appending anything.
     if (broker && isBrokerFailure(e)) cluster_.reportFailure(*broker);
-    all(e.retriable() || !broker ? PublishOutcome::kNotSent : PublishOutcome::kRefused, e.code(),
-        e.what());
+    all(e.retriable() || !broker ? PublishOutcome::kNotSent : PublishOutcome::kRefused,
+        client::wireCode(e.code()), e.what());
     return;
   } catch (const std::exception& e) {
     all(PublishOutcome::kUnknown, rpc::ErrorCode::UNKNOWN,

@@ -26,7 +26,7 @@ int servedPartitions(AdminClient& admin, const std::string& topic) {
       if (info.name == topic) return static_cast<int>(info.partitions.size());
     }
   } catch (const Error& e) {
-    if (e.code() != rpc::ErrorCode::UNKNOWN_TOPIC) throw;
+    if (e.code() != client::ErrorCode::UNKNOWN_TOPIC) throw;
   }
   return 0;
 }
@@ -55,9 +55,9 @@ int prepareTopic(const PerfConfig& config, bool quiet) {
             config.topic, info.partitions.size(), config.partitions);
       }
     } catch (const Error& e) {
-      if (e.code() != rpc::ErrorCode::UNKNOWN_TOPIC) throw;
+      if (e.code() != client::ErrorCode::UNKNOWN_TOPIC) throw;
       if (config.partitions <= 0) {
-        throw Error(rpc::ErrorCode::UNKNOWN_TOPIC,
+        throw Error(client::ErrorCode::UNKNOWN_TOPIC,
                     fmt::format("topic `{}` does not exist; give --partitions N to create it",
                                 config.topic),
                     false);
@@ -73,7 +73,7 @@ int prepareTopic(const PerfConfig& config, bool quiet) {
                                    config.partitions);
         }
       } catch (const Error& created) {
-        if (created.code() != rpc::ErrorCode::TOPIC_ALREADY_EXISTS) throw;  // a concurrent run
+        if (created.code() != client::ErrorCode::TOPIC_ALREADY_EXISTS) throw;  // a concurrent run
       }
     }
   }
@@ -85,7 +85,7 @@ int prepareTopic(const PerfConfig& config, bool quiet) {
   while (true) {
     if (int partitions = servedPartitions(admin, config.topic); partitions > 0) return partitions;
     if (SteadyClock::now() >= deadline) {
-      throw Error(rpc::ErrorCode::UNKNOWN_TOPIC,
+      throw Error(client::ErrorCode::UNKNOWN_TOPIC,
                   fmt::format("no broker serves topic `{}`{}", config.topic,
                               config.metaserver.empty()
                                   ? " (give --metaserver and --partitions to create it)"

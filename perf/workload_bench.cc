@@ -396,7 +396,7 @@ int runWorkload(const PerfConfig& config) {
     topic_config.partitions = spec.partitions_per_topic;
     const int partitions = prepareTopic(topic_config, true);
     if (partitions != spec.partitions_per_topic) {
-      throw Error(rpc::ErrorCode::INVALID_REQUEST,
+      throw Error(client::ErrorCode::INVALID_REQUEST,
                   fmt::format("topic `{}` has {} partitions, not {}", topic_config.topic,
                               partitions, spec.partitions_per_topic),
                   false);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "client/error.h"
 #include "common/log.h"
 
 using mq::client::AdminClient;
@@ -48,7 +49,7 @@ TopicAdminError topicAdminError(std::exception_ptr error, KafkaError invalid_req
   } catch (const rpc::MqError& e) {
     return {kafkaCode(e.code), e.message};
   } catch (const Error& e) {
-    return {kafkaCode(e.code()), e.what()};
+    return {kafkaCode(client::wireCode(e.code())), e.what()};
   } catch (const std::exception& e) {
     logWarn("Kafka topic administration failed").kv("api", api).kv("error", e.what());
     return {code(KafkaError::kUnknownServerError), e.what()};

@@ -89,7 +89,7 @@ int groupTranslateOffsets(const Context& context, const ParsedArgs& args) {
   AdminClient admin(context.adminConfig());
   const std::string here = admin.clusterName();
   if (here != *to) {
-    throw Error(rpc::ErrorCode::INVALID_REQUEST,
+    throw Error(client::ErrorCode::INVALID_REQUEST,
                 fmt::format("--metaserver {} serves cluster `{}`, not `{}` (--to-cluster): "
                             "point mqctl at the cluster the group moves to",
                             context.metaserver, here, *to),
@@ -99,10 +99,10 @@ int groupTranslateOffsets(const Context& context, const ParsedArgs& args) {
   try {
     checkpoints = mirror::latestCheckpoints(context.adminConfig(), *from, group);
   } catch (const Error& e) {
-    if (e.code() != rpc::ErrorCode::UNKNOWN_TOPIC) throw;
+    if (e.code() != client::ErrorCode::UNKNOWN_TOPIC) throw;
   }
   if (checkpoints.empty()) {
-    throw Error(rpc::ErrorCode::UNKNOWN_GROUP,
+    throw Error(client::ErrorCode::UNKNOWN_GROUP,
                 fmt::format("cluster `{}` holds no checkpoint of group `{}` from cluster `{}` "
                             "(is an mq-mirror copying {} -> {} with the group in "
                             "--checkpoint-groups?)",

@@ -32,7 +32,7 @@ int partitionCount(const Context& context, const std::string& topic) {
   try {
     metadata = admin.metadata({topic});
   } catch (const Error& e) {
-    if (e.code() == rpc::ErrorCode::UNKNOWN_TOPIC) {
+    if (e.code() == client::ErrorCode::UNKNOWN_TOPIC) {
       throw Error(e.code(), fmt::format("unknown topic `{}`", topic), false);
     }
     throw;
@@ -44,7 +44,7 @@ int partitionCount(const Context& context, const std::string& topic) {
       return count;
     }
   }
-  throw Error(rpc::ErrorCode::UNKNOWN_TOPIC, fmt::format("unknown topic `{}`", topic), false);
+  throw Error(client::ErrorCode::UNKNOWN_TOPIC, fmt::format("unknown topic `{}`", topic), false);
 }
 
 void print(const Context& context, const ConsumedMessage& m) {
@@ -106,8 +106,8 @@ class PrintedOffsets : public client::RebalanceListener {
       consumer_->commitSync(offsets);
       return true;
     } catch (const Error& e) {
-      const bool moved_on = e.code() == rpc::ErrorCode::ILLEGAL_GENERATION ||
-                            e.code() == rpc::ErrorCode::UNKNOWN_MEMBER_ID;
+      const bool moved_on = e.code() == client::ErrorCode::ILLEGAL_GENERATION ||
+                            e.code() == client::ErrorCode::UNKNOWN_MEMBER_ID;
       if (!e.retriable() && !moved_on) throw;
       *context_.err << "mqctl: commit failed (" << e.codeName() << ": " << e.what() << "); "
                     << (moved_on ? "the group moved on, their next owner reads them again"
@@ -276,7 +276,7 @@ int consume(const Context& context, const ParsedArgs& args) {
   std::vector<TopicPartition> assignment;
   if (only_partition) {
     if (*only_partition >= partitions) {
-      throw Error(rpc::ErrorCode::UNKNOWN_PARTITION,
+      throw Error(client::ErrorCode::UNKNOWN_PARTITION,
                   fmt::format("partition {} out of range 0..{} (topic `{}`)", *only_partition,
                               partitions - 1, topic),
                   false);

@@ -88,7 +88,8 @@ int groupDescribe(const Context& context, const ParsedArgs& args) {
   ConsumerGroupAdmin admin(context.dataConfig());
   GroupDescription group = admin.describeGroup(group_id);
   if (group.state == "Dead") {
-    throw Error(rpc::ErrorCode::UNKNOWN_GROUP, fmt::format("unknown group `{}`", group_id), false);
+    throw Error(client::ErrorCode::UNKNOWN_GROUP, fmt::format("unknown group `{}`", group_id),
+                false);
   }
 
   // Every partition of a topic the group commits to or subscribes to.
@@ -119,7 +120,7 @@ int groupDescribe(const Context& context, const ParsedArgs& args) {
         partitions[p.partition].end = p.end_offset;
       }
     } catch (const Error& e) {
-      if (e.code() != rpc::ErrorCode::UNKNOWN_TOPIC) throw;
+      if (e.code() != client::ErrorCode::UNKNOWN_TOPIC) throw;
     }
   }
   // The metaserver's rule (common/consumer_lag.h, docs/lag-and-alerts.md): a partition
@@ -255,7 +256,7 @@ int groupResetOffsets(const Context& context, const ParsedArgs& args) {
     try {
       groups.resetOffsets(group_id, target);
     } catch (const Error& e) {
-      if (e.code() == rpc::ErrorCode::GROUP_NOT_EMPTY) {
+      if (e.code() == client::ErrorCode::GROUP_NOT_EMPTY) {
         throw Error(e.code(),
                     fmt::format("cannot reset offsets of group `{}` while it has active "
                                 "members; stop its consumers first ({})",

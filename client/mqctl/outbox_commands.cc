@@ -148,7 +148,7 @@ int retry(const Context& context, const ParsedArgs& args) {
                                 count == 1 ? "" : "s");
   }
   if (id && count == 0) {
-    throw Error(rpc::ErrorCode::INVALID_REQUEST, fmt::format("no failed event with id {}", *id),
+    throw Error(client::ErrorCode::INVALID_REQUEST, fmt::format("no failed event with id {}", *id),
                 false);
   }
   return 0;

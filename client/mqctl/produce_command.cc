@@ -100,7 +100,7 @@ int produce(const Context& context, const ParsedArgs& args) {
       auto tab = line.find('\t');
       if (tab == std::string::npos) {
         stop =
-            Error(rpc::ErrorCode::INVALID_REQUEST,
+            Error(client::ErrorCode::INVALID_REQUEST,
                   fmt::format("line {} has no TAB between key and value (--keyed)", number), false);
         break;
       }
@@ -114,8 +114,8 @@ int produce(const Context& context, const ParsedArgs& args) {
       in_flight.push_back(InFlight{number, producer.sendAsync(std::move(record))});
     } catch (const Error& e) {
       // Not accepted (unknown topic, too large, ...): stop reading, but deliver what was.
-      bool about_the_line =
-          e.code() == rpc::ErrorCode::MESSAGE_TOO_LARGE || e.code() == rpc::ErrorCode::TIMEOUT;
+      bool about_the_line = e.code() == client::ErrorCode::MESSAGE_TOO_LARGE ||
+                            e.code() == client::ErrorCode::TIMEOUT;
       stop = about_the_line
                  ? Error(e.code(), fmt::format("line {}: {}", number, e.what()), e.retriable())
                  : e;

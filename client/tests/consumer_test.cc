@@ -131,14 +131,14 @@ TEST(Consumer, OutOfRangeWithResetNoneThrowsAndKeepsThePosition) {
     consumer.poll(milliseconds(100));
     FAIL() << "no position and reset none";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), rpc::ErrorCode::OFFSET_OUT_OF_RANGE);
+    EXPECT_EQ(e.code(), client::ErrorCode::OFFSET_OUT_OF_RANGE);
   }
   consumer.seek({"t", 0}, 7);
   try {
     consumer.poll(milliseconds(100));
     FAIL();
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), rpc::ErrorCode::OFFSET_OUT_OF_RANGE);
+    EXPECT_EQ(e.code(), client::ErrorCode::OFFSET_OUT_OF_RANGE);
     EXPECT_NE(std::string(e.what()).find("offset 7 is out of range 0..1"), std::string::npos)
         << e.what();
   }
@@ -156,7 +156,7 @@ TEST(Consumer, UnknownPartitionThrowsWithoutAdvancingOtherPartitions) {
     consumer.poll(milliseconds(100));
     FAIL();
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), rpc::ErrorCode::UNKNOWN_PARTITION);
+    EXPECT_EQ(e.code(), client::ErrorCode::UNKNOWN_PARTITION);
     EXPECT_NE(std::string(e.what()).find("t-5"), std::string::npos) << e.what();
   }
   EXPECT_EQ(consumer.position({"t", 0}), 0);  // "a" is not lost

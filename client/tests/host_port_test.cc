@@ -37,7 +37,7 @@ TEST(HostPort, ListParsingThrowsInvalidConfig) {
     parseHostPorts({"a:1", "b"}, "bootstrap_brokers");
     FAIL();
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), rpc::ErrorCode::INVALID_CONFIG);
+    EXPECT_EQ(e.code(), mq::client::ErrorCode::INVALID_CONFIG);
     EXPECT_NE(std::string(e.what()).find("bootstrap_brokers"), std::string::npos);
   }
 }

@@ -43,7 +43,7 @@ Error errorOf(const std::function<void()>& call) {
     return e;
   }
   ADD_FAILURE() << "expected an Error, none was thrown";
-  return Error(rpc::ErrorCode::UNKNOWN, "none thrown", false);
+  return Error(client::ErrorCode::UNKNOWN, "none thrown", false);
 }
 
 std::vector<std::string> numbered(int n) {
@@ -135,7 +135,7 @@ TEST(Producer, NonRetriableErrorFailsTheFutureWithTheCode) {
   Producer producer(configFor({server.address()}));
   auto future = producer.sendAsync("t", "v");
   const Error e = errorOf([&] { future.get(); });
-  EXPECT_EQ(e.code(), rpc::ErrorCode::NOT_AUTHORIZED);
+  EXPECT_EQ(e.code(), client::ErrorCode::NOT_AUTHORIZED);
   EXPECT_FALSE(e.retriable());
   EXPECT_NE(std::string(e.what()).find("t-0"), std::string::npos) << e.what();
   EXPECT_EQ(server.broker().produceRequests(), 1);
@@ -152,7 +152,7 @@ TEST(Producer, RetriesRunOutIntoAnError) {
   config.retries = 3;
   Producer producer(config);
   const Error e = errorOf([&] { producer.send("t", "v"); });
-  EXPECT_EQ(e.code(), rpc::ErrorCode::DATANODE_UNAVAILABLE);
+  EXPECT_EQ(e.code(), client::ErrorCode::DATANODE_UNAVAILABLE);
   EXPECT_TRUE(e.retriable());
   EXPECT_NE(std::string(e.what()).find("gave up after 4 attempts"), std::string::npos) << e.what();
   EXPECT_EQ(server.broker().produceRequests(), 4);
@@ -171,7 +171,7 @@ TEST(Producer, RetriesStopAtTheRetryBudgetAndTheSendFailsVisibly) {
   config.retry_budget_min_per_second = 2;  // ... so 2 x 10 s = 20 retries in the window
   Producer producer(config);
   const Error e = errorOf([&] { producer.send("t", "v"); });
-  EXPECT_EQ(e.code(), rpc::ErrorCode::DATANODE_UNAVAILABLE);
+  EXPECT_EQ(e.code(), client::ErrorCode::DATANODE_UNAVAILABLE);
   EXPECT_TRUE(e.retriable());
   EXPECT_NE(std::string(e.what()).find("retry budget is exhausted"), std::string::npos) << e.what();
   // The first attempt and at most the 20 budgeted retries reached the broker (fewer when a
@@ -262,13 +262,13 @@ TEST(Producer, FencedIdempotentProducerFailsTheBatchAndRefusesLaterSends) {
   config.producer_name = "app-1";
   Producer producer(config);
   const Error e = errorOf([&] { producer.send("t", "v"); });
-  EXPECT_EQ(e.code(), rpc::ErrorCode::PRODUCER_FENCED);
+  EXPECT_EQ(e.code(), client::ErrorCode::PRODUCER_FENCED);
   EXPECT_FALSE(e.retriable());
   try {
     producer.sendAsync("t", "later");
     FAIL() << "a fenced producer must refuse further sends";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), rpc::ErrorCode::PRODUCER_FENCED);
+    EXPECT_EQ(e.code(), client::ErrorCode::PRODUCER_FENCED);
     EXPECT_NE(std::string(e.what()).find("not sent"), std::string::npos) << e.what();
   }
   EXPECT_EQ(server.broker().produceRequests(), 1);
@@ -290,7 +290,7 @@ TEST(Producer, OutOfOrderSequenceFailsTheBatchAndTheNextStartsAFreshSequence) {
   Producer producer(config);
   producer.send("t", "a");
   const Error e = errorOf([&] { producer.send("t", "b"); });
-  EXPECT_EQ(e.code(), rpc::ErrorCode::OUT_OF_ORDER_SEQUENCE);
+  EXPECT_EQ(e.code(), client::ErrorCode::OUT_OF_ORDER_SEQUENCE);
   EXPECT_FALSE(e.retriable());
   producer.send("t", "c");
   EXPECT_EQ(sequences, (std::vector<int32_t>{0, 1, 0})) << "a renewed identity starts at 0";
@@ -323,7 +323,7 @@ TEST(Producer, UnknownTopicIsRefusedAtSend) {
   FakeBrokerServer server;
   Producer producer(configFor({server.address()}));
   const Error e = errorOf([&] { producer.sendAsync("nope", "v"); });
-  EXPECT_EQ(e.code(), rpc::ErrorCode::UNKNOWN_TOPIC);
+  EXPECT_EQ(e.code(), client::ErrorCode::UNKNOWN_TOPIC);
   EXPECT_STREQ(e.what(), "unknown topic `nope`");
 }
 
@@ -332,7 +332,7 @@ TEST(Producer, OutOfRangePartitionIsRefusedNamingTheRange) {
   server.broker().addTopic("t", 4);
   Producer producer(configFor({server.address()}));
   const Error e = errorOf([&] { producer.sendAsync("t", "v", std::nullopt, {}, 9); });
-  EXPECT_EQ(e.code(), rpc::ErrorCode::UNKNOWN_PARTITION);
+  EXPECT_EQ(e.code(), client::ErrorCode::UNKNOWN_PARTITION);
   EXPECT_NE(std::string(e.what()).find("partition 9 out of range 0..3"), std::string::npos)
       << e.what();
 }
@@ -351,7 +351,7 @@ TEST(Producer, OversizedMessageIsRefusedNamingBothSizes) {
   server.broker().addTopic("t", 1);
   Producer producer(configFor({server.address()}));
   const Error e = errorOf([&] { producer.sendAsync("t", std::string(2 << 20, 'x')); });
-  EXPECT_EQ(e.code(), rpc::ErrorCode::MESSAGE_TOO_LARGE);
+  EXPECT_EQ(e.code(), client::ErrorCode::MESSAGE_TOO_LARGE);
   EXPECT_STREQ(e.what(), "message of 2 MiB exceeds max 1 MiB");
 }
 
@@ -380,7 +380,7 @@ TEST(Producer, FullBufferBlocksThenFailsTheCallAndNeverDrops) {
     producer.sendAsync("t", "one too many");
     FAIL() << "a full buffer must fail the call";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), rpc::ErrorCode::TIMEOUT);
+    EXPECT_EQ(e.code(), client::ErrorCode::TIMEOUT);
     EXPECT_TRUE(e.retriable());
   }
   EXPECT_GE(SteadyClock::now() - start, milliseconds(200));
@@ -462,14 +462,14 @@ TEST(Producer, CloseDeliversEverythingBufferedAndRefusesLaterSends) {
   EXPECT_EQ(future.wait_for(milliseconds(0)), std::future_status::ready);
   EXPECT_EQ(future.get().offset, 0);
   const Error e = errorOf([&] { producer.sendAsync("t", "late"); });
-  EXPECT_EQ(e.code(), rpc::ErrorCode::SHUTTING_DOWN);
+  EXPECT_EQ(e.code(), client::ErrorCode::SHUTTING_DOWN);
 }
 
 TEST(Producer, InvalidConfigurationIsRefusedNamingTheProperty) {
   ProducerConfig config;
   config.bootstrap_brokers = {"localhost"};
   const Error e = errorOf([&] { Producer producer(config); });
-  EXPECT_EQ(e.code(), rpc::ErrorCode::INVALID_CONFIG);
+  EXPECT_EQ(e.code(), client::ErrorCode::INVALID_CONFIG);
   EXPECT_NE(std::string(e.what()).find("bootstrap_brokers"), std::string::npos);
   ProducerConfig batch;
   batch.bootstrap_brokers = {"localhost:1"};

@@ -58,7 +58,7 @@ TEST(RecordAccumulator, FullBufferBlocksForMaxBlockThenFailsWithoutDroppingAnyth
     accumulator.append(kP0, record("c"), milliseconds(150));
     FAIL() << "append into a full buffer must fail";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), rpc::ErrorCode::TIMEOUT);
+    EXPECT_EQ(e.code(), client::ErrorCode::TIMEOUT);
     EXPECT_TRUE(e.retriable());
     EXPECT_NE(std::string(e.what()).find("buffer full"), std::string::npos) << e.what();
   }
@@ -287,7 +287,7 @@ TEST(RecordAccumulator, CloseRefusesAppendsAndDrainsEverything) {
     accumulator.append(kP0, record("b"), milliseconds(0));
     FAIL();
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), rpc::ErrorCode::SHUTTING_DOWN);
+    EXPECT_EQ(e.code(), client::ErrorCode::SHUTTING_DOWN);
   }
   EXPECT_FALSE(accumulator.finished());
   auto batches = accumulator.awaitReady(SteadyClock::now() + milliseconds(1000), SIZE_MAX);

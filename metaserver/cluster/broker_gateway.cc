@@ -5,6 +5,8 @@
 #include <chrono>
 #include <mutex>
 
+#include "client/error.h"
+
 using mq::client::AdminClient;
 using mq::client::ClientConfig;
 using mq::client::CommittedOffset;
@@ -149,7 +151,7 @@ std::vector<SentMessage> BrokerGateway::sendAll(const std::vector<TestMessage>& 
   }
   if (failure) {
     rpc::MqError error;
-    error.code = failure->code();
+    error.code = client::wireCode(failure->code());
     error.message = failure->what();
     error.retriable = failure->retriable();
     throw error;

@@ -75,7 +75,7 @@ struct Metaserver {
   mq::WebhookNotifier webhooks;
   mq::AlertStore alert_store;
   mq::AlertService alerts;
-  mq::client::PartitionLifecycle lifecycle;
+  mq::PartitionLifecycle lifecycle;
   mq::KnownBrokers known_brokers;
   mq::AccessStore access_store;
   mq::AccessControl access;

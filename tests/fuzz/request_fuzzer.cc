@@ -34,7 +34,7 @@ using apache::thrift::transport::TMemoryBuffer;
 enum Target : uint8_t { kBroker = 0, kMetaService = 1, kHeaders = 2, kTargets = 3 };
 
 void checkHeaders(const uint8_t* data, size_t size) {
-  mq::client::Headers headers;
+  mq::Headers headers;
   try {
     headers = mq::decodeHeaders(std::string_view(reinterpret_cast<const char*>(data), size));
   } catch (const std::invalid_argument&) {

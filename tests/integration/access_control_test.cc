@@ -149,7 +149,7 @@ TEST_F(AccessControlTest, GrantedTokensProduceAndConsumeOthersAreRefusedByName) 
       producer.send("payments", "not granted");
       FAIL() << "a produce to a topic without a grant succeeded";
     } catch (const Error& e) {
-      EXPECT_EQ(e.code(), rpc::ErrorCode::NOT_AUTHORIZED);
+      EXPECT_EQ(e.code(), client::ErrorCode::NOT_AUTHORIZED);
       EXPECT_FALSE(e.retriable());
       const std::string text = e.what();
       EXPECT_NE(text.find("orders-writer"), std::string::npos) << text;
@@ -171,7 +171,7 @@ TEST_F(AccessControlTest, GrantedTokensProduceAndConsumeOthersAreRefusedByName) 
       consumer.poll(std::chrono::milliseconds(500));
       FAIL() << "a fetch without a consume grant succeeded";
     } catch (const Error& e) {
-      EXPECT_EQ(e.code(), rpc::ErrorCode::NOT_AUTHORIZED) << e.what();
+      EXPECT_EQ(e.code(), client::ErrorCode::NOT_AUTHORIZED) << e.what();
     }
     Producer producer(producerConfig(reader));
     EXPECT_THROW(producer.send("orders", "x"), Error);
@@ -257,7 +257,7 @@ TEST_F(AccessControlTest, QuotasNeedClusterAdminAndChargeTheTokenByName) {
     AdminClient(config(secret)).setQuota(quota);
     FAIL() << "a token without admin on the cluster set a quota";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), rpc::ErrorCode::NOT_AUTHORIZED) << e.what();
+    EXPECT_EQ(e.code(), client::ErrorCode::NOT_AUTHORIZED) << e.what();
   }
   EXPECT_THROW(AdminClient(config(secret)).listQuotas(), Error);
   AdminClient admin(config(admin_secret_));
@@ -306,7 +306,7 @@ TEST_F(AccessControlTest, GroupCallsNeedConsumeOnTheGroup) {
     for (int i = 0; i < 20; ++i) outsider.poll(std::chrono::milliseconds(250));
     FAIL() << "joining a group without a grant succeeded";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), rpc::ErrorCode::NOT_AUTHORIZED) << e.what();
+    EXPECT_EQ(e.code(), client::ErrorCode::NOT_AUTHORIZED) << e.what();
     EXPECT_NE(std::string(e.what()).find("someone-elses"), std::string::npos) << e.what();
   }
 }
@@ -325,7 +325,7 @@ TEST_F(AccessControlTest, RevokedTokenIsRefusedWithinTheRefreshPeriod) {
       producer.send("orders", "after revoke");
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     } catch (const Error& e) {
-      EXPECT_EQ(e.code(), rpc::ErrorCode::AUTHENTICATION_FAILED) << e.what();
+      EXPECT_EQ(e.code(), client::ErrorCode::AUTHENTICATION_FAILED) << e.what();
       refused = true;
     }
   }
@@ -345,13 +345,13 @@ TEST_F(AccessControlTest, ControlPlaneNeedsAClusterAdminToken) {
     owner.createTopic(topic("elsewhere", 1));
     FAIL() << "created a topic outside its grant";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), rpc::ErrorCode::NOT_AUTHORIZED) << e.what();
+    EXPECT_EQ(e.code(), client::ErrorCode::NOT_AUTHORIZED) << e.what();
   }
   try {
     owner.createToken("sneaky", "inventory");
     FAIL() << "a token without cluster admin issued a token";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), rpc::ErrorCode::NOT_AUTHORIZED) << e.what();
+    EXPECT_EQ(e.code(), client::ErrorCode::NOT_AUTHORIZED) << e.what();
     EXPECT_NE(std::string(e.what()).find("topic-owner"), std::string::npos) << e.what();
   }
   AdminClient anonymous(config(""));
@@ -359,7 +359,7 @@ TEST_F(AccessControlTest, ControlPlaneNeedsAClusterAdminToken) {
     anonymous.listTopics();
     FAIL() << "the metaserver served a call without a token";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), rpc::ErrorCode::AUTHENTICATION_FAILED) << e.what();
+    EXPECT_EQ(e.code(), client::ErrorCode::AUTHENTICATION_FAILED) << e.what();
   }
 }
 

@@ -275,7 +275,7 @@ TEST(ClusterFailover, BadClusterListsAreRefusedNamingTheProblem) {
     try {
       Producer producer(config);
     } catch (const Error& e) {
-      EXPECT_EQ(e.code(), rpc::ErrorCode::INVALID_CONFIG);
+      EXPECT_EQ(e.code(), client::ErrorCode::INVALID_CONFIG);
       return e.what();
     }
     return "";

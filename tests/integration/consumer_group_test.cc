@@ -438,7 +438,7 @@ TEST(ConsumerGroup, ZombieOfAnOldGenerationCannotCommit) {
     a.commitSync({{{"t", 0}, 3}}, old_generation);
     ADD_FAILURE() << "a commit from an old generation was accepted";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), rpc::ErrorCode::ILLEGAL_GENERATION) << e.what();
+    EXPECT_EQ(e.code(), client::ErrorCode::ILLEGAL_GENERATION) << e.what();
     EXPECT_NE(std::string(e.what()).find("generation"), std::string::npos) << e.what();
   }
   EXPECT_EQ(a.committed({{"t", 0}}).at({"t", 0}), 10) << "the zombie's commit changed nothing";

@@ -22,7 +22,6 @@ using mq::client::ConsumedMessage;
 using mq::client::Consumer;
 using mq::client::ConsumerConfig;
 using mq::client::Error;
-using mq::client::ErrorCode;
 using mq::client::Headers;
 using mq::client::Producer;
 using mq::client::ProducerConfig;
@@ -266,7 +265,7 @@ TEST(DeadLetters, BadRequestsAreRefusedAndChangeNothing) {
   TestCluster cluster;
   cluster.createTopic("jobs", 1);
   AdminClient admin(adminConfig(cluster));
-  auto expectRefused = [](const std::function<void()>& call, ErrorCode code,
+  auto expectRefused = [](const std::function<void()>& call, client::ErrorCode code,
                           const std::string& words) {
     try {
       call();
@@ -276,26 +275,26 @@ TEST(DeadLetters, BadRequestsAreRefusedAndChangeNothing) {
       EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what();
     }
   };
-  expectRefused([&] { admin.ensureDeadLetterTopics("", "jobs"); }, ErrorCode::INVALID_REQUEST,
-                "group id");
-  expectRefused([&] { admin.ensureDeadLetterTopics("g", "nope"); }, ErrorCode::UNKNOWN_TOPIC,
-                "nope");
-  expectRefused([&] { admin.showDeadLetters("g", "jobs"); }, ErrorCode::UNKNOWN_TOPIC,
+  expectRefused([&] { admin.ensureDeadLetterTopics("", "jobs"); },
+                client::ErrorCode::INVALID_REQUEST, "group id");
+  expectRefused([&] { admin.ensureDeadLetterTopics("g", "nope"); },
+                client::ErrorCode::UNKNOWN_TOPIC, "nope");
+  expectRefused([&] { admin.showDeadLetters("g", "jobs"); }, client::ErrorCode::UNKNOWN_TOPIC,
                 "no dead-letter topic");
   EXPECT_TRUE(admin.listDeadLetters().empty()) << "nothing was created";
   const auto before = admin.listTopics().size();
 
   auto pair = admin.ensureDeadLetterTopics("g", "jobs");
   expectRefused([&] { admin.ensureDeadLetterTopics("g", pair.retry_topic); },
-                ErrorCode::INVALID_REQUEST, "itself a retry or dead-letter topic");
+                client::ErrorCode::INVALID_REQUEST, "itself a retry or dead-letter topic");
   expectRefused([&] { admin.replayDeadLetters("g", "jobs", std::nullopt, "original"); },
-                ErrorCode::INVALID_REQUEST, "no dead letters");
+                client::ErrorCode::INVALID_REQUEST, "no dead letters");
   expectRefused([&] { admin.replayDeadLetters("g", "jobs", 7, "original"); },
-                ErrorCode::INVALID_REQUEST, "offset 7 is not a stored dead letter");
+                client::ErrorCode::INVALID_REQUEST, "offset 7 is not a stored dead letter");
   expectRefused([&] { admin.replayDeadLetters("g", "jobs", std::nullopt, "elsewhere"); },
-                ErrorCode::INVALID_REQUEST, "`original` or `retry`");
-  expectRefused([&] { admin.showDeadLetters("g", "jobs", -1, 5000); }, ErrorCode::INVALID_REQUEST,
-                "max_messages");
+                client::ErrorCode::INVALID_REQUEST, "`original` or `retry`");
+  expectRefused([&] { admin.showDeadLetters("g", "jobs", -1, 5000); },
+                client::ErrorCode::INVALID_REQUEST, "max_messages");
   EXPECT_EQ(admin.listTopics().size(), before + 2) << "only the pair's two topics";
   EXPECT_EQ(admin.ensureDeadLetterTopics("g", "jobs").dead_letter_topic, pair.dead_letter_topic)
       << "idempotent";

@@ -118,7 +118,7 @@ TEST(Lanes, ShadowAndCanaryTrafficStayAwayFromProductionConsumers) {
     Consumer consumer(bad);
     ADD_FAILURE() << "a lane with a space was accepted";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), rpc::ErrorCode::INVALID_CONFIG);
+    EXPECT_EQ(e.code(), client::ErrorCode::INVALID_CONFIG);
     EXPECT_NE(std::string(e.what()).find("shadow traffic"), std::string::npos) << e.what();
   }
 }

@@ -30,7 +30,6 @@
 using mq::client::Consumer;
 using mq::client::ConsumerConfig;
 using mq::client::Error;
-using mq::client::ErrorCode;
 using mq::client::Producer;
 using mq::client::ProducerConfig;
 using mq::client::TopicPartition;
@@ -156,12 +155,12 @@ class PortalAccess : public ::testing::Test {
     return config;
   }
   // Sends one message with `secret`; the error code (NONE when acknowledged).
-  ErrorCode produce(const std::string& secret, const std::string& value,
-                    std::string* message = nullptr) {
+  client::ErrorCode produce(const std::string& secret, const std::string& value,
+                            std::string* message = nullptr) {
     try {
       Producer producer(producerConfig(secret));
       producer.send("payments.events", value);
-      return rpc::ErrorCode::NONE;
+      return client::ErrorCode::NONE;
     } catch (const Error& e) {
       if (message) *message = e.what();
       return e.code();
@@ -215,7 +214,7 @@ TEST_F(PortalAccess, TokenIssuedInThePortalProducesWithAGrantAndNotOnceRevoked) 
   // it also refreshes every auth-refresh); with one from the portal it stores.
   std::string why;
   ASSERT_TRUE(eventually(std::chrono::seconds(10), [&] {
-    return produce(secret, "before the grant", &why) == rpc::ErrorCode::NOT_AUTHORIZED;
+    return produce(secret, "before the grant", &why) == client::ErrorCode::NOT_AUTHORIZED;
   })) << why;
   EXPECT_NE(why.find("payments-writer"), std::string::npos) << why;
   auto granted = alice_.post(
@@ -225,7 +224,7 @@ TEST_F(PortalAccess, TokenIssuedInThePortalProducesWithAGrantAndNotOnceRevoked) 
   EXPECT_EQ(grants(alice_, "?team=payments"),
             std::vector<std::string>{"produce topic:payments.events token:payments-writer"});
   ASSERT_TRUE(eventually(std::chrono::seconds(10), [&] {
-    return produce(secret, "granted") == rpc::ErrorCode::NONE;
+    return produce(secret, "granted") == client::ErrorCode::NONE;
   })) << "the grant did not reach the broker";
 
   // A running producer: acknowledged before the revoke in the portal, refused by the broker
@@ -239,8 +238,8 @@ TEST_F(PortalAccess, TokenIssuedInThePortalProducesWithAGrantAndNotOnceRevoked) 
       << "revoking a token removes its grants";
   const auto revoked_at = std::chrono::steady_clock::now();
   int acknowledged_after = 0;
-  ErrorCode refusal = rpc::ErrorCode::NONE;
-  while (refusal == rpc::ErrorCode::NONE &&
+  client::ErrorCode refusal = client::ErrorCode::NONE;
+  while (refusal == client::ErrorCode::NONE &&
          std::chrono::steady_clock::now() - revoked_at < std::chrono::seconds(10)) {
     try {
       producer.send("payments.events", "after the revoke " + std::to_string(acknowledged_after));
@@ -251,7 +250,7 @@ TEST_F(PortalAccess, TokenIssuedInThePortalProducesWithAGrantAndNotOnceRevoked) 
       why = e.what();
     }
   }
-  EXPECT_EQ(refusal, rpc::ErrorCode::AUTHENTICATION_FAILED) << why;
+  EXPECT_EQ(refusal, client::ErrorCode::AUTHENTICATION_FAILED) << why;
   EXPECT_NE(why.find("unknown or revoked"), std::string::npos) << why;
   EXPECT_LT(std::chrono::steady_clock::now() - revoked_at, std::chrono::seconds(3))
       << "auth-refresh is 500 ms";

@@ -122,7 +122,7 @@ TEST(IdempotentProducer, NewerInstanceWithTheSameNameFencesTheOlder) {
     older.send("events", "zombie write");
     FAIL() << "the older instance must be fenced";
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), rpc::ErrorCode::PRODUCER_FENCED) << e.what();
+    EXPECT_EQ(e.code(), client::ErrorCode::PRODUCER_FENCED) << e.what();
     EXPECT_FALSE(e.retriable());
   }
   EXPECT_THROW(older.sendAsync("events", "later"), Error);
@@ -145,7 +145,7 @@ TEST(IdempotentProducer, LostSequenceIsAClearErrorAndTheProducerGoesOn) {
     producer.send("events", "b");
     FAIL();
   } catch (const Error& e) {
-    EXPECT_EQ(e.code(), rpc::ErrorCode::OUT_OF_ORDER_SEQUENCE) << e.what();
+    EXPECT_EQ(e.code(), client::ErrorCode::OUT_OF_ORDER_SEQUENCE) << e.what();
     EXPECT_NE(std::string(e.what()).find("events-0"), std::string::npos) << e.what();
   }
   producer.send("events", "c");  // a renewed identity starts at sequence 0

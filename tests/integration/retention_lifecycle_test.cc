@@ -460,7 +460,7 @@ TEST(RetentionLifecycle, AddingAndMigratingPartitionsUnderLiveTrafficLosesAndRep
         future.get();
         acknowledged.insert(value);
       } catch (const Error& e) {
-        ASSERT_EQ(e.code(), rpc::ErrorCode::PARTITION_READ_ONLY) << e.what();
+        ASSERT_EQ(e.code(), client::ErrorCode::PARTITION_READ_ONLY) << e.what();
         ++refused;
         pending.push_back(value);
       }
