@@ -92,10 +92,17 @@ bool UserStore::insertUser(const UserRecord& user) {
 
 bool UserStore::insertFirstAdmin(const UserRecord& user) {
   auto db = pool_.acquire();
+  // Concurrent starts serialise on one row lock: the connections run READ COMMITTED, which
+  // takes no gap locks, so locking the (absent) admin rows alone let two starts both find
+  // none and both insert (a store test caught it). The row is the `leases` row
+  // `first-admin`: made once, on its own (inside the transaction, waiting INSERT IGNOREs
+  // would hold shared locks and deadlock on the FOR UPDATE), then held FOR UPDATE until the
+  // commit; the loser finds the winner's admin.
+  db->prepare("INSERT IGNORE INTO leases (name, holder, expires_ms) VALUES ('first-admin', '', 0)")
+      .executeUpdate();
   DbTransaction transaction(db);
-  // The lock on the first admin row (or the gap) serialises concurrent starts; the loser
-  // finds the winner's row here, or fails the insert on the primary key (IGNOREd).
-  auto existing = db->query("SELECT COUNT(*) FROM users WHERE is_admin = 1 FOR UPDATE");
+  runQuery(db->prepare("SELECT name FROM leases WHERE name = 'first-admin' FOR UPDATE"));
+  auto existing = db->query("SELECT COUNT(*) FROM users WHERE is_admin = 1");
   existing->next();
   if (existing->getInt64(1) > 0) return false;
   UserRecord admin = user;
