@@ -33,14 +33,9 @@ struct BrokerGatewayOptions {
   int64_t retry_backoff_max_ms = 1000;
 };
 
-struct BrowsedMessage {
-  int64_t offset = 0;
-  std::optional<std::string> key;
-  std::string value;
-  std::map<std::string, std::string> headers;
-  int64_t timestamp_ms = 0;
-  int64_t append_time_ms = 0;
-};
+// A message as read through a broker: the client's own value (offset, key, value, headers,
+// both times).
+using BrowsedMessage = client::StoredMessage;
 
 struct TestMessage {
   std::string topic;
