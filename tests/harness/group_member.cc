@@ -5,10 +5,12 @@
 #include <signal.h>
 
 #include <algorithm>
-#include <ctime>
 #include <fstream>
 #include <iterator>
 #include <sstream>
+
+#include "common/iso_time.h"
+#include "common/json_document.h"
 
 namespace mq::test {
 
@@ -66,33 +68,25 @@ Member::Member(std::string name, const TestCluster& cluster, const std::string& 
 }
 
 std::vector<Event> Member::divergences() const {
-  // {"ts":"2026-11-25T02:30:47.754Z",...,"msg":"the partition's log diverged from what was
-  // read; going back","partition":"chaos-1","position":31799,"diverging_offset":31771,...}
-  auto field = [](const std::string& line, const std::string& name) {
-    const std::string key = "\"" + name + "\":";
-    const size_t at = line.find(key);
-    if (at == std::string::npos) return std::string();
-    size_t begin = at + key.size();
-    const bool quoted = line[begin] == '"';
-    begin += quoted;
-    return line.substr(begin, line.find(quoted ? '"' : ',', begin) - begin);
-  };
   std::vector<Event> found;
   std::ifstream in(process_log_);
   for (std::string line; std::getline(in, line);) {
-    if (line.find("\"msg\":\"the partition's log diverged") == std::string::npos) continue;
-    std::tm tm{};
-    int millis = 0;
-    const std::string ts = field(line, "ts");
-    if (!strptime(ts.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) continue;
-    millis = std::stoi(ts.substr(ts.find('.') + 1, 3));
-    const std::string partition = field(line, "partition");  // topic-N
+    if (line.find("the partition's log diverged") == std::string::npos) continue;
+    boost::property_tree::ptree entry;
+    try {
+      entry = parseJsonDocument(line);
+    } catch (const JsonRejected&) {
+      continue;  // a killed process's partial last line
+    }
+    int64_t ms = 0;
+    if (!parseIsoTime(entry.get<std::string>("ts", ""), &ms)) continue;
+    const std::string partition = entry.get<std::string>("partition", "");  // topic-N
     const size_t dash = partition.rfind('-');
     Event event;
-    event.us = (static_cast<int64_t>(timegm(&tm)) * 1000 + millis) * 1000;
+    event.us = ms * 1000;
     event.kind = "diverged";
     event.fields = {partition.substr(0, dash), partition.substr(dash + 1),
-                    field(line, "diverging_offset")};
+                    entry.get<std::string>("diverging_offset", "")};
     found.push_back(std::move(event));
   }
   return found;
