@@ -84,18 +84,24 @@ HttpResponse apiErrorResponse(int status, const std::string& code, const std::st
   return apiJson(status, json.str());
 }
 
+namespace {
+
+// A wire error code's answer: its HTTP status, its lower-case name and the field it is about.
+HttpResponse codeErrorResponse(ErrorCode code, bool retriable, const std::string& message) {
+  return apiErrorResponse(httpStatusFor(code, retriable), lowerName(code), message, fieldFor(code));
+}
+
+}  // namespace
+
 HttpResponse guardedApi(const std::function<HttpResponse()>& body) {
   try {
     return body();
   } catch (const ApiError& e) {
     return apiErrorResponse(e.status(), e.code(), e.what(), e.field());
   } catch (const rpc::MqError& e) {
-    return apiErrorResponse(httpStatusFor(e.code, e.retriable), lowerName(e.code), e.message,
-                            fieldFor(e.code));
+    return codeErrorResponse(e.code, e.retriable, e.message);
   } catch (const mq::client::Error& e) {
-    return apiErrorResponse(httpStatusFor(client::wireCode(e.code()), e.retriable()),
-                            lowerName(client::wireCode(e.code())), e.what(),
-                            fieldFor(client::wireCode(e.code())));
+    return codeErrorResponse(client::wireCode(e.code()), e.retriable(), e.what());
   } catch (const sql::SQLException& e) {
     return apiErrorResponse(503, "metadata_unavailable",
                             std::string("metadata database error: ") + e.what());
