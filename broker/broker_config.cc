@@ -62,6 +62,10 @@ const OptionTable<BrokerConfig>& BrokerConfig::optionTable() {
                    "least severity logged")
            .text("kafka-listen", &C::kafka_listen,
                  "HOST:PORT of the Kafka protocol listener, e.g. 127.0.0.1:9092 (empty: none)")
+           .choice("kafka-fetch-visibility", &C::kafka_fetch_visibility, {"durable", "committed"},
+                   "which rows Kafka fetches return: only durable ones (a crash cannot take "
+                   "back what a Kafka consumer read), or every committed one (when the "
+                   "datanodes' commits become visible only once durable)")
            .text("metaserver", &C::metaserver,
                  "HOST:PORT of a metaserver, where Kafka CreateTopics, DeleteTopics and "
                  "CreatePartitions go (empty: refused)");

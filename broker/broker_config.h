@@ -39,6 +39,11 @@ struct BrokerConfig {
   std::string kafka_host;
   int kafka_port = 0;
   std::string kafka_advertised_host;
+  // Which rows Kafka fetches return (broker/durable_reads.h): "durable" (only rows known
+  // durable: Kafka clients cannot notice a crash taking rows back) or "committed" (every
+  // committed row: enough when the datanodes make commits visible only once durable,
+  // docs/operations.md, "Commit visibility").
+  std::string kafka_fetch_visibility = "durable";
   // A metaserver, HOST:PORT, where the Kafka door sends topic administration (CreateTopics,
   // DeleteTopics, CreatePartitions) as mqctl does; empty: those are refused.
   std::string metaserver;

@@ -86,7 +86,15 @@ BrokerMetrics::BrokerMetrics(prometheus::Registry& registry)
                         .Help("Long-polling fetches answered with new messages: time from the "
                               "append of the newest message returned to the answer.")
                         .Register(registry)
-                        .Add({}, stageBuckets())) {}
+                        .Add({}, stageBuckets())),
+      durable_read_waits_(BuildHistogram()
+                              .Name("mq_broker_durable_read_wait_seconds")
+                              .Help("Kafka fetches that held their rows back until they were "
+                                    "durable: the wait, by what ended it (write: a group "
+                                    "commit of this broker; mark: a durability mark).")
+                              .Register(registry)),
+      durable_read_by_write_(durable_read_waits_.Add({{"by", "write"}}, stageBuckets())),
+      durable_read_by_mark_(durable_read_waits_.Add({{"by", "mark"}}, stageBuckets())) {}
 
 void BrokerMetrics::recordRpc(const std::string& method, ErrorCode code, double seconds) {
   requests_.Add({{"method", method}, {"code", errorName(code)}}).Increment();
@@ -137,6 +145,12 @@ void BrokerMetrics::recordProduceStages(std::chrono::steady_clock::duration queu
 
 void BrokerMetrics::recordFetchWakeup(int64_t ms) {
   fetch_wakeup_.Observe(static_cast<double>(std::max<int64_t>(ms, 0)) / 1000.0);
+}
+
+void BrokerMetrics::recordDurableReadWait(bool by_mark,
+                                          std::chrono::steady_clock::duration waited) {
+  const double seconds = std::chrono::duration_cast<std::chrono::duration<double>>(waited).count();
+  (by_mark ? durable_read_by_mark_ : durable_read_by_write_).Observe(seconds);
 }
 
 void BrokerMetrics::recordLogDivergence(const std::string& topic) {

@@ -34,6 +34,10 @@ class BrokerMetrics {
   // A long-polling fetch answered with new messages: milliseconds from the append of the
   // newest message it returns to the answer (its broker's clock against the appender's).
   void recordFetchWakeup(int64_t ms);
+  // A durable fetch (the Kafka door) that waited for its rows to be durable, and what
+  // ended the wait: one of the broker's group commits ("write") or a durability mark
+  // ("mark"; broker/durable_reads.h).
+  void recordDurableReadWait(bool by_mark, std::chrono::steady_clock::duration waited);
   void recordProduceStages(std::chrono::steady_clock::duration queued,
                            std::chrono::steady_clock::duration lock,
                            std::chrono::steady_clock::duration write);
@@ -56,6 +60,9 @@ class BrokerMetrics {
   prometheus::Histogram& stage_lock_;
   prometheus::Histogram& stage_write_;
   prometheus::Histogram& fetch_wakeup_;
+  prometheus::Family<prometheus::Histogram>& durable_read_waits_;
+  prometheus::Histogram& durable_read_by_write_;
+  prometheus::Histogram& durable_read_by_mark_;
 };
 
 }  // namespace mq

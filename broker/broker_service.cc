@@ -80,7 +80,7 @@ void BrokerService::produce(rpc::ProduceResponse& response, const rpc::ProduceRe
 
 void BrokerService::fetch(rpc::FetchResponse& response, const rpc::FetchRequest& request) {
   serve("fetch", request.header, response, [&](const Caller& caller) {
-    auto served = handleFetch(context_, request, caller);
+    auto served = handleFetch(context_, request, caller, FetchVisibility::kCommitted);
     throttle(served, QuotaEnforcer::fetchUsage(quotaClient(caller, request.header), served));
     return served;
   });

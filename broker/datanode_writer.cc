@@ -48,10 +48,21 @@ std::exception_ptr appendParts(DbPool& pool, std::vector<PartitionAppend>& parts
   return error;
 }
 
+// Whether the group stored rows: only then did its COMMIT write (and flush) the redo log.
+bool storedRows(const std::vector<WriteItem*>& group) {
+  return std::any_of(group.begin(), group.end(), [](const WriteItem* item) {
+    return !item->failure && !item->batch.duplicate && item->batch.base_offset >= 0 &&
+           item->batch.error == rpc::ErrorCode::NONE;
+  });
+}
+
 }  // namespace
 
-DatanodeWriter::DatanodeWriter(int64_t max_group_bytes, int max_groups)
-    : max_group_bytes_(max_group_bytes), max_groups_(std::max(1, max_groups)) {}
+DatanodeWriter::DatanodeWriter(int64_t max_group_bytes, int max_groups,
+                               const std::string& broker_id)
+    : max_group_bytes_(max_group_bytes),
+      max_groups_(std::max(1, max_groups)),
+      durable_reads_(broker_id) {}
 
 void DatanodeWriter::append(DbPool& pool, std::vector<WriteItem>& items) {
   const auto now = SteadyClock::now();
@@ -72,7 +83,9 @@ void DatanodeWriter::append(DbPool& pool, std::vector<WriteItem>& items) {
     ++running_groups_;
     wakeWaiters(&self);  // batches left behind (byte bound) may start a group of their own
     lock.unlock();
+    const uint64_t ticket = durable_reads_.writeBegins();
     runGroup(pool, group);
+    durable_reads_.writeEnded(ticket, storedRows(group));
     lock.lock();
     --running_groups_;
     for (WriteItem* item : group) {
@@ -152,7 +165,7 @@ void DatanodeWriter::runGroup(DbPool& pool, const std::vector<WriteItem*>& group
 DatanodeWriter& DatanodeWriters::writer(int datanode_id) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto& slot = writers_[datanode_id];
-  if (!slot) slot = std::make_unique<DatanodeWriter>(max_group_bytes_, max_groups_);
+  if (!slot) slot = std::make_unique<DatanodeWriter>(max_group_bytes_, max_groups_, broker_id_);
   return *slot;
 }
 

@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/durable_reads.h"
 #include "storage/db_pool.h"
 #include "storage/partition_store.h"
 
@@ -53,11 +54,14 @@ struct WriteItem {
 
 class DatanodeWriter {
  public:
-  DatanodeWriter(int64_t max_group_bytes, int max_groups);
+  DatanodeWriter(int64_t max_group_bytes, int max_groups, const std::string& broker_id);
 
   // Appends every item (distinct tables of this datanode) in group commits and returns when
   // each has its outcome.
   void append(DbPool& pool, std::vector<WriteItem>& items);
+
+  // Durable reads on this datanode; every group commit that stored rows counts for them.
+  DurableReads& durableReads() { return durable_reads_; }
 
  private:
   // Takes the next group from the queue (mutex_ held): queued items in order whose table no
@@ -84,18 +88,22 @@ class DatanodeWriter {
   std::deque<WriteItem*> queue_;
   std::set<std::string> busy_tables_;  // tables of the running groups
   int running_groups_ = 0;
+  DurableReads durable_reads_;
 };
 
 // The writers of every datanode this broker has written to.
 class DatanodeWriters {
  public:
-  DatanodeWriters(int64_t max_group_bytes, int max_groups_per_datanode)
-      : max_group_bytes_(max_group_bytes), max_groups_(max_groups_per_datanode) {}
+  DatanodeWriters(int64_t max_group_bytes, int max_groups_per_datanode, std::string broker_id)
+      : max_group_bytes_(max_group_bytes),
+        max_groups_(max_groups_per_datanode),
+        broker_id_(std::move(broker_id)) {}
   DatanodeWriter& writer(int datanode_id);
 
  private:
   const int64_t max_group_bytes_;
   const int max_groups_;
+  const std::string broker_id_;
   std::mutex mutex_;
   std::map<int, std::unique_ptr<DatanodeWriter>> writers_;
 };

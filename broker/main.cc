@@ -80,7 +80,7 @@ int run(int argc, char** argv) {
   }
   mq::BrokerMetrics metrics(metrics_endpoint->registry());
   mq::DatanodePools pools(topology, config.datanode_pool_size);
-  mq::DatanodeWriters writers(kMaxGroupCommitBytes, config.append_groups);
+  mq::DatanodeWriters writers(kMaxGroupCommitBytes, config.append_groups, config.broker_id);
   mq::ChangeNotifier notifier;
   std::atomic<bool> shutting_down{false};
   mq::GroupStore group_store(meta_pool);

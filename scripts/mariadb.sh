@@ -10,7 +10,8 @@
 #   scripts/mariadb.sh restart DIR PORT
 #
 # Environment: MQ_MARIADB_BUFFER_POOL (default 1G), MQ_MARIADB_LOG_FILE_SIZE (512M),
-# MQ_MARIADB_EXTRA (more [mysqld] lines, e.g. server_id and log_bin for replication).
+# MQ_MARIADB_EXTRA (more [mysqld] lines, e.g. server_id and log_bin for replication),
+# MQ_MARIADB_PRELOAD (a library the server runs with: the tests' fault injection).
 set -euo pipefail
 
 readonly START_TIMEOUT=60 # seconds to wait for the server to answer ping
@@ -200,7 +201,9 @@ cmd_start() {
 
   # setsid+nohup detach the server from this shell's session and terminal, so
   # it survives the caller exiting (and Ctrl-C in the caller's terminal).
-  setsid nohup mariadbd --defaults-file="$CNF" >>"$LOGFILE" 2>&1 </dev/null &
+  # MQ_MARIADB_PRELOAD: a library the server runs with (the tests' fault injection).
+  LD_PRELOAD="${MQ_MARIADB_PRELOAD:-}" setsid nohup mariadbd --defaults-file="$CNF" \
+    >>"$LOGFILE" 2>&1 </dev/null &
   pid=$!
   wait_for_ping "$pid"
   ensure_user

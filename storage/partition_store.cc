@@ -168,6 +168,14 @@ bool PartitionStore::hasRowsBelow(DbConnection& db, const std::string& table, in
   return rows->next();
 }
 
+void PartitionStore::commitDurabilityMark(DbConnection& db, const std::string& broker) {
+  auto& mark = db.prepare(
+      "INSERT INTO mq_durability_marks (broker, marks) VALUES (?, 1) "
+      "ON DUPLICATE KEY UPDATE marks = marks + 1");
+  mark.setString(1, broker);
+  mark.executeUpdate();
+}
+
 std::optional<int64_t> PartitionStore::appendTime(DbConnection& db, const std::string& table,
                                                   int64_t offset) {
   auto rows =

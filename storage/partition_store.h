@@ -179,6 +179,11 @@ class PartitionStore {
                                               int64_t from_offset, int max_messages,
                                               int64_t max_bytes);
 
+  // Commits a durability mark of `broker` (autocommit: its row of mq_durability_marks
+  // bumped). Once it returns, every row the server showed readers before the call is
+  // durable: the redo log is written in order (broker/durable_reads.h).
+  static void commitDurabilityMark(DbConnection& db, const std::string& broker);
+
   // --- Retention and lifecycle (metaserver) ---
   // Name of the segment whose first offset is `lower`: "s<lower>".
   static std::string segmentName(int64_t lower);

@@ -104,9 +104,39 @@ void fail(BrokerContext& context, FetchSlot& slot, std::exception_ptr error) {
   slot.result.retriable = isRetriable(failure.code);
 }
 
+// With FetchVisibility::kDurable: returns once the rows read from this datanode are durable
+// (DurableReads::await). When that cannot be known (the mark failed), the rows are dropped
+// and the partitions answer the mark's error: nothing not durable goes out.
+void awaitDurable(BrokerContext& context, int datanode_id, DbConnection& db,
+                  const std::vector<FetchSlot*>& group) {
+  // Everything visible when the wait begins becomes durable with it: the whole log up to
+  // the end read, not only the rows returned, so a consumer catching up waits once.
+  std::map<std::string, DurableReads::Read> reads;
+  for (auto* slot : group) {
+    if (!slot->failed && !slot->result.messages.empty()) {
+      reads[slot->route.table] = {slot->result.messages.back().offset + 1, slot->result.end_offset};
+    }
+  }
+  if (reads.empty()) return;
+  try {
+    const auto started = SteadyClock::now();
+    const auto waited = context.writers.writer(datanode_id).durableReads().await(db, reads);
+    if (waited != DurableReads::Wait::kNothing) {
+      context.metrics.recordDurableReadWait(waited == DurableReads::Wait::kMark,
+                                            SteadyClock::now() - started);
+    }
+  } catch (...) {
+    for (auto* slot : group) {
+      if (reads.count(slot->route.table) == 0) continue;
+      slot->result.messages.clear();
+      fail(context, *slot, std::current_exception());
+    }
+  }
+}
+
 // Reads the log ends of all live slots (one query per datanode) and then the messages of
 // those that have data. Returns true when any slot has messages or failed.
-bool readOnce(BrokerContext& context, std::vector<FetchSlot>& slots) {
+bool readOnce(BrokerContext& context, std::vector<FetchSlot>& slots, FetchVisibility visibility) {
   // The whole response must fit Thrift's frame limit (16 MB by default): once this many
   // bytes were read, the remaining partitions answer empty and the client asks again.
   int64_t budget = kMaxFetchResponseBytes;
@@ -176,6 +206,7 @@ bool readOnce(BrokerContext& context, std::vector<FetchSlot>& slots) {
           any = true;
         }
       }
+      if (visibility == FetchVisibility::kDurable) awaitDurable(context, datanode_id, *db, group);
     } catch (...) {
       for (auto* slot : group) fail(context, *slot, std::current_exception());
       any = true;
@@ -187,7 +218,7 @@ bool readOnce(BrokerContext& context, std::vector<FetchSlot>& slots) {
 }  // namespace
 
 rpc::FetchResponse handleFetch(BrokerContext& context, const rpc::FetchRequest& request,
-                               const Caller& caller) {
+                               const Caller& caller, FetchVisibility visibility) {
   if (request.partitions.empty()) throwError(rpc::ErrorCode::INVALID_REQUEST, "no partitions");
   if (request.max_wait_ms < 0) {
     throwError(rpc::ErrorCode::INVALID_REQUEST, "max_wait_ms must not be negative");
@@ -238,7 +269,7 @@ rpc::FetchResponse handleFetch(BrokerContext& context, const rpc::FetchRequest& 
   auto poll_interval = std::chrono::milliseconds(2);
   uint64_t seen = context.notifier.sequence();
   bool waited = false;  // the first read found nothing: an append answers this fetch
-  while (!readOnce(context, slots) && !context.shutting_down) {
+  while (!readOnce(context, slots, visibility) && !context.shutting_down) {
     waited = true;
     auto now = SteadyClock::now();
     if (now >= deadline) break;

@@ -16,9 +16,18 @@ inline constexpr int kMaxFetchBytes = 12 << 20;
 // Bound of all messages in one fetch response (below Thrift's 16 MB frame limit).
 inline constexpr int64_t kMaxFetchResponseBytes = 12 << 20;
 
+// Which rows a fetch returns.
+enum class FetchVisibility {
+  // Every committed row: the consumer runs the log-divergence check (the Thrift clients).
+  kCommitted,
+  // Only rows known durable (broker/durable_reads.h): for consumers without that check (the
+  // Kafka door). Rows read but not yet durable are held back until they are.
+  kDurable,
+};
+
 // Throws MqError INVALID_REQUEST for malformed requests.
 // A partition the caller may not consume answers NOT_AUTHORIZED.
 rpc::FetchResponse handleFetch(BrokerContext& context, const rpc::FetchRequest& request,
-                               const Caller& caller);
+                               const Caller& caller, FetchVisibility visibility);
 
 }  // namespace mq

@@ -108,11 +108,12 @@ void MariadbInstance::start() {
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     if (attempt >= 2) std::this_thread::sleep_for(std::chrono::seconds(attempt == 2 ? 2 : 5));
     std::string out, err;
-    int rc = runCommand({"/usr/bin/env", "MQ_MARIADB_BUFFER_POOL=" + settings_.buffer_pool,
-                         "MQ_MARIADB_LOG_FILE_SIZE=" + settings_.log_file_size,
-                         "MQ_MARIADB_EXTRA=" + settings_.extra_config, "/bin/bash", script(),
-                         "start", dir_, std::to_string(port_)},
-                        "", &out, &err, 120000);
+    int rc = runCommand(
+        {"/usr/bin/env", "MQ_MARIADB_BUFFER_POOL=" + settings_.buffer_pool,
+         "MQ_MARIADB_LOG_FILE_SIZE=" + settings_.log_file_size,
+         "MQ_MARIADB_EXTRA=" + settings_.extra_config, "MQ_MARIADB_PRELOAD=" + settings_.preload,
+         "/bin/bash", script(), "start", dir_, std::to_string(port_)},
+        "", &out, &err, 120000);
     if (rc == 0) return;
     std::ifstream install_log(dir_ + "/install-db.log");
     std::string install((std::istreambuf_iterator<char>(install_log)), {});

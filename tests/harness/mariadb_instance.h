@@ -16,6 +16,8 @@ struct MariadbSettings {
   std::string buffer_pool = "1G";
   std::string log_file_size = "512M";
   std::string extra_config;  // more [mysqld] lines (replication: server_id, log_bin, ...)
+  // A library the server runs with (LD_PRELOAD): fault injection, e.g. MQ_SLOW_REDO_LOG_LIB.
+  std::string preload;
 };
 
 class MariadbInstance {

@@ -123,6 +123,7 @@ TestCluster::TestCluster(ClusterOptions options)
   if (options_.private_mariadb) {
     MariadbSettings settings;
     if (options_.durable_visibility) settings.extra_config = durableVisibilityConfig();
+    settings.preload = options_.mariadb_preload;
     private_mariadb_ = std::make_unique<MariadbInstance>(
         fmt::format("{}/db/{}", MQ_TEST_WORK_DIR, prefix_), settings);
     db_port_ = private_mariadb_->port();

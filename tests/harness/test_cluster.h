@@ -36,6 +36,8 @@ struct ClusterOptions {
   // sync_binlog = 1, as docs/operations.md recommends for datanodes: a commit becomes
   // visible only once it is durable, so a kill -9 cannot take back rows consumers have read.
   bool durable_visibility = false;
+  // private_mariadb: a library the server runs with (MariadbSettings::preload).
+  std::string mariadb_preload;
   std::vector<std::string> broker_args;  // extra flags for every broker
   // Every broker also serves Kafka (--kafka-listen 127.0.0.1:<free port>; kafkaPort(i)).
   bool kafka = false;

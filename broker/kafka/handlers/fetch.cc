@@ -86,6 +86,10 @@ KafkaReply handleKafkaFetch(KafkaRequest& request) {
       // min_bytes: the Thrift path answers as soon as any partition has data; ask again,
       // woken by appends through this broker (or every 50 ms for other brokers'), until
       // enough bytes are there or max_wait_ms is over.
+      // Kafka clients have no log-divergence check: by default only durable rows go out.
+      const FetchVisibility visibility = broker.config.kafka_fetch_visibility == "committed"
+                                             ? FetchVisibility::kCommitted
+                                             : FetchVisibility::kDurable;
       const auto deadline =
           SteadyClock::now() + std::chrono::milliseconds(std::max(0, decoded.max_wait_ms));
       while (true) {
@@ -93,7 +97,7 @@ KafkaReply handleKafkaFetch(KafkaRequest& request) {
         const auto left =
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
         fetch.max_wait_ms = static_cast<int32_t>(std::max<int64_t>(0, left.count()));
-        served = handleFetch(broker, fetch, caller);
+        served = handleFetch(broker, fetch, caller, visibility);
         if (resultBytes(served) >= decoded.min_bytes || SteadyClock::now() >= deadline ||
             broker.shutting_down) {
           break;
