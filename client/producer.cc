@@ -83,7 +83,9 @@ class Producer::Impl {
 
   // Checks and places the record and buffers it (ready at once with `expedite`); returns
   // its sequence number.
-  uint64_t enqueue(ProducerRecord record, Callback callback, bool expedite = false);
+  // With `caller_sends` no sender thread is woken for it: the caller sends it (sendAndWait).
+  uint64_t enqueue(ProducerRecord record, Callback callback, bool expedite = false,
+                   bool caller_sends = false);
 
   SendResult sendAndWait(ProducerRecord record) {
     if (onSenderThread()) {
@@ -93,7 +95,11 @@ class Producer::Impl {
     auto promise = std::make_shared<std::promise<SendResult>>();
     auto future = promise->get_future();
     // Expedited: nobody else is waiting for this batch to fill.
-    enqueue(std::move(record), completer(promise), /*expedite=*/true);
+    const bool on_caller = config_.send_on_caller;
+    enqueue(std::move(record), completer(promise), /*expedite=*/true, on_caller);
+    // Sent from here unless its partition has a batch out: then a sender thread sends it
+    // once that batch is done (finish() wakes one).
+    if (on_caller && !sender_.sendReadyNow()) accumulator_.wakeSender();
     return future.get();
   }
 
@@ -144,7 +150,8 @@ class Producer::Impl {
   bool closed_ = false;
 };
 
-uint64_t Producer::Impl::enqueue(ProducerRecord record, Callback callback, bool expedite) {
+uint64_t Producer::Impl::enqueue(ProducerRecord record, Callback callback, bool expedite,
+                                 bool caller_sends) {
   if (closing_) {
     throw Error(ErrorCode::SHUTTING_DOWN, "the producer is closed; the message was not sent",
                 false);
@@ -211,7 +218,8 @@ uint64_t Producer::Impl::enqueue(ProducerRecord record, Callback callback, bool 
   pending.callback = std::move(callback);
   auto remaining = std::chrono::ceil<std::chrono::milliseconds>(
       std::max(deadline - SteadyClock::now(), SteadyClock::duration::zero()));
-  return accumulator_.append(tp, std::move(pending), remaining, !onSenderThread(), expedite);
+  return accumulator_.append(tp, std::move(pending), remaining, !onSenderThread(), expedite,
+                             caller_sends);
 }
 
 Producer::Producer(ProducerConfig config) {

@@ -18,7 +18,7 @@ bool RecordAccumulator::isFull(size_t bytes) const {
 
 uint64_t RecordAccumulator::append(const TopicPartition& partition, PendingRecord record,
                                    std::chrono::milliseconds max_block, bool may_block,
-                                   bool expedite) {
+                                   bool expedite, bool caller_sends) {
   std::unique_lock<std::mutex> lock(mutex_);
   auto closedError = [] {
     return Error(ErrorCode::SHUTTING_DOWN, "the producer is closed; the message was not sent",
@@ -56,11 +56,17 @@ uint64_t RecordAccumulator::append(const TopicPartition& partition, PendingRecor
   if (expedite) expedite_through_ = std::max(expedite_through_, sequence);
   // A sender must re-plan when the partition gets its first record (a new linger deadline),
   // fills a batch or is expedited. One sender is enough: the others' plans did not change.
+  if (caller_sends) return sequence;
   if (was_empty || expedite || queue.records.size() == limits_.batch_messages ||
       queue.bytes >= limits_.batch_bytes) {
     ready_cv_.notify_one();
   }
   return sequence;
+}
+
+void RecordAccumulator::wakeSender() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ready_cv_.notify_one();
 }
 
 bool RecordAccumulator::isReady(const PartitionQueue& queue, SteadyClock::time_point now) const {

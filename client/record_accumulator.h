@@ -85,9 +85,14 @@ class RecordAccumulator {
   // Throws Error(TIMEOUT, retriable) when there is still no space, Error(SHUTTING_DOWN)
   // after close(); in both cases nothing was added. With `expedite` the record is ready at
   // once (as expedite(its sequence), under the same lock: one sender wake-up, not two).
+  // With `caller_sends` no sender is woken: the caller drains the record itself
+  // (drainReady) and calls wakeSender() if it could not.
   uint64_t append(const TopicPartition& partition, PendingRecord record,
-                  std::chrono::milliseconds max_block, bool may_block = true,
-                  bool expedite = false);
+                  std::chrono::milliseconds max_block, bool may_block = true, bool expedite = false,
+                  bool caller_sends = false);
+
+  // Wakes one sender waiting in awaitReady, to re-plan.
+  void wakeSender();
 
   // Waits until a batch is ready, `wake_by` passes, or the accumulator is finished(), then
   // takes ready batches (see drainReady). Concurrent callers share the ready batches: each

@@ -69,11 +69,30 @@ void Sender::run() {
       if (accumulator_.finished()) return;
       continue;
     }
-    for (const auto& batch : batches) {
-      partitioner_.onBatchClosed(batch.partition.topic, batch.partition.partition);
-    }
-    send(std::move(batches));
+    sendTaken(std::move(batches));
   }
+}
+
+bool Sender::sendReadyNow() {
+  auto batches = accumulator_.drainReady(SteadyClock::now(), kMaxRequestBytes);
+  if (batches.empty()) return false;
+  const bool was_sender = t_on_sender_thread;
+  t_on_sender_thread = true;
+  try {
+    sendTaken(std::move(batches));
+  } catch (...) {
+    t_on_sender_thread = was_sender;
+    throw;
+  }
+  t_on_sender_thread = was_sender;
+  return true;
+}
+
+void Sender::sendTaken(std::vector<ProducerBatch> batches) {
+  for (const auto& batch : batches) {
+    partitioner_.onBatchClosed(batch.partition.topic, batch.partition.partition);
+  }
+  send(std::move(batches));
 }
 
 std::vector<ProducerBatch> Sender::stampAll(std::vector<ProducerBatch> batches) {

@@ -63,8 +63,16 @@ class Sender {
   // Waits until the accumulator is finished (closed and empty) and every thread exited.
   void join();
 
+  // Sends what is ready now on the calling thread (a synchronous send() with
+  // send_on_caller), as a sender thread would; the callbacks run on this thread, which
+  // counts as a sender thread meanwhile (onSenderThread()). Returns false when nothing was
+  // ready (the partition has a batch out or is backing off): a sender thread sends it later.
+  bool sendReadyNow();
+
  private:
   void run();
+  // Sends batches taken from the accumulator (their partitions are out).
+  void sendTaken(std::vector<ProducerBatch> batches);
   void send(std::vector<ProducerBatch> batches);
   // Stamps the batches (idempotence); the ones that cannot be sent are failed or requeued.
   std::vector<ProducerBatch> stampAll(std::vector<ProducerBatch> batches);

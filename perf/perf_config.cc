@@ -92,6 +92,8 @@ bool parsePerfConfig(const std::vector<std::string>& args, PerfConfig* config, i
     ("linger-ms", po::value(&c.linger_ms)->default_value(c.linger_ms), "producer linger_ms")
     ("fixed-linger", po::bool_switch(&c.fixed_linger),
      "producer adaptive_linger off: every batch waits linger_ms")
+    ("send-via-sender", po::bool_switch(&c.send_via_sender),
+     "producer send_on_caller off: a sync send() is sent by a sender thread")
     ("sync", po::bool_switch(&c.sync), "produce with send() (wait for each ack)")
     ("keyed", po::bool_switch(&c.keyed), "messages carry keys (spread by key hash)")
     ("idempotent", po::bool_switch(&c.idempotent), "idempotent producer (enable_idempotence)")

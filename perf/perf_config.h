@@ -28,6 +28,7 @@ struct PerfConfig {
   int batch = 500;               // producer batch_size; consumer max_poll_messages; raw rows/INSERT
   int64_t linger_ms = 5;         // producer linger_ms
   bool fixed_linger = false;     // producer adaptive_linger off
+  bool send_via_sender = false;  // producer send_on_caller off
   bool sync = false;             // produce: send() and wait per message instead of sendAsync
   bool keyed = false;            // produce: messages carry a key (spread by hash), else keyless
   bool idempotent = false;       // produce/e2e: enable_idempotence (exit 2 if the client lacks it)

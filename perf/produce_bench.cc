@@ -91,6 +91,7 @@ ProducerConfig producerConfig(const PerfConfig& config, int index) {
   producer.batch_size = config.batch;
   producer.linger_ms = config.linger_ms;
   producer.adaptive_linger = !config.fixed_linger;
+  producer.send_on_caller = !config.send_via_sender;
   producer.max_in_flight_requests = config.max_in_flight;
   producer.buffer_messages = config.buffer_messages;
   if (config.idempotent) enableIdempotence(producer);

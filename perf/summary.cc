@@ -123,6 +123,7 @@ JsonLine settingsJson(const PerfConfig& c) {
       .number("batch", c.batch)
       .number("linger_ms", c.linger_ms)
       .boolean("adaptive_linger", !c.fixed_linger)
+      .boolean("send_on_caller", !c.send_via_sender)
       .boolean("sync", c.sync)
       .boolean("keyed", c.keyed)
       .boolean("idempotent", c.idempotent)

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <functional>
+#include <future>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -103,6 +104,42 @@ TEST(Producer, OneRequestCarriesSeveralPartitionBatches) {
   for (int p = 0; p < 4; ++p) producer.sendAsync("t", "v", std::nullopt, {}, p);
   producer.flush();
   EXPECT_EQ(server.broker().maxBatchesPerRequest(), 4u);
+}
+
+// send_on_caller: a synchronous send() sends its request itself instead of waking a sender
+// thread and waiting to be woken. Messages buffered before it go in the same request (a send
+// expedites everything before it), so their callbacks run on the sending thread; with
+// send_on_caller off a sender thread sends them and runs their callbacks.
+TEST(Producer, SyncSendGoesOutOnTheCallingThreadWithWhatWasBufferedBeforeIt) {
+  for (const bool on_caller : {true, false}) {
+    FakeBrokerServer server;
+    server.broker().addTopic("t", 2);
+    ProducerConfig config = configFor({server.address()});
+    config.linger_ms = 60000;
+    config.adaptive_linger = false;  // the async message waits for a send, not for linger
+    config.send_on_caller = on_caller;
+    Producer producer(config);
+    std::promise<std::thread::id> callback_thread;
+    ProducerRecord buffered;
+    buffered.topic = "t";
+    buffered.value = "buffered";
+    buffered.partition = 0;
+    producer.sendAsync(buffered, [&](const SendResult* result, const Error*) {
+      callback_thread.set_value(result ? std::this_thread::get_id() : std::thread::id());
+    });
+    SendResult sent = producer.send("t", "sync", std::nullopt, {}, 1);
+    EXPECT_EQ(sent.offset, 0);
+    auto ran_on = callback_thread.get_future();
+    ASSERT_EQ(ran_on.wait_for(milliseconds(5000)), std::future_status::ready);
+    if (on_caller) {
+      EXPECT_EQ(ran_on.get(), std::this_thread::get_id());
+      EXPECT_EQ(server.broker().produceRequests(), 1) << "both partitions in one request";
+    } else {
+      const auto id = ran_on.get();
+      EXPECT_NE(id, std::this_thread::get_id());
+      EXPECT_NE(id, std::thread::id());
+    }
+  }
 }
 
 TEST(Producer, RetriableErrorsAreRetriedKeepingPartitionOrderWithoutLoss) {

@@ -43,9 +43,10 @@ class ClusterFailoverProducer;  // client/cluster_failover_producer.h
 // Thread-safe: any number of threads may send concurrently.
 class Producer {
  public:
-  // Called once per accepted message on a sender thread: exactly one of the pointers is
-  // non-null. It must be quick and must not throw; it should not block. Callbacks for one
-  // partition run in offset order.
+  // Called once per accepted message on a sender thread (or on a thread inside a
+  // synchronous send() that carried the message in its request: ProducerConfig::
+  // send_on_caller). Exactly one of the pointers is non-null. It must be quick and must
+  // not throw; it should not block. Callbacks for one partition run in offset order.
   using Callback = std::function<void(const SendResult* result, const Error* error)>;
 
   // Starts the sender threads; connects lazily. Throws Error(INVALID_CONFIG).
