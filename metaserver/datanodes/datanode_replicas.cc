@@ -72,7 +72,9 @@ DatanodeRecord DatanodeReplicas::add(const std::string& actor, const std::string
   }
   ReplicaStatus status;
   try {
-    auto db = replicaPool(record, host, port)->acquire();
+    // The pool outlives the lease: the lease gives its connection back to it.
+    auto pool = replicaPool(record, host, port);
+    auto db = pool->acquire();
     status = ReplicationStore::replicaStatus(*db);
   } catch (const std::exception& e) {
     throwError(rpc::ErrorCode::INVALID_REQUEST,
