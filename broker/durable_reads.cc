@@ -59,7 +59,6 @@ DurableReads::Wait DurableReads::await(DbConnection& db, const std::map<std::str
     }
     lock.lock();
     marking_ = false;
-    ++marks_;
     waited = Wait::kMark;
     committed_ = std::max(committed_, ticket);
     changed_.notify_all();
@@ -69,11 +68,6 @@ DurableReads::Wait DurableReads::await(DbConnection& db, const std::map<std::str
     known = std::max({known, read.returned_end, read.log_end});
   }
   return waited;
-}
-
-uint64_t DurableReads::marksCommitted() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return marks_;
 }
 
 }  // namespace mq

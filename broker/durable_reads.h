@@ -61,20 +61,16 @@ class DurableReads {
   // Throws what the mark throws (sql::SQLException).
   Wait await(DbConnection& db, const std::map<std::string, Read>& reads);
 
-  // Marks committed by this broker on the datanode (for the metrics and the tests).
-  uint64_t marksCommitted() const;
-
  private:
   bool knownDurable(const std::map<std::string, Read>& reads) const;  // mutex_ held
 
   const std::string broker_id_;
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::condition_variable changed_;
-  uint64_t begun_ = 0;      // tickets handed out (writes and marks)
-  uint64_t committed_ = 0;  // the highest ticket whose transaction committed
-  bool marking_ = false;    // a mark is being committed
-  int running_writes_ = 0;  // writes begun and not yet ended
-  uint64_t marks_ = 0;
+  uint64_t begun_ = 0;                           // tickets handed out (writes and marks)
+  uint64_t committed_ = 0;                       // the highest ticket whose transaction committed
+  bool marking_ = false;                         // a mark is being committed
+  int running_writes_ = 0;                       // writes begun and not yet ended
   std::map<std::string, int64_t> durable_ends_;  // table -> end known durable
 };
 

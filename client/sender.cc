@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <utility>
 
 #include "client/error.h"
 #include "common/errors.h"
@@ -76,15 +77,12 @@ void Sender::run() {
 bool Sender::sendReadyNow() {
   auto batches = accumulator_.drainReady(SteadyClock::now(), kMaxRequestBytes);
   if (batches.empty()) return false;
-  const bool was_sender = t_on_sender_thread;
-  t_on_sender_thread = true;
-  try {
-    sendTaken(std::move(batches));
-  } catch (...) {
-    t_on_sender_thread = was_sender;
-    throw;
-  }
-  t_on_sender_thread = was_sender;
+  // The calling thread counts as a sender thread while it sends, whatever leaves the call.
+  struct SenderThreadScope {
+    const bool was_sender = std::exchange(t_on_sender_thread, true);
+    ~SenderThreadScope() { t_on_sender_thread = was_sender; }
+  } scope;
+  sendTaken(std::move(batches));
   return true;
 }
 
