@@ -154,7 +154,11 @@ std::vector<ProducerBatch> RecordAccumulator::takeReady(SteadyClock::time_point 
 std::vector<ProducerBatch> RecordAccumulator::drainReady(SteadyClock::time_point now,
                                                          size_t max_bytes, size_t max_batches) {
   std::lock_guard<std::mutex> lock(mutex_);
-  return takeReady(now, max_bytes, max_batches);
+  auto batches = takeReady(now, max_bytes, max_batches);
+  // What the limits left behind goes with a sender (a caller that drains its own record may
+  // have taken other partitions' batches instead, and woken none).
+  if (countReady(now) > 0) ready_cv_.notify_one();
+  return batches;
 }
 
 std::vector<ProducerBatch> RecordAccumulator::awaitReady(SteadyClock::time_point wake_by,

@@ -106,7 +106,8 @@ class RecordAccumulator {
   // waited `linger`, or no request is in flight (adaptive_linger), or it is expedited
   // (flush/expedite), or the accumulator is closed.
   // A batch holds up to batch_messages records and batch_bytes bytes (at least one record).
-  // Partitions whose batch is taken are out until finish() or requeue().
+  // Partitions whose batch is taken are out until finish() or requeue(). Wakes a sender
+  // when ready batches remain.
   std::vector<ProducerBatch> drainReady(SteadyClock::time_point now, size_t max_bytes,
                                         size_t max_batches = SIZE_MAX);
 

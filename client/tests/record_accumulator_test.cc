@@ -321,5 +321,31 @@ TEST(RecordAccumulator, RequestByteLimitLeavesOtherPartitionsForLater) {
   EXPECT_NE(first[0].partition, second[0].partition);
 }
 
+// A synchronous send() drains on its own thread without waking a sender; when the request
+// byte limit leaves its record behind, a sender must take it, not wait for its linger.
+TEST(RecordAccumulator, WhatADrainLeavesBehindWakesAWaitingSender) {
+  AccumulatorLimits l = limits(100, 10, std::chrono::hours(1));
+  RecordAccumulator accumulator(l);
+  auto waiting = std::async(std::launch::async, [&] {
+    return accumulator.awaitReady(SteadyClock::now() + std::chrono::hours(1), SIZE_MAX);
+  });
+  // The sender waits (nothing is ready) before the records arrive.
+  ASSERT_EQ(waiting.wait_for(milliseconds(100)), std::future_status::timeout);
+  // Two synchronous sends: expedited, and no sender woken for them.
+  for (const auto& partition : {kP0, kP1}) {
+    accumulator.append(partition, record("aaaa"), milliseconds(0), /*may_block=*/true,
+                       /*expedite=*/true, /*caller_sends=*/true);
+  }
+  auto drained = accumulator.drainReady(SteadyClock::now(), 5);
+  ASSERT_EQ(drained.size(), 1u);
+
+  const bool woken = waiting.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  if (!woken) accumulator.close();  // lets the sender go so the test can end
+  auto left = waiting.get();
+  EXPECT_TRUE(woken) << "the batch left behind waited for its linger (1 h)";
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_NE(left[0].partition, drained[0].partition);
+}
+
 }  // namespace
 }  // namespace mq
