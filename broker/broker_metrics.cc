@@ -71,6 +71,13 @@ BrokerMetrics::BrokerMetrics(prometheus::Registry& registry)
                            .Help("Fetches that found the consumer had read messages a database "
                                  "crash or failover took back, by topic.")
                            .Register(registry)),
+      group_standby_(BuildCounter()
+                         .Name("mq_broker_group_standby_events_total")
+                         .Help("The consumer groups' standby on a datanode, by event: "
+                               "activated (the metadata database was out of reach), "
+                               "handed_back (its groups copied back), copy_failed (a group's "
+                               "change could not be copied to it).")
+                         .Register(registry)),
       produce_stages_(BuildHistogram()
                           .Name("mq_broker_produce_stage_seconds")
                           .Help("Time of each partition batch of a produce in the datanode "
@@ -151,6 +158,10 @@ void BrokerMetrics::recordDurableReadWait(bool by_mark,
                                           std::chrono::steady_clock::duration waited) {
   const double seconds = std::chrono::duration_cast<std::chrono::duration<double>>(waited).count();
   (by_mark ? durable_read_by_mark_ : durable_read_by_write_).Observe(seconds);
+}
+
+void BrokerMetrics::recordGroupStandby(const std::string& event) {
+  group_standby_.Add({{"event", event}}).Increment();
 }
 
 void BrokerMetrics::recordLogDivergence(const std::string& topic) {

@@ -38,6 +38,9 @@ class BrokerMetrics {
   // ended the wait: one of the broker's group commits ("write") or a durability mark
   // ("mark"; broker/durable_reads.h).
   void recordDurableReadWait(bool by_mark, std::chrono::steady_clock::duration waited);
+  // What the consumer groups' standby did (broker/group/group_database.h): "activated",
+  // "handed_back", "copy_failed".
+  void recordGroupStandby(const std::string& event);
   void recordProduceStages(std::chrono::steady_clock::duration queued,
                            std::chrono::steady_clock::duration lock,
                            std::chrono::steady_clock::duration write);
@@ -55,6 +58,7 @@ class BrokerMetrics {
   prometheus::Counter& delayed_moved_;
   prometheus::Counter& delayed_orphans_removed_;
   prometheus::Family<prometheus::Counter>& log_divergences_;
+  prometheus::Family<prometheus::Counter>& group_standby_;
   prometheus::Family<prometheus::Histogram>& produce_stages_;
   prometheus::Histogram& stage_queued_;
   prometheus::Histogram& stage_lock_;

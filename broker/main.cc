@@ -83,8 +83,8 @@ int run(int argc, char** argv) {
   mq::DatanodeWriters writers(kMaxGroupCommitBytes, config.append_groups, config.broker_id);
   mq::ChangeNotifier notifier;
   std::atomic<bool> shutting_down{false};
-  mq::GroupStore group_store(meta_pool);
-  mq::GroupCoordinator groups(group_store, topology, shutting_down);
+  mq::GroupDatabase group_database(meta_pool, pools, topology, metrics);
+  mq::GroupCoordinator groups(group_database, topology, shutting_down);
   // Access control (docs/security.md): with `auth = on` every request is checked against
   // tokens and grants re-read every auth-refresh.
   mq::AccessStore access_store(meta_pool);

@@ -47,6 +47,11 @@ struct GroupState {
   std::map<std::string, GroupMember> members;  // by member id
   std::set<std::string> removed;               // member ids to delete when saving
   bool dirty = false;                          // group row needs saving
+  // Bumped by every change of state, members or assignments, not by heartbeats
+  // (sql/meta/014): the standby copy keeps the highest version it was sent.
+  int64_t version = 0;
+  // Offsets to write when saving, in the same transaction (a commit).
+  std::vector<rpc::OffsetCommitPartition> commits;
 };
 
 struct CommittedOffsetRow {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "common/clock.h"
@@ -12,6 +13,29 @@ namespace mq {
 namespace {
 
 std::string str(sql::ResultSet& rows, int column) { return std::string(rows.getString(column)); }
+
+// Binds one row of the committed_offsets upserts (columns in their order) and runs it.
+// `previous_append_ms`, when given, is the log-divergence check of the message before the
+// offset (sql/meta/013).
+void upsertOffset(sql::PreparedStatement& upsert, const std::string& group_id,
+                  const std::string& topic, int32_t partition, int64_t offset,
+                  const std::string& metadata, int64_t committed_ms,
+                  std::optional<int64_t> previous_append_ms) {
+  upsert.setString(1, group_id);
+  upsert.setString(2, topic);
+  upsert.setInt(3, partition);
+  upsert.setInt64(4, offset);
+  upsert.setString(5, metadata);
+  upsert.setInt64(6, committed_ms);
+  if (previous_append_ms && offset > 0) {
+    upsert.setInt64(7, offset - 1);
+    upsert.setInt64(8, *previous_append_ms);
+  } else {
+    upsert.setNull(7, sql::DataType::BIGINT);
+    upsert.setNull(8, sql::DataType::BIGINT);
+  }
+  upsert.execute();
+}
 
 // What every read of committed offsets selects, for committedOffsetRows.
 constexpr const char* kCommittedOffsetColumns =
@@ -38,10 +62,10 @@ std::vector<CommittedOffsetRow> committedOffsetRows(sql::ResultSet& rows) {
 GroupState GroupStore::loadWith(DbConnection& db, const std::string& group_id, bool for_update) {
   GroupState group;
   group.group_id = group_id;
-  auto& select =
-      db.prepare(std::string("SELECT state, generation, protocol, leader_id, rebalance_deadline_ms "
-                             "FROM consumer_groups WHERE group_id = ?") +
-                 (for_update ? " FOR UPDATE" : ""));
+  auto& select = db.prepare(
+      std::string("SELECT state, generation, protocol, leader_id, rebalance_deadline_ms, "
+                  "version FROM consumer_groups WHERE group_id = ?") +
+      (for_update ? " FOR UPDATE" : ""));
   select.setString(1, group_id);
   auto rows = runQuery(select);
   if (!rows->next()) return group;
@@ -51,6 +75,7 @@ GroupState GroupStore::loadWith(DbConnection& db, const std::string& group_id, b
   group.protocol = str(*rows, 3);
   group.leader_id = str(*rows, 4);
   group.rebalance_deadline_ms = rows->getInt64(5);
+  group.version = rows->getInt64(6);
 
   auto& members = db.prepare(
       "SELECT member_id, instance_id, client_id, client_host, session_timeout_ms, "
@@ -82,14 +107,15 @@ void GroupStore::save(DbConnection& db, GroupState& group, int64_t now_ms) {
   if (group.dirty) {
     auto& update = db.prepare(
         "UPDATE consumer_groups SET state = ?, generation = ?, protocol = ?, leader_id = ?, "
-        "rebalance_deadline_ms = ?, updated_ms = ? WHERE group_id = ?");
+        "rebalance_deadline_ms = ?, updated_ms = ?, version = ? WHERE group_id = ?");
     update.setString(1, groupStateName(group.state));
     update.setInt(2, group.generation);
     update.setString(3, group.protocol);
     update.setString(4, group.leader_id);
     update.setInt64(5, group.rebalance_deadline_ms);
     update.setInt64(6, now_ms);
-    update.setString(7, group.group_id);
+    update.setInt64(7, group.version);
+    update.setString(8, group.group_id);
     update.execute();
   }
   // Deletes first: a static member's new id reuses its instance id (unique key).
@@ -139,6 +165,55 @@ void GroupStore::save(DbConnection& db, GroupState& group, int64_t now_ms) {
   }
   group.removed.clear();
   group.dirty = false;
+  if (!group.commits.empty()) writeOffsets(db, group.group_id, group.commits, now_ms);
+  group.commits.clear();
+}
+
+void GroupStore::insertIfMissing(DbConnection& db, const std::string& group_id, int64_t now_ms) {
+  auto& create = db.prepare(
+      "INSERT INTO consumer_groups (group_id, state, created_ms, updated_ms) "
+      "VALUES (?, 'Empty', ?, ?) ON DUPLICATE KEY UPDATE group_id = group_id");
+  create.setString(1, group_id);
+  create.setInt64(2, now_ms);
+  create.setInt64(3, now_ms);
+  create.execute();
+}
+
+void GroupStore::replace(DbConnection& db, GroupState group, int64_t now_ms) {
+  insertIfMissing(db, group.group_id, now_ms);
+  auto& remove = db.prepare("DELETE FROM group_members WHERE group_id = ?");
+  remove.setString(1, group.group_id);
+  remove.execute();
+  group.removed.clear();
+  group.commits.clear();
+  group.dirty = true;
+  for (auto& [id, member] : group.members) member.dirty = true;
+  save(db, group, now_ms);
+}
+
+void GroupStore::copyOffsets(DbConnection& db, const std::string& group_id,
+                             const std::vector<rpc::CommittedOffset>& offsets) {
+  // Newest wins: each column is assigned only if the copy was committed no earlier than
+  // the row (committed_ms is assigned last, so the others still compare with the old one).
+  auto& upsert = db.prepare(
+      "INSERT INTO committed_offsets (group_id, topic, partition_no, committed_offset, "
+      "metadata, committed_ms, check_offset, check_append_ms) VALUES (?,?,?,?,?,?,?,?) "
+      "ON DUPLICATE KEY UPDATE "
+      "committed_offset = IF(VALUES(committed_ms) >= committed_ms, VALUES(committed_offset), "
+      "committed_offset), "
+      "metadata = IF(VALUES(committed_ms) >= committed_ms, VALUES(metadata), metadata), "
+      "check_offset = IF(VALUES(committed_ms) >= committed_ms, VALUES(check_offset), "
+      "check_offset), "
+      "check_append_ms = IF(VALUES(committed_ms) >= committed_ms, VALUES(check_append_ms), "
+      "check_append_ms), "
+      "committed_ms = GREATEST(committed_ms, VALUES(committed_ms))");
+  for (const auto& offset : offsets) {
+    upsertOffset(upsert, group_id, offset.topic, offset.partition, offset.offset, offset.metadata,
+                 offset.committed_ms,
+                 offset.__isset.previous_append_time_ms
+                     ? std::optional<int64_t>(offset.previous_append_time_ms)
+                     : std::nullopt);
+  }
 }
 
 void GroupStore::mutate(const std::string& group_id, bool create_if_missing, const Step& step) {
@@ -153,13 +228,7 @@ void GroupStore::mutate(const std::string& group_id, bool create_if_missing, con
   // be shared, and two of them then deadlock on the upgrade), so they queue.
   GroupState group = loadWith(*db, group_id, /*for_update=*/true);
   if (!group.exists && create_if_missing) {
-    auto& create = db->prepare(
-        "INSERT INTO consumer_groups (group_id, state, created_ms, updated_ms) "
-        "VALUES (?, 'Empty', ?, ?) ON DUPLICATE KEY UPDATE group_id = group_id");
-    create.setString(1, group_id);
-    create.setInt64(2, now);
-    create.setInt64(3, now);
-    create.execute();
+    insertIfMissing(*db, group_id, now);
     group = loadWith(*db, group_id, /*for_update=*/true);
   }
   step(group, *db);
@@ -167,11 +236,10 @@ void GroupStore::mutate(const std::string& group_id, bool create_if_missing, con
   transaction.commit();
 }
 
-void GroupStore::renewSessions(int64_t now_ms) {
-  auto db = pool_.acquire();
+void GroupStore::renewSessions(DbConnection& db, int64_t now_ms) {
   // Once per outage: a scan of group_members is fine.
   auto& renew =
-      db->prepare("UPDATE group_members SET last_heartbeat_ms = ? WHERE last_heartbeat_ms < ?");
+      db.prepare("UPDATE group_members SET last_heartbeat_ms = ? WHERE last_heartbeat_ms < ?");
   renew.setInt64(1, now_ms);
   renew.setInt64(2, now_ms);
   renew.execute();
@@ -192,28 +260,24 @@ void GroupStore::writeOffsets(DbConnection& db, const std::string& group_id,
       "metadata = VALUES(metadata), committed_ms = VALUES(committed_ms), "
       "check_offset = VALUES(check_offset), check_append_ms = VALUES(check_append_ms)");
   for (const auto& offset : offsets) {
-    upsert.setString(1, group_id);
-    upsert.setString(2, offset.topic);
-    upsert.setInt(3, offset.partition);
-    upsert.setInt64(4, offset.offset);
-    upsert.setString(5, offset.metadata);
-    upsert.setInt64(6, now_ms);
-    // The log-divergence check of the message before the offset (sql/meta/013).
-    if (offset.__isset.previous_append_time_ms && offset.offset > 0) {
-      upsert.setInt64(7, offset.offset - 1);
-      upsert.setInt64(8, offset.previous_append_time_ms);
-    } else {
-      upsert.setNull(7, sql::DataType::BIGINT);
-      upsert.setNull(8, sql::DataType::BIGINT);
-    }
-    upsert.execute();
+    upsertOffset(upsert, group_id, offset.topic, offset.partition, offset.offset, offset.metadata,
+                 now_ms,
+                 offset.__isset.previous_append_time_ms
+                     ? std::optional<int64_t>(offset.previous_append_time_ms)
+                     : std::nullopt);
   }
 }
 
 std::vector<rpc::CommittedOffset> GroupStore::fetchOffsets(
     const std::string& group_id, const std::vector<rpc::TopicPartitions>& partitions) {
   auto db = pool_.acquire();
-  auto& select = db->prepare(
+  return fetchOffsets(*db, group_id, partitions);
+}
+
+std::vector<rpc::CommittedOffset> GroupStore::fetchOffsets(
+    DbConnection& db, const std::string& group_id,
+    const std::vector<rpc::TopicPartitions>& partitions) {
+  auto& select = db.prepare(
       "SELECT topic, partition_no, committed_offset, metadata, committed_ms, check_offset, "
       "check_append_ms FROM committed_offsets WHERE group_id = ? ORDER BY topic, partition_no");
   select.setString(1, group_id);

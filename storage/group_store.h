@@ -31,16 +31,19 @@ class GroupStore {
   // Read-only view (no lock): the group, or exists=false.
   GroupState load(const std::string& group_id);
 
-  // Writes offsets (inside mutate's transaction).
+  // Writes offsets (inside mutate's transaction; a step sets GroupState::commits instead).
   static void writeOffsets(DbConnection& db, const std::string& group_id,
                            const std::vector<rpc::OffsetCommitPartition>& offsets, int64_t now_ms);
   // Committed offsets of the group, all or of the given partitions (-1 when none).
   std::vector<rpc::CommittedOffset> fetchOffsets(
       const std::string& group_id, const std::vector<rpc::TopicPartitions>& partitions);
+  static std::vector<rpc::CommittedOffset> fetchOffsets(
+      DbConnection& db, const std::string& group_id,
+      const std::vector<rpc::TopicPartitions>& partitions);
   std::vector<rpc::GroupSummary> listGroups();
   // Starts every member's session again at `now_ms` (none could heartbeat while the
-  // metadata database was down), as a new Kafka coordinator does when it loads a group.
-  void renewSessions(int64_t now_ms);
+  // database was out of reach), as a new Kafka coordinator does when it loads a group.
+  static void renewSessions(DbConnection& db, int64_t now_ms);
   // Deletes the group and its offsets (inside mutate's transaction).
   static void deleteGroup(DbConnection& db, const std::string& group_id);
 
@@ -69,10 +72,20 @@ class GroupStore {
   // returns the groups that had one, by id.
   static std::vector<std::string> deleteTopicOffsets(DbConnection& db, const std::string& topic);
 
- private:
+  // --- building blocks of mutate, for the groups' standby (broker/group/group_database.h),
+  // whose tables on a datanode are the same (sql/datanode/009) ---
   static GroupState loadWith(DbConnection& db, const std::string& group_id, bool for_update);
+  // Saves what changed: the group row if dirty (with its version), members marked dirty or
+  // removed, and `commits`.
   static void save(DbConnection& db, GroupState& group, int64_t now_ms);
+  static void insertIfMissing(DbConnection& db, const std::string& group_id, int64_t now_ms);
+  // Makes the stored group `group`: its row and exactly its members (offsets untouched).
+  static void replace(DbConnection& db, GroupState group, int64_t now_ms);
+  // Copies offsets committed elsewhere, keeping a row's own when it was committed later.
+  static void copyOffsets(DbConnection& db, const std::string& group_id,
+                          const std::vector<rpc::CommittedOffset>& offsets);
 
+ private:
   DbPool& pool_;
 };
 

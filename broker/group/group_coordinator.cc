@@ -36,32 +36,22 @@ void validateGroupId(const std::string& group_id) {
   }
 }
 
-GroupCoordinator::GroupCoordinator(GroupStore& store, TopologyCache& topology,
+GroupCoordinator::GroupCoordinator(GroupDatabase& database, TopologyCache& topology,
                                    std::atomic<bool>& shutting_down)
-    : store_(store), topology_(topology), shutting_down_(shutting_down) {}
+    : database_(database), topology_(topology), shutting_down_(shutting_down) {}
 
 template <typename Response, typename Call>
 Response GroupCoordinator::guarded(Call&& call) {
   try {
-    if (store_down_) {
-      store_.renewSessions(nowMs());
-      store_down_ = false;
-      logInfo("metadata database reachable again; group sessions renewed");
-    }
     return call();
+  } catch (const rpc::MqError& e) {
+    if (e.code != rpc::ErrorCode::METADATA_UNAVAILABLE) throw;
+    return failure<Response>(e.code, e.message);
   } catch (const sql::SQLException& e) {
     if (!isTransientDbError(e)) throw;
-    // A deadlock or a lock wait is the server busy, not down: no sessions to renew after it.
-    const bool busy = e.getErrorCode() == 1205 || e.getErrorCode() == 1213;
-    if (!busy && !store_down_.exchange(true)) {
-      logWarn("metadata database unreachable; consumer groups cannot change until it is back")
-          .kv("error", e.what());
-    }
     return failure<Response>(
         rpc::ErrorCode::METADATA_UNAVAILABLE,
-        fmt::format("the metadata database is unavailable ({}): groups cannot form, change or "
-                    "commit until it is back; members keep their partitions",
-                    e.what()));
+        fmt::format("the metadata database is busy ({}); members keep their partitions", e.what()));
   }
 }
 
@@ -83,7 +73,7 @@ rpc::JoinGroupResponse GroupCoordinator::join(const rpc::JoinGroupRequest& reque
     const std::string new_id = newMemberId(request.header.client_id);
     JoinStep step;
     uint64_t seen = changes_.sequence();
-    store_.mutate(request.group_id, true, [&](GroupState& group, DbConnection&) {
+    database_.mutate(request.group_id, true, [&](GroupState& group, DbConnection&) {
       GroupStateMachine machine(group, nowMs());
       machine.expireMembers();
       step = machine.join(request, new_id);
@@ -109,7 +99,7 @@ rpc::JoinGroupResponse GroupCoordinator::join(const rpc::JoinGroupRequest& reque
             "join did not complete here (broker shutting down or barrier overdue); join again");
       }
       bool moved = false;
-      store_.mutate(request.group_id, false, [&](GroupState& group, DbConnection&) {
+      database_.mutate(request.group_id, false, [&](GroupState& group, DbConnection&) {
         GroupStateMachine machine(group, nowMs());
         if (!group.exists) {
           step.response = failure<rpc::JoinGroupResponse>(rpc::ErrorCode::UNKNOWN_MEMBER_ID,
@@ -140,7 +130,7 @@ rpc::SyncGroupResponse GroupCoordinator::sync(const rpc::SyncGroupRequest& reque
                                                "sync did not complete here; sync again");
       }
       first = false;
-      store_.mutate(request.group_id, false, [&](GroupState& group, DbConnection&) {
+      database_.mutate(request.group_id, false, [&](GroupState& group, DbConnection&) {
         if (!group.exists) {
           response = failure<rpc::SyncGroupResponse>(
               rpc::ErrorCode::UNKNOWN_MEMBER_ID,
@@ -162,7 +152,7 @@ rpc::HeartbeatResponse GroupCoordinator::heartbeat(const rpc::HeartbeatRequest& 
   validateGroupId(request.group_id);
   return guarded<rpc::HeartbeatResponse>([&]() -> rpc::HeartbeatResponse {
     rpc::HeartbeatResponse response;
-    store_.mutate(request.group_id, false, [&](GroupState& group, DbConnection&) {
+    database_.mutate(request.group_id, false, [&](GroupState& group, DbConnection&) {
       if (!group.exists) {
         response = failure<rpc::HeartbeatResponse>(
             rpc::ErrorCode::UNKNOWN_MEMBER_ID,
@@ -183,7 +173,7 @@ rpc::LeaveGroupResponse GroupCoordinator::leave(const rpc::LeaveGroupRequest& re
   validateGroupId(request.group_id);
   return guarded<rpc::LeaveGroupResponse>([&]() -> rpc::LeaveGroupResponse {
     rpc::LeaveGroupResponse response;
-    store_.mutate(request.group_id, false, [&](GroupState& group, DbConnection&) {
+    database_.mutate(request.group_id, false, [&](GroupState& group, DbConnection&) {
       if (!group.exists) {
         response = failure<rpc::LeaveGroupResponse>(
             rpc::ErrorCode::UNKNOWN_MEMBER_ID,
@@ -217,22 +207,22 @@ rpc::CommitOffsetsResponse GroupCoordinator::commit(const rpc::CommitOffsetsRequ
   return guarded<rpc::CommitOffsetsResponse>([&]() -> rpc::CommitOffsetsResponse {
     rpc::CommitOffsetsResponse response;
     response.error = rpc::ErrorCode::NONE;
-    store_.mutate(request.group_id, request.generation_id < 0,
-                  [&](GroupState& group, DbConnection& db) {
-                    if (!group.exists) {
-                      response = failure<rpc::CommitOffsetsResponse>(
-                          rpc::ErrorCode::UNKNOWN_MEMBER_ID,
-                          fmt::format("group `{}` does not exist", request.group_id));
-                      return;
-                    }
-                    GroupStateMachine machine(group, nowMs());
-                    GroupError problem = machine.checkCommit(request);
-                    if (problem) {
-                      response = failure<rpc::CommitOffsetsResponse>(problem.code, problem.message);
-                      return;
-                    }
-                    GroupStore::writeOffsets(db, request.group_id, request.offsets, nowMs());
-                  });
+    database_.mutate(
+        request.group_id, request.generation_id < 0, [&](GroupState& group, DbConnection&) {
+          if (!group.exists) {
+            response = failure<rpc::CommitOffsetsResponse>(
+                rpc::ErrorCode::UNKNOWN_MEMBER_ID,
+                fmt::format("group `{}` does not exist", request.group_id));
+            return;
+          }
+          GroupStateMachine machine(group, nowMs());
+          GroupError problem = machine.checkCommit(request);
+          if (problem) {
+            response = failure<rpc::CommitOffsetsResponse>(problem.code, problem.message);
+            return;
+          }
+          group.commits = request.offsets;
+        });
     return response;
   });
 }
@@ -242,18 +232,18 @@ rpc::FetchOffsetsResponse GroupCoordinator::fetchOffsets(const rpc::FetchOffsets
   return guarded<rpc::FetchOffsetsResponse>([&]() -> rpc::FetchOffsetsResponse {
     rpc::FetchOffsetsResponse response;
     response.error = rpc::ErrorCode::NONE;
-    response.offsets = store_.fetchOffsets(request.group_id, request.partitions);
+    response.offsets = database_.fetchOffsets(request.group_id, request.partitions);
     return response;
   });
 }
 
-std::vector<rpc::GroupSummary> GroupCoordinator::list() { return store_.listGroups(); }
+std::vector<rpc::GroupSummary> GroupCoordinator::list() { return database_.listGroups(); }
 
 rpc::DescribeGroupResponse GroupCoordinator::describe(const std::string& group_id) {
   validateGroupId(group_id);
   rpc::DescribeGroupResponse response;
   response.error = rpc::ErrorCode::NONE;
-  GroupState group = store_.load(group_id);
+  GroupState group = database_.load(group_id);
   auto& d = response.group;
   d.group_id = group_id;
   if (!group.exists) {
@@ -276,13 +266,13 @@ rpc::DescribeGroupResponse GroupCoordinator::describe(const std::string& group_i
     if (!m.protocols.empty()) member.topics = m.protocols.front().subscription.topics;
     d.members.push_back(std::move(member));
   }
-  d.offsets = store_.fetchOffsets(group_id, {});
+  d.offsets = database_.fetchOffsets(group_id, {});
   return response;
 }
 
 void GroupCoordinator::remove(const std::string& group_id) {
   validateGroupId(group_id);
-  store_.mutate(group_id, false, [&](GroupState& group, DbConnection& db) {
+  database_.mutate(group_id, false, [&](GroupState& group, DbConnection& db) {
     if (!group.exists) {
       throwError(rpc::ErrorCode::UNKNOWN_GROUP, fmt::format("unknown group `{}`", group_id));
     }

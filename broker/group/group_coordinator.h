@@ -4,13 +4,11 @@
 // backoff (5 ms doubling to 200 ms) and are woken at once by changes made through this
 // broker, so a waiting member costs at most a few small queries per second.
 //
-// While the metadata database cannot be reached, the group calls answer
-// METADATA_UNAVAILABLE (retriable) naming it: no group can change, so members keep their
-// partitions (the answer to a heartbeat is contact) and commits are retried. Not
-// COORDINATOR_NOT_AVAILABLE: every broker shares the database, so trying another broker
-// at once is pointless.
-// When it is back, this broker first starts every member's session again (renewSessions),
-// so that nobody is expired for heartbeats nobody could make.
+// While the metadata database cannot be reached, the calls run on the groups' standby on a
+// datanode (GroupDatabase). What cannot run there (a brand-new group) answers
+// METADATA_UNAVAILABLE (retriable) naming the database: members keep their partitions (the
+// answer to a heartbeat is contact) and retry. Not COORDINATOR_NOT_AVAILABLE: every broker
+// shares the databases, so trying another broker at once is pointless.
 #pragma once
 
 #include <atomic>
@@ -18,15 +16,16 @@
 #include <vector>
 
 #include "broker/change_notifier.h"
+#include "broker/group/group_database.h"
 #include "broker/group/group_state.h"
 #include "broker/topology_cache.h"
-#include "storage/group_store.h"
 
 namespace mq {
 
 class GroupCoordinator {
  public:
-  GroupCoordinator(GroupStore& store, TopologyCache& topology, std::atomic<bool>& shutting_down);
+  GroupCoordinator(GroupDatabase& database, TopologyCache& topology,
+                   std::atomic<bool>& shutting_down);
 
   rpc::JoinGroupResponse join(const rpc::JoinGroupRequest& request);
   rpc::SyncGroupResponse sync(const rpc::SyncGroupRequest& request);
@@ -43,9 +42,9 @@ class GroupCoordinator {
   uint64_t waitPolls() const { return wait_polls_; }
 
  private:
-  // Runs `call`; when the metadata database cannot be reached, returns a Response with
-  // METADATA_UNAVAILABLE instead. After such a failure, renews every session before
-  // the next call that reaches the database.
+  // Runs `call`; when it fails with METADATA_UNAVAILABLE (neither the metadata database nor
+  // the standby could run it) or the database is busy, returns a Response with
+  // METADATA_UNAVAILABLE instead.
   template <typename Response, typename Call>
   Response guarded(Call&& call);
 
@@ -54,12 +53,11 @@ class GroupCoordinator {
   bool waitForChange(uint64_t& seen, std::chrono::milliseconds& backoff,
                      SteadyClock::time_point deadline);
 
-  GroupStore& store_;
+  GroupDatabase& database_;
   TopologyCache& topology_;
   std::atomic<bool>& shutting_down_;
   ChangeNotifier changes_;
   std::atomic<uint64_t> wait_polls_{0};
-  std::atomic<bool> store_down_{false};
 };
 
 // Throws MqError INVALID_REQUEST unless 1..255 characters.

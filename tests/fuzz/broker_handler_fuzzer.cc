@@ -55,7 +55,7 @@ struct Broker {
   mq::DatanodeWriters writers;
   mq::ChangeNotifier notifier;
   std::atomic<bool> shutting_down{false};
-  mq::GroupStore group_store;
+  mq::GroupDatabase group_database;
   mq::GroupCoordinator groups;
   mq::AccessStore access_store;
   mq::AccessControl access;
@@ -74,8 +74,8 @@ struct Broker {
         metrics(registry),
         pools(topology, 4),
         writers(4 << 20, config.append_groups, config.broker_id),
-        group_store(meta_pool),
-        groups(group_store, topology, shutting_down),
+        group_database(meta_pool, pools, topology, metrics),
+        groups(group_database, topology, shutting_down),
         access_store(meta_pool),
         access(config.security.accessOptions(), &access_store, registry, "mq_broker"),
         quota_store(meta_pool),
