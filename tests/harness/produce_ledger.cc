@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <string>
 #include <thread>
 
 using mq::client::Consumer;
@@ -114,11 +115,29 @@ std::map<int, int64_t> logEndOffsets(TestCluster& cluster, const std::string& to
     partition.spec = rpc::OffsetSpec::LATEST;
     request.partitions.push_back(partition);
   }
-  rpc::ListOffsetsResponse response;
-  (*client)->listOffsets(response, request);
-  std::map<int, int64_t> ends;
-  for (const auto& r : response.results) ends[r.partition] = r.offset;
-  return ends;
+  // Right after a failover a partition may answer a retriable error (its datanode's pool
+  // still reconnecting): ask again, for up to 30 s, until every partition has its end.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (;;) {
+    rpc::ListOffsetsResponse response;
+    (*client)->listOffsets(response, request);
+    std::map<int, int64_t> ends;
+    std::string problem;
+    for (const auto& r : response.results) {
+      if (r.error == rpc::ErrorCode::NONE) {
+        ends[r.partition] = r.offset;
+      } else if (problem.empty()) {
+        problem = "partition " + std::to_string(r.partition) + ": " + r.error_message;
+      }
+    }
+    if (problem.empty() && static_cast<int>(ends.size()) == partitions) return ends;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ADD_FAILURE() << "no log end of every partition of " << topic << " within 30 s (" << problem
+                    << ")";
+      return ends;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
 }
 
 std::map<std::pair<int, int64_t>, std::string> readLog(TestCluster& cluster,

@@ -7,7 +7,11 @@
 // group goes on as it was. mqctl still finds the brokers through the metaserver. What cannot
 // work fails with a clear retriable error: creating a topic, and a brand-new group.
 //
-// The outage lasts 60 s, as issue 21 asks: thirty times the members' 2 s sessions.
+// The outage lasts 60 s, as issue 21 asks: ten times the members' 6 s sessions. During it
+// every group call runs on the standby datanode, which also takes the produce load; the
+// members' sessions are longer than the suite's usual 2 s so that a stall of that server
+// on a loaded machine (one CI run: nothing consumed or heartbeated for 4 s, both members
+// at once) is not taken for a lost member.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -32,6 +36,7 @@ namespace {
 
 constexpr int kPartitions = 4;
 constexpr auto kOutage = std::chrono::seconds(60);
+const std::vector<std::string> kSessions = {"--session-ms", "6000", "--heartbeat-ms", "500"};
 
 struct GroupProgress {
   std::map<std::string, int> consumed;  // value -> times
@@ -74,8 +79,8 @@ TEST(MetadataOutage, ProduceFetchGroupsAndDiscoveryGoOnWhileTheMetadataDatabaseI
   TestCluster cluster(options);
   cluster.createTopic("steady", kPartitions);
 
-  Member a("member-a", cluster, "running", "steady");
-  Member b("member-b", cluster, "running", "steady");
+  Member a("member-a", cluster, "running", "steady", kSessions);
+  Member b("member-b", cluster, "running", "steady", kSessions);
   ASSERT_TRUE(waitFor([&] { return a.owned().size() + b.owned().size() == kPartitions; },
                       std::chrono::seconds(30)))
       << "the group forms";
@@ -132,7 +137,7 @@ TEST(MetadataOutage, ProduceFetchGroupsAndDiscoveryGoOnWhileTheMetadataDatabaseI
   const int64_t taken_over_us = nowMicros();
   // ...and a member started during the outage joins and gets its share.
   std::this_thread::sleep_for(std::chrono::seconds(25) - since_crash());
-  Member c("member-c", cluster, "running", "steady");
+  Member c("member-c", cluster, "running", "steady", kSessions);
   EXPECT_TRUE(waitFor(
       [&] { return !c.owned().empty() && a.owned().size() + c.owned().size() == kPartitions; },
       std::chrono::seconds(20)))
