@@ -47,6 +47,14 @@ bool changed(const GroupState& before, const GroupState& after) {
   return false;
 }
 
+[[noreturn]] void throwBothUnavailable(const std::string& meta_error, int datanode_id,
+                                       const std::string& standby_error) {
+  throwError(rpc::ErrorCode::METADATA_UNAVAILABLE,
+             fmt::format("the metadata database is unavailable ({}), and so is the groups' "
+                         "standby on datanode {} ({}); members keep their partitions",
+                         meta_error, datanode_id, standby_error));
+}
+
 }  // namespace
 
 GroupDatabase::GroupDatabase(DbPool& meta_pool, DatanodePools& datanodes, TopologyCache& topology,
@@ -82,16 +90,10 @@ T GroupDatabase::route(const std::function<T(DbPool&)>& on_meta,
     standby_touched_ = true;
     return on_standby(*standby, datanode_id);
   } catch (const sql::SQLException& e) {
-    throwError(rpc::ErrorCode::METADATA_UNAVAILABLE,
-               fmt::format("the metadata database is unavailable ({}), and so is the groups' "
-                           "standby on datanode {} ({}); members keep their partitions",
-                           meta_error, datanode_id, e.what()));
+    throwBothUnavailable(meta_error, datanode_id, e.what());
   } catch (const rpc::MqError& e) {
     if (e.code == rpc::ErrorCode::METADATA_UNAVAILABLE) throw;
-    throwError(rpc::ErrorCode::METADATA_UNAVAILABLE,
-               fmt::format("the metadata database is unavailable ({}), and so is the groups' "
-                           "standby on datanode {} ({}); members keep their partitions",
-                           meta_error, datanode_id, e.message));
+    throwBothUnavailable(meta_error, datanode_id, e.message);
   }
 }
 
