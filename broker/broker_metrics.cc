@@ -101,7 +101,14 @@ BrokerMetrics::BrokerMetrics(prometheus::Registry& registry)
                                     "commit of this broker; mark: a durability mark).")
                               .Register(registry)),
       durable_read_by_write_(durable_read_waits_.Add({{"by", "write"}}, stageBuckets())),
-      durable_read_by_mark_(durable_read_waits_.Add({{"by", "mark"}}, stageBuckets())) {}
+      durable_read_by_mark_(durable_read_waits_.Add({{"by", "mark"}}, stageBuckets())),
+      kafka_produce_rounds_(
+          BuildHistogram()
+              .Name("mq_broker_kafka_produce_round_requests")
+              .Help("Pipelined Produce requests of one Kafka connection "
+                    "served together, sharing group commits: how many.")
+              .Register(registry)
+              .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64})) {}
 
 void BrokerMetrics::recordRpc(const std::string& method, ErrorCode code, double seconds) {
   requests_.Add({{"method", method}, {"code", errorName(code)}}).Increment();
@@ -152,6 +159,10 @@ void BrokerMetrics::recordProduceStages(std::chrono::steady_clock::duration queu
 
 void BrokerMetrics::recordFetchWakeup(int64_t ms) {
   fetch_wakeup_.Observe(static_cast<double>(std::max<int64_t>(ms, 0)) / 1000.0);
+}
+
+void BrokerMetrics::recordKafkaProduceRound(size_t requests) {
+  kafka_produce_rounds_.Observe(static_cast<double>(requests));
 }
 
 void BrokerMetrics::recordDurableReadWait(bool by_mark,

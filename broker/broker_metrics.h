@@ -41,6 +41,9 @@ class BrokerMetrics {
   // What the consumer groups' standby did (broker/group/group_database.h): "activated",
   // "handed_back", "copy_failed".
   void recordGroupStandby(const std::string& event);
+  // Pipelined Produce requests of one Kafka connection served together (their batches
+  // shared their datanodes' group commits): how many.
+  void recordKafkaProduceRound(size_t requests);
   void recordProduceStages(std::chrono::steady_clock::duration queued,
                            std::chrono::steady_clock::duration lock,
                            std::chrono::steady_clock::duration write);
@@ -67,6 +70,7 @@ class BrokerMetrics {
   prometheus::Family<prometheus::Histogram>& durable_read_waits_;
   prometheus::Histogram& durable_read_by_write_;
   prometheus::Histogram& durable_read_by_mark_;
+  prometheus::Histogram& kafka_produce_rounds_;
 };
 
 }  // namespace mq

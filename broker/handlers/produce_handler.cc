@@ -115,16 +115,16 @@ void setFailure(BrokerContext& context, rpc::PartitionProduceResult& result,
   result.base_offset = -1;
 }
 
-// The batches of one request that go to one datanode, and where their results go.
+// The batches that go to one datanode, and where their results go.
 struct DatanodeShare {
   int datanode_id = -1;
   std::vector<WriteItem> items;
-  std::vector<size_t> result_index;
+  std::vector<const rpc::PartitionBatch*> batches;
+  std::vector<rpc::PartitionProduceResult*> results;
 };
 
 // Appends one datanode's share through its writer (group commit) and fills in the results.
-void appendShare(BrokerContext& context, const rpc::ProduceRequest& request, DatanodeShare& share,
-                 std::vector<rpc::PartitionProduceResult>& results) {
+void appendShare(BrokerContext& context, DatanodeShare& share) {
   try {
     auto grant = context.pools.poolForWrite(share.datanode_id);
     context.writers.writer(share.datanode_id).append(*grant.pool, share.items);
@@ -135,8 +135,8 @@ void appendShare(BrokerContext& context, const rpc::ProduceRequest& request, Dat
   }
   for (size_t i = 0; i < share.items.size(); ++i) {
     const WriteItem& item = share.items[i];
-    const rpc::PartitionBatch& batch = request.batches[share.result_index[i]];
-    rpc::PartitionProduceResult& result = results[share.result_index[i]];
+    const rpc::PartitionBatch& batch = *share.batches[i];
+    rpc::PartitionProduceResult& result = *share.results[i];
     if (!item.failure)
       context.metrics.recordProduceStages(item.queued, item.trace.lock, item.trace.write);
     if (item.failure) {
@@ -159,10 +159,8 @@ void appendShare(BrokerContext& context, const rpc::ProduceRequest& request, Dat
   }
 }
 
-}  // namespace
-
-rpc::ProduceResponse handleProduce(BrokerContext& context, const rpc::ProduceRequest& request,
-                                   const Caller& caller) {
+// Whole-request checks: batches present, no partition twice, within max-batch-bytes.
+void checkRequest(BrokerContext& context, const rpc::ProduceRequest& request) {
   if (request.batches.empty()) throwError(rpc::ErrorCode::INVALID_REQUEST, "no batches");
   int64_t total = 0;
   std::set<std::pair<std::string, int>> seen;
@@ -180,51 +178,73 @@ rpc::ProduceResponse handleProduce(BrokerContext& context, const rpc::ProduceReq
                fmt::format("request of {} bytes exceeds max {} bytes", total,
                            context.config.max_batch_bytes));
   }
-  rpc::ProduceResponse response;
-  response.results.reserve(request.batches.size());
+}
+
+}  // namespace
+
+rpc::ProduceResponse handleProduce(BrokerContext& context, const rpc::ProduceRequest& request,
+                                   const Caller& caller) {
+  auto outcomes = handleProduces(context, {ProduceCall{&request, &caller}});
+  if (outcomes[0].refused) throw *outcomes[0].refused;
+  return std::move(outcomes[0].response);
+}
+
+std::vector<ProduceOutcome> handleProduces(BrokerContext& context,
+                                           const std::vector<ProduceCall>& calls) {
+  std::vector<ProduceOutcome> outcomes(calls.size());
   // Message pointers of every batch; the write items point into them.
-  std::vector<std::vector<const rpc::Message*>> messages(request.batches.size());
+  std::vector<std::vector<std::vector<const rpc::Message*>>> messages(calls.size());
   std::vector<DatanodeShare> shares;
-  for (size_t i = 0; i < request.batches.size(); ++i) {
-    const rpc::PartitionBatch& batch = request.batches[i];
-    response.results.push_back(emptyResult(batch));
-    int datanode_id = -1;
+  for (size_t r = 0; r < calls.size(); ++r) {
+    const rpc::ProduceRequest& request = *calls[r].request;
     try {
-      int64_t bytes = 0;
-      PartitionRoute route = validateBatch(context, caller, batch, &bytes);
-      datanode_id = route.datanode_id;
-      WriteItem item;
-      item.table = route.table;
-      item.bytes = bytes;
-      item.batch.producer = producerTag(context, batch);
-      messages[i].reserve(batch.messages.size());
-      for (const auto& message : batch.messages) messages[i].push_back(&message);
-      item.batch.messages = &messages[i];
-      auto share = std::find_if(shares.begin(), shares.end(), [&](const DatanodeShare& s) {
-        return s.datanode_id == route.datanode_id;
-      });
-      if (share == shares.end()) {
-        shares.emplace_back();
-        share = std::prev(shares.end());
-        share->datanode_id = route.datanode_id;
+      checkRequest(context, request);
+    } catch (const rpc::MqError& e) {
+      outcomes[r].refused = e;
+      continue;
+    }
+    auto& results = outcomes[r].response.results;
+    for (const auto& batch : request.batches) results.push_back(emptyResult(batch));
+    messages[r].resize(request.batches.size());
+    for (size_t i = 0; i < request.batches.size(); ++i) {
+      const rpc::PartitionBatch& batch = request.batches[i];
+      int datanode_id = -1;
+      try {
+        int64_t bytes = 0;
+        PartitionRoute route = validateBatch(context, *calls[r].caller, batch, &bytes);
+        datanode_id = route.datanode_id;
+        WriteItem item;
+        item.table = route.table;
+        item.bytes = bytes;
+        item.batch.producer = producerTag(context, batch);
+        messages[r][i].reserve(batch.messages.size());
+        for (const auto& message : batch.messages) messages[r][i].push_back(&message);
+        item.batch.messages = &messages[r][i];
+        auto share = std::find_if(shares.begin(), shares.end(), [&](const DatanodeShare& s) {
+          return s.datanode_id == route.datanode_id;
+        });
+        if (share == shares.end()) {
+          shares.emplace_back();
+          share = std::prev(shares.end());
+          share->datanode_id = route.datanode_id;
+        }
+        share->items.push_back(std::move(item));
+        share->batches.push_back(&batch);
+        share->results.push_back(&results[i]);
+      } catch (...) {
+        setFailure(context, results[i], std::current_exception(), datanode_id);
       }
-      share->items.push_back(std::move(item));
-      share->result_index.push_back(i);
-    } catch (...) {
-      setFailure(context, response.results.back(), std::current_exception(), datanode_id);
     }
   }
   // All of a datanode's batches join its group commit together (one transaction, when they
-  // fit); different datanodes commit independently, side by side.
+  // fit), in request order; different datanodes commit independently, side by side.
   std::vector<std::future<void>> others;
   for (size_t i = 1; i < shares.size(); ++i) {
-    others.push_back(std::async(std::launch::async, [&, i] {
-      appendShare(context, request, shares[i], response.results);
-    }));
+    others.push_back(std::async(std::launch::async, [&, i] { appendShare(context, shares[i]); }));
   }
-  if (!shares.empty()) appendShare(context, request, shares[0], response.results);
+  if (!shares.empty()) appendShare(context, shares[0]);
   for (auto& other : others) other.get();
-  return response;
+  return outcomes;
 }
 
 }  // namespace mq

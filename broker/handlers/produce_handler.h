@@ -5,14 +5,36 @@
 // every batch in it (see DatanodeWriter).
 #pragma once
 
+#include <optional>
+#include <vector>
+
 #include "broker/broker_context.h"
 #include "mq_types.h"
 
 namespace mq {
 
-// Throws MqError for whole-request problems (empty request, request over max-batch-bytes).
-// A batch for a topic the caller may not produce to answers NOT_AUTHORIZED; the others go on.
+// Throws MqError for whole-request problems (empty request, request over max-batch-bytes,
+// a partition twice). A batch for a topic the caller may not produce to answers
+// NOT_AUTHORIZED; the others go on.
 rpc::ProduceResponse handleProduce(BrokerContext& context, const rpc::ProduceRequest& request,
                                    const Caller& caller);
+
+// One request of handleProduces, and its outcome: the response, or the error that refused
+// the whole request (what handleProduce throws).
+struct ProduceCall {
+  const rpc::ProduceRequest* request = nullptr;
+  const Caller* caller = nullptr;
+};
+struct ProduceOutcome {
+  rpc::ProduceResponse response;
+  std::optional<rpc::MqError> refused;
+};
+
+// Serves several requests together (a Kafka connection's pipelined Produce requests): each is
+// validated on its own, then the batches of all of them join their datanodes' group commits
+// at once, in request order. A partition's batches so keep the order of the requests, and
+// requests that would each have waited for a commit of their own share one.
+std::vector<ProduceOutcome> handleProduces(BrokerContext& context,
+                                           const std::vector<ProduceCall>& calls);
 
 }  // namespace mq

@@ -13,9 +13,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 
 #include "broker/kafka/api_router.h"
+#include "broker/kafka/handlers/produce.h"
 #include "broker/kafka/protocol/api_keys.h"
 #include "broker/kafka/protocol/headers.h"
 #include "broker/kafka/protocol/messages/api_versions.h"
@@ -26,7 +28,8 @@
 
 namespace mq::kafka {
 
-// One accepted socket, plaintext or TLS: whole-buffer reads and writes.
+// One accepted socket, plaintext or TLS: whole-buffer reads and writes. Reads go through a
+// buffer, so that frames a client pipelined can be looked at before they are read.
 class KafkaConnection {
  public:
   KafkaConnection(int fd, SSL* ssl) : fd_(fd), ssl_(ssl) {}
@@ -38,6 +41,11 @@ class KafkaConnection {
   }
   // False at end of stream or on an error (the connection is over).
   bool read(char* data, size_t size) {
+    const size_t buffered = std::min(size, buffer_.size() - buffer_start_);
+    std::memcpy(data, buffer_.data() + buffer_start_, buffered);
+    buffer_start_ += buffered;
+    data += buffered;
+    size -= buffered;
     while (size > 0) {
       ssize_t n;
       if (ssl_ != nullptr) {
@@ -69,10 +77,61 @@ class KafkaConnection {
     }
     return true;
   }
+  // The next frame's declared size and API key and version, when all of it has arrived
+  // (reading, without waiting, what has: up to `limit` bytes are kept).
+  struct Arrived {
+    int32_t size = 0;
+    int16_t api_key = 0;
+    int16_t api_version = 0;
+  };
+  std::optional<Arrived> arrivedFrame(size_t limit) {
+    if (!wholeFrameBuffered()) readArrived(limit);
+    if (!wholeFrameBuffered()) return std::nullopt;
+    const auto* p = reinterpret_cast<const uint8_t*>(buffer_.data() + buffer_start_);
+    Arrived frame;
+    frame.size = frameSize();
+    frame.api_key = static_cast<int16_t>((p[4] << 8) | p[5]);
+    frame.api_version = static_cast<int16_t>((p[6] << 8) | p[7]);
+    return frame;
+  }
 
  private:
+  int32_t frameSize() const {
+    const auto* p = reinterpret_cast<const uint8_t*>(buffer_.data() + buffer_start_);
+    return static_cast<int32_t>((uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) |
+                                (uint32_t{p[2]} << 8) | p[3]);
+  }
+  // Whether the buffer holds a frame's size, API key and version, and the whole frame.
+  bool wholeFrameBuffered() const {
+    const size_t buffered = buffer_.size() - buffer_start_;
+    if (buffered < 8) return false;
+    const int32_t size = frameSize();
+    return size >= 4 && buffered >= 4 + static_cast<size_t>(size);
+  }
+  // Appends what has arrived to the buffer without waiting (TLS: what is already
+  // decrypted), up to `limit` bytes buffered. An error or the end of the stream is left for
+  // the next read() to meet.
+  void readArrived(size_t limit) {
+    buffer_.erase(0, buffer_start_);
+    buffer_start_ = 0;
+    while (buffer_.size() < limit) {
+      size_t room = std::min<size_t>(limit - buffer_.size(), 64 << 10);
+      if (ssl_ != nullptr) room = std::min<size_t>(room, std::max(SSL_pending(ssl_), 0));
+      if (room == 0) return;
+      const size_t old = buffer_.size();
+      buffer_.resize(old + room);
+      const ssize_t n = ssl_ != nullptr
+                            ? SSL_read(ssl_, buffer_.data() + old, static_cast<int>(room))
+                            : ::recv(fd_, buffer_.data() + old, room, MSG_DONTWAIT);
+      buffer_.resize(old + static_cast<size_t>(std::max<ssize_t>(n, 0)));
+      if (n < static_cast<ssize_t>(room)) return;
+    }
+  }
+
   int fd_;
   SSL* ssl_;
+  std::string buffer_;  // read ahead; what is unread starts at buffer_start_
+  size_t buffer_start_ = 0;
 };
 
 namespace {
@@ -263,28 +322,34 @@ void KafkaServer::malformed(const std::string& reason, const std::string& peer,
       .kv("suppressed_since_last_log", suppressed);
 }
 
+bool KafkaServer::readFrame(KafkaConnection& connection, const std::string& peer,
+                            std::string& body) {
+  char size_bytes[4];
+  if (!connection.read(size_bytes, 4)) return false;
+  const int32_t size = static_cast<int32_t>((uint32_t{static_cast<uint8_t>(size_bytes[0])} << 24) |
+                                            (uint32_t{static_cast<uint8_t>(size_bytes[1])} << 16) |
+                                            (uint32_t{static_cast<uint8_t>(size_bytes[2])} << 8) |
+                                            static_cast<uint8_t>(size_bytes[3]));
+  if (size < 8) {
+    malformed("malformed", peer, fmt::format("frame of {} bytes", size));
+    return false;
+  }
+  if (size > options_.max_request_bytes) {
+    malformed("oversize", peer,
+              fmt::format("frame of {} bytes over the limit of {} bytes", size,
+                          options_.max_request_bytes));
+    return false;
+  }
+  body.resize(static_cast<size_t>(size));
+  return connection.read(body.data(), body.size());
+}
+
 void KafkaServer::serveRequests(KafkaConnection& connection, const std::string& peer) {
   KafkaSession session;
   session.peer = peer;
-  std::string body;
   while (true) {
-    char size_bytes[4];
-    if (!connection.read(size_bytes, 4)) return;
-    const int32_t size = static_cast<int32_t>(
-        (uint32_t{static_cast<uint8_t>(size_bytes[0])} << 24) |
-        (uint32_t{static_cast<uint8_t>(size_bytes[1])} << 16) |
-        (uint32_t{static_cast<uint8_t>(size_bytes[2])} << 8) | static_cast<uint8_t>(size_bytes[3]));
-    if (size < 8) {
-      return malformed("malformed", peer, fmt::format("frame of {} bytes", size));
-    }
-    if (size > options_.max_request_bytes) {
-      return malformed("oversize", peer,
-                       fmt::format("frame of {} bytes over the limit of {} bytes", size,
-                                   options_.max_request_bytes));
-    }
-    body.resize(static_cast<size_t>(size));
-    if (!connection.read(body.data(), body.size())) return;
-
+    std::string body;
+    if (!readFrame(connection, peer, body)) return;
     const auto start = SteadyClock::now();
     WireReader in(body);
     RequestHeader header = readHeaderStart(in);
@@ -296,6 +361,10 @@ void KafkaServer::serveRequests(KafkaConnection& connection, const std::string& 
           .kv("api_key", header.api_key)
           .kv("api_version", header.api_version);
       if (!connection.write(frame(header.correlation_id, false, unsupportedVersionBody()))) return;
+      continue;
+    }
+    if (api->key == ApiKey::kProduce) {
+      if (!serveProduces(connection, session, std::move(body))) return;
       continue;
     }
     KafkaReply reply;
@@ -322,6 +391,79 @@ void KafkaServer::serveRequests(KafkaConnection& connection, const std::string& 
       if (stopping_) return;
     }
   }
+}
+
+bool KafkaServer::serveProduces(KafkaConnection& connection, KafkaSession& session,
+                                std::string first) {
+  const auto start = SteadyClock::now();
+  const ApiSupport produce = *findApi(static_cast<int16_t>(ApiKey::kProduce));
+  // The round: this request and the Produce requests that arrived behind it, whole.
+  std::vector<std::string> bodies;
+  bodies.push_back(std::move(first));
+  size_t bytes = bodies.back().size();
+  bool over = false;  // the connection ended behind the round
+  while (bodies.size() < kMaxProduceRound) {
+    const auto next = connection.arrivedFrame(kReadAheadBytes);
+    if (!next || next->api_key != static_cast<int16_t>(ApiKey::kProduce) ||
+        next->api_version < produce.min_version || next->api_version > produce.max_version ||
+        next->size < 8 || next->size > options_.max_request_bytes ||
+        bytes + static_cast<size_t>(next->size) > kMaxProduceRoundBytes) {
+      break;  // read on its own, next
+    }
+    std::string body;
+    if (!readFrame(connection, session.peer, body)) {
+      over = true;
+      break;
+    }
+    bytes += body.size();
+    bodies.push_back(std::move(body));
+  }
+  std::vector<RequestHeader> headers(bodies.size());
+  std::vector<KafkaRequest> requests;
+  requests.reserve(bodies.size());
+  std::string problem;
+  for (size_t i = 0; i < bodies.size(); ++i) {
+    WireReader in(bodies[i]);
+    try {
+      headers[i] = readHeaderStart(in);
+      readHeaderRest(in, headers[i].api_version >= produce.flexible_from, headers[i]);
+    } catch (const KafkaDecodeError& e) {
+      problem = e.what();
+      break;  // it and the requests after it are not served
+    }
+    requests.push_back(KafkaRequest{context_, session, headers[i],
+                                    std::string_view(bodies[i]).substr(in.position())});
+  }
+  std::vector<KafkaReply> replies;
+  if (!requests.empty()) {
+    context_.metrics.recordKafkaProduceRound(requests.size());
+    std::string undecodable;
+    replies = handleKafkaProduces(requests, &undecodable);
+    if (!undecodable.empty()) problem = undecodable;
+  }
+  const double seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  // The replies in request order, written at once.
+  std::string out;
+  int64_t throttle_ms = 0;
+  for (size_t i = 0; i < replies.size(); ++i) {
+    context_.metrics.recordRpc("kafka_Produce", rpc::ErrorCode::NONE, seconds);
+    if (replies[i].body) {
+      const bool flexible = headers[i].api_version >= produce.flexible_from;
+      out += frame(headers[i].correlation_id, flexible, *replies[i].body);
+    }
+    throttle_ms = std::max(throttle_ms, replies[i].throttle_ms);
+  }
+  if (!out.empty() && !connection.write(out)) return false;
+  if (!problem.empty()) {
+    const size_t culprit = replies.size();
+    malformed("malformed", session.peer,
+              fmt::format("{} v{}: {}", produce.name, headers[culprit].api_version, problem));
+    return false;
+  }
+  if (over) return false;
+  if (throttle_ms > 0) pause(throttle_ms);
+  std::lock_guard<std::mutex> lock(mutex_);
+  return !stopping_;
 }
 
 }  // namespace mq::kafka

@@ -13,6 +13,12 @@
 // - An API or version the broker does not speak is answered UNSUPPORTED_VERSION (35) in
 //   ApiVersions v0's layout, with the supported list; the connection stays open.
 // - A quota throttle holds back the connection's next request (Kafka's channel muting).
+// - Pipelined Produce requests are served together: when a Produce request is read, the
+//   Produce requests that have already arrived behind it (up to kMaxProduceRound of them,
+//   kMaxProduceRoundBytes in all) join it, their batches share their datanodes' group
+//   commits in request order, and their replies go out in that order. A client that sends
+//   a request per message (librdkafka at a few thousand messages a second) so gets many
+//   per commit instead of one commit per request.
 #pragma once
 
 #include <prometheus/counter.h>
@@ -38,6 +44,7 @@ class TlsSocketFactory;
 namespace mq::kafka {
 
 class KafkaConnection;
+struct KafkaSession;
 
 struct KafkaServerOptions {
   std::string host;
@@ -63,6 +70,16 @@ class KafkaServer {
   void acceptLoop();
   void serve(int fd, const std::string& peer);
   void serveRequests(KafkaConnection& connection, const std::string& peer);
+  // Reads one frame into `body`. False when the connection is over or the frame was refused
+  // (counted by malformed()).
+  bool readFrame(KafkaConnection& connection, const std::string& peer, std::string& body);
+  // Serves the Produce request `first` with the Produce requests that arrived behind it.
+  // False when the connection is over.
+  bool serveProduces(KafkaConnection& connection, KafkaSession& session, std::string first);
+
+  static constexpr size_t kMaxProduceRound = 64;
+  static constexpr size_t kMaxProduceRoundBytes = 16 << 20;
+  static constexpr size_t kReadAheadBytes = 1 << 20;
   // Counts and (rate-limited) logs a refused frame.
   void malformed(const std::string& reason, const std::string& peer, const std::string& detail);
   // Sleeps up to `ms` or until stop().

@@ -24,15 +24,20 @@ KafkaWireClient::KafkaWireClient(int port) {
 
 KafkaWireClient::~KafkaWireClient() { ::close(fd_); }
 
-void KafkaWireClient::send(int16_t api_key, int16_t version, int32_t correlation_id,
-                           const std::string& body, bool flexible) {
+std::string KafkaWireClient::frame(int16_t api_key, int16_t version, int32_t correlation_id,
+                                   const std::string& body, bool flexible) {
   kafka::WireWriter out;
   out.int32(0);
   kafka::writeRequestHeader({api_key, version, correlation_id, std::string("wire-test")}, flexible,
                             out);
   out.raw(body);
   out.patchInt32(0, static_cast<int32_t>(out.size() - 4));
-  sendRaw(out.buffer());
+  return std::move(out.buffer());
+}
+
+void KafkaWireClient::send(int16_t api_key, int16_t version, int32_t correlation_id,
+                           const std::string& body, bool flexible) {
+  sendRaw(frame(api_key, version, correlation_id, body, flexible));
 }
 
 void KafkaWireClient::sendRaw(const std::string& bytes) {

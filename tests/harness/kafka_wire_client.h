@@ -20,7 +20,10 @@ class KafkaWireClient {
   KafkaWireClient(const KafkaWireClient&) = delete;
   KafkaWireClient& operator=(const KafkaWireClient&) = delete;
 
-  // Sends a request frame: header v1 (or v2 when `flexible`) and `body`.
+  // A request frame: header v1 (or v2 when `flexible`) and `body`.
+  static std::string frame(int16_t api_key, int16_t version, int32_t correlation_id,
+                           const std::string& body, bool flexible = false);
+  // Sends a request frame (see frame()).
   void send(int16_t api_key, int16_t version, int32_t correlation_id, const std::string& body,
             bool flexible = false);
   // Sends raw bytes as they are.

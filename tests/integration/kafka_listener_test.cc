@@ -1,5 +1,7 @@
 // The broker's Kafka listener with raw frames (tests/harness/kafka_wire_client.h) for what an
 // unmodified client cannot be made to send: every answer in request order under pipelining,
+// pipelined Produce requests served as one round in order (and none stored behind a
+// malformed one),
 // UNSUPPORTED_VERSION for an unknown API or version (the connection stays open), oversize and
 // malformed frames closing only their connection (counted), acks=0, and the idempotent
 // producer's sequence errors as Kafka clients expect them.
@@ -67,6 +69,58 @@ TEST(KafkaListener, PipelinedRequestsAreAnsweredInOrder) {
     ASSERT_TRUE(response) << id;
     EXPECT_EQ(response->correlation_id, id);
   }
+}
+
+// Three Produce requests for one partition arrive in one segment: the door serves them as one
+// round, their batches stored in request order and their answers in that order.
+TEST(KafkaListener, PipelinedProducesAreOneRoundInRequestOrder) {
+  TestCluster cluster(withKafka());
+  cluster.createTopic("wire", 1);
+  const int metrics = cluster.brokerMetricsPort(0);
+  KafkaWireClient client(cluster.kafkaPort(0));
+  std::string frames;
+  const int counts[] = {3, 2, 4};
+  for (int32_t id = 1; id <= 3; ++id) {
+    ProduceRequest request;
+    request.acks = -1;
+    request.timeout_ms = 10000;
+    request.topics.push_back({"wire", {{0, batchOf(counts[id - 1])}}});
+    frames += KafkaWireClient::frame(0, 7, id, encodeMessage(request, 7));
+  }
+  client.sendRaw(frames);
+  int64_t expected_base = 0;
+  for (int32_t id = 1; id <= 3; ++id) {
+    auto response = client.receive();
+    ASSERT_TRUE(response) << id;
+    ASSERT_EQ(response->correlation_id, id);
+    auto decoded = decodeMessage<ProduceResponse>(response->body, 7);
+    const auto& partition = decoded.responses.at(0).partitions.at(0);
+    EXPECT_EQ(partition.error_code, 0) << id;
+    EXPECT_EQ(partition.base_offset, expected_base) << id;
+    expected_base += counts[id - 1];
+  }
+  EXPECT_EQ(metricSum(metrics, "mq_broker_kafka_produce_round_requests_count"), 1);
+  EXPECT_EQ(metricSum(metrics, "mq_broker_kafka_produce_round_requests_sum"), 3);
+
+  // A malformed request in the middle of a round: the one before it is stored and answered,
+  // nothing behind it is stored, and the connection is closed.
+  KafkaWireClient second(cluster.kafkaPort(0));
+  ProduceRequest one;
+  one.acks = -1;
+  one.timeout_ms = 10000;
+  one.topics.push_back({"wire", {{0, batchOf(1)}}});
+  const std::string bad_body("\x00\x00\xff\xff\x00\x00\x27\x10\x7f\xff\xff\xff", 12);
+  second.sendRaw(KafkaWireClient::frame(0, 7, 10, encodeMessage(one, 7)) +
+                 KafkaWireClient::frame(0, 7, 11, bad_body) +
+                 KafkaWireClient::frame(0, 7, 12, encodeMessage(one, 7)));
+  auto answered = second.receive();
+  ASSERT_TRUE(answered);
+  EXPECT_EQ(answered->correlation_id, 10);
+  EXPECT_TRUE(second.closedByPeer());
+  ListOffsetsRequest offsets;
+  offsets.topics.push_back({"wire", {{0, -1, kLatestTimestamp}}});
+  auto latest = client.call<ListOffsetsResponse>(2, 5, offsets, false);
+  EXPECT_EQ(latest.topics.at(0).partitions.at(0).offset, 3 + 2 + 4 + 1);
 }
 
 TEST(KafkaListener, ApiVersionsListsEverySupportedApi) {

@@ -105,28 +105,32 @@ bool decodePartition(const BrokerConfig& config, const ProduceRequest::Partition
   return true;
 }
 
-}  // namespace
-
-KafkaReply handleKafkaProduce(KafkaRequest& request) {
-  const int16_t version = request.header.api_version;
-  auto decoded = decodeMessage<ProduceRequest>(request.body, version);
-  BrokerContext& broker = request.broker;
-
-  std::vector<std::vector<Slot>> slots(decoded.topics.size());
+// One Kafka Produce request on its way through handleProduces: its partitions' outcomes
+// (slots, per topic) and the Thrift request of the batches that were delegated.
+struct PendingProduce {
+  ProduceRequest decoded;
+  std::vector<std::vector<Slot>> slots;
   std::optional<Caller> caller;
+  rpc::ProduceRequest produce;
+};
+
+// Authenticates the request and decodes each partition's records into `pending.produce`;
+// refuses in its slot what cannot be stored.
+void prepare(KafkaRequest& request, PendingProduce& pending) {
+  BrokerContext& broker = request.broker;
+  const auto& decoded = pending.decoded;
+  pending.slots.resize(decoded.topics.size());
   std::optional<rpc::MqError> refused;
   try {
     if (decoded.transactional_id) {
       throwError(rpc::ErrorCode::NOT_AUTHORIZED, "transactions are not supported by mq");
     }
     if (broker.shutting_down) throwError(rpc::ErrorCode::SHUTTING_DOWN, "broker is shutting down");
-    caller = request.authenticate();
+    pending.caller = request.authenticate();
   } catch (const rpc::MqError& e) {
     refused = e;
   }
-
-  rpc::ProduceRequest produce;
-  produce.header.client_id = request.clientId();
+  pending.produce.header.client_id = request.clientId();
   std::map<std::pair<std::string, int>, bool> seen;
   for (size_t t = 0; t < decoded.topics.size(); ++t) {
     const auto& topic = decoded.topics[t];
@@ -145,31 +149,27 @@ KafkaReply handleKafkaProduce(KafkaRequest& request) {
         batch.topic = topic.name;
         batch.partition = partition.index;
         if (decodePartition(broker.config, partition, batch, slot)) {
-          slot.batch_index = static_cast<int>(produce.batches.size());
-          produce.batches.push_back(std::move(batch));
+          slot.batch_index = static_cast<int>(pending.produce.batches.size());
+          pending.produce.batches.push_back(std::move(batch));
         }
       }
-      slots[t].push_back(std::move(slot));
+      pending.slots[t].push_back(std::move(slot));
     }
   }
+}
 
+// The request's reply from the outcome of its delegated batches (none: nothing delegated).
+KafkaReply finish(KafkaRequest& request, PendingProduce& pending, const ProduceOutcome* outcome) {
   KafkaReply reply;
-  if (!produce.batches.empty()) {
-    rpc::ProduceResponse served;
-    std::optional<rpc::MqError> whole;
-    try {
-      served = handleProduce(broker, produce, *caller);
-    } catch (const rpc::MqError& e) {
-      whole = e;  // the whole request was refused (e.g. over max-batch-bytes)
-    }
-    for (auto& topic_slots : slots) {
+  if (outcome != nullptr) {
+    for (auto& topic_slots : pending.slots) {
       for (auto& slot : topic_slots) {
         if (slot.batch_index < 0) continue;
-        if (whole) {
-          refuse(slot, toKafkaError(whole->code), whole->message);
+        if (outcome->refused) {  // the whole request (e.g. over max-batch-bytes)
+          refuse(slot, toKafkaError(outcome->refused->code), outcome->refused->message);
           continue;
         }
-        const auto& result = served.results[slot.batch_index];
+        const auto& result = outcome->response.results[slot.batch_index];
         if (result.error != rpc::ErrorCode::NONE) {
           refuse(slot, toKafkaProduceError(result.error, result.error_message),
                  result.error_message);
@@ -178,21 +178,64 @@ KafkaReply handleKafkaProduce(KafkaRequest& request) {
         }
       }
     }
-    reply.throttle_ms =
-        broker.quotas.charge(QuotaEnforcer::produceUsage(request.quotaClient(*caller), produce));
+    reply.throttle_ms = request.broker.quotas.charge(
+        QuotaEnforcer::produceUsage(request.quotaClient(*pending.caller), pending.produce));
   }
-  if (decoded.acks == 0) return reply;  // the client expects no response
+  if (pending.decoded.acks == 0) return reply;  // the client expects no response
 
   ProduceResponse response;
-  for (size_t t = 0; t < decoded.topics.size(); ++t) {
+  for (size_t t = 0; t < pending.decoded.topics.size(); ++t) {
     ProduceResponse::Topic topic;
-    topic.name = decoded.topics[t].name;
-    for (auto& slot : slots[t]) topic.partitions.push_back(std::move(slot.result));
+    topic.name = pending.decoded.topics[t].name;
+    for (auto& slot : pending.slots[t]) topic.partitions.push_back(std::move(slot.result));
     response.responses.push_back(std::move(topic));
   }
   response.throttle_time_ms = static_cast<int32_t>(reply.throttle_ms);
-  reply.body = encodeMessage(response, version);
+  reply.body = encodeMessage(response, request.header.api_version);
   return reply;
+}
+
+}  // namespace
+
+std::vector<KafkaReply> handleKafkaProduces(std::vector<KafkaRequest>& requests,
+                                            std::string* malformed) {
+  if (requests.empty()) return {};
+  std::vector<PendingProduce> pending;
+  pending.reserve(requests.size());
+  for (auto& request : requests) {
+    try {
+      auto decoded = decodeMessage<ProduceRequest>(request.body, request.header.api_version);
+      pending.emplace_back();
+      pending.back().decoded = std::move(decoded);
+    } catch (const KafkaDecodeError& e) {
+      *malformed = e.what();
+      break;  // it and the requests after it are not served
+    }
+  }
+  std::vector<ProduceCall> calls;
+  std::vector<size_t> call_of(pending.size(), SIZE_MAX);
+  for (size_t i = 0; i < pending.size(); ++i) {
+    prepare(requests[i], pending[i]);
+    if (pending[i].produce.batches.empty()) continue;
+    call_of[i] = calls.size();
+    calls.push_back(ProduceCall{&pending[i].produce, &*pending[i].caller});
+  }
+  const auto outcomes = handleProduces(requests[0].broker, calls);
+  std::vector<KafkaReply> replies;
+  replies.reserve(pending.size());
+  for (size_t i = 0; i < pending.size(); ++i) {
+    replies.push_back(
+        finish(requests[i], pending[i], call_of[i] == SIZE_MAX ? nullptr : &outcomes[call_of[i]]));
+  }
+  return replies;
+}
+
+KafkaReply handleKafkaProduce(KafkaRequest& request) {
+  std::vector<KafkaRequest> requests{request};
+  std::string malformed;
+  auto replies = handleKafkaProduces(requests, &malformed);
+  if (!malformed.empty()) throw KafkaDecodeError(malformed);
+  return std::move(replies[0]);
 }
 
 }  // namespace mq::kafka
