@@ -122,6 +122,12 @@ std::string ClusterFailoverProducer::cluster() const {
   return members_[choice_.current()].address.name;
 }
 
+ProducerStages ClusterFailoverProducer::stages() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto& producer = members_[choice_.current()].producer;
+  return producer ? producer->stages() : ProducerStages{};
+}
+
 bool ClusterFailoverProducer::probe(Member& member, const std::string& topic) {
   rpc::MetadataRequest request;
   request.header = member.probe->requestHeader();

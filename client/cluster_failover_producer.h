@@ -37,6 +37,8 @@ class ClusterFailoverProducer {
   void close();
   // The name of the cluster new messages go to now.
   std::string cluster() const;
+  // The stages of that cluster's producer (all zero before it was created).
+  ProducerStages stages() const;
 
  private:
   struct Member {

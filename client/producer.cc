@@ -75,7 +75,7 @@ class Producer::Impl {
         idempotence_(config_.enable_idempotence
                          ? std::make_unique<IdempotenceState>(cluster_, config_.producer_name)
                          : nullptr),
-        sender_(config_, cluster_, accumulator_, partitioner_, idempotence_.get()) {
+        sender_(config_, cluster_, accumulator_, partitioner_, idempotence_.get(), stages_) {
     sender_.start();
   }
 
@@ -118,6 +118,8 @@ class Producer::Impl {
     accumulator_.flush();
   }
 
+  ProducerStages stages() const { return stages_.stages(); }
+
   void close() {
     std::lock_guard<std::mutex> lock(close_mutex_);
     if (closed_) return;
@@ -144,6 +146,7 @@ class Producer::Impl {
   RecordAccumulator accumulator_;
   Partitioner partitioner_;
   std::unique_ptr<IdempotenceState> idempotence_;  // null unless enable_idempotence
+  ProducerStageRecorder stages_;
   Sender sender_;
   std::atomic<bool> closing_{false};
   std::mutex close_mutex_;
@@ -281,5 +284,9 @@ void Producer::close() {
 }
 
 std::string Producer::cluster() const { return failover_ ? failover_->cluster() : ""; }
+
+ProducerStages Producer::stages() const {
+  return failover_ ? failover_->stages() : impl_->stages();
+}
 
 }  // namespace mq::client

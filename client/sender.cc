@@ -40,12 +40,14 @@ std::string rangeProblem(const TopicPartition& tp, int partition_count) {
 bool onSenderThread() { return t_on_sender_thread; }
 
 Sender::Sender(const ProducerConfig& config, Cluster& cluster, RecordAccumulator& accumulator,
-               Partitioner& partitioner, IdempotenceState* idempotence)
+               Partitioner& partitioner, IdempotenceState* idempotence,
+               ProducerStageRecorder& stages)
     : config_(config),
       cluster_(cluster),
       accumulator_(accumulator),
       partitioner_(partitioner),
-      idempotence_(idempotence) {}
+      idempotence_(idempotence),
+      stages_(stages) {}
 
 Sender::~Sender() { join(); }
 
@@ -151,12 +153,20 @@ void Sender::send(std::vector<ProducerBatch> batches) {
 
   rpc::ProduceResponse response;
   std::optional<HostPort> broker;
+  std::optional<SteadyClock::time_point> sent_at;
+  auto requestDone = [&] {
+    if (sent_at) stages_.requestDone(SteadyClock::now() - *sent_at);
+  };
   try {
     broker = cluster_.nextBroker();
     cluster_.awaitThrottle(*broker);
     auto connection = cluster_.connections().lease(*broker);
+    sent_at = SteadyClock::now();
+    stages_.requestSent(batches, *sent_at);
     connection->call([&](rpc::BrokerClient& client) { client.produce(response, request); });
+    requestDone();
   } catch (const Error& e) {
+    requestDone();
     restore();
     // Only a request that reached the broker can have been stored: a reply that never came
     // (the broker refuses a whole request before appending anything).
@@ -171,6 +181,7 @@ void Sender::send(std::vector<ProducerBatch> batches) {
     for (auto& batch : batches) retryOrFail(std::move(batch), e, switch_now);
     return;
   } catch (const std::exception& e) {
+    requestDone();
     restore();
     for (auto& batch : batches) batch.maybe_written = true;
     Error error(ErrorCode::UNKNOWN, fmt::format("produce failed: {}", e.what()), true);

@@ -32,6 +32,7 @@
 
 #include "client/cluster.h"
 #include "client/producer_identity.h"
+#include "client/producer_stages.h"
 #include "client/record_accumulator.h"
 #include "mq/client.h"
 #include "mq/partitioner.h"
@@ -51,9 +52,9 @@ bool onSenderThread();
 
 class Sender {
  public:
-  // `idempotence` null: not idempotent.
+  // `idempotence` null: not idempotent. `stages` records where the time goes.
   Sender(const ProducerConfig& config, Cluster& cluster, RecordAccumulator& accumulator,
-         Partitioner& partitioner, IdempotenceState* idempotence);
+         Partitioner& partitioner, IdempotenceState* idempotence, ProducerStageRecorder& stages);
   ~Sender();
   Sender(const Sender&) = delete;
   Sender& operator=(const Sender&) = delete;
@@ -94,6 +95,7 @@ class Sender {
   RecordAccumulator& accumulator_;
   Partitioner& partitioner_;
   IdempotenceState* idempotence_;
+  ProducerStageRecorder& stages_;
   std::vector<std::thread> threads_;
 };
 

@@ -189,7 +189,7 @@ int runE2e(const PerfConfig& config) {
   const double produce_seconds = std::chrono::duration<double>(produce_end - run.start).count();
   const int64_t acked = run.produced.messages();
   const int64_t missing = std::max<int64_t>(0, acked - run.received.messages());
-  const Histogram produce_latency = run.produced.latency();
+  const client::Histogram produce_latency = run.produced.latency();
 
   Summary summary;
   summary.mode = "e2e";

@@ -10,7 +10,7 @@
 #include <mutex>
 #include <thread>
 
-#include "perf/histogram.h"
+#include "client/histogram.h"
 #include "perf/summary.h"
 
 namespace mq::perf {
@@ -51,7 +51,7 @@ struct ProducerTally {
   int64_t acknowledged = 0;
   int64_t failed = 0;
   std::string first_error;
-  Histogram latency_us;
+  client::Histogram latency_us;
 };
 
 void onDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
@@ -140,7 +140,7 @@ int runConsume(const KafkaBenchConfig& config) {
   std::atomic<int64_t> last_message_us{nowUs()};
   std::atomic<bool> done{false};
   std::mutex merge;
-  Histogram poll_us;
+  client::Histogram poll_us;
   std::vector<std::thread> threads;
   const auto start = Clock::now();
   for (int c = 0; c < config.consumers; ++c) {
@@ -159,7 +159,7 @@ int runConsume(const KafkaBenchConfig& config) {
       }
       rd_kafka_assign(consumer, mine);
       rd_kafka_topic_partition_list_destroy(mine);
-      Histogram local;
+      client::Histogram local;
       while (!done.load()) {
         const int64_t before = nowUs();
         rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer, 100);

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <mutex>
 
-#include "perf/histogram.h"
+#include "client/histogram.h"
 
 namespace mq::perf {
 
@@ -19,13 +19,13 @@ class LatencyRecorder {
     cumulative_.record(value);
   }
   // The samples since the previous takeWindow(); starts a new window.
-  Histogram takeWindow() {
+  client::Histogram takeWindow() {
     std::lock_guard<std::mutex> lock(mutex_);
-    Histogram taken = window_;
+    client::Histogram taken = window_;
     window_.reset();
     return taken;
   }
-  Histogram cumulative() const {
+  client::Histogram cumulative() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return cumulative_;
   }
@@ -36,8 +36,8 @@ class LatencyRecorder {
 
  private:
   mutable std::mutex mutex_;
-  Histogram window_;
-  Histogram cumulative_;
+  client::Histogram window_;
+  client::Histogram cumulative_;
 };
 
 }  // namespace mq::perf

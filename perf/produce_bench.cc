@@ -18,6 +18,7 @@ using mq::client::Error;
 using mq::client::Producer;
 using mq::client::ProducerConfig;
 using mq::client::ProducerRecord;
+using mq::client::ProducerStages;
 using mq::client::SendResult;
 
 namespace mq::perf {
@@ -79,6 +80,22 @@ void produceLoop(Producer& producer, const PerfConfig& config, int index,
   producer.flush();
 }
 
+// {"buffered": {...}, "request": {...}}: ProducerStages in milliseconds.
+JsonLine stagesJson(const ProducerStages& stages) {
+  auto stage = [](const ProducerStages::Stage& s) {
+    JsonLine line;
+    line.number("count", static_cast<int64_t>(s.count))
+        .real("mean_ms", s.mean_ms)
+        .real("p50_ms", s.p50_ms)
+        .real("p99_ms", s.p99_ms)
+        .real("max_ms", s.max_ms);
+    return line;
+  };
+  JsonLine json;
+  json.object("buffered", stage(stages.buffered)).object("request", stage(stages.request));
+  return json;
+}
+
 }  // namespace
 
 int64_t shareOf(int64_t total, int threads, int index) {
@@ -132,6 +149,8 @@ int runProduce(const PerfConfig& config) {
   for (auto& thread : threads) thread.join();
   const auto end = SteadyClock::now();
   progress.stop();
+  // Where the first producer's time went (every producer runs the same loop).
+  const ProducerStages stages = producers[0]->stages();
   producers.clear();  // close(): nothing is left buffered after flush()
 
   Summary summary;
@@ -147,6 +166,7 @@ int runProduce(const PerfConfig& config) {
   json.number("sent", summary.messages + summary.errors)
       .number("topic_partitions", partitions)
       .text("first_error", counters.firstError())
+      .object("client_stages", stagesJson(stages))
       .object("settings", settingsJson(config));
   printSummaryLine(json);
 

@@ -28,7 +28,7 @@ std::string RunCounters::firstError() const {
   return first_error_;
 }
 
-Histogram RunCounters::latency() const {
+client::Histogram RunCounters::latency() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return latency_us_;
 }

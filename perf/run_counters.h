@@ -11,8 +11,8 @@
 #include <string>
 #include <thread>
 
+#include "client/histogram.h"
 #include "common/clock.h"
-#include "perf/histogram.h"
 
 namespace mq::perf {
 
@@ -39,7 +39,7 @@ class RunCounters {
   int64_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
   int64_t errors() const { return errors_.load(std::memory_order_relaxed); }
   std::string firstError() const;
-  Histogram latency() const;
+  client::Histogram latency() const;
 
  private:
   std::atomic<int64_t> messages_{0};
@@ -47,7 +47,7 @@ class RunCounters {
   std::atomic<int64_t> errors_{0};
   mutable std::mutex mutex_;
   std::string first_error_;
-  Histogram latency_us_;
+  client::Histogram latency_us_;
 };
 
 // Prints "[mode] 3s  messages 301234 (+100411/s)  errors 0  <extra>" to stderr once a

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "perf/histogram.h"
+#include "client/histogram.h"
 #include "perf/perf_config.h"
 
 namespace mq::perf {
@@ -38,12 +38,12 @@ class JsonLine {
 
 struct Summary {
   std::string mode;
-  int64_t messages = 0;  // messages completed (acknowledged, received, inserted)
-  int64_t errors = 0;    // failed messages or calls; see the mode's documentation
-  int64_t bytes = 0;     // value bytes of `messages`
-  double seconds = 0;    // the measured interval
-  Histogram latency_us;  // microseconds
-  std::string latency;   // what latency_us measures, e.g. "send_to_ack"
+  int64_t messages = 0;          // messages completed (acknowledged, received, inserted)
+  int64_t errors = 0;            // failed messages or calls; see the mode's documentation
+  int64_t bytes = 0;             // value bytes of `messages`
+  double seconds = 0;            // the measured interval
+  client::Histogram latency_us;  // microseconds
+  std::string latency;           // what latency_us measures, e.g. "send_to_ack"
 };
 
 // The standard fields of `summary`, ready for the mode's own fields.

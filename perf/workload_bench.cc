@@ -516,7 +516,7 @@ int runWorkload(const PerfConfig& config) {
 
   if (!quiet) std::cerr << aggregatedLines(outcome) << std::endl;
 
-  const Histogram drain_latency = run.drain_publish_latency_us.cumulative();
+  const client::Histogram drain_latency = run.drain_publish_latency_us.cumulative();
   std::vector<double> target_rates;
   for (const auto& window : outcome.windows) target_rates.push_back(window.target_rate);
   const int64_t test_published = test_end.published - test_start.published;

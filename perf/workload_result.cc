@@ -19,7 +19,7 @@ constexpr Quantile kQuantiles[] = {{"50pct", 0.5},  {"75pct", 0.75},   {"95pct",
 
 // Avg, the quantiles and Max of `h` in OMB's order, scaled by `scale` (1 = microseconds,
 // 1/1000 = milliseconds).
-std::vector<std::pair<std::string, double>> stats(const Histogram& h, double scale) {
+std::vector<std::pair<std::string, double>> stats(const client::Histogram& h, double scale) {
   std::vector<std::pair<std::string, double>> out;
   out.emplace_back("Avg", h.mean() * scale);
   for (const auto& quantile : kQuantiles) {
@@ -32,10 +32,10 @@ std::vector<std::pair<std::string, double>> stats(const Histogram& h, double sca
 // Adds the per-window arrays `<prefix>Avg`, `<prefix>50pct`, ... `<prefix>Max`.
 void addWindowArrays(JsonLine& json, const std::string& prefix,
                      const std::vector<WorkloadWindow>& windows,
-                     const std::function<const Histogram&(const WorkloadWindow&)>& pick,
+                     const std::function<const client::Histogram&(const WorkloadWindow&)>& pick,
                      double scale) {
   std::vector<std::pair<std::string, std::vector<double>>> columns;
-  for (const auto& [suffix, value] : stats(Histogram(), scale)) {
+  for (const auto& [suffix, value] : stats(client::Histogram(), scale)) {
     (void)value;
     columns.emplace_back(suffix, std::vector<double>());
   }
@@ -46,17 +46,18 @@ void addWindowArrays(JsonLine& json, const std::string& prefix,
   for (const auto& [suffix, values] : columns) json.reals(prefix + suffix, values);
 }
 
-void addAggregated(JsonLine& json, const std::string& prefix, const Histogram& h, double scale) {
+void addAggregated(JsonLine& json, const std::string& prefix, const client::Histogram& h,
+                   double scale) {
   for (const auto& [suffix, value] : stats(h, scale)) json.real(prefix + suffix, value);
 }
 
-std::string latencyMs(const Histogram& h) {
+std::string latencyMs(const client::Histogram& h) {
   return fmt::format("avg {:.1f} - 50% {:.1f} - 99% {:.1f} - 99.9% {:.1f} - Max {:.1f}",
                      h.mean() / 1000.0, ms(h.percentile(0.5)), ms(h.percentile(0.99)),
                      ms(h.percentile(0.999)), ms(h.max()));
 }
 
-std::string aggregatedMs(const Histogram& h) {
+std::string aggregatedMs(const client::Histogram& h) {
   return fmt::format(
       "avg {:.1f} - 50% {:.1f} - 75% {:.1f} - 95% {:.1f} - 99% {:.1f} - 99.9% {:.1f} - Max "
       "{:.1f}",
@@ -67,7 +68,7 @@ std::string aggregatedMs(const Histogram& h) {
 }  // namespace
 
 std::string windowLine(const WorkloadWindow& w) {
-  const Histogram& delay = w.publish_delay_us;
+  const client::Histogram& delay = w.publish_delay_us;
   return fmt::format(
       "Pub rate {:.1f} msg/s / {:.1f} MB/s | Pub err {:.1f} err/s | Cons rate {:.1f} msg/s / "
       "{:.1f} MB/s | Backlog {:.1f} K | Pub Latency (ms) {} | Pub Delay (us) avg {:.0f} - 50% {} "
@@ -80,7 +81,7 @@ std::string windowLine(const WorkloadWindow& w) {
 }
 
 std::string aggregatedLines(const WorkloadOutcome& o) {
-  const Histogram& delay = o.publish_delay_us;
+  const client::Histogram& delay = o.publish_delay_us;
   return fmt::format(
       "Aggregated Pub Latency (ms) {}\n"
       "Aggregated Pub Delay (us) avg {:.0f} - 50% {} - 75% {} - 95% {} - 99% {} - 99.9% {} - "
@@ -115,13 +116,14 @@ JsonLine workloadResultJson(const WorkloadSpec& spec, const WorkloadOutcome& out
       .reals("backlog", backlog);
   addWindowArrays(
       json, "publishLatency", outcome.windows,
-      [](const WorkloadWindow& w) -> const Histogram& { return w.publish_latency_us; }, kMs);
+      [](const WorkloadWindow& w) -> const client::Histogram& { return w.publish_latency_us; },
+      kMs);
   addWindowArrays(
       json, "publishDelayLatency", outcome.windows,
-      [](const WorkloadWindow& w) -> const Histogram& { return w.publish_delay_us; }, 1.0);
+      [](const WorkloadWindow& w) -> const client::Histogram& { return w.publish_delay_us; }, 1.0);
   addWindowArrays(
       json, "endToEndLatency", outcome.windows,
-      [](const WorkloadWindow& w) -> const Histogram& { return w.end_to_end_us; }, kMs);
+      [](const WorkloadWindow& w) -> const client::Histogram& { return w.end_to_end_us; }, kMs);
   addAggregated(json, "aggregatedPublishLatency", outcome.publish_latency_us, kMs);
   addAggregated(json, "aggregatedPublishDelayLatency", outcome.publish_delay_us, 1.0);
   addAggregated(json, "aggregatedEndToEndLatency", outcome.end_to_end_us, kMs);

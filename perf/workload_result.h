@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "perf/histogram.h"
+#include "client/histogram.h"
 #include "perf/summary.h"
 #include "perf/workload_spec.h"
 
@@ -25,18 +25,18 @@ struct WorkloadWindow {
   double publish_mb_per_sec = 0;  // MiB/s of acknowledged message values
   double consume_rate = 0;        // received msg/s, all subscriptions
   double consume_mb_per_sec = 0;
-  int64_t backlog = 0;           // subscriptions x published - received, since the start of the run
-  Histogram publish_latency_us;  // send call -> acknowledgement
-  Histogram publish_delay_us;    // scheduled send time -> actual send call
-  Histogram end_to_end_us;       // send stamp -> receipt in a consumer
+  int64_t backlog = 0;  // subscriptions x published - received, since the start of the run
+  client::Histogram publish_latency_us;  // send call -> acknowledgement
+  client::Histogram publish_delay_us;    // scheduled send time -> actual send call
+  client::Histogram end_to_end_us;       // send stamp -> receipt in a consumer
 };
 
 // The whole measured phase (after the warm-up): its windows and aggregated histograms.
 struct WorkloadOutcome {
   std::vector<WorkloadWindow> windows;
-  Histogram publish_latency_us;
-  Histogram publish_delay_us;
-  Histogram end_to_end_us;
+  client::Histogram publish_latency_us;
+  client::Histogram publish_delay_us;
+  client::Histogram end_to_end_us;
 };
 
 // "Pub rate 49,998.5 msg/s / 48.8 MB/s | Pub err 0.0 err/s | Cons rate ... | Backlog 0.1 K |

@@ -93,6 +93,34 @@ TEST(Producer, AsyncSendsAreBatchedAndAcknowledgedInOrder) {
   EXPECT_LE(server.broker().produceRequests(), 10);  // batches, not one request per message
 }
 
+// stages(): a message's wait in the buffer (here the linger) and its request's round trip
+// (here the broker's 300 ms) are told apart; a synchronous send does not wait for the linger.
+TEST(Producer, StagesSplitTheTimeBetweenTheBufferAndTheRequest) {
+  FakeBrokerServer server;
+  server.broker().addTopic("t", 1);
+  server.broker().setBeforeProduce([] { std::this_thread::sleep_for(milliseconds(300)); });
+  ProducerConfig config = configFor({server.address()});
+  config.linger_ms = 30;
+  config.adaptive_linger = false;
+  Producer producer(config);
+  EXPECT_EQ(producer.stages().buffered.count, 0u);
+
+  producer.sendAsync("t", "a").get();
+  const auto first = producer.stages();
+  EXPECT_EQ(first.buffered.count, 1u);
+  EXPECT_GE(first.buffered.max_ms, 30.0);
+  EXPECT_LT(first.buffered.max_ms, 300.0);
+  EXPECT_EQ(first.request.count, 1u);
+  EXPECT_GE(first.request.max_ms, 300.0);
+
+  producer.send("t", "b");
+  const auto second = producer.stages();
+  EXPECT_EQ(second.buffered.count, 2u);
+  EXPECT_EQ(second.request.count, 2u);
+  EXPECT_GE(second.request.p50_ms, 300.0);
+  EXPECT_LT(second.buffered.p50_ms, 30.0);  // the smaller of the two: the synchronous send's
+}
+
 TEST(Producer, OneRequestCarriesSeveralPartitionBatches) {
   FakeBrokerServer server;
   server.broker().addTopic("t", 4);

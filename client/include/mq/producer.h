@@ -22,6 +22,25 @@ class ClusterFailoverProducer;  // client/cluster_failover_producer.h
 // ---------------------------------------------------------------------------------------
 // Producer
 
+// Where a Producer's latency went since it started (Producer::stages()), in milliseconds.
+// A message's send-to-acknowledgement time is its `buffered` time plus its request's
+// `request` time (plus the time its callback waits for a sender thread to run it).
+struct ProducerStages {
+  struct Stage {
+    uint64_t count = 0;
+    double mean_ms = 0;
+    double p50_ms = 0;
+    double p99_ms = 0;
+    double max_ms = 0;
+  };
+  // Per message: from being accepted (send(), sendAsync()) to its first request going out:
+  // linger, waiting for a free in-flight request, its partition's batch ahead of it.
+  Stage buffered;
+  // Per request: from sending it to its response (the network and the broker; a retry is
+  // a request of its own).
+  Stage request;
+};
+
 // Sends messages through a bounded buffer drained by background sender threads, which group
 // messages per partition (linger_ms, batch_size, batch_bytes) and send one ProduceRequest
 // with several partition batches to a broker; up to max_in_flight_requests requests are in
@@ -101,6 +120,10 @@ class Producer {
 
   // With ClientConfig::clusters: the name of the cluster new messages go to now; else "".
   std::string cluster() const;
+
+  // Where the time went (see ProducerStages). With ClientConfig::clusters: the producer of
+  // the cluster in use now (none yet: all zero).
+  ProducerStages stages() const;
 
  private:
   class Impl;

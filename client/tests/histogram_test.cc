@@ -1,4 +1,4 @@
-#include "perf/histogram.h"
+#include "client/histogram.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <random>
 #include <vector>
 
-namespace mq::perf {
+namespace mq::client {
 namespace {
 
 // The exact nearest-rank percentile of `values`.
@@ -124,4 +124,4 @@ TEST(HistogramTest, ResetEmptiesTheHistogram) {
 }
 
 }  // namespace
-}  // namespace mq::perf
+}  // namespace mq::client

@@ -1,10 +1,10 @@
-#include "perf/histogram.h"
+#include "client/histogram.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
-namespace mq::perf {
+namespace mq::client {
 
 int Histogram::bucketOf(int64_t value) {
   if (value < 2 * kSubBuckets) return static_cast<int>(std::max<int64_t>(value, 0));
@@ -60,4 +60,4 @@ int64_t Histogram::percentile(double q) const {
   return max_;
 }
 
-}  // namespace mq::perf
+}  // namespace mq::client

@@ -1,8 +1,9 @@
 // A latency histogram with log-linear buckets (the HdrHistogram layout): fixed memory, O(1)
 // record, and percentiles within 1/64 (1.6 %) of the true value, so a benchmark can keep
-// millions of samples without storing them.
+// millions of samples without storing them: the Producer's stage statistics
+// (client/producer_stages.h) and mq-perf's latencies.
 //
-// Values are non-negative integers in any unit (mq-perf records microseconds). Values below
+// Values are non-negative integers in any unit (both record microseconds). Values below
 // 128 have a bucket each (exact); above, every power-of-two range [2^k, 2^(k+1)) is split
 // into 64 equal buckets.
 #pragma once
@@ -10,7 +11,7 @@
 #include <array>
 #include <cstdint>
 
-namespace mq::perf {
+namespace mq::client {
 
 class Histogram {
  public:
@@ -51,4 +52,4 @@ class Histogram {
   int64_t sum_ = 0;
 };
 
-}  // namespace mq::perf
+}  // namespace mq::client
