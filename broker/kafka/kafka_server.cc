@@ -454,7 +454,7 @@ bool KafkaServer::serveProduces(KafkaConnection& connection, KafkaSession& sessi
     throttle_ms = std::max(throttle_ms, replies[i].throttle_ms);
   }
   if (!out.empty() && !connection.write(out)) return false;
-  if (!problem.empty()) {
+  if (replies.size() < bodies.size()) {  // request replies.size() could not be decoded
     const size_t culprit = replies.size();
     malformed("malformed", session.peer,
               fmt::format("{} v{}: {}", produce.name, headers[culprit].api_version, problem));

@@ -78,7 +78,9 @@ class KafkaServer {
   bool serveProduces(KafkaConnection& connection, KafkaSession& session, std::string first);
 
   static constexpr size_t kMaxProduceRound = 64;
-  static constexpr size_t kMaxProduceRoundBytes = 16 << 20;
+  // A group commit takes at most 4 MiB (broker/main.cc): a larger round would only be held
+  // in memory longer.
+  static constexpr size_t kMaxProduceRoundBytes = 4 << 20;
   static constexpr size_t kReadAheadBytes = 1 << 20;
   // Counts and (rate-limited) logs a refused frame.
   void malformed(const std::string& reason, const std::string& peer, const std::string& detail);

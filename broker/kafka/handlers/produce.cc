@@ -234,7 +234,7 @@ KafkaReply handleKafkaProduce(KafkaRequest& request) {
   std::vector<KafkaRequest> requests{request};
   std::string malformed;
   auto replies = handleKafkaProduces(requests, &malformed);
-  if (!malformed.empty()) throw KafkaDecodeError(malformed);
+  if (replies.empty()) throw KafkaDecodeError(malformed);
   return std::move(replies[0]);
 }
 
