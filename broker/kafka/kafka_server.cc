@@ -87,26 +87,22 @@ class KafkaConnection {
   std::optional<Arrived> arrivedFrame(size_t limit) {
     if (!wholeFrameBuffered()) readArrived(limit);
     if (!wholeFrameBuffered()) return std::nullopt;
-    const auto* p = reinterpret_cast<const uint8_t*>(buffer_.data() + buffer_start_);
+    WireReader in(unread());
     Arrived frame;
-    frame.size = frameSize();
-    frame.api_key = static_cast<int16_t>((p[4] << 8) | p[5]);
-    frame.api_version = static_cast<int16_t>((p[6] << 8) | p[7]);
+    frame.size = in.int32();
+    frame.api_key = in.int16();
+    frame.api_version = in.int16();
     return frame;
   }
 
  private:
-  int32_t frameSize() const {
-    const auto* p = reinterpret_cast<const uint8_t*>(buffer_.data() + buffer_start_);
-    return static_cast<int32_t>((uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) |
-                                (uint32_t{p[2]} << 8) | p[3]);
-  }
+  std::string_view unread() const { return std::string_view(buffer_).substr(buffer_start_); }
   // Whether the buffer holds a frame's size, API key and version, and the whole frame.
   bool wholeFrameBuffered() const {
-    const size_t buffered = buffer_.size() - buffer_start_;
-    if (buffered < 8) return false;
-    const int32_t size = frameSize();
-    return size >= 4 && buffered >= 4 + static_cast<size_t>(size);
+    const std::string_view bytes = unread();
+    if (bytes.size() < 8) return false;
+    const int32_t size = WireReader(bytes).int32();
+    return size >= 4 && bytes.size() >= 4 + static_cast<size_t>(size);
   }
   // Appends what has arrived to the buffer without waiting (TLS: what is already
   // decrypted), up to `limit` bytes buffered. An error or the end of the stream is left for
@@ -326,10 +322,7 @@ bool KafkaServer::readFrame(KafkaConnection& connection, const std::string& peer
                             std::string& body) {
   char size_bytes[4];
   if (!connection.read(size_bytes, 4)) return false;
-  const int32_t size = static_cast<int32_t>((uint32_t{static_cast<uint8_t>(size_bytes[0])} << 24) |
-                                            (uint32_t{static_cast<uint8_t>(size_bytes[1])} << 16) |
-                                            (uint32_t{static_cast<uint8_t>(size_bytes[2])} << 8) |
-                                            static_cast<uint8_t>(size_bytes[3]));
+  const int32_t size = WireReader(std::string_view(size_bytes, 4)).int32();
   if (size < 8) {
     malformed("malformed", peer, fmt::format("frame of {} bytes", size));
     return false;
@@ -363,26 +356,29 @@ void KafkaServer::serveRequests(KafkaConnection& connection, const std::string& 
       if (!connection.write(frame(header.correlation_id, false, unsupportedVersionBody()))) return;
       continue;
     }
-    if (api->key == ApiKey::kProduce) {
-      if (!serveProduces(connection, session, std::move(body))) return;
-      continue;
-    }
     KafkaReply reply;
-    try {
-      readHeaderRest(in, header.api_version >= api->flexible_from, header);
-      KafkaRequest request{context_, session, header, std::string_view(body).substr(in.position())};
-      reply = dispatchKafkaRequest(request);
-    } catch (const KafkaDecodeError& e) {
-      return malformed("malformed", peer,
-                       fmt::format("{} v{}: {}", api->name, header.api_version, e.what()));
-    }
-    const double seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
-    context_.metrics.recordRpc(std::string("kafka_") + api->name, rpc::ErrorCode::NONE, seconds);
-    if (reply.body) {
-      // ApiVersions answers with response header v0 whatever its version.
-      const bool flexible =
-          header.api_version >= api->flexible_from && api->key != ApiKey::kApiVersions;
-      if (!connection.write(frame(header.correlation_id, flexible, *reply.body))) return;
+    if (api->key == ApiKey::kProduce) {
+      const auto throttle_ms = serveProduces(connection, session, std::move(body));
+      if (!throttle_ms) return;
+      reply.throttle_ms = *throttle_ms;
+    } else {
+      try {
+        readHeaderRest(in, header.api_version >= api->flexible_from, header);
+        KafkaRequest request{context_, session, header,
+                             std::string_view(body).substr(in.position())};
+        reply = dispatchKafkaRequest(request);
+      } catch (const KafkaDecodeError& e) {
+        return malformed("malformed", peer,
+                         fmt::format("{} v{}: {}", api->name, header.api_version, e.what()));
+      }
+      const double seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
+      context_.metrics.recordRpc(std::string("kafka_") + api->name, rpc::ErrorCode::NONE, seconds);
+      if (reply.body) {
+        // ApiVersions answers with response header v0 whatever its version.
+        const bool flexible =
+            header.api_version >= api->flexible_from && api->key != ApiKey::kApiVersions;
+        if (!connection.write(frame(header.correlation_id, flexible, *reply.body))) return;
+      }
     }
     if (session.close_after_reply) return;
     if (reply.throttle_ms > 0) pause(reply.throttle_ms);
@@ -393,8 +389,8 @@ void KafkaServer::serveRequests(KafkaConnection& connection, const std::string& 
   }
 }
 
-bool KafkaServer::serveProduces(KafkaConnection& connection, KafkaSession& session,
-                                std::string first) {
+std::optional<int64_t> KafkaServer::serveProduces(KafkaConnection& connection,
+                                                  KafkaSession& session, std::string first) {
   const auto start = SteadyClock::now();
   const ApiSupport produce = *findApi(static_cast<int16_t>(ApiKey::kProduce));
   // The round: this request and the Produce requests that arrived behind it, whole.
@@ -446,24 +442,22 @@ bool KafkaServer::serveProduces(KafkaConnection& connection, KafkaSession& sessi
   std::string out;
   int64_t throttle_ms = 0;
   for (size_t i = 0; i < replies.size(); ++i) {
-    context_.metrics.recordRpc("kafka_Produce", rpc::ErrorCode::NONE, seconds);
+    context_.metrics.recordRpc(std::string("kafka_") + produce.name, rpc::ErrorCode::NONE, seconds);
     if (replies[i].body) {
       const bool flexible = headers[i].api_version >= produce.flexible_from;
       out += frame(headers[i].correlation_id, flexible, *replies[i].body);
     }
     throttle_ms = std::max(throttle_ms, replies[i].throttle_ms);
   }
-  if (!out.empty() && !connection.write(out)) return false;
+  if (!out.empty() && !connection.write(out)) return std::nullopt;
   if (replies.size() < bodies.size()) {  // request replies.size() could not be decoded
     const size_t culprit = replies.size();
     malformed("malformed", session.peer,
               fmt::format("{} v{}: {}", produce.name, headers[culprit].api_version, problem));
-    return false;
+    return std::nullopt;
   }
-  if (over) return false;
-  if (throttle_ms > 0) pause(throttle_ms);
-  std::lock_guard<std::mutex> lock(mutex_);
-  return !stopping_;
+  if (over) return std::nullopt;
+  return throttle_ms;
 }
 
 }  // namespace mq::kafka

@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -74,8 +75,9 @@ class KafkaServer {
   // (counted by malformed()).
   bool readFrame(KafkaConnection& connection, const std::string& peer, std::string& body);
   // Serves the Produce request `first` with the Produce requests that arrived behind it.
-  // False when the connection is over.
-  bool serveProduces(KafkaConnection& connection, KafkaSession& session, std::string first);
+  // Returns how long to hold the connection back (quota), or none when it is over.
+  std::optional<int64_t> serveProduces(KafkaConnection& connection, KafkaSession& session,
+                                       std::string first);
 
   static constexpr size_t kMaxProduceRound = 64;
   // A group commit takes at most 4 MiB (broker/main.cc): a larger round would only be held
