@@ -25,6 +25,7 @@ struct BrokerConfig {
   int max_fetch_wait_ms = 30000;         // upper bound of a fetch's long-poll
   int datanode_pool_size = 32;           // connections per datanode
   int append_groups = 2;                 // group-commit transactions per datanode at once
+  int busy_append_groups = 4;            // the same while large batches queue (>= 1 MiB)
   int malloc_arenas = 2;                 // glibc malloc arenas (0: glibc's default, 8 per core)
   int64_t delay_poll_ms = 200;           // how often due delayed messages are moved
   int64_t max_delay_ms = 90LL * 24 * 3600 * 1000;  // latest delivery time accepted, from now

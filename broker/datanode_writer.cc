@@ -58,10 +58,12 @@ bool storedRows(const std::vector<WriteItem*>& group) {
 
 }  // namespace
 
-DatanodeWriter::DatanodeWriter(int64_t max_group_bytes, int max_groups,
+DatanodeWriter::DatanodeWriter(int64_t max_group_bytes, int max_groups, int busy_groups,
                                const std::string& broker_id)
     : max_group_bytes_(max_group_bytes),
       max_groups_(std::max(1, max_groups)),
+      busy_groups_(std::max(max_groups_, busy_groups)),
+      busy_queue_bytes_(max_group_bytes / 4),
       durable_reads_(broker_id) {}
 
 void DatanodeWriter::append(DbPool& pool, std::vector<WriteItem>& items) {
@@ -70,12 +72,13 @@ void DatanodeWriter::append(DbPool& pool, std::vector<WriteItem>& items) {
   for (auto& item : items) {
     item.queued_at = now;
     queue_.push_back(&item);
+    queued_bytes_ += item.bytes;
   }
   Waiter self{&items, {}};
   waiters_.push_back(&self);
   while (!allDone(items)) {
     std::vector<WriteItem*> group;
-    if (running_groups_ < max_groups_) group = takeGroup();
+    if (mayStartGroup()) group = takeGroup();
     if (group.empty()) {
       self.cv.wait(lock);
       continue;
@@ -98,7 +101,7 @@ void DatanodeWriter::append(DbPool& pool, std::vector<WriteItem>& items) {
 }
 
 void DatanodeWriter::wakeWaiters(const Waiter* self) {
-  bool leader_woken = queue_.empty() || running_groups_ >= max_groups_ || !allDone(*self->items);
+  bool leader_woken = queue_.empty() || !mayStartGroup() || !allDone(*self->items);
   for (Waiter* waiter : waiters_) {
     if (waiter == self) continue;
     if (allDone(*waiter->items)) {
@@ -108,6 +111,11 @@ void DatanodeWriter::wakeWaiters(const Waiter* self) {
       leader_woken = true;
     }
   }
+}
+
+bool DatanodeWriter::mayStartGroup() const {
+  return running_groups_ < max_groups_ ||
+         (running_groups_ < busy_groups_ && queued_bytes_ >= busy_queue_bytes_);
 }
 
 std::vector<WriteItem*> DatanodeWriter::takeGroup() {
@@ -122,6 +130,7 @@ std::vector<WriteItem*> DatanodeWriter::takeGroup() {
     }
     if (!group.empty() && bytes + item->bytes > max_group_bytes_) break;
     bytes += item->bytes;
+    queued_bytes_ -= item->bytes;
     group.push_back(item);
     taken.insert(item->table);
     it = queue_.erase(it);
@@ -165,7 +174,10 @@ void DatanodeWriter::runGroup(DbPool& pool, const std::vector<WriteItem*>& group
 DatanodeWriter& DatanodeWriters::writer(int datanode_id) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto& slot = writers_[datanode_id];
-  if (!slot) slot = std::make_unique<DatanodeWriter>(max_group_bytes_, max_groups_, broker_id_);
+  if (!slot) {
+    slot =
+        std::make_unique<DatanodeWriter>(max_group_bytes_, max_groups_, busy_groups_, broker_id_);
+  }
   return *slot;
 }
 

@@ -10,7 +10,11 @@
 //
 // Up to `max_groups` groups of one datanode run at once (on their own connections), with
 // disjoint partitions; a partition's batches keep their arrival order and each batch's
-// messages get consecutive offsets.
+// messages get consecutive offsets. While the queue holds at least a quarter of a group's
+// byte bound (large batches: asynchronous producers), up to `busy_groups` run: more
+// transactions in flight then raise the throughput, where with small requests (synchronous
+// producers) they would only split groups and add a COMMIT per message
+// (docs/perf.md, "adaptive group count").
 //
 // Failures: an exception inside a group's transaction rolls all of it back, so every batch
 // of the group fails with it and none is stored. When the error belongs to one partition
@@ -54,7 +58,8 @@ struct WriteItem {
 
 class DatanodeWriter {
  public:
-  DatanodeWriter(int64_t max_group_bytes, int max_groups, const std::string& broker_id);
+  DatanodeWriter(int64_t max_group_bytes, int max_groups, int busy_groups,
+                 const std::string& broker_id);
 
   // Appends every item (distinct tables of this datanode) in group commits and returns when
   // each has its outcome.
@@ -64,6 +69,9 @@ class DatanodeWriter {
   DurableReads& durableReads() { return durable_reads_; }
 
  private:
+  // Whether another group may start now (mutex_ held): fewer than max_groups_ run, or
+  // fewer than busy_groups_ while the queue holds busy_queue_bytes_.
+  bool mayStartGroup() const;
   // Takes the next group from the queue (mutex_ held): queued items in order whose table no
   // running group holds, up to max_group_bytes_ (at least one item).
   std::vector<WriteItem*> takeGroup();
@@ -83,9 +91,12 @@ class DatanodeWriter {
 
   const int64_t max_group_bytes_;
   const int max_groups_;
+  const int busy_groups_;
+  const int64_t busy_queue_bytes_;
   std::mutex mutex_;
   std::list<Waiter*> waiters_;
   std::deque<WriteItem*> queue_;
+  int64_t queued_bytes_ = 0;           // of the items in queue_
   std::set<std::string> busy_tables_;  // tables of the running groups
   int running_groups_ = 0;
   DurableReads durable_reads_;
@@ -94,15 +105,18 @@ class DatanodeWriter {
 // The writers of every datanode this broker has written to.
 class DatanodeWriters {
  public:
-  DatanodeWriters(int64_t max_group_bytes, int max_groups_per_datanode, std::string broker_id)
+  DatanodeWriters(int64_t max_group_bytes, int max_groups_per_datanode,
+                  int busy_groups_per_datanode, std::string broker_id)
       : max_group_bytes_(max_group_bytes),
         max_groups_(max_groups_per_datanode),
+        busy_groups_(busy_groups_per_datanode),
         broker_id_(std::move(broker_id)) {}
   DatanodeWriter& writer(int datanode_id);
 
  private:
   const int64_t max_group_bytes_;
   const int max_groups_;
+  const int busy_groups_;
   const std::string broker_id_;
   std::mutex mutex_;
   std::map<int, std::unique_ptr<DatanodeWriter>> writers_;

@@ -80,7 +80,8 @@ int run(int argc, char** argv) {
   }
   mq::BrokerMetrics metrics(metrics_endpoint->registry());
   mq::DatanodePools pools(topology, config.datanode_pool_size);
-  mq::DatanodeWriters writers(kMaxGroupCommitBytes, config.append_groups, config.broker_id);
+  mq::DatanodeWriters writers(kMaxGroupCommitBytes, config.append_groups, config.busy_append_groups,
+                              config.broker_id);
   mq::ChangeNotifier notifier;
   std::atomic<bool> shutting_down{false};
   mq::GroupDatabase group_database(meta_pool, pools, topology, metrics);

@@ -73,7 +73,7 @@ struct Broker {
         topology(meta, config.metadata_refresh_ms, /*broker_timeout_ms=*/10000),
         metrics(registry),
         pools(topology, 4),
-        writers(4 << 20, config.append_groups, config.broker_id),
+        writers(4 << 20, config.append_groups, config.busy_append_groups, config.broker_id),
         group_database(meta_pool, pools, topology, metrics),
         groups(group_database, topology, shutting_down),
         access_store(meta_pool),

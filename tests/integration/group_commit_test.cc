@@ -122,7 +122,8 @@ TEST(GroupCommit, BatchesForManyPartitionsOfARequestCommitTogether) {
 
 TEST(GroupCommit, FailedSharedTransactionFailsEveryRequestInItAndStoresNone) {
   ClusterOptions options;
-  options.broker_args = {"--append-groups", "1"};  // one transaction at a time: groups form
+  // One transaction at a time: groups form.
+  options.broker_args = {"--append-groups", "1", "--busy-append-groups", "1"};
   TestCluster cluster(options);
   const auto topic = cluster.createTopic("shared", 3);
   const std::string database = cluster.datanodeDb(0).database;
@@ -174,6 +175,50 @@ TEST(GroupCommit, FailedSharedTransactionFailsEveryRequestInItAndStoresNone) {
   EXPECT_EQ(fetchValues(*reader, "shared", 0), (std::vector<std::string>{"a0"}));
   EXPECT_EQ(fetchValues(*reader, "shared", 1), (std::vector<std::string>{"b0", "b1"}));
   EXPECT_EQ(fetchValues(*reader, "shared", 2), (std::vector<std::string>{"c0"}));
+}
+
+// busy-append-groups: a further group starts only while at least 1 MiB of batches queue.
+TEST(GroupCommit, AFurtherGroupStartsOnlyWhileLargeBatchesQueue) {
+  ClusterOptions options;
+  options.broker_args = {"--append-groups", "1", "--busy-append-groups", "2"};
+  TestCluster cluster(options);
+  const auto topic = cluster.createTopic("busy", 3);
+  DbPool datanode(cluster.datanodeDb(0), DbPoolOptions{});
+
+  // The one group holds partition 0 and waits for the test's lock.
+  RowLock hold_0(datanode, topic.partitions.at(0).table_name);
+  auto client_a = cluster.brokerClient();
+  auto client_b = cluster.brokerClient();
+  auto client_c = cluster.brokerClient();
+  auto first = std::async(std::launch::async,
+                          [&] { return produce(*client_a, {batchOf("busy", 0, {"a0"})}); });
+  ASSERT_GT(waitingConnection(datanode, cluster.datanodeDb(0).database), 0);
+
+  // A small batch queues behind it: no second group for it.
+  auto small = std::async(std::launch::async,
+                          [&] { return produce(*client_b, {batchOf("busy", 1, {"b0"})}); });
+  EXPECT_EQ(small.wait_for(std::chrono::seconds(1)), std::future_status::timeout)
+      << "a second group started for a small batch";
+
+  // 1.2 MiB more: a second group takes both queued batches while the first still waits.
+  const std::string large(600 * 1024, 'x');
+  auto big = std::async(std::launch::async, [&] {
+    return produce(*client_c, {batchOf("busy", 2, {large, large})});
+  });
+  for (auto* response : {&small, &big}) {
+    ASSERT_EQ(response->wait_for(std::chrono::seconds(8)), std::future_status::ready)
+        << "no second group started for large batches";
+    const auto result = response->get().results.at(0);
+    EXPECT_EQ(result.error, rpc::ErrorCode::NONE) << result.error_message;
+    EXPECT_EQ(result.base_offset, 0);
+  }
+  EXPECT_EQ(first.wait_for(milliseconds(0)), std::future_status::timeout);
+  hold_0.release();
+  const auto r1 = first.get().results.at(0);
+  EXPECT_EQ(r1.error, rpc::ErrorCode::NONE) << r1.error_message;
+  auto reader = cluster.brokerClient();
+  EXPECT_EQ(fetchValues(*reader, "busy", 1), (std::vector<std::string>{"b0"}));
+  EXPECT_EQ(fetchValues(*reader, "busy", 2).size(), 2u);
 }
 
 TEST(GroupCommit, APartitionsOwnErrorFailsOnlyThatPartition) {
