@@ -34,4 +34,8 @@ rpc::MqError makeError(ErrorCode code, std::string message) {
 
 void throwError(ErrorCode code, std::string message) { throw makeError(code, std::move(message)); }
 
+void throwInvalid(std::string message) {
+  throwError(rpc::ErrorCode::INVALID_REQUEST, std::move(message));
+}
+
 }  // namespace mq

@@ -19,5 +19,7 @@ std::string errorName(ErrorCode code);
 rpc::MqError makeError(ErrorCode code, std::string message);
 
 [[noreturn]] void throwError(ErrorCode code, std::string message);
+// INVALID_REQUEST with a message naming what was wrong.
+[[noreturn]] void throwInvalid(std::string message);
 
 }  // namespace mq

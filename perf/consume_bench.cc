@@ -25,9 +25,6 @@ using mq::client::TopicPartition;
 namespace mq::perf {
 namespace {
 
-// Longest single poll(): bounds how late a thread notices the end of the run.
-constexpr auto kPollTimeout = std::chrono::milliseconds(200);
-
 // State the consumer threads share with the main thread.
 struct ConsumeRun {
   SteadyClock::time_point start;

@@ -31,8 +31,6 @@ using mq::client::TopicPartition;
 namespace mq::perf {
 namespace {
 
-constexpr auto kPollTimeout = std::chrono::milliseconds(100);
-
 struct E2eRun {
   SteadyClock::time_point start;
   SteadyClock::time_point deadline;
@@ -43,10 +41,6 @@ struct E2eRun {
   RunCounters produced;               // acknowledged sends; latency send -> ack
   RunCounters received;               // received messages; latency send -> receive
 };
-
-std::string describe(const Error& error) {
-  return fmt::format("{}: {}", error.codeName(), error.what());
-}
 
 // Sends this thread's share of the load on a fixed schedule: message n at start + n / rate.
 void pacedProduceLoop(Producer& producer, const PerfConfig& config, int index,

@@ -3,6 +3,7 @@
 // "settings" object and in docs/perf.md.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -10,6 +11,10 @@
 #include "client/include/mq/tls_config.h"
 
 namespace mq::perf {
+
+// Longest single poll() of mq-perf's consumers: bounds how late a thread notices the end of
+// the run.
+constexpr auto kPollTimeout = std::chrono::milliseconds(100);
 
 struct PerfConfig {
   std::string mode;                           // produce | consume | e2e | raw | workload

@@ -40,10 +40,6 @@ void enableIdempotence(Config& config) {
 // Distinct keys of --keyed runs: enough to spread evenly over any partition count.
 constexpr int64_t kKeySpace = 10000;
 
-std::string describe(const Error& error) {
-  return fmt::format("{}: {}", error.codeName(), error.what());
-}
-
 void produceLoop(Producer& producer, const PerfConfig& config, int index,
                  SteadyClock::time_point deadline, const std::string& payload,
                  RunCounters& counters) {
@@ -97,6 +93,10 @@ JsonLine stagesJson(const ProducerStages& stages) {
 }
 
 }  // namespace
+
+std::string describe(const Error& error) {
+  return fmt::format("{}: {}", error.codeName(), error.what());
+}
 
 int64_t shareOf(int64_t total, int threads, int index) {
   return total / threads + (index < total % threads ? 1 : 0);

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "mq/client.h"
 #include "perf/perf_config.h"
@@ -28,6 +29,9 @@ client::ProducerConfig producerConfig(const PerfConfig& config, int index);
 // How many of `total` messages thread `index` of `threads` sends (the first ones send one
 // more when it does not divide evenly).
 int64_t shareOf(int64_t total, int threads, int index);
+
+// "CODE: message" of a client error: what a run reports as its first error.
+std::string describe(const client::Error& error);
 
 // Whether this build's client library has an idempotent producer
 // (ProducerConfig::enable_idempotence); --idempotent is refused with exit status 2 if not.

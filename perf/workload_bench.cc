@@ -42,7 +42,6 @@ using mq::client::TopicPartition;
 namespace mq::perf {
 namespace {
 
-constexpr auto kPollTimeout = std::chrono::milliseconds(100);
 constexpr double kControlPeriodSeconds = 3.0;  // OMB's rate-control period
 // OMB's drained level: max(1000, (1 - backlogDrainRatio) x capacity), with its default ratio 1.
 constexpr int64_t kDrainedBacklog = 1000;
@@ -102,10 +101,6 @@ struct WorkloadRun {
     ++rate_generation;
   }
 };
-
-std::string describe(const Error& error) {
-  return fmt::format("{}: {}", error.codeName(), error.what());
-}
 
 // Sends to `topic` on a fixed schedule at target_rate / producer_count msg/s until
 // stop_producers; a change of the target rate restarts the schedule from now.

@@ -148,7 +148,8 @@ HttpHandler metricsHandler(std::vector<std::shared_ptr<prometheus::Collectable>>
 
 // --- The server ------------------------------------------------------------------------
 
-namespace {
+// Not an anonymous namespace: HttpServer::Impl, declared in the header, holds a ServerCore.
+namespace http_server_detail {
 
 struct Route {
   std::string method;
@@ -334,7 +335,11 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<size_t> head_length_;
 };
 
-}  // namespace
+}  // namespace http_server_detail
+
+using http_server_detail::Route;
+using http_server_detail::ServerCore;
+using http_server_detail::Session;
 
 class HttpServer::Impl {
  public:

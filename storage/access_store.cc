@@ -5,8 +5,6 @@
 namespace mq {
 namespace {
 
-std::string str(sql::ResultSet& rows, int column) { return std::string(rows.getString(column)); }
-
 constexpr const char* kTokenColumns =
     "SELECT id, name, team, token_hash, description, created_ms, created_by, last_used_ms "
     "FROM access_tokens ";
@@ -14,12 +12,12 @@ constexpr const char* kTokenColumns =
 AccessTokenRecord readToken(sql::ResultSet& rows) {
   AccessTokenRecord token;
   token.id = rows.getInt64(1);
-  token.name = str(rows, 2);
-  token.team = str(rows, 3);
-  token.token_hash = str(rows, 4);
-  token.description = str(rows, 5);
+  token.name = columnText(rows, 2);
+  token.team = columnText(rows, 3);
+  token.token_hash = columnText(rows, 4);
+  token.description = columnText(rows, 5);
   token.created_ms = rows.getInt64(6);
-  token.created_by = str(rows, 7);
+  token.created_by = columnText(rows, 7);
   token.last_used_ms = rows.getInt64(8);
   return token;
 }
@@ -129,18 +127,18 @@ std::vector<AclGrant> AccessStore::listGrants() {
       "principal_type, principal_name, permission");
   std::vector<AclGrant> grants;
   while (rows->next()) {
-    auto resource = parseResourceType(str(*rows, 1));
-    auto principal = parsePrincipalType(str(*rows, 3));
-    auto permission = parsePermission(str(*rows, 5));
+    auto resource = parseResourceType(columnText(*rows, 1));
+    auto principal = parsePrincipalType(columnText(*rows, 3));
+    auto permission = parsePermission(columnText(*rows, 5));
     if (!resource || !principal || !permission) continue;  // not written by mq: ignored
     AclGrant grant;
     grant.resource_type = *resource;
-    grant.resource_name = str(*rows, 2);
+    grant.resource_name = columnText(*rows, 2);
     grant.principal_type = *principal;
-    grant.principal_name = str(*rows, 4);
+    grant.principal_name = columnText(*rows, 4);
     grant.permission = *permission;
     grant.created_ms = rows->getInt64(6);
-    grant.created_by = str(*rows, 7);
+    grant.created_by = columnText(*rows, 7);
     grants.push_back(std::move(grant));
   }
   return grants;

@@ -372,6 +372,10 @@ bool isTransientDbError(const sql::SQLException& e) {
   }
 }
 
+std::string columnText(sql::ResultSet& rows, int column) {
+  return std::string(rows.getString(column));
+}
+
 std::unique_ptr<sql::ResultSet> runQuery(sql::PreparedStatement& statement) {
   return std::unique_ptr<sql::ResultSet>(statement.executeQuery());
 }

@@ -12,8 +12,6 @@
 namespace mq {
 namespace {
 
-std::string str(sql::ResultSet& rows, int column) { return std::string(rows.getString(column)); }
-
 // Binds one row of the committed_offsets upserts (columns in their order) and runs it.
 // `previous_append_ms`, when given, is the log-divergence check of the message before the
 // offset (sql/meta/013).
@@ -47,8 +45,8 @@ std::vector<CommittedOffsetRow> committedOffsetRows(sql::ResultSet& rows) {
   result.reserve(rows.rowsCount());
   while (rows.next()) {
     CommittedOffsetRow row;
-    row.group_id = str(rows, 1);
-    row.topic = str(rows, 2);
+    row.group_id = columnText(rows, 1);
+    row.topic = columnText(rows, 2);
     row.partition = rows.getInt(3);
     row.offset = rows.getInt64(4);
     row.committed_ms = rows.getInt64(5);
@@ -70,10 +68,10 @@ GroupState GroupStore::loadWith(DbConnection& db, const std::string& group_id, b
   auto rows = runQuery(select);
   if (!rows->next()) return group;
   group.exists = true;
-  group.state = parseGroupState(str(*rows, 1));
+  group.state = parseGroupState(columnText(*rows, 1));
   group.generation = rows->getInt(2);
-  group.protocol = str(*rows, 3);
-  group.leader_id = str(*rows, 4);
+  group.protocol = columnText(*rows, 3);
+  group.leader_id = columnText(*rows, 4);
   group.rebalance_deadline_ms = rows->getInt64(5);
   group.version = rows->getInt64(6);
 
@@ -85,17 +83,17 @@ GroupState GroupStore::loadWith(DbConnection& db, const std::string& group_id, b
   auto m = runQuery(members);
   while (m->next()) {
     GroupMember member;
-    member.member_id = str(*m, 1);
-    if (!m->isNull(2)) member.instance_id = str(*m, 2);
-    member.client_id = str(*m, 3);
-    member.client_host = str(*m, 4);
+    member.member_id = columnText(*m, 1);
+    if (!m->isNull(2)) member.instance_id = columnText(*m, 2);
+    member.client_id = columnText(*m, 3);
+    member.client_host = columnText(*m, 4);
     member.session_timeout_ms = m->getInt(5);
     member.rebalance_timeout_ms = m->getInt(6);
     member.pending = m->getBoolean(7);
     member.joined = m->getBoolean(8);
-    member.protocols = deserializeThrift<rpc::StoredProtocols>(str(*m, 9)).protocols;
+    member.protocols = deserializeThrift<rpc::StoredProtocols>(columnText(*m, 9)).protocols;
     if (!m->isNull(10)) {
-      member.assignment = deserializeThrift<rpc::StoredAssignment>(str(*m, 10)).partitions;
+      member.assignment = deserializeThrift<rpc::StoredAssignment>(columnText(*m, 10)).partitions;
     }
     member.last_heartbeat_ms = m->getInt64(11);
     group.members[member.member_id] = std::move(member);
@@ -285,10 +283,10 @@ std::vector<rpc::CommittedOffset> GroupStore::fetchOffsets(
   std::map<std::pair<std::string, int>, rpc::CommittedOffset> found;
   while (rows->next()) {
     rpc::CommittedOffset offset;
-    offset.topic = str(*rows, 1);
+    offset.topic = columnText(*rows, 1);
     offset.partition = rows->getInt(2);
     offset.offset = rows->getInt64(3);
-    offset.metadata = str(*rows, 4);
+    offset.metadata = columnText(*rows, 4);
     offset.committed_ms = rows->getInt64(5);
     if (!rows->isNull(6) && !rows->isNull(7) && rows->getInt64(6) + 1 == offset.offset) {
       offset.__set_previous_append_time_ms(rows->getInt64(7));
@@ -326,10 +324,10 @@ std::vector<rpc::GroupSummary> GroupStore::listGroups() {
   std::vector<rpc::GroupSummary> groups;
   while (rows->next()) {
     rpc::GroupSummary summary;
-    summary.group_id = str(*rows, 1);
-    summary.state = str(*rows, 2);
+    summary.group_id = columnText(*rows, 1);
+    summary.state = columnText(*rows, 2);
     summary.generation_id = rows->getInt(3);
-    summary.protocol_name = str(*rows, 4);
+    summary.protocol_name = columnText(*rows, 4);
     summary.members = rows->getInt(5);
     groups.push_back(summary);
   }
@@ -368,19 +366,19 @@ std::map<std::string, GroupRow> GroupStore::groups(DbConnection& db) {
     auto rows = db.query("SELECT group_id, state FROM consumer_groups");
     while (rows->next()) {
       GroupRow group;
-      group.group_id = str(*rows, 1);
-      group.state = str(*rows, 2);
+      group.group_id = columnText(*rows, 1);
+      group.state = columnText(*rows, 2);
       result[group.group_id] = std::move(group);
     }
   }
   auto rows = db.query("SELECT group_id, pending, protocols FROM group_members");
   while (rows->next()) {
-    auto it = result.find(str(*rows, 1));
+    auto it = result.find(columnText(*rows, 1));
     if (it == result.end()) continue;
     if (rows->getBoolean(2)) continue;  // issued an id, has not joined yet
     it->second.members++;
     try {
-      auto stored = deserializeThrift<rpc::StoredProtocols>(str(*rows, 3));
+      auto stored = deserializeThrift<rpc::StoredProtocols>(columnText(*rows, 3));
       for (const auto& protocol : stored.protocols) {
         it->second.subscribed_topics.insert(protocol.subscription.topics.begin(),
                                             protocol.subscription.topics.end());

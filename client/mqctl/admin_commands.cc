@@ -85,10 +85,6 @@ std::string replicasText(const DatanodeInfo& datanode) {
   return text.empty() ? "-" : text;
 }
 
-void printLine(const Context& context, const JsonObject& json) {
-  *context.out << json.str() << "\n";
-}
-
 int topicCreate(const Context& context, const ParsedArgs& args) {
   NewTopic topic;
   topic.name = args.positionals[0];

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "client/mqctl/args.h"
+#include "client/mqctl/json_writer.h"
 #include "common/iso_time.h"
 #include "mq/client.h"
 
@@ -83,5 +84,7 @@ std::string formatDuration(int64_t ms);
 std::string formatTime(int64_t ms_since_epoch);
 // Columns padded to the widest cell; the first row is the header.
 std::string formatTable(const std::vector<std::vector<std::string>>& rows);
+// One JSON object as one line of the output (--json).
+void printLine(const Context& context, const JsonObject& json);
 
 }  // namespace mq::mqctl

@@ -26,6 +26,10 @@ ClientConfig baseConfig(const Context& context) {
 
 }  // namespace
 
+void printLine(const Context& context, const JsonObject& json) {
+  *context.out << json.str() << "\n";
+}
+
 ClientConfig Context::adminConfig() const {
   ClientConfig config = baseConfig(*this);
   config.metaserver = metaserver;

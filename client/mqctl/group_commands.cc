@@ -25,10 +25,6 @@ namespace mq::mqctl {
 
 namespace {
 
-void printLine(const Context& context, const JsonObject& json) {
-  *context.out << json.str() << "\n";
-}
-
 std::string listAssignment(const std::vector<TopicPartitions>& assignment) {
   std::string text;
   for (const auto& entry : assignment) {

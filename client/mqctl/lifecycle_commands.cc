@@ -46,10 +46,6 @@ int64_t parseByteSize(const std::string& text, const std::string& what, int64_t 
 
 namespace {
 
-void printLine(const Context& context, const JsonObject& json) {
-  *context.out << json.str() << "\n";
-}
-
 std::string limitText(int64_t value) { return value > 0 ? std::to_string(value) : "-"; }
 
 JsonObject retentionJson(const TopicRetention& retention) {

@@ -18,8 +18,6 @@ namespace {
 
 constexpr size_t kSecretBytes = 32;
 
-void invalid(const std::string& message) { throwError(rpc::ErrorCode::INVALID_REQUEST, message); }
-
 // {"name":"value",...} of string fields, for the audit log.
 std::string auditJson(std::initializer_list<std::pair<const char*, std::string_view>> fields) {
   std::string out = "{";
@@ -50,9 +48,9 @@ std::string grantJson(const AclGrant& grant) {
 
 IssuedToken AccessAdmin::createToken(const std::string& actor, const std::string& name,
                                      const std::string& team, const std::string& description) {
-  if (auto problem = principalNameProblem(name)) invalid("token name " + *problem);
-  if (auto problem = principalNameProblem(team)) invalid("team " + *problem);
-  if (description.size() > 1024) invalid("description must be at most 1024 bytes");
+  if (auto problem = principalNameProblem(name)) throwInvalid("token name " + *problem);
+  if (auto problem = principalNameProblem(team)) throwInvalid("team " + *problem);
+  if (description.size() > 1024) throwInvalid("description must be at most 1024 bytes");
   IssuedToken issued;
   issued.secret = std::string(kTokenSecretPrefix) + randomHex(kSecretBytes);
   issued.token.name = name;
@@ -63,7 +61,7 @@ IssuedToken AccessAdmin::createToken(const std::string& actor, const std::string
   issued.token.created_by = actor;
   AuditTrail::Change change(audit_);
   if (!store_.insertToken(issued.token)) {
-    invalid(fmt::format("a token named `{}` exists (revoke it first to reissue)", name));
+    throwInvalid(fmt::format("a token named `{}` exists (revoke it first to reissue)", name));
   }
   audit_.record(actor, "token.create", name, "", tokenJson(issued.token));
   change.commit();
@@ -77,31 +75,33 @@ std::vector<AccessTokenRecord> AccessAdmin::listTokens(const std::string& team) 
 void AccessAdmin::revokeToken(const std::string& actor, const std::string& name) {
   AuditTrail::Change change(audit_);
   auto token = store_.findToken(name);
-  if (!token || !store_.removeToken(name)) invalid(fmt::format("there is no token `{}`", name));
+  if (!token || !store_.removeToken(name))
+    throwInvalid(fmt::format("there is no token `{}`", name));
   audit_.record(actor, "token.revoke", name, tokenJson(*token), "");
   change.commit();
 }
 
 AclGrant AccessAdmin::grant(const std::string& actor, AclGrant grant) {
-  if (auto problem = grantProblem(grant)) invalid(*problem);
+  if (auto problem = grantProblem(grant)) throwInvalid(*problem);
   if (grant.principal_type == PrincipalType::kToken && !store_.findToken(grant.principal_name)) {
-    invalid(
+    throwInvalid(
         fmt::format("there is no token `{}` (grant to a team with --team)", grant.principal_name));
   }
   grant.created_ms = nowMs();
   grant.created_by = actor;
   AuditTrail::Change change(audit_);
   if (!store_.insertGrant(grant))
-    invalid(fmt::format("{} is granted already", describeGrant(grant)));
+    throwInvalid(fmt::format("{} is granted already", describeGrant(grant)));
   audit_.record(actor, "acl.grant", describeGrant(grant), "", grantJson(grant));
   change.commit();
   return grant;
 }
 
 void AccessAdmin::revoke(const std::string& actor, const AclGrant& grant) {
-  if (auto problem = grantProblem(grant)) invalid(*problem);
+  if (auto problem = grantProblem(grant)) throwInvalid(*problem);
   AuditTrail::Change change(audit_);
-  if (!store_.removeGrant(grant)) invalid(fmt::format("{} is not granted", describeGrant(grant)));
+  if (!store_.removeGrant(grant))
+    throwInvalid(fmt::format("{} is not granted", describeGrant(grant)));
   audit_.record(actor, "acl.revoke", describeGrant(grant), grantJson(grant), "");
   change.commit();
 }
@@ -164,15 +164,17 @@ AclGrant AccessAdmin::fromWire(const rpc::AclEntry& entry) {
   AclGrant grant;
   auto resource = parseResourceType(entry.resource_type);
   if (!resource) {
-    invalid(fmt::format("resource type `{}` must be topic, group or cluster", entry.resource_type));
+    throwInvalid(
+        fmt::format("resource type `{}` must be topic, group or cluster", entry.resource_type));
   }
   auto principal = parsePrincipalType(entry.principal_type);
   if (!principal) {
-    invalid(fmt::format("principal type `{}` must be token or team", entry.principal_type));
+    throwInvalid(fmt::format("principal type `{}` must be token or team", entry.principal_type));
   }
   auto permission = parsePermission(entry.permission);
   if (!permission) {
-    invalid(fmt::format("permission `{}` must be produce, consume or admin", entry.permission));
+    throwInvalid(
+        fmt::format("permission `{}` must be produce, consume or admin", entry.permission));
   }
   grant.resource_type = *resource;
   grant.resource_name = entry.resource_name;

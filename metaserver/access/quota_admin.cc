@@ -12,11 +12,9 @@
 namespace mq {
 namespace {
 
-void invalid(const std::string& message) { throwError(rpc::ErrorCode::INVALID_REQUEST, message); }
-
 QuotaEntityType entityType(const std::string& text) {
   auto type = parseQuotaEntityType(text);
-  if (!type) invalid(fmt::format("quota entity type `{}` must be client or topic", text));
+  if (!type) throwInvalid(fmt::format("quota entity type `{}` must be client or topic", text));
   return *type;
 }
 
@@ -37,7 +35,7 @@ std::string auditObject(const QuotaDefinition& quota) {
 }  // namespace
 
 QuotaDefinition QuotaAdmin::set(const std::string& actor, QuotaDefinition quota) {
-  if (auto problem = quotaProblem(quota)) invalid(*problem);
+  if (auto problem = quotaProblem(quota)) throwInvalid(*problem);
   if (quota.entity_type == QuotaEntityType::kTopic && quota.entity_name != kDefaultQuotaEntity &&
       !meta_.findTopic(quota.entity_name)) {
     throwError(rpc::ErrorCode::UNKNOWN_TOPIC,
@@ -68,7 +66,7 @@ void QuotaAdmin::remove(const std::string& actor, const std::string& entity_type
     return q.entity_type == type && q.entity_name == entity_name;
   });
   if (before == all.end() || !store_.remove(type, entity_name)) {
-    invalid(
+    throwInvalid(
         fmt::format("there is no quota for {} `{}` (mqctl quota list)", entity_type, entity_name));
   }
   audit_.record(actor, "quota.remove", auditObject(*before), quotaJson(*before), "");

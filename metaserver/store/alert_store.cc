@@ -12,21 +12,19 @@ constexpr const char* kRuleColumns =
 constexpr const char* kEventColumns =
     "id, alert_id, alert_name, group_id, topic, kind, event, at_ms, value, threshold, message";
 
-std::string str(sql::ResultSet& rows, int column) { return std::string(rows.getString(column)); }
-
 AlertRuleRecord readRule(sql::ResultSet& rows) {
   AlertRuleRecord rule;
   rule.id = rows.getInt64(1);
-  rule.name = str(rows, 2);
-  rule.group_id = str(rows, 3);
-  rule.topic = str(rows, 4);
-  rule.kind = str(rows, 5);
+  rule.name = columnText(rows, 2);
+  rule.group_id = columnText(rows, 3);
+  rule.topic = columnText(rows, 4);
+  rule.kind = columnText(rows, 5);
   rule.threshold = rows.getInt64(6);
   rule.for_ms = rows.getInt64(7);
-  rule.webhook_url = str(rows, 8);
+  rule.webhook_url = columnText(rows, 8);
   rule.created_ms = rows.getInt64(9);
-  rule.created_by = str(rows, 10);
-  rule.state = str(rows, 11);
+  rule.created_by = columnText(rows, 10);
+  rule.state = columnText(rows, 11);
   rule.state_since_ms = rows.getInt64(12);
   rule.last_value = static_cast<double>(rows.getDouble(13));
   rule.evaluated_ms = rows.getInt64(14);
@@ -37,15 +35,15 @@ AlertEventRecord readEvent(sql::ResultSet& rows) {
   AlertEventRecord event;
   event.id = rows.getInt64(1);
   event.alert_id = rows.getInt64(2);
-  event.alert_name = str(rows, 3);
-  event.group_id = str(rows, 4);
-  event.topic = str(rows, 5);
-  event.kind = str(rows, 6);
-  event.event = str(rows, 7);
+  event.alert_name = columnText(rows, 3);
+  event.group_id = columnText(rows, 4);
+  event.topic = columnText(rows, 5);
+  event.kind = columnText(rows, 6);
+  event.event = columnText(rows, 7);
   event.at_ms = rows.getInt64(8);
   event.value = static_cast<double>(rows.getDouble(9));
   event.threshold = rows.getInt64(10);
-  event.message = str(rows, 11);
+  event.message = columnText(rows, 11);
   return event;
 }
 

@@ -7,12 +7,10 @@ namespace {
 
 constexpr int kDuplicateKey = 1062;  // ER_DUP_ENTRY
 
-std::string str(sql::ResultSet& rows, int column) { return std::string(rows.getString(column)); }
-
 UserRecord readUser(sql::ResultSet& rows) {
   UserRecord user;
-  user.name = str(rows, 1);
-  user.password_hash = str(rows, 2);
+  user.name = columnText(rows, 1);
+  user.password_hash = columnText(rows, 2);
   user.admin = rows.getInt(3) != 0;
   user.created_ms = rows.getInt64(4);
   user.password_ms = rows.getInt64(5);
@@ -48,7 +46,7 @@ std::optional<UserRecord> UserStore::findUser(const std::string& name) {
       db->prepare("SELECT team_name FROM team_members WHERE user_name = ? ORDER BY team_name");
   teams.setString(1, name);
   auto team_rows = runQuery(teams);
-  while (team_rows->next()) user.teams.push_back(str(*team_rows, 1));
+  while (team_rows->next()) user.teams.push_back(columnText(*team_rows, 1));
   return user;
 }
 
@@ -63,8 +61,8 @@ std::vector<UserRecord> UserStore::listUsers() {
   }
   auto members = db->query("SELECT user_name, team_name FROM team_members ORDER BY team_name");
   while (members->next()) {
-    auto it = index.find(str(*members, 1));
-    if (it != index.end()) users[it->second].teams.push_back(str(*members, 2));
+    auto it = index.find(columnText(*members, 1));
+    if (it != index.end()) users[it->second].teams.push_back(columnText(*members, 2));
   }
   return users;
 }
@@ -149,16 +147,16 @@ std::vector<TeamRecord> UserStore::listTeams() {
   auto rows = db->query("SELECT name, description, created_ms FROM teams ORDER BY name");
   while (rows->next()) {
     TeamRecord team;
-    team.name = str(*rows, 1);
-    team.description = str(*rows, 2);
+    team.name = columnText(*rows, 1);
+    team.description = columnText(*rows, 2);
     team.created_ms = rows->getInt64(3);
     teams.push_back(std::move(team));
     index[teams.back().name] = teams.size() - 1;
   }
   auto members = db->query("SELECT team_name, user_name FROM team_members ORDER BY user_name");
   while (members->next()) {
-    auto it = index.find(str(*members, 1));
-    if (it != index.end()) teams[it->second].members.push_back(str(*members, 2));
+    auto it = index.find(columnText(*members, 1));
+    if (it != index.end()) teams[it->second].members.push_back(columnText(*members, 2));
   }
   return teams;
 }
@@ -170,15 +168,15 @@ std::optional<TeamRecord> UserStore::findTeam(const std::string& name) {
   auto rows = runQuery(select);
   if (!rows->next()) return std::nullopt;
   TeamRecord team;
-  team.name = str(*rows, 1);
-  team.description = str(*rows, 2);
+  team.name = columnText(*rows, 1);
+  team.description = columnText(*rows, 2);
   team.created_ms = rows->getInt64(3);
   // The primary key (team_name, user_name) serves this.
   auto& members =
       db->prepare("SELECT user_name FROM team_members WHERE team_name = ? ORDER BY user_name");
   members.setString(1, name);
   auto member_rows = runQuery(members);
-  while (member_rows->next()) team.members.push_back(str(*member_rows, 1));
+  while (member_rows->next()) team.members.push_back(columnText(*member_rows, 1));
   return team;
 }
 

@@ -15,14 +15,14 @@
 namespace mq {
 namespace {
 
-constexpr const char* kTable = "mq_t1_p0";
+constexpr const char* kSearchTable = "mq_t1_p0";
 
 class PartitionSearchTest : public ::testing::Test {
  protected:
   void SetUp() override {
     applyMigrations(db_.pool(), datanodeMigrations());
     auto db = db_.pool().acquire();
-    PartitionStore::createPartition(*db, kTable, 100);
+    PartitionStore::createPartition(*db, kSearchTable, 100);
     // offset: key, value, headers
     append({message("k1", "alpha order", {{"trace", "t1"}}),          // 0
             message("k2", "beta", {{"trace", "t2"}}),                 // 1
@@ -45,13 +45,13 @@ class PartitionSearchTest : public ::testing::Test {
     std::vector<AppendBatch> batches(1);
     batches[0].messages = &pointers;
     auto db = db_.pool().acquire();
-    PartitionStore::append(db, kTable, batches, 1000);
+    PartitionStore::append(db, kSearchTable, batches, 1000);
   }
 
   PartitionScan scan(const MessageFilter& filter, int64_t from = 0, int64_t to = 4,
                      int max_matches = 100) {
     auto db = db_.pool().acquire();
-    return PartitionSearch::scan(*db, kTable, from, to, filter, max_matches, 1 << 20, 5000);
+    return PartitionSearch::scan(*db, kSearchTable, from, to, filter, max_matches, 1 << 20, 5000);
   }
 
   static std::vector<int64_t> offsets(const PartitionScan& result) {
