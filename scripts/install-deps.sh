@@ -5,7 +5,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  cmake g++ make pkg-config
+  cmake ninja-build g++ make pkg-config
   thrift-compiler libthrift-dev
   libmysqlcppconn-dev
   libboost-dev libboost-program-options-dev libboost-system-dev
