@@ -12,22 +12,22 @@
 namespace mq {
 namespace {
 
-// Binds one row of the committed_offsets upserts (columns in their order) and runs it.
-// `previous_append_ms`, when given, is the log-divergence check of the message before the
-// offset (sql/meta/013).
+// Binds one row of the committed_offsets upserts (columns in their order) and runs it, for
+// either wire type of a committed offset (rpc::OffsetCommitPartition, rpc::CommittedOffset).
+// Its previous_append_time_ms, when set, is the log-divergence check of the message before
+// the offset (sql/meta/013).
+template <typename CommittedOffset>
 void upsertOffset(sql::PreparedStatement& upsert, const std::string& group_id,
-                  const std::string& topic, int32_t partition, int64_t offset,
-                  const std::string& metadata, int64_t committed_ms,
-                  std::optional<int64_t> previous_append_ms) {
+                  const CommittedOffset& committed, int64_t committed_ms) {
   upsert.setString(1, group_id);
-  upsert.setString(2, topic);
-  upsert.setInt(3, partition);
-  upsert.setInt64(4, offset);
-  upsert.setString(5, metadata);
+  upsert.setString(2, committed.topic);
+  upsert.setInt(3, committed.partition);
+  upsert.setInt64(4, committed.offset);
+  upsert.setString(5, committed.metadata);
   upsert.setInt64(6, committed_ms);
-  if (previous_append_ms && offset > 0) {
-    upsert.setInt64(7, offset - 1);
-    upsert.setInt64(8, *previous_append_ms);
+  if (committed.__isset.previous_append_time_ms && committed.offset > 0) {
+    upsert.setInt64(7, committed.offset - 1);
+    upsert.setInt64(8, committed.previous_append_time_ms);
   } else {
     upsert.setNull(7, sql::DataType::BIGINT);
     upsert.setNull(8, sql::DataType::BIGINT);
@@ -206,11 +206,7 @@ void GroupStore::copyOffsets(DbConnection& db, const std::string& group_id,
       "check_append_ms), "
       "committed_ms = GREATEST(committed_ms, VALUES(committed_ms))");
   for (const auto& offset : offsets) {
-    upsertOffset(upsert, group_id, offset.topic, offset.partition, offset.offset, offset.metadata,
-                 offset.committed_ms,
-                 offset.__isset.previous_append_time_ms
-                     ? std::optional<int64_t>(offset.previous_append_time_ms)
-                     : std::nullopt);
+    upsertOffset(upsert, group_id, offset, offset.committed_ms);
   }
 }
 
@@ -258,11 +254,7 @@ void GroupStore::writeOffsets(DbConnection& db, const std::string& group_id,
       "metadata = VALUES(metadata), committed_ms = VALUES(committed_ms), "
       "check_offset = VALUES(check_offset), check_append_ms = VALUES(check_append_ms)");
   for (const auto& offset : offsets) {
-    upsertOffset(upsert, group_id, offset.topic, offset.partition, offset.offset, offset.metadata,
-                 now_ms,
-                 offset.__isset.previous_append_time_ms
-                     ? std::optional<int64_t>(offset.previous_append_time_ms)
-                     : std::nullopt);
+    upsertOffset(upsert, group_id, offset, now_ms);
   }
 }
 
