@@ -201,11 +201,12 @@ void Sender::send(std::vector<ProducerBatch> batches) {
   for (auto& batch : batches) {
     auto it = results.find(batch.partition);
     if (it == results.end()) {
-      retryOrFail(std::move(batch),
-                  Error(ErrorCode::UNKNOWN,
-                        fmt::format("{} returned no result for {}", broker->toString(),
-                                    batch.partition.toString()),
-                        true));
+      // The error names the partition before the batch is moved into the call.
+      Error missing(ErrorCode::UNKNOWN,
+                    fmt::format("{} returned no result for {}", broker->toString(),
+                                batch.partition.toString()),
+                    true);
+      retryOrFail(std::move(batch), missing);
       continue;
     }
     const rpc::PartitionProduceResult& result = *it->second;
