@@ -373,7 +373,10 @@ bool isTransientDbError(const sql::SQLException& e) {
 }
 
 std::string columnText(sql::ResultSet& rows, int column) {
-  return std::string(rows.getString(column));
+  // getString copies the column into an SQLString; its string is moved out rather than
+  // copied a second time (payloads are most of a fetch's bytes).
+  sql::SQLString text = rows.getString(column);
+  return std::move(*text.operator->());
 }
 
 std::unique_ptr<sql::ResultSet> runQuery(sql::PreparedStatement& statement) {

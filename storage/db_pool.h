@@ -85,7 +85,8 @@ class DbConnection {
 
 // Executes a prepared SELECT; the caller owns the result set.
 std::unique_ptr<sql::ResultSet> runQuery(sql::PreparedStatement& statement);
-// A text column of the current row as a std::string (Connector/C++ returns its SQLString).
+// A text or binary column of the current row as a std::string, bytes kept (Connector/C++
+// returns its SQLString).
 std::string columnText(sql::ResultSet& rows, int column);
 
 struct DbPoolOptions {

@@ -17,7 +17,6 @@
 
 namespace mq {
 
-using partition_sql::columnString;
 namespace {
 
 struct ProducerState {
@@ -163,7 +162,7 @@ std::vector<StateRow> readStateRows(sql::ResultSet& rows,
                                     const std::vector<PartitionAppend>& partitions) {
   std::map<std::string, StateRow> found;
   while (rows.next()) {
-    found[columnString(rows, 1)] = StateRow{rows.getInt64(2), rows.getBoolean(3), rows.getInt64(4)};
+    found[columnText(rows, 1)] = StateRow{rows.getInt64(2), rows.getBoolean(3), rows.getInt64(4)};
   }
   std::vector<StateRow> states;
   states.reserve(partitions.size());
@@ -205,11 +204,11 @@ std::string producerStatesSql(const std::vector<PartitionAppend>& partitions,
 
 void readProducerStates(sql::ResultSet& rows, ProducerStates& producers) {
   while (rows.next()) {
-    auto at = producers.find(ProducerKey{columnString(rows, 1), rows.getInt64(2)});
+    auto at = producers.find(ProducerKey{columnText(rows, 1), rows.getInt64(2)});
     if (at == producers.end()) continue;
     const AppendedBatch last{rows.getInt(4), rows.getInt(5), rows.getInt64(6)};
     at->second = ProducerState{static_cast<int16_t>(rows.getInt(3)),
-                               RetainedBatches::decode(last, columnString(rows, 7)), false};
+                               RetainedBatches::decode(last, columnText(rows, 7)), false};
   }
 }
 

@@ -17,7 +17,6 @@
 
 namespace mq {
 
-using partition_sql::columnString;
 std::vector<std::string> PartitionStore::partitionsWithDueMessages(DbConnection& db,
                                                                    int64_t now_ms) {
   // Driven by the state rows, not by the earliest due delayed rows: those may all belong to
@@ -29,7 +28,7 @@ std::vector<std::string> PartitionStore::partitionsWithDueMessages(DbConnection&
   select.setInt64(1, now_ms);
   std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
   std::vector<std::string> tables;
-  while (rows->next()) tables.push_back(columnString(*rows, 1));
+  while (rows->next()) tables.push_back(columnText(*rows, 1));
   return tables;
 }
 
@@ -40,7 +39,7 @@ int64_t PartitionStore::removeOrphanedDelayedMessages(DbConnection& db, int limi
       "WHERE s.table_name IS NULL");
   std::unique_ptr<sql::ResultSet> rows(orphans.executeQuery());
   std::vector<std::string> tables;
-  while (rows->next()) tables.push_back(columnString(*rows, 1));
+  while (rows->next()) tables.push_back(columnText(*rows, 1));
   rows.reset();
   int64_t removed = 0;
   for (const auto& table : tables) {
@@ -93,7 +92,7 @@ int PartitionStore::moveDueMessages(DbPool::Lease& db, const std::string& table,
       if (rows->isNull(column)) {
         insert += "NULL,";
       } else {
-        appendSqlBinaryLiteral(insert, columnString(*rows, column));
+        appendSqlBinaryLiteral(insert, columnText(*rows, column));
         insert += ',';
       }
     }

@@ -20,7 +20,6 @@ namespace mq {
 
 using partition_sql::kWidthComment;
 
-using partition_sql::columnString;
 using partition_sql::pmaxClause;
 using partition_sql::replaceTable;
 namespace {
@@ -71,15 +70,15 @@ std::map<std::string, TableLayout> PartitionStore::layouts(DbConnection& db,
   sql += ") ORDER BY TABLE_NAME, PARTITION_ORDINAL_POSITION";
   auto rows = db.query(sql);
   while (rows->next()) {
-    TableLayout& layout = result[columnString(*rows, 1)];
+    TableLayout& layout = result[columnText(*rows, 1)];
     const int64_t bytes = rows->isNull(4) ? 0 : rows->getInt64(4);
     layout.data_bytes += bytes;
     layout.index_bytes += rows->isNull(6) ? 0 : rows->getInt64(6);
     if (rows->isNull(2)) continue;  // not segmented
     layout.segmented = true;
     TableSegment segment;
-    segment.name = columnString(*rows, 2);
-    const std::string upper = columnString(*rows, 3);
+    segment.name = columnText(*rows, 2);
+    const std::string upper = columnText(*rows, 3);
     segment.upper = upper == "MAXVALUE" ? std::numeric_limits<int64_t>::max() : std::stoll(upper);
     // s<lower> names its first offset; the first segment left after drops has no
     // predecessor to take it from.
@@ -89,7 +88,7 @@ std::map<std::string, TableLayout> PartitionStore::layouts(DbConnection& db,
       segment.lower = std::stoll(segment.name.substr(1));
     }
     segment.data_bytes = bytes;
-    const std::string comment = rows->isNull(5) ? "" : columnString(*rows, 5);
+    const std::string comment = rows->isNull(5) ? "" : columnText(*rows, 5);
     if (comment.rfind(kWidthComment, 0) == 0) {
       layout.segment_messages = std::atoll(comment.c_str() + std::strlen(kWidthComment));
     }

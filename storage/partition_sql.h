@@ -11,8 +11,6 @@ namespace mq::partition_sql {
 
 // `text` with every `{table}` replaced by `table` (the partition table template).
 std::string replaceTable(const std::string& text, const std::string& table);
-// Column `column` of the current row as a std::string (bytes kept).
-std::string columnString(sql::ResultSet& rows, int column);
 // The catch-all last segment (PARTITION pmax): its comment records the table's segment width,
 // kWidthComment then the number, so that the width survives drops and REORGANIZEs
 // (information_schema.PARTITIONS.PARTITION_COMMENT).

@@ -26,10 +26,6 @@ std::string replaceTable(const std::string& text, const std::string& table) {
   return out;
 }
 
-std::string columnString(sql::ResultSet& rows, int column) {
-  return std::string(rows.getString(column));
-}
-
 std::string pmaxClause(int64_t segment_messages) {
   return fmt::format("PARTITION pmax VALUES LESS THAN MAXVALUE COMMENT = '{}{}'", kWidthComment,
                      segment_messages);
@@ -37,7 +33,6 @@ std::string pmaxClause(int64_t segment_messages) {
 
 }  // namespace partition_sql
 
-using partition_sql::columnString;
 using partition_sql::pmaxClause;
 using partition_sql::replaceTable;
 
@@ -108,7 +103,7 @@ std::map<std::string, PartitionBounds> PartitionStore::bounds(
   sql += ')';
   auto rows = db.query(sql);
   while (rows->next()) {
-    result[columnString(*rows, 1)] = PartitionBounds{rows->getInt64(2), rows->getInt64(3)};
+    result[columnText(*rows, 1)] = PartitionBounds{rows->getInt64(2), rows->getInt64(3)};
   }
   return result;
 }
@@ -132,7 +127,7 @@ std::map<std::string, std::map<int64_t, int64_t>> PartitionStore::appendTimes(
   if (sql.empty()) return result;
   auto rows = db.query(sql);
   while (rows->next()) {
-    result[columnString(*rows, 1)][rows->getInt64(2)] = rows->getInt64(3);
+    result[columnText(*rows, 1)][rows->getInt64(2)] = rows->getInt64(3);
   }
   return result;
 }
@@ -150,9 +145,9 @@ std::vector<rpc::StoredMessage> PartitionStore::read(DbConnection& db, const std
   while (rows->next()) {
     rpc::StoredMessage message;
     message.offset = rows->getInt64(1);
-    if (!rows->isNull(2)) message.__set_key(columnString(*rows, 2));
-    if (!rows->isNull(3)) message.headers = decodeHeaders(columnString(*rows, 3));
-    message.value = columnString(*rows, 4);
+    if (!rows->isNull(2)) message.__set_key(columnText(*rows, 2));
+    if (!rows->isNull(3)) message.headers = decodeHeaders(columnText(*rows, 3));
+    message.value = columnText(*rows, 4);
     message.timestamp_ms = rows->getInt64(5);
     message.append_time_ms = rows->getInt64(6);
     bytes += static_cast<int64_t>(message.value.size() + message.key.size());
