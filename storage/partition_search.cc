@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "common/header_codec.h"
+#include "storage/partition_sql.h"
 
 namespace mq {
 namespace {
@@ -36,9 +37,8 @@ PartitionScan PartitionSearch::scan(DbConnection& db, const std::string& table, 
   result.next_offset = to;
   std::string sql = fmt::format(
       "SET STATEMENT max_statement_time = {:.3f} FOR "
-      "SELECT `offset`, msg_key, headers, payload, produce_ms, append_ms FROM `{}` "
-      "WHERE `offset` >= {} AND `offset` < {}",
-      max_statement_ms / 1000.0, table, from, to);
+      "SELECT {} FROM `{}` WHERE `offset` >= {} AND `offset` < {}",
+      max_statement_ms / 1000.0, partition_sql::kMessageColumns, table, from, to);
   std::vector<std::string> params;
   if (filter.key) {
     sql += " AND msg_key = ?";
@@ -80,14 +80,8 @@ PartitionScan PartitionSearch::scan(DbConnection& db, const std::string& table, 
   int returned = 0;
   int64_t last_row = from - 1;
   while (rows->next()) {
-    rpc::StoredMessage message;
-    message.offset = rows->getInt64(1);
+    rpc::StoredMessage message = partition_sql::storedMessage(*rows);
     last_row = message.offset;
-    if (!rows->isNull(2)) message.__set_key(std::string(rows->getString(2)));
-    if (!rows->isNull(3)) message.headers = decodeHeaders(std::string(rows->getString(3)));
-    message.value = std::string(rows->getString(4));
-    message.timestamp_ms = rows->getInt64(5);
-    message.append_time_ms = rows->getInt64(6);
     ++returned;
     if (filter.header) {  // LOCATE may match across two headers' bytes: check exactly
       auto found = message.headers.find(filter.header->first);

@@ -31,6 +31,17 @@ std::string pmaxClause(int64_t segment_messages) {
                      segment_messages);
 }
 
+rpc::StoredMessage storedMessage(sql::ResultSet& rows) {
+  rpc::StoredMessage message;
+  message.offset = rows.getInt64(1);
+  if (!rows.isNull(2)) message.__set_key(columnText(rows, 2));
+  if (!rows.isNull(3)) message.headers = decodeHeaders(columnText(rows, 3));
+  message.value = columnText(rows, 4);
+  message.timestamp_ms = rows.getInt64(5);
+  message.append_time_ms = rows.getInt64(6);
+  return message;
+}
+
 }  // namespace partition_sql
 
 using partition_sql::pmaxClause;
@@ -135,21 +146,14 @@ std::map<std::string, std::map<int64_t, int64_t>> PartitionStore::appendTimes(
 std::vector<rpc::StoredMessage> PartitionStore::read(DbConnection& db, const std::string& table,
                                                      int64_t from_offset, int max_messages,
                                                      int64_t max_bytes) {
-  auto rows = db.query(
-      fmt::format("SELECT `offset`, msg_key, headers, payload, produce_ms, append_ms FROM `{}` "
-                  "WHERE `offset` >= {} ORDER BY `offset` LIMIT {}",
-                  table, from_offset, max_messages));
+  auto rows =
+      db.query(fmt::format("SELECT {} FROM `{}` WHERE `offset` >= {} ORDER BY `offset` LIMIT {}",
+                           partition_sql::kMessageColumns, table, from_offset, max_messages));
   std::vector<rpc::StoredMessage> messages;
   messages.reserve(rows->rowsCount());
   int64_t bytes = 0;
   while (rows->next()) {
-    rpc::StoredMessage message;
-    message.offset = rows->getInt64(1);
-    if (!rows->isNull(2)) message.__set_key(columnText(*rows, 2));
-    if (!rows->isNull(3)) message.headers = decodeHeaders(columnText(*rows, 3));
-    message.value = columnText(*rows, 4);
-    message.timestamp_ms = rows->getInt64(5);
-    message.append_time_ms = rows->getInt64(6);
+    rpc::StoredMessage message = partition_sql::storedMessage(*rows);
     bytes += static_cast<int64_t>(message.value.size() + message.key.size());
     if (!messages.empty() && bytes > max_bytes) break;
     messages.push_back(std::move(message));
