@@ -20,8 +20,6 @@ namespace {
 
 constexpr size_t kMaxErrorLength = 1000;
 
-std::string column(sql::ResultSet& rows, int index) { return std::string(rows.getString(index)); }
-
 std::string idList(const std::vector<int64_t>& ids) {
   std::string out;
   out.reserve(ids.size() * 8);
@@ -51,11 +49,11 @@ constexpr const char* kRecordColumns =
 OutboxRecord readRecord(sql::ResultSet& rows) {
   OutboxRecord r;
   r.id = rows.getInt64(1);
-  r.topic = column(rows, 2);
-  if (!rows.isNull(3)) r.key = column(rows, 3);
+  r.topic = columnText(rows, 2);
+  if (!rows.isNull(3)) r.key = columnText(rows, 3);
   if (!rows.isNull(4)) r.key_hash = static_cast<uint32_t>(rows.getUInt64(4));
-  if (!rows.isNull(5)) r.headers = column(rows, 5);
-  r.payload = column(rows, 6);
+  if (!rows.isNull(5)) r.headers = columnText(rows, 5);
+  r.payload = columnText(rows, 6);
   r.created_ms = rows.getInt64(7);
   r.attempts = rows.getInt(8);
   if (rows.getInt(12) >= 0) {  // stamped
@@ -73,7 +71,7 @@ RelayRecord readRelay(sql::ResultSet& rows, int first) {
   r.instance = rows.getInt64(first + 1);
   if (!rows.isNull(first + 2)) r.producer_id = rows.getInt64(first + 2);
   if (!rows.isNull(first + 3)) r.producer_epoch = static_cast<int16_t>(rows.getInt(first + 3));
-  r.owner = column(rows, first + 4);
+  r.owner = columnText(rows, first + 4);
   r.lease_expires_ms = rows.getInt64(first + 5);
   return r;
 }
@@ -214,7 +212,7 @@ std::vector<RelayRow> OutboxStore::expiredRelays(const std::string& except, int6
   select.setString(2, except);
   std::unique_ptr<sql::ResultSet> rows(select.executeQuery());
   std::vector<RelayRow> out;
-  while (rows->next()) out.push_back(RelayRow{column(*rows, 1), readRelay(*rows, 2)});
+  while (rows->next()) out.push_back(RelayRow{columnText(*rows, 1), readRelay(*rows, 2)});
   return out;
 }
 
@@ -236,7 +234,7 @@ std::vector<RelayRow> OutboxStore::relays() {
       "ORDER BY name",
       tables_.relays));
   std::vector<RelayRow> out;
-  while (rows->next()) out.push_back(RelayRow{column(*rows, 1), readRelay(*rows, 2)});
+  while (rows->next()) out.push_back(RelayRow{columnText(*rows, 1), readRelay(*rows, 2)});
   return out;
 }
 
@@ -547,7 +545,7 @@ std::vector<OutboxRecord> OutboxStore::failedRows(int limit, std::vector<std::st
   std::vector<OutboxRecord> out;
   while (rows->next()) {
     out.push_back(readRecord(*rows));
-    if (errors) errors->push_back(rows->isNull(13) ? "" : column(*rows, 13));
+    if (errors) errors->push_back(rows->isNull(13) ? "" : columnText(*rows, 13));
   }
   return out;
 }
@@ -571,7 +569,7 @@ OutboxCounts OutboxStore::counts() {
                   "GROUP BY status, claimed_by = 0",
                   tables_.outbox));
   while (rows->next()) {
-    const std::string status = column(*rows, 1);
+    const std::string status = columnText(*rows, 1);
     const bool free = rows->getBoolean(2);
     const int64_t n = rows->getInt64(3);
     if (status == "failed") {
