@@ -265,7 +265,12 @@ rpc::FetchResponse handleFetch(BrokerContext& context, const rpc::FetchRequest& 
       std::any_of(slots.begin(), slots.end(), [](const FetchSlot& slot) { return slot.failed; });
   const int wait_ms = refused ? 0 : std::min(request.max_wait_ms, context.config.max_fetch_wait_ms);
   const auto deadline = SteadyClock::now() + std::chrono::milliseconds(wait_ms);
-  // Appends through other brokers are only seen by re-reading; back off from 2 ms to 50 ms.
+  // Woken by appends through this broker to the requested partitions only. Appends through
+  // other brokers are only seen by re-reading; back off from 2 ms to 50 ms.
+  std::vector<std::string> tables;
+  for (const auto& slot : slots) {
+    if (!slot.failed && !slot.retired) tables.push_back(slot.route.table);
+  }
   auto poll_interval = std::chrono::milliseconds(2);
   uint64_t seen = context.notifier.sequence();
   bool waited = false;  // the first read found nothing: an append answers this fetch
@@ -274,9 +279,10 @@ rpc::FetchResponse handleFetch(BrokerContext& context, const rpc::FetchRequest& 
     auto now = SteadyClock::now();
     if (now >= deadline) break;
     auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
-    uint64_t next = context.notifier.waitFor(seen, std::min(remaining, poll_interval));
-    if (next == seen) poll_interval = std::min(poll_interval * 2, std::chrono::milliseconds(50));
-    seen = next;
+    const auto wake =
+        context.notifier.waitForTables(seen, tables, std::min(remaining, poll_interval));
+    if (!wake.changed) poll_interval = std::min(poll_interval * 2, std::chrono::milliseconds(50));
+    seen = wake.sequence;
   }
 
   rpc::FetchResponse response;

@@ -151,7 +151,7 @@ void appendShare(BrokerContext& context, DatanodeShare& share) {
       // messages of the batch from base_offset with it.
       result.append_time_ms = item.batch.append_ms != 0 ? item.batch.append_ms : nowMs();
       if (!item.batch.duplicate) {
-        context.notifier.notify();
+        context.notifier.notify(item.table);
         context.metrics.recordProduced(batch.topic, static_cast<int64_t>(batch.messages.size()),
                                        item.bytes);
       }
