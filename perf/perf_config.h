@@ -40,7 +40,8 @@ struct PerfConfig {
   int max_in_flight = 4;         // producer max_in_flight_requests
   int64_t buffer_messages = 100000;  // producer buffer_messages (bounds async send->ack latency)
   double rate = 1000;                // e2e: messages per second over all producers (paced)
-  int64_t idle_timeout_ms = 10000;   // consume/e2e: give up after this long without a message
+  bool raw_paced = false;  // raw with --rate given: transactions paced to `rate` rows/s in all
+  int64_t idle_timeout_ms = 10000;  // consume/e2e: give up after this long without a message
   std::string db;  // raw: mysql://user:pass@host:port/scratch_db (created, dropped)
   // raw: how each batch is appended: "broker" (PartitionStore::append, what the broker runs),
   // "plain" (the multi-row INSERT alone, autocommitted: no state row), or "one-trip" (the

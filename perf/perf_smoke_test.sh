@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test of mq-perf (for ./mq test): on the test suite's MariaDB ($MQ_TEST_DB_DIR/port,
 # user mq/mq) it starts its own metaserver and broker on free ports (perf/stack.sh), then
-#   produce --count 3000, consume --count 3000, a short e2e run and --idempotent,
+#   produce --count 3000, consume --count 3000, a short e2e run, --idempotent and a raw run
+#   paced by --rate,
 # and checks that each run prints exactly one well-formed JSON summary line whose counts
 # match. Stops what it started and drops its databases, also on failure.
 #
@@ -87,5 +88,19 @@ else
   expect idempotent errors 0
 fi
 
-echo "perf smoke test passed: produce, consume and e2e summaries well formed, counts match"
+# raw paced by --rate: 2 connections × 10 rows, 400 rows at 400 rows/s. Connection 0's last
+# transaction is planned 0.95 s after the start, so the run cannot end sooner.
+perf raw-paced raw --db "mysql://mq:mq@127.0.0.1:$STACK_DB_PORT/mqperf_raw_$$" --producers 2 \
+  --batch 10 --rate 400 --count 400 --json-only
+((RC == 0)) || fail "raw --rate exited $RC: $(cat "$WORK/raw-paced.err")"
+check_summary raw-paced raw
+expect raw-paced messages 400
+expect raw-paced errors 0
+expect raw-paced read_messages 400
+stack_json settings <"$WORK/raw-paced.json" | grep -Eq '"raw_paced": ?true' ||
+  fail "raw-paced: settings do not say raw_paced"
+awk -v s="$(stack_json seconds <"$WORK/raw-paced.json")" 'BEGIN { exit !(s >= 0.9) }' ||
+  fail "raw-paced: 400 rows at 400 rows/s took $(stack_json seconds <"$WORK/raw-paced.json") s, not paced"
+
+echo "perf smoke test passed: produce, consume, e2e and paced raw summaries well formed, counts match"
 rm -rf "$WORK"

@@ -236,6 +236,15 @@ void insertLoop(DbPool& pool, const DbTarget& target, const PerfConfig& config, 
   int64_t written = 0;
   int consecutive_errors = 0;
   Appender appender(pool, target, tables, config.raw_append);
+  // Paced (--rate): the connections take turns, transaction n of this one planned at
+  // first + n * interval; its latency counts from the planned start, so that falling behind
+  // the rate shows in it (no coordinated omission).
+  const auto interval = std::chrono::nanoseconds(
+      config.raw_paced ? static_cast<int64_t>(1e9 * static_cast<double>(rows_per_txn) *
+                                              config.producers / config.rate)
+                       : 0);
+  const auto first = SteadyClock::now() + interval * index / config.producers;
+  int64_t transactions = 0;
   while (config.byCount() ? written < share : SteadyClock::now() < deadline) {
     // By count: the last transaction is smaller (rounded up to whole rows per table).
     int64_t rows = config.batch;
@@ -249,7 +258,11 @@ void insertLoop(DbPool& pool, const DbTarget& target, const PerfConfig& config, 
       message.timestamp_ms = now;
     }
     const int64_t total = rows * config.tables_per_txn;
-    const auto started = SteadyClock::now();
+    auto started = SteadyClock::now();
+    if (config.raw_paced) {
+      started = first + interval * transactions++;
+      std::this_thread::sleep_until(started);
+    }
     try {
       appender.append(messages);
       counters.recordLatencyUs(microsBetween(started, SteadyClock::now()));

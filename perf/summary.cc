@@ -130,6 +130,7 @@ JsonLine settingsJson(const PerfConfig& c) {
       .number("max_in_flight", c.max_in_flight)
       .number("buffer_messages", c.buffer_messages)
       .real("rate", c.rate)
+      .boolean("raw_paced", c.raw_paced)
       .number("idle_timeout_ms", c.idle_timeout_ms)
       .text("append", c.raw_append)
       .number("tables_per_txn", c.tables_per_txn)
