@@ -104,9 +104,28 @@ PartitionBounds PartitionStore::bounds(DbConnection& db, const std::string& tabl
 std::map<std::string, PartitionBounds> PartitionStore::bounds(
     DbConnection& db, const std::vector<std::string>& tables) {
   std::map<std::string, PartitionBounds> result;
+  for (auto& [table, probed] : boundsAndAppendTimes(db, tables, {})) result[table] = probed.bounds;
+  return result;
+}
+
+std::map<std::string, ProbedBounds> PartitionStore::boundsAndAppendTimes(
+    DbConnection& db, const std::vector<std::string>& tables,
+    const std::map<std::string, int64_t>& probes) {
+  std::map<std::string, ProbedBounds> result;
   if (tables.empty()) return result;
-  std::string sql =
-      "SELECT table_name, start_offset, next_offset FROM mq_partition_state WHERE table_name IN (";
+  std::string sql = "SELECT table_name, start_offset, next_offset, ";
+  if (probes.empty()) {
+    sql += "NULL";
+  } else {
+    sql += "CASE table_name";
+    for (const auto& [table, offset] : probes) {
+      sql += " WHEN ";
+      appendSqlStringLiteral(sql, table);
+      sql += fmt::format(" THEN (SELECT append_ms FROM `{}` WHERE `offset` = {})", table, offset);
+    }
+    sql += " END";
+  }
+  sql += " FROM mq_partition_state WHERE table_name IN (";
   for (size_t i = 0; i < tables.size(); ++i) {
     if (i > 0) sql += ',';
     appendSqlStringLiteral(sql, tables[i]);
@@ -114,7 +133,9 @@ std::map<std::string, PartitionBounds> PartitionStore::bounds(
   sql += ')';
   auto rows = db.query(sql);
   while (rows->next()) {
-    result[columnText(*rows, 1)] = PartitionBounds{rows->getInt64(2), rows->getInt64(3)};
+    ProbedBounds& probed = result[columnText(*rows, 1)];
+    probed.bounds = PartitionBounds{rows->getInt64(2), rows->getInt64(3)};
+    if (!rows->isNull(4)) probed.probed_append_ms = rows->getInt64(4);
   }
   return result;
 }

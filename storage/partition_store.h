@@ -55,6 +55,13 @@ struct PartitionBounds {
   int64_t end_offset = 0;    // next offset to be written
 };
 
+// A partition's bounds and the append time stored at one offset of it (a fetch's
+// log-divergence check, broker/handlers/fetch_handler.cc).
+struct ProbedBounds {
+  PartitionBounds bounds;
+  std::optional<int64_t> probed_append_ms;  // none when not asked or no row has the offset
+};
+
 // Identity of an idempotent producer's batch.
 struct ProducerTag {
   int64_t producer_id = 0;
@@ -166,6 +173,11 @@ class PartitionStore {
   // Tables without a state row are absent from the result.
   static std::map<std::string, PartitionBounds> bounds(DbConnection& db,
                                                        const std::vector<std::string>& tables);
+  // The same, with the append time of the row at offset `probes[table]` of each table in
+  // `probes`: still one query (a primary-key lookup per probe inside it).
+  static std::map<std::string, ProbedBounds> boundsAndAppendTimes(
+      DbConnection& db, const std::vector<std::string>& tables,
+      const std::map<std::string, int64_t>& probes);
 
   // Append times of messages of many partitions of one datanode in one statement: a UNION
   // ALL of `SELECT .. FROM <table> WHERE offset IN (..)`, primary-key lookups only. Returns

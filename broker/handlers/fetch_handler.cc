@@ -74,21 +74,10 @@ void answerDiverged(BrokerContext& context, DbConnection& db, FetchSlot& slot,
                          previous_ms, diverging));
 }
 
-// Runs the log-divergence check against the rows read from offset - 1 on (`read`, its first
-// row is offset - 1 when it is stored) and drops that row; or, when nothing was read (the
-// consumer is at the log end), against one primary-key lookup.
+// Runs the log-divergence check: `stored_ms` is the append time stored at offset - 1 (read
+// with the bounds), none when no row has that offset.
 void checkPrevious(BrokerContext& context, DbConnection& db, FetchSlot& slot,
-                   const PartitionBounds& bounds, std::vector<rpc::StoredMessage>* read) {
-  const int64_t previous = slot.request->offset - 1;
-  std::optional<int64_t> stored_ms;
-  if (read) {
-    if (!read->empty() && read->front().offset == previous) {
-      stored_ms = read->front().append_time_ms;
-      read->erase(read->begin());
-    }
-  } else {
-    stored_ms = PartitionStore::appendTime(db, slot.route.table, previous);
-  }
+                   const PartitionBounds& bounds, std::optional<int64_t> stored_ms) {
   if (stored_ms != slot.request->previous_append_time_ms) {
     answerDiverged(context, db, slot, bounds);
   }
@@ -134,8 +123,9 @@ void awaitDurable(BrokerContext& context, int datanode_id, DbConnection& db,
   }
 }
 
-// Reads the log ends of all live slots (one query per datanode) and then the messages of
-// those that have data. Returns true when any slot has messages or failed.
+// Reads the log ends of all live slots, with the append times the divergence checks need
+// (one query per datanode), and then the messages of those that have data. Returns true
+// when any slot has messages or failed.
 bool readOnce(BrokerContext& context, std::vector<FetchSlot>& slots, FetchVisibility visibility) {
   // The whole response must fit Thrift's frame limit (16 MB by default): once this many
   // bytes were read, the remaining partitions answer empty and the client asks again.
@@ -150,8 +140,12 @@ bool readOnce(BrokerContext& context, std::vector<FetchSlot>& slots, FetchVisibi
       auto pool = context.pools.pool(datanode_id);
       auto db = pool->acquire();
       std::vector<std::string> tables;
-      for (auto* slot : group) tables.push_back(slot->route.table);
-      auto bounds = PartitionStore::bounds(*db, tables);
+      std::map<std::string, int64_t> probes;  // the offsets before the fetched ones, to check
+      for (auto* slot : group) {
+        tables.push_back(slot->route.table);
+        if (slot->check_previous) probes[slot->route.table] = slot->request->offset - 1;
+      }
+      auto bounds = PartitionStore::boundsAndAppendTimes(*db, tables, probes);
       for (auto* slot : group) {
         try {
           auto found = bounds.find(slot->route.table);
@@ -160,7 +154,7 @@ bool readOnce(BrokerContext& context, std::vector<FetchSlot>& slots, FetchVisibi
                        fmt::format("partition {} of `{}` has no state row (topic being deleted?)",
                                    slot->request->partition, slot->request->topic));
           }
-          const auto& b = found->second;
+          const auto& b = found->second.bounds;
           slot->result.start_offset = b.start_offset;
           slot->result.end_offset = b.end_offset;
           const int64_t offset = slot->request->offset;
@@ -173,22 +167,13 @@ bool readOnce(BrokerContext& context, std::vector<FetchSlot>& slots, FetchVisibi
                                    b.start_offset, b.end_offset, slot->request->partition,
                                    slot->request->topic));
           }
-          if (offset == b.end_offset) {
-            if (slot->check_previous) checkPrevious(context, *db, *slot, b, nullptr);
-            continue;
-          }
-          if (budget <= 0) continue;
-          const int64_t bytes = std::min<int64_t>(slot->max_bytes, budget);
           if (slot->check_previous) {
-            // The message before comes with the same range scan, one row more.
-            slot->result.messages = PartitionStore::read(*db, slot->route.table, offset - 1,
-                                                         slot->max_messages + 1, bytes);
-            checkPrevious(context, *db, *slot, b, &slot->result.messages);
+            checkPrevious(context, *db, *slot, b, found->second.probed_append_ms);
           }
-          if (slot->result.messages.empty()) {  // no check, or the row before filled max_bytes
-            slot->result.messages =
-                PartitionStore::read(*db, slot->route.table, offset, slot->max_messages, bytes);
-          }
+          if (offset == b.end_offset || budget <= 0) continue;
+          const int64_t bytes = std::min<int64_t>(slot->max_bytes, budget);
+          slot->result.messages =
+              PartitionStore::read(*db, slot->route.table, offset, slot->max_messages, bytes);
           // Offsets are dense, so the first row is `offset` itself unless retention removed
           // it after the bounds were read: say so rather than skip silently over the gap.
           if (!slot->result.messages.empty() && slot->result.messages.front().offset != offset) {
