@@ -101,8 +101,9 @@ bool parsePerfConfig(const std::vector<std::string>& args, PerfConfig* config, i
      "producer max_in_flight_requests")
     ("buffer-messages", po::value(&c.buffer_messages)->default_value(c.buffer_messages),
      "producer buffer_messages")
-    ("rate", po::value(&c.rate)->default_value(c.rate), "e2e: messages per second (all producers); raw: pace the "
-     "transactions to this many rows per second (default: as fast as they go)")
+    ("rate", po::value(&c.rate)->default_value(c.rate),
+     "e2e: messages per second (all producers); raw: pace the transactions to this many "
+     "rows per second (default: as fast as they go)")
     ("idle-timeout-ms", po::value(&c.idle_timeout_ms)->default_value(c.idle_timeout_ms),
      "consume/e2e: stop after this long without receiving a message")
     ("tables-per-txn", po::value(&c.tables_per_txn)->default_value(c.tables_per_txn),
