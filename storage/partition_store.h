@@ -8,7 +8,9 @@
 //   UPDATE), COMMIT. The row locks order writers, so offsets are dense and commit in offset
 //   order; one COMMIT (one redo-log flush) acknowledges the whole group.
 // - read: a primary-key range scan (`offset` >= X ORDER BY `offset` LIMIT n).
-// - bounds: a primary-key lookup of the state row.
+// - bounds: a primary-key lookup of the state row; for a fetch (boundsAndAppendTimes) the
+//   state rows of its partitions in one statement, with a primary-key lookup of the row
+//   before each checked offset inside it.
 // - appendTimes (lag collector): one statement per call, a UNION ALL of one primary-key
 //   lookup (`offset` IN (...)) per table.
 // - retention (docs/retention-and-lifecycle.md): whole segments (native RANGE partitions of
