@@ -9,6 +9,8 @@
 #include <exception>
 #include <stdexcept>
 
+#include "common/clock.h"
+
 namespace mq {
 namespace {
 
@@ -86,6 +88,15 @@ void DbConnection::execute(const std::string& sql) { statement_->execute(sql); }
 
 std::unique_ptr<sql::ResultSet> DbConnection::query(const std::string& sql) {
   return std::unique_ptr<sql::ResultSet>(statement_->executeQuery(sql));
+}
+
+int64_t DbConnection::serverStartedMs() {
+  if (!server_started_ms_) {
+    auto rows = query("SHOW GLOBAL STATUS LIKE 'Uptime'");
+    if (!rows->next()) throw std::runtime_error("the database server reports no Uptime");
+    server_started_ms_ = nowMs() - rows->getInt64(2) * 1000;
+  }
+  return *server_started_ms_;
 }
 
 std::string& StatementBatch::next() {

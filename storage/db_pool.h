@@ -75,9 +75,13 @@ class DbConnection {
   std::vector<std::unique_ptr<sql::ResultSet>> executeBatch(const StatementBatch& statements,
                                                             size_t* completed = nullptr);
   sql::Connection& raw() { return *connection_; }
+  // When the server at the other end last started, on this host's clock, to the second (its
+  // Uptime). Asked once per connection: a connection does not outlive its server.
+  int64_t serverStartedMs();
 
  private:
   std::unique_ptr<sql::Connection> connection_;
+  std::optional<int64_t> server_started_ms_;
   std::unique_ptr<sql::Statement> statement_;
   bool multi_statements_;
   std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>> prepared_;

@@ -73,9 +73,9 @@ rpc::JoinGroupResponse GroupCoordinator::join(const rpc::JoinGroupRequest& reque
     const std::string new_id = newMemberId(request.header.client_id);
     JoinStep step;
     uint64_t seen = changes_.sequence();
-    database_.mutate(request.group_id, true, [&](GroupState& group, DbConnection&) {
+    database_.mutate(request.group_id, true, [&](GroupState& group, DbConnection& db) {
       GroupStateMachine machine(group, nowMs());
-      machine.expireMembers();
+      machine.expireMembers(db.serverStartedMs());
       step = machine.join(request, new_id);
       if (step.error || step.response) return;
       machine.completeJoin();
@@ -99,14 +99,14 @@ rpc::JoinGroupResponse GroupCoordinator::join(const rpc::JoinGroupRequest& reque
             "join did not complete here (broker shutting down or barrier overdue); join again");
       }
       bool moved = false;
-      database_.mutate(request.group_id, false, [&](GroupState& group, DbConnection&) {
+      database_.mutate(request.group_id, false, [&](GroupState& group, DbConnection& db) {
         GroupStateMachine machine(group, nowMs());
         if (!group.exists) {
           step.response = failure<rpc::JoinGroupResponse>(rpc::ErrorCode::UNKNOWN_MEMBER_ID,
                                                           "group was deleted");
           return;
         }
-        machine.expireMembers();
+        machine.expireMembers(db.serverStartedMs());
         moved = machine.completeJoin();
         step.response = machine.joinResult(step.member_id, step.joined_generation);
       });
@@ -130,7 +130,7 @@ rpc::SyncGroupResponse GroupCoordinator::sync(const rpc::SyncGroupRequest& reque
                                                "sync did not complete here; sync again");
       }
       first = false;
-      database_.mutate(request.group_id, false, [&](GroupState& group, DbConnection&) {
+      database_.mutate(request.group_id, false, [&](GroupState& group, DbConnection& db) {
         if (!group.exists) {
           response = failure<rpc::SyncGroupResponse>(
               rpc::ErrorCode::UNKNOWN_MEMBER_ID,
@@ -138,7 +138,7 @@ rpc::SyncGroupResponse GroupCoordinator::sync(const rpc::SyncGroupRequest& reque
           return;
         }
         GroupStateMachine machine(group, nowMs());
-        machine.expireMembers();
+        machine.expireMembers(db.serverStartedMs());
         auto before = group.state;
         response = machine.sync(request);
         if (group.state != before) changes_.notify();
@@ -152,7 +152,7 @@ rpc::HeartbeatResponse GroupCoordinator::heartbeat(const rpc::HeartbeatRequest& 
   validateGroupId(request.group_id);
   return guarded<rpc::HeartbeatResponse>([&]() -> rpc::HeartbeatResponse {
     rpc::HeartbeatResponse response;
-    database_.mutate(request.group_id, false, [&](GroupState& group, DbConnection&) {
+    database_.mutate(request.group_id, false, [&](GroupState& group, DbConnection& db) {
       if (!group.exists) {
         response = failure<rpc::HeartbeatResponse>(
             rpc::ErrorCode::UNKNOWN_MEMBER_ID,
@@ -160,7 +160,7 @@ rpc::HeartbeatResponse GroupCoordinator::heartbeat(const rpc::HeartbeatRequest& 
         return;
       }
       GroupStateMachine machine(group, nowMs());
-      bool lost = !machine.expireMembers().empty();
+      bool lost = !machine.expireMembers(db.serverStartedMs()).empty();
       bool moved = machine.completeJoin();
       response = machine.heartbeat(request);
       if (lost || moved) changes_.notify();
@@ -173,7 +173,7 @@ rpc::LeaveGroupResponse GroupCoordinator::leave(const rpc::LeaveGroupRequest& re
   validateGroupId(request.group_id);
   return guarded<rpc::LeaveGroupResponse>([&]() -> rpc::LeaveGroupResponse {
     rpc::LeaveGroupResponse response;
-    database_.mutate(request.group_id, false, [&](GroupState& group, DbConnection&) {
+    database_.mutate(request.group_id, false, [&](GroupState& group, DbConnection& db) {
       if (!group.exists) {
         response = failure<rpc::LeaveGroupResponse>(
             rpc::ErrorCode::UNKNOWN_MEMBER_ID,
@@ -181,7 +181,7 @@ rpc::LeaveGroupResponse GroupCoordinator::leave(const rpc::LeaveGroupRequest& re
         return;
       }
       GroupStateMachine machine(group, nowMs());
-      machine.expireMembers();
+      machine.expireMembers(db.serverStartedMs());
       response = machine.leave(request);
       machine.completeJoin();
     });
@@ -277,7 +277,7 @@ void GroupCoordinator::remove(const std::string& group_id) {
       throwError(rpc::ErrorCode::UNKNOWN_GROUP, fmt::format("unknown group `{}`", group_id));
     }
     GroupStateMachine machine(group, nowMs());
-    machine.expireMembers();
+    machine.expireMembers(db.serverStartedMs());
     for (const auto& [id, m] : group.members) {
       if (!m.pending) {
         throwError(rpc::ErrorCode::GROUP_NOT_EMPTY,

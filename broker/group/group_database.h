@@ -22,6 +22,9 @@
 //   copy of the groups is older.
 // A broker cut off from the metadata database alone activates the standby for every broker;
 // the others see it active within a second (they look once a second) and hand it back.
+// Sessions also count from the start of the server holding the group at the earliest
+// (GroupStateMachine::expireMembers): after a crash and restart, a broker that never saw the
+// database down does not expire the members that could not heartbeat meanwhile.
 #pragma once
 
 #include <atomic>

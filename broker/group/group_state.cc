@@ -71,11 +71,11 @@ void GroupStateMachine::prepareRebalance() {
   g_.dirty = true;
 }
 
-std::vector<std::string> GroupStateMachine::expireMembers() {
+std::vector<std::string> GroupStateMachine::expireMembers(int64_t database_started_ms) {
   std::vector<std::string> expired;
   bool lost_active = false;
   for (const auto& [id, m] : g_.members) {
-    if (m.last_heartbeat_ms + m.session_timeout_ms < now_) {
+    if (std::max(m.last_heartbeat_ms, database_started_ms) + m.session_timeout_ms < now_) {
       expired.push_back(id);
       lost_active = lost_active || !m.pending;
     }

@@ -49,8 +49,11 @@ class GroupStateMachine {
   GroupStateMachine(GroupState& group, int64_t now_ms) : g_(group), now_(now_ms) {}
 
   // Removes members whose session expired (and pending ones never seen again); starts a
-  // rebalance when members were lost. Returns the ids removed.
-  std::vector<std::string> expireMembers();
+  // rebalance when members were lost. Returns the ids removed. Sessions count from
+  // `database_started_ms` at the earliest, when the server holding the group last started:
+  // while it was down no heartbeat could be recorded, and the time is not held against the
+  // members (a broker that saw no outage would otherwise expire them all after a crash).
+  std::vector<std::string> expireMembers(int64_t database_started_ms);
 
   // A JoinGroup request. `new_member_id` is the id to issue if one is needed.
   JoinStep join(const rpc::JoinGroupRequest& request, const std::string& new_member_id);

@@ -136,13 +136,29 @@ TEST(GroupState, ExpiredSessionRemovesTheMemberAndStartsARebalance) {
   group.state = GroupStateName::kStable;
   group.members[b].last_heartbeat_ms = 20000;  // b keeps beating, a went silent
   GroupStateMachine machine(group, 20000);
-  auto expired = machine.expireMembers();
+  auto expired = machine.expireMembers(0);
   EXPECT_EQ(expired, std::vector<std::string>{a});
   EXPECT_EQ(group.state, GroupStateName::kPreparingRebalance);
   rpc::HeartbeatRequest beat;
   beat.member_id = b;
   beat.generation_id = group.generation;
   EXPECT_EQ(machine.heartbeat(beat).error, rpc::ErrorCode::REBALANCE_IN_PROGRESS);
+}
+
+// After the group's database restarts, the time it was down does not count: a session
+// expires only one session timeout after the restart.
+TEST(GroupState, SessionsCountFromTheDatabasesStart) {
+  GroupState group;
+  group.group_id = "g";
+  std::string a = joinNew(group, 1000, "a");
+  GroupStateMachine(group, 1000).completeJoin();
+  group.state = GroupStateName::kStable;
+  const int session = group.members[a].session_timeout_ms;
+  const int64_t restarted = 1000 + 3 * session;  // down for longer than a session
+  EXPECT_TRUE(GroupStateMachine(group, restarted + session - 1).expireMembers(restarted).empty());
+  EXPECT_EQ(group.state, GroupStateName::kStable);
+  EXPECT_EQ(GroupStateMachine(group, restarted + session + 1).expireMembers(restarted),
+            std::vector<std::string>{a});
 }
 
 TEST(GroupState, StaticMemberRestartKeepsItsAssignmentWithoutRebalance) {

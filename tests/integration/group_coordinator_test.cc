@@ -34,13 +34,24 @@ rpc::JoinGroupRequest joinRequest(const std::string& group, const std::string& m
 }
 
 // Both steps of a dynamic member's first join; returns the JoinGroup response.
-rpc::JoinGroupResponse join(BrokerRpc& broker, const std::string& group,
-                            std::string member_id = "") {
+rpc::JoinGroupResponse join(BrokerRpc& broker, const std::string& group, std::string member_id = "",
+                            int session_timeout_ms = 10000) {
   rpc::JoinGroupResponse response;
-  broker->joinGroup(response, joinRequest(group, member_id));
+  broker->joinGroup(response, joinRequest(group, member_id, session_timeout_ms));
   if (response.error == rpc::ErrorCode::MEMBER_ID_REQUIRED) {
-    broker->joinGroup(response, joinRequest(group, response.member_id));
+    broker->joinGroup(response, joinRequest(group, response.member_id, session_timeout_ms));
   }
+  return response;
+}
+
+rpc::HeartbeatResponse heartbeat(BrokerRpc& broker, const std::string& group,
+                                 const rpc::JoinGroupResponse& joined) {
+  rpc::HeartbeatRequest request;
+  request.group_id = group;
+  request.member_id = joined.member_id;
+  request.generation_id = joined.generation_id;
+  rpc::HeartbeatResponse response;
+  broker->heartbeat(response, request);
   return response;
 }
 
@@ -102,11 +113,7 @@ TEST(GroupCoordinator, MembersOnDifferentBrokersFormOneGeneration) {
   rpc::HeartbeatResponse beat;
   for (int i = 0; i < 100 && beat.error != rpc::ErrorCode::REBALANCE_IN_PROGRESS; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    rpc::HeartbeatRequest request;
-    request.group_id = "g";
-    request.member_id = a.member_id;
-    request.generation_id = a.generation_id;
-    (*a_broker)->heartbeat(beat, request);
+    beat = heartbeat(*a_broker, "g", a);
   }
   ASSERT_EQ(beat.error, rpc::ErrorCode::REBALANCE_IN_PROGRESS);
   auto a2 = join(*a_broker, "g", a.member_id);
@@ -313,6 +320,50 @@ TEST(GroupCoordinator, GroupCompletesThroughAnotherBrokerWhenItsBrokerDiesMidReb
   ASSERT_EQ(b.error, rpc::ErrorCode::NONE) << b.error_message;
   EXPECT_EQ(a2.generation_id, b.generation_id);
   EXPECT_EQ(a2.generation_id, a.generation_id + 1);
+}
+
+// The database holding the group is killed with -9 and comes back after longer than the
+// member's session. The first group call after the restart reaches a broker that made none
+// during the outage (its connections were renewed by its own registration, so it never saw
+// the database down): the time the database was down must not expire the member, who could
+// not heartbeat then. The chaos test hit this once: a member expired that way kept reading
+// its partitions while another member was given them.
+TEST(GroupCoordinator, MemberKeepsItsSessionThroughADatabaseRestartLongerThanTheSession) {
+  ClusterOptions options;
+  options.brokers = 2;
+  options.private_mariadb = true;
+  TestCluster cluster(options);
+  cluster.createTopic("t", 2);
+  constexpr int kSessionMs = 8000;
+  rpc::JoinGroupResponse a;
+  {
+    auto before = cluster.brokerClient(1);
+    a = join(*before, "g", "", kSessionMs);
+    ASSERT_EQ(a.error, rpc::ErrorCode::NONE) << a.error_message;
+    ASSERT_EQ(sync(*before, "g", a, {assign(a.member_id, {0, 1})}).error, rpc::ErrorCode::NONE);
+  }
+
+  cluster.crashMariadb();
+  std::this_thread::sleep_for(std::chrono::milliseconds(kSessionMs + 1000));
+  cluster.startMariadb();
+
+  auto after = cluster.brokerClient(0);
+  rpc::HeartbeatResponse beat;
+  ASSERT_TRUE(eventually(std::chrono::seconds(kSessionMs / 1000), [&] {
+    try {
+      beat = heartbeat(*after, "g", a);
+    } catch (const std::exception&) {
+      return false;  // the broker's connection to the database is not back yet
+    }
+    return beat.error != rpc::ErrorCode::METADATA_UNAVAILABLE &&
+           beat.error != rpc::ErrorCode::COORDINATOR_NOT_AVAILABLE;
+  })) << "no heartbeat answered after the restart";
+  EXPECT_EQ(beat.error, rpc::ErrorCode::NONE) << beat.error_message;
+  rpc::DescribeGroupResponse described;
+  (*after)->describeGroup(described, rpc::RequestHeader(), "g");
+  EXPECT_EQ(described.group.state, "Stable");
+  ASSERT_EQ(described.group.members.size(), 1u);
+  EXPECT_EQ(described.group.members[0].member_id, a.member_id);
 }
 
 }  // namespace
