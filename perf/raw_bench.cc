@@ -75,14 +75,14 @@ std::string insertStatement(const std::string& table, const std::string& offset_
                             int64_t base, const std::vector<rpc::Message>& messages,
                             int64_t append_ms) {
   std::string insert;
-  insert.reserve(messages.size() * (messages.front().value.size() + 64) + 128);
+  insert.reserve(messages.size() * (2 * messages.front().value.size() + 64) + 128);
   insert += fmt::format(
       "INSERT INTO `{}` (`offset`, msg_key, headers, payload, produce_ms, append_ms) VALUES ",
       table);
   for (size_t i = 0; i < messages.size(); ++i) {
     if (i > 0) insert += ',';
     insert += fmt::format("({}{},NULL,NULL,", offset_prefix, base + static_cast<int64_t>(i));
-    appendSqlBinaryLiteral(insert, messages[i].value);
+    appendSqlHexLiteral(insert, messages[i].value);  // as the broker writes them
     insert += fmt::format(",{},{})", messages[i].timestamp_ms, append_ms);
   }
   return insert;

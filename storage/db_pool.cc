@@ -399,6 +399,20 @@ void appendSqlBinaryLiteral(std::string& out, std::string_view value) {
   appendSqlStringLiteral(out, value);
 }
 
+void appendSqlHexLiteral(std::string& out, std::string_view value) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  const size_t at = out.size();
+  out.resize(at + 3 + 2 * value.size());
+  char* p = out.data() + at;
+  *p++ = 'X';
+  *p++ = '\'';
+  for (unsigned char c : value) {
+    *p++ = kHex[c >> 4];
+    *p++ = kHex[c & 15];
+  }
+  *p = '\'';
+}
+
 void appendSqlStringLiteral(std::string& out, std::string_view value) {
   out += "'";
   for (char c : value) {

@@ -75,10 +75,23 @@ bool admitIdempotent(AppendBatch& batch, std::optional<ProducerState>& state) {
   return true;
 }
 
+// The largest transaction whose keys, headers and values go as hex literals: doubled, it
+// stays well under the 16 MiB max_allowed_packet a MariaDB server has by default. A larger
+// one (a single request of more than 4 MiB) goes as escaped strings.
+constexpr size_t kMaxHexLiteralBytes = 4 << 20;
+
+void appendBytes(std::string& insert, std::string_view bytes, bool hex) {
+  if (hex) {
+    appendSqlHexLiteral(insert, bytes);
+  } else {
+    appendSqlBinaryLiteral(insert, bytes);
+  }
+}
+
 // Appends "key,headers,value" as SQL literals (NULL for a missing key or no headers).
-void appendMessageColumns(std::string& insert, const rpc::Message& message) {
+void appendMessageColumns(std::string& insert, const rpc::Message& message, bool hex) {
   if (message.__isset.key) {
-    appendSqlBinaryLiteral(insert, message.key);
+    appendBytes(insert, message.key, hex);
   } else {
     insert += "NULL";
   }
@@ -86,10 +99,10 @@ void appendMessageColumns(std::string& insert, const rpc::Message& message) {
   if (message.headers.empty()) {
     insert += "NULL";
   } else {
-    appendSqlBinaryLiteral(insert, encodeHeaders(message.headers));
+    appendBytes(insert, encodeHeaders(message.headers), hex);
   }
   insert += ',';
-  appendSqlBinaryLiteral(insert, message.value);
+  appendBytes(insert, message.value, hex);
 }
 
 int64_t produceTime(const rpc::Message& message, int64_t append_ms) {
@@ -97,20 +110,20 @@ int64_t produceTime(const rpc::Message& message, int64_t append_ms) {
 }
 
 // One row of a partition table: (offset, key, headers, payload, produce_ms, append_ms).
-void appendRow(std::string& insert, int64_t offset, const rpc::Message& message,
-               int64_t append_ms) {
+void appendRow(std::string& insert, int64_t offset, const rpc::Message& message, int64_t append_ms,
+               bool hex) {
   insert += fmt::format("({},", offset);
-  appendMessageColumns(insert, message);
+  appendMessageColumns(insert, message, hex);
   insert += fmt::format(",{},{})", produceTime(message, append_ms), append_ms);
 }
 
 // One row of mq_delayed_messages: (table, deliver_at, key, headers, payload, produce_ms).
 void appendDelayedRow(std::string& insert, const std::string& table, const rpc::Message& message,
-                      int64_t append_ms) {
+                      int64_t append_ms, bool hex) {
   insert += '(';
   appendSqlStringLiteral(insert, table);
   insert += fmt::format(",{},", message.deliver_at_ms);
-  appendMessageColumns(insert, message);
+  appendMessageColumns(insert, message, hex);
   insert += fmt::format(",{})", produceTime(message, append_ms));
 }
 
@@ -296,13 +309,16 @@ void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& par
   // One multi-row INSERT per partition with rows, ..., each written in place into the batch
   // sent to the server (no copy of a group's message text).
   StatementBatch writes;
-  size_t bytes = 256;
+  size_t bytes = 0;
   for (const auto& partition : partitions) {
     for (const auto& batch : partition.batches) {
-      for (const auto* message : *batch.messages) bytes += message->value.size() + 64;
+      for (const auto* message : *batch.messages) {
+        bytes += message->key.size() + message->value.size() + 64;
+      }
     }
   }
-  writes.reserve(bytes);
+  const bool hex = bytes <= kMaxHexLiteralBytes;
+  writes.reserve(256 + (hex ? 2 : 1) * bytes);
   for (size_t i = 0; i < partitions.size(); ++i) {
     const std::string& table = partitions[i].table;
     auto& batches = partitions[i].batches;
@@ -316,8 +332,8 @@ void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& par
       }
       continue;
     }
-    // One multi-row INSERT in the text protocol for every batch of the partition, with
-    // binary-safe literals (see appendSqlBinaryLiteral).
+    // One multi-row INSERT in the text protocol for every batch of the partition, the keys,
+    // headers and values as hex literals (see kMaxHexLiteralBytes).
     std::string& insert = writes.next();
     insert += fmt::format(
         "INSERT INTO `{}` (`offset`, msg_key, headers, payload, produce_ms, append_ms) VALUES ",
@@ -340,12 +356,12 @@ void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& par
       for (const auto* message : *batch.messages) {
         if (message->deliver_at_ms > partition_ms) {
           if (delayed_rows++ > 0) delayed += ',';
-          appendDelayedRow(delayed, table, *message, partition_ms);
+          appendDelayedRow(delayed, table, *message, partition_ms, hex);
           continue;
         }
         if (batch.base_offset < 0) batch.base_offset = offset;
         if (offset != base) insert += ',';
-        appendRow(insert, offset++, *message, partition_ms);
+        appendRow(insert, offset++, *message, partition_ms, hex);
       }
     }
     next_offsets[i] = offset;

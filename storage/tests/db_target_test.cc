@@ -28,10 +28,25 @@ TEST(DbTarget, RejectsMalformedUrlsWithReason) {
   EXPECT_THROW(DbTarget::parseUrl("mysql://u@host:12ab/db"), std::invalid_argument);
 }
 
-TEST(SqlLiteral, EscapesEverySpecialByte) {
+TEST(SqlLiteral, StringLiteralEscapesEverySpecialByte) {
+  std::string out;
+  appendSqlStringLiteral(out, std::string("a'b\\c\0d\ne\rf\x1ag", 13));
+  EXPECT_EQ(out, "'a\\'b\\\\c\\0d\\ne\\rf\\Zg'");
+}
+
+TEST(SqlLiteral, BinaryLiteralEscapesEverySpecialByte) {
   std::string out;
   appendSqlBinaryLiteral(out, std::string("a'b\\c\0d\ne\rf\x1ag", 13));
   EXPECT_EQ(out, "_binary'a\\'b\\\\c\\0d\\ne\\rf\\Zg'");
+}
+
+TEST(SqlLiteral, HexLiteralSpellsEveryByte) {
+  std::string out = "x=";
+  appendSqlHexLiteral(out, std::string("\0\xff'A", 4));
+  EXPECT_EQ(out, "x=X'00ff2741'");
+  out.clear();
+  appendSqlHexLiteral(out, "");
+  EXPECT_EQ(out, "X''");
 }
 
 TEST(SqlStatements, SplitsOnTrailingSemicolonsAndDropsComments) {

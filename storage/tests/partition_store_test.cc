@@ -45,7 +45,7 @@ class PartitionStoreTest : public ::testing::Test {
   std::vector<std::string> readValues(int64_t from) {
     auto db = db_.pool().acquire();
     std::vector<std::string> values;
-    for (const auto& m : PartitionStore::read(*db, kTable, from, 100, 1 << 20)) {
+    for (const auto& m : PartitionStore::read(*db, kTable, from, 100, 16 << 20)) {
       values.push_back(m.value);
     }
     return values;
@@ -67,6 +67,21 @@ TEST_F(PartitionStoreTest, BatchesGetDenseOffsetsInOrderAndReadBack) {
   EXPECT_EQ(readValues(0), (std::vector<std::string>{"a", "b", "c"}));
   EXPECT_EQ(readValues(1), (std::vector<std::string>{"b", "c"}));
   EXPECT_TRUE(readValues(3).empty());
+}
+
+// Values travel as hex literals, or as escaped strings in a transaction of more than 4 MiB
+// (kMaxHexLiteralBytes): either way every byte value, the empty value and a large one come
+// back byte for byte.
+TEST_F(PartitionStoreTest, EveryByteValueRoundTripsInSmallAndLargeTransactions) {
+  std::string all_bytes;
+  for (int b = 0; b < 256; ++b) all_bytes.push_back(static_cast<char>(b));
+  std::string large(1 << 16, '\0');
+  for (size_t i = 0; i < large.size(); ++i) large[i] = static_cast<char>((i * 131) % 256);
+  EXPECT_EQ(append({all_bytes, "", large}, 1000).base_offset, 0);
+  std::string huge(5 << 20, '\0');
+  for (size_t i = 0; i < huge.size(); ++i) huge[i] = static_cast<char>((i * 7) % 256);
+  EXPECT_EQ(append({huge, all_bytes}, 1001).base_offset, 3);
+  EXPECT_EQ(readValues(0), (std::vector<std::string>{all_bytes, "", large, huge, all_bytes}));
 }
 
 TEST_F(PartitionStoreTest, AnIdempotentRetryIsWrittenOnceAndAGapIsRefused) {
