@@ -5,6 +5,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/message_bytes.h"
 
 namespace mq {
 namespace {
@@ -13,14 +14,6 @@ int64_t nowUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              SteadyClock::now().time_since_epoch())
       .count();
-}
-
-template <typename Message>
-int64_t messageBytes(const Message& message) {
-  int64_t bytes =
-      static_cast<int64_t>((message.__isset.key ? message.key.size() : 0) + message.value.size());
-  for (const auto& [name, header] : message.headers) bytes += name.size() + header.size();
-  return bytes;
 }
 
 // The bytes of every message of `parts` (produce batches or fetch results), per topic.

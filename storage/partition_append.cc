@@ -10,6 +10,7 @@
 #include "common/clock.h"
 #include "common/header_codec.h"
 #include "common/log.h"
+#include "common/message_bytes.h"
 #include "storage/embedded_sql.h"
 #include "storage/partition_sql.h"
 #include "storage/partition_store.h"
@@ -78,7 +79,7 @@ bool admitIdempotent(AppendBatch& batch, std::optional<ProducerState>& state) {
 // The largest transaction whose keys, headers and values go as hex literals: doubled, it
 // stays well under the 16 MiB max_allowed_packet a MariaDB server has by default. A larger
 // one (a single request of more than 4 MiB) goes as escaped strings.
-constexpr size_t kMaxHexLiteralBytes = 4 << 20;
+constexpr int64_t kMaxHexLiteralBytes = 4 << 20;
 
 void appendBytes(std::string& insert, std::string_view bytes, bool hex) {
   if (hex) {
@@ -309,16 +310,14 @@ void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& par
   // One multi-row INSERT per partition with rows, ..., each written in place into the batch
   // sent to the server (no copy of a group's message text).
   StatementBatch writes;
-  size_t bytes = 0;
+  int64_t bytes = 0;
   for (const auto& partition : partitions) {
     for (const auto& batch : partition.batches) {
-      for (const auto* message : *batch.messages) {
-        bytes += message->key.size() + message->value.size() + 64;
-      }
+      for (const auto* message : *batch.messages) bytes += messageBytes(*message) + 64;
     }
   }
   const bool hex = bytes <= kMaxHexLiteralBytes;
-  writes.reserve(256 + (hex ? 2 : 1) * bytes);
+  writes.reserve(static_cast<size_t>(256 + (hex ? 2 : 1) * bytes));
   for (size_t i = 0; i < partitions.size(); ++i) {
     const std::string& table = partitions[i].table;
     auto& batches = partitions[i].batches;

@@ -9,15 +9,10 @@
 
 #include "common/clock.h"
 #include "common/header_codec.h"
+#include "common/message_bytes.h"
 
 namespace mq {
 namespace {
-
-int64_t messageBytes(const rpc::Message& message) {
-  int64_t bytes = static_cast<int64_t>(message.key.size() + message.value.size());
-  for (const auto& [name, value] : message.headers) bytes += name.size() + value.size();
-  return bytes;
-}
 
 // Checks one batch against the limits and the topology; returns its route.
 PartitionRoute validateBatch(BrokerContext& context, const Caller& caller,
