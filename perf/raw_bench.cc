@@ -166,33 +166,46 @@ class Appender {
     }
   }
 
-  // The same transaction (per table: lock and advance the state row, INSERT; then COMMIT)
-  // sent as one multi-statement round trip: a state row's old next_offset goes into
-  // @mq_base, the INSERT computes its offsets from it (NULL, and so a failed INSERT, if the
-  // row is missing).
+  // The same transaction sent as one multi-statement round trip, in as few statements as
+  // the broker's two trips: one UPDATE locks and advances every state row and keeps each
+  // row's old next_offset in a variable of its own (@mq_base_K), one INSERT per table
+  // computes its offsets from it (NULL, and so a failed INSERT, if the row is missing),
+  // COMMIT, and one SELECT returns the bases.
   void appendInOneTrip(const std::vector<rpc::Message>& messages) {
-    std::string sql = "START TRANSACTION";
-    for (const auto& table : tables_) {
+    std::string reset = "SET ";
+    std::string cases;
+    std::string names;
+    std::string bases;
+    for (size_t k = 0; k < tables_.size(); ++k) {
       std::string table_literal;
-      appendSqlStringLiteral(table_literal, table);
-      sql += fmt::format(
-          "; SET @mq_base = NULL; "
-          "UPDATE mq_partition_state SET next_offset = (@mq_base := next_offset) + {} "
-          "WHERE table_name = {}; ",
-          messages.size(), table_literal);
-      sql += insertStatement(table, "@mq_base + ", 0, messages, nowMs());
+      appendSqlStringLiteral(table_literal, tables_[k]);
+      reset += fmt::format("{}@mq_base_{} = NULL", k ? ", " : "", k);
+      cases += fmt::format(" WHEN {} THEN (@mq_base_{} := next_offset) + {}", table_literal, k,
+                           messages.size());
+      names += (k ? "," : "") + table_literal;
+      bases += fmt::format("{}@mq_base_{}", k ? ", " : "", k);
     }
-    sql += "; COMMIT; SELECT @mq_base";
+    std::string sql = "START TRANSACTION; " + reset +
+                      "; UPDATE mq_partition_state SET next_offset = CASE table_name" + cases +
+                      " END WHERE table_name IN (" + names + ")";
+    for (size_t k = 0; k < tables_.size(); ++k) {
+      sql += "; ";
+      sql += insertStatement(tables_[k], fmt::format("@mq_base_{} + ", k), 0, messages, nowMs());
+    }
+    sql += "; COMMIT; SELECT " + bases;
     sql::Statement& statement = *multi_statement_->statement;
     bool result_set = statement.execute(sql);
-    const size_t statements = 3 + 3 * tables_.size();
+    const size_t statements = 5 + tables_.size();
     for (size_t results = 1; !result_set; ++results) {
       if (results > statements) throw std::runtime_error("one-trip append: no SELECT result");
       result_set = statement.getMoreResults();
     }
     std::unique_ptr<sql::ResultSet> rows(statement.getResultSet());
-    if (!rows->next() || rows->isNull(1)) {
-      throw std::runtime_error("one-trip append: state row missing");
+    if (!rows->next()) throw std::runtime_error("one-trip append: no bases");
+    for (size_t k = 0; k < tables_.size(); ++k) {
+      if (rows->isNull(static_cast<uint32_t>(k + 1))) {
+        throw std::runtime_error("one-trip append: state row missing");
+      }
     }
     while (statement.getMoreResults()) {
     }
