@@ -74,18 +74,22 @@ void DatanodeWriter::append(DbPool& pool, std::vector<WriteItem>& items) {
     queue_.push_back(&item);
     queued_bytes_ += item.bytes;
   }
-  Waiter self{&items, {}};
-  waiters_.push_back(&self);
+  auto self = std::make_shared<Waiter>();
+  self->items = &items;
+  waiters_.push_back(self);
+  std::vector<std::shared_ptr<Waiter>> woken;
   while (!allDone(items)) {
     std::vector<WriteItem*> group;
     if (mayStartGroup()) group = takeGroup();
     if (group.empty()) {
-      self.cv.wait(lock);
+      self->cv.wait(lock);
       continue;
     }
     ++running_groups_;
-    wakeWaiters(&self);  // batches left behind (byte bound) may start a group of their own
+    // Batches left behind (byte bound) may start a group of their own.
+    chooseWoken(*self, woken);
     lock.unlock();
+    wake(woken);
     const uint64_t ticket = durable_reads_.writeBegins();
     runGroup(pool, group);
     durable_reads_.writeEnded(ticket, storedRows(group));
@@ -95,22 +99,33 @@ void DatanodeWriter::append(DbPool& pool, std::vector<WriteItem>& items) {
       busy_tables_.erase(item->table);
       item->done = true;
     }
-    wakeWaiters(&self);
+    chooseWoken(*self, woken);
+    if (!woken.empty()) {
+      lock.unlock();
+      wake(woken);
+      lock.lock();
+    }
   }
-  waiters_.remove(&self);
+  waiters_.remove(self);
 }
 
-void DatanodeWriter::wakeWaiters(const Waiter* self) {
-  bool leader_woken = queue_.empty() || !mayStartGroup() || !allDone(*self->items);
-  for (Waiter* waiter : waiters_) {
-    if (waiter == self) continue;
+void DatanodeWriter::chooseWoken(const Waiter& self, std::vector<std::shared_ptr<Waiter>>& woken) {
+  woken.clear();
+  bool leader_woken = queue_.empty() || !mayStartGroup() || !allDone(*self.items);
+  for (const auto& waiter : waiters_) {
+    if (waiter.get() == &self) continue;
     if (allDone(*waiter->items)) {
-      waiter->cv.notify_one();
+      woken.push_back(waiter);
     } else if (!leader_woken) {
-      waiter->cv.notify_one();
+      woken.push_back(waiter);
       leader_woken = true;
     }
   }
+}
+
+void DatanodeWriter::wake(std::vector<std::shared_ptr<Waiter>>& woken) {
+  for (const auto& waiter : woken) waiter->cv.notify_one();
+  woken.clear();
 }
 
 bool DatanodeWriter::mayStartGroup() const {

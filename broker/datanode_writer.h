@@ -82,19 +82,24 @@ class DatanodeWriter {
   // lead the next group (not all callers at once: with many small requests, waking every
   // waiter after each group cost more CPU than the group itself).
   struct Waiter {
-    std::vector<WriteItem>* items;
+    std::vector<WriteItem>* items = nullptr;
     std::condition_variable cv;
   };
-  // Wakes (mutex_ held) the waiters whose items are all done, and one other waiter to lead
-  // the next group when queued batches could start one.
-  void wakeWaiters(const Waiter* self);
+  // Chooses (mutex_ held) the waiters whose items are all done, and one other waiter to
+  // lead the next group when queued batches could start one.
+  void chooseWoken(const Waiter& self, std::vector<std::shared_ptr<Waiter>>& woken);
+  // Wakes them with mutex_ released: a waiter woken while the leader still held it would
+  // only block again on the mutex (two more context switches per request, and most of the
+  // broker's futex calls under many small requests). Shared ownership keeps each
+  // condition variable alive should its waiter return meanwhile (a spurious wake-up).
+  static void wake(std::vector<std::shared_ptr<Waiter>>& woken);
 
   const int64_t max_group_bytes_;
   const int max_groups_;
   const int busy_groups_;
   const int64_t busy_queue_bytes_;
   std::mutex mutex_;
-  std::list<Waiter*> waiters_;
+  std::list<std::shared_ptr<Waiter>> waiters_;
   std::deque<WriteItem*> queue_;
   int64_t queued_bytes_ = 0;           // of the items in queue_
   std::set<std::string> busy_tables_;  // tables of the running groups
