@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
+#include <optional>
 
 #include "client/cluster.h"
 #include "client/cluster_failover_producer.h"
@@ -17,6 +19,40 @@
 #include "mq/partitioner.h"
 
 namespace mq::client {
+
+// The outcome of one send() for the thread that waits for it. A std::promise costs a futex
+// call on every set_value (glibc's pthread_once wakes unconditionally); this costs none when
+// the outcome arrives on the waiting thread itself, as it does for a send() sent from the
+// caller (send_on_caller), and one wake-up when a sender thread delivers it.
+class SendOutcome {
+ public:
+  void complete(const SendResult* result, const Error* error) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (result) {
+        result_ = *result;
+      } else {
+        error_ = *error;
+      }
+      done_ = true;
+    }
+    done_cv_.notify_one();
+  }
+
+  SendResult wait() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_cv_.wait(lock, [this] { return done_; });
+    if (error_) throw *error_;
+    return *result_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable done_cv_;
+  bool done_ = false;
+  std::optional<SendResult> result_;
+  std::optional<Error> error_;
+};
 
 namespace {
 
@@ -92,15 +128,19 @@ class Producer::Impl {
       throw Error(ErrorCode::INVALID_REQUEST,
                   "send() cannot wait inside a delivery callback; use sendAsync()", false);
     }
-    auto promise = std::make_shared<std::promise<SendResult>>();
-    auto future = promise->get_future();
+    auto outcome = std::make_shared<SendOutcome>();
     // Expedited: nobody else is waiting for this batch to fill.
     const bool on_caller = config_.send_on_caller;
-    enqueue(std::move(record), completer(promise), /*expedite=*/true, on_caller);
+    enqueue(
+        std::move(record),
+        [outcome](const SendResult* result, const Error* error) {
+          outcome->complete(result, error);
+        },
+        /*expedite=*/true, on_caller);
     // Sent from here unless its partition has a batch out: then a sender thread sends it
     // once that batch is done (finish() wakes one).
     if (on_caller && !sender_.sendReadyNow()) accumulator_.wakeSender();
-    return future.get();
+    return outcome->wait();
   }
 
   std::future<SendResult> sendWithFuture(ProducerRecord record) {
