@@ -91,6 +91,18 @@ class GuardedProcessor : public apache::thrift::TProcessor {
   std::shared_ptr<MuteGate> mute_;
 };
 
+// TBufferedTransport, except that reading nothing copies nothing. For a zero-length frame
+// TFramedTransport asks for 0 bytes into a null buffer, and the buffer's fast path passes
+// that null to memcpy: undefined behaviour (harmless in practice, but a sanitized server
+// stops on it, and garbage on the port must not stop a server).
+class FrameReadBuffer : public TBufferedTransport {
+ public:
+  using TBufferedTransport::TBufferedTransport;
+  uint32_t readAll_virt(uint8_t* buf, uint32_t len) override {
+    return len == 0 ? 0 : TBufferedTransport::readAll_virt(buf, len);
+  }
+};
+
 // Frames read through a buffer. A framed transport straight on the socket asks it for a
 // request's 4-byte length and then for its body, and the socket polls before each read
 // (so that stop() can interrupt it): two polls and two reads per request, though length
@@ -100,8 +112,8 @@ class GuardedProcessor : public apache::thrift::TProcessor {
 class BufferedFramedTransportFactory : public TTransportFactory {
  public:
   std::shared_ptr<TTransport> getTransport(std::shared_ptr<TTransport> socket) override {
-    auto buffered = std::make_shared<TBufferedTransport>(
-        socket, kReadBufferBytes, kWriteBufferBytes, socket->getConfiguration());
+    auto buffered = std::make_shared<FrameReadBuffer>(socket, kReadBufferBytes, kWriteBufferBytes,
+                                                      socket->getConfiguration());
     return std::make_shared<TFramedTransport>(buffered);
   }
 

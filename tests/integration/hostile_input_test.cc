@@ -101,8 +101,13 @@ void sendAndHangUp(int port, const std::string& bytes) {
   close(fd);
 }
 
-// `count` hostile variants of `frames`, sent by 4 threads at once.
+// `count` hostile variants of `frames`, sent by 4 threads at once, after the edge cases
+// that every run sends whatever the seed: an empty frame (length 0), alone and before a
+// valid call.
 void attack(int port, const std::vector<std::string>& frames, int count) {
+  const std::string empty_frame(4, '\0');
+  sendAndHangUp(port, empty_frame);
+  sendAndHangUp(port, empty_frame + frames.front());
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
