@@ -20,40 +20,6 @@
 
 namespace mq::client {
 
-// The outcome of one send() for the thread that waits for it. A std::promise costs a futex
-// call on every set_value (glibc's pthread_once wakes unconditionally); this costs none when
-// the outcome arrives on the waiting thread itself, as it does for a send() sent from the
-// caller (send_on_caller), and one wake-up when a sender thread delivers it.
-class SendOutcome {
- public:
-  void complete(const SendResult* result, const Error* error) {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (result) {
-        result_ = *result;
-      } else {
-        error_ = *error;
-      }
-      done_ = true;
-    }
-    done_cv_.notify_one();
-  }
-
-  SendResult wait() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    done_cv_.wait(lock, [this] { return done_; });
-    if (error_) throw *error_;
-    return *result_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable done_cv_;
-  bool done_ = false;
-  std::optional<SendResult> result_;
-  std::optional<Error> error_;
-};
-
 namespace {
 
 void validateProducerConfig(const ProducerConfig& config) {
@@ -171,6 +137,40 @@ class Producer::Impl {
   }
 
  private:
+  // The outcome of one send() for the thread that waits for it. A std::promise costs a futex
+  // call on every set_value (glibc's pthread_once wakes unconditionally); this costs none when
+  // the outcome arrives on the waiting thread itself, as it does for a send() sent from the
+  // caller (send_on_caller), and one wake-up when a sender thread delivers it.
+  class SendOutcome {
+   public:
+    void complete(const SendResult* result, const Error* error) {
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (result) {
+          result_ = *result;
+        } else {
+          error_ = *error;
+        }
+        done_ = true;
+      }
+      done_cv_.notify_one();
+    }
+
+    SendResult wait() {
+      std::unique_lock<std::mutex> lock(mutex_);
+      done_cv_.wait(lock, [this] { return done_; });
+      if (error_) throw *error_;
+      return *result_;
+    }
+
+   private:
+    std::mutex mutex_;
+    std::condition_variable done_cv_;
+    bool done_ = false;
+    std::optional<SendResult> result_;
+    std::optional<Error> error_;
+  };
+
   static Callback completer(std::shared_ptr<std::promise<SendResult>> promise) {
     return [promise](const SendResult* result, const Error* error) {
       if (result) {
