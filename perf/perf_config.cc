@@ -111,7 +111,9 @@ bool parsePerfConfig(const std::vector<std::string>& args, PerfConfig* config, i
     ("db", po::value(&c.db), "raw: mysql://user:pass@host:port/scratch_db (created and dropped)")
     ("append", po::value(&c.raw_append)->default_value(c.raw_append),
      "raw: broker (the broker's append transaction), plain (the INSERT alone, no state row) "
-     "or one-trip (the broker's transaction in one multi-statement round trip)")
+     "one-trip (the broker's transaction in one multi-statement round trip) prepared (the "
+     "plain INSERT as a prepared statement, one per row count) or prepared-chunks (one "
+     "transaction of prepared INSERTs of power-of-two row counts)")
     ("report-interval", po::value(&c.report_interval_s)->default_value(c.report_interval_s),
      "workload: seconds per report line (OMB: 10)")
     ("output", po::value(&c.output),
@@ -163,13 +165,15 @@ bool parsePerfConfig(const std::vector<std::string>& args, PerfConfig* config, i
   if (c.linger_ms < 0) return usageError("--linger-ms must be >= 0", exit_code);
   if (c.partitions < 0) return usageError("--partitions must be >= 0", exit_code);
   if (c.rate <= 0) return usageError("--rate must be > 0", exit_code);
-  if (c.raw_append != "broker" && c.raw_append != "plain" && c.raw_append != "one-trip") {
-    return usageError("--append must be broker, plain or one-trip", exit_code);
+  if (c.raw_append != "broker" && c.raw_append != "plain" && c.raw_append != "one-trip" &&
+      c.raw_append != "prepared" && c.raw_append != "prepared-chunks") {
+    return usageError("--append must be broker, plain, prepared, prepared-chunks or one-trip",
+                      exit_code);
   }
   if (c.tables_per_txn < 1 || c.tables_per_txn > 256) {
     return usageError("--tables-per-txn must be 1..256", exit_code);
   }
-  if (c.tables_per_txn > 1 && c.raw_append == "plain") {
+  if (c.tables_per_txn > 1 && c.raw_append != "broker" && c.raw_append != "one-trip") {
     return usageError("--tables-per-txn needs --append broker or one-trip", exit_code);
   }
   if (c.report_interval_s < 0.1 || c.report_interval_s > 3600) {

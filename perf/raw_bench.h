@@ -6,9 +6,13 @@
 // 1. insert: --producers connections, each appending batches of --batch rows of
 //    --message-size bytes into its own table for --duration (or --count rows in total).
 //    --append broker (default): PartitionStore::append, exactly what the broker runs per
-//    group commit (lock the partition's state row, one multi-row INSERT with _binary
-//    literals, advance next_offset, COMMIT: 5 round trips).
+//    group commit (lock the partition's state row, one multi-row INSERT with hex
+//    literals, advance next_offset, COMMIT: two round trips).
 //    --append plain: the same multi-row INSERT alone, autocommitted (no state row).
+//    --append prepared: that INSERT as a server-side prepared statement, prepared once per
+//    row count and reused: what the binary protocol would save (see docs/perf.md).
+//    --append prepared-chunks: one transaction of prepared INSERTs of power-of-two row
+//    counts, which bounds the statements a connection prepares per table.
 //    --append one-trip: the broker's transaction as one multi-statement round trip (what a
 //    leaner PartitionStore::append could do; see docs/perf.md).
 //    --tables-per-txn N: each connection has N tables and each transaction appends --batch
