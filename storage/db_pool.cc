@@ -84,6 +84,18 @@ sql::PreparedStatement& DbConnection::prepare(const std::string& sql) {
   return *prepared_.emplace(sql, std::move(statement)).first->second;
 }
 
+sql::PreparedStatement& DbConnection::prepareRecent(const std::string& sql) {
+  auto it = std::find_if(recent_.begin(), recent_.end(),
+                         [&](const auto& entry) { return entry.first == sql; });
+  if (it != recent_.end()) {
+    recent_.splice(recent_.begin(), recent_, it);
+  } else {
+    if (recent_.size() >= kRecentStatements) recent_.pop_back();  // closes it on the server
+    recent_.emplace_front(sql, connection_->prepareStatement(sql));
+  }
+  return *recent_.front().second;
+}
+
 void DbConnection::execute(const std::string& sql) { statement_->execute(sql); }
 
 std::unique_ptr<sql::ResultSet> DbConnection::query(const std::string& sql) {
@@ -103,13 +115,6 @@ std::string& StatementBatch::next() {
   if (!starts_.empty()) text_ += kSeparator;
   starts_.push_back(text_.size());
   return text_;
-}
-
-void StatementBatch::dropLast() {
-  if (starts_.empty()) return;
-  const size_t start = starts_.back();
-  starts_.pop_back();
-  text_.resize(starts_.empty() ? 0 : start - kSeparator.size());
 }
 
 std::string_view StatementBatch::statement(size_t i) const {

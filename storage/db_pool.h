@@ -11,6 +11,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -29,8 +30,6 @@ class StatementBatch {
   // Starts the next statement; append it to the returned text (only append).
   std::string& next();
   void add(std::string_view statement) { next() += statement; }
-  // Removes the statement started last (e.g. an INSERT that got no rows).
-  void dropLast();
   void reserve(size_t bytes) { text_.reserve(bytes); }
   size_t size() const { return starts_.size(); }
   bool empty() const { return starts_.empty(); }
@@ -64,6 +63,11 @@ class DbConnection {
 
   // A prepared statement for `sql`, prepared once per connection and then reused.
   sql::PreparedStatement& prepare(const std::string& sql);
+  // The same for statements that cost the server much memory to keep prepared (a multi-row
+  // INSERT holds ~2.4 KiB per row): at most kRecentStatements of them stay prepared on the
+  // connection, the least recently used closed first.
+  sql::PreparedStatement& prepareRecent(const std::string& sql);
+  static constexpr size_t kRecentStatements = 16;
   // Runs a statement that returns no rows.
   void execute(const std::string& sql);
   // Runs a query; the caller owns the result.
@@ -85,6 +89,8 @@ class DbConnection {
   std::unique_ptr<sql::Statement> statement_;
   bool multi_statements_;
   std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>> prepared_;
+  // Most recently used first.
+  std::list<std::pair<std::string, std::unique_ptr<sql::PreparedStatement>>> recent_;
 };
 
 // Executes a prepared SELECT; the caller owns the result set.

@@ -71,22 +71,5 @@ TEST(StatementBatch, JoinsStatementsInOneTextAndSplitsThemBack) {
   EXPECT_EQ(batch.statement(2), "COMMIT");
 }
 
-TEST(StatementBatch, DropLastRemovesTheStatementStartedLast) {
-  StatementBatch batch;
-  batch.add("START TRANSACTION");
-  batch.next() += "INSERT INTO t VALUES ";
-  batch.dropLast();
-  batch.add("COMMIT");
-  EXPECT_EQ(batch.text(), "START TRANSACTION;\nCOMMIT");
-  ASSERT_EQ(batch.size(), 2u);
-  EXPECT_EQ(batch.statement(1), "COMMIT");
-  batch.dropLast();
-  batch.dropLast();
-  EXPECT_TRUE(batch.empty());
-  EXPECT_EQ(batch.text(), "");
-  batch.dropLast();  // nothing left: no effect
-  EXPECT_TRUE(batch.empty());
-}
-
 }  // namespace
 }  // namespace mq

@@ -84,6 +84,82 @@ TEST_F(PartitionStoreTest, EveryByteValueRoundTripsInSmallAndLargeTransactions) 
   EXPECT_EQ(readValues(0), (std::vector<std::string>{all_bytes, "", large, huge, all_bytes}));
 }
 
+// Count executions of server-side prepared statements on one connection.
+int64_t preparedExecutions(DbConnection& db) {
+  auto rows = db.query("SHOW SESSION STATUS LIKE 'Com_stmt_execute'");
+  return rows->next() ? rows->getInt64(2) : -1;
+}
+
+// A partition's rows from kMinPreparedRows (16) on go in prepared INSERTs of power-of-two
+// row counts up to 64, the rest as text: 100 rows are 64 + 32 prepared and 4 in text. Keys
+// (set, empty or none), headers, every byte value and timestamps come back as sent whichever
+// way a row went; and a later append reuses the statements.
+TEST_F(PartitionStoreTest, RowsOfALargeBatchGoInPreparedStatementsAndReadBackExactly) {
+  std::string all_bytes;
+  for (int b = 0; b < 256; ++b) all_bytes.push_back(static_cast<char>(b));
+  std::vector<rpc::Message> messages(100);
+  std::vector<const rpc::Message*> pointers;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    auto& m = messages[i];
+    m.value = i % 7 == 0 ? "" : all_bytes.substr(i % 256) + std::to_string(i);
+    if (i % 3 == 1) m.__set_key(all_bytes.substr(0, i));  // i == 1: a one-byte key of \0
+    if (i % 3 == 2) m.__set_key("");
+    if (i % 5 == 0) m.headers = {{"trace", std::to_string(i)}, {"bin", all_bytes.substr(200)}};
+    m.timestamp_ms = i % 2 == 0 ? 500 + static_cast<int64_t>(i) : 0;  // 0: the append time
+    pointers.push_back(&m);
+  }
+  auto db = db_.pool().acquire();
+  const int64_t before = preparedExecutions(*db);
+  for (int round = 0; round < 2; ++round) {
+    std::vector<AppendBatch> batches(1);
+    batches[0].messages = &pointers;
+    PartitionStore::append(db, kTable, batches, 9000 + round);
+    ASSERT_EQ(batches[0].error, rpc::ErrorCode::NONE) << batches[0].error_message;
+    EXPECT_EQ(batches[0].base_offset, 100 * round);
+  }
+  EXPECT_EQ(preparedExecutions(*db) - before, 4);  // 64 + 32, twice
+
+  const auto stored = PartitionStore::read(*db, kTable, 0, 200, 64 << 20);
+  ASSERT_EQ(stored.size(), 200u);
+  for (size_t n = 0; n < stored.size(); ++n) {
+    const rpc::Message& sent = messages[n % 100];
+    SCOPED_TRACE(n);
+    EXPECT_EQ(stored[n].offset, static_cast<int64_t>(n));
+    EXPECT_EQ(stored[n].__isset.key, sent.__isset.key);
+    EXPECT_EQ(stored[n].key, sent.key);
+    EXPECT_EQ(stored[n].headers, sent.headers);
+    EXPECT_EQ(stored[n].value, sent.value);
+    const int64_t append_ms = 9000 + static_cast<int64_t>(n / 100);
+    EXPECT_EQ(stored[n].append_time_ms, append_ms);
+    EXPECT_EQ(stored[n].timestamp_ms, sent.timestamp_ms > 0 ? sent.timestamp_ms : append_ms);
+  }
+}
+
+// Messages due later leave gaps in the batch, not in the offsets: the rest still get dense
+// offsets in order across the prepared statements and the text INSERT.
+TEST_F(PartitionStoreTest, DelayedMessagesAmongPreparedRowsLeaveNoGapInTheOffsets) {
+  std::vector<rpc::Message> messages(60);
+  std::vector<const rpc::Message*> pointers;
+  std::vector<std::string> expected;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    messages[i].value = "m" + std::to_string(i);
+    if (i % 4 == 3) {
+      messages[i].deliver_at_ms = 1'000'000;  // due long after the append at 2000
+    } else {
+      expected.push_back(messages[i].value);
+    }
+    pointers.push_back(&messages[i]);
+  }
+  std::vector<AppendBatch> batches(1);
+  batches[0].messages = &pointers;
+  auto db = db_.pool().acquire();
+  PartitionStore::append(db, kTable, batches, 2000);
+  ASSERT_EQ(batches[0].error, rpc::ErrorCode::NONE) << batches[0].error_message;
+  EXPECT_EQ(bounds().end_offset, 45);  // 32 prepared + 13 in text
+  EXPECT_EQ(readValues(0), expected);
+  EXPECT_EQ(PartitionStore::delayedCount(*db, kTable), 15);
+}
+
 TEST_F(PartitionStoreTest, AnIdempotentRetryIsWrittenOnceAndAGapIsRefused) {
   const ProducerTag first{7, 0, 0};
   EXPECT_EQ(append({"a", "b"}, 1000, first).base_offset, 0);
