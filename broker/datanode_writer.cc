@@ -1,6 +1,8 @@
 #include "broker/datanode_writer.h"
 
 #include <algorithm>
+#include <limits>
+#include <string_view>
 
 #include "common/clock.h"
 
@@ -133,14 +135,28 @@ bool DatanodeWriter::mayStartGroup() const {
          (running_groups_ < busy_groups_ && queued_bytes_ >= busy_queue_bytes_);
 }
 
+size_t DatanodeWriter::tablesPerGroup() const {
+  if (queued_bytes_ < busy_queue_bytes_) return std::numeric_limits<size_t>::max();
+  const int slots = busy_groups_ - running_groups_;
+  std::set<std::string_view> free_tables;
+  for (const WriteItem* item : queue_) {
+    if (!busy_tables_.count(item->table)) free_tables.insert(item->table);
+  }
+  return std::max<size_t>(1, (free_tables.size() + slots - 1) / std::max(1, slots));
+}
+
 std::vector<WriteItem*> DatanodeWriter::takeGroup() {
   std::vector<WriteItem*> group;
   std::set<std::string> taken;
+  const size_t max_tables = tablesPerGroup();
   int64_t bytes = 0;
   for (auto it = queue_.begin(); it != queue_.end();) {
     WriteItem* item = *it;
-    if (busy_tables_.count(item->table) && !taken.count(item->table)) {
-      ++it;  // its partition is being written by another group; it waits for the next
+    if (!taken.count(item->table) &&
+        (busy_tables_.count(item->table) || taken.size() >= max_tables)) {
+      // Its partition is being written by another group, or is left to the next group:
+      // it waits, and so do its partition's later batches (their order is kept).
+      ++it;
       continue;
     }
     if (!group.empty() && bytes + item->bytes > max_group_bytes_) break;

@@ -73,8 +73,15 @@ class DatanodeWriter {
   // fewer than busy_groups_ while the queue holds busy_queue_bytes_.
   bool mayStartGroup() const;
   // Takes the next group from the queue (mutex_ held): queued items in order whose table no
-  // running group holds, up to max_group_bytes_ (at least one item).
+  // running group holds, of at most tablesPerGroup() tables, up to max_group_bytes_ (at
+  // least one item).
   std::vector<WriteItem*> takeGroup();
+  // How many tables the next group may take (mutex_ held): all of them, unless the queue is
+  // busy; then its share of the free tables queued, so that the other group slots can
+  // start on the rest at once. Without it, requests that each span every partition (a
+  // Kafka Produce carries all the partitions a producer writes) put every partition in the
+  // first group and leave the other slots idle.
+  size_t tablesPerGroup() const;
   // Runs one group's transaction and fills in the items' outcomes.
   static void runGroup(DbPool& pool, const std::vector<WriteItem*>& group);
 
