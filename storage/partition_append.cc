@@ -226,10 +226,13 @@ struct StateRow {
 
 // Locks the state rows of every partition of the group: one statement for all. InnoDB locks
 // an IN list on the primary key in key order, whatever the list's order, so two groups
-// never lock the same rows in opposite orders.
+// never lock the same rows in opposite orders. The statements on the state rows force the
+// primary key: on a small table the optimizer would rather scan it all, and a scan locks
+// (or waits for) the rows of other groups' partitions too, which deadlocked two groups on
+// disjoint partitions (one SELECT ... FOR UPDATE against the other's UPDATE).
 std::string lockStateRowsSql(const std::vector<PartitionAppend>& partitions) {
   return "SELECT table_name, next_offset, sealed, last_append_ms FROM mq_partition_state "
-         "WHERE table_name IN (" +
+         "FORCE INDEX (PRIMARY) WHERE table_name IN (" +
          tableList(partitions) + ") FOR UPDATE";
 }
 
@@ -304,9 +307,9 @@ std::string advanceSql(const std::vector<PartitionAppend>& partitions,
     if (!names.empty()) names += ',';
     appendSqlStringLiteral(names, partitions[i].table);
   }
-  return "UPDATE mq_partition_state SET next_offset = CASE table_name" + offsets +
-         " END, last_append_ms = CASE table_name" + times + " END WHERE table_name IN (" + names +
-         ")";
+  return "UPDATE mq_partition_state FORCE INDEX (PRIMARY) SET next_offset = CASE table_name" +
+         offsets + " END, last_append_ms = CASE table_name" + times + " END WHERE table_name IN (" +
+         names + ")";
 }
 
 // The idempotent producers' new states: one upsert for all; empty when none changed.
