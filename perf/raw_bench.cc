@@ -138,8 +138,6 @@ class Appender {
   }
 
  private:
-  // The plain INSERT as a server-side prepared statement (binary protocol: no literal for
-  // the server to lex), prepared once per row count on the connection and reused.
   // --append prepared: the plain INSERT as a server-side prepared statement (binary
   // protocol: no literal for the server to lex), prepared once per row count on the
   // connection and reused. --append prepared-chunks: in one transaction, as prepared
