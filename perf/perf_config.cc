@@ -108,6 +108,9 @@ bool parsePerfConfig(const std::vector<std::string>& args, PerfConfig* config, i
      "consume/e2e: stop after this long without receiving a message")
     ("tables-per-txn", po::value(&c.tables_per_txn)->default_value(c.tables_per_txn),
      "raw: tables each transaction appends --batch rows to (a group commit across partitions)")
+    ("tail-readers", po::value(&c.tail_readers)->default_value(c.tail_readers),
+     "raw: connections that read the tables as they are written, woken at each commit; "
+     "their latency from a row's planned write to its read is the database's end-to-end floor")
     ("db", po::value(&c.db), "raw: mysql://user:pass@host:port/scratch_db (created and dropped)")
     ("append", po::value(&c.raw_append)->default_value(c.raw_append),
      "raw: broker (the broker's append transaction), plain (the INSERT alone, no state row) "
@@ -175,6 +178,9 @@ bool parsePerfConfig(const std::vector<std::string>& args, PerfConfig* config, i
   }
   if (c.tables_per_txn > 1 && c.raw_append != "broker" && c.raw_append != "one-trip") {
     return usageError("--tables-per-txn needs --append broker or one-trip", exit_code);
+  }
+  if (c.tail_readers < 0 || c.tail_readers > 256) {
+    return usageError("--tail-readers must be 0..256", exit_code);
   }
   if (c.report_interval_s < 0.1 || c.report_interval_s > 3600) {
     return usageError("--report-interval must be 0.1..3600 seconds", exit_code);

@@ -50,6 +50,9 @@ struct PerfConfig {
   // raw: tables (partitions) each transaction appends --batch rows to; each connection has
   // its own. > 1 measures a group commit across partitions (one COMMIT for several).
   int tables_per_txn = 1;
+  // raw: connections that read the tables while they are written, woken in-process after
+  // each commit; they time each row from its transaction's planned start (perf/raw_tail.h).
+  int tail_readers = 0;
   bool json_only = false;  // only the JSON summary line (no progress on stderr)
   // workload: the OpenMessaging Benchmark workload file (`mq-perf workload FILE`), the
   // seconds per report window (OMB: 10), and the result file ("" = NAME-mq-DATE.json in the

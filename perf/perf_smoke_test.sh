@@ -102,5 +102,15 @@ stack_json settings <"$WORK/raw-paced.json" | grep -Eq '"raw_paced": ?true' ||
 awk -v s="$(stack_json seconds <"$WORK/raw-paced.json")" 'BEGIN { exit !(s >= 0.9) }' ||
   fail "raw-paced: 400 rows at 400 rows/s took $(stack_json seconds <"$WORK/raw-paced.json") s, not paced"
 
-echo "perf smoke test passed: produce, consume, e2e and paced raw summaries well formed, counts match"
+# --tail-readers: 4 tables (2 connections × 2 tables per transaction), 3 readers that read
+# every committed row while the tables are written, each row exactly once.
+perf raw-tail raw --db "mysql://mq:mq@127.0.0.1:$STACK_DB_PORT/mqperf_tail_$$" --producers 2 \
+  --tables-per-txn 2 --batch 10 --rate 2000 --count 400 --tail-readers 3 --json-only
+((RC == 0)) || fail "raw --tail-readers exited $RC: $(cat "$WORK/raw-tail.err")"
+check_summary raw-tail raw
+expect raw-tail messages 400
+expect raw-tail errors 0
+expect raw-tail tail_messages 400
+
+echo "perf smoke test passed: produce, consume, e2e, paced and tailed raw summaries well formed, counts match"
 rm -rf "$WORK"

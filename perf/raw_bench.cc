@@ -13,6 +13,7 @@
 
 #include "common/clock.h"
 #include "perf/produce_bench.h"
+#include "perf/raw_tail.h"
 #include "perf/run_counters.h"
 #include "perf/summary.h"
 #include "perf/topic_setup.h"
@@ -280,9 +281,11 @@ class Appender {
   std::unique_ptr<MultiStatementConnection> multi_statement_;
 };
 
+// Writes connection `index`'s tables; with a ledger, tells it of every commit.
 void insertLoop(DbPool& pool, const DbTarget& target, const PerfConfig& config, int index,
-                SteadyClock::time_point deadline, RunCounters& counters) {
+                SteadyClock::time_point deadline, RunCounters& counters, CommitLedger* ledger) {
   const auto tables = tablesOf(config, index);
+  int64_t table_end = 0;  // every table of this connection gets the same rows per transaction
   const int64_t rows_per_txn = static_cast<int64_t>(config.batch) * config.tables_per_txn;
   const std::string payload = makePayload(config.message_size, 100 + index);
   const int64_t share = config.byCount() ? shareOf(config.count, config.producers, index) : 0;
@@ -319,6 +322,11 @@ void insertLoop(DbPool& pool, const DbTarget& target, const PerfConfig& config, 
     try {
       appender.append(messages);
       counters.recordLatencyUs(microsBetween(started, SteadyClock::now()));
+      table_end += rows;
+      for (int j = 0; ledger && j < config.tables_per_txn; ++j) {
+        ledger->committed(static_cast<size_t>(index * config.tables_per_txn + j), table_end,
+                          started);
+      }
       counters.addMessages(total, total * config.message_size);
       written += total;
       consecutive_errors = 0;
@@ -368,7 +376,7 @@ int runRaw(const PerfConfig& config) {
   }
 
   DbPoolOptions options;
-  options.max_connections = config.producers + 1;
+  options.max_connections = config.producers + config.tail_readers + 1;
   options.multi_statements = true;  // as the broker's datanode pools
   DbPool pool(target, options);
   applyMigrations(pool, datanodeMigrations());
@@ -390,13 +398,35 @@ int runRaw(const PerfConfig& config) {
       insert_start + std::chrono::duration_cast<SteadyClock::duration>(
                          std::chrono::duration<double>(config.durationOrDefault()));
   double insert_seconds = 0;
+  // Tail readers (--tail-readers): reader r reads tables r, r + N, ... while they are written.
+  const size_t table_count = static_cast<size_t>(config.producers * config.tables_per_txn);
+  std::vector<std::string> names;
+  for (size_t t = 0; t < table_count; ++t) names.push_back(tableName(static_cast<int>(t)));
+  CommitLedger ledger(table_count);
+  RunCounters tailed;
+  std::vector<std::thread> tail_threads;
+  const size_t readers = std::min(static_cast<size_t>(config.tail_readers), table_count);
+  for (size_t r = 0; r < readers; ++r) {
+    std::vector<size_t> tables;
+    for (size_t t = r; t < table_count; t += readers) {
+      tables.push_back(t);
+    }
+    tail_threads.emplace_back([&, r, tables] {
+      try {
+        tailReadLoop(pool, names, tables, ledger, tailed);
+      } catch (const std::exception& e) {
+        tailed.addError(fmt::format("tail reader {}: {}", r, e.what()));
+      }
+    });
+  }
   {
     ProgressReporter progress("raw insert", inserted, config.json_only);
     std::vector<std::thread> threads;
     for (int i = 0; i < config.producers; ++i) {
       threads.emplace_back([&, i] {
         try {
-          insertLoop(pool, target, config, i, deadline, inserted);
+          insertLoop(pool, target, config, i, deadline, inserted,
+                     config.tail_readers > 0 ? &ledger : nullptr);
         } catch (const std::exception& e) {
           inserted.addError(fmt::format("connection {}: {}", i, e.what()));
         }
@@ -404,6 +434,8 @@ int runRaw(const PerfConfig& config) {
     }
     for (auto& thread : threads) thread.join();
     insert_seconds = std::chrono::duration<double>(SteadyClock::now() - insert_start).count();
+    ledger.close();
+    for (auto& thread : tail_threads) thread.join();
   }
 
   // Read phase: every row back, by primary-key range.
@@ -429,7 +461,7 @@ int runRaw(const PerfConfig& config) {
   Summary summary;
   summary.mode = "raw";
   summary.messages = inserted.messages();
-  summary.errors = inserted.errors() + read.errors();
+  summary.errors = inserted.errors() + read.errors() + tailed.errors();
   summary.bytes = inserted.bytes();
   summary.seconds = insert_seconds;
   summary.latency_us = inserted.latency();
@@ -448,9 +480,15 @@ int runRaw(const PerfConfig& config) {
       .real("read_mb_per_sec",
             read_seconds > 0 ? read.bytes() / double(1 << 20) / read_seconds : 0.0)
       .number("read_rows_per_query", kRawReadRows)
+      .number("tail_messages", tailed.messages())
+      .real("tail_p50_ms", tailed.latency().percentile(0.5) / 1000.0)
+      .real("tail_p99_ms", tailed.latency().percentile(0.99) / 1000.0)
+      .real("tail_p999_ms", tailed.latency().percentile(0.999) / 1000.0)
       .text("server_version", version)
       .text("innodb_flush_log_at_trx_commit", flush_setting)
-      .text("first_error", inserted.errors() ? inserted.firstError() : read.firstError())
+      .text("first_error", inserted.errors() ? inserted.firstError()
+                           : tailed.errors() ? tailed.firstError()
+                                             : read.firstError())
       .object("settings", settingsJson(config));
   printSummaryLine(json);
 
@@ -460,7 +498,12 @@ int runRaw(const PerfConfig& config) {
     std::cerr << fmt::format("mq-perf: read back {} of {} rows\n", read.messages(),
                              summary.messages);
   }
-  return summary.errors == 0 && complete && read_all ? 0 : 1;
+  const bool tailed_all = config.tail_readers == 0 || tailed.messages() == summary.messages;
+  if (!tailed_all) {
+    std::cerr << fmt::format("mq-perf: the tail readers read {} of {} rows\n", tailed.messages(),
+                             summary.messages);
+  }
+  return summary.errors == 0 && complete && read_all && tailed_all ? 0 : 1;
 }
 
 }  // namespace mq::perf

@@ -19,6 +19,9 @@
 //    rows to every one of them (lock, INSERT, advance per table; one COMMIT): a group commit
 //    across partitions. `messages` counts rows of all tables.
 //    Commits are durable when the server has innodb_flush_log_at_trx_commit=1 (reported).
+//    --tail-readers N: N more connections read the tables while they are written, woken
+//    in-process at each commit, and time each row from its transaction's planned start to
+//    its read: the database's own end-to-end floor (perf/raw_tail.h; tail_* in the summary).
 // 2. read: the same connections read their tables back with PartitionStore::read, a
 //    primary-key range of 1000 rows per query (what a fetch runs).
 // and finally drops the scratch database (also after a failure).

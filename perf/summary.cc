@@ -134,6 +134,7 @@ JsonLine settingsJson(const PerfConfig& c) {
       .number("idle_timeout_ms", c.idle_timeout_ms)
       .text("append", c.raw_append)
       .number("tables_per_txn", c.tables_per_txn)
+      .number("tail_readers", c.tail_readers)
       .text("workload_file", c.workload_file)
       .real("report_interval", c.report_interval_s)
       .text("output", c.output);
