@@ -120,6 +120,10 @@ int runE2e(const PerfConfig& config) {
         clientConfig(config, fmt::format("mq-perf-c{}", i));
     consumer_config.max_poll_messages = config.batch;
     consumer_config.auto_offset_reset = OffsetReset::kLatest;
+    if (!config.consumer_brokers.empty()) {  // e.g. other brokers than the producers'
+      consumer_config.metaserver.clear();
+      consumer_config.bootstrap_brokers = config.consumer_brokers;
+    }
     auto consumer = std::make_unique<Consumer>(consumer_config);
     std::vector<TopicPartition> tps;
     for (int p = i; p < partitions; p += consumer_count) {

@@ -66,12 +66,15 @@ bool parsePerfConfig(const std::vector<std::string>& args, PerfConfig* config, i
   }
 
   std::string brokers;
+  std::string consumer_brokers;
   po::options_description options("Options");
   // clang-format off
   options.add_options()
     ("metaserver", po::value(&c.metaserver)->default_value(c.metaserver),
      "metaserver host:port (broker discovery, topic creation); '' for none")
     ("brokers", po::value(&brokers), "brokers host:port,... (fallback, or instead of a metaserver)")
+    ("consumer-brokers", po::value(&consumer_brokers),
+     "e2e: the only brokers the consumers use, host:port,... (default: as the producers)")
     ("token-file", po::value<std::string>(),
      "file with the access token to send (brokers with auth on; docs/security.md)")
     ("topic", po::value(&c.topic)->default_value(c.topic), "topic to use")
@@ -135,6 +138,7 @@ bool parsePerfConfig(const std::vector<std::string>& args, PerfConfig* config, i
     return false;
   }
   c.brokers = splitList(brokers);
+  c.consumer_brokers = splitList(consumer_brokers);
   c.raw_paced = c.mode == "raw" && !values["rate"].defaulted();
   try {
     c.tls = readClientTlsConfig(values);

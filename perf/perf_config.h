@@ -20,8 +20,10 @@ struct PerfConfig {
   std::string mode;                           // produce | consume | e2e | raw | workload
   std::string metaserver = "127.0.0.1:9100";  // discovers brokers; creates topics
   std::vector<std::string> brokers;           // "host:port" list; fallback or alternative
-  std::string token;                          // access token (read from --token-file)
-  TlsConfig tls;                              // --tls, --tls-ca, ... (docs/security.md#tls)
+  // e2e: the only brokers the consumers use (no metaserver discovery); empty: as producers.
+  std::vector<std::string> consumer_brokers;
+  std::string token;  // access token (read from --token-file)
+  TlsConfig tls;      // --tls, --tls-ca, ... (docs/security.md#tls)
   std::string topic = "mq-perf";
   int partitions = 0;            // > 0: create the topic with this many partitions if missing
   int message_size = 1024;       // value bytes per message

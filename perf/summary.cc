@@ -107,11 +107,15 @@ JsonLine summaryJson(const Summary& s) {
 }
 
 JsonLine settingsJson(const PerfConfig& c) {
-  std::string brokers;
-  for (const auto& broker : c.brokers) brokers += (brokers.empty() ? "" : ",") + broker;
+  auto joined = [](const std::vector<std::string>& list) {
+    std::string text;
+    for (const auto& item : list) text += (text.empty() ? "" : ",") + item;
+    return text;
+  };
   JsonLine json;
   json.text("metaserver", c.metaserver)
-      .text("brokers", brokers)
+      .text("brokers", joined(c.brokers))
+      .text("consumer_brokers", joined(c.consumer_brokers))
       .text("topic", c.topic)
       .number("partitions", c.partitions)
       .number("message_size", c.message_size)
