@@ -40,6 +40,10 @@ const OptionTable<BrokerConfig>& BrokerConfig::optionTable() {
                    "most messages in one partition batch")
            .duration("max-fetch-wait", &C::max_fetch_wait_ms, 1, 5 * kMinute,
                      "upper bound of a fetch's long-poll wait")
+           .duration("fetch-watch-interval", &C::fetch_watch_interval_ms, 0, kMinute,
+                     "while fetches wait, how often their partitions' log ends are read (one "
+                     "query per datanode) to see appends through other brokers (0: off; they "
+                     "re-read on their own backoff, up to 50 ms)")
            .number("max-connections", &C::max_connections, 0, 1000000,
                    "open client connections in all; more are closed at accept (0: no limit)")
            .number("max-connections-per-ip", &C::max_connections_per_ip, 0, 1000000,

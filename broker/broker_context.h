@@ -14,6 +14,7 @@
 #include "broker/datanode_pools.h"
 #include "broker/datanode_writer.h"
 #include "broker/group/group_coordinator.h"
+#include "broker/log_end_watcher.h"
 #include "broker/producer_epochs.h"
 #include "broker/quota_enforcer.h"
 #include "broker/topology_cache.h"
@@ -28,6 +29,7 @@ struct BrokerContext {
   DatanodePools& pools;
   DatanodeWriters& writers;
   ChangeNotifier& notifier;
+  LogEndWatcher& log_end_watcher;
   BrokerMetrics& metrics;
   GroupCoordinator& groups;
   MetaStore& meta;

@@ -108,7 +108,20 @@ BrokerMetrics::BrokerMetrics(prometheus::Registry& registry)
               .Help("Pipelined Produce requests of one Kafka connection "
                     "served together, sharing group commits: how many.")
               .Register(registry)
-              .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64})) {}
+              .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64})),
+      log_end_watch_queries_(BuildCounter()
+                                 .Name("mq_broker_log_end_watch_queries_total")
+                                 .Help("Queries of the log-end watcher: one per datanode and "
+                                       "round while fetches wait (fetch-watch-interval).")
+                                 .Register(registry)
+                                 .Add({})),
+      log_end_watch_wakeups_(BuildCounter()
+                                 .Name("mq_broker_log_end_watch_wakeups_total")
+                                 .Help("Partitions whose waiting fetches the log-end watcher "
+                                       "woke: appended to through another broker (or through "
+                                       "this one, before its own wake-up was seen).")
+                                 .Register(registry)
+                                 .Add({})) {}
 
 void BrokerMetrics::recordRpc(const std::string& method, ErrorCode code, double seconds) {
   requests_.Add({{"method", method}, {"code", errorName(code)}}).Increment();
@@ -159,6 +172,11 @@ void BrokerMetrics::recordProduceStages(std::chrono::steady_clock::duration queu
 
 void BrokerMetrics::recordFetchWakeup(int64_t ms) {
   fetch_wakeup_.Observe(static_cast<double>(std::max<int64_t>(ms, 0)) / 1000.0);
+}
+
+void BrokerMetrics::recordLogEndWatch(int queries, int woken) {
+  log_end_watch_queries_.Increment(queries);
+  log_end_watch_wakeups_.Increment(woken);
 }
 
 void BrokerMetrics::recordKafkaProduceRound(size_t requests) {

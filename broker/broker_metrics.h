@@ -34,6 +34,9 @@ class BrokerMetrics {
   // A long-polling fetch answered with new messages: milliseconds from the append of the
   // newest message it returns to the answer (its broker's clock against the appender's).
   void recordFetchWakeup(int64_t ms);
+  // The log-end watcher (broker/log_end_watcher.h) read `queries` datanodes' log ends for
+  // waiting fetches and woke the fetches of `woken` partitions that other brokers appended to.
+  void recordLogEndWatch(int queries, int woken);
   // A durable fetch (the Kafka door) that waited for its rows to be durable, and what
   // ended the wait: one of the broker's group commits ("write") or a durability mark
   // ("mark"; broker/durable_reads.h).
@@ -71,6 +74,8 @@ class BrokerMetrics {
   prometheus::Histogram& durable_read_by_write_;
   prometheus::Histogram& durable_read_by_mark_;
   prometheus::Histogram& kafka_produce_rounds_;
+  prometheus::Counter& log_end_watch_queries_;
+  prometheus::Counter& log_end_watch_wakeups_;
 };
 
 }  // namespace mq

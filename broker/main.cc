@@ -1,5 +1,6 @@
 // mq-broker: a stateless Thrift server that appends to and reads from partition tables on
 // the datanodes. Any broker can serve any partition.
+#include <algorithm>
 #include <iostream>
 
 #include "broker/broker_config.h"
@@ -7,6 +8,7 @@
 #include "broker/broker_service.h"
 #include "broker/delay_mover.h"
 #include "broker/kafka/kafka_server.h"
+#include "broker/log_end_watcher.h"
 #include "common/log.h"
 #include "common/malloc_arenas.h"
 #include "common/shutdown_signal.h"
@@ -83,6 +85,16 @@ int run(int argc, char** argv) {
   mq::DatanodeWriters writers(kMaxGroupCommitBytes, config.append_groups, config.busy_append_groups,
                               config.broker_id);
   mq::ChangeNotifier notifier;
+  // Wakes fetches for appends through other brokers (fetch-watch-interval; 0: off).
+  mq::LogEndWatcher log_end_watcher(
+      [&pools](int datanode_id) { return pools.pool(datanode_id); },
+      [&topology, &config] {
+        const auto live = topology.liveBrokers();
+        return std::any_of(live.begin(), live.end(),
+                           [&](auto& b) { return b.id != config.broker_id; });
+      },
+      notifier, metrics, std::chrono::milliseconds(config.fetch_watch_interval_ms));
+  log_end_watcher.start();
   std::atomic<bool> shutting_down{false};
   mq::GroupDatabase group_database(meta_pool, pools, topology, metrics);
   mq::GroupCoordinator groups(group_database, topology, shutting_down);
@@ -112,8 +124,9 @@ int run(int argc, char** argv) {
   access.addRefreshStep([&quotas] { quotas.refresh(); });
   mq::ProducerEpochs producer_epochs(meta_store,
                                      std::chrono::milliseconds(config.metadata_refresh_ms));
-  mq::BrokerContext context{config, topology,   pools,         writers, notifier, metrics,
-                            groups, meta_store, shutting_down, access,  quotas,   producer_epochs};
+  mq::BrokerContext context{config,          topology, pools,          writers,    notifier,
+                            log_end_watcher, metrics,  groups,         meta_store, shutting_down,
+                            access,          quotas,   producer_epochs};
 
   auto service = std::make_shared<mq::BrokerService>(context);
   mq::RpcServer server(std::make_shared<mq::rpc::BrokerProcessor>(service), config.host,
@@ -190,6 +203,7 @@ int run(int argc, char** argv) {
   server.stop();
   if (kafka_server) kafka_server->stop();
   delay_mover.stop();
+  log_end_watcher.stop();
   access.stop();
   topology.stop();
   mq::logInfo("broker stopped");

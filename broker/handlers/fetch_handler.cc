@@ -200,6 +200,16 @@ bool readOnce(BrokerContext& context, std::vector<FetchSlot>& slots, FetchVisibi
   return any;
 }
 
+// Has the log-end watcher watch the live slots' partitions from the log ends just read.
+LogEndWatcher::Registration watch(BrokerContext& context, const std::vector<FetchSlot>& slots) {
+  std::vector<LogEndWatcher::Partition> partitions;
+  for (const auto& slot : slots) {
+    if (slot.failed || slot.retired) continue;
+    partitions.push_back({slot.route.datanode_id, slot.route.table, slot.result.end_offset});
+  }
+  return context.log_end_watcher.watch(std::move(partitions));
+}
+
 }  // namespace
 
 rpc::FetchResponse handleFetch(BrokerContext& context, const rpc::FetchRequest& request,
@@ -250,23 +260,30 @@ rpc::FetchResponse handleFetch(BrokerContext& context, const rpc::FetchRequest& 
       std::any_of(slots.begin(), slots.end(), [](const FetchSlot& slot) { return slot.failed; });
   const int wait_ms = refused ? 0 : std::min(request.max_wait_ms, context.config.max_fetch_wait_ms);
   const auto deadline = SteadyClock::now() + std::chrono::milliseconds(wait_ms);
-  // Woken by appends through this broker to the requested partitions only. Appends through
-  // other brokers are only seen by re-reading; back off from 2 ms to 50 ms.
+  // Woken by appends through this broker to the requested partitions only, and by the
+  // log-end watcher for appends through other brokers (broker/log_end_watcher.h). Re-reads
+  // on a backoff from 2 ms besides, for what the watcher cannot see (it is off, cannot read
+  // the datanode, or has not heard of a broker that just started): up to 50 ms apart with
+  // the watcher off, 1 s with it on.
   std::vector<std::string> tables;
   for (const auto& slot : slots) {
     if (!slot.failed && !slot.retired) tables.push_back(slot.route.table);
   }
   auto poll_interval = std::chrono::milliseconds(2);
+  const auto max_poll_interval =
+      std::chrono::milliseconds(context.config.fetch_watch_interval_ms > 0 ? 1000 : 50);
   uint64_t seen = context.notifier.sequence();
   bool waited = false;  // the first read found nothing: an append answers this fetch
+  std::optional<LogEndWatcher::Registration> watching;  // from the first wait on
   while (!readOnce(context, slots, visibility) && !context.shutting_down) {
     waited = true;
     auto now = SteadyClock::now();
     if (now >= deadline) break;
+    if (!watching) watching.emplace(watch(context, slots));
     auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
     const auto wake =
         context.notifier.waitForTables(seen, tables, std::min(remaining, poll_interval));
-    if (!wake.changed) poll_interval = std::min(poll_interval * 2, std::chrono::milliseconds(50));
+    if (!wake.changed) poll_interval = std::min(poll_interval * 2, max_poll_interval);
     seen = wake.sequence;
   }
 

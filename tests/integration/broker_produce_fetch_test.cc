@@ -241,8 +241,17 @@ TEST(BrokerProduceFetch, LongPollReturnsWhenAnotherBrokerAppends) {
   auto reader = cluster.brokerClient(0);
   auto writer = cluster.brokerClient(1);
   std::atomic<int64_t> appended_at{0};
+  // The reading broker knows of the other one, so its log-end watcher reads the waiting
+  // fetch's partition (docs/metrics.md); the append comes once it does.
+  auto watch_queries = [&] {
+    return metricSum(cluster.brokerMetricsPort(0), "mq_broker_log_end_watch_queries_total");
+  };
   std::thread producer([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const auto give_up = SteadyClock::now() + std::chrono::seconds(10);
+    while (watch_queries() == 0 && SteadyClock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     appended_at = nowMs();
     produce(*writer, "poll", 0, {textMessage("wake up")});
   });
@@ -255,6 +264,7 @@ TEST(BrokerProduceFetch, LongPollReturnsWhenAnotherBrokerAppends) {
   EXPECT_LT(returned_at - appended_at.load(), 5000);
   // ... and the reading broker counted the wake-up (docs/metrics.md).
   EXPECT_EQ(metricSum(cluster.brokerMetricsPort(0), "mq_broker_fetch_wakeup_seconds_count"), 1);
+  EXPECT_GT(watch_queries(), 0);
 }
 
 TEST(BrokerProduceFetch, LongPollTimesOutEmptyWhenNothingArrives) {
@@ -267,6 +277,8 @@ TEST(BrokerProduceFetch, LongPollTimesOutEmptyWhenNothingArrives) {
   EXPECT_EQ(result.error, rpc::ErrorCode::NONE);
   EXPECT_TRUE(result.messages.empty());
   EXPECT_GE(waited.count(), 250);
+  // A broker alone sees every append itself: its log-end watcher reads nothing.
+  EXPECT_EQ(metricSum(cluster.brokerMetricsPort(0), "mq_broker_log_end_watch_queries_total"), 0);
 }
 
 // A fetch waits what its max_wait_ms says, never longer than the broker's max-fetch-wait
