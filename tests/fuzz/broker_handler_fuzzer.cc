@@ -31,6 +31,7 @@
 #include "Broker.h"
 #include "broker/broker_config.h"
 #include "broker/broker_service.h"
+#include "broker/log_end_watcher.h"
 #include "common/log.h"
 #include "storage/db_pool.h"
 #include "tests/fuzz/thrift_call.h"
@@ -54,6 +55,7 @@ struct Broker {
   mq::DatanodePools pools;
   mq::DatanodeWriters writers;
   mq::ChangeNotifier notifier;
+  mq::LogEndWatcher log_end_watcher;  // off: one broker, no thread
   std::atomic<bool> shutting_down{false};
   mq::GroupDatabase group_database;
   mq::GroupCoordinator groups;
@@ -74,6 +76,8 @@ struct Broker {
         metrics(registry),
         pools(topology, 4),
         writers(4 << 20, config.append_groups, config.busy_append_groups, config.broker_id),
+        log_end_watcher([this](int datanode_id) { return pools.pool(datanode_id); },
+                        [] { return false; }, notifier, metrics, std::chrono::milliseconds(0)),
         group_database(meta_pool, pools, topology, metrics),
         groups(group_database, topology, shutting_down),
         access_store(meta_pool),
@@ -81,7 +85,7 @@ struct Broker {
         quota_store(meta_pool),
         quotas(quota_store, config.quota_max_throttle_ms, registry),
         producer_epochs(meta, std::chrono::milliseconds(config.metadata_refresh_ms)),
-        context{config, topology, pools,         writers, notifier, metrics,
+        context{config, topology, pools,         writers, notifier, log_end_watcher, metrics,
                 groups, meta,     shutting_down, access,  quotas,   producer_epochs},
         service(std::make_shared<mq::BrokerService>(context)),
         processor(service) {
