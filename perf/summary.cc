@@ -107,15 +107,10 @@ JsonLine summaryJson(const Summary& s) {
 }
 
 JsonLine settingsJson(const PerfConfig& c) {
-  auto joined = [](const std::vector<std::string>& list) {
-    std::string text;
-    for (const auto& item : list) text += (text.empty() ? "" : ",") + item;
-    return text;
-  };
   JsonLine json;
   json.text("metaserver", c.metaserver)
-      .text("brokers", joined(c.brokers))
-      .text("consumer_brokers", joined(c.consumer_brokers))
+      .text("brokers", fmt::format("{}", fmt::join(c.brokers, ",")))
+      .text("consumer_brokers", fmt::format("{}", fmt::join(c.consumer_brokers, ",")))
       .text("topic", c.topic)
       .number("partitions", c.partitions)
       .number("message_size", c.message_size)
