@@ -4,13 +4,13 @@
 
 #include <chrono>
 #include <memory>
-#include <optional>
 #include <regex>
 #include <thread>
 
 #include "common/errors.h"
 #include "common/log.h"
 #include "metaserver/store/replication_store.h"
+#include "storage/db_pool.h"
 
 namespace mq {
 namespace {
@@ -48,6 +48,40 @@ std::unique_ptr<DbPool> replicaPool(const DatanodeRecord& record, const std::str
   options.connect_timeout_s = 3;
   options.io_timeout_s = 5;
   return std::make_unique<DbPool>(target, options);
+}
+
+// How often rebuild points a replica at the primary when its session there is lost.
+constexpr int kPointAttempts = 3;
+
+// Waits until the replica on `db` runs both replication threads. When they stop with an
+// error, or do not start by `deadline` (`timeout_ms` after the rebuild began), stops its
+// replication again and throws naming why.
+void awaitReplicating(DbConnection& db, const DatanodeRecord& record, const std::string& replica,
+                      const std::string& gtid_position, int64_t timeout_ms,
+                      std::chrono::steady_clock::time_point deadline) {
+  while (true) {
+    const ReplicaStatus status = ReplicationStore::replicaStatus(db);
+    if (status.io_running == "Yes" && status.sql_running == "Yes") return;
+    const bool failed =
+        !status.last_error.empty() || status.sql_running == "No" || status.io_running == "No";
+    if (failed || std::chrono::steady_clock::now() >= deadline) {
+      ReplicationStore::stopFollowing(db);
+      if (failed) {
+        throwError(
+            rpc::ErrorCode::INVALID_REQUEST,
+            fmt::format(
+                "{} cannot replicate datanode `{}`'s primary {}:{} from {}: {}", replica,
+                record.name, record.target.host, record.target.port, gtid_position,
+                status.last_error.empty() ? "its replication threads stopped" : status.last_error));
+      }
+      throwError(rpc::ErrorCode::TIMEOUT,
+                 fmt::format("{} did not connect to datanode `{}`'s primary {}:{} within {} ms "
+                             "(Slave_IO_Running {}); replication stopped again",
+                             replica, record.name, record.target.host, record.target.port,
+                             timeout_ms, status.io_running));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 }
 
 }  // namespace
@@ -131,46 +165,44 @@ DatanodeRecord DatanodeReplicas::rebuild(const std::string& actor, const std::st
   const std::string replication_user = user.empty() ? record.target.user : user;
   const std::string replication_password = user.empty() ? record.target.password : password;
   const std::string replica = fmt::format("{}:{}", host, port);
-  std::unique_ptr<DbPool> pool;
-  std::optional<DbPool::Lease> db;
-  try {
-    pool = replicaPool(record, host, port);
-    db.emplace(pool->acquire());
-    ReplicationStore::followPrimary(**db, record.target.host, record.target.port, replication_user,
-                                    replication_password, gtid_position);
-  } catch (const std::exception& e) {
-    throwError(rpc::ErrorCode::INVALID_REQUEST,
-               fmt::format("cannot point {} at datanode `{}`'s primary {}:{}: {}", replica, name,
-                           record.target.host, record.target.port, e.what()));
-  }
   logInfo("datanode replica rebuilding")
       .kv("datanode", name)
       .kv("replica", replica)
       .kv("gtid_position", gtid_position)
       .kv("actor", actor);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  ReplicaStatus status;
-  while (true) {
-    status = ReplicationStore::replicaStatus(**db);
-    if (status.io_running == "Yes" && status.sql_running == "Yes") break;
-    const bool failed =
-        !status.last_error.empty() || status.sql_running == "No" || status.io_running == "No";
-    if (failed || std::chrono::steady_clock::now() >= deadline) {
-      ReplicationStore::stopFollowing(**db);
-      if (failed) {
-        throwError(rpc::ErrorCode::INVALID_REQUEST,
-                   fmt::format("{} cannot replicate datanode `{}`'s primary {}:{} from {}: {}",
-                               replica, name, record.target.host, record.target.port, gtid_position,
-                               status.last_error.empty() ? "its replication threads stopped"
-                                                         : status.last_error));
+  // The failover watchdog fences a stale former primary that answers writable: it ends the
+  // datanode user's sessions there, this one included, until followPrimary's first statement
+  // makes the server read-only. A session lost that way is retried on a new connection, from
+  // the start while the server has no primary yet, else by starting the replication it has
+  // (setting its position again would apply twice what it applied since).
+  for (int attempt = 1;; ++attempt) {
+    try {
+      auto pool = replicaPool(record, host, port);
+      auto db = pool->acquire();
+      if (attempt == 1 || !ReplicationStore::replicaStatus(*db).is_replica) {
+        ReplicationStore::followPrimary(*db, record.target.host, record.target.port,
+                                        replication_user, replication_password, gtid_position);
+      } else {
+        ReplicationStore::resumeFollowing(*db);
       }
-      throwError(rpc::ErrorCode::TIMEOUT,
-                 fmt::format("{} did not connect to datanode `{}`'s primary {}:{} within {} ms "
-                             "(Slave_IO_Running {}); replication stopped again",
-                             replica, name, record.target.host, record.target.port, timeout_ms,
-                             status.io_running));
+      awaitReplicating(*db, record, replica, gtid_position, timeout_ms, deadline);
+      break;
+    } catch (const sql::SQLException& e) {
+      if (attempt < kPointAttempts && isTransientDbError(e)) {
+        logWarn("lost the session to a rebuilt replica; pointing it at the primary again")
+            .kv("datanode", name)
+            .kv("replica", replica)
+            .kv("error", e.what());
+        // A fence ends the sessions twice (before and after read_only): the next connection
+        // comes after both.
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        continue;
+      }
+      throwError(rpc::ErrorCode::INVALID_REQUEST,
+                 fmt::format("cannot point {} at datanode `{}`'s primary {}:{}: {}", replica, name,
+                             record.target.host, record.target.port, e.what()));
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   try {
     DbPool primary_pool(record.target, DbPoolOptions{});

@@ -134,6 +134,12 @@ void ReplicationStore::followPrimary(DbConnection& db, const std::string& primar
   db.execute("START SLAVE");
 }
 
+void ReplicationStore::resumeFollowing(DbConnection& db) {
+  db.execute("SET GLOBAL read_only = ON");
+  db.execute("SET GLOBAL rpl_semi_sync_slave_enabled = ON");
+  db.execute("START SLAVE");
+}
+
 void ReplicationStore::stopFollowing(DbConnection& db) {
   db.execute("STOP SLAVE");
   db.execute("RESET SLAVE ALL");

@@ -58,6 +58,10 @@ class ReplicationStore {
   static void followPrimary(DbConnection& db, const std::string& primary_host, int primary_port,
                             const std::string& user, const std::string& password,
                             const std::string& gtid_position);
+  // Starts the replication followPrimary configured again, where it stopped (read-only,
+  // semi-sync acknowledgements on): for a session lost after CHANGE MASTER, when resetting
+  // the position would apply again what the replica already applied.
+  static void resumeFollowing(DbConnection& db);
   // Stops a replica's replication threads and forgets its primary (what followPrimary set),
   // leaving it read-only.
   static void stopFollowing(DbConnection& db);

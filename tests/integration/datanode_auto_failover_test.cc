@@ -245,6 +245,32 @@ std::set<std::string> replicaStates(TestCluster& cluster) {
   return states;
 }
 
+// What the watchdog's fence does to a stale server that answers writable
+// (DatanodeWatchdog::fenceStale), done once `server` has a primary configured: ends every
+// session of the datanode user there but its own. Returns how many; 0 when no primary was
+// configured within 30 s.
+int fenceOnceReplicating(const MariadbInstance& server) {
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  while (Clock::now() < deadline) {
+    try {
+      DbPoolOptions options;
+      options.max_connections = 1;
+      DbPool pool(server.target(), options);
+      auto db = pool.acquire();
+      while (Clock::now() < deadline) {
+        if (ReplicationStore::replicaStatus(*db).is_replica) {
+          return ReplicationStore::fence(*db, server.target().user);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+    } catch (const std::exception&) {
+      // The watchdog's own fence ended this session: connect again.
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  return 0;
+}
+
 // After a failover the former primary is restored from a mariadb-backup of the new one and
 // made its replica with `mqctl datanode rebuild-replica`; the next kill -9 fails over to it
 // and nothing acknowledged in any phase is lost.
@@ -285,14 +311,30 @@ TEST(AutoFailover, FormerPrimaryIsRebuiltFromABackupAndTakesTheNextFailover) {
   EXPECT_EQ(replicaStates(cluster), std::set<std::string>{fmt::format("{}:stale", first.port())});
 
   // The operator's runbook: back the new primary up, restore it over the old one's data, and
-  // point the old one at the new primary from the backup's position.
+  // point the old one at the new primary from the backup's position. The restored server
+  // starts writable while it is recorded stale, so the watchdog's fence may end the datanode
+  // user's sessions there, the rebuild's included, at any moment: here they are all ended
+  // while the rebuild waits for its replication to connect (the primary paused meanwhile),
+  // and the rebuild carries on from where it was.
   const std::string backup = first.dir() + "-backup";
   first.restoreFromBackupOf(second, backup);
-  ASSERT_EQ(
-      cluster.mqctl({"datanode", "rebuild-replica", "dn0", first_address, "--backup-dir", backup},
-                    &out, &err),
-      0)
-      << out << err;
+  second.pause();
+  int ended = 0;
+  std::thread fence([&] { ended = fenceOnceReplicating(first); });
+  int rebuilt = -1;
+  std::thread rebuild([&] {
+    rebuilt = cluster.mqctl(
+        {"datanode", "rebuild-replica", "dn0", first_address, "--backup-dir", backup}, &out, &err);
+  });
+  fence.join();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  second.resume();
+  rebuild.join();
+  ASSERT_EQ(rebuilt, 0) << out << err;
+  EXPECT_GE(ended, 1) << "the fence ended the rebuild's session";
+  EXPECT_NE(cluster.metaserverLog().find(
+                "lost the session to a rebuilt replica; pointing it at the primary again"),
+            std::string::npos);
   EXPECT_NE(out.find(first_address + " replicates datanode `dn0`'s primary " + second_address),
             std::string::npos)
       << out;
