@@ -181,6 +181,8 @@ int runE2e(const PerfConfig& config) {
   run.stop_consumers = true;
   for (auto& thread : consumer_threads) thread.join();
   progress.stop();
+  // Where the first producer's time went (every producer runs the same loop).
+  const client::ProducerStages stages = producers[0]->stages();
   producers.clear();
   for (auto& consumer : consumers) consumer->close();
 
@@ -215,6 +217,7 @@ int runE2e(const PerfConfig& config) {
       .number("topic_partitions", partitions)
       .number("consumer_threads", consumer_count)
       .text("first_error", first_error)
+      .object("client_stages", stagesJson(stages))
       .object("settings", settingsJson(config));
   printSummaryLine(json);
 

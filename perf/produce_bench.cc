@@ -76,22 +76,6 @@ void produceLoop(Producer& producer, const PerfConfig& config, int index,
   producer.flush();
 }
 
-// {"buffered": {...}, "request": {...}}: ProducerStages in milliseconds.
-JsonLine stagesJson(const ProducerStages& stages) {
-  auto stage = [](const ProducerStages::Stage& s) {
-    JsonLine line;
-    line.number("count", static_cast<int64_t>(s.count))
-        .real("mean_ms", s.mean_ms)
-        .real("p50_ms", s.p50_ms)
-        .real("p99_ms", s.p99_ms)
-        .real("max_ms", s.max_ms);
-    return line;
-  };
-  JsonLine json;
-  json.object("buffered", stage(stages.buffered)).object("request", stage(stages.request));
-  return json;
-}
-
 }  // namespace
 
 std::string describe(const Error& error) {

@@ -142,4 +142,19 @@ JsonLine settingsJson(const PerfConfig& c) {
 
 void printSummaryLine(const JsonLine& line) { std::cout << line.str() << std::endl; }
 
+JsonLine stagesJson(const client::ProducerStages& stages) {
+  auto stage = [](const client::ProducerStages::Stage& s) {
+    JsonLine line;
+    line.number("count", static_cast<int64_t>(s.count))
+        .real("mean_ms", s.mean_ms)
+        .real("p50_ms", s.p50_ms)
+        .real("p99_ms", s.p99_ms)
+        .real("max_ms", s.max_ms);
+    return line;
+  };
+  JsonLine json;
+  json.object("buffered", stage(stages.buffered)).object("request", stage(stages.request));
+  return json;
+}
+
 }  // namespace mq::perf

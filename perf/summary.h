@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "client/histogram.h"
+#include "mq/producer.h"
 #include "perf/perf_config.h"
 
 namespace mq::perf {
@@ -48,6 +49,8 @@ struct Summary {
 
 // The standard fields of `summary`, ready for the mode's own fields.
 JsonLine summaryJson(const Summary& summary);
+// {"buffered": {...}, "request": {...}}: a Producer's stages in milliseconds.
+JsonLine stagesJson(const client::ProducerStages& stages);
 // Every field of `config` under its command-line name (dashes become underscores).
 JsonLine settingsJson(const PerfConfig& config);
 
