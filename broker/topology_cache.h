@@ -41,6 +41,10 @@ class TopologyCache {
   // Starts the refresh thread.
   void start();
   void stop();
+  // Reads the metadata now, after an admin change made through this broker, so that its
+  // next answers include the change (the refresh thread may have read the metadata between
+  // two steps of it). False when the metadata database could not be read.
+  bool refreshNow() { return refresh(true); }
 
   std::shared_ptr<const Topology> topology() const;
   std::vector<BrokerRecord> liveBrokers() const;

@@ -135,6 +135,7 @@ KafkaReply handleKafkaCreateTopics(KafkaRequest& request) {
   std::set<std::string> seen;
   std::optional<Caller> caller;
   std::unique_ptr<AdminClient> admin;
+  bool created = false;
   for (const auto& wanted : decoded.topics) {
     CreateTopicsResponse::Topic result;
     result.name = wanted.name;
@@ -147,6 +148,7 @@ KafkaReply handleKafkaCreateTopics(KafkaRequest& request) {
       if (isDeadLetterTopicName(wanted.name)) {
         result.num_partitions = ensureDeadLetterPair(request, wanted, decoded.validate_only,
                                                      *caller, decoded.timeout_ms, admin);
+        created |= !decoded.validate_only;
         result.replication_factor = 1;
         response.topics.push_back(std::move(result));
         continue;
@@ -164,6 +166,7 @@ KafkaReply handleKafkaCreateTopics(KafkaRequest& request) {
         if (retention.retention_bytes) {
           admin->setRetention(topic.name, std::nullopt, retention.retention_bytes);
         }
+        created = true;
       }
       result.num_partitions = topic.partitions;
       result.replication_factor = 1;
@@ -176,6 +179,9 @@ KafkaReply handleKafkaCreateTopics(KafkaRequest& request) {
     }
     response.topics.push_back(std::move(result));
   }
+  // What this broker answers next (Metadata, DescribeConfigs) shows the new topics as
+  // created, retention included: its refresh thread may have read them between two steps.
+  if (created) request.broker.topology.refreshNow();
   return {encodeMessage(response, version)};
 }
 
