@@ -92,6 +92,11 @@ int ChildProcess::stop(int timeout_ms) {
 
 bool ChildProcess::running() { return pid_ > 0 && wait(0) == -1; }
 
+std::string ChildProcess::logText() const {
+  std::ifstream in(log_path_);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
 int runCommand(const std::vector<std::string>& args, const std::string& input, std::string* output,
                std::string* error, int timeout_ms) {
   // Close-on-exec: another thread's child (tests start servers in parallel) must not inherit

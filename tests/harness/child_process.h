@@ -29,6 +29,8 @@ class ChildProcess {
   bool running();
   pid_t pid() const { return pid_; }
   const std::string& logPath() const { return log_path_; }
+  // What it logged so far.
+  std::string logText() const;
 
  private:
   pid_t pid_ = -1;

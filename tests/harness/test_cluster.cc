@@ -34,11 +34,6 @@ int readPort(const std::string& dir) {
   return port;
 }
 
-std::string fileText(const std::string& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)), {});
-}
-
 std::string uniquePrefix() {
   static std::atomic<int> counter{0};
   return fmt::format("t{}_{}", getpid(), counter++);
@@ -236,11 +231,8 @@ std::vector<std::string> TestCluster::brokerAddresses() const {
   return addresses;
 }
 
-std::string TestCluster::metaserverLog() const { return fileText(log_dir_ + "/metaserver.log"); }
-
 void TestCluster::failStart(const std::string& what, const ChildProcess& process) {
-  throw std::runtime_error(
-      fmt::format("{} did not start; its log:\n{}", what, fileText(process.logPath())));
+  throw std::runtime_error(fmt::format("{} did not start; its log:\n{}", what, process.logText()));
 }
 
 std::vector<std::string> TestCluster::metaserverArgs(int port, int http_port) const {

@@ -144,8 +144,6 @@ class TestCluster {
   DbTarget metaDb() const;
   DbTarget datanodeDb(int i) const;
   const std::string& logDir() const { return log_dir_; }
-  // What the metaserver logged so far.
-  std::string metaserverLog() const;
 
  private:
   void startBroker(int i);

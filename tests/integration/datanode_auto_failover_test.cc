@@ -332,7 +332,7 @@ TEST(AutoFailover, FormerPrimaryIsRebuiltFromABackupAndTakesTheNextFailover) {
   rebuild.join();
   ASSERT_EQ(rebuilt, 0) << out << err;
   EXPECT_GE(ended, 1) << "the fence ended the rebuild's session";
-  EXPECT_NE(cluster.metaserverLog().find(
+  EXPECT_NE(cluster.metaserver().logText().find(
                 "lost the session to a rebuilt replica; pointing it at the primary again"),
             std::string::npos);
   EXPECT_NE(out.find(first_address + " replicates datanode `dn0`'s primary " + second_address),

@@ -13,7 +13,6 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -218,10 +217,7 @@ class Relay {
     process_.start(args_, log_);
   }
   ChildProcess& process() { return process_; }
-  std::string log() const {
-    std::ifstream in(log_);
-    return std::string((std::istreambuf_iterator<char>(in)), {});
-  }
+  std::string log() const { return process_.logText(); }
 
  private:
   std::string name_;

@@ -11,7 +11,6 @@
 #include <atomic>
 #include <chrono>
 #include <climits>
-#include <fstream>
 #include <iterator>
 #include <mutex>
 #include <set>
@@ -533,8 +532,7 @@ TEST(ConnectionLimit, ExtraConnectionsAreRefusedByNameCountedAndLoggedOthersStay
   EXPECT_EQ(seen.size(), 1u);
   EXPECT_EQ(seen.count("admitted"), 1u);
 
-  std::ifstream log(cluster.broker(0).logPath());
-  const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  const std::string text = cluster.broker(0).logText();
   EXPECT_NE(text.find("connection refused: limit reached; closed"), std::string::npos);
   EXPECT_NE(text.find("max-connections-per-ip"), std::string::npos);
 }
