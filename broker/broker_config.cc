@@ -44,6 +44,10 @@ const OptionTable<BrokerConfig>& BrokerConfig::optionTable() {
                      "while fetches wait, how often their partitions' log ends are read (one "
                      "query per datanode) to see appends through other brokers (0: off; they "
                      "re-read on their own backoff, up to 50 ms)")
+           .bytes("fetch-cache-bytes", &C::fetch_cache_bytes, 0, 1LL << 30,
+                  "messages this broker appended lately, kept to answer fetches at the log "
+                  "end without reading them back from the datanode (0: off; a partition "
+                  "keeps at most a sixteenth)")
            .number("max-connections", &C::max_connections, 0, 1000000,
                    "open client connections in all; more are closed at accept (0: no limit)")
            .number("max-connections-per-ip", &C::max_connections_per_ip, 0, 1000000,

@@ -24,6 +24,7 @@ struct BrokerConfig {
   int max_batch_messages = 10000;        // messages in one partition batch
   int max_fetch_wait_ms = 30000;         // upper bound of a fetch's long-poll
   int fetch_watch_interval_ms = 5;       // log-end watcher period for waiting fetches; 0 = off
+  int64_t fetch_cache_bytes = 32 << 20;  // acknowledged appends kept for fetches; 0 = off
   int datanode_pool_size = 32;           // connections per datanode
   int append_groups = 2;                 // group-commit transactions per datanode at once
   int busy_append_groups = 4;            // the same while large batches queue (>= 1 MiB)

@@ -121,7 +121,15 @@ BrokerMetrics::BrokerMetrics(prometheus::Registry& registry)
                                        "woke: appended to through another broker (or through "
                                        "this one, before its own wake-up was seen).")
                                  .Register(registry)
-                                 .Add({})) {}
+                                 .Add({})),
+      fetch_reads_(BuildCounter()
+                       .Name("mq_broker_fetch_reads_total")
+                       .Help("Partitions a fetch read messages of, by where it read them: "
+                             "cache (appended through this broker lately, fetch-cache-bytes) "
+                             "or database (a SELECT on the datanode).")
+                       .Register(registry)),
+      fetch_reads_cached_(fetch_reads_.Add({{"source", "cache"}})),
+      fetch_reads_database_(fetch_reads_.Add({{"source", "database"}})) {}
 
 void BrokerMetrics::recordRpc(const std::string& method, ErrorCode code, double seconds) {
   requests_.Add({{"method", method}, {"code", errorName(code)}}).Increment();
@@ -177,6 +185,10 @@ void BrokerMetrics::recordFetchWakeup(int64_t ms) {
 void BrokerMetrics::recordLogEndWatch(int queries, int woken) {
   log_end_watch_queries_.Increment(queries);
   log_end_watch_wakeups_.Increment(woken);
+}
+
+void BrokerMetrics::recordFetchRead(bool cached) {
+  (cached ? fetch_reads_cached_ : fetch_reads_database_).Increment();
 }
 
 void BrokerMetrics::recordKafkaProduceRound(size_t requests) {

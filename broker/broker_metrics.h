@@ -37,6 +37,8 @@ class BrokerMetrics {
   // The log-end watcher (broker/log_end_watcher.h) read `queries` datanodes' log ends for
   // waiting fetches and woke the fetches of `woken` partitions that other brokers appended to.
   void recordLogEndWatch(int queries, int woken);
+  // A fetch read a partition's messages from the recent appends (cached) or its datanode.
+  void recordFetchRead(bool cached);
   // A durable fetch (the Kafka door) that waited for its rows to be durable, and what
   // ended the wait: one of the broker's group commits ("write") or a durability mark
   // ("mark"; broker/durable_reads.h).
@@ -76,6 +78,9 @@ class BrokerMetrics {
   prometheus::Histogram& kafka_produce_rounds_;
   prometheus::Counter& log_end_watch_queries_;
   prometheus::Counter& log_end_watch_wakeups_;
+  prometheus::Family<prometheus::Counter>& fetch_reads_;
+  prometheus::Counter& fetch_reads_cached_;
+  prometheus::Counter& fetch_reads_database_;
 };
 
 }  // namespace mq

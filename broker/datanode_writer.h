@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "broker/durable_reads.h"
+#include "broker/recent_appends.h"
 #include "storage/db_pool.h"
 #include "storage/partition_store.h"
 
@@ -114,16 +115,21 @@ class DatanodeWriter {
   DurableReads durable_reads_;
 };
 
-// The writers of every datanode this broker has written to.
+// The writers of every datanode this broker has written to, and the messages they appended
+// lately (fetch-cache-bytes of them; 0: none).
 class DatanodeWriters {
  public:
   DatanodeWriters(int64_t max_group_bytes, int max_groups_per_datanode,
-                  int busy_groups_per_datanode, std::string broker_id)
+                  int busy_groups_per_datanode, std::string broker_id,
+                  int64_t recent_appends_bytes = 0)
       : max_group_bytes_(max_group_bytes),
         max_groups_(max_groups_per_datanode),
         busy_groups_(busy_groups_per_datanode),
-        broker_id_(std::move(broker_id)) {}
+        broker_id_(std::move(broker_id)),
+        recent_appends_(recent_appends_bytes) {}
   DatanodeWriter& writer(int datanode_id);
+  // Acknowledged appends, for fetches at the log end (broker/recent_appends.h).
+  RecentAppends& recentAppends() { return recent_appends_; }
 
  private:
   const int64_t max_group_bytes_;
@@ -132,6 +138,7 @@ class DatanodeWriters {
   const std::string broker_id_;
   std::mutex mutex_;
   std::map<int, std::unique_ptr<DatanodeWriter>> writers_;
+  RecentAppends recent_appends_;
 };
 
 }  // namespace mq

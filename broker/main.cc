@@ -83,7 +83,7 @@ int run(int argc, char** argv) {
   mq::BrokerMetrics metrics(metrics_endpoint->registry());
   mq::DatanodePools pools(topology, config.datanode_pool_size);
   mq::DatanodeWriters writers(kMaxGroupCommitBytes, config.append_groups, config.busy_append_groups,
-                              config.broker_id);
+                              config.broker_id, config.fetch_cache_bytes);
   mq::ChangeNotifier notifier;
   // Wakes fetches for appends through other brokers (fetch-watch-interval; 0: off).
   mq::LogEndWatcher log_end_watcher(

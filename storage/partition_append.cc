@@ -192,6 +192,23 @@ size_t insertPrepared(DbConnection& db, const std::string& table,
 
 }  // namespace
 
+bool PartitionStore::heldForLater(const rpc::Message& message, int64_t append_ms) {
+  return message.deliver_at_ms > append_ms;
+}
+
+// The row appendRow and insertPrepared write, as partition_sql::storedMessage reads it.
+rpc::StoredMessage PartitionStore::storedForm(const rpc::Message& message, int64_t offset,
+                                              int64_t append_ms) {
+  rpc::StoredMessage stored;
+  stored.offset = offset;
+  if (message.__isset.key) stored.__set_key(message.key);
+  stored.headers = message.headers;
+  stored.value = message.value;
+  stored.timestamp_ms = produceTime(message, append_ms);
+  stored.append_time_ms = append_ms;
+  return stored;
+}
+
 void PartitionStore::append(DbPool::Lease& db, const std::string& table,
                             std::vector<AppendBatch>& batches, int64_t append_ms) {
   std::vector<PartitionAppend> partitions(1);
@@ -415,7 +432,7 @@ void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& par
         producer->changed = true;
       }
       for (const auto* message : *batch.messages) {
-        if (message->deliver_at_ms > partition_ms) {
+        if (heldForLater(*message, partition_ms)) {
           if (delayed_rows++ > 0) delayed += ',';
           appendDelayedRow(delayed, table, *message, partition_ms, hex);
           continue;

@@ -193,6 +193,14 @@ class PartitionStore {
                                               int64_t from_offset, int max_messages,
                                               int64_t max_bytes);
 
+  // Whether append() holds `message` in the delay table (it gets its offset once due)
+  // rather than storing it in its partition now, `append_ms` being the append time.
+  static bool heldForLater(const rpc::Message& message, int64_t append_ms);
+  // What read() returns for `message` once append() stored it at `offset` with `append_ms`:
+  // the broker's cache of recent appends (broker/recent_appends.h) builds its entries with it.
+  static rpc::StoredMessage storedForm(const rpc::Message& message, int64_t offset,
+                                       int64_t append_ms);
+
   // Commits a durability mark of `broker` (autocommit: its row of mq_durability_marks
   // bumped). Once it returns, every row the server showed readers before the call is
   // durable: the redo log is written in order (broker/durable_reads.h).

@@ -172,8 +172,15 @@ bool readOnce(BrokerContext& context, std::vector<FetchSlot>& slots, FetchVisibi
           }
           if (offset == b.end_offset || budget <= 0) continue;
           const int64_t bytes = std::min<int64_t>(slot->max_bytes, budget);
-          slot->result.messages =
-              PartitionStore::read(*db, slot->route.table, offset, slot->max_messages, bytes);
+          // A consumer that keeps up reads what this broker just appended: from memory.
+          const bool cached = context.writers.recentAppends().read(pool, slot->route.table, offset,
+                                                                   b.end_offset, slot->max_messages,
+                                                                   bytes, slot->result.messages);
+          if (!cached) {
+            slot->result.messages =
+                PartitionStore::read(*db, slot->route.table, offset, slot->max_messages, bytes);
+          }
+          context.metrics.recordFetchRead(cached);
           // Offsets are dense, so the first row is `offset` itself unless retention removed
           // it after the bounds were read: say so rather than skip silently over the gap.
           if (!slot->result.messages.empty() && slot->result.messages.front().offset != offset) {

@@ -120,8 +120,9 @@ struct DatanodeShare {
 
 // Appends one datanode's share through its writer (group commit) and fills in the results.
 void appendShare(BrokerContext& context, DatanodeShare& share) {
+  DatanodePools::WriteGrant grant;
   try {
-    auto grant = context.pools.poolForWrite(share.datanode_id);
+    grant = context.pools.poolForWrite(share.datanode_id);
     context.writers.writer(share.datanode_id).append(*grant.pool, share.items);
     // Acknowledged only if no failover fenced the datanode meanwhile (datanode_pools.h).
     context.pools.confirmWrite(share.datanode_id, grant);
@@ -146,6 +147,8 @@ void appendShare(BrokerContext& context, DatanodeShare& share) {
       // messages of the batch from base_offset with it.
       result.append_time_ms = item.batch.append_ms != 0 ? item.batch.append_ms : nowMs();
       if (!item.batch.duplicate) {
+        // Kept for fetches at the log end before they are woken for it.
+        context.writers.recentAppends().add(grant.pool, item.table, item.batch);
         context.notifier.notify(item.table);
         context.metrics.recordProduced(batch.topic, static_cast<int64_t>(batch.messages.size()),
                                        item.bytes);

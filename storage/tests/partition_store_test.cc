@@ -133,6 +133,9 @@ TEST_F(PartitionStoreTest, RowsOfALargeBatchGoInPreparedStatementsAndReadBackExa
     const int64_t append_ms = 9000 + static_cast<int64_t>(n / 100);
     EXPECT_EQ(stored[n].append_time_ms, append_ms);
     EXPECT_EQ(stored[n].timestamp_ms, sent.timestamp_ms > 0 ? sent.timestamp_ms : append_ms);
+    // The broker's cache of recent appends answers fetches with this form: it must be what
+    // the read returned, field by field.
+    EXPECT_EQ(PartitionStore::storedForm(sent, static_cast<int64_t>(n), append_ms), stored[n]);
   }
 }
 

@@ -1,0 +1,147 @@
+#include "broker/recent_appends.h"
+
+#include <algorithm>
+
+namespace mq {
+namespace {
+
+// A table's run may hold this share of the whole bound.
+constexpr int64_t kTableShare = 16;
+// What a held message costs beyond its bytes (the struct, the deque slot, allocations).
+constexpr int64_t kMessageOverhead = 128;
+
+// Whether the run was written through `pool` (the same pool object, not one made since at
+// the same address: a weak pointer keeps its control block, so owners never compare equal
+// to a newer pool's).
+bool samePool(const std::weak_ptr<DbPool>& origin, const std::shared_ptr<DbPool>& pool) {
+  return !origin.owner_before(pool) && !pool.owner_before(origin) && !origin.expired();
+}
+
+}  // namespace
+
+RecentAppends::RecentAppends(int64_t max_bytes)
+    : max_bytes_(std::max<int64_t>(0, max_bytes)), max_table_bytes_(max_bytes_ / kTableShare) {}
+
+int64_t RecentAppends::sizeOf(const rpc::StoredMessage& message) {
+  int64_t size = kMessageOverhead + static_cast<int64_t>(message.value.size() + message.key.size());
+  for (const auto& [name, value] : message.headers) {
+    size += static_cast<int64_t>(name.size() + value.size());
+  }
+  return size;
+}
+
+void RecentAppends::clear(Run& run) {
+  bytes_ -= run.bytes;
+  run.bytes = 0;
+  run.messages.clear();
+}
+
+void RecentAppends::evict(Run& run) {
+  while (run.bytes > max_table_bytes_ && !run.messages.empty()) {
+    const int64_t size = sizeOf(run.messages.front());
+    run.messages.pop_front();
+    ++run.first_offset;
+    run.bytes -= size;
+    bytes_ -= size;
+  }
+  // The least recently appended tables go whole; `run` is the most recent, so it stays.
+  while (bytes_ > max_bytes_ && recency_.size() > 1) {
+    auto oldest = runs_.find(recency_.back());
+    clear(oldest->second);
+    recency_.pop_back();
+    runs_.erase(oldest);
+  }
+}
+
+void RecentAppends::add(const std::shared_ptr<DbPool>& pool, const std::string& table,
+                        const AppendBatch& batch) {
+  if (max_bytes_ == 0 || batch.duplicate || batch.base_offset < 0 ||
+      batch.error != rpc::ErrorCode::NONE || batch.messages == nullptr) {
+    return;
+  }
+  // The stored form is built before taking the lock: copies of keys, values and headers.
+  std::vector<rpc::StoredMessage> stored;
+  stored.reserve(batch.messages->size());
+  int64_t offset = batch.base_offset;
+  for (const rpc::Message* message : *batch.messages) {
+    if (PartitionStore::heldForLater(*message, batch.append_ms)) continue;
+    stored.push_back(PartitionStore::storedForm(*message, offset++, batch.append_ms));
+  }
+  if (stored.empty()) return;
+  const int64_t first = batch.base_offset;
+  const int64_t end = offset;
+
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto [it, inserted] = runs_.try_emplace(table);
+  Run& run = it->second;
+  if (inserted) {
+    recency_.push_front(table);
+    run.recency = recency_.begin();
+  } else {
+    recency_.splice(recency_.begin(), recency_, run.recency);
+  }
+  const int64_t run_end = run.first_offset + static_cast<int64_t>(run.messages.size());
+  if (!samePool(run.origin, pool) || run.messages.empty()) {
+    clear(run);
+    run.origin = pool;
+    run.first_offset = first;
+  } else if (first == run_end) {
+    // Continues the run: the common case.
+  } else if (end == run.first_offset) {
+    // Precedes it: two requests of one partition acknowledged out of order.
+    for (auto m = stored.rbegin(); m != stored.rend(); ++m) {
+      const int64_t size = sizeOf(*m);
+      run.bytes += size;
+      bytes_ += size;
+      run.messages.push_front(std::move(*m));
+    }
+    run.first_offset = first;
+    evict(run);
+    return;
+  } else {
+    // A gap or an overlap: rows it did not see were appended in between (other brokers, the
+    // delay mover), or the offsets went back. Start afresh.
+    clear(run);
+    run.first_offset = first;
+  }
+  for (auto& m : stored) {
+    const int64_t size = sizeOf(m);
+    run.bytes += size;
+    bytes_ += size;
+    run.messages.push_back(std::move(m));
+  }
+  evict(run);
+}
+
+bool RecentAppends::read(const std::shared_ptr<DbPool>& pool, const std::string& table,
+                         int64_t offset, int64_t end_offset, int max_messages, int64_t max_bytes,
+                         std::vector<rpc::StoredMessage>& out) {
+  if (max_bytes_ == 0) return false;
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = runs_.find(table);
+  if (it == runs_.end()) return false;
+  const Run& run = it->second;
+  const int64_t run_end = run.first_offset + static_cast<int64_t>(run.messages.size());
+  if (offset < run.first_offset || offset >= run_end || offset >= end_offset ||
+      !samePool(run.origin, pool)) {
+    return false;
+  }
+  const int64_t last = std::min({run_end, end_offset, offset + std::max(1, max_messages)});
+  out.clear();
+  out.reserve(static_cast<size_t>(last - offset));
+  int64_t bytes = 0;
+  for (int64_t o = offset; o < last; ++o) {
+    const rpc::StoredMessage& message = run.messages[static_cast<size_t>(o - run.first_offset)];
+    bytes += static_cast<int64_t>(message.value.size() + message.key.size());
+    if (!out.empty() && bytes > max_bytes) break;
+    out.push_back(message);
+  }
+  return true;
+}
+
+int64_t RecentAppends::bytes() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return bytes_;
+}
+
+}  // namespace mq

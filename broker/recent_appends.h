@@ -1,0 +1,80 @@
+// The messages this broker appended lately, per partition table, as a fetch would read them
+// back: a consumer that keeps up fetches at the log end, and is answered from here instead of
+// with a SELECT of the rows just written (the bounds are still read from the datanode, so a
+// fetch never answers past the stored log end).
+//
+// What makes an answer from here the same as one from the database:
+// - only acknowledged appends go in (after the COMMIT returned and the write was confirmed,
+//   datanode_pools.h): rows that are durable, at the offsets the datanode gave them, built
+//   with PartitionStore::storedForm (what a SELECT reads back);
+// - a table holds one run of consecutive offsets; an append that does not continue it (other
+//   brokers wrote in between, the delay mover appended, the offsets went back) starts it afresh;
+// - a run remembers the pool (datanode address) it was written through, and is used only by
+//   fetches through that same pool: a failover, which drops the fenced datanode's pool
+//   (datanode_pools.h), leaves every run of that datanode unused.
+//
+// Bounded: at most `max_bytes` in all (0: off), a table at most max_bytes / 16; the tables
+// appended to least recently go first. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "mq_types.h"
+#include "storage/db_pool.h"
+#include "storage/partition_store.h"
+
+namespace mq {
+
+class RecentAppends {
+ public:
+  explicit RecentAppends(int64_t max_bytes);
+
+  // An acknowledged append of `batch` (its outcome filled in by PartitionStore::append) to
+  // `table` through `pool`. Batches that stored nothing (duplicates, errors, all delayed)
+  // are ignored.
+  void add(const std::shared_ptr<DbPool>& pool, const std::string& table, const AppendBatch& batch);
+
+  // The messages of `table` from `offset` on, below `end_offset` (the stored log end the
+  // fetch read), at most `max_messages` and `max_bytes` of keys and values (at least one
+  // message), as PartitionStore::read returns them. Fills `out` and returns true when
+  // `offset` is held for a run written through `pool`; otherwise returns false and leaves
+  // `out` alone (read the database).
+  bool read(const std::shared_ptr<DbPool>& pool, const std::string& table, int64_t offset,
+            int64_t end_offset, int max_messages, int64_t max_bytes,
+            std::vector<rpc::StoredMessage>& out);
+
+  // Bytes held (approximate: keys, values, headers and a fixed cost per message).
+  int64_t bytes() const;
+
+ private:
+  struct Run {
+    std::weak_ptr<DbPool> origin;  // the pool the run was written through
+    int64_t first_offset = 0;      // offset of messages.front()
+    std::deque<rpc::StoredMessage> messages;
+    int64_t bytes = 0;
+    std::list<std::string>::iterator recency;  // its place in recency_
+  };
+
+  static int64_t sizeOf(const rpc::StoredMessage& message);
+  // Empties a run (mutex_ held).
+  void clear(Run& run);
+  // Drops messages from the front of `run` while it is over the per-table bound, then the
+  // runs appended to least recently while the whole is over max_bytes_ (mutex_ held).
+  void evict(Run& run);
+
+  const int64_t max_bytes_;
+  const int64_t max_table_bytes_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, Run> runs_;
+  std::list<std::string> recency_;  // table names, most recently appended first
+  int64_t bytes_ = 0;
+};
+
+}  // namespace mq

@@ -1,0 +1,203 @@
+// RecentAppends: which acknowledged appends a fetch may be answered from, and that nothing
+// it answers differs from the stored log (offsets, the log end, the pool written through).
+// Pools here never connect: the cache only compares their identity.
+#include "broker/recent_appends.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mq {
+namespace {
+
+constexpr const char* kTable = "mq_t1_p0";
+
+std::shared_ptr<DbPool> makePool() { return std::make_shared<DbPool>(DbTarget{}, DbPoolOptions{}); }
+
+// A batch of `count` messages "v<first value>".., acknowledged at `base_offset`.
+struct Batch {
+  std::vector<rpc::Message> messages;
+  std::vector<const rpc::Message*> pointers;
+  AppendBatch append;
+
+  Batch(int64_t base_offset, int count, int first_value = 0, int64_t append_ms = 1000)
+      : messages(static_cast<size_t>(count)) {
+    for (int i = 0; i < count; ++i) messages[i].value = "v" + std::to_string(first_value + i);
+    for (auto& m : messages) pointers.push_back(&m);
+    append.messages = &pointers;
+    append.base_offset = base_offset;
+    append.append_ms = append_ms;
+  }
+};
+
+std::vector<int64_t> offsetsOf(const std::vector<rpc::StoredMessage>& messages) {
+  std::vector<int64_t> offsets;
+  for (const auto& m : messages) offsets.push_back(m.offset);
+  return offsets;
+}
+
+// One pool and a cache of 1 MiB; `out` takes what reads return.
+class RecentAppendsTest : public ::testing::Test {
+ protected:
+  std::shared_ptr<DbPool> pool = makePool();
+  RecentAppends recent{1 << 20};
+  std::vector<rpc::StoredMessage> out;
+};
+
+TEST_F(RecentAppendsTest, AnswersWithTheStoredFormOfAnAcknowledgedAppend) {
+  Batch batch(10, 3);
+  batch.messages[0].__set_key("k");
+  batch.messages[1].__set_key("");
+  batch.messages[1].headers = {{"trace", "t1"}};
+  batch.messages[2].timestamp_ms = 77;
+  recent.add(pool, kTable, batch.append);
+
+  ASSERT_TRUE(recent.read(pool, kTable, 10, 13, 100, 1 << 20, out));
+  ASSERT_EQ(out.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(out[i], PartitionStore::storedForm(batch.messages[i], 10 + i, 1000));
+  }
+  EXPECT_EQ(out[0].timestamp_ms, 1000);  // no producer timestamp: the append time
+  EXPECT_EQ(out[2].timestamp_ms, 77);
+}
+
+TEST_F(RecentAppendsTest, DelayedMessagesTakeNoOffset) {
+  Batch batch(0, 4);
+  batch.messages[1].deliver_at_ms = 5000;  // after the append at 1000: in the delay table
+  recent.add(pool, kTable, batch.append);
+  ASSERT_TRUE(recent.read(pool, kTable, 0, 3, 100, 1 << 20, out));
+  ASSERT_EQ(offsetsOf(out), (std::vector<int64_t>{0, 1, 2}));
+  EXPECT_EQ(out[1].value, "v2");
+}
+
+TEST_F(RecentAppendsTest, NeverAnswersAtOrPastTheStoredLogEnd) {
+  Batch batch(0, 10);
+  recent.add(pool, kTable, batch.append);
+  ASSERT_TRUE(recent.read(pool, kTable, 2, 6, 100, 1 << 20, out));
+  EXPECT_EQ(offsetsOf(out), (std::vector<int64_t>{2, 3, 4, 5}));
+  EXPECT_FALSE(recent.read(pool, kTable, 6, 6, 100, 1 << 20, out));
+}
+
+TEST_F(RecentAppendsTest, CutsAtMaxMessagesAndMaxBytesButReturnsAtLeastOne) {
+  Batch batch(0, 10);  // values "v0".."v9": 2 bytes each
+  recent.add(pool, kTable, batch.append);
+  ASSERT_TRUE(recent.read(pool, kTable, 0, 10, 3, 1 << 20, out));
+  EXPECT_EQ(out.size(), 3u);
+  ASSERT_TRUE(recent.read(pool, kTable, 0, 10, 100, 5, out));
+  EXPECT_EQ(out.size(), 2u);
+  ASSERT_TRUE(recent.read(pool, kTable, 0, 10, 100, 1, out));
+  EXPECT_EQ(out.size(), 1u);
+}
+
+TEST_F(RecentAppendsTest, MissesOffsetsItDoesNotHold) {
+  Batch batch(100, 10);
+  recent.add(pool, kTable, batch.append);
+  EXPECT_FALSE(recent.read(pool, kTable, 99, 200, 100, 1 << 20, out));
+  EXPECT_FALSE(recent.read(pool, kTable, 110, 200, 100, 1 << 20, out));
+  EXPECT_FALSE(recent.read(pool, "mq_t1_p1", 100, 200, 100, 1 << 20, out));
+  EXPECT_TRUE(out.empty());
+}
+
+// A failover replaces the datanode's pool: nothing written through the old one is used.
+TEST(RecentAppends, RunsOfAnotherPoolAreNeverUsed) {
+  auto old_pool = makePool();
+  RecentAppends recent(1 << 20);
+  Batch batch(0, 5);
+  recent.add(old_pool, kTable, batch.append);
+  auto new_pool = makePool();
+  std::vector<rpc::StoredMessage> out;
+  EXPECT_FALSE(recent.read(new_pool, kTable, 0, 5, 100, 1 << 20, out));
+  old_pool.reset();
+  EXPECT_FALSE(recent.read(new_pool, kTable, 0, 5, 100, 1 << 20, out));
+  // An append through the new pool starts the table afresh.
+  Batch next(5, 2);
+  recent.add(new_pool, kTable, next.append);
+  EXPECT_FALSE(recent.read(new_pool, kTable, 0, 7, 100, 1 << 20, out));
+  ASSERT_TRUE(recent.read(new_pool, kTable, 5, 7, 100, 1 << 20, out));
+  EXPECT_EQ(offsetsOf(out), (std::vector<int64_t>{5, 6}));
+}
+
+// An append that does not continue the run starts it afresh, and the run never spans what
+// it did not see: a gap (rows of another broker or the delay mover came in between), or
+// offsets that went back (the datanode lost a tail).
+TEST(RecentAppends, AnAppendThatDoesNotContinueTheRunStartsItAfresh) {
+  for (const int64_t next_base : {20, 5}) {
+    SCOPED_TRACE(next_base);
+    auto pool = makePool();
+    RecentAppends recent(1 << 20);
+    Batch first(0, 10);
+    Batch next(next_base, 3, 100);
+    recent.add(pool, kTable, first.append);
+    recent.add(pool, kTable, next.append);
+    std::vector<rpc::StoredMessage> out;
+    EXPECT_FALSE(recent.read(pool, kTable, 0, next_base + 3, 100, 1 << 20, out));
+    ASSERT_TRUE(recent.read(pool, kTable, next_base, next_base + 3, 100, 1 << 20, out));
+    EXPECT_EQ(out.front().value, "v100");
+    EXPECT_EQ(out.size(), 3u);
+  }
+}
+
+// Two requests of one partition acknowledged out of order still join into one run.
+TEST_F(RecentAppendsTest, AppendsAcknowledgedOutOfOrderJoin) {
+  Batch later(10, 10, 10);
+  Batch earlier(0, 10, 0);
+  recent.add(pool, kTable, later.append);
+  recent.add(pool, kTable, earlier.append);
+  ASSERT_TRUE(recent.read(pool, kTable, 0, 20, 100, 1 << 20, out));
+  ASSERT_EQ(out.size(), 20u);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(out[i].value, "v" + std::to_string(i));
+}
+
+TEST_F(RecentAppendsTest, DuplicatesFailuresAndEmptyOutcomesAreNotKept) {
+  Batch duplicate(0, 3);
+  duplicate.append.duplicate = true;
+  Batch refused(0, 3);
+  refused.append.error = rpc::ErrorCode::PARTITION_READ_ONLY;
+  Batch nothing(-1, 3);  // every message delayed, or an idempotent retry: no base offset
+  for (auto* batch : {&duplicate, &refused, &nothing}) recent.add(pool, kTable, batch->append);
+  EXPECT_FALSE(recent.read(pool, kTable, 0, 3, 100, 1 << 20, out));
+  EXPECT_EQ(recent.bytes(), 0);
+}
+
+TEST(RecentAppends, OffKeepsNothing) {
+  auto pool = makePool();
+  RecentAppends recent(0);
+  Batch batch(0, 3);
+  recent.add(pool, kTable, batch.append);
+  std::vector<rpc::StoredMessage> out;
+  EXPECT_FALSE(recent.read(pool, kTable, 0, 3, 100, 1 << 20, out));
+  EXPECT_EQ(recent.bytes(), 0);
+}
+
+// A table keeps at most a sixteenth of the bound (its oldest messages go first); over the
+// bound, the tables appended to least recently go whole.
+TEST(RecentAppends, StaysWithinItsBounds) {
+  auto pool = makePool();
+  const int64_t max_bytes = 16 * 4096;
+  RecentAppends recent(max_bytes);
+  const std::string value(900, 'x');  // ~1 KiB held per message with the fixed cost
+  auto batchOf = [&](int64_t base, int count) {
+    auto batch = std::make_unique<Batch>(base, count);
+    for (auto& m : batch->messages) m.value = value;
+    return batch;
+  };
+  auto big = batchOf(0, 10);  // more than one table's share (4 KiB)
+  recent.add(pool, kTable, big->append);
+  std::vector<rpc::StoredMessage> out;
+  EXPECT_FALSE(recent.read(pool, kTable, 0, 10, 100, 1 << 20, out));  // the oldest went
+  ASSERT_TRUE(recent.read(pool, kTable, 9, 10, 100, 1 << 20, out));
+  EXPECT_LE(recent.bytes(), max_bytes / 16);
+
+  for (int t = 0; t < 40; ++t) {
+    auto batch = batchOf(0, 4);
+    recent.add(pool, "mq_t2_p" + std::to_string(t), batch->append);
+    EXPECT_LE(recent.bytes(), max_bytes);
+  }
+  EXPECT_FALSE(recent.read(pool, "mq_t2_p0", 0, 4, 100, 1 << 20, out));  // appended first
+  EXPECT_TRUE(recent.read(pool, "mq_t2_p39", 3, 4, 100, 1 << 20, out));  // appended last
+}
+
+}  // namespace
+}  // namespace mq
