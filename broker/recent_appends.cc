@@ -36,6 +36,23 @@ void RecentAppends::clear(Run& run) {
   run.messages.clear();
 }
 
+void RecentAppends::erase(std::unordered_map<std::string, Run>::iterator it) {
+  clear(it->second);
+  recency_.erase(it->second.recency);
+  runs_.erase(it);
+}
+
+void RecentAppends::tail(const std::string& table) {
+  if (max_bytes_ == 0) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto [it, inserted] = runs_.try_emplace(table);
+  if (inserted) {
+    recency_.push_front(table);
+    it->second.recency = recency_.begin();
+  }
+  it->second.tailed_until = std::chrono::steady_clock::now() + kTailWindow;
+}
+
 void RecentAppends::evict(Run& run) {
   while (run.bytes > max_table_bytes_ && !run.messages.empty()) {
     const int64_t size = sizeOf(run.messages.front());
@@ -45,12 +62,7 @@ void RecentAppends::evict(Run& run) {
     bytes_ -= size;
   }
   // The least recently appended tables go whole; `run` is the most recent, so it stays.
-  while (bytes_ > max_bytes_ && recency_.size() > 1) {
-    auto oldest = runs_.find(recency_.back());
-    clear(oldest->second);
-    recency_.pop_back();
-    runs_.erase(oldest);
-  }
+  while (bytes_ > max_bytes_ && recency_.size() > 1) erase(runs_.find(recency_.back()));
 }
 
 void RecentAppends::add(const std::shared_ptr<DbPool>& pool, const std::string& table,
@@ -58,6 +70,15 @@ void RecentAppends::add(const std::shared_ptr<DbPool>& pool, const std::string& 
   if (max_bytes_ == 0 || batch.duplicate || batch.base_offset < 0 ||
       batch.error != rpc::ErrorCode::NONE || batch.messages == nullptr) {
     return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = runs_.find(table);
+    if (it == runs_.end()) return;
+    if (it->second.tailed_until < std::chrono::steady_clock::now()) {
+      erase(it);  // nobody reads it at its end any more
+      return;
+    }
   }
   // The stored form is built before taking the lock: copies of keys, values and headers.
   std::vector<rpc::StoredMessage> stored;
@@ -72,14 +93,10 @@ void RecentAppends::add(const std::shared_ptr<DbPool>& pool, const std::string& 
   const int64_t end = offset;
 
   std::lock_guard<std::mutex> lock(mutex_);
-  auto [it, inserted] = runs_.try_emplace(table);
+  auto it = runs_.find(table);
+  if (it == runs_.end()) return;  // evicted meanwhile
   Run& run = it->second;
-  if (inserted) {
-    recency_.push_front(table);
-    run.recency = recency_.begin();
-  } else {
-    recency_.splice(recency_.begin(), recency_, run.recency);
-  }
+  recency_.splice(recency_.begin(), recency_, run.recency);
   const int64_t run_end = run.first_offset + static_cast<int64_t>(run.messages.size());
   if (!samePool(run.origin, pool) || run.messages.empty()) {
     clear(run);
@@ -120,7 +137,7 @@ bool RecentAppends::read(const std::shared_ptr<DbPool>& pool, const std::string&
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = runs_.find(table);
   if (it == runs_.end()) return false;
-  const Run& run = it->second;
+  Run& run = it->second;
   const int64_t run_end = run.first_offset + static_cast<int64_t>(run.messages.size());
   if (offset < run.first_offset || offset >= run_end || offset >= end_offset ||
       !samePool(run.origin, pool)) {
@@ -136,6 +153,7 @@ bool RecentAppends::read(const std::shared_ptr<DbPool>& pool, const std::string&
     if (!out.empty() && bytes > max_bytes) break;
     out.push_back(message);
   }
+  run.tailed_until = std::chrono::steady_clock::now() + kTailWindow;
   return true;
 }
 

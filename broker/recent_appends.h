@@ -13,10 +13,15 @@
 //   fetches through that same pool: a failover, which drops the fenced datanode's pool
 //   (datanode_pools.h), leaves every run of that datanode unused.
 //
+// Only tables that consumers tail are kept: a fetch that reaches a table's log end (or is
+// answered from here) marks it for kTailWindow; appends to other tables cost a lookup, so
+// producing with no consumer at the log end pays nothing for the cache.
+//
 // Bounded: at most `max_bytes` in all (0: off), a table at most max_bytes / 16; the tables
 // appended to least recently go first. Thread-safe.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <list>
@@ -34,18 +39,25 @@ namespace mq {
 
 class RecentAppends {
  public:
+  // How long a table stays marked as tailed after a fetch reached its log end.
+  static constexpr std::chrono::seconds kTailWindow{10};
+
   explicit RecentAppends(int64_t max_bytes);
 
+  // A fetch reached the log end of `table` (a consumer keeps up with it): its appends are
+  // kept for the next kTailWindow.
+  void tail(const std::string& table);
+
   // An acknowledged append of `batch` (its outcome filled in by PartitionStore::append) to
-  // `table` through `pool`. Batches that stored nothing (duplicates, errors, all delayed)
-  // are ignored.
+  // `table` through `pool`. Ignored unless the table is tailed, and for batches that stored
+  // nothing (duplicates, errors, all delayed).
   void add(const std::shared_ptr<DbPool>& pool, const std::string& table, const AppendBatch& batch);
 
   // The messages of `table` from `offset` on, below `end_offset` (the stored log end the
   // fetch read), at most `max_messages` and `max_bytes` of keys and values (at least one
   // message), as PartitionStore::read returns them. Fills `out` and returns true when
   // `offset` is held for a run written through `pool`; otherwise returns false and leaves
-  // `out` alone (read the database).
+  // `out` alone (read the database). A read answered from here marks the table as tailed.
   bool read(const std::shared_ptr<DbPool>& pool, const std::string& table, int64_t offset,
             int64_t end_offset, int max_messages, int64_t max_bytes,
             std::vector<rpc::StoredMessage>& out);
@@ -60,11 +72,14 @@ class RecentAppends {
     std::deque<rpc::StoredMessage> messages;
     int64_t bytes = 0;
     std::list<std::string>::iterator recency;  // its place in recency_
+    std::chrono::steady_clock::time_point tailed_until;
   };
 
   static int64_t sizeOf(const rpc::StoredMessage& message);
   // Empties a run (mutex_ held).
   void clear(Run& run);
+  // Removes a table's run (mutex_ held).
+  void erase(std::unordered_map<std::string, Run>::iterator it);
   // Drops messages from the front of `run` while it is over the per-table bound, then the
   // runs appended to least recently while the whole is over max_bytes_ (mutex_ held).
   void evict(Run& run);

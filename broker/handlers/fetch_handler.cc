@@ -170,7 +170,12 @@ bool readOnce(BrokerContext& context, std::vector<FetchSlot>& slots, FetchVisibi
           if (slot->check_previous) {
             checkPrevious(context, *db, *slot, b, found->second.probed_append_ms);
           }
-          if (offset == b.end_offset || budget <= 0) continue;
+          if (offset == b.end_offset) {
+            // The consumer keeps up: what this broker appends next is kept for it.
+            context.writers.recentAppends().tail(slot->route.table);
+            continue;
+          }
+          if (budget <= 0) continue;
           const int64_t bytes = std::min<int64_t>(slot->max_bytes, budget);
           // A consumer that keeps up reads what this broker just appended: from memory.
           const bool cached = context.writers.recentAppends().read(pool, slot->route.table, offset,

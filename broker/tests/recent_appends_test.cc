@@ -38,9 +38,11 @@ std::vector<int64_t> offsetsOf(const std::vector<rpc::StoredMessage>& messages) 
   return offsets;
 }
 
-// One pool and a cache of 1 MiB; `out` takes what reads return.
+// One pool and a cache of 1 MiB in which kTable is tailed; `out` takes what reads return.
 class RecentAppendsTest : public ::testing::Test {
  protected:
+  RecentAppendsTest() { recent.tail(kTable); }
+
   std::shared_ptr<DbPool> pool = makePool();
   RecentAppends recent{1 << 20};
   std::vector<rpc::StoredMessage> out;
@@ -104,6 +106,7 @@ TEST_F(RecentAppendsTest, MissesOffsetsItDoesNotHold) {
 TEST(RecentAppends, RunsOfAnotherPoolAreNeverUsed) {
   auto old_pool = makePool();
   RecentAppends recent(1 << 20);
+  recent.tail(kTable);
   Batch batch(0, 5);
   recent.add(old_pool, kTable, batch.append);
   auto new_pool = makePool();
@@ -127,6 +130,7 @@ TEST(RecentAppends, AnAppendThatDoesNotContinueTheRunStartsItAfresh) {
     SCOPED_TRACE(next_base);
     auto pool = makePool();
     RecentAppends recent(1 << 20);
+    recent.tail(kTable);
     Batch first(0, 10);
     Batch next(next_base, 3, 100);
     recent.add(pool, kTable, first.append);
@@ -164,6 +168,7 @@ TEST_F(RecentAppendsTest, DuplicatesFailuresAndEmptyOutcomesAreNotKept) {
 TEST(RecentAppends, OffKeepsNothing) {
   auto pool = makePool();
   RecentAppends recent(0);
+  recent.tail(kTable);
   Batch batch(0, 3);
   recent.add(pool, kTable, batch.append);
   std::vector<rpc::StoredMessage> out;
@@ -177,6 +182,7 @@ TEST(RecentAppends, StaysWithinItsBounds) {
   auto pool = makePool();
   const int64_t max_bytes = 16 * 4096;
   RecentAppends recent(max_bytes);
+  recent.tail(kTable);
   const std::string value(900, 'x');  // ~1 KiB held per message with the fixed cost
   auto batchOf = [&](int64_t base, int count) {
     auto batch = std::make_unique<Batch>(base, count);
@@ -192,11 +198,29 @@ TEST(RecentAppends, StaysWithinItsBounds) {
 
   for (int t = 0; t < 40; ++t) {
     auto batch = batchOf(0, 4);
-    recent.add(pool, "mq_t2_p" + std::to_string(t), batch->append);
+    const std::string table = "mq_t2_p" + std::to_string(t);
+    recent.tail(table);
+    recent.add(pool, table, batch->append);
     EXPECT_LE(recent.bytes(), max_bytes);
   }
   EXPECT_FALSE(recent.read(pool, "mq_t2_p0", 0, 4, 100, 1 << 20, out));  // appended first
   EXPECT_TRUE(recent.read(pool, "mq_t2_p39", 3, 4, 100, 1 << 20, out));  // appended last
+}
+
+// Producing with no consumer at the log end keeps nothing: only tables a fetch reached the
+// end of (tail) are kept.
+TEST_F(RecentAppendsTest, OnlyTailedTablesAreKept) {
+  const std::string untailed = "mq_t1_p1";
+  Batch batch(0, 3);
+  recent.add(pool, untailed, batch.append);
+  EXPECT_FALSE(recent.read(pool, untailed, 0, 3, 100, 1 << 20, out));
+  EXPECT_EQ(recent.bytes(), 0);
+
+  recent.tail(untailed);
+  Batch next(3, 3);
+  recent.add(pool, untailed, next.append);
+  ASSERT_TRUE(recent.read(pool, untailed, 3, 6, 100, 1 << 20, out));
+  EXPECT_GT(recent.bytes(), 0);
 }
 
 }  // namespace
