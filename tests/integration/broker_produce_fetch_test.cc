@@ -16,6 +16,7 @@
 
 #include "common/clock.h"
 #include "storage/db_pool.h"
+#include "storage/partition_store.h"
 #include "tests/harness/metrics_scrape.h"
 #include "tests/harness/test_cluster.h"
 
@@ -265,6 +266,86 @@ TEST(BrokerProduceFetch, LongPollReturnsWhenAnotherBrokerAppends) {
   // ... and the reading broker counted the wake-up (docs/metrics.md).
   EXPECT_EQ(metricSum(cluster.brokerMetricsPort(0), "mq_broker_fetch_wakeup_seconds_count"), 1);
   EXPECT_GT(watch_queries(), 0);
+}
+
+double fetchReads(TestCluster& cluster, int broker, const char* source) {
+  return metricSum(cluster.brokerMetricsPort(broker), "mq_broker_fetch_reads_total",
+                   {fmt::format(R"(source="{}")", source)});
+}
+
+// A consumer at the log end is answered from what its broker just appended
+// (broker/recent_appends.h), with exactly what a read of the stored rows returns.
+TEST(BrokerProduceFetch, ATailingFetchIsAnsweredFromTheBrokersRecentAppends) {
+  TestCluster cluster;
+  const auto table = cluster.createTopic("tail", 1).partitions.at(0).table_name;
+  auto broker = cluster.brokerClient();
+  ASSERT_TRUE(fetch(*broker, "tail", 0, 0).messages.empty());  // at the log end: tailed
+  std::vector<rpc::Message> sent(3);
+  sent[0].value = std::string("bytes\0\xff", 7);
+  sent[0].__set_key("k");
+  sent[1].value = "with headers";
+  sent[1].headers = {{"trace", "t-1"}};
+  sent[1].__set_key("");
+  sent[2].value = "stamped";
+  sent[2].timestamp_ms = 1234;
+  auto produced = produce(*broker, "tail", 0, sent);
+  ASSERT_EQ(produced.results.at(0).error, rpc::ErrorCode::NONE);
+
+  auto cached = fetch(*broker, "tail", 0, 0);
+  EXPECT_EQ(fetchReads(cluster, 0, "cache"), 1);
+  ASSERT_EQ(cached.messages.size(), 3u);
+  // What the partition's table holds, read as a fetch without the cache reads it.
+  DbPool pool(cluster.datanodeDb(0), DbPoolOptions{});
+  auto db = pool.acquire();
+  const auto rows = PartitionStore::read(*db, table, 0, 100, 1 << 20);
+  ASSERT_EQ(rows.size(), 3u);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(cached.messages[i], rows[i]);
+  }
+  EXPECT_EQ(cached.messages[2].timestamp_ms, 1234);
+  EXPECT_EQ(cached.messages[1].headers.at("trace"), "t-1");
+}
+
+// Appends through two brokers interleave on one partition; a consumer of one of them reads
+// every message once, in offset order: the other broker's rows come from the database, its
+// own broker's from memory, and no run of the cache spans rows it did not see.
+TEST(BrokerProduceFetch, TailingReadsSkipNothingWhenTwoBrokersAppendToOnePartition) {
+  ClusterOptions options;
+  options.brokers = 2;
+  TestCluster cluster(options);
+  cluster.createTopic("both", 1);
+  std::vector<std::unique_ptr<RpcClient<rpc::BrokerClient>>> brokers;
+  brokers.push_back(cluster.brokerClient(0));
+  brokers.push_back(cluster.brokerClient(1));
+  auto& reader = *brokers[0];
+  std::map<int64_t, std::string> expected;  // offset -> value, from the produce answers
+  std::vector<rpc::StoredMessage> read;
+  auto readToEnd = [&] {
+    for (;;) {
+      auto result = fetch(reader, "both", 0, static_cast<int64_t>(read.size()));
+      ASSERT_EQ(result.error, rpc::ErrorCode::NONE) << result.error_message;
+      if (result.messages.empty()) return;
+      read.insert(read.end(), result.messages.begin(), result.messages.end());
+    }
+  };
+  readToEnd();
+  for (int round = 0; round < 12; ++round) {
+    auto& writer = *brokers[round % 3 == 2 ? 1 : 0];  // two rounds through 0, one through 1
+    std::vector<rpc::Message> batch;
+    for (int i = 0; i < 3; ++i) batch.push_back(textMessage(fmt::format("r{}m{}", round, i)));
+    auto produced = produce(writer, "both", 0, batch);
+    ASSERT_EQ(produced.results.at(0).error, rpc::ErrorCode::NONE);
+    for (int i = 0; i < 3; ++i) expected[produced.results[0].base_offset + i] = batch[i].value;
+    readToEnd();
+  }
+  ASSERT_EQ(read.size(), expected.size());
+  for (size_t i = 0; i < read.size(); ++i) {
+    EXPECT_EQ(read[i].offset, static_cast<int64_t>(i));
+    EXPECT_EQ(read[i].value, expected.at(static_cast<int64_t>(i)));
+  }
+  EXPECT_GT(fetchReads(cluster, 0, "cache"), 0);
+  EXPECT_GT(fetchReads(cluster, 0, "database"), 0);
 }
 
 TEST(BrokerProduceFetch, LongPollTimesOutEmptyWhenNothingArrives) {
