@@ -1,6 +1,7 @@
 #include "broker/recent_appends.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace mq {
 namespace {
@@ -19,8 +20,10 @@ bool samePool(const std::weak_ptr<DbPool>& origin, const std::shared_ptr<DbPool>
 
 }  // namespace
 
-RecentAppends::RecentAppends(int64_t max_bytes)
-    : max_bytes_(std::max<int64_t>(0, max_bytes)), max_table_bytes_(max_bytes_ / kTableShare) {}
+RecentAppends::RecentAppends(int64_t max_bytes, std::chrono::steady_clock::duration tail_window)
+    : max_bytes_(std::max<int64_t>(0, max_bytes)),
+      max_table_bytes_(max_bytes_ / kTableShare),
+      tail_window_(tail_window) {}
 
 int64_t RecentAppends::sizeOf(const rpc::StoredMessage& message) {
   int64_t size = kMessageOverhead + static_cast<int64_t>(message.value.size() + message.key.size());
@@ -42,15 +45,27 @@ void RecentAppends::erase(std::unordered_map<std::string, Run>::iterator it) {
   runs_.erase(it);
 }
 
+void RecentAppends::sweepUntailed() {
+  const auto now = std::chrono::steady_clock::now();
+  for (auto it = runs_.begin(); it != runs_.end();) {
+    auto next = std::next(it);
+    if (it->second.tailed_until < now) erase(it);
+    it = next;
+  }
+  tables_at_sweep_ = runs_.size();
+}
+
 void RecentAppends::tail(const std::string& table) {
   if (max_bytes_ == 0) return;
   std::lock_guard<std::mutex> lock(mutex_);
+  // Amortised: a sweep each time the number of tables doubled (and at least 1024 new).
+  if (runs_.size() >= std::max<size_t>(1024, 2 * tables_at_sweep_)) sweepUntailed();
   auto [it, inserted] = runs_.try_emplace(table);
   if (inserted) {
     recency_.push_front(table);
     it->second.recency = recency_.begin();
   }
-  it->second.tailed_until = std::chrono::steady_clock::now() + kTailWindow;
+  it->second.tailed_until = std::chrono::steady_clock::now() + tail_window_;
 }
 
 void RecentAppends::evict(Run& run) {
@@ -153,8 +168,13 @@ bool RecentAppends::read(const std::shared_ptr<DbPool>& pool, const std::string&
     if (!out.empty() && bytes > max_bytes) break;
     out.push_back(message);
   }
-  run.tailed_until = std::chrono::steady_clock::now() + kTailWindow;
+  run.tailed_until = std::chrono::steady_clock::now() + tail_window_;
   return true;
+}
+
+size_t RecentAppends::tables() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return runs_.size();
 }
 
 int64_t RecentAppends::bytes() const {

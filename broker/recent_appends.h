@@ -42,7 +42,8 @@ class RecentAppends {
   // How long a table stays marked as tailed after a fetch reached its log end.
   static constexpr std::chrono::seconds kTailWindow{10};
 
-  explicit RecentAppends(int64_t max_bytes);
+  explicit RecentAppends(int64_t max_bytes,
+                         std::chrono::steady_clock::duration tail_window = kTailWindow);
 
   // A fetch reached the log end of `table` (a consumer keeps up with it): its appends are
   // kept for the next kTailWindow.
@@ -64,6 +65,8 @@ class RecentAppends {
 
   // Bytes held (approximate: keys, values, headers and a fixed cost per message).
   int64_t bytes() const;
+  // Tables tracked (tailed lately, or holding a run).
+  size_t tables() const;
 
  private:
   struct Run {
@@ -80,16 +83,21 @@ class RecentAppends {
   void clear(Run& run);
   // Removes a table's run (mutex_ held).
   void erase(std::unordered_map<std::string, Run>::iterator it);
+  // Removes the tables no fetch tailed within kTailWindow (mutex_ held): tables that are
+  // never appended to again (a dropped topic's) would otherwise stay.
+  void sweepUntailed();
   // Drops messages from the front of `run` while it is over the per-table bound, then the
   // runs appended to least recently while the whole is over max_bytes_ (mutex_ held).
   void evict(Run& run);
 
   const int64_t max_bytes_;
   const int64_t max_table_bytes_;
+  const std::chrono::steady_clock::duration tail_window_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Run> runs_;
   std::list<std::string> recency_;  // table names, most recently appended first
   int64_t bytes_ = 0;
+  size_t tables_at_sweep_ = 0;  // runs_.size() after the last sweepUntailed()
 };
 
 }  // namespace mq

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace mq {
@@ -221,6 +222,17 @@ TEST_F(RecentAppendsTest, OnlyTailedTablesAreKept) {
   recent.add(pool, untailed, next.append);
   ASSERT_TRUE(recent.read(pool, untailed, 3, 6, 100, 1 << 20, out));
   EXPECT_GT(recent.bytes(), 0);
+}
+
+// Tables tailed once and never appended to again (a dropped topic's) do not pile up: they
+// go in a sweep once the count of tables doubles past 1024.
+TEST(RecentAppends, TablesNoLongerTailedAreSwept) {
+  RecentAppends recent(1 << 20, std::chrono::milliseconds(1));
+  for (int t = 0; t < 1024; ++t) recent.tail("mq_t3_p" + std::to_string(t));
+  EXPECT_EQ(recent.tables(), 1024u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  recent.tail(kTable);
+  EXPECT_EQ(recent.tables(), 1u);
 }
 
 }  // namespace
