@@ -113,36 +113,36 @@ void RecentAppends::add(const std::shared_ptr<DbPool>& pool, const std::string& 
   Run& run = it->second;
   recency_.splice(recency_.begin(), recency_, run.recency);
   const int64_t run_end = run.first_offset + static_cast<int64_t>(run.messages.size());
-  if (!samePool(run.origin, pool) || run.messages.empty()) {
+  const bool joins = samePool(run.origin, pool) && !run.messages.empty();
+  // The common case: it continues the run. Or it precedes it: two requests of one partition
+  // acknowledged out of order.
+  const bool continues = joins && first == run_end;
+  const bool precedes = joins && end == run.first_offset;
+  if (!continues && !precedes) {
+    // Another pool, or a gap or an overlap: rows it did not see were appended in between
+    // (other brokers, the delay mover), or the offsets went back. Start afresh.
     clear(run);
     run.origin = pool;
     run.first_offset = first;
-  } else if (first == run_end) {
-    // Continues the run: the common case.
-  } else if (end == run.first_offset) {
-    // Precedes it: two requests of one partition acknowledged out of order.
-    for (auto m = stored.rbegin(); m != stored.rend(); ++m) {
-      const int64_t size = sizeOf(*m);
-      run.bytes += size;
-      bytes_ += size;
-      run.messages.push_front(std::move(*m));
-    }
-    run.first_offset = first;
-    evict(run);
-    return;
-  } else {
-    // A gap or an overlap: rows it did not see were appended in between (other brokers, the
-    // delay mover), or the offsets went back. Start afresh.
-    clear(run);
-    run.first_offset = first;
   }
-  for (auto& m : stored) {
-    const int64_t size = sizeOf(m);
-    run.bytes += size;
-    bytes_ += size;
-    run.messages.push_back(std::move(m));
+  if (precedes) {
+    for (auto m = stored.rbegin(); m != stored.rend(); ++m) hold(run, std::move(*m), true);
+    run.first_offset = first;
+  } else {
+    for (auto& m : stored) hold(run, std::move(m), false);
   }
   evict(run);
+}
+
+void RecentAppends::hold(Run& run, rpc::StoredMessage&& message, bool at_front) {
+  const int64_t size = sizeOf(message);
+  run.bytes += size;
+  bytes_ += size;
+  if (at_front) {
+    run.messages.push_front(std::move(message));
+  } else {
+    run.messages.push_back(std::move(message));
+  }
 }
 
 bool RecentAppends::read(const std::shared_ptr<DbPool>& pool, const std::string& table,

@@ -81,6 +81,8 @@ class RecentAppends {
   static int64_t sizeOf(const rpc::StoredMessage& message);
   // Empties a run (mutex_ held).
   void clear(Run& run);
+  // Puts a message at the front or the back of `run`, counting its size (mutex_ held).
+  void hold(Run& run, rpc::StoredMessage&& message, bool at_front);
   // Removes a table's run (mutex_ held).
   void erase(std::unordered_map<std::string, Run>::iterator it);
   // Removes the tables no fetch tailed within kTailWindow (mutex_ held): tables that are
