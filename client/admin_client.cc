@@ -170,10 +170,11 @@ std::vector<PartitionOffsets> AdminClient::listOffsets(const std::vector<OffsetQ
 
 std::vector<PartitionOffsets> AdminClient::topicOffsets(const std::string& topic) {
   Cluster& cluster = impl_->cluster();
-  TopicMetadata metadata = cluster.topic(topic, /*force_refresh=*/true, cluster.retryDeadline());
+  const int partitions =
+      cluster.topic(topic, /*force_refresh=*/true, cluster.retryDeadline())->partition_count;
   std::vector<OffsetQuery> earliest;
   std::vector<OffsetQuery> latest;
-  for (int p = 0; p < metadata.partition_count; ++p) {
+  for (int p = 0; p < partitions; ++p) {
     earliest.push_back(OffsetQuery{TopicPartition{topic, p}, OffsetSpec::kEarliest, 0});
     latest.push_back(OffsetQuery{TopicPartition{topic, p}, OffsetSpec::kLatest, 0});
   }

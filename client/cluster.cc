@@ -335,9 +335,9 @@ TopicMetadata Cluster::fetchTopic(const std::string& name, SteadyClock::time_poi
   throw Error(ErrorCode::UNKNOWN_TOPIC, fmt::format("unknown topic `{}`", name), false);
 }
 
-TopicMetadata Cluster::topic(const std::string& name, bool force_refresh,
-                             SteadyClock::time_point deadline) {
-  std::optional<TopicMetadata> stale;
+std::shared_ptr<const TopicMetadata> Cluster::topic(const std::string& name, bool force_refresh,
+                                                    SteadyClock::time_point deadline) {
+  std::shared_ptr<const TopicMetadata> stale;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = topics_.find(name);
@@ -351,7 +351,7 @@ TopicMetadata Cluster::topic(const std::string& name, bool force_refresh,
     refreshing_.insert(name);
   }
   try {
-    TopicMetadata metadata = fetchTopic(name, deadline);
+    auto metadata = std::make_shared<const TopicMetadata>(fetchTopic(name, deadline));
     std::lock_guard<std::mutex> lock(mutex_);
     refreshing_.erase(name);
     topics_[name] = CachedTopic{metadata, SteadyClock::now()};
@@ -367,7 +367,7 @@ TopicMetadata Cluster::topic(const std::string& name, bool force_refresh,
       logWarn("topic metadata refresh failed; using the cached copy")
           .kv("topic", name)
           .kv("error", e.what());
-      return *stale;
+      return stale;
     }
     throw;
   }

@@ -97,15 +97,16 @@ class Cluster {
   // The topic's metadata, from the cache while younger than metadata_refresh_ms (a failed
   // refresh keeps the old entry), else from a broker; `force_refresh` always asks.
   // Throws Error(UNKNOWN_TOPIC) "unknown topic `x`", or the broker call's last Error.
-  TopicMetadata topic(const std::string& name, bool force_refresh,
-                      SteadyClock::time_point deadline);
+  // Shared, not copied: a producer asks once per message.
+  std::shared_ptr<const TopicMetadata> topic(const std::string& name, bool force_refresh,
+                                             SteadyClock::time_point deadline);
 
   // Closes idle connections.
   void close();
 
  private:
   struct CachedTopic {
-    TopicMetadata metadata;
+    std::shared_ptr<const TopicMetadata> metadata;
     SteadyClock::time_point fetched;
   };
 

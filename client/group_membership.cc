@@ -318,7 +318,7 @@ PartitionCounts GroupMembership::partitionCounts(const std::vector<std::string>&
       SteadyClock::now() + std::chrono::milliseconds(settings_.request_timeout_ms);
   for (const auto& topic : topics) {
     try {
-      counts[topic] = cluster_.topic(topic, /*force_refresh=*/true, deadline).partition_count;
+      counts[topic] = cluster_.topic(topic, /*force_refresh=*/true, deadline)->partition_count;
     } catch (const Error& e) {
       if (e.code() == ErrorCode::UNKNOWN_TOPIC) {
         counts[topic] = 0;  // subscribed before it exists: picked up once created

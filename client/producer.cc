@@ -226,23 +226,23 @@ uint64_t Producer::Impl::enqueue(ProducerRecord record, Callback callback, bool 
                 false);
   }
 
-  TopicMetadata topic = cluster_.topic(record.topic, false, deadline);
-  if (record.partition && (*record.partition < 0 || *record.partition >= topic.partition_count)) {
+  auto topic = cluster_.topic(record.topic, false, deadline);
+  if (record.partition && (*record.partition < 0 || *record.partition >= topic->partition_count)) {
     // Partitions may have been added since the cache was filled.
     topic = cluster_.topic(record.topic, true, deadline);
-    if (*record.partition < 0 || *record.partition >= topic.partition_count) {
+    if (*record.partition < 0 || *record.partition >= topic->partition_count) {
       throw Error(ErrorCode::UNKNOWN_PARTITION,
                   fmt::format("partition {} out of range 0..{} (topic `{}`)", *record.partition,
-                              topic.partition_count - 1, record.topic),
+                              topic->partition_count - 1, record.topic),
                   false);
     }
   }
-  if (!record.partition && !record.key && topic.writable.empty()) {
+  if (!record.partition && !record.key && topic->writable.empty()) {
     throw Error(ErrorCode::PARTITION_READ_ONLY,
                 fmt::format("topic `{}` has no writable partition", record.topic), false);
   }
   TopicPartition tp{record.topic, partitioner_.choose(record.topic, record.key, record.partition,
-                                                      topic.partition_count, topic.writable)};
+                                                      topic->partition_count, topic->writable)};
 
   PendingRecord pending;
   pending.movable = !record.key && !record.partition;
@@ -257,10 +257,10 @@ uint64_t Producer::Impl::enqueue(ProducerRecord record, Callback callback, bool 
     pending.message.deliver_at_ms = now + record.delay_ms;
   }
   pending.bytes = bytes;
-  pending.created = SteadyClock::now();
+  pending.created = SteadyClock::now();  // after the metadata lookup, which may have waited
   pending.callback = std::move(callback);
   auto remaining = std::chrono::ceil<std::chrono::milliseconds>(
-      std::max(deadline - SteadyClock::now(), SteadyClock::duration::zero()));
+      std::max(deadline - pending.created, SteadyClock::duration::zero()));
   return accumulator_.append(tp, std::move(pending), remaining, !onSenderThread(), expedite,
                              caller_sends);
 }

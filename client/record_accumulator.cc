@@ -46,7 +46,7 @@ uint64_t RecordAccumulator::append(const TopicPartition& partition, PendingRecor
   }
   record.sequence = ++last_sequence_;
   const uint64_t sequence = record.sequence;
-  unfinished_.insert(unfinished_.end(), sequence);
+  unfinished_.add(sequence);
   buffered_records_ += 1;
   buffered_bytes_ += record.bytes;
   PartitionQueue& queue = queues_[partition];
@@ -196,7 +196,7 @@ void RecordAccumulator::finish(const ProducerBatch& batch) {
   bool all_done = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    for (const auto& record : batch.records) unfinished_.erase(record.sequence);
+    for (const auto& record : batch.records) unfinished_.finish(record.sequence);
     PartitionQueue& queue = queues_[batch.partition];
     queue.out = false;
     pending = !queue.records.empty() || queue.sealed.has_value();
@@ -261,7 +261,7 @@ void RecordAccumulator::flush() {
     expedite_through_ = target;
     ready_cv_.notify_all();
   }
-  done_cv_.wait(lock, [&] { return unfinished_.empty() || *unfinished_.begin() > target; });
+  done_cv_.wait(lock, [&] { return unfinished_.finishedThrough(target); });
 }
 
 void RecordAccumulator::close() {

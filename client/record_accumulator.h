@@ -20,9 +20,9 @@
 #include <map>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <vector>
 
+#include "client/unfinished_sequences.h"
 #include "common/clock.h"
 #include "mq/client.h"
 #include "mq_types.h"
@@ -168,7 +168,7 @@ class RecordAccumulator {
   size_t buffered_bytes_ = 0;
   uint64_t last_sequence_ = 0;
   uint64_t expedite_through_ = 0;
-  std::set<uint64_t> unfinished_;  // sequences appended but not finished
+  UnfinishedSequences unfinished_;  // sequences appended but not finished
   size_t waiting_senders_ = 0;
   bool closed_ = false;
 };

@@ -297,10 +297,10 @@ void Sender::handleUnknownPartition(ProducerBatch batch, const Error& error) {
   const TopicPartition tp = batch.partition;
   try {
     auto deadline = SteadyClock::now() + std::chrono::milliseconds(config_.request_timeout_ms);
-    TopicMetadata metadata = cluster_.topic(tp.topic, /*force_refresh=*/true, deadline);
-    if (tp.partition >= metadata.partition_count) {
+    const auto metadata = cluster_.topic(tp.topic, /*force_refresh=*/true, deadline);
+    if (tp.partition >= metadata->partition_count) {
       fail(batch,
-           Error(ErrorCode::UNKNOWN_PARTITION, rangeProblem(tp, metadata.partition_count), false));
+           Error(ErrorCode::UNKNOWN_PARTITION, rangeProblem(tp, metadata->partition_count), false));
       return;
     }
   } catch (const Error& refresh_error) {
@@ -325,9 +325,9 @@ void Sender::handleUnavailablePartition(ProducerBatch batch, const Error& error)
   if (all_movable && !batch.stamp) {
     try {
       auto deadline = SteadyClock::now() + std::chrono::milliseconds(config_.request_timeout_ms);
-      TopicMetadata metadata = cluster_.topic(from.topic, /*force_refresh=*/false, deadline);
-      int to = partitioner_.choose(from.topic, std::nullopt, std::nullopt, metadata.partition_count,
-                                   metadata.writable);
+      const auto metadata = cluster_.topic(from.topic, /*force_refresh=*/false, deadline);
+      int to = partitioner_.choose(from.topic, std::nullopt, std::nullopt,
+                                   metadata->partition_count, metadata->writable);
       if (to != from.partition) move_to = TopicPartition{from.topic, to};
     } catch (const Error&) {
       // No metadata now: retried in place.

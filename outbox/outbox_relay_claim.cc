@@ -2,7 +2,6 @@
 #include "outbox/outbox_relay_impl.h"
 
 using mq::client::Error;
-using mq::client::TopicMetadata;
 
 namespace mq {
 
@@ -68,10 +67,10 @@ bool OutboxRelay::Impl::claimOnce() {
     try {
       auto deadline =
           SteadyClock::now() + std::chrono::milliseconds(config_.client.request_timeout_ms);
-      TopicMetadata metadata = cluster_->topic(topic, false, deadline);
+      const auto metadata = cluster_->topic(topic, false, deadline);
       out.known = true;
-      out.partition_count = metadata.partition_count;
-      out.writable = metadata.writable;
+      out.partition_count = metadata->partition_count;
+      out.writable = metadata->writable;
     } catch (const Error& e) {
       if (e.code() != client::ErrorCode::UNKNOWN_TOPIC) throw;  // brokers unreachable: later
       out.error = e.what();

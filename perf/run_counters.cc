@@ -19,8 +19,11 @@ void RunCounters::addError(const std::string& what, int64_t count) {
 }
 
 void RunCounters::recordLatencyUs(int64_t us) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  latency_us_.record(us);
+  static std::atomic<int> next_shard{0};
+  thread_local const int shard = next_shard.fetch_add(1, std::memory_order_relaxed);
+  LatencyShard& mine = shards_[static_cast<size_t>(shard % kLatencyShards)];
+  std::lock_guard<std::mutex> lock(mine.mutex);
+  mine.latency_us.record(us);
 }
 
 std::string RunCounters::firstError() const {
@@ -29,8 +32,12 @@ std::string RunCounters::firstError() const {
 }
 
 client::Histogram RunCounters::latency() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return latency_us_;
+  client::Histogram all;
+  for (const LatencyShard& shard : shards_) {
+    std::lock_guard<std::mutex> lock(shard.mutex);
+    all.merge(shard.latency_us);
+  }
+  return all;
 }
 
 ProgressReporter::ProgressReporter(std::string mode, const RunCounters& counters, bool quiet,
