@@ -61,14 +61,15 @@ bool storedRows(const std::vector<WriteItem*>& group) {
 }  // namespace
 
 DatanodeWriter::DatanodeWriter(int64_t max_group_bytes, int max_groups, int busy_groups,
-                               const std::string& broker_id)
+                               const std::string& broker_id, RecentAppends* recent)
     : max_group_bytes_(max_group_bytes),
       max_groups_(std::max(1, max_groups)),
       busy_groups_(std::max(max_groups_, busy_groups)),
       busy_queue_bytes_(max_group_bytes / 4),
-      durable_reads_(broker_id) {}
+      durable_reads_(broker_id),
+      recent_(recent) {}
 
-void DatanodeWriter::append(DbPool& pool, std::vector<WriteItem>& items) {
+void DatanodeWriter::append(const std::shared_ptr<DbPool>& pool, std::vector<WriteItem>& items) {
   const auto now = SteadyClock::now();
   std::unique_lock<std::mutex> lock(mutex_);
   for (auto& item : items) {
@@ -93,8 +94,9 @@ void DatanodeWriter::append(DbPool& pool, std::vector<WriteItem>& items) {
     lock.unlock();
     wake(woken);
     const uint64_t ticket = durable_reads_.writeBegins();
-    runGroup(pool, group);
+    runGroup(*pool, group);
     durable_reads_.writeEnded(ticket, storedRows(group));
+    keepRecent(pool, group);
     lock.lock();
     --running_groups_;
     for (WriteItem* item : group) {
@@ -202,12 +204,20 @@ void DatanodeWriter::runGroup(DbPool& pool, const std::vector<WriteItem*>& group
   for (WriteItem* item : group) item->failure = error;
 }
 
+void DatanodeWriter::keepRecent(const std::shared_ptr<DbPool>& pool,
+                                const std::vector<WriteItem*>& group) {
+  if (recent_ == nullptr) return;
+  for (const WriteItem* item : group) {
+    if (!item->failure) recent_->add(pool, item->table, item->batch);
+  }
+}
+
 DatanodeWriter& DatanodeWriters::writer(int datanode_id) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto& slot = writers_[datanode_id];
   if (!slot) {
-    slot =
-        std::make_unique<DatanodeWriter>(max_group_bytes_, max_groups_, busy_groups_, broker_id_);
+    slot = std::make_unique<DatanodeWriter>(max_group_bytes_, max_groups_, busy_groups_, broker_id_,
+                                            &recent_appends_);
   }
   return *slot;
 }

@@ -16,6 +16,10 @@
 // producers) they would only split groups and add a COMMIT per message
 // (docs/perf.md, "adaptive group count").
 //
+// The leader also puts what its group stored into the recent appends (recent_appends.h)
+// before it lets the partitions go and wakes the callers: a fetch that reads the new log end
+// then finds the rows there, and one partition's appends arrive in offset order.
+//
 // Failures: an exception inside a group's transaction rolls all of it back, so every batch
 // of the group fails with it and none is stored. When the error belongs to one partition
 // (say its table was dropped: not a lost connection, lock timeout or failed COMMIT) and the
@@ -59,12 +63,13 @@ struct WriteItem {
 
 class DatanodeWriter {
  public:
+  // `recent` (may be null: keep nothing) outlives the writer.
   DatanodeWriter(int64_t max_group_bytes, int max_groups, int busy_groups,
-                 const std::string& broker_id);
+                 const std::string& broker_id, RecentAppends* recent = nullptr);
 
-  // Appends every item (distinct tables of this datanode) in group commits and returns when
-  // each has its outcome.
-  void append(DbPool& pool, std::vector<WriteItem>& items);
+  // Appends every item (distinct tables of this datanode) in group commits through `pool`
+  // and returns when each has its outcome.
+  void append(const std::shared_ptr<DbPool>& pool, std::vector<WriteItem>& items);
 
   // Durable reads on this datanode; every group commit that stored rows counts for them.
   DurableReads& durableReads() { return durable_reads_; }
@@ -85,6 +90,8 @@ class DatanodeWriter {
   size_t tablesPerGroup() const;
   // Runs one group's transaction and fills in the items' outcomes.
   static void runGroup(DbPool& pool, const std::vector<WriteItem*>& group);
+  // Puts what the group stored into recent_ (if any).
+  void keepRecent(const std::shared_ptr<DbPool>& pool, const std::vector<WriteItem*>& group);
 
   // A caller blocked in append(): woken alone when its items are done or when it should
   // lead the next group (not all callers at once: with many small requests, waking every
@@ -113,6 +120,7 @@ class DatanodeWriter {
   std::set<std::string> busy_tables_;  // tables of the running groups
   int running_groups_ = 0;
   DurableReads durable_reads_;
+  RecentAppends* const recent_;
 };
 
 // The writers of every datanode this broker has written to, and the messages they appended

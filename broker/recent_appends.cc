@@ -105,7 +105,6 @@ void RecentAppends::add(const std::shared_ptr<DbPool>& pool, const std::string& 
   }
   if (stored.empty()) return;
   const int64_t first = batch.base_offset;
-  const int64_t end = offset;
 
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = runs_.find(table);
@@ -113,36 +112,22 @@ void RecentAppends::add(const std::shared_ptr<DbPool>& pool, const std::string& 
   Run& run = it->second;
   recency_.splice(recency_.begin(), recency_, run.recency);
   const int64_t run_end = run.first_offset + static_cast<int64_t>(run.messages.size());
-  const bool joins = samePool(run.origin, pool) && !run.messages.empty();
-  // The common case: it continues the run. Or it precedes it: two requests of one partition
-  // acknowledged out of order.
-  const bool continues = joins && first == run_end;
-  const bool precedes = joins && end == run.first_offset;
-  if (!continues && !precedes) {
+  if (!samePool(run.origin, pool) || run.messages.empty() || first != run_end) {
     // Another pool, or a gap or an overlap: rows it did not see were appended in between
     // (other brokers, the delay mover), or the offsets went back. Start afresh.
     clear(run);
     run.origin = pool;
     run.first_offset = first;
   }
-  if (precedes) {
-    for (auto m = stored.rbegin(); m != stored.rend(); ++m) hold(run, std::move(*m), true);
-    run.first_offset = first;
-  } else {
-    for (auto& m : stored) hold(run, std::move(m), false);
-  }
+  for (auto& m : stored) hold(run, std::move(m));
   evict(run);
 }
 
-void RecentAppends::hold(Run& run, rpc::StoredMessage&& message, bool at_front) {
+void RecentAppends::hold(Run& run, rpc::StoredMessage&& message) {
   const int64_t size = sizeOf(message);
   run.bytes += size;
   bytes_ += size;
-  if (at_front) {
-    run.messages.push_front(std::move(message));
-  } else {
-    run.messages.push_back(std::move(message));
-  }
+  run.messages.push_back(std::move(message));
 }
 
 bool RecentAppends::read(const std::shared_ptr<DbPool>& pool, const std::string& table,

@@ -4,9 +4,13 @@
 // fetch never answers past the stored log end).
 //
 // What makes an answer from here the same as one from the database:
-// - only acknowledged appends go in (after the COMMIT returned and the write was confirmed,
-//   datanode_pools.h): rows that are durable, at the offsets the datanode gave them, built
-//   with PartitionStore::storedForm (what a SELECT reads back);
+// - only committed appends go in, put there by the group commit's leader as soon as the
+//   COMMIT returned (datanode_writer.h), before the log end it moved can be answered: rows
+//   that are durable on the datanode, at the offsets it gave them, built with
+//   PartitionStore::storedForm (what a SELECT reads back). One partition's appends come in
+//   offset order (its next group starts after the leader let it go). A write that a
+//   failover fenced is not acknowledged to its producer, but it is stored on the fenced
+//   datanode, and a read through that datanode's pool would return it too;
 // - a table holds one run of consecutive offsets; an append that does not continue it (other
 //   brokers wrote in between, the delay mover appended, the offsets went back) starts it afresh;
 // - a run remembers the pool (datanode address) it was written through, and is used only by
@@ -49,7 +53,7 @@ class RecentAppends {
   // kept for the next kTailWindow.
   void tail(const std::string& table);
 
-  // An acknowledged append of `batch` (its outcome filled in by PartitionStore::append) to
+  // A committed append of `batch` (its outcome filled in by PartitionStore::append) to
   // `table` through `pool`. Ignored unless the table is tailed, and for batches that stored
   // nothing (duplicates, errors, all delayed).
   void add(const std::shared_ptr<DbPool>& pool, const std::string& table, const AppendBatch& batch);
@@ -81,8 +85,8 @@ class RecentAppends {
   static int64_t sizeOf(const rpc::StoredMessage& message);
   // Empties a run (mutex_ held).
   void clear(Run& run);
-  // Puts a message at the front or the back of `run`, counting its size (mutex_ held).
-  void hold(Run& run, rpc::StoredMessage&& message, bool at_front);
+  // Puts a message at the end of `run`, counting its size (mutex_ held).
+  void hold(Run& run, rpc::StoredMessage&& message);
   // Removes a table's run (mutex_ held).
   void erase(std::unordered_map<std::string, Run>::iterator it);
   // Removes the tables no fetch tailed within kTailWindow (mutex_ held): tables that are

@@ -123,7 +123,7 @@ void appendShare(BrokerContext& context, DatanodeShare& share) {
   DatanodePools::WriteGrant grant;
   try {
     grant = context.pools.poolForWrite(share.datanode_id);
-    context.writers.writer(share.datanode_id).append(*grant.pool, share.items);
+    context.writers.writer(share.datanode_id).append(grant.pool, share.items);
     // Acknowledged only if no failover fenced the datanode meanwhile (datanode_pools.h).
     context.pools.confirmWrite(share.datanode_id, grant);
   } catch (...) {
@@ -147,8 +147,7 @@ void appendShare(BrokerContext& context, DatanodeShare& share) {
       // messages of the batch from base_offset with it.
       result.append_time_ms = item.batch.append_ms != 0 ? item.batch.append_ms : nowMs();
       if (!item.batch.duplicate) {
-        // Kept for fetches at the log end before they are woken for it.
-        context.writers.recentAppends().add(grant.pool, item.table, item.batch);
+        // Its group's leader already kept it for fetches at the log end (datanode_writer.h).
         context.notifier.notify(item.table);
         context.metrics.recordProduced(batch.topic, static_cast<int64_t>(batch.messages.size()),
                                        item.bytes);

@@ -1,4 +1,4 @@
-// RecentAppends: which acknowledged appends a fetch may be answered from, and that nothing
+// RecentAppends: which committed appends a fetch may be answered from, and that nothing
 // it answers differs from the stored log (offsets, the log end, the pool written through).
 // Pools here never connect: the cache only compares their identity.
 #include "broker/recent_appends.h"
@@ -17,7 +17,7 @@ constexpr const char* kTable = "mq_t1_p0";
 
 std::shared_ptr<DbPool> makePool() { return std::make_shared<DbPool>(DbTarget{}, DbPoolOptions{}); }
 
-// A batch of `count` messages "v<first value>".., acknowledged at `base_offset`.
+// A batch of `count` messages "v<first value>".., committed at `base_offset`.
 struct Batch {
   std::vector<rpc::Message> messages;
   std::vector<const rpc::Message*> pointers;
@@ -142,17 +142,6 @@ TEST(RecentAppends, AnAppendThatDoesNotContinueTheRunStartsItAfresh) {
     EXPECT_EQ(out.front().value, "v100");
     EXPECT_EQ(out.size(), 3u);
   }
-}
-
-// Two requests of one partition acknowledged out of order still join into one run.
-TEST_F(RecentAppendsTest, AppendsAcknowledgedOutOfOrderJoin) {
-  Batch later(10, 10, 10);
-  Batch earlier(0, 10, 0);
-  recent.add(pool, kTable, later.append);
-  recent.add(pool, kTable, earlier.append);
-  ASSERT_TRUE(recent.read(pool, kTable, 0, 20, 100, 1 << 20, out));
-  ASSERT_EQ(out.size(), 20u);
-  for (int i = 0; i < 20; ++i) EXPECT_EQ(out[i].value, "v" + std::to_string(i));
 }
 
 TEST_F(RecentAppendsTest, DuplicatesFailuresAndEmptyOutcomesAreNotKept) {
