@@ -84,16 +84,23 @@ sql::PreparedStatement& DbConnection::prepare(const std::string& sql) {
   return *prepared_.emplace(sql, std::move(statement)).first->second;
 }
 
-sql::PreparedStatement& DbConnection::prepareRecent(const std::string& sql) {
+sql::PreparedStatement* DbConnection::prepareRecent(const std::string& key,
+                                                    const std::function<std::string()>& sql) {
+  const auto now = std::chrono::steady_clock::now();
   auto it = std::find_if(recent_.begin(), recent_.end(),
-                         [&](const auto& entry) { return entry.first == sql; });
+                         [&](const RecentStatement& entry) { return entry.key == key; });
   if (it != recent_.end()) {
     recent_.splice(recent_.begin(), recent_, it);
   } else {
-    if (recent_.size() >= kRecentStatements) recent_.pop_back();  // closes it on the server
-    recent_.emplace_front(sql, connection_->prepareStatement(sql));
+    if (recent_.size() >= kRecentStatements) {
+      if (now - recent_.back().used_at < kStaleAfter) return nullptr;
+      recent_.pop_back();  // closes it on the server
+    }
+    recent_.push_front(RecentStatement{
+        key, std::unique_ptr<sql::PreparedStatement>(connection_->prepareStatement(sql())), now});
   }
-  return *recent_.front().second;
+  recent_.front().used_at = now;
+  return recent_.front().statement.get();
 }
 
 void DbConnection::execute(const std::string& sql) { statement_->execute(sql); }

@@ -9,8 +9,10 @@
 #include <cppconn/resultset.h>
 #include <cppconn/statement.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -64,10 +66,17 @@ class DbConnection {
   // A prepared statement for `sql`, prepared once per connection and then reused.
   sql::PreparedStatement& prepare(const std::string& sql);
   // The same for statements that cost the server much memory to keep prepared (a multi-row
-  // INSERT holds ~2.4 KiB per row): at most kRecentStatements of them stay prepared on the
-  // connection, the least recently used closed first.
-  sql::PreparedStatement& prepareRecent(const std::string& sql);
+  // INSERT holds ~2.4 KiB per row), known by a short `key`; `sql()` builds the text only when
+  // it is prepared. At most kRecentStatements of them stay prepared on the connection. When
+  // every one of those was used within the last kStaleAfter, returns nullptr rather than
+  // close one: the caller sends that statement as text. So a rotation over more statements
+  // than are kept (many partitions) keeps most of them prepared instead of preparing and
+  // closing one at every call (a round trip each, inside the caller's transaction); the
+  // least recently used is closed once it went unused that long.
+  sql::PreparedStatement* prepareRecent(const std::string& key,
+                                        const std::function<std::string()>& sql);
   static constexpr size_t kRecentStatements = 16;
+  static constexpr std::chrono::seconds kStaleAfter{1};
   // Runs a statement that returns no rows.
   void execute(const std::string& sql);
   // Runs a query; the caller owns the result.
@@ -89,8 +98,12 @@ class DbConnection {
   std::unique_ptr<sql::Statement> statement_;
   bool multi_statements_;
   std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>> prepared_;
-  // Most recently used first.
-  std::list<std::pair<std::string, std::unique_ptr<sql::PreparedStatement>>> recent_;
+  struct RecentStatement {
+    std::string key;
+    std::unique_ptr<sql::PreparedStatement> statement;
+    std::chrono::steady_clock::time_point used_at;
+  };
+  std::list<RecentStatement> recent_;  // most recently used first
 };
 
 // Executes a prepared SELECT; the caller owns the result set.

@@ -136,9 +136,10 @@ struct PendingRow {
 
 // Rows go to the server in prepared INSERTs (binary protocol: MariaDB copies the bytes where
 // it would lex literals, about a fifth less CPU per row, docs/perf.md) in statements of
-// power-of-two row counts from kMinPreparedRows to kMaxPreparedRows: a connection keeps at
-// most three shapes per table (DbConnection::prepareRecent bounds how many it keeps), and a
-// partition of a few rows costs no extra round trip.
+// power-of-two row counts from kMinPreparedRows to kMaxPreparedRows: at most three shapes
+// per table, and a partition of a few rows costs no extra round trip. A connection keeps a
+// bounded number of them (DbConnection::prepareRecent); rows whose shape it does not keep
+// go in the text INSERT.
 constexpr size_t kMinPreparedRows = 16;
 constexpr size_t kMaxPreparedRows = 64;
 
@@ -162,14 +163,17 @@ void bindBytes(sql::PreparedStatement& insert, unsigned column, std::string_view
 }
 
 // Writes the leading rows of `rows` in prepared INSERTs; returns how many it wrote (the rest
-// are fewer than kMinPreparedRows).
+// are fewer than kMinPreparedRows, or the connection keeps no statement for them now).
 size_t insertPrepared(DbConnection& db, const std::string& table,
                       const std::vector<PendingRow>& rows, int64_t append_ms) {
   size_t from = 0;
   while (rows.size() - from >= kMinPreparedRows) {
     size_t count = kMaxPreparedRows;
     while (count > rows.size() - from) count /= 2;
-    sql::PreparedStatement& insert = db.prepareRecent(preparedInsertSql(table, count));
+    sql::PreparedStatement* prepared = db.prepareRecent(
+        fmt::format("{}/{}", table, count), [&] { return preparedInsertSql(table, count); });
+    if (prepared == nullptr) break;
+    sql::PreparedStatement& insert = *prepared;
     sql::SQLString scratch;
     unsigned column = 1;
     for (size_t r = from; r < from + count; ++r) {

@@ -1,9 +1,10 @@
-// DbConnection against a real MariaDB: prepareRecent reuses what it keeps, and closes the
-// least recently used statement once it keeps kRecentStatements of them.
+// DbConnection against a real MariaDB: prepareRecent reuses what it keeps, and once it keeps
+// kRecentStatements of them closes only one that went unused for a while.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 
 #include "storage/db_pool.h"
 #include "tests/harness/test_cluster.h"
@@ -17,7 +18,7 @@ int64_t sessionCounter(DbConnection& db, const std::string& name) {
   return rows->next() ? rows->getInt64(2) : -1;
 }
 
-TEST(DbConnection, PrepareRecentReusesStatementsAndClosesTheLeastRecentlyUsedBeyondItsBound) {
+TEST(DbConnection, PrepareRecentReusesStatementsAndClosesOnlyOnesLeftUnusedWhenFull) {
   test::TestDatabase database;
   auto db = database.pool().acquire();
   constexpr int64_t kKept = DbConnection::kRecentStatements;
@@ -25,26 +26,45 @@ TEST(DbConnection, PrepareRecentReusesStatementsAndClosesTheLeastRecentlyUsedBey
   const int64_t closed_before = sessionCounter(*db, "Com_stmt_close");
   auto prepared = [&] { return sessionCounter(*db, "Com_stmt_prepare") - prepared_before; };
   auto closed = [&] { return sessionCounter(*db, "Com_stmt_close") - closed_before; };
-  auto statement = [](int64_t i) { return fmt::format("SELECT {} + ?", i); };
+  int64_t built = 0;  // how often the text was asked for
+  auto recent = [&](int64_t i) {
+    return db->prepareRecent("s" + std::to_string(i), [&built, i] {
+      ++built;
+      return fmt::format("SELECT {} + ?", i);
+    });
+  };
 
-  sql::PreparedStatement& first = db->prepareRecent(statement(0));
-  EXPECT_EQ(&db->prepareRecent(statement(0)), &first);
-  for (int64_t i = 1; i < kKept; ++i) db->prepareRecent(statement(i));
+  sql::PreparedStatement* first = recent(0);
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(recent(0), first);
+  EXPECT_EQ(built, 1);  // known by its key: the text is built once
+  for (int64_t i = 1; i < kKept; ++i) ASSERT_NE(recent(i), nullptr);
   EXPECT_EQ(prepared(), kKept);
   EXPECT_EQ(closed(), 0);
 
-  db->prepareRecent(statement(0));      // used again: the most recent now
-  db->prepareRecent(statement(kKept));  // one too many: statement 1 is the least recent
+  // Full, and every kept statement used lately: one more is not prepared (the caller sends
+  // text) and none is closed, however often it comes round, as with a rotation over more
+  // statements than are kept.
+  for (int round = 0; round < 3; ++round) {
+    for (int64_t i = 0; i <= kKept; ++i) EXPECT_EQ(recent(i) == nullptr, i == kKept) << i;
+  }
+  EXPECT_EQ(prepared(), kKept);
+  EXPECT_EQ(closed(), 0);
+
+  // Statement 1 goes unused for kStaleAfter: the next statement that is not kept takes its
+  // place.
+  std::this_thread::sleep_for(DbConnection::kStaleAfter + std::chrono::milliseconds(100));
+  for (int64_t i = 2; i < kKept; ++i) ASSERT_NE(recent(i), nullptr);
+  ASSERT_NE(recent(0), nullptr);
+  ASSERT_NE(recent(kKept), nullptr);
   EXPECT_EQ(prepared(), kKept + 1);
   EXPECT_EQ(closed(), 1);
-  db->prepareRecent(statement(0));  // still kept
-  EXPECT_EQ(prepared(), kKept + 1);
-  db->prepareRecent(statement(1));  // closed before: prepared again
-  EXPECT_EQ(prepared(), kKept + 2);
+  EXPECT_NE(recent(0), nullptr);  // still kept
 
-  sql::PreparedStatement& query = db->prepareRecent(statement(5));
-  query.setInt64(1, 2);
-  auto rows = runQuery(query);
+  sql::PreparedStatement* query = recent(5);
+  ASSERT_NE(query, nullptr);
+  query->setInt64(1, 2);
+  auto rows = runQuery(*query);
   ASSERT_TRUE(rows->next());
   EXPECT_EQ(rows->getInt64(1), 7);
 }

@@ -139,6 +139,56 @@ TEST_F(PartitionStoreTest, RowsOfALargeBatchGoInPreparedStatementsAndReadBackExa
   }
 }
 
+// A connection keeps kRecentStatements prepared INSERT shapes: a group over more partitions
+// than that (12 x 2 shapes) writes the rows of the shapes it does not keep as text, and
+// every row still reads back exactly, in order; no statement is prepared twice.
+TEST_F(PartitionStoreTest, AGroupOverMoreShapesThanAConnectionKeepsStoresEveryRowExactly) {
+  constexpr int kPartitions = 12;
+  constexpr int kRows = 100;  // 64 + 32 prepared when kept, 4 in text
+  static_assert(kPartitions * 2 > static_cast<int>(DbConnection::kRecentStatements));
+  std::vector<rpc::Message> messages(kRows);
+  std::vector<const rpc::Message*> pointers;
+  for (int i = 0; i < kRows; ++i) {
+    messages[i].value = std::string(1, static_cast<char>(i)) + "'\\" + std::to_string(i);
+    if (i % 2 == 0) messages[i].__set_key(std::to_string(i));
+    pointers.push_back(&messages[i]);
+  }
+  auto db = db_.pool().acquire();
+  std::vector<std::string> tables;
+  for (int p = 0; p < kPartitions; ++p) {
+    tables.push_back(fmt::format("mq_many_p{}", p));
+    PartitionStore::createPartition(*db, tables.back(), 1000);
+  }
+  auto sessionCounter = [&](const char* name) {
+    auto rows = db->query(fmt::format("SHOW SESSION STATUS LIKE '{}'", name));
+    return rows->next() ? rows->getInt64(2) : -1;
+  };
+  const int64_t prepares_before = sessionCounter("Com_stmt_prepare");
+  for (int round = 0; round < 3; ++round) {
+    std::vector<PartitionAppend> group;
+    for (const auto& table : tables) {
+      group.push_back(PartitionAppend{table, std::vector<AppendBatch>(1)});
+      group.back().batches[0].messages = &pointers;
+    }
+    PartitionStore::append(db, group, 7000 + round);
+    for (const auto& part : group) {
+      ASSERT_EQ(part.batches[0].error, rpc::ErrorCode::NONE) << part.batches[0].error_message;
+      EXPECT_EQ(part.batches[0].base_offset, kRows * round);
+    }
+  }
+  EXPECT_LE(sessionCounter("Com_stmt_prepare") - prepares_before,
+            static_cast<int64_t>(DbConnection::kRecentStatements));
+  for (const auto& table : tables) {
+    const auto stored = PartitionStore::read(*db, table, 0, 3 * kRows + 1, 64 << 20);
+    ASSERT_EQ(stored.size(), static_cast<size_t>(3 * kRows)) << table;
+    for (size_t n = 0; n < stored.size(); ++n) {
+      EXPECT_EQ(stored[n], PartitionStore::storedForm(messages[n % kRows], static_cast<int64_t>(n),
+                                                      7000 + static_cast<int64_t>(n / kRows)))
+          << table << " offset " << n;
+    }
+  }
+}
+
 // Messages due later leave gaps in the batch, not in the offsets: the rest still get dense
 // offsets in order across the prepared statements and the text INSERT.
 TEST_F(PartitionStoreTest, DelayedMessagesAmongPreparedRowsLeaveNoGapInTheOffsets) {
