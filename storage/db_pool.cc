@@ -84,22 +84,28 @@ sql::PreparedStatement& DbConnection::prepare(const std::string& sql) {
   return *prepared_.emplace(sql, std::move(statement)).first->second;
 }
 
-sql::PreparedStatement* DbConnection::prepareRecent(const std::string& key,
+sql::PreparedStatement* DbConnection::prepareRecent(const std::string& key, size_t parameters,
                                                     const std::function<std::string()>& sql) {
   const auto now = std::chrono::steady_clock::now();
-  auto it = std::find_if(recent_.begin(), recent_.end(),
-                         [&](const RecentStatement& entry) { return entry.key == key; });
-  if (it != recent_.end()) {
-    recent_.splice(recent_.begin(), recent_, it);
-  } else {
-    if (recent_.size() >= kRecentStatements) {
-      if (now - recent_.back().used_at < kStaleAfter) return nullptr;
-      recent_.pop_back();  // closes it on the server
-    }
-    recent_.push_front(RecentStatement{
-        key, std::unique_ptr<sql::PreparedStatement>(connection_->prepareStatement(sql())), now});
+  auto found = recent_index_.find(key);
+  if (found != recent_index_.end()) {
+    recent_.splice(recent_.begin(), recent_, found->second);
+    recent_.front().used_at = now;
+    return recent_.front().statement.get();
   }
-  recent_.front().used_at = now;
+  if (parameters > kRecentParameters) return nullptr;
+  while (recent_parameters_ + parameters > kRecentParameters) {
+    const RecentStatement& last = recent_.back();
+    if (now - last.used_at < kStaleAfter) return nullptr;
+    recent_parameters_ -= last.parameters;
+    recent_index_.erase(last.key);
+    recent_.pop_back();  // closes it on the server
+  }
+  recent_.push_front(RecentStatement{
+      key, std::unique_ptr<sql::PreparedStatement>(connection_->prepareStatement(sql())),
+      parameters, now});
+  recent_parameters_ += parameters;
+  recent_index_.emplace(key, recent_.begin());
   return recent_.front().statement.get();
 }
 

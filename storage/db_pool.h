@@ -67,15 +67,17 @@ class DbConnection {
   sql::PreparedStatement& prepare(const std::string& sql);
   // The same for statements that cost the server much memory to keep prepared (a multi-row
   // INSERT holds ~2.4 KiB per row), known by a short `key`; `sql()` builds the text only when
-  // it is prepared. At most kRecentStatements of them stay prepared on the connection. When
-  // every one of those was used within the last kStaleAfter, returns nullptr rather than
-  // close one: the caller sends that statement as text. So a rotation over more statements
-  // than are kept (many partitions) keeps most of them prepared instead of preparing and
-  // closing one at every call (a round trip each, inside the caller's transaction); the
-  // least recently used is closed once it went unused that long.
-  sql::PreparedStatement* prepareRecent(const std::string& key,
+  // it is prepared, and `parameters` is its number of `?`, what it costs the server. The
+  // statements kept on the connection hold at most kRecentParameters in all. When making
+  // room would close one used within the last kStaleAfter, returns nullptr instead: the
+  // caller sends that statement as text. So a rotation over more statements than are kept
+  // (many partitions) keeps most of them prepared instead of preparing and closing one at
+  // every call (a round trip each, inside the caller's transaction); the least recently
+  // used are closed once they went unused that long.
+  sql::PreparedStatement* prepareRecent(const std::string& key, size_t parameters,
                                         const std::function<std::string()>& sql);
-  static constexpr size_t kRecentStatements = 16;
+  // As many as 16 INSERTs of 64 rows of 6 columns: ~2.4 MiB of the server's memory.
+  static constexpr size_t kRecentParameters = 16 * 64 * 6;
   static constexpr std::chrono::seconds kStaleAfter{1};
   // Runs a statement that returns no rows.
   void execute(const std::string& sql);
@@ -101,9 +103,12 @@ class DbConnection {
   struct RecentStatement {
     std::string key;
     std::unique_ptr<sql::PreparedStatement> statement;
+    size_t parameters;
     std::chrono::steady_clock::time_point used_at;
   };
   std::list<RecentStatement> recent_;  // most recently used first
+  std::unordered_map<std::string, std::list<RecentStatement>::iterator> recent_index_;
+  size_t recent_parameters_ = 0;  // of the statements in recent_
 };
 
 // Executes a prepared SELECT; the caller owns the result set.

@@ -148,6 +148,9 @@ std::string insertInto(const std::string& table) {
   return fmt::format("INSERT INTO `{}` ({}) VALUES ", table, partition_sql::kMessageColumns);
 }
 
+// The columns of a row: offset, key, headers, value, produce time, append time.
+constexpr size_t kInsertColumns = 6;
+
 std::string preparedInsertSql(const std::string& table, size_t rows) {
   std::string sql = insertInto(table) + "(?,?,?,?,?,?)";
   for (size_t i = 1; i < rows; ++i) sql += ",(?,?,?,?,?,?)";
@@ -170,8 +173,9 @@ size_t insertPrepared(DbConnection& db, const std::string& table,
   while (rows.size() - from >= kMinPreparedRows) {
     size_t count = kMaxPreparedRows;
     while (count > rows.size() - from) count /= 2;
-    sql::PreparedStatement* prepared = db.prepareRecent(
-        fmt::format("{}/{}", table, count), [&] { return preparedInsertSql(table, count); });
+    sql::PreparedStatement* prepared =
+        db.prepareRecent(fmt::format("{}/{}", table, count), count * kInsertColumns,
+                         [&] { return preparedInsertSql(table, count); });
     if (prepared == nullptr) break;
     sql::PreparedStatement& insert = *prepared;
     sql::SQLString scratch;

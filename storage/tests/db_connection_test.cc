@@ -1,5 +1,5 @@
 // DbConnection against a real MariaDB: prepareRecent reuses what it keeps, and once it keeps
-// kRecentStatements of them closes only one that went unused for a while.
+// kRecentParameters closes only statements that went unused for a while.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -21,14 +21,15 @@ int64_t sessionCounter(DbConnection& db, const std::string& name) {
 TEST(DbConnection, PrepareRecentReusesStatementsAndClosesOnlyOnesLeftUnusedWhenFull) {
   test::TestDatabase database;
   auto db = database.pool().acquire();
-  constexpr int64_t kKept = DbConnection::kRecentStatements;
+  constexpr int64_t kKept = 16;  // each claims a sixteenth of what the connection keeps
+  constexpr size_t kParameters = DbConnection::kRecentParameters / kKept;
   const int64_t prepared_before = sessionCounter(*db, "Com_stmt_prepare");
   const int64_t closed_before = sessionCounter(*db, "Com_stmt_close");
   auto prepared = [&] { return sessionCounter(*db, "Com_stmt_prepare") - prepared_before; };
   auto closed = [&] { return sessionCounter(*db, "Com_stmt_close") - closed_before; };
   int64_t built = 0;  // how often the text was asked for
   auto recent = [&](int64_t i) {
-    return db->prepareRecent("s" + std::to_string(i), [&built, i] {
+    return db->prepareRecent("s" + std::to_string(i), kParameters, [&built, i] {
       ++built;
       return fmt::format("SELECT {} + ?", i);
     });
