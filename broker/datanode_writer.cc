@@ -205,10 +205,10 @@ void DatanodeWriter::runGroup(DbPool& pool, const std::vector<WriteItem*>& group
 }
 
 void DatanodeWriter::keepRecent(const std::shared_ptr<DbPool>& pool,
-                                const std::vector<WriteItem*>& group) {
+                                std::vector<WriteItem*>& group) {
   if (recent_ == nullptr) return;
-  for (const WriteItem* item : group) {
-    if (!item->failure) recent_->add(pool, item->table, item->batch);
+  for (WriteItem* item : group) {
+    if (!item->failure) recent_->add(pool, item->table, item->batch, std::move(item->recent));
   }
 }
 

@@ -16,8 +16,9 @@
 // producers) they would only split groups and add a COMMIT per message
 // (docs/perf.md, "adaptive group count").
 //
-// The leader also puts what its group stored into the recent appends (recent_appends.h)
-// before it lets the partitions go and wakes the callers: a fetch that reads the new log end
+// The leader also puts what its group stored into the recent appends (recent_appends.h; the
+// copies its callers made before, WriteItem::recent) before it lets the partitions go and
+// wakes the callers: a fetch that reads the new log end
 // then finds the rows there, and one partition's appends arrive in offset order.
 //
 // Failures: an exception inside a group's transaction rolls all of it back, so every batch
@@ -59,6 +60,8 @@ struct WriteItem {
   std::chrono::steady_clock::time_point queued_at;
   std::chrono::steady_clock::duration queued{};
   AppendTrace trace;
+  // What the recent appends keep of it once committed (RecentAppends::prepare).
+  std::vector<rpc::StoredMessage> recent;
 };
 
 class DatanodeWriter {
@@ -91,7 +94,7 @@ class DatanodeWriter {
   // Runs one group's transaction and fills in the items' outcomes.
   static void runGroup(DbPool& pool, const std::vector<WriteItem*>& group);
   // Puts what the group stored into recent_ (if any).
-  void keepRecent(const std::shared_ptr<DbPool>& pool, const std::vector<WriteItem*>& group);
+  void keepRecent(const std::shared_ptr<DbPool>& pool, std::vector<WriteItem*>& group);
 
   // A caller blocked in append(): woken alone when its items are done or when it should
   // lead the next group (not all callers at once: with many small requests, waking every

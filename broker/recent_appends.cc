@@ -80,35 +80,52 @@ void RecentAppends::evict(Run& run) {
   while (bytes_ > max_bytes_ && recency_.size() > 1) erase(runs_.find(recency_.back()));
 }
 
-void RecentAppends::add(const std::shared_ptr<DbPool>& pool, const std::string& table,
-                        const AppendBatch& batch) {
-  if (max_bytes_ == 0 || batch.duplicate || batch.base_offset < 0 ||
-      batch.error != rpc::ErrorCode::NONE || batch.messages == nullptr) {
-    return;
-  }
+std::vector<rpc::StoredMessage> RecentAppends::prepare(
+    const std::string& table, const std::vector<const rpc::Message*>& messages) const {
+  std::vector<rpc::StoredMessage> prepared;
+  if (max_bytes_ == 0) return prepared;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = runs_.find(table);
-    if (it == runs_.end()) return;
-    if (it->second.tailed_until < std::chrono::steady_clock::now()) {
-      erase(it);  // nobody reads it at its end any more
-      return;
+    if (it == runs_.end() || it->second.tailed_until < std::chrono::steady_clock::now()) {
+      return prepared;
     }
   }
-  // The stored form is built before taking the lock: copies of keys, values and headers.
-  std::vector<rpc::StoredMessage> stored;
-  stored.reserve(batch.messages->size());
-  int64_t offset = batch.base_offset;
-  for (const rpc::Message* message : *batch.messages) {
-    if (PartitionStore::heldForLater(*message, batch.append_ms)) continue;
-    stored.push_back(PartitionStore::storedForm(*message, offset++, batch.append_ms));
+  prepared.reserve(messages.size());
+  for (const rpc::Message* message : messages) {
+    prepared.push_back(PartitionStore::storedForm(*message, 0, 0));  // stamped in add()
   }
-  if (stored.empty()) return;
+  return prepared;
+}
+
+void RecentAppends::add(const std::shared_ptr<DbPool>& pool, const std::string& table,
+                        const AppendBatch& batch, std::vector<rpc::StoredMessage>&& prepared) {
+  if (max_bytes_ == 0 || batch.duplicate || batch.base_offset < 0 ||
+      batch.error != rpc::ErrorCode::NONE || batch.messages == nullptr ||
+      prepared.size() != batch.messages->size()) {
+    return;
+  }
+  // Offsets and the append time, outside the lock; messages held for later take none.
+  size_t kept = 0;
+  int64_t offset = batch.base_offset;
+  for (size_t i = 0; i < prepared.size(); ++i) {
+    const rpc::Message& message = *(*batch.messages)[i];
+    if (PartitionStore::heldForLater(message, batch.append_ms)) continue;
+    PartitionStore::stamp(prepared[i], message, offset++, batch.append_ms);
+    if (kept != i) prepared[kept] = std::move(prepared[i]);
+    ++kept;
+  }
+  prepared.resize(kept);
+  if (prepared.empty()) return;
   const int64_t first = batch.base_offset;
 
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = runs_.find(table);
   if (it == runs_.end()) return;  // evicted meanwhile
+  if (it->second.tailed_until < std::chrono::steady_clock::now()) {
+    erase(it);  // nobody reads it at its end any more
+    return;
+  }
   Run& run = it->second;
   recency_.splice(recency_.begin(), recency_, run.recency);
   const int64_t run_end = run.first_offset + static_cast<int64_t>(run.messages.size());
@@ -119,7 +136,7 @@ void RecentAppends::add(const std::shared_ptr<DbPool>& pool, const std::string& 
     run.origin = pool;
     run.first_offset = first;
   }
-  for (auto& m : stored) hold(run, std::move(m));
+  for (auto& m : prepared) hold(run, std::move(m));
   evict(run);
 }
 

@@ -53,10 +53,17 @@ class RecentAppends {
   // kept for the next kTailWindow.
   void tail(const std::string& table);
 
+  // Before an append of `messages` to `table`: their stored forms, offsets and append time
+  // still to come, or nothing when the table is not tailed. The copies are made here, by the
+  // caller, so that add() only moves them in.
+  std::vector<rpc::StoredMessage> prepare(const std::string& table,
+                                          const std::vector<const rpc::Message*>& messages) const;
   // A committed append of `batch` (its outcome filled in by PartitionStore::append) to
-  // `table` through `pool`. Ignored unless the table is tailed, and for batches that stored
-  // nothing (duplicates, errors, all delayed).
-  void add(const std::shared_ptr<DbPool>& pool, const std::string& table, const AppendBatch& batch);
+  // `table` through `pool`, with what prepare() made of its messages. Ignored unless the
+  // table is tailed and `prepared` holds every message, and for batches that stored nothing
+  // (duplicates, errors, all delayed).
+  void add(const std::shared_ptr<DbPool>& pool, const std::string& table, const AppendBatch& batch,
+           std::vector<rpc::StoredMessage>&& prepared);
 
   // The messages of `table` from `offset` on, below `end_offset` (the stored log end the
   // fetch read), at most `max_messages` and `max_bytes` of keys and values (at least one

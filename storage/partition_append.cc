@@ -213,13 +213,18 @@ bool PartitionStore::heldForLater(const rpc::Message& message, int64_t append_ms
 rpc::StoredMessage PartitionStore::storedForm(const rpc::Message& message, int64_t offset,
                                               int64_t append_ms) {
   rpc::StoredMessage stored;
-  stored.offset = offset;
   if (message.__isset.key) stored.__set_key(message.key);
   stored.headers = message.headers;
   stored.value = message.value;
+  stamp(stored, message, offset, append_ms);
+  return stored;
+}
+
+void PartitionStore::stamp(rpc::StoredMessage& stored, const rpc::Message& message, int64_t offset,
+                           int64_t append_ms) {
+  stored.offset = offset;
   stored.timestamp_ms = produceTime(message, append_ms);
   stored.append_time_ms = append_ms;
-  return stored;
 }
 
 void PartitionStore::append(DbPool::Lease& db, const std::string& table,

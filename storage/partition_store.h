@@ -200,6 +200,10 @@ class PartitionStore {
   // the broker's cache of recent appends (broker/recent_appends.h) builds its entries with it.
   static rpc::StoredMessage storedForm(const rpc::Message& message, int64_t offset,
                                        int64_t append_ms);
+  // The part of storedForm that only the append decides: `stored`, built from `message`
+  // before it (with any offset and append time), becomes storedForm(message, offset, append_ms).
+  static void stamp(rpc::StoredMessage& stored, const rpc::Message& message, int64_t offset,
+                    int64_t append_ms);
 
   // Commits a durability mark of `broker` (autocommit: its row of mq_durability_marks
   // bumped). Once it returns, every row the server showed readers before the call is

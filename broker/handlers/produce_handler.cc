@@ -217,6 +217,8 @@ std::vector<ProduceOutcome> handleProduces(BrokerContext& context,
         messages[r][i].reserve(batch.messages.size());
         for (const auto& message : batch.messages) messages[r][i].push_back(&message);
         item.batch.messages = &messages[r][i];
+        // Copied now, in parallel with other requests, for the group's leader to keep.
+        item.recent = context.writers.recentAppends().prepare(item.table, messages[r][i]);
         auto share = std::find_if(shares.begin(), shares.end(), [&](const DatanodeShare& s) {
           return s.datanode_id == route.datanode_id;
         });

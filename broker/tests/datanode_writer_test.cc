@@ -42,6 +42,7 @@ class DatanodeWriterTest : public ::testing::Test {
     items[0].table = kTable;
     items[0].batch.messages = &pointers;
     items[0].bytes = kMessages * 8;
+    items[0].recent = recent_.prepare(kTable, pointers);
     writer.append(pool_, items);
     ASSERT_FALSE(items[0].failure);
     // Kept before the caller hears of it.
@@ -90,6 +91,7 @@ TEST_F(DatanodeWriterTest, AWriterWithoutRecentAppendsKeepsNothing) {
   std::vector<WriteItem> items(1);
   items[0].table = kTable;
   items[0].batch.messages = &pointers;
+  items[0].recent = recent_.prepare(kTable, pointers);
   writer.append(pool_, items);
   ASSERT_FALSE(items[0].failure);
   std::vector<rpc::StoredMessage> out;

@@ -33,6 +33,15 @@ struct Batch {
   }
 };
 
+// What the produce handler and the group commit's leader do: the stored form made before
+// the append, kept once it committed.
+void add(RecentAppends& recent, const std::shared_ptr<DbPool>& pool, const std::string& table,
+         const AppendBatch& batch) {
+  std::vector<rpc::StoredMessage> prepared;
+  if (batch.messages != nullptr) prepared = recent.prepare(table, *batch.messages);
+  recent.add(pool, table, batch, std::move(prepared));
+}
+
 std::vector<int64_t> offsetsOf(const std::vector<rpc::StoredMessage>& messages) {
   std::vector<int64_t> offsets;
   for (const auto& m : messages) offsets.push_back(m.offset);
@@ -55,7 +64,7 @@ TEST_F(RecentAppendsTest, AnswersWithTheStoredFormOfAnAcknowledgedAppend) {
   batch.messages[1].__set_key("");
   batch.messages[1].headers = {{"trace", "t1"}};
   batch.messages[2].timestamp_ms = 77;
-  recent.add(pool, kTable, batch.append);
+  add(recent, pool, kTable, batch.append);
 
   ASSERT_TRUE(recent.read(pool, kTable, 10, 13, 100, 1 << 20, out));
   ASSERT_EQ(out.size(), 3u);
@@ -69,7 +78,7 @@ TEST_F(RecentAppendsTest, AnswersWithTheStoredFormOfAnAcknowledgedAppend) {
 TEST_F(RecentAppendsTest, DelayedMessagesTakeNoOffset) {
   Batch batch(0, 4);
   batch.messages[1].deliver_at_ms = 5000;  // after the append at 1000: in the delay table
-  recent.add(pool, kTable, batch.append);
+  add(recent, pool, kTable, batch.append);
   ASSERT_TRUE(recent.read(pool, kTable, 0, 3, 100, 1 << 20, out));
   ASSERT_EQ(offsetsOf(out), (std::vector<int64_t>{0, 1, 2}));
   EXPECT_EQ(out[1].value, "v2");
@@ -77,7 +86,7 @@ TEST_F(RecentAppendsTest, DelayedMessagesTakeNoOffset) {
 
 TEST_F(RecentAppendsTest, NeverAnswersAtOrPastTheStoredLogEnd) {
   Batch batch(0, 10);
-  recent.add(pool, kTable, batch.append);
+  add(recent, pool, kTable, batch.append);
   ASSERT_TRUE(recent.read(pool, kTable, 2, 6, 100, 1 << 20, out));
   EXPECT_EQ(offsetsOf(out), (std::vector<int64_t>{2, 3, 4, 5}));
   EXPECT_FALSE(recent.read(pool, kTable, 6, 6, 100, 1 << 20, out));
@@ -85,7 +94,7 @@ TEST_F(RecentAppendsTest, NeverAnswersAtOrPastTheStoredLogEnd) {
 
 TEST_F(RecentAppendsTest, CutsAtMaxMessagesAndMaxBytesButReturnsAtLeastOne) {
   Batch batch(0, 10);  // values "v0".."v9": 2 bytes each
-  recent.add(pool, kTable, batch.append);
+  add(recent, pool, kTable, batch.append);
   ASSERT_TRUE(recent.read(pool, kTable, 0, 10, 3, 1 << 20, out));
   EXPECT_EQ(out.size(), 3u);
   ASSERT_TRUE(recent.read(pool, kTable, 0, 10, 100, 5, out));
@@ -96,7 +105,7 @@ TEST_F(RecentAppendsTest, CutsAtMaxMessagesAndMaxBytesButReturnsAtLeastOne) {
 
 TEST_F(RecentAppendsTest, MissesOffsetsItDoesNotHold) {
   Batch batch(100, 10);
-  recent.add(pool, kTable, batch.append);
+  add(recent, pool, kTable, batch.append);
   EXPECT_FALSE(recent.read(pool, kTable, 99, 200, 100, 1 << 20, out));
   EXPECT_FALSE(recent.read(pool, kTable, 110, 200, 100, 1 << 20, out));
   EXPECT_FALSE(recent.read(pool, "mq_t1_p1", 100, 200, 100, 1 << 20, out));
@@ -109,7 +118,7 @@ TEST(RecentAppends, RunsOfAnotherPoolAreNeverUsed) {
   RecentAppends recent(1 << 20);
   recent.tail(kTable);
   Batch batch(0, 5);
-  recent.add(old_pool, kTable, batch.append);
+  add(recent, old_pool, kTable, batch.append);
   auto new_pool = makePool();
   std::vector<rpc::StoredMessage> out;
   EXPECT_FALSE(recent.read(new_pool, kTable, 0, 5, 100, 1 << 20, out));
@@ -117,7 +126,7 @@ TEST(RecentAppends, RunsOfAnotherPoolAreNeverUsed) {
   EXPECT_FALSE(recent.read(new_pool, kTable, 0, 5, 100, 1 << 20, out));
   // An append through the new pool starts the table afresh.
   Batch next(5, 2);
-  recent.add(new_pool, kTable, next.append);
+  add(recent, new_pool, kTable, next.append);
   EXPECT_FALSE(recent.read(new_pool, kTable, 0, 7, 100, 1 << 20, out));
   ASSERT_TRUE(recent.read(new_pool, kTable, 5, 7, 100, 1 << 20, out));
   EXPECT_EQ(offsetsOf(out), (std::vector<int64_t>{5, 6}));
@@ -134,8 +143,8 @@ TEST(RecentAppends, AnAppendThatDoesNotContinueTheRunStartsItAfresh) {
     recent.tail(kTable);
     Batch first(0, 10);
     Batch next(next_base, 3, 100);
-    recent.add(pool, kTable, first.append);
-    recent.add(pool, kTable, next.append);
+    add(recent, pool, kTable, first.append);
+    add(recent, pool, kTable, next.append);
     std::vector<rpc::StoredMessage> out;
     EXPECT_FALSE(recent.read(pool, kTable, 0, next_base + 3, 100, 1 << 20, out));
     ASSERT_TRUE(recent.read(pool, kTable, next_base, next_base + 3, 100, 1 << 20, out));
@@ -150,7 +159,7 @@ TEST_F(RecentAppendsTest, DuplicatesFailuresAndEmptyOutcomesAreNotKept) {
   Batch refused(0, 3);
   refused.append.error = rpc::ErrorCode::PARTITION_READ_ONLY;
   Batch nothing(-1, 3);  // every message delayed, or an idempotent retry: no base offset
-  for (auto* batch : {&duplicate, &refused, &nothing}) recent.add(pool, kTable, batch->append);
+  for (auto* batch : {&duplicate, &refused, &nothing}) add(recent, pool, kTable, batch->append);
   EXPECT_FALSE(recent.read(pool, kTable, 0, 3, 100, 1 << 20, out));
   EXPECT_EQ(recent.bytes(), 0);
 }
@@ -160,7 +169,7 @@ TEST(RecentAppends, OffKeepsNothing) {
   RecentAppends recent(0);
   recent.tail(kTable);
   Batch batch(0, 3);
-  recent.add(pool, kTable, batch.append);
+  add(recent, pool, kTable, batch.append);
   std::vector<rpc::StoredMessage> out;
   EXPECT_FALSE(recent.read(pool, kTable, 0, 3, 100, 1 << 20, out));
   EXPECT_EQ(recent.bytes(), 0);
@@ -180,7 +189,7 @@ TEST(RecentAppends, StaysWithinItsBounds) {
     return batch;
   };
   auto big = batchOf(0, 10);  // more than one table's share (4 KiB)
-  recent.add(pool, kTable, big->append);
+  add(recent, pool, kTable, big->append);
   std::vector<rpc::StoredMessage> out;
   EXPECT_FALSE(recent.read(pool, kTable, 0, 10, 100, 1 << 20, out));  // the oldest went
   ASSERT_TRUE(recent.read(pool, kTable, 9, 10, 100, 1 << 20, out));
@@ -190,7 +199,7 @@ TEST(RecentAppends, StaysWithinItsBounds) {
     auto batch = batchOf(0, 4);
     const std::string table = "mq_t2_p" + std::to_string(t);
     recent.tail(table);
-    recent.add(pool, table, batch->append);
+    add(recent, pool, table, batch->append);
     EXPECT_LE(recent.bytes(), max_bytes);
   }
   EXPECT_FALSE(recent.read(pool, "mq_t2_p0", 0, 4, 100, 1 << 20, out));  // appended first
@@ -202,13 +211,13 @@ TEST(RecentAppends, StaysWithinItsBounds) {
 TEST_F(RecentAppendsTest, OnlyTailedTablesAreKept) {
   const std::string untailed = "mq_t1_p1";
   Batch batch(0, 3);
-  recent.add(pool, untailed, batch.append);
+  add(recent, pool, untailed, batch.append);
   EXPECT_FALSE(recent.read(pool, untailed, 0, 3, 100, 1 << 20, out));
   EXPECT_EQ(recent.bytes(), 0);
 
   recent.tail(untailed);
   Batch next(3, 3);
-  recent.add(pool, untailed, next.append);
+  add(recent, pool, untailed, next.append);
   ASSERT_TRUE(recent.read(pool, untailed, 3, 6, 100, 1 << 20, out));
   EXPECT_GT(recent.bytes(), 0);
 }
@@ -222,6 +231,23 @@ TEST(RecentAppends, TablesNoLongerTailedAreSwept) {
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
   recent.tail(kTable);
   EXPECT_EQ(recent.tables(), 1u);
+}
+
+// The copies are made before the append, only for tailed tables: a batch prepared before
+// its table was tailed is not kept, and the next one starts the run.
+TEST_F(RecentAppendsTest, ABatchPreparedBeforeItsTableWasTailedIsNotKept) {
+  const std::string table = "mq_t1_p1";
+  Batch early(0, 2);
+  auto prepared = recent.prepare(table, early.pointers);
+  EXPECT_TRUE(prepared.empty());
+  recent.tail(table);
+  recent.add(pool, table, early.append, std::move(prepared));
+  EXPECT_FALSE(recent.read(pool, table, 0, 2, 100, 1 << 20, out));
+
+  Batch next(2, 2, 2);
+  recent.add(pool, table, next.append, recent.prepare(table, next.pointers));
+  ASSERT_TRUE(recent.read(pool, table, 2, 4, 100, 1 << 20, out));
+  EXPECT_EQ(offsetsOf(out), (std::vector<int64_t>{2, 3}));
 }
 
 }  // namespace
