@@ -18,8 +18,8 @@
 //
 // The leader also puts what its group stored into the recent appends (recent_appends.h; the
 // copies its callers made before, WriteItem::recent) before it lets the partitions go and
-// wakes the callers: a fetch that reads the new log end
-// then finds the rows there, and one partition's appends arrive in offset order.
+// wakes the callers: a fetch that reads the new log end then finds the rows there, and one
+// partition's appends arrive in offset order.
 //
 // Failures: an exception inside a group's transaction rolls all of it back, so every batch
 // of the group fails with it and none is stored. When the error belongs to one partition

@@ -152,8 +152,11 @@ std::string insertInto(const std::string& table) {
 constexpr size_t kInsertColumns = 6;
 
 std::string preparedInsertSql(const std::string& table, size_t rows) {
-  std::string sql = insertInto(table) + "(?,?,?,?,?,?)";
-  for (size_t i = 1; i < rows; ++i) sql += ",(?,?,?,?,?,?)";
+  std::string row = "(?";
+  for (size_t c = 1; c < kInsertColumns; ++c) row += ",?";
+  row += ')';
+  std::string sql = insertInto(table) + row;
+  for (size_t i = 1; i < rows; ++i) sql += ',' + row;
   return sql;
 }
 
