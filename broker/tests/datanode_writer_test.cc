@@ -29,7 +29,20 @@ class DatanodeWriterTest : public ::testing::Test {
     recent_.tail(kTable);
   }
 
-  // One produce request of one partition batch, as the produce handler hands it over.
+  // One produce request of one partition batch of `messages`, as the produce handler hands
+  // it to `writer`; returns it with its outcome.
+  std::vector<WriteItem> append(DatanodeWriter& writer,
+                                const std::vector<const rpc::Message*>& messages) {
+    std::vector<WriteItem> items(1);
+    items[0].table = kTable;
+    items[0].batch.messages = &messages;
+    items[0].bytes = static_cast<int64_t>(messages.size()) * 8;
+    items[0].recent = recent_.prepare(kTable, messages);
+    writer.append(pool_, items);
+    return items;
+  }
+
+  // A request of kMessages through `writer`, kept before the caller hears of it.
   void produce(DatanodeWriter& writer, int thread, int request) {
     std::vector<rpc::Message> messages(kMessages);
     std::vector<const rpc::Message*> pointers;
@@ -38,14 +51,8 @@ class DatanodeWriterTest : public ::testing::Test {
           "t" + std::to_string(thread) + "-" + std::to_string(request) + "-" + std::to_string(m);
       pointers.push_back(&messages[m]);
     }
-    std::vector<WriteItem> items(1);
-    items[0].table = kTable;
-    items[0].batch.messages = &pointers;
-    items[0].bytes = kMessages * 8;
-    items[0].recent = recent_.prepare(kTable, pointers);
-    writer.append(pool_, items);
+    const auto items = append(writer, pointers);
     ASSERT_FALSE(items[0].failure);
-    // Kept before the caller hears of it.
     std::vector<rpc::StoredMessage> out;
     const int64_t base = items[0].batch.base_offset;
     ASSERT_TRUE(recent_.read(pool_, kTable, base, base + kMessages, kMessages, 1 << 20, out));
@@ -88,12 +95,7 @@ TEST_F(DatanodeWriterTest, AWriterWithoutRecentAppendsKeepsNothing) {
   std::vector<rpc::Message> messages(1);
   messages[0].value = "v";
   std::vector<const rpc::Message*> pointers{&messages[0]};
-  std::vector<WriteItem> items(1);
-  items[0].table = kTable;
-  items[0].batch.messages = &pointers;
-  items[0].recent = recent_.prepare(kTable, pointers);
-  writer.append(pool_, items);
-  ASSERT_FALSE(items[0].failure);
+  ASSERT_FALSE(append(writer, pointers)[0].failure);
   std::vector<rpc::StoredMessage> out;
   EXPECT_FALSE(recent_.read(pool_, kTable, 0, 1, 10, 1 << 20, out));
 }
