@@ -4,6 +4,10 @@
 // bombs stopped at the bound.
 #include <gtest/gtest.h>
 
+#include <random>
+#include <string>
+#include <string_view>
+
 #include "broker/kafka/protocol/compression.h"
 #include "broker/kafka/protocol/crc32c.h"
 #include "broker/kafka/protocol/headers.h"
@@ -17,17 +21,35 @@ constexpr Compression kCodecs[] = {Compression::kNone, Compression::kGzip, Compr
                                    Compression::kLz4, Compression::kZstd};
 
 TEST(KafkaCrc32c, KnownVectors) {
-  // RFC 3720 (iSCSI) B.4 and the classic check value.
-  EXPECT_EQ(crc32c("123456789"), 0xE3069283u);
-  EXPECT_EQ(crc32c(std::string(32, '\0')), 0x8A9136AAu);
-  EXPECT_EQ(crc32c(std::string(32, '\xff')), 0x62A8AB43u);
   std::string ascending;
   for (int i = 0; i < 32; ++i) ascending.push_back(static_cast<char>(i));
-  EXPECT_EQ(crc32c(ascending), 0x46DD794Eu);
   std::string descending;
   for (int i = 31; i >= 0; --i) descending.push_back(static_cast<char>(i));
-  EXPECT_EQ(crc32c(descending), 0x113FDB5Cu);
-  EXPECT_EQ(crc32c(""), 0u);
+  // Both the function the broker calls and the tables it falls back to.
+  for (auto* crc : {&crc32c, &crc32cPortable}) {
+    // RFC 3720 (iSCSI) B.4 and the classic check value.
+    EXPECT_EQ(crc("123456789", 0), 0xE3069283u);
+    EXPECT_EQ(crc(std::string(32, '\0'), 0), 0x8A9136AAu);
+    EXPECT_EQ(crc(std::string(32, '\xff'), 0), 0x62A8AB43u);
+    EXPECT_EQ(crc(ascending, 0), 0x46DD794Eu);
+    EXPECT_EQ(crc(descending, 0), 0x113FDB5Cu);
+    EXPECT_EQ(crc("", 0), 0u);
+  }
+}
+
+TEST(KafkaCrc32c, InstructionAgreesWithTablesAtEveryLengthAndAlignment) {
+  if (!crc32cInHardware()) GTEST_SKIP() << "this CPU has no CRC32 instruction: one path only";
+  std::mt19937 random(23);
+  std::string data(300, '\0');
+  for (auto& c : data) c = static_cast<char>(random());
+  for (size_t from = 0; from < 8; ++from) {
+    for (size_t length = 0; from + length <= data.size(); ++length) {
+      const std::string_view piece(data.data() + from, length);
+      ASSERT_EQ(crc32c(piece), crc32cPortable(piece)) << "from " << from << " length " << length;
+      ASSERT_EQ(crc32c(piece, 0x9E3779B9u), crc32cPortable(piece, 0x9E3779B9u))
+          << "continued, from " << from << " length " << length;
+    }
+  }
 }
 
 TEST(KafkaCrc32c, ContinuesAcrossPieces) {
