@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "broker/kafka/protocol/crc32c.h"
 
@@ -113,21 +114,38 @@ void writeVarBytes(WireWriter& out, const std::optional<std::string>& v) {
   out.raw(*v);
 }
 
+// What writeVarBytes writes for `v`.
+size_t varBytesSize(const std::optional<std::string>& v) {
+  return v ? varintSize(static_cast<int64_t>(v->size())) + v->size() : varintSize(-1);
+}
+
+// A record is its length and then its body; the length is computed first, so the body (most
+// of a fetch answer's bytes) is written once, in place.
 void writeRecord(WireWriter& out, const Record& record, int64_t base_timestamp) {
-  WireWriter body;
-  body.int8(0);
-  body.varlong(record.timestamp - base_timestamp);
-  body.varint(record.offset_delta);
-  writeVarBytes(body, record.key);
-  writeVarBytes(body, record.value);
-  body.varint(static_cast<int32_t>(record.headers.size()));
+  const int64_t timestamp_delta = record.timestamp - base_timestamp;
+  size_t length = 1 + varintSize(timestamp_delta) + varintSize(record.offset_delta) +
+                  varBytesSize(record.key) + varBytesSize(record.value) +
+                  varintSize(static_cast<int64_t>(record.headers.size()));
   for (const auto& header : record.headers) {
-    body.varint(static_cast<int32_t>(header.key.size()));
-    body.raw(header.key);
-    writeVarBytes(body, header.value);
+    length += varintSize(static_cast<int64_t>(header.key.size())) + header.key.size() +
+              varBytesSize(header.value);
   }
-  out.varint(static_cast<int32_t>(body.size()));
-  out.raw(body.buffer());
+  const size_t start = out.size();
+  out.varint(static_cast<int32_t>(length));
+  out.int8(0);  // attributes
+  out.varlong(timestamp_delta);
+  out.varint(record.offset_delta);
+  writeVarBytes(out, record.key);
+  writeVarBytes(out, record.value);
+  out.varint(static_cast<int32_t>(record.headers.size()));
+  for (const auto& header : record.headers) {
+    out.varint(static_cast<int32_t>(header.key.size()));
+    out.raw(header.key);
+    writeVarBytes(out, header.value);
+  }
+  if (out.size() - start != length + varintSize(static_cast<int64_t>(length))) {
+    throw std::logic_error("a Kafka record's computed length differs from its bytes");
+  }
 }
 
 }  // namespace
