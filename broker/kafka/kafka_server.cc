@@ -84,21 +84,23 @@ class KafkaConnection {
   bool write(std::string_view head, std::string_view body) {
     if (ssl_ != nullptr) return write(head) && write(body);
     std::string_view pieces[2] = {head, body};
-    size_t first = 0;  // the piece not yet wholly sent
+    // The first piece not wholly sent; pieces wholly sent (empty ones too) are skipped, so
+    // the loop only runs while bytes are left.
+    size_t first = head.empty() ? 1 : 0;
+    if (body.empty() && first == 1) return true;
     while (first < 2) {
       iovec vectors[2];
-      int count = 0;
-      for (size_t i = first; i < 2; ++i) {
+      size_t count = 0;
+      for (size_t i = first; i < 2; ++i, ++count) {
         vectors[count].iov_base = const_cast<char*>(pieces[i].data());
         vectors[count].iov_len = pieces[i].size();
-        ++count;
       }
       msghdr message{};
       message.msg_iov = vectors;
-      message.msg_iovlen = static_cast<size_t>(count);
+      message.msg_iovlen = count;
       const ssize_t n = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0 || (n == 0 && head.size() + body.size() > 0)) return false;
+      if (n <= 0) return false;
       size_t sent = static_cast<size_t>(n);
       while (first < 2 && sent >= pieces[first].size()) {
         sent -= pieces[first].size();
