@@ -29,16 +29,19 @@ void refuse(Slot& slot, KafkaError error, std::string message) {
 // Kafka records -> mq messages: a null key stays unset, a null value is stored empty,
 // headers keep their last value per name (mq headers are a map), a record timestamp of -1
 // (none) becomes 0 (the append time), a delivery-time header (delivery_headers.h) becomes
-// deliver_at_ms and is not stored. Returns false, with the record's index in the
-// partition's records and `*problem`, on a bad delivery time.
-bool toMessages(const BrokerConfig& config, const RecordBatch& batch,
-                std::vector<rpc::Message>& messages, int32_t* bad_record, std::string* problem) {
+// deliver_at_ms and is not stored. Keys and values are moved out of `batch`. Returns false,
+// with the record's index in the partition's records and `*problem`, on a bad delivery time.
+bool toMessages(const BrokerConfig& config, RecordBatch& batch, std::vector<rpc::Message>& messages,
+                int32_t* bad_record, std::string* problem) {
   const int64_t now = nowMs();
   for (size_t i = 0; i < batch.records.size(); ++i) {
-    const auto& record = batch.records[i];
+    auto& record = batch.records[i];
     rpc::Message message;
-    if (record.key) message.__set_key(*record.key);
-    message.value = record.value.value_or("");
+    if (record.key) {  // what __set_key does, moving (it only takes a const reference)
+      message.key = std::move(*record.key);
+      message.__isset.key = true;
+    }
+    if (record.value) message.value = std::move(*record.value);
     for (const auto& header : record.headers) {
       if (isDeliveryHeader(header.key)) continue;
       message.headers[header.key] = header.value.value_or("");
@@ -93,7 +96,7 @@ bool decodePartition(const BrokerConfig& config, const ProduceRequest::Partition
     batch.__set_producer_epoch(first.producer_epoch);
     batch.__set_base_sequence(first.base_sequence);
   }
-  for (const auto& decoded : batches) {
+  for (auto& decoded : batches) {
     std::string problem;
     int32_t bad_record = 0;
     if (!toMessages(config, decoded, batch.messages, &bad_record, &problem)) {
