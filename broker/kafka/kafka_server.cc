@@ -62,33 +62,22 @@ class KafkaConnection {
     }
     return true;
   }
-  bool write(std::string_view bytes) {
-    const char* data = bytes.data();
-    size_t size = bytes.size();
-    while (size > 0) {
-      ssize_t n;
-      if (ssl_ != nullptr) {
-        n = SSL_write(ssl_, data, static_cast<int>(std::min<size_t>(size, 1 << 30)));
-      } else {
-        n = ::send(fd_, data, size, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR) continue;
-      }
-      if (n <= 0) return false;
-      data += n;
-      size -= static_cast<size_t>(n);
-    }
-    return true;
-  }
+  // False when the connection is over.
+  bool write(std::string_view bytes) { return write(bytes, {}); }
   // `head` and then `body`, without joining them first (a fetch answer is megabytes): one
   // sendmsg of both pieces in plaintext, two TLS records otherwise.
   bool write(std::string_view head, std::string_view body) {
-    if (ssl_ != nullptr) return write(head) && write(body);
+    if (ssl_ != nullptr) return writeTls(head) && writeTls(body);
     std::string_view pieces[2] = {head, body};
-    // The first piece not wholly sent; pieces wholly sent (empty ones too) are skipped, so
-    // the loop only runs while bytes are left.
-    size_t first = head.empty() ? 1 : 0;
-    if (body.empty() && first == 1) return true;
-    while (first < 2) {
+    size_t first = 0;  // the first piece with bytes left to send
+    size_t sent = 0;   // bytes the last sendmsg sent, not yet taken off the pieces
+    while (true) {
+      while (first < 2 && sent >= pieces[first].size()) {  // sent wholly (or empty)
+        sent -= pieces[first].size();
+        ++first;
+      }
+      if (first == 2) return true;
+      pieces[first].remove_prefix(sent);
       iovec vectors[2];
       size_t count = 0;
       for (size_t i = first; i < 2; ++i, ++count) {
@@ -99,16 +88,13 @@ class KafkaConnection {
       message.msg_iov = vectors;
       message.msg_iovlen = count;
       const ssize_t n = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return false;
-      size_t sent = static_cast<size_t>(n);
-      while (first < 2 && sent >= pieces[first].size()) {
-        sent -= pieces[first].size();
-        ++first;
+      if (n < 0 && errno == EINTR) {
+        sent = 0;
+        continue;
       }
-      if (first < 2) pieces[first].remove_prefix(sent);
+      if (n <= 0) return false;
+      sent = static_cast<size_t>(n);
     }
-    return true;
   }
   // The next frame's declared size and API key and version, when all of it has arrived
   // (reading, without waiting, what has: up to `limit` bytes are kept).
@@ -129,6 +115,15 @@ class KafkaConnection {
   }
 
  private:
+  bool writeTls(std::string_view bytes) {
+    while (!bytes.empty()) {
+      const int n =
+          SSL_write(ssl_, bytes.data(), static_cast<int>(std::min<size_t>(bytes.size(), 1 << 30)));
+      if (n <= 0) return false;
+      bytes.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+  }
   std::string_view unread() const { return std::string_view(buffer_).substr(buffer_start_); }
   // Whether the buffer holds a frame's size, API key and version, and the whole frame.
   bool wholeFrameBuffered() const {
