@@ -72,11 +72,12 @@ bool hasInstruction() {
 }  // namespace
 
 uint32_t crc32c(std::string_view data, uint32_t crc) {
-  const auto* p = reinterpret_cast<const unsigned char*>(data.data());
 #ifdef MQ_CRC32C_HARDWARE
-  if (hasInstruction()) return ~withInstruction(p, data.size(), ~crc);
+  if (hasInstruction()) {
+    return ~withInstruction(reinterpret_cast<const unsigned char*>(data.data()), data.size(), ~crc);
+  }
 #endif
-  return ~withTables(p, data.size(), ~crc);
+  return crc32cPortable(data, crc);
 }
 
 uint32_t crc32cPortable(std::string_view data, uint32_t crc) {
