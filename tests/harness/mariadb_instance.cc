@@ -115,6 +115,11 @@ void MariadbInstance::start() {
          "/bin/bash", script(), "start", dir_, std::to_string(port_)},
         "", &out, &err, 120000);
     if (rc == 0) return;
+    if ((err + out).find("Data structure corruption") != std::string::npos) {
+      stop();
+      throw MariadbRecoveryFailed("MariaDB in " + dir_ +
+                                  " could not recover its own data after a crash: " + err + out);
+    }
     std::ifstream install_log(dir_ + "/install-db.log");
     std::string install((std::istreambuf_iterator<char>(install_log)), {});
     if (install.size() > 2000) install = install.substr(install.size() - 2000);

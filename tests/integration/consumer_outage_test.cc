@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "mq/client.h"
+#include "tests/harness/crashed_mariadb.h"
 #include "tests/harness/group_member.h"
 #include "tests/harness/produce_ledger.h"
 #include "tests/harness/test_cluster.h"
@@ -101,7 +102,7 @@ TEST(ConsumerOutage, GroupConsumersRideOutADatabaseCrashAndConsumeEveryMessage) 
   const auto crashed = std::chrono::steady_clock::now();
   cluster.crashMariadb();
   std::this_thread::sleep_for(std::chrono::seconds(2));
-  cluster.startMariadb();
+  MQ_RESTART_CRASHED_MARIADB(cluster.startMariadb());
   const double outage_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - crashed).count();
   // Producing goes on after the restart; the consumers must pick it up.

@@ -10,9 +10,11 @@
 #include <map>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "mq/client.h"
 #include "mq/partitioner.h"
+#include "tests/harness/crashed_mariadb.h"
 #include "tests/harness/produce_ledger.h"
 #include "tests/harness/test_cluster.h"
 
@@ -83,7 +85,9 @@ TEST(Datanodes, DeadDatanodeFailsOnlyItsPartitionsAndKeylessProducersRouteAround
 
   ProduceLedger ledger;  // keyless producers, the whole run
   std::atomic<bool> stop{false};
-  std::thread load([&] { produceUntil(cluster, "spread", 2, stop, ledger, /*keyless=*/true); });
+  std::vector<std::thread> load;
+  StopOnExit joiner{stop, load};
+  load.emplace_back([&] { produceUntil(cluster, "spread", 2, stop, ledger, /*keyless=*/true); });
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   const auto before_crash = ackedPerPartition(ledger);
   for (int p : dead_partitions) {
@@ -124,7 +128,7 @@ TEST(Datanodes, DeadDatanodeFailsOnlyItsPartitionsAndKeylessProducersRouteAround
                    .count()
             << " ms\n";
 
-  cluster.datanodeMariadb(dead_index).start();
+  MQ_RESTART_CRASHED_MARIADB(cluster.datanodeMariadb(dead_index).start());
   // A keyed send to the restarted datanode's partition goes through again.
   {
     Producer keyed(producerConfig(cluster, 60000));
@@ -146,7 +150,7 @@ TEST(Datanodes, DeadDatanodeFailsOnlyItsPartitionsAndKeylessProducersRouteAround
   }
   EXPECT_TRUE(resumed) << "keyless messages reach the restarted datanode's partitions again";
   stop = true;
-  load.join();
+  load.front().join();
 
   EXPECT_TRUE(ledger.failed.empty())
       << ledger.failed.size() << " keyless sends failed: they should have moved on";

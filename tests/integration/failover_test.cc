@@ -13,8 +13,10 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "mq/client.h"
+#include "tests/harness/crashed_mariadb.h"
 #include "tests/harness/produce_ledger.h"
 #include "tests/harness/test_cluster.h"
 
@@ -83,15 +85,17 @@ TEST(Failover, DatabaseCrashAndRestartUnderLoadLosesNoAcknowledgedMessage) {
   cluster.createTopic("ledger", 2);
   ProduceLedger ledger;
   std::atomic<bool> stop{false};
-  std::thread load([&] { produceUntil(cluster, "ledger", 2, stop, ledger); });
+  std::vector<std::thread> load;
+  StopOnExit joiner{stop, load};
+  load.emplace_back([&] { produceUntil(cluster, "ledger", 2, stop, ledger); });
   std::this_thread::sleep_for(std::chrono::milliseconds(1000));
   size_t before_crash = ledger.acked.size();
   cluster.crashMariadb();
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  cluster.startMariadb();
+  MQ_RESTART_CRASHED_MARIADB(cluster.startMariadb());
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
   stop = true;
-  load.join();
+  load.front().join();
   {
     std::lock_guard<std::mutex> lock(ledger.mutex);
     EXPECT_GT(ledger.acked.size(), before_crash) << "producers recovered after the restart";

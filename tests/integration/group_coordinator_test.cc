@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "tests/harness/crashed_mariadb.h"
 #include "tests/harness/eventually.h"
 #include "tests/harness/message_batch.h"
 #include "tests/harness/test_cluster.h"
@@ -345,7 +346,7 @@ TEST(GroupCoordinator, MemberKeepsItsSessionThroughADatabaseRestartLongerThanThe
 
   cluster.crashMariadb();
   std::this_thread::sleep_for(std::chrono::milliseconds(kSessionMs + 1000));
-  cluster.startMariadb();
+  MQ_RESTART_CRASHED_MARIADB(cluster.startMariadb());
 
   auto after = cluster.brokerClient(0);
   rpc::HeartbeatResponse beat;

@@ -15,6 +15,7 @@
 
 #include "mq/client.h"
 #include "storage/db_pool.h"
+#include "tests/harness/crashed_mariadb.h"
 #include "tests/harness/eventually.h"
 #include "tests/harness/metrics_scrape.h"
 #include "tests/harness/test_cluster.h"
@@ -181,8 +182,9 @@ TEST(LogDivergence, ConsumerPausedAcrossAKillNineReadsEveryMessageWrittenOverWha
   ASSERT_EQ(before.size(), 200u);
 
   cluster.crashMariadb();  // the consumer is paused: it does not poll until the refill
-  cluster.startMariadb();  // the flush settings are the configured ones again
-  int64_t end = -1;        // once the broker reaches the restarted server
+  // The flush settings are the configured ones again.
+  MQ_RESTART_CRASHED_MARIADB(cluster.startMariadb());
+  int64_t end = -1;  // once the broker reaches the restarted server
   ASSERT_TRUE(eventually(std::chrono::seconds(30), [&] {
     rpc::ListOffsetsRequest request;
     rpc::ListOffsetsPartition partition;

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "mq/client.h"
+#include "tests/harness/crashed_mariadb.h"
 #include "tests/harness/group_member.h"
 #include "tests/harness/metrics_scrape.h"
 #include "tests/harness/produce_ledger.h"
@@ -148,7 +149,7 @@ TEST(MetadataOutage, ProduceFetchGroupsAndDiscoveryGoOnWhileTheMetadataDatabaseI
   const size_t idempotent_during = idempotent.ackedCount() - idempotent_before;
   const size_t plain_during = plain.ackedCount() - plain_before;
   const int64_t restart_us = nowMicros();
-  cluster.startMariadb();
+  MQ_RESTART_CRASHED_MARIADB(cluster.startMariadb());
   const int64_t back_us = nowMicros();
 
   const GroupProgress during = progress({&a, &b, &c}, crash_us, restart_us);
