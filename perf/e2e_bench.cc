@@ -47,8 +47,8 @@ struct E2eRun {
 // a sleep per message (one every 11 µs at 90,000 msg/s) cost this benchmark a system call and
 // two context switches each, nearly half of its CPU (3.9-4.3 µs per message against 2.3),
 // taken on a small machine from the stack it measures (Kafka's producer-perf throttle sleeps
-// in steps of at least 2 ms for the same reason). A message goes out at most about kMinSleep after
-// its due time, never before it; its send stamp is the time it is handed to the Producer.
+// in steps of at least 2 ms for the same reason). A message goes out at most about kMinSleep
+// after its due time, never before it; its send stamp is the time it is handed to the Producer.
 class SendPacer {
  public:
   void waitUntil(SteadyClock::time_point due) {
