@@ -244,8 +244,9 @@ uint64_t Producer::Impl::enqueue(ProducerRecord record, Callback callback, bool 
   TopicPartition tp{record.topic, partitioner_.choose(record.topic, record.key, record.partition,
                                                       topic->partition_count, topic->writable)};
 
+  const bool keyless = !record.key && !record.partition;
   PendingRecord pending;
-  pending.movable = !record.key && !record.partition;
+  pending.movable = keyless;
   if (record.key) pending.message.__set_key(std::move(*record.key));
   pending.message.value = std::move(record.value);
   pending.message.headers = std::move(record.headers);
@@ -261,8 +262,13 @@ uint64_t Producer::Impl::enqueue(ProducerRecord record, Callback callback, bool 
   pending.callback = std::move(callback);
   auto remaining = std::chrono::ceil<std::chrono::milliseconds>(
       std::max(deadline - pending.created, SteadyClock::duration::zero()));
-  return accumulator_.append(tp, std::move(pending), remaining, !onSenderThread(), expedite,
-                             caller_sends);
+  const Appended appended = accumulator_.append(tp, std::move(pending), remaining,
+                                                !onSenderThread(), expedite, caller_sends);
+  // A full batch waiting for its partition (whose batch in flight has not come back) takes
+  // no more keyless messages: they move on to the next partition, so a backlog spreads over
+  // every partition and drains through all of them at once, not one batch per round trip.
+  if (appended.batch_full && keyless) partitioner_.onBatchClosed(tp.topic, tp.partition);
+  return appended.sequence;
 }
 
 Producer::Producer(ProducerConfig config) {

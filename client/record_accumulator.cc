@@ -16,7 +16,7 @@ bool RecordAccumulator::isFull(size_t bytes) const {
   return buffered_records_ > 0 && buffered_bytes_ + bytes > limits_.buffer_bytes;
 }
 
-uint64_t RecordAccumulator::append(const TopicPartition& partition, PendingRecord record,
+Appended RecordAccumulator::append(const TopicPartition& partition, PendingRecord record,
                                    std::chrono::milliseconds max_block, bool may_block,
                                    bool expedite, bool caller_sends) {
   std::unique_lock<std::mutex> lock(mutex_);
@@ -51,17 +51,23 @@ uint64_t RecordAccumulator::append(const TopicPartition& partition, PendingRecor
   buffered_bytes_ += record.bytes;
   PartitionQueue& queue = queues_[partition];
   const bool was_empty = queue.records.empty();
-  queue.bytes += record.bytes;
+  const size_t record_bytes = record.bytes;
+  queue.bytes += record_bytes;
   queue.records.push_back(std::move(record));
   if (expedite) expedite_through_ = std::max(expedite_through_, sequence);
+  // Every batch_messages records, or each time the bytes cross a multiple of batch_bytes,
+  // the queue has gained another full batch.
+  const Appended appended{sequence, queue.records.size() % limits_.batch_messages == 0 ||
+                                        queue.bytes / limits_.batch_bytes >
+                                            (queue.bytes - record_bytes) / limits_.batch_bytes};
   // A sender must re-plan when the partition gets its first record (a new linger deadline),
   // fills a batch or is expedited. One sender is enough: the others' plans did not change.
-  if (caller_sends) return sequence;
+  if (caller_sends) return appended;
   if (was_empty || expedite || queue.records.size() == limits_.batch_messages ||
       queue.bytes >= limits_.batch_bytes) {
     ready_cv_.notify_one();
   }
-  return sequence;
+  return appended;
 }
 
 void RecordAccumulator::wakeSender() {

@@ -75,11 +75,20 @@ struct AccumulatorLimits {
   size_t senders = 1;
 };
 
+// What append() did with a record.
+struct Appended {
+  uint64_t sequence = 0;  // the record's acceptance order
+  // It completed another full batch in its partition's queue (the queue's records reached a
+  // multiple of batch_messages, or its bytes crossed a multiple of batch_bytes): records
+  // added there next would start a batch that waits behind it.
+  bool batch_full = false;
+};
+
 class RecordAccumulator {
  public:
   explicit RecordAccumulator(AccumulatorLimits limits);
 
-  // Adds `record` to `partition`'s queue and returns its sequence number. While the buffer
+  // Adds `record` to `partition`'s queue and says so (Appended). While the buffer
   // is full (buffer_messages records, or buffer_bytes bytes with at least one record
   // buffered) it waits up to max_block for space; with may_block false it does not wait.
   // Throws Error(TIMEOUT, retriable) when there is still no space, Error(SHUTTING_DOWN)
@@ -87,7 +96,7 @@ class RecordAccumulator {
   // once (as expedite(its sequence), under the same lock: one sender wake-up, not two).
   // With `caller_sends` no sender is woken: the caller drains the record itself
   // (drainReady) and calls wakeSender() if it could not.
-  uint64_t append(const TopicPartition& partition, PendingRecord record,
+  Appended append(const TopicPartition& partition, PendingRecord record,
                   std::chrono::milliseconds max_block, bool may_block = true, bool expedite = false,
                   bool caller_sends = false);
 

@@ -134,6 +134,47 @@ TEST(Producer, OneRequestCarriesSeveralPartitionBatches) {
   EXPECT_EQ(server.broker().maxBatchesPerRequest(), 4u);
 }
 
+// Keyless messages stick to a partition, but not behind its full batch: while both
+// partitions' first batches are in flight (the broker holds them), the next messages fill one
+// batch in one partition and then move on, instead of all queueing behind one round trip.
+TEST(Producer, KeylessMessagesMoveOnFromAPartitionWhoseFullBatchWaitsForItsBatchInFlight) {
+  FakeBrokerServer server;
+  server.broker().addTopic("t", 2);
+  std::atomic<int> arrived{0};
+  server.broker().setBeforeProduce([&] {
+    ++arrived;
+    std::this_thread::sleep_for(milliseconds(1000));
+  });
+  auto awaitArrived = [&](int n) {
+    const auto deadline = SteadyClock::now() + milliseconds(5000);
+    while (arrived < n && SteadyClock::now() < deadline)
+      std::this_thread::sleep_for(milliseconds(1));
+    return arrived >= n;
+  };
+  ProducerConfig config = configFor({server.address()});
+  config.batch_size = 5;
+  Producer producer(config);
+  auto sendFive = [&](const std::string& prefix) {
+    for (int i = 0; i < 5; ++i) producer.sendAsync("t", prefix + std::to_string(i));
+  };
+  // Each full batch goes out at once and the next keyless messages take the other partition.
+  sendFive("first-");
+  ASSERT_TRUE(awaitArrived(1));
+  sendFive("second-");
+  ASSERT_TRUE(awaitArrived(2));
+  // Both partitions have a batch in flight for a second: these can only wait.
+  for (int i = 0; i < 20; ++i) producer.sendAsync("t", "late-" + std::to_string(i));
+  producer.flush();
+
+  std::map<int, int> late;  // partition -> late messages stored there
+  for (int p = 0; p < 2; ++p) {
+    for (const auto& v : server.broker().values({"t", p})) late[p] += v.rfind("late-", 0) == 0;
+  }
+  EXPECT_EQ(late[0] + late[1], 20);
+  EXPECT_EQ(late[0], 10) << "a partition takes a batch and then every other message";
+  EXPECT_EQ(late[1], 10);
+}
+
 // send_on_caller: a synchronous send() sends its request itself instead of waking a sender
 // thread and waiting to be woken. Messages buffered before it go in the same request (a send
 // expedites everything before it), so their callbacks run on the sending thread; with

@@ -48,6 +48,29 @@ std::vector<std::string> values(const ProducerBatch& batch) {
 const TopicPartition kP0{"t", 0};
 const TopicPartition kP1{"t", 1};
 
+// The producer moves keyless messages on to another partition when append() says their
+// partition's queue holds a full batch (producer_test: KeylessMessagesMoveOn...).
+TEST(RecordAccumulator, AppendSaysWhenThePartitionHoldsAFullBatchByCountOrBytes) {
+  RecordAccumulator accumulator(limits(100, 3));
+  EXPECT_FALSE(accumulator.append(kP0, record("a"), milliseconds(0)).batch_full);
+  EXPECT_FALSE(accumulator.append(kP0, record("b"), milliseconds(0)).batch_full);
+  EXPECT_FALSE(accumulator.append(kP1, record("x"), milliseconds(0)).batch_full);
+  const auto third = accumulator.append(kP0, record("c"), milliseconds(0));
+  EXPECT_TRUE(third.batch_full);
+  EXPECT_EQ(third.sequence, 4u);
+  EXPECT_FALSE(accumulator.append(kP0, record("d"), milliseconds(0)).batch_full);
+  EXPECT_FALSE(accumulator.append(kP0, record("e"), milliseconds(0)).batch_full);
+  EXPECT_TRUE(accumulator.append(kP0, record("f"), milliseconds(0)).batch_full);  // a second
+
+  AccumulatorLimits by_bytes = limits(100, 100);
+  by_bytes.batch_bytes = 8;
+  RecordAccumulator small(by_bytes);
+  EXPECT_FALSE(small.append(kP0, record("1234"), milliseconds(0)).batch_full);
+  EXPECT_TRUE(small.append(kP0, record("5678"), milliseconds(0)).batch_full);
+  EXPECT_FALSE(small.append(kP0, record("9"), milliseconds(0)).batch_full);
+  EXPECT_TRUE(small.append(kP0, record("0123456"), milliseconds(0)).batch_full);  // 16 bytes
+}
+
 TEST(RecordAccumulator, FullBufferBlocksForMaxBlockThenFailsWithoutDroppingAnything) {
   RecordAccumulator accumulator(limits(2, 10));
   accumulator.append(kP0, record("a"), milliseconds(0));
@@ -84,7 +107,7 @@ TEST(RecordAccumulator, BlockedAppendProceedsWhenAcknowledgedRecordsFreeSpace) {
   EXPECT_EQ(blocked.wait_for(milliseconds(100)), std::future_status::timeout);
   accumulator.releaseSpace(batches[0]);
   EXPECT_EQ(blocked.wait_for(milliseconds(2000)), std::future_status::ready);
-  EXPECT_EQ(blocked.get(), 2u);
+  EXPECT_EQ(blocked.get().sequence, 2u);
   accumulator.finish(batches[0]);
 }
 

@@ -13,8 +13,9 @@
 // its partition as long as the topic's partition count does not change.
 //
 // Keyless messages stick to one writable partition until the batch being built for it is
-// handed to the network, then move to the next writable partition (round-robin), so they
-// spread evenly while batches stay full. A partition whose datanode is unavailable is
+// full or handed to the network, then move to the next writable partition (round-robin),
+// so they spread evenly while batches stay full, and a partition whose batch is still in
+// flight does not collect more than a batch of them. A partition whose datanode is unavailable is
 // avoided by keyless messages for a while (avoid()), so they route around a dead datanode.
 #pragma once
 
@@ -54,8 +55,8 @@ class Partitioner {
              std::optional<int> explicit_partition, int partition_count,
              const std::vector<int>& writable);
 
-  // A batch of `topic`/`partition` was closed (drained for sending): if it is the topic's
-  // sticky partition, later keyless messages move on to the next candidate.
+  // A batch of `topic`/`partition` was closed (full, or drained for sending): if it is the
+  // topic's sticky partition, later keyless messages move on to the next candidate.
   void onBatchClosed(const std::string& topic, int partition);
 
   // Keyless messages of `topic` leave out `partition` until `until` (its datanode failed),
