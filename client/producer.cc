@@ -264,9 +264,10 @@ uint64_t Producer::Impl::enqueue(ProducerRecord record, Callback callback, bool 
       std::max(deadline - pending.created, SteadyClock::duration::zero()));
   const Appended appended = accumulator_.append(tp, std::move(pending), remaining,
                                                 !onSenderThread(), expedite, caller_sends);
-  // A full batch waiting for its partition (whose batch in flight has not come back) takes
-  // no more keyless messages: they move on to the next partition, so a backlog spreads over
-  // every partition and drains through all of them at once, not one batch per round trip.
+  // Once a keyless message completes a full batch in its partition's queue, the next ones
+  // move on to the next partition. While that partition's batch in flight has not come back,
+  // more would only queue behind it: a backlog spreads over every partition instead and
+  // drains through all of them at once, not one batch per round trip.
   if (appended.batch_full && keyless) partitioner_.onBatchClosed(tp.topic, tp.partition);
   return appended.sequence;
 }

@@ -171,7 +171,7 @@ TEST(Producer, KeylessMessagesMoveOnFromAPartitionWhoseFullBatchWaitsForItsBatch
     for (const auto& v : server.broker().values({"t", p})) late[p] += v.rfind("late-", 0) == 0;
   }
   EXPECT_EQ(late[0] + late[1], 20);
-  EXPECT_EQ(late[0], 10) << "a partition takes a batch and then every other message";
+  EXPECT_EQ(late[0], 10) << "the partitions take a full batch in turn";
   EXPECT_EQ(late[1], 10);
 }
 

@@ -48,9 +48,9 @@ std::vector<std::string> values(const ProducerBatch& batch) {
 const TopicPartition kP0{"t", 0};
 const TopicPartition kP1{"t", 1};
 
-// The producer moves keyless messages on to another partition when append() says their
-// partition's queue holds a full batch (producer_test: KeylessMessagesMoveOn...).
-TEST(RecordAccumulator, AppendSaysWhenThePartitionHoldsAFullBatchByCountOrBytes) {
+// The producer moves keyless messages on to another partition when append() says one
+// completed a full batch in its partition's queue (producer_test: KeylessMessagesMoveOn...).
+TEST(RecordAccumulator, AppendSaysWhenARecordCompletesAFullBatchByCountOrBytes) {
   RecordAccumulator accumulator(limits(100, 3));
   EXPECT_FALSE(accumulator.append(kP0, record("a"), milliseconds(0)).batch_full);
   EXPECT_FALSE(accumulator.append(kP0, record("b"), milliseconds(0)).batch_full);

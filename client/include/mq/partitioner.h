@@ -14,9 +14,9 @@
 //
 // Keyless messages stick to one writable partition until the batch being built for it is
 // full or handed to the network, then move to the next writable partition (round-robin),
-// so they spread evenly while batches stay full, and a partition whose batch is still in
-// flight does not collect more than a batch of them. A partition whose datanode is unavailable is
-// avoided by keyless messages for a while (avoid()), so they route around a dead datanode.
+// so they spread evenly while batches stay full and do not pile up behind one partition
+// whose batch is still in flight. A partition whose datanode is unavailable is avoided by
+// keyless messages for a while (avoid()), so they route around a dead datanode.
 #pragma once
 
 #include <chrono>
