@@ -15,13 +15,13 @@
 #include <future>
 #include <map>
 #include <sstream>
-#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "mq/client.h"
 #include "tests/harness/child_process.h"
+#include "tests/harness/crashed_mariadb.h"
 #include "tests/harness/eventually.h"
 #include "tests/harness/metrics_scrape.h"
 #include "tests/harness/produce_ledger.h"
@@ -122,12 +122,8 @@ TEST(DurableFetch, AKafkaConsumerStoppedAcrossADatabaseCrashSkipsNothingAcknowle
   stop_first = true;
   threads.front().join();
   const size_t acked_at_crash = ledger.ackedCount();
-  try {
-    cluster.startMariadb();
-  } catch (const MariadbRecoveryFailed& failure) {
-    tail.signal(SIGCONT);  // so that the consumer can be stopped on the way out
-    GTEST_SKIP() << failure.what();
-  }
+  // A skip here returns with the consumer stopped; ~ChildProcess continues it, then stops it.
+  MQ_RESTART_CRASHED_MARIADB(cluster.startMariadb());
   // Another producer fills the freed offsets and goes far past where the consumer stopped.
   threads.emplace_back(
       [&] { producePaced(cluster, kTopic, /*idempotent=*/true, "b-", 1000, stop, ledger); });
