@@ -129,18 +129,12 @@ void runChaos(const ClusterOptions& options, const DatabaseFailures& database_fa
 
   ProduceLedger ledger;
   std::atomic<bool> stop_producing{false};
-  std::thread producers([&] { produceUntil(cluster, kTopic, 2, stop_producing, ledger); });
-  // Stops and joins the producers on every way out, an ASSERT's early return included: a
-  // joinable std::thread destroyed calls std::terminate, and the failure's message is lost
-  // with the buffered output (seen once under ASan).
-  struct JoinProducers {
-    std::atomic<bool>& stop;
-    std::thread& thread;
-    ~JoinProducers() {
-      stop = true;
-      if (thread.joinable()) thread.join();
-    }
-  } join_producers{stop_producing, producers};
+  // Joined on every way out, an ASSERT's early return included: a joinable std::thread
+  // destroyed calls std::terminate, and the failure's message is lost with the buffered
+  // output (seen once under ASan).
+  std::vector<std::thread> producers;
+  StopOnExit join_producers{stop_producing, producers};
+  producers.emplace_back([&] { produceUntil(cluster, kTopic, 2, stop_producing, ledger); });
   std::vector<std::unique_ptr<Member>> members;
   for (const char* name : {"member-a", "member-b", "member-c"}) {
     members.push_back(std::make_unique<Member>(name, cluster, kGroup, kTopic));
@@ -193,7 +187,7 @@ void runChaos(const ClusterOptions& options, const DatabaseFailures& database_fa
   chaos.pause(milliseconds(4000));
   chaos.step("stop producing", [&] {
     stop_producing = true;
-    producers.join();
+    producers.front().join();
   });
 
   // The group catches up with everything stored.
