@@ -63,10 +63,7 @@ Appended RecordAccumulator::append(const TopicPartition& partition, PendingRecor
   // A sender must re-plan when the partition gets its first record (a new linger deadline),
   // fills a batch or is expedited. One sender is enough: the others' plans did not change.
   if (caller_sends) return appended;
-  if (was_empty || expedite || queue.records.size() == limits_.batch_messages ||
-      queue.bytes >= limits_.batch_bytes) {
-    ready_cv_.notify_one();
-  }
+  if (was_empty || expedite || appended.batch_full) ready_cv_.notify_one();
   return appended;
 }
 
