@@ -1,5 +1,7 @@
 // DbConnection against a real MariaDB: prepareRecent reuses what it keeps, and once it keeps
-// kRecentParameters closes only statements that went unused for a while.
+// kRecentParameters closes only statements that went unused for a while; strings go to the
+// server as bytes and utf8mb4 columns still check and compare them as before.
+#include <cppconn/exception.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -68,6 +70,53 @@ TEST(DbConnection, PrepareRecentReusesStatementsAndClosesOnlyOnesLeftUnusedWhenF
   auto rows = runQuery(*query);
   ASSERT_TRUE(rows->next());
   EXPECT_EQ(rows->getInt64(1), 7);
+}
+
+// DbPool sends statements and string parameters as bytes (character_set_client binary), so
+// that MariaDB does not decode every character of a payload. What a utf8mb4 column stores,
+// how it compares and what comes back must stay as they were.
+TEST(DbConnection, StringParametersGoAsBytesAndUtf8ColumnsStillCheckAndCompareThem) {
+  test::TestDatabase database;
+  auto db = database.pool().acquire();
+  auto variables = db->query(
+      "SELECT @@character_set_client, @@character_set_connection, @@character_set_results");
+  ASSERT_TRUE(variables->next());
+  EXPECT_EQ(std::string(variables->getString(1)), "binary");
+  EXPECT_EQ(std::string(variables->getString(2)), "utf8mb4");
+  EXPECT_EQ(std::string(variables->getString(3)), "utf8mb4");
+
+  db->execute(
+      "CREATE TABLE names (name VARCHAR(32) NOT NULL PRIMARY KEY) DEFAULT CHARSET utf8mb4 "
+      "COLLATE utf8mb4_general_ci");
+  const std::string text = "gr\xC3\xBC\xC3\x9F e \xE2\x9C\x93 \xF0\x9F\x98\x80";  // "grüß e ✓ 😀"
+  auto& insert = db->prepare("INSERT INTO names (name) VALUES (?)");
+  insert.setString(1, text);
+  insert.executeUpdate();
+
+  // Read back byte for byte: 10 characters (17 bytes).
+  auto stored = db->query("SELECT name, CHAR_LENGTH(name) FROM names");
+  ASSERT_TRUE(stored->next());
+  EXPECT_EQ(std::string(stored->getString(1)), text);
+  EXPECT_EQ(stored->getInt(2), 10);
+
+  // The column's case-insensitive collation decides a comparison with a parameter ("GRÜß E").
+  auto& find = db->prepare("SELECT COUNT(*) FROM names WHERE name = ?");
+  find.setString(1, "GR\xC3\x9C\xC3\x9F E \xE2\x9C\x93 \xF0\x9F\x98\x80");
+  auto found = runQuery(find);
+  ASSERT_TRUE(found->next());
+  EXPECT_EQ(found->getInt(1), 1);
+
+  // Bytes that are not UTF-8 are refused by the column, and nothing is stored.
+  insert.setString(1, std::string("bad \xC3\x28"));
+  try {
+    insert.executeUpdate();
+    ADD_FAILURE() << "a utf8mb4 column stored bytes that are not UTF-8";
+  } catch (const sql::SQLException& e) {
+    EXPECT_EQ(e.getErrorCode(), 1366) << e.what();  // ER_TRUNCATED_WRONG_VALUE_FOR_FIELD
+  }
+  auto count = db->query("SELECT COUNT(*) FROM names");
+  ASSERT_TRUE(count->next());
+  EXPECT_EQ(count->getInt(1), 1);
 }
 
 }  // namespace
