@@ -268,7 +268,9 @@ class Appender {
     auto result = std::make_unique<MultiStatementConnection>();
     result->connection.reset(sql::mysql::get_mysql_driver_instance()->connect(properties));
     result->statement.reset(result->connection->createStatement());
+    // The session DbPool::connect sets up, which the broker's connections have.
     result->statement->execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+    result->statement->execute("SET SESSION character_set_client = binary");
     return result;
   }
 
