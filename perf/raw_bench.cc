@@ -1,8 +1,6 @@
 #include "perf/raw_bench.h"
 
-#include <cppconn/driver.h>
 #include <fmt/format.h>
-#include <mysql_driver.h>
 
 #include <atomic>
 #include <iostream>
@@ -102,10 +100,8 @@ std::vector<std::string> tablesOf(const PerfConfig& config, int index) {
 // way --append says. Throws on failure; reconnect() then gives it a fresh connection.
 class Appender {
  public:
-  Appender(DbPool& pool, const DbTarget& target, std::vector<std::string> tables,
-           std::string variant)
+  Appender(DbPool& pool, std::vector<std::string> tables, std::string variant)
       : pool_(pool),
-        target_(target),
         tables_(std::move(tables)),
         variant_(std::move(variant)),
         next_offsets_(tables_.size(), 0) {
@@ -130,12 +126,7 @@ class Appender {
   void reconnect() {
     if (lease_) lease_->discard();
     lease_.reset();
-    multi_statement_.reset();
-    if (variant_ == "one-trip") {
-      multi_statement_ = connectMultiStatements();
-    } else {
-      lease_.emplace(pool_.acquire());
-    }
+    lease_.emplace(pool_.acquire());
   }
 
  private:
@@ -226,66 +217,38 @@ class Appender {
       names += (k ? "," : "") + table_literal;
       bases += fmt::format("{}@mq_base_{}", k ? ", " : "", k);
     }
-    std::string sql = "START TRANSACTION; " + reset +
-                      "; UPDATE mq_partition_state SET next_offset = CASE table_name" + cases +
-                      " END WHERE table_name IN (" + names + ")";
+    StatementBatch trip;
+    trip.add("START TRANSACTION");
+    trip.add(reset);
+    trip.add("UPDATE mq_partition_state SET next_offset = CASE table_name" + cases +
+             " END WHERE table_name IN (" + names + ")");
     for (size_t k = 0; k < tables_.size(); ++k) {
-      sql += "; ";
-      sql += insertStatement(tables_[k], fmt::format("@mq_base_{} + ", k), 0, messages, nowMs());
+      trip.add(insertStatement(tables_[k], fmt::format("@mq_base_{} + ", k), 0, messages, nowMs()));
     }
-    sql += "; COMMIT; SELECT " + bases;
-    sql::Statement& statement = *multi_statement_->statement;
-    bool result_set = statement.execute(sql);
-    const size_t statements = 5 + tables_.size();
-    for (size_t results = 1; !result_set; ++results) {
-      if (results > statements) throw std::runtime_error("one-trip append: no SELECT result");
-      result_set = statement.getMoreResults();
+    trip.add("COMMIT");
+    trip.add("SELECT " + bases);
+    // The pool's connections are multi-statement ones: the batch is one round trip.
+    auto results = (*lease_)->executeBatch(trip);
+    if (results.size() != 1 || !results[0]->next()) {
+      throw std::runtime_error("one-trip append: no bases");
     }
-    std::unique_ptr<sql::ResultSet> rows(statement.getResultSet());
-    if (!rows->next()) throw std::runtime_error("one-trip append: no bases");
     for (size_t k = 0; k < tables_.size(); ++k) {
-      if (rows->isNull(static_cast<uint32_t>(k + 1))) {
+      if (results[0]->isNull(static_cast<uint32_t>(k + 1))) {
         throw std::runtime_error("one-trip append: state row missing");
       }
     }
-    while (statement.getMoreResults()) {
-    }
-  }
-
-  struct MultiStatementConnection {
-    std::unique_ptr<sql::Connection> connection;
-    std::unique_ptr<sql::Statement> statement;
-  };
-
-  std::unique_ptr<MultiStatementConnection> connectMultiStatements() {
-    sql::ConnectOptionsMap properties;
-    properties["hostName"] = sql::SQLString(fmt::format("tcp://{}:{}", target_.host, target_.port));
-    properties["userName"] = sql::SQLString(target_.user);
-    properties["password"] = sql::SQLString(target_.password);
-    properties["schema"] = sql::SQLString(target_.database);
-    properties["CLIENT_MULTI_STATEMENTS"] = true;
-    properties["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
-    auto result = std::make_unique<MultiStatementConnection>();
-    result->connection.reset(sql::mysql::get_mysql_driver_instance()->connect(properties));
-    result->statement.reset(result->connection->createStatement());
-    // The session DbPool::connect sets up, which the broker's connections have.
-    result->statement->execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
-    result->statement->execute("SET SESSION character_set_client = binary");
-    return result;
   }
 
   DbPool& pool_;
-  const DbTarget target_;
   const std::vector<std::string> tables_;
   const std::string variant_;
   std::vector<int64_t> next_offsets_;
   std::optional<DbPool::Lease> lease_;
-  std::unique_ptr<MultiStatementConnection> multi_statement_;
 };
 
 // Writes connection `index`'s tables; with a ledger, tells it of every commit.
-void insertLoop(DbPool& pool, const DbTarget& target, const PerfConfig& config, int index,
-                SteadyClock::time_point deadline, RunCounters& counters, CommitLedger* ledger) {
+void insertLoop(DbPool& pool, const PerfConfig& config, int index, SteadyClock::time_point deadline,
+                RunCounters& counters, CommitLedger* ledger) {
   const auto tables = tablesOf(config, index);
   int64_t table_end = 0;  // every table of this connection gets the same rows per transaction
   const int64_t rows_per_txn = static_cast<int64_t>(config.batch) * config.tables_per_txn;
@@ -293,7 +256,7 @@ void insertLoop(DbPool& pool, const DbTarget& target, const PerfConfig& config, 
   const int64_t share = config.byCount() ? shareOf(config.count, config.producers, index) : 0;
   int64_t written = 0;
   int consecutive_errors = 0;
-  Appender appender(pool, target, tables, config.raw_append);
+  Appender appender(pool, tables, config.raw_append);
   // Paced (--rate): the connections take turns, transaction n of this one planned at
   // first + n * interval; its latency counts from the planned start, so that falling behind
   // the rate shows in it (no coordinated omission).
@@ -427,7 +390,7 @@ int runRaw(const PerfConfig& config) {
     for (int i = 0; i < config.producers; ++i) {
       threads.emplace_back([&, i] {
         try {
-          insertLoop(pool, target, config, i, deadline, inserted,
+          insertLoop(pool, config, i, deadline, inserted,
                      config.tail_readers > 0 ? &ledger : nullptr);
         } catch (const std::exception& e) {
           inserted.addError(fmt::format("connection {}: {}", i, e.what()));
