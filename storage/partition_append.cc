@@ -76,10 +76,15 @@ bool admitIdempotent(AppendBatch& batch, std::optional<ProducerState>& state) {
   return true;
 }
 
-// The largest transaction whose keys, headers and values go as hex literals: doubled, it
-// stays well under the 16 MiB max_allowed_packet a MariaDB server has by default. A larger
-// one (a single request of more than 4 MiB) goes as escaped strings.
+// The most message bytes the text statements of a transaction may carry as hex literals:
+// doubled, they stay well under the 16 MiB max_allowed_packet a MariaDB server has by
+// default. More (a single request of more than 4 MiB that prepared INSERTs do not take)
+// go as escaped strings.
 constexpr int64_t kMaxHexLiteralBytes = 4 << 20;
+
+// The most message bytes of one prepared INSERT: its packet carries them as they are, so
+// that it too stays well under the server's 16 MiB max_allowed_packet.
+constexpr int64_t kMaxPreparedBytes = 4 << 20;
 
 void appendBytes(std::string& insert, std::string_view bytes, bool hex) {
   if (hex) {
@@ -168,14 +173,26 @@ void bindBytes(sql::PreparedStatement& insert, unsigned column, std::string_view
   insert.setString(column, scratch);
 }
 
+// The message bytes of rows[from, from + count).
+int64_t rowBytes(const std::vector<PendingRow>& rows, size_t from, size_t count) {
+  int64_t bytes = 0;
+  for (size_t r = from; r < from + count; ++r) bytes += messageBytes(*rows[r].message);
+  return bytes;
+}
+
 // Writes the leading rows of `rows` in prepared INSERTs; returns how many it wrote (the rest
-// are fewer than kMinPreparedRows, or the connection keeps no statement for them now).
+// are fewer than kMinPreparedRows, the next kMinPreparedRows carry more than
+// kMaxPreparedBytes, or the connection keeps no statement for them now).
 size_t insertPrepared(DbConnection& db, const std::string& table,
                       const std::vector<PendingRow>& rows, int64_t append_ms) {
   size_t from = 0;
   while (rows.size() - from >= kMinPreparedRows) {
     size_t count = kMaxPreparedRows;
     while (count > rows.size() - from) count /= 2;
+    while (count >= kMinPreparedRows && rowBytes(rows, from, count) > kMaxPreparedBytes) {
+      count /= 2;
+    }
+    if (count < kMinPreparedRows) break;
     sql::PreparedStatement* prepared =
         db.prepareRecent(fmt::format("{}/{}", table, count), count * kInsertColumns,
                          [&] { return preparedInsertSql(table, count); });
@@ -402,27 +419,14 @@ void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& par
   trace->lock = locked - started;
 
   // Messages due later go to the datanode's delay table in the same transaction, all
-  // partitions' in one statement.
-  std::string delayed =
-      "INSERT INTO mq_delayed_messages (table_name, deliver_at_ms, msg_key, headers, payload, "
-      "produce_ms) VALUES ";
-  size_t delayed_rows = 0;
+  // partitions' in one statement: (partition, message).
+  std::vector<std::pair<size_t, const rpc::Message*>> delayed;
   std::vector<int64_t> next_offsets(partitions.size());
   // Per partition: never below its latest append time, so that append times do not go down
   // along its offsets (sql/datanode/007).
   std::vector<int64_t> append_times(partitions.size());
-  // The statements sent at the end, with the COMMIT: each partition's rows not sent in
-  // prepared INSERTs as one multi-row INSERT written in place (no copy of the message text),
-  // the delayed rows, the state rows' advance and the producers' states.
-  StatementBatch writes;
-  int64_t bytes = 0;
-  for (const auto& partition : partitions) {
-    for (const auto& batch : partition.batches) {
-      for (const auto* message : *batch.messages) bytes += messageBytes(*message) + 64;
-    }
-  }
-  const bool hex = bytes <= kMaxHexLiteralBytes;
-  writes.reserve(static_cast<size_t>(256 + (hex ? 2 : 1) * bytes));
+  // Per partition, its rows that prepared INSERTs did not take: they go in the text INSERT.
+  std::vector<std::vector<PendingRow>> text_rows(partitions.size());
   for (size_t i = 0; i < partitions.size(); ++i) {
     const std::string& table = partitions[i].table;
     auto& batches = partitions[i].batches;
@@ -454,8 +458,7 @@ void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& par
       }
       for (const auto* message : *batch.messages) {
         if (heldForLater(*message, partition_ms)) {
-          if (delayed_rows++ > 0) delayed += ',';
-          appendDelayedRow(delayed, table, *message, partition_ms, hex);
+          delayed.emplace_back(i, message);
           continue;
         }
         if (batch.base_offset < 0) batch.base_offset = offset;
@@ -463,18 +466,42 @@ void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& par
       }
     }
     next_offsets[i] = offset;
-    // Most rows of a large partition now, in prepared INSERTs; the rest (or, in a
-    // transaction too large for them, all) in one text INSERT in the batch sent at the end.
-    const size_t prepared = hex ? insertPrepared(*db, table, rows, partition_ms) : 0;
-    if (prepared == rows.size()) continue;
+    // Most rows of a large partition now, in prepared INSERTs; the rest in one text INSERT
+    // in the batch sent at the end.
+    const size_t prepared = insertPrepared(*db, table, rows, partition_ms);
+    text_rows[i].assign(rows.begin() + static_cast<std::ptrdiff_t>(prepared), rows.end());
+  }
+  // The statements sent at the end, with the COMMIT: each partition's text rows as one
+  // multi-row INSERT written in place (no copy of the message text), the delayed rows, the
+  // state rows' advance and the producers' states.
+  int64_t text_bytes = 0;
+  for (const auto& rows : text_rows) {
+    for (const auto& row : rows) text_bytes += messageBytes(*row.message) + 64;
+  }
+  for (const auto& [i, message] : delayed) text_bytes += messageBytes(*message) + 64;
+  const bool hex = text_bytes <= kMaxHexLiteralBytes;
+  StatementBatch writes;
+  writes.reserve(static_cast<size_t>(256 + (hex ? 2 : 1) * text_bytes));
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    if (text_rows[i].empty()) continue;
     std::string& insert = writes.next();
-    insert += insertInto(table);
-    for (size_t r = prepared; r < rows.size(); ++r) {
-      if (r > prepared) insert += ',';
-      appendRow(insert, rows[r].offset, *rows[r].message, partition_ms, hex);
+    insert += insertInto(partitions[i].table);
+    for (size_t r = 0; r < text_rows[i].size(); ++r) {
+      if (r > 0) insert += ',';
+      appendRow(insert, text_rows[i][r].offset, *text_rows[i][r].message, append_times[i], hex);
     }
   }
-  if (delayed_rows > 0) writes.add(delayed);
+  if (!delayed.empty()) {
+    std::string& insert = writes.next();
+    insert +=
+        "INSERT INTO mq_delayed_messages (table_name, deliver_at_ms, msg_key, headers, payload, "
+        "produce_ms) VALUES ";
+    for (size_t d = 0; d < delayed.size(); ++d) {
+      if (d > 0) insert += ',';
+      const auto [i, message] = delayed[d];
+      appendDelayedRow(insert, partitions[i].table, *message, append_times[i], hex);
+    }
+  }
   std::vector<size_t> advanced;
   for (size_t i = 0; i < partitions.size(); ++i) {
     if (next_offsets[i] != states[i].next_offset) advanced.push_back(i);
