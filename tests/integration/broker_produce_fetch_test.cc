@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <thrift/protocol/TBinaryProtocol.h>
+#include <thrift/transport/TBufferTransports.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -29,8 +31,8 @@ rpc::Message textMessage(const std::string& value) {
   return m;
 }
 
-rpc::ProduceResponse produce(RpcClient<rpc::BrokerClient>& client, const std::string& topic,
-                             int partition, const std::vector<rpc::Message>& messages) {
+rpc::ProduceRequest produceRequest(const std::string& topic, int partition,
+                                   const std::vector<rpc::Message>& messages) {
   rpc::ProduceRequest request;
   request.header.client_id = "test";
   rpc::PartitionBatch batch;
@@ -38,8 +40,13 @@ rpc::ProduceResponse produce(RpcClient<rpc::BrokerClient>& client, const std::st
   batch.partition = partition;
   batch.messages = messages;
   request.batches.push_back(batch);
+  return request;
+}
+
+rpc::ProduceResponse produce(RpcClient<rpc::BrokerClient>& client, const std::string& topic,
+                             int partition, const std::vector<rpc::Message>& messages) {
   rpc::ProduceResponse response;
-  client->produce(response, request);
+  client->produce(response, produceRequest(topic, partition, messages));
   return response;
 }
 
@@ -558,6 +565,17 @@ TEST(BrokerProduceFetch, BadRequestsGetClearErrorsAndStoreNothing) {
   for (int p = 0; p < 4; ++p) EXPECT_EQ(fetch(*broker, "strict", p, 0).end_offset, 0) << p;
 }
 
+// A connected socket to the first broker's Thrift port.
+int connectToBroker(TestCluster& cluster) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(cluster.brokerPort(0)));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  return fd;
+}
+
 TEST(BrokerProduceFetch, GarbageOnThePortLeavesTheBrokerServing) {
   TestCluster cluster;
   cluster.createTopic("sturdy", 1);
@@ -568,18 +586,92 @@ TEST(BrokerProduceFetch, GarbageOnThePortLeavesTheBrokerServing) {
       std::string(5000, '\xab'),
   };
   for (const auto& bytes : garbage) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(cluster.brokerPort(0)));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    int fd = connectToBroker(cluster);
     ASSERT_GT(send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL), 0);
     close(fd);
   }
   auto broker = cluster.brokerClient();
   auto response = produce(*broker, "sturdy", 0, {textMessage("still here")});
   EXPECT_EQ(response.results[0].error, rpc::ErrorCode::NONE);
+  EXPECT_TRUE(cluster.broker(0).running());
+}
+
+// Reads exactly `bytes` bytes from `fd` (fewer when the peer closes).
+std::string readExactly(int fd, size_t bytes) {
+  std::string out(bytes, '\0');
+  size_t got = 0;
+  while (got < bytes) {
+    const ssize_t n = recv(fd, out.data() + got, bytes - got, 0);
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+  }
+  out.resize(got);
+  return out;
+}
+
+// A request larger than the server's 64 KiB read buffer has its body read from the socket
+// straight into the frame (server/rpc_server.cc). It must arrive whole however the wire
+// splits it, and a connection that dies inside such a body ends only that connection.
+TEST(BrokerProduceFetch, ARequestLargerThanTheReadBufferIsReadWholeWhenItArrivesInPieces) {
+  using apache::thrift::protocol::TBinaryProtocol;
+  using apache::thrift::transport::TFramedTransport;
+  using apache::thrift::transport::TMemoryBuffer;
+  TestCluster cluster;
+  cluster.createTopic("large", 1);
+  // 40 messages of 8 KiB, each with bytes of its own: a frame of ~320 KiB.
+  std::vector<rpc::Message> messages;
+  for (int i = 0; i < 40; ++i) {
+    std::string value(8192, '\0');
+    for (size_t j = 0; j < value.size(); ++j) value[j] = static_cast<char>((i * 31 + j * 7) % 256);
+    messages.push_back(textMessage(value));
+  }
+  // The call as a client frames it, sent 7,000 bytes at a time with pauses between.
+  auto out = std::make_shared<TMemoryBuffer>();
+  rpc::BrokerClient writer(
+      std::make_shared<TBinaryProtocol>(std::make_shared<TFramedTransport>(out)));
+  writer.send_produce(produceRequest("large", 0, messages));
+  const std::string frame = out->getBufferAsString();
+  ASSERT_GT(frame.size(), 300000u);
+  int fd = connectToBroker(cluster);
+  for (size_t at = 0; at < frame.size(); at += 7000) {
+    const size_t piece = std::min<size_t>(7000, frame.size() - at);
+    ASSERT_EQ(send(fd, frame.data() + at, piece, MSG_NOSIGNAL), static_cast<ssize_t>(piece));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  const std::string length = readExactly(fd, 4);
+  ASSERT_EQ(length.size(), 4u);
+  const uint32_t reply_bytes =
+      ntohl(*reinterpret_cast<const uint32_t*>(static_cast<const void*>(length.data())));
+  const std::string reply = length + readExactly(fd, reply_bytes);
+  close(fd);
+  auto in =
+      std::make_shared<TMemoryBuffer>(reinterpret_cast<uint8_t*>(const_cast<char*>(reply.data())),
+                                      static_cast<uint32_t>(reply.size()));
+  rpc::BrokerClient reader(
+      std::make_shared<TBinaryProtocol>(std::make_shared<TFramedTransport>(in)));
+  rpc::ProduceResponse response;
+  reader.recv_produce(response);
+  ASSERT_EQ(response.results.size(), 1u);
+  EXPECT_EQ(response.results[0].error, rpc::ErrorCode::NONE) << response.results[0].error_message;
+  EXPECT_EQ(response.results[0].base_offset, 0);
+
+  auto broker = cluster.brokerClient();
+  const auto stored = fetch(*broker, "large", 0, 0, 0, 100);
+  ASSERT_EQ(stored.messages.size(), messages.size());
+  for (size_t i = 0; i < messages.size(); ++i) {
+    EXPECT_EQ(stored.messages[i].value, messages[i].value) << i;
+  }
+
+  // A frame that announces 1 MiB and ends after 100 KiB of its body: that connection ends,
+  // nothing is stored, and the broker goes on serving.
+  fd = connectToBroker(cluster);
+  const std::string truncated = frame.substr(0, 4 + 100 * 1024);
+  std::string cut = std::string("\x00\x10\x00\x00", 4) + truncated.substr(4);
+  ASSERT_EQ(send(fd, cut.data(), cut.size(), MSG_NOSIGNAL), static_cast<ssize_t>(cut.size()));
+  close(fd);
+  auto after = produce(*broker, "large", 0, {textMessage("still here")});
+  EXPECT_EQ(after.results[0].error, rpc::ErrorCode::NONE);
+  EXPECT_EQ(after.results[0].base_offset, 40);
   EXPECT_TRUE(cluster.broker(0).running());
 }
 
