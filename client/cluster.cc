@@ -336,14 +336,15 @@ TopicMetadata Cluster::fetchTopic(const std::string& name, SteadyClock::time_poi
 }
 
 std::shared_ptr<const TopicMetadata> Cluster::topic(const std::string& name, bool force_refresh,
-                                                    SteadyClock::time_point deadline) {
+                                                    SteadyClock::time_point deadline,
+                                                    SteadyClock::time_point now) {
   std::shared_ptr<const TopicMetadata> stale;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = topics_.find(name);
     if (it != topics_.end() && !force_refresh) {
-      bool fresh = SteadyClock::now() - it->second.fetched <
-                   std::chrono::milliseconds(config_.metadata_refresh_ms);
+      bool fresh =
+          now - it->second.fetched < std::chrono::milliseconds(config_.metadata_refresh_ms);
       // While another thread refreshes it, the old entry serves.
       if (fresh || refreshing_.count(name)) return it->second.metadata;
       stale = it->second.metadata;

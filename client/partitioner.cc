@@ -40,8 +40,10 @@ int Partitioner::choose(const std::string& topic, const std::optional<std::strin
     return writable[i % writable.size()];
   };
   // The sticky choice is re-made when it is no longer a candidate (partitions became
-  // read-only, or the topic shrank in the cache) or its datanode failed a moment ago.
-  const auto now = std::chrono::steady_clock::now();
+  // read-only, or the topic shrank in the cache) or its datanode failed a moment ago. The
+  // clock is read only when some partition is avoided (isAvoided needs no time otherwise).
+  const auto now = sticky.avoided.empty() ? std::chrono::steady_clock::time_point{}
+                                          : std::chrono::steady_clock::now();
   bool valid = sticky.partition >= 0 && sticky.partition < partition_count &&
                (writable.empty() ||
                 std::binary_search(writable.begin(), writable.end(), sticky.partition)) &&

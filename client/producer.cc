@@ -205,7 +205,8 @@ uint64_t Producer::Impl::enqueue(ProducerRecord record, Callback callback, bool 
                   false);
     }
   }
-  const auto deadline = SteadyClock::now() + std::chrono::milliseconds(config_.max_block_ms);
+  const auto entered = SteadyClock::now();
+  const auto deadline = entered + std::chrono::milliseconds(config_.max_block_ms);
   if (record.delay_ms < 0 || record.deliver_at_ms < 0) {
     throw Error(ErrorCode::INVALID_REQUEST,
                 fmt::format("a delivery time cannot be negative (delay_ms {}, deliver_at_ms {})",
@@ -226,7 +227,7 @@ uint64_t Producer::Impl::enqueue(ProducerRecord record, Callback callback, bool 
                 false);
   }
 
-  auto topic = cluster_.topic(record.topic, false, deadline);
+  auto topic = cluster_.topic(record.topic, false, deadline, entered);
   if (record.partition && (*record.partition < 0 || *record.partition >= topic->partition_count)) {
     // Partitions may have been added since the cache was filled.
     topic = cluster_.topic(record.topic, true, deadline);
