@@ -125,7 +125,8 @@ std::vector<ProducerBatch> RecordAccumulator::takeReady(SteadyClock::time_point 
     } else if (isReady(queue, now)) {
       size_t count = 0;
       size_t bytes = 0;
-      for (const auto& record : queue.records) {
+      for (size_t i = 0; i < queue.records.size(); ++i) {
+        const PendingRecord& record = queue.records[i];
         if (count > 0 &&
             (count == limits_.batch_messages || bytes + record.bytes > limits_.batch_bytes)) {
           break;
@@ -139,8 +140,7 @@ std::vector<ProducerBatch> RecordAccumulator::takeReady(SteadyClock::time_point 
       batch.bytes = bytes;
       batch.records.reserve(count);
       for (size_t i = 0; i < count; ++i) {
-        batch.records.push_back(std::move(queue.records.front()));
-        queue.records.pop_front();
+        batch.records.push_back(queue.records.take_front());
       }
       queue.bytes -= bytes;
       queue.out = true;

@@ -16,12 +16,12 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <vector>
 
+#include "client/record_queue.h"
 #include "client/unfinished_sequences.h"
 #include "common/clock.h"
 #include "mq/client.h"
@@ -150,7 +150,7 @@ class RecordAccumulator {
 
  private:
   struct PartitionQueue {
-    std::deque<PendingRecord> records;
+    RecordQueue<PendingRecord> records;
     size_t bytes = 0;
     bool out = false;                     // a batch of this partition is being sent
     std::optional<ProducerBatch> sealed;  // a stamped batch waiting for its retry
