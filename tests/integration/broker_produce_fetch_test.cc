@@ -21,6 +21,7 @@
 #include "storage/partition_store.h"
 #include "tests/harness/metrics_scrape.h"
 #include "tests/harness/test_cluster.h"
+#include "tests/harness/thrift_frame.h"
 
 namespace mq::test {
 namespace {
@@ -626,11 +627,9 @@ TEST(BrokerProduceFetch, ARequestLargerThanTheReadBufferIsReadWholeWhenItArrives
     messages.push_back(textMessage(value));
   }
   // The call as a client frames it, sent 7,000 bytes at a time with pauses between.
-  auto out = std::make_shared<TMemoryBuffer>();
-  rpc::BrokerClient writer(
-      std::make_shared<TBinaryProtocol>(std::make_shared<TFramedTransport>(out)));
-  writer.send_produce(produceRequest("large", 0, messages));
-  const std::string frame = out->getBufferAsString();
+  const std::string frame = frameOf<rpc::BrokerClient>([&](rpc::BrokerClient& client) {
+    client.send_produce(produceRequest("large", 0, messages));
+  });
   ASSERT_GT(frame.size(), 300000u);
   int fd = connectToBroker(cluster);
   for (size_t at = 0; at < frame.size(); at += 7000) {
@@ -665,8 +664,7 @@ TEST(BrokerProduceFetch, ARequestLargerThanTheReadBufferIsReadWholeWhenItArrives
   // A frame that announces 1 MiB and ends after 100 KiB of its body: that connection ends,
   // nothing is stored, and the broker goes on serving.
   fd = connectToBroker(cluster);
-  const std::string truncated = frame.substr(0, 4 + 100 * 1024);
-  std::string cut = std::string("\x00\x10\x00\x00", 4) + truncated.substr(4);
+  const std::string cut = lengthPrefix(1 << 20) + frame.substr(4, 100 * 1024);
   ASSERT_EQ(send(fd, cut.data(), cut.size(), MSG_NOSIGNAL), static_cast<ssize_t>(cut.size()));
   close(fd);
   auto after = produce(*broker, "large", 0, {textMessage("still here")});

@@ -25,29 +25,12 @@
 #include "server/http_client.h"
 #include "tests/harness/portal_client.h"
 #include "tests/harness/test_cluster.h"
+#include "tests/harness/thrift_frame.h"
 
 namespace mq::test {
 namespace {
 
-namespace thrift = apache::thrift;
-
 constexpr uint32_t kSeed = 20261122;
-
-// One Thrift call as the framed bytes a client would send: a 4-byte big-endian length and
-// the binary-protocol message.
-template <typename Client>
-std::string frameOf(const std::function<void(Client&)>& send) {
-  auto memory = std::make_shared<thrift::transport::TMemoryBuffer>();
-  auto framed = std::make_shared<thrift::transport::TFramedTransport>(memory);
-  Client client(std::make_shared<thrift::protocol::TBinaryProtocol>(framed));
-  send(client);
-  return memory->getBufferAsString();
-}
-
-std::string lengthPrefix(size_t length) {
-  const uint32_t n = htonl(static_cast<uint32_t>(length));
-  return std::string(reinterpret_cast<const char*>(&n), 4);
-}
 
 // A hostile variant of a valid frame. Most variants keep a consistent length prefix, so the
 // server decodes the damaged message instead of waiting for bytes that never come.
