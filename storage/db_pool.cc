@@ -285,6 +285,11 @@ std::unique_ptr<DbConnection> DbPool::connect() {
   // stores and compares by its own collation, literals keep collation_connection, and
   // results still come back as utf8mb4.
   statement->execute("SET SESSION character_set_client = binary");
+  // Strict, whatever the server's default: a value a column cannot hold fails its statement
+  // instead of being stored as something else (PartitionStore::append relies on a NULL
+  // offset failing its INSERT).
+  statement->execute(
+      "SET SESSION sql_mode = CONCAT_WS(',', NULLIF(@@sql_mode, ''), 'STRICT_ALL_TABLES')");
   return std::make_unique<DbConnection>(std::move(connection), options_.multi_statements);
 }
 

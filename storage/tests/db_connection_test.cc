@@ -1,6 +1,7 @@
 // DbConnection against a real MariaDB: prepareRecent reuses what it keeps, and once it keeps
 // kRecentParameters closes only statements that went unused for a while; strings go to the
-// server as bytes and utf8mb4 columns still check and compare them as before.
+// server as bytes and utf8mb4 columns still check and compare them as before; a session is
+// strict whatever the server's default.
 #include <cppconn/exception.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -117,6 +118,31 @@ TEST(DbConnection, StringParametersGoAsBytesAndUtf8ColumnsStillCheckAndCompareTh
   auto count = db->query("SELECT COUNT(*) FROM names");
   ASSERT_TRUE(count->next());
   EXPECT_EQ(count->getInt(1), 1);
+}
+
+// A server whose default sql_mode is not strict (some are set so for older applications)
+// would store a value its column cannot hold cut or changed, with only a warning: a message
+// key of more than 64 KiB cut to its column's size. Every session is strict for every table.
+TEST(DbConnection, ASessionIsStrictSoAValueItsColumnCannotHoldFailsItsStatement) {
+  test::TestDatabase database;
+  auto db = database.pool().acquire();
+  auto mode = db->query("SELECT @@SESSION.sql_mode");
+  ASSERT_TRUE(mode->next());
+  EXPECT_NE(mode->getString(1).asStdString().find("STRICT_ALL_TABLES"), std::string::npos)
+      << mode->getString(1).asStdString();
+  // Aria is not transactional: the server's default STRICT_TRANS_TABLES alone lets a later
+  // row of a multi-row INSERT be cut there.
+  db->execute("CREATE TABLE strictness (k BLOB) ENGINE=Aria");
+  const std::string too_long(70000, 'k');
+  try {
+    db->execute("INSERT INTO strictness VALUES (''), ('" + too_long + "')");
+    ADD_FAILURE() << "a 70,000-byte value went into a BLOB column";
+  } catch (const sql::SQLException& e) {
+    EXPECT_EQ(e.getErrorCode(), 1406) << e.what();  // ER_DATA_TOO_LONG
+  }
+  auto rows = db->query("SELECT COUNT(*), COALESCE(MAX(LENGTH(k)), 0) FROM strictness");
+  ASSERT_TRUE(rows->next());
+  EXPECT_LE(rows->getInt(2), 0) << "a cut value was stored";
 }
 
 }  // namespace
