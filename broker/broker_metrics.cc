@@ -82,8 +82,9 @@ BrokerMetrics::BrokerMetrics(prometheus::Registry& registry)
                           .Name("mq_broker_produce_stage_seconds")
                           .Help("Time of each partition batch of a produce in the datanode "
                                 "writer, by stage: queued (behind other group commits), lock "
-                                "(BEGIN and the state rows locked), write (INSERTs and COMMIT "
-                                "with its redo-log flush).")
+                                "(BEGIN and the state rows locked; groups of two round trips "
+                                "only), write (INSERTs and COMMIT with its redo-log flush; all "
+                                "of a group sent in one round trip).")
                           .Register(registry)),
       stage_queued_(produce_stages_.Add({{"stage", "queued"}}, stageBuckets())),
       stage_lock_(produce_stages_.Add({{"stage", "lock"}}, stageBuckets())),
@@ -170,11 +171,11 @@ void BrokerMetrics::recordDelayedOrphansRemoved(int64_t messages) {
 }
 
 void BrokerMetrics::recordProduceStages(std::chrono::steady_clock::duration queued,
-                                        std::chrono::steady_clock::duration lock,
+                                        std::optional<std::chrono::steady_clock::duration> lock,
                                         std::chrono::steady_clock::duration write) {
   using Seconds = std::chrono::duration<double>;
   stage_queued_.Observe(std::chrono::duration_cast<Seconds>(queued).count());
-  stage_lock_.Observe(std::chrono::duration_cast<Seconds>(lock).count());
+  if (lock) stage_lock_.Observe(std::chrono::duration_cast<Seconds>(*lock).count());
   stage_write_.Observe(std::chrono::duration_cast<Seconds>(write).count());
 }
 

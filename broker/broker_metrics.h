@@ -8,6 +8,7 @@
 #include <prometheus/registry.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "common/errors.h"
@@ -49,8 +50,10 @@ class BrokerMetrics {
   // Pipelined Produce requests of one Kafka connection served together (their batches
   // shared their datanodes' group commits): how many.
   void recordKafkaProduceRound(size_t requests);
+  // A produced batch's time in the datanode writer (AppendTrace); no lock stage for a group
+  // sent in one round trip.
   void recordProduceStages(std::chrono::steady_clock::duration queued,
-                           std::chrono::steady_clock::duration lock,
+                           std::optional<std::chrono::steady_clock::duration> lock,
                            std::chrono::steady_clock::duration write);
 
  private:

@@ -76,6 +76,15 @@ bool admitIdempotent(AppendBatch& batch, std::optional<ProducerState>& state) {
   return true;
 }
 
+// Refuses every batch of a partition with `code`: none of them is written.
+void refuseAll(std::vector<AppendBatch>& batches, rpc::ErrorCode::type code,
+               const std::string& message) {
+  for (auto& batch : batches) {
+    batch.error = code;
+    batch.error_message = message;
+  }
+}
+
 // The most message bytes the text statements of a transaction may carry as hex literals:
 // doubled, they stay well under the 16 MiB max_allowed_packet a MariaDB server has by
 // default. More (a single request of more than 4 MiB that prepared INSERTs do not take)
@@ -291,24 +300,37 @@ std::string lockStateRowsSql(const std::vector<PartitionAppend>& partitions) {
          tableList(partitions) + ") FOR UPDATE";
 }
 
-// The locked state rows in the order of `partitions`. Throws (1146) when one is missing.
-std::vector<StateRow> readStateRows(sql::ResultSet& rows,
-                                    const std::vector<PartitionAppend>& partitions) {
+// The locked state rows in the order of `partitions`; none for a partition without one.
+std::vector<std::optional<StateRow>> readStateRows(sql::ResultSet& rows,
+                                                   const std::vector<PartitionAppend>& partitions) {
   std::map<std::string, StateRow> found;
   while (rows.next()) {
     found[columnText(rows, 1)] = StateRow{rows.getInt64(2), rows.getBoolean(3), rows.getInt64(4)};
   }
-  std::vector<StateRow> states;
+  std::vector<std::optional<StateRow>> states;
   states.reserve(partitions.size());
   for (const auto& partition : partitions) {
     auto at = found.find(partition.table);
-    if (at == found.end()) {
-      throw sql::SQLException(fmt::format("partition state row for {} is missing", partition.table),
-                              "42S02", 1146);
-    }
-    states.push_back(at->second);
+    states.push_back(at == found.end() ? std::nullopt : std::optional<StateRow>(at->second));
   }
   return states;
+}
+
+// Refuses a partition's batches when its state row says it takes none: missing (the
+// partition is being dropped) or sealed. Returns whether it did.
+bool refusedByState(const std::optional<StateRow>& state, PartitionAppend& partition) {
+  if (!state) {
+    refuseAll(partition.batches, rpc::ErrorCode::UNKNOWN_TOPIC,
+              fmt::format("partition state row for {} is missing (partition being dropped?)",
+                          partition.table));
+    return true;
+  }
+  if (state->sealed) {  // read-only or retired (see seal()): its end offset is final
+    refuseAll(partition.batches, rpc::ErrorCode::PARTITION_READ_ONLY,
+              fmt::format("partition table {} is sealed (read-only)", partition.table));
+    return true;
+  }
+  return false;
 }
 
 using ProducerKey = std::pair<std::string, int64_t>;  // (table, producer id)
@@ -391,18 +413,34 @@ std::string producerUpsertSql(const ProducerStates& producers, int64_t append_ms
          "updated_ms = VALUES(updated_ms)";
 }
 
-}  // namespace
+// Sends `writes` (ending in COMMIT) in one round trip and marks the transaction committed.
+// When the COMMIT itself failed the outcome is unknown: the trace says so and the
+// connection is discarded.
+std::vector<std::unique_ptr<sql::ResultSet>> runAndCommit(DbPool::Lease& db,
+                                                          DbTransaction& transaction,
+                                                          const StatementBatch& writes,
+                                                          AppendTrace& trace) {
+  size_t completed = 0;
+  std::vector<std::unique_ptr<sql::ResultSet>> results;
+  try {
+    results = db->executeBatch(writes, &completed);
+  } catch (...) {
+    if (completed + 1 == writes.size()) {  // the COMMIT failed: outcome unknown
+      trace.commit_sent = true;
+      db.discard();
+    }
+    throw;
+  }
+  transaction.committed();
+  return results;
+}
 
 // Two batches of statements (one round trip each on a multi-statement connection): BEGIN,
 // lock and read the state rows (and idempotent producers' states); then the INSERTs, the
 // state rows' advance, the producer states and COMMIT. A partition with kMinPreparedRows
 // rows or more sends most of them in between, in prepared INSERTs (a round trip each).
-void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& partitions,
-                            int64_t append_ms, AppendTrace* trace) {
-  AppendTrace ignored;
-  if (!trace) trace = &ignored;
-  *trace = AppendTrace{};
-  if (partitions.empty()) return;
+void appendInTwoTrips(DbPool::Lease& db, std::vector<PartitionAppend>& partitions,
+                      int64_t append_ms, AppendTrace* trace) {
   const auto started = SteadyClock::now();
   ProducerStates producers;
   StatementBatch reads;
@@ -412,7 +450,7 @@ void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& par
   if (!producer_query.empty()) reads.add(producer_query);
   DbTransaction transaction(db, DbTransaction::Begun{});
   auto results = db->executeBatch(reads);
-  const std::vector<StateRow> states = readStateRows(*results.at(0), partitions);
+  const auto states = readStateRows(*results.at(0), partitions);
   if (!producer_query.empty()) readProducerStates(*results.at(1), producers);
   results.clear();
   const auto locked = SteadyClock::now();
@@ -422,6 +460,7 @@ void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& par
   // partitions' in one statement: (partition, message).
   std::vector<std::pair<size_t, const rpc::Message*>> delayed;
   std::vector<int64_t> next_offsets(partitions.size());
+  std::vector<bool> writable(partitions.size());  // not refused by its state row
   // Per partition: never below its latest append time, so that append times do not go down
   // along its offsets (sql/datanode/007).
   std::vector<int64_t> append_times(partitions.size());
@@ -430,17 +469,12 @@ void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& par
   for (size_t i = 0; i < partitions.size(); ++i) {
     const std::string& table = partitions[i].table;
     auto& batches = partitions[i].batches;
-    next_offsets[i] = states[i].next_offset;
-    append_times[i] = std::max(append_ms, states[i].last_append_ms);
+    if (refusedByState(states[i], partitions[i])) continue;
+    writable[i] = true;
+    next_offsets[i] = states[i]->next_offset;
+    append_times[i] = std::max(append_ms, states[i]->last_append_ms);
     const int64_t partition_ms = append_times[i];
-    if (states[i].sealed) {  // read-only or retired (see seal()): its end offset is final
-      for (auto& batch : batches) {
-        batch.error = rpc::ErrorCode::PARTITION_READ_ONLY;
-        batch.error_message = fmt::format("partition table {} is sealed (read-only)", table);
-      }
-      continue;
-    }
-    const int64_t base = states[i].next_offset;
+    const int64_t base = states[i]->next_offset;
     int64_t offset = base;
     std::vector<PendingRow> rows;
     for (auto& batch : batches) {
@@ -457,7 +491,7 @@ void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& par
         producer->changed = true;
       }
       for (const auto* message : *batch.messages) {
-        if (heldForLater(*message, partition_ms)) {
+        if (PartitionStore::heldForLater(*message, partition_ms)) {
           delayed.emplace_back(i, message);
           continue;
         }
@@ -504,7 +538,7 @@ void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& par
   }
   std::vector<size_t> advanced;
   for (size_t i = 0; i < partitions.size(); ++i) {
-    if (next_offsets[i] != states[i].next_offset) advanced.push_back(i);
+    if (writable[i] && next_offsets[i] != states[i]->next_offset) advanced.push_back(i);
   }
   if (!advanced.empty()) writes.add(advanceSql(partitions, next_offsets, append_times, advanced));
   const std::string upsert = producerUpsertSql(producers, append_ms);
@@ -512,18 +546,168 @@ void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& par
   // With nothing to write (only duplicates, refusals or sealed partitions) this only ends
   // the transaction and releases the locks.
   writes.add("COMMIT");
-  size_t completed = 0;
-  try {
-    db->executeBatch(writes, &completed);
-  } catch (...) {
-    if (completed + 1 == writes.size()) {  // the COMMIT failed: outcome unknown
-      trace->commit_sent = true;
-      db.discard();
-    }
-    throw;
-  }
-  transaction.committed();
+  runAndCommit(db, transaction, writes, *trace);
   trace->write = SteadyClock::now() - locked;
+}
+
+// Whether a group can go in one round trip (appendInOneTrip): every partition has rows, no
+// batch is idempotent (its producer's state must be read before deciding), no message is
+// held for later (that depends on the partition's append time), fewer than
+// kMinPreparedRows rows per partition (more go in prepared INSERTs, a round trip each
+// anyway) and at most kMaxHexLiteralBytes of messages. That is the shape of synchronous
+// producers: a few rows per partition, where the round trips are most of the time.
+bool fitsOneTrip(const std::vector<PartitionAppend>& partitions, int64_t append_ms) {
+  int64_t bytes = 0;
+  for (const auto& partition : partitions) {
+    size_t rows = 0;
+    for (const auto& batch : partition.batches) {
+      if (batch.producer) return false;
+      for (const auto* message : *batch.messages) {
+        if (PartitionStore::heldForLater(*message, append_ms)) return false;
+        bytes += messageBytes(*message) + 64;
+      }
+      rows += batch.messages->size();
+    }
+    if (rows == 0 || rows >= kMinPreparedRows) return false;
+  }
+  return bytes <= kMaxHexLiteralBytes;
+}
+
+// The session variables of partition i in appendInOneTrip: its log end and append time.
+std::string logEndVariable(size_t i) { return fmt::format("@mq_end{}", i); }
+std::string appendTimeVariable(size_t i) { return fmt::format("@mq_ms{}", i); }
+
+// Clears the group's session variables: a partition the UPDATE below does not advance
+// (sealed, or no state row) keeps NULL.
+std::string clearLogEndsSql(size_t partitions) {
+  std::string sql = "SET ";
+  for (size_t i = 0; i < partitions; ++i) {
+    if (i > 0) sql += ',';
+    sql += fmt::format("{} = NULL,{} = NULL", logEndVariable(i), appendTimeVariable(i));
+  }
+  return sql;
+}
+
+// Locks the state rows of the group (in key order, as lockStateRowsSql), advances each
+// unsealed partition's log end by its row count and its last append time to the later of
+// `append_ms` and its own, and keeps the log end from before and that append time in the
+// partition's session variables (neither assignment reads the column the other sets).
+std::string advanceAndKeepSql(const std::vector<PartitionAppend>& partitions,
+                              const std::vector<int64_t>& counts, int64_t append_ms) {
+  std::string ends;
+  std::string times;
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    std::string when = " WHEN ";
+    appendSqlStringLiteral(when, partitions[i].table);
+    ends += when + fmt::format(" THEN ({} := next_offset) + {}", logEndVariable(i), counts[i]);
+    times += when + fmt::format(" THEN ({} := GREATEST({}, last_append_ms))", appendTimeVariable(i),
+                                append_ms);
+  }
+  return fmt::format(
+      "UPDATE mq_partition_state FORCE INDEX (PRIMARY) SET next_offset = CASE table_name{} END, "
+      "last_append_ms = CASE table_name{} END WHERE table_name IN ({}) AND sealed = 0",
+      ends, times, tableList(partitions));
+}
+
+// Partition i's rows at offsets from its log end variable: a NULL end (sealed, or no state
+// row) fails the INSERT (the session is strict, DbPool).
+std::string insertAtLogEndSql(const PartitionAppend& partition, size_t i) {
+  std::string insert = insertInto(partition.table);
+  const std::string end = logEndVariable(i);
+  const std::string append_time = appendTimeVariable(i);
+  int64_t place = 0;
+  for (const auto& batch : partition.batches) {
+    for (const auto* message : *batch.messages) {
+      if (place > 0) insert += ',';
+      insert += fmt::format("({} + {},", end, place++);
+      appendMessageColumns(insert, *message, true);
+      if (message->timestamp_ms > 0) {
+        insert += fmt::format(",{},{})", message->timestamp_ms, append_time);
+      } else {
+        insert += fmt::format(",{},{})", append_time, append_time);
+      }
+    }
+  }
+  return insert;
+}
+
+// The log ends and append times the INSERTs used, in partition order.
+std::string readLogEndsSql(size_t partitions) {
+  std::string sql = "SELECT ";
+  for (size_t i = 0; i < partitions; ++i) {
+    if (i > 0) sql += ',';
+    sql += logEndVariable(i) + ',' + appendTimeVariable(i);
+  }
+  return sql;
+}
+
+// ER_BAD_NULL_ERROR: an INSERT met a NULL log end.
+constexpr int kNullColumnError = 1048;
+
+// One batch of statements, one round trip (as perf/raw_bench.cc's one-trip variant): BEGIN,
+// one UPDATE that locks the state rows, advances them by the row counts and keeps each
+// partition's log end from before and append time in session variables, one multi-row
+// INSERT per partition at offsets from its variable, the variables read back (the offsets
+// and times the rows got), COMMIT: the offsets and append times appendInTwoTrips would give,
+// without waiting for the state rows before writing. Returns false, with nothing written,
+// when a partition is sealed or has no state row (its log end stays NULL and its INSERT
+// fails): appendInTwoTrips then tells which.
+bool appendInOneTrip(DbPool::Lease& db, std::vector<PartitionAppend>& partitions, int64_t append_ms,
+                     AppendTrace& trace) {
+  const auto started = SteadyClock::now();
+  StatementBatch writes;
+  std::vector<int64_t> counts(partitions.size());
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    for (const auto& batch : partitions[i].batches) {
+      counts[i] += static_cast<int64_t>(batch.messages->size());
+    }
+  }
+  writes.add("START TRANSACTION");
+  writes.add(clearLogEndsSql(partitions.size()));
+  writes.add(advanceAndKeepSql(partitions, counts, append_ms));
+  for (size_t i = 0; i < partitions.size(); ++i) writes.add(insertAtLogEndSql(partitions[i], i));
+  writes.add(readLogEndsSql(partitions.size()));
+  writes.add("COMMIT");
+  std::vector<std::unique_ptr<sql::ResultSet>> results;
+  {
+    DbTransaction transaction(db, DbTransaction::Begun{});
+    try {
+      results = runAndCommit(db, transaction, writes, trace);
+    } catch (const sql::SQLException& e) {
+      if (e.getErrorCode() == kNullColumnError && !trace.commit_sent) return false;
+      throw;
+    }
+  }
+  sql::ResultSet& ends = *results.at(0);
+  if (!ends.next()) throw std::runtime_error("the group's log ends were not returned");
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    const int64_t end = ends.getInt64(static_cast<uint32_t>(2 * i + 1));
+    const int64_t partition_ms = ends.getInt64(static_cast<uint32_t>(2 * i + 2));
+    int64_t offset = end;
+    for (auto& batch : partitions[i].batches) {
+      batch.append_ms = partition_ms;
+      if (!batch.messages->empty()) batch.base_offset = offset;
+      offset += static_cast<int64_t>(batch.messages->size());
+    }
+  }
+  trace.one_trip = true;
+  trace.write = SteadyClock::now() - started;
+  return true;
+}
+
+}  // namespace
+
+void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& partitions,
+                            int64_t append_ms, AppendTrace* trace) {
+  AppendTrace ignored;
+  if (!trace) trace = &ignored;
+  *trace = AppendTrace{};
+  if (partitions.empty()) return;
+  if (fitsOneTrip(partitions, append_ms) && appendInOneTrip(db, partitions, append_ms, *trace)) {
+    return;
+  }
+  *trace = AppendTrace{};
+  appendInTwoTrips(db, partitions, append_ms, trace);
 }
 
 std::set<int64_t> PartitionStore::producersActiveSince(DbConnection& db, int64_t since_ms) {

@@ -6,7 +6,10 @@
 //   datanode: lock their state rows by primary key (one SELECT ... FOR UPDATE), one
 //   multi-row INSERT per partition at its next_offset.., advance every next_offset (one
 //   UPDATE), COMMIT. The row locks order writers, so offsets are dense and commit in offset
-//   order; one COMMIT (one redo-log flush) acknowledges the whole group.
+//   order; one COMMIT (one redo-log flush) acknowledges the whole group. Small groups
+//   (synchronous producers) go in one round trip: one UPDATE locks and advances the state
+//   rows and keeps their log ends in session variables, from which the INSERTs take their
+//   offsets; other groups in two, the state rows read first.
 // - read: a primary-key range scan (`offset` >= X ORDER BY `offset` LIMIT n).
 // - bounds: a primary-key lookup of the state row; for a fetch (boundsAndAppendTimes) the
 //   state rows of its partitions in one statement, with a primary-key lookup of the row
@@ -99,6 +102,8 @@ struct AppendBatch {
 // metrics, and whether an exception came from the COMMIT itself.
 struct AppendTrace {
   bool commit_sent = false;  // the COMMIT failed: the outcome is unknown
+  // The group went in one round trip: `write` is all of it and `lock` is not measured.
+  bool one_trip = false;
   // The first round trip: BEGIN, the state rows locked and read (waits for other writers of
   // the same partitions) and the idempotent producers' states.
   std::chrono::steady_clock::duration lock{};
@@ -137,8 +142,8 @@ class PartitionStore {
   // The same for several partitions (distinct tables) of this datanode in ONE transaction:
   // each partition's batches get dense offsets in order from its own next_offset, and one
   // COMMIT makes all of them durable, or none of them (any exception: nothing of the group
-  // was appended, unless the COMMIT itself failed). Per-partition refusals (sealed,
-  // idempotence) are reported in the batches and do not fail the others. `trace`, when
+  // was appended, unless the COMMIT itself failed). Per-partition refusals (sealed, no state
+  // row, idempotence) are reported in the batches and do not fail the others. `trace`, when
   // given, gets the time of each round trip and tells after an exception whether it was the
   // COMMIT that failed.
   static void append(DbPool::Lease& db, std::vector<PartitionAppend>& partitions, int64_t append_ms,

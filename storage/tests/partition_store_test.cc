@@ -280,6 +280,65 @@ TEST_F(PartitionStoreTest, AGroupCommitDoesNotWaitForOtherPartitionsLockedElsewh
   holder->execute("ROLLBACK");
 }
 
+// A small group goes in one round trip; a sealed partition or one without a state row in
+// it sends the group through the two-trip path instead, which refuses just those two and
+// appends the others at their log ends with the append time kept monotonic.
+TEST_F(PartitionStoreTest, ASmallGroupWithASealedOrStatelessPartitionRefusesOnlyThose) {
+  {
+    auto db = db_.pool().acquire();
+    for (int p = 1; p < 4; ++p)
+      PartitionStore::createPartition(*db, fmt::format("mq_t1_p{}", p), 100);
+  }
+  rpc::Message message;
+  message.value = "v";
+  std::vector<const rpc::Message*> one{&message};
+  std::vector<const rpc::Message*> two{&message, &message};
+  auto groupOf = [&](const std::vector<const rpc::Message*>& rows) {
+    std::vector<PartitionAppend> group;
+    for (int p = 0; p < 4; ++p) {
+      group.push_back(PartitionAppend{fmt::format("mq_t1_p{}", p), std::vector<AppendBatch>(1)});
+      group.back().batches[0].messages = &rows;
+    }
+    return group;
+  };
+  auto db = db_.pool().acquire();
+  auto first = groupOf(two);
+  AppendTrace trace;
+  PartitionStore::append(db, first, 5000, &trace);
+  EXPECT_TRUE(trace.one_trip);
+  for (const auto& partition : first) {
+    EXPECT_EQ(partition.batches[0].error, rpc::ErrorCode::NONE) << partition.table;
+    EXPECT_EQ(partition.batches[0].base_offset, 0) << partition.table;
+    EXPECT_EQ(partition.batches[0].append_ms, 5000) << partition.table;
+  }
+  PartitionStore::seal(*db, "mq_t1_p1");
+  db->execute("DELETE FROM mq_partition_state WHERE table_name = 'mq_t1_p2'");
+
+  auto second = groupOf(one);
+  PartitionStore::append(db, second, 4000, &trace);  // a clock behind the last append
+  EXPECT_FALSE(trace.one_trip);
+  EXPECT_EQ(second[1].batches[0].error, rpc::ErrorCode::PARTITION_READ_ONLY);
+  EXPECT_EQ(second[2].batches[0].error, rpc::ErrorCode::UNKNOWN_TOPIC)
+      << second[2].batches[0].error_message;
+  for (int p : {0, 3}) {
+    EXPECT_EQ(second[p].batches[0].error, rpc::ErrorCode::NONE);
+    EXPECT_EQ(second[p].batches[0].base_offset, 2);
+    EXPECT_EQ(second[p].batches[0].append_ms, 5000);  // never below the partition's last
+  }
+  EXPECT_EQ(PartitionStore::bounds(*db, "mq_t1_p1").end_offset, 2);  // the sealed one: unchanged
+  EXPECT_EQ(PartitionStore::bounds(*db, "mq_t1_p3").end_offset, 3);
+
+  auto third = groupOf(one);
+  third.erase(third.begin() + 1, third.begin() + 3);  // p0 and p3: one trip again
+  PartitionStore::append(db, third, 4500, &trace);
+  EXPECT_TRUE(trace.one_trip);
+  for (const auto& partition : third) {
+    EXPECT_EQ(partition.batches[0].base_offset, 3) << partition.table;
+    EXPECT_EQ(partition.batches[0].append_ms, 5000) << partition.table;
+  }
+  EXPECT_EQ(PartitionStore::read(*db, "mq_t1_p3", 0, 100, 1 << 20).size(), 4u);
+}
+
 TEST_F(PartitionStoreTest, AnIdempotentRetryIsWrittenOnceAndAGapIsRefused) {
   const ProducerTag first{7, 0, 0};
   EXPECT_EQ(append({"a", "b"}, 1000, first).base_offset, 0);

@@ -74,14 +74,14 @@ class RowLock {
 };
 
 // The connection id of the broker's transaction blocked in its state-row lock (SELECT ...
-// FOR UPDATE) in `database`, once there is exactly one (up to 8 s; the server's lock wait
-// timeout is 10 s).
+// FOR UPDATE, or the UPDATE of a group sent in one round trip) in `database`, once there is exactly
+// one (up to 8 s; the server's lock wait timeout is 10 s).
 int64_t waitingConnection(DbPool& pool, const std::string& database) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(8);
   while (std::chrono::steady_clock::now() < deadline) {
     auto rows = pool.acquire()->query(fmt::format(
         "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = '{}' AND COMMAND = 'Query' "
-        "AND INFO LIKE '%mq_partition_state%FOR UPDATE%' AND ID <> CONNECTION_ID()",
+        "AND INFO LIKE '%mq_partition_state FORCE INDEX (PRIMARY)%' AND ID <> CONNECTION_ID()",
         database));
     std::vector<int64_t> ids;
     while (rows->next()) ids.push_back(rows->getInt64(1));
