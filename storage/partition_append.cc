@@ -577,15 +577,15 @@ bool fitsOneTrip(const std::vector<PartitionAppend>& partitions, int64_t append_
 std::string logEndVariable(size_t i) { return fmt::format("@mq_end{}", i); }
 std::string appendTimeVariable(size_t i) { return fmt::format("@mq_ms{}", i); }
 
-// Clears the group's session variables: a partition the UPDATE below does not advance
-// (sealed, or no state row) keeps NULL.
-std::string clearLogEndsSql(size_t partitions) {
-  std::string sql = "SET ";
+// Every partition's two session variables, each followed by `after`: "@mq_end0{after},
+// @mq_ms0{after},...".
+std::string logEndVariables(size_t partitions, std::string_view after) {
+  std::string list;
   for (size_t i = 0; i < partitions; ++i) {
-    if (i > 0) sql += ',';
-    sql += fmt::format("{} = NULL,{} = NULL", logEndVariable(i), appendTimeVariable(i));
+    if (i > 0) list += ',';
+    list += fmt::format("{}{},{}{}", logEndVariable(i), after, appendTimeVariable(i), after);
   }
-  return sql;
+  return list;
 }
 
 // Locks the state rows of the group (in key order, as lockStateRowsSql), advances each
@@ -631,16 +631,6 @@ std::string insertAtLogEndSql(const PartitionAppend& partition, size_t i) {
   return insert;
 }
 
-// The log ends and append times the INSERTs used, in partition order.
-std::string readLogEndsSql(size_t partitions) {
-  std::string sql = "SELECT ";
-  for (size_t i = 0; i < partitions; ++i) {
-    if (i > 0) sql += ',';
-    sql += logEndVariable(i) + ',' + appendTimeVariable(i);
-  }
-  return sql;
-}
-
 // ER_BAD_NULL_ERROR: an INSERT met a NULL log end.
 constexpr int kNullColumnError = 1048;
 
@@ -663,10 +653,12 @@ bool appendInOneTrip(DbPool::Lease& db, std::vector<PartitionAppend>& partitions
     }
   }
   writes.add("START TRANSACTION");
-  writes.add(clearLogEndsSql(partitions.size()));
+  // Cleared first: a partition the UPDATE does not advance (sealed, or no state row) keeps
+  // NULL.
+  writes.add("SET " + logEndVariables(partitions.size(), " = NULL"));
   writes.add(advanceAndKeepSql(partitions, counts, append_ms));
   for (size_t i = 0; i < partitions.size(); ++i) writes.add(insertAtLogEndSql(partitions[i], i));
-  writes.add(readLogEndsSql(partitions.size()));
+  writes.add("SELECT " + logEndVariables(partitions.size(), ""));  // what the INSERTs used
   writes.add("COMMIT");
   std::vector<std::unique_ptr<sql::ResultSet>> results;
   {
@@ -690,7 +682,6 @@ bool appendInOneTrip(DbPool::Lease& db, std::vector<PartitionAppend>& partitions
       offset += static_cast<int64_t>(batch.messages->size());
     }
   }
-  trace.one_trip = true;
   trace.write = SteadyClock::now() - started;
   return true;
 }
@@ -706,7 +697,6 @@ void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& par
   if (fitsOneTrip(partitions, append_ms) && appendInOneTrip(db, partitions, append_ms, *trace)) {
     return;
   }
-  *trace = AppendTrace{};
   appendInTwoTrips(db, partitions, append_ms, trace);
 }
 

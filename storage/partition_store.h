@@ -102,11 +102,10 @@ struct AppendBatch {
 // metrics, and whether an exception came from the COMMIT itself.
 struct AppendTrace {
   bool commit_sent = false;  // the COMMIT failed: the outcome is unknown
-  // The group went in one round trip: `write` is all of it and `lock` is not measured.
-  bool one_trip = false;
   // The first round trip: BEGIN, the state rows locked and read (waits for other writers of
-  // the same partitions) and the idempotent producers' states.
-  std::chrono::steady_clock::duration lock{};
+  // the same partitions) and the idempotent producers' states. None when the group went in
+  // one round trip: `write` is all of it.
+  std::optional<std::chrono::steady_clock::duration> lock;
   // The second: the INSERTs, the state rows' advance and the COMMIT with its redo-log flush.
   std::chrono::steady_clock::duration write{};
 };

@@ -134,9 +134,7 @@ void appendShare(BrokerContext& context, DatanodeShare& share) {
     const rpc::PartitionBatch& batch = *share.batches[i];
     rpc::PartitionProduceResult& result = *share.results[i];
     if (!item.failure)
-      context.metrics.recordProduceStages(
-          item.queued, item.trace.one_trip ? std::nullopt : std::optional(item.trace.lock),
-          item.trace.write);
+      context.metrics.recordProduceStages(item.queued, item.trace.lock, item.trace.write);
     if (item.failure) {
       setFailure(context, result, item.failure, share.datanode_id);
     } else if (item.batch.error != rpc::ErrorCode::NONE) {

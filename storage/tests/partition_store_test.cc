@@ -305,7 +305,7 @@ TEST_F(PartitionStoreTest, ASmallGroupWithASealedOrStatelessPartitionRefusesOnly
   auto first = groupOf(two);
   AppendTrace trace;
   PartitionStore::append(db, first, 5000, &trace);
-  EXPECT_TRUE(trace.one_trip);
+  EXPECT_FALSE(trace.lock.has_value());  // one round trip
   for (const auto& partition : first) {
     EXPECT_EQ(partition.batches[0].error, rpc::ErrorCode::NONE) << partition.table;
     EXPECT_EQ(partition.batches[0].base_offset, 0) << partition.table;
@@ -316,7 +316,7 @@ TEST_F(PartitionStoreTest, ASmallGroupWithASealedOrStatelessPartitionRefusesOnly
 
   auto second = groupOf(one);
   PartitionStore::append(db, second, 4000, &trace);  // a clock behind the last append
-  EXPECT_FALSE(trace.one_trip);
+  EXPECT_TRUE(trace.lock.has_value());               // two round trips
   EXPECT_EQ(second[1].batches[0].error, rpc::ErrorCode::PARTITION_READ_ONLY);
   EXPECT_EQ(second[2].batches[0].error, rpc::ErrorCode::UNKNOWN_TOPIC)
       << second[2].batches[0].error_message;
@@ -331,7 +331,7 @@ TEST_F(PartitionStoreTest, ASmallGroupWithASealedOrStatelessPartitionRefusesOnly
   auto third = groupOf(one);
   third.erase(third.begin() + 1, third.begin() + 3);  // p0 and p3: one trip again
   PartitionStore::append(db, third, 4500, &trace);
-  EXPECT_TRUE(trace.one_trip);
+  EXPECT_FALSE(trace.lock.has_value());  // one round trip
   for (const auto& partition : third) {
     EXPECT_EQ(partition.batches[0].base_offset, 3) << partition.table;
     EXPECT_EQ(partition.batches[0].append_ms, 5000) << partition.table;
