@@ -440,7 +440,7 @@ std::vector<std::unique_ptr<sql::ResultSet>> runAndCommit(DbPool::Lease& db,
 // state rows' advance, the producer states and COMMIT. A partition with kMinPreparedRows
 // rows or more sends most of them in between, in prepared INSERTs (a round trip each).
 void appendInTwoTrips(DbPool::Lease& db, std::vector<PartitionAppend>& partitions,
-                      int64_t append_ms, AppendTrace* trace) {
+                      int64_t append_ms, AppendTrace& trace) {
   const auto started = SteadyClock::now();
   ProducerStates producers;
   StatementBatch reads;
@@ -454,7 +454,7 @@ void appendInTwoTrips(DbPool::Lease& db, std::vector<PartitionAppend>& partition
   if (!producer_query.empty()) readProducerStates(*results.at(1), producers);
   results.clear();
   const auto locked = SteadyClock::now();
-  trace->lock = locked - started;
+  trace.lock = locked - started;
 
   // Messages due later go to the datanode's delay table in the same transaction, all
   // partitions' in one statement: (partition, message).
@@ -546,8 +546,8 @@ void appendInTwoTrips(DbPool::Lease& db, std::vector<PartitionAppend>& partition
   // With nothing to write (only duplicates, refusals or sealed partitions) this only ends
   // the transaction and releases the locks.
   writes.add("COMMIT");
-  runAndCommit(db, transaction, writes, *trace);
-  trace->write = SteadyClock::now() - locked;
+  runAndCommit(db, transaction, writes, trace);
+  trace.write = SteadyClock::now() - locked;
 }
 
 // Whether a group can go in one round trip (appendInOneTrip): every partition has rows, no
@@ -697,7 +697,7 @@ void PartitionStore::append(DbPool::Lease& db, std::vector<PartitionAppend>& par
   if (fitsOneTrip(partitions, append_ms) && appendInOneTrip(db, partitions, append_ms, *trace)) {
     return;
   }
-  appendInTwoTrips(db, partitions, append_ms, trace);
+  appendInTwoTrips(db, partitions, append_ms, *trace);
 }
 
 std::set<int64_t> PartitionStore::producersActiveSince(DbConnection& db, int64_t since_ms) {
