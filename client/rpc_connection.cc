@@ -14,6 +14,7 @@
 #include <mutex>
 
 #include "client/error.h"
+#include "common/framed_transport.h"
 #include "common/log.h"
 #include "common/tls.h"
 
@@ -24,7 +25,6 @@ using apache::thrift::TConfiguration;
 using apache::thrift::TException;
 using apache::thrift::protocol::TBinaryProtocol;
 using apache::thrift::protocol::TProtocolException;
-using apache::thrift::transport::TFramedTransport;
 using apache::thrift::transport::TSocket;
 using apache::thrift::transport::TSSLException;
 using apache::thrift::transport::TTransportException;
@@ -74,7 +74,7 @@ std::shared_ptr<apache::thrift::protocol::TProtocol> RpcChannel::prepare(int64_t
     socket->setConnTimeout(clampMs(options_.connect_ms));
     socket->setSendTimeout(clampMs(options_.request_ms));
     socket->setNoDelay(true);
-    auto transport = std::make_shared<TFramedTransport>(socket, config);
+    auto transport = std::make_shared<FramedTransport>(socket, config);
     try {
       transport->open();
     } catch (const TException& e) {

@@ -1,7 +1,7 @@
 // One Thrift connection to a broker or the metaserver: TSocket (or TSSLSocket with TLS,
-// common/tls.h) + TFramedTransport + TBinaryProtocol (the servers' wire format) with
-// connect, send and receive timeouts. With TLS the handshake runs when the connection is
-// opened, within the connect timeout.
+// common/tls.h) + FramedTransport (common/framed_transport.h) + TBinaryProtocol (the
+// servers' wire format) with connect, send and receive timeouts. With TLS the handshake runs
+// when the connection is opened, within the connect timeout.
 // Opened lazily; after a failure that leaves the stream in an unknown state it is closed
 // and reopened by the next call. Not thread-safe: one caller at a time (see
 // ConnectionPool).

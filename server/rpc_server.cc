@@ -13,6 +13,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "common/framed_transport.h"
 #include "common/log.h"
 #include "common/tls.h"
 #include "server/connection_gate.h"
@@ -23,7 +24,6 @@ namespace mq {
 using apache::thrift::protocol::TBinaryProtocolFactory;
 using apache::thrift::server::TThreadedServer;
 using apache::thrift::transport::TBufferedTransport;
-using apache::thrift::transport::TFramedTransport;
 using apache::thrift::transport::TTransport;
 using apache::thrift::transport::TTransportFactory;
 
@@ -125,7 +125,7 @@ class BufferedFramedTransportFactory : public TTransportFactory {
   std::shared_ptr<TTransport> getTransport(std::shared_ptr<TTransport> socket) override {
     auto buffered = std::make_shared<FrameReadBuffer>(socket, kReadBufferBytes, kWriteBufferBytes,
                                                       socket->getConfiguration());
-    return std::make_shared<TFramedTransport>(buffered);
+    return std::make_shared<FramedTransport>(buffered);
   }
 
  private:

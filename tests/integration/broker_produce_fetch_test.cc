@@ -612,6 +612,24 @@ std::string readExactly(int fd, size_t bytes) {
   return out;
 }
 
+// Thrift 0.17 counted every byte a connection ever carried against its 100 MiB message
+// limit, and the broker hung up on the request that crossed it, without a reply or a log
+// line (common/framed_transport.h). 110 requests of ~1 MiB go through one connection, each
+// refused by partition (nothing is stored), and every one is answered on it.
+TEST(BrokerProduceFetch, OneConnectionCarriesMoreThanOneHundredMebibytesOfRequests) {
+  TestCluster cluster;
+  cluster.createTopic("volume", 1);
+  const std::vector<rpc::Message> messages(1000, textMessage(std::string(1024, 'v')));
+  auto broker = cluster.brokerClient();
+  for (int i = 0; i < 110; ++i) {
+    rpc::ProduceResponse response;
+    ASSERT_NO_THROW(response = produce(*broker, "volume", 1, messages)) << "request " << i;
+    ASSERT_EQ(response.results.size(), 1u);
+    ASSERT_EQ(response.results[0].error, rpc::ErrorCode::UNKNOWN_PARTITION) << "request " << i;
+  }
+  EXPECT_EQ(produce(*broker, "volume", 0, {textMessage("stored")}).results[0].base_offset, 0);
+}
+
 // A request larger than the server's 64 KiB read buffer has its body read from the socket
 // straight into the frame (server/rpc_server.cc). It must arrive whole however the wire
 // splits it, and a connection that dies inside such a body ends only that connection.
