@@ -47,6 +47,21 @@ void Histogram::merge(const Histogram& other) {
   count_ += other.count_;
 }
 
+Histogram Histogram::since(const Histogram& earlier) const {
+  Histogram window;
+  for (int i = 0; i < kBuckets; ++i) {
+    const uint64_t added = counts_[i] - std::min(counts_[i], earlier.counts_[i]);
+    if (added == 0) continue;
+    if (window.count_ == 0) window.min_ = bucketLowest(i);
+    window.max_ = bucketHighest(i);
+    window.counts_[i] = added;
+    window.count_ += added;
+  }
+  window.max_ = std::min(window.max_, max_);
+  window.sum_ = sum_ - earlier.sum_;
+  return window;
+}
+
 int64_t Histogram::percentile(double q) const {
   if (count_ == 0) return 0;
   q = std::clamp(q, 0.0, 1.0);

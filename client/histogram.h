@@ -24,6 +24,10 @@ class Histogram {
   void record(int64_t value);
   // Adds every sample of `other`.
   void merge(const Histogram& other);
+  // The samples recorded since `earlier`, an earlier copy of this histogram: a window of a
+  // cumulative histogram (e.g. the last second's). Its min() and max() are the edges of its
+  // lowest and highest non-empty buckets.
+  Histogram since(const Histogram& earlier) const;
   void reset() { *this = Histogram(); }
 
   uint64_t count() const { return count_; }

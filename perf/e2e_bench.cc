@@ -170,11 +170,22 @@ int runE2e(const PerfConfig& config) {
   run.start = SteadyClock::now();
   run.deadline = run.start + std::chrono::duration_cast<SteadyClock::duration>(
                                  std::chrono::duration<double>(config.durationOrDefault()));
-  ProgressReporter progress("e2e", run.received, config.json_only, [&run] {
-    auto latency = run.received.latency();
-    return fmt::format("acked {}  p99 {:.1f} ms", run.produced.messages(),
-                       latency.percentile(0.99) / 1000.0);
-  });
+  // The cumulative p99, and the last second's end to end and from send to acknowledgement:
+  // a stall shows in the second it happened, and on which side.
+  ProgressReporter progress(
+      "e2e", run.received, config.json_only,
+      [&run, received_before = client::Histogram(), acked_before = client::Histogram()]() mutable {
+        const auto received = run.received.latency();
+        const auto acked = run.produced.latency();
+        const auto line =
+            fmt::format("acked {}  p99 {:.1f} ms (this second {:.1f}, send to ack {:.1f})",
+                        run.produced.messages(), received.percentile(0.99) / 1000.0,
+                        received.since(received_before).percentile(0.99) / 1000.0,
+                        acked.since(acked_before).percentile(0.99) / 1000.0);
+        received_before = received;
+        acked_before = acked;
+        return line;
+      });
   std::vector<std::thread> consumer_threads;
   for (auto& consumer : consumers) {
     consumer_threads.emplace_back([&run, &consumer] { consumeLoop(*consumer, run); });

@@ -115,6 +115,22 @@ TEST(HistogramTest, MergeEqualsRecordingEverythingInOne) {
   for (double q : {0.1, 0.5, 0.99, 0.999}) EXPECT_EQ(merged.percentile(q), all.percentile(q));
 }
 
+TEST(HistogramTest, SinceAnEarlierCopyHoldsOnlyTheLaterSamples) {
+  Histogram cumulative, later;
+  for (int64_t v = 0; v < 100000; v += 11) cumulative.record(v);  // the first window
+  const Histogram earlier = cumulative;
+  for (int64_t v = 200000; v < 400000; v += 13) {  // the second window, all above the first
+    cumulative.record(v);
+    later.record(v);
+  }
+  const Histogram window = cumulative.since(earlier);
+  EXPECT_EQ(window.count(), later.count());
+  EXPECT_DOUBLE_EQ(window.mean(), later.mean());
+  for (double q : {0.01, 0.5, 0.99, 1.0}) EXPECT_EQ(window.percentile(q), later.percentile(q));
+  EXPECT_EQ(cumulative.since(cumulative).count(), 0u);  // nothing recorded since itself
+  EXPECT_EQ(cumulative.since(cumulative).percentile(0.99), 0);
+}
+
 TEST(HistogramTest, ResetEmptiesTheHistogram) {
   Histogram h;
   h.record(77);
