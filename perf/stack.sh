@@ -125,7 +125,9 @@ stack_make_certificates() {
 
 # Starts a metaserver and a broker on free ports against databases PREFIX_meta and
 # PREFIX_data_1 (created by them), and registers the datanode `dn1`. Logs go to LOGDIR.
-# STACK_BROKER_ARGS (word-split) adds broker options, e.g. "--malloc-arenas 0" for an A/B.
+# STACK_BROKER_ARGS (word-split) adds broker options, e.g. "--malloc-arenas 0" for an A/B;
+# STACK_META_ARGS the metaserver's, e.g. "--lag-interval 1h --lag-lease 3h";
+# STACK_BROKER_LOG_LEVEL (default warn) e.g. debug, to see Thrift's own diagnostics.
 stack_start_cluster() {
   local prefix=$1 logdir=$2 meta_port meta_http_port broker_port metrics_port kafka_port meta_url
   [[ -n "$STACK_DB_PORT" ]] || stack_die "start or choose a MariaDB first"
@@ -160,7 +162,7 @@ stack_start_cluster() {
   stack_free_port meta_http_port
   "$STACK_BIN/mq-metaserver" --port "$meta_port" --http-port "$meta_http_port" \
     --meta-db "$meta_url" --log-level warn "${auth_args[@]}" "${tls_args[@]}" \
-    ${STACK_TOKEN_FILE:+--bootstrap-token-file "$STACK_TOKEN_FILE"} \
+    ${STACK_TOKEN_FILE:+--bootstrap-token-file "$STACK_TOKEN_FILE"} ${STACK_META_ARGS:-} \
     >>"$logdir/metaserver.log" 2>&1 </dev/null &
   STACK_METASERVER_PID=$!
   stack_wait_port mq-metaserver "$STACK_METASERVER_PID" "$meta_port" "$logdir/metaserver.log"
@@ -180,7 +182,8 @@ stack_start_cluster() {
   "$STACK_BIN/mq-broker" --port "$broker_port" --metrics-port "$metrics_port" \
     --kafka-listen "${STACK_KAFKA_HOST:-127.0.0.1}:$kafka_port" --metaserver "$STACK_METASERVER" \
     --meta-db "$meta_url" --heartbeat-interval 500ms --metadata-refresh 200ms \
-    --log-level warn "${auth_args[@]}" "${tls_args[@]}" ${STACK_BROKER_ARGS:-} \
+    --log-level "${STACK_BROKER_LOG_LEVEL:-warn}" "${auth_args[@]}" "${tls_args[@]}" \
+    ${STACK_BROKER_ARGS:-} \
     >>"$logdir/broker.log" 2>&1 </dev/null &
   STACK_BROKER_PID=$!
   stack_wait_port mq-broker "$STACK_BROKER_PID" "$broker_port" "$logdir/broker.log"
