@@ -25,8 +25,8 @@ class Histogram {
   // Adds every sample of `other`.
   void merge(const Histogram& other);
   // The samples recorded since `earlier`, an earlier copy of this histogram: a window of a
-  // cumulative histogram (e.g. the last second's). Its min() and max() are the edges of its
-  // lowest and highest non-empty buckets.
+  // cumulative histogram (e.g. the last second's). Its min() is the lower edge of its lowest
+  // non-empty bucket, its max() the upper edge of its highest (at most this one's max()).
   Histogram since(const Histogram& earlier) const;
   void reset() { *this = Histogram(); }
 
