@@ -66,15 +66,15 @@ class FrameWriter {
 };
 
 // Reads `frames` frames of `strings` strings each; returns how many frames were read whole.
-int readFrames(FramedTransport& transport, int frames, int strings) {
-  TBinaryProtocol protocol(std::shared_ptr<FramedTransport>(&transport, [](FramedTransport*) {}));
+int readFrames(const std::shared_ptr<FramedTransport>& transport, int frames, int strings) {
+  TBinaryProtocol protocol(transport);
   std::string value;
   for (int frame = 0; frame < frames; ++frame) {
     for (int i = 0; i < strings; ++i) {
       protocol.readBinary(value);
       if (value.size() != kStringBytes) return frame;
     }
-    transport.readEnd();
+    transport->readEnd();
   }
   return frames;
 }
@@ -86,7 +86,8 @@ TEST(FramedTransportTest, AConnectionCarriesMoreThanTheMessageLimitInFramesBelow
   const int frames = 130;    // ~130 MiB through one connection
   FrameWriter writer(frameOfStrings(strings), frames);
   auto config = std::make_shared<TConfiguration>();  // 100 MiB messages, 16 MB frames
-  FramedTransport transport(std::make_shared<TFDTransport>(writer.readEnd()), config);
+  auto transport =
+      std::make_shared<FramedTransport>(std::make_shared<TFDTransport>(writer.readEnd()), config);
   EXPECT_EQ(readFrames(transport, frames, strings), frames);
 }
 
@@ -95,7 +96,8 @@ TEST(FramedTransportTest, OneMessageStillMayNotExceedTheLimit) {
   FrameWriter writer(frameOfStrings(strings), 1);
   // Messages of at most 32 KiB; frames may be larger, so the message limit decides.
   auto config = std::make_shared<TConfiguration>(32 * 1024, 1024 * 1024);
-  FramedTransport transport(std::make_shared<TFDTransport>(writer.readEnd()), config);
+  auto transport =
+      std::make_shared<FramedTransport>(std::make_shared<TFDTransport>(writer.readEnd()), config);
   EXPECT_THROW(readFrames(transport, 1, strings), TTransportException);
 }
 
