@@ -123,6 +123,11 @@ stack_make_certificates() {
     || stack_die "openssl could not sign a certificate in $dir"
 }
 
+# Prints the page at a metrics URL (e.g. "$STACK_BROKER_METRICS"); python3, so no curl needed.
+stack_scrape() {
+  python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode())' "$1"
+}
+
 # Starts a metaserver and a broker on free ports against databases PREFIX_meta and
 # PREFIX_data_1 (created by them), and registers the datanode `dn1`. Logs go to LOGDIR.
 # STACK_BROKER_ARGS (word-split) adds broker options, e.g. "--malloc-arenas 0" for an A/B;
