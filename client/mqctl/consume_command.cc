@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <optional>
 #include <thread>
@@ -184,39 +185,36 @@ int64_t giveUpMs(const ParsedArgs& args) {
   return 60000;
 }
 
-int consumeAsGroupMember(const Context& context, const ParsedArgs& args) {
-  const std::string topic = args.positionals[0];
-  const std::string from = args.value("from").value_or("earliest");
-  if (from != "earliest" && from != "latest") {
-    throw UsageError(
-        "with --group, --from is earliest or latest (where to start when the group "
-        "has no committed offset); use `group reset-offsets` to move the group");
-  }
-  if (args.has("partition")) throw UsageError("--partition cannot be used with --group");
+// Where a read stops: after --max messages, or --timeout-ms without one (an outage is not
+// idleness: see OutageTracker).
+struct ReadLimits {
   int64_t max = INT64_MAX;
-  if (auto text = args.value("max")) max = parseInteger(*text, "--max", 1, INT64_MAX / 2);
   int64_t idle_ms = 5000;
-  if (auto text = args.value("timeout-ms"))
-    idle_ms = parseInteger(*text, "--timeout-ms", 0, 1LL << 40);
+};
 
-  ConsumerConfig config;
-  static_cast<ClientConfig&>(config) = context.dataConfig();
-  config.group_id = *args.value("group");
-  config.auto_offset_reset = from == "latest" ? OffsetReset::kLatest : OffsetReset::kEarliest;
-  config.enable_auto_commit = false;  // PrintedOffsets commits exactly what was printed
-  PrintedOffsets printed(context);    // outlives the consumer (see PrintedOffsets)
-  Consumer consumer(config);
-  printed.attach(&consumer);
-  consumer.subscribe({topic}, &printed);
+ReadLimits readLimits(const ParsedArgs& args) {
+  ReadLimits limits;
+  if (auto text = args.value("max")) limits.max = parseInteger(*text, "--max", 1, INT64_MAX / 2);
+  if (auto text = args.value("timeout-ms")) {
+    limits.idle_ms = parseInteger(*text, "--timeout-ms", 0, 1LL << 40);
+  }
+  return limits;
+}
+
+// Polls `consumer` and prints what it returns until `limits` say stop, riding out outages
+// (--retry-for-ms). `printed` sees each message after it was printed; `after_poll` runs
+// after each poll that returned.
+void printUntilDone(const Context& context, const ParsedArgs& args, Consumer& consumer,
+                    const ReadLimits& limits,
+                    const std::function<void(const ConsumedMessage&)>& printed,
+                    const std::function<void()>& after_poll) {
   OutageTracker outage(context, giveUpMs(args));
-
   int64_t count = 0;
   auto last_activity = SteadyClock::now();
-  auto next_commit = SteadyClock::now() + std::chrono::seconds(1);
-  while (count < max) {
+  while (count < limits.max) {
     auto idle =
         std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - last_activity);
-    auto left = std::chrono::milliseconds(idle_ms) - idle;
+    auto left = std::chrono::milliseconds(limits.idle_ms) - idle;
     if (left.count() <= 0) {
       if (!outage.ongoing()) break;
       left = std::chrono::milliseconds(1000);  // an outage is not idleness
@@ -238,17 +236,45 @@ int consumeAsGroupMember(const Context& context, const ParsedArgs& args) {
     last_activity += outage.succeeded();
     if (!messages.empty()) last_activity = SteadyClock::now();
     for (const auto& message : messages) {
-      if (count >= max) break;
+      if (count >= limits.max) break;
       print(context, message);
-      printed.printed(message);
+      printed(message);
       ++count;
     }
     context.out->flush();
-    if (SteadyClock::now() >= next_commit) {
-      printed.commit();
-      next_commit = SteadyClock::now() + std::chrono::seconds(1);
-    }
+    after_poll();
   }
+}
+
+int consumeAsGroupMember(const Context& context, const ParsedArgs& args) {
+  const std::string topic = args.positionals[0];
+  const std::string from = args.value("from").value_or("earliest");
+  if (from != "earliest" && from != "latest") {
+    throw UsageError(
+        "with --group, --from is earliest or latest (where to start when the group "
+        "has no committed offset); use `group reset-offsets` to move the group");
+  }
+  if (args.has("partition")) throw UsageError("--partition cannot be used with --group");
+  const ReadLimits limits = readLimits(args);
+
+  ConsumerConfig config;
+  static_cast<ClientConfig&>(config) = context.dataConfig();
+  config.group_id = *args.value("group");
+  config.auto_offset_reset = from == "latest" ? OffsetReset::kLatest : OffsetReset::kEarliest;
+  config.enable_auto_commit = false;  // PrintedOffsets commits exactly what was printed
+  PrintedOffsets printed(context);    // outlives the consumer (see PrintedOffsets)
+  Consumer consumer(config);
+  printed.attach(&consumer);
+  consumer.subscribe({topic}, &printed);
+
+  auto next_commit = SteadyClock::now() + std::chrono::seconds(1);
+  printUntilDone(
+      context, args, consumer, limits, [&](const ConsumedMessage& m) { printed.printed(m); },
+      [&] {
+        if (SteadyClock::now() < next_commit) return;
+        printed.commit();
+        next_commit = SteadyClock::now() + std::chrono::seconds(1);
+      });
   printed.commit();
   consumer.close();  // revokes (committing what is left) and leaves the group
   return 0;
@@ -266,11 +292,7 @@ int consume(const Context& context, const ParsedArgs& args) {
   if (auto text = args.value("partition")) {
     only_partition = static_cast<int>(parseInteger(*text, "--partition", 0, 1 << 30));
   }
-  int64_t max = INT64_MAX;
-  if (auto text = args.value("max")) max = parseInteger(*text, "--max", 1, INT64_MAX / 2);
-  int64_t idle_ms = 5000;
-  if (auto text = args.value("timeout-ms"))
-    idle_ms = parseInteger(*text, "--timeout-ms", 0, 1LL << 40);
+  const ReadLimits limits = readLimits(args);
 
   const int partitions = partitionCount(context, topic);
   std::vector<TopicPartition> assignment;
@@ -302,40 +324,8 @@ int consume(const Context& context, const ParsedArgs& args) {
     consumer.seekToBeginning();
   }
 
-  int64_t count = 0;
-  auto last_activity = SteadyClock::now();
-  OutageTracker outage(context, giveUpMs(args));
-  while (count < max) {
-    auto idle =
-        std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - last_activity);
-    auto left = std::chrono::milliseconds(idle_ms) - idle;
-    if (left.count() <= 0) {
-      if (!outage.ongoing()) break;
-      left = std::chrono::milliseconds(1000);  // an outage is not idleness
-    }
-    std::vector<ConsumedMessage> messages;
-    const auto polled_at = SteadyClock::now();
-    try {
-      messages = consumer.poll(std::min(left, std::chrono::milliseconds(1000)));
-    } catch (const Error& e) {
-      if (!e.retriable()) throw;
-      outage.failed(e);
-      // poll() gave up at once (every broker avoided for now): do not spin.
-      std::this_thread::sleep_for(std::chrono::milliseconds(200) -
-                                  std::min<SteadyClock::duration>(SteadyClock::now() - polled_at,
-                                                                  std::chrono::milliseconds(200)));
-      continue;
-    }
-    if (outage.incomplete(consumer, messages)) continue;
-    last_activity += outage.succeeded();
-    if (!messages.empty()) last_activity = SteadyClock::now();
-    for (const auto& message : messages) {
-      if (count >= max) break;
-      print(context, message);
-      ++count;
-    }
-    context.out->flush();
-  }
+  printUntilDone(
+      context, args, consumer, limits, [](const ConsumedMessage&) {}, [] {});
   consumer.close();
   return 0;
 }

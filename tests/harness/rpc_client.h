@@ -1,14 +1,15 @@
 // A raw Thrift client (framed, binary) for tests that speak the wire protocol directly:
-// bad input, protocol edge cases, and checks that do not go through the client library.
+// bad input, protocol edge cases, and checks that do not go through the client library. Its
+// framing is the servers' own (common/framed_transport.h).
 #pragma once
 
 #include <thrift/protocol/TBinaryProtocol.h>
-#include <thrift/transport/TBufferTransports.h>
 #include <thrift/transport/TSocket.h>
 
 #include <memory>
 #include <string>
 
+#include "common/framed_transport.h"
 #include "common/tls.h"
 
 namespace mq::test {
@@ -24,7 +25,7 @@ class RpcClient {
     socket_->setConnTimeout(3000);
     socket_->setRecvTimeout(timeout_ms);
     socket_->setSendTimeout(timeout_ms);
-    transport_ = std::make_shared<apache::thrift::transport::TFramedTransport>(socket_);
+    transport_ = std::make_shared<FramedTransport>(socket_);
     client_ = std::make_unique<Client>(
         std::make_shared<apache::thrift::protocol::TBinaryProtocol>(transport_));
     transport_->open();
