@@ -178,18 +178,12 @@ class OutageTracker {
   std::optional<SteadyClock::time_point> since_;
 };
 
-int64_t giveUpMs(const ParsedArgs& args) {
-  if (auto text = args.value("retry-for-ms")) {
-    return parseInteger(*text, "--retry-for-ms", 0, 1LL << 40);
-  }
-  return 60000;
-}
-
-// Where a read stops: after --max messages, or --timeout-ms without one (an outage is not
-// idleness: see OutageTracker).
+// Where a read stops: after --max messages, or --timeout-ms without one, or an outage longer
+// than --retry-for-ms (an outage is not idleness: see OutageTracker).
 struct ReadLimits {
   int64_t max = INT64_MAX;
   int64_t idle_ms = 5000;
+  int64_t give_up_ms = 60000;
 };
 
 ReadLimits readLimits(const ParsedArgs& args) {
@@ -198,17 +192,19 @@ ReadLimits readLimits(const ParsedArgs& args) {
   if (auto text = args.value("timeout-ms")) {
     limits.idle_ms = parseInteger(*text, "--timeout-ms", 0, 1LL << 40);
   }
+  if (auto text = args.value("retry-for-ms")) {
+    limits.give_up_ms = parseInteger(*text, "--retry-for-ms", 0, 1LL << 40);
+  }
   return limits;
 }
 
-// Polls `consumer` and prints what it returns until `limits` say stop, riding out outages
-// (--retry-for-ms). `printed` sees each message after it was printed; `after_poll` runs
-// after each poll that returned.
-void printUntilDone(const Context& context, const ParsedArgs& args, Consumer& consumer,
-                    const ReadLimits& limits,
+// Polls `consumer` and prints what it returns until `limits` say stop, riding out outages.
+// `printed` sees each message after it was printed; `after_poll` runs after each poll that
+// returned.
+void printUntilDone(const Context& context, Consumer& consumer, const ReadLimits& limits,
                     const std::function<void(const ConsumedMessage&)>& printed,
                     const std::function<void()>& after_poll) {
-  OutageTracker outage(context, giveUpMs(args));
+  OutageTracker outage(context, limits.give_up_ms);
   int64_t count = 0;
   auto last_activity = SteadyClock::now();
   while (count < limits.max) {
@@ -269,7 +265,7 @@ int consumeAsGroupMember(const Context& context, const ParsedArgs& args) {
 
   auto next_commit = SteadyClock::now() + std::chrono::seconds(1);
   printUntilDone(
-      context, args, consumer, limits, [&](const ConsumedMessage& m) { printed.printed(m); },
+      context, consumer, limits, [&](const ConsumedMessage& m) { printed.printed(m); },
       [&] {
         if (SteadyClock::now() < next_commit) return;
         printed.commit();
@@ -325,7 +321,7 @@ int consume(const Context& context, const ParsedArgs& args) {
   }
 
   printUntilDone(
-      context, args, consumer, limits, [](const ConsumedMessage&) {}, [] {});
+      context, consumer, limits, [](const ConsumedMessage&) {}, [] {});
   consumer.close();
   return 0;
 }

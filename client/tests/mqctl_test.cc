@@ -142,6 +142,24 @@ TEST(Mqctl, UnreachableMetaserverFailsWithExitOneAndPointsAtMqStatus) {
   EXPECT_NE(run.err.find("`./mq status`"), std::string::npos) << run.err;
 }
 
+// Every option of consume is checked before it connects: a bad one is named, with exit 2,
+// even where no metaserver answers (not the connection failure the read would meet first).
+TEST(Mqctl, ConsumeChecksItsOptionsBeforeConnecting) {
+  std::string dead = "127.0.0.1:" + std::to_string(mq::testing::freePort());
+  for (const std::vector<std::string>& mode :
+       {std::vector<std::string>{}, std::vector<std::string>{"--group", "g"}}) {
+    for (const std::string option : {"--max", "--timeout-ms", "--retry-for-ms"}) {
+      std::vector<std::string> args = {"--metaserver", dead, "--timeout-ms", "500",
+                                       "consume",      "t",  option,         "soon"};
+      args.insert(args.end(), mode.begin(), mode.end());
+      Outcome run = mqctl(args);
+      EXPECT_EQ(run.status, 2) << option << ": " << run.err;
+      EXPECT_NE(run.err.find(option + " expects a whole number, got `soon`"), std::string::npos)
+          << run.err;
+    }
+  }
+}
+
 TEST(Mqctl, RefusedProduceSaysOnlyWhyAndEmptyStdinSaysSo) {
   FakeBrokerServer server;
   server.broker().addTopic("t", 2);
