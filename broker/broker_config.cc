@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "common/log.h"
 #include "common/option_values.h"
 
 namespace mq {
@@ -69,8 +70,7 @@ const OptionTable<BrokerConfig>& BrokerConfig::optionTable() {
                      "latest delivery time accepted, from now")
            .number("malloc-arenas", &C::malloc_arenas, 0, 64,
                    "glibc malloc arenas (0: glibc's default; MALLOC_ARENA_MAX wins)")
-           .choice("log-level", &C::log_level, {"debug", "info", "warn", "error"},
-                   "least severity logged")
+           .choice("log-level", &C::log_level, logLevelNames(), "least severity logged")
            .text("kafka-listen", &C::kafka_listen,
                  "HOST:PORT of the Kafka protocol listener, e.g. 127.0.0.1:9092 (empty: none)")
            .choice("kafka-fetch-visibility", &C::kafka_fetch_visibility, {"durable", "committed"},

@@ -40,6 +40,7 @@ int run(int argc, char** argv) {
   std::shared_ptr<mq::TlsSocketFactory> tls;
   try {
     config = mq::BrokerConfig::fromValues(values);
+    mq::startLogging("broker", config.log_level);
     meta_target = mq::DbTarget::parseUrl(config.meta_db);
     // TLS files are read now: a missing file or a key that does not match its certificate
     // stops start-up here, naming the setting and the file.
@@ -48,13 +49,6 @@ int run(int argc, char** argv) {
     std::cerr << "error: " << e.what() << " (see --help)\n";
     return 2;
   }
-  mq::setLogComponent("broker");
-  mq::LogLevel level;
-  if (!mq::parseLogLevel(config.log_level, &level)) {
-    std::cerr << "error: --log-level must be debug, info, warn or error\n";
-    return 2;
-  }
-  mq::setLogLevel(level);
   mq::limitMallocArenas(config.malloc_arenas);  // before the server's threads start
 
   mq::DbPoolOptions meta_options;

@@ -1,12 +1,14 @@
 #include "common/log.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <mutex>
+#include <stdexcept>
 
 #include "common/json_writer.h"
 
@@ -16,6 +18,9 @@ namespace {
 std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};
 std::mutex g_mutex;
 std::string g_component = "mq";  // guarded by g_mutex
+
+constexpr LogLevel kAllLevels[] = {LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarn,
+                                   LogLevel::kError};
 
 const char* levelName(LogLevel level) {
   switch (level) {
@@ -44,6 +49,22 @@ std::string isoTimestamp() {
 
 }  // namespace
 
+std::vector<std::string> logLevelNames() {
+  std::vector<std::string> names;
+  for (LogLevel level : kAllLevels) names.emplace_back(levelName(level));
+  return names;
+}
+
+void startLogging(std::string component, std::string_view level) {
+  LogLevel parsed;
+  if (!parseLogLevel(level, &parsed)) {
+    throw std::invalid_argument(
+        fmt::format("log level `{}` is not one of {}", level, fmt::join(logLevelNames(), ", ")));
+  }
+  setLogComponent(std::move(component));
+  setLogLevel(parsed);
+}
+
 void setLogComponent(std::string component) {
   std::lock_guard<std::mutex> lock(g_mutex);
   g_component = std::move(component);
@@ -52,9 +73,7 @@ void setLogComponent(std::string component) {
 void setLogLevel(LogLevel level) { g_level = static_cast<int>(level); }
 
 bool parseLogLevel(std::string_view text, LogLevel* level) {
-  static constexpr LogLevel kAll[] = {LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarn,
-                                      LogLevel::kError};
-  for (LogLevel candidate : kAll) {
+  for (LogLevel candidate : kAllLevels) {
     if (text == levelName(candidate)) {
       *level = candidate;
       return true;

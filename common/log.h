@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mq {
 
@@ -19,6 +20,12 @@ void setLogComponent(std::string component);
 void setLogLevel(LogLevel level);
 // Parses "debug", "info", "warn" or "error"; returns false for anything else.
 bool parseLogLevel(std::string_view text, LogLevel* level);
+// Those names, least severe first: the choices of a daemon's --log-level option.
+std::vector<std::string> logLevelNames();
+// A daemon's start: its component and the least severity logged, a name of
+// logLevelNames() (its option table checked it; anything else throws
+// std::invalid_argument naming the value).
+void startLogging(std::string component, std::string_view level);
 
 class LogLine {
  public:

@@ -60,10 +60,7 @@ int main(int argc, char** argv) {
   mq::MetaserverConfig config;
   int exit_code = 0;
   if (!mq::parseMetaserverConfig(argc, argv, config, &exit_code)) return exit_code;
-  mq::LogLevel level = mq::LogLevel::kInfo;
-  mq::parseLogLevel(config.log_level, &level);  // validated by parseMetaserverConfig
-  mq::setLogLevel(level);
-  mq::setLogComponent("metaserver");
+  mq::startLogging("metaserver", config.log_level);
   // TLS files are read now: a missing file or a key that does not match its certificate
   // stops start-up here, naming the setting and the file.
   std::shared_ptr<mq::TlsSocketFactory> tls;

@@ -31,8 +31,7 @@ const OptionTable<MetaserverConfig>& metaserverOptionTable() {
            .required()
            .duration("broker-timeout", &C::broker_timeout_ms, 100, kDay,
                      "a broker silent longer than this is not listed and is reaped")
-           .choice("log-level", &C::log_level, {"debug", "info", "warn", "error"},
-                   "least severity logged")
+           .choice("log-level", &C::log_level, logLevelNames(), "least severity logged")
            .text("cluster-name", &C::cluster_name,
                  "this cluster's name, 1..64 of [A-Za-z0-9._-] (docs/multi-cluster.md)")
            .duration(

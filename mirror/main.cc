@@ -33,17 +33,11 @@ int run(int argc, char** argv) {
   mq::mirror::MirrorConfig config;
   try {
     config = mq::mirror::MirrorConfig::fromValues(values);
+    mq::startLogging("mirror", config.log_level);
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << " (see --help)\n";
     return 2;
   }
-  mq::setLogComponent("mirror");
-  mq::LogLevel level;
-  if (!mq::parseLogLevel(config.log_level, &level)) {
-    std::cerr << "error: --log-level must be debug, info, warn or error\n";
-    return 2;
-  }
-  mq::setLogLevel(level);
 
   std::unique_ptr<mq::MetricsEndpoint> endpoint;
   try {

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "common/log.h"
 #include "server/security_config.h"
 
 using mq::client::ClientConfig;
@@ -70,8 +71,7 @@ const OptionTable<MirrorConfig>& MirrorConfig::optionTable() {
                      "a mirror silent this long loses its partitions to the others")
            .text("host", &C::host, "address of /metrics")
            .number("metrics-port", &C::metrics_port, 1, 65535, "HTTP port of /metrics")
-           .choice("log-level", &C::log_level, {"debug", "info", "warn", "error"},
-                   "least severity logged");
+           .choice("log-level", &C::log_level, logLevelNames(), "least severity logged");
   return *table;
 }
 

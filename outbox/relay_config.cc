@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "common/log.h"
 #include "server/security_config.h"
 
 namespace mq {
@@ -97,8 +98,7 @@ const OptionTable<RelayDaemonConfig>& RelayDaemonConfig::optionTable() {
            .fieldName("client.request_timeout_ms")
            .text("host", &C::host, "address of /metrics")
            .number("metrics-port", &C::metrics_port, 1, 65535, "HTTP port of /metrics")
-           .choice("log-level", &C::log_level, {"debug", "info", "warn", "error"},
-                   "least severity logged");
+           .choice("log-level", &C::log_level, logLevelNames(), "least severity logged");
   return *table;
 }
 

@@ -8,10 +8,10 @@
 #include <iostream>
 #include <thread>
 
-#include "outbox/relay_config.h"
-#include "outbox/relay_metrics.h"
 #include "common/log.h"
 #include "common/shutdown_signal.h"
+#include "outbox/relay_config.h"
+#include "outbox/relay_metrics.h"
 #include "server/metrics.h"
 
 namespace {
@@ -36,17 +36,11 @@ int run(int argc, char** argv) {
   mq::RelayDaemonConfig config;
   try {
     config = mq::RelayDaemonConfig::fromValues(values);
+    mq::startLogging("outbox-relay", config.log_level);
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << " (see --help)\n";
     return 2;
   }
-  mq::setLogComponent("outbox-relay");
-  mq::LogLevel level;
-  if (!mq::parseLogLevel(config.log_level, &level)) {
-    std::cerr << "error: --log-level must be debug, info, warn or error\n";
-    return 2;
-  }
-  mq::setLogLevel(level);
 
   // Test hook: exit at once (no cleanup, like kill -9) after the N-th claim was published
   // and before its rows are deleted: the window an exactly-once relay must survive.
