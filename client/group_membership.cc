@@ -121,8 +121,13 @@ bool GroupMembership::takeLost() {
   return lost;
 }
 
-bool GroupMembership::partitionsGone() const {
+bool GroupMembership::partitionsGone() {
   std::lock_guard<std::mutex> lock(mutex_);
+  if (state_ == State::kStable && !stopping_ &&
+      SteadyClock::now() - last_contact_ >
+          std::chrono::milliseconds(settings_.session_timeout_ms)) {
+    markLost(sessionExpiredReason());
+  }
   return lost_ || fatal_.has_value();
 }
 
@@ -188,6 +193,13 @@ void GroupMembership::onCommitRefused(ErrorCode code, int generation, const std:
     default:
       break;
   }
+}
+
+std::string GroupMembership::sessionExpiredReason() const {
+  return fmt::format(
+      "no coordinator answered for session_timeout_ms ({} ms); the group has removed this "
+      "member by now",
+      settings_.session_timeout_ms);
 }
 
 void GroupMembership::markLost(const std::string& reason) {
@@ -280,10 +292,7 @@ void GroupMembership::run() {
         continue;
       }
       if (now - last_contact_ > session) {
-        markLost(
-            fmt::format("no coordinator answered for session_timeout_ms ({} ms); the "
-                        "group has removed this member by now",
-                        settings_.session_timeout_ms));
+        markLost(sessionExpiredReason());
         continue;
       }
       if (now >= next_heartbeat) {
@@ -413,6 +422,7 @@ void GroupMembership::heartbeatOnce() {
   request.group_id = settings_.group_id;
   if (settings_.instance_id) request.__set_group_instance_id(*settings_.instance_id);
   rpc::HeartbeatResponse response;
+  const auto sent = SteadyClock::now();
   try {
     response = heartbeat_rpc_.heartbeat(
         request, SteadyClock::now() + std::chrono::milliseconds(settings_.heartbeat_interval_ms));
@@ -421,7 +431,7 @@ void GroupMembership::heartbeatOnce() {
     return;
   }
   std::lock_guard<std::mutex> lock(mutex_);
-  last_contact_ = SteadyClock::now();
+  last_contact_ = std::max(last_contact_, sent);
   if (coordinator_paused_ && response.error != rpc::ErrorCode::METADATA_UNAVAILABLE) {
     coordinator_paused_ = false;
     logInfo("group coordination resumed").kv("group", settings_.group_id);

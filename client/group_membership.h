@@ -83,8 +83,11 @@ class GroupMembership {
   // True once after the member was removed from the group (its partitions may already
   // belong to others): they must be given up without committing.
   bool takeLost();
-  // True when takeLost() or fatal() has something: the partitions must not be used.
-  bool partitionsGone() const;
+  // True when takeLost() or fatal() has something: the partitions must not be used. Also
+  // marks the member lost once session_timeout_ms has passed since the last heartbeat a
+  // coordinator answered was sent, even if the heartbeat thread has not woken to notice:
+  // from then on the coordinator may have given the partitions to another member.
+  bool partitionsGone();
   // Set when the member cannot go on (fenced, bad group settings); stays set.
   std::optional<Error> fatal() const;
   // While a join is in flight: the retriable error its last attempt failed with (no
@@ -157,6 +160,8 @@ class GroupMembership {
 
   // REQUIRES: mutex_ held.
   void markLost(const std::string& reason);
+  // Why markLost: no contact with a coordinator for session_timeout_ms.
+  std::string sessionExpiredReason() const;
   void markFatal(const Error& error);
   bool eventPending() const;
   void backoff(int attempt);
@@ -189,8 +194,10 @@ class GroupMembership {
   std::optional<Error> join_trouble_;
   bool coordinator_paused_ = false;  // heartbeats answered METADATA_UNAVAILABLE
   SteadyClock::time_point last_poll_;
-  // The last answer from a coordinator (heartbeat or join): after session_timeout_ms
-  // without one the group has removed this member, so its partitions are treated as lost.
+  // The last contact with a coordinator: when the last heartbeat it answered was sent (it
+  // counted the member alive no earlier than that), or when a join completed. After
+  // session_timeout_ms without one the group may have removed this member, so its
+  // partitions are treated as lost.
   SteadyClock::time_point last_contact_;
   std::thread thread_;
 };
