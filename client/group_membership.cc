@@ -123,11 +123,7 @@ bool GroupMembership::takeLost() {
 
 bool GroupMembership::partitionsGone() {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (state_ == State::kStable && !stopping_ &&
-      SteadyClock::now() - last_contact_ >
-          std::chrono::milliseconds(settings_.session_timeout_ms)) {
-    markLost(sessionExpiredReason());
-  }
+  if (!stopping_) loseIfSessionRanOut(SteadyClock::now());
   return lost_ || fatal_.has_value();
 }
 
@@ -195,11 +191,16 @@ void GroupMembership::onCommitRefused(ErrorCode code, int generation, const std:
   }
 }
 
-std::string GroupMembership::sessionExpiredReason() const {
-  return fmt::format(
+bool GroupMembership::loseIfSessionRanOut(SteadyClock::time_point now) {
+  if (state_ != State::kStable ||
+      now - last_contact_ <= std::chrono::milliseconds(settings_.session_timeout_ms)) {
+    return false;
+  }
+  markLost(fmt::format(
       "no coordinator answered for session_timeout_ms ({} ms); the group has removed this "
       "member by now",
-      settings_.session_timeout_ms);
+      settings_.session_timeout_ms));
+  return true;
 }
 
 void GroupMembership::markLost(const std::string& reason) {
@@ -291,10 +292,7 @@ void GroupMembership::run() {
         }
         continue;
       }
-      if (now - last_contact_ > session) {
-        markLost(sessionExpiredReason());
-        continue;
-      }
+      if (loseIfSessionRanOut(now)) continue;
       if (now >= next_heartbeat) {
         next_heartbeat = now + (now < fast_until ? fast_every : heartbeat_every);
         lock.unlock();
@@ -425,7 +423,7 @@ void GroupMembership::heartbeatOnce() {
   const auto sent = SteadyClock::now();
   try {
     response = heartbeat_rpc_.heartbeat(
-        request, SteadyClock::now() + std::chrono::milliseconds(settings_.heartbeat_interval_ms));
+        request, sent + std::chrono::milliseconds(settings_.heartbeat_interval_ms));
   } catch (const Error& e) {
     logDebug("heartbeat failed").kv("group", settings_.group_id).kv("error", e.what());
     return;

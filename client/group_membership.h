@@ -160,8 +160,9 @@ class GroupMembership {
 
   // REQUIRES: mutex_ held.
   void markLost(const std::string& reason);
-  // Why markLost: no contact with a coordinator for session_timeout_ms.
-  std::string sessionExpiredReason() const;
+  // REQUIRES: mutex_ held. Marks the member lost when it is in a generation and
+  // session_timeout_ms has passed since last_contact_; returns whether it did.
+  bool loseIfSessionRanOut(SteadyClock::time_point now);
   void markFatal(const Error& error);
   bool eventPending() const;
   void backoff(int attempt);
