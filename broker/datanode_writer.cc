@@ -9,10 +9,6 @@
 namespace mq {
 namespace {
 
-bool allDone(const std::vector<WriteItem>& items) {
-  return std::all_of(items.begin(), items.end(), [](const WriteItem& item) { return item.done; });
-}
-
 // An error that belongs to one statement of the transaction (e.g. a missing table), as
 // opposed to one that would fail any transaction now (the datanode is unreachable or busy)
 // or leaves the outcome unknown (the COMMIT failed).
@@ -60,6 +56,13 @@ bool storedRows(const std::vector<WriteItem*>& group) {
 
 }  // namespace
 
+// An append() call: its items still to be answered, and where it sleeps until then.
+struct WriteRequest {
+  std::shared_ptr<DbPool> pool;
+  size_t unanswered = 0;
+  std::condition_variable answered;
+};
+
 DatanodeWriter::DatanodeWriter(int64_t max_group_bytes, int max_groups, int busy_groups,
                                const std::string& broker_id, RecentAppends* recent)
     : max_group_bytes_(max_group_bytes),
@@ -69,67 +72,91 @@ DatanodeWriter::DatanodeWriter(int64_t max_group_bytes, int max_groups, int busy
       durable_reads_(broker_id),
       recent_(recent) {}
 
+DatanodeWriter::~DatanodeWriter() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  work_.notify_all();
+  for (auto& writer : writers_) writer.join();
+}
+
 void DatanodeWriter::append(const std::shared_ptr<DbPool>& pool, std::vector<WriteItem>& items) {
+  if (items.empty()) return;
+  auto request = std::make_shared<WriteRequest>();
+  request->pool = pool;
+  request->unanswered = items.size();
   const auto now = SteadyClock::now();
   std::unique_lock<std::mutex> lock(mutex_);
+  if (writers_.empty()) {
+    for (int i = 0; i < busy_groups_; ++i) writers_.emplace_back([this] { writerLoop(); });
+  }
   for (auto& item : items) {
+    item.request = request;
     item.queued_at = now;
     queue_.push_back(&item);
     queued_bytes_ += item.bytes;
   }
-  auto self = std::make_shared<Waiter>();
-  self->items = &items;
-  waiters_.push_back(self);
-  std::vector<std::shared_ptr<Waiter>> woken;
-  while (!allDone(items)) {
+  if (mayStartGroup()) {
+    // Woken with mutex_ released: a writer woken while it is held would only block on it.
+    lock.unlock();
+    work_.notify_one();
+    lock.lock();
+  }
+  request->answered.wait(lock, [&] { return request->unanswered == 0; });
+  for (auto& item : items) item.request.reset();
+}
+
+void DatanodeWriter::writerLoop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  std::vector<std::shared_ptr<WriteRequest>> answered;
+  for (;;) {
     std::vector<WriteItem*> group;
     if (mayStartGroup()) group = takeGroup();
     if (group.empty()) {
-      self->cv.wait(lock);
+      if (stopping_ && queue_.empty()) return;
+      work_.wait(lock);
       continue;
     }
     ++running_groups_;
-    // Batches left behind (byte bound) may start a group of their own.
-    chooseWoken(*self, woken);
+    // Batches left behind (byte bound, partitions of a busy group) may start another group.
+    const bool more = !queue_.empty() && mayStartGroup();
     lock.unlock();
-    wake(woken);
-    const uint64_t ticket = durable_reads_.writeBegins();
-    runGroup(*pool, group);
-    durable_reads_.writeEnded(ticket, storedRows(group));
-    keepRecent(pool, group);
+    if (more) work_.notify_one();
+    writeGroup(group);
     lock.lock();
     --running_groups_;
     for (WriteItem* item : group) {
       busy_tables_.erase(item->table);
-      item->done = true;
+      if (--item->request->unanswered == 0) answered.push_back(item->request);
     }
-    chooseWoken(*self, woken);
-    if (!woken.empty()) {
-      lock.unlock();
-      wake(woken);
-      lock.lock();
-    }
-  }
-  waiters_.remove(self);
-}
-
-void DatanodeWriter::chooseWoken(const Waiter& self, std::vector<std::shared_ptr<Waiter>>& woken) {
-  woken.clear();
-  bool leader_woken = queue_.empty() || !mayStartGroup() || !allDone(*self.items);
-  for (const auto& waiter : waiters_) {
-    if (waiter.get() == &self) continue;
-    if (allDone(*waiter->items)) {
-      woken.push_back(waiter);
-    } else if (!leader_woken) {
-      woken.push_back(waiter);
-      leader_woken = true;
-    }
+    // The items belong to their callers again once they are answered: not touched below.
+    const bool next = !queue_.empty() && mayStartGroup();
+    lock.unlock();
+    // The next group first (another writer), then the answers: each wake-up is a system call
+    // of this thread, and the next transaction should not wait for them.
+    if (next) work_.notify_one();
+    for (const auto& request : answered) request->answered.notify_one();
+    answered.clear();
+    lock.lock();
   }
 }
 
-void DatanodeWriter::wake(std::vector<std::shared_ptr<Waiter>>& woken) {
-  for (const auto& waiter : woken) waiter->cv.notify_one();
-  woken.clear();
+void DatanodeWriter::writeGroup(std::vector<WriteItem*>& group) {
+  const std::shared_ptr<DbPool> pool = group.front()->request->pool;
+  const uint64_t ticket = durable_reads_.writeBegins();
+  try {
+    runGroup(*pool, group);
+  } catch (...) {  // outside the transaction (say, out of memory): nothing acknowledged
+    for (WriteItem* item : group) item->failure = std::current_exception();
+  }
+  durable_reads_.writeEnded(ticket, storedRows(group));
+  try {
+    keepRecent(pool, group);
+  } catch (...) {
+    // The recent appends are a cache: a partition whose run now has a gap starts afresh at
+    // its next append (recent_appends.h), and fetches read the database meanwhile.
+  }
 }
 
 bool DatanodeWriter::mayStartGroup() const {

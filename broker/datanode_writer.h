@@ -1,24 +1,29 @@
 // Group commit per datanode. Concurrent produce requests for any partitions of one datanode
-// are combined into one database transaction: a caller that finds a free group slot becomes
-// the leader, takes every batch queued so far (in arrival order, up to a byte bound) whose
-// partition is not being written by another group, appends them all with one multi-row
-// INSERT per partition and ONE COMMIT (PartitionStore::append), and hands each caller its
-// outcome. Callers that arrive meanwhile form the next group. One redo-log flush then
-// acknowledges many small requests for many partitions, which is what makes many
-// synchronous producers fast: 16 of them over 8 partitions share a transaction instead of
-// running 8 small ones.
+// are combined into one database transaction: a writer thread of the datanode takes every
+// batch queued so far (in arrival order, up to a byte bound) whose partition is not being
+// written by another group, appends them all with one multi-row INSERT per partition and ONE
+// COMMIT (PartitionStore::append), and hands each caller its outcome. Callers that arrive
+// meanwhile form the next group. One redo-log flush then acknowledges many small requests
+// for many partitions, which is what makes many synchronous producers fast: 16 of them over
+// 8 partitions share a transaction instead of running 8 small ones.
 //
-// Up to `max_groups` groups of one datanode run at once (on their own connections), with
-// disjoint partitions; a partition's batches keep their arrival order and each batch's
-// messages get consecutive offsets. While the queue holds at least a quarter of a group's
-// byte bound (large batches: asynchronous producers), up to `busy_groups` run: more
-// transactions in flight then raise the throughput, where with small requests (synchronous
-// producers) they would only split groups and add a COMMIT per message
+// Up to `max_groups` groups of one datanode run at once (each on its own writer thread and
+// connection), with disjoint partitions; a partition's batches keep their arrival order and
+// each batch's messages get consecutive offsets. While the queue holds at least a quarter of
+// a group's byte bound (large batches: asynchronous producers), up to `busy_groups` run:
+// more transactions in flight then raise the throughput, where with small requests
+// (synchronous producers) they would only split groups and add a COMMIT per message
 // (docs/perf.md, "adaptive group count").
 //
-// The leader also puts what its group stored into the recent appends (recent_appends.h; the
+// The callers only queue their batches and sleep until answered. The groups run on the
+// datanode's own writer threads (busy_groups of them, started at its first append), so a
+// group ends by waking another writer for the next group and then its callers: the next
+// transaction does not wait for a caller's thread to be woken to lead it (which, with one
+// group at a time, cost a fifth of 16 synchronous producers' rate, docs/perf.md).
+//
+// The writer also puts what its group stored into the recent appends (recent_appends.h; the
 // copies its callers made before, WriteItem::recent) before it lets the partitions go and
-// wakes the callers: a fetch that reads the new log end then finds the rows there, and one
+// answers the callers: a fetch that reads the new log end then finds the rows there, and one
 // partition's appends arrive in offset order.
 //
 // Failures: an exception inside a group's transaction rolls all of it back, so every batch
@@ -33,12 +38,12 @@
 #include <cstdint>
 #include <deque>
 #include <exception>
-#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "broker/durable_reads.h"
@@ -48,13 +53,14 @@
 
 namespace mq {
 
+struct WriteRequest;  // an append() call waiting for its items (datanode_writer.cc)
+
 // One partition batch of a produce request and, once append() returns, its outcome.
 struct WriteItem {
   std::string table;
   AppendBatch batch;  // outcome in batch.base_offset / duplicate / error (see AppendBatch)
   int64_t bytes = 0;
   std::exception_ptr failure;  // set when the transaction threw (nothing was appended)
-  bool done = false;
   // Where the time went (the broker's produce stage metrics): queued behind other groups,
   // then its group's two round trips (AppendTrace).
   std::chrono::steady_clock::time_point queued_at;
@@ -62,6 +68,7 @@ struct WriteItem {
   AppendTrace trace;
   // What the recent appends keep of it once committed (RecentAppends::prepare).
   std::vector<rpc::StoredMessage> recent;
+  std::shared_ptr<WriteRequest> request;  // set by DatanodeWriter::append
 };
 
 class DatanodeWriter {
@@ -69,9 +76,12 @@ class DatanodeWriter {
   // `recent` (may be null: keep nothing) outlives the writer.
   DatanodeWriter(int64_t max_group_bytes, int max_groups, int busy_groups,
                  const std::string& broker_id, RecentAppends* recent = nullptr);
+  // Joins the writer threads; no append() may be running.
+  ~DatanodeWriter();
 
   // Appends every item (distinct tables of this datanode) in group commits through `pool`
-  // and returns when each has its outcome.
+  // (a group goes through the pool of its first item's caller) and returns when each has
+  // its outcome.
   void append(const std::shared_ptr<DbPool>& pool, std::vector<WriteItem>& items);
 
   // Durable reads on this datanode; every group commit that stored rows counts for them.
@@ -95,29 +105,19 @@ class DatanodeWriter {
   static void runGroup(DbPool& pool, const std::vector<WriteItem*>& group);
   // Puts what the group stored into recent_ (if any).
   void keepRecent(const std::shared_ptr<DbPool>& pool, std::vector<WriteItem*>& group);
-
-  // A caller blocked in append(): woken alone when its items are done or when it should
-  // lead the next group (not all callers at once: with many small requests, waking every
-  // waiter after each group cost more CPU than the group itself).
-  struct Waiter {
-    std::vector<WriteItem>* items = nullptr;
-    std::condition_variable cv;
-  };
-  // Chooses (mutex_ held) the waiters whose items are all done, and one other waiter to
-  // lead the next group when queued batches could start one.
-  void chooseWoken(const Waiter& self, std::vector<std::shared_ptr<Waiter>>& woken);
-  // Wakes them with mutex_ released: a waiter woken while the leader still held it would
-  // only block again on the mutex (two more context switches per request, and most of the
-  // broker's futex calls under many small requests). Shared ownership keeps each
-  // condition variable alive should its waiter return meanwhile (a spurious wake-up).
-  static void wake(std::vector<std::shared_ptr<Waiter>>& woken);
+  // A writer thread: runs groups while batches are queued, until the writer is destroyed.
+  void writerLoop();
+  // Runs `group` and keeps what it stored; never throws (a failure is the items' outcome).
+  void writeGroup(std::vector<WriteItem*>& group);
 
   const int64_t max_group_bytes_;
   const int max_groups_;
   const int busy_groups_;
   const int64_t busy_queue_bytes_;
   std::mutex mutex_;
-  std::list<std::shared_ptr<Waiter>> waiters_;
+  std::condition_variable work_;  // writers wait here for batches they may take
+  std::vector<std::thread> writers_;
+  bool stopping_ = false;
   std::deque<WriteItem*> queue_;
   int64_t queued_bytes_ = 0;           // of the items in queue_
   std::set<std::string> busy_tables_;  // tables of the running groups

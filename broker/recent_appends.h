@@ -4,11 +4,11 @@
 // fetch never answers past the stored log end).
 //
 // What makes an answer from here the same as one from the database:
-// - only committed appends go in, put there by the group commit's leader as soon as the
+// - only committed appends go in, put there by the group commit's writer as soon as the
 //   COMMIT returned (datanode_writer.h), before the log end it moved can be answered: rows
 //   that are durable on the datanode, at the offsets it gave them, built with
 //   PartitionStore::storedForm (what a SELECT reads back). One partition's appends come in
-//   offset order (its next group starts after the leader let it go). A write that a
+//   offset order (its next group starts after the writer let it go). A write that a
 //   failover fenced is not acknowledged to its producer, but it is stored on the fenced
 //   datanode, and a read through that datanode's pool would return it too;
 // - a table holds one run of consecutive offsets; an append that does not continue it (other
