@@ -63,7 +63,7 @@ const OptionTable<BrokerConfig>& BrokerConfig::optionTable() {
                    "group-commit transactions per datanode running at once")
            .number("busy-append-groups", &C::busy_append_groups, 1, 64,
                    "the same while at least 1 MiB of batches queue for a datanode (large "
-                   "batches); at least append-groups")
+                   "batches); at least append-groups; also the datanode's writer threads")
            .duration("delay-poll", &C::delay_poll_ms, 1, kMinute,
                      "how often due delayed messages are moved into their partitions")
            .duration("max-delay", &C::max_delay_ms, 1000, 3650 * kDay,
