@@ -64,6 +64,10 @@ const OptionTable<BrokerConfig>& BrokerConfig::optionTable() {
            .number("busy-append-groups", &C::busy_append_groups, 1, 64,
                    "the same while at least 1 MiB of batches queue for a datanode (large "
                    "batches); at least append-groups; also the datanode's writer threads")
+           .bytes("append-overlap-bytes", &C::append_overlap_bytes, 0, 1 << 30,
+                  "a group commit starts beside a running one of its datanode only while this "
+                  "many bytes of batches queue; smaller ones wait and go together in the next "
+                  "(0: always up to append-groups)")
            .duration("delay-poll", &C::delay_poll_ms, 1, kMinute,
                      "how often due delayed messages are moved into their partitions")
            .duration("max-delay", &C::max_delay_ms, 1000, 3650 * kDay,

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "broker/group_commit_limits.h"
 #include "common/option_table.h"
 #include "server/security_config.h"
 
@@ -28,8 +29,10 @@ struct BrokerConfig {
   int datanode_pool_size = 32;           // connections per datanode
   int append_groups = 2;                 // group-commit transactions per datanode at once
   int busy_append_groups = 4;            // the same while large batches queue (>= 1 MiB)
-  int malloc_arenas = 2;                 // glibc malloc arenas (0: glibc's default, 8 per core)
-  int64_t delay_poll_ms = 200;           // how often due delayed messages are moved
+  // Bytes of batches queued for a datanode that start a group beside a running one.
+  int64_t append_overlap_bytes = 32 << 10;
+  int malloc_arenas = 2;        // glibc malloc arenas (0: glibc's default, 8 per core)
+  int64_t delay_poll_ms = 200;  // how often due delayed messages are moved
   int64_t max_delay_ms = 90LL * 24 * 3600 * 1000;  // latest delivery time accepted, from now
   int max_connections = 0;                         // open client connections in all; 0 = no limit
   int max_connections_per_ip = 0;         // open client connections from one address; 0 = no limit
@@ -51,6 +54,15 @@ struct BrokerConfig {
   // DeleteTopics, CreatePartitions) as mqctl does; empty: those are refused.
   std::string metaserver;
   SecurityConfig security;  // auth, auth-refresh, tls* (docs/security.md)
+
+  // append-groups, busy-append-groups and append-overlap-bytes, for the datanode writers.
+  GroupCommitLimits groupCommitLimits() const {
+    GroupCommitLimits limits;
+    limits.groups = append_groups;
+    limits.busy_groups = busy_append_groups;
+    limits.overlap_bytes = append_overlap_bytes;
+    return limits;
+  }
 
   // The table of the options above but `security` (broker/broker_config.cc): names, fields,
   // defaults, ranges and the sentence --help and docs/broker.md show.

@@ -7,13 +7,16 @@
 // for many partitions, which is what makes many synchronous producers fast: 16 of them over
 // 8 partitions share a transaction instead of running 8 small ones.
 //
-// Up to `max_groups` groups of one datanode run at once (each on its own writer thread and
+// Up to `groups` groups of one datanode run at once (each on its own writer thread and
 // connection), with disjoint partitions; a partition's batches keep their arrival order and
-// each batch's messages get consecutive offsets. While the queue holds at least a quarter of
-// a group's byte bound (large batches: asynchronous producers), up to `busy_groups` run:
-// more transactions in flight then raise the throughput, where with small requests
-// (synchronous producers) they would only split groups and add a COMMIT per message
-// (docs/perf.md, "adaptive group count").
+// each batch's messages get consecutive offsets. A group starts beside a running one only
+// while `overlap_bytes` (32 KiB) or more queue: smaller batches (synchronous producers) wait
+// for the running group and go together in the next, one transaction costing the database
+// less than two small ones side by side. While the queue holds at least a quarter of a
+// group's byte bound (large batches: asynchronous producers), up to `busy_groups` run: more
+// transactions in flight then raise the throughput, where with small requests they would
+// only split groups and add a COMMIT per message (docs/perf.md, "adaptive group count" and
+// "A second group only for 32 KiB").
 //
 // The callers only queue their batches and sleep until answered. The groups run on the
 // datanode's own writer threads (busy_groups of them, started at its first append), so a
@@ -47,6 +50,7 @@
 #include <vector>
 
 #include "broker/durable_reads.h"
+#include "broker/group_commit_limits.h"
 #include "broker/recent_appends.h"
 #include "storage/db_pool.h"
 #include "storage/partition_store.h"
@@ -74,8 +78,8 @@ struct WriteItem {
 class DatanodeWriter {
  public:
   // `recent` (may be null: keep nothing) outlives the writer.
-  DatanodeWriter(int64_t max_group_bytes, int max_groups, int busy_groups,
-                 const std::string& broker_id, RecentAppends* recent = nullptr);
+  DatanodeWriter(const GroupCommitLimits& limits, const std::string& broker_id,
+                 RecentAppends* recent = nullptr);
   // Joins the writer threads; no append() may be running.
   ~DatanodeWriter();
 
@@ -88,8 +92,9 @@ class DatanodeWriter {
   DurableReads& durableReads() { return durable_reads_; }
 
  private:
-  // Whether another group may start now (mutex_ held): fewer than max_groups_ run, or
-  // fewer than busy_groups_ while the queue holds busy_queue_bytes_.
+  // Whether another group may start now (mutex_ held): none runs; or the queue holds
+  // overlap_bytes_ and fewer than max_groups_ run, or fewer than busy_groups_ while the
+  // queue holds busy_queue_bytes_.
   bool mayStartGroup() const;
   // Takes the next group from the queue (mutex_ held): queued items in order whose table no
   // running group holds, of at most tablesPerGroup() tables, up to max_group_bytes_ (at
@@ -114,6 +119,7 @@ class DatanodeWriter {
   const int max_groups_;
   const int busy_groups_;
   const int64_t busy_queue_bytes_;
+  const int64_t overlap_bytes_;
   std::mutex mutex_;
   std::condition_variable work_;  // writers wait here for batches they may take
   std::vector<std::thread> writers_;
@@ -130,22 +136,15 @@ class DatanodeWriter {
 // lately (fetch-cache-bytes of them; 0: none).
 class DatanodeWriters {
  public:
-  DatanodeWriters(int64_t max_group_bytes, int max_groups_per_datanode,
-                  int busy_groups_per_datanode, std::string broker_id,
+  DatanodeWriters(const GroupCommitLimits& limits, std::string broker_id,
                   int64_t recent_appends_bytes = 0)
-      : max_group_bytes_(max_group_bytes),
-        max_groups_(max_groups_per_datanode),
-        busy_groups_(busy_groups_per_datanode),
-        broker_id_(std::move(broker_id)),
-        recent_appends_(recent_appends_bytes) {}
+      : limits_(limits), broker_id_(std::move(broker_id)), recent_appends_(recent_appends_bytes) {}
   DatanodeWriter& writer(int datanode_id);
   // Acknowledged appends, for fetches at the log end (broker/recent_appends.h).
   RecentAppends& recentAppends() { return recent_appends_; }
 
  private:
-  const int64_t max_group_bytes_;
-  const int max_groups_;
-  const int busy_groups_;
+  const GroupCommitLimits limits_;
   const std::string broker_id_;
   std::mutex mutex_;
   std::map<int, std::unique_ptr<DatanodeWriter>> writers_;

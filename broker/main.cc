@@ -20,7 +20,6 @@
 
 namespace {
 
-constexpr int64_t kMaxGroupCommitBytes = 4 << 20;
 constexpr int64_t kBrokerListTimeoutMs = 10000;
 
 int run(int argc, char** argv) {
@@ -76,8 +75,8 @@ int run(int argc, char** argv) {
   }
   mq::BrokerMetrics metrics(metrics_endpoint->registry());
   mq::DatanodePools pools(topology, config.datanode_pool_size);
-  mq::DatanodeWriters writers(kMaxGroupCommitBytes, config.append_groups, config.busy_append_groups,
-                              config.broker_id, config.fetch_cache_bytes);
+  mq::DatanodeWriters writers(config.groupCommitLimits(), config.broker_id,
+                              config.fetch_cache_bytes);
   mq::ChangeNotifier notifier;
   // Wakes fetches for appends through other brokers (fetch-watch-interval; 0: off).
   mq::LogEndWatcher log_end_watcher(

@@ -68,7 +68,7 @@ class DatanodeWriterTest : public ::testing::Test {
 };
 
 TEST_F(DatanodeWriterTest, ConcurrentGroupCommitsKeepOnePartitionsAppendsInOneRunInOffsetOrder) {
-  DatanodeWriter writer(4 << 20, 2, 4, "b1", &recent_);
+  DatanodeWriter writer(GroupCommitLimits{}, "b1", &recent_);
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
@@ -91,7 +91,7 @@ TEST_F(DatanodeWriterTest, ConcurrentGroupCommitsKeepOnePartitionsAppendsInOneRu
 }
 
 TEST_F(DatanodeWriterTest, AWriterWithoutRecentAppendsKeepsNothing) {
-  DatanodeWriter writer(4 << 20, 2, 4, "b1");
+  DatanodeWriter writer(GroupCommitLimits{}, "b1");
   std::vector<rpc::Message> messages(1);
   messages[0].value = "v";
   std::vector<const rpc::Message*> pointers{&messages[0]};

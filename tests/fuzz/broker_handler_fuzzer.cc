@@ -75,7 +75,7 @@ struct Broker {
         topology(meta, config.metadata_refresh_ms, /*broker_timeout_ms=*/10000),
         metrics(registry),
         pools(topology, 4),
-        writers(4 << 20, config.append_groups, config.busy_append_groups, config.broker_id),
+        writers(config.groupCommitLimits(), config.broker_id),
         log_end_watcher([this](int datanode_id) { return pools.pool(datanode_id); },
                         [] { return false; }, notifier, metrics, std::chrono::milliseconds(0)),
         group_database(meta_pool, pools, topology, metrics),

@@ -177,48 +177,93 @@ TEST(GroupCommit, FailedSharedTransactionFailsEveryRequestInItAndStoresNone) {
   EXPECT_EQ(fetchValues(*reader, "shared", 2), (std::vector<std::string>{"c0"}));
 }
 
-// busy-append-groups: a further group starts only while at least 1 MiB of batches queue.
-TEST(GroupCommit, AFurtherGroupStartsOnlyWhileLargeBatchesQueue) {
-  ClusterOptions options;
-  options.broker_args = {"--append-groups", "1", "--busy-append-groups", "2"};
-  TestCluster cluster(options);
-  const auto topic = cluster.createTopic("busy", 3);
-  DbPool datanode(cluster.datanodeDb(0), DbPoolOptions{});
+// A cluster whose first group (a batch "a0" for partition 0 of `topic`) is running and
+// waits for the test's lock on that partition until release().
+class OneGroupRunning {
+ public:
+  OneGroupRunning(const ClusterOptions& options, const std::string& topic, int partitions)
+      : cluster_(options),
+        partitions_(cluster_.createTopic(topic, partitions).partitions),
+        datanode_(cluster_.datanodeDb(0), DbPoolOptions{}),
+        hold_0_(datanode_, partitions_.at(0).table_name),
+        client_(cluster_.brokerClient()),
+        first_(std::async(std::launch::async, [this, topic] {
+          return produce(*client_, {batchOf(topic, 0, {"a0"})});
+        })) {
+    EXPECT_GT(waitingConnection(datanode_, cluster_.datanodeDb(0).database), 0);
+  }
+  TestCluster& cluster() { return cluster_; }
+  bool stillWaiting() { return first_.wait_for(milliseconds(0)) == std::future_status::timeout; }
+  // Lets the first group commit; returns its outcome.
+  rpc::PartitionProduceResult release() {
+    hold_0_.release();
+    return first_.get().results.at(0);
+  }
 
-  // The one group holds partition 0 and waits for the test's lock.
-  RowLock hold_0(datanode, topic.partitions.at(0).table_name);
-  auto client_a = cluster.brokerClient();
-  auto client_b = cluster.brokerClient();
-  auto client_c = cluster.brokerClient();
-  auto first = std::async(std::launch::async,
-                          [&] { return produce(*client_a, {batchOf("busy", 0, {"a0"})}); });
-  ASSERT_GT(waitingConnection(datanode, cluster.datanodeDb(0).database), 0);
+ private:
+  TestCluster cluster_;
+  std::vector<rpc::PartitionInfo> partitions_;
+  DbPool datanode_;
+  RowLock hold_0_;
+  std::unique_ptr<RpcClient<rpc::BrokerClient>> client_;
+  std::future<rpc::ProduceResponse> first_;
+};
 
-  // A small batch queues behind it: no second group for it.
+// With one group running, a small batch queued behind it gets no further group, and
+// `large` (the queue then holding more than the threshold) does: a further group takes
+// both queued batches while the first still waits.
+void expectAFurtherGroupOnlyWhenMuchQueues(const ClusterOptions& options,
+                                           const std::vector<std::string>& large) {
+  OneGroupRunning running(options, "busy", 3);
+  auto client_b = running.cluster().brokerClient();
+  auto client_c = running.cluster().brokerClient();
   auto small = std::async(std::launch::async,
                           [&] { return produce(*client_b, {batchOf("busy", 1, {"b0"})}); });
   EXPECT_EQ(small.wait_for(std::chrono::seconds(1)), std::future_status::timeout)
-      << "a second group started for a small batch";
+      << "a further group started for a small batch";
 
-  // 1.2 MiB more: a second group takes both queued batches while the first still waits.
-  const std::string large(600 * 1024, 'x');
-  auto big = std::async(std::launch::async, [&] {
-    return produce(*client_c, {batchOf("busy", 2, {large, large})});
-  });
+  auto big = std::async(std::launch::async,
+                        [&] { return produce(*client_c, {batchOf("busy", 2, large)}); });
   for (auto* response : {&small, &big}) {
     ASSERT_EQ(response->wait_for(std::chrono::seconds(8)), std::future_status::ready)
-        << "no second group started for large batches";
+        << "no further group started for the larger queue";
     const auto result = response->get().results.at(0);
     EXPECT_EQ(result.error, rpc::ErrorCode::NONE) << result.error_message;
     EXPECT_EQ(result.base_offset, 0);
   }
-  EXPECT_EQ(first.wait_for(milliseconds(0)), std::future_status::timeout);
-  hold_0.release();
-  const auto r1 = first.get().results.at(0);
-  EXPECT_EQ(r1.error, rpc::ErrorCode::NONE) << r1.error_message;
-  auto reader = cluster.brokerClient();
+  EXPECT_TRUE(running.stillWaiting());
+  const auto first = running.release();
+  EXPECT_EQ(first.error, rpc::ErrorCode::NONE) << first.error_message;
+  auto reader = running.cluster().brokerClient();
   EXPECT_EQ(fetchValues(*reader, "busy", 1), (std::vector<std::string>{"b0"}));
-  EXPECT_EQ(fetchValues(*reader, "busy", 2).size(), 2u);
+  EXPECT_EQ(fetchValues(*reader, "busy", 2), large);
+}
+
+// busy-append-groups: a further group starts only while at least 1 MiB of batches queue.
+TEST(GroupCommit, AFurtherGroupStartsOnlyWhileLargeBatchesQueue) {
+  ClusterOptions options;
+  options.broker_args = {"--append-groups", "1", "--busy-append-groups", "2"};
+  const std::string large(600 * 1024, 'x');
+  expectAFurtherGroupOnlyWhenMuchQueues(options, {large, large});  // 1.2 MiB
+}
+
+// append-overlap-bytes (32 KiB by default): the defaults' second group starts beside the
+// first only while that much queues; small batches wait and go together in the next group.
+TEST(GroupCommit, ASecondGroupStartsOnlyWhileTheOverlapBytesQueue) {
+  const std::string large(20 * 1024, 'y');
+  expectAFurtherGroupOnlyWhenMuchQueues(ClusterOptions{}, {large, large});  // 40 KiB
+}
+
+// append-overlap-bytes 0: the second group starts at once, whatever queues.
+TEST(GroupCommit, WithoutTheOverlapThresholdASmallBatchGetsTheSecondGroup) {
+  ClusterOptions options;
+  options.broker_args = {"--append-overlap-bytes", "0"};
+  OneGroupRunning running(options, "overlap", 2);
+  auto client_b = running.cluster().brokerClient();
+  const auto small = produce(*client_b, {batchOf("overlap", 1, {"b0"})}).results.at(0);
+  EXPECT_EQ(small.error, rpc::ErrorCode::NONE) << small.error_message;
+  EXPECT_TRUE(running.stillWaiting());
+  EXPECT_EQ(running.release().error, rpc::ErrorCode::NONE);
 }
 
 TEST(GroupCommit, APartitionsOwnErrorFailsOnlyThatPartition) {
