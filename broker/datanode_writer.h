@@ -16,7 +16,7 @@
 // group's byte bound (large batches: asynchronous producers), up to `busy_groups` run: more
 // transactions in flight then raise the throughput, where with small requests they would
 // only split groups and add a COMMIT per message (docs/perf.md, "adaptive group count" and
-// "A second group only for 32 KiB").
+// "A second group only while 32 KiB queue").
 //
 // The callers only queue their batches and sleep until answered. The groups run on the
 // datanode's own writer threads (busy_groups of them, started at its first append), so a
