@@ -121,7 +121,7 @@ void DatanodeWriter::writerLoop() {
     }
     ++running_groups_;
     // Batches left behind (byte bound, partitions of a busy group) may start another group.
-    const bool more = !queue_.empty() && mayStartGroup();
+    const bool more = mayStartGroup();
     lock.unlock();
     if (more) work_.notify_one();
     writeGroup(group);
@@ -132,7 +132,7 @@ void DatanodeWriter::writerLoop() {
       if (--item->request->unanswered == 0) answered.push_back(item->request);
     }
     // The items belong to their callers again once they are answered: not touched below.
-    const bool next = !queue_.empty() && mayStartGroup();
+    const bool next = mayStartGroup();
     lock.unlock();
     // The next group first (another writer), then the answers: each wake-up is a system call
     // of this thread, and the next transaction should not wait for them.
@@ -161,6 +161,7 @@ void DatanodeWriter::writeGroup(std::vector<WriteItem*>& group) {
 }
 
 bool DatanodeWriter::mayStartGroup() const {
+  if (queue_.empty()) return false;
   if (running_groups_ == 0) return true;
   // Small batches (synchronous producers) wait for the running group: one larger transaction
   // costs the database less than two small ones side by side (docs/perf.md).

@@ -92,9 +92,9 @@ class DatanodeWriter {
   DurableReads& durableReads() { return durable_reads_; }
 
  private:
-  // Whether another group may start now (mutex_ held): none runs; or the queue holds
-  // overlap_bytes_ and fewer than max_groups_ run, or fewer than busy_groups_ while the
-  // queue holds busy_queue_bytes_.
+  // Whether another group may start now (mutex_ held): batches queue, and none runs; or
+  // the queue holds overlap_bytes_ and fewer than max_groups_ run, or fewer than
+  // busy_groups_ while the queue holds busy_queue_bytes_.
   bool mayStartGroup() const;
   // Takes the next group from the queue (mutex_ held): queued items in order whose table no
   // running group holds, of at most tablesPerGroup() tables, up to max_group_bytes_ (at
