@@ -187,11 +187,12 @@ class OneGroupRunning {
         datanode_(cluster_.datanodeDb(0), DbPoolOptions{}),
         hold_0_(datanode_, partitions_.at(0).table_name),
         client_(cluster_.brokerClient()),
-        first_(std::async(std::launch::async, [this, topic] {
-          return produce(*client_, {batchOf(topic, 0, {"a0"})});
-        })) {
-    EXPECT_GT(waitingConnection(datanode_, cluster_.datanodeDb(0).database), 0);
-  }
+        first_(
+            std::async(std::launch::async,
+                       [this, topic] { return produce(*client_, {batchOf(topic, 0, {"a0"})}); })),
+        waits_(waitingConnection(datanode_, cluster_.datanodeDb(0).database) > 0) {}
+  // Whether the first group was seen waiting for the lock (the tests stop if not).
+  bool waits() const { return waits_; }
   TestCluster& cluster() { return cluster_; }
   bool stillWaiting() { return first_.wait_for(milliseconds(0)) == std::future_status::timeout; }
   // Lets the first group commit; returns its outcome.
@@ -207,6 +208,7 @@ class OneGroupRunning {
   RowLock hold_0_;
   std::unique_ptr<RpcClient<rpc::BrokerClient>> client_;
   std::future<rpc::ProduceResponse> first_;
+  const bool waits_;
 };
 
 // With one group running, a small batch queued behind it gets no further group, and
@@ -215,6 +217,7 @@ class OneGroupRunning {
 void expectAFurtherGroupOnlyWhenMuchQueues(const ClusterOptions& options,
                                            const std::vector<std::string>& large) {
   OneGroupRunning running(options, "busy", 3);
+  ASSERT_TRUE(running.waits());
   auto client_b = running.cluster().brokerClient();
   auto client_c = running.cluster().brokerClient();
   auto small = std::async(std::launch::async,
@@ -259,6 +262,7 @@ TEST(GroupCommit, WithoutTheOverlapThresholdASmallBatchGetsTheSecondGroup) {
   ClusterOptions options;
   options.broker_args = {"--append-overlap-bytes", "0"};
   OneGroupRunning running(options, "overlap", 2);
+  ASSERT_TRUE(running.waits());
   auto client_b = running.cluster().brokerClient();
   const auto small = produce(*client_b, {batchOf("overlap", 1, {"b0"})}).results.at(0);
   EXPECT_EQ(small.error, rpc::ErrorCode::NONE) << small.error_message;
