@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <optional>
 
 namespace mq {
 namespace {
@@ -20,10 +21,12 @@ bool samePool(const std::weak_ptr<DbPool>& origin, const std::shared_ptr<DbPool>
 
 }  // namespace
 
-RecentAppends::RecentAppends(int64_t max_bytes, std::chrono::steady_clock::duration tail_window)
+RecentAppends::RecentAppends(int64_t max_bytes, std::chrono::steady_clock::duration tail_window,
+                             std::chrono::steady_clock::duration writer_wait)
     : max_bytes_(std::max<int64_t>(0, max_bytes)),
       max_table_bytes_(max_bytes_ / kTableShare),
-      tail_window_(tail_window) {}
+      tail_window_(tail_window),
+      writer_wait_(writer_wait) {}
 
 int64_t RecentAppends::sizeOf(const rpc::StoredMessage& message) {
   int64_t size = kMessageOverhead + static_cast<int64_t>(message.value.size() + message.key.size());
@@ -147,19 +150,52 @@ void RecentAppends::hold(Run& run, rpc::StoredMessage&& message) {
   run.messages.push_back(std::move(message));
 }
 
+void RecentAppends::writing(const std::string& table, int64_t messages) {
+  if (max_bytes_ == 0) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  writing_[table] += messages;
+}
+
+void RecentAppends::written(const std::string& table, int64_t messages) {
+  if (max_bytes_ == 0) return;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = writing_.find(table);
+    if (it == writing_.end()) return;
+    it->second -= messages;
+    if (it->second <= 0) writing_.erase(it);
+  }
+  written_.notify_all();
+}
+
+bool RecentAppends::awaitsWriter(const std::string& table, const Run& run, int64_t offset,
+                                 int64_t end_offset) const {
+  const int64_t run_end = run.first_offset + static_cast<int64_t>(run.messages.size());
+  if (run.messages.empty() || offset != run_end) return false;
+  auto it = writing_.find(table);
+  return it != writing_.end() && end_offset - run_end <= it->second;
+}
+
 bool RecentAppends::read(const std::shared_ptr<DbPool>& pool, const std::string& table,
                          int64_t offset, int64_t end_offset, int max_messages, int64_t max_bytes,
                          std::vector<rpc::StoredMessage>& out) {
-  if (max_bytes_ == 0) return false;
-  std::lock_guard<std::mutex> lock(mutex_);
+  if (max_bytes_ == 0 || offset >= end_offset) return false;
+  std::unique_lock<std::mutex> lock(mutex_);
+  std::optional<std::chrono::steady_clock::time_point> deadline;
   auto it = runs_.find(table);
-  if (it == runs_.end()) return false;
+  for (;;) {
+    if (it == runs_.end()) return false;
+    const Run& run = it->second;
+    const int64_t run_end = run.first_offset + static_cast<int64_t>(run.messages.size());
+    if (!samePool(run.origin, pool)) return false;
+    if (offset >= run.first_offset && offset < run_end) break;
+    if (!awaitsWriter(table, run, offset, end_offset)) return false;
+    if (!deadline) deadline = std::chrono::steady_clock::now() + writer_wait_;
+    if (written_.wait_until(lock, *deadline) == std::cv_status::timeout) return false;
+    it = runs_.find(table);  // evictions may have dropped it meanwhile
+  }
   Run& run = it->second;
   const int64_t run_end = run.first_offset + static_cast<int64_t>(run.messages.size());
-  if (offset < run.first_offset || offset >= run_end || offset >= end_offset ||
-      !samePool(run.origin, pool)) {
-    return false;
-  }
   const int64_t last = std::min({run_end, end_offset, offset + std::max(1, max_messages)});
   out.clear();
   out.reserve(static_cast<size_t>(last - offset));

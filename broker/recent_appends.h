@@ -21,11 +21,20 @@
 // answered from here) marks it for kTailWindow; appends to other tables cost a lookup, so
 // producing with no consumer at the log end pays nothing for the cache.
 //
+// A fetch can read a log end that a group commit of this broker has just moved, before
+// that group's writer put its messages here (the COMMIT returned, the writer thread has not
+// run yet). The writer says which tables its groups write and how many messages
+// (writing / written); a fetch that finds the log end past the run's end by no more than
+// that waits for the group's outcome (at most kWriterWait) instead of reading back from the
+// datanode what is about to arrive here. A log end further on has rows of other writers:
+// no wait.
+//
 // Bounded: at most `max_bytes` in all (0: off), a table at most max_bytes / 16; the tables
 // appended to least recently go first. Thread-safe.
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <list>
@@ -45,9 +54,12 @@ class RecentAppends {
  public:
   // How long a table stays marked as tailed after a fetch reached its log end.
   static constexpr std::chrono::seconds kTailWindow{10};
+  // How long a read waits for a group commit of this broker that is writing its table.
+  static constexpr std::chrono::milliseconds kWriterWait{20};
 
   explicit RecentAppends(int64_t max_bytes,
-                         std::chrono::steady_clock::duration tail_window = kTailWindow);
+                         std::chrono::steady_clock::duration tail_window = kTailWindow,
+                         std::chrono::steady_clock::duration writer_wait = kWriterWait);
 
   // A fetch reached the log end of `table` (a consumer keeps up with it): its appends are
   // kept for the next kTailWindow.
@@ -65,11 +77,19 @@ class RecentAppends {
   void add(const std::shared_ptr<DbPool>& pool, const std::string& table, const AppendBatch& batch,
            std::vector<rpc::StoredMessage>&& prepared);
 
+  // A group commit of this broker begins writing a batch of `messages` to `table` that was
+  // prepared here; written() follows once its outcome is known (add() called, or the group
+  // failed), with the same arguments.
+  void writing(const std::string& table, int64_t messages);
+  void written(const std::string& table, int64_t messages);
+
   // The messages of `table` from `offset` on, below `end_offset` (the stored log end the
   // fetch read), at most `max_messages` and `max_bytes` of keys and values (at least one
   // message), as PartitionStore::read returns them. Fills `out` and returns true when
   // `offset` is held for a run written through `pool`; otherwise returns false and leaves
-  // `out` alone (read the database). A read answered from here marks the table as tailed.
+  // `out` alone (read the database). When `offset` is the run's end and `end_offset` is
+  // within what groups are writing to the table, waits for them first (at most
+  // writer_wait). A read answered from here marks the table as tailed.
   bool read(const std::shared_ptr<DbPool>& pool, const std::string& table, int64_t offset,
             int64_t end_offset, int max_messages, int64_t max_bytes,
             std::vector<rpc::StoredMessage>& out);
@@ -90,6 +110,10 @@ class RecentAppends {
   };
 
   static int64_t sizeOf(const rpc::StoredMessage& message);
+  // Whether a read of [offset, end_offset) may miss `run` only because a group writing the
+  // table has not added its messages yet (mutex_ held).
+  bool awaitsWriter(const std::string& table, const Run& run, int64_t offset,
+                    int64_t end_offset) const;
   // Empties a run (mutex_ held).
   void clear(Run& run);
   // Puts a message at the end of `run`, counting its size (mutex_ held).
@@ -106,9 +130,14 @@ class RecentAppends {
   const int64_t max_bytes_;
   const int64_t max_table_bytes_;
   const std::chrono::steady_clock::duration tail_window_;
+  const std::chrono::steady_clock::duration writer_wait_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Run> runs_;
   std::list<std::string> recency_;  // table names, most recently appended first
+  // Messages being written per table (writing() minus written()); apart from runs_, which
+  // evictions and sweeps may drop meanwhile.
+  std::unordered_map<std::string, int64_t> writing_;
+  std::condition_variable written_;  // a table's writing_ count went down
   int64_t bytes_ = 0;
   size_t tables_at_sweep_ = 0;  // runs_.size() after the last sweepUntailed()
 };

@@ -1,15 +1,19 @@
 // DatanodeWriter against a real MariaDB: what its group commits store goes into the recent
-// appends before the callers are answered, in offset order, exactly as a read returns it.
+// appends before the callers are answered, in offset order, exactly as a read returns it; a
+// read of the log end a group is moving waits for that group's messages.
 #include "broker/datanode_writer.h"
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <future>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "storage/migrations.h"
 #include "storage/partition_store.h"
+#include "tests/harness/row_lock.h"
 #include "tests/harness/test_cluster.h"
 
 namespace mq {
@@ -64,7 +68,9 @@ class DatanodeWriterTest : public ::testing::Test {
   // The test database's pool, not owned (it outlives the writer); a control block of its own,
   // so that the recent appends can tell it from other pools.
   std::shared_ptr<DbPool> pool_{&database_.pool(), [](DbPool*) {}};
-  RecentAppends recent_{32 << 20};
+  // Reads wait for a group writing their table until it is done (no time limit that a slow
+  // machine could reach).
+  RecentAppends recent_{32 << 20, RecentAppends::kTailWindow, std::chrono::minutes(1)};
 };
 
 TEST_F(DatanodeWriterTest, ConcurrentGroupCommitsKeepOnePartitionsAppendsInOneRunInOffsetOrder) {
@@ -98,6 +104,36 @@ TEST_F(DatanodeWriterTest, AWriterWithoutRecentAppendsKeepsNothing) {
   ASSERT_FALSE(append(writer, pointers)[0].failure);
   std::vector<rpc::StoredMessage> out;
   EXPECT_FALSE(recent_.read(pool_, kTable, 0, 1, 10, 1 << 20, out));
+}
+
+// A fetch can read the log end a group's COMMIT moved before the writer kept the group's
+// messages: the group marks its table while it writes, and such a read waits for it and is
+// answered from the recent appends, not from the database.
+TEST_F(DatanodeWriterTest, AReadOfTheLogEndAGroupIsMovingWaitsForItsMessages) {
+  DatanodeWriter writer(GroupCommitLimits{}, "b1", &recent_);
+  std::vector<rpc::Message> messages(3);
+  for (size_t m = 0; m < messages.size(); ++m) messages[m].value = "m" + std::to_string(m);
+  std::vector<const rpc::Message*> first{&messages[0]};
+  std::vector<const rpc::Message*> second{&messages[1], &messages[2]};
+  ASSERT_FALSE(append(writer, first)[0].failure);  // the run holds offset 0
+
+  test::RowLock lock(database_.pool(), kTable);
+  auto group = std::async(std::launch::async, [&] { return append(writer, second); });
+  ASSERT_GT(test::waitingConnection(database_.pool(), database_.target().database), 0);
+  std::vector<rpc::StoredMessage> out;
+  // As a fetch that read the log end 3 (the group's two messages committed) would.
+  auto read = std::async(std::launch::async,
+                         [&] { return recent_.read(pool_, kTable, 1, 3, 10, 1 << 20, out); });
+  EXPECT_EQ(read.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout)
+      << "the read did not wait for the group writing its table";
+  lock.release();
+  const auto items = group.get();
+  ASSERT_FALSE(items[0].failure);
+  EXPECT_EQ(items[0].batch.base_offset, 1);
+  ASSERT_TRUE(read.get());
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].value, "m1");
+  EXPECT_EQ(out[1].offset, 2);
 }
 
 }  // namespace

@@ -250,5 +250,80 @@ TEST_F(RecentAppendsTest, ABatchPreparedBeforeItsTableWasTailedIsNotKept) {
   EXPECT_EQ(offsetsOf(out), (std::vector<int64_t>{2, 3}));
 }
 
+// A fetch can read a log end moved by a group commit whose writer has not added its
+// messages yet. Such a read waits for the group (here with a wait long enough that only
+// written() ends it) and is answered from the run.
+class WriterWaitTest : public ::testing::Test {
+ protected:
+  static constexpr auto kLongWait = std::chrono::seconds(30);
+
+  WriterWaitTest() {
+    recent.tail(kTable);
+    add(recent, pool, kTable, first.append);  // the run holds offsets 0..3
+  }
+
+  // What the group writing `batch` does on another thread: `keep` it (or fail), then
+  // say it is done.
+  std::thread writer(const Batch& batch, bool keep) {
+    return std::thread([this, &batch, keep] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (keep) add(recent, pool, kTable, batch.append);
+      recent.written(kTable, static_cast<int64_t>(batch.pointers.size()));
+    });
+  }
+
+  // Reads at the run's end (offset 4) below `end_offset`; how long it took in `took`.
+  bool readAtTheRunsEnd(int64_t end_offset, std::chrono::steady_clock::duration& took) {
+    const auto started = std::chrono::steady_clock::now();
+    const bool found = recent.read(pool, kTable, 4, end_offset, 100, 1 << 20, out);
+    took = std::chrono::steady_clock::now() - started;
+    return found;
+  }
+
+  std::shared_ptr<DbPool> pool = makePool();
+  RecentAppends recent{1 << 20, RecentAppends::kTailWindow, kLongWait};
+  Batch first{0, 4};
+  Batch second{4, 3, 4};
+  std::vector<rpc::StoredMessage> out;
+};
+
+TEST_F(WriterWaitTest, AReadPastTheRunWaitsForTheGroupWritingItsTable) {
+  recent.writing(kTable, 3);
+  std::thread group = writer(second, true);
+  std::chrono::steady_clock::duration took{};
+  const bool found = readAtTheRunsEnd(7, took);
+  group.join();
+  ASSERT_TRUE(found);
+  EXPECT_EQ(offsetsOf(out), (std::vector<int64_t>{4, 5, 6}));
+  EXPECT_EQ(out[0].value, "v4");
+}
+
+TEST_F(WriterWaitTest, AFailedGroupEndsTheWaitWithAMiss) {
+  recent.writing(kTable, 3);
+  std::thread group = writer(second, false);
+  std::chrono::steady_clock::duration took{};
+  const bool found = readAtTheRunsEnd(7, took);
+  group.join();
+  EXPECT_FALSE(found);
+  EXPECT_LT(took, kLongWait / 2);
+}
+
+// Rows beyond what this broker's groups write are other writers': no wait, the database.
+TEST_F(WriterWaitTest, ALogEndBeyondWhatTheGroupsWriteIsReadAtOnce) {
+  recent.writing(kTable, 3);
+  std::chrono::steady_clock::duration took{};
+  EXPECT_FALSE(readAtTheRunsEnd(8, took));
+  EXPECT_LT(took, kLongWait / 2);
+  recent.written(kTable, 3);
+}
+
+TEST_F(WriterWaitTest, WithNoGroupWritingAReadPastTheRunMissesAtOnce) {
+  recent.writing(kTable, 3);
+  recent.written(kTable, 3);
+  std::chrono::steady_clock::duration took{};
+  EXPECT_FALSE(readAtTheRunsEnd(7, took));
+  EXPECT_LT(took, kLongWait / 2);
+}
+
 }  // namespace
 }  // namespace mq

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "tests/harness/message_batch.h"
+#include "tests/harness/row_lock.h"
 #include "tests/harness/test_cluster.h"
 
 namespace mq::test {
@@ -50,46 +51,6 @@ std::vector<std::string> fetchValues(RpcClient<rpc::BrokerClient>& broker, const
     values.push_back(message.value);
   }
   return values;
-}
-
-// A transaction of the test's own holding a partition's state-row lock.
-class RowLock {
- public:
-  RowLock(DbPool& pool, const std::string& table) : lease_(pool.acquire()) {
-    lease_->execute("START TRANSACTION");
-    auto rows = lease_->query(fmt::format(
-        "SELECT next_offset FROM mq_partition_state WHERE table_name = '{}' FOR UPDATE", table));
-    EXPECT_TRUE(rows->next()) << table;
-  }
-  ~RowLock() { release(); }
-  void release() {
-    if (released_) return;
-    released_ = true;
-    lease_->execute("ROLLBACK");
-  }
-
- private:
-  DbPool::Lease lease_;
-  bool released_ = false;
-};
-
-// The connection id of the broker's transaction blocked in its state-row lock (SELECT ...
-// FOR UPDATE, or the UPDATE of a group sent in one round trip) in `database`, once there is exactly
-// one (up to 8 s; the server's lock wait timeout is 10 s).
-int64_t waitingConnection(DbPool& pool, const std::string& database) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(8);
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto rows = pool.acquire()->query(fmt::format(
-        "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = '{}' AND COMMAND = 'Query' "
-        "AND INFO LIKE '%mq_partition_state FORCE INDEX (PRIMARY)%' AND ID <> CONNECTION_ID()",
-        database));
-    std::vector<int64_t> ids;
-    while (rows->next()) ids.push_back(rows->getInt64(1));
-    if (ids.size() == 1) return ids[0];
-    std::this_thread::sleep_for(milliseconds(20));
-  }
-  ADD_FAILURE() << "no broker transaction is waiting for the test's row lock in " << database;
-  return -1;
 }
 
 TEST(GroupCommit, BatchesForManyPartitionsOfARequestCommitTogether) {
