@@ -146,14 +146,14 @@ void DatanodeWriter::writerLoop() {
 void DatanodeWriter::writeGroup(std::vector<WriteItem*>& group) {
   const std::shared_ptr<DbPool> pool = group.front()->request->pool;
   // Fetches that read the log end this group moves wait for keepRecent (recent_appends.h).
-  std::vector<std::pair<const std::string*, int64_t>> kept;
+  std::vector<std::pair<const std::string*, int64_t>> marked;
   if (recent_ != nullptr) {
     try {
-      kept.reserve(group.size());
+      marked.reserve(group.size());
       for (WriteItem* item : group) {
         if (item->recent.empty()) continue;
         recent_->writing(item->table, static_cast<int64_t>(item->recent.size()));
-        kept.emplace_back(&item->table, static_cast<int64_t>(item->recent.size()));
+        marked.emplace_back(&item->table, static_cast<int64_t>(item->recent.size()));
       }
     } catch (...) {  // out of memory: fetches then read the database, as without the marks
     }
@@ -171,7 +171,7 @@ void DatanodeWriter::writeGroup(std::vector<WriteItem*>& group) {
     // The recent appends are a cache: a partition whose run now has a gap starts afresh at
     // its next append (recent_appends.h), and fetches read the database meanwhile.
   }
-  for (const auto& [table, messages] : kept) recent_->written(*table, messages);
+  for (const auto& [table, messages] : marked) recent_->written(*table, messages);
 }
 
 bool DatanodeWriter::mayStartGroup() const {
