@@ -131,8 +131,7 @@ void RecentAppends::add(const std::shared_ptr<DbPool>& pool, const std::string& 
   }
   Run& run = it->second;
   recency_.splice(recency_.begin(), recency_, run.recency);
-  const int64_t run_end = run.first_offset + static_cast<int64_t>(run.messages.size());
-  if (!samePool(run.origin, pool) || run.messages.empty() || first != run_end) {
+  if (!samePool(run.origin, pool) || run.messages.empty() || first != run.end()) {
     // Another pool, or a gap or an overlap: rows it did not see were appended in between
     // (other brokers, the delay mover), or the offsets went back. Start afresh.
     clear(run);
@@ -170,10 +169,9 @@ void RecentAppends::written(const std::string& table, int64_t messages) {
 
 bool RecentAppends::awaitsWriter(const std::string& table, const Run& run, int64_t offset,
                                  int64_t end_offset) const {
-  const int64_t run_end = run.first_offset + static_cast<int64_t>(run.messages.size());
-  if (run.messages.empty() || offset != run_end) return false;
+  if (run.messages.empty() || offset != run.end()) return false;
   auto it = writing_.find(table);
-  return it != writing_.end() && end_offset - run_end <= it->second;
+  return it != writing_.end() && end_offset - run.end() <= it->second;
 }
 
 bool RecentAppends::read(const std::shared_ptr<DbPool>& pool, const std::string& table,
@@ -186,17 +184,15 @@ bool RecentAppends::read(const std::shared_ptr<DbPool>& pool, const std::string&
   for (;;) {
     if (it == runs_.end()) return false;
     const Run& run = it->second;
-    const int64_t run_end = run.first_offset + static_cast<int64_t>(run.messages.size());
     if (!samePool(run.origin, pool)) return false;
-    if (offset >= run.first_offset && offset < run_end) break;
+    if (offset >= run.first_offset && offset < run.end()) break;
     if (!awaitsWriter(table, run, offset, end_offset)) return false;
     if (!deadline) deadline = std::chrono::steady_clock::now() + writer_wait_;
     if (written_.wait_until(lock, *deadline) == std::cv_status::timeout) return false;
     it = runs_.find(table);  // evictions may have dropped it meanwhile
   }
   Run& run = it->second;
-  const int64_t run_end = run.first_offset + static_cast<int64_t>(run.messages.size());
-  const int64_t last = std::min({run_end, end_offset, offset + std::max(1, max_messages)});
+  const int64_t last = std::min({run.end(), end_offset, offset + std::max(1, max_messages)});
   out.clear();
   out.reserve(static_cast<size_t>(last - offset));
   int64_t bytes = 0;

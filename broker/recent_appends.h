@@ -107,6 +107,9 @@ class RecentAppends {
     int64_t bytes = 0;
     std::list<std::string>::iterator recency;  // its place in recency_
     std::chrono::steady_clock::time_point tailed_until;
+
+    // The offset after the last message held.
+    int64_t end() const { return first_offset + static_cast<int64_t>(messages.size()); }
   };
 
   static int64_t sizeOf(const rpc::StoredMessage& message);
