@@ -262,21 +262,25 @@ class WriterWaitTest : public ::testing::Test {
     add(recent, pool, kTable, first.append);  // the run holds offsets 0..3
   }
 
-  // What the group writing `batch` does on another thread: `keep` it (or fail), then
-  // say it is done.
-  std::thread writer(const Batch& batch, bool keep) {
-    return std::thread([this, &batch, keep] {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      if (keep) add(recent, pool, kTable, batch.append);
-      recent.written(kTable, static_cast<int64_t>(batch.pointers.size()));
-    });
-  }
-
   // Reads at the run's end (offset 4) below `end_offset`; how long it took in `took`.
   bool readAtTheRunsEnd(int64_t end_offset, std::chrono::steady_clock::duration& took) {
     const auto started = std::chrono::steady_clock::now();
     const bool found = recent.read(pool, kTable, 4, end_offset, 100, 1 << 20, out);
     took = std::chrono::steady_clock::now() - started;
+    return found;
+  }
+
+  // Reads at the run's end below 7 while a group writes offsets 4..6 (`second`) on another
+  // thread, which then keeps them (or, failing, does not) and says it is done.
+  bool readWhileTheGroupWrites(bool keep, std::chrono::steady_clock::duration& took) {
+    recent.writing(kTable, 3);
+    std::thread group([this, keep] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (keep) add(recent, pool, kTable, second.append);
+      recent.written(kTable, 3);
+    });
+    const bool found = readAtTheRunsEnd(7, took);
+    group.join();
     return found;
   }
 
@@ -288,23 +292,15 @@ class WriterWaitTest : public ::testing::Test {
 };
 
 TEST_F(WriterWaitTest, AReadPastTheRunWaitsForTheGroupWritingItsTable) {
-  recent.writing(kTable, 3);
-  std::thread group = writer(second, true);
   std::chrono::steady_clock::duration took{};
-  const bool found = readAtTheRunsEnd(7, took);
-  group.join();
-  ASSERT_TRUE(found);
+  ASSERT_TRUE(readWhileTheGroupWrites(true, took));
   EXPECT_EQ(offsetsOf(out), (std::vector<int64_t>{4, 5, 6}));
   EXPECT_EQ(out[0].value, "v4");
 }
 
 TEST_F(WriterWaitTest, AFailedGroupEndsTheWaitWithAMiss) {
-  recent.writing(kTable, 3);
-  std::thread group = writer(second, false);
   std::chrono::steady_clock::duration took{};
-  const bool found = readAtTheRunsEnd(7, took);
-  group.join();
-  EXPECT_FALSE(found);
+  EXPECT_FALSE(readWhileTheGroupWrites(false, took));
   EXPECT_LT(took, kLongWait / 2);
 }
 
