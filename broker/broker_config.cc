@@ -74,6 +74,10 @@ const OptionTable<BrokerConfig>& BrokerConfig::optionTable() {
                      "latest delivery time accepted, from now")
            .number("malloc-arenas", &C::malloc_arenas, 0, 64,
                    "glibc malloc arenas (0: glibc's default; MALLOC_ARENA_MAX wins)")
+           .number("malloc-tcache-count", &C::malloc_tcache_count, 0, 65535,
+                   "freed small blocks glibc keeps per thread and size, set through "
+                   "GLIBC_TUNABLES by starting the broker again at once (0: glibc's default, "
+                   "7; a glibc.malloc.tcache_count in GLIBC_TUNABLES wins)")
            .choice("log-level", &C::log_level, logLevelNames(), "least severity logged")
            .text("kafka-listen", &C::kafka_listen,
                  "HOST:PORT of the Kafka protocol listener, e.g. 127.0.0.1:9092 (empty: none)")

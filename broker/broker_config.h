@@ -31,8 +31,9 @@ struct BrokerConfig {
   int busy_append_groups = 4;            // the same while large batches queue (>= 1 MiB)
   // Bytes of batches queued for a datanode that start a group beside a running one.
   int64_t append_overlap_bytes = 32 << 10;
-  int malloc_arenas = 2;        // glibc malloc arenas (0: glibc's default, 8 per core)
-  int64_t delay_poll_ms = 200;  // how often due delayed messages are moved
+  int malloc_arenas = 2;           // glibc malloc arenas (0: glibc's default, 8 per core)
+  int malloc_tcache_count = 1024;  // freed small blocks glibc keeps per thread and size
+  int64_t delay_poll_ms = 200;     // how often due delayed messages are moved
   int64_t max_delay_ms = 90LL * 24 * 3600 * 1000;  // latest delivery time accepted, from now
   int max_connections = 0;                         // open client connections in all; 0 = no limit
   int max_connections_per_ip = 0;         // open client connections from one address; 0 = no limit

@@ -13,6 +13,7 @@
 #include "common/malloc_arenas.h"
 #include "common/shutdown_signal.h"
 #include "common/tls.h"
+#include "server/malloc_tcache.h"
 #include "server/metrics.h"
 #include "server/rpc_server.h"
 #include "storage/embedded_sql.h"
@@ -23,7 +24,6 @@ namespace {
 constexpr int64_t kBrokerListTimeoutMs = 10000;
 
 int run(int argc, char** argv) {
-  mq::ShutdownSignal shutdown;  // first: blocks SIGTERM/SIGINT in every later thread
   mq::po::options_description options("Broker");
   mq::BrokerConfig::addOptions(options);
   mq::po::variables_map values;
@@ -48,7 +48,14 @@ int run(int argc, char** argv) {
     std::cerr << "error: " << e.what() << " (see --help)\n";
     return 2;
   }
-  mq::limitMallocArenas(config.malloc_arenas);  // before the server's threads start
+  // Before any thread starts: the tcache's setting may start the broker again.
+  if (auto failed = mq::useMallocTcache(config.malloc_tcache_count, argv); !failed.empty()) {
+    mq::logWarn("malloc-tcache-count not applied")
+        .kv("malloc_tcache_count", config.malloc_tcache_count)
+        .kv("error", failed);
+  }
+  mq::ShutdownSignal shutdown;  // blocks SIGTERM/SIGINT in every later thread
+  mq::limitMallocArenas(config.malloc_arenas);
 
   mq::DbPoolOptions meta_options;
   // Group coordination runs short transactions on the metadata database.
