@@ -11,15 +11,10 @@
 
 namespace mq {
 
-// The GLIBC_TUNABLES entry naming the tcache's blocks per size, and what GLIBC_TUNABLES
-// becomes with `count` added to its current value `current` (null: unset).
-inline constexpr const char* kTcacheTunable = "glibc.malloc.tcache_count";
-std::string withTcacheCount(const char* current, int count);
-
 // Makes glibc keep `count` freed blocks of each small size per thread (0: glibc's default).
 // glibc reads that setting only when a program starts, from GLIBC_TUNABLES, so unless the
-// environment names kTcacheTunable already (an operator's own setting wins, and the program
-// started again here sees it), this adds it and executes the program again: /proc/self/exe
+// environment names glibc.malloc.tcache_count already (an operator's own setting wins, and the
+// program started again here sees it), this adds it and executes the program again: /proc/self/exe
 // with the same arguments, in the same process (same id, open files and signal mask). Call
 // it in main() before any thread starts. Returns only when nothing was to be done (empty
 // string) or the program could not be executed again (what failed; it then runs on with
