@@ -1,4 +1,4 @@
-#include "common/malloc_arenas.h"
+#include "server/malloc_arenas.h"
 
 #include <malloc.h>
 
