@@ -15,7 +15,10 @@ bool parseOptions(int argc, char** argv, const std::string& usage,
   po::options_description all;
   all.add(generic).add(options);
   try {
-    po::store(po::parse_command_line(argc, argv, all), values);
+    // No positional arguments: a stray word (`--flag on`, a value after a switch) is an
+    // error, not ignored.
+    const po::positional_options_description none;
+    po::store(po::command_line_parser(argc, argv).options(all).positional(none).run(), values);
     if (values.count("help")) {
       std::cout << usage << "\n\n" << all << "\n";
       *exit_code = 0;

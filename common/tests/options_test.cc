@@ -4,11 +4,42 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "common/option_values.h"
 
 namespace mq {
 namespace {
+
+// A word that is no option's value (here after a switch) is refused with its reason, where
+// it used to be dropped without a word.
+TEST(ParseOptions, RefusesAStrayWord) {
+  bool on = false;
+  int number = 0;
+  po::options_description options("Options");
+  options.add_options()("switch", po::bool_switch(&on), "a switch")("number", po::value(&number),
+                                                                    "a number");
+  std::vector<std::string> args{"prog", "--switch", "on", "--number", "3"};
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  po::variables_map values;
+  int exit_code = -1;
+  testing::internal::CaptureStderr();
+  EXPECT_FALSE(parseOptions(static_cast<int>(argv.size()), argv.data(), "usage", options, values,
+                            &exit_code));
+  const std::string error = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(exit_code, 2);
+  EXPECT_NE(error.find("positional"), std::string::npos) << error;
+
+  args = {"prog", "--switch", "--number", "3"};
+  argv.clear();
+  for (auto& arg : args) argv.push_back(arg.data());
+  po::variables_map accepted;
+  EXPECT_TRUE(parseOptions(static_cast<int>(argv.size()), argv.data(), "usage", options, accepted,
+                           &exit_code));
+  EXPECT_TRUE(on);
+  EXPECT_EQ(number, 3);
+}
 
 TEST(Duration, ParsesUnits) {
   int64_t ms = 0;
