@@ -15,10 +15,18 @@ bool parseOptions(int argc, char** argv, const std::string& usage,
   po::options_description all;
   all.add(generic).add(options);
   try {
-    // No positional arguments: a stray word (`--flag on`, a value after a switch) is an
-    // error, not ignored.
-    const po::positional_options_description none;
-    po::store(po::command_line_parser(argc, argv).options(all).positional(none).run(), values);
+    const auto parsed = po::command_line_parser(argc, argv).options(all).run();
+    // No positional arguments: a stray word (`--switch on`, a value after a switch) is an
+    // error that names it, not ignored.
+    for (const auto& option : parsed.options) {
+      if (option.position_key >= 0 && !option.value.empty()) {
+        std::cerr << "error: unexpected argument `" << option.value.front()
+                  << "` (options take the form --name VALUE; see --help)\n";
+        *exit_code = 2;
+        return false;
+      }
+    }
+    po::store(parsed, values);
     if (values.count("help")) {
       std::cout << usage << "\n\n" << all << "\n";
       *exit_code = 0;
