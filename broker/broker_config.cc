@@ -68,6 +68,10 @@ const OptionTable<BrokerConfig>& BrokerConfig::optionTable() {
                   "a group commit starts beside a running one of its datanode only while this "
                   "many bytes of batches queue; smaller ones wait and go together in the next "
                   "(0: always up to append-groups)")
+           .number("append-gather-us", &C::append_gather_us, 0, 100000,
+                   "longest a datanode's next group commit waits, in microseconds, for the "
+                   "callers its last group answered to send again (synchronous producers); "
+                   "groups that wait in vain stop waiting for a while (0: never wait)")
            .duration("delay-poll", &C::delay_poll_ms, 1, kMinute,
                      "how often due delayed messages are moved into their partitions")
            .duration("max-delay", &C::max_delay_ms, 1000, 3650 * kDay,

@@ -31,6 +31,7 @@ struct BrokerConfig {
   int busy_append_groups = 4;            // the same while large batches queue (>= 1 MiB)
   // Bytes of batches queued for a datanode that start a group beside a running one.
   int64_t append_overlap_bytes = 32 << 10;
+  int append_gather_us = 1000;     // longest wait of a group for the callers the last answered
   int malloc_arenas = 2;           // glibc malloc arenas (0: glibc's default, 8 per core)
   int malloc_tcache_count = 1024;  // freed small blocks glibc keeps per thread and size
   int64_t delay_poll_ms = 200;     // how often due delayed messages are moved
@@ -56,12 +57,14 @@ struct BrokerConfig {
   std::string metaserver;
   SecurityConfig security;  // auth, auth-refresh, tls* (docs/security.md)
 
-  // append-groups, busy-append-groups and append-overlap-bytes, for the datanode writers.
+  // append-groups, busy-append-groups, append-overlap-bytes and append-gather-us, for the
+  // datanode writers.
   GroupCommitLimits groupCommitLimits() const {
     GroupCommitLimits limits;
     limits.groups = append_groups;
     limits.busy_groups = busy_append_groups;
     limits.overlap_bytes = append_overlap_bytes;
+    limits.gather_us = append_gather_us;
     return limits;
   }
 

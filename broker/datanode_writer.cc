@@ -59,6 +59,7 @@ bool storedRows(const std::vector<WriteItem*>& group) {
 // An append() call: its items still to be answered, and where it sleeps until then.
 struct WriteRequest {
   std::shared_ptr<DbPool> pool;
+  size_t unqueued = 0;  // items still in the queue
   size_t unanswered = 0;
   std::condition_variable answered;
 };
@@ -70,6 +71,7 @@ DatanodeWriter::DatanodeWriter(const GroupCommitLimits& limits, const std::strin
       busy_groups_(std::max(max_groups_, limits.busy_groups)),
       busy_queue_bytes_(limits.max_group_bytes / 4),
       overlap_bytes_(limits.overlap_bytes),
+      gather_(std::chrono::microseconds(limits.gather_us)),
       durable_reads_(broker_id),
       recent_(recent) {}
 
@@ -86,6 +88,7 @@ void DatanodeWriter::append(const std::shared_ptr<DbPool>& pool, std::vector<Wri
   if (items.empty()) return;
   auto request = std::make_shared<WriteRequest>();
   request->pool = pool;
+  request->unqueued = items.size();
   request->unanswered = items.size();
   const auto now = SteadyClock::now();
   std::unique_lock<std::mutex> lock(mutex_);
@@ -98,7 +101,8 @@ void DatanodeWriter::append(const std::shared_ptr<DbPool>& pool, std::vector<Wri
     queue_.push_back(&item);
     queued_bytes_ += item.bytes;
   }
-  if (mayStartGroup()) {
+  ++queued_requests_;
+  if (mayStartGroup() && gather_.ready(queued_requests_, now)) {
     // Woken with mutex_ released: a writer woken while it is held would only block on it.
     lock.unlock();
     work_.notify_one();
@@ -113,10 +117,19 @@ void DatanodeWriter::writerLoop() {
   std::vector<std::shared_ptr<WriteRequest>> answered;
   for (;;) {
     std::vector<WriteItem*> group;
-    if (mayStartGroup()) group = takeGroup();
+    const auto now = SteadyClock::now();
+    if (mayStartGroup() && gather_.ready(queued_requests_, now)) {
+      gather_.groupStarts(queued_requests_);
+      group = takeGroup();
+    }
     if (group.empty()) {
       if (stopping_ && queue_.empty()) return;
-      work_.wait(lock);
+      // While the next group gathers, a writer starts it at the deadline with whoever came.
+      if (gather_.holds(now)) {
+        work_.wait_until(lock, gather_.deadline());
+      } else {
+        work_.wait(lock);
+      }
       continue;
     }
     ++running_groups_;
@@ -124,6 +137,7 @@ void DatanodeWriter::writerLoop() {
     const bool more = mayStartGroup();
     lock.unlock();
     if (more) work_.notify_one();
+    const auto started = SteadyClock::now();
     writeGroup(group);
     lock.lock();
     --running_groups_;
@@ -131,8 +145,14 @@ void DatanodeWriter::writerLoop() {
       busy_tables_.erase(item->table);
       if (--item->request->unanswered == 0) answered.push_back(item->request);
     }
+    if (running_groups_ == 0) {
+      const auto now = SteadyClock::now();
+      gather_.groupEnded(answered.size(), queued_requests_, now - started, now);
+    }
     // The items belong to their callers again once they are answered: not touched below.
-    const bool next = mayStartGroup();
+    // A next group that gathers is started by the last caller it waits for, or by this
+    // writer at the deadline.
+    const bool next = mayStartGroup() && gather_.ready(queued_requests_, SteadyClock::now());
     lock.unlock();
     // The next group first (another writer), then the answers: each wake-up is a system call
     // of this thread, and the next transaction should not wait for them.
@@ -213,6 +233,7 @@ std::vector<WriteItem*> DatanodeWriter::takeGroup() {
     queued_bytes_ -= item->bytes;
     group.push_back(item);
     taken.insert(item->table);
+    if (--item->request->unqueued == 0) --queued_requests_;
     it = queue_.erase(it);
   }
   busy_tables_.insert(taken.begin(), taken.end());

@@ -18,6 +18,10 @@
 // only split groups and add a COMMIT per message (docs/perf.md, "adaptive group count" and
 // "A second group only while 32 KiB queue").
 //
+// When one group at a time answered several callers, the next may wait a little for them to
+// send again (closed loops: synchronous producers), so that it carries them too instead of
+// leaving them for a group of their own (group_gather.h, the broker's append-gather-us).
+//
 // The callers only queue their batches and sleep until answered. The groups run on the
 // datanode's own writer threads (busy_groups of them, started at its first append), so a
 // group ends by waking another writer for the next group and then its callers: the next
@@ -51,6 +55,7 @@
 
 #include "broker/durable_reads.h"
 #include "broker/group_commit_limits.h"
+#include "broker/group_gather.h"
 #include "broker/recent_appends.h"
 #include "storage/db_pool.h"
 #include "storage/partition_store.h"
@@ -128,6 +133,8 @@ class DatanodeWriter {
   int64_t queued_bytes_ = 0;           // of the items in queue_
   std::set<std::string> busy_tables_;  // tables of the running groups
   int running_groups_ = 0;
+  size_t queued_requests_ = 0;  // append() calls with items in queue_
+  GroupGather gather_;
   DurableReads durable_reads_;
   RecentAppends* const recent_;
 };

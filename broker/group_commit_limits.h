@@ -1,5 +1,5 @@
 // How a datanode's group commits are sized (broker/datanode_writer.h); the broker options
-// append-groups, busy-append-groups and append-overlap-bytes.
+// append-groups, busy-append-groups, append-overlap-bytes and append-gather-us.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +13,9 @@ struct GroupCommitLimits {
   // A group starts beside a running one only while this many bytes queue: smaller batches
   // wait for the running group and go together in the next (0: always up to `groups`).
   int64_t overlap_bytes = 32 << 10;
+  // How long the next group may wait for the callers the last one answered, in µs
+  // (broker/group_gather.h; 0: never).
+  int gather_us = 1000;
 };
 
 }  // namespace mq

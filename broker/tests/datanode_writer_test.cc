@@ -5,8 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -134,6 +136,81 @@ TEST_F(DatanodeWriterTest, AReadOfTheLogEndAGroupIsMovingWaitsForItsMessages) {
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(out[0].value, "m1");
   EXPECT_EQ(out[1].offset, 2);
+}
+
+// One message `value` appended to `table` through `writer` (no recent appends); the item
+// with its outcome.
+WriteItem appendOne(DatanodeWriter& writer, const std::shared_ptr<DbPool>& pool,
+                    const std::string& table, const std::string& value) {
+  std::vector<rpc::Message> messages(1);
+  messages[0].value = value;
+  std::vector<const rpc::Message*> pointers{&messages[0]};
+  std::vector<WriteItem> items(1);
+  items[0].table = table;
+  items[0].batch.messages = &pointers;
+  items[0].bytes = static_cast<int64_t>(value.size());
+  writer.append(pool, items);
+  items[0].batch.messages = nullptr;
+  return std::move(items[0]);
+}
+
+// Closed-loop callers (group_gather.h): a group that answered one caller while two queued
+// waits for that caller's next request and takes all three in one transaction; and a group
+// that waits for callers who do not all come back still starts (at its deadline) and
+// answers those who did. Row locks hold each group long enough to set up the next.
+TEST_F(DatanodeWriterTest, AGroupGathersTheCallersTheLastAnsweredAndStartsWithoutLateOnes) {
+  GroupCommitLimits limits;
+  limits.gather_us = 5'000'000;  // bounded by the last group's duration: the locks' time
+  DatanodeWriter writer(limits, "b1");
+  const std::string x = "p_gather_x", y = "p_gather_y";
+  {
+    auto db = database_.pool().acquire();
+    PartitionStore::createPartition(*db, x);
+    PartitionStore::createPartition(*db, y);
+  }
+  const std::string database = database_.target().database;
+
+  auto lock_x = std::make_unique<test::RowLock>(database_.pool(), x);
+  auto lock_y = std::make_unique<test::RowLock>(database_.pool(), y);
+  // Caller A: its first request is group 1 (held at x's lock); answered, it sends again.
+  auto a = std::async(std::launch::async, [&] {
+    const WriteItem first = appendOne(writer, pool_, x, "a1");
+    EXPECT_FALSE(first.failure);
+    return appendOne(writer, pool_, y, "a2");
+  });
+  ASSERT_GT(test::waitingConnection(database_.pool(), database), 0);
+  // B and C queue behind group 1.
+  auto b1 = std::async(std::launch::async, [&] { return appendOne(writer, pool_, y, "b1"); });
+  auto c1 = std::async(std::launch::async, [&] { return appendOne(writer, pool_, y, "c1"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  lock_x.reset();
+  // Group 2 waits for A's second request, then holds at y's lock with all three.
+  ASSERT_GT(test::waitingConnection(database_.pool(), database), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  lock_y.reset();
+  const WriteItem a2 = a.get(), b = b1.get(), c = c1.get();
+  ASSERT_FALSE(a2.failure);
+  ASSERT_FALSE(b.failure);
+  ASSERT_FALSE(c.failure);
+  // One transaction gives its items one trace (the same write round trip, to the ns).
+  EXPECT_EQ(a2.trace.write, b.trace.write) << "a2 and b1 went in different groups";
+  EXPECT_EQ(c.trace.write, b.trace.write) << "c1 and b1 went in different groups";
+  std::vector<int64_t> offsets{a2.batch.base_offset, b.batch.base_offset, c.batch.base_offset};
+  std::sort(offsets.begin(), offsets.end());
+  EXPECT_EQ(offsets, (std::vector<int64_t>{0, 1, 2}));
+
+  // Group 2 answered three callers and waits for them; only B comes back. Its request is
+  // answered once the wait ends (at most group 2's ~300 ms), not when others come.
+  auto b2 = std::async(std::launch::async, [&] { return appendOne(writer, pool_, y, "b2"); });
+  const bool started = b2.wait_for(std::chrono::seconds(20)) == std::future_status::ready;
+  EXPECT_TRUE(started) << "a group waiting for callers that did not come back never started";
+  if (!started) {  // the callers it waits for, so that the test ends
+    auto c2 = std::async(std::launch::async, [&] { return appendOne(writer, pool_, y, "c2"); });
+    appendOne(writer, pool_, y, "a3");
+  }
+  const WriteItem late = b2.get();
+  ASSERT_FALSE(late.failure);
+  EXPECT_EQ(late.batch.base_offset, 3);
 }
 
 }  // namespace
