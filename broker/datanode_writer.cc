@@ -145,14 +145,14 @@ void DatanodeWriter::writerLoop() {
       busy_tables_.erase(item->table);
       if (--item->request->unanswered == 0) answered.push_back(item->request);
     }
+    const auto ended = SteadyClock::now();
     if (running_groups_ == 0) {
-      const auto now = SteadyClock::now();
-      gather_.groupEnded(answered.size(), queued_requests_, now - started, now);
+      gather_.groupEnded(answered.size(), queued_requests_, ended - started, ended);
     }
     // The items belong to their callers again once they are answered: not touched below.
     // A next group that gathers is started by the last caller it waits for, or by this
     // writer at the deadline.
-    const bool next = mayStartGroup() && gather_.ready(queued_requests_, SteadyClock::now());
+    const bool next = mayStartGroup() && gather_.ready(queued_requests_, ended);
     lock.unlock();
     // The next group first (another writer), then the answers: each wake-up is a system call
     // of this thread, and the next transaction should not wait for them.

@@ -7,15 +7,13 @@ namespace mq {
 void GroupGather::groupEnded(size_t answered, size_t queued, Clock::duration duration,
                              Clock::time_point now) {
   target_ = 0;
-  if (window_.count() == 0 || answered == 0 || answered + queued < 2 ||
-      answered + queued > kMaxTarget) {
-    return;
-  }
+  const size_t callers = answered + queued;
+  if (window_.count() == 0 || answered == 0 || callers < 2 || callers > kMaxTarget) return;
   if (skip_ > 0) {
     --skip_;
     return;
   }
-  target_ = answered + queued;
+  target_ = callers;
   deadline_ = now + std::min<Clock::duration>(window_, duration);
 }
 

@@ -38,14 +38,24 @@ class DatanodeWriterTest : public ::testing::Test {
   // One produce request of one partition batch of `messages`, as the produce handler hands
   // it to `writer`; returns it with its outcome.
   std::vector<WriteItem> append(DatanodeWriter& writer,
-                                const std::vector<const rpc::Message*>& messages) {
+                                const std::vector<const rpc::Message*>& messages,
+                                const std::string& table = kTable) {
     std::vector<WriteItem> items(1);
-    items[0].table = kTable;
+    items[0].table = table;
     items[0].batch.messages = &messages;
     items[0].bytes = static_cast<int64_t>(messages.size()) * 8;
-    items[0].recent = recent_.prepare(kTable, messages);
+    items[0].recent = recent_.prepare(table, messages);
     writer.append(pool_, items);
     return items;
+  }
+
+  // One message `value` appended to `table` through `writer`; the item with its outcome.
+  WriteItem appendOne(DatanodeWriter& writer, const std::string& table, const std::string& value) {
+    rpc::Message message;
+    message.value = value;
+    auto items = append(writer, {&message}, table);
+    items[0].batch.messages = nullptr;  // this call's message, gone on return
+    return std::move(items[0]);
   }
 
   // A request of kMessages through `writer`, kept before the caller hears of it.
@@ -138,22 +148,6 @@ TEST_F(DatanodeWriterTest, AReadOfTheLogEndAGroupIsMovingWaitsForItsMessages) {
   EXPECT_EQ(out[1].offset, 2);
 }
 
-// One message `value` appended to `table` through `writer` (no recent appends); the item
-// with its outcome.
-WriteItem appendOne(DatanodeWriter& writer, const std::shared_ptr<DbPool>& pool,
-                    const std::string& table, const std::string& value) {
-  std::vector<rpc::Message> messages(1);
-  messages[0].value = value;
-  std::vector<const rpc::Message*> pointers{&messages[0]};
-  std::vector<WriteItem> items(1);
-  items[0].table = table;
-  items[0].batch.messages = &pointers;
-  items[0].bytes = static_cast<int64_t>(value.size());
-  writer.append(pool, items);
-  items[0].batch.messages = nullptr;
-  return std::move(items[0]);
-}
-
 // Closed-loop callers (group_gather.h): a group that answered one caller while two queued
 // waits for that caller's next request and takes all three in one transaction; and a group
 // that waits for callers who do not all come back still starts (at its deadline) and
@@ -174,14 +168,14 @@ TEST_F(DatanodeWriterTest, AGroupGathersTheCallersTheLastAnsweredAndStartsWithou
   auto lock_y = std::make_unique<test::RowLock>(database_.pool(), y);
   // Caller A: its first request is group 1 (held at x's lock); answered, it sends again.
   auto a = std::async(std::launch::async, [&] {
-    const WriteItem first = appendOne(writer, pool_, x, "a1");
+    const WriteItem first = appendOne(writer, x, "a1");
     EXPECT_FALSE(first.failure);
-    return appendOne(writer, pool_, y, "a2");
+    return appendOne(writer, y, "a2");
   });
   ASSERT_GT(test::waitingConnection(database_.pool(), database), 0);
   // B and C queue behind group 1.
-  auto b1 = std::async(std::launch::async, [&] { return appendOne(writer, pool_, y, "b1"); });
-  auto c1 = std::async(std::launch::async, [&] { return appendOne(writer, pool_, y, "c1"); });
+  auto b1 = std::async(std::launch::async, [&] { return appendOne(writer, y, "b1"); });
+  auto c1 = std::async(std::launch::async, [&] { return appendOne(writer, y, "c1"); });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   lock_x.reset();
   // Group 2 waits for A's second request, then holds at y's lock with all three.
@@ -201,12 +195,12 @@ TEST_F(DatanodeWriterTest, AGroupGathersTheCallersTheLastAnsweredAndStartsWithou
 
   // Group 2 answered three callers and waits for them; only B comes back. Its request is
   // answered once the wait ends (at most group 2's ~300 ms), not when others come.
-  auto b2 = std::async(std::launch::async, [&] { return appendOne(writer, pool_, y, "b2"); });
+  auto b2 = std::async(std::launch::async, [&] { return appendOne(writer, y, "b2"); });
   const bool started = b2.wait_for(std::chrono::seconds(20)) == std::future_status::ready;
   EXPECT_TRUE(started) << "a group waiting for callers that did not come back never started";
   if (!started) {  // the callers it waits for, so that the test ends
-    auto c2 = std::async(std::launch::async, [&] { return appendOne(writer, pool_, y, "c2"); });
-    appendOne(writer, pool_, y, "a3");
+    auto c2 = std::async(std::launch::async, [&] { return appendOne(writer, y, "c2"); });
+    appendOne(writer, y, "a3");
   }
   const WriteItem late = b2.get();
   ASSERT_FALSE(late.failure);

@@ -19,24 +19,21 @@ TEST(ParseOptions, RefusesAStrayWord) {
   po::options_description options("Options");
   options.add_options()("switch", po::bool_switch(&on), "a switch")("number", po::value(&number),
                                                                     "a number");
-  std::vector<std::string> args{"prog", "--switch", "on", "--number", "3"};
-  std::vector<char*> argv;
-  for (auto& arg : args) argv.push_back(arg.data());
-  po::variables_map values;
   int exit_code = -1;
+  auto parse = [&](std::vector<std::string> args) {
+    std::vector<char*> argv;
+    for (auto& arg : args) argv.push_back(arg.data());
+    po::variables_map values;
+    return parseOptions(static_cast<int>(argv.size()), argv.data(), "usage", options, values,
+                        &exit_code);
+  };
   testing::internal::CaptureStderr();
-  EXPECT_FALSE(parseOptions(static_cast<int>(argv.size()), argv.data(), "usage", options, values,
-                            &exit_code));
+  EXPECT_FALSE(parse({"prog", "--switch", "on", "--number", "3"}));
   const std::string error = testing::internal::GetCapturedStderr();
   EXPECT_EQ(exit_code, 2);
   EXPECT_NE(error.find("unexpected argument `on`"), std::string::npos) << error;
 
-  args = {"prog", "--switch", "--number", "3"};
-  argv.clear();
-  for (auto& arg : args) argv.push_back(arg.data());
-  po::variables_map accepted;
-  EXPECT_TRUE(parseOptions(static_cast<int>(argv.size()), argv.data(), "usage", options, accepted,
-                           &exit_code));
+  EXPECT_TRUE(parse({"prog", "--switch", "--number", "3"}));
   EXPECT_TRUE(on);
   EXPECT_EQ(number, 3);
 }
