@@ -13,6 +13,7 @@
 #include "perf/produce_bench.h"
 #include "perf/raw_tail.h"
 #include "perf/run_counters.h"
+#include "perf/scratch_database.h"
 #include "perf/summary.h"
 #include "perf/topic_setup.h"
 #include "storage/db_pool.h"
@@ -26,41 +27,6 @@ namespace {
 constexpr int kMaxConsecutiveErrors = 10;
 
 std::string tableName(int index) { return fmt::format("mq_raw_p{}", index); }
-
-// The scratch database: created on construction, dropped on destruction.
-class ScratchDatabase {
- public:
-  explicit ScratchDatabase(const DbTarget& target) : name_(target.database) {
-    DbTarget admin = target;
-    admin.database = "information_schema";
-    admin_ = std::make_unique<DbPool>(admin, DbPoolOptions{});
-    auto db = admin_->acquire();
-    std::string like;
-    appendSqlStringLiteral(like, name_);
-    if (db->query("SHOW DATABASES LIKE " + like)->next()) {
-      throw std::invalid_argument(fmt::format(
-          "database `{}` already exists; raw creates and drops its own scratch database, so "
-          "name one that does not exist",
-          name_));
-    }
-    db->execute(fmt::format("CREATE DATABASE `{}`", name_));
-  }
-  ~ScratchDatabase() {
-    try {
-      auto db = admin_->acquire();
-      db->execute(fmt::format("DROP DATABASE IF EXISTS `{}`", name_));
-    } catch (const std::exception& e) {
-      std::cerr << fmt::format("mq-perf: could not drop scratch database `{}`: {}\n", name_,
-                               e.what());
-    }
-  }
-  ScratchDatabase(const ScratchDatabase&) = delete;
-  ScratchDatabase& operator=(const ScratchDatabase&) = delete;
-
- private:
-  std::string name_;
-  std::unique_ptr<DbPool> admin_;
-};
 
 std::string serverVariable(DbConnection& db, const std::string& query) {
   auto rows = db.query(query);

@@ -1,0 +1,417 @@
+// mq-sync-floor: the most a closed loop of synchronous callers can get on this host from the
+// broker's group append, with no broker in between (docs/perf.md, "The floor of sync-16").
+//
+// --clients threads of this process each hold a loopback TCP connection and, until
+// --duration-s is over, send one --message-size frame (4-byte length, payload) and wait for
+// its 8-byte answer. One server thread reads every connection with epoll, runs the broker's
+// group append itself (PartitionStore::append: every partition with requests in ONE
+// transaction, durable COMMIT) and writes the answers from the same thread: a server with
+// no thread per connection, no hand-off to a writer thread, no Thrift and no broker state.
+// Connection k writes partition k % --partitions. A broker's sync step of the same shape
+// stays below this; how far below is what its server loop costs.
+//
+// --gather-us W (default 1000, 0 = off): after a group that answered 2-16 callers, the next
+// waits until as many requests are in, at most W µs and no longer than that group took (the
+// broker's append-gather-us, broker/group_gather.h, without its back-off).
+//
+// The scratch database named in --db is created and dropped (perf/scratch_database.h).
+// Before it drops the database it counts the rows in the partition tables: every answer
+// must stand for one (an error otherwise). Prints one JSON line: msg/s, the callers' p50/p99 in ms,
+// groups, messages per group, the group's mean time in the database, how often and how long groups
+// waited, and the CPU this process used per message (callers and server; MariaDB's is not in it).
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "common/json_writer.h"
+#include "common/options.h"
+#include "perf/run_counters.h"
+#include "perf/scratch_database.h"
+#include "perf/topic_setup.h"
+#include "storage/db_pool.h"
+#include "storage/migrations.h"
+#include "storage/partition_store.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Settings {
+  std::string db;
+  int clients = 16;
+  int partitions = 8;
+  int message_size = 1024;
+  double duration_s = 10;
+  int64_t gather_us = 1000;
+};
+
+constexpr size_t kAnswerBytes = 8;
+constexpr size_t kMaxGather = 16;  // as broker/group_gather.h
+
+std::string tableName(int partition) { return fmt::format("mq_floor_p{}", partition); }
+
+void check(bool ok, const char* what) {
+  if (!ok) throw std::runtime_error(fmt::format("{}: {}", what, std::strerror(errno)));
+}
+
+void writeAll(int fd, const char* data, size_t size) {
+  while (size > 0) {
+    const ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    check(n > 0, "send");
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+}
+
+bool readAll(int fd, char* data, size_t size) {
+  while (size > 0) {
+    const ssize_t n = ::recv(fd, data, size, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+std::string quoted(const std::string& text) {
+  std::string out;
+  mq::appendJsonString(out, text, mq::JsonEscaping::kPlain);
+  return out;
+}
+
+double cpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+// One caller: send, wait for the answer, again, until the deadline.
+void callerLoop(int port, const Settings& settings, Clock::time_point deadline,
+                mq::perf::RunCounters& counters) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  check(fd >= 0, "socket");
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  check(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0, "connect");
+  std::string frame(4, '\0');
+  const uint32_t length = htonl(static_cast<uint32_t>(settings.message_size));
+  std::memcpy(frame.data(), &length, 4);
+  frame += mq::perf::makePayload(settings.message_size, static_cast<uint64_t>(fd));
+  char answer[kAnswerBytes];
+  while (Clock::now() < deadline) {
+    const auto sent = Clock::now();
+    writeAll(fd, frame.data(), frame.size());
+    if (!readAll(fd, answer, sizeof answer)) {
+      counters.addError("the server closed the connection");
+      break;
+    }
+    counters.recordLatencyUs(
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent).count());
+    counters.addMessages(1, settings.message_size);
+  }
+  ::close(fd);
+}
+
+struct Connection {
+  int fd = -1;
+  int partition = 0;
+  std::string in;  // bytes read and not yet a whole frame
+};
+
+struct ServerStats {
+  int64_t groups = 0;
+  int64_t messages = 0;
+  double database_s = 0;
+  int64_t waits = 0;
+  double waited_s = 0;
+};
+
+// The server: reads every connection, runs a group of what came in, answers, again; ends
+// when every caller has hung up.
+class FloorServer {
+ public:
+  FloorServer(mq::DbPool& pool, const Settings& settings, int listener)
+      : pool_(pool), settings_(settings), epoll_(::epoll_create1(0)) {
+    check(epoll_ >= 0, "epoll_create1");
+    for (int k = 0; k < settings.clients; ++k) {
+      const int fd = ::accept(listener, nullptr, nullptr);
+      check(fd >= 0, "accept");
+      int one = 1;
+      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      connections_.push_back(Connection{fd, k % settings.partitions, {}});
+    }
+    for (size_t k = 0; k < connections_.size(); ++k) {
+      epoll_event event{};
+      event.events = EPOLLIN;
+      event.data.u64 = k;
+      check(::epoll_ctl(epoll_, EPOLL_CTL_ADD, connections_[k].fd, &event) == 0, "epoll_ctl");
+    }
+  }
+  ~FloorServer() {
+    for (auto& connection : connections_) {
+      if (connection.fd >= 0) ::close(connection.fd);
+    }
+    ::close(epoll_);
+  }
+
+  ServerStats run() {
+    auto lease = pool_.acquire();
+    int open = settings_.clients;
+    size_t target = 0;  // requests the next group waits for (0: none)
+    Clock::time_point deadline;
+    std::vector<epoll_event> events(connections_.size());
+    while (open > 0 || !pending_.empty()) {
+      int timeout_ms = -1;
+      if (!pending_.empty()) {
+        timeout_ms = 0;
+        if (target > pending_.size()) {
+          const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+              deadline - Clock::now() + std::chrono::microseconds(999));
+          timeout_ms = static_cast<int>(std::max<int64_t>(0, left.count()));
+        }
+      }
+      const int ready = ::epoll_wait(epoll_, events.data(), static_cast<int>(events.size()),
+                                     open > 0 ? timeout_ms : 0);
+      if (ready < 0 && errno == EINTR) continue;
+      check(ready >= 0, "epoll_wait");
+      for (int i = 0; i < ready; ++i) {
+        if (!readFrom(connections_[events[i].data.u64])) --open;
+      }
+      if (pending_.empty()) continue;
+      const auto now = Clock::now();
+      if (target > pending_.size() && now < deadline && open > 0) continue;
+      if (target > 0) {
+        ++stats_.waits;
+        stats_.waited_s += std::chrono::duration<double>(now - group_end_).count();
+      }
+      const size_t answered = pending_.size();
+      appendAndAnswer(lease);
+      group_end_ = Clock::now();
+      const auto took = group_end_ - now;
+      target = 0;
+      if (settings_.gather_us > 0 && answered >= 2 && answered <= kMaxGather) {
+        target = answered;
+        deadline = group_end_ +
+                   std::min<Clock::duration>(std::chrono::microseconds(settings_.gather_us), took);
+      }
+    }
+    return stats_;
+  }
+
+ private:
+  // Reads what the connection has; false once its caller hung up.
+  bool readFrom(Connection& connection) {
+    char buffer[64 * 1024];
+    const ssize_t n = ::recv(connection.fd, buffer, sizeof buffer, MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return true;
+    if (n <= 0) {
+      ::epoll_ctl(epoll_, EPOLL_CTL_DEL, connection.fd, nullptr);
+      ::close(connection.fd);
+      connection.fd = -1;
+      return false;
+    }
+    connection.in.append(buffer, static_cast<size_t>(n));
+    while (connection.in.size() >= 4) {
+      uint32_t length = 0;
+      std::memcpy(&length, connection.in.data(), 4);
+      length = ntohl(length);
+      if (connection.in.size() < 4 + length) break;
+      pending_.push_back(Request{&connection, connection.in.substr(4, length)});
+      connection.in.erase(0, 4 + length);
+    }
+    return true;
+  }
+
+  struct Request {
+    Connection* connection;
+    std::string payload;
+  };
+
+  // The broker's group append of every pending request, then the answers.
+  void appendAndAnswer(mq::DbPool::Lease& lease) {
+    const int64_t now_ms = mq::nowMs();
+    std::vector<mq::rpc::Message> messages(pending_.size());
+    std::map<int, std::vector<const mq::rpc::Message*>> by_partition;
+    for (size_t i = 0; i < pending_.size(); ++i) {
+      messages[i].value = std::move(pending_[i].payload);
+      messages[i].timestamp_ms = now_ms;
+      by_partition[pending_[i].connection->partition].push_back(&messages[i]);
+    }
+    std::vector<mq::PartitionAppend> partitions;
+    for (auto& [partition, pointers] : by_partition) {
+      partitions.push_back(mq::PartitionAppend{tableName(partition), {mq::AppendBatch{}}});
+      partitions.back().batches[0].messages = &pointers;
+    }
+    const auto started = Clock::now();
+    mq::PartitionStore::append(lease, partitions, now_ms);
+    stats_.database_s += std::chrono::duration<double>(Clock::now() - started).count();
+    for (const auto& partition : partitions) {
+      if (partition.batches[0].error != mq::rpc::ErrorCode::NONE) {
+        throw std::runtime_error("append refused: " + partition.batches[0].error_message);
+      }
+    }
+    char answer[kAnswerBytes] = {};
+    for (const auto& request : pending_) {
+      if (request.connection->fd >= 0) writeAll(request.connection->fd, answer, sizeof answer);
+    }
+    ++stats_.groups;
+    stats_.messages += static_cast<int64_t>(pending_.size());
+    pending_.clear();
+  }
+
+  mq::DbPool& pool_;
+  const Settings& settings_;
+  const int epoll_;
+  std::vector<Connection> connections_;
+  std::vector<Request> pending_;
+  ServerStats stats_;
+  Clock::time_point group_end_;
+};
+
+int runFloor(const Settings& settings) {
+  const auto target = mq::DbTarget::parseUrl(settings.db);
+  mq::perf::ScratchDatabase scratch(target);
+  mq::DbPoolOptions options;
+  options.max_connections = 2;
+  options.multi_statements = true;  // as the broker's datanode pools
+  mq::DbPool pool(target, options);
+  mq::applyMigrations(pool, mq::datanodeMigrations());
+  {
+    auto db = pool.acquire();
+    for (int p = 0; p < settings.partitions; ++p) {
+      mq::PartitionStore::createPartition(*db, tableName(p));
+    }
+  }
+
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  check(listener >= 0, "socket");
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  check(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0, "bind");
+  check(::listen(listener, settings.clients) == 0, "listen");
+  socklen_t length = sizeof address;
+  check(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) == 0,
+        "getsockname");
+  const int port = ntohs(address.sin_port);
+
+  mq::perf::RunCounters counters;
+  const double cpu_before = cpuSeconds();
+  const auto start = Clock::now();
+  const auto deadline = start + std::chrono::duration_cast<Clock::duration>(
+                                    std::chrono::duration<double>(settings.duration_s));
+  std::vector<std::thread> callers;
+  for (int k = 0; k < settings.clients; ++k) {
+    callers.emplace_back([&] {
+      try {
+        callerLoop(port, settings, deadline, counters);
+      } catch (const std::exception& e) {
+        counters.addError(e.what());
+      }
+    });
+  }
+  ServerStats stats;
+  {
+    FloorServer server(pool, settings, listener);
+    ::close(listener);
+    stats = server.run();
+  }
+  for (auto& caller : callers) caller.join();
+  // Every answer stood for a committed row: count them before the scratch database goes.
+  int64_t rows = 0;
+  {
+    auto db = pool.acquire();
+    for (int p = 0; p < settings.partitions; ++p) {
+      auto result = db->query(fmt::format("SELECT COUNT(*) FROM `{}`", tableName(p)));
+      if (result->next()) rows += result->getInt64(1);
+    }
+  }
+  if (rows != counters.messages()) {
+    counters.addError(
+        fmt::format("{} answers, but {} rows in the partition tables", counters.messages(), rows));
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  const double cpu = cpuSeconds() - cpu_before;
+  const auto latency = counters.latency();
+  const double per_group = stats.groups ? double(stats.messages) / stats.groups : 0;
+  std::cout << fmt::format(
+      "{{\"mode\":\"sync-floor\",\"clients\":{},\"partitions\":{},\"gather_us\":{},"
+      "\"messages\":{},\"rows_in_database\":{},\"errors\":{},\"seconds\":{:.3f},\"messages_per_"
+      "sec\":{:.0f},"
+      "\"p50_ms\":{:.2f},\"p99_ms\":{:.2f},\"p999_ms\":{:.2f},\"latency\":\"send_to_answer\","
+      "\"groups\":{},\"messages_per_group\":{:.2f},\"group_db_ms\":{:.3f},"
+      "\"groups_that_waited\":{},\"mean_wait_ms\":{:.3f},\"client_cpu_seconds\":{:.3f},"
+      "\"process_cpu_us_per_message\":{:.1f},\"first_error\":{}}}\n",
+      settings.clients, settings.partitions, settings.gather_us, counters.messages(), rows,
+      counters.errors(), seconds, counters.messages() / seconds, latency.percentile(0.5) / 1000.0,
+      latency.percentile(0.99) / 1000.0, latency.percentile(0.999) / 1000.0, stats.groups,
+      per_group, stats.groups ? 1000.0 * stats.database_s / stats.groups : 0, stats.waits,
+      stats.waits ? 1000.0 * stats.waited_s / stats.waits : 0, cpu,
+      counters.messages() ? 1e6 * cpu / counters.messages() : 0, quoted(counters.firstError()));
+  return counters.errors() == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Settings settings;
+  mq::po::options_description options("Options");
+  options.add_options()("db", mq::po::value(&settings.db)->required(),
+                        "scratch database URL, mysql://user:pass@host:port/name (created "
+                        "and dropped; must not exist)")(
+      "clients", mq::po::value(&settings.clients)->default_value(16),
+      "synchronous callers, a thread and a connection each")(
+      "partitions", mq::po::value(&settings.partitions)->default_value(8),
+      "partition tables; caller k writes k % partitions")(
+      "message-size", mq::po::value(&settings.message_size)->default_value(1024),
+      "payload bytes per request")(
+      "duration-s", mq::po::value(&settings.duration_s)->default_value(10), "seconds to run")(
+      "gather-us", mq::po::value(&settings.gather_us)->default_value(1000),
+      "after a group of 2-16, wait up to this long for as many requests (0 = off)");
+  mq::po::variables_map values;
+  int exit_code = 0;
+  if (!mq::parseOptions(argc, argv,
+                        "Usage: mq-sync-floor --db URL [options]\n"
+                        "The floor of a synchronous closed loop on the broker's group append, "
+                        "with no broker (docs/perf.md).",
+                        options, values, &exit_code)) {
+    return exit_code;
+  }
+  if (settings.clients < 1 || settings.partitions < 1 || settings.message_size < 1 ||
+      settings.duration_s <= 0 || settings.gather_us < 0) {
+    std::cerr << "mq-sync-floor: error: --clients, --partitions, --message-size and "
+                 "--duration-s must be positive, --gather-us not negative\n";
+    return 2;
+  }
+  try {
+    return runFloor(settings);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "mq-sync-floor: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "mq-sync-floor: error: " << e.what() << "\n";
+    return 1;
+  }
+}
