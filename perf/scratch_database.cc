@@ -28,7 +28,7 @@ ScratchDatabase::~ScratchDatabase() {
     auto db = admin_->acquire();
     db->execute(fmt::format("DROP DATABASE IF EXISTS `{}`", name_));
   } catch (const std::exception& e) {
-    std::cerr << fmt::format("mq-perf: could not drop scratch database `{}`: {}\n", name_,
+    std::cerr << fmt::format("warning: could not drop the scratch database `{}`: {}\n", name_,
                              e.what());
   }
 }

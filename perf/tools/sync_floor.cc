@@ -26,6 +26,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -152,15 +153,18 @@ struct ServerStats {
 // when every caller has hung up.
 class FloorServer {
  public:
-  FloorServer(mq::DbPool& pool, const Settings& settings, int listener)
+  FloorServer(mq::DbPool& pool, const Settings& settings)
       : pool_(pool), settings_(settings), epoll_(::epoll_create1(0)) {
     check(epoll_ >= 0, "epoll_create1");
-    for (int k = 0; k < settings.clients; ++k) {
+  }
+  // Takes the callers' connections: caller k is the k-th accepted.
+  void acceptCallers(int listener) {
+    for (int k = 0; k < settings_.clients; ++k) {
       const int fd = ::accept(listener, nullptr, nullptr);
       check(fd >= 0, "accept");
       int one = 1;
       setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      connections_.push_back(Connection{fd, k % settings.partitions, {}});
+      connections_.push_back(Connection{fd, k % settings_.partitions, {}});
     }
     for (size_t k = 0; k < connections_.size(); ++k) {
       epoll_event event{};
@@ -312,6 +316,10 @@ int runFloor(const Settings& settings) {
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   check(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0, "bind");
   check(::listen(listener, settings.clients) == 0, "listen");
+  // A caller that never connects (a thread that could not start) must not hold the server
+  // in accept() for ever.
+  timeval accept_timeout{10, 0};
+  setsockopt(listener, SOL_SOCKET, SO_RCVTIMEO, &accept_timeout, sizeof accept_timeout);
   socklen_t length = sizeof address;
   check(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) == 0,
         "getsockname");
@@ -333,11 +341,16 @@ int runFloor(const Settings& settings) {
     });
   }
   ServerStats stats;
-  {
-    FloorServer server(pool, settings, listener);
-    ::close(listener);
+  try {
+    FloorServer server(pool, settings);
+    server.acceptCallers(listener);
     stats = server.run();
+  } catch (const std::exception& e) {
+    // The server's connections are closed by now, the listener just below: a caller
+    // waiting for an answer or a connection sees it end and stops.
+    counters.addError(fmt::format("server: {}", e.what()));
   }
+  ::close(listener);
   for (auto& caller : callers) caller.join();
   // Every answer stood for a committed row: count them before the scratch database goes.
   int64_t rows = 0;
