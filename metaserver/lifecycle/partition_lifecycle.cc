@@ -253,6 +253,22 @@ int PartitionLifecycle::placeAwayFrom(int avoid) {
 std::pair<rpc::PartitionLifecycle, rpc::PartitionLifecycle> PartitionLifecycle::migrate(
     const std::string& actor, const std::string& name, int number,
     const std::string& target_datanode) {
+  std::lock_guard<std::mutex> lock(migrations_);
+  return migrateLocked(actor, name, number, target_datanode);
+}
+
+std::optional<std::pair<rpc::PartitionLifecycle, rpc::PartitionLifecycle>>
+PartitionLifecycle::migrateIfActive(const std::string& actor, const std::string& name, int number) {
+  std::lock_guard<std::mutex> lock(migrations_);
+  const TopicRecord topic = findTopic(name);
+  const PartitionRecord& partition = findPartition(topic, number);
+  if (partition.state != "active" || partition.replaced_by >= 0) return std::nullopt;
+  return migrateLocked(actor, name, number, "");
+}
+
+std::pair<rpc::PartitionLifecycle, rpc::PartitionLifecycle> PartitionLifecycle::migrateLocked(
+    const std::string& actor, const std::string& name, int number,
+    const std::string& target_datanode) {
   const TopicRecord topic = findTopic(name);
   const PartitionRecord old_partition = findPartition(topic, number);
   const std::string object = partitionName(name, number);
@@ -412,7 +428,10 @@ rpc::DatanodeLifecycle PartitionLifecycle::decommission(const std::string& actor
     for (const auto& [topic_name, topic] : topology.topics) {
       for (const auto& partition : topic.partitions) {
         if (partition.datanode_id != node->id || partition.state != "active") continue;
-        auto [old_view, new_view] = migrate(actor, topic_name, partition.partition, "");
+        // The lifecycle task may have moved it since the topology above was read.
+        auto moved = migrateIfActive(actor, topic_name, partition.partition);
+        if (!moved) continue;
+        const auto& new_view = moved->second;
         migrated.push_back(
             fmt::format("{} -> {} on {}", partitionName(topic_name, partition.partition),
                         partitionName(topic_name, new_view.partition), new_view.datanode_name));

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,6 +59,12 @@ class PartitionLifecycle {
   std::pair<rpc::PartitionLifecycle, rpc::PartitionLifecycle> migrate(
       const std::string& actor, const std::string& topic, int partition,
       const std::string& target_datanode);
+  // migrate(actor, topic, partition, "") for a partition that another caller may have
+  // migrated meanwhile: a decommission and the lifecycle task both move the active
+  // partitions of a decommissioning datanode. nullopt, and nothing changed, when the
+  // partition is no longer active by the time its turn comes.
+  std::optional<std::pair<rpc::PartitionLifecycle, rpc::PartitionLifecycle>> migrateIfActive(
+      const std::string& actor, const std::string& topic, int partition);
   // Refuses with GROUP_NOT_EMPTY while a group with members subscribes to the topic or a
   // group committed on it within topic-delete-idle, unless `force`. Then deletes the
   // metadata (topic, partitions, committed offsets) at once and schedules the tables'
@@ -87,6 +94,10 @@ class PartitionLifecycle {
   bool trySeal(const PartitionRecord& partition);
   // Datanode id for a replacement of a partition on `avoid` (INVALID_CONFIG without one).
   int placeAwayFrom(int avoid);
+  // migrate() with migrations_ held.
+  std::pair<rpc::PartitionLifecycle, rpc::PartitionLifecycle> migrateLocked(
+      const std::string& actor, const std::string& name, int number,
+      const std::string& target_datanode);
 
   const LifecycleConfig config_;
   MetaStore& meta_;
@@ -94,6 +105,10 @@ class PartitionLifecycle {
   DatanodeRegistry& datanodes_;
   AuditTrail& audit_;
   PartitionPlacer placer_;
+  // One migration at a time: each numbers its new partition from the topic's partition
+  // count, so two at once on one topic would collide (the second refused as "changed
+  // meanwhile") or both move the same partition.
+  std::mutex migrations_;
 };
 
 }  // namespace mq

@@ -168,7 +168,7 @@ void PartitionRetirer::finishDecommissions(const Topology& topology, LifecycleRu
       if (partition.state != "active") continue;
       // Created on it before it was marked (a race with the decommission call).
       try {
-        lifecycle_.migrate("partition-lifecycle", name, partition.partition, "");
+        lifecycle_.migrateIfActive("partition-lifecycle", name, partition.partition);
       } catch (const rpc::MqError& e) {
         ++summary.errors;
         logWarn("partition on a decommissioning datanode not migrated")

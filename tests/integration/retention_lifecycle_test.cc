@@ -8,11 +8,13 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/property_tree/json_parser.hpp>
 #include <chrono>
 #include <functional>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
@@ -673,6 +675,51 @@ TEST(RetentionLifecycle, DecommissionedDatanodeIsDrainedRetiredAndSkippedByPlace
   auto answer = fetch(*broker, "moving", on_dn0, 20);
   EXPECT_EQ(answer.error, rpc::ErrorCode::NONE);
   EXPECT_EQ(answer.end_offset, 20);
+}
+
+TEST(RetentionLifecycle, DecommissionRacingTheLifecycleTaskMovesEveryPartitionExactlyOnce) {
+  ClusterOptions options = lifecycleOptions(/*datanodes=*/2);
+  // The lifecycle task also migrates what it finds active on a decommissioning datanode:
+  // run it as often as it may run (every 100 ms), so that it races the decommission call's
+  // own migrations.
+  auto interval = std::find(options.metaserver_args.begin(), options.metaserver_args.end(),
+                            "--lifecycle-interval");
+  ASSERT_NE(interval, options.metaserver_args.end());
+  *std::next(interval) = "100ms";
+  TestCluster cluster(options);
+  constexpr int kPartitions = 24;
+  cluster.createTopic("crowded", kPartitions);
+  auto meta = cluster.metaClient();
+  std::vector<rpc::DatanodeInfo> nodes;
+  (*meta)->listDatanodes(nodes, header());
+  ASSERT_EQ(nodes.size(), 2u);
+  std::set<int> on_dn0;
+  for (const auto& p : lifecycle(*meta, "crowded").partitions) {
+    if (p.datanode_id == nodes[0].id) on_dn0.insert(p.partition);
+  }
+  ASSERT_GE(on_dn0.size(), 2u);
+
+  std::string out;
+  std::string err;
+  ASSERT_EQ(cluster.mqctl({"datanode", "decommission", nodes[0].name}, &out, &err), 0) << err;
+  // Each partition that was on it is replaced by exactly one new partition on the other
+  // datanode, whoever moved it; none was added twice.
+  const auto partitions = lifecycle(*meta, "crowded").partitions;
+  EXPECT_EQ(partitions.size(), kPartitions + on_dn0.size());
+  std::set<int> replacements;
+  for (const auto& p : partitions) {
+    if (p.partition >= kPartitions) {
+      EXPECT_EQ(p.datanode_id, nodes[1].id) << p.partition;
+      EXPECT_EQ(p.state, "active") << p.partition;
+    } else if (on_dn0.count(p.partition)) {
+      EXPECT_NE(p.state, "active") << p.partition;
+      EXPECT_GE(p.replaced_by, kPartitions) << p.partition;
+      replacements.insert(p.replaced_by);
+    } else {
+      EXPECT_EQ(p.state, "active") << p.partition;
+    }
+  }
+  EXPECT_EQ(replacements.size(), on_dn0.size());
 }
 
 TEST(RetentionLifecycle, MqctlTopicLifecycleShowsEachPartitionsOffsetsAndSize) {
