@@ -254,7 +254,7 @@ std::pair<rpc::PartitionLifecycle, rpc::PartitionLifecycle> PartitionLifecycle::
     const std::string& actor, const std::string& name, int number,
     const std::string& target_datanode) {
   std::lock_guard<std::mutex> lock(migrations_);
-  return migrateLocked(actor, name, number, target_datanode);
+  return migrateLocked(actor, findTopic(name), number, target_datanode);
 }
 
 std::optional<std::pair<rpc::PartitionLifecycle, rpc::PartitionLifecycle>>
@@ -263,13 +263,13 @@ PartitionLifecycle::migrateIfActive(const std::string& actor, const std::string&
   const TopicRecord topic = findTopic(name);
   const PartitionRecord& partition = findPartition(topic, number);
   if (partition.state != "active" || partition.replaced_by >= 0) return std::nullopt;
-  return migrateLocked(actor, name, number, "");
+  return migrateLocked(actor, topic, number, "");
 }
 
 std::pair<rpc::PartitionLifecycle, rpc::PartitionLifecycle> PartitionLifecycle::migrateLocked(
-    const std::string& actor, const std::string& name, int number,
+    const std::string& actor, const TopicRecord& topic, int number,
     const std::string& target_datanode) {
-  const TopicRecord topic = findTopic(name);
+  const std::string& name = topic.name;
   const PartitionRecord old_partition = findPartition(topic, number);
   const std::string object = partitionName(name, number);
   if (old_partition.retired()) refuse(fmt::format("partition {} is retired", object));

@@ -94,9 +94,9 @@ class PartitionLifecycle {
   bool trySeal(const PartitionRecord& partition);
   // Datanode id for a replacement of a partition on `avoid` (INVALID_CONFIG without one).
   int placeAwayFrom(int avoid);
-  // migrate() with migrations_ held.
+  // migrate() with migrations_ held, of `topic` as just read under it.
   std::pair<rpc::PartitionLifecycle, rpc::PartitionLifecycle> migrateLocked(
-      const std::string& actor, const std::string& name, int number,
+      const std::string& actor, const TopicRecord& topic, int number,
       const std::string& target_datanode);
 
   const LifecycleConfig config_;
