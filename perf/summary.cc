@@ -72,17 +72,12 @@ JsonLine& JsonLine::object(std::string_view name, const JsonLine& value) {
   return *this;
 }
 
-namespace {
-
-// User + system CPU time of this process so far.
 double processCpuSeconds() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
-
-}  // namespace
 
 JsonLine summaryJson(const Summary& s) {
   const double seconds = s.seconds > 0 ? s.seconds : 0;

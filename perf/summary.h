@@ -54,6 +54,9 @@ JsonLine stagesJson(const client::ProducerStages& stages);
 // Every field of `config` under its command-line name (dashes become underscores).
 JsonLine settingsJson(const PerfConfig& config);
 
+// User + system CPU time of this process so far (client_cpu_seconds).
+double processCpuSeconds();
+
 // Writes `line` and a newline to stdout and flushes: the run's one summary line.
 void printSummaryLine(const JsonLine& line);
 

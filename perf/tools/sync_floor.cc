@@ -10,21 +10,21 @@
 // Connection k writes partition k % --partitions. A broker's sync step of the same shape
 // stays below this; how far below is what its server loop costs.
 //
-// --gather-us W (default 1000, 0 = off): after a group that answered 2-16 callers, the next
-// waits until as many requests are in, at most W µs and no longer than that group took (the
-// broker's append-gather-us, broker/group_gather.h, without its back-off).
+// --gather-us W (default 1000, 0 = off): after a group, the next waits for the callers it
+// answered by the broker's own rule (GroupGather, broker/group_gather.h, the broker's
+// append-gather-us): 2-16 of them, at most W µs and no longer than that group took.
 //
 // The scratch database named in --db is created and dropped (perf/scratch_database.h).
 // Before it drops the database it counts the rows in the partition tables: every answer
-// must stand for one (an error otherwise). Prints one JSON line: msg/s, the callers' p50/p99 in ms,
-// groups, messages per group, the group's mean time in the database, how often and how long groups
-// waited, and the CPU this process used per message (callers and server; MariaDB's is not in it).
+// must stand for one (an error otherwise). Prints one JSON line: mq-perf's standard fields
+// (perf/summary.h; latency is the callers' send to answer), then groups, messages per group,
+// the group's mean time in the database, how often and how long groups waited, and the CPU
+// this process used per message (callers and server; MariaDB's is not in it).
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -39,10 +39,11 @@
 #include <thread>
 #include <vector>
 
-#include "common/json_writer.h"
+#include "broker/group_gather.h"
 #include "common/options.h"
 #include "perf/run_counters.h"
 #include "perf/scratch_database.h"
+#include "perf/summary.h"
 #include "perf/topic_setup.h"
 #include "storage/db_pool.h"
 #include "storage/migrations.h"
@@ -62,7 +63,6 @@ struct Settings {
 };
 
 constexpr size_t kAnswerBytes = 8;
-constexpr size_t kMaxGather = 16;  // as broker/group_gather.h
 
 std::string tableName(int partition) { return fmt::format("mq_floor_p{}", partition); }
 
@@ -89,19 +89,6 @@ bool readAll(int fd, char* data, size_t size) {
     size -= static_cast<size_t>(n);
   }
   return true;
-}
-
-std::string quoted(const std::string& text) {
-  std::string out;
-  mq::appendJsonString(out, text, mq::JsonEscaping::kPlain);
-  return out;
-}
-
-double cpuSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
-         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
 // One caller: send, wait for the answer, again, until the deadline.
@@ -183,16 +170,16 @@ class FloorServer {
   ServerStats run() {
     auto lease = pool_.acquire();
     int open = settings_.clients;
-    size_t target = 0;  // requests the next group waits for (0: none)
-    Clock::time_point deadline;
+    mq::GroupGather gather{std::chrono::microseconds(settings_.gather_us)};
+    bool gathering = false;  // the next group waits for the callers the last one answered
     std::vector<epoll_event> events(connections_.size());
     while (open > 0 || !pending_.empty()) {
       int timeout_ms = -1;
       if (!pending_.empty()) {
         timeout_ms = 0;
-        if (target > pending_.size()) {
+        if (!gather.ready(pending_.size(), Clock::now())) {
           const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-              deadline - Clock::now() + std::chrono::microseconds(999));
+              gather.deadline() - Clock::now() + std::chrono::microseconds(999));
           timeout_ms = static_cast<int>(std::max<int64_t>(0, left.count()));
         }
       }
@@ -205,21 +192,18 @@ class FloorServer {
       }
       if (pending_.empty()) continue;
       const auto now = Clock::now();
-      if (target > pending_.size() && now < deadline && open > 0) continue;
-      if (target > 0) {
+      if (!gather.ready(pending_.size(), now) && open > 0) continue;
+      gather.groupStarts(pending_.size());
+      if (gathering) {
         ++stats_.waits;
         stats_.waited_s += std::chrono::duration<double>(now - group_end_).count();
       }
       const size_t answered = pending_.size();
       appendAndAnswer(lease);
       group_end_ = Clock::now();
-      const auto took = group_end_ - now;
-      target = 0;
-      if (settings_.gather_us > 0 && answered >= 2 && answered <= kMaxGather) {
-        target = answered;
-        deadline = group_end_ +
-                   std::min<Clock::duration>(std::chrono::microseconds(settings_.gather_us), took);
-      }
+      // Requests that came meanwhile are still in the sockets: none counts as queued.
+      gather.groupEnded(answered, 0, group_end_ - now, group_end_);
+      gathering = gather.holds(group_end_);
     }
     return stats_;
   }
@@ -326,7 +310,7 @@ int runFloor(const Settings& settings) {
   const int port = ntohs(address.sin_port);
 
   mq::perf::RunCounters counters;
-  const double cpu_before = cpuSeconds();
+  const double cpu_before = mq::perf::processCpuSeconds();
   const auto start = Clock::now();
   const auto deadline = start + std::chrono::duration_cast<Clock::duration>(
                                     std::chrono::duration<double>(settings.duration_s));
@@ -365,24 +349,29 @@ int runFloor(const Settings& settings) {
     counters.addError(
         fmt::format("{} answers, but {} rows in the partition tables", counters.messages(), rows));
   }
-  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  const double cpu = cpuSeconds() - cpu_before;
-  const auto latency = counters.latency();
-  const double per_group = stats.groups ? double(stats.messages) / stats.groups : 0;
-  std::cout << fmt::format(
-      "{{\"mode\":\"sync-floor\",\"clients\":{},\"partitions\":{},\"gather_us\":{},"
-      "\"messages\":{},\"rows_in_database\":{},\"errors\":{},\"seconds\":{:.3f},\"messages_per_"
-      "sec\":{:.0f},"
-      "\"p50_ms\":{:.2f},\"p99_ms\":{:.2f},\"p999_ms\":{:.2f},\"latency\":\"send_to_answer\","
-      "\"groups\":{},\"messages_per_group\":{:.2f},\"group_db_ms\":{:.3f},"
-      "\"groups_that_waited\":{},\"mean_wait_ms\":{:.3f},\"client_cpu_seconds\":{:.3f},"
-      "\"process_cpu_us_per_message\":{:.1f},\"first_error\":{}}}\n",
-      settings.clients, settings.partitions, settings.gather_us, counters.messages(), rows,
-      counters.errors(), seconds, counters.messages() / seconds, latency.percentile(0.5) / 1000.0,
-      latency.percentile(0.99) / 1000.0, latency.percentile(0.999) / 1000.0, stats.groups,
-      per_group, stats.groups ? 1000.0 * stats.database_s / stats.groups : 0, stats.waits,
-      stats.waits ? 1000.0 * stats.waited_s / stats.waits : 0, cpu,
-      counters.messages() ? 1e6 * cpu / counters.messages() : 0, quoted(counters.firstError()));
+  mq::perf::Summary summary;
+  summary.mode = "sync-floor";
+  summary.messages = counters.messages();
+  summary.errors = counters.errors();
+  summary.bytes = counters.bytes();
+  summary.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  summary.latency_us = counters.latency();
+  summary.latency = "send_to_answer";
+  const double cpu = mq::perf::processCpuSeconds() - cpu_before;
+  mq::perf::JsonLine json = mq::perf::summaryJson(summary);
+  json.number("clients", settings.clients)
+      .number("partitions", settings.partitions)
+      .number("gather_us", settings.gather_us)
+      .number("rows_in_database", rows)
+      .number("groups", stats.groups)
+      .real("messages_per_group", stats.groups ? double(stats.messages) / stats.groups : 0)
+      .real("group_db_ms", stats.groups ? 1000.0 * stats.database_s / stats.groups : 0)
+      .number("groups_that_waited", stats.waits)
+      .real("mean_wait_ms", stats.waits ? 1000.0 * stats.waited_s / stats.waits : 0)
+      .real("process_cpu_us_per_message",
+            summary.messages ? 1e6 * cpu / static_cast<double>(summary.messages) : 0)
+      .text("first_error", counters.firstError());
+  mq::perf::printSummaryLine(json);
   return counters.errors() == 0 ? 0 : 1;
 }
 
