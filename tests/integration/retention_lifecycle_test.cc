@@ -8,13 +8,11 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <algorithm>
 #include <atomic>
 #include <boost/property_tree/json_parser.hpp>
 #include <chrono>
 #include <functional>
 #include <iostream>
-#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
@@ -44,17 +42,20 @@ namespace {
 using BrokerRpc = RpcClient<rpc::BrokerClient>;
 using MetaRpc = RpcClient<rpc::MetaServiceClient>;
 
-ClusterOptions lifecycleOptions(int datanodes = 1) {
+ClusterOptions lifecycleOptions(int datanodes = 1, const char* lifecycle_interval = "300ms") {
   ClusterOptions options;
   options.datanodes = datanodes;
   // Retention is paced as in production, only faster: 100 ms at least between two DDLs on a
   // table and twice as long as the last one took; emptied segments are dropped two at once.
-  options.metaserver_args = {
-      "--retention-interval",     "300ms", "--retention-lease",           "3s",
-      "--lifecycle-interval",     "300ms", "--segment-messages",          "100",
-      "--partition-drop-grace",   "1s",    "--retention-delete-pause",    "0ms",
-      "--retention-ddl-gap",      "100ms", "--retention-ddl-rest-factor", "2",
-      "--retention-drop-emptied", "2"};
+  options.metaserver_args = {"--retention-interval",        "300ms",
+                             "--retention-lease",           "3s",
+                             "--lifecycle-interval",        lifecycle_interval,
+                             "--segment-messages",          "100",
+                             "--partition-drop-grace",      "1s",
+                             "--retention-delete-pause",    "0ms",
+                             "--retention-ddl-gap",         "100ms",
+                             "--retention-ddl-rest-factor", "2",
+                             "--retention-drop-emptied",    "2"};
   return options;
 }
 
@@ -678,15 +679,10 @@ TEST(RetentionLifecycle, DecommissionedDatanodeIsDrainedRetiredAndSkippedByPlace
 }
 
 TEST(RetentionLifecycle, DecommissionRacingTheLifecycleTaskMovesEveryPartitionExactlyOnce) {
-  ClusterOptions options = lifecycleOptions(/*datanodes=*/2);
   // The lifecycle task also migrates what it finds active on a decommissioning datanode:
   // run it as often as it may run (every 100 ms), so that it races the decommission call's
   // own migrations.
-  auto interval = std::find(options.metaserver_args.begin(), options.metaserver_args.end(),
-                            "--lifecycle-interval");
-  ASSERT_NE(interval, options.metaserver_args.end());
-  *std::next(interval) = "100ms";
-  TestCluster cluster(options);
+  TestCluster cluster(lifecycleOptions(/*datanodes=*/2, /*lifecycle_interval=*/"100ms"));
   constexpr int kPartitions = 24;
   cluster.createTopic("crowded", kPartitions);
   auto meta = cluster.metaClient();
