@@ -54,6 +54,11 @@ const OptionTable<BrokerConfig>& BrokerConfig::optionTable() {
            .number("max-connections-per-ip", &C::max_connections_per_ip, 0, 1000000,
                    "open client connections from one address; more are closed at accept (0: no "
                    "limit)")
+           .choice("rpc-io", &C::rpc_io, {"events", "threads"},
+                   "how the Thrift port serves its connections: events (one thread waits on "
+                   "all of them, requests run on a pool, a produce is answered by the group "
+                   "commit that stored it) or threads (a thread per connection); with tls = "
+                   "on always threads")
            .duration("quota-max-throttle", &C::quota_max_throttle_ms, 1, 5 * kMinute,
                      "longest a request over a quota is held back; the rest of its debt holds "
                      "back the next")

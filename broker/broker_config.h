@@ -39,7 +39,10 @@ struct BrokerConfig {
   int max_connections = 0;                         // open client connections in all; 0 = no limit
   int max_connections_per_ip = 0;         // open client connections from one address; 0 = no limit
   int64_t quota_max_throttle_ms = 30000;  // longest throttle of one request (quotas)
-  std::string log_level = "info";         // debug | info | warn | error
+  // How the Thrift port serves connections: "events" (server/event_rpc_server.h) or
+  // "threads" (a thread per connection, server/rpc_server.h); TLS is served by threads.
+  std::string rpc_io = "events";
+  std::string log_level = "info";  // debug | info | warn | error
   // The Kafka listener (docs/kafka.md), HOST:PORT; empty: none. Parsed into kafka_host and
   // kafka_port; kafka_advertised_host is what the registry (and Kafka Metadata) gives
   // clients: --advertised-host when set, else the listener's host (0.0.0.0: 127.0.0.1).

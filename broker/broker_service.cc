@@ -1,6 +1,8 @@
 #include "broker/broker_service.h"
 
 #include <algorithm>
+#include <atomic>
+#include <memory>
 
 #include "broker/handlers/commit_offsets_handler.h"
 #include "broker/handlers/fetch_handler.h"
@@ -22,22 +24,30 @@ std::string quotaClient(const Caller& caller, const rpc::RequestHeader& header) 
 
 }  // namespace
 
+void BrokerService::callStarts() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++in_flight_;
+}
+
+void BrokerService::callEnds() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (--in_flight_ == 0) idle_.notify_all();
+}
+
+rpc::MqError BrokerService::unexpected(const char* method, const std::exception& e) {
+  logError("unexpected error serving request").kv("method", method).kv("error", e.what());
+  return makeError(rpc::ErrorCode::UNKNOWN, std::string("internal error: ") + e.what());
+}
+
 template <typename Response, typename Handler>
 void BrokerService::serve(const char* method, const rpc::RequestHeader& header, Response& response,
                           Handler&& handler) {
   const auto start = SteadyClock::now();
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    ++in_flight_;
-  }
+  callStarts();
   struct Done {
     BrokerService* self;
-    ~Done() {
-      std::lock_guard<std::mutex> lock(self->mutex_);
-      if (--self->in_flight_ == 0) self->idle_.notify_all();
-    }
+    ~Done() { self->callEnds(); }
   } done{this};
-  ErrorCode code = rpc::ErrorCode::NONE;
   auto elapsed = [&] { return std::chrono::duration<double>(SteadyClock::now() - start).count(); };
   try {
     if (context_.shutting_down) {
@@ -49,12 +59,10 @@ void BrokerService::serve(const char* method, const rpc::RequestHeader& header, 
     context_.metrics.recordRpc(method, e.code, elapsed());
     throw;
   } catch (const std::exception& e) {
-    logError("unexpected error serving request").kv("method", method).kv("error", e.what());
-    code = rpc::ErrorCode::UNKNOWN;
-    context_.metrics.recordRpc(method, code, elapsed());
-    throw makeError(code, std::string("internal error: ") + e.what());
+    context_.metrics.recordRpc(method, rpc::ErrorCode::UNKNOWN, elapsed());
+    throw unexpected(method, e);
   }
-  context_.metrics.recordRpc(method, code, elapsed());
+  context_.metrics.recordRpc(method, rpc::ErrorCode::NONE, elapsed());
 }
 
 bool BrokerService::waitIdle(std::chrono::milliseconds timeout) {
@@ -63,11 +71,17 @@ bool BrokerService::waitIdle(std::chrono::milliseconds timeout) {
 }
 
 template <typename Response>
-void BrokerService::throttle(Response& response, const QuotaUsage& usage) {
+int64_t BrokerService::charge(Response& response, const QuotaUsage& usage) {
   const int64_t ms = context_.quotas.charge(usage);
-  if (ms <= 0) return;
+  if (ms <= 0) return 0;
   response.__set_throttle_time_ms(static_cast<int32_t>(ms));
-  muteConnectionAfterReply(ms);
+  return ms;
+}
+
+template <typename Response>
+void BrokerService::throttle(Response& response, const QuotaUsage& usage) {
+  const int64_t ms = charge(response, usage);
+  if (ms > 0) muteConnectionAfterReply(ms);
 }
 
 void BrokerService::produce(rpc::ProduceResponse& response, const rpc::ProduceRequest& request) {
@@ -76,6 +90,61 @@ void BrokerService::produce(rpc::ProduceResponse& response, const rpc::ProduceRe
     throttle(served, QuotaEnforcer::produceUsage(quotaClient(caller, request.header), request));
     return served;
   });
+}
+
+void BrokerService::produceAsync(const rpc::ProduceRequest& request,
+                                 std::function<void(ProduceAnswer)> done) {
+  const auto start = SteadyClock::now();
+  callStarts();
+  // Answers, counts and times the call (as serve() does), from whichever thread ends it;
+  // once (an exception thrown after the batches were queued must not answer twice).
+  auto answered = std::make_shared<std::atomic<bool>>(false);
+  auto answer = [this, start, done, answered](ProduceAnswer result) {
+    if (answered->exchange(true)) return;
+    const ErrorCode code = result.error ? result.error->code : rpc::ErrorCode::NONE;
+    context_.metrics.recordRpc("produce", code,
+                               std::chrono::duration<double>(SteadyClock::now() - start).count());
+    done(std::move(result));
+    callEnds();
+  };
+  auto caller = std::make_shared<Caller>();
+  try {
+    if (context_.shutting_down) {
+      throwError(rpc::ErrorCode::SHUTTING_DOWN, "broker is shutting down; use another broker");
+    }
+    *caller = context_.access.authenticate(request.header);
+    handleProducesAsync(
+        context_, {ProduceCall{&request, caller.get()}},
+        [this, &request, caller, answer](std::vector<ProduceOutcome> outcomes) {
+          ProduceAnswer served;
+          try {
+            if (outcomes[0].refused) {
+              served.error = std::move(outcomes[0].refused);
+            } else {
+              served.response = std::move(outcomes[0].response);
+              served.mute_ms = charge(
+                  served.response,
+                  QuotaEnforcer::produceUsage(quotaClient(*caller, request.header), request));
+            }
+          } catch (const std::exception& e) {
+            served = ProduceAnswer{};
+            served.error = unexpected("produce", e);
+          }
+          answer(std::move(served));
+        });
+  } catch (const rpc::MqError& e) {
+    ProduceAnswer refused;
+    refused.error = e;
+    answer(std::move(refused));
+  } catch (const std::exception& e) {
+    ProduceAnswer failed;
+    failed.error = unexpected("produce", e);
+    answer(std::move(failed));
+  }
+}
+
+bool BrokerService::produceMayWait(const rpc::ProduceRequest& request) {
+  return !produceServedFromCaches(context_, request);
 }
 
 void BrokerService::fetch(rpc::FetchResponse& response, const rpc::FetchRequest& request) {

@@ -9,7 +9,10 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
+#include <functional>
 #include <mutex>
+#include <optional>
 
 #include "Broker.h"
 #include "broker/broker_context.h"
@@ -42,6 +45,20 @@ class BrokerService : public rpc::BrokerIf {
                      const std::string& group_id) override;
   void deleteGroup(const rpc::RequestHeader& header, const std::string& group_id) override;
 
+  // Broker.produce without holding the calling thread (the event-driven server,
+  // broker/async_produce.h): as produce(), but `done` gets the answer once the group
+  // commits answered, on the thread that finished the work (a datanode writer). `request`
+  // must stay alive until then; `done` must not throw.
+  struct ProduceAnswer {
+    rpc::ProduceResponse response;
+    std::optional<rpc::MqError> error;  // set: the call's error instead of a response
+    int64_t mute_ms = 0;                // quota: hold back the connection's next request
+  };
+  void produceAsync(const rpc::ProduceRequest& request, std::function<void(ProduceAnswer)> done);
+  // Whether produceAsync(request) may wait for the metadata database before it queues the
+  // batches (a topic or producer not cached yet); else it only computes.
+  bool produceMayWait(const rpc::ProduceRequest& request);
+
   // Waits until no call is in progress, or the timeout; returns false on timeout.
   bool waitIdle(std::chrono::milliseconds timeout);
 
@@ -55,6 +72,15 @@ class BrokerService : public rpc::BrokerIf {
   // connection when the caller is over one.
   template <typename Response>
   void throttle(Response& response, const QuotaUsage& usage);
+  // The same charge; returns how long to hold the connection back (0: not).
+  template <typename Response>
+  int64_t charge(Response& response, const QuotaUsage& usage);
+
+  // A call starts and ends (in_flight_, for waitIdle).
+  void callStarts();
+  void callEnds();
+  // The error a call answers for an unexpected exception (logged).
+  rpc::MqError unexpected(const char* method, const std::exception& e);
 
   BrokerContext& context_;
   std::mutex mutex_;

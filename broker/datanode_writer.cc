@@ -61,7 +61,8 @@ struct WriteRequest {
   std::shared_ptr<DbPool> pool;
   size_t unqueued = 0;  // items still in the queue
   size_t unanswered = 0;
-  std::condition_variable answered;
+  std::condition_variable answered;  // append(): where the caller sleeps
+  std::function<void()> done;        // appendAsync(): run when all are answered
 };
 
 DatanodeWriter::DatanodeWriter(const GroupCommitLimits& limits, const std::string& broker_id,
@@ -88,10 +89,27 @@ void DatanodeWriter::append(const std::shared_ptr<DbPool>& pool, std::vector<Wri
   if (items.empty()) return;
   auto request = std::make_shared<WriteRequest>();
   request->pool = pool;
+  std::unique_lock<std::mutex> lock(mutex_);
+  enqueue(request, items, lock);
+  request->answered.wait(lock, [&] { return request->unanswered == 0; });
+  for (auto& item : items) item.request.reset();
+}
+
+void DatanodeWriter::appendAsync(const std::shared_ptr<DbPool>& pool, std::vector<WriteItem>& items,
+                                 std::function<void()> done) {
+  if (items.empty()) return done();
+  auto request = std::make_shared<WriteRequest>();
+  request->pool = pool;
+  request->done = std::move(done);
+  std::unique_lock<std::mutex> lock(mutex_);
+  enqueue(request, items, lock);
+}
+
+void DatanodeWriter::enqueue(const std::shared_ptr<WriteRequest>& request,
+                             std::vector<WriteItem>& items, std::unique_lock<std::mutex>& lock) {
   request->unqueued = items.size();
   request->unanswered = items.size();
   const auto now = SteadyClock::now();
-  std::unique_lock<std::mutex> lock(mutex_);
   if (writers_.empty()) {
     for (int i = 0; i < busy_groups_; ++i) writers_.emplace_back([this] { writerLoop(); });
   }
@@ -108,8 +126,6 @@ void DatanodeWriter::append(const std::shared_ptr<DbPool>& pool, std::vector<Wri
     work_.notify_one();
     lock.lock();
   }
-  request->answered.wait(lock, [&] { return request->unanswered == 0; });
-  for (auto& item : items) item.request.reset();
 }
 
 void DatanodeWriter::writerLoop() {
@@ -157,7 +173,16 @@ void DatanodeWriter::writerLoop() {
     // The next group first (another writer), then the answers: each wake-up is a system call
     // of this thread, and the next transaction should not wait for them.
     if (next) work_.notify_one();
-    for (const auto& request : answered) request->answered.notify_one();
+    for (const auto& request : answered) {
+      if (!request->done) {
+        request->answered.notify_one();
+        continue;
+      }
+      // The items hold their request: it lets go of `done` (and what that holds) first.
+      auto done = std::move(request->done);
+      request->done = nullptr;
+      done();
+    }
     answered.clear();
     lock.lock();
   }

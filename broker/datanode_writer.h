@@ -22,7 +22,9 @@
 // send again (closed loops: synchronous producers), so that it carries them too instead of
 // leaving them for a group of their own (group_gather.h, the broker's append-gather-us).
 //
-// The callers only queue their batches and sleep until answered. The groups run on the
+// The callers only queue their batches and sleep until answered (append), or leave a
+// completion the writer runs once their items are answered (appendAsync: the event-driven
+// server's produce, whose reply the writer so sends itself). The groups run on the
 // datanode's own writer threads (busy_groups of them, started at its first append), so a
 // group ends by waking another writer for the next group and then its callers: the next
 // transaction does not wait for a caller's thread to be woken to lead it (with one group at
@@ -45,6 +47,7 @@
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -92,6 +95,12 @@ class DatanodeWriter {
   // (a group goes through the pool of its first item's caller) and returns when each has
   // its outcome.
   void append(const std::shared_ptr<DbPool>& pool, std::vector<WriteItem>& items);
+  // As append(), but returns at once: `done` runs once every item has its outcome, on the
+  // writer thread that answered the last of them (it must not block long: that writer's
+  // next group waits). `items` must stay alive and untouched until then. Empty `items`:
+  // `done` runs here.
+  void appendAsync(const std::shared_ptr<DbPool>& pool, std::vector<WriteItem>& items,
+                   std::function<void()> done);
 
   // Durable reads on this datanode; every group commit that stored rows counts for them.
   DurableReads& durableReads() { return durable_reads_; }
@@ -101,6 +110,10 @@ class DatanodeWriter {
   // the queue holds overlap_bytes_ and fewer than max_groups_ run, or fewer than
   // busy_groups_ while the queue holds busy_queue_bytes_.
   bool mayStartGroup() const;
+  // Queues the items of `request` and wakes a writer if a group may start (mutex_ held by
+  // `lock`; released meanwhile).
+  void enqueue(const std::shared_ptr<WriteRequest>& request, std::vector<WriteItem>& items,
+               std::unique_lock<std::mutex>& lock);
   // Takes the next group from the queue (mutex_ held): queued items in order whose table no
   // running group holds, of at most tablesPerGroup() tables, up to max_group_bytes_ (at
   // least one item).

@@ -2,7 +2,9 @@
 // the datanodes. Any broker can serve any partition.
 #include <algorithm>
 #include <iostream>
+#include <map>
 
+#include "broker/async_produce.h"
 #include "broker/broker_config.h"
 #include "broker/broker_registration.h"
 #include "broker/broker_service.h"
@@ -12,6 +14,7 @@
 #include "common/log.h"
 #include "common/shutdown_signal.h"
 #include "common/tls.h"
+#include "server/event_rpc_server.h"
 #include "server/malloc_arenas.h"
 #include "server/malloc_tcache.h"
 #include "server/metrics.h"
@@ -129,15 +132,31 @@ int run(int argc, char** argv) {
                             access,          quotas,   producer_epochs};
 
   auto service = std::make_shared<mq::BrokerService>(context);
-  mq::RpcServer server(std::make_shared<mq::rpc::BrokerProcessor>(service), config.host,
-                       config.port, {config.max_connections, config.max_connections_per_ip},
-                       {&metrics_endpoint->registry(), "mq_broker"}, tls);
+  auto processor = std::make_shared<mq::rpc::BrokerProcessor>(service);
+  const mq::ConnectionLimits limits{config.max_connections, config.max_connections_per_ip};
+  const mq::ConnectionMetrics connection_metrics{&metrics_endpoint->registry(), "mq_broker"};
+  // Event-driven unless TLS is on (server/event_rpc_server.h): produce is then answered by
+  // the group commit that stored it, without a thread waiting for it.
+  std::unique_ptr<mq::EventRpcServer> event_server;
+  std::unique_ptr<mq::RpcServer> thread_server;
+  if (config.rpc_io == "events" && !tls) {
+    event_server =
+        std::make_unique<mq::EventRpcServer>(processor,
+                                             std::map<std::string, mq::EventRpcServer::AsyncMethod>{
+                                                 {"produce", mq::asyncProduceMethod(service)}},
+                                             config.host, config.port, limits, connection_metrics);
+  } else {
+    thread_server = std::make_unique<mq::RpcServer>(processor, config.host, config.port, limits,
+                                                    connection_metrics, tls);
+  }
   try {
-    server.start();
+    if (event_server) event_server->start();
+    if (thread_server) thread_server->start();
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;
   }
+  const auto gate = event_server ? event_server->gate() : thread_server->gate();
   // The Kafka front door (docs/kafka.md): same services, same connection limits and TLS.
   std::unique_ptr<mq::kafka::KafkaServer> kafka_server;
   if (config.kafka_port > 0) {
@@ -146,8 +165,8 @@ int run(int argc, char** argv) {
     kafka_options.port = config.kafka_port;
     // A produce request of max-batch-bytes of messages, plus its framing.
     kafka_options.max_request_bytes = config.max_batch_bytes + (1 << 20);
-    kafka_server = std::make_unique<mq::kafka::KafkaServer>(context, kafka_options, server.gate(),
-                                                            tls, metrics_endpoint->registry());
+    kafka_server = std::make_unique<mq::kafka::KafkaServer>(context, kafka_options, gate, tls,
+                                                            metrics_endpoint->registry());
     try {
       kafka_server->start();
     } catch (const std::exception& e) {
@@ -200,7 +219,8 @@ int run(int argc, char** argv) {
   if (!service->waitIdle(std::chrono::seconds(10))) {
     mq::logWarn("in-flight requests still running after 10 s; closing anyway");
   }
-  server.stop();
+  if (event_server) event_server->stop();
+  if (thread_server) thread_server->stop();
   if (kafka_server) kafka_server->stop();
   delay_mover.stop();
   log_end_watcher.stop();

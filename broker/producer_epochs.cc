@@ -14,9 +14,7 @@ std::optional<int16_t> ProducerEpochs::current(int64_t producer_id, int16_t epoc
     auto it = entries_.find(producer_id);
     if (it != entries_.end()) {
       cached = it->second;
-      const bool fresh = SteadyClock::now() - it->second.read_at < refresh_;
-      const bool newer = !it->second.epoch || epoch > *it->second.epoch;
-      if (fresh && !newer) return it->second.epoch;
+      if (answers(it->second, epoch)) return it->second.epoch;
     }
     ++reads_;
   }
@@ -46,6 +44,18 @@ std::optional<int16_t> ProducerEpochs::current(int64_t producer_id, int16_t epoc
     }
     return epoch;
   }
+}
+
+bool ProducerEpochs::answers(const Entry& entry, int16_t epoch) const {
+  const bool fresh = SteadyClock::now() - entry.read_at < refresh_;
+  const bool newer = !entry.epoch || epoch > *entry.epoch;
+  return fresh && !newer;
+}
+
+bool ProducerEpochs::cached(int64_t producer_id, int16_t epoch) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = entries_.find(producer_id);
+  return it != entries_.end() && answers(it->second, epoch);
 }
 
 void ProducerEpochs::remember(int64_t producer_id, int16_t epoch) {

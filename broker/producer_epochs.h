@@ -37,6 +37,9 @@ class ProducerEpochs {
   // `epoch`; see above for what answers while the metadata database cannot be read.
   std::optional<int16_t> current(int64_t producer_id, int16_t epoch);
 
+  // Whether current(producer_id, epoch) answers from the cache, without a metadata read.
+  bool cached(int64_t producer_id, int16_t epoch) const;
+
   // Records an epoch this broker has just issued (initProducer).
   void remember(int64_t producer_id, int16_t epoch);
 
@@ -49,6 +52,9 @@ class ProducerEpochs {
     std::optional<int16_t> epoch;
     SteadyClock::time_point read_at;
   };
+
+  // Whether `entry` answers for a batch carrying `epoch` (read lately, not older than it).
+  bool answers(const Entry& entry, int16_t epoch) const;
 
   MetaStore& meta_;
   const std::chrono::milliseconds refresh_;

@@ -107,6 +107,12 @@ bool TopologyCache::refreshLocked(bool force) {
   }
 }
 
+bool TopologyCache::knows(const std::string& topic, int partition) const {
+  auto snapshot = topology();
+  auto it = snapshot->topics.find(topic);
+  return it != snapshot->topics.end() && partition < static_cast<int>(it->second.partitions.size());
+}
+
 PartitionRoute TopologyCache::route(const std::string& topic, int partition) {
   const auto asked_at = SteadyClock::now();
   auto snapshot = topology();

@@ -58,6 +58,8 @@ class TopologyCache {
   // synchronous refresh first (a topic created or a partition added a moment ago is found),
   // at most once per refresh period.
   PartitionRoute route(const std::string& topic, int partition);
+  // Whether route(topic, partition) answers from the cache, without a metadata read.
+  bool knows(const std::string& topic, int partition) const;
 
  private:
   void refreshLoop();

@@ -87,11 +87,13 @@ class CountedTlsSocket : public TSSLSocket, public GateSlot {
   bool handshaken_ = false;
 };
 
-// Tells the client why before closing: a framed Thrift exception message, which a client
-// reads as the reply to its first call (generated clients check for an exception before the
-// method name and sequence id). Sent without blocking; what the client already sent is read
-// and dropped first so that closing sends a FIN, not a reset that could discard the frame.
-void sendRefusal(TSocket& socket, const std::string& refusal) {
+}  // namespace
+
+// A framed Thrift exception message, which a client reads as the reply to its first call
+// (generated clients check for an exception before the method name and sequence id). Sent
+// without blocking; what the client already sent is read and dropped first so that closing
+// sends a FIN, not a reset that could discard the frame.
+void sendRefusalFrame(int fd, const std::string& refusal) {
   auto buffer = std::make_shared<TMemoryBuffer>();
   auto framed = std::make_shared<TFramedTransport>(buffer);
   TBinaryProtocol protocol(framed);
@@ -100,15 +102,12 @@ void sendRefusal(TSocket& socket, const std::string& refusal) {
   protocol.writeMessageEnd();
   framed->flush();
   const std::string frame = buffer->getBufferAsString();
-  const int fd = socket.getSocketFD();
   (void)::send(fd, frame.data(), frame.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
   ::shutdown(fd, SHUT_WR);
   char drain[4096];
   while (::recv(fd, drain, sizeof drain, MSG_DONTWAIT) > 0) {
   }
 }
-
-}  // namespace
 
 ConnectionGate::ConnectionGate(ConnectionLimits limits, const ConnectionMetrics& metrics)
     : limits_(limits) {
@@ -223,7 +222,7 @@ std::shared_ptr<TTransport> LimitedServerSocket::acceptImpl() {
     // A TLS client cannot read a plaintext frame before its handshake, and a handshake here
     // would let refused clients hold up the accept loop: it is closed without one (its
     // handshake fails: "TLS handshake ... failed", retriable).
-    if (!tls_) sendRefusal(*socket, refusal);
+    if (!tls_) sendRefusalFrame(socket->getSocketFD(), refusal);
     socket->close();
     // The server's accept loop goes on after this type.
     throw TTransportException(TTransportException::CLIENT_DISCONNECT,

@@ -57,6 +57,10 @@ class ConnectionGate {
   int64_t unlogged_tls_ = 0;
 };
 
+// Writes the refusal to a plaintext connection over a limit as one Thrift exception frame
+// and shuts down its sending side (the caller closes it).
+void sendRefusalFrame(int fd, const std::string& refusal);
+
 // A TServerSocket whose accepted connections pass the gate first.
 class TlsSocketFactory;
 

@@ -51,10 +51,6 @@ namespace {
 thread_local bool serving_remote_call = false;
 thread_local int64_t mute_after_reply_ms = 0;
 
-// Thrift's own diagnostics (a client that sent garbage or disconnected) would be raw lines
-// among the JSON ones: keep them, at debug level.
-void logThriftOutput(const char* message) { logDebug("thrift").kv("detail", message); }
-
 // Thrift's connection loop handles its own exceptions only: anything else that escapes
 // while a request is decoded ends the process. A damaged frame can declare a list of two
 // billion elements, and the generated code sizes the vector before it reads them
@@ -68,16 +64,12 @@ class GuardedProcessor : public apache::thrift::TProcessor {
   bool process(std::shared_ptr<apache::thrift::protocol::TProtocol> in,
                std::shared_ptr<apache::thrift::protocol::TProtocol> out,
                void* connection_context) override {
-    serving_remote_call = true;
-    mute_after_reply_ms = 0;
-    struct Reset {
-      ~Reset() { serving_remote_call = false; }
-    } reset;
+    RemoteCallScope scope;
     try {
       const bool keep = inner_->process(std::move(in), std::move(out), connection_context);
       // The reply is flushed: hold back this connection's next request (a throttled
       // caller; Kafka mutes the channel the same way).
-      if (keep && mute_after_reply_ms > 0) mute_->wait(mute_after_reply_ms);
+      if (keep && scope.muteAfterReplyMs() > 0) mute_->wait(scope.muteAfterReplyMs());
       return keep;
     } catch (const apache::thrift::TException&) {
       throw;  // the server's loop reports and closes
@@ -135,11 +127,27 @@ class BufferedFramedTransportFactory : public TTransportFactory {
 
 }  // namespace
 
+// Thrift's own diagnostics (a client that sent garbage or disconnected) would be raw lines
+// among the JSON ones: keep them, at debug level.
+void logThriftDiagnostics() {
+  apache::thrift::GlobalOutput.setOutputFunction(
+      [](const char* message) { logDebug("thrift").kv("detail", message); });
+}
+
 bool servingRemoteCall() { return serving_remote_call; }
 
 void muteConnectionAfterReply(int64_t ms) {
   if (serving_remote_call) mute_after_reply_ms = ms;
 }
+
+RemoteCallScope::RemoteCallScope() {
+  serving_remote_call = true;
+  mute_after_reply_ms = 0;
+}
+
+RemoteCallScope::~RemoteCallScope() { serving_remote_call = false; }
+
+int64_t RemoteCallScope::muteAfterReplyMs() const { return mute_after_reply_ms; }
 
 RpcServer::RpcServer(std::shared_ptr<apache::thrift::TProcessor> processor, std::string host,
                      int port, ConnectionLimits limits, ConnectionMetrics metrics,
@@ -149,7 +157,7 @@ RpcServer::RpcServer(std::shared_ptr<apache::thrift::TProcessor> processor, std:
       port_(port),
       gate_(std::make_shared<ConnectionGate>(limits, metrics)),
       tls_(std::move(tls)) {
-  apache::thrift::GlobalOutput.setOutputFunction(logThriftOutput);
+  logThriftDiagnostics();
 }
 
 RpcServer::~RpcServer() { stop(); }

@@ -1,5 +1,6 @@
 // A Thrift server (framed binary protocol, a thread per connection) that runs in the
-// background and reports a failure to listen as a start-up error.
+// background and reports a failure to listen as a start-up error: the metaserver's port,
+// and the broker's with TLS or `rpc-io = threads` (else server/event_rpc_server.h).
 //
 // A thread per connection keeps long-polling fetches simple: a waiting fetch blocks only
 // its own connection. Malformed frames or garbage bytes end that one connection.
@@ -41,6 +42,10 @@ class ConnectionGate;
 struct MuteGate;
 class TlsSocketFactory;
 
+// Sends Thrift's own diagnostics to the log at debug level instead of raw lines on stderr
+// (process-wide; the servers call it).
+void logThriftDiagnostics();
+
 // True while this thread serves a request that came in over a Thrift port (as opposed to an
 // in-process call, such as the portal calling MetaService's handler for a signed-in user).
 bool servingRemoteCall();
@@ -49,6 +54,17 @@ bool servingRemoteCall();
 // once the current reply is sent, the server reads that connection's next request only
 // after `ms` milliseconds (or when it stops). No effect outside a remote call.
 void muteConnectionAfterReply(int64_t ms);
+
+// Held by a server of this library while this thread serves a remote call: servingRemoteCall()
+// is true meanwhile, and muteAfterReplyMs() is what muteConnectionAfterReply asked for.
+class RemoteCallScope {
+ public:
+  RemoteCallScope();
+  ~RemoteCallScope();
+  RemoteCallScope(const RemoteCallScope&) = delete;
+  RemoteCallScope& operator=(const RemoteCallScope&) = delete;
+  int64_t muteAfterReplyMs() const;
+};
 
 class RpcServer {
  public:

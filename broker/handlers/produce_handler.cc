@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
+#include <functional>
 #include <future>
 #include <iterator>
 #include <set>
@@ -118,17 +120,8 @@ struct DatanodeShare {
   std::vector<rpc::PartitionProduceResult*> results;
 };
 
-// Appends one datanode's share through its writer (group commit) and fills in the results.
-void appendShare(BrokerContext& context, DatanodeShare& share) {
-  DatanodePools::WriteGrant grant;
-  try {
-    grant = context.pools.poolForWrite(share.datanode_id);
-    context.writers.writer(share.datanode_id).append(grant.pool, share.items);
-    // Acknowledged only if no failover fenced the datanode meanwhile (datanode_pools.h).
-    context.pools.confirmWrite(share.datanode_id, grant);
-  } catch (...) {
-    for (auto& item : share.items) item.failure = std::current_exception();
-  }
+// Fills in a share's results from its items' outcomes.
+void answerShare(BrokerContext& context, DatanodeShare& share) {
   for (size_t i = 0; i < share.items.size(); ++i) {
     const WriteItem& item = share.items[i];
     const rpc::PartitionBatch& batch = *share.batches[i];
@@ -156,6 +149,46 @@ void appendShare(BrokerContext& context, DatanodeShare& share) {
   }
 }
 
+void failShare(DatanodeShare& share, std::exception_ptr error) {
+  for (auto& item : share.items) item.failure = error;
+}
+
+// Appends one datanode's share through its writer (group commit) and fills in the results.
+void appendShare(BrokerContext& context, DatanodeShare& share) {
+  try {
+    const DatanodePools::WriteGrant grant = context.pools.poolForWrite(share.datanode_id);
+    context.writers.writer(share.datanode_id).append(grant.pool, share.items);
+    // Acknowledged only if no failover fenced the datanode meanwhile (datanode_pools.h).
+    context.pools.confirmWrite(share.datanode_id, grant);
+  } catch (...) {
+    failShare(share, std::current_exception());
+  }
+  answerShare(context, share);
+}
+
+// As appendShare, without waiting: `answered` runs once the results are in.
+void appendShareAsync(BrokerContext& context, DatanodeShare& share,
+                      std::function<void()> answered) {
+  DatanodePools::WriteGrant grant;
+  try {
+    grant = context.pools.poolForWrite(share.datanode_id);
+    DatanodeWriter& writer = context.writers.writer(share.datanode_id);
+    writer.appendAsync(grant.pool, share.items, [&context, &share, grant, answered] {
+      try {
+        context.pools.confirmWrite(share.datanode_id, grant);
+      } catch (...) {
+        failShare(share, std::current_exception());
+      }
+      answerShare(context, share);
+      answered();
+    });
+  } catch (...) {  // before its items were queued: nothing of it was written
+    failShare(share, std::current_exception());
+    answerShare(context, share);
+    answered();
+  }
+}
+
 // Whole-request checks: batches present, no partition twice, within max-batch-bytes.
 void checkRequest(BrokerContext& context, const rpc::ProduceRequest& request) {
   if (request.batches.empty()) throwError(rpc::ErrorCode::INVALID_REQUEST, "no batches");
@@ -177,32 +210,37 @@ void checkRequest(BrokerContext& context, const rpc::ProduceRequest& request) {
   }
 }
 
-}  // namespace
-
-rpc::ProduceResponse handleProduce(BrokerContext& context, const rpc::ProduceRequest& request,
-                                   const Caller& caller) {
-  auto outcomes = handleProduces(context, {ProduceCall{&request, &caller}});
-  if (outcomes[0].refused) throw *outcomes[0].refused;
-  return std::move(outcomes[0].response);
-}
-
-std::vector<ProduceOutcome> handleProduces(BrokerContext& context,
-                                           const std::vector<ProduceCall>& calls) {
-  std::vector<ProduceOutcome> outcomes(calls.size());
+// The requests of a handleProduces call validated and split by datanode: the outcomes to
+// fill in, and the shares that fill them. Not moved once built (the shares point into it).
+struct ProducePlan {
+  std::vector<ProduceOutcome> outcomes;
   // Message pointers of every batch; the write items point into them.
-  std::vector<std::vector<std::vector<const rpc::Message*>>> messages(calls.size());
+  std::vector<std::vector<std::vector<const rpc::Message*>>> messages;
   std::vector<DatanodeShare> shares;
+  // handleProducesAsync: shares not yet answered, and who gets the outcomes.
+  std::atomic<size_t> unanswered{0};
+  std::function<void(std::vector<ProduceOutcome>)> done;
+};
+
+// Validates every request and batch (a refused one gets its outcome now) and groups the
+// accepted batches by datanode, in request order.
+void planProduces(BrokerContext& context, const std::vector<ProduceCall>& calls,
+                  ProducePlan& plan) {
+  plan.outcomes.resize(calls.size());
+  plan.messages.resize(calls.size());
+  auto& shares = plan.shares;
   for (size_t r = 0; r < calls.size(); ++r) {
     const rpc::ProduceRequest& request = *calls[r].request;
     try {
       checkRequest(context, request);
     } catch (const rpc::MqError& e) {
-      outcomes[r].refused = e;
+      plan.outcomes[r].refused = e;
       continue;
     }
-    auto& results = outcomes[r].response.results;
+    auto& results = plan.outcomes[r].response.results;
     for (const auto& batch : request.batches) results.push_back(emptyResult(batch));
-    messages[r].resize(request.batches.size());
+    auto& messages = plan.messages[r];
+    messages.resize(request.batches.size());
     for (size_t i = 0; i < request.batches.size(); ++i) {
       const rpc::PartitionBatch& batch = request.batches[i];
       int datanode_id = -1;
@@ -214,11 +252,11 @@ std::vector<ProduceOutcome> handleProduces(BrokerContext& context,
         item.table = route.table;
         item.bytes = bytes;
         item.batch.producer = producerTag(context, batch);
-        messages[r][i].reserve(batch.messages.size());
-        for (const auto& message : batch.messages) messages[r][i].push_back(&message);
-        item.batch.messages = &messages[r][i];
+        messages[i].reserve(batch.messages.size());
+        for (const auto& message : batch.messages) messages[i].push_back(&message);
+        item.batch.messages = &messages[i];
         // Copied now, in parallel with other requests, for the group's leader to keep.
-        item.recent = context.writers.recentAppends().prepare(item.table, messages[r][i]);
+        item.recent = context.writers.recentAppends().prepare(item.table, messages[i]);
         auto share = std::find_if(shares.begin(), shares.end(), [&](const DatanodeShare& s) {
           return s.datanode_id == route.datanode_id;
         });
@@ -235,6 +273,22 @@ std::vector<ProduceOutcome> handleProduces(BrokerContext& context,
       }
     }
   }
+}
+
+}  // namespace
+
+rpc::ProduceResponse handleProduce(BrokerContext& context, const rpc::ProduceRequest& request,
+                                   const Caller& caller) {
+  auto outcomes = handleProduces(context, {ProduceCall{&request, &caller}});
+  if (outcomes[0].refused) throw *outcomes[0].refused;
+  return std::move(outcomes[0].response);
+}
+
+std::vector<ProduceOutcome> handleProduces(BrokerContext& context,
+                                           const std::vector<ProduceCall>& calls) {
+  ProducePlan plan;
+  planProduces(context, calls, plan);
+  auto& shares = plan.shares;
   // All of a datanode's batches join its group commit together (one transaction, when they
   // fit), in request order; different datanodes commit independently, side by side.
   std::vector<std::future<void>> others;
@@ -243,7 +297,30 @@ std::vector<ProduceOutcome> handleProduces(BrokerContext& context,
   }
   if (!shares.empty()) appendShare(context, shares[0]);
   for (auto& other : others) other.get();
-  return outcomes;
+  return std::move(plan.outcomes);
+}
+
+bool produceServedFromCaches(BrokerContext& context, const rpc::ProduceRequest& request) {
+  return std::all_of(request.batches.begin(), request.batches.end(), [&](const auto& batch) {
+    return context.topology.knows(batch.topic, batch.partition) &&
+           (!batch.__isset.producer_id ||
+            context.producer_epochs.cached(batch.producer_id, batch.producer_epoch));
+  });
+}
+
+void handleProducesAsync(BrokerContext& context, const std::vector<ProduceCall>& calls,
+                         std::function<void(std::vector<ProduceOutcome>)> done) {
+  auto plan = std::make_shared<ProducePlan>();
+  planProduces(context, calls, *plan);
+  if (plan->shares.empty()) return done(std::move(plan->outcomes));
+  plan->done = std::move(done);
+  plan->unanswered = plan->shares.size();
+  // Every share queued before any can finish: the counter is set first.
+  for (auto& share : plan->shares) {
+    appendShareAsync(context, share, [plan] {
+      if (--plan->unanswered == 0) plan->done(std::move(plan->outcomes));
+    });
+  }
 }
 
 }  // namespace mq

@@ -5,6 +5,7 @@
 // every batch in it (see DatanodeWriter).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -36,5 +37,17 @@ struct ProduceOutcome {
 // requests that would each have waited for a commit of their own share one.
 std::vector<ProduceOutcome> handleProduces(BrokerContext& context,
                                            const std::vector<ProduceCall>& calls);
+
+// Whether handleProduce answers `request` from the broker's caches alone (the topology and
+// the idempotent producers' epochs), without reading the metadata database first: the
+// event-driven server starts it on its loop thread only then.
+bool produceServedFromCaches(BrokerContext& context, const rpc::ProduceRequest& request);
+
+// As handleProduces, without waiting for the group commits: `done` gets the outcomes once
+// every batch has one, on the thread that finished the last of them (a datanode's writer,
+// or this one when nothing was written). The requests and callers of `calls` must stay
+// alive until then. `done` must not throw or block long (the writer's next group waits).
+void handleProducesAsync(BrokerContext& context, const std::vector<ProduceCall>& calls,
+                         std::function<void(std::vector<ProduceOutcome>)> done);
 
 }  // namespace mq
