@@ -20,6 +20,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <unordered_map>
 #include <utility>
@@ -42,6 +43,7 @@ namespace {
 constexpr uint64_t kListenId = 0;
 constexpr uint64_t kWakeId = 1;
 constexpr size_t kReadChunk = 64 * 1024;
+constexpr std::chrono::milliseconds kAcceptPause{100};
 
 // The address a client connects from, as TSocket::getPeerAddress gives it (the gate counts
 // connections per address).
@@ -103,6 +105,8 @@ struct EventRpcServer::Core {
   int wake_fd = -1;
   WorkerPool workers;
   std::atomic<bool> stopping{false};
+  // Set while accepting pauses after a failed accept (the loop thread's own).
+  std::optional<SteadyClock::time_point> accept_paused_until;
   std::vector<char> chunk = std::vector<char>(kReadChunk);  // the loop's receive buffer
 
   std::mutex mutex;  // guards what follows; taken after a Connection's mutex, never before
@@ -137,7 +141,8 @@ struct EventRpcServer::Core {
   void close(Connection& connection);
   void wake();
   void releaseMuted(SteadyClock::time_point now);
-  int msUntilNextUnmute(SteadyClock::time_point now);
+  // Milliseconds until a mute ends or accepting resumes (-1: none pending).
+  int msUntilNextTimer(SteadyClock::time_point now);
   void requestEnded();
 };
 
@@ -201,7 +206,7 @@ void EventRpcServer::Core::listen(const std::string& host, int* port) {
 void EventRpcServer::Core::loop() {
   std::vector<epoll_event> events(256);
   while (!stopping) {
-    const int timeout = msUntilNextUnmute(SteadyClock::now());
+    const int timeout = msUntilNextTimer(SteadyClock::now());
     const int n = epoll_wait(epoll_fd, events.data(), static_cast<int>(events.size()), timeout);
     if (n < 0 && errno != EINTR) {
       logError("event loop failed; the port stops serving").kv("error", std::strerror(errno));
@@ -225,6 +230,13 @@ void EventRpcServer::Core::loop() {
       }
     }
     releaseMuted(SteadyClock::now());
+    if (accept_paused_until && *accept_paused_until <= SteadyClock::now()) {
+      accept_paused_until.reset();
+      epoll_event listening{};
+      listening.events = EPOLLIN;
+      listening.data.u64 = kListenId;
+      epoll_ctl(epoll_fd, EPOLL_CTL_MOD, listen_fd, &listening);
+    }
   }
 }
 
@@ -237,8 +249,13 @@ void EventRpcServer::Core::acceptAll() {
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) {
-        // Out of descriptors, say: the next accept tries again.
-        logWarn("accept failed").kv("error", std::strerror(errno));
+        // Out of descriptors, say. The connection waits in the backlog, and the listening
+        // socket would wake the loop again at once: it is left alone for kAcceptPause.
+        logWarn("accept failed; accepting again in 100 ms").kv("error", std::strerror(errno));
+        epoll_event paused{};
+        paused.data.u64 = kListenId;
+        epoll_ctl(epoll_fd, EPOLL_CTL_MOD, listen_fd, &paused);
+        accept_paused_until = SteadyClock::now() + kAcceptPause;
       }
       return;
     }
@@ -497,13 +514,15 @@ void EventRpcServer::Core::wake() {
   (void)!::write(wake_fd, &one, sizeof one);
 }
 
-int EventRpcServer::Core::msUntilNextUnmute(SteadyClock::time_point now) {
-  std::lock_guard<std::mutex> lock(mutex);
-  if (muted.empty()) return -1;
-  auto first = muted.front().first;
-  for (const auto& entry : muted) first = std::min(first, entry.first);
-  if (first <= now) return 0;
-  return static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(first - now).count());
+int EventRpcServer::Core::msUntilNextTimer(SteadyClock::time_point now) {
+  std::optional<SteadyClock::time_point> first = accept_paused_until;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    for (const auto& entry : muted) first = first ? std::min(*first, entry.first) : entry.first;
+  }
+  if (!first) return -1;
+  if (*first <= now) return 0;
+  return static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(*first - now).count());
 }
 
 void EventRpcServer::Core::releaseMuted(SteadyClock::time_point now) {

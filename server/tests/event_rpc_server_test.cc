@@ -4,8 +4,11 @@
 #include "server/event_rpc_server.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <thrift/protocol/TBinaryProtocol.h>
 #include <thrift/transport/TBufferTransports.h>
@@ -14,6 +17,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <ctime>
 #include <future>
 #include <mutex>
 #include <optional>
@@ -151,6 +155,12 @@ class Client {
     }
   }
   void call(const std::string& name, int32_t seqid) { send(framed(callMessage(name, seqid))); }
+
+  // Whether a reply (or the end) has arrived.
+  bool readable() const {
+    pollfd ready{fd_, POLLIN, 0};
+    return ::poll(&ready, 1, 0) == 1;
+  }
 
   // The next reply message; nullopt when the server closed the connection.
   std::optional<std::string> read() {
@@ -298,6 +308,48 @@ TEST_F(EventRpcServerTest, AConnectionOverTheLimitGetsTheRefusalAndIsClosed) {
   // The admitted one still works.
   first.call("echo", 2);
   ASSERT_TRUE(first.read());
+}
+
+// The number the next descriptor gets: the lowest free one.
+int nextDescriptor() {
+  const int fd = ::open("/dev/null", O_RDONLY);
+  ::close(fd);
+  return fd;
+}
+
+double processCpuSeconds() {
+  timespec now{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
+}
+
+TEST_F(EventRpcServerTest, OutOfDescriptorsItPausesAcceptingInsteadOfSpinningAndThenAccepts) {
+  start();
+  Client first(server_->port());
+  first.call("echo", 1);
+  ASSERT_TRUE(first.read());
+  rlimit old{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &old), 0);
+  // The next client's socket takes the last descriptor allowed: the server cannot accept it.
+  rlimit low = old;
+  low.rlim_cur = static_cast<rlim_t>(nextDescriptor() + 1);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  Client waiting(server_->port());  // connected: it waits in the listening socket's backlog
+  waiting.call("echo", 3);
+  const double cpu_before = processCpuSeconds();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const double cpu_used = processCpuSeconds() - cpu_before;
+  const bool answered_early = waiting.readable();
+  first.call("echo", 2);
+  auto reply = first.read();
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &old), 0);
+  ASSERT_FALSE(answered_early) << "the limit did not stop the server from accepting";
+  ASSERT_TRUE(reply) << "connections already open are served meanwhile";
+  // A loop that retried at once would have used the whole half second.
+  EXPECT_LT(cpu_used, 0.25);
+  auto late = waiting.read();
+  ASSERT_TRUE(late) << "accepted once descriptors are free again";
+  EXPECT_EQ(parse(*late).seqid, 3);
 }
 
 TEST_F(EventRpcServerTest, AReplyLargerThanTheSocketBufferArrivesWhole) {
