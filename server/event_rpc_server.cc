@@ -81,7 +81,7 @@ struct Connection {
   bool closed = false;
   bool muted = false;              // a quota holds back its next request (releaseMuted ends it)
   bool ended = false;              // the client closed its side (or the connection failed)
-  bool unread = false;             // bytes left in the socket while a request runs (receive())
+  bool unread = false;             // bytes left in the socket at receive()'s bound
   std::weak_ptr<Connection> self;  // for the mute timers
 };
 
@@ -312,9 +312,10 @@ void EventRpcServer::Core::onEvent(const std::shared_ptr<Connection>& connection
 
 bool EventRpcServer::Core::receive(Connection& connection, char* buffer, size_t size) {
   while (!connection.ended) {
-    // One frame and its length in hand are enough while a request runs: a client that
-    // keeps sending then waits in its socket, as with a thread per connection.
-    if (connection.busy && connection.in.size() >= 4 + static_cast<size_t>(kRpcMaxFrameBytes)) {
+    // A frame's worth in hand is enough: a client that keeps sending (while its request
+    // runs, or muted) then waits in its socket, as with a thread per connection, and one
+    // connection never keeps the loop reading.
+    if (connection.in.size() >= 4 + static_cast<size_t>(kRpcMaxFrameBytes)) {
       connection.unread = true;
       return true;
     }

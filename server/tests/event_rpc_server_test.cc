@@ -156,6 +156,8 @@ class Client {
   }
   void call(const std::string& name, int32_t seqid) { send(framed(callMessage(name, seqid))); }
 
+  int fd() const { return fd_; }
+
   // Whether a reply (or the end) has arrived.
   bool readable() const {
     pollfd ready{fd_, POLLIN, 0};
@@ -243,6 +245,50 @@ TEST_F(EventRpcServerTest, ARequestThatBlocksHoldsUpNoOtherConnection) {
   auto reply = blocked.read();
   ASSERT_TRUE(reply);
   EXPECT_EQ(parse(*reply).name, "block");
+}
+
+// A call whose arguments carry a string of `bytes` (the test processor skips them).
+std::string largeCall(int32_t seqid, size_t bytes) {
+  auto out = std::make_shared<TMemoryBuffer>();
+  TBinaryProtocol protocol(out);
+  protocol.writeMessageBegin("echo", apache::thrift::protocol::T_CALL, seqid);
+  protocol.writeStructBegin("args");
+  protocol.writeFieldBegin("payload", apache::thrift::protocol::T_STRING, 1);
+  protocol.writeString(std::string(bytes, 'p'));
+  protocol.writeFieldEnd();
+  protocol.writeFieldStop();
+  protocol.writeStructEnd();
+  protocol.writeMessageEnd();
+  return framed(out->getBufferAsString());
+}
+
+TEST_F(EventRpcServerTest, AClientThatFloodsWhileItsRequestRunsIsHeldBackByItsSocket) {
+  start();
+  Client client(server_->port());
+  client.call("block", 1);
+  latch_.waitForWaiter();
+  // 64 frames of 1 MiB behind the blocked request, sent without waiting.
+  const std::string frame = largeCall(2, 1 << 20);
+  size_t sent = 0;
+  auto last_progress = std::chrono::steady_clock::now();
+  while (sent < 64 * frame.size() &&
+         std::chrono::steady_clock::now() - last_progress < std::chrono::milliseconds(300)) {
+    const size_t at = sent % frame.size();
+    const ssize_t n =
+        ::send(client.fd(), frame.data() + at, frame.size() - at, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += static_cast<size_t>(n);
+      last_progress = std::chrono::steady_clock::now();
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  // The server holds at most a frame's worth (16 MB) beside the socket buffers.
+  EXPECT_LT(sent, static_cast<size_t>(48) << 20);
+  latch_.open();
+  auto reply = client.read();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(parse(*reply).seqid, 1);
 }
 
 TEST_F(EventRpcServerTest, HostileFramesCloseOnlyTheirOwnConnection) {
