@@ -11,11 +11,11 @@ namespace mq {
 namespace {
 
 TEST(WorkerPool, ATaskStartsWhileEveryOtherThreadIsBlocked) {
-  WorkerPool pool;
   std::mutex mutex;
   std::condition_variable changed;
   int blocked = 0;
   bool release = false;
+  WorkerPool pool;  // joined before what its tasks use goes
   for (int i = 0; i < 8; ++i) {
     pool.post([&] {
       std::unique_lock<std::mutex> lock(mutex);
@@ -50,8 +50,8 @@ TEST(WorkerPool, StopRunsWhatIsQueuedAndIdleThreadsAreReused) {
 }
 
 TEST(WorkerPool, AThreadIdleForTheTimeoutEnds) {
-  WorkerPool pool(std::chrono::milliseconds(50));
   std::atomic<bool> ran{false};
+  WorkerPool pool(std::chrono::milliseconds(50));
   pool.post([&] { ran = true; });
   for (int i = 0; i < 500 && pool.threads() > 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
