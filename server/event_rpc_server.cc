@@ -391,14 +391,26 @@ void EventRpcServer::Core::dispatch(const std::shared_ptr<Connection>& connectio
       serve(connection, std::move(request));
     });
   }
-  Reply reply = [this, connection](std::string message, int64_t mute_ms) {
-    finish(connection, std::move(message), mute_ms);
+  // Answered once: a method that broke its contract and threw after replying must not
+  // answer (and end the request) twice.
+  auto answered = std::make_shared<std::atomic<bool>>(false);
+  Reply reply = [this, connection, answered](std::string message, int64_t mute_ms) {
+    if (!answered->exchange(true)) finish(connection, std::move(message), mute_ms);
   };
-  if (on_loop) return method->second(std::move(request), std::move(reply), workers);
+  auto run = [this, &method = method->second](std::string request, Reply reply) {
+    try {
+      method(std::move(request), reply, workers);
+    } catch (const std::exception& e) {
+      // Not to end the loop (and the process): that one connection ends.
+      logError("an asynchronous method threw; closing its connection").kv("error", e.what());
+      reply("", 0);
+    }
+  };
+  if (on_loop) return run(std::move(request), std::move(reply));
   // Taken by a thread that finished a reply (a pipelined request, say): not ours to block.
-  workers.post(
-      [this, &run = method->second, request = std::move(request),
-       reply = std::move(reply)]() mutable { run(std::move(request), std::move(reply), workers); });
+  workers.post([run, request = std::move(request), reply = std::move(reply)]() mutable {
+    run(std::move(request), std::move(reply));
+  });
 }
 
 void EventRpcServer::Core::serve(const std::shared_ptr<Connection>& connection,

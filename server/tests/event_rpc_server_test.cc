@@ -202,6 +202,10 @@ class EventRpcServerTest : public ::testing::Test {
         reply(replyMessage("later", seqid), 0);
       }).detach();
     };
+    // "broken" breaks the contract: it throws (the server must survive it).
+    async["broken"] = [](std::string, EventRpcServer::Reply, WorkerPool&) {
+      throw std::runtime_error("broken on purpose");
+    };
     server_ = std::make_unique<EventRpcServer>(std::make_shared<TestProcessor>(latch_),
                                                std::move(async), "127.0.0.1", 0, limits);
     server_->start();
@@ -289,6 +293,18 @@ TEST_F(EventRpcServerTest, AClientThatFloodsWhileItsRequestRunsIsHeldBackByItsSo
   auto reply = client.read();
   ASSERT_TRUE(reply);
   EXPECT_EQ(parse(*reply).seqid, 1);
+}
+
+TEST_F(EventRpcServerTest, AnAsynchronousMethodThatThrowsEndsOnlyItsConnection) {
+  start();
+  Client broken(server_->port());
+  broken.call("broken", 1);
+  EXPECT_FALSE(broken.read());
+  Client good(server_->port());
+  good.call("later", 2);
+  auto reply = good.read();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(parse(*reply).seqid, 2);
 }
 
 TEST_F(EventRpcServerTest, HostileFramesCloseOnlyTheirOwnConnection) {
