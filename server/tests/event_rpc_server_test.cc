@@ -24,6 +24,18 @@
 #include <string>
 #include <thread>
 
+// AddressSanitizer (gcc defines the first, clang answers the second).
+#if defined(__SANITIZE_ADDRESS__)
+#define MQ_ADDRESS_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MQ_ADDRESS_SANITIZER 1
+#endif
+#endif
+#ifndef MQ_ADDRESS_SANITIZER
+#define MQ_ADDRESS_SANITIZER 0
+#endif
+
 namespace mq {
 namespace {
 
@@ -386,6 +398,11 @@ double processCpuSeconds() {
 }
 
 TEST_F(EventRpcServerTest, OutOfDescriptorsItPausesAcceptingInsteadOfSpinningAndThenAccepts) {
+#if MQ_ADDRESS_SANITIZER
+  // UBSan (built with ASan here) checks a virtual call's object through a pipe: out of
+  // descriptors it reports every one as having an invalid vptr. Runs in the other builds.
+  GTEST_SKIP() << "needs descriptors the sanitizer runtime uses itself";
+#endif
   start();
   Client first(server_->port());
   first.call("echo", 1);
