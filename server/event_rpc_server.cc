@@ -79,10 +79,9 @@ struct Connection {
   int64_t out_mute_ms = 0;  // the mute of the reply in `out`
   bool busy = false;        // a request runs, or its reply is being sent
   bool closed = false;
-  bool muted = false;              // a quota holds back its next request (releaseMuted ends it)
-  bool ended = false;              // the client closed its side (or the connection failed)
-  bool unread = false;             // bytes left in the socket at receive()'s bound
-  std::weak_ptr<Connection> self;  // for the mute timers
+  bool muted = false;   // a quota holds back its next request (releaseMuted ends it)
+  bool ended = false;   // the client closed its side (or the connection failed)
+  bool unread = false;  // bytes left in the socket at receive()'s bound
 };
 
 struct EventRpcServer::Core {
@@ -136,7 +135,8 @@ struct EventRpcServer::Core {
   // REQUIRES: connection.mutex held. Sends what is left of `out`; false on a socket error.
   bool flush(Connection& connection);
   // REQUIRES: connection.mutex held; its reply is sent. As next(), unless it is muted.
-  bool replied(Connection& connection, int64_t mute_ms, std::string* request);
+  bool replied(const std::shared_ptr<Connection>& connection, int64_t mute_ms,
+               std::string* request);
   // REQUIRES: connection->mutex held.
   void close(Connection& connection);
   void wake();
@@ -271,7 +271,6 @@ void EventRpcServer::Core::acceptAll() {
     auto connection = std::make_shared<Connection>();
     connection->fd = fd;
     connection->peer = std::move(peer);
-    connection->self = connection;
     {
       std::lock_guard<std::mutex> lock(mutex);
       connection->id = next_id++;
@@ -302,7 +301,7 @@ void EventRpcServer::Core::onEvent(const std::shared_ptr<Connection>& connection
       if (connection->out.empty()) return;
       if (!flush(*connection)) return close(*connection);
       if (connection->out_sent < connection->out.size()) return;
-      taken = replied(*connection, connection->out_mute_ms, &request);
+      taken = replied(connection, connection->out_mute_ms, &request);
     } else {
       taken = next(*connection, &request);
     }
@@ -463,7 +462,7 @@ void EventRpcServer::Core::finish(const std::shared_ptr<Connection>& connection,
       if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
         close(*connection);
       } else if (static_cast<size_t>(std::max<ssize_t>(sent, 0)) == 4 + message.size()) {
-        taken = replied(*connection, mute_ms, &request);
+        taken = replied(connection, mute_ms, &request);
       } else {
         const size_t done = static_cast<size_t>(std::max<ssize_t>(sent, 0));
         connection->out.assign(header, 4);
@@ -491,25 +490,26 @@ bool EventRpcServer::Core::flush(Connection& connection) {
   return true;
 }
 
-bool EventRpcServer::Core::replied(Connection& connection, int64_t mute_ms, std::string* request) {
-  connection.busy = false;
-  connection.out.clear();
-  connection.out_sent = 0;
+bool EventRpcServer::Core::replied(const std::shared_ptr<Connection>& connection, int64_t mute_ms,
+                                   std::string* request) {
+  connection->busy = false;
+  connection->out.clear();
+  connection->out_sent = 0;
   if (stopping) {
-    close(connection);
+    close(*connection);
     return false;
   }
   if (mute_ms > 0) {
     // A throttled caller (quotas): its next request waits; the loop takes it at the time.
-    connection.muted = true;
+    connection->muted = true;
     {
       std::lock_guard<std::mutex> lock(mutex);
-      muted.emplace_back(SteadyClock::now() + std::chrono::milliseconds(mute_ms), connection.self);
+      muted.emplace_back(SteadyClock::now() + std::chrono::milliseconds(mute_ms), connection);
     }
     wake();
     return false;
   }
-  return next(connection, request);
+  return next(*connection, request);
 }
 
 void EventRpcServer::Core::close(Connection& connection) {
