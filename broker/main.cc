@@ -202,6 +202,7 @@ int run(int argc, char** argv) {
       .kv("id", config.broker_id)
       .kv("host", config.host)
       .kv("port", config.port)
+      .kv("rpc_io", event_server ? "events" : "threads")
       .kv("metrics_port", config.metrics_port)
       .kv("kafka_listen", config.kafka_listen)
       .kv("auth", config.security.auth)

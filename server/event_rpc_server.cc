@@ -417,21 +417,15 @@ void EventRpcServer::Core::serve(const std::shared_ptr<Connection>& connection,
   std::string reply;
   int64_t mute_ms = 0;
   try {
-    RemoteCallScope scope;
     auto in = std::make_shared<TMemoryBuffer>(reinterpret_cast<uint8_t*>(request.data()),
                                               static_cast<uint32_t>(request.size()));
     auto out = std::make_shared<TMemoryBuffer>();
-    if (processor->process(protocols->getProtocol(in), protocols->getProtocol(out), nullptr)) {
+    if (processRemoteCall(*processor, protocols->getProtocol(in), protocols->getProtocol(out),
+                          nullptr, mute_ms)) {
       reply = out->getBufferAsString();
-      mute_ms = scope.muteAfterReplyMs();
     }
   } catch (const apache::thrift::TException& e) {
     logDebug("thrift").kv("detail", e.what()).kv("peer", connection->peer);
-  } catch (const std::exception& e) {
-    // What the thread-per-connection server's GuardedProcessor does (a damaged frame that
-    // claims two billion list elements: std::bad_alloc): that one connection ends.
-    logWarn("dropped a request that could not be decoded; closing its connection")
-        .kv("error", e.what());
   }
   finish(connection, std::move(reply), mute_ms);
 }

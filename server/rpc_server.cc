@@ -49,12 +49,10 @@ struct MuteGate {
 namespace {
 
 thread_local bool serving_remote_call = false;
-thread_local int64_t mute_after_reply_ms = 0;
+thread_local int64_t mute_requested_ms = 0;
 
-// Thrift's connection loop handles its own exceptions only: anything else that escapes
-// while a request is decoded ends the process. A damaged frame can declare a list of two
-// billion elements, and the generated code sizes the vector before it reads them
-// (std::bad_alloc). This ends that one connection instead.
+// Thrift's connection loop handles its own exceptions only: processRemoteCall keeps anything
+// else from ending the process, and a throttled caller's next request waits here.
 class GuardedProcessor : public apache::thrift::TProcessor {
  public:
   GuardedProcessor(std::shared_ptr<apache::thrift::TProcessor> inner,
@@ -64,20 +62,13 @@ class GuardedProcessor : public apache::thrift::TProcessor {
   bool process(std::shared_ptr<apache::thrift::protocol::TProtocol> in,
                std::shared_ptr<apache::thrift::protocol::TProtocol> out,
                void* connection_context) override {
-    RemoteCallScope scope;
-    try {
-      const bool keep = inner_->process(std::move(in), std::move(out), connection_context);
-      // The reply is flushed: hold back this connection's next request (a throttled
-      // caller; Kafka mutes the channel the same way).
-      if (keep && scope.muteAfterReplyMs() > 0) mute_->wait(scope.muteAfterReplyMs());
-      return keep;
-    } catch (const apache::thrift::TException&) {
-      throw;  // the server's loop reports and closes
-    } catch (const std::exception& e) {
-      logWarn("dropped a request that could not be decoded; closing its connection")
-          .kv("error", e.what());
-      return false;
-    }
+    int64_t mute_ms = 0;
+    const bool keep =
+        processRemoteCall(*inner_, std::move(in), std::move(out), connection_context, mute_ms);
+    // The reply is flushed: hold back this connection's next request (a throttled caller;
+    // Kafka mutes the channel the same way).
+    if (keep && mute_ms > 0) mute_->wait(mute_ms);
+    return keep;
   }
 
  private:
@@ -137,17 +128,32 @@ void logThriftDiagnostics() {
 bool servingRemoteCall() { return serving_remote_call; }
 
 void muteConnectionAfterReply(int64_t ms) {
-  if (serving_remote_call) mute_after_reply_ms = ms;
+  if (serving_remote_call) mute_requested_ms = ms;
 }
 
-RemoteCallScope::RemoteCallScope() {
-  serving_remote_call = true;
-  mute_after_reply_ms = 0;
+bool processRemoteCall(apache::thrift::TProcessor& processor,
+                       std::shared_ptr<apache::thrift::protocol::TProtocol> in,
+                       std::shared_ptr<apache::thrift::protocol::TProtocol> out,
+                       void* connection_context, int64_t& mute_after_reply_ms) {
+  struct Scope {
+    Scope() {
+      serving_remote_call = true;
+      mute_requested_ms = 0;
+    }
+    ~Scope() { serving_remote_call = false; }
+  } scope;
+  try {
+    const bool keep = processor.process(std::move(in), std::move(out), connection_context);
+    mute_after_reply_ms = mute_requested_ms;
+    return keep;
+  } catch (const apache::thrift::TException&) {
+    throw;
+  } catch (const std::exception& e) {
+    logWarn("dropped a request that could not be decoded; closing its connection")
+        .kv("error", e.what());
+    return false;
+  }
 }
-
-RemoteCallScope::~RemoteCallScope() { serving_remote_call = false; }
-
-int64_t RemoteCallScope::muteAfterReplyMs() const { return mute_after_reply_ms; }
 
 RpcServer::RpcServer(std::shared_ptr<apache::thrift::TProcessor> processor, std::string host,
                      int port, ConnectionLimits limits, ConnectionMetrics metrics,

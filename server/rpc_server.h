@@ -55,16 +55,17 @@ bool servingRemoteCall();
 // after `ms` milliseconds (or when it stops). No effect outside a remote call.
 void muteConnectionAfterReply(int64_t ms);
 
-// Held by a server of this library while this thread serves a remote call: servingRemoteCall()
-// is true meanwhile, and muteAfterReplyMs() is what muteConnectionAfterReply asked for.
-class RemoteCallScope {
- public:
-  RemoteCallScope();
-  ~RemoteCallScope();
-  RemoteCallScope(const RemoteCallScope&) = delete;
-  RemoteCallScope& operator=(const RemoteCallScope&) = delete;
-  int64_t muteAfterReplyMs() const;
-};
+// Runs one request through `processor` as a remote call (servingRemoteCall() is true
+// meanwhile) and returns whether its connection stays open; `mute_after_reply_ms` gets what
+// the handler asked for with muteConnectionAfterReply. A Thrift error propagates (the
+// server's loop reports it and closes); any other exception that escapes while the request
+// is decoded (a damaged frame that claims two billion list elements: std::bad_alloc) is
+// logged and ends that one connection instead of the process. Both servers of this library
+// serve every request through it.
+bool processRemoteCall(apache::thrift::TProcessor& processor,
+                       std::shared_ptr<apache::thrift::protocol::TProtocol> in,
+                       std::shared_ptr<apache::thrift::protocol::TProtocol> out,
+                       void* connection_context, int64_t& mute_after_reply_ms);
 
 class RpcServer {
  public:
