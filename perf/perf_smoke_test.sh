@@ -112,23 +112,29 @@ expect raw-tail messages 400
 expect raw-tail errors 0
 expect raw-tail tail_messages 400
 
-# mq-sync-floor (perf/run's sync floor): 4 callers over 2 partitions for a second; every
-# answer is a row in the database (the tool counts them before it drops its scratch
-# database), and the database is gone afterwards.
-FLOOR_DB=mqperf_floor_$$
-RC=0
-timeout 120 "$STACK_BIN/mq-sync-floor" --db "mysql://mq:mq@127.0.0.1:$STACK_DB_PORT/$FLOOR_DB" \
-  --clients 4 --partitions 2 --duration-s 1 >"$WORK/floor.json" 2>"$WORK/floor.err" || RC=$?
-((RC == 0)) || fail "mq-sync-floor exited $RC: $(tail -n 5 "$WORK/floor.err")"
-[[ $(wc -l <"$WORK/floor.json") -eq 1 ]] && stack_json_valid <"$WORK/floor.json" ||
-  fail "mq-sync-floor: expected one JSON line, got: $(cat "$WORK/floor.json")"
-expect floor mode sync-floor
-expect floor errors 0
-FLOOR_MESSAGES=$(stack_json messages <"$WORK/floor.json")
-((FLOOR_MESSAGES > 0)) || fail "mq-sync-floor: no message answered in a second"
-expect floor rows_in_database "$FLOOR_MESSAGES"
-[[ -z $(stack_sql "SHOW DATABASES LIKE '$FLOOR_DB'") ]] ||
-  fail "mq-sync-floor left its scratch database $FLOOR_DB behind"
+# mq-sync-floor (perf/run's sync floor), alone and with --hand-off: 4 callers over 2
+# partitions for a second; every answer is a row in the database (the tool counts them
+# before it drops its scratch database), and the database is gone afterwards.
+for FLOOR_MODE in floor hand-off; do
+  FLOOR_DB=mqperf_floor_${FLOOR_MODE//-/_}_$$
+  FLOOR_FLAGS=()
+  [[ $FLOOR_MODE == hand-off ]] && FLOOR_FLAGS=(--hand-off)
+  RC=0
+  timeout 120 "$STACK_BIN/mq-sync-floor" --db "mysql://mq:mq@127.0.0.1:$STACK_DB_PORT/$FLOOR_DB" \
+    --clients 4 --partitions 2 --duration-s 1 "${FLOOR_FLAGS[@]}" >"$WORK/$FLOOR_MODE.json" \
+    2>"$WORK/$FLOOR_MODE.err" || RC=$?
+  ((RC == 0)) || fail "mq-sync-floor ($FLOOR_MODE) exited $RC: $(tail -n 5 "$WORK/$FLOOR_MODE.err")"
+  [[ $(wc -l <"$WORK/$FLOOR_MODE.json") -eq 1 ]] && stack_json_valid <"$WORK/$FLOOR_MODE.json" ||
+    fail "mq-sync-floor ($FLOOR_MODE): expected one JSON line, got: $(cat "$WORK/$FLOOR_MODE.json")"
+  expect "$FLOOR_MODE" mode sync-floor
+  expect "$FLOOR_MODE" errors 0
+  expect "$FLOOR_MODE" hand_off "$([[ $FLOOR_MODE == hand-off ]] && echo true || echo false)"
+  FLOOR_MESSAGES=$(stack_json messages <"$WORK/$FLOOR_MODE.json")
+  ((FLOOR_MESSAGES > 0)) || fail "mq-sync-floor ($FLOOR_MODE): no message answered in a second"
+  expect "$FLOOR_MODE" rows_in_database "$FLOOR_MESSAGES"
+  [[ -z $(stack_sql "SHOW DATABASES LIKE '$FLOOR_DB'") ]] ||
+    fail "mq-sync-floor ($FLOOR_MODE) left its scratch database $FLOOR_DB behind"
+done
 
-echo "perf smoke test passed: produce, consume, e2e, paced and tailed raw summaries well formed, counts match; the sync floor's answers are rows"
+echo "perf smoke test passed: produce, consume, e2e, paced and tailed raw summaries well formed, counts match; the sync floor's answers are rows, alone and with a hand-off"
 rm -rf "$WORK"

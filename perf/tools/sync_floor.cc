@@ -14,6 +14,11 @@
 // answered by the broker's own rule (GroupGather, broker/group_gather.h, the broker's
 // append-gather-us): 2-16 of them, at most W µs and no longer than that group took.
 //
+// --hand-off: the broker's event-driven shape instead (server/event_rpc_server.h,
+// broker/datanode_writer.h): one thread reads every connection and queues the requests, a
+// second thread takes the queue, runs the group append and writes the answers. The same
+// work as the floor plus the hand-off between two threads, which is what it measures.
+//
 // The scratch database named in --db is created and dropped (perf/scratch_database.h).
 // Before it drops the database it counts the rows in the partition tables: every answer
 // must stand for one (an error otherwise). Prints one JSON line: mq-perf's standard fields
@@ -32,9 +37,11 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -60,6 +67,7 @@ struct Settings {
   int message_size = 1024;
   double duration_s = 10;
   int64_t gather_us = 1000;
+  bool hand_off = false;
 };
 
 constexpr size_t kAnswerBytes = 8;
@@ -123,9 +131,9 @@ void callerLoop(int port, const Settings& settings, Clock::time_point deadline,
 }
 
 struct Connection {
-  int fd = -1;
+  int fd = -1;  // closed by the server when it ends
   int partition = 0;
-  std::string in;  // bytes read and not yet a whole frame
+  std::string in;  // bytes read and not yet a whole frame (the reading thread's)
 };
 
 struct ServerStats {
@@ -137,8 +145,14 @@ struct ServerStats {
 };
 
 // The server: reads every connection, runs a group of what came in, answers, again; ends
-// when every caller has hung up.
+// when every caller has hung up. With hand-off a reading thread queues the requests and
+// run()'s thread commits and answers them.
 class FloorServer {
+  struct Request {
+    Connection* connection;
+    std::string payload;
+  };
+
  public:
   FloorServer(mq::DbPool& pool, const Settings& settings)
       : pool_(pool), settings_(settings), epoll_(::epoll_create1(0)) {
@@ -167,7 +181,10 @@ class FloorServer {
     ::close(epoll_);
   }
 
-  ServerStats run() {
+  ServerStats run() { return settings_.hand_off ? runHandOff() : runAlone(); }
+
+ private:
+  ServerStats runAlone() {
     auto lease = pool_.acquire();
     int open = settings_.clients;
     mq::GroupGather gather{std::chrono::microseconds(settings_.gather_us)};
@@ -188,7 +205,7 @@ class FloorServer {
       if (ready < 0 && errno == EINTR) continue;
       check(ready >= 0, "epoll_wait");
       for (int i = 0; i < ready; ++i) {
-        if (!readFrom(connections_[events[i].data.u64])) --open;
+        if (!readFrom(connections_[events[i].data.u64], pending_)) --open;
       }
       if (pending_.empty()) continue;
       const auto now = Clock::now();
@@ -199,7 +216,8 @@ class FloorServer {
         stats_.waited_s += std::chrono::duration<double>(now - group_end_).count();
       }
       const size_t answered = pending_.size();
-      appendAndAnswer(lease);
+      appendAndAnswer(lease, pending_);
+      pending_.clear();
       group_end_ = Clock::now();
       // Requests that came meanwhile are still in the sockets: none counts as queued.
       gather.groupEnded(answered, 0, group_end_ - now, group_end_);
@@ -208,16 +226,84 @@ class FloorServer {
     return stats_;
   }
 
- private:
-  // Reads what the connection has; false once its caller hung up.
-  bool readFrom(Connection& connection) {
+  ServerStats runHandOff() {
+    auto lease = pool_.acquire();
+    std::thread reader([this] { readUntilAllHungUp(); });
+    bool gathering = false;
+    try {
+      std::unique_lock<std::mutex> lock(mutex_);
+      for (;;) {
+        if (pending_.empty() && all_hung_up_) break;
+        const auto now = Clock::now();
+        if (pending_.empty() || (!all_hung_up_ && !gather_.ready(pending_.size(), now))) {
+          // As the broker's writer: woken by the reader only when the group may start.
+          if (gather_.holds(now)) {
+            queued_.wait_until(lock, gather_.deadline());
+          } else {
+            queued_.wait(lock);
+          }
+          continue;
+        }
+        gather_.groupStarts(pending_.size());
+        if (gathering) {
+          ++stats_.waits;
+          stats_.waited_s += std::chrono::duration<double>(now - group_end_).count();
+        }
+        std::vector<Request> group;
+        group.swap(pending_);
+        lock.unlock();
+        appendAndAnswer(lease, group);
+        group_end_ = Clock::now();
+        lock.lock();
+        gather_.groupEnded(group.size(), pending_.size(), group_end_ - now, group_end_);
+        gathering = gather_.holds(group_end_);
+      }
+    } catch (...) {
+      // The reader ends once the callers do: they end when the server's connections close.
+      for (auto& connection : connections_) ::shutdown(connection.fd, SHUT_RDWR);
+      reader.join();
+      throw;
+    }
+    reader.join();
+    return stats_;
+  }
+
+  // The hand-off's reading thread: queues every whole request and wakes the committer.
+  void readUntilAllHungUp() {
+    int open = settings_.clients;
+    std::vector<epoll_event> events(connections_.size());
+    std::vector<Request> read;
+    while (open > 0) {
+      const int ready = ::epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), -1);
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready < 0) break;
+      for (int i = 0; i < ready; ++i) {
+        if (!readFrom(connections_[events[i].data.u64], read)) --open;
+      }
+      if (read.empty()) continue;
+      bool may_start;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (auto& request : read) pending_.push_back(std::move(request));
+        may_start = gather_.ready(pending_.size(), Clock::now());
+      }
+      read.clear();
+      if (may_start) queued_.notify_one();
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      all_hung_up_ = true;
+    }
+    queued_.notify_one();
+  }
+
+  // Reads what the connection has into `requests`; false once its caller hung up.
+  bool readFrom(Connection& connection, std::vector<Request>& requests) {
     char buffer[64 * 1024];
     const ssize_t n = ::recv(connection.fd, buffer, sizeof buffer, MSG_DONTWAIT);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return true;
     if (n <= 0) {
       ::epoll_ctl(epoll_, EPOLL_CTL_DEL, connection.fd, nullptr);
-      ::close(connection.fd);
-      connection.fd = -1;
       return false;
     }
     connection.in.append(buffer, static_cast<size_t>(n));
@@ -226,26 +312,21 @@ class FloorServer {
       std::memcpy(&length, connection.in.data(), 4);
       length = ntohl(length);
       if (connection.in.size() < 4 + length) break;
-      pending_.push_back(Request{&connection, connection.in.substr(4, length)});
+      requests.push_back(Request{&connection, connection.in.substr(4, length)});
       connection.in.erase(0, 4 + length);
     }
     return true;
   }
 
-  struct Request {
-    Connection* connection;
-    std::string payload;
-  };
-
   // The broker's group append of every pending request, then the answers.
-  void appendAndAnswer(mq::DbPool::Lease& lease) {
+  void appendAndAnswer(mq::DbPool::Lease& lease, std::vector<Request>& group) {
     const int64_t now_ms = mq::nowMs();
-    std::vector<mq::rpc::Message> messages(pending_.size());
+    std::vector<mq::rpc::Message> messages(group.size());
     std::map<int, std::vector<const mq::rpc::Message*>> by_partition;
-    for (size_t i = 0; i < pending_.size(); ++i) {
-      messages[i].value = std::move(pending_[i].payload);
+    for (size_t i = 0; i < group.size(); ++i) {
+      messages[i].value = std::move(group[i].payload);
       messages[i].timestamp_ms = now_ms;
-      by_partition[pending_[i].connection->partition].push_back(&messages[i]);
+      by_partition[group[i].connection->partition].push_back(&messages[i]);
     }
     std::vector<mq::PartitionAppend> partitions;
     for (auto& [partition, pointers] : by_partition) {
@@ -261,19 +342,20 @@ class FloorServer {
       }
     }
     char answer[kAnswerBytes] = {};
-    for (const auto& request : pending_) {
-      if (request.connection->fd >= 0) writeAll(request.connection->fd, answer, sizeof answer);
-    }
+    for (const auto& request : group) writeAll(request.connection->fd, answer, sizeof answer);
     ++stats_.groups;
-    stats_.messages += static_cast<int64_t>(pending_.size());
-    pending_.clear();
+    stats_.messages += static_cast<int64_t>(group.size());
   }
 
   mq::DbPool& pool_;
   const Settings& settings_;
   const int epoll_;
   std::vector<Connection> connections_;
-  std::vector<Request> pending_;
+  std::vector<Request> pending_;  // with hand-off: guarded by mutex_
+  std::mutex mutex_;
+  std::condition_variable queued_;
+  bool all_hung_up_ = false;
+  mq::GroupGather gather_{std::chrono::microseconds(settings_.gather_us)};  // hand-off
   ServerStats stats_;
   Clock::time_point group_end_;
 };
@@ -362,6 +444,7 @@ int runFloor(const Settings& settings) {
   json.number("clients", settings.clients)
       .number("partitions", settings.partitions)
       .number("gather_us", settings.gather_us)
+      .boolean("hand_off", settings.hand_off)
       .number("rows_in_database", rows)
       .number("groups", stats.groups)
       .real("messages_per_group", stats.groups ? double(stats.messages) / stats.groups : 0)
@@ -391,7 +474,9 @@ int main(int argc, char** argv) {
       "payload bytes per request")(
       "duration-s", mq::po::value(&settings.duration_s)->default_value(10), "seconds to run")(
       "gather-us", mq::po::value(&settings.gather_us)->default_value(1000),
-      "after a group of 2-16, wait up to this long for as many requests (0 = off)");
+      "after a group of 2-16, wait up to this long for as many requests (0 = off)")(
+      "hand-off", mq::po::bool_switch(&settings.hand_off),
+      "one thread reads the requests, another commits and answers them (the broker's shape)");
   mq::po::variables_map values;
   int exit_code = 0;
   if (!mq::parseOptions(argc, argv,
