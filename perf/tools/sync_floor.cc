@@ -216,7 +216,8 @@ class FloorServer {
         stats_.waited_s += std::chrono::duration<double>(now - group_end_).count();
       }
       const size_t answered = pending_.size();
-      appendAndAnswer(lease, pending_);
+      append(lease, pending_);
+      answer(pending_);
       pending_.clear();
       group_end_ = Clock::now();
       // Requests that came meanwhile are still in the sockets: none counts as queued.
@@ -252,11 +253,15 @@ class FloorServer {
         std::vector<Request> group;
         group.swap(pending_);
         lock.unlock();
-        appendAndAnswer(lease, group);
+        append(lease, group);
         group_end_ = Clock::now();
         lock.lock();
+        // Before the answers, as the broker's writer: what is queued now came from others.
         gather_.groupEnded(group.size(), pending_.size(), group_end_ - now, group_end_);
         gathering = gather_.holds(group_end_);
+        lock.unlock();
+        answer(group);
+        lock.lock();
       }
     } catch (...) {
       // The reader ends once the callers do: they end when the server's connections close.
@@ -318,8 +323,8 @@ class FloorServer {
     return true;
   }
 
-  // The broker's group append of every pending request, then the answers.
-  void appendAndAnswer(mq::DbPool::Lease& lease, std::vector<Request>& group) {
+  // The broker's group append of every request of `group`: one durable transaction.
+  void append(mq::DbPool::Lease& lease, std::vector<Request>& group) {
     const int64_t now_ms = mq::nowMs();
     std::vector<mq::rpc::Message> messages(group.size());
     std::map<int, std::vector<const mq::rpc::Message*>> by_partition;
@@ -341,10 +346,13 @@ class FloorServer {
         throw std::runtime_error("append refused: " + partition.batches[0].error_message);
       }
     }
-    char answer[kAnswerBytes] = {};
-    for (const auto& request : group) writeAll(request.connection->fd, answer, sizeof answer);
     ++stats_.groups;
     stats_.messages += static_cast<int64_t>(group.size());
+  }
+
+  static void answer(const std::vector<Request>& group) {
+    const char answer[kAnswerBytes] = {};
+    for (const auto& request : group) writeAll(request.connection->fd, answer, sizeof answer);
   }
 
   mq::DbPool& pool_;
