@@ -2,6 +2,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 
 namespace mq {
 
@@ -14,7 +15,10 @@ void BrokerRegistration::start() {
   self_.started_ms = nowMs();
   self_.last_heartbeat_ms = self_.started_ms;
   store_.upsertBroker(self_);
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    nameThisThread("heartbeat");
+    loop();
+  });
 }
 
 void BrokerRegistration::stop() {

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "common/clock.h"
+#include "common/thread_name.h"
 
 namespace mq {
 namespace {
@@ -111,7 +112,11 @@ void DatanodeWriter::enqueue(const std::shared_ptr<WriteRequest>& request,
   request->unanswered = items.size();
   const auto now = SteadyClock::now();
   if (writers_.empty()) {
-    for (int i = 0; i < busy_groups_; ++i) writers_.emplace_back([this] { writerLoop(); });
+    for (int i = 0; i < busy_groups_; ++i)
+      writers_.emplace_back([this] {
+        nameThisThread("dn-writer");
+        writerLoop();
+      });
   }
   for (auto& item : items) {
     item.request = request;

@@ -2,6 +2,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "storage/partition_store.h"
 
 namespace mq {
@@ -24,7 +25,10 @@ DelayMover::DelayMover(TopologyCache& topology, DatanodePools& pools, ChangeNoti
 DelayMover::~DelayMover() { stop(); }
 
 void DelayMover::start() {
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    nameThisThread("delay-mover");
+    loop();
+  });
 }
 
 void DelayMover::stop() {

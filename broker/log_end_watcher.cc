@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "storage/partition_store.h"
 
 namespace mq {
@@ -19,7 +20,11 @@ LogEndWatcher::LogEndWatcher(PoolOf pool_of, OthersMayAppend others_may_append,
 LogEndWatcher::~LogEndWatcher() { stop(); }
 
 void LogEndWatcher::start() {
-  if (interval_.count() > 0) thread_ = std::thread([this] { loop(); });
+  if (interval_.count() <= 0) return;
+  thread_ = std::thread([this] {
+    nameThisThread("log-end-watch");
+    loop();
+  });
 }
 
 void LogEndWatcher::stop() {

@@ -5,6 +5,7 @@
 #include "common/clock.h"
 #include "common/errors.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 
 namespace mq {
 
@@ -27,7 +28,10 @@ void TopologyCache::loadInitial() {
 }
 
 void TopologyCache::start() {
-  thread_ = std::thread([this] { refreshLoop(); });
+  thread_ = std::thread([this] {
+    nameThisThread("topology");
+    refreshLoop();
+  });
 }
 
 void TopologyCache::stop() {

@@ -3,6 +3,8 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include "common/thread_name.h"
+
 namespace mq {
 
 ShutdownSignal::ShutdownSignal() {
@@ -14,6 +16,7 @@ ShutdownSignal::ShutdownSignal() {
   // A client that disconnects mid-write must not kill the process.
   signal(SIGPIPE, SIG_IGN);
   waiter_ = std::thread([this, set] {
+    nameThisThread("signals");
     int received = 0;
     sigwait(&set, &received);
     std::lock_guard<std::mutex> lock(mutex_);

@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 
 namespace mq {
 
@@ -13,7 +14,10 @@ PeriodicTask::PeriodicTask(std::string name, std::chrono::milliseconds interval,
 PeriodicTask::~PeriodicTask() { stop(); }
 
 void PeriodicTask::start() {
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    nameThisThread(name_);
+    loop();
+  });
 }
 
 void PeriodicTask::stop() {

@@ -8,6 +8,7 @@
 #include "common/crypto.h"
 #include "common/errors.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 
 namespace mq {
 
@@ -94,7 +95,10 @@ void AccessControl::addRefreshStep(std::function<void()> step) {
 
 void AccessControl::start() {
   if ((!options_.enabled && steps_.empty()) || thread_.joinable()) return;
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    nameThisThread("access-refresh");
+    loop();
+  });
 }
 
 void AccessControl::stop() {

@@ -28,6 +28,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "server/connection_gate.h"
 #include "server/rpc_limits.h"
 #include "server/worker_pool.h"
@@ -582,7 +583,10 @@ void EventRpcServer::start() {
   } catch (const std::exception& e) {
     throw std::runtime_error(fmt::format("cannot listen on {}:{}: {}", host_, port_, e.what()));
   }
-  thread_ = std::thread([core = core_] { core->loop(); });
+  thread_ = std::thread([core = core_] {
+    nameThisThread("rpc-loop");
+    core->loop();
+  });
 }
 
 void EventRpcServer::stop() {

@@ -15,6 +15,7 @@
 
 #include "common/json_writer.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 
 namespace mq {
 
@@ -361,6 +362,7 @@ class HttpServer::Impl {
     accept();
     for (int i = 0; i < std::max(1, core_.options.threads); ++i) {
       threads_.emplace_back([this] {
+        nameThisThread("http");
         // A handler that throws must not take a thread away from the pool.
         for (;;) {
           try {

@@ -15,6 +15,7 @@
 
 #include "common/framed_transport.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "common/tls.h"
 #include "server/connection_gate.h"
 #include "server/rpc_limits.h"
@@ -189,6 +190,7 @@ void RpcServer::start() {
   auto failure = std::make_shared<std::promise<std::string>>();
   auto failed = failure->get_future();
   thread_ = std::thread([server = server_, failure] {
+    nameThisThread("rpc-accept");
     try {
       server->serve();
     } catch (const std::exception& e) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/thread_name.h"
+
 namespace mq {
 
 WorkerPool::WorkerPool(std::chrono::milliseconds idle_timeout) : idle_timeout_(idle_timeout) {}
@@ -28,7 +30,10 @@ void WorkerPool::post(std::function<void()> task) {
   }
   ended_.clear();
   ++live_;
-  threads_.emplace_back([this] { run(); });
+  threads_.emplace_back([this] {
+    nameThisThread("rpc-pool");
+    run();
+  });
 }
 
 void WorkerPool::run() {

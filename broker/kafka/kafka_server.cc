@@ -25,6 +25,7 @@
 #include "broker/kafka/protocol/messages/api_versions.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "common/tls.h"
 #include "server/connection_gate.h"
 
@@ -247,7 +248,10 @@ void KafkaServer::start() {
   port_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
                                             : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
   listen_fd_ = fd;
-  accept_thread_ = std::thread([this] { acceptLoop(); });
+  accept_thread_ = std::thread([this] {
+    nameThisThread("kafka-accept");
+    acceptLoop();
+  });
 }
 
 void KafkaServer::stop() {
@@ -299,7 +303,10 @@ void KafkaServer::acceptLoop() {
     }
     open_fds_.insert(fd);
     ++threads_;
-    std::thread([this, fd, peer] { serve(fd, peer); }).detach();
+    std::thread([this, fd, peer] {
+      nameThisThread("kafka-conn");
+      serve(fd, peer);
+    }).detach();
   }
 }
 

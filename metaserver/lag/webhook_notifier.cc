@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "server/http_client.h"
 
 namespace mq {
@@ -35,7 +36,10 @@ WebhookNotifier::WebhookNotifier(WebhookOptions options, prometheus::Registry& r
 WebhookNotifier::~WebhookNotifier() { stop(); }
 
 void WebhookNotifier::start() {
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    nameThisThread("lag-webhooks");
+    loop();
+  });
 }
 
 void WebhookNotifier::stop() {
