@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -12,6 +13,17 @@ namespace mq {
 namespace {
 
 constexpr const char* kTcacheTunable = "glibc.malloc.tcache_count";
+constexpr const char* kSelf = "/proc/self/exe";
+
+// The program's file by its name. Executed through that name rather than /proc/self/exe, the
+// process keeps its name (Linux takes it from the file executed): `ps`, `top` and
+// `pgrep mq-broker` show mq-broker, not exe.
+std::string ownPath() {
+  char path[PATH_MAX];
+  const ssize_t length = readlink(kSelf, path, sizeof path - 1);
+  if (length <= 0) return kSelf;
+  return std::string(path, static_cast<size_t>(length));
+}
 
 }  // namespace
 
@@ -28,14 +40,17 @@ std::string useMallocTcache(int count, char** argv) {
   if (setenv("GLIBC_TUNABLES", tunables.c_str(), 1) != 0) {
     return fmt::format("cannot set GLIBC_TUNABLES: {}", std::strerror(errno));
   }
-  execv("/proc/self/exe", argv);
+  const std::string path = ownPath();
+  execv(path.c_str(), argv);
+  // Returned: the file was replaced or deleted since this process started ("… (deleted)").
+  if (path != kSelf) execv(kSelf, argv);
   const int error = errno;  // execv returns only when it failed
   if (previous) {
     setenv("GLIBC_TUNABLES", previous->c_str(), 1);
   } else {
     unsetenv("GLIBC_TUNABLES");
   }
-  return fmt::format("cannot execute /proc/self/exe again with GLIBC_TUNABLES={}: {}", tunables,
+  return fmt::format("cannot execute {} again with GLIBC_TUNABLES={}: {}", path, tunables,
                      std::strerror(error));
 }
 

@@ -14,8 +14,9 @@ namespace mq {
 // Makes glibc keep `count` freed blocks of each small size per thread (0: glibc's default).
 // glibc reads that setting only when a program starts, from GLIBC_TUNABLES, so unless the
 // environment names glibc.malloc.tcache_count already (an operator's own setting wins, and the
-// program started again here sees it), this adds it and executes the program again: /proc/self/exe
-// with the same arguments, in the same process (same id, open files and signal mask). Call
+// program started again here sees it), this adds it and executes the program again: its own
+// file (by name, so that the process keeps its name; /proc/self/exe if that file is gone) with
+// the same arguments, in the same process (same id, open files and signal mask). Call
 // it in main() before any thread starts. Returns only when nothing was to be done (empty
 // string) or the program could not be executed again (what failed; it then runs on with
 // glibc's default).

@@ -72,6 +72,8 @@ TEST(MallocTcache, TheBrokerServesFromTheProcessThatRunsWithTheSetting) {
   const std::string environ = readFile(fmt::format("/proc/{}/environ", cluster.broker(0).pid()));
   EXPECT_NE(environ.find(std::string("GLIBC_TUNABLES=glibc.malloc.tcache_count=1024") + '\0'),
             std::string::npos);
+  // Executed again by its own file's name: the process is still called mq-broker.
+  EXPECT_EQ(readFile(fmt::format("/proc/{}/comm", cluster.broker(0).pid())), "mq-broker\n");
   std::string out;
   std::string err;
   ASSERT_EQ(cluster.mqctl({"produce", "tcache"}, &out, &err, "one\ntwo\n"), 0) << err;
