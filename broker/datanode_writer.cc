@@ -112,11 +112,12 @@ void DatanodeWriter::enqueue(const std::shared_ptr<WriteRequest>& request,
   request->unanswered = items.size();
   const auto now = SteadyClock::now();
   if (writers_.empty()) {
-    for (int i = 0; i < busy_groups_; ++i)
+    for (int i = 0; i < busy_groups_; ++i) {
       writers_.emplace_back([this] {
         nameThisThread("dn-writer");
         writerLoop();
       });
+    }
   }
   for (auto& item : items) {
     item.request = request;
