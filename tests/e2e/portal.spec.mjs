@@ -608,6 +608,10 @@ try {
   assert.equal(await page.locator('main').getAttribute('aria-busy'), 'true', 'main is busy');
   await page.locator('#busy').waitFor({state: 'hidden'});
   await page.locator('h1', {hasText: 'Topics'}).waitFor();
+  // The bar hides when no request is under way; the page may still be rendering what came
+  // back (or start its next request), so main is done a moment later, not necessarily now.
+  await page.waitForFunction(() => !document.querySelector('main').hasAttribute('aria-busy'),
+                             null, {timeout: 10000}).catch(() => {});
   assert.equal(await page.locator('main').getAttribute('aria-busy'), null, 'main is done');
   await page.unroute(HELD_API);
 
