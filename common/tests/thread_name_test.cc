@@ -15,24 +15,24 @@ std::string nameOf(pthread_t thread) {
   return name;
 }
 
-TEST(ThreadName, NamesTheCallingThreadOnly) {
-  const std::string before = nameOf(pthread_self());
+// The name a new thread has after it called nameThisThread(name).
+std::string nameAfterNaming(const std::string& name) {
   std::string inside;
   std::thread([&] {
-    nameThisThread("rpc-loop");
+    nameThisThread(name);
     inside = nameOf(pthread_self());
   }).join();
-  EXPECT_EQ(inside, "rpc-loop");
+  return inside;
+}
+
+TEST(ThreadName, NamesTheCallingThreadOnly) {
+  const std::string before = nameOf(pthread_self());
+  EXPECT_EQ(nameAfterNaming("rpc-loop"), "rpc-loop");
   EXPECT_EQ(nameOf(pthread_self()), before);
 }
 
 TEST(ThreadName, KeepsTheFirstFifteenCharactersOfALongerName) {
-  std::string inside;
-  std::thread([&] {
-    nameThisThread("datanode-writer-dn-primary-1");
-    inside = nameOf(pthread_self());
-  }).join();
-  EXPECT_EQ(inside, "datanode-writer");
+  EXPECT_EQ(nameAfterNaming("datanode-writer-dn-primary-1"), "datanode-writer");
 }
 
 }  // namespace

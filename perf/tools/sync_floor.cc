@@ -187,7 +187,7 @@ class FloorServer {
   ServerStats runAlone() {
     auto lease = pool_.acquire();
     int open = settings_.clients;
-    mq::GroupGather gather{std::chrono::microseconds(settings_.gather_us)};
+    mq::GroupGather& gather = gather_;
     bool gathering = false;  // the next group waits for the callers the last one answered
     std::vector<epoll_event> events(connections_.size());
     while (open > 0 || !pending_.empty()) {
@@ -363,7 +363,7 @@ class FloorServer {
   std::mutex mutex_;
   std::condition_variable queued_;
   bool all_hung_up_ = false;
-  mq::GroupGather gather_{std::chrono::microseconds(settings_.gather_us)};  // hand-off
+  mq::GroupGather gather_{std::chrono::microseconds(settings_.gather_us)};  // with hand-off: mutex_
   ServerStats stats_;
   Clock::time_point group_end_;
 };
