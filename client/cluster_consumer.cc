@@ -13,6 +13,7 @@
 #include "client/cluster_list.h"
 #include "client/error.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 
 namespace mq::client {
 
@@ -184,7 +185,10 @@ void ClusterConsumer::subscribe(const std::vector<std::string>& topics) {
   impl_->topics = topics;
   for (auto& reader : impl_->readers) {
     Impl::Reader* r = reader.get();
-    r->thread = std::thread([this, r] { impl_->run(*r); });
+    r->thread = std::thread([this, r] {
+      nameThisThread("mq-cluster-read");
+      impl_->run(*r);
+    });
   }
 }
 

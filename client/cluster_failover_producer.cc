@@ -5,6 +5,7 @@
 #include "client/cluster.h"
 #include "client/cluster_list.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 
 namespace mq::client {
 
@@ -38,7 +39,10 @@ ClusterFailoverProducer::ClusterFailoverProducer(const ProducerConfig& config)
     members_.push_back(std::move(member));
   }
   chosen("", nullptr);  // the first cluster's producer: its configuration checked now
-  prober_ = std::thread([this] { probeLoop(); });
+  prober_ = std::thread([this] {
+    nameThisThread("mq-probe");
+    probeLoop();
+  });
 }
 
 ClusterFailoverProducer::~ClusterFailoverProducer() { close(); }

@@ -8,6 +8,7 @@
 #include "client/error.h"
 #include "common/errors.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 
 namespace mq::client {
 
@@ -70,7 +71,10 @@ GroupMembership::GroupMembership(GroupRpc& rpc, Cluster& cluster, GroupSettings 
     if (auto assignor = makeAssignor(name)) assignors_.push_back(std::move(assignor));
   }
   last_poll_ = SteadyClock::now();
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    nameThisThread("mq-group");
+    run();
+  });
 }
 
 GroupMembership::~GroupMembership() { stop(false); }

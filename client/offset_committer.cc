@@ -5,12 +5,16 @@
 #include "client/error.h"
 #include "common/errors.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 
 namespace mq::client {
 
 OffsetCommitter::OffsetCommitter(GroupRpc& rpc, int64_t request_timeout_ms)
     : rpc_(rpc), request_timeout_ms_(request_timeout_ms) {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    nameThisThread("mq-commit");
+    run();
+  });
 }
 
 OffsetCommitter::~OffsetCommitter() {

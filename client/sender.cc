@@ -9,6 +9,7 @@
 #include "client/error.h"
 #include "common/errors.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 
 namespace mq::client {
 
@@ -65,6 +66,7 @@ void Sender::join() {
 }
 
 void Sender::run() {
+  nameThisThread("mq-sender");
   t_on_sender_thread = true;
   while (true) {
     auto batches = accumulator_.awaitReady(SteadyClock::now() + kIdleWake, kMaxRequestBytes);

@@ -12,6 +12,8 @@
 
 #include "client/tests/fake_broker.h"
 #include "mq/client.h"
+#include "tests/harness/eventually.h"
+#include "tests/harness/thread_names.h"
 
 using mq::client::Error;
 using mq::client::Producer;
@@ -119,6 +121,23 @@ TEST(Producer, StagesSplitTheTimeBetweenTheBufferAndTheRequest) {
   EXPECT_EQ(second.request.count, 2u);
   EXPECT_GE(second.request.p50_ms, 300.0);
   EXPECT_LT(second.buffered.p50_ms, 30.0);  // the smaller of the two: the synchronous send's
+}
+
+TEST(Producer, ItsSenderThreadsAreNamedAndEndWithIt) {
+  FakeBrokerServer server;
+  server.broker().addTopic("t", 1);
+  ProducerConfig config = configFor({server.address()});
+  config.max_in_flight_requests = 3;
+  const long before = test::threadsNamed("mq-sender");
+  {
+    Producer producer(config);
+    producer.sendAsync("t", "a").get();
+    EXPECT_TRUE(test::eventually(milliseconds(5000),
+                                 [&] { return test::threadsNamed("mq-sender") == before + 3; }))
+        << test::threadsNamed("mq-sender") - before << " threads named mq-sender, not 3";
+    producer.close();
+  }
+  EXPECT_EQ(test::threadsNamed("mq-sender"), before);
 }
 
 TEST(Producer, OneRequestCarriesSeveralPartitionBatches) {

@@ -19,6 +19,7 @@
 #include "tests/harness/eventually.h"
 #include "tests/harness/produce_ledger.h"
 #include "tests/harness/test_cluster.h"
+#include "tests/harness/thread_names.h"
 
 using mq::client::ClusterAddress;
 using mq::client::ClusterConsumer;
@@ -268,6 +269,33 @@ TEST(ClusterFailover, ProducerMovesToTheNextClusterWhenEveryBrokerDiesAndComesBa
   EXPECT_EQ(refused_stored, 0) << "sends refused at once were stored";
   EXPECT_EQ(unknown, 0) << "stored messages that were never sent";
   EXPECT_GT(outcomes.acks_by_cluster["b"], 0);
+}
+
+// The failover clients' own threads (a producer's prober, a consumer's reader per cluster)
+// are named, and end with their client; they start before any cluster answers.
+TEST(ClusterFailover, TheFailoverClientsThreadsAreNamedAndEndWithThem) {
+  const std::vector<ClusterAddress> clusters = {ClusterAddress{"a", {"127.0.0.1:1"}, "", ""},
+                                                ClusterAddress{"b", {"127.0.0.1:2"}, "", ""}};
+  const long probes_before = threadsNamed("mq-probe");
+  const long readers_before = threadsNamed("mq-cluster-read");
+  {
+    ProducerConfig config;
+    config.clusters = clusters;
+    Producer producer(config);
+    EXPECT_TRUE(eventually(5s, [&] { return threadsNamed("mq-probe") == probes_before + 1; }));
+    ConsumerConfig follower;
+    follower.clusters = clusters;
+    follower.group_id = "followers";
+    follower.request_timeout_ms = 1000;  // close() waits for a metadata call's deadline
+    ClusterConsumer consumer(follower);
+    consumer.subscribe({"events"});
+    EXPECT_TRUE(
+        eventually(5s, [&] { return threadsNamed("mq-cluster-read") == readers_before + 2; }));
+    consumer.close();
+    producer.close();
+  }
+  EXPECT_EQ(threadsNamed("mq-probe"), probes_before);
+  EXPECT_EQ(threadsNamed("mq-cluster-read"), readers_before);
 }
 
 TEST(ClusterFailover, BadClusterListsAreRefusedNamingTheProblem) {

@@ -23,6 +23,7 @@
 #include "mq/client.h"
 #include "tests/harness/group_member.h"
 #include "tests/harness/test_cluster.h"
+#include "tests/harness/thread_names.h"
 
 using mq::client::Consumer;
 using mq::client::ConsumerConfig;
@@ -398,6 +399,30 @@ bool pollUntil(Consumer& consumer, Condition condition, std::chrono::millisecond
     consumer.poll(50ms);
   }
   return true;
+}
+
+TEST(ConsumerGroup, AMembersOwnThreadsAreNamedAndEndWithIt) {
+  TestCluster cluster;
+  cluster.createTopic("t", 2);
+  produce(cluster, "t", 0, 3);
+  const long groups_before = threadsNamed("mq-group");
+  const long commits_before = threadsNamed("mq-commit");
+  {
+    Consumer consumer(memberConfig(cluster, "g"));
+    consumer.subscribe({"t"});
+    ASSERT_TRUE(pollUntil(
+        consumer, [&] { return consumer.assignment().size() == 2; }, 15s));
+    std::promise<void> committed;
+    consumer.commitAsync([&](const auto&, const auto&) { committed.set_value(); });
+    auto done = committed.get_future();
+    ASSERT_TRUE(pollUntil(
+        consumer, [&] { return done.wait_for(0s) == std::future_status::ready; }, 10s));
+    EXPECT_EQ(threadsNamed("mq-group"), groups_before + 1) << "the membership thread";
+    EXPECT_EQ(threadsNamed("mq-commit"), commits_before + 1) << "the commit thread";
+    consumer.close();
+  }
+  EXPECT_EQ(threadsNamed("mq-group"), groups_before);
+  EXPECT_EQ(threadsNamed("mq-commit"), commits_before);
 }
 
 TEST(ConsumerGroup, ZombieOfAnOldGenerationCannotCommit) {
