@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "client/broker_subset.h"
+#include "client/call_cancel.h"
 #include "client/error.h"
 #include "common/log.h"
 #include "common/tls.h"
@@ -270,7 +271,12 @@ bool Cluster::otherBrokerUsable(const HostPort& broker) {
 void Cluster::withBroker(const std::function<void(BrokerConnection&)>& attempt,
                          SteadyClock::time_point deadline) {
   retry_budget_.recordCalls(1, SteadyClock::now());
+  const CallCancel* cancel = CallCancelScope::current();
+  auto abandoned = [] {
+    return Error(ErrorCode::SHUTTING_DOWN, "the call was abandoned: its client is closing", false);
+  };
   for (int failures = 1;; ++failures) {
+    if (cancel && cancel->cancelled()) throw abandoned();
     std::optional<HostPort> broker;
     try {
       broker = nextBroker();
@@ -300,7 +306,11 @@ void Cluster::withBroker(const std::function<void(BrokerConnection&)>& attempt,
           .kv("error", e.what())
           .kv("attempt", failures)
           .kv("backoff_ms", static_cast<int64_t>(backoff.count()));
-      std::this_thread::sleep_for(backoff);
+      if (!cancel) {
+        std::this_thread::sleep_for(backoff);
+      } else if (!cancel->pause(backoff)) {
+        throw abandoned();
+      }
     }
   }
 }

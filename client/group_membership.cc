@@ -73,6 +73,7 @@ GroupMembership::GroupMembership(GroupRpc& rpc, Cluster& cluster, GroupSettings 
   last_poll_ = SteadyClock::now();
   thread_ = std::thread([this] {
     nameThisThread("mq-group");
+    CallCancelScope scope(calls_);
     run();
   });
 }
@@ -247,6 +248,7 @@ void GroupMembership::stop(bool leave) {
     wake_.notify_all();
     events_.notify_all();
   }
+  calls_.cancel();  // a call the thread is retrying ends now; the leave goes from here
   if (leave) sendLeave("consumer closed");
   if (thread_.joinable()) thread_.join();
 }

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "client/assignors/assignor.h"
+#include "client/call_cancel.h"
 #include "client/group_rpc.h"
 
 namespace mq::client {
@@ -200,6 +201,8 @@ class GroupMembership {
   // session_timeout_ms without one the group may have removed this member, so its
   // partitions are treated as lost.
   SteadyClock::time_point last_contact_;
+  // The broker calls of thread_, abandoned by stop() (client/call_cancel.h).
+  CallCancel calls_;
   std::thread thread_;
 };
 

@@ -2,6 +2,7 @@
 // auto_offset_reset.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <thread>
 
 #include "client/tests/fake_broker.h"
@@ -197,6 +198,26 @@ TEST(Consumer, UnreachableBrokerMakesPollThrowARetriableError) {
     EXPECT_TRUE(e.retriable());
     EXPECT_NE(std::string(e.what()).find(dead), std::string::npos) << e.what();
   }
+}
+
+// A group member whose brokers cannot be reached retries its first metadata call in the
+// background (retries with backoff, up to request_timeout_ms); close() abandons that call
+// instead of waiting for it to give up.
+TEST(Consumer, CloseDoesNotWaitForTheMembersRetriesAgainstUnreachableBrokers) {
+  ConsumerConfig config = configFor("127.0.0.1:" + std::to_string(testing::freePort()));
+  config.group_id = "g";
+  config.request_timeout_ms = 60000;
+  config.retry_backoff_ms = 2000;
+  config.retry_backoff_max_ms = 4000;
+  Consumer consumer(config);
+  consumer.subscribe({"t"});
+  consumer.poll(milliseconds(300));  // starts the join: the member thread is retrying now
+  const auto started = std::chrono::steady_clock::now();
+  consumer.close();
+  const auto took = std::chrono::steady_clock::now() - started;
+  // Its retries would hold close() for seconds (2-4 s apart).
+  EXPECT_LT(took, std::chrono::seconds(3))
+      << std::chrono::duration_cast<milliseconds>(took).count() << " ms";
 }
 
 }  // namespace

@@ -286,7 +286,6 @@ TEST(ClusterFailover, TheFailoverClientsThreadsAreNamedAndEndWithThem) {
     ConsumerConfig follower;
     follower.clusters = clusters;
     follower.group_id = "followers";
-    follower.request_timeout_ms = 1000;  // close() waits for a metadata call's deadline
     ClusterConsumer consumer(follower);
     consumer.subscribe({"events"});
     EXPECT_TRUE(

@@ -1,0 +1,48 @@
+// Abandoning the broker calls a background thread of the client makes, when its client
+// closes: a group member's thread that retries a metadata call against unreachable brokers
+// would otherwise hold Consumer::close() until the call's retries or deadline ran out.
+//
+//   CallCancel calls;                      // owned by the object that runs the thread
+//   thread: CallCancelScope scope(calls);  // every Cluster call of this thread heeds it
+//   close:  calls.cancel();                // its retry waits end at once
+//
+// A cancelled call ends with Error(SHUTTING_DOWN, not retriable) at its next retry wait (or
+// before its next attempt); an attempt already on the wire finishes first (within its
+// connect or request timeout). Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
+namespace mq::client {
+
+class CallCancel {
+ public:
+  void cancel();
+  bool cancelled() const;
+  // Waits `pause`; false, at once, if cancelled before or meanwhile.
+  bool pause(std::chrono::steady_clock::duration pause) const;
+
+ private:
+  mutable std::mutex mutex_;
+  mutable std::condition_variable cancelled_cv_;
+  bool cancelled_ = false;
+};
+
+// Makes `calls` the cancellation of the calls the current thread makes while it lives.
+class CallCancelScope {
+ public:
+  explicit CallCancelScope(const CallCancel& calls);
+  ~CallCancelScope();
+  CallCancelScope(const CallCancelScope&) = delete;
+  CallCancelScope& operator=(const CallCancelScope&) = delete;
+
+  // The current thread's cancellation; null outside any scope.
+  static const CallCancel* current();
+
+ private:
+  const CallCancel* previous_;
+};
+
+}  // namespace mq::client
