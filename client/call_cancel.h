@@ -7,8 +7,8 @@
 //   close:  calls.cancel();                // its retry waits end at once
 //
 // A cancelled call ends with Error(SHUTTING_DOWN, not retriable) at its next retry wait (or
-// before its next attempt); an attempt already on the wire finishes first (within its
-// connect or request timeout). Thread-safe.
+// before its next attempt); an attempt already on the wire finishes first (within its own
+// timeout). Thread-safe.
 #pragma once
 
 #include <chrono>
