@@ -64,6 +64,18 @@ Error::Error(ErrorCode code, const std::string& message)
 Error::Error(ErrorCode code, const std::string& message, bool retriable)
     : std::runtime_error(message), code_(code), retriable_(retriable) {}
 
+Error::Error(const Error& other)
+    : Error(other.code_, std::string(other.what()), other.retriable_) {}
+
+Error& Error::operator=(const Error& other) {
+  if (this != &other) {
+    std::runtime_error::operator=(std::runtime_error(std::string(other.what())));
+    code_ = other.code_;
+    retriable_ = other.retriable_;
+  }
+  return *this;
+}
+
 std::string Error::codeName() const { return errorCodeName(code_); }
 
 Error errorFromWire(const rpc::MqError& error) {

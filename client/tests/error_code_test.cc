@@ -41,5 +41,23 @@ TEST(ErrorCode, RetriableDefaultsToWhatTheCodeUsuallyMeans) {
   EXPECT_TRUE(Error(ErrorCode::UNKNOWN_TOPIC, "not yet", true).retriable());
 }
 
+// Errors cross threads (a send()'s outcome, a member's fatal error): copies share no storage,
+// so whichever thread drops the last one frees only what it owns.
+TEST(ErrorCode, ACopyKeepsEverythingAndSharesNoStorageWithTheOriginal) {
+  const Error original(ErrorCode::TIMEOUT, "no answer from 127.0.0.1:9092", false);
+  const Error copy(original);
+  EXPECT_STREQ(copy.what(), original.what());
+  EXPECT_NE(static_cast<const void*>(copy.what()), static_cast<const void*>(original.what()));
+  EXPECT_EQ(copy.code(), ErrorCode::TIMEOUT);
+  EXPECT_FALSE(copy.retriable());
+
+  Error assigned(ErrorCode::UNKNOWN, "other");
+  assigned = original;
+  EXPECT_STREQ(assigned.what(), original.what());
+  EXPECT_NE(static_cast<const void*>(assigned.what()), static_cast<const void*>(original.what()));
+  EXPECT_EQ(assigned.code(), ErrorCode::TIMEOUT);
+  EXPECT_FALSE(assigned.retriable());
+}
+
 }  // namespace
 }  // namespace mq::client

@@ -65,6 +65,13 @@ class Error : public std::runtime_error {
   // THROTTLED are.
   Error(ErrorCode code, const std::string& message);
   Error(ErrorCode code, const std::string& message, bool retriable);
+  // A copy shares nothing with the original. std::runtime_error's copies share one
+  // reference-counted message, counted inside the C++ library where ThreadSanitizer does not
+  // see it, and the client hands errors from its threads to the application's (a send()'s
+  // outcome, a group member's fatal error): the thread that drops the last copy would free a
+  // message another thread read, with nothing the sanitizer can see ordering the two.
+  Error(const Error& other);
+  Error& operator=(const Error& other);
 
   ErrorCode code() const noexcept { return code_; }
   // True when the same call can succeed if tried again later (possibly elsewhere):
