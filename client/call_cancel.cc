@@ -31,4 +31,8 @@ CallCancelScope::~CallCancelScope() { t_calls = previous_; }
 
 const CallCancel* CallCancelScope::current() { return t_calls; }
 
+Error callAbandoned() {
+  return Error(ErrorCode::SHUTTING_DOWN, "the call was abandoned: its client is closing", false);
+}
+
 }  // namespace mq::client

@@ -6,14 +6,16 @@
 //   thread: CallCancelScope scope(calls);  // every Cluster call of this thread heeds it
 //   close:  calls.cancel();                // its retry waits end at once
 //
-// A cancelled call ends with Error(SHUTTING_DOWN, not retriable) at its next retry wait (or
-// before its next attempt); an attempt already on the wire finishes first (within its own
+// A cancelled call ends with callAbandoned() at its next retry or throttle wait (or before
+// its next attempt); an attempt already on the wire finishes first (within its own
 // timeout). Thread-safe.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+
+#include "mq/error.h"
 
 namespace mq::client {
 
@@ -44,5 +46,8 @@ class CallCancelScope {
  private:
   const CallCancel* previous_;
 };
+
+// What a cancelled call throws: Error(SHUTTING_DOWN, not retriable).
+Error callAbandoned();
 
 }  // namespace mq::client

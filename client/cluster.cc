@@ -251,7 +251,13 @@ bool Cluster::awaitThrottle(const HostPort& broker, SteadyClock::time_point dead
       return true;
     }
   }
-  std::this_thread::sleep_until(std::min(until, deadline));
+  const auto wake = std::min(until, deadline);
+  const CallCancel* cancel = CallCancelScope::current();
+  if (!cancel) {
+    std::this_thread::sleep_until(wake);
+  } else if (!cancel->pause(wake - SteadyClock::now())) {
+    throw callAbandoned();
+  }
   return until <= deadline;
 }
 
@@ -272,11 +278,8 @@ void Cluster::withBroker(const std::function<void(BrokerConnection&)>& attempt,
                          SteadyClock::time_point deadline) {
   retry_budget_.recordCalls(1, SteadyClock::now());
   const CallCancel* cancel = CallCancelScope::current();
-  auto abandoned = [] {
-    return Error(ErrorCode::SHUTTING_DOWN, "the call was abandoned: its client is closing", false);
-  };
   for (int failures = 1;; ++failures) {
-    if (cancel && cancel->cancelled()) throw abandoned();
+    if (cancel && cancel->cancelled()) throw callAbandoned();
     std::optional<HostPort> broker;
     try {
       broker = nextBroker();
@@ -309,7 +312,7 @@ void Cluster::withBroker(const std::function<void(BrokerConnection&)>& attempt,
       if (!cancel) {
         std::this_thread::sleep_for(backoff);
       } else if (!cancel->pause(backoff)) {
-        throw abandoned();
+        throw callAbandoned();
       }
     }
   }

@@ -76,7 +76,8 @@ class Cluster {
   // waiting here keeps the wait out of the request timeout).
   void reportThrottle(const HostPort& broker, int64_t throttle_ms);
   // Sleeps until `broker`'s last throttle has passed (at once when there is none), or until
-  // `deadline`; false when the throttle lasts beyond the deadline.
+  // `deadline`; false when the throttle lasts beyond the deadline. Throws callAbandoned()
+  // when the thread's CallCancel (client/call_cancel.h) is cancelled before or meanwhile.
   bool awaitThrottle(const HostPort& broker,
                      SteadyClock::time_point deadline = SteadyClock::time_point::max());
   // True when some known broker other than `broker` is not being avoided, so a retry can

@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <optional>
 #include <thread>
+
+#include "client/cluster.h"
 
 namespace mq::client {
 namespace {
@@ -48,6 +51,34 @@ TEST(CallCancel, AScopeAppliesToItsThreadOnlyAndRestoresTheOuterOne) {
     EXPECT_EQ(seen_elsewhere, nullptr);
   }
   EXPECT_EQ(CallCancelScope::current(), nullptr);
+}
+
+TEST(CallCancel, EndsAThrottleWaitOfTheCancelledThreadsCalls) {
+  ClientConfig config;
+  config.bootstrap_brokers = {"127.0.0.1:1"};  // never contacted: the call waits before
+  Cluster cluster(config);
+  const HostPort broker{"127.0.0.1", 1};
+  cluster.reportThrottle(broker, 60'000);  // a broker holding this client back for a minute
+
+  CallCancel calls;
+  std::optional<ErrorCode> ended_with;
+  bool attempted = false;
+  const auto started = std::chrono::steady_clock::now();
+  std::thread member([&] {
+    CallCancelScope scope(calls);
+    try {
+      cluster.withBroker([&](BrokerConnection&) { attempted = true; },
+                         std::chrono::steady_clock::now() + 120s);
+    } catch (const Error& e) {
+      ended_with = e.code();
+    }
+  });
+  std::this_thread::sleep_for(100ms);
+  calls.cancel();
+  member.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 30s);  // not the minute's throttle
+  EXPECT_EQ(ended_with, ErrorCode::SHUTTING_DOWN);
+  EXPECT_FALSE(attempted);
 }
 
 }  // namespace
