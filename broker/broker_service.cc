@@ -148,11 +148,18 @@ bool BrokerService::produceMayWait(const rpc::ProduceRequest& request) {
 }
 
 void BrokerService::fetch(rpc::FetchResponse& response, const rpc::FetchRequest& request) {
-  serve("fetch", request.header, response, [&](const Caller& caller) {
+  response = fetchShared(request).toResponse();
+}
+
+FetchAnswer BrokerService::fetchShared(const rpc::FetchRequest& request) {
+  FetchAnswer answer;
+  serve("fetch", request.header, answer, [&](const Caller& caller) {
     auto served = handleFetch(context_, request, caller, FetchVisibility::kCommitted);
-    throttle(served, QuotaEnforcer::fetchUsage(quotaClient(caller, request.header), served));
+    throttle(served.response,
+             QuotaEnforcer::fetchUsage(quotaClient(caller, request.header), served));
     return served;
   });
+  return answer;
 }
 
 void BrokerService::listOffsets(rpc::ListOffsetsResponse& response,

@@ -16,6 +16,7 @@
 
 #include "Broker.h"
 #include "broker/broker_context.h"
+#include "broker/fetch_answer.h"
 
 namespace mq {
 
@@ -58,6 +59,11 @@ class BrokerService : public rpc::BrokerIf {
   // Whether produceAsync(request) may wait for the metadata database before it queues the
   // batches (a topic or producer not cached yet); else it only computes.
   bool produceMayWait(const rpc::ProduceRequest& request);
+
+  // Broker.fetch with the messages shared, not copied (broker/fetch_answer.h): what
+  // fetch() answers before it copies them, for the processor that writes them to the wire
+  // from where they are (broker/broker_processor.h). Throws MqError as fetch() does.
+  FetchAnswer fetchShared(const rpc::FetchRequest& request);
 
   // Waits until no call is in progress, or the timeout; returns false on timeout.
   bool waitIdle(std::chrono::milliseconds timeout);

@@ -6,6 +6,7 @@
 
 #include "broker/async_produce.h"
 #include "broker/broker_config.h"
+#include "broker/broker_processor.h"
 #include "broker/broker_registration.h"
 #include "broker/broker_service.h"
 #include "broker/delay_mover.h"
@@ -132,7 +133,7 @@ int run(int argc, char** argv) {
                             access,          quotas,   producer_epochs};
 
   auto service = std::make_shared<mq::BrokerService>(context);
-  auto processor = std::make_shared<mq::rpc::BrokerProcessor>(service);
+  auto processor = std::make_shared<mq::BrokerProcessor>(service);
   const mq::ConnectionLimits limits{config.max_connections, config.max_connections_per_ip};
   const mq::ConnectionMetrics connection_metrics{&metrics_endpoint->registry(), "mq_broker"};
   // Event-driven unless TLS is on (server/event_rpc_server.h): produce is then answered by

@@ -16,19 +16,34 @@ int64_t nowUs() {
       .count();
 }
 
-// The bytes of every message of `parts` (produce batches or fetch results), per topic.
-template <typename Parts>
-QuotaUsage usageOf(std::string client, QuotaKind kind, const Parts& parts) {
+// A message's size (common/message_bytes.h), through the pointer for a shared one.
+template <typename Message>
+int64_t sizeOf(const Message& message) {
+  return messageBytes(message);
+}
+int64_t sizeOf(const SharedMessage& message) { return messageBytes(*message); }
+
+// The bytes of every message of `parts` (produce batches or fetch results), per topic;
+// `messagesOf(i)` gives part i's messages (as pointers or not).
+template <typename Parts, typename MessagesOf>
+QuotaUsage usageOf(std::string client, QuotaKind kind, const Parts& parts,
+                   MessagesOf&& messagesOf) {
   QuotaUsage usage;
   usage.client = std::move(client);
   usage.bytes_kind = kind;
   std::map<std::string, int64_t> bytes;
-  for (const auto& part : parts) {
-    int64_t& topic = bytes[part.topic];
-    for (const auto& message : part.messages) topic += messageBytes(message);
+  for (size_t i = 0; i < parts.size(); ++i) {
+    int64_t& topic = bytes[parts[i].topic];
+    for (const auto& message : messagesOf(i)) topic += sizeOf(message);
   }
   usage.topic_bytes.assign(bytes.begin(), bytes.end());
   return usage;
+}
+
+template <typename Parts>
+QuotaUsage usageOf(std::string client, QuotaKind kind, const Parts& parts) {
+  return usageOf(
+      std::move(client), kind, parts, [&](size_t i) -> const auto& { return parts[i].messages; });
 }
 
 }  // namespace
@@ -112,6 +127,14 @@ QuotaUsage QuotaEnforcer::produceUsage(std::string client, const rpc::ProduceReq
 
 QuotaUsage QuotaEnforcer::fetchUsage(std::string client, const rpc::FetchResponse& response) {
   return usageOf(std::move(client), QuotaKind::kFetchBytes, response.results);
+}
+
+QuotaUsage QuotaEnforcer::fetchUsage(std::string client, const FetchAnswer& answer) {
+  static const SharedMessages kNone;
+  return usageOf(std::move(client), QuotaKind::kFetchBytes, answer.response.results,
+                 [&](size_t i) -> const SharedMessages& {
+                   return i < answer.messages.size() ? answer.messages[i] : kNone;
+                 });
 }
 
 }  // namespace mq

@@ -22,6 +22,7 @@
 #include <memory>
 #include <mutex>
 
+#include "broker/fetch_answer.h"
 #include "broker/quota_buckets.h"
 #include "mq_types.h"
 #include "storage/quota_store.h"
@@ -47,6 +48,7 @@ class QuotaEnforcer {
   // refused), or of every message returned.
   static QuotaUsage produceUsage(std::string client, const rpc::ProduceRequest& request);
   static QuotaUsage fetchUsage(std::string client, const rpc::FetchResponse& response);
+  static QuotaUsage fetchUsage(std::string client, const FetchAnswer& answer);
 
  private:
   void swapTable(std::shared_ptr<const QuotaTable> table);

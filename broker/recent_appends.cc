@@ -73,7 +73,7 @@ void RecentAppends::tail(const std::string& table) {
 
 void RecentAppends::evict(Run& run) {
   while (run.bytes > max_table_bytes_ && !run.messages.empty()) {
-    const int64_t size = sizeOf(run.messages.front());
+    const int64_t size = sizeOf(*run.messages.front());
     run.messages.pop_front();
     ++run.first_offset;
     run.bytes -= size;
@@ -146,7 +146,7 @@ void RecentAppends::hold(Run& run, rpc::StoredMessage&& message) {
   const int64_t size = sizeOf(message);
   run.bytes += size;
   bytes_ += size;
-  run.messages.push_back(std::move(message));
+  run.messages.push_back(std::make_shared<const rpc::StoredMessage>(std::move(message)));
 }
 
 void RecentAppends::writing(const std::string& table, int64_t messages) {
@@ -176,7 +176,7 @@ bool RecentAppends::awaitsWriter(const std::string& table, const Run& run, int64
 
 bool RecentAppends::read(const std::shared_ptr<DbPool>& pool, const std::string& table,
                          int64_t offset, int64_t end_offset, int max_messages, int64_t max_bytes,
-                         std::vector<rpc::StoredMessage>& out) {
+                         SharedMessages& out) {
   if (max_bytes_ == 0 || offset >= end_offset) return false;
   std::unique_lock<std::mutex> lock(mutex_);
   std::optional<std::chrono::steady_clock::time_point> deadline;
@@ -197,8 +197,8 @@ bool RecentAppends::read(const std::shared_ptr<DbPool>& pool, const std::string&
   out.reserve(static_cast<size_t>(last - offset));
   int64_t bytes = 0;
   for (int64_t o = offset; o < last; ++o) {
-    const rpc::StoredMessage& message = run.messages[static_cast<size_t>(o - run.first_offset)];
-    bytes += static_cast<int64_t>(message.value.size() + message.key.size());
+    const SharedMessage& message = run.messages[static_cast<size_t>(o - run.first_offset)];
+    bytes += static_cast<int64_t>(message->value.size() + message->key.size());
     if (!out.empty() && bytes > max_bytes) break;
     out.push_back(message);
   }

@@ -44,6 +44,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "broker/shared_message.h"
 #include "mq_types.h"
 #include "storage/db_pool.h"
 #include "storage/partition_store.h"
@@ -89,10 +90,10 @@ class RecentAppends {
   // `offset` is held for a run written through `pool`; otherwise returns false and leaves
   // `out` alone (read the database). When `offset` is the run's end and `end_offset` is
   // within what groups are writing to the table, waits for them first (at most
-  // writer_wait). A read answered from here marks the table as tailed.
+  // writer_wait). A read answered from here marks the table as tailed. The messages are
+  // shared with the run, not copied (they outlive their eviction while `out` holds them).
   bool read(const std::shared_ptr<DbPool>& pool, const std::string& table, int64_t offset,
-            int64_t end_offset, int max_messages, int64_t max_bytes,
-            std::vector<rpc::StoredMessage>& out);
+            int64_t end_offset, int max_messages, int64_t max_bytes, SharedMessages& out);
 
   // Bytes held (approximate: keys, values, headers and a fixed cost per message).
   int64_t bytes() const;
@@ -103,7 +104,7 @@ class RecentAppends {
   struct Run {
     std::weak_ptr<DbPool> origin;  // the pool the run was written through
     int64_t first_offset = 0;      // offset of messages.front()
-    std::deque<rpc::StoredMessage> messages;
+    std::deque<SharedMessage> messages;
     int64_t bytes = 0;
     std::list<std::string>::iterator recency;  // its place in recency_
     std::chrono::steady_clock::time_point tailed_until;

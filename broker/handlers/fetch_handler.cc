@@ -24,7 +24,8 @@ struct FetchSlot {
   // The log-divergence check is due (the request carries the append time of the message
   // before its offset) and has not passed yet; it runs once per request.
   bool check_previous = false;
-  rpc::PartitionFetchResult result;
+  rpc::PartitionFetchResult result;  // without its messages:
+  SharedMessages messages;           // shared with the recent appends or the rows read
 };
 
 // A retired partition (docs/retention-and-lifecycle.md) reads as an empty partition that
@@ -62,7 +63,7 @@ void answerDiverged(BrokerContext& context, DbConnection& db, FetchSlot& slot,
   const int64_t after_ms = previous_ms < INT64_MAX ? previous_ms + 1 : previous_ms;
   int64_t diverging = PartitionStore::offsetForTime(db, slot.route.table, after_ms, bounds);
   diverging = std::min({diverging, offset - 1, bounds.end_offset});
-  slot.result.messages.clear();
+  slot.messages.clear();
   slot.result.__set_diverging_offset(diverging);
   context.metrics.recordLogDivergence(slot.request->topic);
   throwError(rpc::ErrorCode::OFFSET_OUT_OF_RANGE,
@@ -102,8 +103,8 @@ void awaitDurable(BrokerContext& context, int datanode_id, DbConnection& db,
   // the end read, not only the rows returned, so a consumer catching up waits once.
   std::map<std::string, DurableReads::Read> reads;
   for (auto* slot : group) {
-    if (!slot->failed && !slot->result.messages.empty()) {
-      reads[slot->route.table] = {slot->result.messages.back().offset + 1, slot->result.end_offset};
+    if (!slot->failed && !slot->messages.empty()) {
+      reads[slot->route.table] = {slot->messages.back()->offset + 1, slot->result.end_offset};
     }
   }
   if (reads.empty()) return;
@@ -117,7 +118,7 @@ void awaitDurable(BrokerContext& context, int datanode_id, DbConnection& db,
   } catch (...) {
     for (auto* slot : group) {
       if (reads.count(slot->route.table) == 0) continue;
-      slot->result.messages.clear();
+      slot->messages.clear();
       fail(context, *slot, std::current_exception());
     }
   }
@@ -178,26 +179,26 @@ bool readOnce(BrokerContext& context, std::vector<FetchSlot>& slots, FetchVisibi
           if (budget <= 0) continue;
           const int64_t bytes = std::min<int64_t>(slot->max_bytes, budget);
           // A consumer that keeps up reads what this broker just appended: from memory.
-          const bool cached = context.writers.recentAppends().read(pool, slot->route.table, offset,
-                                                                   b.end_offset, slot->max_messages,
-                                                                   bytes, slot->result.messages);
+          const bool cached =
+              context.writers.recentAppends().read(pool, slot->route.table, offset, b.end_offset,
+                                                   slot->max_messages, bytes, slot->messages);
           if (!cached) {
-            slot->result.messages =
-                PartitionStore::read(*db, slot->route.table, offset, slot->max_messages, bytes);
+            slot->messages = share(
+                PartitionStore::read(*db, slot->route.table, offset, slot->max_messages, bytes));
           }
           context.metrics.recordFetchRead(cached);
           // Offsets are dense, so the first row is `offset` itself unless retention removed
           // it after the bounds were read: say so rather than skip silently over the gap.
-          if (!slot->result.messages.empty() && slot->result.messages.front().offset != offset) {
-            slot->result.start_offset = slot->result.messages.front().offset;
-            slot->result.messages.clear();
+          if (!slot->messages.empty() && slot->messages.front()->offset != offset) {
+            slot->result.start_offset = slot->messages.front()->offset;
+            slot->messages.clear();
             throwError(rpc::ErrorCode::OFFSET_OUT_OF_RANGE,
                        fmt::format("offset {} of partition {} of `{}` was removed by retention "
                                    "while it was being read",
                                    offset, slot->request->partition, slot->request->topic));
           }
-          for (const auto& m : slot->result.messages) budget -= m.value.size() + m.key.size();
-          if (!slot->result.messages.empty()) any = true;
+          for (const auto& m : slot->messages) budget -= m->value.size() + m->key.size();
+          if (!slot->messages.empty()) any = true;
         } catch (const rpc::MqError&) {
           fail(context, *slot, std::current_exception());
           any = true;
@@ -224,8 +225,8 @@ LogEndWatcher::Registration watch(BrokerContext& context, const std::vector<Fetc
 
 }  // namespace
 
-rpc::FetchResponse handleFetch(BrokerContext& context, const rpc::FetchRequest& request,
-                               const Caller& caller, FetchVisibility visibility) {
+FetchAnswer handleFetch(BrokerContext& context, const rpc::FetchRequest& request,
+                        const Caller& caller, FetchVisibility visibility) {
   if (request.partitions.empty()) throwError(rpc::ErrorCode::INVALID_REQUEST, "no partitions");
   if (request.max_wait_ms < 0) {
     throwError(rpc::ErrorCode::INVALID_REQUEST, "max_wait_ms must not be negative");
@@ -299,23 +300,25 @@ rpc::FetchResponse handleFetch(BrokerContext& context, const rpc::FetchRequest& 
     seen = wake.sequence;
   }
 
-  rpc::FetchResponse response;
-  response.results.reserve(slots.size());
+  FetchAnswer answer;
+  answer.response.results.reserve(slots.size());
+  answer.messages.reserve(slots.size());
   const int64_t answered_ms = nowMs();
   for (auto& slot : slots) {
     int64_t bytes = 0;
-    for (const auto& m : slot.result.messages) bytes += m.value.size() + m.key.size();
-    if (!slot.result.messages.empty()) {
-      context.metrics.recordFetched(slot.result.topic,
-                                    static_cast<int64_t>(slot.result.messages.size()), bytes);
+    for (const auto& m : slot.messages) bytes += m->value.size() + m->key.size();
+    if (!slot.messages.empty()) {
+      context.metrics.recordFetched(slot.result.topic, static_cast<int64_t>(slot.messages.size()),
+                                    bytes);
       // A long poll answered by an append: how long after the append (the wake-up).
       if (waited) {
-        context.metrics.recordFetchWakeup(answered_ms - slot.result.messages.back().append_time_ms);
+        context.metrics.recordFetchWakeup(answered_ms - slot.messages.back()->append_time_ms);
       }
     }
-    response.results.push_back(std::move(slot.result));
+    answer.response.results.push_back(std::move(slot.result));
+    answer.messages.push_back(std::move(slot.messages));
   }
-  return response;
+  return answer;
 }
 
 }  // namespace mq

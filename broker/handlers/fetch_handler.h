@@ -5,6 +5,7 @@
 #pragma once
 
 #include "broker/broker_context.h"
+#include "broker/fetch_answer.h"
 #include "mq_types.h"
 
 namespace mq {
@@ -26,8 +27,9 @@ enum class FetchVisibility {
 };
 
 // Throws MqError INVALID_REQUEST for malformed requests.
-// A partition the caller may not consume answers NOT_AUTHORIZED.
-rpc::FetchResponse handleFetch(BrokerContext& context, const rpc::FetchRequest& request,
-                               const Caller& caller, FetchVisibility visibility);
+// A partition the caller may not consume answers NOT_AUTHORIZED. The messages are shared
+// with where the broker holds them (broker/fetch_answer.h).
+FetchAnswer handleFetch(BrokerContext& context, const rpc::FetchRequest& request,
+                        const Caller& caller, FetchVisibility visibility);
 
 }  // namespace mq

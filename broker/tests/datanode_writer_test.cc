@@ -69,11 +69,11 @@ class DatanodeWriterTest : public ::testing::Test {
     }
     const auto items = append(writer, pointers);
     ASSERT_FALSE(items[0].failure);
-    std::vector<rpc::StoredMessage> out;
+    SharedMessages out;
     const int64_t base = items[0].batch.base_offset;
     ASSERT_TRUE(recent_.read(pool_, kTable, base, base + kMessages, kMessages, 1 << 20, out));
     ASSERT_EQ(out.size(), static_cast<size_t>(kMessages));
-    EXPECT_EQ(out.front().value, messages.front().value);
+    EXPECT_EQ(out.front()->value, messages.front().value);
   }
 
   test::TestDatabase database_;
@@ -100,11 +100,11 @@ TEST_F(DatanodeWriterTest, ConcurrentGroupCommitsKeepOnePartitionsAppendsInOneRu
   const auto stored = PartitionStore::read(*db, kTable, 0, kTotal + 1, 1 << 30);
   ASSERT_EQ(stored.size(), static_cast<size_t>(kTotal));
   // One run from the first offset: no append restarted it (out of order, or missing).
-  std::vector<rpc::StoredMessage> kept;
+  SharedMessages kept;
   ASSERT_TRUE(recent_.read(pool_, kTable, 0, kTotal, kTotal, 1 << 30, kept));
   ASSERT_EQ(kept.size(), stored.size());
   for (size_t i = 0; i < stored.size(); ++i) {
-    EXPECT_EQ(kept[i], stored[i]) << "offset " << i;
+    EXPECT_EQ(*kept[i], stored[i]) << "offset " << i;
   }
 }
 
@@ -114,7 +114,7 @@ TEST_F(DatanodeWriterTest, AWriterWithoutRecentAppendsKeepsNothing) {
   messages[0].value = "v";
   std::vector<const rpc::Message*> pointers{&messages[0]};
   ASSERT_FALSE(append(writer, pointers)[0].failure);
-  std::vector<rpc::StoredMessage> out;
+  SharedMessages out;
   EXPECT_FALSE(recent_.read(pool_, kTable, 0, 1, 10, 1 << 20, out));
 }
 
@@ -132,7 +132,7 @@ TEST_F(DatanodeWriterTest, AReadOfTheLogEndAGroupIsMovingWaitsForItsMessages) {
   test::RowLock lock(database_.pool(), kTable);
   auto group = std::async(std::launch::async, [&] { return append(writer, second); });
   ASSERT_GT(test::waitingConnection(database_.pool(), database_.target().database), 0);
-  std::vector<rpc::StoredMessage> out;
+  SharedMessages out;
   // As a fetch that read the log end 3 (the group's two messages committed) would.
   auto read = std::async(std::launch::async,
                          [&] { return recent_.read(pool_, kTable, 1, 3, 10, 1 << 20, out); });
@@ -144,8 +144,8 @@ TEST_F(DatanodeWriterTest, AReadOfTheLogEndAGroupIsMovingWaitsForItsMessages) {
   EXPECT_EQ(items[0].batch.base_offset, 1);
   ASSERT_TRUE(read.get());
   ASSERT_EQ(out.size(), 2u);
-  EXPECT_EQ(out[0].value, "m1");
-  EXPECT_EQ(out[1].offset, 2);
+  EXPECT_EQ(out[0]->value, "m1");
+  EXPECT_EQ(out[1]->offset, 2);
 }
 
 // Closed-loop callers (group_gather.h): a group that answered one caller while two queued

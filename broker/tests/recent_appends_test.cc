@@ -42,9 +42,9 @@ void add(RecentAppends& recent, const std::shared_ptr<DbPool>& pool, const std::
   recent.add(pool, table, batch, std::move(prepared));
 }
 
-std::vector<int64_t> offsetsOf(const std::vector<rpc::StoredMessage>& messages) {
+std::vector<int64_t> offsetsOf(const SharedMessages& messages) {
   std::vector<int64_t> offsets;
-  for (const auto& m : messages) offsets.push_back(m.offset);
+  for (const auto& m : messages) offsets.push_back(m->offset);
   return offsets;
 }
 
@@ -55,7 +55,7 @@ class RecentAppendsTest : public ::testing::Test {
 
   std::shared_ptr<DbPool> pool = makePool();
   RecentAppends recent{1 << 20};
-  std::vector<rpc::StoredMessage> out;
+  SharedMessages out;
 };
 
 TEST_F(RecentAppendsTest, AnswersWithTheStoredFormOfAnAcknowledgedAppend) {
@@ -69,10 +69,10 @@ TEST_F(RecentAppendsTest, AnswersWithTheStoredFormOfAnAcknowledgedAppend) {
   ASSERT_TRUE(recent.read(pool, kTable, 10, 13, 100, 1 << 20, out));
   ASSERT_EQ(out.size(), 3u);
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(out[i], PartitionStore::storedForm(batch.messages[i], 10 + i, 1000));
+    EXPECT_EQ(*out[i], PartitionStore::storedForm(batch.messages[i], 10 + i, 1000));
   }
-  EXPECT_EQ(out[0].timestamp_ms, 1000);  // no producer timestamp: the append time
-  EXPECT_EQ(out[2].timestamp_ms, 77);
+  EXPECT_EQ(out[0]->timestamp_ms, 1000);  // no producer timestamp: the append time
+  EXPECT_EQ(out[2]->timestamp_ms, 77);
 }
 
 TEST_F(RecentAppendsTest, DelayedMessagesTakeNoOffset) {
@@ -81,7 +81,7 @@ TEST_F(RecentAppendsTest, DelayedMessagesTakeNoOffset) {
   add(recent, pool, kTable, batch.append);
   ASSERT_TRUE(recent.read(pool, kTable, 0, 3, 100, 1 << 20, out));
   ASSERT_EQ(offsetsOf(out), (std::vector<int64_t>{0, 1, 2}));
-  EXPECT_EQ(out[1].value, "v2");
+  EXPECT_EQ(out[1]->value, "v2");
 }
 
 TEST_F(RecentAppendsTest, NeverAnswersAtOrPastTheStoredLogEnd) {
@@ -120,7 +120,7 @@ TEST(RecentAppends, RunsOfAnotherPoolAreNeverUsed) {
   Batch batch(0, 5);
   add(recent, old_pool, kTable, batch.append);
   auto new_pool = makePool();
-  std::vector<rpc::StoredMessage> out;
+  SharedMessages out;
   EXPECT_FALSE(recent.read(new_pool, kTable, 0, 5, 100, 1 << 20, out));
   old_pool.reset();
   EXPECT_FALSE(recent.read(new_pool, kTable, 0, 5, 100, 1 << 20, out));
@@ -145,10 +145,10 @@ TEST(RecentAppends, AnAppendThatDoesNotContinueTheRunStartsItAfresh) {
     Batch next(next_base, 3, 100);
     add(recent, pool, kTable, first.append);
     add(recent, pool, kTable, next.append);
-    std::vector<rpc::StoredMessage> out;
+    SharedMessages out;
     EXPECT_FALSE(recent.read(pool, kTable, 0, next_base + 3, 100, 1 << 20, out));
     ASSERT_TRUE(recent.read(pool, kTable, next_base, next_base + 3, 100, 1 << 20, out));
-    EXPECT_EQ(out.front().value, "v100");
+    EXPECT_EQ(out.front()->value, "v100");
     EXPECT_EQ(out.size(), 3u);
   }
 }
@@ -170,7 +170,7 @@ TEST(RecentAppends, OffKeepsNothing) {
   recent.tail(kTable);
   Batch batch(0, 3);
   add(recent, pool, kTable, batch.append);
-  std::vector<rpc::StoredMessage> out;
+  SharedMessages out;
   EXPECT_FALSE(recent.read(pool, kTable, 0, 3, 100, 1 << 20, out));
   EXPECT_EQ(recent.bytes(), 0);
 }
@@ -190,7 +190,7 @@ TEST(RecentAppends, StaysWithinItsBounds) {
   };
   auto big = batchOf(0, 10);  // more than one table's share (4 KiB)
   add(recent, pool, kTable, big->append);
-  std::vector<rpc::StoredMessage> out;
+  SharedMessages out;
   EXPECT_FALSE(recent.read(pool, kTable, 0, 10, 100, 1 << 20, out));  // the oldest went
   ASSERT_TRUE(recent.read(pool, kTable, 9, 10, 100, 1 << 20, out));
   EXPECT_LE(recent.bytes(), max_bytes / 16);
@@ -288,14 +288,14 @@ class WriterWaitTest : public ::testing::Test {
   RecentAppends recent{1 << 20, RecentAppends::kTailWindow, kLongWait};
   Batch first{0, 4};
   Batch second{4, 3, 4};
-  std::vector<rpc::StoredMessage> out;
+  SharedMessages out;
 };
 
 TEST_F(WriterWaitTest, AReadPastTheRunWaitsForTheGroupWritingItsTable) {
   std::chrono::steady_clock::duration took{};
   ASSERT_TRUE(readWhileTheGroupWrites(true, took));
   EXPECT_EQ(offsetsOf(out), (std::vector<int64_t>{4, 5, 6}));
-  EXPECT_EQ(out[0].value, "v4");
+  EXPECT_EQ(out[0]->value, "v4");
 }
 
 TEST_F(WriterWaitTest, AFailedGroupEndsTheWaitWithAMiss) {

@@ -1,9 +1,9 @@
 // libFuzzer target, coverage-guided over the broker's real handlers: each input is one Thrift
 // call (a strict binary message, the bytes a connection carries after its frame size), given
-// to the generated BrokerProcessor with the real BrokerService behind it, in this process:
-// authentication, the handlers, the group coordinator, the stores and the SQL they send to
-// the metadata database and the datanode that tests/fuzz/run_fuzzer.sh's private stack set up
-// (target broker-handlers; a topic `seeds` of 2 partitions). Built only by the ASan build
+// to the broker's processor (broker/broker_processor.h) with the real BrokerService behind it, in
+// this process: authentication, the handlers, the group coordinator, the stores and the SQL they
+// send to the metadata database and the datanode that tests/fuzz/run_fuzzer.sh's private stack set
+// up (target broker-handlers; a topic `seeds` of 2 partitions). Built only by the ASan build
 // (MQ_SANITIZE=address), whose libraries are all compiled with -fsanitize=fuzzer-no-link, so
 // the fuzzer is guided by coverage of all of that code, not only of the decoding.
 //
@@ -30,6 +30,7 @@
 
 #include "Broker.h"
 #include "broker/broker_config.h"
+#include "broker/broker_processor.h"
 #include "broker/broker_service.h"
 #include "broker/log_end_watcher.h"
 #include "common/log.h"
@@ -66,7 +67,7 @@ struct Broker {
   mq::ProducerEpochs producer_epochs;
   mq::BrokerContext context;
   std::shared_ptr<mq::BrokerService> service;
-  mq::rpc::BrokerProcessor processor;
+  mq::BrokerProcessor processor;
 
   explicit Broker(const mq::BrokerConfig& settings)
       : config(settings),

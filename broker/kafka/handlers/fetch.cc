@@ -97,7 +97,7 @@ KafkaReply handleKafkaFetch(KafkaRequest& request) {
         const auto left =
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
         fetch.max_wait_ms = static_cast<int32_t>(std::max<int64_t>(0, left.count()));
-        served = handleFetch(broker, fetch, caller, visibility);
+        served = handleFetch(broker, fetch, caller, visibility).toResponse();
         if (resultBytes(served) >= decoded.min_bytes || SteadyClock::now() >= deadline ||
             broker.shutting_down) {
           break;
