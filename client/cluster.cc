@@ -295,7 +295,10 @@ void Cluster::withBroker(const std::function<void(BrokerConnection&)>& attempt,
       reportSuccess(*broker);
       return;
     } catch (const Error& e) {
-      bool broker_failed = broker && isBrokerFailure(e);
+      // A call its client abandoned (callAbandoned(), from the throttle wait) says nothing
+      // about the broker.
+      const bool abandoned = cancel && cancel->cancelled();
+      bool broker_failed = broker && isBrokerFailure(e) && !abandoned;
       if (broker_failed) reportFailure(*broker);
       if (!e.retriable() || !retry_.mayRetry(failures)) throw;
       // A broker that cannot be reached says nothing about the others: go to another one

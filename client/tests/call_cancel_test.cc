@@ -55,7 +55,8 @@ TEST(CallCancel, AScopeAppliesToItsThreadOnlyAndRestoresTheOuterOne) {
 
 TEST(CallCancel, EndsAThrottleWaitOfTheCancelledThreadsCalls) {
   ClientConfig config;
-  config.bootstrap_brokers = {"127.0.0.1:1"};  // never contacted: the call waits before
+  // Never contacted: the call waits before. The first is the one the call picks.
+  config.bootstrap_brokers = {"127.0.0.1:1", "127.0.0.1:2"};
   Cluster cluster(config);
   const HostPort broker{"127.0.0.1", 1};
   cluster.reportThrottle(broker, 60'000);  // a broker holding this client back for a minute
@@ -79,6 +80,8 @@ TEST(CallCancel, EndsAThrottleWaitOfTheCancelledThreadsCalls) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, 30s);  // not the minute's throttle
   EXPECT_EQ(ended_with, ErrorCode::SHUTTING_DOWN);
   EXPECT_FALSE(attempted);
+  // The abandoned call did not count as the broker's failure: it is not being avoided.
+  EXPECT_TRUE(cluster.otherBrokerUsable(HostPort{"127.0.0.1", 2}));
 }
 
 }  // namespace
