@@ -46,13 +46,12 @@ void writePartition(TProtocol& out, const rpc::PartitionFetchResult& result,
 // FetchResponse::write, its results written by writePartition.
 void writeResponse(TProtocol& out, const FetchAnswer& answer) {
   using namespace apache::thrift::protocol;
-  static const SharedMessages kNone;
   const auto& results = answer.response.results;
   out.writeStructBegin("FetchResponse");
   field(out, "results", T_LIST, 1, [&] {
     out.writeListBegin(T_STRUCT, static_cast<uint32_t>(results.size()));
     for (size_t i = 0; i < results.size(); ++i) {
-      writePartition(out, results[i], i < answer.messages.size() ? answer.messages[i] : kNone);
+      writePartition(out, results[i], answer.messagesOf(i));
     }
     out.writeListEnd();
   });
@@ -66,11 +65,14 @@ void writeResponse(TProtocol& out, const FetchAnswer& answer) {
 
 }  // namespace
 
+const SharedMessages& FetchAnswer::messagesOf(size_t i) const {
+  static const SharedMessages kNone;
+  return i < messages.size() ? messages[i] : kNone;
+}
+
 rpc::FetchResponse FetchAnswer::toResponse() const {
   rpc::FetchResponse copy = response;
-  for (size_t i = 0; i < copy.results.size() && i < messages.size(); ++i) {
-    copy.results[i].messages = copyOf(messages[i]);
-  }
+  for (size_t i = 0; i < copy.results.size(); ++i) copy.results[i].messages = copyOf(messagesOf(i));
   return copy;
 }
 

@@ -18,6 +18,8 @@ struct FetchAnswer {
   rpc::FetchResponse response;           // every result's `messages` empty
   std::vector<SharedMessages> messages;  // per result, in the order of response.results
 
+  // Result i's messages (none when `messages` has no entry for it).
+  const SharedMessages& messagesOf(size_t i) const;
   // The response with copies of the messages in it.
   rpc::FetchResponse toResponse() const;
 };

@@ -130,11 +130,8 @@ QuotaUsage QuotaEnforcer::fetchUsage(std::string client, const rpc::FetchRespons
 }
 
 QuotaUsage QuotaEnforcer::fetchUsage(std::string client, const FetchAnswer& answer) {
-  static const SharedMessages kNone;
   return usageOf(std::move(client), QuotaKind::kFetchBytes, answer.response.results,
-                 [&](size_t i) -> const SharedMessages& {
-                   return i < answer.messages.size() ? answer.messages[i] : kNone;
-                 });
+                 [&](size_t i) -> const SharedMessages& { return answer.messagesOf(i); });
 }
 
 }  // namespace mq
