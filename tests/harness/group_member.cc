@@ -125,7 +125,8 @@ std::map<int, std::vector<Interval>> ownership(const std::vector<const Member*>&
         int p = std::stoi(e.fields.at(1));
         // A member that lost its partitions (its session expired) learns it late, after
         // the coordinator may have given them to another member; it was fenced from that
-        // moment, so its ownership ends with the last message it consumed, not the notice.
+        // moment, so its ownership ends with the last message it consumed, not the notice
+        // (a `consumed` line carries the time poll() handed the message out).
         const int64_t to = e.kind == "lost" ? last_consumed[p] : e.us;
         if (open.count(p)) intervals[p].push_back({member->name(), open[p], to});
         open.erase(p);

@@ -7,7 +7,8 @@
 //   <unix micros> assigned <topic> <partition> <generation>
 //   <unix micros> revoked <topic> <partition> <generation>
 //   <unix micros> lost <topic> <partition>
-//   <unix micros> consumed <topic> <partition> <offset> <value>
+//   <unix micros> consumed <topic> <partition> <offset> <value>   (micros: when poll()
+//                                                                returned it)
 //   <unix micros> commit <topic> <partition> <offset>   (micros: when the commit was sent)
 //   <unix micros> commit-failed <error code> <message>
 //   <unix micros> poll-failed <error code>   (a non-retriable one ends the process, status 1)
@@ -225,8 +226,10 @@ int run(const Options& options) {
   auto next_commit = std::chrono::steady_clock::now();
   while (!stop_requested) {
     std::vector<mq::client::ConsumedMessage> messages;
+    int64_t polled_at = 0;
     try {
       messages = consumer.poll(std::chrono::milliseconds(100));
+      polled_at = mq::tools::nowMicros();
     } catch (const mq::client::Error& e) {
       log.write(std::string("poll-failed ") + e.codeName());
       if (!e.retriable()) {
@@ -241,8 +244,11 @@ int run(const Options& options) {
       log.write("generation " + std::to_string(generation) + " " + metadata.member_id);
     }
     for (const auto& m : messages) {
-      log.write("consumed " + m.topic + " " + std::to_string(m.partition) + " " +
-                std::to_string(m.offset) + " " + m.value);
+      // The time the consumer handed the message out, when it last knew it owned the
+      // partition: writing a large batch's lines may take the process longer than a
+      // rebalance elsewhere takes to give the partition to another member.
+      log.writeAt(polled_at, "consumed " + m.topic + " " + std::to_string(m.partition) + " " +
+                                 std::to_string(m.offset) + " " + m.value);
       committer.consumed(m);
     }
     if (std::chrono::steady_clock::now() >= next_commit) {
