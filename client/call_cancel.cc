@@ -7,9 +7,27 @@ thread_local const CallCancel* t_calls = nullptr;
 
 }  // namespace
 
+CallCancel::Interruption::Interruption(const CallCancel* calls, std::function<void()> interrupt)
+    : calls_(calls) {
+  if (!calls_) return;
+  std::lock_guard<std::mutex> lock(calls_->mutex_);
+  if (calls_->cancelled_) interrupt();
+  entry_ = calls_->interrupts_.insert(calls_->interrupts_.end(), std::move(interrupt));
+}
+
+CallCancel::Interruption::~Interruption() {
+  if (!calls_) return;
+  std::lock_guard<std::mutex> lock(calls_->mutex_);
+  calls_->interrupts_.erase(entry_);
+}
+
 void CallCancel::cancel() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (!cancelled_) {
+      // Under the lock: an Interruption being destroyed waits for its interrupt to end.
+      for (const auto& interrupt : interrupts_) interrupt();
+    }
     cancelled_ = true;
   }
   cancelled_cv_.notify_all();

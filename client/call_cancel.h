@@ -7,12 +7,15 @@
 //   close:  calls.cancel();                // its retry waits end at once
 //
 // A cancelled call ends with callAbandoned() at its next retry or throttle wait (or before
-// its next attempt); an attempt already on the wire finishes first (within its own
-// timeout). Thread-safe.
+// its next attempt); an attempt already on the wire is interrupted (Interruption: its
+// connection is shut down, so a reply a hung broker never sends is not waited for).
+// Thread-safe.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
+#include <list>
 #include <mutex>
 
 #include "mq/error.h"
@@ -21,6 +24,20 @@ namespace mq::client {
 
 class CallCancel {
  public:
+  // While it lives, cancel() runs `interrupt` (at once if cancelled already), and never
+  // after it is gone: what `interrupt` touches must outlive it.
+  class Interruption {
+   public:
+    Interruption(const CallCancel* calls, std::function<void()> interrupt);
+    ~Interruption();
+    Interruption(const Interruption&) = delete;
+    Interruption& operator=(const Interruption&) = delete;
+
+   private:
+    const CallCancel* calls_;
+    std::list<std::function<void()>>::iterator entry_;
+  };
+
   void cancel();
   bool cancelled() const;
   // Waits `pause`; false, at once, if cancelled before or meanwhile.
@@ -30,6 +47,7 @@ class CallCancel {
   mutable std::mutex mutex_;
   mutable std::condition_variable cancelled_cv_;
   bool cancelled_ = false;
+  mutable std::list<std::function<void()>> interrupts_;  // of the live Interruptions
 };
 
 // Makes `calls` the cancellation of the calls the current thread makes while it lives.

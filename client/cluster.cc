@@ -291,14 +291,15 @@ void Cluster::withBroker(const std::function<void(BrokerConnection&)>& attempt,
                     true);
       }
       auto connection = pool_.lease(*broker);
+      const CallCancel::Interruption interruption(cancel, [&] { connection->interrupt(); });
       attempt(*connection);
       reportSuccess(*broker);
       return;
     } catch (const Error& e) {
-      // A call its client abandoned (callAbandoned(), from the throttle wait) says nothing
-      // about the broker.
-      const bool abandoned = cancel && cancel->cancelled();
-      bool broker_failed = broker && isBrokerFailure(e) && !abandoned;
+      // A call its client abandoned (in the throttle wait, or interrupted on the wire) says
+      // nothing about the broker.
+      if (cancel && cancel->cancelled()) throw callAbandoned();
+      bool broker_failed = broker && isBrokerFailure(e);
       if (broker_failed) reportFailure(*broker);
       if (!e.retriable() || !retry_.mayRetry(failures)) throw;
       // A broker that cannot be reached says nothing about the others: go to another one

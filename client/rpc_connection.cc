@@ -1,6 +1,7 @@
 #include "client/rpc_connection.h"
 
 #include <fmt/format.h>
+#include <sys/socket.h>
 #include <thrift/TApplicationException.h>
 #include <thrift/TConfiguration.h>
 #include <thrift/TOutput.h>
@@ -13,6 +14,7 @@
 
 #include <mutex>
 
+#include "client/call_cancel.h"
 #include "client/error.h"
 #include "common/framed_transport.h"
 #include "common/log.h"
@@ -60,7 +62,12 @@ RpcChannel::~RpcChannel() { close(); }
 std::shared_ptr<apache::thrift::protocol::TProtocol> RpcChannel::prepare(int64_t extra_wait_ms,
                                                                          bool* reopened) {
   *reopened = false;
-  if (!transport_ || !transport_->isOpen()) {
+  bool interrupted = false;
+  {
+    std::lock_guard<std::mutex> lock(socket_mutex_);
+    interrupted = interrupted_;
+  }
+  if (!transport_ || !transport_->isOpen() || interrupted) {
     close();
     auto config = std::make_shared<TConfiguration>(kMaxMessageBytes, kMaxFrameBytes);
     std::shared_ptr<TSocket> socket;
@@ -97,12 +104,20 @@ std::shared_ptr<apache::thrift::protocol::TProtocol> RpcChannel::prepare(int64_t
                              /*request_sent=*/false);
       }
     }
-    socket_ = socket;
+    {
+      std::lock_guard<std::mutex> lock(socket_mutex_);
+      socket_ = socket;
+      interrupted_ = false;
+    }
     transport_ = transport;
     protocol_ = std::make_shared<TBinaryProtocol>(transport_);
     reply_timeout_ms_ = -1;
     answered_ = false;
     *reopened = true;
+  }
+  // After socket_ is set: a cancel from now on interrupts the call on it.
+  if (const CallCancel* cancel = CallCancelScope::current(); cancel && cancel->cancelled()) {
+    throw callAbandoned();
   }
   int64_t reply_timeout = options_.request_ms + std::max<int64_t>(0, extra_wait_ms);
   if (reply_timeout != reply_timeout_ms_) {
@@ -209,6 +224,7 @@ void RpcChannel::fail(std::exception_ptr failure) {
 }
 
 void RpcChannel::close() {
+  std::lock_guard<std::mutex> lock(socket_mutex_);
   if (transport_) {
     try {
       transport_->close();
@@ -219,6 +235,12 @@ void RpcChannel::close() {
   protocol_.reset();
   transport_.reset();
   socket_.reset();
+}
+
+void RpcChannel::interrupt() {
+  std::lock_guard<std::mutex> lock(socket_mutex_);
+  interrupted_ = true;
+  if (socket_ && socket_->isOpen()) ::shutdown(socket_->getSocketFD(), SHUT_RDWR);
 }
 
 }  // namespace mq::client

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -63,6 +64,10 @@ class RpcChannel {
   void answered();
 
   void close();
+  // From another thread: shuts the connection down, so that a call waiting for its reply
+  // fails at once; the next call opens a new one. A call whose thread's CallCancel was
+  // cancelled (client/call_cancel.h) is not sent. Thread-safe with every other method.
+  void interrupt();
 
  private:
   std::string tlsHandshakeFailure(const std::string& detail) const;
@@ -72,6 +77,10 @@ class RpcChannel {
   ConnectionOptions options_;
   int64_t reply_timeout_ms_ = 0;
   bool answered_ = false;  // a reply came over this connection
+  // Guards socket_ and interrupted_ (interrupt() comes from another thread) and the
+  // socket's closing, so that interrupt() never shuts down a descriptor reused since.
+  std::mutex socket_mutex_;
+  bool interrupted_ = false;
   std::shared_ptr<apache::thrift::transport::TSocket> socket_;
   std::shared_ptr<apache::thrift::transport::TTransport> transport_;
   std::shared_ptr<apache::thrift::protocol::TProtocol> protocol_;
@@ -108,6 +117,7 @@ class RpcConnection {
   }
 
   void close() { channel_.close(); }
+  void interrupt() { channel_.interrupt(); }
 
  private:
   RpcChannel channel_;

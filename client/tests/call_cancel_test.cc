@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "client/cluster.h"
+#include "client/tests/silent_peer.h"
 
 namespace mq::client {
 namespace {
@@ -81,6 +82,65 @@ TEST(CallCancel, EndsAThrottleWaitOfTheCancelledThreadsCalls) {
   EXPECT_EQ(ended_with, ErrorCode::SHUTTING_DOWN);
   EXPECT_FALSE(attempted);
   // The abandoned call did not count as the broker's failure: it is not being avoided.
+  EXPECT_TRUE(cluster.otherBrokerUsable(HostPort{"127.0.0.1", 2}));
+}
+
+TEST(CallCancel, AnInterruptionRunsOnCancelWhileItLivesAndAtOnceWhenAlreadyCancelled) {
+  CallCancel calls;
+  int ran = 0;
+  {
+    CallCancel::Interruption gone(&calls, [&] { ++ran; });
+  }
+  {
+    CallCancel::Interruption live(&calls, [&] { ++ran; });
+    EXPECT_EQ(ran, 0);
+    calls.cancel();
+    EXPECT_EQ(ran, 1);
+    calls.cancel();  // once
+    EXPECT_EQ(ran, 1);
+  }
+  CallCancel::Interruption late(&calls, [&] { ++ran; });
+  EXPECT_EQ(ran, 2);
+  CallCancel::Interruption none(nullptr, [&] { ++ran; });  // outside any scope: never runs
+  EXPECT_EQ(ran, 2);
+}
+
+// A broker that took the request and never answers (hung, or SIGSTOPped): the call of a
+// cancelled thread does not wait out its reply timeout.
+TEST(CallCancel, EndsACallWaitingForAReplyThatNeverComes) {
+  testing::SilentPeer hung;
+  ClientConfig config;
+  config.bootstrap_brokers = {hung.address(), "127.0.0.1:2"};  // the first is picked
+  config.request_timeout_ms = 60'000;
+  Cluster cluster(config);
+
+  CallCancel calls;
+  std::optional<ErrorCode> ended_with;
+  bool sent = false;
+  const auto started = std::chrono::steady_clock::now();
+  std::thread member([&] {
+    CallCancelScope scope(calls);
+    try {
+      cluster.withBroker(
+          [&](BrokerConnection& connection) {
+            sent = true;
+            connection.call([](auto& broker) {
+              rpc::MetadataResponse response;
+              broker.metadata(response, rpc::MetadataRequest());
+            });
+          },
+          std::chrono::steady_clock::now() + 120s);
+    } catch (const Error& e) {
+      ended_with = e.code();
+    }
+  });
+  std::this_thread::sleep_for(300ms);
+  calls.cancel();
+  member.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 30s);  // not the 60 s reply timeout
+  EXPECT_TRUE(sent);
+  EXPECT_EQ(ended_with, ErrorCode::SHUTTING_DOWN);
+  // The interrupted call did not count as the broker's failure.
   EXPECT_TRUE(cluster.otherBrokerUsable(HostPort{"127.0.0.1", 2}));
 }
 

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "client/tests/fake_broker.h"
+#include "client/tests/silent_peer.h"
 #include "mq/client.h"
 
 using mq::client::ConsumedMessage;
@@ -217,6 +218,23 @@ TEST(Consumer, CloseDoesNotWaitForTheMembersRetriesAgainstUnreachableBrokers) {
   const auto took = std::chrono::steady_clock::now() - started;
   // Its retries would hold close() for seconds (2-4 s apart).
   EXPECT_LT(took, std::chrono::seconds(3))
+      << std::chrono::duration_cast<milliseconds>(took).count() << " ms";
+}
+
+// A group member whose broker took its request and never answers (hung): close() interrupts
+// the call instead of waiting for its reply timeout.
+TEST(Consumer, CloseDoesNotWaitForAReplyTheMembersBrokerNeverSends) {
+  testing::SilentPeer hung;
+  ConsumerConfig config = configFor(hung.address());
+  config.group_id = "g";
+  config.request_timeout_ms = 60000;
+  Consumer consumer(config);
+  consumer.subscribe({"t"});
+  consumer.poll(milliseconds(300));  // starts the join: the member thread waits for a reply
+  const auto started = std::chrono::steady_clock::now();
+  consumer.close();
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_LT(took, std::chrono::seconds(10))
       << std::chrono::duration_cast<milliseconds>(took).count() << " ms";
 }
 
