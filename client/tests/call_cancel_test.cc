@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <thread>
 
@@ -14,6 +15,33 @@ namespace mq::client {
 namespace {
 
 using namespace std::chrono_literals;
+
+// What one call through `cluster` on a thread in a scope of its own ends with, when that
+// scope is cancelled after `cancel_after`; `took` is how long the call lasted.
+struct CancelledCall {
+  std::optional<ErrorCode> ended_with;
+  std::chrono::steady_clock::duration took{};
+};
+
+CancelledCall cancelDuring(Cluster& cluster, const std::function<void(BrokerConnection&)>& attempt,
+                           std::chrono::milliseconds cancel_after) {
+  CallCancel calls;
+  CancelledCall outcome;
+  const auto started = std::chrono::steady_clock::now();
+  std::thread member([&] {
+    CallCancelScope scope(calls);
+    try {
+      cluster.withBroker(attempt, std::chrono::steady_clock::now() + 120s);
+    } catch (const Error& e) {
+      outcome.ended_with = e.code();
+    }
+  });
+  std::this_thread::sleep_for(cancel_after);
+  calls.cancel();
+  member.join();
+  outcome.took = std::chrono::steady_clock::now() - started;
+  return outcome;
+}
 
 TEST(CallCancel, APauseLastsItsTimeUnlessCancelled) {
   CallCancel calls;
@@ -62,24 +90,11 @@ TEST(CallCancel, EndsAThrottleWaitOfTheCancelledThreadsCalls) {
   const HostPort broker{"127.0.0.1", 1};
   cluster.reportThrottle(broker, 60'000);  // a broker holding this client back for a minute
 
-  CallCancel calls;
-  std::optional<ErrorCode> ended_with;
   bool attempted = false;
-  const auto started = std::chrono::steady_clock::now();
-  std::thread member([&] {
-    CallCancelScope scope(calls);
-    try {
-      cluster.withBroker([&](BrokerConnection&) { attempted = true; },
-                         std::chrono::steady_clock::now() + 120s);
-    } catch (const Error& e) {
-      ended_with = e.code();
-    }
-  });
-  std::this_thread::sleep_for(100ms);
-  calls.cancel();
-  member.join();
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 30s);  // not the minute's throttle
-  EXPECT_EQ(ended_with, ErrorCode::SHUTTING_DOWN);
+  const auto call = cancelDuring(
+      cluster, [&](BrokerConnection&) { attempted = true; }, 100ms);
+  EXPECT_LT(call.took, 30s);  // not the minute's throttle
+  EXPECT_EQ(call.ended_with, ErrorCode::SHUTTING_DOWN);
   EXPECT_FALSE(attempted);
   // The abandoned call did not count as the broker's failure: it is not being avoided.
   EXPECT_TRUE(cluster.otherBrokerUsable(HostPort{"127.0.0.1", 2}));
@@ -114,32 +129,20 @@ TEST(CallCancel, EndsACallWaitingForAReplyThatNeverComes) {
   config.request_timeout_ms = 60'000;
   Cluster cluster(config);
 
-  CallCancel calls;
-  std::optional<ErrorCode> ended_with;
   bool sent = false;
-  const auto started = std::chrono::steady_clock::now();
-  std::thread member([&] {
-    CallCancelScope scope(calls);
-    try {
-      cluster.withBroker(
-          [&](BrokerConnection& connection) {
-            sent = true;
-            connection.call([](auto& broker) {
-              rpc::MetadataResponse response;
-              broker.metadata(response, rpc::MetadataRequest());
-            });
-          },
-          std::chrono::steady_clock::now() + 120s);
-    } catch (const Error& e) {
-      ended_with = e.code();
-    }
-  });
-  std::this_thread::sleep_for(300ms);
-  calls.cancel();
-  member.join();
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 30s);  // not the 60 s reply timeout
+  const auto call = cancelDuring(
+      cluster,
+      [&](BrokerConnection& connection) {
+        sent = true;
+        connection.call([](auto& broker) {
+          rpc::MetadataResponse response;
+          broker.metadata(response, rpc::MetadataRequest());
+        });
+      },
+      300ms);
+  EXPECT_LT(call.took, 30s);  // not the 60 s reply timeout
+  EXPECT_EQ(call.ended_with, ErrorCode::SHUTTING_DOWN);
   EXPECT_TRUE(sent);
-  EXPECT_EQ(ended_with, ErrorCode::SHUTTING_DOWN);
   // The interrupted call did not count as the broker's failure.
   EXPECT_TRUE(cluster.otherBrokerUsable(HostPort{"127.0.0.1", 2}));
 }
