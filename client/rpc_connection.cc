@@ -240,7 +240,9 @@ void RpcChannel::close() {
 void RpcChannel::interrupt() {
   std::lock_guard<std::mutex> lock(socket_mutex_);
   interrupted_ = true;
-  if (socket_ && socket_->isOpen()) ::shutdown(socket_->getSocketFD(), SHUT_RDWR);
+  // The descriptor only (not isOpen(), which with TLS reads the session state the calling
+  // thread is using); it changes only while socket_mutex_ is held or before socket_ is set.
+  if (socket_ && socket_->getSocketFD() >= 0) ::shutdown(socket_->getSocketFD(), SHUT_RDWR);
 }
 
 }  // namespace mq::client
