@@ -1,8 +1,9 @@
 // A fetch's answer as the fetch handler makes it: the results without their messages, and
 // each result's messages shared with where the broker holds them (broker/shared_message.h).
-// The Thrift door writes it to the wire from there (writeFetchReply), so a fetch answered
-// from the recent appends copies each message once, into the reply; the Kafka door and the
-// service interface take the generated type (toResponse), copies included.
+// The Thrift door writes it to the wire from there (writeFetchResult), and the Kafka door
+// its record batches (by reference), so a fetch answered from the recent appends copies each
+// message once, into the reply; the service interface takes the generated type
+// (toResponse), copies included.
 #pragma once
 
 #include <thrift/protocol/TProtocol.h>

@@ -111,6 +111,41 @@ TEST(KafkaRecordBatch, RoundTripsThroughEveryCodec) {
   }
 }
 
+// A fetch answer writes records by reference (RecordView) from the bytes the broker holds:
+// they decode to what they refer to, null keys and values and headers included.
+TEST(KafkaRecordBatch, RecordsWrittenByReferenceDecodeToWhatTheyReferTo) {
+  const std::string key = "order-17", value(3000, 'v'), trace = "t-9";
+  std::vector<RecordView> views(3);
+  views[0] = {0, 1700000000000, key, value, {{"trace", trace}, {"empty", std::nullopt}}};
+  views[1] = {1, 1700000000005, std::nullopt, std::string_view(), {}};  // null key, empty value
+  views[2] = {2, 1699999999990, std::string_view(), std::nullopt, {}};  // empty key, null value
+  RecordBatch fields;
+  fields.base_offset = 500;
+  for (Compression codec : {Compression::kNone, Compression::kZstd}) {
+    WireWriter out;
+    encodeRecordBatch(fields, views, codec, out);
+    auto batches = decodeRecordBatches(out.buffer());
+    ASSERT_EQ(batches.size(), 1u);
+    const RecordBatch& batch = batches[0];
+    EXPECT_EQ(batch.base_offset, 500);
+    EXPECT_EQ(batch.last_offset_delta, 2);
+    EXPECT_EQ(batch.max_timestamp, 1700000000005);
+    ASSERT_EQ(batch.records.size(), 3u);
+    EXPECT_EQ(batch.records[0].key, key);
+    EXPECT_EQ(batch.records[0].value, value);
+    ASSERT_EQ(batch.records[0].headers.size(), 2u);
+    EXPECT_EQ(batch.records[0].headers[0].key, "trace");
+    EXPECT_EQ(batch.records[0].headers[0].value, trace);
+    EXPECT_EQ(batch.records[0].headers[1].value, std::nullopt);
+    EXPECT_EQ(batch.records[1].key, std::nullopt);
+    EXPECT_EQ(batch.records[1].value, std::string());
+    EXPECT_EQ(batch.records[2].key, std::string());
+    EXPECT_EQ(batch.records[2].value, std::nullopt);
+    EXPECT_EQ(batch.records[2].timestamp, 1699999999990);
+    EXPECT_EQ(batch.records[2].offset_delta, 2);
+  }
+}
+
 TEST(KafkaRecordBatch, SeveralBatchesInOneRecordsField) {
   WireWriter out;
   RecordBatch first = sampleBatch();

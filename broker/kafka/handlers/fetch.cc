@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "broker/fetch_answer.h"
 #include "broker/handlers/fetch_handler.h"
 #include "broker/kafka/error_codes.h"
 #include "broker/kafka/protocol/messages/fetch.h"
@@ -18,35 +19,38 @@ int64_t messageBytes(const rpc::StoredMessage& m) {
   return bytes;
 }
 
-int64_t resultBytes(const rpc::FetchResponse& response) {
+int64_t resultBytes(const FetchAnswer& answer) {
   int64_t bytes = 0;
-  for (const auto& result : response.results) {
-    for (const auto& m : result.messages) bytes += messageBytes(m);
+  for (size_t i = 0; i < answer.response.results.size(); ++i) {
+    for (const auto& m : answer.messagesOf(i)) bytes += messageBytes(*m);
   }
   return bytes;
 }
 
-// Rows -> one RecordBatch v2 (uncompressed, CreateTime: the producer's timestamp, or the
-// append time when the producer gave none). Moves keys, values and headers out of `messages`.
-std::string toRecords(std::vector<rpc::StoredMessage>& messages, size_t count) {
+// The first `count` of `messages` (held by the broker, shared) as one RecordBatch v2
+// (uncompressed, CreateTime: the producer's timestamp, or the append time when the producer
+// gave none), written from where they are held.
+std::string toRecords(const SharedMessages& messages, size_t count) {
   RecordBatch batch;
-  batch.base_offset = messages.front().offset;
-  batch.records.reserve(count);
+  batch.base_offset = messages.front()->offset;
+  std::vector<RecordView> records;
+  records.reserve(count);
   size_t bytes = 61;  // the batch header
-  for (size_t i = 0; i < count; ++i) bytes += messageBytes(messages[i]);
   for (size_t i = 0; i < count; ++i) {
-    auto& m = messages[i];
-    Record record;
+    const rpc::StoredMessage& m = *messages[i];
+    bytes += messageBytes(m);
+    RecordView record;
     record.offset_delta = static_cast<int32_t>(m.offset - batch.base_offset);
     record.timestamp = m.timestamp_ms > 0 ? m.timestamp_ms : m.append_time_ms;
-    if (m.__isset.key) record.key = std::move(m.key);
-    record.value = std::move(m.value);
-    for (auto& [name, value] : m.headers) record.headers.push_back({name, std::move(value)});
-    batch.records.push_back(std::move(record));
+    if (m.__isset.key) record.key = m.key;
+    record.value = m.value;
+    record.headers.reserve(m.headers.size());
+    for (const auto& [name, value] : m.headers) record.headers.push_back({name, value});
+    records.push_back(std::move(record));
   }
   WireWriter out;
   out.buffer().reserve(bytes);  // messageBytes allows for each record's framing
-  encodeRecordBatch(batch, Compression::kNone, out);
+  encodeRecordBatch(batch, records, Compression::kNone, out);
   return std::move(out.buffer());
 }
 
@@ -75,7 +79,7 @@ KafkaReply handleKafkaFetch(KafkaRequest& request) {
 
   FetchResponse response;
   KafkaReply reply;
-  rpc::FetchResponse served;
+  FetchAnswer served;
   std::optional<rpc::MqError> whole;
   if (!fetch.partitions.empty()) {
     try {
@@ -97,7 +101,7 @@ KafkaReply handleKafkaFetch(KafkaRequest& request) {
         const auto left =
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
         fetch.max_wait_ms = static_cast<int32_t>(std::max<int64_t>(0, left.count()));
-        served = handleFetch(broker, fetch, caller, visibility).toResponse();
+        served = handleFetch(broker, fetch, caller, visibility);
         if (resultBytes(served) >= decoded.min_bytes || SteadyClock::now() >= deadline ||
             broker.shutting_down) {
           break;
@@ -106,11 +110,13 @@ KafkaReply handleKafkaFetch(KafkaRequest& request) {
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
         broker.notifier.waitFor(seen, std::min(rest, std::chrono::milliseconds(50)));
       }
-      for (const auto& result : served.results) {
+      for (size_t i = 0; i < served.response.results.size(); ++i) {
+        const auto& result = served.response.results[i];
+        const SharedMessages& messages = served.messagesOf(i);
         int64_t bytes = 0;
-        for (const auto& m : result.messages) bytes += m.key.size() + m.value.size();
+        for (const auto& m : messages) bytes += m->key.size() + m->value.size();
         request.session.fetch_sizing.observe(result.topic, result.partition,
-                                             static_cast<int64_t>(result.messages.size()), bytes);
+                                             static_cast<int64_t>(messages.size()), bytes);
       }
       reply.throttle_ms =
           broker.quotas.charge(QuotaEnforcer::fetchUsage(request.quotaClient(caller), served));
@@ -134,7 +140,8 @@ KafkaReply handleKafkaFetch(KafkaRequest& request) {
       if (whole) {
         out.error_code = code(toKafkaError(whole->code));
       } else {
-        auto& result = served.results[index];
+        const auto& result = served.response.results[index];
+        const SharedMessages& messages = served.messagesOf(index);
         if (result.error != rpc::ErrorCode::NONE) {
           out.error_code = code(toKafkaError(result.error));
         } else {
@@ -142,14 +149,14 @@ KafkaReply handleKafkaFetch(KafkaRequest& request) {
           out.last_stable_offset = result.end_offset;
           out.log_start_offset = result.start_offset;
           size_t count = 0;
-          for (const auto& m : result.messages) {
-            const int64_t bytes = messageBytes(m);
+          for (const auto& m : messages) {
+            const int64_t bytes = messageBytes(*m);
             if (bytes > budget && any_returned) break;
             budget -= bytes;
             any_returned = true;
             ++count;
           }
-          if (count > 0) out.records = toRecords(result.messages, count);
+          if (count > 0) out.records = toRecords(messages, count);
         }
       }
       ++index;

@@ -108,20 +108,31 @@ RecordBatch readBatch(std::string_view bytes, const RecordBatchLimits& limits) {
   return batch;
 }
 
-void writeVarBytes(WireWriter& out, const std::optional<std::string>& v) {
+std::optional<std::string_view> view(const std::optional<std::string>& v) {
+  return v ? std::optional<std::string_view>(*v) : std::nullopt;
+}
+
+RecordView view(const Record& record) {
+  RecordView out{record.offset_delta, record.timestamp, view(record.key), view(record.value), {}};
+  out.headers.reserve(record.headers.size());
+  for (const auto& header : record.headers) out.headers.push_back({header.key, view(header.value)});
+  return out;
+}
+
+void writeVarBytes(WireWriter& out, const std::optional<std::string_view>& v) {
   if (!v) return out.varint(-1);
   out.varint(static_cast<int32_t>(v->size()));
   out.raw(*v);
 }
 
 // What writeVarBytes writes for `v`.
-size_t varBytesSize(const std::optional<std::string>& v) {
+size_t varBytesSize(const std::optional<std::string_view>& v) {
   return v ? varintSize(static_cast<int64_t>(v->size())) + v->size() : varintSize(-1);
 }
 
 // A record is its length and then its body; the length is computed first, so the body (most
 // of a fetch answer's bytes) is written once, in place.
-void writeRecord(WireWriter& out, const Record& record, int64_t base_timestamp) {
+void writeRecord(WireWriter& out, const RecordView& record, int64_t base_timestamp) {
   const int64_t timestamp_delta = record.timestamp - base_timestamp;
   size_t length = 1 + varintSize(timestamp_delta) + varintSize(record.offset_delta) +
                   varBytesSize(record.key) + varBytesSize(record.value) +
@@ -178,21 +189,29 @@ std::vector<RecordBatch> decodeRecordBatches(std::string_view data,
 }
 
 void encodeRecordBatch(const RecordBatch& batch, Compression codec, WireWriter& out) {
-  int64_t base_timestamp = batch.records.empty() ? batch.base_timestamp : INT64_MAX;
-  int64_t max_timestamp = batch.records.empty() ? batch.max_timestamp : INT64_MIN;
-  for (const auto& record : batch.records) {
+  std::vector<RecordView> records;
+  records.reserve(batch.records.size());
+  for (const auto& record : batch.records) records.push_back(view(record));
+  encodeRecordBatch(batch, records, codec, out);
+}
+
+void encodeRecordBatch(const RecordBatch& batch, const std::vector<RecordView>& records,
+                       Compression codec, WireWriter& out) {
+  int64_t base_timestamp = records.empty() ? batch.base_timestamp : INT64_MAX;
+  int64_t max_timestamp = records.empty() ? batch.max_timestamp : INT64_MIN;
+  for (const auto& record : records) {
     base_timestamp = std::min(base_timestamp, record.timestamp);
     max_timestamp = std::max(max_timestamp, record.timestamp);
   }
   // Kafka takes the first record's timestamp as the base; any will do as deltas are signed.
-  if (!batch.records.empty()) base_timestamp = batch.records.front().timestamp;
+  if (!records.empty()) base_timestamp = records.front().timestamp;
   // Uncompressed records are written straight after the header (a fetch answer is megabytes
   // of them: no copy); compressed ones are built aside first.
   std::string payload;
   if (codec != Compression::kNone) {
-    WireWriter records;
-    for (const auto& record : batch.records) writeRecord(records, record, base_timestamp);
-    payload = compress(codec, records.buffer());
+    WireWriter compressed;
+    for (const auto& record : records) writeRecord(compressed, record, base_timestamp);
+    payload = compress(codec, compressed.buffer());
   }
 
   const size_t start = out.size();
@@ -203,15 +222,15 @@ void encodeRecordBatch(const RecordBatch& batch, Compression codec, WireWriter& 
   out.uint32(0);  // crc, patched below
   out.int16(static_cast<int16_t>((batch.attributes & ~RecordBatch::kCompressionMask) |
                                  static_cast<int16_t>(codec)));
-  out.int32(batch.records.empty() ? batch.last_offset_delta : batch.records.back().offset_delta);
+  out.int32(records.empty() ? batch.last_offset_delta : records.back().offset_delta);
   out.int64(base_timestamp);
   out.int64(max_timestamp);
   out.int64(batch.producer_id);
   out.int16(batch.producer_epoch);
   out.int32(batch.base_sequence);
-  out.int32(static_cast<int32_t>(batch.records.size()));
+  out.int32(static_cast<int32_t>(records.size()));
   if (codec == Compression::kNone) {
-    for (const auto& record : batch.records) writeRecord(out, record, base_timestamp);
+    for (const auto& record : records) writeRecord(out, record, base_timestamp);
   } else {
     out.raw(payload);
   }

@@ -36,6 +36,21 @@ struct Record {
   std::vector<RecordHeader> headers;
 };
 
+// A record to write, by reference: its bytes stay where they are held (a fetch answer
+// writes the broker's messages without copying them into Records first).
+struct RecordHeaderView {
+  std::string_view key;
+  std::optional<std::string_view> value;
+};
+
+struct RecordView {
+  int32_t offset_delta = 0;
+  int64_t timestamp = 0;
+  std::optional<std::string_view> key;
+  std::optional<std::string_view> value;
+  std::vector<RecordHeaderView> headers;
+};
+
 struct RecordBatch {
   static constexpr int16_t kCompressionMask = 0x07;
   static constexpr int16_t kLogAppendTime = 0x08;
@@ -75,5 +90,8 @@ std::vector<RecordBatch> decodeRecordBatches(std::string_view data,
 // baseTimestamp and maxTimestamp (from the records) and the CRC; compresses the records
 // with `codec` (the attributes' codec bits are set from it).
 void encodeRecordBatch(const RecordBatch& batch, Compression codec, WireWriter& out);
+// The same with `records` (by reference) as the batch's records; `batch.records` unused.
+void encodeRecordBatch(const RecordBatch& batch, const std::vector<RecordView>& records,
+                       Compression codec, WireWriter& out);
 
 }  // namespace mq::kafka
