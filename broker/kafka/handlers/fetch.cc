@@ -165,7 +165,19 @@ KafkaReply handleKafkaFetch(KafkaRequest& request) {
     response.responses.push_back(std::move(out_topic));
   }
   response.throttle_time_ms = static_cast<int32_t>(reply.throttle_ms);
-  reply.body = encodeMessage(response, version);
+  // Reserved whole: grown as it is written, the body (megabytes of records) would be copied
+  // again at every doubling, into memory touched for the first time each time.
+  size_t body_bytes = 64;
+  for (const auto& topic : response.responses) {
+    body_bytes += 16 + topic.topic.size();
+    for (const auto& partition : topic.partitions) {
+      body_bytes += 128 + (partition.records ? partition.records->size() : 0);
+    }
+  }
+  WireWriter body;
+  body.buffer().reserve(body_bytes);
+  encodeMessage(response, version, body);
+  reply.body = std::move(body.buffer());
   return reply;
 }
 
