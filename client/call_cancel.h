@@ -25,7 +25,8 @@ namespace mq::client {
 class CallCancel {
  public:
   // While it lives, cancel() runs `interrupt` (at once if cancelled already), and never
-  // after it is gone: what `interrupt` touches must outlive it.
+  // after it is gone: what `interrupt` touches must outlive it. With `calls` null (a thread
+  // outside any CallCancelScope) it does nothing.
   class Interruption {
    public:
     Interruption(const CallCancel* calls, std::function<void()> interrupt);
