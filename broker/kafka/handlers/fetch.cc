@@ -27,18 +27,16 @@ int64_t resultBytes(const FetchAnswer& answer) {
   return bytes;
 }
 
-// The first `count` of `messages` (held by the broker, shared) as one RecordBatch v2
-// (uncompressed, CreateTime: the producer's timestamp, or the append time when the producer
-// gave none), written from where they are held.
-std::string toRecords(const SharedMessages& messages, size_t count) {
+// The first `count` of `messages` (held by the broker, shared; `bytes` their messageBytes)
+// as one RecordBatch v2 (uncompressed, CreateTime: the producer's timestamp, or the append
+// time when the producer gave none), written from where they are held.
+std::string toRecords(const SharedMessages& messages, size_t count, int64_t bytes) {
   RecordBatch batch;
   batch.base_offset = messages.front()->offset;
   std::vector<RecordView> records;
   records.reserve(count);
-  size_t bytes = 61;  // the batch header
   for (size_t i = 0; i < count; ++i) {
     const rpc::StoredMessage& m = *messages[i];
-    bytes += messageBytes(m);
     RecordView record;
     record.offset_delta = static_cast<int32_t>(m.offset - batch.base_offset);
     record.timestamp = m.timestamp_ms > 0 ? m.timestamp_ms : m.append_time_ms;
@@ -49,7 +47,8 @@ std::string toRecords(const SharedMessages& messages, size_t count) {
     records.push_back(std::move(record));
   }
   WireWriter out;
-  out.buffer().reserve(bytes);  // messageBytes allows for each record's framing
+  // messageBytes allows for each record's framing; 61 is the batch header.
+  out.buffer().reserve(61 + static_cast<size_t>(bytes));
   encodeRecordBatch(batch, records, Compression::kNone, out);
   return std::move(out.buffer());
 }
@@ -149,14 +148,16 @@ KafkaReply handleKafkaFetch(KafkaRequest& request) {
           out.last_stable_offset = result.end_offset;
           out.log_start_offset = result.start_offset;
           size_t count = 0;
+          int64_t taken = 0;
           for (const auto& m : messages) {
             const int64_t bytes = messageBytes(*m);
             if (bytes > budget && any_returned) break;
             budget -= bytes;
+            taken += bytes;
             any_returned = true;
             ++count;
           }
-          if (count > 0) out.records = toRecords(messages, count);
+          if (count > 0) out.records = toRecords(messages, count, taken);
         }
       }
       ++index;
