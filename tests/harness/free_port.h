@@ -8,4 +8,9 @@ namespace mq::test {
 // kernel's ephemeral range and locked against parallel tests until the process exits.
 int freePort();
 
+// A socket listening on 127.0.0.1, on a port the kernel picks (written to *port), for test
+// peers that live inside the test process (a silent broker, a proxy). Throws
+// std::runtime_error when it cannot listen.
+int listenOnLoopback(int backlog, int* port);
+
 }  // namespace mq::test

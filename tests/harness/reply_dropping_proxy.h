@@ -15,23 +15,14 @@
 #include <thread>
 #include <vector>
 
+#include "tests/harness/free_port.h"
+
 namespace mq::test {
 
 class ReplyDroppingProxy {
  public:
   ReplyDroppingProxy(int broker_port, int drops) : broker_port_(broker_port), drops_(drops) {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;
-    ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-    socklen_t length = sizeof(address);
-    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
-    ::listen(listen_fd_, 16);
+    listen_fd_ = listenOnLoopback(16, &port_);
     acceptor_ = std::thread([this] { acceptLoop(); });
   }
   ~ReplyDroppingProxy() {
